@@ -1,0 +1,208 @@
+/**
+ * @module The `pytuner` command line: `report`, `rules`, `explain`, built with commander. Reports go to
+ * stdout, everything else (input errors, usage errors, progress) to stderr. Returns an exit code instead
+ * of exiting, so nothing is cut off and the caller decides (see `exitCodes.ts`).
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { SourceMapping } from '../input/types.ts';
+import { loadReportInputs } from '../input/files.ts';
+import type { Severity } from '../model/finding.ts';
+import { SEVERITIES } from '../model/finding.ts';
+import type { OutputFormat } from '../output/index.ts';
+import { FORMATTERS, OUTPUT_FORMATS, planPatchFiles } from '../output/index.ts';
+import { errorText, fileLocation, plural } from '../output/describe.ts';
+import { closeMatches, formatRuleJson, formatRuleTable } from '../output/rules.ts';
+import type { Report } from '../report.ts';
+import { analyse } from '../report.ts';
+import { RULES, ruleById, ruleDocPath } from '../rules/index.ts';
+import { shouldColor } from './color.ts';
+import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
+import { packagePath, packageVersion } from './package.ts';
+import { writePatchFiles } from './writeFiles.ts';
+
+/** The process streams and environment the CLI uses, passed in so nothing below reads globals. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+interface ReportOptions {
+  file: string[];
+  output: OutputFormat;
+  failOn?: Severity;
+  emitPatches?: string;
+  source?: SourceMapping[];
+  docsBaseUrl?: string;
+}
+
+/** Table width: the terminal's, between 60 and 120 columns (longer lines are hard to read); 120 into a pipe. */
+const MAX_WIDTH = 120;
+const MIN_WIDTH = 60;
+
+const EXAMPLES = `
+Examples:
+  # every manifest, Dockerfile, Procfile and gunicorn.conf.py under k8s/
+  pytuner report -f k8s/
+  # fail a CI job on critical findings
+  pytuner report -f service.yaml -f Dockerfile --fail-on critical
+  # rendered manifests from stdin, as JSON
+  kustomize build overlays/prod | pytuner report -f - -o json
+  # for GitHub code scanning, and for a pull-request comment
+  pytuner report -f . -o sarif > pytuner.sarif
+  pytuner report -f . -o markdown > comment.md
+  # the fixes as files (JSON patches, apply fragments, a source diff)
+  pytuner report -f . --emit-patches fixes/
+  # join ./api/Dockerfile to the containers that run this image
+  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api
+  pytuner rules
+  pytuner explain <rule-id>`;
+
+const EXIT_CODES = `
+Exit codes:
+  0  report written; no finding at or above --fail-on
+  1  a finding at or above --fail-on
+  2  an input could not be read or parsed (the rest is still reported),
+     or bad usage: an unknown flag or value, an unknown rule id
+  3  pytuner failed: it could not write --emit-patches files, or a bug
+  When several apply, the highest wins.`;
+
+/** Runs the CLI on `args` (without `node` and the script) and returns the exit code. Never throws. */
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
+    io.stderr.write(`pytuner: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (io.env['PYTUNER_DEBUG'] !== undefined && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+    else io.stderr.write('pytuner: this is a bug; set PYTUNER_DEBUG=1 for a stack trace and report it\n');
+    return EXIT_INTERNAL;
+  }
+}
+
+function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('pytuner')
+    .description('Tunes Python web services (gunicorn, uvicorn, uWSGI, waitress, hypercorn) on Knative, Cloud Run and GKE.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`pytuner: ${text}`),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `${EXAMPLES}\n${EXIT_CODES}\n`);
+
+  program
+    .command('report')
+    .description('Report tuning problems found in manifests, Dockerfiles, Procfiles and gunicorn.conf.py (no cluster needed).')
+    .requiredOption('-f, --file <path...>', 'a file or directory to read (repeatable; directories are walked; - reads YAML from stdin)')
+    .addOption(new Option('-o, --output <format>', 'report format').choices(OUTPUT_FORMATS).default('table'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
+    .option('--emit-patches <dir>', 'also write the fixes as files under <dir> (created if missing; see <dir>/README.txt)')
+    .option('--source <image-or-name=path>', 'join a Dockerfile, Procfile or gunicorn.conf.py (or a directory of them) to the containers running that image, or to the workload of that name (repeatable)', collectSource)
+    .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl)
+    .addHelpText('after', EXIT_CODES)
+    .action(async (options: ReportOptions) => setExitCode(await reportCommand(options, io)));
+
+  program
+    .command('rules')
+    .description('List every rule: id, highest severity and a one-line summary.')
+    .addOption(new Option('-o, --output <format>', 'list format').choices(['table', 'json']).default('table'))
+    .action((options: { output: 'table' | 'json' }) => {
+      io.stdout.write(options.output === 'json' ? formatRuleJson(RULES) : formatRuleTable(RULES));
+    });
+
+  program
+    .command('explain')
+    .description('Print the documentation of a rule: what it checks, why, and how to fix it.')
+    .argument('<rule-id>', 'a rule id, as listed by `pytuner rules`')
+    .action(async (id: string) => setExitCode(await explainCommand(id, io)));
+
+  return program;
+}
+
+async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
+  const sources = options.source ?? [];
+  const loaded = await loadReportInputs(options.file, sources, { stdin: io.stdin });
+  const report = analyse(loaded, { sources });
+  const isTerminal = io.stdout.isTTY === true;
+  const text = FORMATTERS[options.output](report, {
+    color: options.output === 'table' && shouldColor(io.env, isTerminal),
+    width: isTerminal ? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, io.stdout.columns ?? MAX_WIDTH)) : MAX_WIDTH,
+    toolVersion: packageVersion(),
+    rules: RULES,
+    docsBaseUrl: options.docsBaseUrl,
+  });
+  io.stdout.write(text);
+  // A terminal showing the table already shows the errors; anywhere else (a pipe, a file, JSON) they also go to stderr.
+  if (!(isTerminal && options.output === 'table')) {
+    for (const error of report.errors) io.stderr.write(`pytuner: ${fileLocation(error.file, error.line)}: ${errorText(error)}\n`);
+  }
+  if (options.emitPatches !== undefined) {
+    const written = await emitPatches(report, options.emitPatches, io);
+    if (!written) return EXIT_INTERNAL;
+  }
+  return reportExitCode(report, options.failOn);
+}
+
+/** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */
+export function reportExitCode(report: Report, failOn: Severity | undefined): number {
+  if (report.errors.length > 0) return EXIT_INPUT;
+  if (failOn === undefined) return EXIT_OK;
+  const threshold = SEVERITIES.indexOf(failOn);
+  return report.findings.some((f) => SEVERITIES.indexOf(f.severity) >= threshold) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+async function emitPatches(report: Report, dir: string, io: CliIo): Promise<boolean> {
+  const files = planPatchFiles(report);
+  try {
+    await writePatchFiles(dir, files);
+  } catch (error) {
+    io.stderr.write(`pytuner: cannot write the patches to ${dir}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return false;
+  }
+  io.stderr.write(`pytuner: wrote ${plural(files.length, 'file')} to ${dir} (see ${dir.replace(/\/$/, '')}/README.txt)\n`);
+  return true;
+}
+
+async function explainCommand(id: string, io: CliIo): Promise<number> {
+  if (ruleById(id) === undefined) {
+    const matches = closeMatches(id, RULES.map((r) => r.id));
+    const hint = matches.length === 0 ? '' : ` Did you mean: ${matches.join(', ')}?`;
+    io.stderr.write(`pytuner: unknown rule "${id}".${hint}\npytuner: run \`pytuner rules\` to list every rule.\n`);
+    return EXIT_INPUT;
+  }
+  const file = packagePath(ruleDocPath(id));
+  try {
+    io.stdout.write(await readFile(file, 'utf8'));
+    return EXIT_OK;
+  } catch (error) {
+    io.stderr.write(`pytuner: the documentation of ${id} is missing (${file}): ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+/** `--source IMAGE_OR_NAME=PATH`, split at the first `=` (image references contain `:` and `@`, never `=`). */
+function collectSource(value: string, previous: SourceMapping[] = []): SourceMapping[] {
+  const at = value.indexOf('=');
+  const match = at === -1 ? '' : value.slice(0, at);
+  const path = at === -1 ? '' : value.slice(at + 1);
+  if (match === '' || path === '') throw new InvalidArgumentError('expected IMAGE_OR_NAME=PATH, e.g. gcr.io/p/api=./api or api=./Dockerfile.');
+  return [...previous, { match, path }];
+}
+
+function parseBaseUrl(value: string): string {
+  if (!URL.canParse(value)) throw new InvalidArgumentError('expected an absolute URL, e.g. https://github.com/org/pytuner/blob/v1/docs/rules/.');
+  return value.endsWith('/') ? value : `${value}/`;
+}

@@ -1,0 +1,33 @@
+/**
+ * @module Dotted field paths (`spec.template.spec.containers[0].args`), the form every manifest
+ * Evidence and InputError uses, so a reader can find the field and a line map can be keyed by it.
+ */
+
+/** One step into a parsed document: a mapping key or a sequence index. */
+export type PathSegment = string | number;
+
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * formatFieldPath writes segments as a dotted path. Keys that are not plain identifiers (annotation
+ * names such as `run.googleapis.com/cpu-throttling`) are bracketed and quoted, so the path stays unambiguous.
+ */
+export function formatFieldPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && PLAIN_KEY.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+/** lineAt finds the line of a field, or of its nearest enclosing field that has one. */
+export function lineAt(fieldLines: ReadonlyMap<string, number> | undefined, segments: readonly PropertyKey[]): number | undefined {
+  if (fieldLines === undefined) return undefined;
+  for (let n = segments.length; n > 0; n--) {
+    const line = fieldLines.get(formatFieldPath(segments.slice(0, n)));
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}

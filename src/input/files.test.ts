@@ -1,0 +1,205 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classifyFile, loadPaths } from './files.ts';
+
+const SA = (name: string) => `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n`;
+
+let root: string;
+let cwd: string;
+
+/** Writes files under the temp root; the tests chdir there so paths stay relative, as a user types them. */
+function tree(files: Record<string, string | Buffer>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+const names = (objects: unknown[]) => objects.map((o) => (o as { metadata: { name: string } }).metadata.name);
+
+beforeEach(() => {
+  cwd = process.cwd();
+  root = mkdtempSync(join(tmpdir(), 'pytuner-files-'));
+  process.chdir(root);
+});
+
+afterEach(() => {
+  process.chdir(cwd);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('classifyFile', () => {
+  it.each([
+    ['svc.yaml', 'manifest'],
+    ['svc.YML', 'manifest'],
+    ['list.json', 'manifest'],
+    ['Dockerfile', 'Dockerfile'],
+    ['Dockerfile.prod', 'Dockerfile'],
+    ['api.Dockerfile', 'Dockerfile'],
+    ['Containerfile', 'Dockerfile'],
+    ['Procfile', 'Procfile'],
+    ['gunicorn.conf.py', 'gunicorn.conf.py'],
+    ['prod.gunicorn.conf.py', 'gunicorn.conf.py'],
+    ['gunicorn_conf.py', 'gunicorn.conf.py'],
+  ])('%s is a %s', (name, kind) => {
+    expect(classifyFile(name)).toBe(kind);
+  });
+
+  it.each(['main.py', 'gunicorn.py', 'README.md', 'Dockerfile.dockerignore', 'requirements.txt', 'Procfile.dev'])('%s is ignored in a directory', (name) => {
+    expect(classifyFile(name)).toBeUndefined();
+  });
+});
+
+describe('loadPaths', () => {
+  it('walks a directory in sorted order, with relative paths joined to the walk', async () => {
+    tree({
+      'deploy/b.yaml': SA('b'),
+      'deploy/a.yml': SA('a'),
+      'deploy/sub/c.json': JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'c' } }),
+      'deploy/app/Dockerfile': 'FROM python:3.12\n',
+      'deploy/app/Procfile': 'web: gunicorn app:app\n',
+      'deploy/app/gunicorn.conf.py': 'workers = 2\n',
+      'deploy/app/main.py': 'print("not an input")\n',
+    });
+    const loaded = await loadPaths(['deploy']);
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.documents.map((d) => d.file)).toEqual(['deploy/a.yml', 'deploy/b.yaml', 'deploy/sub/c.json']);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['a', 'b', 'c']);
+    expect(loaded.sources.map((s) => [s.kind, s.file])).toEqual([
+      ['Dockerfile', 'deploy/app/Dockerfile'],
+      ['Procfile', 'deploy/app/Procfile'],
+      ['gunicorn.conf.py', 'deploy/app/gunicorn.conf.py'],
+    ]);
+    expect(loaded.sources[0]?.text).toBe('FROM python:3.12\n');
+    expect(loaded.files).toBe(6);
+  });
+
+  it('skips node_modules, .git and hidden directories and files', async () => {
+    tree({
+      'repo/svc.yaml': SA('kept'),
+      'repo/node_modules/pkg/x.yaml': SA('dependency'),
+      'repo/.git/config.yaml': SA('git'),
+      'repo/.github/workflows/ci.yaml': 'on: push\n',
+      'repo/.hidden.yaml': SA('hidden'),
+    });
+    const loaded = await loadPaths(['repo']);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['kept']);
+    expect(loaded.files).toBe(1);
+  });
+
+  it('does not loop on a symlink back up the tree, and reads a linked file once', async () => {
+    tree({ 'k8s/svc.yaml': SA('svc') });
+    symlinkSync('..', join(root, 'k8s', 'loop'));
+    symlinkSync('svc.yaml', join(root, 'k8s', 'alias.yaml'));
+    const loaded = await loadPaths(['k8s']);
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.documents.map((d) => d.file)).toEqual(['k8s/alias.yaml']);
+  });
+
+  it('reports a dangling symlink that looks like an input, and ignores one that does not', async () => {
+    tree({ 'k8s/svc.yaml': SA('svc') });
+    symlinkSync('missing.yaml', join(root, 'k8s', 'gone.yaml'));
+    symlinkSync('missing.txt', join(root, 'k8s', 'gone.txt'));
+    const loaded = await loadPaths(['k8s']);
+    expect(loaded.errors).toEqual([{ file: 'k8s/gone.yaml', message: 'cannot read: no such file or directory' }]);
+    expect(loaded.documents).toHaveLength(1);
+  });
+
+  it('deduplicates paths given twice and files reached twice', async () => {
+    tree({ 'k8s/svc.yaml': SA('svc'), 'k8s/Dockerfile': 'FROM python\n' });
+    const loaded = await loadPaths(['k8s', './k8s/', 'k8s/svc.yaml', 'k8s/Dockerfile']);
+    expect(loaded.documents).toHaveLength(1);
+    expect(loaded.sources).toHaveLength(1);
+    expect(loaded.files).toBe(2);
+  });
+
+  it('reads a file named explicitly with an unknown name as YAML', async () => {
+    tree({ 'manifest.txt': SA('txt') });
+    const loaded = await loadPaths(['manifest.txt']);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['txt']);
+  });
+
+  it('classifies an explicitly named Dockerfile, Procfile or config by name', async () => {
+    tree({ 'app/Dockerfile.prod': 'FROM python\n', 'app/Procfile': 'web: x\n', 'app/gunicorn_conf.py': 'workers = 1\n' });
+    const loaded = await loadPaths(['app/Dockerfile.prod', 'app/Procfile', 'app/gunicorn_conf.py']);
+    expect(loaded.sources.map((s) => [s.kind, s.file])).toEqual([
+      ['Dockerfile', 'app/Dockerfile.prod'],
+      ['Procfile', 'app/Procfile'],
+      ['gunicorn.conf.py', 'app/gunicorn_conf.py'],
+    ]);
+  });
+
+  it('reports a missing path and carries on', async () => {
+    tree({ 'svc.yaml': SA('svc') });
+    const loaded = await loadPaths(['nope.yaml', 'svc.yaml']);
+    expect(loaded.errors).toEqual([{ file: 'nope.yaml', message: 'cannot read: no such file or directory' }]);
+    expect(loaded.documents).toHaveLength(1);
+    expect(loaded.files).toBe(2);
+  });
+
+  it('reports a path that cannot be read (a file used as a directory)', async () => {
+    tree({ 'svc.yaml': SA('svc') });
+    const loaded = await loadPaths(['svc.yaml/inner.yaml']);
+    expect(loaded.errors).toEqual([{ file: 'svc.yaml/inner.yaml', message: 'cannot read: not a directory' }]);
+  });
+
+  it('reports binary files: NUL bytes or invalid UTF-8', async () => {
+    tree({
+      'bin/a.yaml': Buffer.from([0x61, 0x3a, 0x00, 0x31]),
+      'bin/b.yaml': Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe]),
+      'bin/Dockerfile': Buffer.from([0x00, 0x01]),
+      'bin/c.yaml': SA('fine'),
+    });
+    const loaded = await loadPaths(['bin']);
+    expect(loaded.errors).toEqual([
+      { file: 'bin/Dockerfile', message: 'binary file, not a Dockerfile' },
+      { file: 'bin/a.yaml', message: 'binary file, not YAML' },
+      { file: 'bin/b.yaml', message: 'binary file, not YAML' },
+    ]);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['fine']);
+    expect(loaded.files).toBe(4);
+  });
+
+  it('reports empty manifests alike whether named or found in a directory', async () => {
+    tree({ 'empty/a.yaml': '', 'empty/b.yaml': SA('b'), 'named.yaml': '\n# comment only\n' });
+    const loaded = await loadPaths(['empty', 'named.yaml']);
+    expect(loaded.errors).toEqual([
+      { file: 'empty/a.yaml', message: 'empty file: no documents' },
+      { file: 'named.yaml', message: 'empty file: no documents' },
+    ]);
+    expect(loaded.documents).toHaveLength(1);
+  });
+
+  it('carries on past a bad file in a directory, with its line', async () => {
+    tree({ 'k8s/1.yaml': SA('one'), 'k8s/2.yaml': 'kind: [\n', 'k8s/3.yaml': SA('three') });
+    const loaded = await loadPaths(['k8s']);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['one', 'three']);
+    expect(loaded.errors).toEqual([{ file: 'k8s/2.yaml', line: 1, message: expect.stringMatching(/^YAML syntax error/) as string }]);
+  });
+
+  it('reads - from stdin as YAML, once', async () => {
+    const stdin = Readable.from([Buffer.from(SA('from-stdin')), Buffer.from('---\n'), Buffer.from(SA('second'))]);
+    const loaded = await loadPaths(['-', '-'], { stdin });
+    expect(loaded.documents.map((d) => [d.file, d.line, d.docIndex])).toEqual([
+      ['-', 1, 0],
+      ['-', 6, 1],
+    ]);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['from-stdin', 'second']);
+    expect(loaded.files).toBe(1);
+  });
+
+  it('reports empty stdin', async () => {
+    const loaded = await loadPaths(['-'], { stdin: Readable.from([]) });
+    expect(loaded.errors).toEqual([{ file: '-', message: 'empty file: no documents' }]);
+  });
+
+  it('drops a UTF-8 byte order mark', async () => {
+    tree({ 'bom.yaml': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SA('bom'))]) });
+    const loaded = await loadPaths(['bom.yaml']);
+    expect(loaded.errors).toEqual([]);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['bom']);
+  });
+});

@@ -1,0 +1,217 @@
+/**
+ * @module The only module that touches the filesystem or stdin: paths from the command line → LoadedInputs.
+ * Manifests are parsed here (by the pure `manifests.ts`); Dockerfiles, Procfiles and gunicorn.conf.py stay text.
+ * Nothing throws out of `loadPaths`: every unreadable path becomes an InputError and reading carries on.
+ */
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { InputError } from '../model/finding.ts';
+import type { LoadedInputs, SourceMapping, SourceText } from './types.ts';
+import { parseManifests } from './manifests.ts';
+import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
+
+/** What a file holds, decided by its name. */
+export type InputKind = 'manifest' | SourceText['kind'];
+
+/** Directories never walked: dependencies and VCS data hold no deployment inputs. Hidden directories are skipped too. */
+const SKIPPED_DIRECTORIES = new Set(['node_modules']);
+
+/**
+ * classifyFile decides from a file name what it holds, or undefined when a directory walk should ignore it.
+ * gunicorn auto-loads only `./gunicorn.conf.py`; other names are read so `-c prod.gunicorn.conf.py` can be joined.
+ */
+export function classifyFile(name: string): InputKind | undefined {
+  if (/\.(ya?ml|json)$/i.test(name)) return 'manifest';
+  if (name.endsWith('.dockerignore')) return undefined;
+  if (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) || /\.(Dockerfile|dockerfile|Containerfile)$/.test(name)) return 'Dockerfile';
+  if (name === 'Procfile') return 'Procfile';
+  if (name === 'gunicorn_conf.py' || /gunicorn.*\.conf\.py$/.test(name)) return 'gunicorn.conf.py';
+  return undefined;
+}
+
+/**
+ * loadPaths reads files, directories (recursively, in sorted order) and `-` (stdin, read as YAML). Paths are
+ * deduplicated (a file reached twice is read once). A file named explicitly with an unknown name is read as YAML.
+ * Relative paths stay relative, joined with the walk (`examples/knative/svc.yaml`), so reports match across machines.
+ */
+export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promise<LoadedInputs> {
+  const loader = newLoader();
+  await loadInto(loader, paths, opts);
+  return loadedFrom(loader);
+}
+
+/**
+ * loadReportInputs reads what `pytuner report` needs: the given paths, then the source files that `--source`
+ * mappings and `pytuner.dev/source` annotations point at. Those second paths contribute only Dockerfiles,
+ * Procfiles and gunicorn.conf.py (a source directory's other manifests are not pulled into the report),
+ * and a file already read is not read again.
+ */
+export async function loadReportInputs(paths: string[], mappings: readonly SourceMapping[], opts: LoadOptions = {}): Promise<LoadedInputs> {
+  const loader = newLoader();
+  await loadInto(loader, paths, opts);
+  loader.sourcesOnly = true;
+  await loadInto(loader, [...mappings.map((m) => m.path), ...annotatedSourcePaths(loader.documents)], opts);
+  return loadedFrom(loader);
+}
+
+/** Where stdin comes from (tests pass a stream). */
+export interface LoadOptions {
+  stdin?: NodeJS.ReadableStream;
+}
+
+async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOptions): Promise<void> {
+  const given = new Set<string>();
+  for (const p of paths) {
+    const key = p === '-' ? '-' : normalizeGiven(p);
+    if (given.has(key)) continue;
+    given.add(key);
+    if (p === '-') await loadStdin(loader, opts.stdin ?? process.stdin);
+    else await loadGivenPath(loader, p);
+  }
+}
+
+function loadedFrom(loader: Loader): LoadedInputs {
+  return { documents: loader.documents, sources: loader.sources, errors: loader.errors, files: loader.files };
+}
+
+interface Loader extends LoadedInputs {
+  /** Reading source paths: manifests found there are ignored, and an explicitly named file of unknown name is a Dockerfile. */
+  sourcesOnly: boolean;
+  /** Real paths of files already read. */
+  seenFiles: Set<string>;
+  /** Real paths of directories already walked: a symlink back up the tree is not followed twice. */
+  seenDirectories: Set<string>;
+}
+
+function newLoader(): Loader {
+  return { documents: [], sources: [], errors: [], files: 0, sourcesOnly: false, seenFiles: new Set(), seenDirectories: new Set() };
+}
+
+function normalizeGiven(p: string): string {
+  const normal = path.normalize(p);
+  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
+}
+
+async function loadGivenPath(loader: Loader, given: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(given);
+  } catch (err) {
+    loader.files++;
+    loader.errors.push({ file: given, message: describeFsError(err) });
+    return;
+  }
+  if (info.isDirectory()) await walkDirectory(loader, given);
+  else await loadFile(loader, given, classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest'));
+}
+
+async function walkDirectory(loader: Loader, dir: string): Promise<void> {
+  let entries;
+  try {
+    const real = await realpath(dir);
+    if (loader.seenDirectories.has(real)) return;
+    loader.seenDirectories.add(real);
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    loader.errors.push({ file: dir, message: describeFsError(err) });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const child = path.join(dir, entry.name);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = await stat(child);
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      } catch (err) {
+        if (classifyFile(entry.name) !== undefined) {
+          loader.files++;
+          loader.errors.push({ file: child, message: describeFsError(err) });
+        }
+        continue;
+      }
+    }
+    if (isDirectory) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walkDirectory(loader, child);
+      continue;
+    }
+    const kind = isFile ? classifyFile(entry.name) : undefined;
+    if (kind !== undefined) await loadFile(loader, child, kind);
+  }
+}
+
+async function loadFile(loader: Loader, file: string, kind: InputKind): Promise<void> {
+  if (loader.sourcesOnly && kind === 'manifest') return;
+  let bytes: Buffer;
+  try {
+    const real = await realpath(file);
+    if (loader.seenFiles.has(real)) return;
+    loader.seenFiles.add(real);
+  } catch {
+    // An unresolvable path is still read below, so the error names the file as given.
+  }
+  loader.files++;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    loader.errors.push({ file, message: describeFsError(err) });
+    return;
+  }
+  addText(loader, file, kind, bytes);
+}
+
+async function loadStdin(loader: Loader, stdin: NodeJS.ReadableStream): Promise<void> {
+  loader.files++;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+  } catch (err) {
+    loader.errors.push({ file: '-', message: `cannot read stdin: ${err instanceof Error ? err.message : String(err)}` });
+    return;
+  }
+  addText(loader, '-', 'manifest', Buffer.concat(chunks));
+}
+
+function addText(loader: Loader, file: string, kind: InputKind, bytes: Buffer): void {
+  const text = decodeText(bytes);
+  if (text === undefined) {
+    loader.errors.push({ file, message: kind === 'manifest' ? 'binary file, not YAML' : `binary file, not a ${kind}` });
+    return;
+  }
+  if (kind !== 'manifest') {
+    loader.sources.push({ kind, file, text });
+    return;
+  }
+  const parsed = parseManifests(file, text);
+  loader.documents.push(...parsed.documents);
+  loader.errors.push(...parsed.errors);
+}
+
+/** decodeText returns the UTF-8 text (BOM dropped), or undefined for a binary file: a NUL byte or invalid UTF-8. */
+function decodeText(bytes: Buffer): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+};
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const words = code === undefined ? undefined : FS_ERRORS[code];
+  return `cannot read: ${words ?? (err instanceof Error ? err.message : String(err))}`;
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifests } from './manifests.ts';
+
+const doc = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+describe('parseManifests', () => {
+  it('reads every document of a stream with its start line and index', () => {
+    const text = doc(
+      '# a comment before the first document',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: a}',
+      '---',
+      'apiVersion: v1',
+      'kind: ServiceAccount',
+      'metadata:',
+      '  name: b',
+    );
+    const { documents, errors } = parseManifests('all.yaml', text);
+    expect(errors).toEqual([]);
+    expect(documents.map((d) => [d.file, d.line, d.docIndex, (d.object as { kind: string }).kind])).toEqual([
+      ['all.yaml', 2, 0, 'ConfigMap'],
+      ['all.yaml', 6, 1, 'ServiceAccount'],
+    ]);
+  });
+
+  it('maps every field to its line, with non-identifier keys bracketed', () => {
+    const text = doc(
+      'apiVersion: serving.knative.dev/v1',
+      'kind: Service',
+      'metadata:',
+      '  name: api',
+      '  annotations:',
+      '    run.googleapis.com/ingress: all',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containerConcurrency: 80',
+      '      containers:',
+      '        - image: gcr.io/p/api',
+      '          args:',
+      '            - --threads',
+      '            - "8"',
+    );
+    const [only] = parseManifests('svc.yaml', text).documents;
+    const lines = only?.fieldLines;
+    expect(lines?.get('metadata.annotations["run.googleapis.com/ingress"]')).toBe(6);
+    expect(lines?.get('spec.template.spec.containerConcurrency')).toBe(10);
+    expect(lines?.get('spec.template.spec.containers[0]')).toBe(12);
+    expect(lines?.get('spec.template.spec.containers[0].image')).toBe(12);
+    expect(lines?.get('spec.template.spec.containers[0].args')).toBe(13);
+    expect(lines?.get('spec.template.spec.containers[0].args[1]')).toBe(15);
+  });
+
+  it('keeps the other documents of a file when one has a syntax error, and names its line', () => {
+    const text = doc('apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: a}', '---', 'apiVersion: v1', 'kind: [oops', '---', 'apiVersion: v1', 'kind: Secret', 'metadata: {name: c}');
+    const { documents, errors } = parseManifests('mixed.yaml', text);
+    expect(documents.map((d) => [(d.object as { kind: string }).kind, d.line, d.docIndex])).toEqual([
+      ['ConfigMap', 1, 0],
+      ['Secret', 8, 2],
+    ]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.file).toBe('mixed.yaml');
+    expect(errors[0]?.line).toBe(6);
+    expect(errors[0]?.message).toMatch(/^YAML syntax error: /);
+  });
+
+  it('reports a syntax error in a single-document file at js-yaml mark line + 1', () => {
+    const { documents, errors } = parseManifests('bad.yaml', doc('a: 1', 'b:', '  - x', ' c: 2'));
+    expect(documents).toEqual([]);
+    expect(errors).toEqual([{ file: 'bad.yaml', line: 4, message: expect.stringMatching(/^YAML syntax error: /) as string }]);
+  });
+
+  it('reports a duplicate key at the line of the duplicate', () => {
+    const { errors } = parseManifests('dup.yaml', doc('apiVersion: v1', 'kind: ConfigMap', 'kind: Secret'));
+    expect(errors).toEqual([{ file: 'dup.yaml', line: 3, message: 'YAML syntax error: duplicated mapping key' }]);
+  });
+
+  it('expands kind: List into its items, each with its own index and line', () => {
+    const text = doc(
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: ServiceAccount',
+      '  metadata: {name: a}',
+      '- apiVersion: apps/v1',
+      '  kind: Deployment',
+      '  metadata:',
+      '    name: b',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: c}',
+    );
+    const { documents, errors } = parseManifests('list.yaml', text);
+    expect(errors).toEqual([]);
+    expect(documents.map((d) => [(d.object as { kind: string }).kind, d.line, d.docIndex])).toEqual([
+      ['ServiceAccount', 4, 0],
+      ['Deployment', 7, 1],
+      ['ConfigMap', 12, 2],
+    ]);
+    expect(documents[1]?.fieldLines?.get('metadata.name')).toBe(10);
+  });
+
+  it('expands typed lists such as ServiceList, and reports items that are not mappings', () => {
+    const text = doc('apiVersion: serving.knative.dev/v1', 'kind: ServiceList', 'items:', '- kind: Service', '- 42');
+    const { documents, errors } = parseManifests('svcs.yaml', text);
+    expect(documents.map((d) => [d.object, d.line, d.docIndex])).toEqual([[{ kind: 'Service' }, 4, 0]]);
+    expect(errors).toEqual([{ file: 'svcs.yaml', line: 5, field: 'items[1]', message: 'List item is not a mapping (got the number 42)' }]);
+  });
+
+  it('does not expand a kind ending in List that has no items list', () => {
+    const { documents } = parseManifests('allow.yaml', doc('apiVersion: x.io/v1', 'kind: AllowList', 'spec: {}'));
+    expect(documents.map((d) => (d.object as { kind: string }).kind)).toEqual(['AllowList']);
+  });
+
+  it('skips null documents silently', () => {
+    const { documents, errors } = parseManifests('nulls.yaml', doc('---', '---', 'apiVersion: v1', 'kind: ConfigMap', '---', '# only a comment', '---', '~'));
+    expect(errors).toEqual([]);
+    expect(documents.map((d) => [d.line, d.docIndex])).toEqual([[3, 0]]);
+  });
+
+  it('reports a document that is not a mapping with its line', () => {
+    const { documents, errors } = parseManifests('odd.yaml', doc('apiVersion: v1', 'kind: ConfigMap', '---', '- a', '- b', '---', 'just text'));
+    expect(documents).toHaveLength(1);
+    expect(errors).toEqual([
+      { file: 'odd.yaml', line: 4, message: 'document is not a mapping (got a list)' },
+      { file: 'odd.yaml', line: 7, message: 'document is not a mapping (got the string "just text")' },
+    ]);
+  });
+
+  it('reports a file with no documents', () => {
+    expect(parseManifests('empty.yaml', '').errors).toEqual([{ file: 'empty.yaml', message: 'empty file: no documents' }]);
+    expect(parseManifests('comments.yaml', '# nothing here\n\n').errors).toEqual([{ file: 'comments.yaml', message: 'empty file: no documents' }]);
+    expect(parseManifests('dashes.yaml', '---\n---\n').errors).toEqual([{ file: 'dashes.yaml', message: 'empty file: no documents' }]);
+  });
+
+  it('does not call an empty List an empty file', () => {
+    expect(parseManifests('l.yaml', 'apiVersion: v1\nkind: List\nitems: []\n')).toEqual({ documents: [], errors: [] });
+  });
+
+  it('reads JSON as YAML, with lines', () => {
+    const text = '{\n  "apiVersion": "v1",\n  "kind": "ServiceAccount",\n  "metadata": {"name": "sa"}\n}\n';
+    const { documents, errors } = parseManifests('sa.json', text);
+    expect(errors).toEqual([]);
+    expect(documents[0]?.object).toEqual({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa' } });
+    expect(documents[0]?.fieldLines?.get('kind')).toBe(3);
+  });
+
+  it('keeps %YAML directives with the document they introduce', () => {
+    const text = doc('a: 1', '...', '%YAML 1.2', '---', 'b: 2');
+    const { documents, errors } = parseManifests('d.yaml', text);
+    expect(errors).toEqual([]);
+    expect(documents.map((d) => [d.object, d.line])).toEqual([
+      [{ a: 1 }, 1],
+      [{ b: 2 }, 5],
+    ]);
+  });
+
+  it('resolves merge keys as kubectl does', () => {
+    const text = doc('base: &base {cpu: "1"}', 'limits:', '  <<: *base', '  memory: 1Gi');
+    expect(parseManifests('m.yaml', text).documents[0]?.object).toEqual({ base: { cpu: '1' }, limits: { cpu: '1', memory: '1Gi' } });
+  });
+
+  it('rejects a document that aliases expand past a million nodes, and keeps the others', () => {
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 7; i++) levels.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    const { documents, errors } = parseManifests('bomb.yaml', doc('apiVersion: v1', 'kind: ConfigMap', '---', ...levels));
+    expect(documents).toHaveLength(1);
+    expect(errors).toEqual([{ file: 'bomb.yaml', line: 3, message: 'YAML error: document expands to more than 1000000 nodes through YAML aliases' }]);
+  });
+
+  it('reads a document that starts on the --- line', () => {
+    const { documents } = parseManifests('inline.yaml', doc('--- {apiVersion: v1, kind: ConfigMap}', '--- {apiVersion: v1, kind: Secret}'));
+    expect(documents.map((d) => [(d.object as { kind: string }).kind, d.line])).toEqual([
+      ['ConfigMap', 1],
+      ['Secret', 2],
+    ]);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * @module What the input layer hands to the pure core: parsed YAML documents and source texts, with
+ * the errors met while reading. Reading (fs, stdin) happens in `input/files.ts` only.
+ */
+import type { InputError } from '../model/finding.ts';
+
+/** One YAML document (or one item of a `kind: List`), not yet validated. */
+export interface ParsedDocument {
+  file: string;
+  /** 1-based line where the document (or List item) starts. */
+  line: number;
+  docIndex: number;
+  object: unknown;
+  /**
+   * 1-based line of each field, keyed by dotted path relative to the object (`spec.template.spec.containerConcurrency`,
+   * `metadata.annotations["run.googleapis.com/cpu-throttling"]`; see `input/fieldPath.ts`). Absent when the object
+   * did not come from text (an API-server cache).
+   */
+  fieldLines?: ReadonlyMap<string, number>;
+}
+
+/** A non-manifest input, kept as text: parsed by the pure parsers in `input/`. */
+export interface SourceText {
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py';
+  file: string;
+  text: string;
+}
+
+/** Everything read from the paths given on the command line. */
+export interface LoadedInputs {
+  documents: ParsedDocument[];
+  sources: SourceText[];
+  errors: InputError[];
+  /** Files read, including those that failed. */
+  files: number;
+}
+
+/** An explicit join of source files to workloads: `--source IMAGE_OR_NAME=PATH`. */
+export interface SourceMapping {
+  /** A container image (with or without tag) or a workload name. */
+  match: string;
+  /** A Dockerfile, a Procfile, a gunicorn.conf.py, or a directory holding them. */
+  path: string;
+}

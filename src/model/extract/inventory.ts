@@ -1,0 +1,194 @@
+/**
+ * @module LoadedInputs → Inventory, the rules' whole world: validate each document, extract workloads, identities and
+ * IAM grants, parse the source files, join them to containers, resolve each container's command and detect its server.
+ * Pure: every input arrives as data.
+ */
+import type { InputError } from '../finding.ts';
+import type { GunicornConf, ImageFacts } from '../image.ts';
+import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, ServiceAccountFacts } from '../workload.ts';
+import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../input/types.ts';
+import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../input/schemas.ts';
+import { validateDocument } from '../../input/schemas.ts';
+import { parseDockerfile } from '../../input/dockerfile.ts';
+import { parseProcfile } from '../../input/procfile.ts';
+import { parseGunicornConf } from '../../input/gunicornConf.ts';
+import { detectServer } from '../server/detect.ts';
+import type { WorkloadDraft } from './draft.ts';
+import { extractKnativeService } from './knativeService.ts';
+import { extractDeployment } from './deployment.ts';
+import { extractServiceAccount } from './serviceAccount.ts';
+import { extractPartialPolicy, extractPolicyMember, serviceAccountEmails } from './iam.ts';
+import type { Join, ParsedSources, SourceBundle } from './join.ts';
+import { joinSources, standaloneBundles } from './join.ts';
+import type { ManifestArgv } from './command.ts';
+import { gunicornConfFor, resolveCommand } from './command.ts';
+import { manifestEvidence } from './context.ts';
+import { platformPortEnv } from './podTemplate.ts';
+
+/** What buildInventory returns besides the inventory: input errors, objects read (after List expansion) and skipped kinds. */
+export interface BuiltInventory {
+  inventory: Inventory;
+  errors: InputError[];
+  objects: number;
+  /** Objects of kinds pytuner does not read, by `apiVersion/kind`. */
+  skipped: Record<string, number>;
+}
+
+/** Validated objects by kind, each with its document. */
+interface Sorted {
+  services: Array<{ doc: ParsedDocument; object: KnativeService }>;
+  deployments: Array<{ doc: ParsedDocument; object: Deployment }>;
+  serviceAccounts: Array<{ doc: ParsedDocument; object: ServiceAccount }>;
+  policyMembers: Array<{ doc: ParsedDocument; object: IamPolicyMember }>;
+  partialPolicies: Array<{ doc: ParsedDocument; object: IamPartialPolicy }>;
+  iamServiceAccounts: IamServiceAccount[];
+}
+
+/**
+ * buildInventory turns loaded inputs into the inventory. An object that fails validation is reported and left out;
+ * the others carry on. `mappings` are the `--source IMAGE_OR_NAME=PATH` flags.
+ */
+export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[]): BuiltInventory {
+  const errors: InputError[] = [];
+  const skipped: Record<string, number> = {};
+  const sorted = sortDocuments(loaded.documents, errors, skipped);
+  const sources = parseSources(loaded, errors);
+  const drafts: WorkloadDraft[] = [
+    ...sorted.services.map(({ doc, object }) => extractKnativeService(doc, object)),
+    ...sorted.deployments.map(({ doc, object }) => extractDeployment(doc, object)),
+  ];
+  const position = new Map(loaded.documents.map((doc, i) => [doc, i]));
+  const inInputOrder = (a: ParsedDocument, b: ParsedDocument) => (position.get(a) as number) - (position.get(b) as number);
+  drafts.sort((a, b) => inInputOrder(a.doc, b.doc));
+  const joined = joinSources(drafts, sources, mappings);
+  errors.push(...joined.errors);
+  const joinOf = new Map(joined.joins.map((join) => [`${drafts.indexOf(join.draft)}:${join.containerIndex}`, join]));
+  drafts.forEach((draft, d) => {
+    for (const container of draft.workload.containers) finishContainer(draft, container, joinOf.get(`${d}:${container.index}`));
+  });
+  const emails = serviceAccountEmails(sorted.iamServiceAccounts);
+  const serviceAccounts: ServiceAccountFacts[] = sorted.serviceAccounts.map(({ doc, object }) => extractServiceAccount(doc, object));
+  const iamGrants: IamGrant[] = [
+    ...sorted.policyMembers.map(({ doc, object }) => ({ doc, grants: [extractPolicyMember(doc, object, emails)] })),
+    ...sorted.partialPolicies.map(({ doc, object }) => ({ doc, grants: extractPartialPolicy(doc, object, emails) })),
+  ]
+    .sort((a, b) => inInputOrder(a.doc, b.doc))
+    .flatMap(({ grants }) => grants);
+  const standaloneImages = standaloneBundles(sources, joined.claimed).map(standaloneImage);
+  return {
+    inventory: { workloads: drafts.map((d) => d.workload), serviceAccounts, iamGrants, standaloneImages },
+    errors,
+    objects: loaded.documents.length,
+    skipped,
+  };
+}
+
+function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[], skipped: Record<string, number>): Sorted {
+  const sorted: Sorted = { services: [], deployments: [], serviceAccounts: [], policyMembers: [], partialPolicies: [], iamServiceAccounts: [] };
+  for (const doc of documents) {
+    const result = validateDocument(doc);
+    if (result.status === 'skipped') skipped[result.kindKey] = (skipped[result.kindKey] ?? 0) + 1;
+    if (result.status === 'invalid') errors.push(...result.errors);
+    if (result.status !== 'valid') continue;
+    const { known } = result;
+    switch (known.type) {
+      case 'KnativeService': sorted.services.push({ doc, object: known.object }); break;
+      case 'Deployment': sorted.deployments.push({ doc, object: known.object }); break;
+      case 'ServiceAccount': sorted.serviceAccounts.push({ doc, object: known.object }); break;
+      case 'IAMPolicyMember': sorted.policyMembers.push({ doc, object: known.object }); break;
+      case 'IAMPartialPolicy': sorted.partialPolicies.push({ doc, object: known.object }); break;
+      case 'IAMServiceAccount': sorted.iamServiceAccounts.push(known.object); break;
+    }
+  }
+  return sorted;
+}
+
+/** parseSources parses each source file once; their errors join the inventory's. */
+function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
+  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [] };
+  for (const source of loaded.sources) {
+    if (source.kind === 'Dockerfile') {
+      const parsed = parseDockerfile(source.file, source.text);
+      errors.push(...parsed.errors);
+      sources.dockerfiles.push({ file: source.file, image: parsed.image });
+    } else if (source.kind === 'Procfile') {
+      const parsed = parseProcfile(source.file, source.text);
+      errors.push(...parsed.errors);
+      sources.procfiles.push(parsed.web === undefined ? { file: source.file } : { file: source.file, web: parsed.web });
+    } else {
+      sources.confs.push(parseGunicornConf(source.file, source.text));
+    }
+  }
+  return sources;
+}
+
+/** imageOf builds the ImageFacts of a bundle: the Dockerfile's (copied, as one Dockerfile may serve several containers), or an empty image for a buildpacks Procfile. */
+function imageOf(bundle: SourceBundle): ImageFacts | undefined {
+  const file = bundle.dockerfile?.file ?? bundle.procfile?.file ?? bundle.confs[0]?.file;
+  if (file === undefined) return undefined;
+  const image: ImageFacts = bundle.dockerfile === undefined ? { file, env: new Map(), runs: [], lines: [] } : { ...bundle.dockerfile.image, env: new Map(bundle.dockerfile.image.env) };
+  if (bundle.procfile?.web !== undefined) image.procfileWeb = bundle.procfile.web;
+  return image;
+}
+
+/**
+ * finishContainer completes a container once its sources are known: env (image ENV, then the manifest's, then the
+ * `PORT` the platform sets), the command it runs, the gunicorn config that command loads, and the server.
+ */
+function finishContainer(draft: WorkloadDraft, container: ContainerFacts, join: Join | undefined): void {
+  const image = join === undefined ? undefined : imageOf(join.bundle);
+  container.env = effectiveEnv(draft, container, image);
+  const resolved = resolveCommand(manifestArgv(draft.doc, container), image);
+  const conf = resolved === undefined ? undefined : gunicornConfFor(resolved.argv, join?.bundle.confs ?? []);
+  if (resolved !== undefined) {
+    const server = detectServer(resolved.argv, container.env, resolved.evidence, conf);
+    if (server !== undefined) container.server = server;
+  }
+  if (image !== undefined) {
+    if (conf !== undefined) image.gunicornConf = conf;
+    container.dockerfile = image;
+  }
+  if (join !== undefined) container.sources = joinedSources(join, conf);
+}
+
+/**
+ * effectiveEnv overlays the container's env on the image's ENV (the container wins, as in Kubernetes). On Knative and
+ * Cloud Run the serving container also gets `PORT`, which the platform sets and which overrides the image's.
+ */
+function effectiveEnv(draft: WorkloadDraft, container: ContainerFacts, image: ImageFacts | undefined): Map<string, EnvVar> {
+  const env = new Map<string, EnvVar>();
+  for (const [name, entry] of image?.env ?? []) env.set(name, { name, value: entry.value, fromRef: false, evidence: entry.evidence });
+  for (const [name, entry] of container.env) env.set(name, entry);
+  const setsPort = draft.workload.platform !== 'kubernetes' && container.index === draft.servingIndex;
+  if (setsPort && container.port !== undefined && !container.env.has('PORT')) env.set('PORT', platformPortEnv(container.port));
+  return env;
+}
+
+function manifestArgv(doc: ParsedDocument, container: ContainerFacts): { command?: ManifestArgv; args?: ManifestArgv } {
+  const path = ['spec', 'template', 'spec', 'containers', container.index];
+  const out: { command?: ManifestArgv; args?: ManifestArgv } = {};
+  if (container.command !== undefined) out.command = { argv: container.command, evidence: manifestEvidence(doc, [...path, 'command'], JSON.stringify(container.command)) };
+  if (container.args !== undefined) out.args = { argv: container.args, evidence: manifestEvidence(doc, [...path, 'args'], JSON.stringify(container.args)) };
+  return out;
+}
+
+function joinedSources(join: Join, conf: GunicornConf | undefined): JoinedSource[] {
+  const { bundle, how } = join;
+  const sources: JoinedSource[] = [];
+  if (bundle.dockerfile !== undefined) sources.push({ file: bundle.dockerfile.file, kind: 'Dockerfile', how });
+  if (bundle.procfile !== undefined) sources.push({ file: bundle.procfile.file, kind: 'Procfile', how });
+  if (conf !== undefined) sources.push({ file: conf.file, kind: 'gunicorn.conf.py', how });
+  return sources;
+}
+
+/** standaloneImage checks a Dockerfile (or buildpacks Procfile) on its own: its server comes from its own ENTRYPOINT/CMD or Procfile. */
+function standaloneImage(bundle: SourceBundle): ImageFacts {
+  const image = imageOf(bundle) as ImageFacts;
+  const resolved = resolveCommand({}, image);
+  if (resolved === undefined) return image;
+  const conf = gunicornConfFor(resolved.argv, bundle.confs);
+  if (conf !== undefined) image.gunicornConf = conf;
+  const server = detectServer(resolved.argv, image.env, resolved.evidence, conf);
+  if (server !== undefined) image.server = server;
+  return image;
+}

@@ -1,0 +1,249 @@
+/**
+ * @module Joining source files (Dockerfile, Procfile, gunicorn.conf.py) to the containers that run them, in order of
+ * precedence: an explicit `--source IMAGE_OR_NAME=PATH`, the workload's `pytuner.dev/source` annotation, then a
+ * directory that holds exactly one workload and one Dockerfile (or Procfile). Paths are compared posix-normalised,
+ * as given (nothing is resolved against the working directory: this module does no I/O).
+ */
+import { posix } from 'node:path';
+import type { Evidence } from '../evidence.ts';
+import type { GunicornConf, ImageFacts } from '../image.ts';
+import type { InputError } from '../finding.ts';
+import type { JoinedSource } from '../workload.ts';
+import type { SourceMapping } from '../../input/types.ts';
+import type { WorkloadDraft } from './draft.ts';
+import { normalizePath } from './sourceAnnotation.ts';
+
+/** A parsed Dockerfile. */
+export interface ParsedDockerfile {
+  file: string;
+  image: ImageFacts;
+}
+
+/** A parsed Procfile and its `web:` entry, if any. */
+export interface ParsedProcfile {
+  file: string;
+  web?: { command: string; evidence: Evidence };
+}
+
+/** All parsed source files. */
+export interface ParsedSources {
+  dockerfiles: ParsedDockerfile[];
+  procfiles: ParsedProcfile[];
+  confs: GunicornConf[];
+}
+
+/** The source files joined to one container (or checked on their own). */
+export interface SourceBundle {
+  dockerfile?: ParsedDockerfile;
+  procfile?: ParsedProcfile;
+  /** Every gunicorn config joined; the command decides which one gunicorn loads. */
+  confs: GunicornConf[];
+}
+
+/** One container's joined sources and how they were found. */
+export interface Join {
+  draft: WorkloadDraft;
+  containerIndex: number;
+  bundle: SourceBundle;
+  how: JoinedSource['how'];
+}
+
+/** The source files of one directory. */
+interface SourceDirectory {
+  dir: string;
+  dockerfiles: ParsedDockerfile[];
+  procfile?: ParsedProcfile;
+  confs: GunicornConf[];
+}
+
+type Lookup = SourceBundle | 'ambiguous' | undefined;
+
+/** Names that win when a directory holds several Dockerfiles: Docker's and Podman's defaults. */
+const DEFAULT_DOCKERFILE_NAMES = ['Dockerfile', 'Containerfile'];
+
+/**
+ * joinSources decides which sources each container runs. A container gets at most one bundle: the first method
+ * that finds one wins. Returns the joins, the files they claimed, and errors for flags or annotations that found nothing.
+ */
+export function joinSources(drafts: readonly WorkloadDraft[], sources: ParsedSources, mappings: readonly SourceMapping[]): { joins: Join[]; claimed: Set<string>; errors: InputError[] } {
+  const directories = indexByDirectory(sources);
+  const joins = new Map<string, Join>();
+  const errors: InputError[] = [];
+  const claim = (draft: WorkloadDraft, containerIndex: number, bundle: SourceBundle, how: JoinedSource['how']) => {
+    const key = `${drafts.indexOf(draft)}:${containerIndex}`;
+    if (!joins.has(key)) joins.set(key, { draft, containerIndex, bundle, how });
+  };
+  for (const mapping of mappings) joinFlag(mapping, drafts, directories, claim, errors);
+  for (const draft of drafts) joinAnnotation(draft, directories, claim, errors);
+  joinDirectories(drafts, directories, joins, claim);
+  const claimed = new Set<string>();
+  for (const { bundle } of joins.values()) {
+    if (bundle.dockerfile !== undefined) claimed.add(bundle.dockerfile.file);
+    if (bundle.procfile !== undefined) claimed.add(bundle.procfile.file);
+  }
+  return { joins: [...joins.values()], claimed, errors };
+}
+
+/** standaloneBundles lists what no container claimed: each Dockerfile (with its directory's Procfile and configs), and Procfile-only directories. */
+export function standaloneBundles(sources: ParsedSources, claimed: ReadonlySet<string>): SourceBundle[] {
+  const bundles: SourceBundle[] = [];
+  for (const dir of indexByDirectory(sources).values()) {
+    for (const dockerfile of dir.dockerfiles) {
+      if (claimed.has(dockerfile.file)) continue;
+      bundles.push(bundleOf(dir, dockerfile));
+    }
+    if (dir.dockerfiles.length === 0 && dir.procfile !== undefined && !claimed.has(dir.procfile.file)) bundles.push({ procfile: dir.procfile, confs: dir.confs });
+  }
+  return bundles;
+}
+
+type Claim = (draft: WorkloadDraft, containerIndex: number, bundle: SourceBundle, how: JoinedSource['how']) => void;
+
+function joinFlag(mapping: SourceMapping, drafts: readonly WorkloadDraft[], directories: Map<string, SourceDirectory>, claim: Claim, errors: InputError[]): void {
+  const flag = `--source ${mapping.match}=${mapping.path}`;
+  const found = lookup(mapping.path, directories);
+  if (found === undefined) {
+    errors.push({ file: mapping.path, message: `${flag}: no Dockerfile, Procfile or gunicorn.conf.py was read at ${mapping.path}` });
+    return;
+  }
+  if (found === 'ambiguous') {
+    errors.push({ file: mapping.path, message: `${flag}: ${mapping.path} holds several Dockerfiles; name one` });
+    return;
+  }
+  let matched = false;
+  for (const draft of drafts) {
+    draft.workload.containers.forEach((container, index) => {
+      if (container.image === undefined || !imageMatches(container.image, mapping.match)) return;
+      claim(draft, index, found, 'flag');
+      matched = true;
+    });
+    if (draft.workload.ref.name === mapping.match) {
+      claim(draft, draft.servingIndex, found, 'flag');
+      matched = true;
+    }
+  }
+  if (!matched) errors.push({ file: mapping.path, message: `${flag}: no workload is named ${mapping.match} and no container runs that image` });
+}
+
+function joinAnnotation(draft: WorkloadDraft, directories: Map<string, SourceDirectory>, claim: Claim, errors: InputError[]): void {
+  const annotation = draft.sourceAnnotation;
+  if (annotation === undefined) return;
+  const found = lookup(annotation.path, directories);
+  if (found !== undefined && found !== 'ambiguous') {
+    claim(draft, draft.servingIndex, found, 'annotation');
+    return;
+  }
+  const { ref } = draft.workload;
+  const error: InputError = {
+    file: draft.doc.file,
+    object: `${ref.kind} ${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`,
+    field: annotation.evidence.field,
+    message:
+      found === 'ambiguous'
+        ? `${annotation.path} holds several Dockerfiles; point the annotation at one`
+        : `no Dockerfile, Procfile or gunicorn.conf.py was read at ${annotation.path} (pass it with --source or -f)`,
+  };
+  if (annotation.evidence.line !== undefined) error.line = annotation.evidence.line;
+  errors.push(error);
+}
+
+/**
+ * joinDirectories joins a directory's Dockerfile (or, with none, its Procfile) to the one workload whose manifest
+ * is in that directory or below it, e.g. `examples/cloudrun-api/{service.yaml,Dockerfile,gunicorn.conf.py}`.
+ * Two workloads, or two Dockerfiles, make the directory ambiguous, and nothing is joined.
+ */
+function joinDirectories(drafts: readonly WorkloadDraft[], directories: Map<string, SourceDirectory>, joins: Map<string, Join>, claim: Claim): void {
+  const claimedFiles = new Set([...joins.values()].flatMap(({ bundle }) => [bundle.dockerfile?.file, bundle.procfile?.file]));
+  for (const dir of directories.values()) {
+    const primary = dir.dockerfiles.length === 1 ? dir.dockerfiles[0] : dir.dockerfiles.length === 0 ? dir.procfile : undefined;
+    if (primary === undefined || claimedFiles.has(primary.file)) continue;
+    const under = drafts.filter((d) => d.doc.file !== '-' && isWithin(dir.dir, normalizePath(posix.dirname(d.doc.file))));
+    if (under.length !== 1) continue;
+    const draft = under[0] as WorkloadDraft;
+    claim(draft, draft.servingIndex, bundleOf(dir, dir.dockerfiles[0]), 'directory');
+  }
+}
+
+function isWithin(dir: string, path: string): boolean {
+  if (dir === '.') return !path.startsWith('../') && path !== '..' && !posix.isAbsolute(path);
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/**
+ * lookup finds sources at a path: a file (a Dockerfile comes with its directory's Procfile and configs; a Procfile
+ * or config with what else its directory holds), or a directory (its default-named Dockerfile if it holds several).
+ */
+function lookup(path: string, directories: Map<string, SourceDirectory>): Lookup {
+  const target = normalizePath(path);
+  const dir = directories.get(target);
+  if (dir !== undefined) {
+    const dockerfile = preferredDockerfile(dir);
+    return dockerfile === 'ambiguous' ? 'ambiguous' : bundleOf(dir, dockerfile);
+  }
+  const parent = directories.get(normalizePath(posix.dirname(target)));
+  if (parent === undefined) return undefined;
+  const isTarget = (file: string) => normalizePath(file) === target;
+  const dockerfile = parent.dockerfiles.find((d) => isTarget(d.file));
+  if (dockerfile !== undefined) return bundleOf(parent, dockerfile);
+  if (parent.procfile !== undefined && isTarget(parent.procfile.file)) return { procfile: parent.procfile, confs: parent.confs };
+  const conf = parent.confs.find((c) => isTarget(c.file));
+  if (conf === undefined) return undefined;
+  const sibling = preferredDockerfile(parent);
+  return bundleOf({ ...parent, confs: [conf] }, sibling === 'ambiguous' ? undefined : sibling);
+}
+
+function preferredDockerfile(dir: SourceDirectory): ParsedDockerfile | 'ambiguous' | undefined {
+  if (dir.dockerfiles.length <= 1) return dir.dockerfiles[0];
+  for (const name of DEFAULT_DOCKERFILE_NAMES) {
+    const found = dir.dockerfiles.find((d) => posix.basename(d.file) === name);
+    if (found !== undefined) return found;
+  }
+  return 'ambiguous';
+}
+
+function bundleOf(dir: SourceDirectory, dockerfile: ParsedDockerfile | undefined): SourceBundle {
+  const bundle: SourceBundle = { confs: dir.confs };
+  if (dockerfile !== undefined) bundle.dockerfile = dockerfile;
+  if (dir.procfile !== undefined) bundle.procfile = dir.procfile;
+  return bundle;
+}
+
+/** indexByDirectory groups sources by normalised directory, sorted by directory then file, so joins are deterministic. Files keep the path as given. */
+function indexByDirectory(sources: ParsedSources): Map<string, SourceDirectory> {
+  const byDir = new Map<string, SourceDirectory>();
+  const dirOf = (file: string): SourceDirectory => {
+    const dir = normalizePath(posix.dirname(file));
+    let entry = byDir.get(dir);
+    if (entry === undefined) {
+      entry = { dir, dockerfiles: [], confs: [] };
+      byDir.set(dir, entry);
+    }
+    return entry;
+  };
+  const byFile = <T extends { file: string }>(a: T, b: T) => compare(a.file, b.file);
+  for (const dockerfile of [...sources.dockerfiles].sort(byFile)) dirOf(dockerfile.file).dockerfiles.push(dockerfile);
+  for (const procfile of [...sources.procfiles].sort(byFile)) dirOf(procfile.file).procfile = procfile;
+  for (const conf of [...sources.confs].sort(byFile)) dirOf(conf.file).confs.push(conf);
+  return new Map([...byDir].sort(([a], [b]) => compare(a, b)));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * imageMatches compares a container image with a `--source` match: equal as written, or equal without tag and digest
+ * when the match names neither (`gcr.io/p/api` matches `gcr.io/p/api:v2` and `gcr.io/p/api@sha256:…`).
+ */
+export function imageMatches(image: string, match: string): boolean {
+  if (image === match) return true;
+  const matchRepository = repositoryOf(match);
+  if (matchRepository === match) return repositoryOf(image) === match;
+  return !match.includes('@') && image.split('@')[0] === match;
+}
+
+function repositoryOf(ref: string): string {
+  const name = ref.split('@')[0] as string;
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}

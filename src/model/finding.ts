@@ -1,0 +1,76 @@
+/**
+ * @module What the rules produce: findings with evidence and fixes. This is the contract between the
+ * pure core and every output (report formats, patches, and later TuningRecommendation status).
+ */
+import type { Evidence } from './evidence.ts';
+
+/** Severity, ordered: `--fail-on warning` fails on warning and critical. */
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+
+/** What a finding is about. `kind` is the object kind (`Service`, `Deployment`, `Dockerfile`). */
+export interface Target {
+  apiVersion?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  container?: string;
+  file: string;
+  line?: number;
+}
+
+/** One RFC 6902 operation. pytuner emits only add, replace and remove, with `test` guards where a value is assumed. */
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+/** An edit to a source file that is not a Kubernetes object (Dockerfile, Procfile, gunicorn.conf.py). */
+export interface SourceEdit {
+  file: string;
+  line: number;
+  before: string;
+  after: string;
+}
+
+/**
+ * A fix a user can apply or commit. For objects: a JSON Patch and a server-side-apply style fragment
+ * (a minimal object with only the changed fields). For images: line edits. For missing objects
+ * (an IAMPolicyMember): whole manifests to add, and shell commands (the gcloud equivalent).
+ */
+export interface Fix {
+  jsonPatch?: JsonPatchOp[];
+  /** Minimal object: apiVersion, kind, metadata.name/namespace and the changed fields only. */
+  applyFragment?: Record<string, unknown>;
+  edits?: SourceEdit[];
+  /** New objects to create, e.g. a Config Connector IAMPolicyMember. */
+  create?: Record<string, unknown>[];
+  commands?: string[];
+  /** Caveats a user must read before applying (e.g. "--preload shares sockets opened at import across workers"). */
+  notes?: string[];
+}
+
+/** A value in `current`/`recommended`: a flat map from setting name to value, e.g. `{ containerConcurrency: 80, THREADS: 8 }`. */
+export type Values = Record<string, string | number | boolean | null>;
+
+/** One problem found on one target by one rule. */
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  target: Target;
+  /** One line, no trailing period, readable without the rest of the report. */
+  message: string;
+  current: Values;
+  recommended: Values;
+  evidence: Evidence[];
+  fix?: Fix;
+}
+
+/** An input that could not be read or parsed; the rest is still reported. */
+export interface InputError {
+  file: string;
+  line?: number;
+  /** For a manifest: the object and field the error is about. */
+  object?: string;
+  field?: string;
+  message: string;
+}

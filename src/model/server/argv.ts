@@ -1,0 +1,402 @@
+/**
+ * @module Finding the Python server in a container's command line: through `sh -c` scripts, `exec`, `env`,
+ * init processes (tini, dumb-init), `python -m`, project runners (poetry, pipenv, uv, pdm) and APM wrappers
+ * (newrelic-admin, ddtrace-run, opentelemetry-instrument). A command line is data here: nothing is run.
+ */
+import type { Evidence } from '../evidence.ts';
+import type { ServerKind } from '../server.ts';
+import { located } from './options.ts';
+import type { ShellScript } from './shell.ts';
+import { shellScript } from './shell.ts';
+import type { Scope, ScopeVar, Word } from './words.ts';
+import { displayWord, dropLeading, leadingText, resolveWord } from './words.ts';
+
+/** The server command found in a command line, with the variables its words expand against. */
+export interface ServerInvocation {
+  kind: ServerKind;
+  /** `fastapi run` starts uvicorn with its own defaults (host 0.0.0.0, port from `$PORT`). */
+  launcher: 'server' | 'fastapi';
+  /** The command from the program word on (`python -m gunicorn ...`, `gunicorn ...`). */
+  command: Word[];
+  /** The words the server parses (after `gunicorn`, `-m uvicorn`, `fastapi run`). */
+  args: Word[];
+  /** Variables at the point the server starts; exported ones are its environment. */
+  scope: Scope;
+  /** Files a script sourced before starting the server (`. ./env.sh`): they may set its environment. */
+  unread: Evidence[];
+}
+
+interface Context {
+  evidence: Evidence;
+  depth: number;
+  unread: Evidence[];
+}
+
+type Step = { next: number } | { found: ServerInvocation | undefined };
+
+// `sh -c "bash -c '...'"` nests; real command lines stop at two or three levels.
+const MAX_DEPTH = 8;
+
+const SERVER_PROGRAMS: ReadonlyMap<string, ServerKind> = new Map([
+  ['gunicorn', 'gunicorn'],
+  // Debian's python3-gunicorn and uwsgi-plugin-python3 packages install these names.
+  ['gunicorn3', 'gunicorn'],
+  ['uvicorn', 'uvicorn'],
+  ['uwsgi', 'uwsgi'],
+  ['uwsgi_python3', 'uwsgi'],
+  ['pyuwsgi', 'uwsgi'],
+  ['waitress-serve', 'waitress'],
+  ['hypercorn', 'hypercorn'],
+]);
+const SERVER_MODULES: ReadonlyMap<string, ServerKind> = new Map([
+  ['gunicorn', 'gunicorn'],
+  ['gunicorn.app.wsgiapp', 'gunicorn'],
+  ['uvicorn', 'uvicorn'],
+  ['uwsgi', 'uwsgi'],
+  ['pyuwsgi', 'uwsgi'],
+  ['waitress', 'waitress'],
+  ['hypercorn', 'hypercorn'],
+]);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
+const ENTRYPOINT_SCRIPT = /\.sh$|^(docker-)?entrypoint$/;
+const WAIT_FOR = /^wait-for(-it)?(\.sh)?$/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+const SCRIPT_OPERATORS = new Set(['&&', '||', ';', '|', '&']);
+
+/** Programs that run the rest of their argv after their own options, with the options that take a value (`tini -e 143 --`). */
+const WRAPPERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['tini', new Set(['-p', '-e'])],
+  ['tini-static', new Set(['-p', '-e'])],
+  ['dumb-init', new Set(['-r', '--rewrite'])],
+  ['catatonit', new Set<string>()],
+  ['ddtrace-run', new Set<string>()],
+]);
+
+/** Project runners: the subcommand that runs a program, and their options that take a value. */
+const RUNNERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['poetry', new Set(['-C', '--directory', '-P', '--project'])],
+  ['pipenv', new Set<string>()],
+  ['pdm', new Set(['-p', '--project'])],
+  [
+    'uv',
+    new Set([
+      '--with', '-w', '--with-editable', '--with-requirements', '--python', '-p', '--env-file', '--project', '--directory',
+      '--package', '--extra', '--group', '--only-group', '--no-group', '--index', '--default-index', '--index-url', '-i',
+      '--extra-index-url', '--find-links', '-f', '--config-file', '--cache-dir', '--color', '--index-strategy',
+      '--keyring-provider', '--resolution', '--prerelease', '--exclude-newer', '--link-mode', '--python-platform',
+      '--config-setting', '-C',
+    ]),
+  ],
+]);
+
+/**
+ * The server started by a command line, or undefined when it starts none pytuner knows (nginx, `python app.py`,
+ * `flask run`), or when which one runs depends on the state at run time (an `if` with a server in each branch).
+ */
+export function findServer(words: readonly Word[], scope: Scope, evidence: Evidence): ServerInvocation | undefined {
+  const ctx: Context = { evidence, depth: 0, unread: [] };
+  // A Procfile entry split into words keeps its operators as words: `migrate && gunicorn app`.
+  if (evidence.source === 'Procfile' && words.some(isOperatorWord)) return runScript(scriptOfWords(words), scope, ctx);
+  return unwrap(words, scope, ctx);
+}
+
+function unwrap(words: readonly Word[], outer: Scope, ctx: Context): ServerInvocation | undefined {
+  if (ctx.depth > MAX_DEPTH) return undefined;
+  const scope = new Map(outer);
+  let i = 0;
+  while (i < words.length) {
+    i = assignmentPrefix(words, i, scope, ctx);
+    const word = words[i];
+    const program = word === undefined ? undefined : resolveWord(word, scope).text;
+    if (program === undefined) return undefined;
+    const step = programStep(basename(program), words, i, scope, ctx);
+    if ('found' in step) return step.found;
+    if (step.next <= i) return undefined;
+    i = step.next;
+  }
+  return undefined;
+}
+
+function programStep(name: string, words: readonly Word[], i: number, scope: Map<string, ScopeVar>, ctx: Context): Step {
+  const kind = SERVER_PROGRAMS.get(name);
+  if (kind !== undefined) return { found: invocation(kind, 'server', words, i, i + 1, scope, ctx) };
+  if (name === 'fastapi') return { found: fastapiRun(words, i, i + 1, scope, ctx) };
+  if (PYTHON.test(name)) return { found: python(words, i, i + 1, scope, ctx) };
+  if (SHELLS.has(name)) return { found: shell(words, i + 1, scope, ctx) };
+  if (name === 'exec') return { next: skipOptions(words, i + 1, scope, new Set(['-a'])) };
+  if (name === 'env') return { next: envCommand(words, i + 1, scope, ctx) };
+  if (name === 'busybox') return { next: i + 1 };
+  if (name === 'gosu' || name === 'su-exec') return { next: i + 2 };
+  const wrapperValues = WRAPPERS.get(name);
+  if (wrapperValues !== undefined) return { next: skipOptions(words, i + 1, scope, wrapperValues) };
+  const runnerValues = RUNNERS.get(name);
+  if (runnerValues !== undefined) return runner(words, i + 1, scope, runnerValues, ctx);
+  if (name === 'opentelemetry-instrument') return { next: skipOtelOptions(words, i + 1, scope) };
+  if (name === 'newrelic-admin') return newrelic(words, i + 1, scope, ctx);
+  // `wait-for-it.sh db:5432 -- gunicorn ...` runs the command after `--` once the port answers.
+  if (WAIT_FOR.test(name)) return { next: afterDoubleDash(words, i + 1, scope) };
+  // `ENTRYPOINT ["/docker-entrypoint.sh"]` with `CMD ["gunicorn", ...]`: such scripts end in `exec "$@"`.
+  if (ENTRYPOINT_SCRIPT.test(name) && i + 1 < words.length) return { next: i + 1 };
+  return { found: undefined };
+}
+
+function invocation(
+  kind: ServerKind,
+  launcher: ServerInvocation['launcher'],
+  words: readonly Word[],
+  from: number,
+  argsFrom: number,
+  scope: Scope,
+  ctx: Context,
+): ServerInvocation {
+  return { kind, launcher, command: words.slice(from), args: words.slice(argsFrom), scope, unread: [...ctx.unread] };
+}
+
+/** `fastapi run` serves with uvicorn; `fastapi dev` is the reloading development server and gets no findings. */
+function fastapiRun(words: readonly Word[], from: number, sub: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  const subcommand = textAt(words, sub, scope);
+  return subcommand === 'run' ? invocation('uvicorn', 'fastapi', words, from, sub + 1, scope, ctx) : undefined;
+}
+
+/**
+ * `python [options] -m gunicorn ...` or `python [options] /path/to/gunicorn ...`. Options are read as CPython does:
+ * `-c` and `-m` end them, `-W` and `-X` take a value, letters may be grouped (`-um gunicorn`).
+ */
+function python(words: readonly Word[], from: number, start: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  for (let j = start; j < words.length; j++) {
+    const text = textAt(words, j, scope);
+    if (text === undefined || text === '-') return undefined;
+    if (text.startsWith('--')) continue;
+    if (!text.startsWith('-')) return script(words, from, j, scope, ctx);
+    for (let k = 1; k < text.length; k++) {
+      const letter = text.charAt(k);
+      if (!'cmWX'.includes(letter)) continue;
+      const attached = text.slice(k + 1);
+      const argAt = attached === '' ? j + 1 : j;
+      const arg = attached === '' ? textAt(words, j + 1, scope) : attached;
+      if (letter === 'c' || arg === undefined) return undefined;
+      if (letter === 'm') return pythonModule(arg, words, from, argAt + 1, scope, ctx);
+      j = argAt;
+      break;
+    }
+  }
+  return undefined;
+}
+
+function pythonModule(
+  module: string,
+  words: readonly Word[],
+  from: number,
+  argsFrom: number,
+  scope: Scope,
+  ctx: Context,
+): ServerInvocation | undefined {
+  if (module === 'fastapi') return fastapiRun(words, from, argsFrom, scope, ctx);
+  const kind = SERVER_MODULES.get(module);
+  return kind === undefined ? undefined : invocation(kind, 'server', words, from, argsFrom, scope, ctx);
+}
+
+/** `python /usr/local/bin/gunicorn ...` runs the console script; any other script (`app.py`, `manage.py`) is not a server pytuner knows. */
+function script(words: readonly Word[], from: number, at: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  const name = basename(textAt(words, at, scope) ?? '');
+  if (name === 'fastapi') return fastapiRun(words, from, at + 1, scope, ctx);
+  const kind = SERVER_PROGRAMS.get(name);
+  return kind === undefined ? undefined : invocation(kind, 'server', words, from, at + 1, scope, ctx);
+}
+
+/**
+ * `sh -c "..."`, `bash -lc`, `bash -euo pipefail -c`: the script's server. Without `-c` the shell runs a script
+ * file; one given more words is treated like an entrypoint script that passes them on (`sh /start.sh gunicorn ...`).
+ */
+function shell(words: readonly Word[], start: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  let j = start;
+  let command = false;
+  for (; j < words.length; j++) {
+    const text = textAt(words, j, scope);
+    if (text === undefined) return undefined;
+    if (text === '--' || text === '-') {
+      j += 1;
+      break;
+    }
+    if (text === '--rcfile' || text === '--init-file') j += 1;
+    else if (/^[-+][A-Za-z]+$/.test(text)) {
+      command ||= text.startsWith('-') && text.includes('c');
+      if (text.includes('o')) j += 1;
+    } else if (!text.startsWith('--')) break;
+  }
+  const deeper = { ...ctx, depth: ctx.depth + 1 };
+  if (!command) return j + 1 < words.length ? unwrap(words.slice(j + 1), scope, deeper) : undefined;
+  const source = words[j];
+  const script = source === undefined ? undefined : shellScript(shellSource(source));
+  return script === undefined ? undefined : runScript(script, scope, deeper);
+}
+
+/** A `sh -c` argument as shell text: kubelet `$(VAR)` references become `${VAR}` so the shell's expansion tracks them. */
+function shellSource(word: Word): string {
+  return word.parts.map((part) => (part.kind === 'ref' ? displayWord({ parts: [{ ...part, form: 'braced' }] }) : part.text)).join('');
+}
+
+/**
+ * Runs a script's commands in order for their effect on variables (`export THREADS=4`, `. ./env.sh`) and returns
+ * the last command that starts a server: `python manage.py migrate && exec gunicorn ...` is gunicorn.
+ */
+function runScript(script: ShellScript, outer: Scope, ctx: Context): ServerInvocation | undefined {
+  const scope = new Map(outer);
+  const unread = [...ctx.unread];
+  const found: ServerInvocation[] = [];
+  for (const command of script.commands) {
+    const name = textAt(command, 0, scope);
+    if (name === 'export' || command.every((w) => ASSIGNMENT.test(leadingText(w)))) assignAll(command, scope, ctx, name === 'export');
+    else if (name === 'unset') command.slice(1).forEach((w) => scope.delete(leadingText(w)));
+    else if (name === 'source' || name === '.') unread.push(located(ctx.evidence, name, command.map(displayWord).join(' ')));
+    else {
+      const server = unwrap(command, scope, { ...ctx, unread: [...unread] });
+      if (server !== undefined) found.push(server);
+    }
+  }
+  // With `if`/`case`/`||`, which of two server commands runs is decided at run time: no guess.
+  if (script.branching && found.length > 1) return undefined;
+  return found.at(-1);
+}
+
+function assignAll(command: readonly Word[], scope: Map<string, ScopeVar>, ctx: Context, exporting: boolean): void {
+  for (const word of command.slice(exporting ? 1 : 0)) {
+    const lead = leadingText(word);
+    if (ASSIGNMENT.test(lead)) assign(word, scope, ctx, exporting);
+    else if (exporting && word.parts.length === 1) {
+      const found = scope.get(lead);
+      if (found !== undefined) scope.set(lead, { ...found, exported: true });
+    }
+  }
+}
+
+/** `NAME=value`: the value is expanded now, as the shell does; a new variable is exported only by `export` or as a command prefix. */
+function assign(word: Word, scope: Map<string, ScopeVar>, ctx: Context, exported: boolean): void {
+  const name = ASSIGNMENT.exec(leadingText(word))?.[1];
+  if (name === undefined) return;
+  const { text, viaEnv } = resolveWord(dropLeading(word, name.length + 1), scope);
+  const variable: ScopeVar = {
+    evidence: located(ctx.evidence, `env ${name}`, displayWord(word)),
+    exported: exported || scope.get(name)?.exported === true,
+  };
+  if (text !== undefined) variable.value = text;
+  if (viaEnv !== undefined) variable.viaEnv = viaEnv;
+  scope.set(name, variable);
+}
+
+function assignmentPrefix(words: readonly Word[], from: number, scope: Map<string, ScopeVar>, ctx: Context): number {
+  let i = from;
+  for (let word = words[i]; word !== undefined && ASSIGNMENT.test(leadingText(word)); word = words[++i]) assign(word, scope, ctx, true);
+  return i;
+}
+
+/** `env [-i] [-u NAME] [NAME=value]... command`. */
+function envCommand(words: readonly Word[], start: number, scope: Map<string, ScopeVar>, ctx: Context): number {
+  let j = start;
+  for (; j < words.length; j++) {
+    const word = words[j] as Word;
+    const text = resolveWord(word, scope).text;
+    if (text === undefined) return j;
+    // The shell has expanded the words before `env` runs: variables leave the server's env, not the expansion.
+    if (text === '-i' || text === '--ignore-environment' || text === '-') scope.forEach((v, name) => scope.set(name, { ...v, exported: false }));
+    else if (text === '-u' || text === '--unset' || text === '-C' || text === '--chdir') {
+      if (text === '-u' || text === '--unset') unexport(scope, textAt(words, j + 1, scope));
+      j += 1;
+    } else if (text.startsWith('--unset=')) unexport(scope, text.slice('--unset='.length));
+    else if (ASSIGNMENT.test(leadingText(word))) assign(word, scope, ctx, true);
+    // `env -S` splits its argument into words; pytuner does not follow it.
+    else if (text === '-S' || text.startsWith('--split-string')) return words.length;
+    else if (!text.startsWith('-')) return j;
+  }
+  return j;
+}
+
+/** The index after the first `--`, or `start - 1` (no progress, so no server) when there is none. */
+function afterDoubleDash(words: readonly Word[], start: number, scope: Scope): number {
+  for (let j = start; j < words.length; j++) if (textAt(words, j, scope) === '--') return j + 1;
+  return start - 1;
+}
+
+function unexport(scope: Map<string, ScopeVar>, name: string | undefined): void {
+  const found = name === undefined ? undefined : scope.get(name);
+  if (name !== undefined && found !== undefined) scope.set(name, { ...found, exported: false });
+}
+
+/** Skips a wrapper's options up to its command: `--` ends them; `valued` options take the next word. */
+function skipOptions(words: readonly Word[], start: number, scope: Scope, valued: ReadonlySet<string>): number {
+  let j = start;
+  for (; j < words.length; j++) {
+    const text = textAt(words, j, scope);
+    if (text === '--') return j + 1;
+    if (text === undefined || !text.startsWith('-') || text === '-') return j;
+    if (valued.has(text)) j += 1;
+  }
+  return j;
+}
+
+/** opentelemetry-instrument's options mirror the `OTEL_*` env vars and all take a value (`--traces_exporter console`). */
+function skipOtelOptions(words: readonly Word[], start: number, scope: Scope): number {
+  let j = start;
+  while (j < words.length) {
+    const text = textAt(words, j, scope);
+    if (text === '--') return j + 1;
+    if (text === undefined || !text.startsWith('-')) return j;
+    j += text.includes('=') ? 1 : 2;
+  }
+  return j;
+}
+
+/** `poetry run`, `pipenv run`, `pdm run`, `uv run [--module]`: the program follows the runner's options. */
+function runner(words: readonly Word[], start: number, scope: Scope, valued: ReadonlySet<string>, ctx: Context): Step {
+  let j = start;
+  let running = false;
+  let module = false;
+  for (; j < words.length; j++) {
+    const text = textAt(words, j, scope);
+    if (text === undefined) return { found: undefined };
+    if (!text.startsWith('-')) {
+      if (running) break;
+      if (text !== 'run') return { found: undefined };
+      running = true;
+    } else if (text === '--') {
+      j += 1;
+      break;
+    } else if (text === '-m' || text === '--module') module = true;
+    else if (valued.has(text)) j += 1;
+  }
+  if (!running) return { found: undefined };
+  if (!module) return { next: j };
+  const name = textAt(words, j, scope);
+  return { found: name === undefined ? undefined : pythonModule(name, words, start - 1, j + 1, scope, ctx) };
+}
+
+/** `newrelic-admin run-program cmd ...` runs a program; `newrelic-admin run-python ...` takes python's arguments. */
+function newrelic(words: readonly Word[], sub: number, scope: Scope, ctx: Context): Step {
+  const subcommand = textAt(words, sub, scope);
+  if (subcommand === 'run-program') return { next: sub + 1 };
+  if (subcommand === 'run-python') return { found: python(words, sub - 1, sub + 1, scope, ctx) };
+  return { found: undefined };
+}
+
+function textAt(words: readonly Word[], index: number, scope: Scope): string | undefined {
+  const word = words[index];
+  return word === undefined ? undefined : resolveWord(word, scope).text;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function isOperatorWord(word: Word): boolean {
+  return word.parts.length === 1 && SCRIPT_OPERATORS.has(leadingText(word));
+}
+
+function scriptOfWords(words: readonly Word[]): ShellScript {
+  const commands: Word[][] = [[]];
+  for (const word of words) {
+    if (isOperatorWord(word)) commands.push([]);
+    else commands.at(-1)?.push(word);
+  }
+  return { commands: commands.filter((c) => c.length > 0), branching: words.some((w) => leadingText(w) === '||' && w.parts.length === 1) };
+}

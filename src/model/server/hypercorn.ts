@@ -1,0 +1,64 @@
+/**
+ * @module hypercorn's effective settings. Options on the command line override its `-c` config (TOML, `file:` or
+ * `python:`), which pytuner does not read (`hypercorn/__main__.py` applies each argument that is not its sentinel).
+ * @see https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html
+ */
+import type { Evidence, Setting } from '../evidence.ts';
+import { byDefault } from '../evidence.ts';
+import type { ServerConfig } from '../server.ts';
+import type { ServerInvocation } from './argv.ts';
+import { addressesSetting } from './bind.ts';
+import type { OptionSpec } from './options.ts';
+import { hitEvidence, lastHit, scanOptions, unreadEvidence, valueSetting } from './options.ts';
+import { expandedText, nonBlank, parseCount } from './words.ts';
+
+type Key = 'workers' | 'workerClass' | 'bind' | 'keepAlive' | 'config' | 'exit' | 'other';
+
+const DEFAULT = 'hypercorn default';
+
+const OPTIONS: readonly OptionSpec<Key>[] = [
+  { key: 'workers', names: ['-w', '--workers'], arity: 'value' },
+  { key: 'workerClass', names: ['-k', '--worker-class'], arity: 'value' },
+  { key: 'bind', names: ['-b', '--bind'], arity: 'value' },
+  { key: 'keepAlive', names: ['--keep-alive'], arity: 'value' },
+  { key: 'config', names: ['-c', '--config'], arity: 'value' },
+  { key: 'exit', names: ['-h', '--help'], arity: 'flag' },
+  {
+    key: 'other',
+    arity: 'value',
+    names: [
+      '--access-log', '--access-logfile', '--access-logformat', '--backlog', '--ca-certs', '--certfile', '--cert-reqs', '--ciphers',
+      '--error-log', '--error-logfile', '--log-file', '--graceful-timeout', '--read-timeout', '--max-requests',
+      '--max-requests-jitter', '-g', '--group', '--keyfile', '--keyfile-password', '--insecure-bind', '--log-config',
+      '--log-level', '-p', '--pid', '--quic-bind', '--root-path', '--server-name', '--statsd-host', '--statsd-prefix', '-m',
+      '--umask', '-u', '--user', '--verify-mode', '--websocket-ping-interval',
+    ],
+  },
+];
+
+/** The hypercorn configuration of a `hypercorn` command line; every worker class (asyncio, uvloop, trio) is an event loop. */
+export function hypercornConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
+  const { scope } = server;
+  const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
+  const { hits } = commandLine;
+  if (lastHit(hits, 'exit') !== undefined) return undefined;
+  const count = (key: Key, fallback: number): Setting<number> => {
+    const found = lastHit(hits, key);
+    return found === undefined ? byDefault(fallback, DEFAULT) : valueSetting(found, evidence, scope, parseCount);
+  };
+  const workerClass = lastHit(hits, 'workerClass');
+  const binds = hits.filter((h) => h.key === 'bind');
+  const configs = hits.filter((h) => h.key === 'config');
+  return {
+    kind: 'hypercorn',
+    argv: server.command.map((w) => expandedText(w, scope)),
+    evidence,
+    model: 'async',
+    workers: count('workers', 1),
+    threads: byDefault(1, 'hypercorn runs one event loop per worker'),
+    workerClass: workerClass === undefined ? byDefault('asyncio', DEFAULT) : valueSetting(workerClass, evidence, scope, nonBlank),
+    keepAlive: count('keepAlive', 5),
+    bind: binds.length > 0 ? addressesSetting(binds, evidence, scope) : byDefault('127.0.0.1:8000', DEFAULT),
+    unreadConfig: [...server.unread, ...unreadEvidence(commandLine, evidence), ...configs.map((h) => hitEvidence(h, evidence))],
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * @module uWSGI's effective settings. uWSGI reads `UWSGI_<OPTION>` env vars first and the command line after
+ * (`core/uwsgi.c`: `parse_sys_envs(environ)` then `uwsgi_commandline_config()`), so the command line wins.
+ * A bare argument ending in `.ini`/`.xml`/`.yaml`/`.yml`/`.json`/`.js` is a config file, like `--ini`.
+ * @see https://uwsgi-docs.readthedocs.io/en/latest/Options.html
+ */
+import type { Evidence, Setting } from '../evidence.ts';
+import { byDefault, explicit } from '../evidence.ts';
+import type { ConcurrencyModel, ServerConfig } from '../server.ts';
+import type { ServerInvocation } from './argv.ts';
+import type { OptionHit, OptionSpec } from './options.ts';
+import { envHit, flagSetting, hitEvidence, lastHit, located, scanOptions, unknownVia, unreadEvidence, valueSetting } from './options.ts';
+import type { Scope } from './words.ts';
+import { displayWord, expandedText, parseCount, resolveWord } from './words.ts';
+
+type Key =
+  | 'processes' | 'threads' | 'lazyApps' | 'pyCallOsAfterFork' | 'master' | 'enableThreads' | 'http' | 'socket'
+  | 'config' | 'harakiri' | 'asyncCores' | 'exit' | 'other';
+
+const DEFAULT = 'uwsgi default';
+
+// From `core/uwsgi.c`, `plugins/http/http.c`, `plugins/python/python_plugin.c`, `plugins/gevent/gevent.c`.
+// `-w` is `--module` and `-c` is `--cgi-mode` in uWSGI, not workers and config.
+const OPTIONS: readonly OptionSpec<Key>[] = [
+  { key: 'processes', names: ['-p', '--processes', '--workers'], arity: 'value' },
+  { key: 'threads', names: ['--threads'], arity: 'value' },
+  { key: 'lazyApps', names: ['--lazy-apps', '--lazy'], arity: 'flag' },
+  { key: 'pyCallOsAfterFork', names: ['--py-call-osafterfork'], arity: 'flag' },
+  { key: 'master', names: ['-M', '--master'], arity: 'flag' },
+  { key: 'enableThreads', names: ['-T', '--enable-threads'], arity: 'flag' },
+  { key: 'http', names: ['--http', '--http-socket', '--https', '--http11-socket', '--https-socket'], arity: 'value' },
+  { key: 'socket', names: ['-s', '--socket', '--uwsgi-socket'], arity: 'value' },
+  {
+    key: 'config',
+    names: [
+      '--ini', '--yaml', '--yml', '-y', '--json', '--js', '-j', '--xml', '--xmlconfig', '-x', '--config', '--ini-paste',
+      '--ini-paste-logged', '--include',
+    ],
+    arity: 'value',
+  },
+  { key: 'harakiri', names: ['-t', '--harakiri'], arity: 'value' },
+  { key: 'asyncCores', names: ['--gevent', '--async'], arity: 'value' },
+  { key: 'exit', names: ['-h', '--help', '--usage', '--version'], arity: 'flag' },
+  {
+    key: 'other',
+    arity: 'value',
+    names: [
+      '-w', '--module', '--wsgi', '--wsgi-file', '--file', '--callable', '--chdir', '-H', '--home', '--virtualenv', '--venv',
+      '--pyhome', '--mount', '-b', '--buffer-size', '-l', '--listen', '-R', '--max-requests', '--uid', '--gid', '--static-map',
+      '--env', '--pythonpath', '--python-path', '--pp', '--plugin', '--plugins', '--cheaper', '--logto', '--logformat',
+      '--log-format', '-z', '--socket-timeout', '-S', '--set', '-d', '--daemonize', '--stats', '--offload-threads',
+      '--http-timeout', '--max-fd', '--reload-on-rss', '--limit-as', '--touch-reload', '--procname-prefix', '--master-fifo',
+      '-Q', '--spooler', '-A', '--sharedarea', '-v', '--max-vars', '--max-worker-lifetime', '--reload-mercy',
+      '--worker-reload-mercy', '--post-buffering', '--add-header', '--route', '--check-static', '--static-index', '--pidfile',
+    ],
+  },
+];
+
+/** `UWSGI_<OPTION>`: the option name upper-cased, `-` as `_` (`core/utils.c` `env_to_arg`). */
+const ENV: ReadonlyArray<readonly [Key, string]> = [
+  ['processes', 'UWSGI_PROCESSES'],
+  ['processes', 'UWSGI_WORKERS'],
+  ['threads', 'UWSGI_THREADS'],
+  ['lazyApps', 'UWSGI_LAZY_APPS'],
+  ['lazyApps', 'UWSGI_LAZY'],
+  ['pyCallOsAfterFork', 'UWSGI_PY_CALL_OSAFTERFORK'],
+  ['master', 'UWSGI_MASTER'],
+  ['enableThreads', 'UWSGI_ENABLE_THREADS'],
+  ['http', 'UWSGI_HTTP'],
+  ['http', 'UWSGI_HTTP_SOCKET'],
+  ['socket', 'UWSGI_SOCKET'],
+  ['config', 'UWSGI_INI'],
+  ['config', 'UWSGI_YAML'],
+  ['config', 'UWSGI_YML'],
+  ['config', 'UWSGI_JSON'],
+  ['config', 'UWSGI_XML'],
+  ['config', 'UWSGI_CONFIG'],
+  ['harakiri', 'UWSGI_HARAKIRI'],
+  ['asyncCores', 'UWSGI_GEVENT'],
+  ['asyncCores', 'UWSGI_ASYNC'],
+];
+
+const CONFIG_FILE = /\.(ini|xml|ya?ml|json|js)$/;
+const ENV_PLACEHOLDER = /^\$\(([^)]+)\)$/;
+
+/** The uWSGI configuration a command line and its `UWSGI_*` env give. */
+export function uwsgiConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
+  const { scope } = server;
+  const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
+  if (lastHit(commandLine.hits, 'exit') !== undefined) return undefined;
+  const fromEnv = ENV.map(([key, name]) => envHit(key, name, scope)).filter((h): h is OptionHit<Key> => h !== undefined);
+  const hits = [...fromEnv, ...commandLine.hits].map((h) => withEnvPlaceholder(h, scope));
+  const unreadConfig = [
+    ...server.unread,
+    ...unreadEvidence(commandLine, evidence),
+    ...hits.filter((h) => h.key === 'config').map((h) => hitEvidence(h, evidence)),
+    ...commandLine.positionals.filter((w) => CONFIG_FILE.test(expandedText(w, scope))).map((w) => located(evidence, 'config file', displayWord(w))),
+  ];
+  const count = (key: Key, fallback: Setting<number>): Setting<number> => {
+    const found = lastHit(hits, key);
+    return found === undefined ? fallback : valueSetting(found, evidence, scope, parseCount);
+  };
+  const flag = (key: Key): Setting<boolean> => {
+    const found = lastHit(hits, key);
+    return found === undefined ? byDefault(false, DEFAULT) : flagSetting(found, evidence, scope, uwsgiTrue);
+  };
+  const threads = count('threads', byDefault(1, DEFAULT));
+  const lazyApps = flag('lazyApps');
+  const asyncCores = lastHit(hits, 'asyncCores');
+  const config: ServerConfig = {
+    kind: 'uwsgi',
+    argv: server.command.map((w) => expandedText(w, scope)),
+    evidence,
+    model: asyncCores !== undefined ? 'async' : threadedModel(threads),
+    workers: count('processes', byDefault(1, DEFAULT)),
+    threads,
+    timeout: count('harakiri', byDefault(0, 'uwsgi default: no harakiri')),
+    preload: preload(lazyApps),
+    lazyApps,
+    pyCallOsAfterFork: flag('pyCallOsAfterFork'),
+    master: flag('master'),
+    enableThreads: enableThreads(hits, evidence, scope),
+    unreadConfig,
+  };
+  const listener = lastHit(hits, 'http') ?? lastHit(hits, 'socket');
+  if (listener !== undefined) config.bind = valueSetting(listener, evidence, scope, (text) => text);
+  if (asyncCores !== undefined) config.connectionLimit = valueSetting(asyncCores, evidence, scope, parseCount);
+  return config;
+}
+
+function threadedModel(threads: Setting<number>): ConcurrencyModel {
+  return threads.value !== undefined && threads.value <= 1 ? 'sync' : 'threaded';
+}
+
+/** Without `--lazy-apps` the master imports the app and forks the workers from it. */
+function preload(lazyApps: Setting<boolean>): Setting<boolean> {
+  if (lazyApps.isDefault) return byDefault(true, 'uwsgi default: the app is loaded before the workers fork');
+  if (lazyApps.value === undefined) return unknownVia(lazyApps.evidence, lazyApps.viaEnv);
+  return explicit(!lazyApps.value, lazyApps.evidence, lazyApps.viaEnv);
+}
+
+/** `--threads` and `--gevent` carry `UWSGI_OPT_THREADS` (`core/config.c`): giving either enables threads. */
+function enableThreads(hits: readonly OptionHit<Key>[], evidence: Evidence, scope: Scope): Setting<boolean> {
+  const implied = hits.findLast((h) => h.key === 'threads' || h.flag === '--gevent' || h.flag === 'UWSGI_GEVENT');
+  const found = lastHit(hits, 'enableThreads');
+  if (found !== undefined) {
+    const setting = flagSetting(found, evidence, scope, uwsgiTrue);
+    if (setting.value !== false || implied === undefined) return setting;
+  }
+  return implied === undefined ? byDefault(false, DEFAULT) : explicit(true, hitEvidence(implied, evidence));
+}
+
+/** `uwsgi_opt_true`: any value but false/off/no (any case) and 0 turns a flag on. */
+function uwsgiTrue(text: string): boolean {
+  return !/^(false|off|no)$/i.test(text) && text !== '0';
+}
+
+/** uWSGI expands `$(NAME)` in option values from its environment (the `$` config pass). */
+function withEnvPlaceholder(found: OptionHit<Key>, scope: Scope): OptionHit<Key> {
+  const text = found.value === undefined ? undefined : resolveWord(found.value, scope).text;
+  const name = text === undefined ? undefined : ENV_PLACEHOLDER.exec(text)?.[1];
+  if (name === undefined) return found;
+  return { ...found, value: { parts: [{ kind: 'ref', name, emptyIsUnset: false, form: 'parens' }] } };
+}

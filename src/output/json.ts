@@ -1,0 +1,91 @@
+/**
+ * @module The `json` format: the documented, versioned report (`docs/report-schema.md`). Every optional
+ * field of the model is written as `null` (never left out) so consumers see one shape; keys come in a fixed
+ * order, 2-space indent, trailing newline, so the output diffs cleanly between runs.
+ */
+import type { Evidence } from '../model/evidence.ts';
+import type { Finding, Fix, InputError } from '../model/finding.ts';
+import type { Report } from '../report.ts';
+import type { ReportDocument } from './reportSchema.ts';
+import { sortedEntries } from './describe.ts';
+
+/** Renders a report as the version-1 JSON document. */
+export function formatJson(report: Report): string {
+  return `${JSON.stringify(toReportDocument(report), null, 2)}\n`;
+}
+
+/** The report as the plain JSON document (fixed key order, nulls for absent fields). */
+export function toReportDocument(report: Report): ReportDocument {
+  return {
+    version: report.version,
+    findings: report.findings.map(findingDocument),
+    errors: report.errors.map(errorDocument),
+    summary: {
+      files: report.summary.files,
+      objects: report.summary.objects,
+      workloads: report.summary.workloads,
+      images: report.summary.images,
+      skipped: Object.fromEntries(sortedEntries(report.summary.skipped)),
+      findings: {
+        critical: report.summary.findings.critical,
+        warning: report.summary.findings.warning,
+        info: report.summary.findings.info,
+      },
+      errors: report.summary.errors,
+    },
+  };
+}
+
+function findingDocument(finding: Finding): ReportDocument['findings'][number] {
+  const { target } = finding;
+  const patch = finding.fix?.jsonPatch ?? [];
+  return {
+    rule: finding.rule,
+    severity: finding.severity,
+    target: {
+      kind: target.kind,
+      namespace: target.namespace ?? null,
+      name: target.name,
+      container: target.container ?? null,
+      apiVersion: target.apiVersion ?? null,
+      file: target.file,
+      line: target.line ?? null,
+    },
+    message: finding.message,
+    current: finding.current,
+    recommended: finding.recommended,
+    patch: patch.length === 0 ? null : patch.map((op) => (op.op === 'remove' ? { op: op.op, path: op.path } : { op: op.op, path: op.path, value: op.value })),
+    evidence: finding.evidence.map(evidenceDocument),
+    fix: finding.fix === undefined ? null : fixDocument(finding.fix),
+  };
+}
+
+function evidenceDocument(evidence: Evidence): ReportDocument['findings'][number]['evidence'][number] {
+  return {
+    source: evidence.source,
+    file: evidence.file ?? null,
+    line: evidence.line ?? null,
+    field: evidence.field,
+    text: evidence.text ?? null,
+  };
+}
+
+function fixDocument(fix: Fix): NonNullable<ReportDocument['findings'][number]['fix']> {
+  return {
+    applyFragment: fix.applyFragment ?? null,
+    edits: (fix.edits ?? []).map((edit) => ({ file: edit.file, line: edit.line, before: edit.before, after: edit.after })),
+    create: fix.create ?? [],
+    commands: fix.commands ?? [],
+    notes: fix.notes ?? [],
+  };
+}
+
+function errorDocument(error: InputError): ReportDocument['errors'][number] {
+  return {
+    file: error.file,
+    line: error.line ?? null,
+    object: error.object ?? null,
+    field: error.field ?? null,
+    message: error.message,
+  };
+}

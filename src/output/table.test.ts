@@ -1,0 +1,54 @@
+import { stripVTControlCharacters } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { EMPTY_REPORT, FIXTURE_REPORT } from '../../test/golden/report-fixture.ts';
+import { formatTable } from './table.ts';
+
+describe('table format', () => {
+  it('says plainly when there is nothing to report', () => {
+    expect(formatTable(EMPTY_REPORT)).toBe('No findings.\n\nRead 1 file: 1 object, 1 workload.\n0 findings (0 critical, 0 warning, 0 info), 0 input errors.\n');
+  });
+
+  it('keeps every line within the width, for wide and narrow terminals', () => {
+    for (const width of [200, 120, 80]) {
+      const long = formatTable(FIXTURE_REPORT, { width })
+        .split('\n')
+        .filter((line) => line.length > width);
+      expect(long).toEqual([]);
+    }
+  });
+
+  it('puts the message in a fourth column when the first three leave it 40 columns', () => {
+    const lines = formatTable(FIXTURE_REPORT, { width: 200 }).split('\n');
+    expect(lines[0]).toBe(`SEVERITY  ${'RULE'.padEnd(38)}  ${'TARGET'.padEnd(39)}  MESSAGE`);
+    expect(lines[2]?.startsWith('critical  concurrency-exceeds-capacity            Service 123456789/api[app]               containerConcurrency 80')).toBe(true);
+  });
+
+  it('lists critical findings first, keeping report order within a severity', () => {
+    const rows = formatTable(FIXTURE_REPORT)
+      .split('\n')
+      .filter((line) => /^(critical|warning|info) /.test(line))
+      .map((line) => line.split(/\s+/).slice(0, 2).join(' '));
+    expect(rows).toEqual([
+      'critical concurrency-exceeds-capacity',
+      'critical sync-worker-no-threads',
+      'warning gunicorn-timeout-below-request-timeout',
+      'warning startup-probe-timeout',
+      'warning threads-below-cpu',
+      'info profiler-role-missing',
+    ]);
+  });
+
+  it('colours only when asked, and colour changes nothing but escape codes', () => {
+    const plain = formatTable(FIXTURE_REPORT, { width: 80 });
+    const coloured = formatTable(FIXTURE_REPORT, { width: 80, color: true });
+    expect(plain).not.toContain('\u001b[');
+    expect(coloured).toContain('\u001b[31m\u001b[1mcritical');
+    expect(stripVTControlCharacters(coloured)).toBe(plain);
+  });
+
+  it('shows input errors with file:line, object and field', () => {
+    expect(formatTable(FIXTURE_REPORT, { width: 200 })).toContain(
+      'Input errors (these files or objects were not analysed):\n  examples/broken.yaml:7: bad indentation of a mapping entry\n  examples/gke/deployment.yaml:31: Deployment shop/cart, spec.template.spec.containers[0].resources.limits.cpu: not a Kubernetes quantity: "two"\n',
+    );
+  });
+});

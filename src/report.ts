@@ -1,0 +1,73 @@
+/**
+ * @module The report pipeline as one pure function: loaded inputs → inventory → rules → report.
+ * The CLI feeds it files; the controller will feed it API-server caches. It does no I/O.
+ */
+import type { Finding, InputError, Severity } from './model/finding.ts';
+import { SEVERITIES } from './model/finding.ts';
+import type { LoadedInputs, SourceMapping } from './input/types.ts';
+import { buildInventory } from './model/extract/inventory.ts';
+import type { Rule } from './rules/types.ts';
+import { RULES } from './rules/index.ts';
+
+/** Version of the JSON report schema (`docs/report-schema.md`); bumped on any incompatible change. */
+export const REPORT_VERSION = 1;
+
+export interface Summary {
+  files: number;
+  /** Kubernetes objects read (after List expansion). */
+  objects: number;
+  workloads: number;
+  /** Dockerfiles checked on their own (not joined to a workload). */
+  images: number;
+  /** Objects of kinds pytuner does not read, by `apiVersion/kind`: counted, not errors. */
+  skipped: Record<string, number>;
+  findings: Record<Severity, number>;
+  errors: number;
+}
+
+export interface Report {
+  version: typeof REPORT_VERSION;
+  findings: Finding[];
+  errors: InputError[];
+  summary: Summary;
+}
+
+export interface AnalyseOptions {
+  sources?: SourceMapping[];
+  rules?: readonly Rule[];
+}
+
+/** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
+export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Report {
+  const built = buildInventory(loaded, options.sources ?? []);
+  const findings = (options.rules ?? RULES).flatMap((rule) => rule.check(built.inventory));
+  findings.sort(compareFindings);
+  const errors = [...loaded.errors, ...built.errors];
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) bySeverity[f.severity]++;
+  return {
+    version: REPORT_VERSION,
+    findings,
+    errors,
+    summary: {
+      files: loaded.files,
+      objects: built.objects,
+      workloads: built.inventory.workloads.length,
+      images: built.inventory.standaloneImages.length,
+      skipped: built.skipped,
+      findings: bySeverity,
+      errors: errors.length,
+    },
+  };
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  const key = (f: Finding) => [f.target.file, String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < ka.length; i++) {
+    const c = (ka[i] as string).localeCompare(kb[i] as string);
+    if (c !== 0) return c;
+  }
+  return 0;
+}

@@ -1,0 +1,225 @@
+/**
+ * @module Facts several rules read the same way: where a finding points, how many requests a server
+ * serves at once, what concurrency the platform sends, how many vCPU a container has, and whether a
+ * workload runs Google Cloud Profiler. Pure functions over the model; no rule repeats these.
+ */
+import type { Evidence, Setting } from '../model/evidence.ts';
+import type { Severity, Target } from '../model/finding.ts';
+import type { ImageFacts } from '../model/image.ts';
+import type { ServerConfig } from '../model/server.ts';
+import type { ContainerFacts, Workload } from '../model/workload.ts';
+
+/** Cloud Run v1 API: "If not specified, defaults to 80" (https://cloud.google.com/run/docs/reference/rest/v1/RevisionSpec). */
+export const CLOUD_RUN_DEFAULT_CONCURRENCY = 80;
+
+/** Knative config-defaults `container-concurrency-max-limit` default and Cloud Run's maximum. */
+export const MAX_CONTAINER_CONCURRENCY = 1000;
+
+/** Cloud Run and Knative (`revision-timeout-seconds`) both default `timeoutSeconds` to 300. */
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+
+/** The finding target for a workload, or one of its containers. */
+export function targetOf(workload: Workload, container?: ContainerFacts): Target {
+  const { ref } = workload;
+  const target: Target = { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, file: ref.file };
+  if (ref.namespace !== undefined) target.namespace = ref.namespace;
+  if (container !== undefined) target.container = container.name;
+  if (ref.line !== undefined) target.line = ref.line;
+  return target;
+}
+
+/** The finding target for a Dockerfile checked as a file: kind `Dockerfile`, named by its path. */
+export function dockerfileTarget(image: ImageFacts, line?: number): Target {
+  return line === undefined ? { kind: 'Dockerfile', name: image.file, file: image.file } : { kind: 'Dockerfile', name: image.file, file: image.file, line };
+}
+
+/** Human name of a platform, for messages. */
+export function platformName(workload: Workload): string {
+  if (workload.platform === 'cloudrun') return 'Cloud Run';
+  if (workload.platform === 'knative') return 'Knative';
+  return 'Kubernetes';
+}
+
+/** True for Knative Services and Cloud Run services: both put a request-routing proxy in front of the container. */
+export function isServing(workload: Workload): boolean {
+  return workload.platform === 'knative' || workload.platform === 'cloudrun';
+}
+
+/** How many requests a server handles at the same time, and why. */
+export interface RequestSlots {
+  slots: number;
+  workers: number;
+  threads: number;
+  /** `1 worker × 8 threads`, `4 workers` (sync), `8 threads` (waitress). */
+  breakdown: string;
+  evidence: Evidence[];
+}
+
+/**
+ * Request slots of a sync or threaded server: gunicorn sync = workers; gthread, uwsgi and waitress = workers × threads.
+ * Async servers (uvicorn, hypercorn, gunicorn with async worker classes) have no fixed number: `undefined`.
+ * Unknown workers or threads (computed, unread config) are `undefined` too: never a guess.
+ */
+export function requestSlots(server: ServerConfig): RequestSlots | undefined {
+  if (server.model === 'async') return undefined;
+  const workers = server.workers.value;
+  const threads = server.model === 'sync' ? 1 : server.threads.value;
+  if (workers === undefined || threads === undefined) return undefined;
+  const evidence = server.model === 'sync' ? [server.workers.evidence] : [server.workers.evidence, server.threads.evidence];
+  return { slots: workers * threads, workers, threads, breakdown: slotBreakdown(server, workers, threads), evidence };
+}
+
+function slotBreakdown(server: ServerConfig, workers: number, threads: number): string {
+  if (server.kind === 'waitress') return plural(threads, 'thread');
+  if (server.model === 'sync') return `${plural(workers, 'worker')}, sync`;
+  return `${plural(workers, server.kind === 'uwsgi' ? 'process' : 'worker')} × ${plural(threads, 'thread')}`;
+}
+
+/** `1 worker`, `4 workers`, `2 processes`. */
+export function plural(n: number, noun: string): string {
+  if (n === 1) return `${n} ${noun}`;
+  return `${n} ${noun.endsWith('s') ? `${noun}es` : `${noun}s`}`;
+}
+
+/** The concurrency a Knative/Cloud Run proxy lets into one container, with how it was decided. */
+export interface PlatformConcurrency {
+  value: number;
+  /** `containerConcurrency 80` or `containerConcurrency unset (Cloud Run default 80)`. */
+  described: string;
+  isDefault: boolean;
+  evidence: Evidence;
+  /** Whether `spec.template.spec.containerConcurrency` is present in the object (for patches: add vs replace). */
+  present: boolean;
+}
+
+/**
+ * Cloud Run: `containerConcurrency`, with unset or 0 meaning 80. Knative: a value ≥ 1; unset or 0 means unlimited,
+ * which is `concurrency.unbounded`'s case, so `undefined` here. Deployments have none.
+ */
+export function platformConcurrency(workload: Workload): PlatformConcurrency | undefined {
+  const setting = workload.containerConcurrency;
+  const written = setting !== undefined && !setting.isDefault ? setting.value : undefined;
+  if (workload.platform === 'cloudrun') {
+    if (written !== undefined && written > 0) {
+      return { value: written, described: `containerConcurrency ${written}`, isDefault: false, evidence: setting!.evidence, present: true };
+    }
+    const evidence: Evidence = setting?.evidence ?? { source: 'default', field: 'spec.template.spec.containerConcurrency' };
+    const how = written === 0 ? 'containerConcurrency 0' : 'containerConcurrency unset';
+    return { value: CLOUD_RUN_DEFAULT_CONCURRENCY, described: `${how} (Cloud Run default ${CLOUD_RUN_DEFAULT_CONCURRENCY})`, isDefault: true, evidence, present: written !== undefined };
+  }
+  if (workload.platform === 'knative' && written !== undefined && written > 0) {
+    return { value: written, described: `containerConcurrency ${written}`, isDefault: false, evidence: setting!.evidence, present: true };
+  }
+  return undefined;
+}
+
+/** vCPU a container gets: the CPU limit (or request), rounded up, at least 1; unknown CPU → `undefined`. */
+export function vcpus(container: ContainerFacts): { value: number; cpu: number; evidence: Evidence } | undefined {
+  const cpu = container.cpu?.value;
+  if (container.cpu === undefined || cpu === undefined) return undefined;
+  return { value: Math.max(1, Math.ceil(cpu)), cpu, evidence: container.cpu.evidence };
+}
+
+/** Values of `ENABLE_PROFILER` that turn the profiler on (case-insensitive). */
+const TRUTHY = new Set(['1', 'true', 'yes']);
+
+/** Annotation that declares a workload runs Cloud Profiler, for code pytuner cannot see (`requirements.txt`). */
+export const PROFILER_ANNOTATION = 'pytuner.dev/profiler';
+
+/**
+ * Evidence that a container runs Google Cloud Profiler. Signals: env `ENABLE_PROFILER` = 1/true/yes, any env
+ * `GOOGLE_CLOUD_PROFILER_*`, the workload annotation `pytuner.dev/profiler: enabled`, or a `RUN` line of the joined
+ * Dockerfile that names `google-cloud-profiler`. An env value from a Secret or ConfigMap (`valueFrom`) is unknown and
+ * not a signal. Empty = no profiler seen.
+ */
+export function profilerSignals(workload: Workload, container: ContainerFacts): Evidence[] {
+  const signals: Evidence[] = [];
+  const annotation = workloadAnnotation(workload, PROFILER_ANNOTATION);
+  if (annotation !== undefined && annotation.value.toLowerCase() === 'enabled') signals.push(annotation.evidence);
+  for (const env of container.env.values()) {
+    if (env.fromRef || env.value === undefined) continue;
+    if (env.name === 'ENABLE_PROFILER' && TRUTHY.has(env.value.toLowerCase())) signals.push(env.evidence);
+    else if (env.name.startsWith('GOOGLE_CLOUD_PROFILER_')) signals.push(env.evidence);
+  }
+  if (container.dockerfile !== undefined) signals.push(...installsProfiler(container.dockerfile));
+  return signals;
+}
+
+/** Profiler evidence in a Dockerfile alone (for Dockerfiles no workload claimed): `ENV` and `RUN` lines. */
+export function imageProfilerSignals(image: ImageFacts): Evidence[] {
+  const signals: Evidence[] = [];
+  for (const [name, { value, evidence }] of image.env) {
+    if (name === 'ENABLE_PROFILER' && TRUTHY.has(value.toLowerCase())) signals.push(evidence);
+    else if (name.startsWith('GOOGLE_CLOUD_PROFILER_')) signals.push(evidence);
+  }
+  return [...signals, ...installsProfiler(image)];
+}
+
+/** `RUN` lines (any stage) that install or build the `google-cloud-profiler` package. */
+function installsProfiler(image: ImageFacts): Evidence[] {
+  return image.runs.filter((run) => /\bgoogle-cloud-profiler\b/i.test(run.text)).map((run) => run.evidence);
+}
+
+/** Profiler evidence of every container of a workload (the identity is the pod's, not one container's). */
+export function workloadProfilerSignals(workload: Workload): Evidence[] {
+  return workload.containers.flatMap((c) => profilerSignals(workload, c));
+}
+
+/**
+ * A `pytuner.dev/*` annotation of a workload: the object's own annotations first, then the pod/revision template's.
+ * Evidence names the field; annotations carry no line of their own, so the line is the document's.
+ */
+export function workloadAnnotation(workload: Workload, key: string): { value: string; evidence: Evidence } | undefined {
+  const own = workload.annotations[key];
+  if (own !== undefined) return { value: own, evidence: annotationEvidence(workload, `metadata.annotations["${key}"]`, own) };
+  const template = workload.templateAnnotations[key];
+  if (template !== undefined) return { value: template, evidence: annotationEvidence(workload, `spec.template.metadata.annotations["${key}"]`, template) };
+  return undefined;
+}
+
+/** Evidence for an annotation of the workload's template (`spec.template.metadata.annotations[key]`), set or not. */
+export function templateAnnotationEvidence(workload: Workload, key: string): Evidence {
+  const value = workload.templateAnnotations[key];
+  if (value === undefined) return { source: 'default', field: `spec.template.metadata.annotations["${key}"]` };
+  return annotationEvidence(workload, `spec.template.metadata.annotations["${key}"]`, value);
+}
+
+function annotationEvidence(workload: Workload, field: string, text: string): Evidence {
+  const evidence: Evidence = { source: 'manifest', file: workload.ref.file, field, text };
+  if (workload.ref.line !== undefined) evidence.line = workload.ref.line;
+  return evidence;
+}
+
+/** ` (default)`, ` (from $THREADS)` or empty, for messages that show where a number came from. */
+export function origin(setting: Setting<unknown>): string {
+  if (setting.isDefault) return ' (default)';
+  if (setting.viaEnv !== undefined) return ` (from $${setting.viaEnv})`;
+  return '';
+}
+
+/** Distinct evidence, in order (the same Setting can back two values of one finding). */
+export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => {
+    const key = JSON.stringify([e.source, e.file, e.line, e.field, e.text]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** One step down: critical → warning → info. */
+export function lowerSeverity(severity: Severity): Severity {
+  return severity === 'critical' ? 'warning' : 'info';
+}
+
+/**
+ * When a setting is only a default but the command names config files pytuner did not read (`-c app.ini`,
+ * `--config python:conf`), that file may set it. Rules then report one severity lower with this note.
+ */
+export function unreadConfigNote(server: ServerConfig, setting: Setting<unknown> | undefined, what: string): string | undefined {
+  if (server.unreadConfig.length === 0) return undefined;
+  if (setting !== undefined && !setting.isDefault) return undefined;
+  const files = server.unreadConfig.map((e) => e.text ?? e.field).join(', ');
+  return `pytuner did not read ${files}; if it sets ${what}, this finding does not apply`;
+}

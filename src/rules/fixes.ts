@@ -1,0 +1,376 @@
+/**
+ * @module Building blocks for fixes, shared by every rule: RFC 6902 JSON Patch operations against the object
+ * as read, the matching server-side-apply fragment (only the changed fields; containers and env entries keyed by
+ * `name`, as SSA merges them), and line edits for Dockerfiles, Procfiles and gunicorn.conf.py. Pure functions.
+ */
+import type { Evidence, Setting } from '../model/evidence.ts';
+import type { Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
+import type { ImageFacts, SourceLine } from '../model/image.ts';
+import type { ContainerFacts, Workload } from '../model/workload.ts';
+
+/** One change to one object, in both forms a user can apply, with caveats. */
+export interface ObjectChange {
+  jsonPatch: JsonPatchOp[];
+  applyFragment: Record<string, unknown>;
+  notes: string[];
+}
+
+/** Escapes one JSON Pointer segment (RFC 6901: `~` → `~0`, `/` → `~1`). */
+export function escapePointerSegment(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function segments(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+function containerPointer(workload: Workload, container: ContainerFacts): string {
+  return `${workload.podSpecPointer}/containers/${container.index}`;
+}
+
+/** `/spec/template/spec` → `/spec/template/metadata`. */
+function templateMetadataPointer(workload: Workload): string {
+  return `${workload.podSpecPointer.replace(/\/spec$/, '')}/metadata`;
+}
+
+/** The skeleton every apply fragment starts from: apiVersion, kind, metadata name/namespace. */
+export function fragmentBase(workload: Workload): Record<string, unknown> {
+  const { ref } = workload;
+  const metadata: Record<string, unknown> = { name: ref.name };
+  if (ref.namespace !== undefined) metadata.namespace = ref.namespace;
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata };
+}
+
+/** A fragment holding `value` at `pointer` (objects created along the way). */
+function fragmentAt(workload: Workload, pointer: string, value: unknown): Record<string, unknown> {
+  const path = segments(pointer);
+  let nested: unknown = value;
+  for (const key of [...path].reverse()) nested = { [key]: nested };
+  return mergeFragments(fragmentBase(workload), nested as Record<string, unknown>);
+}
+
+/** A fragment with one container entry (by name) holding `fields`. */
+function containerFragment(workload: Workload, container: ContainerFacts, fields: Record<string, unknown>): Record<string, unknown> {
+  return fragmentAt(workload, `${workload.podSpecPointer}/containers`, [{ name: container.name, ...fields }]);
+}
+
+/**
+ * Knative (and Cloud Run's Knative API) name an unnamed container `user-container` (`user-container-<n>` with several;
+ * revision_defaults.go `applyDefaultContainerNames`), and pytuner cannot tell a written name from a defaulted one.
+ * Server-side apply merges containers by name, so the fragment matches the live object but not a file without the name.
+ */
+function containerNameNotes(workload: Workload, container: ContainerFacts): string[] {
+  if (workload.platform === 'kubernetes' || !/^(user-)?container(-\d+)?$/.test(container.name)) return [];
+  return [`the apply fragment names the container ${container.name}, the name Knative gives an unnamed container; if the manifest has no name there, add name: ${container.name} before applying the fragment to the file`];
+}
+
+/**
+ * Merges apply fragments the way server-side apply merges the fields pytuner writes: maps recursively, lists of
+ * objects with a `name` (containers, env) by name, anything else replaced by the later value.
+ */
+export function mergeFragments(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const existing = out[key];
+    if (isRecord(existing) && isRecord(value)) out[key] = mergeFragments(existing, value);
+    else if (isNamedList(existing) && isNamedList(value)) out[key] = mergeNamedLists(existing, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function mergeNamedLists(a: Record<string, unknown>[], b: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out = [...a];
+  for (const entry of b) {
+    const i = out.findIndex((e) => e.name === entry.name);
+    if (i === -1) out.push(entry);
+    else out[i] = mergeFragments(out[i] as Record<string, unknown>, entry);
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNamedList(v: unknown): v is Record<string, unknown>[] {
+  return Array.isArray(v) && v.every((e) => isRecord(e) && typeof e.name === 'string');
+}
+
+/** A Fix from an object change, with more notes where the rule has caveats. */
+export function fixFromChange(change: ObjectChange, notes: readonly string[] = []): Fix {
+  const all = [...change.notes, ...notes];
+  const fix: Fix = { jsonPatch: change.jsonPatch, applyFragment: change.applyFragment };
+  if (all.length > 0) fix.notes = all;
+  return fix;
+}
+
+/** Sets `spec.template.spec.containerConcurrency` (replace with a `test` guard when present, add when unset). */
+export function setContainerConcurrency(workload: Workload, value: number): ObjectChange {
+  const pointer = `${workload.podSpecPointer}/containerConcurrency`;
+  const setting = workload.containerConcurrency;
+  const current = setting !== undefined && !setting.isDefault ? setting.value : undefined;
+  const jsonPatch: JsonPatchOp[] =
+    current === undefined
+      ? [{ op: 'add', path: pointer, value }]
+      : [
+          { op: 'test', path: pointer, value: current },
+          { op: 'replace', path: pointer, value },
+        ];
+  return { jsonPatch, applyFragment: fragmentAt(workload, pointer, value), notes: [] };
+}
+
+/** True when the container has an `env` list in the manifest (some entry carries its manifest index). */
+function hasManifestEnv(container: ContainerFacts): boolean {
+  return [...container.env.values()].some((e) => e.index !== undefined);
+}
+
+/**
+ * Sets an env var in the manifest: replaces the value of an existing entry (guarded by a `test` of its name),
+ * or appends an entry. An entry that only comes from the image's `ENV` is overridden by the new manifest entry.
+ */
+export function setEnv(workload: Workload, container: ContainerFacts, name: string, value: string): ObjectChange {
+  const base = `${containerPointer(workload, container)}/env`;
+  const existing = container.env.get(name);
+  const notes: string[] = [];
+  let jsonPatch: JsonPatchOp[];
+  if (existing?.index !== undefined) {
+    const entry = `${base}/${existing.index}`;
+    jsonPatch = existing.fromRef
+      ? [
+          { op: 'test', path: `${entry}/name`, value: name },
+          { op: 'replace', path: entry, value: { name, value } },
+        ]
+      : [
+          { op: 'test', path: `${entry}/name`, value: name },
+          { op: 'replace', path: `${entry}/value`, value },
+        ];
+    if (existing.fromRef) notes.push(`${name} is read from a Secret or ConfigMap (valueFrom); this fix replaces the reference with a literal`);
+  } else {
+    jsonPatch = hasManifestEnv(container) ? [{ op: 'add', path: `${base}/-`, value: { name, value } }] : [{ op: 'add', path: base, value: [{ name, value }] }];
+    if (existing !== undefined) notes.push(`the manifest entry overrides ${name} from the image (${where(existing.evidence)}) for this workload only`);
+  }
+  return { jsonPatch, applyFragment: containerFragment(workload, container, { env: [{ name, value }] }), notes: [...notes, ...containerNameNotes(workload, container)] };
+}
+
+/**
+ * Appends words to a space-separated env var such as `GUNICORN_CMD_ARGS` (an existing value is kept in front).
+ * `undefined` when the current value comes from a Secret or ConfigMap and so cannot be extended.
+ */
+export function appendEnvWords(workload: Workload, container: ContainerFacts, name: string, words: string): ObjectChange | undefined {
+  const existing = container.env.get(name);
+  if (existing?.fromRef === true) return undefined;
+  const current = existing?.value?.trim() ?? '';
+  return setEnv(workload, container, name, current === '' ? words : `${current} ${words}`);
+}
+
+/** Replaces one element of a container's `command` or `args` (guarded by a `test` of the old element). */
+export function replaceListElement(workload: Workload, container: ContainerFacts, list: 'command' | 'args', index: number, after: string): ObjectChange {
+  const values = container[list] ?? [];
+  const pointer = `${containerPointer(workload, container)}/${list}/${index}`;
+  const jsonPatch: JsonPatchOp[] = [
+    { op: 'test', path: pointer, value: values[index] },
+    { op: 'replace', path: pointer, value: after },
+  ];
+  const replaced = values.map((v, i) => (i === index ? after : v));
+  // command and args are atomic lists for server-side apply: the fragment carries the whole new list.
+  return { jsonPatch, applyFragment: containerFragment(workload, container, { [list]: replaced }), notes: containerNameNotes(workload, container) };
+}
+
+/** Adds (or replaces) a container's `startupProbe`. */
+export function addStartupProbe(workload: Workload, container: ContainerFacts, probe: Record<string, unknown>): ObjectChange {
+  const pointer = `${containerPointer(workload, container)}/startupProbe`;
+  const notes: string[] = [];
+  if (container.startupProbe !== undefined && !container.startupProbe.implicit) {
+    notes.push('server-side apply merges probe fields: remove the old startupProbe handler in the same change, or apply the JSON patch, which replaces the probe');
+  }
+  notes.push(...containerNameNotes(workload, container));
+  return { jsonPatch: [{ op: 'add', path: pointer, value: probe }], applyFragment: containerFragment(workload, container, { startupProbe: probe }), notes };
+}
+
+/** Sets an annotation of the pod/revision template (`spec.template.metadata.annotations`). */
+export function setTemplateAnnotation(workload: Workload, key: string, value: string): ObjectChange {
+  return setAnnotation(workload, 'template', key, value);
+}
+
+/**
+ * Sets an annotation on the object itself (`metadata.annotations`) or on its pod/revision template: replace with a
+ * `test` guard when present, add otherwise.
+ */
+export function setAnnotation(workload: Workload, scope: 'object' | 'template', key: string, value: string): ObjectChange {
+  const metadata = scope === 'object' ? '/metadata' : templateMetadataPointer(workload);
+  const existing = scope === 'object' ? workload.annotations : workload.templateAnnotations;
+  const annotations = `${metadata}/annotations`;
+  const pointer = `${annotations}/${escapePointerSegment(key)}`;
+  const current = existing[key];
+  const notes: string[] = [];
+  let jsonPatch: JsonPatchOp[];
+  if (current !== undefined) {
+    jsonPatch = [
+      { op: 'test', path: pointer, value: current },
+      { op: 'replace', path: pointer, value },
+    ];
+  } else if (Object.keys(existing).length > 0) {
+    jsonPatch = [{ op: 'add', path: pointer, value }];
+  } else {
+    jsonPatch = [{ op: 'add', path: annotations, value: { [key]: value } }];
+    if (scope === 'template') notes.push('the JSON patch assumes spec.template.metadata exists; the apply fragment does not');
+  }
+  return { jsonPatch, applyFragment: fragmentAt(workload, annotations, { [key]: value }), notes };
+}
+
+/** A command-line flag with its long and (optional) short spelling, e.g. `--workers` / `-w`. */
+export interface FlagSpec {
+  long: string;
+  short?: string;
+}
+
+/** Where a flag's value sits in a container's `command`/`args`, and the element that replaces it. */
+export interface ListEdit {
+  list: 'command' | 'args';
+  index: number;
+  after: string;
+}
+
+/**
+ * Finds the last occurrence of a flag in a container's `command` + `args` (the last one wins, as in argparse) and
+ * returns the element to replace: `--workers 4` (the value element), `--workers=4`, `-w4`, or a shell string
+ * (`sh -c "exec gunicorn -w 4 app"`) after `anchor`, the server's name.
+ */
+export function findFlagInContainer(container: ContainerFacts, flag: FlagSpec, value: string, anchor: string): ListEdit | undefined {
+  const items = [
+    ...(container.command ?? []).map((text, index) => ({ list: 'command' as const, index, text })),
+    ...(container.args ?? []).map((text, index) => ({ list: 'args' as const, index, text })),
+  ];
+  for (let k = items.length - 1; k >= 0; k--) {
+    const item = items[k]!;
+    const edit = flagEdit(item.text, items[k + 1], flag, value, anchor);
+    if (edit === undefined) continue;
+    return edit === 'next' ? { list: items[k + 1]!.list, index: items[k + 1]!.index, after: value } : { list: item.list, index: item.index, after: edit };
+  }
+  return undefined;
+}
+
+function flagEdit(text: string, next: { text: string } | undefined, flag: FlagSpec, value: string, anchor: string): string | 'next' | undefined {
+  if (text === flag.long || text === flag.short) return next === undefined ? undefined : 'next';
+  if (text.startsWith(`${flag.long}=`)) return `${flag.long}=${value}`;
+  if (flag.short !== undefined && text.startsWith(flag.short) && !text.startsWith('--') && /^[\d$]/.test(text.slice(flag.short.length))) {
+    return `${flag.short}${value}`;
+  }
+  if (/\s/.test(text)) {
+    const at = anchorEnd(text, anchor);
+    return at === undefined ? undefined : replaceFlagValue(text, flag, value, at);
+  }
+  return undefined;
+}
+
+function anchorEnd(text: string, anchor: string): number | undefined {
+  const m = new RegExp(`(^|[\\s"'/\\[,])${escapeRegExp(anchor)}(?=$|[\\s"',\\]])`).exec(text);
+  return m === null ? undefined : m.index + m[0].length;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Replaces the value of the last occurrence of a flag in a line of shell or exec-form text, at or after `from`:
+ * `--timeout 30`, `--timeout=30`, `-t 30`, `-t30`, `"--timeout", "30"`. `undefined` when the flag is not there.
+ */
+export function replaceFlagValue(text: string, flag: FlagSpec, value: string, from = 0): string | undefined {
+  const spellings = [`${escapeRegExp(flag.long)}(?:=|\\s+|["']\\s*,\\s*["'])`];
+  if (flag.short !== undefined) spellings.push(`${escapeRegExp(flag.short)}(?:\\s+|["']\\s*,\\s*["']|(?=[\\d$]))`);
+  const re = new RegExp(`(?<![\\w-])(?:${spellings.join('|')})(?<value>[^\\s"',\\]]+)`, 'gd');
+  let last: { start: number; end: number } | undefined;
+  for (const m of text.slice(from).matchAll(re)) {
+    const span = m.indices?.groups?.value;
+    if (span !== undefined) last = { start: span[0] + from, end: span[1] + from };
+  }
+  if (last === undefined) return undefined;
+  return text.slice(0, last.start) + value + text.slice(last.end);
+}
+
+/** The source line evidence points at: from the image's kept lines, else the evidence text when it has a line. */
+export function sourceLineOf(image: ImageFacts | undefined, evidence: Evidence): SourceLine | undefined {
+  if (evidence.file === undefined || evidence.line === undefined) return undefined;
+  const kept = image?.lines.find((l) => l.file === evidence.file && l.line === evidence.line);
+  if (kept !== undefined) return kept;
+  return evidence.text === undefined || evidence.text.includes('\n') ? undefined : { file: evidence.file, line: evidence.line, text: evidence.text };
+}
+
+/**
+ * A line edit that changes a flag's value in the command a Dockerfile (`CMD`/`ENTRYPOINT`) or Procfile line runs,
+ * after the server's name (`anchor`). A Dockerfile instruction continued over several lines is one source line whose
+ * text holds them all, so the edit replaces the whole instruction. `undefined` when the line or the flag is not found.
+ */
+export function editFlagInSource(image: ImageFacts | undefined, evidence: Evidence, flag: FlagSpec, value: string, anchor: string): SourceEdit | undefined {
+  const line = sourceLineOf(image, evidence);
+  if (line === undefined) return undefined;
+  const from = anchorEnd(line.text, anchor);
+  const after = from === undefined ? undefined : replaceFlagValue(line.text, flag, value, from);
+  return after === undefined ? undefined : { file: line.file, line: line.line, before: line.text, after };
+}
+
+/** A line edit of a `gunicorn.conf.py` assignment (`workers = 4` → `workers = 2`), keeping a trailing comment. */
+export function editConfAssignment(image: ImageFacts | undefined, evidence: Evidence, key: string, value: string): SourceEdit | undefined {
+  const line = sourceLineOf(image, evidence);
+  if (line === undefined) return undefined;
+  const m = new RegExp(`^(\\s*${escapeRegExp(key)}\\s*=\\s*)(.*?)(\\s*#.*)?$`).exec(line.text);
+  if (m === null) return undefined;
+  return { file: line.file, line: line.line, before: line.text, after: `${m[1]}${value}${m[3] ?? ''}` };
+}
+
+/** How to change one server setting (`--workers`, `--timeout`) wherever it was set. */
+export interface ServerKnob {
+  flag: FlagSpec;
+  /** The `gunicorn.conf.py` name of the setting. */
+  confKey: string;
+  /** The server's executable name, found before the flag in shell text. */
+  anchor: string;
+  /** The change when nothing sets it (the server's default is in force); `undefined` = no fix. */
+  whenUnset: () => ObjectChange | undefined;
+}
+
+/**
+ * A fix that changes a server setting where it was set: the env var it is read from (`--threads $THREADS`,
+ * `WEB_CONCURRENCY`), the manifest `command`/`args` element, the Dockerfile/Procfile line, or the gunicorn.conf.py
+ * assignment; `knob.whenUnset` when only the default applies. `undefined` when pytuner cannot write the change.
+ */
+export function fixServerSetting(workload: Workload, container: ContainerFacts, setting: Setting<unknown>, knob: ServerKnob, value: string): Fix | undefined {
+  const envName = envKnob(setting);
+  if (envName !== undefined) {
+    const env = container.env.get(envName);
+    if (env === undefined || env.fromRef) return undefined;
+    // GUNICORN_CMD_ARGS="--timeout 30 --preload" holds flags: change the flag's value inside it, keep the rest.
+    const inside = env.value === undefined ? undefined : replaceFlagValue(env.value, knob.flag, value);
+    return fixFromChange(setEnv(workload, container, envName, inside ?? value));
+  }
+  if (setting.isDefault) {
+    const change = knob.whenUnset();
+    return change === undefined ? undefined : fixFromChange(change);
+  }
+  const { evidence } = setting;
+  if (evidence.source === 'manifest') {
+    const edit = findFlagInContainer(container, knob.flag, value, knob.anchor);
+    return edit === undefined ? undefined : fixFromChange(replaceListElement(workload, container, edit.list, edit.index, edit.after));
+  }
+  const edit =
+    evidence.source === 'gunicorn.conf.py'
+      ? editConfAssignment(container.dockerfile, evidence, knob.confKey, value)
+      : editFlagInSource(container.dockerfile, evidence, knob.flag, value, knob.anchor);
+  return edit === undefined ? undefined : { edits: [edit] };
+}
+
+/**
+ * The env var a setting was read from: `viaEnv` (`--threads $THREADS`), or an option found inside an env var of
+ * option words, whose evidence field the detector writes as `env GUNICORN_CMD_ARGS`.
+ */
+function envKnob(setting: Setting<unknown>): string | undefined {
+  return setting.viaEnv ?? /^env ([A-Za-z_][A-Za-z0-9_]*)$/.exec(setting.evidence.field)?.[1];
+}
+
+/** `Dockerfile:12` or the field, for notes. */
+export function where(evidence: Evidence): string {
+  if (evidence.file === undefined) return evidence.field;
+  return evidence.line === undefined ? `${evidence.file} ${evidence.field}` : `${evidence.file}:${evidence.line}`;
+}

@@ -1,0 +1,66 @@
+/**
+ * @module `gunicorn.workers-vs-cpu`: gunicorn worker processes ≠ the container's vCPU. One worker is one
+ * GIL-bound Python process: fewer workers than vCPU leave CPUs idle, more cost memory and context switches.
+ * @see docs/rules/gunicorn.workers-vs-cpu.md
+ */
+import type { Finding, Severity } from '../model/finding.ts';
+import type { ContainerFacts, Workload } from '../model/workload.ts';
+import type { Rule } from './types.ts';
+import { lowerSeverity, origin, plural, targetOf, uniqueEvidence, unreadConfigNote, vcpus } from './facts.ts';
+import type { ServerKnob } from './fixes.ts';
+import { fixServerSetting, setEnv } from './fixes.ts';
+
+const ID = 'gunicorn.workers-vs-cpu';
+
+/** `gunicorn.workers-vs-cpu`: gunicorn workers ≠ vCPU. */
+export const workersVsCpu: Rule = {
+  id: ID,
+  severity: 'warning',
+  summary: 'gunicorn worker processes differ from the container vCPU (rounded up)',
+  check: (inventory) => inventory.workloads.flatMap((workload) => workload.containers.flatMap((container) => checkContainer(workload, container))),
+};
+
+/** gunicorn's `--workers`: `-w` on a command line, `workers` in gunicorn.conf.py, `WEB_CONCURRENCY` as the default. */
+function workersKnob(workload: Workload, container: ContainerFacts, value: number): ServerKnob {
+  return {
+    flag: { long: '--workers', short: '-w' },
+    confKey: 'workers',
+    anchor: 'gunicorn',
+    // gunicorn's default worker count is int(os.environ.get("WEB_CONCURRENCY", 1)); a -w on the command line would win.
+    whenUnset: () => setEnv(workload, container, 'WEB_CONCURRENCY', String(value)),
+  };
+}
+
+function checkContainer(workload: Workload, container: ContainerFacts): Finding[] {
+  const server = container.server;
+  if (server?.kind !== 'gunicorn') return [];
+  const workers = server.workers.value;
+  const cpu = vcpus(container);
+  if (workers === undefined || cpu === undefined || workers === cpu.value) return [];
+  const unread = unreadConfigNote(server, server.workers, 'workers');
+  const base: Severity = workers < cpu.value ? 'warning' : 'info';
+  const fix = fixServerSetting(workload, container, server.workers, workersKnob(workload, container, cpu.value), String(cpu.value));
+  if (fix !== undefined && unread !== undefined) fix.notes = [...(fix.notes ?? []), unread];
+  const finding: Finding = {
+    rule: ID,
+    severity: unread === undefined ? base : lowerSeverity(base),
+    target: targetOf(workload, container),
+    message: message(workers, cpu, origin(server.workers)),
+    current: { workers, vCPU: cpu.value },
+    recommended: { workers: cpu.value },
+    evidence: uniqueEvidence([server.workers.evidence, cpu.evidence]),
+  };
+  if (fix !== undefined) finding.fix = fix;
+  return [finding];
+}
+
+function message(workers: number, cpu: { value: number; cpu: number }, from: string): string {
+  const on = cpu.cpu === cpu.value ? `${cpu.value} vCPU` : `${cpu.value} vCPU (cpu ${cpu.cpu}, rounded up)`;
+  const runs = `gunicorn runs ${plural(workers, 'worker')}${from} on ${on}`;
+  if (workers < cpu.value) {
+    const percent = Math.round((workers / cpu.value) * 100);
+    return `${runs}: each worker is one GIL-bound process, so at most ${workers} of ${cpu.value} vCPU work (${percent}% average CPU at full load, a vCPU hotspot); set workers to ${cpu.value}`;
+  }
+  const extra = workers - cpu.value;
+  return `${runs}: ${plural(extra, 'process')} more than vCPU, each holding its own copy of the app in memory, compete for the CPU; set workers to ${cpu.value}`;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { deployment, inventory } from '../../test/builders/index.ts';
+import { RULES, ignoredRules, ruleById, ruleDocPath } from './index.ts';
+
+describe('rules registry', () => {
+  it('lists every rule once, with ids that are stable lower-case dotted names', () => {
+    const ids = RULES.map((r) => r.id);
+    expect(ids).toEqual([
+      'concurrency.threads-mismatch',
+      'concurrency.unbounded',
+      'gunicorn.workers-vs-cpu',
+      'gunicorn.timeout',
+      'startup.probe-missing',
+      'startup.heavy-init',
+      'profiler.iam-role',
+      'profiler.service-name',
+      'profiler.uwsgi-lazy-apps',
+      'profiler.uwsgi-osafterfork',
+      'profiler.background-cpu',
+      'profiler.alpine-build',
+      'image.slim-base',
+    ]);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
+  });
+
+  it('finds rules by id and names their doc page', () => {
+    expect(ruleById('gunicorn.timeout')?.severity).toBe('warning');
+    expect(ruleById('profiler.iam-role')?.severity).toBe('critical');
+    expect(ruleById('nope')).toBeUndefined();
+    expect(ruleDocPath('image.slim-base')).toBe('docs/rules/image.slim-base.md');
+  });
+
+  it('skips a workload for the rules its pytuner.dev/ignore annotation lists, and only those', () => {
+    const web = deployment('web')
+      .annotation('pytuner.dev/ignore', 'startup.heavy-init, gunicorn.workers-vs-cpu')
+      .container((c) => c.cpu(2).gunicorn({ workers: 4 }));
+    expect(ignoredRules(web.build())).toEqual(new Set(['startup.heavy-init', 'gunicorn.workers-vs-cpu']));
+    const findings = RULES.flatMap((rule) => rule.check(inventory(web).build()));
+    expect(findings.map((f) => f.rule)).toEqual(['startup.probe-missing']);
+    const plain = deployment('web').container((c) => c.cpu(2).gunicorn({ workers: 4 }));
+    expect(RULES.flatMap((rule) => rule.check(inventory(plain).build())).map((f) => f.rule)).toEqual(['gunicorn.workers-vs-cpu', 'startup.probe-missing', 'startup.heavy-init']);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * @module Builds ImageFacts the way the Dockerfile reader would, one instruction per line, so rule tests can say
+ * `dockerfile().from('python:3.12-alpine').run('pip install google-cloud-profiler').cmd('gunicorn main:app')`.
+ */
+import type { Evidence } from '../../src/model/evidence.ts';
+import type { BaseImage, ImageFacts, SourceLine } from '../../src/model/image.ts';
+
+interface StageDraft {
+  index: number;
+  name?: string;
+  parent?: number;
+  base?: BaseImage;
+  env: Map<string, { value: string; evidence: Evidence }>;
+  cmd?: { argv: string[]; evidence: Evidence };
+}
+
+/** Splits an image reference as the Dockerfile reader does: Docker Hub's `docker.io/library/` prefix is dropped from `repository`. */
+export function baseImage(ref: string, evidence: Evidence): BaseImage {
+  const at = ref.indexOf('@');
+  const digest = at === -1 ? undefined : ref.slice(at + 1);
+  const name = at === -1 ? ref : ref.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+  const path = tag === undefined ? name : name.slice(0, colon);
+  const parts = path.split('/');
+  const hasRegistry = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!);
+  let repository = hasRegistry && parts[0] === 'docker.io' ? parts.slice(1).join('/') : path;
+  if (!hasRegistry || parts[0] === 'docker.io') repository = repository.replace(/^library\//, '');
+  const base: BaseImage = { ref, repository, evidence };
+  if (tag !== undefined) base.tag = tag;
+  if (digest !== undefined) base.digest = digest;
+  return base;
+}
+
+/** A Dockerfile under construction; each call appends one line. */
+export class DockerfileBuilder {
+  readonly file: string;
+  #line = 0;
+  #stages: StageDraft[] = [];
+  #runs: Array<{ stage: number; text: string; evidence: Evidence }> = [];
+  #lines: SourceLine[] = [];
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  /** `FROM ref [AS name]`; a ref naming an earlier stage inherits it. */
+  from(ref: string, as?: string): this {
+    const text = as === undefined ? `FROM ${ref}` : `FROM ${ref} AS ${as}`;
+    const evidence = this.#append('FROM', text);
+    const parent = this.#stages.find((s) => s.name === ref);
+    const stage: StageDraft = { index: this.#stages.length, env: new Map(parent?.env ?? []) };
+    if (as !== undefined) stage.name = as;
+    if (parent !== undefined) {
+      stage.parent = parent.index;
+      if (parent.base !== undefined) stage.base = parent.base;
+      if (parent.cmd !== undefined) stage.cmd = parent.cmd;
+    } else {
+      stage.base = baseImage(ref, evidence);
+    }
+    this.#stages.push(stage);
+    return this;
+  }
+
+  run(text: string): this {
+    const evidence = this.#append('RUN', `RUN ${text}`);
+    this.#runs.push({ stage: this.#current().index, text, evidence });
+    return this;
+  }
+
+  env(name: string, value: string): this {
+    const evidence = this.#append('ENV', `ENV ${name}=${value}`);
+    this.#current().env.set(name, { value, evidence: { ...evidence, text: `${name}=${value}` } });
+    return this;
+  }
+
+  /** `CMD` in exec form (an array) or shell form (a string, run by `/bin/sh -c`). */
+  cmd(command: string | string[]): this {
+    const text = typeof command === 'string' ? `CMD ${command}` : `CMD ${JSON.stringify(command)}`;
+    const evidence = this.#append('CMD', text);
+    this.#current().cmd = { argv: typeof command === 'string' ? ['/bin/sh', '-c', command] : command, evidence };
+    return this;
+  }
+
+  build(): ImageFacts {
+    const final = this.#stages.at(-1);
+    const chain = new Set<number>();
+    for (let s = final; s !== undefined; s = s.parent === undefined ? undefined : this.#stages[s.parent]) chain.add(s.index);
+    const image: ImageFacts = {
+      file: this.file,
+      env: new Map(final?.env ?? []),
+      runs: this.#runs.map((run) => ({ ...run, final: chain.has(run.stage) })),
+      lines: [...this.#lines],
+    };
+    if (final?.base !== undefined) image.base = final.base;
+    if (final?.cmd !== undefined) image.cmd = final.cmd;
+    return image;
+  }
+
+  #current(): StageDraft {
+    const stage = this.#stages.at(-1);
+    if (stage === undefined) throw new Error(`${this.file}: an instruction before the first FROM`);
+    return stage;
+  }
+
+  #append(keyword: string, text: string): Evidence {
+    this.#line += 1;
+    if (['FROM', 'CMD', 'ENTRYPOINT', 'ENV'].includes(keyword)) this.#lines.push({ file: this.file, line: this.#line, text });
+    return { source: 'Dockerfile', file: this.file, line: this.#line, field: keyword, text };
+  }
+}
+
+/** A Dockerfile at `file` (default `Dockerfile`). */
+export function dockerfile(file = 'Dockerfile'): DockerfileBuilder {
+  return new DockerfileBuilder(file);
+}

@@ -1,0 +1,223 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportDocumentSchema } from '../../src/output/reportSchema.ts';
+import { RULES } from '../../src/rules/index.ts';
+import { pytuner, ROOT } from './run.ts';
+
+const CLEAN_SERVICE = join(ROOT, 'examples/cloudrun-clean/service.yaml');
+const CHECKOUT = 'examples/cloudrun-checkout';
+
+let work: string;
+
+/** A directory under the test's temp dir holding the given files (text, or bytes). */
+function directory(name: string, files: Record<string, string | Buffer>): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+  return dir;
+}
+
+function json(stdout: string) {
+  return reportDocumentSchema.parse(JSON.parse(stdout));
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'pytuner-cli-'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('pytuner report', () => {
+  it('reports a valid directory as a table and exits 0 without --fail-on', () => {
+    const run = pytuner(['report', '-f', CHECKOUT]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^SEVERITY {2}RULE/);
+    expect(run.stdout).toContain('Service 123456789012/checkout');
+    expect(run.stdout).toMatch(/\nRead 2 files: 1 object, 1 workload\.\n/);
+  });
+
+  it('says "No findings." for a well-tuned service', () => {
+    const run = pytuner(['report', '-f', 'examples/cloudrun-clean']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.startsWith('No findings.\n')).toBe(true);
+  });
+
+  it('exits 2 on malformed YAML, names the file and line, and still reports the other files', () => {
+    const dir = directory('malformed', {
+      'bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indentation\n',
+    });
+    copyFileSync(CLEAN_SERVICE, join(dir, 'good.yaml'));
+    const run = pytuner(['report', '-f', dir, '-o', 'json']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^pytuner: ${dir}/bad\\.yaml:5: `));
+    const report = json(run.stdout);
+    expect(report.errors.map((e) => [e.file, e.line])).toEqual([[`${dir}/bad.yaml`, 5]]);
+    expect(report.summary.workloads).toBe(1);
+  });
+
+  it('reports an empty file as an input error (exit 2), and the other files still', () => {
+    const dir = directory('empty', { 'empty.yaml': '' });
+    copyFileSync(CLEAN_SERVICE, join(dir, 'good.yaml'));
+    const run = pytuner(['report', '-f', dir, '-o', 'json']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`pytuner: ${dir}/empty.yaml: empty file: no documents\n`);
+    expect(json(run.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 1 });
+  });
+
+  it('exits 2 on a binary file and says what it is', () => {
+    const dir = directory('binary', { 'image.yaml': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff]) });
+    const run = pytuner(['report', '-f', join(dir, 'image.yaml')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`pytuner: ${dir}/image.yaml: binary file, not YAML\n`);
+    expect(run.stdout).toContain(`Input errors (these files or objects were not analysed):\n  ${dir}/image.yaml: binary file, not YAML\n`);
+  });
+
+  it('exits 2 on a path that does not exist, and reports the paths that do', () => {
+    const run = pytuner(['report', '-f', 'examples/cloudrun-clean', '-f', 'no/such/file.yaml', '-o', 'json']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('pytuner: no/such/file.yaml: cannot read: no such file or directory\n');
+    expect(json(run.stdout).summary.workloads).toBe(1);
+  });
+
+  it('reads YAML from stdin with -f -', () => {
+    const run = pytuner(['report', '-f', '-', '-o', 'json'], { input: readFileSync(join(ROOT, CHECKOUT, 'service.yaml'), 'utf8') });
+    expect(run.status).toBe(0);
+    const report = json(run.stdout);
+    expect(report.summary.workloads).toBe(1);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(new Set(report.findings.map((f) => f.target.file))).toEqual(new Set(['-']));
+  });
+
+  it('exits 1 when a finding meets --fail-on, 0 when none does', () => {
+    const findings = json(pytuner(['report', '-f', CHECKOUT, '-o', 'json']).stdout).summary.findings;
+    expect(findings.warning + findings.critical).toBeGreaterThan(0);
+    expect(pytuner(['report', '-f', CHECKOUT, '--fail-on', 'warning']).status).toBe(1);
+    expect(pytuner(['report', '-f', CHECKOUT, '--fail-on', 'critical']).status).toBe(findings.critical > 0 ? 1 : 0);
+    expect(pytuner(['report', '-f', 'examples/cloudrun-clean', '--fail-on', 'info']).status).toBe(0);
+  });
+
+  it('exits 2, not 1, when an input is unreadable and a finding meets --fail-on', () => {
+    expect(pytuner(['report', '-f', CHECKOUT, '-f', 'missing.yaml', '--fail-on', 'info']).status).toBe(2);
+  });
+
+  it('writes JSON with version 1 that the documented schema accepts', () => {
+    const run = pytuner(['report', '-f', 'examples', '-o', 'json']);
+    const report = json(run.stdout);
+    expect(report.version).toBe(1);
+    expect(run.stdout.endsWith('}\n')).toBe(true);
+  });
+
+  it('writes SARIF and Markdown', () => {
+    const sarif = JSON.parse(pytuner(['report', '-f', CHECKOUT, '-o', 'sarif', '--docs-base-url', 'https://example.com/rules']).stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id).sort()).toEqual(RULES.map((r) => r.id).sort());
+    expect(sarif.runs[0].tool.driver.rules[0].helpUri).toMatch(/^https:\/\/example\.com\/rules\/[^/]+\.md$/);
+    expect(pytuner(['report', '-f', CHECKOUT, '-o', 'markdown']).stdout.startsWith('## pytuner report\n')).toBe(true);
+  });
+
+  it('writes --emit-patches files into a new directory and says so on stderr', () => {
+    const out = join(work, 'patches', 'nested');
+    const run = pytuner(['report', '-f', CHECKOUT, '--emit-patches', out]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`^pytuner: wrote \\d+ files to ${out} \\(see ${out}/README.txt\\)\n$`));
+    expect(readFileSync(join(out, 'README.txt'), 'utf8')).toContain('Fixes written by `pytuner report --emit-patches`.');
+    expect(existsSync(join(out, '123456789012/service-checkout.patch.json'))).toBe(true);
+  });
+
+  it('exits 3 when the patches directory cannot be written', () => {
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const run = pytuner(['report', '-f', CHECKOUT, '--emit-patches', join(blocker, 'sub')]);
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(new RegExp(`^pytuner: cannot write the patches to ${blocker}/sub: `));
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('usage errors exit 2 with a message on stderr and no stack trace', () => {
+  it.each([
+    [['report', '-f', CHECKOUT, '--bogus'], "pytuner: error: unknown option '--bogus'"],
+    [['report', '-f', CHECKOUT, '-o', 'yaml'], "pytuner: error: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, json, markdown, sarif."],
+    [['report', '-f', CHECKOUT, '--fail-on', 'high'], "pytuner: error: option '--fail-on <severity>' argument 'high' is invalid. Allowed choices are info, warning, critical."],
+    [['report', '-f', CHECKOUT, '--source', 'api'], "pytuner: error: option '--source <image-or-name=path>' argument 'api' is invalid. expected IMAGE_OR_NAME=PATH"],
+    [['report'], "pytuner: error: required option '-f, --file <path...>' not specified"],
+    [['reprot'], "pytuner: error: unknown command 'reprot'\n(Did you mean report?)"],
+  ])('pytuner %j', (args, message) => {
+    const run = pytuner(args);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.startsWith(message)).toBe(true);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the help on stderr and exits 2 when no command is given', () => {
+    const run = pytuner([]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Usage: pytuner [options] [command]');
+  });
+});
+
+describe('pytuner rules, explain, --help, --version', () => {
+  it('lists every rule with its severity and summary', () => {
+    const run = pytuner(['rules']);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID +SEVERITY +SUMMARY$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(RULES.map((r) => r.id));
+  });
+
+  it('lists the rules as JSON', () => {
+    const doc = JSON.parse(pytuner(['rules', '-o', 'json']).stdout);
+    expect(doc.version).toBe(1);
+    expect(doc.rules[0]).toEqual({ id: RULES[0]?.id, severity: RULES[0]?.severity, summary: RULES[0]?.summary, docs: `docs/rules/${RULES[0]?.id}.md` });
+  });
+
+  it('explains a rule by printing its doc page', () => {
+    const id = RULES[0]?.id as string;
+    const run = pytuner(['explain', id]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(readFileSync(join(ROOT, 'docs/rules', `${id}.md`), 'utf8'));
+  });
+
+  it('explains from any working directory (the docs are found from the installed package)', () => {
+    const id = RULES[0]?.id as string;
+    expect(pytuner(['explain', id], { cwd: work }).status).toBe(0);
+  });
+
+  it('suggests close rule ids for an unknown one and exits 2', () => {
+    const id = RULES[0]?.id as string;
+    const run = pytuner(['explain', id.slice(0, -1)]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`pytuner: unknown rule "${id.slice(0, -1)}". Did you mean: ${id}`);
+    expect(run.stderr).toContain('run `pytuner rules` to list every rule');
+  });
+
+  it('prints help with examples and exit codes on stdout, exit 0', () => {
+    const run = pytuner(['--help']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Examples:\n  # every manifest, Dockerfile, Procfile and gunicorn.conf.py under k8s/\n  pytuner report -f k8s/\n');
+    expect(run.stdout).toContain('Exit codes:\n  0  report written; no finding at or above --fail-on\n');
+    const report = pytuner(['report', '--help']);
+    expect(report.status).toBe(0);
+    expect(report.stdout).toContain('--fail-on <severity>');
+  });
+
+  it('prints the package version', () => {
+    const run = pytuner(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+  });
+});
+
+describe('colour', () => {
+  it('colours the table only when FORCE_COLOR asks (stdout is a pipe here)', () => {
+    expect(pytuner(['report', '-f', CHECKOUT]).stdout).not.toContain('\u001b[');
+    expect(pytuner(['report', '-f', CHECKOUT], { env: { FORCE_COLOR: '1' } }).stdout).toContain('\u001b[');
+    expect(pytuner(['report', '-f', CHECKOUT, '-o', 'json'], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+  });
+});
