@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classifyFile, loadPaths } from './files.ts';
+import { classifyFile, loadPaths, loadReportInputs } from './files.ts';
 
 const SA = (name: string) => `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n`;
 
@@ -201,5 +201,43 @@ describe('loadPaths', () => {
     const loaded = await loadPaths(['bom.yaml']);
     expect(loaded.errors).toEqual([]);
     expect(names(loaded.documents.map((d) => d.object))).toEqual(['bom']);
+  });
+});
+
+describe('loadReportInputs', () => {
+  const KSVC = (name: string, annotation = '') =>
+    `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\n${annotation}spec:\n  template:\n    spec:\n      containers:\n      - image: app\n`;
+
+  it('reads the --source paths for their source files only, not the manifests beside them', async () => {
+    tree({
+      'deploy/svc.yaml': KSVC('api'),
+      'src/api/Dockerfile': 'FROM python:3.12-slim\n',
+      'src/api/gunicorn.conf.py': 'workers = 2\n',
+      'src/api/other.yaml': SA('not-in-the-report'),
+    });
+    const loaded = await loadReportInputs(['deploy'], [{ match: 'app', path: 'src/api' }]);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['api']);
+    expect(loaded.sources.map((s) => [s.kind, s.file])).toEqual([
+      ['Dockerfile', 'src/api/Dockerfile'],
+      ['gunicorn.conf.py', 'src/api/gunicorn.conf.py'],
+    ]);
+    expect(loaded.errors).toEqual([]);
+  });
+
+  it('follows pytuner.dev/source annotations relative to the manifest, reading a file only once', async () => {
+    tree({
+      'deploy/svc.yaml': KSVC('api', '  annotations:\n    pytuner.dev/source: ../build/api.Dockerfile\n'),
+      'build/api.Dockerfile': 'FROM python:3.12\n',
+    });
+    const loaded = await loadReportInputs(['deploy', 'build'], []);
+    expect(loaded.sources.map((s) => s.file)).toEqual(['build/api.Dockerfile']);
+    expect(loaded.files).toBe(2);
+  });
+
+  it('reports a --source path that does not exist and still reads the rest', async () => {
+    tree({ 'svc.yaml': KSVC('api') });
+    const loaded = await loadReportInputs(['svc.yaml'], [{ match: 'api', path: 'missing/Dockerfile' }]);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['api']);
+    expect(loaded.errors).toEqual([{ file: 'missing/Dockerfile', message: 'cannot read: no such file or directory' }]);
   });
 });

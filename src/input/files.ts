@@ -65,9 +65,12 @@ async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOpti
     const key = p === '-' ? '-' : normalizeGiven(p);
     if (given.has(key)) continue;
     given.add(key);
-    if (p === '-') await loadStdin(loader, opts.stdin ?? process.stdin);
-    else await loadGivenPath(loader, p);
+    if (p === '-') {
+      await readPlanned(loader); // keep file order: everything named before `-` comes first
+      await loadStdin(loader, opts.stdin ?? process.stdin);
+    } else await planGivenPath(loader, p);
   }
+  await readPlanned(loader);
 }
 
 function loadedFrom(loader: Loader): LoadedInputs {
@@ -77,6 +80,8 @@ function loadedFrom(loader: Loader): LoadedInputs {
 interface Loader extends LoadedInputs {
   /** Reading source paths: manifests found there are ignored, and an explicitly named file of unknown name is a Dockerfile. */
   sourcesOnly: boolean;
+  /** Files found by the walk, in order, with the errors met on the way; read together by `readPlanned`. */
+  planned: Array<{ file: string; kind: InputKind } | { error: InputError; countsAsFile: boolean }>;
   /** Real paths of files already read. */
   seenFiles: Set<string>;
   /** Real paths of directories already walked: a symlink back up the tree is not followed twice. */
@@ -84,7 +89,7 @@ interface Loader extends LoadedInputs {
 }
 
 function newLoader(): Loader {
-  return { documents: [], sources: [], errors: [], files: 0, sourcesOnly: false, seenFiles: new Set(), seenDirectories: new Set() };
+  return { documents: [], sources: [], errors: [], files: 0, sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set() };
 }
 
 function normalizeGiven(p: string): string {
@@ -92,17 +97,16 @@ function normalizeGiven(p: string): string {
   return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
 }
 
-async function loadGivenPath(loader: Loader, given: string): Promise<void> {
+async function planGivenPath(loader: Loader, given: string): Promise<void> {
   let info;
   try {
     info = await stat(given);
   } catch (err) {
-    loader.files++;
-    loader.errors.push({ file: given, message: describeFsError(err) });
+    loader.planned.push({ error: { file: given, message: describeFsError(err) }, countsAsFile: true });
     return;
   }
   if (info.isDirectory()) await walkDirectory(loader, given);
-  else await loadFile(loader, given, classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest'));
+  else planFile(loader, given, classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest'));
 }
 
 async function walkDirectory(loader: Loader, dir: string): Promise<void> {
@@ -113,7 +117,7 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
     loader.seenDirectories.add(real);
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    loader.errors.push({ file: dir, message: describeFsError(err) });
+    loader.planned.push({ error: { file: dir, message: describeFsError(err) }, countsAsFile: false });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -128,10 +132,7 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
         isDirectory = target.isDirectory();
         isFile = target.isFile();
       } catch (err) {
-        if (classifyFile(entry.name) !== undefined) {
-          loader.files++;
-          loader.errors.push({ file: child, message: describeFsError(err) });
-        }
+        if (classifyFile(entry.name) !== undefined) loader.planned.push({ error: { file: child, message: describeFsError(err) }, countsAsFile: true });
         continue;
       }
     }
@@ -140,28 +141,64 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
       continue;
     }
     const kind = isFile ? classifyFile(entry.name) : undefined;
-    if (kind !== undefined) await loadFile(loader, child, kind);
+    if (kind !== undefined) planFile(loader, child, kind);
   }
 }
 
-async function loadFile(loader: Loader, file: string, kind: InputKind): Promise<void> {
+function planFile(loader: Loader, file: string, kind: InputKind): void {
   if (loader.sourcesOnly && kind === 'manifest') return;
-  let bytes: Buffer;
+  loader.planned.push({ file, kind });
+}
+
+/** Files read at once at most: reading them one by one leaves the CPU idle, reading thousands at once can run out of descriptors. */
+const CONCURRENT_READS = 32;
+
+/** readPlanned reads the planned files concurrently, then adds them in walk order, so results do not depend on I/O timing. */
+async function readPlanned(loader: Loader): Promise<void> {
+  const planned = loader.planned;
+  loader.planned = [];
+  const reads = await mapConcurrently(planned, CONCURRENT_READS, (entry) => ('file' in entry ? readOne(entry.file) : undefined));
+  planned.forEach((entry, i) => {
+    if (!('file' in entry)) {
+      if (entry.countsAsFile) loader.files++;
+      loader.errors.push(entry.error);
+      return;
+    }
+    const read = reads[i] as FileRead;
+    if (read.real !== undefined) {
+      if (loader.seenFiles.has(read.real)) return;
+      loader.seenFiles.add(read.real);
+    }
+    loader.files++;
+    if ('error' in read) loader.errors.push({ file: entry.file, message: describeFsError(read.error) });
+    else addText(loader, entry.file, entry.kind, read.bytes);
+  });
+}
+
+/** A file's real path (for de-duplication; absent when it cannot be resolved) and its bytes or the error met. */
+type FileRead = { real?: string } & ({ bytes: Buffer } | { error: unknown });
+
+async function readOne(file: string): Promise<FileRead> {
+  // An unresolvable path is still read, so the error names the file as given.
+  const real = await realpath(file).catch(() => undefined);
   try {
-    const real = await realpath(file);
-    if (loader.seenFiles.has(real)) return;
-    loader.seenFiles.add(real);
-  } catch {
-    // An unresolvable path is still read below, so the error names the file as given.
+    return { real, bytes: await readFile(file) };
+  } catch (error) {
+    return { real, error };
   }
-  loader.files++;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    loader.errors.push({ file, message: describeFsError(err) });
-    return;
-  }
-  addText(loader, file, kind, bytes);
+}
+
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R> | R): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 async function loadStdin(loader: Loader, stdin: NodeJS.ReadableStream): Promise<void> {
