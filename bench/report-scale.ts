@@ -100,7 +100,7 @@ for (let r = 0; r < runs; r++) {
   findings = (JSON.parse(res.stdout) as { findings: unknown[] }).findings.length;
   maxRssKb = Math.max(maxRssKb, Number(res.stderr.trim().split('\n').at(-1)));
 }
-rmSync(dir, { recursive: true, force: true });
+if (process.env.KEEP) console.log("kept " + dir); else rmSync(dir, { recursive: true, force: true });
 
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)] as number;

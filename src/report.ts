@@ -12,6 +12,7 @@ import { RULES } from './rules/index.ts';
 /** Version of the JSON report schema (`docs/report-schema.md`); bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
 
+/** Counts for the report's closing lines and for CI dashboards. */
 export interface Summary {
   files: number;
   /** Kubernetes objects read (after List expansion). */
@@ -25,6 +26,7 @@ export interface Summary {
   errors: number;
 }
 
+/** What `analyse` returns and every formatter reads; `version` is the JSON schema version. */
 export interface Report {
   version: typeof REPORT_VERSION;
   findings: Finding[];
@@ -32,6 +34,7 @@ export interface Report {
   summary: Summary;
 }
 
+/** Explicit source joins (`--source`) and, for tests and policies, the rules to run (default: all). */
 export interface AnalyseOptions {
   sources?: SourceMapping[];
   rules?: readonly Rule[];
@@ -66,8 +69,10 @@ function compareFindings(a: Finding, b: Finding): number {
   const ka = key(a);
   const kb = key(b);
   for (let i = 0; i < ka.length; i++) {
-    const c = (ka[i] as string).localeCompare(kb[i] as string);
-    if (c !== 0) return c;
+    // Code-unit order, not localeCompare: the same inputs must give the same report on every machine.
+    const x = ka[i] as string;
+    const y = kb[i] as string;
+    if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
 }

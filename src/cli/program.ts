@@ -11,11 +11,12 @@ import type { Severity } from '../model/finding.ts';
 import { SEVERITIES } from '../model/finding.ts';
 import type { OutputFormat } from '../output/index.ts';
 import { FORMATTERS, OUTPUT_FORMATS, planPatchFiles } from '../output/index.ts';
-import { errorText, fileLocation, plural } from '../output/describe.ts';
+import { errorText, fileLocation } from '../output/describe.ts';
 import { closeMatches, formatRuleJson, formatRuleTable } from '../output/rules.ts';
 import type { Report } from '../report.ts';
 import { analyse } from '../report.ts';
 import { RULES, ruleById, ruleDocPath } from '../rules/index.ts';
+import { plural } from '../rules/facts.ts';
 import { shouldColor } from './color.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 import { packagePath, packageVersion } from './package.ts';
@@ -157,7 +158,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
 }
 
 /** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */
-export function reportExitCode(report: Report, failOn: Severity | undefined): number {
+function reportExitCode(report: Report, failOn: Severity | undefined): number {
   if (report.errors.length > 0) return EXIT_INPUT;
   if (failOn === undefined) return EXIT_OK;
   const threshold = SEVERITIES.indexOf(failOn);

@@ -80,7 +80,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 /** describeValue names a value's YAML type for an error message. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

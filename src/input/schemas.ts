@@ -299,7 +299,7 @@ function headerError(doc: ParsedDocument, obj: Record<string, unknown>): InputEr
  * dropNulls removes mapping entries whose value is null: Kubernetes decodes `field: null` (or `field:` with nothing)
  * as an absent field, and the schemas should treat it the same way.
  */
-export function dropNulls(value: unknown): unknown {
+function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};

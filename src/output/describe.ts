@@ -5,9 +5,11 @@
 import type { Evidence } from '../model/evidence.ts';
 import type { Finding, Fix, InputError, Severity, Target, Values } from '../model/finding.ts';
 import { SEVERITIES } from '../model/finding.ts';
+import type { Summary } from '../report.ts';
+import { plural } from '../rules/facts.ts';
 
 /** Severities from the most to the least severe: the order reports list them in. */
-export const SEVERITIES_DESCENDING: readonly Severity[] = [...SEVERITIES].reverse();
+const SEVERITIES_DESCENDING: readonly Severity[] = [...SEVERITIES].reverse();
 
 /** `Kind ns/name[container]`, the way kubectl users name an object; namespace and container only when known. */
 export function targetLabel(target: Target): string {
@@ -28,14 +30,14 @@ export function evidenceLocation(evidence: Evidence): string {
 }
 
 /** A value as a reader expects it: numbers and plain words bare, strings with spaces quoted, null as `unset`. */
-export function formatValue(value: string | number | boolean | null | undefined): string {
+function formatValue(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return 'unset';
   if (typeof value !== 'string') return String(value);
   return value === '' || /\s|^unset$/.test(value) ? JSON.stringify(value) : value;
 }
 
 /** A finding's values as text: settings it changes, and current values it reports only as context. */
-export interface ValueText {
+interface ValueText {
   /** `setting: current → recommended`, for every setting `recommended` changes. */
   changes: string[];
   /** `setting: current`, for settings reported but not changed (e.g. the worker count behind a concurrency limit). */
@@ -43,7 +45,7 @@ export interface ValueText {
 }
 
 /** Splits a finding's values into changes and context, in the finding's key order. A recommended value equal to the current one is context. */
-export function valueText(current: Values, recommended: Values): ValueText {
+function valueText(current: Values, recommended: Values): ValueText {
   const changed = (key: string) => key in recommended && !(key in current && current[key] === recommended[key]);
   const changes = Object.keys(recommended)
     .filter(changed)
@@ -76,16 +78,11 @@ export function fixSummary(fix: Fix | undefined): string[] {
 }
 
 /** `Kind name` of a manifest given as a plain object (for `create`), tolerating missing fields. */
-export function objectName(object: Record<string, unknown>): string {
+function objectName(object: Record<string, unknown>): string {
   const kind = typeof object['kind'] === 'string' ? object['kind'] : 'object';
   const metadata = object['metadata'];
   const name = isRecord(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : '(unnamed)';
   return `${kind} ${name}`;
-}
-
-/** `1 finding`, `2 findings`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Findings ordered by severity (critical first), keeping the report's order (file, object, container, rule) within one severity. */
@@ -94,12 +91,12 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
 }
 
 /** `1 critical, 2 warning, 0 info` from the summary counts, most severe first. */
-export function severityCounts(counts: Record<Severity, number>): string {
+function severityCounts(counts: Record<Severity, number>): string {
   return SEVERITIES_DESCENDING.map((s) => `${counts[s]} ${s}`).join(', ');
 }
 
 /** Skipped kinds in a stable order: `2 v1/ConfigMap, 1 apps/v1/StatefulSet` (by kind name). */
-export function skippedList(skipped: Record<string, number>): string {
+function skippedList(skipped: Record<string, number>): string {
   return sortedEntries(skipped)
     .map(([kind, count]) => `${count} ${kind}`)
     .join(', ');
@@ -107,7 +104,12 @@ export function skippedList(skipped: Record<string, number>): string {
 
 /** Object entries sorted by key (code-unit order, so the result does not depend on the locale). */
 export function sortedEntries<T>(record: Record<string, T>): [string, T][] {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.entries(record).sort(([a], [b]) => compareCodeUnits(a, b));
+}
+
+/** Orders strings by UTF-16 code units, not `localeCompare`, so output is the same on every machine. */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Narrows `unknown` to a plain object (not an array, not null). */
@@ -115,22 +117,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The report's summary counts (the shape of `Report['summary']`). */
-export interface SummaryCounts {
-  files: number;
-  objects: number;
-  workloads: number;
-  images: number;
-  skipped: Record<string, number>;
-  findings: Record<Severity, number>;
-  errors: number;
-}
-
 /**
  * The summary as two sentences: what was read (`Read 6 files: 7 objects, 2 workloads.`) and what came of it
  * (`6 findings (2 critical, 3 warning, 1 info), 2 input errors, 3 skipped objects (…).`).
  */
-export function summaryLines(summary: SummaryCounts): [string, string] {
+export function summaryLines(summary: Summary): [string, string] {
   const findings = SEVERITIES.reduce((n, s) => n + summary.findings[s], 0);
   const skipped = Object.values(summary.skipped).reduce((n, c) => n + c, 0);
   const read = [plural(summary.objects, 'object'), plural(summary.workloads, 'workload')];

@@ -20,7 +20,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseShellWords, quote as quoteShellWords } from 'shell-quote';
 import type { Finding, JsonPatchOp } from '../model/finding.ts';
-import { isRecord } from './describe.ts';
+import { compareCodeUnits, isRecord } from './describe.ts';
 
 /** A finding left out of a merge, and why. */
 export interface MergeConflict {
@@ -96,7 +96,7 @@ function compareRemovals(a: string, b: string): number {
   const pa = parentAndIndex(a);
   const pb = parentAndIndex(b);
   if (pa !== undefined && pb !== undefined && pa.parent === pb.parent) return pb.index - pa.index;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareCodeUnits(a, b);
 }
 
 function addFindingOps(state: PatchState, ops: readonly JsonPatchOp[], owner: number, rule: string): Outcome<PatchState> {

@@ -15,7 +15,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Finding, SourceEdit, Target } from '../model/finding.ts';
 import type { Report } from '../report.ts';
-import { fileLocation, isRecord, opsJson, targetLabel } from './describe.ts';
+import { compareCodeUnits, fileLocation, isRecord, opsJson, targetLabel } from './describe.ts';
 import { editLineCount, unifiedDiff } from './diff.ts';
 import { toYaml } from './markdown.ts';
 import type { MergeConflict } from './merge.ts';
@@ -38,7 +38,7 @@ export function planPatchFiles(report: Report): PatchFile[] {
   files.push(...commandFiles(report.findings, readme));
   readme.notes(report.findings);
   files.push({ path: 'README.txt', content: readme.render() });
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => compareCodeUnits(a.path, b.path));
 }
 
 /** Findings whose fix changes an existing object, grouped by object, in report order. */

@@ -9,7 +9,7 @@ import type { Evidence } from '../model/evidence.ts';
 import type { Finding, InputError, Severity } from '../model/finding.ts';
 import type { Report } from '../report.ts';
 import type { Rule } from '../rules/types.ts';
-import { errorText, targetLabel } from './describe.ts';
+import { compareCodeUnits, errorText, targetLabel } from './describe.ts';
 
 /** Rule metadata the formats show: the Rule contract without `check`. */
 export type RuleInfo = Pick<Rule, 'id' | 'severity' | 'summary'>;
@@ -71,7 +71,7 @@ function driverRules(findings: readonly Finding[], registered: readonly RuleInfo
   for (const finding of findings) {
     if (!byId.has(finding.rule)) byId.set(finding.rule, { id: finding.rule, severity: finding.severity, summary: finding.rule });
   }
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...byId.values()].sort((a, b) => compareCodeUnits(a.id, b.id));
 }
 
 function ruleDescriptor(rule: RuleInfo, docsBaseUrl: string | undefined) {

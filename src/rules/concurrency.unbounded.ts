@@ -6,7 +6,7 @@
 import type { Finding, Values } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
-import { MAX_CONTAINER_CONCURRENCY, requestSlots, targetOf, uniqueEvidence } from './facts.ts';
+import { concurrencyEvidence, MAX_CONTAINER_CONCURRENCY, requestSlots, targetOf, uniqueEvidence, writtenConcurrency } from './facts.ts';
 import { fixFromChange, setContainerConcurrency } from './fixes.ts';
 
 const ID = 'concurrency.unbounded';
@@ -24,8 +24,7 @@ export const unbounded: Rule = {
   check: (inventory) =>
     inventory.workloads.flatMap((workload) => {
       if (workload.platform !== 'knative') return [];
-      const setting = workload.containerConcurrency;
-      const written = setting !== undefined && !setting.isDefault ? setting.value : undefined;
+      const written = writtenConcurrency(workload);
       if (written !== undefined && written > 0) return [];
       return workload.containers.flatMap((container) => checkContainer(workload, container, written));
     }),
@@ -41,7 +40,7 @@ function checkContainer(workload: Workload, container: ContainerFacts, written: 
   const current: Values = { containerConcurrency: written ?? null, requestSlots: slots?.slots ?? null };
   if (target !== undefined) current.autoscalerTarget = target;
   const evidence = uniqueEvidence([
-    workload.containerConcurrency?.evidence ?? { source: 'default', field: 'spec.template.spec.containerConcurrency' },
+    concurrencyEvidence(workload),
     ...(slots?.evidence ?? [server.workers.evidence, server.threads.evidence]),
   ]);
   if (slots === undefined) {

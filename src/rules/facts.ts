@@ -92,23 +92,33 @@ export interface PlatformConcurrency {
   present: boolean;
 }
 
+/** `containerConcurrency` as the manifest writes it (0 included); undefined when unset or on a Deployment. */
+export function writtenConcurrency(workload: Workload): number | undefined {
+  const setting = workload.containerConcurrency;
+  return setting !== undefined && !setting.isDefault ? setting.value : undefined;
+}
+
+/** Evidence for `containerConcurrency`: the manifest field, or a default naming it when the object has none. */
+export function concurrencyEvidence(workload: Workload): Evidence {
+  return workload.containerConcurrency?.evidence ?? { source: 'default', field: 'spec.template.spec.containerConcurrency' };
+}
+
 /**
  * Cloud Run: `containerConcurrency`, with unset or 0 meaning 80. Knative: a value ≥ 1; unset or 0 means unlimited,
  * which is `concurrency.unbounded`'s case, so `undefined` here. Deployments have none.
  */
 export function platformConcurrency(workload: Workload): PlatformConcurrency | undefined {
-  const setting = workload.containerConcurrency;
-  const written = setting !== undefined && !setting.isDefault ? setting.value : undefined;
+  const written = writtenConcurrency(workload);
+  const evidence = concurrencyEvidence(workload);
   if (workload.platform === 'cloudrun') {
     if (written !== undefined && written > 0) {
-      return { value: written, described: `containerConcurrency ${written}`, isDefault: false, evidence: setting!.evidence, present: true };
+      return { value: written, described: `containerConcurrency ${written}`, isDefault: false, evidence, present: true };
     }
-    const evidence: Evidence = setting?.evidence ?? { source: 'default', field: 'spec.template.spec.containerConcurrency' };
     const how = written === 0 ? 'containerConcurrency 0' : 'containerConcurrency unset';
     return { value: CLOUD_RUN_DEFAULT_CONCURRENCY, described: `${how} (Cloud Run default ${CLOUD_RUN_DEFAULT_CONCURRENCY})`, isDefault: true, evidence, present: written !== undefined };
   }
   if (workload.platform === 'knative' && written !== undefined && written > 0) {
-    return { value: written, described: `containerConcurrency ${written}`, isDefault: false, evidence: setting!.evidence, present: true };
+    return { value: written, described: `containerConcurrency ${written}`, isDefault: false, evidence, present: true };
   }
   return undefined;
 }
@@ -137,9 +147,7 @@ export function profilerSignals(workload: Workload, container: ContainerFacts): 
   const annotation = workloadAnnotation(workload, PROFILER_ANNOTATION);
   if (annotation !== undefined && annotation.value.toLowerCase() === 'enabled') signals.push(annotation.evidence);
   for (const env of container.env.values()) {
-    if (env.fromRef || env.value === undefined) continue;
-    if (env.name === 'ENABLE_PROFILER' && TRUTHY.has(env.value.toLowerCase())) signals.push(env.evidence);
-    else if (env.name.startsWith('GOOGLE_CLOUD_PROFILER_')) signals.push(env.evidence);
+    if (!env.fromRef && env.value !== undefined && isProfilerEnv(env.name, env.value)) signals.push(env.evidence);
   }
   if (container.dockerfile !== undefined) signals.push(...installsProfiler(container.dockerfile));
   return signals;
@@ -149,10 +157,14 @@ export function profilerSignals(workload: Workload, container: ContainerFacts): 
 export function imageProfilerSignals(image: ImageFacts): Evidence[] {
   const signals: Evidence[] = [];
   for (const [name, { value, evidence }] of image.env) {
-    if (name === 'ENABLE_PROFILER' && TRUTHY.has(value.toLowerCase())) signals.push(evidence);
-    else if (name.startsWith('GOOGLE_CLOUD_PROFILER_')) signals.push(evidence);
+    if (isProfilerEnv(name, value)) signals.push(evidence);
   }
   return [...signals, ...installsProfiler(image)];
+}
+
+/** `ENABLE_PROFILER` = 1/true/yes, or any `GOOGLE_CLOUD_PROFILER_*` variable. */
+function isProfilerEnv(name: string, value: string): boolean {
+  return (name === 'ENABLE_PROFILER' && TRUTHY.has(value.toLowerCase())) || name.startsWith('GOOGLE_CLOUD_PROFILER_');
 }
 
 /** `RUN` lines (any stage) that install or build the `google-cloud-profiler` package. */

@@ -7,6 +7,7 @@ import type { Evidence, Setting } from '../model/evidence.ts';
 import type { Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
 import type { ImageFacts, SourceLine } from '../model/image.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
+import { writtenConcurrency } from './facts.ts';
 
 /** One change to one object, in both forms a user can apply, with caveats. */
 export interface ObjectChange {
@@ -34,7 +35,7 @@ function templateMetadataPointer(workload: Workload): string {
 }
 
 /** The skeleton every apply fragment starts from: apiVersion, kind, metadata name/namespace. */
-export function fragmentBase(workload: Workload): Record<string, unknown> {
+function fragmentBase(workload: Workload): Record<string, unknown> {
   const { ref } = workload;
   const metadata: Record<string, unknown> = { name: ref.name };
   if (ref.namespace !== undefined) metadata.namespace = ref.namespace;
@@ -108,8 +109,7 @@ export function fixFromChange(change: ObjectChange, notes: readonly string[] = [
 /** Sets `spec.template.spec.containerConcurrency` (replace with a `test` guard when present, add when unset). */
 export function setContainerConcurrency(workload: Workload, value: number): ObjectChange {
   const pointer = `${workload.podSpecPointer}/containerConcurrency`;
-  const setting = workload.containerConcurrency;
-  const current = setting !== undefined && !setting.isDefault ? setting.value : undefined;
+  const current = writtenConcurrency(workload);
   const jsonPatch: JsonPatchOp[] =
     current === undefined
       ? [{ op: 'add', path: pointer, value }]
@@ -165,7 +165,7 @@ export function appendEnvWords(workload: Workload, container: ContainerFacts, na
 }
 
 /** Replaces one element of a container's `command` or `args` (guarded by a `test` of the old element). */
-export function replaceListElement(workload: Workload, container: ContainerFacts, list: 'command' | 'args', index: number, after: string): ObjectChange {
+function replaceListElement(workload: Workload, container: ContainerFacts, list: 'command' | 'args', index: number, after: string): ObjectChange {
   const values = container[list] ?? [];
   const pointer = `${containerPointer(workload, container)}/${list}/${index}`;
   const jsonPatch: JsonPatchOp[] = [
@@ -226,7 +226,7 @@ export interface FlagSpec {
 }
 
 /** Where a flag's value sits in a container's `command`/`args`, and the element that replaces it. */
-export interface ListEdit {
+interface ListEdit {
   list: 'command' | 'args';
   index: number;
   after: string;
@@ -237,7 +237,7 @@ export interface ListEdit {
  * returns the element to replace: `--workers 4` (the value element), `--workers=4`, `-w4`, or a shell string
  * (`sh -c "exec gunicorn -w 4 app"`) after `anchor`, the server's name.
  */
-export function findFlagInContainer(container: ContainerFacts, flag: FlagSpec, value: string, anchor: string): ListEdit | undefined {
+function findFlagInContainer(container: ContainerFacts, flag: FlagSpec, value: string, anchor: string): ListEdit | undefined {
   const items = [
     ...(container.command ?? []).map((text, index) => ({ list: 'command' as const, index, text })),
     ...(container.args ?? []).map((text, index) => ({ list: 'args' as const, index, text })),
@@ -303,7 +303,7 @@ export function sourceLineOf(image: ImageFacts | undefined, evidence: Evidence):
  * after the server's name (`anchor`). A Dockerfile instruction continued over several lines is one source line whose
  * text holds them all, so the edit replaces the whole instruction. `undefined` when the line or the flag is not found.
  */
-export function editFlagInSource(image: ImageFacts | undefined, evidence: Evidence, flag: FlagSpec, value: string, anchor: string): SourceEdit | undefined {
+function editFlagInSource(image: ImageFacts | undefined, evidence: Evidence, flag: FlagSpec, value: string, anchor: string): SourceEdit | undefined {
   const line = sourceLineOf(image, evidence);
   if (line === undefined) return undefined;
   const from = anchorEnd(line.text, anchor);

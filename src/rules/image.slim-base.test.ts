@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { baseImage, deployment, dockerfile, inventory } from '../../test/builders/index.ts';
+import { deployment, dockerfile, inventory } from '../../test/builders/index.ts';
+import { parseImageRef } from '../input/dockerfile.ts';
 import { slimBase, slimTag } from './image.slim-base.ts';
 
 const evidence = { source: 'Dockerfile' as const, file: 'Dockerfile', line: 1, field: 'FROM' };
-const tagFor = (ref: string) => slimTag(baseImage(ref, evidence));
+const tagFor = (ref: string) => slimTag(parseImageRef(ref, evidence));
 
 describe('image.slim-base', () => {
   it('maps full python tags to their slim variants', () => {

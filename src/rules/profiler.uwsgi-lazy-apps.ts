@@ -13,5 +13,5 @@ export const uwsgiLazyApps: Rule = uwsgiProfilerRule({
   summary: 'Cloud Profiler under uWSGI without --lazy-apps: the agent runs only in the master, workers send no profiles',
   option: 'lazy-apps',
   setting: (server) => server.lazyApps,
-  consequence: () => 'a profiler started while loading the app runs only in the master, so the workers send no CPU or wall-time profiles',
+  consequence: 'a profiler started while loading the app runs only in the master, so the workers send no CPU or wall-time profiles',
 });

@@ -13,5 +13,5 @@ export const uwsgiOsAfterFork: Rule = uwsgiProfilerRule({
   summary: 'Cloud Profiler under uWSGI without --py-call-osafterfork: forked workers ignore signals, so wall-time profiles stay empty',
   option: 'py-call-osafterfork',
   setting: (server) => server.pyCallOsAfterFork,
-  consequence: () => 'Python signal handlers do not run in the forked workers, so the profiler collects no wall-time profiles',
+  consequence: 'Python signal handlers do not run in the forked workers, so the profiler collects no wall-time profiles',
 });

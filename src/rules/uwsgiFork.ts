@@ -20,7 +20,7 @@ export interface UwsgiProfilerOption {
   option: string;
   setting: (server: ServerConfig) => Setting<boolean> | undefined;
   /** What goes wrong without it, after "uWSGI ... (no --option): ". */
-  consequence: (server: ServerConfig) => string;
+  consequence: string;
 }
 
 /** A `warning` rule that fires when a profiled uWSGI container that forks workers lacks `option`. */
@@ -34,7 +34,7 @@ export function uwsgiProfilerRule(spec: UwsgiProfilerOption): Rule {
 }
 
 /** `UWSGI_LAZY_APPS` for `lazy-apps` (https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables). */
-export function uwsgiEnvName(option: string): string {
+function uwsgiEnvName(option: string): string {
   return `UWSGI_${option.toUpperCase().replaceAll('-', '_')}`;
 }
 
@@ -63,7 +63,7 @@ function checkContainer(spec: UwsgiProfilerOption, workload: Workload, container
       rule: spec.id,
       severity,
       target: targetOf(workload, container),
-      message: `uWSGI forks ${workers} from its master (no --${spec.option}): ${spec.consequence(server)}; set --${spec.option} (or ${env}=true)`,
+      message: `uWSGI forks ${workers} from its master (no --${spec.option}): ${spec.consequence}; set --${spec.option} (or ${env}=true)`,
       current: { [spec.option]: false },
       recommended: { [spec.option]: true },
       evidence: uniqueEvidence(evidence),

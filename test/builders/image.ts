@@ -2,6 +2,7 @@
  * @module Builds ImageFacts the way the Dockerfile reader would, one instruction per line, so rule tests can say
  * `dockerfile().from('python:3.12-alpine').run('pip install google-cloud-profiler').cmd('gunicorn main:app')`.
  */
+import { parseImageRef } from '../../src/input/dockerfile.ts';
 import type { Evidence } from '../../src/model/evidence.ts';
 import type { BaseImage, ImageFacts, SourceLine } from '../../src/model/image.ts';
 
@@ -12,24 +13,6 @@ interface StageDraft {
   base?: BaseImage;
   env: Map<string, { value: string; evidence: Evidence }>;
   cmd?: { argv: string[]; evidence: Evidence };
-}
-
-/** Splits an image reference as the Dockerfile reader does: Docker Hub's `docker.io/library/` prefix is dropped from `repository`. */
-export function baseImage(ref: string, evidence: Evidence): BaseImage {
-  const at = ref.indexOf('@');
-  const digest = at === -1 ? undefined : ref.slice(at + 1);
-  const name = at === -1 ? ref : ref.slice(0, at);
-  const colon = name.lastIndexOf(':');
-  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
-  const path = tag === undefined ? name : name.slice(0, colon);
-  const parts = path.split('/');
-  const hasRegistry = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!);
-  let repository = hasRegistry && parts[0] === 'docker.io' ? parts.slice(1).join('/') : path;
-  if (!hasRegistry || parts[0] === 'docker.io') repository = repository.replace(/^library\//, '');
-  const base: BaseImage = { ref, repository, evidence };
-  if (tag !== undefined) base.tag = tag;
-  if (digest !== undefined) base.digest = digest;
-  return base;
 }
 
 /** A Dockerfile under construction; each call appends one line. */
@@ -56,7 +39,7 @@ export class DockerfileBuilder {
       if (parent.base !== undefined) stage.base = parent.base;
       if (parent.cmd !== undefined) stage.cmd = parent.cmd;
     } else {
-      stage.base = baseImage(ref, evidence);
+      stage.base = parseImageRef(ref, evidence);
     }
     this.#stages.push(stage);
     return this;

@@ -66,6 +66,14 @@ export interface ServerDraft {
   build: (ctx: CommandContext) => ServerConfig;
 }
 
+/** The ServerConfig fields a builder chooses; `draft` adds the kind, the argv and the command line's evidence. */
+type ServerSettings = Omit<ServerConfig, 'kind' | 'argv' | 'evidence'>;
+
+/** A draft that builds `kind` running `argv`, with `settings` once the container says where the command line is. */
+function draft(kind: ServerKind, argv: string[], from: CommandSource | undefined, settings: (ctx: CommandContext) => ServerSettings): ServerDraft {
+  return { kind, argv, from: from ?? 'args', build: (ctx) => ({ kind, argv, evidence: ctx.evidence, ...settings(ctx) }) };
+}
+
 function isEnv<T>(k: Knob<T>): k is { env: string; value: T } {
   return typeof k === 'object' && k !== null && 'env' in k;
 }
@@ -129,27 +137,19 @@ export function gunicorn(options: GunicornOptions = {}): ServerDraft {
     ...(options.unreadConfig ?? []).flatMap((file) => ['-c', file]),
     'main:app',
   ];
-  return {
-    kind: 'gunicorn',
-    argv,
-    from: options.from ?? 'args',
-    build: (ctx) => {
-      const config: ServerConfig = {
-        kind: 'gunicorn',
-        argv,
-        evidence: ctx.evidence,
-        model: gunicornModel(options.workerClass, valueOf(options.threads, 1)),
-        workers: setting('--workers', 'workers', options.workers, 1, ctx),
-        threads: setting('--threads', 'threads', options.threads, 1, ctx),
-        timeout: setting('--timeout', 'timeout', options.timeout, 30, ctx),
-        preload: setting('--preload', 'preload_app', options.preload, false, ctx),
-        bind: explicit(':8080', { ...ctx.evidence, field: '--bind', text: '--bind :8080' }),
-        unreadConfig: unread(options.unreadConfig, ctx),
-      };
-      if (options.workerClass !== undefined) config.workerClass = explicit(options.workerClass, { ...ctx.evidence, field: '--worker-class' });
-      return config;
-    },
-  };
+  return draft('gunicorn', argv, options.from, (ctx) => {
+    const settings: ServerSettings = {
+      model: gunicornModel(options.workerClass, valueOf(options.threads, 1)),
+      workers: setting('--workers', 'workers', options.workers, 1, ctx),
+      threads: setting('--threads', 'threads', options.threads, 1, ctx),
+      timeout: setting('--timeout', 'timeout', options.timeout, 30, ctx),
+      preload: setting('--preload', 'preload_app', options.preload, false, ctx),
+      bind: explicit(':8080', { ...ctx.evidence, field: '--bind', text: '--bind :8080' }),
+      unreadConfig: unread(options.unreadConfig, ctx),
+    };
+    if (options.workerClass !== undefined) settings.workerClass = explicit(options.workerClass, { ...ctx.evidence, field: '--worker-class' });
+    return settings;
+  });
 }
 
 /** uWSGI, by default 1 process, 1 thread, no master, no lazy-apps, no py-call-osafterfork. */
@@ -167,63 +167,39 @@ export function uwsgi(options: UwsgiOptions = {}): ServerDraft {
     '--module',
     'main:app',
   ];
-  return {
-    kind: 'uwsgi',
-    argv,
-    from: options.from ?? 'args',
-    build: (ctx) => {
-      const threads = valueOf(options.threads, 1);
-      const config: ServerConfig = {
-        kind: 'uwsgi',
-        argv,
-        evidence: ctx.evidence,
-        model: threads !== undefined && threads > 1 ? 'threaded' : 'sync',
-        workers: setting('--processes', 'processes', options.processes, 1, ctx),
-        threads: setting('--threads', 'threads', options.threads, 1, ctx),
-        unreadConfig: unread(options.unreadConfig, ctx),
-      };
-      if (options.master !== undefined) config.master = explicit(options.master, { ...ctx.evidence, field: '--master' });
-      if (options.lazyApps !== undefined) config.lazyApps = explicit(options.lazyApps, { ...ctx.evidence, field: '--lazy-apps' });
-      if (options.pyCallOsAfterFork !== undefined) config.pyCallOsAfterFork = explicit(options.pyCallOsAfterFork, { ...ctx.evidence, field: '--py-call-osafterfork' });
-      return config;
-    },
-  };
+  return draft('uwsgi', argv, options.from, (ctx) => {
+    const threads = valueOf(options.threads, 1);
+    const settings: ServerSettings = {
+      model: threads !== undefined && threads > 1 ? 'threaded' : 'sync',
+      workers: setting('--processes', 'processes', options.processes, 1, ctx),
+      threads: setting('--threads', 'threads', options.threads, 1, ctx),
+      unreadConfig: unread(options.unreadConfig, ctx),
+    };
+    if (options.master !== undefined) settings.master = explicit(options.master, { ...ctx.evidence, field: '--master' });
+    if (options.lazyApps !== undefined) settings.lazyApps = explicit(options.lazyApps, { ...ctx.evidence, field: '--lazy-apps' });
+    if (options.pyCallOsAfterFork !== undefined) settings.pyCallOsAfterFork = explicit(options.pyCallOsAfterFork, { ...ctx.evidence, field: '--py-call-osafterfork' });
+    return settings;
+  });
 }
 
 /** uvicorn: one event loop per worker, no fixed request slots. */
 export function uvicorn(options: UvicornOptions = {}): ServerDraft {
   const argv = ['uvicorn', '--host', '0.0.0.0', '--port', '8080', ...words('--workers', options.workers), 'main:app'];
-  return {
-    kind: 'uvicorn',
-    argv,
-    from: options.from ?? 'args',
-    build: (ctx) => ({
-      kind: 'uvicorn',
-      argv,
-      evidence: ctx.evidence,
-      model: 'async',
-      workers: setting('--workers', 'workers', options.workers, 1, ctx),
-      threads: byDefault(1, 'uvicorn has no threads option'),
-      unreadConfig: [],
-    }),
-  };
+  return draft('uvicorn', argv, options.from, (ctx) => ({
+    model: 'async',
+    workers: setting('--workers', 'workers', options.workers, 1, ctx),
+    threads: byDefault(1, 'uvicorn has no threads option'),
+    unreadConfig: [],
+  }));
 }
 
 /** waitress: one process with `--threads` (default 4). */
 export function waitress(options: WaitressOptions = {}): ServerDraft {
   const argv = ['waitress-serve', '--port', '8080', ...words('--threads', options.threads), 'main:app'];
-  return {
-    kind: 'waitress',
-    argv,
-    from: options.from ?? 'args',
-    build: (ctx) => ({
-      kind: 'waitress',
-      argv,
-      evidence: ctx.evidence,
-      model: 'threaded',
-      workers: byDefault(1, 'waitress runs one process'),
-      threads: setting('--threads', 'threads', options.threads, 4, ctx),
-      unreadConfig: [],
-    }),
-  };
+  return draft('waitress', argv, options.from, (ctx) => ({
+    model: 'threaded',
+    workers: byDefault(1, 'waitress runs one process'),
+    threads: setting('--threads', 'threads', options.threads, 4, ctx),
+    unreadConfig: [],
+  }));
 }

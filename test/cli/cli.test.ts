@@ -32,6 +32,17 @@ afterAll(() => {
 });
 
 describe('pytuner report', () => {
+  it('joins a Dockerfile named by --source to the workload running that image, and reads nothing else there', () => {
+    const run = pytuner(['report', '-f', 'examples/knative-orders', '--source', `ghcr.io/example-shop/orders=${CHECKOUT}/Dockerfile`, '-o', 'json']);
+    expect(run.status).toBe(0);
+    const report = json(run.stdout);
+    const slim = report.findings.filter((f) => f.rule === 'image.slim-base');
+    expect(slim.map((f) => f.target.file)).toEqual([`${CHECKOUT}/Dockerfile`]);
+    // The checkout service.yaml beside that Dockerfile is not pulled into the report.
+    expect(report.findings.every((f) => f.target.name !== 'checkout')).toBe(true);
+    expect(report.summary.workloads).toBe(1);
+  });
+
   it('reports a valid directory as a table and exits 0 without --fail-on', () => {
     const run = pytuner(['report', '-f', CHECKOUT]);
     expect(run.stderr).toBe('');

@@ -5,15 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
-const root = resolve(import.meta.dirname, '../..');
+import { join } from 'node:path';
+import { BIN, ROOT } from './run.ts';
 
 export default function buildOnce(): void {
-  rmSync(join(root, 'dist'), { recursive: true, force: true });
-  const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (!existsSync(join(root, 'dist/cli/main.js'))) {
+  rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(BIN)) {
     throw new Error(`tsc -p tsconfig.build.json wrote no dist/cli/main.js (exit ${build.status}):\n${build.stdout}${build.stderr}`);
   }
   // tsc emits despite type errors; `tsc -p tsconfig.json` is the type gate, so here they are shown, not fatal.

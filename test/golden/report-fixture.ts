@@ -177,7 +177,7 @@ export const EMPTY_REPORT: Report = {
   summary: { files: 1, objects: 1, workloads: 1, images: 0, skipped: {}, findings: { info: 0, warning: 0, critical: 0 }, errors: 0 },
 };
 
-/** The rule metadata SARIF lists for the fixture (a registry stand-in until `src/rules/index.ts` exists). */
+/** The rule metadata SARIF lists for the fixture: invented ids, as in its findings, so these golden files change when a format does, not when a rule does. */
 export const FIXTURE_RULES = [
   { id: 'concurrency-exceeds-capacity', severity: 'critical', summary: 'containerConcurrency above what the Python server can serve at once' },
   { id: 'gunicorn-timeout-below-request-timeout', severity: 'warning', summary: 'gunicorn --timeout kills workers before the platform request timeout' },

@@ -25,7 +25,7 @@ const DEFAULT_TIMEOUT_SECONDS = 300;
  * knativePlatform tells Cloud Run from Knative: Cloud Run YAML carries the `cloud.googleapis.com/location` label
  * or `run.googleapis.com/*` annotations (https://cloud.google.com/run/docs/reference/yaml/v1).
  */
-export function knativePlatform(svc: KnativeService): Platform {
+function knativePlatform(svc: KnativeService): Platform {
   if (svc.metadata.labels?.[CLOUD_RUN_LOCATION_LABEL] !== undefined) return 'cloudrun';
   const keys = [...Object.keys(svc.metadata.annotations ?? {}), ...Object.keys(svc.spec.template.metadata?.annotations ?? {})];
   return keys.some((key) => key.startsWith(CLOUD_RUN_ANNOTATION_PREFIX)) ? 'cloudrun' : 'knative';

@@ -105,7 +105,7 @@ function portSetting(doc: ParsedDocument, c: Container, path: PathSegment[], pla
 }
 
 /** probeFacts reduces a probe to its handler, target and timing. */
-export function probeFacts(probe: Probe, evidence: Evidence): ProbeFacts {
+function probeFacts(probe: Probe, evidence: Evidence): ProbeFacts {
   const facts: ProbeFacts = { handler: probeHandler(probe), implicit: false, evidence };
   const path = probe.httpGet?.path;
   if (path !== undefined) facts.path = path;

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../evidence.ts';
 import type { ServerKind } from '../server.ts';
-import type { DetectEnv } from './detect.ts';
+import { containerEnv, DOCKERFILE } from '../../../test/support/serverRows.ts';
 import { detectServer } from './detect.ts';
 
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
 const PROCFILE: Evidence = { source: 'Procfile', file: 'Procfile', line: 1, field: 'web' };
 const MANIFEST: Evidence = { source: 'manifest', file: 'service.yaml', line: 30, field: 'spec.template.spec.containers[0].command' };
-
-function containerEnv(vars: Record<string, string>): DetectEnv {
-  const evidence: Evidence = { source: 'manifest', file: 'service.yaml', line: 20, field: 'spec.template.spec.containers[0].env[0]' };
-  return new Map(Object.entries(vars).map(([name, value]) => [name, { value, evidence }]));
-}
 
 interface Form {
   name: string;

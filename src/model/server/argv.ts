@@ -9,7 +9,7 @@ import { located } from './options.ts';
 import type { ShellScript } from './shell.ts';
 import { shellScript } from './shell.ts';
 import type { Scope, ScopeVar, Word } from './words.ts';
-import { displayWord, dropLeading, leadingText, resolveWord } from './words.ts';
+import { displayWord, dropLeading, expandedText, leadingText, resolveWord } from './words.ts';
 
 /** The server command found in a command line, with the variables its words expand against. */
 export interface ServerInvocation {
@@ -30,6 +30,11 @@ interface Context {
   evidence: Evidence;
   depth: number;
   unread: Evidence[];
+}
+
+/** The server's command as ServerConfig reports it: from the program word on, variables expanded where known. */
+export function serverArgv(server: ServerInvocation): string[] {
+  return server.command.map((w) => expandedText(w, server.scope));
 }
 
 type Step = { next: number } | { found: ServerInvocation | undefined };

@@ -4,10 +4,8 @@ import type { Evidence, Setting, SourceKind } from '../evidence.ts';
 import type { GunicornConf } from '../image.ts';
 import type { ServerConfig } from '../server.ts';
 import type { DetectEnv } from './detect.ts';
+import { DOCKERFILE, sh } from '../../../test/support/serverRows.ts';
 import { detectServer, shellWords } from './detect.ts';
-
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
-const sh = (script: string): string[] => ['/bin/sh', '-c', script];
 
 describe('commands that are not a Python server pytuner tunes', () => {
   const commands: Array<[string, string[]]> = [

@@ -2,33 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../evidence.ts';
 import { byDefault, explicit, unknown } from '../evidence.ts';
 import type { GunicornConf } from '../image.ts';
-import type { ServerConfig } from '../server.ts';
-import type { DetectEnv } from './detect.ts';
+import type { ServerRow } from '../../../test/support/serverRows.ts';
+import { cmd, DOCKERFILE, envVar, expectServerConfig, sh } from '../../../test/support/serverRows.ts';
 import { detectServer } from './detect.ts';
 
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
 const MANIFEST: Evidence = { source: 'manifest', file: 'service.yaml', line: 30, field: 'spec.template.spec.containers[0].args' };
 const DEFAULT = 'gunicorn default';
-
-/** Evidence of a flag on the Dockerfile's CMD line. */
-function cmd(field: string, text: string): Evidence {
-  return { source: 'Dockerfile', file: 'Dockerfile', line: 12, field, text };
-}
-
-/** Container env as the extractor passes it: variable i declared on line 20 + i of service.yaml; `undefined` = valueFrom. */
-function containerEnv(vars: Record<string, string | undefined>): DetectEnv {
-  return new Map(
-    Object.entries(vars).map(([name, value], i) => {
-      const evidence: Evidence = { source: 'manifest', file: 'service.yaml', line: 20 + i, field: `spec.template.spec.containers[0].env[${i}]` };
-      return [name, value === undefined ? { evidence } : { value, evidence }];
-    }),
-  );
-}
-
-/** Evidence of env var i of `containerEnv`, as a setting read from it names it. */
-function envVar(i: number, name: string, text: string): Evidence {
-  return { source: 'manifest', file: 'service.yaml', line: 20 + i, field: `env ${name}`, text };
-}
 
 function conf(settings: Record<string, string | number | boolean | undefined>): GunicornConf {
   return {
@@ -46,26 +25,12 @@ function confAt(line: number, name: string, value: unknown): Evidence {
   return { source: 'gunicorn.conf.py', file: 'app/gunicorn.conf.py', line, field: name, text: `${name} = ${String(value)}` };
 }
 
-const sh = (script: string): string[] => ['/bin/sh', '-c', script];
 const CLOUD_RUN_CMD = sh('exec gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 0 main:app');
 
-interface Row {
-  name: string;
-  argv: string[];
-  env?: Record<string, string | undefined>;
-  conf?: GunicornConf;
-  source?: Evidence;
-  expected: Partial<ServerConfig>;
-}
-
-function expectConfig(row: Row): void {
-  const config = detectServer(row.argv, containerEnv(row.env ?? {}), row.source ?? DOCKERFILE, row.conf);
-  expect(config?.kind).toBe('gunicorn');
-  for (const [key, value] of Object.entries(row.expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-}
+const expectConfig = (row: ServerRow): void => expectServerConfig(row, 'gunicorn');
 
 describe('gunicorn: the Cloud Run guide command', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     {
       name: 'CMD exec gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 0 main:app (shell form)',
       argv: CLOUD_RUN_CMD,
@@ -97,7 +62,7 @@ describe('gunicorn: the Cloud Run guide command', () => {
 });
 
 describe('gunicorn: options', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     { name: 'no options: sync, 1 worker', argv: ['gunicorn', 'app:app'], expected: { model: 'sync', workers: byDefault(1, DEFAULT), threads: byDefault(1, DEFAULT), timeout: byDefault(30, DEFAULT) } },
     { name: '--workers=4', argv: ['gunicorn', '--workers=4', 'app:app'], expected: { workers: explicit(4, cmd('--workers', '--workers=4')) } },
     { name: '-w4', argv: ['gunicorn', '-w4', 'app:app'], expected: { workers: explicit(4, cmd('-w', '-w4')) } },
@@ -137,7 +102,7 @@ describe('gunicorn: options', () => {
 });
 
 describe('gunicorn: values pytuner cannot know are unknown, never guessed', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     { name: '--workers abc', argv: ['gunicorn', '--workers', 'abc', 'app:app'], expected: { workers: unknown(cmd('--workers', '--workers abc')) } },
     { name: '--workers -1', argv: ['gunicorn', '--workers', '-1', 'app:app'], expected: { workers: unknown(cmd('--workers', '--workers -1')) } },
     { name: '--workers 2.5', argv: ['gunicorn', '--workers=2.5', 'app:app'], expected: { workers: unknown(cmd('--workers', '--workers=2.5')) } },
@@ -151,7 +116,7 @@ describe('gunicorn: values pytuner cannot know are unknown, never guessed', () =
 });
 
 describe('gunicorn: env expansion', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     { name: '--threads $THREADS, THREADS=8', argv: sh('exec gunicorn --threads $THREADS app:app'), env: { THREADS: '8' }, expected: { threads: explicit(8, cmd('--threads', '--threads $THREADS'), 'THREADS'), model: 'threaded' } },
     // shell-quote reports `$T` and `${T}` alike, so evidence text shows the shorter form.
     { name: '--threads ${THREADS}, THREADS=8', argv: sh('exec gunicorn --threads ${THREADS} app:app'), env: { THREADS: '8' }, expected: { threads: explicit(8, cmd('--threads', '--threads $THREADS'), 'THREADS') } },
@@ -180,7 +145,7 @@ describe('gunicorn: env expansion', () => {
 });
 
 describe('gunicorn: precedence defaults < gunicorn.conf.py < GUNICORN_CMD_ARGS < command line', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     { name: 'WEB_CONCURRENCY is the workers default', argv: ['gunicorn', 'app:app'], env: { WEB_CONCURRENCY: '4' }, expected: { workers: explicit(4, envVar(0, 'WEB_CONCURRENCY', 'WEB_CONCURRENCY=4'), 'WEB_CONCURRENCY') } },
     { name: 'WEB_CONCURRENCY from a secret', argv: ['gunicorn', 'app:app'], env: { WEB_CONCURRENCY: undefined }, expected: { workers: { ...unknown(envVar(0, 'WEB_CONCURRENCY', 'WEB_CONCURRENCY')), viaEnv: 'WEB_CONCURRENCY' } } },
     { name: 'WEB_CONCURRENCY not a number', argv: ['gunicorn', 'app:app'], env: { WEB_CONCURRENCY: 'many' }, expected: { workers: { ...unknown(envVar(0, 'WEB_CONCURRENCY', 'WEB_CONCURRENCY=many')), viaEnv: 'WEB_CONCURRENCY' } } },

@@ -9,12 +9,13 @@ import { byDefault, explicit, unknown } from '../evidence.ts';
 import type { GunicornConf } from '../image.ts';
 import type { ConcurrencyModel, ServerConfig } from '../server.ts';
 import type { ServerInvocation } from './argv.ts';
+import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec, Scan } from './options.ts';
 import { addressesSetting } from './bind.ts';
 import { envHit, hitEvidence, lastHit, located, scanOptions, unreadEvidence, valueSetting } from './options.ts';
 import { shellWords } from './shell.ts';
 import type { Scope } from './words.ts';
-import { expandedText, literalWord, nonBlank, parseCount, processEnv, resolveWord } from './words.ts';
+import { literalWord, nonBlank, parseCount, processEnv, resolveWord } from './words.ts';
 
 type Key =
   | 'workers' | 'threads' | 'timeout' | 'preload' | 'workerClass' | 'bind' | 'workerConnections' | 'keepAlive'
@@ -94,7 +95,7 @@ export function gunicornConfig(server: ServerInvocation, evidence: Evidence, con
   const model = concurrencyModel(workerClass, threads);
   const config: ServerConfig = {
     kind: 'gunicorn',
-    argv: server.command.map((w) => expandedText(w, scope)),
+    argv: serverArgv(server),
     evidence,
     model,
     workers: pick('workers'),

@@ -1,31 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../evidence.ts';
+import { describe, it } from 'vitest';
 import { byDefault, explicit, unknown } from '../evidence.ts';
-import type { ServerConfig } from '../server.ts';
-import type { DetectEnv } from './detect.ts';
-import { detectServer } from './detect.ts';
+import type { ServerRow } from '../../../test/support/serverRows.ts';
+import { cmd, expectServerConfig } from '../../../test/support/serverRows.ts';
 
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
 const DEFAULT = 'hypercorn default';
 
-function cmd(field: string, text: string): Evidence {
-  return { source: 'Dockerfile', file: 'Dockerfile', line: 12, field, text };
-}
-
-function containerEnv(vars: Record<string, string>): DetectEnv {
-  const evidence: Evidence = { source: 'manifest', file: 'service.yaml', line: 20, field: 'spec.template.spec.containers[0].env[0]' };
-  return new Map(Object.entries(vars).map(([name, value]) => [name, { value, evidence }]));
-}
-
-interface Row {
-  name: string;
-  argv: string[];
-  env?: Record<string, string>;
-  expected: Partial<ServerConfig>;
-}
-
 describe('hypercorn', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     {
       name: 'hypercorn app:app: one asyncio worker on 127.0.0.1:8000',
       argv: ['hypercorn', 'app:app'],
@@ -57,9 +38,5 @@ describe('hypercorn', () => {
     { name: '-c config.toml is unread', argv: ['hypercorn', '-c', 'config.toml', 'app:app'], expected: { unreadConfig: [cmd('-c', '-c config.toml')] } },
     { name: '--config python:cfg is unread', argv: ['hypercorn', '--config', 'python:cfg', 'app:app'], expected: { unreadConfig: [cmd('--config', '--config python:cfg')] } },
   ];
-  it.each(rows)('$name', ({ argv, env, expected }) => {
-    const config = detectServer(argv, containerEnv(env ?? {}), DOCKERFILE);
-    expect(config?.kind).toBe('hypercorn');
-    for (const [key, value] of Object.entries(expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-  });
+  it.each(rows)('$name', (row) => expectServerConfig(row, 'hypercorn'));
 });

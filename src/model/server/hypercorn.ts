@@ -3,14 +3,15 @@
  * `python:`), which pytuner does not read (`hypercorn/__main__.py` applies each argument that is not its sentinel).
  * @see https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html
  */
-import type { Evidence, Setting } from '../evidence.ts';
+import type { Evidence } from '../evidence.ts';
 import { byDefault } from '../evidence.ts';
 import type { ServerConfig } from '../server.ts';
 import type { ServerInvocation } from './argv.ts';
+import { serverArgv } from './argv.ts';
 import { addressesSetting } from './bind.ts';
 import type { OptionSpec } from './options.ts';
-import { hitEvidence, lastHit, scanOptions, unreadEvidence, valueSetting } from './options.ts';
-import { expandedText, nonBlank, parseCount } from './words.ts';
+import { hitEvidence, lastHit, lastSetting, scanOptions, unreadEvidence } from './options.ts';
+import { nonBlank, parseCount } from './words.ts';
 
 type Key = 'workers' | 'workerClass' | 'bind' | 'keepAlive' | 'config' | 'exit' | 'other';
 
@@ -42,22 +43,17 @@ export function hypercornConfig(server: ServerInvocation, evidence: Evidence): S
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
   const { hits } = commandLine;
   if (lastHit(hits, 'exit') !== undefined) return undefined;
-  const count = (key: Key, fallback: number): Setting<number> => {
-    const found = lastHit(hits, key);
-    return found === undefined ? byDefault(fallback, DEFAULT) : valueSetting(found, evidence, scope, parseCount);
-  };
-  const workerClass = lastHit(hits, 'workerClass');
   const binds = hits.filter((h) => h.key === 'bind');
   const configs = hits.filter((h) => h.key === 'config');
   return {
     kind: 'hypercorn',
-    argv: server.command.map((w) => expandedText(w, scope)),
+    argv: serverArgv(server),
     evidence,
     model: 'async',
-    workers: count('workers', 1),
+    workers: lastSetting(hits, 'workers', evidence, scope, parseCount) ?? byDefault(1, DEFAULT),
     threads: byDefault(1, 'hypercorn runs one event loop per worker'),
-    workerClass: workerClass === undefined ? byDefault('asyncio', DEFAULT) : valueSetting(workerClass, evidence, scope, nonBlank),
-    keepAlive: count('keepAlive', 5),
+    workerClass: lastSetting(hits, 'workerClass', evidence, scope, nonBlank) ?? byDefault('asyncio', DEFAULT),
+    keepAlive: lastSetting(hits, 'keepAlive', evidence, scope, parseCount) ?? byDefault(5, DEFAULT),
     bind: binds.length > 0 ? addressesSetting(binds, evidence, scope) : byDefault('127.0.0.1:8000', DEFAULT),
     unreadConfig: [...server.unread, ...unreadEvidence(commandLine, evidence), ...configs.map((h) => hitEvidence(h, evidence))],
   };

@@ -233,6 +233,18 @@ export function valueSetting<K extends string, T>(
   return value === undefined ? unknownVia(evidence, viaEnv) : explicit(value, evidence, viaEnv);
 }
 
+/** The setting the last option for `key` gives, read by `read` (see `valueSetting`); undefined when no option sets it. */
+export function lastSetting<K extends string, T>(
+  hits: readonly OptionHit<K>[],
+  key: K,
+  base: Evidence,
+  scope: Scope,
+  read: (text: string) => T | undefined,
+): Setting<T> | undefined {
+  const found = lastHit(hits, key);
+  return found === undefined ? undefined : valueSetting(found, base, scope, read);
+}
+
 /** The setting a flag gives: its own value when bare, else its written value read by `read`. */
 export function flagSetting<K extends string>(
   found: OptionHit<K>,

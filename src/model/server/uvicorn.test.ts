@@ -1,40 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../evidence.ts';
 import { byDefault, explicit, unknown } from '../evidence.ts';
-import type { ServerConfig } from '../server.ts';
-import type { DetectEnv } from './detect.ts';
+import type { ServerRow } from '../../../test/support/serverRows.ts';
+import { cmd, DOCKERFILE, envVar, expectServerConfig } from '../../../test/support/serverRows.ts';
 import { detectServer } from './detect.ts';
 
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
 const DEFAULT = 'uvicorn default';
 const ONE_LOOP = byDefault(1, 'uvicorn runs one event loop per worker');
 
-function cmd(field: string, text: string): Evidence {
-  return { source: 'Dockerfile', file: 'Dockerfile', line: 12, field, text };
-}
-
-function containerEnv(vars: Record<string, string | undefined>): DetectEnv {
-  return new Map(
-    Object.entries(vars).map(([name, value], i) => {
-      const evidence: Evidence = { source: 'manifest', file: 'service.yaml', line: 20 + i, field: `spec.template.spec.containers[0].env[${i}]` };
-      return [name, value === undefined ? { evidence } : { value, evidence }];
-    }),
-  );
-}
-
-function envVar(i: number, name: string, text: string): Evidence {
-  return { source: 'manifest', file: 'service.yaml', line: 20 + i, field: `env ${name}`, text };
-}
-
-interface Row {
-  name: string;
-  argv: string[];
-  env?: Record<string, string | undefined>;
-  expected: Partial<ServerConfig>;
-}
-
 describe('uvicorn', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     {
       name: 'uvicorn app:app: one worker on 127.0.0.1:8000',
       argv: ['uvicorn', 'app:app'],
@@ -73,11 +47,7 @@ describe('uvicorn', () => {
     { name: '--env-file is unread', argv: ['uvicorn', 'main:app', '--env-file', '.env'], expected: { unreadConfig: [cmd('--env-file', '--env-file .env')] } },
     { name: 'unknown options take no value', argv: ['uvicorn', '--proxy-headers', 'main:app', '--workers', '2'], expected: { workers: explicit(2, cmd('--workers', '--workers 2')) } },
   ];
-  it.each(rows)('$name', ({ argv, env, expected }) => {
-    const config = detectServer(argv, containerEnv(env ?? {}), DOCKERFILE);
-    expect(config?.kind).toBe('uvicorn');
-    for (const [key, value] of Object.entries(expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-  });
+  it.each(rows)('$name', (row) => expectServerConfig(row, 'uvicorn'));
 
   it.each([['--help'], ['--version']])('uvicorn %s does not serve', (flag) => {
     expect(detectServer(['uvicorn', flag], new Map(), DOCKERFILE)).toBeUndefined();
@@ -85,16 +55,12 @@ describe('uvicorn', () => {
 });
 
 describe('fastapi run (uvicorn with fastapi-cli defaults)', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     { name: 'fastapi run main.py: 0.0.0.0:8000', argv: ['fastapi', 'run', 'main.py'], expected: { kind: 'uvicorn', model: 'async', workers: byDefault(1, DEFAULT), bind: byDefault('0.0.0.0:8000', 'fastapi run default') } },
     { name: 'PORT sets the port', argv: ['fastapi', 'run', 'main.py'], env: { PORT: '8080' }, expected: { bind: explicit('0.0.0.0:8080', envVar(0, 'PORT', 'PORT=8080'), 'PORT') } },
     { name: '--port 80 (the FastAPI docs Dockerfile)', argv: ['fastapi', 'run', 'app/main.py', '--port', '80'], expected: { bind: explicit('0.0.0.0:80', cmd('--port', '--port 80')) } },
     { name: '--workers 4', argv: ['fastapi', 'run', '--workers', '4', 'main.py'], expected: { workers: explicit(4, cmd('--workers', '--workers 4')) } },
     { name: '--no-reload keeps the workers', argv: ['fastapi', 'run', '--no-reload', '--workers', '4'], expected: { workers: explicit(4, cmd('--workers', '--workers 4')) } },
   ];
-  it.each(rows)('$name', ({ argv, env, expected }) => {
-    const config = detectServer(argv, containerEnv(env ?? {}), DOCKERFILE);
-    expect(config?.kind).toBe('uvicorn');
-    for (const [key, value] of Object.entries(expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-  });
+  it.each(rows)('$name', (row) => expectServerConfig(row, 'uvicorn'));
 });

@@ -8,11 +8,12 @@ import type { Evidence, Setting } from '../evidence.ts';
 import { byDefault, explicit } from '../evidence.ts';
 import type { ServerConfig } from '../server.ts';
 import type { ServerInvocation } from './argv.ts';
+import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { hostPortSetting } from './bind.ts';
-import { envHit, flagSetting, hitEvidence, lastHit, scanOptions, unreadEvidence, valueSetting } from './options.ts';
+import { envHit, flagSetting, hitEvidence, lastHit, lastSetting, scanOptions, unreadEvidence, valueSetting } from './options.ts';
 import type { Scope } from './words.ts';
-import { expandedText, parseCount } from './words.ts';
+import { parseCount } from './words.ts';
 
 type Key = 'workers' | 'host' | 'port' | 'uds' | 'fd' | 'reload' | 'limitConcurrency' | 'keepAlive' | 'envFile' | 'exit' | 'other';
 
@@ -76,22 +77,18 @@ export function uvicornConfig(server: ServerInvocation, evidence: Evidence): Ser
   const hits = [...fromEnv, ...commandLine.hits];
   const envFiles = hits.filter((h) => h.key === 'envFile').map((h) => hitEvidence(h, evidence));
   const unreadConfig = [...server.unread, ...unreadEvidence(commandLine, evidence), ...envFiles];
-  const count = (key: Key): Setting<number> | undefined => {
-    const found = lastHit(hits, key);
-    return found === undefined ? undefined : valueSetting(found, evidence, scope, parseCount);
-  };
   const config: ServerConfig = {
     kind: 'uvicorn',
-    argv: server.command.map((w) => expandedText(w, scope)),
+    argv: serverArgv(server),
     evidence,
     model: 'async',
     workers: workers(hits, evidence, scope),
     threads: byDefault(1, 'uvicorn runs one event loop per worker'),
-    keepAlive: count('keepAlive') ?? byDefault(5, 'uvicorn default'),
+    keepAlive: lastSetting(hits, 'keepAlive', evidence, scope, parseCount) ?? byDefault(5, 'uvicorn default'),
     bind: bind(hits, evidence, scope, fastapi),
     unreadConfig,
   };
-  const limit = count('limitConcurrency');
+  const limit = lastSetting(hits, 'limitConcurrency', evidence, scope, parseCount);
   if (limit !== undefined) config.connectionLimit = limit;
   return config;
 }

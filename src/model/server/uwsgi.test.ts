@@ -1,40 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../evidence.ts';
 import { byDefault, explicit, unknown } from '../evidence.ts';
-import type { ServerConfig } from '../server.ts';
-import type { DetectEnv } from './detect.ts';
+import type { ServerRow } from '../../../test/support/serverRows.ts';
+import { cmd, DOCKERFILE, envVar, expectServerConfig } from '../../../test/support/serverRows.ts';
 import { detectServer } from './detect.ts';
 
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
 const DEFAULT = 'uwsgi default';
 const PRELOAD_DEFAULT = byDefault(true, 'uwsgi default: the app is loaded before the workers fork');
 
-function cmd(field: string, text: string): Evidence {
-  return { source: 'Dockerfile', file: 'Dockerfile', line: 12, field, text };
-}
-
-function containerEnv(vars: Record<string, string | undefined>): DetectEnv {
-  return new Map(
-    Object.entries(vars).map(([name, value], i) => {
-      const evidence: Evidence = { source: 'manifest', file: 'service.yaml', line: 20 + i, field: `spec.template.spec.containers[0].env[${i}]` };
-      return [name, value === undefined ? { evidence } : { value, evidence }];
-    }),
-  );
-}
-
-function envVar(i: number, name: string, text: string): Evidence {
-  return { source: 'manifest', file: 'service.yaml', line: 20 + i, field: `env ${name}`, text };
-}
-
-interface Row {
-  name: string;
-  argv: string[];
-  env?: Record<string, string | undefined>;
-  expected: Partial<ServerConfig>;
-}
-
 describe('uwsgi', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     {
       name: 'no options: one process, one thread, app loaded before fork',
       argv: ['uwsgi', '--http', ':8080', '--module', 'app:app'],
@@ -86,11 +61,7 @@ describe('uwsgi', () => {
     { name: 'uWSGI expands $(VAR) itself', argv: ['uwsgi', '--processes', '$(UWSGI_PROCS)'], env: { UWSGI_PROCS: '3' }, expected: { workers: explicit(3, cmd('--processes', '--processes $(UWSGI_PROCS)'), 'UWSGI_PROCS') } },
     { name: '--processes %k (cpu count) is unknown', argv: ['uwsgi', '--processes', '%k'], expected: { workers: unknown(cmd('--processes', '--processes %k')) } },
   ];
-  it.each(rows)('$name', ({ argv, env, expected }) => {
-    const config = detectServer(argv, containerEnv(env ?? {}), DOCKERFILE);
-    expect(config?.kind).toBe('uwsgi');
-    for (const [key, value] of Object.entries(expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-  });
+  it.each(rows)('$name', (row) => expectServerConfig(row, 'uwsgi'));
 });
 
 describe('uwsgi config files are unread', () => {
@@ -117,7 +88,7 @@ describe('uwsgi config files are unread', () => {
 });
 
 describe('uwsgi UWSGI_* env vars', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     { name: 'UWSGI_PROCESSES', argv: ['uwsgi'], env: { UWSGI_PROCESSES: '6' }, expected: { workers: explicit(6, envVar(0, 'UWSGI_PROCESSES', 'UWSGI_PROCESSES=6'), 'UWSGI_PROCESSES') } },
     { name: '--processes beats UWSGI_PROCESSES', argv: ['uwsgi', '--processes', '2'], env: { UWSGI_PROCESSES: '6' }, expected: { workers: explicit(2, cmd('--processes', '--processes 2')) } },
     { name: 'UWSGI_THREADS', argv: ['uwsgi'], env: { UWSGI_THREADS: '4' }, expected: { model: 'threaded', threads: explicit(4, envVar(0, 'UWSGI_THREADS', 'UWSGI_THREADS=4'), 'UWSGI_THREADS') } },
@@ -127,8 +98,5 @@ describe('uwsgi UWSGI_* env vars', () => {
     { name: 'UWSGI_MASTER=true', argv: ['uwsgi'], env: { UWSGI_MASTER: 'true' }, expected: { master: explicit(true, envVar(0, 'UWSGI_MASTER', 'UWSGI_MASTER=true'), 'UWSGI_MASTER') } },
     { name: 'UWSGI_INI is unread', argv: ['uwsgi'], env: { UWSGI_INI: '/app/uwsgi.ini' }, expected: { unreadConfig: [envVar(0, 'UWSGI_INI', 'UWSGI_INI=/app/uwsgi.ini')] } },
   ];
-  it.each(rows)('$name', ({ argv, env, expected }) => {
-    const config = detectServer(argv, containerEnv(env ?? {}), DOCKERFILE);
-    for (const [key, value] of Object.entries(expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-  });
+  it.each(rows)('$name', (row) => expectServerConfig(row));
 });

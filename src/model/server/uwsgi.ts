@@ -8,8 +8,9 @@ import type { Evidence, Setting } from '../evidence.ts';
 import { byDefault, explicit } from '../evidence.ts';
 import type { ConcurrencyModel, ServerConfig } from '../server.ts';
 import type { ServerInvocation } from './argv.ts';
+import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
-import { envHit, flagSetting, hitEvidence, lastHit, located, scanOptions, unknownVia, unreadEvidence, valueSetting } from './options.ts';
+import { envHit, flagSetting, hitEvidence, lastHit, lastSetting, located, scanOptions, unknownVia, unreadEvidence, valueSetting } from './options.ts';
 import type { Scope } from './words.ts';
 import { displayWord, expandedText, parseCount, resolveWord } from './words.ts';
 
@@ -96,25 +97,22 @@ export function uwsgiConfig(server: ServerInvocation, evidence: Evidence): Serve
     ...hits.filter((h) => h.key === 'config').map((h) => hitEvidence(h, evidence)),
     ...commandLine.positionals.filter((w) => CONFIG_FILE.test(expandedText(w, scope))).map((w) => located(evidence, 'config file', displayWord(w))),
   ];
-  const count = (key: Key, fallback: Setting<number>): Setting<number> => {
-    const found = lastHit(hits, key);
-    return found === undefined ? fallback : valueSetting(found, evidence, scope, parseCount);
-  };
+  const count = (key: Key): Setting<number> | undefined => lastSetting(hits, key, evidence, scope, parseCount);
   const flag = (key: Key): Setting<boolean> => {
     const found = lastHit(hits, key);
     return found === undefined ? byDefault(false, DEFAULT) : flagSetting(found, evidence, scope, uwsgiTrue);
   };
-  const threads = count('threads', byDefault(1, DEFAULT));
+  const threads = count('threads') ?? byDefault(1, DEFAULT);
   const lazyApps = flag('lazyApps');
   const asyncCores = lastHit(hits, 'asyncCores');
   const config: ServerConfig = {
     kind: 'uwsgi',
-    argv: server.command.map((w) => expandedText(w, scope)),
+    argv: serverArgv(server),
     evidence,
     model: asyncCores !== undefined ? 'async' : threadedModel(threads),
-    workers: count('processes', byDefault(1, DEFAULT)),
+    workers: count('processes') ?? byDefault(1, DEFAULT),
     threads,
-    timeout: count('harakiri', byDefault(0, 'uwsgi default: no harakiri')),
+    timeout: count('harakiri') ?? byDefault(0, 'uwsgi default: no harakiri'),
     preload: preload(lazyApps),
     lazyApps,
     pyCallOsAfterFork: flag('pyCallOsAfterFork'),

@@ -1,31 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Evidence } from '../evidence.ts';
 import { byDefault, explicit, unknown } from '../evidence.ts';
-import type { ServerConfig } from '../server.ts';
-import type { DetectEnv } from './detect.ts';
+import type { ServerRow } from '../../../test/support/serverRows.ts';
+import { cmd, DOCKERFILE, expectServerConfig } from '../../../test/support/serverRows.ts';
 import { detectServer } from './detect.ts';
 
-const DOCKERFILE: Evidence = { source: 'Dockerfile', file: 'Dockerfile', line: 12, field: 'CMD' };
 const DEFAULT = 'waitress default';
 
-function cmd(field: string, text: string): Evidence {
-  return { source: 'Dockerfile', file: 'Dockerfile', line: 12, field, text };
-}
-
-function containerEnv(vars: Record<string, string>): DetectEnv {
-  const evidence: Evidence = { source: 'manifest', file: 'service.yaml', line: 20, field: 'spec.template.spec.containers[0].env[0]' };
-  return new Map(Object.entries(vars).map(([name, value]) => [name, { value, evidence }]));
-}
-
-interface Row {
-  name: string;
-  argv: string[];
-  env?: Record<string, string>;
-  expected: Partial<ServerConfig>;
-}
-
 describe('waitress', () => {
-  const rows: Row[] = [
+  const rows: ServerRow[] = [
     {
       name: 'waitress-serve app:app: one process, 4 threads, 0.0.0.0:8080',
       argv: ['waitress-serve', 'app:app'],
@@ -53,11 +35,7 @@ describe('waitress', () => {
     },
     { name: '--unix-socket', argv: ['waitress-serve', '--unix-socket=/tmp/waitress.sock', 'app:app'], expected: { bind: explicit('unix:/tmp/waitress.sock', cmd('--unix-socket', '--unix-socket=/tmp/waitress.sock')) } },
   ];
-  it.each(rows)('$name', ({ argv, env, expected }) => {
-    const config = detectServer(argv, containerEnv(env ?? {}), DOCKERFILE);
-    expect(config?.kind).toBe('waitress');
-    for (const [key, value] of Object.entries(expected)) expect(config?.[key as keyof ServerConfig], key).toEqual(value);
-  });
+  it.each(rows)('$name', (row) => expectServerConfig(row, 'waitress'));
 
   it('waitress-serve --help does not serve', () => {
     expect(detectServer(['waitress-serve', '--help'], new Map(), DOCKERFILE)).toBeUndefined();

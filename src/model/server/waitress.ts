@@ -8,11 +8,12 @@ import type { Evidence, Setting } from '../evidence.ts';
 import { byDefault } from '../evidence.ts';
 import type { ServerConfig } from '../server.ts';
 import type { ServerInvocation } from './argv.ts';
+import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { addressesSetting, hostPortSetting } from './bind.ts';
-import { lastHit, scanOptions, unreadEvidence, valueSetting } from './options.ts';
+import { lastHit, lastSetting, scanOptions, unreadEvidence, valueSetting } from './options.ts';
 import type { Scope } from './words.ts';
-import { expandedText, parseCount } from './words.ts';
+import { parseCount } from './words.ts';
 
 type Key = 'threads' | 'host' | 'port' | 'listen' | 'unixSocket' | 'connectionLimit' | 'exit' | 'other';
 
@@ -44,18 +45,14 @@ export function waitressConfig(server: ServerInvocation, evidence: Evidence): Se
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { stopAtPositional: true });
   const { hits } = commandLine;
   if (lastHit(hits, 'exit') !== undefined) return undefined;
-  const count = (key: Key, fallback: number): Setting<number> => {
-    const found = lastHit(hits, key);
-    return found === undefined ? byDefault(fallback, DEFAULT) : valueSetting(found, evidence, scope, parseCount);
-  };
   return {
     kind: 'waitress',
-    argv: server.command.map((w) => expandedText(w, scope)),
+    argv: serverArgv(server),
     evidence,
     model: 'threaded',
     workers: byDefault(1, 'waitress runs one process'),
-    threads: count('threads', 4),
-    connectionLimit: count('connectionLimit', 100),
+    threads: lastSetting(hits, 'threads', evidence, scope, parseCount) ?? byDefault(4, DEFAULT),
+    connectionLimit: lastSetting(hits, 'connectionLimit', evidence, scope, parseCount) ?? byDefault(100, DEFAULT),
     bind: bind(hits, evidence, scope),
     unreadConfig: [...server.unread, ...unreadEvidence(commandLine, evidence)],
   };
