@@ -8,6 +8,9 @@ import type { LoadedInputs, SourceMapping } from './input/types.ts';
 import { buildInventory } from './model/extract/inventory.ts';
 import type { Rule } from './rules/types.ts';
 import { RULES } from './rules/index.ts';
+import type { MetricsUnavailable, WorkloadObservations } from './model/observations.ts';
+import type { RecommenderConfig } from './recommender/types.ts';
+import { recommendFindings } from './recommender/findings.ts';
 
 /** Version of the JSON report schema (`docs/report-schema.md`); bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
@@ -38,12 +41,17 @@ export interface Report {
 export interface AnalyseOptions {
   sources?: SourceMapping[];
   rules?: readonly Rule[];
+  /** Measured load by `observationKey(target)` (`pytuner report --prometheus`), for the recommendations. */
+  observations?: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>;
+  /** Recommender settings from the CLI: `latencySloSeconds` (`--latency-slo`) and `now` (the end of the metrics window). */
+  recommender?: Partial<RecommenderConfig>;
 }
 
 /** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
 export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Report {
   const built = buildInventory(loaded, options.sources ?? []);
   const findings = (options.rules ?? RULES).flatMap((rule) => rule.check(built.inventory));
+  if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
   findings.sort(compareFindings);
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;

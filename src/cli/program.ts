@@ -16,11 +16,19 @@ import { closeMatches, formatRuleJson, formatRuleTable } from '../output/rules.t
 import type { Report } from '../report.ts';
 import { analyse } from '../report.ts';
 import { RULES, ruleById, ruleDocPath } from '../rules/index.ts';
+import { METRIC_FINDINGS, metricFindingById } from '../recommender/catalogue.ts';
 import { plural } from '../rules/facts.ts';
 import { shouldColor } from './color.ts';
+import type { MetricsOptions } from './metricsOptions.ts';
+import { METRICS_EXAMPLES, NO_INPUTS, addMetricsOptions, analyseMetricsOptions, metricsUsageError, reportMetrics } from './metricsOptions.ts';
+import { addControllerCommand } from './controller.ts';
+import { addImportTimeCommand } from './importtime.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 import { packagePath, packageVersion } from './package.ts';
 import { writePatchFiles } from './writeFiles.ts';
+
+/** What `pytuner rules` lists and `pytuner explain` explains: the rules, then the findings of measured load (`--prometheus`). */
+const CATALOGUE = [...RULES, ...METRIC_FINDINGS];
 
 /** The process streams and environment the CLI uses, passed in so nothing below reads globals. */
 export interface CliIo {
@@ -30,8 +38,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-interface ReportOptions {
-  file: string[];
+interface ReportOptions extends MetricsOptions {
+  file?: string[];
   output: OutputFormat;
   failOn?: Severity;
   emitPatches?: string;
@@ -57,7 +65,7 @@ Examples:
   # the fixes as files (JSON patches, apply fragments, a source diff)
   pytuner report -f . --emit-patches fixes/
   # join ./api/Dockerfile to the containers that run this image
-  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api
+  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}
   pytuner rules
   pytuner explain <rule-id>`;
 
@@ -66,6 +74,7 @@ Exit codes:
   0  report written; no finding at or above --fail-on
   1  a finding at or above --fail-on
   2  an input could not be read or parsed (the rest is still reported),
+     or metrics were unavailable for a workload (--prometheus; a partial report),
      or bad usage: an unknown flag or value, an unknown rule id
   3  pytuner failed: it could not write --emit-patches files, or a bug
   When several apply, the highest wins.`;
@@ -104,24 +113,29 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', `${EXAMPLES}\n${EXIT_CODES}\n`);
 
-  program
+  const report = program
     .command('report')
-    .description('Report tuning problems found in manifests, Dockerfiles, Procfiles and gunicorn.conf.py (no cluster needed).')
-    .requiredOption('-f, --file <path...>', 'a file or directory to read (repeatable; directories are walked; - reads YAML from stdin)')
+    .description('Report tuning problems found in manifests, Dockerfiles, Procfiles and gunicorn.conf.py (no cluster needed); with --prometheus, recommend settings from measured load.')
+    .option('-f, --file <path...>', 'a file or directory to read (repeatable; directories are walked; - reads YAML from stdin)')
     .addOption(new Option('-o, --output <format>', 'report format').choices(OUTPUT_FORMATS).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
     .option('--emit-patches <dir>', 'also write the fixes as files under <dir> (created if missing; see <dir>/README.txt)')
     .option('--source <image-or-name=path>', 'join a Dockerfile, Procfile or gunicorn.conf.py (or a directory of them) to the containers running that image, or to the workload of that name (repeatable)', collectSource)
-    .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl)
+    .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl);
+  addMetricsOptions(report)
     .addHelpText('after', EXIT_CODES)
-    .action(async (options: ReportOptions) => setExitCode(await reportCommand(options, io)));
+    .action(async (options: ReportOptions, command: Command) => {
+      const usage = metricsUsageError(options, options.file !== undefined);
+      if (usage !== undefined) command.error(usage);
+      setExitCode(await reportCommand(options, io));
+    });
 
   program
     .command('rules')
     .description('List every rule: id, highest severity and a one-line summary.')
     .addOption(new Option('-o, --output <format>', 'list format').choices(['table', 'json']).default('table'))
     .action((options: { output: 'table' | 'json' }) => {
-      io.stdout.write(options.output === 'json' ? formatRuleJson(RULES) : formatRuleTable(RULES));
+      io.stdout.write(options.output === 'json' ? formatRuleJson(CATALOGUE) : formatRuleTable(CATALOGUE));
     });
 
   program
@@ -130,13 +144,18 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .argument('<rule-id>', 'a rule id, as listed by `pytuner rules`')
     .action(async (id: string) => setExitCode(await explainCommand(id, io)));
 
+  addControllerCommand(program, io, setExitCode);
+  addImportTimeCommand(program, io, setExitCode);
+
   return program;
 }
 
 async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
   const sources = options.source ?? [];
-  const loaded = await loadReportInputs(options.file, sources, { stdin: io.stdin });
-  const report = analyse(loaded, { sources });
+  const loaded = options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin });
+  const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
+  if (typeof metrics === 'number') return metrics;
+  const report = analyse(loaded, { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) });
   const isTerminal = io.stdout.isTTY === true;
   const text = FORMATTERS[options.output](report, {
     color: options.output === 'table' && shouldColor(io.env, isTerminal),
@@ -154,7 +173,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     const written = await emitPatches(report, options.emitPatches, io);
     if (!written) return EXIT_INTERNAL;
   }
-  return reportExitCode(report, options.failOn);
+  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true ? EXIT_INPUT : EXIT_OK);
 }
 
 /** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */
@@ -178,8 +197,8 @@ async function emitPatches(report: Report, dir: string, io: CliIo): Promise<bool
 }
 
 async function explainCommand(id: string, io: CliIo): Promise<number> {
-  if (ruleById(id) === undefined) {
-    const matches = closeMatches(id, RULES.map((r) => r.id));
+  if (ruleById(id) === undefined && metricFindingById(id) === undefined) {
+    const matches = closeMatches(id, CATALOGUE.map((r) => r.id));
     const hint = matches.length === 0 ? '' : ` Did you mean: ${matches.join(', ')}?`;
     io.stderr.write(`pytuner: unknown rule "${id}".${hint}\npytuner: run \`pytuner rules\` to list every rule.\n`);
     return EXIT_INPUT;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportDocumentSchema } from '../../src/output/reportSchema.ts';
 import { RULES } from '../../src/rules/index.ts';
+import { METRIC_FINDINGS } from '../../src/recommender/catalogue.ts';
 import { pytuner, ROOT } from './run.ts';
 
 const CLEAN_SERVICE = join(ROOT, 'examples/cloudrun-clean/service.yaml');
@@ -179,7 +180,14 @@ describe('pytuner rules, explain, --help, --version', () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +SEVERITY +SUMMARY$/);
-    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(RULES.map((r) => r.id));
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual([...RULES, ...METRIC_FINDINGS].map((r) => r.id));
+  });
+
+  it('explains a metrics finding by printing its doc page', () => {
+    const id = METRIC_FINDINGS[0]?.id as string;
+    const run = pytuner(['explain', id]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(readFileSync(join(ROOT, 'docs/rules', `${id}.md`), 'utf8'));
   });
 
   it('lists the rules as JSON', () => {

@@ -1,5 +1,6 @@
 /**
- * Builds pytuner once (`tsc -p tsconfig.build.json`, what `npm run build` runs) so the CLI tests run
+ * Makes sure the real Python servers the importtime tests run are installed (Debian's python3-flask, gunicorn and
+ * uvicorn, through scripts/install-python-lab.sh, a no-op when present), then builds pytuner once (`tsc -p tsconfig.build.json`, what `npm run build` runs) so the CLI tests run
  * the same `dist/cli/main.js` that package.json `bin` installs. A clean `dist/` first: a module deleted from
  * `src/` must not linger in the build and hide a broken import.
  */
@@ -8,7 +9,17 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT } from './run.ts';
 
-export default function buildOnce(): void {
+export default function setup(): void {
+  installPythonLab();
+  buildOnce();
+}
+
+function installPythonLab(): void {
+  const install = spawnSync('bash', [join(ROOT, 'scripts/install-python-lab.sh')], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`scripts/install-python-lab.sh failed (exit ${install.status}):\n${install.stdout}${install.stderr}`);
+}
+
+function buildOnce(): void {
   rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });

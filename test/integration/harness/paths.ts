@@ -16,7 +16,7 @@ export function sharedDir(): string {
 /** The directories whose *.yaml CRDs every control plane installs: pytuner's own, then the shared fixtures. */
 export function defaultCrdDirs(): CrdDir[] {
   return [
-    { path: resolve(repoRoot, 'crds'), required: false }, // empty until pytuner defines its CRDs
+    { path: resolve(repoRoot, 'crds'), required: true, hint: 'regenerate them with npm run gen:crds' },
     { path: resolve(sharedDir(), 'fixtures', 'crds'), required: true, hint: 'clone the shared repository beside this one or set PYTUNER_SHARED_DIR' },
   ];
 }

@@ -1,0 +1,288 @@
+/**
+ * @module The actuator's I/O: runs a Plan from plan.ts against the API server (server-side apply under field manager
+ * `pytuner`, forced only when the policy says so; JSON Patch for container-level fields of Knative Services), turns a
+ * 409 into a typed conflict naming the other manager, publishes Events (events.k8s.io/v1) with old and new values,
+ * and writes TuningRecommendations: the object (owned by its workload, so the garbage collector deletes it) and its
+ * status (server-side apply, forced: it is pytuner's own, written whole and only when it changed).
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ApiException,
+  CustomObjectsApi,
+  EventsV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  V1MicroTime,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/common.ts';
+import {
+  TUNING_RECOMMENDATION_KIND,
+  TUNING_RECOMMENDATION_PLURAL,
+  recommendationName,
+  type FieldConflict,
+  type TargetRef,
+  type TuningRecommendation,
+  type TuningRecommendationStatus,
+} from '../api/v1alpha1/tuningRecommendation.ts';
+import { describeChange, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange, type PlannedEvent, type PlannedWrite } from './plan.ts';
+import type { ActuationResult, WriteOutcome } from './status.ts';
+
+/** `reportingController` of pytuner's Events. */
+export const REPORTING_CONTROLLER = 'pytuner.dev/controller';
+
+/** Options of createActuator. */
+export interface ActuatorOptions {
+  /** Field manager of every write. Defaults to `pytuner` (FIELD_MANAGER). */
+  fieldManager?: string;
+  /** `reportingInstance` of Events (≤ 128 characters). Defaults to the host name (the pod name in a cluster). */
+  reportingInstance?: string;
+  /** The clock for `applied.at` and Event times. Defaults to `() => new Date()`. */
+  clock?: () => Date;
+}
+
+/** Result of a status write: `written: false` when the status already equalled the desired one. */
+export interface StatusWrite {
+  written: boolean;
+  recommendation: TuningRecommendation;
+}
+
+/** The actuator: every write pytuner makes to the cluster. */
+export interface Actuator {
+  /** Runs the plan's writes in order, then publishes its Events; never throws for an API error (it is in the outcomes). */
+  execute(plan: Plan): Promise<ActuationResult>;
+  /**
+   * Creates or updates the TuningRecommendation of `target` (named recommendationName(target)) with the workload as
+   * its owner. Skips the request when `existing` already has that spec and owner.
+   */
+  ensureRecommendation(target: LiveWorkload, policy: string, existing?: TuningRecommendation): Promise<TuningRecommendation>;
+  /** Writes the whole `status` of `recommendation` when it differs from the status `recommendation` carries. */
+  writeRecommendationStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus): Promise<StatusWrite>;
+  /** Publishes Events; returns the ones that failed, as messages. */
+  publish(events: readonly PlannedEvent[]): Promise<string[]>;
+}
+
+/** Group, version and plural of the kinds pytuner patches with JSON Patch (only Knative Services). */
+const JSON_PATCH_RESOURCES: Readonly<Record<string, { group: string; version: string; plural: string }>> = {
+  'serving.knative.dev/v1/Service': { group: 'serving.knative.dev', version: 'v1', plural: 'services' },
+};
+
+/** createActuator builds the actuator's clients from a KubeConfig. */
+export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions = {}): Actuator {
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const events = kubeConfig.makeApiClient(EventsV1Api);
+  const manager = options.fieldManager ?? FIELD_MANAGER;
+  const instance = (options.reportingInstance ?? hostname()).slice(0, 128);
+  const clock = options.clock ?? (() => new Date());
+
+  async function runWrite(write: PlannedWrite): Promise<WriteOutcome> {
+    try {
+      if (write.method === 'server-side-apply') {
+        const written = await objects.patch(write.object as KubernetesObject, undefined, undefined, manager, write.force, PatchStrategy.ServerSideApply);
+        return writtenOutcome(write, written);
+      }
+      const resource = JSON_PATCH_RESOURCES[`${write.target.apiVersion}/${write.target.kind}`];
+      if (resource === undefined) return { kind: 'failed', write, message: `no JSON Patch route for ${write.target.apiVersion} ${write.target.kind}`, retry: 'terminal' };
+      const written = (await custom.patchNamespacedCustomObject({
+        ...resource,
+        namespace: write.target.namespace ?? 'default',
+        name: write.target.name,
+        body: write.ops,
+        fieldManager: manager,
+      })) as KubernetesObject;
+      return writtenOutcome(write, written);
+    } catch (err) {
+      return failedOutcome(write, err);
+    }
+  }
+
+  async function publish(planned: readonly PlannedEvent[]): Promise<string[]> {
+    const failures: string[] = [];
+    for (const event of planned) {
+      try {
+        await events.createNamespacedEvent({ namespace: event.regarding.namespace ?? 'default', body: eventBody(event, instance, clock()) });
+      } catch (err) {
+        failures.push(`${event.reason} for ${event.regarding.kind} ${event.regarding.name}: ${errorMessage(err)}`);
+      }
+    }
+    return failures;
+  }
+
+  return {
+    async execute(plan) {
+      if (plan.kind === 'none') {
+        const eventFailures = await publish(plan.events);
+        return { plan, outcomes: [], applied: [], conflicts: plan.conflicts, at: clock(), eventFailures };
+      }
+      const outcomes: WriteOutcome[] = [];
+      for (const write of plan.writes) outcomes.push(await runWrite(write));
+      const applied = outcomes.flatMap((o) => (o.kind === 'written' ? o.write.changes : []));
+      const serverConflicts = outcomes.flatMap((o) => (o.kind === 'conflict' ? o.conflicts : []));
+      const at = clock();
+      const toPublish = plan.events.flatMap((e) => (e.onlyIfWritten ? (applied.length > 0 ? [{ ...e, note: appliedNote(applied) }] : []) : [e]));
+      toPublish.push(...serverConflicts.map((c) => conflictEvent(c, plan.events[0]?.regarding ?? plan.writes[0]!.target)));
+      const eventFailures = await publish(toPublish);
+      return { plan, outcomes, applied, conflicts: [...plan.conflicts, ...serverConflicts], at, eventFailures };
+    },
+
+    async ensureRecommendation(target, policy, existing) {
+      const desired = recommendationObject(target, policy);
+      if (existing !== undefined && sameRecommendation(existing, desired)) return existing;
+      return (await objects.patch(desired as KubernetesObject, undefined, undefined, manager, true, PatchStrategy.ServerSideApply)) as TuningRecommendation;
+    },
+
+    async writeRecommendationStatus(recommendation, status) {
+      if (isDeepStrictEqual(recommendation.status ?? {}, status)) return { written: false, recommendation };
+      const body = {
+        apiVersion: API_VERSION,
+        kind: TUNING_RECOMMENDATION_KIND,
+        metadata: { name: recommendation.metadata.name, namespace: recommendation.metadata.namespace },
+        status,
+      };
+      const written = (await custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: recommendation.metadata.namespace ?? 'default',
+          plural: TUNING_RECOMMENDATION_PLURAL,
+          name: recommendation.metadata.name,
+          body,
+          fieldManager: manager,
+          force: true,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      )) as TuningRecommendation;
+      return { written: true, recommendation: written };
+    },
+
+    publish,
+  };
+}
+
+function writtenOutcome(write: PlannedWrite, written: KubernetesObject): WriteOutcome {
+  const generation = written.metadata?.generation;
+  return generation === undefined ? { kind: 'written', write } : { kind: 'written', write, generation };
+}
+
+/** The API server's Status body of a failed request. */
+interface ApiStatus {
+  message?: string;
+  reason?: string;
+  details?: { causes?: { reason?: string; message?: string; field?: string }[] };
+}
+
+function statusOf(err: ApiException<unknown>): ApiStatus {
+  const body = err.body;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as ApiStatus;
+    } catch {
+      return { message: body };
+    }
+  }
+  return (body ?? {}) as ApiStatus;
+}
+
+/**
+ * A failed write as a typed outcome. 409 from server-side apply lists each conflict as a cause
+ * `{ reason: FieldManagerConflict, message: 'conflict with "deploy-tool"', field: '.spec.template.spec.containerConcurrency' }`
+ * (test/integration/server-side-apply.test.ts). 409 without such causes, 429 and 5xx are transient; a JSON Patch
+ * refused with 422 (a `test` failed: the cache was stale) is transient too, since the next reconcile reads fresh values.
+ */
+export function failedOutcome(write: PlannedWrite, err: unknown): WriteOutcome {
+  if (!(err instanceof ApiException)) return { kind: 'failed', write, message: errorMessage(err), retry: 'transient' };
+  const status = statusOf(err);
+  const message = status.message ?? `HTTP ${err.code}`;
+  const conflicts = (status.details?.causes ?? []).flatMap((cause) => conflictOf(cause, write));
+  if (err.code === 409 && conflicts.length > 0) return { kind: 'conflict', write, conflicts, message };
+  // The API server answers a failed `test` with 422 and only "the server rejected our request due to an error in
+  // our request"; a JSON Patch from a plan is well-formed, so its 422 means the object moved under it.
+  const staleJsonPatch = err.code === 422 && write.method === 'json-patch';
+  // An apply carrying the workload's uid gets 409 "uid mismatch" once the workload is gone: nothing to retry.
+  const gone = err.code === 404 || (err.code === 409 && /uid mismatch/.test(message));
+  const transient = !gone && (err.code === 409 || err.code === 429 || err.code >= 500 || staleJsonPatch);
+  return { kind: 'failed', write, httpStatus: err.code, message, retry: transient ? 'transient' : 'terminal' };
+}
+
+function conflictOf(cause: { reason?: string; message?: string; field?: string }, write: PlannedWrite): FieldConflict[] {
+  if (cause.reason !== 'FieldManagerConflict') return [];
+  const manager = /conflict with "([^"]*)"/.exec(cause.message ?? '')?.[1] ?? 'unknown';
+  const field = (cause.field ?? '').replace(/^\./, '');
+  const change = write.changes.find((c) => sameField(c.field, field)) ?? write.changes[0];
+  return change === undefined ? [] : [{ field: field || change.field, setting: change.setting, manager }];
+}
+
+/** `spec.template.spec.containers[name=app].env[name=THREADS].value` vs the API server's `spec.template.spec.containers[name="app"].env[name="THREADS"].value`. */
+function sameField(planned: string, reported: string): boolean {
+  return planned === reported.replaceAll('"', '');
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function appliedNote(applied: readonly PlannedChange[]): string {
+  const note = applied.map(describeChange).join('; ');
+  return note.length <= 1024 ? note : `${note.slice(0, 1023)}…`;
+}
+
+function conflictEvent(conflict: FieldConflict, regarding: ObjectRef): PlannedEvent {
+  return {
+    type: 'Warning',
+    reason: 'TuningConflict',
+    action: 'Skip',
+    note: `${conflict.field} is managed by ${conflict.manager}; the API server refused pytuner's change (409)`,
+    regarding,
+    onlyIfWritten: false,
+  };
+}
+
+/** An events.k8s.io/v1 Event. eventTime is a MicroTime: a plain Date serialises with 3 fractional digits and gets 400. */
+function eventBody(event: PlannedEvent, instance: string, now: Date) {
+  const regarding: Record<string, string> = { apiVersion: event.regarding.apiVersion, kind: event.regarding.kind, name: event.regarding.name };
+  if (event.regarding.namespace !== undefined) regarding.namespace = event.regarding.namespace;
+  if (event.regarding.uid !== undefined) regarding.uid = event.regarding.uid;
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    // Named like client-go's recorder (`<object>.<hex time>`), plus random bits so two Events in one millisecond differ;
+    // generateName cannot do it, since `<object>.` is not a valid prefix.
+    metadata: { name: `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace },
+    eventTime: new V1MicroTime(now.toISOString()),
+    reportingController: REPORTING_CONTROLLER,
+    reportingInstance: instance,
+    action: event.action,
+    reason: event.reason,
+    type: event.type,
+    note: event.note,
+    regarding,
+  };
+}
+
+/** The TuningRecommendation object (no status) for a workload: spec, policy label, and the workload as owner. */
+export function recommendationObject(target: LiveWorkload, policy: string): TuningRecommendation {
+  const targetRef = { apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name } as TargetRef;
+  const metadata: TuningRecommendation['metadata'] = {
+    name: recommendationName(targetRef),
+    labels: { 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': policy },
+    // Not `controller: true` (the workload does not reconcile it) and no blockOwnerDeletion (that needs
+    // permission on the owner's finalizers): the garbage collector deletes it in the background after the workload.
+    ownerReferences: [{ apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name, uid: target.metadata.uid ?? '' }],
+  };
+  if (target.metadata.namespace !== undefined) metadata.namespace = target.metadata.namespace;
+  return { apiVersion: API_VERSION, kind: TUNING_RECOMMENDATION_KIND, metadata, spec: { targetRef, policy } };
+}
+
+function sameRecommendation(existing: TuningRecommendation, desired: TuningRecommendation): boolean {
+  const owners = (o: TuningRecommendation) => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.map((r) => r.uid);
+  return (
+    isDeepStrictEqual(existing.spec, desired.spec) &&
+    isDeepStrictEqual(owners(existing), owners(desired)) &&
+    existing.metadata.labels?.['pytuner.dev/policy'] === desired.metadata.labels?.['pytuner.dev/policy']
+  );
+}

@@ -1,0 +1,554 @@
+/**
+ * @module The actuator's decision, as a pure function: a TuningRecommendation's recommended values + the TuningPolicy
+ * + the live workload (with its managedFields) + `now` → a Plan (write nothing, with a reason; or these changes, as
+ * these writes). It never computes a recommended number: it copies the recommender's value and only limits it
+ * (policy bounds, one x2 or /2 step per reconcile). The I/O is in apply.ts.
+ *
+ * Writes, and why they differ by kind (evidence: test/integration/actuator.test.ts):
+ * - Deployment: server-side apply under field manager `pytuner`; `containers` and `env` are list maps keyed by name,
+ *   so a minimal object with one container and one env entry owns exactly that entry's value.
+ * - Knative Service, `containerConcurrency`: server-side apply (a scalar outside any list).
+ * - Knative Service, container-level fields (env, startupProbe): RFC 6902 JSON Patch with `test` guards. Knative's CRD
+ *   makes `containers` an atomic list, so an apply that names one env entry would own, and replace, the whole
+ *   containers list (dropping `image`). The plan only emits the patch when no other manager owns `containers`, or
+ *   the policy forces; the API server then records pytuner (operation Update) as the owner of `containers`.
+ */
+import type { JsonPatchOp } from '../model/finding.ts';
+import { FIELD_MANAGER, parseDuration } from '../api/v1alpha1/common.ts';
+import type { Bounds, PatchPermissions, Patchable, TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
+import type { AppliedChange, FieldConflict, RecommendedPolicyMember, RecommendedProbe, RecommendedValue, Setting, TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import { field, fieldOwners, named, type ManagedFieldsEntry, type PathSegment } from './managedFields.ts';
+
+/** Annotation on a workload (or on its TuningPolicy) that stops every patch while it is `"true"`. */
+export const PAUSE_ANNOTATION = 'pytuner.dev/paused';
+
+/** The live workload as read from the API server or an informer cache (raw object: Knative Services are custom resources). */
+export interface LiveWorkload {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+    managedFields?: ManagedFieldsEntry[];
+  };
+  spec?: unknown;
+  status?: unknown;
+}
+
+/** The policy fields the plan reads. */
+export interface PlanPolicy {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: Pick<TuningPolicySpec, 'mode' | 'bounds' | 'cooldown' | 'patch' | 'force'>;
+}
+
+/** Everything planActuation decides from; nothing else (no clock, no client). */
+export interface PlanInput {
+  policy: PlanPolicy;
+  /** The TuningRecommendation's status: `recommendations` to apply, `applied.at` for the cooldown, `conflicts` already reported. */
+  recommendation: TuningRecommendationStatus | undefined;
+  live: LiveWorkload;
+  now: Date;
+}
+
+/** A reference to the object an Event or a write is about. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+/** A change the plan makes: AppliedChange plus how the value was limited. */
+export interface PlannedChange extends AppliedChange {
+  /** The recommender's value, before bounds and the step limit. */
+  recommended: string;
+  /** Set when the written value differs from the recommended one: `bounds` (policy) or `step` (x2 or /2 per reconcile). */
+  limitedBy?: 'bounds' | 'step';
+}
+
+/** Why a recommended value is not part of the plan. */
+export type SkipReason =
+  | 'not-allowed' // the policy's spec.patch does not allow the setting
+  | 'not-applicable' // e.g. containerConcurrency on a Deployment
+  | 'up-to-date' // the live value already equals the value to write
+  | 'container-missing' // the recommendation names a container the workload does not have
+  | 'value-from' // the env var is read from a Secret or ConfigMap: pytuner does not replace references
+  | 'unparseable' // the live value is not an integer, so no step can be taken from it
+  | 'probe-exists'; // pytuner adds a startup probe only where none is set
+
+/** A recommended value left out of the plan, with the reason. */
+export interface SkippedChange {
+  setting: Setting;
+  rule: string;
+  reason: SkipReason;
+  message: string;
+}
+
+/** One write to the API server. `changes` are the plan's changes this write carries. */
+export type PlannedWrite =
+  | {
+      method: 'server-side-apply';
+      target: ObjectRef;
+      /** The apply configuration: apiVersion, kind, metadata name/namespace and only the fields pytuner manages. */
+      object: Record<string, unknown>;
+      force: boolean;
+      changes: PlannedChange[];
+    }
+  | {
+      method: 'json-patch';
+      target: ObjectRef;
+      /** RFC 6902 operations with `test` guards on every value the plan assumed. */
+      ops: JsonPatchOp[];
+      changes: PlannedChange[];
+    };
+
+/** An Event the actuator publishes about the workload. `onlyIfWritten`: published only when every write succeeded. */
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: 'TuningApplied' | 'TuningConflict';
+  action: 'Patch' | 'Skip';
+  note: string;
+  regarding: ObjectRef;
+  onlyIfWritten: boolean;
+}
+
+/** Why nothing is written. */
+export type NoActuationReason =
+  | 'mode-off'
+  | 'mode-recommend'
+  | 'paused'
+  | 'no-recommendations'
+  | 'cooldown'
+  | 'not-ready' // a Knative Service whose Ready condition is not True, or whose latest generation is not observed yet
+  | 'rollout-in-progress' // a Deployment whose rollout has not finished
+  | 'conflict' // every change is blocked by another field manager
+  | 'nothing-to-do'; // every recommended value is up to date, not allowed, or not applicable
+
+/** Nothing to write. `retryAfterMs`: when the answer may change by itself (end of the cooldown). */
+export interface NoActuation {
+  kind: 'none';
+  reason: NoActuationReason;
+  message: string;
+  retryAfterMs?: number;
+  conflicts: FieldConflict[];
+  skipped: SkippedChange[];
+  events: PlannedEvent[];
+}
+
+/** Changes to write, grouped into writes (in order), with what was left out and the Events to publish. */
+export interface Actuation {
+  kind: 'apply';
+  changes: PlannedChange[];
+  writes: PlannedWrite[];
+  conflicts: FieldConflict[];
+  skipped: SkippedChange[];
+  events: PlannedEvent[];
+}
+
+/** The actuator's decision for one workload. */
+export type Plan = NoActuation | Actuation;
+
+/** Which `spec.patch` permission allows each setting. */
+export const PERMISSION_OF: Readonly<Record<Setting, Patchable>> = {
+  containerConcurrency: 'containerConcurrency',
+  threads: 'threadsEnv',
+  workers: 'workers',
+  startupProbe: 'startupProbe',
+  profilerIamPolicyMember: 'profilerIamPolicyMember',
+};
+
+/** Readiness of the workload for a patch. */
+export type Readiness = { ready: true } | { ready: false; reason: 'not-ready' | 'rollout-in-progress'; message: string };
+
+/**
+ * planActuation decides what the actuator writes for one workload. Checks run in this order and the first that
+ * stops wins: mode, pause annotation, recommendations present, cooldown, workload readiness; then each recommended
+ * value is checked against `spec.patch`, the live value, bounds, the step limit and field ownership.
+ */
+export function planActuation(input: PlanInput): Plan {
+  const { policy, recommendation, live, now } = input;
+  const none = (reason: NoActuationReason, message: string, extra: Partial<NoActuation> = {}): NoActuation => ({
+    kind: 'none',
+    reason,
+    message,
+    conflicts: [],
+    skipped: [],
+    events: [],
+    ...extra,
+  });
+
+  if (policy.spec.mode === 'Off') return none('mode-off', `TuningPolicy ${policy.metadata.name} is Off`);
+  if (policy.spec.mode === 'Recommend') return none('mode-recommend', `TuningPolicy ${policy.metadata.name} only recommends`);
+  const paused = pausedBy(policy, live);
+  if (paused !== undefined) return none('paused', `${paused} has ${PAUSE_ANNOTATION}: "true"`);
+  const values = recommendation?.recommendations ?? [];
+  if (values.length === 0) return none('no-recommendations', 'no recommended values to apply');
+  const cooldownLeft = cooldownRemainingMs(policy.spec.cooldown, recommendation?.applied?.at, now);
+  if (cooldownLeft > 0) {
+    return none('cooldown', `last patch at ${recommendation?.applied?.at}; cooldown ${policy.spec.cooldown} ends in ${Math.ceil(cooldownLeft / 1000)} s`, { retryAfterMs: cooldownLeft });
+  }
+  const readiness = targetReadiness(live);
+  if (!readiness.ready) return none(readiness.reason, readiness.message);
+
+  const decided = values.map((value) => decide(value, policy, live));
+  const changes = decided.flatMap((d) => (d.kind === 'change' ? [d.change] : []));
+  const conflicts = decided.flatMap((d) => (d.kind === 'conflict' ? [d.conflict] : []));
+  const skipped = decided.flatMap((d) => (d.kind === 'skip' ? [d.skip] : []));
+  const regarding = refOf(live);
+  const conflictEvents = newConflictEvents(conflicts, recommendation?.conflicts ?? [], policy, regarding);
+
+  if (changes.length === 0) {
+    if (conflicts.length > 0) {
+      return none('conflict', conflicts.map((c) => `${c.field} is managed by ${c.manager}`).join('; '), { conflicts, skipped, events: conflictEvents });
+    }
+    return none('nothing-to-do', skipped.map((s) => `${s.setting}: ${s.message}`).join('; ') || 'nothing to change', { skipped });
+  }
+  const writes = plannedWrites(decided, policy, live);
+  const applied: PlannedEvent = {
+    type: 'Normal',
+    reason: 'TuningApplied',
+    action: 'Patch',
+    note: truncate(changes.map(describeChange).join('; '), 1024),
+    regarding,
+    onlyIfWritten: true,
+  };
+  return { kind: 'apply', changes, writes, conflicts, skipped, events: [...conflictEvents, applied] };
+}
+
+/** Which object carries the pause annotation (the workload first), if any. */
+function pausedBy(policy: PlanPolicy, live: LiveWorkload): string | undefined {
+  if (live.metadata.annotations?.[PAUSE_ANNOTATION] === 'true') return `${live.kind} ${live.metadata.name}`;
+  if (policy.metadata.annotations?.[PAUSE_ANNOTATION] === 'true') return `TuningPolicy ${policy.metadata.name}`;
+  return undefined;
+}
+
+/**
+ * cooldownRemainingMs is how long the workload must wait before its next patch: `cooldown` after `appliedAt`,
+ * 0 when never applied. An unparseable cooldown (the CRD's pattern forbids it) counts as the 1 h default.
+ */
+export function cooldownRemainingMs(cooldown: string, appliedAt: string | undefined, now: Date): number {
+  if (appliedAt === undefined) return 0;
+  const at = Date.parse(appliedAt);
+  if (Number.isNaN(at)) return 0;
+  const cooldownMs = parseDuration(cooldown) ?? 3_600_000;
+  return Math.max(0, at + cooldownMs - now.getTime());
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function conditionsOf(status: unknown): { type?: unknown; status?: unknown; message?: unknown }[] {
+  return isRecord(status) && Array.isArray(status.conditions) ? (status.conditions as { type?: unknown }[]) : [];
+}
+
+/**
+ * targetReadiness tells whether a workload may be patched now. A Knative Service must have observed its latest
+ * generation and be Ready=True (otherwise a revision is still rolling out or failing). A Deployment must have
+ * finished its rollout, with the checks `kubectl rollout status` makes (deployment_util.go DeploymentComplete).
+ */
+export function targetReadiness(live: LiveWorkload): Readiness {
+  const status = isRecord(live.status) ? live.status : {};
+  const generation = live.metadata.generation ?? 0;
+  const observed = typeof status.observedGeneration === 'number' ? status.observedGeneration : 0;
+  if (live.kind === 'Deployment') return deploymentReadiness(live, status, generation, observed);
+  if (observed < generation) return { ready: false, reason: 'not-ready', message: `${live.kind} ${live.metadata.name}: generation ${generation} not observed yet (observedGeneration ${observed})` };
+  const ready = conditionsOf(status).find((c) => c.type === 'Ready');
+  if (ready?.status !== 'True') {
+    const why = typeof ready?.message === 'string' && ready.message !== '' ? `: ${ready.message}` : '';
+    return { ready: false, reason: 'not-ready', message: `${live.kind} ${live.metadata.name} is not Ready (${String(ready?.status ?? 'no Ready condition')})${why}` };
+  }
+  return { ready: true };
+}
+
+function deploymentReadiness(live: LiveWorkload, status: Record<string, unknown>, generation: number, observed: number): Readiness {
+  const spec = isRecord(live.spec) ? live.spec : {};
+  const want = typeof spec.replicas === 'number' ? spec.replicas : 1;
+  const count = (key: string) => (typeof status[key] === 'number' ? (status[key] as number) : 0);
+  const rollout = (message: string): Readiness => ({ ready: false, reason: 'rollout-in-progress', message: `Deployment ${live.metadata.name}: ${message}` });
+  if (observed < generation) return rollout(`generation ${generation} not observed yet (observedGeneration ${observed})`);
+  if (count('updatedReplicas') < want) return rollout(`${count('updatedReplicas')} of ${want} replicas updated`);
+  if (count('replicas') > count('updatedReplicas')) return rollout(`${count('replicas') - count('updatedReplicas')} old replicas pending termination`);
+  if (count('availableReplicas') < want) return rollout(`${count('availableReplicas')} of ${want} updated replicas available`);
+  return { ready: true };
+}
+
+/** The outcome for one recommended value. */
+type Decision =
+  | { kind: 'change'; change: PlannedChange; value: RecommendedValue; path: PathSegment[] }
+  | { kind: 'conflict'; conflict: FieldConflict }
+  | { kind: 'skip'; skip: SkippedChange };
+
+/** Where a setting lives in the live object, and what it holds now. */
+interface Location {
+  field: string;
+  path: PathSegment[];
+  current: string | undefined;
+}
+
+function skip(value: RecommendedValue, reason: SkipReason, message: string): Decision {
+  return { kind: 'skip', skip: { setting: value.setting, rule: value.rule, reason, message } };
+}
+
+function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload): Decision {
+  const permission = PERMISSION_OF[value.setting];
+  if (!allowed(policy.spec.patch, permission)) return skip(value, 'not-allowed', `spec.patch.${permission} is false in TuningPolicy ${policy.metadata.name}`);
+  if (value.setting === 'profilerIamPolicyMember') return decidePolicyMember(value);
+  const located = locate(value, live);
+  if ('skip' in located) return located.skip;
+  const target = valueToWrite(value, located.location, policy.spec.bounds);
+  if ('skip' in target) return target.skip;
+  if (target.to === located.location.current) return skip(value, 'up-to-date', `${located.location.field} is already ${target.to}`);
+  const owners = fieldOwners(live.metadata.managedFields, located.location.path, FIELD_MANAGER);
+  if (owners.length > 0 && !policy.spec.force) {
+    return { kind: 'conflict', conflict: { field: located.location.field, setting: value.setting, manager: owners[0] as string } };
+  }
+  const change: PlannedChange = { field: located.location.field, setting: value.setting, to: target.to, rule: value.rule, recommended: target.recommended };
+  if (located.location.current !== undefined) change.from = located.location.current;
+  if (target.limitedBy !== undefined) change.limitedBy = target.limitedBy;
+  return { kind: 'change', change, value, path: located.location.path };
+}
+
+function allowed(patch: Partial<PatchPermissions> | undefined, permission: Patchable): boolean {
+  return patch?.[permission] === true;
+}
+
+function decidePolicyMember(value: RecommendedValue): Decision {
+  const member = value.iamPolicyMember as RecommendedPolicyMember; // the CRD's CEL rule requires it for this setting
+  const to = `${member.member} ${member.role}`;
+  return {
+    kind: 'change',
+    change: { field: `IAMPolicyMember/${member.name}`, setting: value.setting, to, rule: value.rule, recommended: to },
+    value,
+    path: [],
+  };
+}
+
+const POD_SPEC: readonly PathSegment[] = [field('spec'), field('template'), field('spec')];
+const POD_SPEC_FIELD = 'spec.template.spec';
+
+function podSpecOf(live: LiveWorkload): Record<string, unknown> | undefined {
+  const template = isRecord(live.spec) ? live.spec.template : undefined;
+  const spec = isRecord(template) ? template.spec : undefined;
+  return isRecord(spec) ? spec : undefined;
+}
+
+function containersOf(live: LiveWorkload): Record<string, unknown>[] {
+  const containers = podSpecOf(live)?.containers;
+  return Array.isArray(containers) ? containers.filter(isRecord) : [];
+}
+
+/** Finds where a recommended value goes in the live object. */
+function locate(value: RecommendedValue, live: LiveWorkload): { location: Location } | { skip: Decision } {
+  if (value.setting === 'containerConcurrency') {
+    if (live.kind !== 'Service') return { skip: skip(value, 'not-applicable', `containerConcurrency exists only on Knative Services, not on a ${live.kind}`) };
+    const current = podSpecOf(live)?.containerConcurrency;
+    return { location: { field: `${POD_SPEC_FIELD}.containerConcurrency`, path: [...POD_SPEC, field('containerConcurrency')], current: typeof current === 'number' ? String(current) : undefined } };
+  }
+  const name = value.container ?? '';
+  const container = containersOf(live).find((c) => c.name === name);
+  if (container === undefined) return { skip: skip(value, 'container-missing', `${live.kind} ${live.metadata.name} has no container ${name}`) };
+  const containerPath = [...POD_SPEC, field('containers'), named(name)];
+  const containerField = `${POD_SPEC_FIELD}.containers[name=${name}]`;
+  if (value.setting === 'startupProbe') {
+    if (container.startupProbe !== undefined) return { skip: skip(value, 'probe-exists', `container ${name} already has a startupProbe`) };
+    return { location: { field: `${containerField}.startupProbe`, path: [...containerPath, field('startupProbe')], current: undefined } };
+  }
+  const env = value.env ?? '';
+  const entry = (Array.isArray(container.env) ? container.env.filter(isRecord) : []).find((e) => e.name === env);
+  if (entry?.valueFrom !== undefined) return { skip: skip(value, 'value-from', `${env} in container ${name} is read from a Secret or ConfigMap`) };
+  return {
+    location: {
+      field: `${containerField}.env[name=${env}].value`,
+      path: [...containerPath, field('env'), named(env), field('value')],
+      current: typeof entry?.value === 'string' ? entry.value : undefined,
+    },
+  };
+}
+
+/** The value to write, as text, after bounds and the step limit; the startup probe is written as recommended. */
+function valueToWrite(value: RecommendedValue, location: Location, bounds: Bounds | undefined): { to: string; recommended: string; limitedBy?: 'bounds' | 'step' } | { skip: Decision } {
+  if (value.setting === 'startupProbe') {
+    const text = JSON.stringify(value.startupProbe);
+    return { to: text, recommended: text };
+  }
+  const recommended = value.value as number; // the CRD's CEL rule requires value for numeric settings
+  let from: number | undefined;
+  if (location.current !== undefined) {
+    if (!/^\d+$/.test(location.current)) return { skip: skip(value, 'unparseable', `${location.field} is ${JSON.stringify(location.current)}, not an integer`) };
+    from = Number(location.current);
+  } else {
+    from = value.current;
+  }
+  const { to, limitedBy } = limit(recommended, from, boundsOf(value.setting, bounds));
+  const result: { to: string; recommended: string; limitedBy?: 'bounds' | 'step' } = { to: String(to), recommended: String(recommended) };
+  if (limitedBy !== undefined) result.limitedBy = limitedBy;
+  return result;
+}
+
+/** Inclusive limits for a numeric setting from the policy's bounds (1 is the lowest a count of slots can be). */
+function boundsOf(setting: Setting, bounds: Bounds | undefined): { min: number; max: number } {
+  switch (setting) {
+    case 'containerConcurrency':
+      return { min: bounds?.concurrency?.min ?? 1, max: bounds?.concurrency?.max ?? 1000 };
+    case 'threads':
+      return { min: 1, max: bounds?.threads?.max ?? Number.POSITIVE_INFINITY };
+    case 'workers':
+      return { min: 1, max: bounds?.workers?.max ?? Number.POSITIVE_INFINITY };
+    default:
+      return { min: 0, max: Number.POSITIVE_INFINITY };
+  }
+}
+
+/**
+ * limit keeps `recommended` within the policy bounds and, when there is a positive current value, within one step
+ * of it: at most x2 up and /2 down per reconcile (VPA-style damping: a wrong estimate costs one step, not a cliff).
+ * Bounds win over the step. 0 (Knative's "unlimited" containerConcurrency) or unknown has no step limit.
+ */
+export function limit(recommended: number, current: number | undefined, bounds: { min: number; max: number }): { to: number; limitedBy?: 'bounds' | 'step' } {
+  const clamp = (n: number, lo: number, hi: number) => Math.min(Math.max(n, lo), hi);
+  const bounded = clamp(recommended, bounds.min, bounds.max);
+  const stepped = current !== undefined && current > 0 ? clamp(bounded, Math.ceil(current / 2), current * 2) : bounded;
+  const to = clamp(stepped, bounds.min, bounds.max);
+  if (to === recommended) return { to };
+  return { to, limitedBy: to === bounded ? 'bounds' : 'step' };
+}
+
+function refOf(live: LiveWorkload): ObjectRef {
+  const ref: ObjectRef = { apiVersion: live.apiVersion, kind: live.kind, name: live.metadata.name };
+  if (live.metadata.namespace !== undefined) ref.namespace = live.metadata.namespace;
+  if (live.metadata.uid !== undefined) ref.uid = live.metadata.uid;
+  return ref;
+}
+
+/** One Warning per conflict not already recorded in status (one Event per transition, not per reconcile). */
+function newConflictEvents(conflicts: readonly FieldConflict[], known: readonly FieldConflict[], policy: PlanPolicy, regarding: ObjectRef): PlannedEvent[] {
+  return conflicts
+    .filter((c) => !known.some((k) => k.field === c.field && k.manager === c.manager))
+    .map((c) => ({
+      type: 'Warning',
+      reason: 'TuningConflict',
+      action: 'Skip',
+      note: truncate(`${c.field} is managed by ${c.manager}; pytuner left it unchanged (set spec.force: true in TuningPolicy ${policy.metadata.name} to take it over)`, 1024),
+      regarding,
+      onlyIfWritten: false,
+    }));
+}
+
+/** `containerConcurrency 80 → 40 (rule x, limited by step from 20)`. */
+export function describeChange(change: PlannedChange): string {
+  const what = change.setting === 'threads' || change.setting === 'workers' ? change.field.replace(/^.*env\[name=([^\]]+)\]\.value$/, '$1') : change.setting;
+  const limited = change.limitedBy === undefined ? '' : `, limited by ${change.limitedBy} from ${change.recommended}`;
+  return `${what} ${change.from ?? 'unset'} → ${change.to} (${change.rule}${limited})`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Groups the changes into writes: see the module comment for which method each kind and field uses. */
+function plannedWrites(decided: readonly Decision[], policy: PlanPolicy, live: LiveWorkload): PlannedWrite[] {
+  const changes = decided.flatMap((d) => (d.kind === 'change' ? [d] : []));
+  const target = refOf(live);
+  const force = policy.spec.force;
+  const members = changes.filter((c) => c.value.setting === 'profilerIamPolicyMember');
+  const onWorkload = changes.filter((c) => c.value.setting !== 'profilerIamPolicyMember');
+  const writes: PlannedWrite[] = [];
+  if (live.kind === 'Service') {
+    const concurrency = onWorkload.filter((c) => c.value.setting === 'containerConcurrency');
+    const inContainers = onWorkload.filter((c) => c.value.setting !== 'containerConcurrency');
+    if (concurrency.length > 0) writes.push(applyWrite(target, live, concurrency, force));
+    if (inContainers.length > 0) writes.push({ method: 'json-patch', target, ops: knativeContainerOps(live, inContainers), changes: inContainers.map((c) => c.change) });
+  } else if (onWorkload.length > 0) {
+    writes.push(applyWrite(target, live, onWorkload, force));
+  }
+  for (const m of members) writes.push(policyMemberWrite(m.value.iamPolicyMember as RecommendedPolicyMember, live, m.change, force));
+  return writes;
+}
+
+type ChangeDecision = Extract<Decision, { kind: 'change' }>;
+
+/** The apply configuration: only the fields of `changes`, containers and env entries by name. */
+function applyWrite(target: ObjectRef, live: LiveWorkload, changes: readonly ChangeDecision[], force: boolean): PlannedWrite {
+  const podSpec: Record<string, unknown> = {};
+  const containers = new Map<string, Record<string, unknown>>();
+  const container = (name: string) => {
+    let c = containers.get(name);
+    if (c === undefined) containers.set(name, (c = { name }));
+    return c;
+  };
+  for (const { value, change } of changes) {
+    if (value.setting === 'containerConcurrency') podSpec.containerConcurrency = Number(change.to);
+    else if (value.setting === 'startupProbe') container(value.container as string).startupProbe = value.startupProbe as RecommendedProbe;
+    else {
+      const c = container(value.container as string);
+      c.env = [...((c.env as unknown[] | undefined) ?? []), { name: value.env, value: change.to }];
+    }
+  }
+  if (containers.size > 0) podSpec.containers = [...containers.values()];
+  const metadata: Record<string, unknown> = { name: live.metadata.name };
+  if (live.metadata.namespace !== undefined) metadata.namespace = live.metadata.namespace;
+  // With the uid, an apply to a workload deleted since it was read fails (409 "uid mismatch") instead of creating a
+  // stub with only pytuner's fields, and an apply to a re-created workload of the same name fails (422).
+  if (live.metadata.uid !== undefined) metadata.uid = live.metadata.uid;
+  const object = { apiVersion: live.apiVersion, kind: live.kind, metadata, spec: { template: { spec: podSpec } } };
+  return { method: 'server-side-apply', target, object, force, changes: changes.map((c) => c.change) };
+}
+
+/**
+ * JSON Patch operations for container-level fields of a Knative Service, by index in the live object, each guarded
+ * by a `test` of the container's name (and of the env entry's name and value when one is replaced), so a patch built
+ * from a stale cache fails with 422 instead of writing to the wrong place.
+ */
+function knativeContainerOps(live: LiveWorkload, changes: readonly ChangeDecision[]): JsonPatchOp[] {
+  const containers = containersOf(live);
+  const ops: JsonPatchOp[] = [];
+  const guarded = new Set<number>();
+  const envAdded = new Set<number>();
+  for (const { value, change } of changes) {
+    const index = containers.findIndex((c) => c.name === value.container);
+    const base = `/spec/template/spec/containers/${index}`;
+    if (!guarded.has(index)) {
+      ops.push({ op: 'test', path: `${base}/name`, value: value.container });
+      guarded.add(index);
+    }
+    if (value.setting === 'startupProbe') {
+      ops.push({ op: 'add', path: `${base}/startupProbe`, value: value.startupProbe });
+      continue;
+    }
+    const env = Array.isArray(containers[index]?.env) ? (containers[index]?.env as Record<string, unknown>[]) : undefined;
+    const entryIndex = env?.findIndex((e) => e.name === value.env) ?? -1;
+    if (entryIndex >= 0) {
+      const entry = `${base}/env/${entryIndex}`;
+      ops.push({ op: 'test', path: `${entry}/name`, value: value.env });
+      if (change.from !== undefined) ops.push({ op: 'test', path: `${entry}/value`, value: change.from }, { op: 'replace', path: `${entry}/value`, value: change.to });
+      else ops.push({ op: 'add', path: `${entry}/value`, value: change.to });
+    } else if (env === undefined && !envAdded.has(index)) {
+      ops.push({ op: 'add', path: `${base}/env`, value: [{ name: value.env, value: change.to }] });
+      envAdded.add(index);
+    } else {
+      ops.push({ op: 'add', path: `${base}/env/-`, value: { name: value.env, value: change.to } });
+    }
+  }
+  return ops;
+}
+
+/** A Config Connector IAMPolicyMember, applied whole under pytuner's field manager. */
+function policyMemberWrite(member: RecommendedPolicyMember, live: LiveWorkload, change: PlannedChange, force: boolean): PlannedWrite {
+  const namespace = member.namespace ?? live.metadata.namespace;
+  const metadata: Record<string, unknown> = { name: member.name, labels: { 'app.kubernetes.io/managed-by': 'pytuner' } };
+  if (namespace !== undefined) metadata.namespace = namespace;
+  const object = {
+    apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+    kind: 'IAMPolicyMember',
+    metadata,
+    spec: { member: member.member, role: member.role, resourceRef: member.resourceRef },
+  };
+  const target: ObjectRef = { apiVersion: object.apiVersion, kind: object.kind, name: member.name };
+  if (namespace !== undefined) target.namespace = namespace;
+  return { method: 'server-side-apply', target, object, force, changes: [change] };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { parseTuningPolicy, policySelects, ruleEnabled, TuningPolicySpec } from './tuningPolicy.ts';
+import { recommendationName, summarise, toStatusFinding, toStatusValues } from './tuningRecommendation.ts';
+
+describe('TuningPolicySpec', () => {
+  it('fills every default of an empty spec (the API server fills the same: test/integration/crds.test.ts)', () => {
+    expect(TuningPolicySpec.parse({})).toEqual({
+      selector: { kinds: ['Service', 'Deployment'] },
+      mode: 'Recommend',
+      objectives: { cpuUtilization: 0.7 },
+      bounds: { concurrency: { min: 1, max: 1000 } },
+      cooldown: '1h',
+      patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
+      force: false,
+    });
+  });
+});
+
+describe('parseTuningPolicy', () => {
+  it('names the field of each problem', () => {
+    expect(parseTuningPolicy({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningPolicy', metadata: { name: 'p' }, spec: { mode: 'Auto', cooldown: '1 hour' } })).toEqual({
+      ok: false,
+      errors: [
+        { field: 'spec.mode', message: 'Invalid option: expected one of "Off"|"Recommend"|"Apply"' },
+        { field: 'spec.cooldown', message: 'a duration such as 300ms, 90s, 1h or 1h30m' },
+      ],
+    });
+  });
+
+  it('returns the policy with defaults', () => {
+    const parsed = parseTuningPolicy({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningPolicy', metadata: { name: 'p', namespace: 'shop', uid: 'u' }, spec: { mode: 'Apply' } });
+    expect(parsed.ok && parsed.policy.spec.cooldown).toBe('1h');
+  });
+});
+
+describe('policySelects', () => {
+  it('selects by kind and labels', () => {
+    const spec = TuningPolicySpec.parse({ selector: { kinds: ['Service'], matchLabels: { team: 'shop' } } });
+    expect(policySelects(spec, 'Service', { team: 'shop' })).toBe(true);
+    expect(policySelects(spec, 'Deployment', { team: 'shop' })).toBe(false);
+    expect(policySelects(spec, 'Service', { team: 'search' })).toBe(false);
+  });
+});
+
+describe('ruleEnabled', () => {
+  it('runs every rule by default, only the enabled ones when listed, never the disabled ones', () => {
+    expect(ruleEnabled(undefined, 'concurrency.unbounded')).toBe(true);
+    expect(ruleEnabled({ enabled: ['concurrency.unbounded'] }, 'concurrency.unbounded')).toBe(true);
+    expect(ruleEnabled({ enabled: ['concurrency.unbounded'] }, 'image.slim-base')).toBe(false);
+    expect(ruleEnabled({ disabled: ['image.slim-base'] }, 'image.slim-base')).toBe(false);
+  });
+});
+
+describe('TuningRecommendation helpers', () => {
+  it('names a recommendation after the kind and name of its target', () => {
+    expect(recommendationName({ kind: 'Service', name: 'api' })).toBe('service-api');
+    expect(recommendationName({ kind: 'Deployment', name: 'api' })).toBe('deployment-api');
+  });
+
+  it('renders finding values as strings and evidence as one line, and counts severities', () => {
+    expect(toStatusValues({ containerConcurrency: 80, preload: true, startupProbe: null, base: 'python:3.12-slim' })).toEqual({ containerConcurrency: '80', preload: 'true', startupProbe: 'null', base: 'python:3.12-slim' });
+    const finding = toStatusFinding({
+      rule: 'concurrency.unbounded',
+      severity: 'critical',
+      target: { kind: 'Service', name: 'api', container: 'app', file: 'service.yaml' },
+      message: 'containerConcurrency 0 lets the queue-proxy send unlimited requests',
+      current: { containerConcurrency: 0 },
+      recommended: { containerConcurrency: 8 },
+      evidence: [
+        { source: 'manifest', file: 'service.yaml', line: 14, field: 'spec.template.spec.containerConcurrency', text: '0' },
+        { source: 'default', field: 'gunicorn --threads' },
+      ],
+    });
+    expect(finding).toEqual({
+      rule: 'concurrency.unbounded',
+      severity: 'critical',
+      container: 'app',
+      message: 'containerConcurrency 0 lets the queue-proxy send unlimited requests',
+      current: { containerConcurrency: '0' },
+      recommended: { containerConcurrency: '8' },
+      evidence: 'spec.template.spec.containerConcurrency 0 (service.yaml:14); gunicorn --threads (default)',
+    });
+    expect(summarise([finding, { severity: 'warning' }, { severity: 'critical' }])).toEqual({ findings: 3, critical: 2, warning: 1, info: 0 });
+  });
+});

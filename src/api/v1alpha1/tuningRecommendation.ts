@@ -1,0 +1,216 @@
+/**
+ * @module TuningRecommendation (`pytuner.dev/v1alpha1`, namespaced): one per target workload, owned by it (an
+ * ownerReference, so the garbage collector deletes it with the workload). It is the boundary between the thinker and
+ * the writer: the recommend loop writes its status (findings, recommended values with evidence and confidence), the
+ * actuator reads it, and records there what it applied, when, and the previous values for a manual roll-back.
+ */
+import { z } from 'zod';
+import type { Finding, Values } from '../../model/finding.ts';
+import type { Evidence } from '../../model/evidence.ts';
+import { API_VERSION, Conditions, cel, listMap } from './common.ts';
+import { ObjectMeta, TargetKind } from './tuningPolicy.ts';
+
+/** Kind of TuningRecommendation objects. */
+export const TUNING_RECOMMENDATION_KIND = 'TuningRecommendation';
+/** Plural resource name (`kubectl get tuningrecommendations`). */
+export const TUNING_RECOMMENDATION_PLURAL = 'tuningrecommendations';
+
+/** The workload a recommendation is about, in the recommendation's namespace. */
+export const TargetRef = z.object({
+  apiVersion: z.enum(['serving.knative.dev/v1', 'apps/v1']).describe('serving.knative.dev/v1 or apps/v1.'),
+  kind: TargetKind,
+  name: z.string().min(1).max(253),
+});
+/** The workload a recommendation is about. */
+export type TargetRef = z.infer<typeof TargetRef>;
+
+/** Desired state: which workload, under which policy. Written by the controller when it creates the object. */
+export const TuningRecommendationSpec = z
+  .object({
+    targetRef: TargetRef.describe('The workload, in this namespace.'),
+    policy: z.string().min(1).max(253).describe('Name of the TuningPolicy (same namespace) that selected the workload.'),
+  })
+  .meta(
+    cel(
+      { rule: "self.targetRef.kind == 'Service' ? self.targetRef.apiVersion == 'serving.knative.dev/v1' : self.targetRef.apiVersion == 'apps/v1'", message: 'targetRef.apiVersion must be serving.knative.dev/v1 for a Service and apps/v1 for a Deployment', fieldPath: '.targetRef.apiVersion' },
+      { rule: 'self.targetRef == oldSelf.targetRef', message: 'targetRef is immutable', fieldPath: '.targetRef' },
+    ),
+  );
+/** Desired state of a TuningRecommendation. */
+export type TuningRecommendationSpec = z.infer<typeof TuningRecommendationSpec>;
+
+/** A finding as stored in status: the rule's values rendered as strings (see toStatusValues), evidence as one line. */
+export const StatusFinding = z.object({
+  rule: z.string().min(1).max(63),
+  severity: z.enum(['info', 'warning', 'critical']),
+  container: z.string().max(253).optional().describe('The container the finding is about, when it is about one.'),
+  message: z.string().max(1024),
+  current: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Current values, e.g. containerConcurrency: "0".'),
+  recommended: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Recommended values, e.g. containerConcurrency: "8".'),
+  evidence: z.string().max(2048).optional().describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)".'),
+});
+/** A finding as stored in status. */
+export type StatusFinding = z.infer<typeof StatusFinding>;
+
+/** Settings the actuator can write, each allowed by one key of TuningPolicy `spec.patch`. */
+export const Setting = z.enum(['containerConcurrency', 'threads', 'workers', 'startupProbe', 'profilerIamPolicyMember']);
+/** A setting the actuator can write. */
+export type Setting = z.infer<typeof Setting>;
+
+/** A port by number or by name (int-or-string, as in core/v1). */
+export const IntOrString = z.union([z.int(), z.string().max(63)]);
+
+/** The startup probe pytuner recommends: a handler and its timing (core/v1 Probe subset). */
+export const RecommendedProbe = z
+  .object({
+    httpGet: z.object({ path: z.string().max(1024).optional(), port: IntOrString }).optional(),
+    tcpSocket: z.object({ port: IntOrString }).optional(),
+    initialDelaySeconds: z.int().min(0).optional(),
+    periodSeconds: z.int().min(1).optional(),
+    timeoutSeconds: z.int().min(1).optional(),
+    failureThreshold: z.int().min(1).optional(),
+  })
+  .meta(cel({ rule: 'has(self.httpGet) != has(self.tcpSocket)', message: 'a startup probe has exactly one handler: httpGet or tcpSocket' }));
+/** The startup probe pytuner recommends. */
+export type RecommendedProbe = z.infer<typeof RecommendedProbe>;
+
+/** A Config Connector IAMPolicyMember to create (roles/cloudprofiler.agent for the workload's identity). */
+export const RecommendedPolicyMember = z.object({
+  name: z.string().min(1).max(253).describe('metadata.name of the IAMPolicyMember.'),
+  namespace: z.string().max(63).optional().describe('Namespace Config Connector manages for the project (default: the workload namespace).'),
+  member: z.string().min(1).max(512),
+  role: z.string().min(1).max(256),
+  resourceRef: z.object({ kind: z.string().min(1).max(63), external: z.string().min(1).max(512) }),
+});
+/** A Config Connector IAMPolicyMember to create. */
+export type RecommendedPolicyMember = z.infer<typeof RecommendedPolicyMember>;
+
+/**
+ * One value the recommender wants set, with its evidence and confidence. The actuator only copies it into the
+ * target (after mode, cooldown, bounds, step and ownership checks): it never computes a value.
+ */
+export const RecommendedValue = z
+  .object({
+    setting: Setting,
+    rule: z.string().min(1).max(63).describe('The rule or recommender id that produced the value.'),
+    container: z.string().max(253).optional().describe('Container for container-level settings (threads, workers, startupProbe).'),
+    env: z.string().max(253).optional().describe('Environment variable that carries the value (THREADS, WEB_CONCURRENCY) for threads and workers.'),
+    value: z.int().min(0).optional().describe('The recommended number (containerConcurrency, threads, workers).'),
+    current: z.int().min(0).optional().describe('The number the recommender saw; absent when unset or unknown.'),
+    startupProbe: RecommendedProbe.optional(),
+    iamPolicyMember: RecommendedPolicyMember.optional(),
+    confidence: z.number().min(0).max(1).describe('0..1: how much measured data backs the value (1 = a full window; static rules give 1 for facts read from the manifest).'),
+    evidence: z.array(z.string().max(1024)).max(16).optional().describe('Why, one line each (the PromQL or manifest field behind the value).'),
+  })
+  .meta(
+    cel(
+      { rule: "!(self.setting in ['containerConcurrency', 'threads', 'workers']) || has(self.value)", message: 'containerConcurrency, threads and workers need value', fieldPath: '.value', reason: 'FieldValueRequired' },
+      { rule: "self.setting != 'startupProbe' || (has(self.startupProbe) && has(self.container))", message: 'startupProbe needs startupProbe and container', fieldPath: '.startupProbe', reason: 'FieldValueRequired' },
+      { rule: "self.setting != 'profilerIamPolicyMember' || has(self.iamPolicyMember)", message: 'profilerIamPolicyMember needs iamPolicyMember', fieldPath: '.iamPolicyMember', reason: 'FieldValueRequired' },
+      { rule: "!(self.setting in ['threads', 'workers']) || (has(self.container) && has(self.env))", message: 'threads and workers need container and env', fieldPath: '.env', reason: 'FieldValueRequired' },
+    ),
+  );
+/** One value the recommender wants set. */
+export type RecommendedValue = z.infer<typeof RecommendedValue>;
+
+/** One field change the actuator made, with the value before it (the roll-back value; absent when the field was unset). */
+export const AppliedChange = z.object({
+  field: z.string().min(1).max(512).describe('The changed field, e.g. spec.template.spec.containerConcurrency or containers[app].env[THREADS].'),
+  setting: Setting,
+  from: z.string().max(1024).optional().describe('Value before the change; absent when the field was unset.'),
+  to: z.string().max(1024),
+  rule: z.string().min(1).max(63),
+});
+/** One field change the actuator made. */
+export type AppliedChange = z.infer<typeof AppliedChange>;
+
+/** The last patch pytuner applied to the target. */
+export const AppliedRecord = z.object({
+  at: z.iso.datetime().describe('When the patch was accepted by the API server (RFC 3339).'),
+  policy: z.string().min(1).max(253),
+  generation: z.int().min(0).describe('metadata.generation of the target after the patch.'),
+  fields: z.array(z.string().max(512)).max(32),
+  changes: z.array(AppliedChange).max(32),
+});
+/** The last patch pytuner applied to the target. */
+export type AppliedRecord = z.infer<typeof AppliedRecord>;
+
+/** A change held back because another field manager owns the field. */
+export const FieldConflict = z.object({
+  field: z.string().min(1).max(512),
+  setting: Setting,
+  manager: z.string().min(1).max(253).describe('The field manager that owns the field (e.g. argocd-controller, kubectl-client-side-apply).'),
+});
+/** A change held back because another field manager owns the field. */
+export type FieldConflict = z.infer<typeof FieldConflict>;
+
+/** Condition types on a TuningRecommendation. */
+export const RECOMMENDATION_CONDITIONS = { ready: 'Ready', applied: 'Applied', conflict: 'Conflict' } as const;
+
+/** Observed state: written by the controller (recommend loop and actuator), read by people and by the actuator. */
+export const TuningRecommendationStatus = z.object({
+  observedGeneration: z.int().min(0).optional().describe('metadata.generation of this object the status describes.'),
+  targetGeneration: z.int().min(0).optional().describe('metadata.generation of the target when it was last evaluated.'),
+  lastEvaluated: z.iso.datetime().optional().describe('When the target was last evaluated (RFC 3339).'),
+  basis: z.enum(['rules', 'metrics']).optional().describe('rules: static rules only (no metrics source or no data); metrics: measured load too.'),
+  summary: z
+    .object({ findings: z.int().min(0), critical: z.int().min(0), warning: z.int().min(0), info: z.int().min(0) })
+    .optional()
+    .describe('Finding counts by severity (for printer columns).'),
+  findings: z.array(StatusFinding).max(64).optional(),
+  recommendations: z.array(RecommendedValue).max(16).meta(listMap('setting')).optional().describe('Values to set, one per setting.'),
+  applied: AppliedRecord.optional(),
+  previous: z
+    .record(z.string().max(512), z.string().max(1024))
+    .optional()
+    .describe('Field → value before pytuner first changed it ("" when it was unset): what a manual roll-back restores.'),
+  conflicts: z.array(FieldConflict).max(16).optional(),
+  conditions: Conditions.optional().describe('Ready, Applied and Conflict.'),
+});
+/** Observed state of a TuningRecommendation. */
+export type TuningRecommendationStatus = z.infer<typeof TuningRecommendationStatus>;
+
+/** A TuningRecommendation as read from the API server. */
+export const TuningRecommendation = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(TUNING_RECOMMENDATION_KIND),
+  metadata: ObjectMeta,
+  spec: TuningRecommendationSpec,
+  status: TuningRecommendationStatus.optional(),
+});
+/** A TuningRecommendation. */
+export type TuningRecommendation = z.infer<typeof TuningRecommendation>;
+
+/**
+ * recommendationName is the name of the TuningRecommendation for a target: `<kind>-<name>` in lower case
+ * (`service-api`, `deployment-api`), so a Knative Service and a Deployment with the same name do not collide.
+ */
+export function recommendationName(target: Pick<TargetRef, 'kind' | 'name'>): string {
+  return `${target.kind.toLowerCase()}-${target.name}`.slice(0, 253);
+}
+
+/** toStatusValues renders a finding's values for status: strings as they are, numbers, booleans and null as JSON (`80`, `true`, `null`). */
+export function toStatusValues(values: Values): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+function evidenceLine(e: Evidence): string {
+  const where = e.file === undefined ? e.source : `${e.file}${e.line === undefined ? '' : `:${e.line}`}`;
+  return e.text === undefined ? `${e.field} (${where})` : `${e.field} ${e.text} (${where})`;
+}
+
+/** toStatusFinding converts a rule's Finding into its status form (values as strings, evidence as one line). */
+export function toStatusFinding(finding: Finding): StatusFinding {
+  const out: StatusFinding = { rule: finding.rule, severity: finding.severity, message: finding.message.slice(0, 1024) };
+  if (finding.target.container !== undefined) out.container = finding.target.container;
+  if (Object.keys(finding.current).length > 0) out.current = toStatusValues(finding.current);
+  if (Object.keys(finding.recommended).length > 0) out.recommended = toStatusValues(finding.recommended);
+  if (finding.evidence.length > 0) out.evidence = finding.evidence.map(evidenceLine).join('; ').slice(0, 2048);
+  return out;
+}
+
+/** summarise counts findings by severity for `status.summary`. */
+export function summarise(findings: readonly Pick<StatusFinding, 'severity'>[]): NonNullable<TuningRecommendationStatus['summary']> {
+  const count = (s: StatusFinding['severity']) => findings.filter((f) => f.severity === s).length;
+  return { findings: findings.length, critical: count('critical'), warning: count('warning'), info: count('info') };
+}

@@ -1,0 +1,149 @@
+/**
+ * @module `pytuner controller`: runs the in-cluster controller until SIGTERM or SIGINT. Its flags are parsed here;
+ * the controller itself (and @kubernetes/client-node, pino, prom-client with it) is imported only when the command
+ * runs, so `pytuner report` starts without loading any of them.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseDuration } from '../api/v1alpha1/common.ts';
+import type { CliIo } from './program.ts';
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
+
+/** The flags of `pytuner controller`, after parsing. Durations are in milliseconds. */
+export interface ControllerOptions {
+  kubeconfig?: string;
+  namespace?: string;
+  metricsPort: number;
+  leaderElect: boolean;
+  leaseNamespace?: string;
+  leaseName: string;
+  leaseDuration: number;
+  renewDeadline: number;
+  retryPeriod: number;
+  resync: number;
+  workers: number;
+  discoveryInterval: number;
+  shutdownTimeout: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+const EXAMPLES = `
+Examples:
+  # every namespace, with the kubeconfig kubectl uses, metrics on :8080
+  pytuner controller
+  # one namespace, two replicas electing a leader through a Lease
+  pytuner controller --namespace shop --leader-elect --lease-namespace shop
+  # against the test control plane (npm run cluster prints the kubeconfig path)
+  pytuner controller --kubeconfig /tmp/pytuner-control-plane-XXXX/admin.kubeconfig --metrics-port 0
+
+Endpoints: /healthz, /readyz (caches synced, not shutting down), /metrics (Prometheus).
+Logs: JSON lines on stderr, each about a workload carrying kind, namespace and name.
+Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT); 2 bad flags or kubeconfig; 3 could not start
+(API server unreachable, pytuner's CRDs not installed: kubectl apply -f crds/) or failed while running.`;
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90s, 10m or 1h30m.');
+  return ms;
+}
+
+function portArg(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port 0..65535 (0 picks a free one).');
+  return port;
+}
+
+function positiveIntArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1.');
+  return n;
+}
+
+/** addControllerCommand registers `pytuner controller` on the program. */
+export function addControllerCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  program
+    .command('controller')
+    .description('Run the controller: watch TuningPolicies and their workloads, write TuningRecommendations, and in Apply mode patch allowed fields.')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
+    .option('--namespace <ns>', 'watch and tune this namespace only (default: all namespaces)')
+    .addOption(new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0 picks a free one)').argParser(portArg).default(8080))
+    .option('--leader-elect', 'elect a leader through a coordination.k8s.io Lease, so only one replica writes', false)
+    .option('--lease-namespace <ns>', 'namespace of the Lease (default: --namespace, else the pod\'s namespace, else default)')
+    .option('--lease-name <name>', 'name of the Lease', 'pytuner-controller')
+    .addOption(new Option('--lease-duration <duration>', 'how long a Lease that is not renewed stays taken').argParser(durationArg).default(15_000, '15s'))
+    .addOption(new Option('--renew-deadline <duration>', 'how long the leader retries renewing before it stops leading').argParser(durationArg).default(10_000, '10s'))
+    .addOption(new Option('--retry-period <duration>', 'pause between attempts to acquire or renew the Lease').argParser(durationArg).default(2_000, '2s'))
+    .addOption(new Option('--resync <duration>', 're-evaluate every workload this often even when nothing changed').argParser(durationArg).default(600_000, '10m'))
+    .addOption(new Option('--workers <n>', 'reconciles run at once').argParser(positiveIntArg).default(2))
+    .addOption(new Option('--discovery-interval <duration>', 'how often to look for Knative / Config Connector CRDs installed or removed').argParser(durationArg).default(60_000, '60s'))
+    .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(20_000, '20s'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+    .addHelpText('after', EXAMPLES)
+    .action(async (options: ControllerOptions) => setExitCode(await controllerCommand(options, io)));
+}
+
+/** The namespace a pod runs in, from the downward API env var or the service account mount; undefined outside a pod. */
+async function podNamespace(io: CliIo): Promise<string | undefined> {
+  if (io.env['POD_NAMESPACE']) return io.env['POD_NAMESPACE'];
+  try {
+    const { readFile } = await import('node:fs/promises');
+    return (await readFile('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the controller until SIGTERM/SIGINT; returns the exit code. */
+export async function controllerCommand(options: ControllerOptions, io: CliIo): Promise<number> {
+  const [{ KubeConfig }, { startController }, { createLogger }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../controller/main.ts'),
+    import('../controller/log.ts'),
+  ]);
+  const log = createLogger({ level: options.logLevel });
+  const kubeConfig = new KubeConfig();
+  try {
+    if (options.kubeconfig === undefined) kubeConfig.loadFromDefault();
+    else kubeConfig.loadFromFile(options.kubeconfig);
+    if (kubeConfig.getCurrentCluster() === null) throw new Error('it has no current context with a cluster');
+  } catch (error) {
+    io.stderr.write(`pytuner: cannot load the kubeconfig ${options.kubeconfig ?? '(default)'}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_INPUT;
+  }
+  if (options.renewDeadline >= options.leaseDuration) {
+    io.stderr.write(`pytuner: --renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over\n`);
+    return EXIT_INPUT;
+  }
+  const leaseNamespace = options.leaseNamespace ?? options.namespace ?? (await podNamespace(io)) ?? 'default';
+  let controller;
+  try {
+    controller = await startController({
+      kubeConfig,
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      metricsPort: options.metricsPort,
+      ...(options.leaderElect
+        ? { leaderElection: { namespace: leaseNamespace, name: options.leaseName, timing: { leaseDurationMs: options.leaseDuration, renewDeadlineMs: options.renewDeadline, retryPeriodMs: options.retryPeriod } } }
+        : {}),
+      resyncMs: options.resync,
+      workers: options.workers,
+      discoveryIntervalMs: options.discoveryInterval,
+      shutdownTimeoutMs: options.shutdownTimeout,
+      processMetrics: true,
+      log,
+    });
+  } catch (error) {
+    log.fatal({ err: error instanceof Error ? error.message : String(error) }, 'could not start');
+    io.stderr.write(`pytuner: the controller could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_INTERNAL;
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'signal received');
+    void controller.stop();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const fatal = await controller.stopped;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  log.flush();
+  return fatal === undefined ? EXIT_OK : EXIT_INTERNAL;
+}

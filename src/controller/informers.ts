@@ -1,0 +1,351 @@
+/**
+ * @module List+watch caches of the objects the controller reads, built on @kubernetes/client-node's `makeInformer`
+ * (ListWatch), with what that library leaves to its caller (aesthetics.md 1.6): ListWatch re-lists on 410 Gone by
+ * itself, but on any other error it fires ERROR and stops for good, so each `ResourceInformer` restarts its ListWatch
+ * with backoff; and it has no "synced" signal, so each informer owns one and `Caches` combines them. Kinds whose CRD
+ * is not served (Knative, Config Connector) are disabled with a logged reason and re-checked through discovery
+ * periodically, so installing the CRD later enables them without a restart.
+ */
+import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { getJson, getOk, statusMessage } from './kubeHttp.ts';
+
+/** A part of the controller that depends on CRDs being installed. `core` (Deployments, ServiceAccounts) always is. */
+export type Feature = 'core' | 'pytuner' | 'knative' | 'configConnector';
+
+/** A kind the controller caches. */
+export interface ResourceType {
+  /** `''` for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  feature: Feature;
+}
+
+/** Every kind the controller caches, by the name the rest of the controller uses for it. */
+export const RESOURCES = {
+  knativeServices: { group: 'serving.knative.dev', version: 'v1', kind: 'Service', plural: 'services', feature: 'knative' },
+  deployments: { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', feature: 'core' },
+  serviceAccounts: { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', feature: 'core' },
+  tuningPolicies: { group: 'pytuner.dev', version: 'v1alpha1', kind: 'TuningPolicy', plural: 'tuningpolicies', feature: 'pytuner' },
+  tuningRecommendations: { group: 'pytuner.dev', version: 'v1alpha1', kind: 'TuningRecommendation', plural: 'tuningrecommendations', feature: 'pytuner' },
+  iamPolicyMembers: { group: 'iam.cnrm.cloud.google.com', version: 'v1beta1', kind: 'IAMPolicyMember', plural: 'iampolicymembers', feature: 'configConnector' },
+  iamPartialPolicies: { group: 'iam.cnrm.cloud.google.com', version: 'v1beta1', kind: 'IAMPartialPolicy', plural: 'iampartialpolicies', feature: 'configConnector' },
+} as const satisfies Record<string, ResourceType>;
+
+/** The name of a cached kind (`knativeServices`, `deployments`, …). */
+export type ResourceName = keyof typeof RESOURCES;
+
+/** `apiVersion` of a resource type: `v1`, `apps/v1`, `serving.knative.dev/v1`. */
+export function apiVersionOf(type: ResourceType): string {
+  return type.group === '' ? type.version : `${type.group}/${type.version}`;
+}
+
+/** The API path of a resource type's collection, in one namespace or in all of them. */
+export function collectionPath(type: ResourceType, namespace?: string): string {
+  const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  return namespace === undefined ? `${base}/${type.plural}` : `${base}/namespaces/${namespace}/${type.plural}`;
+}
+
+/** A cache event: what happened to which object. */
+export type CacheVerb = 'add' | 'update' | 'delete';
+
+/** Receives every cache event of every informer. */
+export type CacheEventHandler = (resource: ResourceName, verb: CacheVerb, object: KubernetesObject) => void;
+
+/** How a stopped ListWatch is restarted: base delay doubling up to the cap (client-node's own reconnect uses 1 s → 30 s). */
+export interface RestartBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** The restart backoff ListWatch itself uses for reconnects (`BASE_RECONNECT_DELAY_MS`, `MAX_RECONNECT_DELAY_MS`). */
+export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { baseMs: 1_000, maxMs: 30_000 };
+
+/** What one informer needs besides its resource type. */
+export interface InformerOptions {
+  kubeConfig: KubeConfig;
+  /** Watch this namespace only; all namespaces when undefined. */
+  namespace?: string;
+  log: Logger;
+  onEvent: CacheEventHandler;
+  /** Called for each error that stopped the ListWatch (counted by the caller's metrics). */
+  onError?: (resource: ResourceName, error: unknown) => void;
+  backoff?: RestartBackoff;
+}
+
+/**
+ * ResourceInformer is one list+watch cache that keeps itself running: an error that stops client-node's ListWatch
+ * schedules a restart after a doubling delay (reset by any successful list or event). Once the first list has been
+ * applied to the cache, `synced` is true and stays true: a restart keeps the objects it had, as client-go's do.
+ */
+export class ResourceInformer {
+  readonly name: ResourceName;
+  readonly type: ResourceType;
+  readonly #options: InformerOptions;
+  readonly #backoff: RestartBackoff;
+  #informer: (Informer<KubernetesObject> & ObjectCache<KubernetesObject>) | undefined;
+  #running = false;
+  #failures = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #synced = false;
+  #resolveSynced!: () => void;
+  readonly #syncedPromise: Promise<void>;
+
+  constructor(name: ResourceName, options: InformerOptions) {
+    this.name = name;
+    this.type = RESOURCES[name];
+    this.#options = options;
+    this.#backoff = options.backoff ?? DEFAULT_RESTART_BACKOFF;
+    this.#syncedPromise = new Promise((resolve) => (this.#resolveSynced = resolve));
+  }
+
+  /** True once the first list has been applied to the cache. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Resolves once the first list has been applied to the cache. */
+  whenSynced(): Promise<void> {
+    return this.#syncedPromise;
+  }
+
+  /** Starts listing and watching; restarts on errors until `stop()`. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const informer = makeInformer<KubernetesObject>(this.#options.kubeConfig, collectionPath(this.type, this.#options.namespace), () => this.#list());
+    informer.on('add', (obj) => this.#event('add', obj));
+    informer.on('update', (obj) => this.#event('update', obj));
+    informer.on('delete', (obj) => this.#event('delete', obj));
+    informer.on('error', (err) => this.#stoppedByError(err));
+    this.#informer = informer;
+    this.#launch();
+  }
+
+  /** Stops the watch and any pending restart. The cache keeps its objects until the informer is dropped. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    await this.#informer?.stop();
+  }
+
+  /** The cached object `namespace/name`, if any. */
+  get<T = KubernetesObject>(namespace: string, name: string): T | undefined {
+    return this.#informer?.get(name, namespace) as T | undefined;
+  }
+
+  /** The cached objects of `namespace`, or of every namespace. */
+  list<T = KubernetesObject>(namespace?: string): T[] {
+    return (this.#informer?.list(namespace) ?? []) as T[];
+  }
+
+  #launch(): void {
+    this.#informer?.start().catch((err: unknown) => this.#stoppedByError(err));
+  }
+
+  /**
+   * Lists raw JSON (see kubeHttp.ts) and stamps each item with apiVersion and kind, which the API server leaves out
+   * of the items of a built-in kind's list but sends on watch events. ListWatch applies the list to its cache in the
+   * microtasks after this promise resolves, so `synced` is set a macrotask later, when the cache holds it.
+   */
+  async #list(): Promise<KubernetesListObject<KubernetesObject>> {
+    const body = (await getOk(this.#options.kubeConfig, collectionPath(this.type, this.#options.namespace))) as KubernetesListObject<KubernetesObject>;
+    const apiVersion = apiVersionOf(this.type);
+    const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind: this.type.kind }));
+    this.#failures = 0;
+    setImmediate(() => this.#markSynced());
+    return { ...body, items };
+  }
+
+  #markSynced(): void {
+    if (this.#synced || !this.#running) return;
+    this.#synced = true;
+    this.#options.log.info({ resource: this.name, objects: this.list().length }, 'cache synced');
+    this.#resolveSynced();
+  }
+
+  #event(verb: CacheVerb, object: KubernetesObject): void {
+    this.#failures = 0;
+    this.#options.onEvent(this.name, verb, object);
+  }
+
+  /** ListWatch stopped (or `stop()` aborted its request, which it also reports as an error: ignored then). */
+  #stoppedByError(err: unknown): void {
+    if (!this.#running) return;
+    this.#options.onError?.(this.name, err);
+    const delayMs = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** this.#failures);
+    this.#failures++;
+    this.#options.log.warn({ resource: this.name, err: describeError(err), restartInMs: delayMs, failures: this.#failures }, 'watch stopped; restarting');
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#running) this.#launch();
+    }, delayMs);
+  }
+}
+
+/** A short description of an error for logs: its message and, for HTTP errors, the status. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const status = (err as { statusCode?: number; code?: unknown }).statusCode;
+    return status === undefined ? err.message : `${err.message} (HTTP ${status})`;
+  }
+  return String(err);
+}
+
+/** Whether a feature's kinds are served, and why not. */
+export interface FeatureState {
+  enabled: boolean;
+  /** Why the feature is disabled (the CRD that is not served), empty when enabled. */
+  reason: string;
+}
+
+/** Settings of `Caches`. */
+export interface CachesOptions extends Omit<InformerOptions, 'onEvent'> {
+  onEvent: CacheEventHandler;
+  /** How often to re-check discovery for CRDs that were missing (or removed). Default 60 s. */
+  discoveryIntervalMs?: number;
+  /** Called when a feature is enabled or disabled after start-up (the controller re-enqueues everything). */
+  onFeatureChange?: (feature: Feature, state: FeatureState) => void;
+}
+
+/** How to install what a feature needs, for the disabled-feature log line. */
+const FEATURE_HINTS: Record<Feature, string> = {
+  core: '',
+  pytuner: 'install pytuner\'s CRDs: kubectl apply -f crds/',
+  knative: 'Knative Services are not watched until Knative Serving is installed',
+  configConnector: 'the profiler role\'s IAMPolicyMember/IAMPartialPolicy grants are not read until Config Connector is installed',
+};
+
+/**
+ * Caches owns every informer: it asks discovery which kinds are served, starts their informers, says when all of
+ * them have synced, and re-checks discovery every `discoveryIntervalMs` to enable (or disable) Knative and Config
+ * Connector as their CRDs come and go. pytuner's own CRDs are required: `start()` fails with how to install them.
+ */
+export class Caches {
+  readonly #options: CachesOptions;
+  readonly #informers = new Map<ResourceName, ResourceInformer>();
+  readonly #features = new Map<Feature, FeatureState>([['core', { enabled: true, reason: '' }]]);
+  #discoveryTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: CachesOptions) {
+    this.#options = options;
+  }
+
+  /** Discovers the served kinds and starts their informers. Rejects if pytuner's own CRDs are not served. */
+  async start(): Promise<void> {
+    await this.#discover();
+    const pytuner = this.#features.get('pytuner');
+    if (pytuner?.enabled !== true) throw new Error(`${pytuner?.reason ?? 'pytuner CRDs not served'}: ${FEATURE_HINTS.pytuner}`);
+    this.#scheduleDiscovery();
+  }
+
+  /** Stops every informer and the discovery timer. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#discoveryTimer);
+    await Promise.all([...this.#informers.values()].map((i) => i.stop()));
+  }
+
+  /** True when every enabled kind's informer has synced. */
+  get synced(): boolean {
+    return [...this.#informers.values()].every((i) => i.synced);
+  }
+
+  /** Resolves when every informer started so far has synced. */
+  async whenSynced(): Promise<void> {
+    await Promise.all([...this.#informers.values()].map((i) => i.whenSynced()));
+  }
+
+  /** Whether a feature's kinds are served (and cached). */
+  feature(feature: Feature): FeatureState {
+    return this.#features.get(feature) ?? { enabled: false, reason: 'not yet discovered' };
+  }
+
+  /** Every feature's state, for /readyz and logs. */
+  features(): Record<Feature, FeatureState> {
+    return { core: this.feature('core'), pytuner: this.feature('pytuner'), knative: this.feature('knative'), configConnector: this.feature('configConnector') };
+  }
+
+  /** True when `resource` is served and cached. */
+  enabled(resource: ResourceName): boolean {
+    return this.#informers.has(resource);
+  }
+
+  /** The cached object, or undefined (also when the kind is disabled). */
+  get<T = KubernetesObject>(resource: ResourceName, namespace: string, name: string): T | undefined {
+    return this.#informers.get(resource)?.get<T>(namespace, name);
+  }
+
+  /** The cached objects of a kind in `namespace` (or everywhere); empty when the kind is disabled. */
+  list<T = KubernetesObject>(resource: ResourceName, namespace?: string): T[] {
+    return this.#informers.get(resource)?.list<T>(namespace) ?? [];
+  }
+
+  #scheduleDiscovery(): void {
+    if (this.#stopped) return;
+    this.#discoveryTimer = setTimeout(() => {
+      this.#discover()
+        .catch((err: unknown) => this.#options.log.warn({ err: describeError(err) }, 'discovery failed; retrying at the next interval'))
+        .finally(() => this.#scheduleDiscovery());
+    }, this.#options.discoveryIntervalMs ?? 60_000);
+    this.#discoveryTimer.unref();
+  }
+
+  /** Asks discovery which kinds are served; starts the informers of new ones and stops those of removed ones. */
+  async #discover(): Promise<void> {
+    const names = Object.keys(RESOURCES) as ResourceName[];
+    const served = await Promise.all(names.map((name) => this.#served(RESOURCES[name])));
+    const missingByFeature = new Map<Feature, string[]>();
+    names.forEach((name, i) => {
+      const type = RESOURCES[name];
+      if (!missingByFeature.has(type.feature)) missingByFeature.set(type.feature, []);
+      if (!served[i]) missingByFeature.get(type.feature)?.push(`${type.plural}.${type.group || 'core'}/${type.version}`);
+    });
+    for (const [feature, missing] of missingByFeature) {
+      this.#setFeature(feature, missing.length === 0 ? { enabled: true, reason: '' } : { enabled: false, reason: `${missing.join(', ')} not served by the API server` });
+    }
+    for (const name of names) {
+      const enabled = this.#features.get(RESOURCES[name].feature)?.enabled === true;
+      if (enabled && !this.#informers.has(name)) this.#startInformer(name);
+      if (!enabled && this.#informers.has(name)) await this.#stopInformer(name);
+    }
+  }
+
+  #setFeature(feature: Feature, state: FeatureState): void {
+    const before = this.#features.get(feature);
+    if (before?.enabled === state.enabled && before.reason === state.reason) return;
+    this.#features.set(feature, state);
+    if (state.enabled) this.#options.log.info({ feature }, 'feature enabled: its CRDs are served');
+    else this.#options.log.warn({ feature, reason: state.reason, hint: FEATURE_HINTS[feature] }, 'feature disabled');
+    if (before !== undefined) this.#options.onFeatureChange?.(feature, state);
+  }
+
+  #startInformer(name: ResourceName): void {
+    const { onEvent, onError, kubeConfig, namespace, log, backoff } = this.#options;
+    const informer = new ResourceInformer(name, { kubeConfig, namespace, log, onEvent, onError, backoff });
+    this.#informers.set(name, informer);
+    informer.start();
+  }
+
+  async #stopInformer(name: ResourceName): Promise<void> {
+    const informer = this.#informers.get(name);
+    this.#informers.delete(name);
+    await informer?.stop();
+  }
+
+  /** Whether the API server serves `type` (discovery of its group/version lists its plural). Core kinds always are. */
+  async #served(type: ResourceType): Promise<boolean> {
+    if (type.feature === 'core') return true;
+    const path = `/apis/${type.group}/${type.version}`;
+    const { status, body } = await getJson(this.#options.kubeConfig, path);
+    if (status === 404) return false;
+    if (status !== 200) throw new Error(`discovery GET ${path} answered ${status}: ${statusMessage(body)}`);
+    const resources = (body as { resources?: Array<{ name?: string }> }).resources ?? [];
+    return resources.some((r) => r.name === type.plural);
+  }
+}

@@ -1,0 +1,63 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { ResourceName } from './informers.ts';
+import { formatKey, GenerationTracker, keysForEvent, parseKey, type CacheView } from './keys.ts';
+
+function obj(kind: string, namespace: string, name: string, extra: Record<string, unknown> = {}): KubernetesObject {
+  const { metadata, ...rest } = extra as { metadata?: Record<string, unknown> };
+  return { kind, metadata: { namespace, name, uid: `${namespace}-${name}`, ...metadata }, ...rest } as KubernetesObject;
+}
+
+/** A cache view over plain objects. */
+function view(objects: Partial<Record<ResourceName, KubernetesObject[]>>): CacheView {
+  return {
+    list: <T = KubernetesObject>(resource: ResourceName, namespace?: string) =>
+      (objects[resource] ?? []).filter((o) => !namespace || o.metadata?.namespace === namespace) as T[],
+  };
+}
+
+const shop = view({
+  knativeServices: [obj('Service', 'shop', 'orders', { spec: { template: { spec: { serviceAccountName: 'orders' } } } }), obj('Service', 'shop', 'cart')],
+  deployments: [obj('Deployment', 'shop', 'worker'), obj('Deployment', 'analytics', 'reports')],
+  tuningPolicies: [obj('TuningPolicy', 'shop', 'default')],
+});
+
+describe('queue keys', () => {
+  it('round-trips Kind/namespace/name and rejects anything else', () => {
+    expect(parseKey(formatKey({ kind: 'Service', namespace: 'shop', name: 'orders' }))).toEqual({ kind: 'Service', namespace: 'shop', name: 'orders' });
+    expect(() => parseKey('Pod/shop/orders')).toThrow('not a work-queue key: "Pod/shop/orders"');
+    expect(() => parseKey('Service/shop')).toThrow('not a work-queue key');
+  });
+});
+
+describe('keysForEvent', () => {
+  it('maps a workload event to the workload and its namespace\'s policies', () => {
+    expect(keysForEvent(shop, 'knativeServices', 'update', obj('Service', 'shop', 'orders'), new GenerationTracker())).toEqual(['Service/shop/orders', 'TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'deployments', 'delete', obj('Deployment', 'analytics', 'reports'), new GenerationTracker())).toEqual(['Deployment/analytics/reports']);
+  });
+
+  it('maps a policy spec change to every workload of its namespace, and a status-only update to the policy alone', () => {
+    const tracker = new GenerationTracker();
+    const policy = (generation: number) => obj('TuningPolicy', 'shop', 'default', { metadata: { generation } });
+    const everything = ['Service/shop/orders', 'Service/shop/cart', 'Deployment/shop/worker', 'TuningPolicy/shop/default'];
+    expect(keysForEvent(shop, 'tuningPolicies', 'add', policy(1), tracker)).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy(1), tracker)).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy(2), tracker)).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'delete', policy(2), tracker)).toEqual(everything.slice(0, 3));
+  });
+
+  it('maps a ServiceAccount to the workloads that run as it (default when unset)', () => {
+    expect(keysForEvent(shop, 'serviceAccounts', 'update', obj('ServiceAccount', 'shop', 'orders'), new GenerationTracker())).toEqual(['Service/shop/orders']);
+    expect(keysForEvent(shop, 'serviceAccounts', 'add', obj('ServiceAccount', 'shop', 'default'), new GenerationTracker())).toEqual(['Service/shop/cart', 'Deployment/shop/worker']);
+  });
+
+  it('maps an IAM grant to every workload, whose identities it may grant to', () => {
+    expect(keysForEvent(shop, 'iamPolicyMembers', 'add', obj('IAMPolicyMember', 'config-control', 'profiler'), new GenerationTracker())).toHaveLength(4);
+  });
+
+  it('maps a TuningRecommendation to its policy, and when deleted also to its target (which recreates it)', () => {
+    const rec = obj('TuningRecommendation', 'shop', 'service-orders', { spec: { policy: 'default', targetRef: { kind: 'Service', name: 'orders' } } });
+    expect(keysForEvent(shop, 'tuningRecommendations', 'update', rec, new GenerationTracker())).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningRecommendations', 'delete', rec, new GenerationTracker())).toEqual(['TuningPolicy/shop/default', 'Service/shop/orders']);
+  });
+});

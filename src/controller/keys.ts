@@ -1,0 +1,140 @@
+/**
+ * @module Work-queue keys and the mapping from cache events to them. A key names an object to reconcile — a target
+ * workload (`Service/shop/orders`, `Deployment/analytics/reports`) or a TuningPolicy whose status to refresh
+ * (`TuningPolicy/shop/default`) — never what happened to it: reconciles are level-based (controller-runtime's
+ * `reconcile.Request` holds only the name). The mapping is pure over a read-only view of the caches.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CacheVerb, ResourceName } from './informers.ts';
+
+/** Kinds of keys: the two target kinds, and TuningPolicy for its status. */
+export type KeyKind = 'Service' | 'Deployment' | 'TuningPolicy';
+
+/** A parsed queue key. */
+export interface ObjectKey {
+  kind: KeyKind;
+  namespace: string;
+  name: string;
+}
+
+const KEY_KINDS: readonly KeyKind[] = ['Service', 'Deployment', 'TuningPolicy'];
+
+/** The queue key of an object: `Kind/namespace/name`. */
+export function formatKey(key: ObjectKey): string {
+  return `${key.kind}/${key.namespace}/${key.name}`;
+}
+
+/** parseKey reads a key written by formatKey; throws on anything else (a bug, not an input). */
+export function parseKey(text: string): ObjectKey {
+  const [kind, namespace, name, ...rest] = text.split('/');
+  if (!KEY_KINDS.includes(kind as KeyKind) || !namespace || !name || rest.length > 0) throw new Error(`not a work-queue key: ${JSON.stringify(text)}`);
+  return { kind: kind as KeyKind, namespace, name };
+}
+
+/** What the event mapping reads from the caches. */
+export interface CacheView {
+  list<T = KubernetesObject>(resource: ResourceName, namespace?: string): T[];
+}
+
+/** Where TuningRecommendations name their policy and target (spec.policy, spec.targetRef). */
+interface RecommendationLike extends KubernetesObject {
+  spec?: { policy?: string; targetRef?: { kind?: string; name?: string } };
+}
+
+interface PodTemplateOwner extends KubernetesObject {
+  spec?: { template?: { spec?: { serviceAccountName?: string; serviceAccount?: string } } };
+}
+
+function meta(obj: KubernetesObject): { namespace: string; name: string } {
+  return { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
+}
+
+/** Every target workload in `namespace`, as keys. */
+export function workloadKeys(view: CacheView, namespace: string): string[] {
+  return [
+    ...view.list('knativeServices', namespace).map((o) => formatKey({ kind: 'Service', ...meta(o) })),
+    ...view.list('deployments', namespace).map((o) => formatKey({ kind: 'Deployment', ...meta(o) })),
+  ];
+}
+
+/** Every TuningPolicy in `namespace`, as keys (their status counts targets). */
+function policyKeys(view: CacheView, namespace: string): string[] {
+  return view.list('tuningPolicies', namespace).map((o) => formatKey({ kind: 'TuningPolicy', ...meta(o) }));
+}
+
+/**
+ * The ServiceAccount a workload's pods run as. A Deployment without one runs as `default`; on Knative the same
+ * holds. (On Cloud Run the field is a Google service account email, which no KSA matches: harmless.)
+ */
+export function serviceAccountOf(workload: PodTemplateOwner): string {
+  const spec = workload.spec?.template?.spec;
+  return spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
+}
+
+/**
+ * Tracks the spec generation of each TuningPolicy, so that a status-only update (our own status write) does not
+ * re-enqueue every workload of the namespace. Holds one number per policy.
+ */
+export class GenerationTracker {
+  readonly #seen = new Map<string, number | undefined>();
+
+  /** True when the object is new or its metadata.generation moved since last seen; forgets it on delete. */
+  changed(verb: CacheVerb, obj: KubernetesObject): boolean {
+    const id = obj.metadata?.uid ?? `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    if (verb === 'delete') {
+      this.#seen.delete(id);
+      return true;
+    }
+    const known = this.#seen.has(id);
+    const before = this.#seen.get(id);
+    const generation = obj.metadata?.generation;
+    this.#seen.set(id, generation);
+    return verb === 'add' || !known || before !== generation;
+  }
+}
+
+/**
+ * keysForEvent maps one cache event to the keys to reconcile:
+ * - a workload: itself, and the policies of its namespace (their target counts);
+ * - a TuningPolicy whose spec changed (or that came or went): every workload of its namespace — a superset of those
+ *   it selects now, which also covers workloads it stopped selecting — and itself;
+ * - a ServiceAccount: the workloads of its namespace that run as it (its Workload Identity annotation feeds the profiler rule);
+ * - an IAMPolicyMember/IAMPartialPolicy: every workload of the namespaces whose identities it may grant to (the member
+ *   may name any Google service account, so no narrower mapping is sound), i.e. all cached workloads;
+ * - a TuningRecommendation: its policy (counts); when deleted, also its target, which recreates it.
+ */
+export function keysForEvent(view: CacheView, resource: ResourceName, verb: CacheVerb, obj: KubernetesObject, policies: GenerationTracker): string[] {
+  const { namespace, name } = meta(obj);
+  switch (resource) {
+    case 'knativeServices':
+      return [formatKey({ kind: 'Service', namespace, name }), ...policyKeys(view, namespace)];
+    case 'deployments':
+      return [formatKey({ kind: 'Deployment', namespace, name }), ...policyKeys(view, namespace)];
+    case 'tuningPolicies': {
+      const self = formatKey({ kind: 'TuningPolicy', namespace, name });
+      return policies.changed(verb, obj) ? [...workloadKeys(view, namespace), ...(verb === 'delete' ? [] : [self])] : [self];
+    }
+    case 'serviceAccounts':
+      return [...view.list<PodTemplateOwner>('knativeServices', namespace), ...view.list<PodTemplateOwner>('deployments', namespace)]
+        .filter((w) => serviceAccountOf(w) === name)
+        .map((w) => formatKey({ kind: w.kind === 'Deployment' ? 'Deployment' : 'Service', ...meta(w) }));
+    case 'iamPolicyMembers':
+    case 'iamPartialPolicies':
+      return allWorkloadKeys(view);
+    case 'tuningRecommendations': {
+      const rec = obj as RecommendationLike;
+      const keys = rec.spec?.policy ? [formatKey({ kind: 'TuningPolicy', namespace, name: rec.spec.policy })] : [];
+      const target = rec.spec?.targetRef;
+      if (verb === 'delete' && (target?.kind === 'Service' || target?.kind === 'Deployment') && target.name) keys.push(formatKey({ kind: target.kind, namespace, name: target.name }));
+      return keys;
+    }
+  }
+}
+
+/** Every cached workload in every namespace, as keys. */
+export function allWorkloadKeys(view: CacheView): string[] {
+  return [
+    ...view.list('knativeServices').map((o) => formatKey({ kind: 'Service', ...meta(o) })),
+    ...view.list('deployments').map((o) => formatKey({ kind: 'Deployment', ...meta(o) })),
+  ];
+}

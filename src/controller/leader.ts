@@ -1,0 +1,252 @@
+/**
+ * @module Leader election on a `coordination.k8s.io/v1` Lease, as client-go's `leaderelection` package does it, so
+ * that of several replicas only one writes. A candidate takes the Lease when it is free (no holder) or when its
+ * record has not changed for `leaseDuration` by the candidate's own clock (never by comparing the holder's
+ * `renewTime` with local time, which would trust two clocks to agree); the leader renews every `retryPeriod` and
+ * gives up when it could not renew for `renewDeadline` (< leaseDuration, so it stops before anyone may take over).
+ * Writes use the Lease's resourceVersion, so two candidates racing for it cannot both win.
+ * @see https://github.com/kubernetes/client-go/blob/master/tools/leaderelection/leaderelection.go
+ */
+import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+
+/** Timing of the election. Defaults are client-go's (15 s / 10 s / 2 s), which kube-controller-manager uses. */
+export interface LeaseTiming {
+  /** How long a Lease whose record does not change stays someone else's. Whole seconds on the wire. */
+  leaseDurationMs: number;
+  /** How long the leader keeps trying to renew before it stops leading. Must be < leaseDurationMs. */
+  renewDeadlineMs: number;
+  /** Pause between attempts to acquire or renew. */
+  retryPeriodMs: number;
+}
+
+/** client-go's defaults (`DefaultLeaseDuration`, `DefaultRenewDeadline`, `DefaultRetryPeriod` in kube-controller-manager). */
+export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+/** The holder fields of a Lease, as the election reads them. */
+export interface LeaseRecord {
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  leaseTransitions: number;
+  resourceVersion: string;
+}
+
+/** When this candidate last saw the Lease record change, by its own clock. */
+export interface Observation {
+  resourceVersion: string;
+  observedAt: number;
+}
+
+/** What a candidate may do with the Lease now. */
+export type LeaseDecision = 'create' | 'renew' | 'take' | 'wait';
+
+/**
+ * decideLease is the election's rule, pure: create a missing Lease; renew one we hold; take one that has no holder
+ * or whose record has not changed for its duration since we first saw it; otherwise wait.
+ */
+export function decideLease(record: LeaseRecord | undefined, observation: Observation | undefined, identity: string, now: number): LeaseDecision {
+  if (record === undefined) return 'create';
+  if (record.holderIdentity === identity) return 'renew';
+  if (record.holderIdentity === '') return 'take';
+  if (observation === undefined || observation.resourceVersion !== record.resourceVersion) return 'wait';
+  return now - observation.observedAt >= record.leaseDurationSeconds * 1000 ? 'take' : 'wait';
+}
+
+/** Settings of a LeaderElector. */
+export interface LeaderElectorOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  name: string;
+  /** Unique per replica: the pod name plus a random suffix. */
+  identity: string;
+  timing?: Partial<LeaseTiming>;
+  log: Logger;
+  /** Called on each failed API call (counted by the caller's metrics). */
+  onError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+/**
+ * LeaderElector campaigns for a Lease. `acquire()` resolves once this replica leads; `lost` then resolves if it
+ * stops leading (renewals failed for renewDeadline, or someone else holds the Lease); `release()` gives the Lease
+ * up (no holder, one-second duration) so another replica takes over at once instead of after leaseDuration.
+ */
+export class LeaderElector {
+  readonly identity: string;
+  readonly #api: CoordinationV1Api;
+  readonly #options: LeaderElectorOptions;
+  readonly #timing: LeaseTiming;
+  readonly #now: () => number;
+  #observation: Observation | undefined;
+  #leading = false;
+  #stopped = false;
+  #lastRenewal = 0;
+  #wake: (() => void) | undefined;
+  #renewLoop: Promise<void> | undefined;
+
+  constructor(options: LeaderElectorOptions) {
+    this.#options = options;
+    this.identity = options.identity;
+    this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.#timing = { ...DEFAULT_LEASE_TIMING, ...options.timing };
+    if (this.#timing.renewDeadlineMs >= this.#timing.leaseDurationMs) {
+      throw new Error(`the renew deadline (${this.#timing.renewDeadlineMs} ms) must be shorter than the lease duration (${this.#timing.leaseDurationMs} ms)`);
+    }
+    if (this.#timing.leaseDurationMs < 1000) throw new Error(`the lease duration must be at least 1 s (leaseDurationSeconds is whole seconds), got ${this.#timing.leaseDurationMs} ms`);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** True while this replica holds the Lease. */
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /** Resolves when this replica leads, or with false if `stop()` was called first. */
+  async acquire(): Promise<boolean> {
+    while (!this.#stopped) {
+      if (await this.#tryAcquireOrRenew()) {
+        this.#leading = true;
+        this.#lastRenewal = this.#now();
+        this.#options.log.info({ lease: this.#leaseName(), identity: this.identity }, 'became leader');
+        return true;
+      }
+      await this.#pause(this.#timing.retryPeriodMs);
+    }
+    return false;
+  }
+
+  /**
+   * Renews until renewals have failed for renewDeadline (or `stop()`); resolves when this replica no longer leads.
+   * Call after `acquire()` resolved true.
+   */
+  holdUntilLost(): Promise<void> {
+    this.#renewLoop ??= (async () => {
+      while (!this.#stopped && this.#leading) {
+        await this.#pause(this.#timing.retryPeriodMs);
+        if (this.#stopped) break;
+        if (await this.#tryAcquireOrRenew()) {
+          this.#lastRenewal = this.#now();
+        } else if (this.#now() - this.#lastRenewal >= this.#timing.renewDeadlineMs) {
+          this.#leading = false;
+          this.#options.log.error({ lease: this.#leaseName(), identity: this.identity }, 'stopped leading: could not renew the lease within the renew deadline');
+        }
+      }
+    })().finally(() => (this.#renewLoop = undefined));
+    return this.#renewLoop;
+  }
+
+  /** Stops campaigning and renewing (without releasing: see `release`). */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  /**
+   * Stops, then gives up the Lease if this replica holds it: no holder and a one-second duration, as client-go's
+   * `ReleaseOnCancel` does, so a standby takes over at its next retry. Never throws: the Lease expires anyway.
+   */
+  async release(): Promise<void> {
+    this.stop();
+    await this.#renewLoop;
+    const wasLeading = this.#leading;
+    this.#leading = false;
+    if (!wasLeading) return;
+    try {
+      const lease = await this.#api.readNamespacedLease({ name: this.#options.name, namespace: this.#options.namespace });
+      if (lease.spec?.holderIdentity !== this.identity) return;
+      const now = new V1MicroTime(this.#now());
+      lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now };
+      await this.#api.replaceNamespacedLease({ name: this.#options.name, namespace: this.#options.namespace, body: lease });
+      this.#options.log.info({ lease: this.#leaseName(), identity: this.identity }, 'released the lease');
+    } catch (err) {
+      this.#options.onError?.(err);
+      this.#options.log.warn({ lease: this.#leaseName(), err: errorText(err) }, 'could not release the lease; it expires after its duration');
+    }
+  }
+
+  #leaseName(): string {
+    return `${this.#options.namespace}/${this.#options.name}`;
+  }
+
+  /** One attempt: true when this replica holds the Lease afterwards. API errors and lost races count as false. */
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { name, namespace } = this.#options;
+    try {
+      const lease = await this.#readLease();
+      const now = this.#now();
+      const record = lease === undefined ? undefined : leaseRecord(lease);
+      if (record !== undefined && this.#observation?.resourceVersion !== record.resourceVersion) this.#observation = { resourceVersion: record.resourceVersion, observedAt: now };
+      const decision = decideLease(record, this.#observation, this.identity, now);
+      if (decision === 'wait') return false;
+      const time = new V1MicroTime(now);
+      const leaseDurationSeconds = Math.ceil(this.#timing.leaseDurationMs / 1000);
+      if (decision === 'create' || lease === undefined) {
+        const created = await this.#api.createNamespacedLease({
+          namespace,
+          body: { metadata: { name, namespace }, spec: { holderIdentity: this.identity, leaseDurationSeconds, acquireTime: time, renewTime: time, leaseTransitions: 0 } },
+        });
+        this.#observe(created, now);
+        return true;
+      }
+      const taking = decision === 'take';
+      lease.spec = {
+        ...lease.spec,
+        holderIdentity: this.identity,
+        leaseDurationSeconds,
+        renewTime: time,
+        acquireTime: taking ? time : (lease.spec?.acquireTime ?? time),
+        leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (taking ? 1 : 0),
+      };
+      const replaced = await this.#api.replaceNamespacedLease({ name, namespace, body: lease });
+      this.#observe(replaced, now);
+      return true;
+    } catch (err) {
+      // 409: another candidate wrote first (a lost race, not a failure worth counting).
+      if (!(err instanceof ApiException && err.code === 409)) {
+        this.#options.onError?.(err);
+        this.#options.log.warn({ lease: this.#leaseName(), err: errorText(err) }, 'lease request failed');
+      }
+      return false;
+    }
+  }
+
+  #observe(lease: V1Lease, now: number): void {
+    this.#observation = { resourceVersion: lease.metadata?.resourceVersion ?? '', observedAt: now };
+  }
+
+  async #readLease(): Promise<V1Lease | undefined> {
+    try {
+      return await this.#api.readNamespacedLease({ name: this.#options.name, namespace: this.#options.namespace });
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Waits `ms`, or less if `stop()` is called. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
+
+/** The election's view of a Lease. */
+export function leaseRecord(lease: V1Lease): LeaseRecord {
+  return {
+    holderIdentity: lease.spec?.holderIdentity ?? '',
+    leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 0,
+    leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+  };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof ApiException) return `HTTP ${err.code}: ${typeof err.body === 'string' ? err.body.slice(0, 200) : JSON.stringify(err.body)?.slice(0, 200)}`;
+  return err instanceof Error ? err.message : String(err);
+}

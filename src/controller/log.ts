@@ -1,0 +1,35 @@
+/**
+ * @module The controller's logger: pino JSON lines on stderr (or a given stream). Every line about a workload comes
+ * from a child logger carrying its `{kind, namespace, name}` (`targetLogger`), so `jq 'select(.name=="api")'` finds
+ * everything about one target.
+ */
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+
+/** Levels a user can ask for with PYTUNER_LOG_LEVEL / --log-level. */
+export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** createLogger builds the root logger; `destination` defaults to stderr (stdout stays free for command output). */
+export function createLogger(options: { level?: Level | 'silent'; destination?: DestinationStream } = {}): Logger {
+  return pino(
+    {
+      name: 'pytuner-controller',
+      level: options.level ?? 'info',
+      // ISO times read better than epoch milliseconds in `kubectl logs`.
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? pino.destination(2),
+  );
+}
+
+/** The target of a reconcile, as logged. */
+export interface TargetFields {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** targetLogger is a child logger that puts the target into every line it writes. */
+export function targetLogger(log: Logger, target: TargetFields): Logger {
+  return log.child({ kind: target.kind, namespace: target.namespace, name: target.name });
+}

@@ -1,0 +1,294 @@
+/**
+ * @module Wiring of the controller: caches (informers.ts) feed keys into the work queue (workqueue.ts, keys.ts);
+ * workers take keys and call the reconciler (reconciler.ts) only while this replica leads (leader.ts); the
+ * operations endpoint (server.ts) exposes health, readiness and metrics. Shutdown is graceful: stop taking keys,
+ * let in-flight reconciles finish (bounded), release the Lease, stop the watches.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Caches, describeError, type CacheVerb, type FeatureState, type Feature, type RestartBackoff, type ResourceName } from './informers.ts';
+import { allWorkloadKeys, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
+import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
+import { targetLogger } from './log.ts';
+import { createMetrics, type ControllerMetrics, type ReconcileResult } from './metrics.ts';
+import { Reconciler, TerminalError } from './reconciler.ts';
+import { startOperationsServer, type OperationsServer } from './server.ts';
+import { WorkQueue, type RateLimits } from './workqueue.ts';
+
+/** Leader election settings; absent: this replica always runs (a single replica, or a test). */
+export interface LeaderElectionConfig {
+  namespace: string;
+  name: string;
+  /** Default: `<hostname>_<random>`, unique per process as client-go recommends. */
+  identity?: string;
+  timing?: Partial<LeaseTiming>;
+}
+
+/** Everything the controller runs with. */
+export interface ControllerConfig {
+  kubeConfig: KubeConfig;
+  /** Watch and tune this namespace only; all namespaces when undefined. */
+  namespace?: string;
+  /** Operations endpoint port; 0 picks a free one. */
+  metricsPort: number;
+  metricsHost?: string;
+  leaderElection?: LeaderElectionConfig;
+  /** How often every target is re-evaluated without any change (informer resync). */
+  resyncMs: number;
+  /** Reconciles run at once (different keys). Default 2. */
+  workers?: number;
+  /** How long shutdown waits for in-flight reconciles. Default 20 s (under the 30 s default terminationGracePeriodSeconds). */
+  shutdownTimeoutMs?: number;
+  discoveryIntervalMs?: number;
+  informerBackoff?: RestartBackoff;
+  rateLimits?: Partial<RateLimits>;
+  /** Register prom-client's process metrics (the binary does; in-process tests do not). */
+  processMetrics?: boolean;
+  log: Logger;
+  /** The clock reconciles read (cooldowns, condition times); default the system clock. */
+  now?: () => Date;
+}
+
+/** A started controller. */
+export interface RunningController {
+  /** The port of the operations endpoint. */
+  port: number;
+  metrics: ControllerMetrics;
+  caches: Caches;
+  /** The identity it campaigns with (leader election only). */
+  identity: string | undefined;
+  /** True while this replica runs its workers (leads, or runs without leader election). */
+  running(): boolean;
+  /** Graceful stop; resolves when done. Safe to call more than once. */
+  stop(): Promise<void>;
+  /** Resolves when the controller has stopped (by `stop()` or a fatal error, given as the value). */
+  stopped: Promise<Error | undefined>;
+}
+
+/** A worker generation: the workers started on becoming leader, stopped together. */
+interface Workers {
+  abort: AbortController;
+  done: Promise<void>;
+  inFlight: Set<Promise<void>>;
+}
+
+/** Default number of concurrent reconciles: a reconcile is a few API calls, two keep the queue moving on a small pod. */
+const DEFAULT_WORKERS = 2;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
+
+/**
+ * startController starts everything and resolves once the operations endpoint listens and the caches have started
+ * (it does not wait for them to sync: /readyz says when). It rejects when start-up fails (unreachable API server,
+ * pytuner's CRDs not installed), after cleaning up.
+ */
+export async function startController(config: ControllerConfig): Promise<RunningController> {
+  const log = config.log;
+  const queue = new WorkQueue<string>(config.rateLimits);
+  const findingsByKey = new Map<string, string[]>();
+  const metrics = createMetrics(
+    {
+      queueDepth: () => queue.core.depth(),
+      findingsByRule: () => countRules(findingsByKey),
+    },
+    { processMetrics: config.processMetrics ?? false },
+  );
+  const policyGenerations = new GenerationTracker();
+  const caches: Caches = new Caches({
+    kubeConfig: config.kubeConfig,
+    ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+    log,
+    discoveryIntervalMs: config.discoveryIntervalMs ?? 60_000,
+    ...(config.informerBackoff === undefined ? {} : { backoff: config.informerBackoff }),
+    onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
+      for (const key of keysForEvent(caches, resource, verb, obj, policyGenerations)) queue.add(key);
+    },
+    onError: () => metrics.errors.inc({ type: 'watch' }),
+    onFeatureChange: (feature: Feature, state: FeatureState) => {
+      log.info({ feature, enabled: state.enabled }, 'features changed: re-evaluating every workload');
+      for (const key of allWorkloadKeys(caches)) queue.add(key);
+    },
+  });
+  const reconciler = new Reconciler({
+    kubeConfig: config.kubeConfig,
+    caches,
+    log,
+    metrics,
+    resyncMs: config.resyncMs,
+    now: config.now ?? (() => new Date()),
+    onFindings: (key, rules) => (rules.length === 0 ? findingsByKey.delete(key) : findingsByKey.set(key, rules)),
+  });
+  const elector =
+    config.leaderElection === undefined
+      ? undefined
+      : new LeaderElector({
+          kubeConfig: config.kubeConfig,
+          namespace: config.leaderElection.namespace,
+          name: config.leaderElection.name,
+          identity: config.leaderElection.identity ?? `${hostname()}_${randomBytes(6).toString('hex')}`,
+          timing: { ...DEFAULT_LEASE_TIMING, ...config.leaderElection.timing },
+          log,
+          onError: () => metrics.errors.inc({ type: 'leader_election' }),
+        });
+
+  let workers: Workers | undefined;
+  let stopping = false;
+  let fatal: Error | undefined;
+  let server: OperationsServer | undefined;
+  let resolveStopped!: (err: Error | undefined) => void;
+  const stopped = new Promise<Error | undefined>((resolve) => (resolveStopped = resolve));
+
+  async function processKey(key: string): Promise<void> {
+    const started = performance.now();
+    const target = parseKey(key);
+    const targetLog = targetLogger(log, target);
+    let result: ReconcileResult = 'success';
+    try {
+      const outcome = await reconciler.reconcile(target);
+      queue.forget(key);
+      if (outcome.requeueAfterMs !== undefined) {
+        queue.addAfter(key, outcome.requeueAfterMs);
+        result = 'requeue';
+      }
+    } catch (err) {
+      if (err instanceof TerminalError) {
+        result = 'terminal_error';
+        queue.forget(key);
+        targetLog.error({ err: err.message }, 'reconcile failed and will not be retried until the object changes');
+      } else {
+        result = 'error';
+        const delayMs = queue.addRateLimited(key);
+        targetLog.warn({ err: describeError(err), retryInMs: delayMs }, 'reconcile failed; retrying');
+      }
+      metrics.errors.inc({ type: 'reconcile' });
+    } finally {
+      queue.done(key);
+      metrics.reconciles.inc({ result });
+      metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
+    }
+  }
+
+  function startWorkers(): Workers {
+    const abort = new AbortController();
+    const inFlight = new Set<Promise<void>>();
+    const loop = async () => {
+      for (;;) {
+        const key = await queue.get(abort.signal);
+        if (key === undefined) return;
+        const work = processKey(key);
+        inFlight.add(work);
+        await work;
+        inFlight.delete(work);
+      }
+    };
+    const count = Math.max(1, config.workers ?? DEFAULT_WORKERS);
+    metrics.leader.set(1);
+    log.info({ workers: count }, 'workers started');
+    return { abort, inFlight, done: Promise.all(Array.from({ length: count }, loop)).then(() => undefined) };
+  }
+
+  /** Stops taking keys and waits for in-flight reconciles, at most `timeoutMs`. */
+  async function stopWorkers(timeoutMs: number): Promise<void> {
+    const current = workers;
+    workers = undefined;
+    metrics.leader.set(0);
+    if (current === undefined) return;
+    current.abort.abort();
+    const timedOut = await Promise.race([current.done.then(() => false), delay(timeoutMs).then(() => true)]);
+    if (timedOut) log.warn({ inFlight: current.inFlight.size, timeoutMs }, 'in-flight reconciles did not finish in time; stopping anyway');
+    else log.info('workers stopped');
+  }
+
+  /** Leads (or waits to), runs the workers while leading, and starts over if leadership is lost. */
+  async function campaign(): Promise<void> {
+    await caches.whenSynced();
+    if (stopping) return;
+    if (elector === undefined) {
+      workers = startWorkers();
+      return;
+    }
+    while (!stopping) {
+      if (!(await elector.acquire())) return;
+      workers = startWorkers();
+      await elector.holdUntilLost();
+      if (stopping) return;
+      // Lost the Lease: another replica may be writing now, so no new reconcile starts here.
+      await stopWorkers(config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    }
+  }
+
+  let stopPromise: Promise<void> | undefined;
+  function stop(): Promise<void> {
+    stopPromise ??= (async () => {
+      stopping = true;
+      log.info('shutting down: no new reconciles; waiting for in-flight ones');
+      elector?.stop();
+      queue.shutDown();
+      await stopWorkers(config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+      await elector?.release();
+      await caches.stop();
+      await server?.close();
+      log.info('stopped');
+      resolveStopped(fatal);
+    })();
+    return stopPromise;
+  }
+
+  try {
+    server = await startOperationsServer({
+      port: config.metricsPort,
+      ...(config.metricsHost === undefined ? {} : { host: config.metricsHost }),
+      registry: metrics.registry,
+      readiness: [
+        { name: 'caches', check: () => ({ ok: caches.synced, detail: cachesDetail(caches) }) },
+        {
+          name: 'controller',
+          check: () => ({
+            ok: !stopping,
+            detail: stopping ? 'shutting down' : elector === undefined ? 'running (no leader election)' : elector.leading ? `leading as ${elector.identity}` : `standing by as ${elector.identity}`,
+          }),
+        },
+      ],
+    });
+    await caches.start();
+  } catch (err) {
+    await caches.stop();
+    await server?.close();
+    throw err;
+  }
+  log.info({ port: server.port, namespace: config.namespace ?? '(all)', leaderElection: config.leaderElection !== undefined }, 'controller started');
+
+  campaign().catch(async (err: unknown) => {
+    log.error({ err: describeError(err) }, 'controller loop failed');
+    fatal = err instanceof Error ? err : new Error(String(err));
+    await stop();
+  });
+
+  return {
+    port: server.port,
+    metrics,
+    caches,
+    identity: elector?.identity,
+    running: () => workers !== undefined,
+    stop,
+    stopped,
+  };
+}
+
+function countRules(findingsByKey: ReadonlyMap<string, string[]>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const rules of findingsByKey.values()) for (const rule of rules) counts.set(rule, (counts.get(rule) ?? 0) + 1);
+  return counts;
+}
+
+function cachesDetail(caches: Caches): string {
+  const features = Object.entries(caches.features())
+    .map(([name, state]) => `${name}=${state.enabled ? 'on' : 'off'}`)
+    .join(' ');
+  return `${caches.synced ? 'synced' : 'not synced yet'} (${features})`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

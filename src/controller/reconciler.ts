@@ -1,0 +1,284 @@
+/**
+ * @module The reconcile, level-based and keyed by name (controller-runtime's contract, aesthetics.md 1.2): a key
+ * comes in, the state is read from the caches, and a requeue decision goes out. For a target workload the steps are
+ * written out, as VPA's RunOnce is: select policy → evaluate (the report's pipeline on cache objects) → write the
+ * TuningRecommendation → plan (pure, src/actuator/plan.ts) → apply (src/actuator/apply.ts) → record the outcome.
+ * For a TuningPolicy it refreshes the policy's status (counts and conditions). Time comes from `now()`, once per
+ * reconcile.
+ */
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/common.ts';
+import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import { createActuator, type Actuator } from '../actuator/apply.ts';
+import { planActuation, type LiveWorkload, type Plan, type PlannedChange } from '../actuator/plan.ts';
+import { statusAfterActuation } from '../actuator/status.ts';
+import { evaluateTarget, rulesFor } from './evaluate.ts';
+import type { Caches } from './informers.ts';
+import { formatKey, type ObjectKey } from './keys.ts';
+import { targetLogger } from './log.ts';
+import type { ControllerMetrics } from './metrics.ts';
+import { recommendedValues } from './recommendations.ts';
+import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type MetricsBasis } from './status.ts';
+
+/** What a reconcile asks of the queue: nothing, or to come back after a while. */
+export interface ReconcileOutcome {
+  requeueAfterMs?: number;
+}
+
+/**
+ * TerminalError is a failure retrying cannot fix (controller-runtime's `reconcile.TerminalError`): logged and counted,
+ * not retried until the object changes.
+ */
+export class TerminalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+/** What the reconciler works with. */
+export interface ReconcilerOptions {
+  kubeConfig: KubeConfig;
+  caches: Caches;
+  log: Logger;
+  metrics: ControllerMetrics;
+  /** Re-evaluate each selected target this often even when nothing changes. */
+  resyncMs: number;
+  now: () => Date;
+  /** Field manager of every write (`pytuner`). */
+  fieldManager?: string;
+  /** Told the rule ids a target's recommendation currently holds (for the recommendations gauge). */
+  onFindings?: (key: string, rules: string[]) => void;
+  /** The actuator; default createActuator(kubeConfig). */
+  actuator?: Actuator;
+}
+
+/** The workloads' cache names by target kind. */
+const WORKLOAD_RESOURCE = { Service: 'knativeServices', Deployment: 'deployments' } as const;
+
+/** Kinds a Knative-less cluster cannot serve. */
+const KNATIVE_KIND = 'Service';
+
+/**
+ * The metrics engine (src/recommender with src/input/metrics) is not wired into the controller yet, so every
+ * recommendation comes from the static rules and says so.
+ */
+function metricsBasis(policy: TuningPolicy): MetricsBasis {
+  const message =
+    policy.spec.metrics === undefined
+      ? 'no spec.metrics in the TuningPolicy: values come from the static rules alone'
+      : `spec.metrics (${policy.spec.metrics.prometheusUrl}) is set, but this controller build recommends from the static rules alone`;
+  return { available: false, reason: 'StaticOnly', message };
+}
+
+/** The parsed policies of a namespace, oldest first (then by name), and the raw ones that failed to parse. */
+function policiesOf(caches: Caches, namespace: string): TuningPolicy[] {
+  return caches
+    .list('tuningPolicies', namespace)
+    .flatMap((raw) => {
+      const parsed = parseTuningPolicy(raw);
+      return parsed.ok ? [parsed.policy] : [];
+    })
+    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+}
+
+function labelsOf(obj: KubernetesObject): Record<string, string> {
+  return obj.metadata?.labels ?? {};
+}
+
+/** Reconciler reconciles one key at a time; see the module comment for the steps. */
+export class Reconciler {
+  readonly #options: ReconcilerOptions;
+  readonly #actuator: Actuator;
+  readonly #custom: CustomObjectsApi;
+  readonly #manager: string;
+
+  constructor(options: ReconcilerOptions) {
+    this.#options = options;
+    this.#manager = options.fieldManager ?? FIELD_MANAGER;
+    this.#actuator = options.actuator ?? createActuator(options.kubeConfig, { fieldManager: this.#manager, clock: options.now });
+    this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** Reconciles the object named by `key`. Throws on failures worth a retry (API errors), TerminalError otherwise. */
+  async reconcile(key: ObjectKey): Promise<ReconcileOutcome> {
+    if (key.kind === 'TuningPolicy') return this.#reconcilePolicy(key);
+    return this.#reconcileWorkload(key as ObjectKey & { kind: 'Service' | 'Deployment' });
+  }
+
+  async #reconcileWorkload(key: ObjectKey & { kind: 'Service' | 'Deployment' }): Promise<ReconcileOutcome> {
+    const { caches, log: rootLog, onFindings } = this.#options;
+    const keyText = formatKey(key);
+    const live = caches.get<KubernetesObject>(WORKLOAD_RESOURCE[key.kind], key.namespace, key.name);
+    if (live === undefined) {
+      // Gone (or its kind is not served): its TuningRecommendation goes with it through the owner reference.
+      onFindings?.(keyText, []);
+      return {};
+    }
+    const log = targetLogger(rootLog, key);
+    const now = this.#options.now();
+    const existing = await this.#readRecommendation(key.namespace, recommendationName(key));
+    const selecting = policiesOf(caches, key.namespace).filter((p) => policySelects(p.spec, key.kind, labelsOf(live)));
+    const policy = selecting[0];
+
+    if (policy === undefined || policy.spec.mode === 'Off') {
+      onFindings?.(keyText, []);
+      if (existing !== undefined) {
+        const [reason, message] =
+          policy === undefined
+            ? (['NotSelected', 'no TuningPolicy in this namespace selects the workload; status.previous still lists the values to restore'] as const)
+            : (['PolicyOff', `TuningPolicy ${policy.metadata.name} is Off`] as const);
+        await this.#writeRecommendationStatus(existing, unselectedStatus(existing.status, reason, message, now), log);
+      }
+      return {};
+    }
+
+    // Evaluate: the report's pipeline on the cached objects around the target.
+    const context = [
+      ...caches.list('serviceAccounts', key.namespace),
+      ...caches.list('iamPolicyMembers'),
+      ...caches.list('iamPartialPolicies'),
+    ];
+    const evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
+    const notes: string[] = [];
+    if (selecting.length > 1) {
+      notes.push(`also selected by ${selecting.slice(1).map((p) => `TuningPolicy ${p.metadata.name}`).join(', ')} (ignored: a workload follows its oldest selecting policy, ${policy.metadata.name})`);
+    }
+    let values = recommendedValues(evaluation.findings, evaluation.workload);
+    if (!caches.feature('configConnector').enabled && values.some((v) => v.setting === 'profilerIamPolicyMember')) {
+      values = values.filter((v) => v.setting !== 'profilerIamPolicyMember');
+      notes.push('Config Connector is not installed: the profiler role grant is recommended in findings only');
+    }
+    onFindings?.(keyText, evaluation.findings.map((f) => f.rule));
+    const evaluated = evaluatedStatus(
+      existing?.status,
+      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: metricsBasis(policy), targetGeneration: live.metadata?.generation, notes },
+      now,
+    );
+
+    // Write the recommendation (created owned by the workload), then plan and apply from what it says.
+    const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policy.metadata.name, existing);
+    const plan = planActuation({ policy, recommendation: evaluated, live: live as LiveWorkload, now });
+    const result = await this.#actuator.execute(plan);
+    this.#record(plan, result.applied, result.conflicts.length, key.kind, log);
+    for (const failure of result.eventFailures) {
+      this.#options.metrics.errors.inc({ type: 'event' });
+      log.warn({ failure }, 'could not publish an Event');
+    }
+    const final = statusAfterActuation(evaluated, result, policy.metadata.name, now);
+    await this.#writeRecommendationStatus(recommendation, final, log);
+
+    const failed = result.outcomes.find((o) => o.kind === 'failed');
+    if (failed !== undefined && failed.kind === 'failed') {
+      this.#options.metrics.errors.inc({ type: 'apply' });
+      if (failed.retry === 'terminal') throw new TerminalError(`${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`);
+      throw new Error(`${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`);
+    }
+    const retry = plan.kind === 'none' ? plan.retryAfterMs : undefined;
+    return { requeueAfterMs: Math.min(this.#options.resyncMs, retry ?? Number.POSITIVE_INFINITY) };
+  }
+
+  /** Logs and counts what the plan did. */
+  #record(plan: Plan, applied: readonly PlannedChange[], conflicts: number, kind: string, log: Logger): void {
+    const { metrics } = this.#options;
+    if (plan.kind === 'apply') {
+      for (const change of applied) metrics.patchesApplied.inc({ kind, field: change.setting });
+      log.info({ applied: applied.map((c) => ({ field: c.field, from: c.from ?? null, to: c.to, rule: c.rule })), planned: plan.changes.length }, 'applied');
+    } else {
+      log.debug({ reason: plan.reason, message: plan.message }, 'nothing to apply');
+    }
+    if (conflicts > 0) {
+      metrics.conflicts.inc({ kind }, conflicts);
+      log.warn({ conflicts: plan.conflicts }, 'a field pytuner would change is managed by another field manager');
+    }
+  }
+
+  /**
+   * Reads the target's TuningRecommendation from the API server, not from the cache: its status is the controller's
+   * own memory of what it applied and when (the cooldown), and the cache lags the controller's own writes. A reconcile
+   * right after a patch that read the cache could find no `applied` record yet and patch again.
+   */
+  async #readRecommendation(namespace: string, name: string): Promise<TuningRecommendation | undefined> {
+    try {
+      return (await this.#custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: TUNING_RECOMMENDATION_PLURAL, name })) as TuningRecommendation;
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async #writeRecommendationStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus, log: Logger): Promise<void> {
+    if (sameStatus(recommendation.status, status)) return;
+    try {
+      await this.#actuator.writeRecommendationStatus(recommendation, status);
+      log.debug({ recommendation: recommendation.metadata.name }, 'recommendation status written');
+    } catch (err) {
+      this.#options.metrics.errors.inc({ type: 'status_write' });
+      throw err;
+    }
+  }
+
+  async #reconcilePolicy(key: ObjectKey): Promise<ReconcileOutcome> {
+    const { caches } = this.#options;
+    const raw = caches.get<KubernetesObject & { status?: TuningPolicyStatus }>('tuningPolicies', key.namespace, key.name);
+    if (raw === undefined) return {};
+    const log = targetLogger(this.#options.log, key);
+    const now = this.#options.now();
+    const parsed = parseTuningPolicy(raw);
+    const generation = raw.metadata?.generation;
+    if (!parsed.ok) {
+      this.#options.metrics.errors.inc({ type: 'invalid_policy' });
+      log.warn({ errors: parsed.errors }, 'invalid TuningPolicy: its workloads are not tuned until it is fixed');
+      const status = policyStatus(raw.status, { generation, invalid: parsed.errors, targets: 0, recommendations: 0, applied: 0, conflicts: 0, unavailable: [], blocked: false, metrics: { available: false, reason: 'InvalidSpec', message: 'the policy is invalid' } }, now);
+      await this.#writePolicyStatus(key, raw.status, status);
+      return {};
+    }
+    const policy = parsed.policy;
+    const kinds = policy.spec.selector.kinds as Array<'Service' | 'Deployment'>;
+    const knative = caches.feature('knative');
+    const unavailable = kinds.includes(KNATIVE_KIND) && !knative.enabled ? [`Knative Services are not watched: ${knative.reason}`] : [];
+    const targets = kinds.flatMap((kind) => caches.list(WORKLOAD_RESOURCE[kind], key.namespace).filter((w) => policySelects(policy.spec, kind, labelsOf(w))));
+    const recs = caches.list<TuningRecommendation>('tuningRecommendations', key.namespace).filter((r) => r.spec?.policy === key.name);
+    const status = policyStatus(
+      raw.status,
+      {
+        generation,
+        targets: targets.length,
+        recommendations: recs.filter((r) => (r.status?.summary?.findings ?? 0) > 0).length,
+        applied: recs.filter((r) => r.status?.applied?.policy === key.name).length,
+        conflicts: recs.filter((r) => (r.status?.conflicts?.length ?? 0) > 0).length,
+        unavailable,
+        blocked: unavailable.length > 0 && kinds.every((k) => k === KNATIVE_KIND),
+        metrics: metricsBasis(policy),
+      },
+      now,
+    );
+    await this.#writePolicyStatus(key, raw.status, status);
+    return {};
+  }
+
+  /** Server-side applies the whole status of a TuningPolicy (pytuner's own field, forced), only when it changed. */
+  async #writePolicyStatus(key: ObjectKey, current: TuningPolicyStatus | undefined, status: TuningPolicyStatus): Promise<void> {
+    if (sameStatus(current, status)) return;
+    try {
+      await this.#custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: key.namespace,
+          plural: TUNING_POLICY_PLURAL,
+          name: key.name,
+          body: { apiVersion: API_VERSION, kind: TUNING_POLICY_KIND, metadata: { name: key.name, namespace: key.namespace }, status },
+          fieldManager: this.#manager,
+          force: true,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      );
+    } catch (err) {
+      this.#options.metrics.errors.inc({ type: 'status_write' });
+      throw err;
+    }
+  }
+}

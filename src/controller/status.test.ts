@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../model/finding.ts';
+import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type EvaluationResult } from './status.ts';
+
+const t0 = new Date('2026-01-01T00:00:00.000Z');
+const t1 = new Date('2026-01-01T00:10:00.000Z');
+
+const finding: Finding = {
+  rule: 'concurrency.threads-mismatch',
+  severity: 'critical',
+  target: { kind: 'Service', namespace: 'shop', name: 'orders', container: 'app', file: 'cluster:Service/shop/orders' },
+  message: 'containerConcurrency 80 admits 80 requests but gunicorn serves 8 at a time',
+  current: { containerConcurrency: 80 },
+  recommended: { containerConcurrency: 8 },
+  evidence: [{ source: 'manifest', file: 'cluster:Service/shop/orders', field: 'spec.template.spec.containerConcurrency', text: '80' }],
+};
+
+const result: EvaluationResult = {
+  findings: [finding],
+  errors: [{ file: 'cluster:Service/shop/orders', object: 'Service shop/orders', field: 'spec.template.spec.timeoutSeconds', message: 'expected an integer >= 0, got "x"' }],
+  values: [{ setting: 'containerConcurrency', rule: 'concurrency.threads-mismatch', value: 8, current: 80, confidence: 1 }],
+  metrics: { available: false, reason: 'StaticOnly', message: 'no spec.metrics' },
+  targetGeneration: 3,
+  notes: ['also selected by TuningPolicy b'],
+};
+
+describe('evaluatedStatus', () => {
+  it('records findings (an invalid field as a finding), values, basis and the Ready and MetricsAvailable conditions', () => {
+    const status = evaluatedStatus(undefined, result, t0);
+    expect(status.findings?.map((f) => [f.rule, f.severity])).toEqual([
+      ['concurrency.threads-mismatch', 'critical'],
+      ['input.invalid', 'warning'],
+    ]);
+    expect(status.findings?.[1]?.message).toBe('spec.template.spec.timeoutSeconds: expected an integer >= 0, got "x"; pytuner cannot evaluate this workload until it is fixed');
+    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0 });
+    expect(status.basis).toBe('rules');
+    expect(status.targetGeneration).toBe(3);
+    expect(status.lastEvaluated).toBe('2026-01-01T00:00:00Z');
+    expect(status.conditions).toEqual([
+      { type: 'Ready', status: 'True', reason: 'Evaluated', message: '2 findings, 1 value to set; also selected by TuningPolicy b', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      { type: 'MetricsAvailable', status: 'False', reason: 'StaticOnly', message: 'no spec.metrics', lastTransitionTime: '2026-01-01T00:00:00Z' },
+    ]);
+  });
+
+  it('keeps what the actuator recorded, and counts as unchanged when only the evaluation time moved', () => {
+    const first = { ...evaluatedStatus(undefined, result, t0), applied: { at: '2026-01-01T00:00:00Z', policy: 'p', generation: 2, fields: [], changes: [] } };
+    const again = evaluatedStatus(first, result, t1);
+    expect(again.applied).toEqual(first.applied);
+    expect(again.lastEvaluated).toBe('2026-01-01T00:10:00Z');
+    expect(sameStatus(first, again)).toBe(true);
+    expect(sameStatus(first, evaluatedStatus(first, { ...result, values: [] }, t1))).toBe(false);
+  });
+});
+
+describe('unselectedStatus', () => {
+  it('sets Ready False and keeps the roll-back values', () => {
+    const status = unselectedStatus({ previous: { 'spec.template.spec.containerConcurrency': '80' } }, 'NotSelected', 'no TuningPolicy selects it', t0);
+    expect(status).toEqual({
+      previous: { 'spec.template.spec.containerConcurrency': '80' },
+      conditions: [{ type: 'Ready', status: 'False', reason: 'NotSelected', message: 'no TuningPolicy selects it', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    });
+  });
+});
+
+describe('policyStatus', () => {
+  const metrics = { available: false, reason: 'StaticOnly', message: 'no spec.metrics' };
+  it('counts targets and says why part of the selection is not served', () => {
+    const status = policyStatus(undefined, { generation: 4, targets: 2, recommendations: 1, applied: 0, conflicts: 1, unavailable: ['Knative Services are not watched'], blocked: false, metrics }, t0);
+    expect(status).toMatchObject({ observedGeneration: 4, targets: 2, recommendations: 1, applied: 0, conflicts: 1 });
+    expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'Reconciled', message: '2 workloads selected; Knative Services are not watched' });
+  });
+
+  it('says why an invalid policy is not used, and drops its counts', () => {
+    const before = policyStatus(undefined, { generation: 1, targets: 2, recommendations: 1, applied: 0, conflicts: 0, unavailable: [], blocked: false, metrics }, t0);
+    const status = policyStatus(before, { generation: 2, invalid: [{ field: 'spec.cooldown', message: 'a duration such as 300ms, 90s, 1h or 1h30m' }], targets: 0, recommendations: 0, applied: 0, conflicts: 0, unavailable: [], blocked: false, metrics }, t1);
+    expect(status.targets).toBeUndefined();
+    expect(status.conditions?.[0]).toEqual({ type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'spec.cooldown: a duration such as 300ms, 90s, 1h or 1h30m', lastTransitionTime: '2026-01-01T00:10:00Z' });
+  });
+});

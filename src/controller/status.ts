@@ -1,0 +1,146 @@
+/**
+ * @module The statuses the controller writes, as pure functions of what a reconcile saw: a TuningRecommendation's
+ * evaluation (findings, recommended values, basis, Ready and MetricsAvailable) and a TuningPolicy's counts and
+ * conditions. Conditions keep their lastTransitionTime while their status holds (setCondition), and `sameStatus`
+ * ignores the evaluation time, so an unchanged evaluation writes nothing.
+ */
+import { setCondition, type Condition } from '../api/v1alpha1/common.ts';
+import { POLICY_CONDITIONS, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import {
+  RECOMMENDATION_CONDITIONS,
+  summarise,
+  toStatusFinding,
+  type RecommendedValue,
+  type StatusFinding,
+  type TuningRecommendationStatus,
+} from '../api/v1alpha1/tuningRecommendation.ts';
+import type { Finding, InputError } from '../model/finding.ts';
+
+/** Condition type saying whether measured load backed the evaluation. */
+export const METRICS_AVAILABLE = 'MetricsAvailable';
+
+/** Why metrics did not back an evaluation: the reason of MetricsAvailable=False. */
+export interface MetricsBasis {
+  available: boolean;
+  /** CamelCase: StaticOnly when the recommendation comes from the static rules alone. */
+  reason: string;
+  message: string;
+}
+
+/** The rule id under which an object that fails validation is reported: a malformed workload is a finding, not a crash. */
+export const INVALID_OBJECT_RULE = 'input.invalid';
+
+/** invalidObjectFinding reports a validation error of the target's own object. */
+export function invalidObjectFinding(error: InputError): StatusFinding {
+  const where = error.field === undefined ? '' : `${error.field}: `;
+  return { rule: INVALID_OBJECT_RULE, severity: 'warning', message: `${where}${error.message}; pytuner cannot evaluate this workload until it is fixed`.slice(0, 1024) };
+}
+
+/** What one evaluation of a target produced. */
+export interface EvaluationResult {
+  findings: readonly Finding[];
+  errors: readonly InputError[];
+  values: readonly RecommendedValue[];
+  metrics: MetricsBasis;
+  /** metadata.generation of the target that was evaluated. */
+  targetGeneration: number | undefined;
+  /** Extra words for the Ready message (another policy also selects the target, Config Connector missing…). */
+  notes: readonly string[];
+}
+
+/** Findings in status order: severity (critical first), then rule id, then container. */
+function statusFindings(result: EvaluationResult): StatusFinding[] {
+  const rank = { critical: 0, warning: 1, info: 2 } as const;
+  const findings = [...result.errors.map(invalidObjectFinding), ...result.findings.map(toStatusFinding)];
+  findings.sort((a, b) => rank[a.severity] - rank[b.severity] || a.rule.localeCompare(b.rule) || (a.container ?? '').localeCompare(b.container ?? ''));
+  return findings.slice(0, 64);
+}
+
+/**
+ * evaluatedStatus returns `previous` with the evaluation's part replaced (findings, summary, recommendations, basis,
+ * target generation, Ready, MetricsAvailable); what the actuator recorded (applied, previous, conflicts, Applied,
+ * Conflict) is kept for statusAfterActuation.
+ */
+export function evaluatedStatus(previous: TuningRecommendationStatus | undefined, result: EvaluationResult, now: Date): TuningRecommendationStatus {
+  const findings = statusFindings(result);
+  const next: TuningRecommendationStatus = { ...previous, findings, summary: summarise(findings), basis: result.metrics.available ? 'metrics' : 'rules' };
+  if (result.values.length > 0) next.recommendations = [...result.values];
+  else delete next.recommendations;
+  if (result.targetGeneration !== undefined) next.targetGeneration = result.targetGeneration;
+  next.lastEvaluated = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const counted = findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${result.values.length} value${result.values.length === 1 ? '' : 's'} to set`;
+  let conditions: Condition[] = previous?.conditions ?? [];
+  conditions = setCondition(conditions, { type: RECOMMENDATION_CONDITIONS.ready, status: 'True', reason: 'Evaluated', message: [counted, ...result.notes].join('; ').slice(0, 32768) }, now);
+  conditions = setCondition(conditions, { type: METRICS_AVAILABLE, status: result.metrics.available ? 'True' : 'False', reason: result.metrics.reason, message: result.metrics.message }, now);
+  next.conditions = conditions;
+  return next;
+}
+
+/**
+ * unselectedStatus marks a recommendation whose target no policy covers any more (or whose policy is Off): Ready
+ * False, everything else kept, so `status.previous` still tells a person what to restore.
+ */
+export function unselectedStatus(previous: TuningRecommendationStatus | undefined, reason: 'NotSelected' | 'PolicyOff', message: string, now: Date): TuningRecommendationStatus {
+  const conditions = setCondition(previous?.conditions ?? [], { type: RECOMMENDATION_CONDITIONS.ready, status: 'False', reason, message }, now);
+  return { ...previous, conditions };
+}
+
+/** sameStatus compares two statuses as the API server would store them, ignoring `lastEvaluated` (which only says when). */
+export function sameStatus(a: TuningRecommendationStatus | TuningPolicyStatus | undefined, b: TuningRecommendationStatus | TuningPolicyStatus | undefined): boolean {
+  return canonical(withoutEvaluationTime(a)) === canonical(withoutEvaluationTime(b));
+}
+
+function withoutEvaluationTime(status: object | undefined): object {
+  if (status === undefined) return {};
+  const { lastEvaluated: _at, ...rest } = status as { lastEvaluated?: string };
+  return rest;
+}
+
+/** JSON with object keys sorted and undefined dropped, so key order and absent-vs-undefined do not count as changes. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+  });
+}
+
+/** What a policy's status counts and says. */
+export interface PolicyObservation {
+  generation: number | undefined;
+  /** Validation errors of the policy itself (a policy that bypassed admission or predates a CRD change). */
+  invalid?: readonly { field: string; message: string }[];
+  targets: number;
+  recommendations: number;
+  applied: number;
+  conflicts: number;
+  /** Why part of the selection cannot be served (Knative not installed…); empty when all is well. */
+  unavailable: readonly string[];
+  /** True when nothing the policy selects can be watched (it selects only a kind whose CRD is missing). */
+  blocked: boolean;
+  metrics: MetricsBasis;
+}
+
+/** policyStatus builds a TuningPolicy's status from what the controller observed. */
+export function policyStatus(previous: TuningPolicyStatus | undefined, seen: PolicyObservation, now: Date): TuningPolicyStatus {
+  const next: TuningPolicyStatus = { ...previous };
+  if (seen.generation !== undefined) next.observedGeneration = seen.generation;
+  let conditions = previous?.conditions ?? [];
+  if (seen.invalid !== undefined && seen.invalid.length > 0) {
+    const message = seen.invalid.map((e) => `${e.field || '(object)'}: ${e.message}`).join('; ');
+    conditions = setCondition(conditions, { type: POLICY_CONDITIONS.ready, status: 'False', reason: 'InvalidSpec', message: message.slice(0, 32768) }, now);
+    delete next.targets;
+    delete next.recommendations;
+    delete next.applied;
+    delete next.conflicts;
+  } else {
+    Object.assign(next, { targets: seen.targets, recommendations: seen.recommendations, applied: seen.applied, conflicts: seen.conflicts });
+    const selected = `${seen.targets} workload${seen.targets === 1 ? '' : 's'} selected`;
+    const message = [selected, ...seen.unavailable].join('; ');
+    conditions = seen.blocked
+      ? setCondition(conditions, { type: POLICY_CONDITIONS.ready, status: 'False', reason: 'TargetKindNotServed', message }, now)
+      : setCondition(conditions, { type: POLICY_CONDITIONS.ready, status: 'True', reason: 'Reconciled', message }, now);
+  }
+  conditions = setCondition(conditions, { type: POLICY_CONDITIONS.metricsAvailable, status: seen.metrics.available ? 'True' : 'False', reason: seen.metrics.reason, message: seen.metrics.message }, now);
+  next.conditions = conditions;
+  return next;
+}

@@ -1,0 +1,129 @@
+/**
+ * @module Knative Serving ≥ 1.21, OpenTelemetry names (../shared/research/knative-cloudrun.md §a). The queue-proxy's
+ * `kn_serving_invocation_duration_seconds` (seconds) gives rate, latency and, by Little's law, requests in flight;
+ * the autoscaler's `kn_revision_concurrency_stable` and `kn_revision_pods_count` give concurrency and pods.
+ *
+ * The queue-proxy's service and namespace are OTel resource attributes: Prometheus shows them on `target_info`
+ * only, unless the scrape copies the pod labels (`serving_knative_dev_service`, with `namespace`) or an OTel
+ * collector turns resource attributes into labels (`kn_service_name`, `k8s_namespace_name`). All three work:
+ * the label names found on the histogram decide, else the queries join `target_info` on (job, instance).
+ */
+import type { FieldQuery, MetricsProfile, PlanContext, ProfileGap, QueryPlan, RangeField, SeriesKey } from './types.ts';
+import { CADVISOR_CPU, KSM_LIMITS, cpuCoresQuery, cpuLimitQuery, knativePodMap, latencyQueries, sumBy } from './kubernetesJoins.ts';
+import { matchers, promqlDuration, selector } from '../promql.ts';
+
+const HISTOGRAM = 'kn_serving_invocation_duration_seconds';
+const QUEUE_DEPTH = 'kn_serving_queue_depth';
+const CONCURRENCY = 'kn_revision_concurrency_stable';
+const PODS = 'kn_revision_pods_count';
+
+/** Labels the autoscaler puts on each series (they are per-series attributes there, not resource attributes). */
+const AUTOSCALER_KEY: SeriesKey = { namespace: 'k8s_namespace_name', name: 'kn_service_name' };
+
+/** How the queue-proxy's series name their service: labels on each series, or a join with `target_info`. */
+export type QueueProxyLabels =
+  | { via: 'series'; namespace: string; service: string }
+  | { via: 'target_info' };
+
+/** Label names that may carry the service and the namespace, in order of preference. */
+const SERVICE_LABELS = ['kn_service_name', 'serving_knative_dev_service'];
+const NAMESPACE_LABELS = ['k8s_namespace_name', 'namespace'];
+
+/** Decides the queue-proxy labelling from the label names found on the histogram and on `target_info`. */
+export function queueProxyLabels(labelNames: PlanContext['labelNames']): QueueProxyLabels | undefined {
+  const onSeries = labelNames.get(`${HISTOGRAM}_count`) ?? new Set<string>();
+  const service = SERVICE_LABELS.find((l) => onSeries.has(l));
+  const namespace = NAMESPACE_LABELS.find((l) => onSeries.has(l));
+  if (service !== undefined && namespace !== undefined) return { via: 'series', namespace, service };
+  const onTargetInfo = labelNames.get('target_info') ?? new Set<string>();
+  if (onTargetInfo.has('kn_service_name') && onTargetInfo.has('k8s_namespace_name')) return { via: 'target_info' };
+  return undefined;
+}
+
+/** A per-pod expression over the queue-proxy's series, with the labels that group it by service. */
+interface QueueProxyExpression {
+  expr: string;
+  groups: string[];
+  key: SeriesKey;
+}
+
+/**
+ * `inner(selector)` per pod, ready to be summed by `groups`. With `target_info`, the namespace filter goes on
+ * `target_info` (the series have no namespace label) and its service labels are copied over with group_left.
+ */
+function queueProxyExpression(labels: QueueProxyLabels, namespace: string | undefined, metric: string, inner: (sel: string) => string): QueueProxyExpression {
+  if (labels.via === 'series') {
+    const sel = selector(metric, matchers({ [labels.namespace]: namespace }));
+    return { expr: inner(sel), groups: [labels.namespace, labels.service], key: { namespace: labels.namespace, name: labels.service } };
+  }
+  const info = selector('target_info', matchers({ k8s_namespace_name: namespace }, ['kn_service_name!=""']));
+  const expr = `${inner(metric)} * on (job, instance) group_left (k8s_namespace_name, kn_service_name) ${info}`;
+  return { expr, groups: ['k8s_namespace_name', 'kn_service_name'], key: AUTOSCALER_KEY };
+}
+
+/** The queue-proxy field `field`: `inner` per pod, summed by service. */
+function queueProxyField(field: RangeField, labels: QueueProxyLabels, namespace: string | undefined, metric: string, inner: (sel: string) => string): FieldQuery<RangeField> {
+  const q = queueProxyExpression(labels, namespace, metric, inner);
+  return { field, promql: sumBy(q.groups, q.expr), key: q.key, scale: 1, metric };
+}
+
+function autoscalerAverage(field: RangeField, metric: string, namespace: string | undefined, rate: string): FieldQuery<RangeField> {
+  const sel = selector(metric, matchers({ k8s_namespace_name: namespace }));
+  return { field, promql: sumBy(['k8s_namespace_name', 'kn_service_name'], `avg_over_time(${sel}[${rate}])`), key: AUTOSCALER_KEY, scale: 1, metric };
+}
+
+function plan(context: PlanContext): QueryPlan {
+  const { namespace, names } = context;
+  const rate = promqlDuration(context.rateWindowSeconds);
+  const range: FieldQuery<RangeField>[] = [];
+  const gaps: ProfileGap[] = [];
+  const labels = queueProxyLabels(context.labelNames);
+
+  if (labels === undefined) {
+    const reason = `the ${HISTOGRAM} series carry no service label (kn_service_name or serving_knative_dev_service) and target_info has no kn_service_name: relabel the pod labels at scrape time or scrape target_info`;
+    for (const field of ['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'queueDepth'] as const) gaps.push({ field, reason });
+  } else {
+    const perSecond = (s: string) => `rate(${s}[${rate}])`;
+    range.push(queueProxyField('requestRate', labels, namespace, `${HISTOGRAM}_count`, perSecond));
+    const buckets = queueProxyExpression(labels, namespace, `${HISTOGRAM}_bucket`, perSecond);
+    range.push(...latencyQueries(buckets.groups, buckets.expr, buckets.key, 1, `${HISTOGRAM}_bucket`));
+    if (names.has(QUEUE_DEPTH)) {
+      range.push(queueProxyField('queueDepth', labels, namespace, QUEUE_DEPTH, (s) => `avg_over_time(${s}[${rate}])`));
+    } else {
+      gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy records it only when containerConcurrency > 0)` });
+    }
+  }
+
+  if (labels !== undefined) range.push(queueProxyField('latencySum', labels, namespace, `${HISTOGRAM}_sum`, (s) => `rate(${s}[${rate}])`));
+  else gaps.push({ field: 'latencySum', reason: 'the queue-proxy series cannot be told apart by service (see requestRate)' });
+  // The autoscaler's stable concurrency is the revision's total (KPA divides it by the per-pod target:
+  // pkg/autoscaler/scaling/autoscaler.go); without it, concurrency comes from Little's law on latencySum.
+  if (names.has(CONCURRENCY)) range.push(autoscalerAverage('inFlight', CONCURRENCY, namespace, rate));
+  if (names.has(PODS)) range.push(autoscalerAverage('instances', PODS, namespace, rate));
+  else gaps.push({ field: 'instances', reason: `no ${PODS} series (is the Knative autoscaler scraped?)` });
+
+  const window: QueryPlan['window'] = [];
+  if (names.has(CADVISOR_CPU) && names.has('kube_pod_labels')) {
+    range.push(cpuCoresQuery(knativePodMap(namespace), namespace, context.rateWindowSeconds, ['queue-proxy']));
+    if (names.has(KSM_LIMITS)) window.push(cpuLimitQuery(knativePodMap(namespace, context.windowSeconds), namespace, context.windowSeconds, ['queue-proxy']));
+  } else {
+    const reason = `CPU needs ${CADVISOR_CPU} (cAdvisor) and kube_pod_labels with label_serving_knative_dev_service (kube-state-metrics --metric-labels-allowlist=pods=[serving.knative.dev/service])`;
+    gaps.push({ field: 'cpuCores', reason }, { field: 'cpuLimitCores', reason });
+  }
+  gaps.push({ field: 'startupLatencyP99', reason: 'Knative exports no container start-up latency metric' });
+  return { range, window, gaps };
+}
+
+/** Knative Serving ≥ 1.21 (OpenTelemetry metric names, seconds). */
+export const knativeProfile: MetricsProfile = {
+  id: 'knative',
+  kind: 'Service',
+  signature: `${HISTOGRAM}_count`,
+  metrics: [`${HISTOGRAM}_count`, QUEUE_DEPTH, CONCURRENCY, PODS, 'target_info', CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
+  labelProbes: [`${HISTOGRAM}_count`, 'target_info'],
+  clusterScoped: false,
+  // The queue-proxy is scraped every 15–30 s in the usual setups: a minute holds enough samples for rate().
+  minRateWindowSeconds: 60,
+  plan,
+};
+

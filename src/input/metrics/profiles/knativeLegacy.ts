@@ -1,0 +1,69 @@
+/**
+ * @module Knative Serving ≤ 1.18, OpenCensus names (../shared/research/knative-cloudrun.md §a): `revision_app_*` from
+ * the queue-proxy (requests forwarded to the user container; latencies in **milliseconds**; counters without
+ * `_total`) and `autoscaler_*`, all labelled `namespace_name`, `service_name`, `revision_name` on each series.
+ */
+import type { FieldQuery, MetricsProfile, PlanContext, ProfileGap, QueryPlan, RangeField, SeriesKey } from './types.ts';
+import { CADVISOR_CPU, KSM_LIMITS, cpuCoresQuery, cpuLimitQuery, knativePodMap, latencyQueries, sumBy } from './kubernetesJoins.ts';
+import { matchers, promqlDuration, selector } from '../promql.ts';
+
+const COUNT = 'revision_app_request_count';
+const LATENCIES = 'revision_app_request_latencies';
+const QUEUE_DEPTH = 'revision_queue_depth';
+const CONCURRENCY = 'autoscaler_stable_request_concurrency';
+const PODS = 'autoscaler_actual_pods';
+const KEY: SeriesKey = { namespace: 'namespace_name', name: 'service_name' };
+const GROUPS = ['namespace_name', 'service_name'];
+/** OpenCensus histograms are in milliseconds. */
+const MS = 0.001;
+
+function field(fieldName: RangeField, metric: string, namespace: string | undefined, inner: (sel: string) => string, scale = 1): FieldQuery<RangeField> {
+  return { field: fieldName, promql: sumBy(GROUPS, inner(selector(metric, matchers({ namespace_name: namespace })))), key: KEY, scale, metric };
+}
+
+function plan(context: PlanContext): QueryPlan {
+  const { namespace, names } = context;
+  const rate = promqlDuration(context.rateWindowSeconds);
+  const perSecond = (s: string) => `rate(${s}[${rate}])`;
+  const average = (s: string) => `avg_over_time(${s}[${rate}])`;
+  const gaps: ProfileGap[] = [];
+  const range: FieldQuery<RangeField>[] = [field('requestRate', COUNT, namespace, perSecond)];
+
+  if (names.has(`${LATENCIES}_bucket`)) {
+    const buckets = perSecond(selector(`${LATENCIES}_bucket`, matchers({ namespace_name: namespace })));
+    range.push(...latencyQueries(GROUPS, buckets, KEY, MS, `${LATENCIES}_bucket`));
+    range.push(field('latencySum', `${LATENCIES}_sum`, namespace, perSecond, MS));
+  } else {
+    for (const f of ['latencyP50', 'latencyP95', 'latencyP99', 'latencySum'] as const) gaps.push({ field: f, reason: `no ${LATENCIES}_bucket series` });
+  }
+  // The autoscaler's stable concurrency is the revision's total; without it, Little's law on latencySum.
+  if (names.has(CONCURRENCY)) range.push(field('inFlight', CONCURRENCY, namespace, average));
+  if (names.has(PODS)) range.push(field('instances', PODS, namespace, average));
+  else gaps.push({ field: 'instances', reason: `no ${PODS} series (is the Knative autoscaler scraped?)` });
+  if (names.has(QUEUE_DEPTH)) range.push(field('queueDepth', QUEUE_DEPTH, namespace, average));
+  else gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy reports it only when containerConcurrency > 0)` });
+
+  const window: QueryPlan['window'] = [];
+  if (names.has(CADVISOR_CPU) && names.has('kube_pod_labels')) {
+    range.push(cpuCoresQuery(knativePodMap(namespace), namespace, context.rateWindowSeconds, ['queue-proxy']));
+    if (names.has(KSM_LIMITS)) window.push(cpuLimitQuery(knativePodMap(namespace, context.windowSeconds), namespace, context.windowSeconds, ['queue-proxy']));
+  } else {
+    const reason = `CPU needs ${CADVISOR_CPU} (cAdvisor) and kube_pod_labels with label_serving_knative_dev_service (kube-state-metrics --metric-labels-allowlist=pods=[serving.knative.dev/service])`;
+    gaps.push({ field: 'cpuCores', reason }, { field: 'cpuLimitCores', reason });
+  }
+  gaps.push({ field: 'startupLatencyP99', reason: 'Knative exports no container start-up latency metric' });
+  return { range, window, gaps };
+}
+
+/** Knative Serving ≤ 1.18 (OpenCensus metric names, milliseconds). */
+export const knativeLegacyProfile: MetricsProfile = {
+  id: 'knative-legacy',
+  kind: 'Service',
+  signature: COUNT,
+  metrics: [COUNT, `${LATENCIES}_bucket`, QUEUE_DEPTH, CONCURRENCY, PODS, CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
+  labelProbes: [],
+  clusterScoped: false,
+  // OpenCensus exported every 5 s (config-observability); scraped every 15–30 s: a minute holds enough samples.
+  minRateWindowSeconds: 60,
+  plan,
+};

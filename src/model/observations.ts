@@ -1,0 +1,73 @@
+/**
+ * @module Measured load of one workload over a window, as typed facts. Produced by the metrics input layer
+ * (`src/input/metrics/`) from Prometheus range queries; consumed by the pure recommender. Units are SI
+ * (seconds, cores, requests per second) whatever the source's units were (Cloud Run and Knative ≤ 1.18 report ms).
+ */
+
+/** The metric naming schemes pytuner can read. */
+export type MetricsProfileId = 'knative' | 'knative-legacy' | 'cloudrun' | 'kubernetes';
+
+/** Which workload the series belong to (series are aggregated by service/owner, never by pod). */
+export interface ObservedTarget {
+  kind: 'Service' | 'Deployment';
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * One step of the window, aggregated over the workload's instances. A field is absent when the profile has
+ * no series for it or the step had no data: absent means unknown, never zero.
+ */
+export interface ObservationSample {
+  /** Unix seconds at the end of the step. */
+  t: number;
+  /** Requests per second over all instances. */
+  requestRate?: number;
+  /** Average in-flight requests per instance (Little's law when the profile has no concurrency gauge). */
+  concurrencyPerInstance?: number;
+  /** Instances (pods / Cloud Run instances) serving. */
+  instances?: number;
+  /** Request latency percentiles, seconds. */
+  latencyP50?: number;
+  latencyP95?: number;
+  latencyP99?: number;
+  /**
+   * Mean request latency, seconds: the histogram's `_sum` / `_count` over the step. Added for the recommender (metrics-model):
+   * Little's law needs the mean, not a percentile, to turn rate into concurrency where a profile has no concurrency gauge.
+   */
+  latencyMean?: number;
+  /** CPU cores used per instance (not utilisation: 1.0 = one core busy). */
+  cpuCoresPerInstance?: number;
+  /** Requests waiting in the queue-proxy per instance (Knative, containerConcurrency > 0 only). */
+  queueDepthPerInstance?: number;
+}
+
+/** Everything measured for one workload. */
+export interface WorkloadObservations {
+  target: ObservedTarget;
+  profile: MetricsProfileId;
+  window: { start: number; end: number; stepSeconds: number };
+  samples: ObservationSample[];
+  /** p99 container start-up latency over the window, seconds (Cloud Run `container_startup_latencies`). */
+  startupLatencyP99?: number;
+  /**
+   * CPU limit of one instance over the window, cores (kube-state-metrics `kube_pod_container_resource_limits`):
+   * the vCPU count when no manifest says it (`--namespace` without `-f`). Absent on Cloud Run, which has no such metric.
+   */
+  cpuLimitCores?: number;
+  /** The PromQL that produced each field, for the report's evidence (`recommended because ... (query)`). */
+  queries: Record<string, string>;
+  /** Why a field is missing (`no series kn_serving_invocation_duration_seconds_bucket for shop/orders`). */
+  gaps: string[];
+}
+
+/** Metrics could not be read for a workload (Prometheus down, 5xx, garbage): the recommendation is withheld. */
+export interface MetricsUnavailable {
+  target: ObservedTarget;
+  reason: string;
+}
+
+/** The key of a workload's entry in the observations map: `kind/namespace/name` (namespace empty when unknown). */
+export function observationKey(target: ObservedTarget): string {
+  return `${target.kind}/${target.namespace ?? ''}/${target.name}`;
+}

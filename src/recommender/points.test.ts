@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { ObservationSample, WorkloadObservations } from '../model/observations.ts';
+import { littleConcurrency, littleLatency, loadPoints, lowConcurrencyBaseline } from './points.ts';
+import type { LoadPoint } from './points.ts';
+
+function observations(samples: ObservationSample[]): WorkloadObservations {
+  return { target: { kind: 'Service', namespace: 'ns', name: 'api' }, profile: 'knative', window: { start: 0, end: 1000, stepSeconds: 60 }, samples, queries: {}, gaps: [] };
+}
+
+const config = { now: 1000, maxAgeSeconds: 1000 };
+
+describe("Little's law", () => {
+  it('gives in-flight = rate × mean latency and mean latency = in-flight / rate', () => {
+    expect(littleConcurrency(50, 0.2)).toBe(10);
+    expect(littleLatency(10, 50)).toBe(0.2);
+  });
+});
+
+describe('loadPoints', () => {
+  it('turns a step into per-instance throughput and keeps the gauge and the mean', () => {
+    const { points, dropped } = loadPoints(observations([{ t: 60, requestRate: 100, instances: 4, concurrencyPerInstance: 3, latencyMean: 0.1, latencyP95: 0.3, cpuCoresPerInstance: 0.5 }]), config);
+    expect(dropped).toEqual({});
+    expect(points).toEqual([{ t: 60, concurrency: 3, throughput: 25, meanLatency: 0.1, p95: 0.3, cpuCores: 0.5, instances: 4 }]);
+  });
+
+  it("fills a missing concurrency from rate × mean latency, and a missing mean from concurrency / rate (Little's law)", () => {
+    const { points } = loadPoints(
+      observations([
+        { t: 60, requestRate: 40, instances: 2, latencyMean: 0.25 },
+        { t: 120, requestRate: 40, instances: 2, concurrencyPerInstance: 4 },
+      ]),
+      config,
+    );
+    expect(points[0]).toMatchObject({ concurrency: 5, meanLatency: 0.25, little: 'concurrency' });
+    expect(points[1]).toMatchObject({ concurrency: 4, meanLatency: 0.2, little: 'latency' });
+  });
+
+  it('drops unknown, NaN, infinite and negative values and counts the steps it cannot use, by reason', () => {
+    const { points, dropped } = loadPoints(
+      observations([
+        { t: 60, requestRate: Number.NaN, instances: 1, latencyMean: 0.1 },
+        { t: 120, requestRate: 0, instances: 1, latencyMean: 0.1 },
+        { t: 180, requestRate: 10, latencyMean: 0.1 },
+        { t: 240, requestRate: 10, instances: 1 },
+        { t: 300, requestRate: 10, instances: 1, latencyMean: 0.1, latencyP95: Number.POSITIVE_INFINITY, cpuCoresPerInstance: -1 },
+        { t: 5000, requestRate: 10, instances: 1, latencyMean: 0.1 },
+      ]),
+      config,
+    );
+    expect(dropped).toEqual({ 'no request rate': 1, 'no traffic': 1, 'no instance count': 1, 'no concurrency and no mean latency': 1, 'outside the window': 1 });
+    expect(points).toEqual([{ t: 300, concurrency: 1, throughput: 10, meanLatency: 0.1, instances: 1, little: 'concurrency' }]);
+  });
+});
+
+describe('lowConcurrencyBaseline', () => {
+  const point = (concurrency: number, meanLatency: number, p95: number, throughput = 10): LoadPoint => ({ t: 0, concurrency, throughput, meanLatency, p95, p50: meanLatency * 0.9, instances: 1 });
+
+  it('takes the quietest steps (≤ 0.5 in flight) and weights them by their requests', () => {
+    const baseline = lowConcurrencyBaseline([point(0.2, 0.1, 0.2, 10), point(0.3, 0.1, 0.2, 10), point(0.4, 0.2, 0.5, 20), point(5, 1, 3), point(1, 0.5, 1)]);
+    expect(baseline).toMatchObject({ concurrency: 0.3, points: 3 });
+    expect(baseline!.meanLatency).toBeCloseTo(0.15, 9);
+    expect(baseline!.p95).toBeCloseTo(0.35, 9);
+    expect(baseline!.p50).toBeCloseTo(0.135, 9);
+  });
+
+  it('falls back to steps up to 1.5 in flight, then to the lowest tenth', () => {
+    expect(lowConcurrencyBaseline([point(0.2, 0.1, 0.2), point(1, 0.1, 0.2), point(1.4, 0.1, 0.2), point(9, 1, 2)])!.points).toBe(3);
+    expect(lowConcurrencyBaseline([point(2, 0.1, 0.2), point(2.5, 0.1, 0.2), point(2.8, 0.1, 0.2), point(9, 1, 2)])).toMatchObject({ concurrency: 2.5, points: 3 });
+  });
+
+  it('has no baseline when the quietest steps are busy (queueing hides the cost of a request) or no step has a p95', () => {
+    expect(lowConcurrencyBaseline([point(4, 0.1, 0.2), point(5, 0.1, 0.2), point(6, 0.1, 0.2)])).toBeUndefined();
+    expect(lowConcurrencyBaseline([{ t: 0, concurrency: 0.2, throughput: 1, meanLatency: 0.2, instances: 1 }])).toBeUndefined();
+  });
+});

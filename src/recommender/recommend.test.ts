@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { DAY, STEP, syntheticObservations as observed } from '../../test/support/syntheticObservations.ts';
+import { recommend, recommendStartupProbe } from './recommend.ts';
+import type { RecommenderConfig, WorkloadFacts } from './types.ts';
+import { defaultRecommenderConfig } from './types.ts';
+
+const GUNICORN: WorkloadFacts = { platform: 'knative', vcpus: 1, containerConcurrency: 80, server: { kind: 'gunicorn', model: 'threaded', workers: 1, threads: 8 } };
+
+function config(overrides: Partial<RecommenderConfig> = {}): RecommenderConfig {
+  return { ...defaultRecommenderConfig(DAY.length * STEP), ...overrides };
+}
+
+describe('recommend', () => {
+  it('recommends containerConcurrency, threads to cover it and one worker for an I/O-bound service on 1 vCPU', () => {
+    const result = recommend(observed(DAY), GUNICORN, config());
+    const { containerConcurrency: cc, threads, workers } = result;
+    expect(cc.kind).toBe('recommendation');
+    expect(threads?.kind).toBe('recommendation');
+    expect(workers?.kind).toBe('recommendation');
+    if (cc.kind !== 'recommendation' || threads?.kind !== 'recommendation' || workers?.kind !== 'recommendation') return;
+    expect(cc.current).toBe(80);
+    expect(cc.target).toBeGreaterThan(20);
+    expect(cc.target).toBeLessThan(80);
+    expect(threads.target).toBe(cc.target);
+    expect(threads.value).toBe(cc.value);
+    expect(workers.target).toBe(1);
+    expect(result.plan!.demands!.cpuSeconds).toBeCloseTo(0.003, 9);
+    expect(result.plan!.demands!.ioSeconds).toBeCloseTo(0.08, 3);
+    expect(result.plan!.objective.how).toMatch(/^1\.5 × the p95 at low concurrency/);
+    expect(cc.confidence).toMatchObject({ points: DAY.length, concurrencyRange: [0.2, 60], windowSeconds: DAY.length * STEP });
+    expect(cc.evidence.map((e) => e.metric)).toContain('cpuCoresPerInstance');
+  });
+
+  it('aims at --latency-slo when given: a tighter objective gives a lower concurrency', () => {
+    const loose = recommend(observed(DAY), GUNICORN, config());
+    const tight = recommend(observed(DAY), GUNICORN, config({ latencySloSeconds: 0.2 }));
+    expect(tight.plan!.objective).toEqual({ p95Seconds: 0.2, how: '--latency-slo 200 ms' });
+    expect(tight.containerConcurrency.kind === 'recommendation' && loose.containerConcurrency.kind === 'recommendation' && tight.containerConcurrency.target < loose.containerConcurrency.target).toBe(true);
+  });
+
+  it('steps at most ÷2 from the current containerConcurrency and keeps the target for later steps', () => {
+    const cc = recommend(observed(DAY), { ...GUNICORN, containerConcurrency: 200 }, config()).containerConcurrency;
+    expect(cc.kind === 'recommendation' && [cc.value, cc.current]).toEqual([100, 200]);
+  });
+
+  it('keeps a current value within 10% of the recommendation (hysteresis)', () => {
+    const first = recommend(observed(DAY), GUNICORN, config()).containerConcurrency;
+    if (first.kind !== 'recommendation') throw new Error('no recommendation');
+    const near = Math.round(first.target * 1.05);
+    const again = recommend(observed(DAY), { ...GUNICORN, containerConcurrency: near }, config()).containerConcurrency;
+    expect(again.kind === 'recommendation' && [again.value, again.target]).toEqual([near, first.target]);
+  });
+
+  it('withholds everything, with the reason, when too few steps have traffic', () => {
+    const result = recommend(observed([0.2, 0.3, 1, 2, 4]), GUNICORN, config());
+    expect(result.containerConcurrency).toEqual({ kind: 'insufficient', reason: 'only 5 steps of the window have traffic', have: 5, need: 12 });
+    expect(result.workers).toEqual(result.containerConcurrency);
+    expect(result.threads).toEqual(result.containerConcurrency);
+  });
+
+  it('says which steps it dropped', () => {
+    const observations = observed([0.2, 0.3, 1, 2, 4]);
+    observations.samples.push({ t: 400, requestRate: Number.NaN, instances: 1 }, { t: 460, requestRate: 0, instances: 1 });
+    const cc = recommend(observations, GUNICORN, config({ now: 500 })).containerConcurrency;
+    expect(cc.kind === 'insufficient' && cc.reason).toBe('only 5 steps of the window have traffic (dropped: 1 no request rate, 1 no traffic)');
+  });
+
+  it('withholds when no step has low concurrency: queueing cannot be told from the cost of a request', () => {
+    const cc = recommend(observed(DAY.filter((n) => n >= 4)), GUNICORN, config()).containerConcurrency;
+    expect(cc).toEqual({ kind: 'insufficient', reason: 'no steps at low concurrency: the lowest is 4 in flight per instance, so the latency of a request cannot be told from queueing', have: 4, need: 3 });
+  });
+
+  it('without CPU data: containerConcurrency from the USL fit of the current configuration, workers withheld', () => {
+    const result = recommend(observed(DAY, { cpu: false }), GUNICORN, config());
+    expect(result.containerConcurrency.kind).toBe('recommendation');
+    expect(result.workers).toEqual({ kind: 'insufficient', reason: 'no CPU usage series', have: 'none', need: 'CPU usage, vCPU and the server command' });
+    expect(result.threads?.kind).toBe('recommendation');
+  });
+
+  it('withholds workers when the CPU series reads 0 (broken), rather than modelling free requests', () => {
+    const observations = observed(DAY);
+    for (const sample of observations.samples) sample.cpuCoresPerInstance = 0;
+    const workers = recommend(observations, GUNICORN, config()).workers;
+    expect(workers?.kind === 'insufficient' && workers.reason).toBe('CPU usage is 0 at every step with traffic (a broken CPU series?)');
+  });
+
+  it('keeps containerConcurrency within a platform limit (Cloud Run below 1 vCPU: 1)', () => {
+    const cc = recommend(observed(DAY), { ...GUNICORN, platform: 'cloudrun', maxConcurrency: 1 }, config()).containerConcurrency;
+    expect(cc.kind === 'recommendation' && [cc.value, cc.target]).toEqual([40, 1]);
+  });
+
+  it('without a detected server: containerConcurrency only, no threads or workers', () => {
+    const result = recommend(observed(DAY), { platform: 'cloudrun', vcpus: 1, containerConcurrency: 80 }, config());
+    expect(result.containerConcurrency.kind).toBe('recommendation');
+    expect(result.threads).toBeUndefined();
+    expect(result.workers).toBeUndefined();
+  });
+
+  it('has no threads for event-loop servers and no workers for waitress', () => {
+    const uvicorn = recommend(observed(DAY), { ...GUNICORN, server: { kind: 'uvicorn', model: 'async', workers: 1 } }, config());
+    expect(uvicorn.threads).toBeUndefined();
+    expect(uvicorn.workers?.kind).toBe('recommendation');
+    const waitress = recommend(observed(DAY), { ...GUNICORN, server: { kind: 'waitress', model: 'threaded', workers: 1, threads: 4 } }, config());
+    expect(waitress.workers).toBeUndefined();
+    expect(waitress.threads?.kind).toBe('recommendation');
+  });
+});
+
+describe('startupProbe budget', () => {
+  it('is 1.5 × the p99 start-up, in 2 s periods', () => {
+    const r = recommendStartupProbe(observed(DAY, { startupP99: 20 }), { platform: 'knative' }, config());
+    expect(r.kind === 'recommendation' && r.value).toEqual({ periodSeconds: 2, failureThreshold: 15 });
+  });
+
+  it('stays within Cloud Run’s 240 s', () => {
+    const r = recommendStartupProbe(observed(DAY, { startupP99: 200 }), { platform: 'cloudrun' }, config());
+    expect(r.kind === 'recommendation' && r.value).toEqual({ periodSeconds: 2, failureThreshold: 120 });
+  });
+
+  it('keeps the current probe within 10% of the recommendation', () => {
+    const r = recommendStartupProbe(observed(DAY, { startupP99: 20 }), { platform: 'knative', startupBudget: { periodSeconds: 5, failureThreshold: 6, implicit: false } }, config());
+    expect(r.kind === 'recommendation' && [r.value, r.target]).toEqual([
+      { periodSeconds: 5, failureThreshold: 6 },
+      { periodSeconds: 2, failureThreshold: 15 },
+    ]);
+  });
+
+  it('is withheld without start-up latency', () => {
+    expect(recommendStartupProbe(observed(DAY), { platform: 'cloudrun' }, config()).kind).toBe('insufficient');
+  });
+});

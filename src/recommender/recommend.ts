@@ -1,0 +1,461 @@
+/**
+ * @module One workload's recommendation from its observations and its manifest facts: containerConcurrency, threads,
+ * workers and the startupProbe budget, each a typed outcome.
+ *
+ * The steps: load points (Little's law fills a missing concurrency or mean latency) → the latency at low concurrency
+ * (the baseline, and the default objective p95 ≤ 1.5 × its p95) → CPU seconds per request (GIL-aware: a worker uses at
+ * most one core) → I/O seconds = baseline mean − CPU → for every server shape the platform could run (1..2×vCPU workers,
+ * sync or threaded), the largest concurrency whose predicted p95 meets the objective (`capacity.ts`) → the shape with
+ * the highest predicted throughput per instance → guardrails (bounds, step cap, hysteresis). The Universal
+ * Scalability Law fit of the observed throughput and a check of the model against the observed latencies set the
+ * confidence. Without CPU data or server facts, containerConcurrency comes from the USL fit of the current
+ * configuration alone.
+ */
+import type { WorkloadObservations } from '../model/observations.ts';
+import type { Demands, Prediction, ServerCandidate } from './capacity.ts';
+import { CapacityModel, largestConcurrencyWithin, latencySigma } from './capacity.ts';
+import type { Estimator } from './decorators.ts';
+import { withBounds, withConfidence, withHysteresis, withStepCap } from './decorators.ts';
+import type { CpuCost, Hotspot } from './gil.ts';
+import { cpuSecondsPerRequest, detectHotspot, gilCapacity } from './gil.ts';
+import type { Baseline, LoadPoint } from './points.ts';
+import { LOW_CONCURRENCY, loadPoints, lowConcurrencyBaseline, median } from './points.ts';
+import type { ConfidenceLevel, Confidence, Derivation, Insufficient, Outcome, ProbeBudget, RecommenderConfig, WorkloadFacts } from './types.ts';
+import { CLOUD_RUN_MAX_STARTUP_BUDGET, PLATFORM_MAX_CONCURRENCY } from './types.ts';
+import type { UslFit } from './usl.ts';
+import { fitUsl, uslThroughput } from './usl.ts';
+
+/** The latency objective in force and where it comes from. */
+export interface Objective {
+  p95Seconds: number;
+  /** `--latency-slo 300ms` or `1.5 × the p95 at low concurrency (92 ms)`. */
+  how: string;
+}
+
+/** The model behind a workload's recommendation, for evidence and for the quality bench. */
+export interface ModelPlan {
+  objective: Objective;
+  baseline: Baseline;
+  cpu?: CpuCost;
+  demands?: Demands;
+  vcpus?: number;
+  /** The server shape chosen and what the model predicts for it at the recommended concurrency. */
+  candidate?: ServerCandidate;
+  prediction: Prediction;
+  usl?: UslFit;
+  /** Median relative error of the model's mean latency against the observed steps the current shape can explain. */
+  modelError?: number;
+  hotspot?: Hotspot;
+}
+
+/** Everything recommended for one workload. A knob that does not apply to its server (threads of uvicorn) is absent. */
+export interface WorkloadRecommendation {
+  containerConcurrency: Outcome<number>;
+  threads?: Outcome<number>;
+  workers?: Outcome<number>;
+  startupProbe: Outcome<ProbeBudget>;
+  plan?: ModelPlan;
+}
+
+/** Recommends containerConcurrency, threads, workers and the startupProbe budget for one workload. Pure. */
+export function recommend(observations: WorkloadObservations, facts: WorkloadFacts, config: RecommenderConfig): WorkloadRecommendation {
+  const startupProbe = recommendStartupProbe(observations, facts, config);
+  const analysis = analyse(observations, facts, config);
+  if ('kind' in analysis) {
+    return { containerConcurrency: analysis, ...serverKnobs(facts, () => analysis), startupProbe };
+  }
+  const containerConcurrency = concurrencyEstimator(config)(analysis);
+  const workers = workersEstimator(config)(analysis);
+  const threads = threadsFor(analysis, containerConcurrency, workers, config);
+  const result: WorkloadRecommendation = { containerConcurrency, startupProbe, plan: analysis.plan };
+  if (appliesWorkers(facts)) result.workers = workers;
+  if (appliesThreads(facts)) result.threads = threads;
+  return result;
+}
+
+/** The server knobs that apply to this server, each with the same outcome. */
+function serverKnobs(facts: WorkloadFacts, outcome: () => Insufficient): Pick<WorkloadRecommendation, 'threads' | 'workers'> {
+  const knobs: Pick<WorkloadRecommendation, 'threads' | 'workers'> = {};
+  if (appliesWorkers(facts)) knobs.workers = outcome();
+  if (appliesThreads(facts)) knobs.threads = outcome();
+  return knobs;
+}
+
+/** Workers apply to every server but waitress (one process); unknown server: nothing to change. */
+function appliesWorkers(facts: WorkloadFacts): boolean {
+  return facts.server !== undefined && facts.server.kind !== 'waitress';
+}
+
+/** Threads apply to servers with a thread pool: gunicorn (sync or gthread), uWSGI, waitress; not to event loops. */
+function appliesThreads(facts: WorkloadFacts): boolean {
+  return facts.server !== undefined && facts.server.model !== 'async' && facts.server.kind !== 'uvicorn' && facts.server.kind !== 'hypercorn';
+}
+
+/** What the estimators work from: the chosen plan, the data's confidence, the current values. */
+interface Analysis {
+  plan: ModelPlan;
+  confidence: Confidence;
+  facts: WorkloadFacts;
+  /** Recommended workers and threads model; absent when the server shape is not modelled (no CPU data or server facts). */
+  workers?: number;
+  why: Derivation[];
+  /** Why workers cannot be recommended, when the shape is not modelled. */
+  workersWithheld?: Insufficient;
+  /** A model for a worker count, to choose the threads model when a guardrail holds the workers back. */
+  modelFor?: (workers: number) => ServerCandidate['model'];
+}
+
+function analyse(observations: WorkloadObservations, facts: WorkloadFacts, config: RecommenderConfig): Analysis | Insufficient {
+  const { points, dropped } = loadPoints(observations, config);
+  if (points.length < config.minPoints) {
+    const why = Object.entries(dropped)
+      .map(([reason, count]) => `${count} ${reason}`)
+      .join(', ');
+    return insufficient(`only ${points.length} steps of the window have traffic${why === '' ? '' : ` (dropped: ${why})`}`, points.length, config.minPoints);
+  }
+  const baseline = lowConcurrencyBaseline(points);
+  if (baseline === undefined) {
+    if (!points.some((p) => p.p95 !== undefined)) return insufficient('no latency percentiles (no latency histogram series)', 0, config.minPoints);
+    const lowest = Math.min(...points.map((p) => p.concurrency));
+    return insufficient(`no steps at low concurrency: the lowest is ${round(lowest, 1)} in flight per instance, so the latency of a request cannot be told from queueing`, round(lowest, 2), 2 * LOW_CONCURRENCY);
+  }
+  const objective = objectiveOf(baseline, config);
+  const usl = fitUsl(points.map((p) => ({ concurrency: p.concurrency, throughput: p.throughput })), config.minConcurrencyLevels);
+  const cpu = cpuSecondsPerRequest(points);
+  const vcpus = facts.vcpus ?? (observations.cpuLimitCores === undefined ? undefined : Math.max(1, Math.ceil(observations.cpuLimitCores)));
+  const hotspot = vcpus === undefined ? undefined : detectHotspot(points, vcpus, baseline.p95);
+  const why: Derivation[] = [baselineDerivation(baseline), { metric: 'latencyP95', text: `objective: p95 ≤ ${ms(objective.p95Seconds)} (${objective.how})` }];
+  if (usl !== undefined) why.push(uslDerivation(usl));
+  const withheld = cpu === undefined ? 'no CPU usage series' : cpu.secondsPerRequest <= 0 ? 'CPU usage is 0 at every step with traffic (a broken CPU series?)' : vcpus === undefined ? 'the vCPU per instance is unknown (no CPU limit in the manifest or metrics)' : facts.server === undefined ? 'no Python server detected in the manifests' : undefined;
+  if (withheld !== undefined || cpu === undefined || vcpus === undefined || facts.server === undefined) {
+    return empiricalAnalysis(points, observations, facts, config, { baseline, objective, usl, why, withheld: withheld ?? '' });
+  }
+  const demands = demandsOf(baseline, cpu, vcpus);
+  why.push(cpuDerivation(cpu, demands, vcpus));
+  if (hotspot !== undefined) why.push(hotspotDerivation(hotspot));
+  const choice = bestShape(demands, facts, objective.p95Seconds, config);
+  if (choice === undefined) {
+    return insufficient(`no concurrency meets the objective p95 ≤ ${ms(objective.p95Seconds)}: one request at a time is predicted at p95 ${ms(new CapacityModel(demands, { workers: 1, model: 'threads' }).predict(1).p95)}`, 'p95 at concurrency 1 above the objective', `p95 ≤ ${ms(objective.p95Seconds)}`);
+  }
+  const modelError = currentShapeError(points, demands, facts);
+  why.push(predictionDerivation(choice.candidate, choice.prediction, vcpus));
+  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
+  const confidence = confidenceOf(points, observations, choice.prediction.concurrency, usl, modelError, config);
+  return { plan, confidence, facts, workers: choice.candidate.workers, why, modelFor: (w) => bestModelFor(demands, facts, w, objective.p95Seconds, config) };
+}
+
+/**
+ * The request's own cost: CPU per request as measured, I/O as the rest of the baseline's mean latency, the shape
+ * (lognormal σ) of the baseline's latency. The baseline comes from the quietest steps, where requests rarely share a core.
+ */
+function demandsOf(baseline: Baseline, cpu: CpuCost, vcpus: number): Demands {
+  const d = cpu.secondsPerRequest;
+  return { cpuSeconds: d, ioSeconds: Math.max(0, baseline.meanLatency - d), vcpus, latencySigma: latencySigma(baseline.meanLatency, baseline.p95, baseline.p50) };
+}
+
+function insufficient(reason: string, have: number | string, need: number | string): Insufficient {
+  return { kind: 'insufficient', reason, have, need };
+}
+
+function objectiveOf(baseline: Baseline, config: RecommenderConfig): Objective {
+  if (config.latencySloSeconds !== undefined) return { p95Seconds: config.latencySloSeconds, how: `--latency-slo ${ms(config.latencySloSeconds)}` };
+  return { p95Seconds: config.objectiveFactor * baseline.p95, how: `${config.objectiveFactor} × the p95 at low concurrency, ${ms(baseline.p95)}` };
+}
+
+/** Worker counts to consider: 1 to 2 × vCPU (sync workers need more than vCPU to keep the cores busy during I/O). */
+function workerCounts(facts: WorkloadFacts, vcpus: number, config: RecommenderConfig): number[] {
+  if (facts.server?.kind === 'waitress') return [1];
+  const max = Math.max(1, Math.min(config.bounds.maxWorkers, 2 * vcpus));
+  return Array.from({ length: max }, (_, i) => i + 1);
+}
+
+/** sync and threaded for gunicorn and uWSGI; threaded only for servers with a thread pool but no process model, or event loops. */
+function modelsFor(facts: WorkloadFacts): ServerCandidate['model'][] {
+  const server = facts.server;
+  if (server === undefined || server.model === 'async' || server.kind === 'waitress' || server.kind === 'uvicorn' || server.kind === 'hypercorn') return ['threads'];
+  return ['sync', 'threads'];
+}
+
+interface ShapeChoice {
+  candidate: ServerCandidate;
+  prediction: Prediction;
+}
+
+/**
+ * The server shape with the highest predicted throughput per instance at its largest concurrency within the objective.
+ * Within 1% the fewer workers win (each is a copy of the app in memory), then the current threads model.
+ */
+function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, config: RecommenderConfig): ShapeChoice | undefined {
+  let best: ShapeChoice | undefined;
+  const maxConcurrency = Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY);
+  const currentModel = facts.server?.model === 'sync' ? 'sync' : 'threads';
+  const candidates = workerCounts(facts, demands.vcpus, config).flatMap((workers) => modelsFor(facts).map((model) => ({ workers, model })));
+  // Most promising first, so that the GIL bound can rule the rest out without modelling them.
+  candidates.sort((a, b) => upperBound(demands, b) - upperBound(demands, a) || a.workers - b.workers);
+  for (const candidate of candidates) {
+    if (best !== undefined && upperBound(demands, candidate) < best.prediction.throughput / 1.01) continue;
+    const prediction = largestConcurrencyWithin(new CapacityModel(demands, candidate), objective, maxConcurrency);
+    if (prediction === undefined) continue;
+    if (best === undefined || better({ candidate, prediction }, best, currentModel)) best = { candidate, prediction };
+  }
+  return best;
+}
+
+/**
+ * Requests per second per instance a shape can never exceed: the GIL bound, min(workers, vCPU) / CPU per request, and
+ * for sync workers also one request per worker at a time, workers / (CPU + I/O).
+ */
+function upperBound(demands: Demands, candidate: ServerCandidate): number {
+  const gil = gilCapacity(candidate.workers, demands.vcpus, demands.cpuSeconds);
+  return candidate.model === 'sync' ? Math.min(gil, candidate.workers / (demands.cpuSeconds + demands.ioSeconds)) : gil;
+}
+
+function better(a: ShapeChoice, b: ShapeChoice, currentModel: ServerCandidate['model']): boolean {
+  const x = a.prediction.throughput;
+  const y = b.prediction.throughput;
+  if (x > y * 1.01) return true;
+  if (x < y / 1.01) return false;
+  if (a.candidate.workers !== b.candidate.workers) return a.candidate.workers < b.candidate.workers;
+  return a.candidate.model === currentModel && b.candidate.model !== currentModel;
+}
+
+/** The threads model that serves best with exactly `workers` workers. */
+function bestModelFor(demands: Demands, facts: WorkloadFacts, workers: number, objective: number, config: RecommenderConfig): ServerCandidate['model'] {
+  let best: ShapeChoice | undefined;
+  for (const model of modelsFor(facts)) {
+    const candidate = { workers, model };
+    const prediction = largestConcurrencyWithin(new CapacityModel(demands, candidate), objective, Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY));
+    if (prediction !== undefined && (best === undefined || better({ candidate, prediction }, best, 'threads'))) best = { candidate, prediction };
+  }
+  return best?.candidate.model ?? 'threads';
+}
+
+/**
+ * How far the model is from the data: its mean latency for the current server shape against each observed step the
+ * shape can explain (concurrency between 1 and its request slots, nothing queued in front; beyond the slots, requests
+ * wait for a thread, which the model does not cover). The median relative error over at least 3 steps, else `undefined`.
+ */
+function currentShapeError(points: readonly LoadPoint[], demands: Demands, facts: WorkloadFacts): number | undefined {
+  const server = facts.server;
+  if (server?.workers === undefined) return undefined;
+  const isSync = server.model === 'sync' || (server.threads ?? 1) === 1;
+  const slots = isSync ? server.workers : server.model === 'async' ? Infinity : server.workers * (server.threads ?? 1);
+  const model = new CapacityModel(demands, { workers: server.workers, model: isSync ? 'sync' : 'threads' });
+  const errors: number[] = [];
+  for (const p of points) {
+    // Requests queued in front of the instance wait outside the server, which the model does not cover either.
+    if (p.concurrency < 1 || p.concurrency > slots || (p.queueDepth ?? 0) > 0.1) continue;
+    // Open arrivals see on average the n̄ requests in flight (PASTA), a closed population of n̄ + 1 sees n̄ others at
+    // arrival (the arrival theorem): the steps compare with the model at n̄ + 1 (exact for processor sharing).
+    const population = p.concurrency + 1;
+    const lo = Math.floor(population);
+    const fraction = population - lo;
+    const at = (n: number) => model.predict(n).meanLatency;
+    const predicted = fraction === 0 ? at(lo) : (1 - fraction) * at(lo) + fraction * at(lo + 1);
+    errors.push(Math.abs(predicted - p.meanLatency) / p.meanLatency);
+  }
+  return errors.length >= 3 ? median(errors) : undefined;
+}
+
+/**
+ * Confidence: high with plenty of steps (3 × the minimum), a model within 15% of the observed latencies and a
+ * recommendation at most 2× beyond the highest concurrency seen; low when the model is off by more than 30%, the
+ * recommendation extrapolates more than 5× or the steps barely reach the minimum; medium otherwise.
+ */
+function confidenceOf(points: readonly LoadPoint[], observations: WorkloadObservations, recommended: number, usl: UslFit | undefined, modelError: number | undefined, config: RecommenderConfig): Confidence {
+  const concurrencies = points.map((p) => p.concurrency);
+  const range: [number, number] = [round(Math.min(...concurrencies), 2), round(Math.max(...concurrencies), 2)];
+  const notes: string[] = [];
+  const extrapolation = recommended / Math.max(range[1], 1e-9);
+  let level: ConfidenceLevel = 'high';
+  const lower = (to: ConfidenceLevel, note: string) => {
+    notes.push(note);
+    if (to === 'low' || level === 'high') level = to;
+  };
+  if (points.length < 1.5 * config.minPoints) lower('low', `${points.length} steps with traffic`);
+  else if (points.length < 3 * config.minPoints) lower('medium', `${points.length} steps with traffic`);
+  else notes.push(`${points.length} steps with traffic`);
+  if (modelError === undefined) lower('medium', 'the model could not be checked against the current configuration');
+  else if (modelError > 0.3) lower('low', `the model is ${Math.round(modelError * 100)}% off the observed latencies`);
+  else if (modelError > 0.15) lower('medium', `the model is ${Math.round(modelError * 100)}% off the observed latencies`);
+  else notes.push(`the model is within ${Math.max(1, Math.round(modelError * 100))}% of the observed latencies`);
+  if (extrapolation > 5) lower('low', `${recommended} is ${round(extrapolation, 1)}× the highest concurrency seen`);
+  else if (extrapolation > 2) lower('medium', `${recommended} is ${round(extrapolation, 1)}× the highest concurrency seen`);
+  notes.push(usl === undefined ? `USL not fitted: the data covers fewer than ${config.minConcurrencyLevels} concurrency levels` : `USL fit R² ${round(usl.r2, 2)} over ${usl.levels} concurrency levels`);
+  return { points: points.length, concurrencyRange: range, windowSeconds: observations.window.end - observations.window.start, level, notes };
+}
+
+/**
+ * Without CPU data, vCPU or server facts, only the current configuration can be described: containerConcurrency is the
+ * largest concurrency (at most 2× the highest seen) where the USL fit's latency n / X(n), in the shape of the baseline
+ * (its p95/mean), meets the objective. Workers and threads are withheld.
+ */
+function empiricalAnalysis(
+  points: readonly LoadPoint[],
+  observations: WorkloadObservations,
+  facts: WorkloadFacts,
+  config: RecommenderConfig,
+  known: { baseline: Baseline; objective: Objective; usl: UslFit | undefined; why: Derivation[]; withheld: string },
+): Analysis | Insufficient {
+  const { baseline, objective, usl, why } = known;
+  if (usl === undefined) {
+    const levels = new Set(points.map((p) => Math.round(Math.log(p.concurrency) / Math.log(1.2)))).size;
+    return insufficient(`${known.withheld}, and the data covers ${levels} concurrency levels: fitting throughput against concurrency needs ${config.minConcurrencyLevels}`, levels, config.minConcurrencyLevels);
+  }
+  const shape = baseline.p95 / baseline.meanLatency;
+  const highest = Math.max(...points.map((p) => p.concurrency));
+  const p95At = (n: number) => (n / uslThroughput(usl, n)) * shape;
+  let best: number | undefined;
+  for (let n = 1; n <= Math.floor(2 * highest); n++) if (p95At(n) <= objective.p95Seconds) best = n;
+  if (best === undefined) return insufficient(`no concurrency meets the objective p95 ≤ ${ms(objective.p95Seconds)} on the fitted curve`, 'none', `p95 ≤ ${ms(objective.p95Seconds)}`);
+  const prediction: Prediction = { concurrency: best, throughput: uslThroughput(usl, best), meanLatency: best / uslThroughput(usl, best), p95: p95At(best) };
+  why.push({ metric: 'concurrencyPerInstance', text: `${known.withheld}: containerConcurrency from the USL fit of the current configuration, predicted p95 ${ms(prediction.p95)} at ${best} in flight` });
+  const confidence = confidenceOf(points, observations, best, usl, undefined, config);
+  return { plan: { objective, baseline, usl, prediction }, confidence, facts, why, workersWithheld: insufficient(known.withheld, 'none', 'CPU usage, vCPU and the server command') };
+}
+
+function concurrencyEstimator(config: RecommenderConfig): Estimator<Analysis> {
+  const raw: Estimator<Analysis> = (a) => {
+    const target = a.plan.prediction.concurrency;
+    const recommendation: Outcome<number> = { kind: 'recommendation', value: target, target, confidence: a.confidence, evidence: a.why };
+    if (a.facts.containerConcurrency !== undefined) recommendation.current = a.facts.containerConcurrency;
+    return recommendation;
+  };
+  const max = (a: Analysis) => Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY, a.facts.maxConcurrency ?? Infinity);
+  return withHysteresis(
+    withStepCap(
+      withBounds(withConfidence(raw, config.minimumConfidence), (a) => ({ min: config.bounds.minConcurrency, max: max(a), what: a.facts.maxConcurrency === undefined ? 'containerConcurrency' : 'containerConcurrency (Cloud Run allows only 1 below 1 vCPU)' })),
+      config.stepFactor,
+    ),
+    config.hysteresis,
+  );
+}
+
+function workersEstimator(config: RecommenderConfig): Estimator<Analysis> {
+  const raw: Estimator<Analysis> = (a) => {
+    if (a.workers === undefined) return a.workersWithheld ?? insufficient('the server shape is not modelled', 'none', 'CPU usage and vCPU');
+    const recommendation: Outcome<number> = { kind: 'recommendation', value: a.workers, target: a.workers, confidence: a.confidence, evidence: workersEvidence(a) };
+    if (a.facts.server?.workers !== undefined) recommendation.current = a.facts.server.workers;
+    return recommendation;
+  };
+  return withHysteresis(withStepCap(withBounds(withConfidence(raw, config.minimumConfidence), () => ({ min: 1, max: config.bounds.maxWorkers, what: 'workers' })), config.stepFactor), config.hysteresis);
+}
+
+function workersEvidence(a: Analysis): Derivation[] {
+  const { demands, vcpus, candidate } = a.plan;
+  if (demands === undefined || vcpus === undefined || candidate === undefined) return a.why;
+  const cpuShare = demands.cpuSeconds / (demands.cpuSeconds + demands.ioSeconds);
+  const bound = gilCapacity(candidate.workers, vcpus, demands.cpuSeconds);
+  const text = `GIL bound: ${candidate.workers} ${candidate.workers === 1 ? 'worker' : 'workers'} on ${vcpus} vCPU serve at most ${round(bound, 1)} req/s per instance (CPU is ${Math.round(cpuShare * 100)}% of a request)`;
+  return [...a.why, { metric: 'cpuCoresPerInstance', text }];
+}
+
+/**
+ * Threads follow containerConcurrency. With gthread, a keep-alive connection stays with the worker that accepted it and
+ * connections that open together land on one worker, so one worker can hold most of the connections: its threads must
+ * cover the whole concurrency, not concurrency / workers. Measured with gunicorn 20.1, 60 ms I/O requests and 8
+ * keep-alive connections: 2 workers × 4 threads served 63 req/s, 2 × 16 served 128 req/s; the simulation reproduces it
+ * (bench/sim: 65 vs 131 req/s). With sync workers (threads 1) requests wait in the shared backlog for any idle worker
+ * and spread evenly; the model picks them when they serve more (CPU-bound work, 40 ms CPU + 5 ms I/O per request on 2 vCPU: in the
+ * simulation, 3 sync workers at concurrency 3 serve 49 req/s per instance within the objective, the best gthread shape
+ * 37, 4 workers at concurrency 2).
+ */
+function threadsFor(a: Analysis, concurrency: Outcome<number>, workers: Outcome<number>, config: RecommenderConfig): Outcome<number> {
+  if (concurrency.kind === 'insufficient') return concurrency;
+  const current = a.facts.server?.threads;
+  const stepWorkers = workers.kind === 'recommendation' ? workers.value : (a.facts.server?.workers ?? 1);
+  const targetModel = a.plan.candidate?.model ?? (current === 1 ? 'sync' : 'threads');
+  const stepModel = a.workers !== undefined && stepWorkers !== a.workers && a.modelFor !== undefined ? a.modelFor(stepWorkers) : targetModel;
+  const threadsOf = (model: ServerCandidate['model'], cc: number) => (model === 'sync' ? 1 : Math.min(config.bounds.maxThreads, Math.max(2, cc)));
+  const target = threadsOf(targetModel, concurrency.target);
+  let value = threadsOf(stepModel, concurrency.value);
+  const evidence: Derivation[] = [
+    ...concurrency.evidence,
+    {
+      metric: 'concurrencyPerInstance',
+      text:
+        targetModel === 'sync'
+          ? `sync workers (threads 1): requests wait in the shared backlog for an idle worker, which spreads CPU-bound work evenly`
+          : `threads = containerConcurrency: keep-alive connections stay with one worker, so each worker's threads must cover the whole concurrency`,
+    },
+  ];
+  if (current !== undefined && value !== current && Math.abs(value - current) < config.hysteresis * current) {
+    evidence.push({ metric: 'guardrail', text: `${value} is within ${Math.round(config.hysteresis * 100)}% of ${current}: kept` });
+    value = current;
+  }
+  const recommendation: Outcome<number> = { kind: 'recommendation', value, target, confidence: concurrency.confidence, evidence };
+  if (current !== undefined) recommendation.current = current;
+  return recommendation;
+}
+
+/**
+ * startupProbe budget = p99 start-up latency × headroom, as periodSeconds × failureThreshold; on Cloud Run at most
+ * 240 s. A change under the hysteresis keeps the current probe.
+ */
+export function recommendStartupProbe(observations: WorkloadObservations, facts: WorkloadFacts, config: RecommenderConfig): Outcome<ProbeBudget> {
+  const p99 = observations.startupLatencyP99;
+  if (p99 === undefined || !Number.isFinite(p99) || p99 < 0) {
+    return insufficient('no instance start-up latency in the window (no instance started, or the profile has no start-up series)', 'none', 'startupLatencyP99');
+  }
+  const period = config.probePeriodSeconds;
+  let budget = p99 * config.startupHeadroom;
+  const evidence: Derivation[] = [{ metric: 'startupLatencyP99', text: `p99 start-up ${round(p99, 1)} s × ${config.startupHeadroom} headroom = ${round(budget, 1)} s` }];
+  if (facts.platform === 'cloudrun' && budget > CLOUD_RUN_MAX_STARTUP_BUDGET) {
+    budget = CLOUD_RUN_MAX_STARTUP_BUDGET;
+    evidence.push({ metric: 'bounds', text: `Cloud Run allows at most ${CLOUD_RUN_MAX_STARTUP_BUDGET} s (periodSeconds × failureThreshold)` });
+  }
+  const failureThreshold = Math.max(1, facts.platform === 'cloudrun' && budget === CLOUD_RUN_MAX_STARTUP_BUDGET ? Math.floor(budget / period) : Math.ceil(budget / period));
+  const target: ProbeBudget = { periodSeconds: period, failureThreshold };
+  const confidence: Confidence = {
+    points: observations.samples.length,
+    concurrencyRange: [0, 0],
+    windowSeconds: observations.window.end - observations.window.start,
+    level: 'medium',
+    notes: ['the p99 of the instance start-ups in the window'],
+  };
+  const current = facts.startupBudget;
+  const recommendation: Outcome<ProbeBudget> = { kind: 'recommendation', value: target, target, confidence, evidence };
+  if (current !== undefined) {
+    recommendation.current = { periodSeconds: current.periodSeconds, failureThreshold: current.failureThreshold };
+    const seconds = current.periodSeconds * current.failureThreshold;
+    if (Math.abs(seconds - period * failureThreshold) < config.hysteresis * seconds) {
+      recommendation.value = recommendation.current;
+      evidence.push({ metric: 'guardrail', text: `${period * failureThreshold} s is within ${Math.round(config.hysteresis * 100)}% of the current ${seconds} s: kept` });
+    }
+  }
+  return recommendation;
+}
+
+// ---- evidence texts ---------------------------------------------------------------------------------------------
+
+function baselineDerivation(b: Baseline): Derivation {
+  return { metric: 'latencyP95', text: `at low concurrency (${round(b.concurrency, 2)} in flight, ${b.points} steps): mean ${ms(b.meanLatency)}, p95 ${ms(b.p95)}` };
+}
+
+function uslDerivation(u: UslFit): Derivation {
+  const peak = Number.isFinite(u.peakConcurrency) ? `, peak at ${round(u.peakConcurrency, 1)} in flight` : '';
+  return { metric: 'concurrencyPerInstance', text: `USL fit of throughput vs concurrency: λ ${round(u.lambda, 2)} req/s, σ ${round(u.sigma, 3)}, κ ${round(u.kappa, 5)} (R² ${round(u.r2, 2)}, ${u.levels} levels${peak})` };
+}
+
+function cpuDerivation(cpu: CpuCost, d: Demands, vcpus: number): Derivation {
+  return { metric: 'cpuCoresPerInstance', text: `CPU ${ms(cpu.secondsPerRequest)} per request (cpuCoresPerInstance / per-instance rate, median of ${cpu.points} busiest steps), I/O ${ms(d.ioSeconds)}; ${vcpus} vCPU` };
+}
+
+function hotspotDerivation(h: Hotspot): Derivation {
+  return { metric: 'cpuCoresPerInstance', text: `vCPU hotspot: CPU per instance stays at ${round(h.cpuCores, 2)} cores on ${h.vcpus} vCPU at the busiest steps while p95 is ${round(h.p95Ratio, 1)}× the low-concurrency p95` };
+}
+
+function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number): Derivation {
+  const shape = c.model === 'sync' ? `${c.workers} sync ${c.workers === 1 ? 'worker' : 'workers'}` : `${c.workers} threaded ${c.workers === 1 ? 'worker' : 'workers'}`;
+  return { metric: 'latencyP95', text: `predicted with ${shape} on ${vcpus} vCPU at ${p.concurrency} in flight: ${round(p.throughput, 1)} req/s per instance, p95 ${ms(p.p95)}` };
+}
+
+/** `92 ms`, `1.4 s`. */
+export function ms(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${round(seconds, 2)} s`;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

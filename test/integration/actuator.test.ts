@@ -1,0 +1,438 @@
+// The actuator against the real API server: plans built from live objects (with their managedFields), run by
+// src/actuator/apply.ts, and read back. Also the evidence for how Knative Services are patched (see plan.ts):
+// Knative's CRD makes `containers` an atomic list, so server-side apply of one env entry replaces the whole list.
+import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { TuningPolicySpec, type TuningPolicySpec as PolicySpec } from '../../src/api/v1alpha1/tuningPolicy.ts';
+import type { RecommendedValue, TuningRecommendationStatus } from '../../src/api/v1alpha1/tuningRecommendation.ts';
+import { createActuator } from '../../src/actuator/apply.ts';
+import { fieldOwners, field, named, type ManagedFieldsEntry } from '../../src/actuator/managedFields.ts';
+import { planActuation, type LiveWorkload, type Plan } from '../../src/actuator/plan.ts';
+import { statusAfterActuation } from '../../src/actuator/status.ts';
+import { adminClients, apiFailure, uniqueNamespace } from './harness/kube.ts';
+
+const { objects, custom, apps, kubeConfig } = adminClients();
+const IMAGE = 'europe-docker.pkg.dev/demo/api:1.0.0';
+const NOW = new Date('2026-03-01T12:00:00Z');
+
+/** Applies `body` as another tool would (a deploy tool, a GitOps controller). */
+function applyAs(manager: string, body: KubernetesObject, force = false) {
+  return objects.patch(body, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
+}
+
+function knativeService(namespace: string, podSpec: Record<string, unknown>): KubernetesObject {
+  return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'api', namespace }, spec: { template: { spec: podSpec } } } as KubernetesObject;
+}
+
+function deployment(namespace: string, container: Record<string, unknown>): KubernetesObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: IMAGE, ...container }] } },
+    },
+  } as KubernetesObject;
+}
+
+/** What Knative's controller would write: the latest generation observed and Ready=True. */
+async function markKnativeReady(namespace: string): Promise<LiveWorkload> {
+  const live = await read(knativeService(namespace, {}));
+  await custom.patchNamespacedCustomObjectStatus(
+    {
+      group: 'serving.knative.dev',
+      version: 'v1',
+      namespace,
+      plural: 'services',
+      name: 'api',
+      body: { status: { observedGeneration: live.metadata.generation, conditions: [{ type: 'Ready', status: 'True' }] } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  return read(live as KubernetesObject);
+}
+
+/** What the Deployment controller would write after a finished rollout of `replicas`. */
+async function markRolledOut(namespace: string): Promise<LiveWorkload> {
+  const live = await read(deployment(namespace, {}));
+  await apps.patchNamespacedDeploymentStatus(
+    { name: 'web', namespace, body: { status: { observedGeneration: live.metadata.generation, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  return read(live as KubernetesObject);
+}
+
+async function read(ref: KubernetesObject): Promise<LiveWorkload> {
+  const { apiVersion, kind, metadata } = ref;
+  return (await objects.read({ apiVersion, kind, metadata: { name: metadata?.name ?? '', namespace: metadata?.namespace ?? '' } })) as unknown as LiveWorkload;
+}
+
+function policy(spec: Record<string, unknown>): { metadata: { name: string }; spec: PolicySpec } {
+  return { metadata: { name: 'tune' }, spec: TuningPolicySpec.parse({ mode: 'Apply', ...spec }) };
+}
+
+function recommending(...values: Omit<RecommendedValue, 'confidence'>[]): TuningRecommendationStatus {
+  return { recommendations: values.map((v) => ({ confidence: 1, ...v })) };
+}
+
+function podSpecOf(live: LiveWorkload): Record<string, unknown> {
+  return (live.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+}
+
+function containersOf(live: LiveWorkload): { name: string; image?: string; env?: { name: string; value?: string }[] }[] {
+  return podSpecOf(live).containers as { name: string; image?: string; env?: { name: string; value?: string }[] }[];
+}
+
+const CONTAINERS = [field('spec'), field('template'), field('spec'), field('containers')];
+const CONCURRENCY = [field('spec'), field('template'), field('spec'), field('containerConcurrency')];
+
+function owners(live: LiveWorkload, path: Parameters<typeof fieldOwners>[1]): string[] {
+  return fieldOwners(live.metadata.managedFields as ManagedFieldsEntry[], path, '');
+}
+
+async function eventsAbout(namespace: string, name: string): Promise<{ reason?: string; type?: string; note?: string; reportingController?: string }[]> {
+  const list = await objects.list('events.k8s.io/v1', 'Event', namespace);
+  return (list.items as { regarding?: { name?: string }; reason?: string; type?: string; note?: string; reportingController?: string }[])
+    .filter((e) => e.regarding?.name === name)
+    .map(({ reason, type, note, reportingController }) => ({ reason, type, note, reportingController }));
+}
+
+function expectApply(plan: Plan): Extract<Plan, { kind: 'apply' }> {
+  expect(plan.kind).toBe('apply');
+  return plan as Extract<Plan, { kind: 'apply' }>;
+}
+
+describe('actuator: Knative Service', () => {
+  const actuator = createActuator(kubeConfig, { reportingInstance: 'actuator-test', clock: () => NOW });
+
+  it('applies containerConcurrency with server-side apply, leaving the deploy tool its containers, and emits an Event with old and new values', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', knativeService(namespace, { containerConcurrency: 80, containers: [{ name: 'app', image: IMAGE }] }));
+    // The deploy tool owns containerConcurrency 80: force is needed; here the policy allows taking it over.
+    const live = await markKnativeReady(namespace);
+    const plan = planActuation({
+      policy: policy({ patch: { containerConcurrency: true }, force: true }),
+      recommendation: recommending({ setting: 'containerConcurrency', rule: 'concurrency.latency', value: 20 }),
+      live,
+      now: NOW,
+    });
+    const apply = expectApply(plan);
+    expect(apply.changes).toEqual([
+      { field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', from: '80', to: '40', rule: 'concurrency.latency', recommended: '20', limitedBy: 'step' },
+    ]);
+    expect(apply.writes.map((w) => w.method)).toEqual(['server-side-apply']);
+
+    const result = await actuator.execute(plan);
+    expect(result.eventFailures).toEqual([]);
+    expect(result.outcomes.map((o) => o.kind)).toEqual(['written']);
+    expect(result.applied.map((c) => c.to)).toEqual(['40']);
+
+    const after = await read(live as KubernetesObject);
+    expect(podSpecOf(after).containerConcurrency).toBe(40);
+    expect(containersOf(after)).toEqual([{ name: 'app', image: IMAGE }]);
+    expect(owners(after, CONCURRENCY)).toEqual(['pytuner']);
+    expect(owners(after, CONTAINERS)).toEqual(['deploy-tool']);
+    expect(await eventsAbout(namespace, 'api')).toEqual([
+      { reason: 'TuningApplied', type: 'Normal', note: 'containerConcurrency 80 → 40 (concurrency.latency, limited by step from 20)', reportingController: 'pytuner.dev/controller' },
+    ]);
+  });
+
+  it('reports a containerConcurrency owned by another manager as a conflict and writes nothing', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('argocd-controller', knativeService(namespace, { containerConcurrency: 80, containers: [{ name: 'app', image: IMAGE }] }));
+    const live = await markKnativeReady(namespace);
+    const plan = planActuation({
+      policy: policy({ patch: { containerConcurrency: true } }),
+      recommendation: recommending({ setting: 'containerConcurrency', rule: 'concurrency.latency', value: 40 }),
+      live,
+      now: NOW,
+    });
+    expect(plan).toMatchObject({
+      kind: 'none',
+      reason: 'conflict',
+      conflicts: [{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', manager: 'argocd-controller' }],
+    });
+    const result = await actuator.execute(plan);
+    expect(result.outcomes).toEqual([]);
+    const after = await read(live as KubernetesObject);
+    expect(after.metadata).toMatchObject({ generation: live.metadata.generation });
+    expect(podSpecOf(after).containerConcurrency).toBe(80);
+    expect(await eventsAbout(namespace, 'api')).toEqual([
+      {
+        reason: 'TuningConflict',
+        type: 'Warning',
+        note: 'spec.template.spec.containerConcurrency is managed by argocd-controller; pytuner left it unchanged (set spec.force: true in TuningPolicy tune to take it over)',
+        reportingController: 'pytuner.dev/controller',
+      },
+    ]);
+  });
+
+  it('turns a 409 from the API server (the field was taken after the plan was made) into a typed conflict naming the manager', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE }] }));
+    const live = await markKnativeReady(namespace);
+    const plan = planActuation({
+      policy: policy({ patch: { containerConcurrency: true } }),
+      recommendation: recommending({ setting: 'containerConcurrency', rule: 'concurrency.unbounded', value: 8 }),
+      live,
+      now: NOW,
+    });
+    expectApply(plan);
+    await applyAs('gitops', knativeService(namespace, { containerConcurrency: 100 }));
+
+    const result = await actuator.execute(plan);
+    expect(result.outcomes.map((o) => o.kind)).toEqual(['conflict']);
+    expect(result.applied).toEqual([]);
+    expect(result.conflicts).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', manager: 'gitops' }]);
+    expect(podSpecOf(await read(live as KubernetesObject)).containerConcurrency).toBe(100);
+  });
+
+  it('shows why container fields are not server-side applied: Knative containers are atomic, so one env entry replaces the whole list', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }] }] }));
+
+    const refused = await apiFailure(applyAs('pytuner', knativeService(namespace, { containers: [{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }] })));
+    expect(refused.httpStatus).toBe(409);
+    expect(refused.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "deploy-tool"', field: '.spec.template.spec.containers' }]);
+
+    // Forced, the apply owns the list and the list is exactly what it sent: the image and PORT are gone.
+    await applyAs('pytuner', knativeService(namespace, { containers: [{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }] }), true);
+    expect(containersOf(await read(knativeService(namespace, {})))).toEqual([{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }]);
+  });
+
+  it('reports THREADS as a conflict while another manager owns the containers list, and with force patches it by JSON Patch, keeping the image', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }, { name: 'THREADS', value: '4' }] }] }));
+    const live = await markKnativeReady(namespace);
+    const recommendation = recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 });
+
+    const held = planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation, live, now: NOW });
+    expect(held).toMatchObject({
+      kind: 'none',
+      reason: 'conflict',
+      conflicts: [{ field: 'spec.template.spec.containers[name=app].env[name=THREADS].value', setting: 'threads', manager: 'deploy-tool' }],
+    });
+
+    const forced = expectApply(planActuation({ policy: policy({ patch: { threadsEnv: true }, force: true }), recommendation, live, now: NOW }));
+    expect(forced.writes).toEqual([
+      {
+        method: 'json-patch',
+        target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace, name: 'api', uid: live.metadata.uid },
+        ops: [
+          { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
+          { op: 'test', path: '/spec/template/spec/containers/0/env/1/name', value: 'THREADS' },
+          { op: 'test', path: '/spec/template/spec/containers/0/env/1/value', value: '4' },
+          { op: 'replace', path: '/spec/template/spec/containers/0/env/1/value', value: '8' },
+        ],
+        changes: forced.changes,
+      },
+    ]);
+    const result = await actuator.execute(forced);
+    expect(result.outcomes.map((o) => o.kind)).toEqual(['written']);
+
+    const after = await read(live as KubernetesObject);
+    expect(containersOf(after)).toEqual([{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }, { name: 'THREADS', value: '8' }] }]);
+    // The JSON Patch (operation Update) moved the atomic list to pytuner; the deploy tool's next apply will conflict.
+    expect(owners(after, CONTAINERS)).toEqual(['pytuner']);
+    const nextApply = await apiFailure(applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }, { name: 'THREADS', value: '4' }] }] })));
+    expect(nextApply.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "pytuner" using serving.knative.dev/v1', field: '.spec.template.spec.containers' }]);
+  });
+
+  it('fails an apply to a workload deleted since it was read (terminal), creating nothing', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE }] }));
+    const live = await markKnativeReady(namespace);
+    const plan = planActuation({
+      policy: policy({ patch: { containerConcurrency: true } }),
+      recommendation: recommending({ setting: 'containerConcurrency', rule: 'concurrency.unbounded', value: 8 }),
+      live,
+      now: NOW,
+    });
+    await objects.delete(live as KubernetesObject);
+
+    const result = await actuator.execute(plan);
+    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 409, retry: 'terminal' }]);
+    expect((await objects.list('serving.knative.dev/v1', 'Service', namespace)).items).toEqual([]);
+  });
+
+  it('fails a JSON Patch built from a stale object on its test guard (transient), writing nothing', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '4' }] }] }));
+    const live = await markKnativeReady(namespace);
+    const plan = planActuation({
+      policy: policy({ patch: { threadsEnv: true }, force: true }),
+      recommendation: recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 }),
+      live,
+      now: NOW,
+    });
+    await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '6' }] }] }));
+
+    const result = await actuator.execute(plan);
+    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 422, retry: 'transient' }]);
+    expect(containersOf(await read(live as KubernetesObject))[0]?.env).toEqual([{ name: 'THREADS', value: '6' }]);
+  });
+});
+
+describe('actuator: Deployment', () => {
+  const actuator = createActuator(kubeConfig, { reportingInstance: 'actuator-test', clock: () => NOW });
+
+  it('applies THREADS as one env entry by name: the deploy tool keeps the image and its other env entries', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', deployment(namespace, { env: [{ name: 'PORT', value: '8080' }] }));
+    const live = await markRolledOut(namespace);
+    const plan = expectApply(
+      planActuation({
+        policy: policy({ patch: { threadsEnv: true } }),
+        recommendation: recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8, current: 4 }),
+        live,
+        now: NOW,
+      }),
+    );
+    expect(plan.writes).toMatchObject([
+      {
+        method: 'server-side-apply',
+        force: false,
+        object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace }, spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }] } } } },
+      },
+    ]);
+    const result = await actuator.execute(plan);
+    expect(result.outcomes.map((o) => o.kind)).toEqual(['written']);
+
+    const after = await read(live as KubernetesObject);
+    expect(containersOf(after)).toMatchObject([{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }, { name: 'THREADS', value: '8' }] }]);
+    const env = (name: string) => [...CONTAINERS, named('app'), field('env'), named(name), field('value')];
+    expect(owners(after, env('THREADS'))).toEqual(['pytuner']);
+    expect(owners(after, env('PORT'))).toEqual(['deploy-tool']);
+    expect(owners(after, [...CONTAINERS, named('app'), field('image')])).toEqual(['deploy-tool']);
+    expect(await eventsAbout(namespace, 'web')).toEqual([
+      { reason: 'TuningApplied', type: 'Normal', note: 'THREADS unset → 8 (concurrency.threads-mismatch)', reportingController: 'pytuner.dev/controller' },
+    ]);
+  });
+
+  it('does not patch while a rollout is in progress', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', deployment(namespace, {}));
+    const live = await read(deployment(namespace, {})); // no controller ran: nothing observed, nothing updated
+    expect(
+      planActuation({
+        policy: policy({ patch: { threadsEnv: true } }),
+        recommendation: recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 }),
+        live,
+        now: NOW,
+      }),
+    ).toMatchObject({ kind: 'none', reason: 'rollout-in-progress', message: 'Deployment web: generation 1 not observed yet (observedGeneration 0)' });
+  });
+
+  it('reports THREADS owned by another manager as a conflict without writing; force takes it over', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('flux', deployment(namespace, { env: [{ name: 'THREADS', value: '4' }] }));
+    const live = await markRolledOut(namespace);
+    const recommendation = recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 });
+
+    const held = planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation, live, now: NOW });
+    expect(held).toMatchObject({ kind: 'none', reason: 'conflict', conflicts: [{ manager: 'flux', setting: 'threads' }] });
+    await actuator.execute(held);
+    const unchanged = await read(live as KubernetesObject);
+    expect(unchanged.metadata).toMatchObject({ generation: live.metadata.generation });
+
+    const forced = expectApply(planActuation({ policy: policy({ patch: { threadsEnv: true }, force: true }), recommendation, live: unchanged, now: NOW }));
+    expect(forced.writes).toMatchObject([{ method: 'server-side-apply', force: true }]);
+    expect((await actuator.execute(forced)).outcomes.map((o) => o.kind)).toEqual(['written']);
+    const after = await read(live as KubernetesObject);
+    expect(containersOf(after)[0]?.env).toEqual([{ name: 'THREADS', value: '8' }]);
+    expect(owners(after, [...CONTAINERS, named('app'), field('env'), named('THREADS'), field('value')])).toEqual(['pytuner']);
+  });
+});
+
+describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
+  const actuator = createActuator(kubeConfig, { reportingInstance: 'actuator-test', clock: () => NOW });
+
+  it('creates the TuningRecommendation owned by its workload and writes its status once: an equal status is not written again', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', deployment(namespace, {}));
+    const live = await markRolledOut(namespace);
+    const created = await actuator.ensureRecommendation(live, 'tune');
+    expect(created.metadata).toMatchObject({
+      name: 'deployment-web',
+      namespace,
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: live.metadata.uid }],
+    });
+    expect(created.spec).toEqual({ targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, policy: 'tune' });
+    expect(await actuator.ensureRecommendation(live, 'tune', created)).toBe(created);
+
+    const recommendation = recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 });
+    const plan = planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation, live, now: NOW });
+    const result = await actuator.execute(plan);
+    const status = statusAfterActuation({ ...recommendation, lastEvaluated: '2026-03-01T12:00:00Z' }, result, 'tune', NOW);
+
+    const first = await actuator.writeRecommendationStatus(created, status);
+    expect(first.written).toBe(true);
+    expect(first.recommendation.status).toEqual(status);
+    expect(first.recommendation.status?.applied).toMatchObject({
+      at: '2026-03-01T12:00:00Z',
+      policy: 'tune',
+      generation: 2,
+      fields: ['spec.template.spec.containers[name=app].env[name=THREADS].value'],
+    });
+    expect(first.recommendation.status?.previous).toEqual({ 'spec.template.spec.containers[name=app].env[name=THREADS].value': '' });
+
+    const second = await actuator.writeRecommendationStatus(first.recommendation, statusAfterActuation(first.recommendation.status, result, 'tune', NOW));
+    expect(second.written).toBe(false);
+    const reread = await objects.read({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningRecommendation', metadata: { name: 'deployment-web', namespace } });
+    expect(reread.metadata?.resourceVersion).toBe(first.recommendation.metadata.resourceVersion);
+
+    // Within the cooldown, the next plan writes nothing and says when to come back.
+    expect(planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation: first.recommendation.status, live: await markRolledOut(namespace), now: new Date('2026-03-01T12:10:00Z') })).toMatchObject({
+      kind: 'none',
+      reason: 'cooldown',
+      retryAfterMs: 50 * 60_000,
+    });
+  });
+
+  it('writes the status whole: a field left out of the next status (a cleared conflict) is removed', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', deployment(namespace, {}));
+    const created = await actuator.ensureRecommendation(await markRolledOut(namespace), 'tune');
+    const conflicted: TuningRecommendationStatus = {
+      lastEvaluated: '2026-03-01T12:00:00Z',
+      conflicts: [{ field: 'spec.template.spec.containers[name=app].env[name=THREADS].value', setting: 'threads', manager: 'flux' }],
+    };
+    const first = await actuator.writeRecommendationStatus(created, conflicted);
+    expect(first.recommendation.status).toEqual(conflicted);
+    const second = await actuator.writeRecommendationStatus(first.recommendation, { lastEvaluated: '2026-03-01T13:00:00Z' });
+    expect(second).toMatchObject({ written: true, recommendation: { status: { lastEvaluated: '2026-03-01T13:00:00Z' } } });
+    expect(second.recommendation.status?.conflicts).toBeUndefined();
+  });
+
+  it('creates the profiler IAMPolicyMember only when the policy allows it', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', deployment(namespace, {}));
+    const live = await markRolledOut(namespace);
+    const recommendation = recommending({
+      setting: 'profilerIamPolicyMember',
+      rule: 'profiler.iam-role',
+      iamPolicyMember: {
+        name: 'api-cloudprofiler-agent',
+        member: 'serviceAccount:api@demo-project.iam.gserviceaccount.com',
+        role: 'roles/cloudprofiler.agent',
+        resourceRef: { kind: 'Project', external: 'projects/demo-project' },
+      },
+    });
+    expect(planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation, live, now: NOW })).toMatchObject({
+      kind: 'none',
+      reason: 'nothing-to-do',
+      skipped: [{ setting: 'profilerIamPolicyMember', reason: 'not-allowed' }],
+    });
+
+    const plan = expectApply(planActuation({ policy: policy({ patch: { profilerIamPolicyMember: true } }), recommendation, live, now: NOW }));
+    expect((await actuator.execute(plan)).outcomes.map((o) => o.kind)).toEqual(['written']);
+    const member = await objects.read({ apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMPolicyMember', metadata: { name: 'api-cloudprofiler-agent', namespace } });
+    expect((member as unknown as { spec: unknown }).spec).toEqual({
+      member: 'serviceAccount:api@demo-project.iam.gserviceaccount.com',
+      role: 'roles/cloudprofiler.agent',
+      resourceRef: { kind: 'Project', external: 'projects/demo-project' },
+    });
+  });
+});
