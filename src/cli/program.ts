@@ -161,7 +161,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     color: options.output === 'table' && shouldColor(io.env, isTerminal),
     width: isTerminal ? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, io.stdout.columns ?? MAX_WIDTH)) : MAX_WIDTH,
     toolVersion: packageVersion(),
-    rules: RULES,
+    rules: CATALOGUE,
     docsBaseUrl: options.docsBaseUrl,
   });
   io.stdout.write(text);
