@@ -37,6 +37,7 @@ describe('pytuner start-up', () => {
     const { loaded, stdout } = await controllerModulesLoadedBy(['controller', '--help']);
     expect(stdout).toContain('--leader-elect');
     expect(stdout).toContain('--lease-duration <duration>');
+    expect(stdout).toContain('--metrics-interval <duration>');
     expect(loaded).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * runs, so `pytuner report` starts without loading any of them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration } from '../api/v1alpha1/common.ts';
+import { parseDuration } from '../api/v1alpha1/duration.ts';
 import type { CliIo } from './program.ts';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 
@@ -23,6 +23,8 @@ export interface ControllerOptions {
   workers: number;
   discoveryInterval: number;
   shutdownTimeout: number;
+  metricsInterval: number;
+  metricsTimeout: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
@@ -76,6 +78,8 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(new Option('--workers <n>', 'reconciles run at once').argParser(positiveIntArg).default(2))
     .addOption(new Option('--discovery-interval <duration>', 'how often to look for Knative / Config Connector CRDs installed or removed').argParser(durationArg).default(60_000, '60s'))
     .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(20_000, '20s'))
+    .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(300_000, '5m'))
+    .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(10_000, '10s'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .addHelpText('after', EXAMPLES)
     .action(async (options: ControllerOptions) => setExitCode(await controllerCommand(options, io)));
@@ -127,6 +131,8 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
       workers: options.workers,
       discoveryIntervalMs: options.discoveryInterval,
       shutdownTimeoutMs: options.shutdownTimeout,
+      metricsIntervalMs: options.metricsInterval,
+      metricsTimeoutMs: options.metricsTimeout,
       processMetrics: true,
       log,
     });

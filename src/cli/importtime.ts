@@ -260,7 +260,7 @@ async function runProfiled(executable: string, program: string, args: readonly s
 }
 
 /** The shell script that joins the cgroups then execs the command (`"$@"`), closing fd 3 so the command never sees it. */
-function joinScript(setup: CgroupSetup): string {
+export function joinScript(setup: CgroupSetup): string {
   const joins = setup.procs.map((procs) => `echo $$ > ${quote([procs])}`).join(' && ');
   return `${joins} && echo joined >&3 && exec "$@" 3>&-`;
 }
@@ -290,9 +290,10 @@ async function ownChildCpuTicks(): Promise<number | undefined> {
 
 /**
  * Plans and creates the child cgroup with the limits, or says why it cannot: not Linux, no usable hierarchy,
- * no permission (pytuner must be root, or own a delegated cgroup). A half-made cgroup is removed again.
+ * no permission (pytuner must be root, or own a delegated cgroup). A half-made cgroup is removed again. `name` is
+ * the child cgroup's directory (bench/startup.ts passes its own).
  */
-async function setUpCgroup(limits: { cpu: number | null; memoryBytes: number | null }): Promise<CgroupSetup | { reason: string }> {
+export async function setUpCgroup(limits: { cpu: number | null; memoryBytes: number | null }, name = `pytuner-importtime-${process.pid}`): Promise<CgroupSetup | { reason: string }> {
   if (process.platform !== 'linux') return { reason: `cgroups exist only on Linux (this is ${process.platform})` };
   let mountinfo: string;
   let memberships: string;
@@ -303,7 +304,7 @@ async function setUpCgroup(limits: { cpu: number | null; memoryBytes: number | n
   }
   const locations = locateCgroups(mountinfo, memberships);
   const v2Controllers = locations.v2 === undefined ? undefined : await readControllers(`${locations.v2}/cgroup.controllers`);
-  const setup = planCgroup(locations, v2Controllers, limits, `pytuner-importtime-${process.pid}`);
+  const setup = planCgroup(locations, v2Controllers, limits, name);
   if ('reason' in setup) return setup;
   const created: string[] = [];
   try {
@@ -338,7 +339,8 @@ async function writeCgroupFile(write: CgroupWrite): Promise<void> {
   }
 }
 
-async function readUsage(setup: CgroupSetup): Promise<CgroupUsage> {
+/** What the kernel counted for the child cgroup so far (bench/startup.ts reads it while the command still runs). */
+export async function readUsage(setup: CgroupSetup): Promise<CgroupUsage> {
   const files = setup.usage;
   const text = async (path: string | undefined): Promise<string | undefined> => {
     if (path === undefined) return undefined;
@@ -361,7 +363,7 @@ async function readUsage(setup: CgroupSetup): Promise<CgroupUsage> {
 }
 
 /** Removes the child cgroups; returns what could not be removed (a process the command left running keeps one busy). */
-async function removeCgroup(setup: CgroupSetup): Promise<string[]> {
+export async function removeCgroup(setup: CgroupSetup): Promise<string[]> {
   const problems: string[] = [];
   for (const directory of [...setup.directories].reverse()) {
     try {

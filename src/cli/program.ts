@@ -4,7 +4,7 @@
  * of exiting, so nothing is cut off and the caller decides (see `exitCodes.ts`).
  */
 import { readFile } from 'node:fs/promises';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { SourceMapping } from '../input/types.ts';
 import { loadReportInputs } from '../input/files.ts';
 import type { Severity } from '../model/finding.ts';
@@ -24,6 +24,7 @@ import { METRICS_EXAMPLES, NO_INPUTS, addMetricsOptions, analyseMetricsOptions, 
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
+import { rootCommand, runCommand } from './root.ts';
 import { packagePath, packageVersion } from './package.ts';
 import { writePatchFiles } from './writeFiles.ts';
 
@@ -85,32 +86,13 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io, (code) => {
     exitCode = code;
   });
-  try {
-    await program.parseAsync([...args], { from: 'user' });
-    return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
-    io.stderr.write(`pytuner: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (io.env['PYTUNER_DEBUG'] !== undefined && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
-    else io.stderr.write('pytuner: this is a bug; set PYTUNER_DEBUG=1 for a stack trace and report it\n');
-    return EXIT_INTERNAL;
-  }
+  return runCommand(program, args, io, () => exitCode);
 }
 
 function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
-  const program = new Command('pytuner')
+  const program = rootCommand(io)
     .description('Tunes Python web services (gunicorn, uvicorn, uWSGI, waitress, hypercorn) on Knative, Cloud Run and GKE.')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help')
-    .helpCommand(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(`pytuner: ${text}`),
-    })
-    .showHelpAfterError('(run with --help for usage)')
-    .showSuggestionAfterError(true)
     .addHelpText('after', `${EXAMPLES}\n${EXIT_CODES}\n`);
 
   const report = program

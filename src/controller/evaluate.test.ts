@@ -1,6 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { clusterDocument, evaluateTarget, rulesFor } from './evaluate.ts';
+import { analyse } from '../report.ts';
+import { observationKey } from '../model/observations.ts';
+import { DAY, syntheticObservations } from '../../test/support/syntheticObservations.ts';
+import { clusterDocument, evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings } from './evaluate.ts';
 
 /** A Knative Service as the API server returns it: status, managedFields and all. */
 function knativeService(name: string, podSpec: Record<string, unknown>): KubernetesObject {
@@ -64,5 +67,61 @@ describe('clusterDocument', () => {
       metadata: { name: 'orders', namespace: 'shop', uid: 'u1', resourceVersion: '7', generation: 2 },
       spec: { template: { spec: gunicorn8Threads } },
     });
+  });
+});
+
+describe('withMetricsFindings', () => {
+  // gunicorn 1 worker × $(THREADS) threads on 1 vCPU behind containerConcurrency 80: the recommender's known service.
+  const podSpec = {
+    containerConcurrency: 80,
+    containers: [
+      {
+        name: 'app',
+        image: 'europe-docker.pkg.dev/p/orders:1',
+        args: ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '$(THREADS)', 'app:app'],
+        env: [{ name: 'THREADS', value: '8' }],
+        resources: { limits: { cpu: '1' } },
+      },
+    ],
+  };
+  const target = { kind: 'Service', namespace: 'shop', name: 'orders' } as const;
+  const entry = syntheticObservations(DAY, { target });
+
+  it('adds what recommendFindings gives the same workload in a report: the same findings, messages and values', () => {
+    const svc = knativeService('orders', podSpec);
+    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: undefined });
+    const measured = evaluated.findings.filter((f) => f.rule.startsWith('metrics.'));
+    expect(measured.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads']);
+
+    const document = { file: 'service.yaml', line: 1, docIndex: 0, object: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop' }, spec: { template: { spec: podSpec } } } };
+    const report = analyse({ documents: [document], sources: [], errors: [], files: 1 }, { observations: new Map([[observationKey(target), entry]]), recommender: { now: entry.window.end } });
+    const expected = report.findings.filter((f) => f.rule.startsWith('metrics.'));
+    const comparable = ({ rule, severity, message, current, recommended, confidence }: (typeof measured)[number]) => ({ rule, severity, message, current, recommended, confidence });
+    expect(measured.map(comparable)).toEqual(expected.map(comparable));
+    expect(measured[0]?.target).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders', container: 'app', file: 'cluster:Service/shop/orders' });
+    expect(measured[0]?.confidence).toBe('medium');
+  });
+
+  it('switches metrics findings on and off with the policy\'s rule ids', () => {
+    const svc = knativeService('orders', podSpec);
+    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: { disabled: ['metrics.threads'] } });
+    expect(evaluated.findings.filter((f) => f.rule.startsWith('metrics.')).map((f) => f.rule)).toEqual(['metrics.container-concurrency']);
+  });
+
+  it('reports metrics that could not be read as metrics.unavailable, with the reason', () => {
+    const svc = knativeService('orders', podSpec);
+    const unavailable = { target, reason: 'Prometheus at http://p:9090 is unreachable: connect ECONNREFUSED' };
+    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor({ enabled: ['metrics.unavailable'] })), target, svc, { entry: unavailable, recommender: {}, rules: undefined });
+    expect(evaluated.findings.map((f) => [f.rule, f.message])).toEqual([['metrics.unavailable', 'metrics for Service shop/orders could not be read (Prometheus at http://p:9090 is unreachable: connect ECONNREFUSED): no recommendation from measured load']]);
+  });
+});
+
+describe('metricsTargets', () => {
+  it('makes the metrics target of each valid workload, as pytuner report -f does, and skips the invalid ones', () => {
+    const orders = knativeService('orders', { containers: [{ name: 'app', image: 'python:3.13', args: ['gunicorn', 'app:app'], resources: { limits: { cpu: '2' } } }] });
+    const broken = knativeService('broken', { containerConcurrency: 'eighty', containers: [{ image: 'python:3.13' }] });
+    expect(metricsTargets([orders, broken])).toEqual([{ kind: 'Service', namespace: 'shop', name: 'orders', platform: 'knative', container: 'app', vcpu: 2 }]);
+    expect(metricsTargetOf(evaluateTarget({ kind: 'Service', namespace: 'shop', name: 'orders' }, orders, [], []))).toEqual(metricsTargets([orders])[0]);
+    expect(metricsTargetOf(evaluateTarget({ kind: 'Service', namespace: 'shop', name: 'broken' }, broken, [], []))).toBeUndefined();
   });
 });

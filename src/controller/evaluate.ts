@@ -1,16 +1,23 @@
 /**
  * @module The report's pipeline on cache objects: wraps API objects as ParsedDocuments (file `cluster:Kind/ns/name`,
- * no line map), builds the inventory with the same `buildInventory` the CLI uses, and runs the rules a policy
- * enables. Pure: the objects arrive as data, so it is tested without a cluster.
+ * no line map), builds the inventory with the same `buildInventory` the CLI uses, runs the rules a policy enables
+ * and, with measured load, the same `recommendFindings` as `pytuner report --prometheus`. Pure: the objects and the
+ * observations arrive as data, so it is tested without a cluster or a Prometheus.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Evidence } from '../model/evidence.ts';
 import type { Finding, InputError } from '../model/finding.ts';
-import type { Workload } from '../model/workload.ts';
+import type { Inventory, Workload } from '../model/workload.ts';
+import type { MetricsUnavailable, WorkloadObservations } from '../model/observations.ts';
+import { observationKey } from '../model/observations.ts';
 import type { ParsedDocument } from '../input/types.ts';
+import type { MetricsTarget } from '../input/metrics/target.ts';
+import { targetOfWorkload } from '../input/metrics/target.ts';
 import { buildInventory } from '../model/extract/inventory.ts';
 import type { Rule } from '../rules/types.ts';
 import { RULES } from '../rules/index.ts';
+import { recommendFindings } from '../recommender/findings.ts';
+import type { RecommenderConfig } from '../recommender/types.ts';
 import type { RuleSelection } from '../api/v1alpha1/tuningPolicy.ts';
 import { ruleEnabled } from '../api/v1alpha1/tuningPolicy.ts';
 
@@ -42,6 +49,8 @@ export interface Evaluation {
   errors: InputError[];
   /** The target's facts, when its object validated. */
   workload?: Workload;
+  /** The inventory of the target and the objects around it, for the metrics step (withMetricsFindings). */
+  inventory: Inventory;
 }
 
 /** The target of an evaluation. */
@@ -65,13 +74,54 @@ export function evaluateTarget(target: EvaluationTarget, workload: KubernetesObj
   const documents = [workload, ...context].map(clusterDocument);
   const targetFile = clusterFile(workload);
   const built = buildInventory({ documents, sources: [], errors: [], files: documents.length }, []);
-  const findings = rules
-    .flatMap((rule) => rule.check(built.inventory))
-    .filter((f) => f.target.kind === target.kind && f.target.name === target.name && (f.target.namespace ?? '') === target.namespace && f.target.file === targetFile)
-    .map(withoutClusterLines);
+  const findings = aboutTarget(rules.flatMap((rule) => rule.check(built.inventory)), target, targetFile);
   const errors = built.errors.filter((e) => e.file === targetFile).map(({ line: _line, ...rest }) => rest);
   const facts = built.inventory.workloads.find((w) => w.ref.file === targetFile);
-  return facts === undefined ? { findings, errors } : { findings, errors, workload: facts };
+  const evaluation: Evaluation = { findings, errors, inventory: built.inventory };
+  if (facts !== undefined) evaluation.workload = facts;
+  return evaluation;
+}
+
+/** The findings about the target itself (its file), without the stand-in line. */
+function aboutTarget(findings: readonly Finding[], target: EvaluationTarget, targetFile: string): Finding[] {
+  return findings
+    .filter((f) => f.target.kind === target.kind && f.target.name === target.name && (f.target.namespace ?? '') === target.namespace && f.target.file === targetFile)
+    .map(withoutClusterLines);
+}
+
+/** Measured load of one target, and the recommender settings of its policy. */
+export interface TargetMetrics {
+  /** The target's observations, or why there are none (keyed by its own `target`, as collectObservations keys it). */
+  entry: WorkloadObservations | MetricsUnavailable;
+  /** The policy's objectives and bounds, and `now`: the end of the metrics window. */
+  recommender: Partial<RecommenderConfig>;
+  /** The policy's `spec.rules`: metrics finding ids are switched on and off like rule ids. */
+  rules: RuleSelection | undefined;
+}
+
+/**
+ * withMetricsFindings adds the target's `metrics.*` findings to an evaluation: `recommendFindings` over the
+ * evaluation's inventory with the target's entry alone, which is what `pytuner report --prometheus` computes for the
+ * same workload and observations.
+ */
+export function withMetricsFindings(evaluation: Evaluation, target: EvaluationTarget, workload: KubernetesObject, metrics: TargetMetrics): Evaluation {
+  const observations = new Map([[observationKey(metrics.entry.target), metrics.entry]]);
+  const measured = aboutTarget(recommendFindings(evaluation.inventory, observations, metrics.recommender), target, clusterFile(workload)).filter((f) => ruleEnabled(metrics.rules, f.rule));
+  return { ...evaluation, findings: [...evaluation.findings, ...measured] };
+}
+
+/** The metrics target of an evaluated workload (its server container, vCPU, platform), when its object validated. */
+export function metricsTargetOf(evaluation: Evaluation): MetricsTarget | undefined {
+  return evaluation.workload === undefined ? undefined : targetOfWorkload(evaluation.workload);
+}
+
+/**
+ * metricsTargets is the metrics target of each workload object that validates, as `pytuner report -f` makes them from
+ * manifests: one collection then reads them all with the profile's per-namespace queries.
+ */
+export function metricsTargets(workloads: readonly KubernetesObject[]): MetricsTarget[] {
+  const documents = workloads.map(clusterDocument);
+  return buildInventory({ documents, sources: [], errors: [], files: documents.length }, []).inventory.workloads.map(targetOfWorkload);
 }
 
 /** withoutClusterLines drops the stand-in line 1 from a finding about cluster objects (they have no lines). */

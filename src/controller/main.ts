@@ -13,7 +13,7 @@ import { allWorkloadKeys, GenerationTracker, keysForEvent, parseKey } from './ke
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
 import { targetLogger } from './log.ts';
 import { createMetrics, type ControllerMetrics, type ReconcileResult } from './metrics.ts';
-import { Reconciler, TerminalError } from './reconciler.ts';
+import type { Reconciler, TerminalError } from './reconciler.ts';
 import { startOperationsServer, type OperationsServer } from './server.ts';
 import { WorkQueue, type RateLimits } from './workqueue.ts';
 
@@ -49,6 +49,10 @@ export interface ControllerConfig {
   log: Logger;
   /** The clock reconciles read (cooldowns, condition times); default the system clock. */
   now?: () => Date;
+  /** How long a policy's metrics are used before Prometheus is read again; default 5 min. */
+  metricsIntervalMs?: number;
+  /** Per request to Prometheus; default 10 s. */
+  metricsTimeoutMs?: number;
 }
 
 /** A started controller. */
@@ -110,13 +114,20 @@ export async function startController(config: ControllerConfig): Promise<Running
       for (const key of allWorkloadKeys(caches)) queue.add(key);
     },
   });
-  const reconciler = new Reconciler({
+  // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
+  // Prometheus client) load once the caches have synced, in campaign(): none of it is needed to become ready, and at a
+  // tenth of a CPU each millisecond of loading is ten of start-up (bench/startup.ts).
+  let reconciler: Reconciler | undefined;
+  let terminalError: typeof TerminalError | undefined;
+  const newReconciler = (ReconcilerClass: typeof Reconciler): Reconciler => new ReconcilerClass({
     kubeConfig: config.kubeConfig,
     caches,
     log,
     metrics,
     resyncMs: config.resyncMs,
     now: config.now ?? (() => new Date()),
+    ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
+    ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
     onFindings: (key, rules) => (rules.length === 0 ? findingsByKey.delete(key) : findingsByKey.set(key, rules)),
   });
   const elector =
@@ -136,6 +147,8 @@ export async function startController(config: ControllerConfig): Promise<Running
   let stopping = false;
   let fatal: Error | undefined;
   let server: OperationsServer | undefined;
+  // Caches.synced is true of an empty set of informers, which is what there is until discovery has run in start().
+  let cachesStarted = false;
   let resolveStopped!: (err: Error | undefined) => void;
   const stopped = new Promise<Error | undefined>((resolve) => (resolveStopped = resolve));
 
@@ -145,14 +158,15 @@ export async function startController(config: ControllerConfig): Promise<Running
     const targetLog = targetLogger(log, target);
     let result: ReconcileResult = 'success';
     try {
-      const outcome = await reconciler.reconcile(target);
+      // Set in campaign() before any worker starts.
+      const outcome = await reconciler!.reconcile(target);
       queue.forget(key);
       if (outcome.requeueAfterMs !== undefined) {
         queue.addAfter(key, outcome.requeueAfterMs);
         result = 'requeue';
       }
     } catch (err) {
-      if (err instanceof TerminalError) {
+      if (terminalError !== undefined && err instanceof terminalError) {
         result = 'terminal_error';
         queue.forget(key);
         targetLog.error({ err: err.message }, 'reconcile failed and will not be retried until the object changes');
@@ -204,6 +218,10 @@ export async function startController(config: ControllerConfig): Promise<Running
   async function campaign(): Promise<void> {
     await caches.whenSynced();
     if (stopping) return;
+    const reconcilerModule = await import('./reconciler.ts');
+    reconciler = newReconciler(reconcilerModule.Reconciler);
+    terminalError = reconcilerModule.TerminalError;
+    if (stopping) return;
     if (elector === undefined) {
       workers = startWorkers();
       return;
@@ -241,7 +259,7 @@ export async function startController(config: ControllerConfig): Promise<Running
       ...(config.metricsHost === undefined ? {} : { host: config.metricsHost }),
       registry: metrics.registry,
       readiness: [
-        { name: 'caches', check: () => ({ ok: caches.synced, detail: cachesDetail(caches) }) },
+        { name: 'caches', check: () => (cachesStarted ? { ok: caches.synced, detail: cachesDetail(caches) } : { ok: false, detail: 'discovering which kinds are served' }) },
         {
           name: 'controller',
           check: () => ({
@@ -252,6 +270,7 @@ export async function startController(config: ControllerConfig): Promise<Running
       ],
     });
     await caches.start();
+    cachesStarted = true;
   } catch (err) {
     await caches.stop();
     await server?.close();

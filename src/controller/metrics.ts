@@ -23,6 +23,8 @@ export interface ControllerMetrics {
   conflicts: Counter<'kind'>;
   errors: Counter<'type'>;
   leader: Gauge;
+  metricsCollections: Counter<'result'>;
+  metricsQueries: Counter;
 }
 
 /** What the metrics read at scrape time: the queue and the current findings. */
@@ -73,5 +75,12 @@ export function createMetrics(sources: MetricsSources, options: { processMetrics
     conflicts: new Counter({ name: 'pytuner_apply_conflicts_total', help: 'Applies refused because another field manager owns a field pytuner would change.', labelNames: ['kind'], registers }),
     errors: new Counter({ name: 'pytuner_errors_total', help: 'Errors by type (watch, discovery, reconcile, status_write, apply, event, leader_election, metrics_query, invalid_policy).', labelNames: ['type'], registers }),
     leader: new Gauge({ name: 'pytuner_leader', help: '1 while this replica holds the leader Lease (or runs without leader election), else 0.', registers }),
+    metricsCollections: new Counter({
+      name: 'pytuner_metrics_collections_total',
+      help: 'Reads of measured load from Prometheus (one per TuningPolicy and refresh interval, for all its workloads), by result: success, partial (some queries failed) or failed.',
+      labelNames: ['result'],
+      registers,
+    }),
+    metricsQueries: new Counter({ name: 'pytuner_metrics_queries_total', help: 'HTTP requests to Prometheus (metadata and PromQL) over every collection.', registers }),
   };
 }

@@ -1,7 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { evaluateTarget, rulesFor } from './evaluate.ts';
-import { recommendedValues } from './recommendations.ts';
+import { DAY, syntheticObservations } from '../../test/support/syntheticObservations.ts';
+import { evaluateTarget, rulesFor, withMetricsFindings } from './evaluate.ts';
+import { MEASURED_CONFIDENCE, recommendedValues, valuesOf } from './recommendations.ts';
 
 function deployment(container: Record<string, unknown>, serviceAccountName?: string): KubernetesObject {
   return {
@@ -49,5 +50,55 @@ describe('recommendedValues', () => {
     ]);
     // A bare KSA: the member names PROJECT_NUMBER, which pytuner cannot fill in.
     expect(values(deployment(profiled, 'reports'), [ksa({})], ['profiler.iam-role'])).toEqual([]);
+  });
+});
+
+describe('values from measured load', () => {
+  const target = { kind: 'Service', namespace: 'shop', name: 'orders' } as const;
+  const entry = syntheticObservations(DAY, { target });
+
+  /** gunicorn 1 worker × 8 threads on 1 vCPU behind containerConcurrency 80, threads from `threads`. */
+  function measured(threads: string[], env: Array<{ name: string; value: string }>) {
+    const svc = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name: 'orders', namespace: 'shop' },
+      spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--bind', ':8080', ...threads, 'app:app'], env, resources: { limits: { cpu: '1' } } }] } } },
+    } as KubernetesObject;
+    return withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: undefined });
+  }
+
+  it('takes containerConcurrency and THREADS from the metrics findings, with their confidence and the PromQL as evidence', () => {
+    const evaluation = measured(['--threads', '$(THREADS)'], [{ name: 'THREADS', value: '8' }]);
+    const concurrency = evaluation.findings.find((f) => f.rule === 'metrics.container-concurrency');
+    const value = concurrency?.recommended['containerConcurrency'];
+    const values = recommendedValues(evaluation.findings, evaluation.workload);
+    expect(values.map((v) => [v.setting, v.rule])).toEqual([
+      ['containerConcurrency', 'metrics.container-concurrency'],
+      ['threads', 'metrics.threads'],
+      ['startupProbe', 'startup.probe-missing'],
+    ]);
+    expect(values[0]).toMatchObject({ value, current: 80, confidence: MEASURED_CONFIDENCE.medium });
+    expect(values[0]?.evidence).toContain(
+      'sum by (service) (rate(container_cpu_usage_seconds_total[1m])) CPU 3 ms per request (cpuCoresPerInstance / per-instance rate, median of 12 busiest steps), I/O 80 ms; 1 vCPU (metrics)',
+    );
+    expect(values[1]).toEqual(expect.objectContaining({ container: 'app', env: 'THREADS', value, current: 8, confidence: MEASURED_CONFIDENCE.medium }));
+    // The static rule also wants containerConcurrency (the 8 slots): the measured value wins.
+    expect(evaluation.findings.find((f) => f.rule === 'concurrency.threads-mismatch')?.recommended).toEqual({ containerConcurrency: 8, THREADS: 80 });
+  });
+
+  it('leaves threads written in args to people', () => {
+    const evaluation = measured(['--threads', '8'], []);
+    expect(evaluation.findings.map((f) => f.rule)).toContain('metrics.threads');
+    expect(recommendedValues(evaluation.findings, evaluation.workload).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
+  });
+
+  it('with measuredOnly, leaves out the static values measured load decides, and says which', () => {
+    const svc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop' }, spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--threads', '8', 'app:app'] }] } } } } as KubernetesObject;
+    const evaluation = evaluateTarget(target, svc, [], rulesFor(undefined));
+    expect(recommendedValues(evaluation.findings, evaluation.workload).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
+    const selection = valuesOf(evaluation.findings, evaluation.workload, { measuredOnly: true });
+    expect(selection.values.map((v) => v.setting)).toEqual(['startupProbe']);
+    expect(selection.leftOut).toEqual([expect.objectContaining({ setting: 'containerConcurrency', rule: 'concurrency.threads-mismatch', value: 8, confidence: 1 })]);
   });
 });

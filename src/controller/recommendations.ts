@@ -2,6 +2,8 @@
  * @module Findings → the recommended values a TuningRecommendation carries (`status.recommendations`), which the
  * actuator may copy into the workload. Pure. Only findings whose value is a setting pytuner knows how to write, and
  * whose knob it can name exactly, become values; every finding stays in `status.findings` for people either way.
+ * Findings from measured load (`metrics.*`) and from the static rules become values the same way; where both name a
+ * setting, the measured one wins.
  */
 import type { Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/finding.ts';
@@ -19,8 +21,15 @@ function evidenceLine(e: Evidence): string {
   return (e.text === undefined ? `${e.field} (${where})` : `${e.field} ${e.text} (${where})`).slice(0, 1024);
 }
 
+/**
+ * The recommender's confidence levels as the 0..1 number of `RecommendedValue.confidence`: ordinal, evenly spaced, and
+ * below 1, which stays for facts read from the spec (an estimate from measured load is never certain).
+ */
+export const MEASURED_CONFIDENCE: Readonly<Record<NonNullable<Finding['confidence']>, number>> = { low: 0.3, medium: 0.6, high: 0.9 };
+
 function base(finding: Finding): Pick<RecommendedValue, 'rule' | 'confidence' | 'evidence'> {
-  return { rule: finding.rule, confidence: STATIC_CONFIDENCE, evidence: finding.evidence.slice(0, 16).map(evidenceLine) };
+  const confidence = finding.confidence === undefined ? STATIC_CONFIDENCE : MEASURED_CONFIDENCE[finding.confidence];
+  return { rule: finding.rule, confidence, evidence: finding.evidence.slice(0, 16).map(evidenceLine) };
 }
 
 function nonNegativeInt(value: unknown): number | undefined {
@@ -38,9 +47,9 @@ function containerConcurrency(finding: Finding): RecommendedValue | undefined {
 }
 
 /**
- * workers from gunicorn.workers-vs-cpu, only where an env var is the knob: the command line reads it (`--workers
- * $WEB_CONCURRENCY`), or gunicorn's default applies, which reads WEB_CONCURRENCY. A `--workers 1` written in args
- * would win over any env var, so pytuner does not pretend to change it.
+ * workers from gunicorn.workers-vs-cpu or metrics.workers, only where an env var is the knob: the command line reads
+ * it (`--workers $WEB_CONCURRENCY`), or gunicorn's default applies, which reads WEB_CONCURRENCY. A `--workers 1`
+ * written in args would win over any env var, so pytuner does not pretend to change it.
  */
 function workers(finding: Finding, workload: Workload | undefined): RecommendedValue | undefined {
   const value = nonNegativeInt(finding.recommended.workers);
@@ -50,6 +59,21 @@ function workers(finding: Finding, workload: Workload | undefined): RecommendedV
   const env = setting.viaEnv ?? (setting.isDefault ? WORKERS_ENV : undefined);
   if (env === undefined) return undefined;
   const out: RecommendedValue = { setting: 'workers', ...base(finding), container: container.name, env, value };
+  if (setting.value !== undefined) out.current = setting.value;
+  return out;
+}
+
+/**
+ * threads from metrics.threads, only where the command line reads them from an env var (`--threads $THREADS`): that
+ * env var is the knob `spec.patch.threadsEnv` allows. Threads written in args, or inside GUNICORN_CMD_ARGS with
+ * other flags, are left to people.
+ */
+function threads(finding: Finding, workload: Workload | undefined): RecommendedValue | undefined {
+  const value = nonNegativeInt(finding.recommended.threads);
+  const container = workload?.containers.find((c) => c.name === finding.target.container);
+  const setting = container?.server?.threads;
+  if (value === undefined || value === 0 || container === undefined || setting?.viaEnv === undefined) return undefined;
+  const out: RecommendedValue = { setting: 'threads', ...base(finding), container: container.name, env: setting.viaEnv, value };
   if (setting.value !== undefined) out.current = setting.value;
   return out;
 }
@@ -90,21 +114,64 @@ function profilerPolicyMember(finding: Finding): RecommendedValue | undefined {
   return { setting: 'profilerIamPolicyMember', ...base(finding), iamPolicyMember };
 }
 
+/** The prefix of the ids of findings from measured load (src/recommender/catalogue.ts). */
+const MEASURED_PREFIX = 'metrics.';
+
 /**
- * recommendedValues turns findings into at most one value per setting (the status list is keyed by setting), first
- * finding wins in rule order. Findings of other rules (timeouts, images, uWSGI flags) have no value to write.
+ * The settings measured load decides when a policy reads metrics: the static rules can only say that they disagree
+ * with each other (slots ≠ containerConcurrency), not what they should be.
  */
-export function recommendedValues(findings: readonly Finding[], workload: Workload | undefined): RecommendedValue[] {
+export const MEASURED_SETTINGS: ReadonlySet<RecommendedValue['setting']> = new Set(['containerConcurrency', 'threads', 'workers']);
+
+/** How recommendedValues treats values of the static rules. */
+export interface ValueOptions {
+  /**
+   * The policy reads metrics: static values for MEASURED_SETTINGS are left out (their findings stay). Otherwise a
+   * static value would stand in whenever measured load has no value (Prometheus down, a change under the hysteresis)
+   * and be undone when it has one again: an Apply policy would flip the workload between the two.
+   */
+  measuredOnly?: boolean;
+}
+
+/** What valuesOf returns: the values, and the static values left out because measured load decides them. */
+export interface ValueSelection {
+  values: RecommendedValue[];
+  leftOut: RecommendedValue[];
+}
+
+/**
+ * recommendedValues turns findings into at most one value per setting (the status list is keyed by setting): a
+ * finding from measured load first, then in rule order. Findings of other rules (timeouts, images, uWSGI flags) have
+ * no value to write.
+ */
+export function recommendedValues(findings: readonly Finding[], workload: Workload | undefined, options: ValueOptions = {}): RecommendedValue[] {
+  return valuesOf(findings, workload, options).values;
+}
+
+/** recommendedValues, and the static values `measuredOnly` left out (for the status to say so). */
+export function valuesOf(findings: readonly Finding[], workload: Workload | undefined, options: ValueOptions = {}): ValueSelection {
   const values = new Map<RecommendedValue['setting'], RecommendedValue>();
-  for (const finding of findings) {
+  const leftOut: RecommendedValue[] = [];
+  const measured = (f: Finding) => f.rule.startsWith(MEASURED_PREFIX);
+  for (const finding of [...findings.filter(measured), ...findings.filter((f) => !measured(f))]) {
     const value = valueOf(finding, workload);
-    if (value !== undefined && !values.has(value.setting)) values.set(value.setting, value);
+    if (value === undefined || values.has(value.setting)) continue;
+    if (options.measuredOnly !== true || measured(finding) || !MEASURED_SETTINGS.has(value.setting)) values.set(value.setting, value);
+    else if (!leftOut.some((v) => v.setting === value.setting)) leftOut.push(value);
   }
-  return [...values.values()];
+  return { values: [...values.values()], leftOut };
 }
 
 function valueOf(finding: Finding, workload: Workload | undefined): RecommendedValue | undefined {
   switch (finding.rule) {
+    case 'metrics.container-concurrency':
+      return containerConcurrency(finding);
+    case 'metrics.threads':
+      return threads(finding, workload);
+    case 'metrics.workers':
+      return workers(finding, workload);
+    case 'metrics.startup-probe-budget':
+      return startupProbe(finding);
     case 'concurrency.threads-mismatch':
     case 'concurrency.unbounded':
       return containerConcurrency(finding);

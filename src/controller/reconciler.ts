@@ -1,10 +1,10 @@
 /**
  * @module The reconcile, level-based and keyed by name (controller-runtime's contract, aesthetics.md 1.2): a key
  * comes in, the state is read from the caches, and a requeue decision goes out. For a target workload the steps are
- * written out, as VPA's RunOnce is: select policy → evaluate (the report's pipeline on cache objects) → write the
- * TuningRecommendation → plan (pure, src/actuator/plan.ts) → apply (src/actuator/apply.ts) → record the outcome.
- * For a TuningPolicy it refreshes the policy's status (counts and conditions). Time comes from `now()`, once per
- * reconcile.
+ * written out, as VPA's RunOnce is: select policy → evaluate (the report's pipeline on cache objects) → measured load
+ * (the policy's metrics snapshot, metricsReader.ts, and the recommender's findings) → write the TuningRecommendation →
+ * plan (pure, src/actuator/plan.ts) → apply (src/actuator/apply.ts) → record the outcome. For a TuningPolicy it
+ * refreshes the policy's status (counts and conditions). Time comes from `now()`, once per reconcile.
  */
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -14,12 +14,15 @@ import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommenda
 import { createActuator, type Actuator } from '../actuator/apply.ts';
 import { planActuation, type LiveWorkload, type Plan, type PlannedChange } from '../actuator/plan.ts';
 import { statusAfterActuation } from '../actuator/status.ts';
-import { evaluateTarget, rulesFor } from './evaluate.ts';
+import type { MetricsTarget } from '../input/metrics/target.ts';
+import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
 import type { Caches } from './informers.ts';
 import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
-import { recommendedValues } from './recommendations.ts';
+import { INVALID_WORKLOAD_BASIS, invalidSourceBasis, policyBasis, recommenderSettings, targetBasis } from './metricsBasis.ts';
+import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader } from './metricsReader.ts';
+import { valuesOf } from './recommendations.ts';
 import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type MetricsBasis } from './status.ts';
 
 /** What a reconcile asks of the queue: nothing, or to come back after a while. */
@@ -53,6 +56,10 @@ export interface ReconcilerOptions {
   onFindings?: (key: string, rules: string[]) => void;
   /** The actuator; default createActuator(kubeConfig). */
   actuator?: Actuator;
+  /** How long a policy's metrics snapshot is used before Prometheus is read again (`--metrics-interval`). */
+  metricsIntervalMs?: number;
+  /** Per request to Prometheus (`--metrics-timeout`). */
+  metricsTimeoutMs?: number;
 }
 
 /** The workloads' cache names by target kind. */
@@ -61,16 +68,13 @@ const WORKLOAD_RESOURCE = { Service: 'knativeServices', Deployment: 'deployments
 /** Kinds a Knative-less cluster cannot serve. */
 const KNATIVE_KIND = 'Service';
 
-/**
- * The metrics engine (src/recommender with src/input/metrics) is not wired into the controller yet, so every
- * recommendation comes from the static rules and says so.
- */
-function metricsBasis(policy: TuningPolicy): MetricsBasis {
-  const message =
-    policy.spec.metrics === undefined
-      ? 'no spec.metrics in the TuningPolicy: values come from the static rules alone'
-      : `spec.metrics (${policy.spec.metrics.prometheusUrl}) is set, but this controller build recommends from the static rules alone`;
-  return { available: false, reason: 'StaticOnly', message };
+/** A policy without `spec.metrics`: every value comes from the static rules, and the status says so. */
+const STATIC_ONLY: MetricsBasis = { available: false, reason: 'StaticOnly', message: 'no spec.metrics in the TuningPolicy: values come from the static rules alone' };
+
+/** A target's measured load: its MetricsAvailable condition, and what the recommender gets when metrics were read. */
+interface Measured {
+  basis: MetricsBasis;
+  metrics?: TargetMetrics;
 }
 
 /** The parsed policies of a namespace, oldest first (then by name), and the raw ones that failed to parse. */
@@ -94,12 +98,22 @@ export class Reconciler {
   readonly #actuator: Actuator;
   readonly #custom: CustomObjectsApi;
   readonly #manager: string;
+  readonly #metrics: MetricsReader;
+  readonly #metricsIntervalMs: number;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#manager = options.fieldManager ?? FIELD_MANAGER;
     this.#actuator = options.actuator ?? createActuator(options.kubeConfig, { fieldManager: this.#manager, clock: options.now });
     this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#metricsIntervalMs = options.metricsIntervalMs ?? DEFAULT_METRICS_INTERVAL_MS;
+    this.#metrics = new MetricsReader({
+      intervalMs: this.#metricsIntervalMs,
+      timeoutMs: options.metricsTimeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS,
+      now: options.now,
+      log: options.log,
+      metrics: options.metrics,
+    });
   }
 
   /** Reconciles the object named by `key`. Throws on failures worth a retry (API errors), TerminalError otherwise. */
@@ -141,12 +155,19 @@ export class Reconciler {
       ...caches.list('iamPolicyMembers'),
       ...caches.list('iamPartialPolicies'),
     ];
-    const evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
+    let evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
+    const measured = await this.#measure(policy, key.namespace, evaluation);
+    if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, live, measured.metrics);
     const notes: string[] = [];
     if (selecting.length > 1) {
       notes.push(`also selected by ${selecting.slice(1).map((p) => `TuningPolicy ${p.metadata.name}`).join(', ')} (ignored: a workload follows its oldest selecting policy, ${policy.metadata.name})`);
     }
-    let values = recommendedValues(evaluation.findings, evaluation.workload);
+    const selection = valuesOf(evaluation.findings, evaluation.workload, { measuredOnly: policy.spec.metrics !== undefined });
+    let values = selection.values;
+    if (selection.leftOut.length > 0) {
+      const settings = selection.leftOut.map((v) => `${v.setting} ${v.value} (${v.rule})`);
+      notes.push(`the policy reads metrics, so measured load alone sets containerConcurrency, threads and workers; not offered from the static rules: ${settings.join(', ')}`);
+    }
     if (!caches.feature('configConnector').enabled && values.some((v) => v.setting === 'profilerIamPolicyMember')) {
       values = values.filter((v) => v.setting !== 'profilerIamPolicyMember');
       notes.push('Config Connector is not installed: the profiler role grant is recommended in findings only');
@@ -154,7 +175,7 @@ export class Reconciler {
     onFindings?.(keyText, evaluation.findings.map((f) => f.rule));
     const evaluated = evaluatedStatus(
       existing?.status,
-      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: metricsBasis(policy), targetGeneration: live.metadata?.generation, notes },
+      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes },
       now,
     );
 
@@ -177,7 +198,42 @@ export class Reconciler {
       throw new Error(`${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`);
     }
     const retry = plan.kind === 'none' ? plan.retryAfterMs : undefined;
-    return { requeueAfterMs: Math.min(this.#options.resyncMs, retry ?? Number.POSITIVE_INFINITY) };
+    // With metrics, every refresh interval brings new measured load to evaluate.
+    const refresh = policy.spec.metrics === undefined ? Number.POSITIVE_INFINITY : this.#metricsIntervalMs;
+    return { requeueAfterMs: Math.min(this.#options.resyncMs, retry ?? Number.POSITIVE_INFINITY, refresh) };
+  }
+
+  /** The target's measured load from its policy's snapshot (collected for all the policy's workloads at once). */
+  async #measure(policy: TuningPolicy, namespace: string, evaluation: Evaluation): Promise<Measured> {
+    const source = policy.spec.metrics;
+    if (source === undefined) return { basis: STATIC_ONLY };
+    const target = metricsTargetOf(evaluation);
+    if (target === undefined) return { basis: INVALID_WORKLOAD_BASIS };
+    const read = await this.#metrics.read({ policy: { namespace, name: policy.metadata.name }, source, target, targets: () => this.#policyTargets(policy, namespace) });
+    if ('error' in read) return { basis: invalidSourceBasis(read.error) };
+    const { basis, entry } = targetBasis(read.snapshot, target);
+    return { basis, metrics: { entry, recommender: recommenderSettings(policy.spec, read.snapshot.window.end), rules: policy.spec.rules } };
+  }
+
+  /** The workload objects of the namespace a policy selects. */
+  #selectedWorkloads(policy: TuningPolicy, namespace: string): KubernetesObject[] {
+    const kinds = policy.spec.selector.kinds as Array<'Service' | 'Deployment'>;
+    return kinds.flatMap((kind) => this.#options.caches.list(WORKLOAD_RESOURCE[kind], namespace).filter((w) => policySelects(policy.spec, kind, labelsOf(w))));
+  }
+
+  /** The metrics targets of the workloads a policy selects: what one collection for the policy reads. */
+  #policyTargets(policy: TuningPolicy, namespace: string): MetricsTarget[] {
+    return metricsTargets(this.#selectedWorkloads(policy, namespace));
+  }
+
+  /** A policy's MetricsAvailable: from its snapshot (read again when stale), over every workload it selects. */
+  async #policyMetrics(policy: TuningPolicy, namespace: string, workloads: readonly KubernetesObject[]): Promise<MetricsBasis> {
+    const source = policy.spec.metrics;
+    if (source === undefined) return STATIC_ONLY;
+    if (policy.spec.mode === 'Off') return { available: false, reason: 'PolicyOff', message: `TuningPolicy ${policy.metadata.name} is Off: its metrics are not read` };
+    const targets = metricsTargets(workloads);
+    const read = await this.#metrics.read({ policy: { namespace, name: policy.metadata.name }, source, targets: () => targets });
+    return 'error' in read ? invalidSourceBasis(read.error) : policyBasis(read.snapshot, targets);
   }
 
   /** Logs and counts what the plan did. */
@@ -239,7 +295,8 @@ export class Reconciler {
     const kinds = policy.spec.selector.kinds as Array<'Service' | 'Deployment'>;
     const knative = caches.feature('knative');
     const unavailable = kinds.includes(KNATIVE_KIND) && !knative.enabled ? [`Knative Services are not watched: ${knative.reason}`] : [];
-    const targets = kinds.flatMap((kind) => caches.list(WORKLOAD_RESOURCE[kind], key.namespace).filter((w) => policySelects(policy.spec, kind, labelsOf(w))));
+    const targets = this.#selectedWorkloads(policy, key.namespace);
+    const metrics = await this.#policyMetrics(policy, key.namespace, targets);
     const recs = caches.list<TuningRecommendation>('tuningRecommendations', key.namespace).filter((r) => r.spec?.policy === key.name);
     const status = policyStatus(
       raw.status,
@@ -251,12 +308,13 @@ export class Reconciler {
         conflicts: recs.filter((r) => (r.status?.conflicts?.length ?? 0) > 0).length,
         unavailable,
         blocked: unavailable.length > 0 && kinds.every((k) => k === KNATIVE_KIND),
-        metrics: metricsBasis(policy),
+        metrics,
       },
       now,
     );
     await this.#writePolicyStatus(key, raw.status, status);
-    return {};
+    // Its MetricsAvailable follows Prometheus: look again after each refresh interval.
+    return policy.spec.metrics === undefined || policy.spec.mode === 'Off' ? {} : { requeueAfterMs: this.#metricsIntervalMs };
   }
 
   /** Server-side applies the whole status of a TuningPolicy (pytuner's own field, forced), only when it changed. */

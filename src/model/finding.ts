@@ -63,6 +63,11 @@ export interface Finding {
   recommended: Values;
   evidence: Evidence[];
   fix?: Fix;
+  /**
+   * How much measured data backs `recommended` (the recommender's level: steps, concurrency range covered, model
+   * error). Only findings from measured load carry it; a static rule's values are facts read from the spec.
+   */
+  confidence?: 'low' | 'medium' | 'high';
 }
 
 /** An input that could not be read or parsed; the rest is still reported. */

@@ -34,6 +34,7 @@ describe('recommendFindings', () => {
       recommended: { containerConcurrency: recommended },
     });
     expect(cc.message).toMatch(new RegExp(`^containerConcurrency 80: at ${recommended} in flight per instance with 1 worker × ${recommended} threads the predicted p95 is \\d+ ms, within the objective \\d+ ms, for [\\d.]+ req/s per instance; set containerConcurrency to ${recommended} \\(medium confidence\\)$`));
+    expect([cc.confidence, threads.confidence]).toEqual(['medium', 'medium']);
     expect(cc.fix?.jsonPatch).toEqual([
       { op: 'test', path: '/spec/template/spec/containerConcurrency', value: 80 },
       { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: recommended },

@@ -217,6 +217,7 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
     current: { containerConcurrency: current ?? null },
     recommended: { containerConcurrency: r.value },
     evidence: evidenceWith(c, r, c.workload?.containerConcurrency?.evidence),
+    confidence: r.confidence.level,
   };
   if (c.workload !== undefined) finding.fix = fixFromChange(setContainerConcurrency(c.workload, r.value), notesOf(r));
   return finding;
@@ -254,6 +255,7 @@ function threadsFinding(r: Recommendation<number>, result: WorkloadRecommendatio
     current: { threads: current },
     recommended: { threads: r.value },
     evidence: evidenceWith(c, r, server.threads.evidence),
+    confidence: r.confidence.level,
   };
   const knob = threadsKnob(server.kind, c.workload, c.container, r.value);
   const fix = knob === undefined ? undefined : fixServerSetting(c.workload, c.container, server.threads, knob, String(r.value));
@@ -290,6 +292,7 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
     current: { workers: current },
     recommended: { workers: r.value },
     evidence: evidenceWith(c, r, server.workers.evidence),
+    confidence: r.confidence.level,
   };
   const knob = workersKnob(server.kind, c.workload, c.container, r.value);
   const fix = knob === undefined ? undefined : fixServerSetting(c.workload, c.container, server.workers, knob, String(r.value));
@@ -322,6 +325,7 @@ function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Find
     current: { periodSeconds: current.periodSeconds, failureThreshold: current.failureThreshold, budgetSeconds: currentSeconds },
     recommended: { periodSeconds: r.value.periodSeconds, failureThreshold: r.value.failureThreshold, budgetSeconds: seconds },
     evidence: evidenceWith(c, r, c.container?.startupProbe?.evidence),
+    confidence: r.confidence.level,
   };
   const fix = c.workload === undefined || c.container?.startupProbe === undefined || seconds === currentSeconds ? undefined : probeTimingFix(c.workload, c.container, c.container.startupProbe, r.value);
   if (fix !== undefined) finding.fix = withNotes(fix, notesOf(r));

@@ -4,6 +4,7 @@
  * These zod schemas are the single source of the TypeScript types and of `crds/*.yaml` (scripts/gen-crds.ts).
  */
 import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.ts';
 
 /** API group of pytuner's custom resources. */
 export const GROUP = 'pytuner.dev';
@@ -15,25 +16,10 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 /** Field manager of every write pytuner makes (server-side apply and JSON patches alike). */
 export const FIELD_MANAGER = 'pytuner';
 
-/**
- * A Go `time.ParseDuration` string restricted to the units a policy needs (`ms`, `s`, `m`, `h`), e.g. `1h`, `90s`,
- * `1h30m`, `0s`. Kubernetes validates it with this pattern; CEL `duration()` accepts the same syntax.
- */
-export const DURATION_PATTERN = /^(0|([0-9]+(\.[0-9]+)?(ms|s|m|h))+)$/;
+export { DURATION_PATTERN, parseDuration } from './duration.ts';
 
 /** A duration string (see DURATION_PATTERN). */
 export const Duration = z.string().max(32).regex(DURATION_PATTERN, 'a duration such as 300ms, 90s, 1h or 1h30m');
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** parseDuration turns `1h30m` into 5_400_000 (milliseconds); `undefined` for anything DURATION_PATTERN rejects. */
-export function parseDuration(text: string): number | undefined {
-  if (!DURATION_PATTERN.test(text)) return undefined;
-  if (text === '0') return 0;
-  let total = 0;
-  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
-  return total;
-}
 
 /** Kubernetes `x-kubernetes-list-type: map` keyed by `keys`, as zod metadata for the CRD generator. */
 export function listMap(...keys: string[]): Record<string, unknown> {

@@ -48,8 +48,24 @@ export interface ControlPlane {
   /** metadata.name of every CRD installed. */
   crdNames: string[];
   timings: StartupTimings;
+  /**
+   * Stops kube-apiserver and starts it again with the same flags, port, certificates and etcd, so every object
+   * and resource version survives; resolves once /readyz passes and every CRD is served again. Clients see
+   * what an API server upgrade (or crash) shows them: watches ended, connections refused, then the same API.
+   */
+  restartApiserver(options?: RestartOptions): Promise<void>;
   /** Stops the servers and removes their directory; safe to call more than once. */
   stop(): Promise<void>;
+}
+
+export interface RestartOptions {
+  /**
+   * `graceful` (default): SIGTERM, then wait for the exit; the server ends its watches cleanly first.
+   * `crash`: SIGKILL; open connections are cut mid-stream, as when the process or its node dies.
+   */
+  stop?: 'graceful' | 'crash';
+  /** Runs while the server is down (a test's checks of its clients); the server is started again even if it throws. */
+  whileDown?: () => Promise<void>;
 }
 
 interface ControlPlaneBinaries {
@@ -93,9 +109,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const server = `https://127.0.0.1:${apiserverPort}`;
     progress(`starting kube-apiserver on ${server}`);
     const certDir = join(dir, 'apiserver-certs');
-    const apiserver = group.start('kube-apiserver', binaries.kubeApiserver, apiserverArgs(certDir, apiserverPort, etcdUrl, credentials));
+    const apiserverFlags = apiserverArgs(certDir, apiserverPort, etcdUrl, credentials);
+    let apiserver = group.start('kube-apiserver', binaries.kubeApiserver, apiserverFlags);
     const caPem = await waitForApiserver(apiserver, server, join(certDir, 'apiserver.crt'), credentials.adminToken, timeoutMs);
 
+    let stopped = false;
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     const restrictedKubeconfigPath = join(dir, 'restricted.kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caPem, ADMIN_USER, credentials.adminToken), { mode: 0o600 });
@@ -120,7 +138,25 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       binDir: binaries.dir,
       crdNames,
       timings: { binariesMs, serversReadyMs, crdsReadyMs, totalMs: performance.now() - began },
-      stop: group.stop,
+      async restartApiserver({ stop = 'graceful', whileDown }: RestartOptions = {}) {
+        if (stopped) throw new Error('restartApiserver: the control plane has been stopped');
+        progress(`stopping kube-apiserver on ${server} (${stop})`);
+        await (stop === 'crash' ? killAndWait(apiserver) : apiserver.stop());
+        try {
+          await whileDown?.();
+        } finally {
+          progress(`starting kube-apiserver again on ${server}`);
+          // It finds its serving certificate in certDir and reuses it: the kubeconfigs' CA still verifies it.
+          apiserver = group.start('kube-apiserver', binaries.kubeApiserver, apiserverFlags);
+          await waitForApiserver(apiserver, server, join(certDir, 'apiserver.crt'), credentials.adminToken, timeoutMs);
+          const target = { server, ca: caPem, token: credentials.adminToken };
+          await Promise.all(crdNames.map((name) => pollUntil(`CRD ${name} to be served again`, () => crdServed(target, name), { timeoutMs, intervalMs: 100 })));
+        }
+      },
+      stop: () => {
+        stopped = true;
+        return group.stop();
+      },
     };
   } catch (err) {
     await group.stop();
@@ -212,6 +248,10 @@ function apiserverArgs(certDir: string, port: number, etcdUrl: string, credentia
     // validation rejects (loopback), and log the failure forever. Nothing here needs that endpoint.
     '--endpoint-reconciler-type=none',
     '--allow-privileged=true',
+    // On SIGTERM, end open watches at once (clients re-watch) instead of holding them open: without it, stopping
+    // the server while any watch was open (a controller under test) took until the harness's SIGKILL, 10 s later;
+    // with it, about 1 s. Measured with one curl watch on v1.36.3.
+    '--shutdown-watch-termination-grace-period=2s',
   ];
 }
 
@@ -227,6 +267,12 @@ function controllerManagerArgs(dir: string, kubeconfigPath: string, port: number
     `--secure-port=${port}`,
     `--cert-dir=${join(dir, 'kube-controller-manager-certs')}`,
   ];
+}
+
+/** SIGKILL, then wait until the process has exited. */
+async function killAndWait(server: ManagedProcess): Promise<void> {
+  server.killNow();
+  await pollUntil(`${server.name} to exit after SIGKILL`, async () => (server.exitReason() === undefined ? undefined : true), { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 async function waitForEtcd(etcd: ManagedProcess, url: string, timeoutMs: number): Promise<void> {

@@ -5,7 +5,7 @@ import { startControlPlane, type ControlPlane } from './controlPlane.ts';
 import { locatePrometheusBinaries } from './prometheus.ts';
 
 /** What tests get with `inject('controlPlane')`: everything but the functions, which cannot cross to workers. */
-export type ProvidedControlPlane = Omit<ControlPlane, 'stop' | 'timings'>;
+export type ProvidedControlPlane = Omit<ControlPlane, 'stop' | 'restartApiserver' | 'timings'>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,7 +15,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await locatePrometheusBinaries(); // installs them if missing, before any test's hook timeout runs
-  const { stop, timings, ...provided } = await startControlPlane();
+  // restartApiserver is left out too: a test that restarts the API server starts a control plane of its own.
+  const { stop, restartApiserver: _restart, timings, ...provided } = await startControlPlane();
   process.stderr.write(`integration control plane ready in ${(timings.totalMs / 1000).toFixed(1)} s at ${provided.server}\n`);
   project.provide('controlPlane', provided);
   return stop; // vitest calls it as the teardown

@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# pytuner's container image: the controller (and the CLI) as one esbuild bundle on distroless Node.js 24, non-root.
+# The runtime stage copies exactly the files scripts/runtime-files.ts lists (RUNTIME_COPIES); test/integration/
+# chart-image.test.ts checks these COPY lines against that list, builds the same file set into a temporary
+# directory and runs the controller from it with production settings against a real API server.
+#
+#   docker build -t pytuner:0.1.0 .
+#   docker run --rm pytuner:0.1.0 --version
+#
+# Pin both bases by digest in production (docker buildx imagetools inspect <image>): the compile cache is only
+# accepted by the very Node binary that wrote it, so the cache stage and the runtime stage must use the same one.
+ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian13:nonroot
+
+# Build: dependencies (esbuild among the dev ones; no install scripts: esbuild's binary comes as an optional
+# dependency, and the "node" devDependency's download is not needed here), then the bundle (scripts/bundle.ts).
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts/ scripts/
+COPY src/ src/
+COPY docs/rules/ docs/rules/
+RUN node scripts/bundle.ts
+
+# Compile cache: Node's V8 code cache for every file of the bundle, written by the runtime image's own Node, at the
+# runtime's own paths and as the runtime's own user: Node keys the cache by all three (its directory is named
+# v<node>-<arch>-<flags>-<uid>). The :nonroot user owns /home/nonroot; the RUN needs no shell (distroless has none).
+FROM ${RUNTIME_IMAGE} AS compile-cache
+COPY --from=build /src/package.json /app/package.json
+COPY --from=build /src/dist/bundle/ /app/dist/bundle/
+COPY --from=build /src/scripts/warm-compile-cache.ts /home/nonroot/warm-compile-cache.ts
+USER 65532:65532
+ENV NODE_COMPILE_CACHE=/home/nonroot/node-compile-cache
+RUN ["/nodejs/bin/node", "/home/nonroot/warm-compile-cache.ts", "/app/dist/bundle/pytuner.js"]
+
+# Runtime: the bundle, package.json ("type": "module" and the version), the rule docs (pytuner explain) and the
+# compile cache. No node_modules, no sources. Read-only at run time (the chart sets readOnlyRootFilesystem).
+FROM ${RUNTIME_IMAGE}
+WORKDIR /app
+COPY --from=build /src/package.json /app/package.json
+COPY --from=build /src/dist/bundle/ /app/dist/bundle/
+COPY --from=build /src/docs/rules/ /app/docs/rules/
+COPY --from=compile-cache /home/nonroot/node-compile-cache/ /app/node-compile-cache/
+ENV NODE_ENV=production NODE_COMPILE_CACHE=/app/node-compile-cache
+# distroless's nonroot user (the :nonroot tag's default, stated so the chart's runAsUser matches it): the compile
+# cache is found only by the user that wrote it.
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/bundle/pytuner.js"]
+CMD ["controller"]

@@ -1,0 +1,128 @@
+/**
+ * The lab: pytuner's recommendations on real Python servers (gunicorn, uvicorn) against the best setting found by
+ * brute force, and the Cloud Run concurrency guide's 400-client case in the simulation calibrated by it. Each scenario
+ * is run by bench/lab/scenario.ts; the outputs are docs/lab/README.md (tables), docs/lab/results.json and one SVG per
+ * scenario.
+ *
+ *   npm run lab                              # every scenario within a 12.5-minute measuring budget (about 14 minutes in all)
+ *   npm run lab -- --quick                   # smoke run: 1 s points, a small sweep (about 2 minutes per scenario)
+ *   npm run lab -- --scenario io-bound       # one scenario (repeatable)
+ *   npm run lab -- --wait-quiet 20m          # first wait, at most 20 min, for the 1-minute load average to fall below 0.8
+ *   npm run lab -- --budget 10m --out /tmp/lab
+ *
+ * Needs Linux (/proc), wrk and Debian's python3-flask, python3-gunicorn, python3-uvicorn (scripts/install-python-lab.sh),
+ * and prometheus + promtool (scripts/install-prometheus.sh).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { loadAverage1m } from './procstat.ts';
+import type { RunContext } from './report.ts';
+import { labReadme, scenarioPlot } from './report.ts';
+import type { ScenarioResult } from './results.ts';
+import { capacityRows, tableRows, textTable } from './results.ts';
+import { BUCKET_LAYOUTS, FULL_TIMING, QUICK_TIMING, runScenario } from './scenario.ts';
+import { LAB_SCENARIOS } from './scenarios.ts';
+import { writeWrkScript } from './wrk.ts';
+
+/** Below this 1-minute load average the machine counts as quiet (2 cores: the lab alone keeps it near 2 when it runs). */
+const QUIET_LOAD = 0.8;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenario: { type: 'string', multiple: true },
+    budget: { type: 'string' },
+    'wait-quiet': { type: 'string' },
+    out: { type: 'string', default: 'docs/lab' },
+  },
+});
+
+/** `90s`, `13m`, `13.5m` as seconds. */
+function durationSeconds(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m)$/.exec(text);
+  if (m === null) throw new Error(`expected a duration such as 90s or 13m, got ${text}`);
+  return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+}
+
+const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
+const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : 12.5 * 60) : durationSeconds(args.budget);
+const scenarios = args.scenario === undefined ? LAB_SCENARIOS : LAB_SCENARIOS.filter((s) => args.scenario!.includes(s.name));
+if (scenarios.length === 0) throw new Error(`no scenario named ${args.scenario?.join(', ')}; known: ${LAB_SCENARIOS.map((s) => s.name).join(', ')}`);
+const outDir = resolve(args.out!);
+const started = performance.now();
+const elapsed = () => (performance.now() - started) / 1000;
+
+function log(message: string): void {
+  process.stderr.write(`[lab ${elapsed().toFixed(0).padStart(4)} s] ${message}\n`);
+}
+
+/** Polls the 1-minute load average every 15 s until it is below `QUIET_LOAD`, at most `seconds`. */
+async function waitQuiet(seconds: number): Promise<{ load: number; waitedSeconds: number; quiet: boolean }> {
+  const from = performance.now();
+  for (;;) {
+    const load = loadAverage1m();
+    const waitedSeconds = (performance.now() - from) / 1000;
+    if (load < QUIET_LOAD) return { load, waitedSeconds, quiet: true };
+    if (waitedSeconds >= seconds) return { load, waitedSeconds, quiet: false };
+    log(`waiting for a quiet machine: 1-minute load ${load.toFixed(2)} (want < ${QUIET_LOAD}), at most ${Math.round(seconds - waitedSeconds)} s more`);
+    await delay(15_000);
+  }
+}
+
+const waitLimit = args['wait-quiet'] === undefined ? 0 : durationSeconds(args['wait-quiet']);
+const quiet = await waitQuiet(waitLimit);
+const loadText = quiet.quiet
+  ? `The machine was quiet when the run started (1-minute load ${quiet.load.toFixed(2)}${waitLimit > 0 ? ` after waiting ${Math.round(quiet.waitedSeconds)} s` : ''}).`
+  : `**The machine was not quiet: the figures were taken under a 1-minute load of ${quiet.load.toFixed(2)}** from other work on its ${cpus().length} cores${waitLimit > 0 ? `, after waiting ${Math.round(quiet.waitedSeconds)} s for it to fall below ${QUIET_LOAD}` : ''}.`;
+log(loadText.replace(/\*\*/g, ''));
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk 4.1, gunicorn 20.1, uvicorn 0.17`;
+const command = `npm run lab${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const results: ScenarioResult[] = [];
+const failed: string[] = [];
+const skipped: string[] = [];
+
+/** Writes the README, the plots and results.json for the scenarios done so far (after each one: a later failure loses nothing). */
+async function writeOutputs(): Promise<RunContext> {
+  const notRun = [...failed.map((f) => `failed: ${f}`), ...(skipped.length > 0 ? [`not run (budget spent): ${skipped.join(', ')}`] : [])];
+  const context: RunContext = { date: new Date().toISOString(), machine, load: `${loadText}${notRun.length > 0 ? ` ${notRun.join('; ')}.` : ''}`, seconds: elapsed(), command, quick: args.quick === true };
+  await mkdir(outDir, { recursive: true });
+  for (const r of results) await writeFile(join(outDir, `${r.scenario}.svg`), scenarioPlot(r));
+  await writeFile(join(outDir, 'README.md'), labReadme(results, context, BUCKET_LAYOUTS.map((b) => b.text)));
+  await writeFile(join(outDir, 'results.json'), `${JSON.stringify({ ...context, budgetSeconds, timing, results }, null, 1)}\n`);
+  return context;
+}
+
+const measuringFrom = elapsed();
+const work = await mkdtemp(join(tmpdir(), 'pytuner-lab-'));
+try {
+  const wrkScript = await writeWrkScript(work);
+  for (const [i, scenario] of scenarios.entries()) {
+    const left = budgetSeconds - (elapsed() - measuringFrom);
+    // A scenario needs its baseline, day and repetitions at least: below this, it is left out rather than cut to nothing.
+    if (left < 60) {
+      skipped.push(scenario.name);
+      continue;
+    }
+    const share = left / (scenarios.length - i);
+    log(`${scenario.name}: start (${Math.round(share)} s of the budget)`);
+    try {
+      results.push(await runScenario(scenario, { timing, wrkScript, deadline: elapsed() + share, elapsed, log }));
+    } catch (err) {
+      failed.push(`${scenario.name}: ${(err as Error).message}`);
+      log(`${scenario.name} failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    await writeOutputs();
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+if (skipped.length > 0) log(`not run, the budget was spent: ${skipped.join(', ')}`);
+const context = await writeOutputs();
+process.stdout.write(`pytuner lab — ${context.date} — ${machine}\n${context.load.replace(/\*\*/g, '')}\n\n`);
+process.stdout.write(`${textTable(tableRows(results))}\n\nitem 4: instances for 400 clients × 3 req/s within the objective\n${textTable(capacityRows(results))}\n\n`);
+process.stdout.write(`wrote ${join(outDir, 'README.md')}, results.json and ${results.length} plots in ${Math.round(elapsed())} s\n`);
+if (failed.length > 0) process.exitCode = 1;

@@ -1,0 +1,12 @@
+/**
+ * @module What the bundle (scripts/bundle.ts) gives pytuner instead of prom-client's index, which also loads Summary
+ * (tdigest, bintrees), the Pushgateway (http, https, zlib) and the cluster AggregatorRegistry (node:cluster): the
+ * classes the controller's metrics use, from their own files. 11 ms of CPU to load instead of 31 ms (Node 24.21,
+ * bundled). A name src/ imports from 'prom-client' and this list lacks fails the bundle ("No matching export").
+ * Plain JavaScript because prom-client's internal files have no type declarations.
+ */
+export { default as Registry } from 'prom-client/lib/registry.js';
+export { default as Counter } from 'prom-client/lib/counter.js';
+export { default as Gauge } from 'prom-client/lib/gauge.js';
+export { default as Histogram } from 'prom-client/lib/histogram.js';
+export { default as collectDefaultMetrics } from 'prom-client/lib/defaultMetrics.js';

@@ -1,0 +1,106 @@
+/**
+ * @module The production bundle: `src/cli/main.ts` and everything it imports (node_modules included) as ES modules
+ * in `dist/bundle/` (`pytuner.js` plus chunks that load on demand), built with esbuild. The container image runs
+ * nothing else (see scripts/runtime-files.ts and the Dockerfile). Why: one parse of a few files instead of resolving
+ * and reading ~1,900 modules, and the heaviest packages cut to what pytuner uses (SUBSETS).
+ *
+ *   node scripts/bundle.ts                 # writes dist/bundle/
+ *   node scripts/bundle.ts --outdir <dir>  # elsewhere
+ */
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build, type BuildResult, type Metafile, type Plugin } from 'esbuild';
+
+/** The repository root. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * Where the bundle goes, relative to the repository root (and to /app in the image). Two levels deep, like
+ * `dist/cli/`, so `src/cli/package.ts` finds package.json and docs/rules two directories up from the bundle too.
+ */
+export const BUNDLE_DIR = 'dist/bundle';
+
+/** The entry file of the bundle, relative to its directory. */
+export const BUNDLE_ENTRY = 'pytuner.js';
+
+/** Options of `bundle`. */
+export interface BundleOptions {
+  /** Output directory (emptied first). Default: `<repo>/dist/bundle`. */
+  outdir?: string;
+  /** false: build in memory only (the guard test reads the metafile). Default true. */
+  write?: boolean;
+}
+
+/** A package whose index the bundle replaces with a file listing only what is used (see scripts/bundle-subsets/). */
+interface Subset {
+  /** The bare specifier, exactly: `import … from '<package>'` (deep imports are left alone). */
+  package: string;
+  file: string;
+  /** Only for imports from files under this directory of node_modules (default: every importer). */
+  importedFrom?: string;
+}
+
+/** The subsets; each file's header says what it drops and what that saves. */
+export const SUBSETS: readonly Subset[] = [
+  { package: '@kubernetes/client-node', file: 'client-node.ts' },
+  { package: 'undici', file: 'undici.js', importedFrom: '@kubernetes/client-node' },
+  { package: 'prom-client', file: 'prom-client.js' },
+];
+
+const subsets: Plugin = {
+  name: 'subsets',
+  setup(pluginBuild) {
+    for (const subset of SUBSETS) {
+      const filter = new RegExp(`^${subset.package.replace(/[/.]/g, '\\$&')}$`);
+      pluginBuild.onResolve({ filter }, (args) => {
+        if (subset.importedFrom !== undefined && !args.importer.includes(`/node_modules/${subset.importedFrom}/`)) return undefined;
+        return { path: join(REPO_ROOT, 'scripts', 'bundle-subsets', subset.file) };
+      });
+    }
+  },
+};
+
+/**
+ * CommonJS dependencies (pino, prom-client, undici…) call `require('node:…')`, which an ES module has no binding for;
+ * esbuild's shim uses a `require` in scope when there is one. Every output file gets this line.
+ */
+const REQUIRE_SHIM = "import { createRequire as __pytunerCreateRequire } from 'node:module'; const require = __pytunerCreateRequire(import.meta.url);";
+
+/** bundle builds the bundle and returns esbuild's result with its metafile (inputs and outputs, bytes, imports). */
+export async function bundle(options: BundleOptions = {}): Promise<BuildResult & { metafile: Metafile }> {
+  const outdir = options.outdir ?? join(REPO_ROOT, BUNDLE_DIR);
+  const write = options.write ?? true;
+  if (write) await rm(outdir, { recursive: true, force: true });
+  return build({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: { [BUNDLE_ENTRY.replace(/\.js$/, '')]: join(REPO_ROOT, 'src', 'cli', 'main.ts') },
+    outdir,
+    bundle: true,
+    splitting: true,
+    // Chunks beside the entry, not in a sub-directory: src/cli/package.ts finds the package root two levels up from
+    // the module that asks (import.meta.url), whichever chunk that lands in.
+    chunkNames: '[name]-[hash]',
+    format: 'esm',
+    platform: 'node',
+    // package.json engines: node >= 22.19; the image runs Node 24.
+    target: 'node22.19',
+    banner: { js: REQUIRE_SHIM },
+    plugins: [subsets],
+    // Readable stack traces from a running controller outweigh the few ms minifying would save (bench/startup.ts).
+    minify: process.env.PYTUNER_MINIFY === "1",
+    legalComments: 'eof',
+    metafile: true,
+    write,
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
+  const outdir = values.outdir === undefined ? join(REPO_ROOT, BUNDLE_DIR) : resolve(values.outdir);
+  const result = await bundle({ outdir });
+  const outputs = Object.entries(result.metafile.outputs);
+  const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
+  process.stdout.write(`wrote ${outputs.length} files, ${(bytes / 1_048_576).toFixed(1)} MiB, to ${outdir}\n`);
+}

@@ -1,0 +1,130 @@
+/**
+ * @module What a metrics collection means for one TuningPolicy and its workloads, as pure functions: the window a
+ * policy's `spec.metrics` asks for, the recommender settings its objectives and bounds give, and the
+ * `MetricsAvailable` condition of a target and of the policy (with the reason: Prometheus down, slow, an error, an
+ * answer pytuner cannot read, or no data for the workload).
+ */
+import { parseDuration } from '../api/v1alpha1/common.ts';
+import type { MetricsSource, TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
+import type { CollectWindow } from '../input/metrics/collect.ts';
+import type { PrometheusFailureKind } from '../input/metrics/client.ts';
+import type { MetricsTarget } from '../input/metrics/target.ts';
+import type { MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
+import { observationKey } from '../model/observations.ts';
+import type { RecommenderConfig } from '../recommender/types.ts';
+import { defaultRecommenderConfig } from '../recommender/types.ts';
+import type { MetricsBasis } from './status.ts';
+
+/** The resolution of the range queries: 5 m, as `pytuner report --step` defaults to (2,016 points over 7 days). */
+export const DEFAULT_STEP_SECONDS = 300;
+
+/** Prometheus refuses a range query of more than 11,000 points per series (`exceeded maximum resolution`). */
+const MAX_POINTS = 11_000;
+
+/** How a collection failed: a request to Prometheus (by the client's failure kind), or pytuner itself. */
+export type CollectionFailureKind = PrometheusFailureKind | 'internal';
+
+/** One collection for one policy: what was read, over which window, and the first request that failed. */
+export interface MetricsSnapshot {
+  source: MetricsSource;
+  window: CollectWindow;
+  /** By `observationKey(target)`, every target the collection was asked for. */
+  observations: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>;
+  /** The first failure (Prometheus down, slow, an error status, an unreadable answer; or a bug in pytuner). */
+  failure?: { kind: CollectionFailureKind; message: string };
+}
+
+/** The condition reason of each failure kind. */
+const FAILURE_REASON: Readonly<Record<CollectionFailureKind, string>> = {
+  unreachable: 'PrometheusUnreachable',
+  timeout: 'PrometheusTimeout',
+  http: 'PrometheusError',
+  'bad-response': 'PrometheusBadResponse',
+  internal: 'CollectionFailed',
+};
+
+/**
+ * metricsWindow is the window of `source` ending at `nowMs` rounded down to a step (so every reconcile of a refresh
+ * interval, and `pytuner report --end` at the same time, query the same steps); an error text for a window the CRD's
+ * pattern lets through but that cannot be read (`0`).
+ */
+export function metricsWindow(source: MetricsSource, nowMs: number, stepSeconds = DEFAULT_STEP_SECONDS): CollectWindow | { error: string } {
+  const windowSeconds = Math.floor((parseDuration(source.window) ?? 0) / 1000);
+  if (windowSeconds < 1) return { error: `spec.metrics.window ${JSON.stringify(source.window)} is not a positive duration` };
+  const step = Math.max(Math.min(stepSeconds, windowSeconds), Math.ceil(windowSeconds / MAX_POINTS));
+  const end = Math.floor(nowMs / 1000 / step) * step;
+  return { start: end - windowSeconds, end, stepSeconds: step };
+}
+
+/**
+ * recommenderSettings turns a policy's objectives and bounds into the recommender's settings, with `now` the end of
+ * the window (as `pytuner report --prometheus` does). Only what the policy sets is passed: the rest keeps the
+ * recommender's defaults, so a policy with default objectives recommends what the CLI recommends. `cpuUtilization`
+ * has no counterpart in the recommender, which bounds CPU by the GIL model instead.
+ */
+export function recommenderSettings(spec: Pick<TuningPolicySpec, 'objectives' | 'bounds'>, windowEnd: number): Partial<RecommenderConfig> {
+  const defaults = defaultRecommenderConfig(windowEnd);
+  const settings: Partial<RecommenderConfig> = { now: windowEnd };
+  const slo = spec.objectives.latencySLO === undefined ? undefined : parseDuration(spec.objectives.latencySLO);
+  if (slo !== undefined && slo > 0) settings.latencySloSeconds = slo / 1000;
+  if (spec.objectives.latencyP95Factor !== undefined) settings.objectiveFactor = spec.objectives.latencyP95Factor;
+  settings.bounds = {
+    minConcurrency: spec.bounds.concurrency.min,
+    maxConcurrency: spec.bounds.concurrency.max,
+    maxThreads: spec.bounds.threads?.max ?? defaults.bounds.maxThreads,
+    maxWorkers: spec.bounds.workers?.max ?? defaults.bounds.maxWorkers,
+  };
+  return settings;
+}
+
+/** The basis of a target: its MetricsAvailable condition and the entry to recommend from. */
+export interface TargetMetricsBasis {
+  basis: MetricsBasis;
+  entry: WorkloadObservations | MetricsUnavailable;
+}
+
+/**
+ * targetBasis reads a target's entry out of a snapshot. A target the collection was not asked for (created since) is
+ * unavailable for the collection's failure, when it failed as a whole.
+ */
+export function targetBasis(snapshot: MetricsSnapshot, target: MetricsTarget): TargetMetricsBasis {
+  const entry = snapshot.observations.get(observationKey(target)) ?? { target: observedTarget(target), reason: snapshot.failure?.message ?? 'not read yet' };
+  const where = `(profile ${snapshot.source.profile}, window ${snapshot.source.window}, ${snapshot.source.prometheusUrl})`;
+  if ('reason' in entry) {
+    const reason = snapshot.failure === undefined ? 'NoData' : FAILURE_REASON[snapshot.failure.kind];
+    return { basis: { available: false, reason, message: `${entry.reason} ${where}` }, entry };
+  }
+  if (entry.samples.length === 0) {
+    const gaps = entry.gaps.length === 0 ? '' : `: ${entry.gaps.join('; ')}`;
+    return { basis: { available: false, reason: 'NoData', message: `no step of the window has data ${where}${gaps}`.slice(0, 32768) }, entry };
+  }
+  const gaps = entry.gaps.length === 0 ? '' : `; missing: ${entry.gaps.join('; ')}`;
+  return { basis: { available: true, reason: 'Observed', message: `${entry.samples.length} steps of measured load ${where}${gaps}`.slice(0, 32768) }, entry };
+}
+
+/** policyBasis is a policy's MetricsAvailable: True when at least one of its workloads has measured load. */
+export function policyBasis(snapshot: MetricsSnapshot, targets: readonly MetricsTarget[]): MetricsBasis {
+  if (targets.length === 0) return { available: false, reason: 'NoTargets', message: 'the policy selects no workload whose metrics could be read' };
+  const bases = targets.map((t) => targetBasis(snapshot, t).basis);
+  const read = bases.filter((b) => b.available).length;
+  const where = `(profile ${snapshot.source.profile}, window ${snapshot.source.window}, ${snapshot.source.prometheusUrl})`;
+  if (read > 0) return { available: true, reason: 'Observed', message: `${read} of ${targets.length} workload${targets.length === 1 ? ' has' : 's have'} measured load ${where}` };
+  const first = bases[0] as MetricsBasis;
+  return { available: false, reason: first.reason, message: `no workload has measured load; ${describe(targets[0] as MetricsTarget)}: ${first.message}`.slice(0, 32768) };
+}
+
+/** The basis of a policy (or a target) whose `spec.metrics` cannot be read: an invalid window. */
+export function invalidSourceBasis(error: string): MetricsBasis {
+  return { available: false, reason: 'InvalidSpec', message: error };
+}
+
+/** The basis of a workload that did not validate: pytuner cannot tell which series are its own. */
+export const INVALID_WORKLOAD_BASIS: MetricsBasis = { available: false, reason: 'InvalidWorkload', message: 'the workload could not be read (see its input.invalid finding), so its metrics cannot be matched' };
+
+function describe(target: MetricsTarget): string {
+  return `${target.kind} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+}
+
+function observedTarget(target: MetricsTarget): ObservedTarget {
+  return target.namespace === undefined ? { kind: target.kind, name: target.name } : { kind: target.kind, namespace: target.namespace, name: target.name };
+}

@@ -1,0 +1,182 @@
+/**
+ * @module Measured load for the controller. One collection per TuningPolicy and metrics source reads every workload
+ * the policy selects at once, with `collectObservations` (the reader of `pytuner report --prometheus`): the profile's
+ * per-namespace queries, whatever the number of workloads. The snapshot is kept for a refresh interval and shared by
+ * every reconcile in it; concurrent reconciles wait for the same collection. A collection that failed is kept too, for
+ * at most 30 s, so a Prometheus that is down is asked again twice a minute, not on every reconcile. A workload the
+ * snapshot does not cover (created, or its container or vCPU changed, since) makes the next read collect again.
+ */
+import type { Logger } from 'pino';
+import type { MetricsSource } from '../api/v1alpha1/tuningPolicy.ts';
+import { createPrometheusClient, PrometheusError, type PrometheusClient } from '../input/metrics/client.ts';
+import { collectObservations } from '../input/metrics/collect.ts';
+import type { MetricsTarget } from '../input/metrics/target.ts';
+import { observationKey } from '../model/observations.ts';
+import { describeError } from './informers.ts';
+import type { ControllerMetrics } from './metrics.ts';
+import { DEFAULT_STEP_SECONDS, metricsWindow, type MetricsSnapshot } from './metricsBasis.ts';
+
+/** Default refresh interval (`--metrics-interval`): Knative's and Cloud Run's metrics move on a minutes scale, and a week's window barely changes in 5 minutes. */
+export const DEFAULT_METRICS_INTERVAL_MS = 5 * 60_000;
+
+/** Default timeout of one request to Prometheus (`--metrics-timeout`): reconciles of the policy wait for the collection. */
+export const DEFAULT_METRICS_TIMEOUT_MS = 10_000;
+
+/** A failed collection is retried after at most this long (or the interval, when shorter). */
+const FAILURE_RETRY_MS = 30_000;
+
+/** Snapshots unused for this many intervals (a deleted policy) are dropped. */
+const IDLE_INTERVALS = 3;
+
+/** What the reader needs. */
+export interface MetricsReaderOptions {
+  intervalMs: number;
+  /** Per request to Prometheus. */
+  timeoutMs: number;
+  stepSeconds?: number;
+  /** The reconcile clock: a window ends at now, rounded down to a step. */
+  now: () => Date;
+  /** Monotonic milliseconds for expiry; default `performance.now()`. */
+  clock?: () => number;
+  log: Logger;
+  metrics: Pick<ControllerMetrics, 'metricsCollections' | 'metricsQueries' | 'errors'>;
+  /** Opens a client per collection; default createPrometheusClient. */
+  openClient?: (url: string, timeoutMs: number) => PrometheusClient;
+}
+
+/** A read for one policy. */
+export interface MetricsRequest {
+  policy: { namespace: string; name: string };
+  source: MetricsSource;
+  /** The workload being reconciled: a snapshot that does not cover it is collected again. */
+  target?: MetricsTarget;
+  /** Every workload the policy selects now; called only when a collection runs. */
+  targets: () => MetricsTarget[];
+}
+
+/** A snapshot, or why the policy's source cannot be read at all. */
+export type MetricsRead = { snapshot: MetricsSnapshot } | { error: string };
+
+interface Entry {
+  snapshot?: MetricsSnapshot;
+  /** Each covered target's key and its facts as JSON: a changed container or vCPU is a different target. */
+  covered: Map<string, string>;
+  expiresAt: number;
+  lastUsed: number;
+  pending?: Promise<MetricsRead>;
+}
+
+/** MetricsReader keeps one snapshot per policy and metrics source; see the module comment. */
+export class MetricsReader {
+  readonly #options: MetricsReaderOptions;
+  readonly #clock: () => number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: MetricsReaderOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? (() => performance.now());
+  }
+
+  /** The policy's snapshot: the cached one while fresh and covering the target, else a new collection. */
+  async read(request: MetricsRequest): Promise<MetricsRead> {
+    const now = this.#clock();
+    this.#sweep(now);
+    const key = entryKey(request);
+    let entry = this.#entries.get(key);
+    if (entry === undefined) this.#entries.set(key, (entry = { covered: new Map(), expiresAt: 0, lastUsed: now }));
+    entry.lastUsed = now;
+    if (entry.pending !== undefined) await entry.pending;
+    if (entry.snapshot !== undefined && this.#clock() < entry.expiresAt && covers(entry, request.target)) return { snapshot: entry.snapshot };
+    entry.pending ??= this.#collect(entry, request).finally(() => {
+      (entry as Entry).pending = undefined;
+    });
+    return entry.pending;
+  }
+
+  async #collect(entry: Entry, request: MetricsRequest): Promise<MetricsRead> {
+    const { source, policy } = request;
+    const window = metricsWindow(source, this.#options.now().getTime(), this.#options.stepSeconds ?? DEFAULT_STEP_SECONDS);
+    if ('error' in window) return { error: window.error };
+    const targets = uniqueTargets([...request.targets(), ...(request.target === undefined ? [] : [request.target])]);
+    const open = this.#options.openClient ?? ((url: string, timeoutMs: number) => createPrometheusClient({ url, timeoutMs }));
+    const client = open(source.prometheusUrl, this.#options.timeoutMs);
+    const recorder = recordingFailures(client);
+    const log = this.#options.log.child({ policy: `${policy.namespace}/${policy.name}`, prometheus: source.prometheusUrl, profile: source.profile });
+    const started = performance.now();
+    let snapshot: MetricsSnapshot;
+    try {
+      const collection = await collectObservations({ targets }, source.profile, window, recorder.client);
+      snapshot = { source, window, observations: collection.observations };
+      if (recorder.first !== undefined) snapshot.failure = { kind: recorder.first.kind, message: recorder.first.message };
+    } catch (error) {
+      // collectObservations turns Prometheus' failures into reasons; anything else is a bug, kept from the controller.
+      log.error({ err: describeError(error) }, 'reading metrics failed');
+      snapshot = { source, window, observations: new Map(), failure: { kind: 'internal', message: `reading metrics failed: ${describeError(error)}` } };
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    const queries = client.stats().queries;
+    const read = [...snapshot.observations.values()].filter((o) => !('reason' in o)).length;
+    const result = snapshot.failure === undefined ? 'success' : read > 0 ? 'partial' : 'failed';
+    this.#options.metrics.metricsQueries.inc(queries);
+    this.#options.metrics.metricsCollections.inc({ result });
+    if (snapshot.failure !== undefined) {
+      this.#options.metrics.errors.inc({ type: 'metrics_query' });
+      log.warn({ failure: snapshot.failure, queries, workloads: targets.length, read }, 'metrics could not be read');
+    } else {
+      log.info({ queries, workloads: targets.length, read, ms: Math.round(performance.now() - started) }, 'metrics read');
+    }
+    entry.snapshot = snapshot;
+    entry.covered = new Map(targets.map((t) => [observationKey(t), JSON.stringify(t)]));
+    const lifetime = snapshot.failure === undefined ? this.#options.intervalMs : Math.min(this.#options.intervalMs, FAILURE_RETRY_MS);
+    entry.expiresAt = this.#clock() + lifetime;
+    return { snapshot };
+  }
+
+  /** Drops the snapshots no reconcile has read for a while (their policy is gone or no longer names the source). */
+  #sweep(now: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.pending === undefined && now - entry.lastUsed > IDLE_INTERVALS * this.#options.intervalMs) this.#entries.delete(key);
+    }
+  }
+}
+
+/** One snapshot per policy and source: a changed URL, profile or window is a new collection. */
+function entryKey(request: MetricsRequest): string {
+  const { policy, source } = request;
+  return JSON.stringify([policy.namespace, policy.name, source.prometheusUrl, source.profile, source.window]);
+}
+
+/** Whether a snapshot answers for `target`: it was asked for with the same facts, or Prometheus failed for everyone. */
+function covers(entry: Entry, target: MetricsTarget | undefined): boolean {
+  if (target === undefined) return true;
+  const failedForAll = entry.snapshot?.failure !== undefined && [...entry.snapshot.observations.values()].every((o) => 'reason' in o);
+  return failedForAll || entry.covered.get(observationKey(target)) === JSON.stringify(target);
+}
+
+function uniqueTargets(targets: readonly MetricsTarget[]): MetricsTarget[] {
+  return [...new Map(targets.map((t) => [observationKey(t), t])).values()];
+}
+
+/** The client, remembering the first PrometheusError any request threw (collectObservations turns them into reasons). */
+function recordingFailures(inner: PrometheusClient): { client: PrometheusClient; first: PrometheusError | undefined } {
+  const recorder: { client: PrometheusClient; first: PrometheusError | undefined } = { client: inner, first: undefined };
+  const record = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof PrometheusError) recorder.first ??= error;
+      throw error;
+    }
+  };
+  recorder.client = {
+    url: inner.url,
+    queryRange: (promql, range) => record(() => inner.queryRange(promql, range)),
+    query: (promql, time) => record(() => inner.query(promql, time)),
+    labelValues: (label, match, start, end) => record(() => inner.labelValues(label, match, start, end)),
+    labelNames: (match, start, end) => record(() => inner.labelNames(match, start, end)),
+    stats: () => inner.stats(),
+    close: () => inner.close(),
+  };
+  return recorder;
+}

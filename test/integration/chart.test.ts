@@ -1,0 +1,269 @@
+// charts/pytuner with the real helm (built from its Go module) and the real API server: lint, what `helm template`
+// renders with default and other values, what the values schema refuses, the CRDs taken from crds/ through the
+// chart's symlink, and `helm install` of the chart into the harness's control plane.
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import type { KubernetesObject, V1ClusterRole, V1Deployment, V1PolicyRule, V1Role } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { adminClients, apiFailure, uniqueNamespace } from './harness/kube.ts';
+import { repoRoot } from './harness/paths.ts';
+import { CHART_DIR, HELM_BUILD_TIMEOUT_MS, helm, helmBinary, install, kubectl, only, parseObjects, render, scratchDir, uniqueRelease, uninstall, valuesFile } from './chart.support.ts';
+
+beforeAll(() => helmBinary().then(() => undefined), HELM_BUILD_TIMEOUT_MS);
+
+/** A rule as the tests compare it. */
+type Rule = Pick<V1PolicyRule, 'apiGroups' | 'resources' | 'verbs' | 'resourceNames'>;
+
+/** What the controller may do everywhere it watches, with Apply and the profiler grant off (the defaults). */
+const DEFAULT_RULES: Rule[] = [
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['list', 'watch'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch'] },
+  { apiGroups: ['serving.knative.dev'], resources: ['services'], verbs: ['list', 'watch'] },
+  { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies'], verbs: ['list', 'watch'] },
+  { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies/status'], verbs: ['patch'] },
+  { apiGroups: ['pytuner.dev'], resources: ['tuningrecommendations'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { apiGroups: ['pytuner.dev'], resources: ['tuningrecommendations/status'], verbs: ['patch'] },
+  { apiGroups: ['iam.cnrm.cloud.google.com'], resources: ['iampartialpolicies'], verbs: ['list', 'watch'] },
+  { apiGroups: ['iam.cnrm.cloud.google.com'], resources: ['iampolicymembers'], verbs: ['list', 'watch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
+];
+
+function rulesOf(role: { rules?: V1PolicyRule[] }): Rule[] {
+  return (role.rules ?? []).map(({ apiGroups, resources, verbs, resourceNames }) => (resourceNames === undefined ? { apiGroups, resources, verbs } : { apiGroups, resources, verbs, resourceNames }));
+}
+
+function withVerbs(rules: Rule[], resource: string, verbs: string[]): Rule[] {
+  return rules.map((rule) => (rule.resources?.includes(resource) ? { ...rule, verbs } : rule));
+}
+
+describe('helm lint', () => {
+  it('passes with the default values and with every optional part on', async () => {
+    const defaults = await helm(['lint', '--strict', CHART_DIR]);
+    expect(defaults.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(defaults.code).toBe(0);
+    const everything = await valuesFile({
+      apply: { enabled: true },
+      profiler: { enabled: true },
+      serviceMonitor: { enabled: true },
+      networkPolicy: { enabled: true },
+      defaultPolicy: { enabled: true },
+      controller: { watchNamespace: 'shop' },
+    });
+    const all = await helm(['lint', '--strict', CHART_DIR, '-f', everything]);
+    expect(all.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(all.code).toBe(0);
+  });
+});
+
+describe('helm template', () => {
+  it('renders a hardened two-replica controller in Recommend-only RBAC by default', async () => {
+    const objects = await render('pt', 'pytuner-system');
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual([
+      'ClusterRole/pt-pytuner-pytuner-system',
+      'ClusterRoleBinding/pt-pytuner-pytuner-system',
+      'Deployment/pt-pytuner',
+      'PodDisruptionBudget/pt-pytuner',
+      'Role/pt-pytuner-leader-election',
+      'RoleBinding/pt-pytuner-leader-election',
+      'Service/pt-pytuner-metrics',
+      'ServiceAccount/pt-pytuner',
+    ]);
+
+    const deployment = only<V1Deployment>(objects, 'Deployment');
+    expect(deployment.metadata?.namespace).toBe('pytuner-system');
+    expect(deployment.spec?.replicas).toBe(2);
+    const pod = deployment.spec!.template.spec!;
+    expect(pod.serviceAccountName).toBe('pt-pytuner');
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    const container = pod.containers[0]!;
+    expect(container.image).toBe('pytuner:0.1.0');
+    expect(container.args).toEqual([
+      'controller',
+      '--metrics-port=8080',
+      '--leader-elect',
+      '--lease-namespace=pytuner-system',
+      '--lease-name=pt-pytuner',
+      '--lease-duration=15s',
+      '--renew-deadline=10s',
+      '--retry-period=2s',
+      '--resync=10m',
+      '--workers=2',
+      '--shutdown-timeout=20s',
+      '--log-level=info',
+    ]);
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+
+    expect(rulesOf(only<V1ClusterRole>(objects, 'ClusterRole'))).toEqual(DEFAULT_RULES);
+    expect(rulesOf(only<V1Role>(objects, 'Role'))).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['pt-pytuner'] },
+    ]);
+    const text = JSON.stringify(objects);
+    expect(text).not.toMatch(/"secrets"|"configmaps"|"pods"|"\*"/);
+    expect(only(objects, 'PodDisruptionBudget')).toMatchObject({ spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'pytuner', 'app.kubernetes.io/instance': 'pt' } } } });
+  });
+
+  it('grants patch and the IAMPolicyMember writes only when asked, and a Role in one namespace with watchNamespace', async () => {
+    const applying = await render('pt', 'pytuner-system', { apply: { enabled: true }, profiler: { enabled: true } });
+    let expected = withVerbs(DEFAULT_RULES, 'deployments', ['list', 'watch', 'patch']);
+    expected = withVerbs(expected, 'services', ['list', 'watch', 'patch']);
+    expected = withVerbs(expected, 'iampolicymembers', ['list', 'watch', 'create', 'patch']);
+    expect(rulesOf(only<V1ClusterRole>(applying, 'ClusterRole'))).toEqual(expected);
+
+    const scoped = await render('pt', 'pytuner-system', { controller: { watchNamespace: 'shop' } });
+    expect(scoped.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
+    const role = only<V1Role>(scoped, 'Role', 'pt-pytuner');
+    expect(role.metadata?.namespace).toBe('shop');
+    expect(rulesOf(role)).toEqual(DEFAULT_RULES);
+    expect(only(scoped, 'RoleBinding', 'pt-pytuner')).toMatchObject({
+      metadata: { namespace: 'shop' },
+      roleRef: { kind: 'Role', name: 'pt-pytuner' },
+      subjects: [{ kind: 'ServiceAccount', name: 'pt-pytuner', namespace: 'pytuner-system' }],
+    });
+    expect(only<V1Deployment>(scoped, 'Deployment').spec?.template.spec?.containers[0]?.args).toContain('--namespace=shop');
+  });
+
+  it('renders the optional ServiceMonitor, NetworkPolicy and default TuningPolicy, and no PDB for one replica', async () => {
+    const objects = await render('pt', 'pytuner-system', {
+      replicaCount: 1,
+      serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus' } },
+      networkPolicy: { enabled: true, apiServer: { cidrs: ['10.0.0.1/32'] }, metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      defaultPolicy: { enabled: true, namespaces: ['shop', 'billing'] },
+      image: { repository: 'europe-docker.pkg.dev/p/r/pytuner', digest: `sha256:${'a'.repeat(64)}` },
+    });
+    expect(objects.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    expect(only(objects, 'ServiceMonitor')).toMatchObject({
+      metadata: { labels: { release: 'kube-prometheus' } },
+      spec: { endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }], namespaceSelector: { matchNames: ['pytuner-system'] } },
+    });
+    expect(only(objects, 'NetworkPolicy')).toMatchObject({
+      spec: {
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }],
+        egress: [
+          { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+          { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.0.0.1/32' } }] },
+        ],
+      },
+    });
+    const policies = objects.filter((o) => o.kind === 'TuningPolicy');
+    expect(policies.map((p) => [p.metadata?.namespace, p.metadata?.name, (p as { spec?: unknown }).spec])).toEqual([
+      ['shop', 'pytuner-default', { mode: 'Recommend', selector: { kinds: ['Service', 'Deployment'] } }],
+      ['billing', 'pytuner-default', { mode: 'Recommend', selector: { kinds: ['Service', 'Deployment'] } }],
+    ]);
+    expect(only<V1Deployment>(objects, 'Deployment').spec?.template.spec?.containers[0]?.image).toBe(`europe-docker.pkg.dev/p/r/pytuner@sha256:${'a'.repeat(64)}`);
+  });
+
+  it.each([
+    ['replicaCount: 0', { replicaCount: 0 }, 'replicaCount'],
+    ['apply.enabled as a string', { apply: { enabled: 'yes' } }, 'apply'],
+    ['an unknown key', { aply: { enabled: true } }, 'aply'],
+    ['a duration the controller cannot parse', { controller: { resync: '10 minutes' } }, 'resync'],
+    ['an image digest that is a tag', { image: { digest: 'latest' } }, 'digest'],
+    ['a TuningPolicy mode that does not exist', { defaultPolicy: { enabled: true, spec: { mode: 'Auto' } } }, 'mode'],
+  ])('refuses %s (values.schema.json)', async (_what, values, field) => {
+    const result = await helm(['template', 'pt', CHART_DIR, '-f', await valuesFile(values)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("values don't meet the specifications of the schema");
+    expect(result.stderr).toContain(field);
+  });
+
+  it('takes the CRDs from the top-level crds/ (a symlink), in templates and in the packaged chart', async () => {
+    const files = (await readdir(join(repoRoot, 'crds'))).filter((f) => f.endsWith('.yaml')).sort();
+    expect(files).toEqual(['pytuner.dev_tuningpolicies.yaml', 'pytuner.dev_tuningrecommendations.yaml']);
+    const expected = await Promise.all(files.map(async (f) => load(await readFile(join(repoRoot, 'crds', f), 'utf8'))));
+
+    const rendered = (await render('pt', 'pytuner-system', {}, ['--include-crds'])).filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(rendered).toEqual(expected);
+
+    const out = await mkdtemp(join(await scratchDir(), 'package-'));
+    const packaged = await helm(['package', CHART_DIR, '--destination', out]);
+    expect(packaged.code).toBe(0);
+    const shown = await helm(['show', 'crds', join(out, 'pytuner-0.1.0.tgz')]);
+    expect(parseObjects(shown.stdout)).toEqual(expected);
+  });
+});
+
+describe('the rendered chart on the real API server', () => {
+  it('passes server-side apply with strict field validation, every optional part on', async () => {
+    const namespace = await uniqueNamespace('chart-ssa');
+    const release = uniqueRelease('ssa');
+    const objects = await render(release, namespace, {
+      apply: { enabled: true },
+      profiler: { enabled: true },
+      serviceMonitor: { enabled: true },
+      networkPolicy: { enabled: true, metricsFrom: [{ podSelector: { matchLabels: { app: 'prometheus' } } }] },
+      defaultPolicy: { enabled: true },
+    });
+    onTestFinished(() => deleteClusterScoped(objects));
+    const manifest = objects.map((o) => JSON.stringify(o)).join('\n---\n');
+    const applied = await kubectl(['apply', '--server-side', '--field-manager=pytuner-chart-test', '--validate=strict', '-f', '-'], manifest);
+    // klog may print informational lines (I…); no warning or error.
+    expect(applied.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('I'))).toEqual([]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout.trim().split('\n').sort()).toEqual(
+      [
+        `clusterrole.rbac.authorization.k8s.io/${release}-pytuner-${namespace} serverside-applied`,
+        `clusterrolebinding.rbac.authorization.k8s.io/${release}-pytuner-${namespace} serverside-applied`,
+        `deployment.apps/${release}-pytuner serverside-applied`,
+        `networkpolicy.networking.k8s.io/${release}-pytuner serverside-applied`,
+        `poddisruptionbudget.policy/${release}-pytuner serverside-applied`,
+        `role.rbac.authorization.k8s.io/${release}-pytuner-leader-election serverside-applied`,
+        `rolebinding.rbac.authorization.k8s.io/${release}-pytuner-leader-election serverside-applied`,
+        `service/${release}-pytuner-metrics serverside-applied`,
+        `serviceaccount/${release}-pytuner serverside-applied`,
+        `servicemonitor.monitoring.coreos.com/${release}-pytuner serverside-applied`,
+        `tuningpolicy.pytuner.dev/pytuner-default serverside-applied`,
+      ].sort(),
+    );
+    // The TuningPolicy got the CRD's defaults: it is a valid policy, not just a stored object.
+    const policy = (await adminClients().custom.getNamespacedCustomObject({ group: 'pytuner.dev', version: 'v1alpha1', namespace, plural: 'tuningpolicies', name: 'pytuner-default' })) as { spec: Record<string, unknown> };
+    expect(policy.spec).toMatchObject({ mode: 'Recommend', cooldown: '1h', selector: { kinds: ['Service', 'Deployment'] } });
+  });
+
+  it('installs with helm install (CRDs already there are kept) and uninstalls without leaving cluster-scoped objects', async () => {
+    const namespace = await uniqueNamespace('chart-install');
+    const release = uniqueRelease('inst');
+    const installed = await install(release, namespace, { serviceMonitor: { enabled: true } });
+    onTestFinished(() => uninstall(release, namespace).then(() => undefined));
+    expect(installed.stderr.replace(/^.*symbolic link.*\n/gm, '')).toBe('');
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).toContain('STATUS: deployed');
+    expect(installed.stdout).toContain('Apply mode is NOT granted');
+
+    const { rbac, apps } = adminClients();
+    const roleName = `${release}-pytuner-${namespace}`;
+    expect(rulesOf(await rbac.readClusterRole({ name: roleName }))).toEqual(DEFAULT_RULES);
+    expect((await apps.readNamespacedDeployment({ name: `${release}-pytuner`, namespace })).metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('Helm');
+    const crds = await kubectl(['get', 'crd', 'tuningpolicies.pytuner.dev', '-o', 'jsonpath={.metadata.labels}']);
+    expect(crds.code).toBe(0);
+
+    const removed = await uninstall(release, namespace);
+    expect(removed.code).toBe(0);
+    expect((await apiFailure(rbac.readClusterRole({ name: roleName }))).httpStatus).toBe(404);
+    expect((await apiFailure(rbac.readClusterRoleBinding({ name: roleName }))).httpStatus).toBe(404);
+    // Helm never deletes CRDs (nor the TuningPolicies and TuningRecommendations in them).
+    expect((await kubectl(['get', 'crd', 'tuningpolicies.pytuner.dev'])).code).toBe(0);
+  });
+});
+
+/** Deletes the ClusterRoles and ClusterRoleBindings among `objects` (namespaced ones go with the namespace). */
+async function deleteClusterScoped(objects: KubernetesObject[]): Promise<void> {
+  const { rbac } = adminClients();
+  for (const o of objects) {
+    const name = o.metadata?.name ?? '';
+    if (o.kind === 'ClusterRole') await rbac.deleteClusterRole({ name });
+    if (o.kind === 'ClusterRoleBinding') await rbac.deleteClusterRoleBinding({ name });
+  }
+}
