@@ -9,7 +9,7 @@
  * the label names found on the histogram decide, else the queries join `target_info` on (job, instance).
  */
 import type { FieldQuery, MetricsProfile, PlanContext, ProfileGap, QueryPlan, RangeField, SeriesKey } from './types.ts';
-import { CADVISOR_CPU, KSM_LIMITS, cpuCoresQuery, cpuLimitQuery, knativePodMap, latencyQueries, sumBy } from './kubernetesJoins.ts';
+import { CADVISOR_CPU, KSM_LIMITS, knativeCpuPlan, latencyQueries, sumBy } from './kubernetesJoins.ts';
 import { matchers, promqlDuration, selector } from '../promql.ts';
 
 const HISTOGRAM = 'kn_serving_invocation_duration_seconds';
@@ -102,16 +102,7 @@ function plan(context: PlanContext): QueryPlan {
   if (names.has(PODS)) range.push(autoscalerAverage('instances', PODS, namespace, rate));
   else gaps.push({ field: 'instances', reason: `no ${PODS} series (is the Knative autoscaler scraped?)` });
 
-  const window: QueryPlan['window'] = [];
-  if (names.has(CADVISOR_CPU) && names.has('kube_pod_labels')) {
-    range.push(cpuCoresQuery(knativePodMap(namespace), namespace, context.rateWindowSeconds, ['queue-proxy']));
-    if (names.has(KSM_LIMITS)) window.push(cpuLimitQuery(knativePodMap(namespace, context.windowSeconds), namespace, context.windowSeconds, ['queue-proxy']));
-  } else {
-    const reason = `CPU needs ${CADVISOR_CPU} (cAdvisor) and kube_pod_labels with label_serving_knative_dev_service (kube-state-metrics --metric-labels-allowlist=pods=[serving.knative.dev/service])`;
-    gaps.push({ field: 'cpuCores', reason }, { field: 'cpuLimitCores', reason });
-  }
-  gaps.push({ field: 'startupLatencyP99', reason: 'Knative exports no container start-up latency metric' });
-  return { range, window, gaps };
+  return knativeCpuPlan(context, range, gaps);
 }
 
 /** Knative Serving ≥ 1.21 (OpenTelemetry metric names, seconds). */

@@ -4,7 +4,7 @@
  * `_total`) and `autoscaler_*`, all labelled `namespace_name`, `service_name`, `revision_name` on each series.
  */
 import type { FieldQuery, MetricsProfile, PlanContext, ProfileGap, QueryPlan, RangeField, SeriesKey } from './types.ts';
-import { CADVISOR_CPU, KSM_LIMITS, cpuCoresQuery, cpuLimitQuery, knativePodMap, latencyQueries, sumBy } from './kubernetesJoins.ts';
+import { CADVISOR_CPU, KSM_LIMITS, knativeCpuPlan, latencyQueries, sumBy } from './kubernetesJoins.ts';
 import { matchers, promqlDuration, selector } from '../promql.ts';
 
 const COUNT = 'revision_app_request_count';
@@ -43,16 +43,7 @@ function plan(context: PlanContext): QueryPlan {
   if (names.has(QUEUE_DEPTH)) range.push(field('queueDepth', QUEUE_DEPTH, namespace, average));
   else gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy reports it only when containerConcurrency > 0)` });
 
-  const window: QueryPlan['window'] = [];
-  if (names.has(CADVISOR_CPU) && names.has('kube_pod_labels')) {
-    range.push(cpuCoresQuery(knativePodMap(namespace), namespace, context.rateWindowSeconds, ['queue-proxy']));
-    if (names.has(KSM_LIMITS)) window.push(cpuLimitQuery(knativePodMap(namespace, context.windowSeconds), namespace, context.windowSeconds, ['queue-proxy']));
-  } else {
-    const reason = `CPU needs ${CADVISOR_CPU} (cAdvisor) and kube_pod_labels with label_serving_knative_dev_service (kube-state-metrics --metric-labels-allowlist=pods=[serving.knative.dev/service])`;
-    gaps.push({ field: 'cpuCores', reason }, { field: 'cpuLimitCores', reason });
-  }
-  gaps.push({ field: 'startupLatencyP99', reason: 'Knative exports no container start-up latency metric' });
-  return { range, window, gaps };
+  return knativeCpuPlan(context, range, gaps);
 }
 
 /** Knative Serving ≤ 1.18 (OpenCensus metric names, milliseconds). */

@@ -3,7 +3,7 @@
  * and kube-state-metrics CPU limits, summed by workload through a pod → workload map, so one query covers every
  * workload of a namespace. Never a regex of pod names (KRR's approach, one query per container).
  */
-import type { FieldQuery, SeriesKey } from './types.ts';
+import type { FieldQuery, PlanContext, ProfileGap, QueryPlan, SeriesKey } from './types.ts';
 import { matchers, promqlDuration, selector } from '../promql.ts';
 
 /** The label the pod → workload maps write the workload's name to (a name no exporter uses, so nothing collides). */
@@ -77,4 +77,23 @@ export function latencyQueries(groups: readonly string[], bucketRate: string, ke
     scale,
     metric,
   }));
+}
+
+/**
+ * The CPU half of both Knative profiles' plans (the queue-proxy sidecar excluded), added to the range queries and gaps
+ * the profile built: CPU comes from cAdvisor joined to pods by kube-state-metrics' Knative service label, the same
+ * for OpenTelemetry and OpenCensus Knative, and Knative exports no container start-up latency at all.
+ */
+export function knativeCpuPlan(context: PlanContext, range: QueryPlan['range'], gaps: ProfileGap[]): QueryPlan {
+  const { namespace, names } = context;
+  const window: QueryPlan['window'] = [];
+  if (names.has(CADVISOR_CPU) && names.has('kube_pod_labels')) {
+    range.push(cpuCoresQuery(knativePodMap(namespace), namespace, context.rateWindowSeconds, ['queue-proxy']));
+    if (names.has(KSM_LIMITS)) window.push(cpuLimitQuery(knativePodMap(namespace, context.windowSeconds), namespace, context.windowSeconds, ['queue-proxy']));
+  } else {
+    const reason = `CPU needs ${CADVISOR_CPU} (cAdvisor) and kube_pod_labels with label_serving_knative_dev_service (kube-state-metrics --metric-labels-allowlist=pods=[serving.knative.dev/service])`;
+    gaps.push({ field: 'cpuCores', reason }, { field: 'cpuLimitCores', reason });
+  }
+  gaps.push({ field: 'startupLatencyP99', reason: 'Knative exports no container start-up latency metric' });
+  return { range, window, gaps };
 }
