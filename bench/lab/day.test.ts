@@ -15,9 +15,9 @@ describe('daySchedule', () => {
     ]);
   });
 
-  it("Cloud Run's day: 26 steps, 5 at one request in flight, up to 3 instances × 48 (60% of 80)", () => {
+  it("Cloud Run's day: 20 steps, 5 at one request in flight, up to 3 instances × 48 (60% of 80)", () => {
     const day = daySchedule(CLOUD_RUN_DAY);
-    expect(day.map((s) => s.concurrency)).toEqual([1, 1, 1, 3, 11, 25, 42, 31, 41, 34, 40, 44, 47, 48, 47, 44, 40, 34, 41, 31, 42, 25, 11, 3, 1, 1]);
+    expect(day.map((s) => s.concurrency)).toEqual([1, 1, 1, 5, 21, 44, 36, 33, 41, 46, 48, 46, 41, 33, 36, 44, 21, 5, 1, 1]);
     expect(Math.max(...day.map((s) => s.instances))).toBe(3);
     expect(day.filter((s) => s.concurrency === 1)).toHaveLength(5);
   });

@@ -33,7 +33,7 @@ export interface DayOptions {
   peakInstances: number;
 }
 
-export const CLOUD_RUN_DAY: DayOptions = { daySteps: 22, nightSteps: 2, containerConcurrency: 80, targetUtilisation: 0.6, peakInstances: 3 };
+export const CLOUD_RUN_DAY: DayOptions = { daySteps: 16, nightSteps: 2, containerConcurrency: 80, targetUtilisation: 0.6, peakInstances: 3 };
 
 /**
  * The day: demand D(k) = peak × (1 − cos(2πk / daySteps)) / 2 requests in flight over the service, peak = peakInstances ×

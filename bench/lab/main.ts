@@ -9,11 +9,12 @@
  *   npm run lab -- --scenario io-bound       # one scenario (repeatable)
  *   npm run lab -- --wait-quiet 20m          # first wait, at most 20 min, for the 1-minute load average to fall below 0.8
  *   npm run lab -- --budget 10m --out /tmp/lab
+ *   npm run lab -- --render-only             # rewrite README.md and the plots from <out>/results.json, measuring nothing
  *
  * Needs Linux (/proc), wrk and Debian's python3-flask, python3-gunicorn, python3-uvicorn (scripts/install-python-lab.sh),
  * and prometheus + promtool (scripts/install-prometheus.sh).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     budget: { type: 'string' },
     'wait-quiet': { type: 'string' },
     out: { type: 'string', default: 'docs/lab' },
+    'render-only': { type: 'boolean', default: false },
   },
 });
 
@@ -45,6 +47,15 @@ function durationSeconds(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m)$/.exec(text);
   if (m === null) throw new Error(`expected a duration such as 90s or 13m, got ${text}`);
   return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+}
+
+if (args['render-only']) {
+  const saved = JSON.parse(await readFile(join(resolve(args.out!), 'results.json'), 'utf8')) as RunContext & { results: ScenarioResult[] };
+  const { date, machine, load, seconds, command, quick } = saved;
+  for (const r of saved.results) await writeFile(join(resolve(args.out!), `${r.scenario}.svg`), scenarioPlot(r));
+  await writeFile(join(resolve(args.out!), 'README.md'), labReadme(saved.results, { date, machine, load, seconds, command, quick }, BUCKET_LAYOUTS.map((b) => b.text)));
+  process.stdout.write(`rewrote README.md and ${saved.results.length} plots from ${join(resolve(args.out!), 'results.json')}\n`);
+  process.exit(0);
 }
 
 const timing = args.quick ? QUICK_TIMING : FULL_TIMING;

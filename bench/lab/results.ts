@@ -163,8 +163,3 @@ function calibrationText(c: Calibration | undefined): string {
 function msFine(seconds: number): string {
   return `${Math.round(seconds * 10000) / 10} ms`;
 }
-
-/** Whether `r` meets the objective (median of repetitions). */
-export function meets(r: RatedSetting, objectiveSeconds: number): boolean {
-  return meetsObjective(r.outcome, objectiveSeconds);
-}

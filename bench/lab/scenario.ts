@@ -23,13 +23,13 @@ import { pytunerReport } from './pytuner.ts';
 import type { PytunerRun, RatedSetting, ScenarioResult, SweepPoint } from './results.ts';
 import { bestOfShape, isNoisy, ms } from './results.ts';
 import type { FamilyResult, LabConfig } from './search.ts';
-import { configKey, configOf, describeConfig, describeFamily, familyOfConfig, sweepFamilies } from './search.ts';
+import { DEFAULT_EDGE, configKey, configOf, describeConfig, describeFamily, familyOfConfig, sweepFamilies } from './search.ts';
 import type { LabScenario } from './scenarios.ts';
 import { LAB_VCPUS, requestPath } from './scenarios.ts';
 import type { RunningServer, ServerKind } from './server.ts';
 import { startServer } from './server.ts';
 import type { Outcome } from './stats.ts';
-import { median, ratioTo, relativeSpread, scoreAtObjective } from './stats.ts';
+import { BACKGROUND_LIMIT, median, ratioTo, relativeSpread, scoreAtObjective } from './stats.ts';
 
 /** How long each kind of measurement runs (wrk takes whole seconds). */
 export interface Timing {
@@ -46,11 +46,11 @@ export interface Timing {
   timeoutSeconds: number;
 }
 
-export const FULL_TIMING: Timing = { baselineSeconds: 2, baselineRepetitions: 3, daySeconds: 1, pointSeconds: 2, repeatSeconds: 2, repetitions: 3, candidates: 3, reserveSeconds: 60, timeoutSeconds: 10 };
+export const FULL_TIMING: Timing = { baselineSeconds: 2, baselineRepetitions: 3, daySeconds: 1, pointSeconds: 1, repeatSeconds: 2, repetitions: 3, candidates: 3, reserveSeconds: 60, timeoutSeconds: 10 };
 export const QUICK_TIMING: Timing = { baselineSeconds: 1, baselineRepetitions: 2, daySeconds: 1, pointSeconds: 1, repeatSeconds: 1, repetitions: 2, candidates: 1, reserveSeconds: 15, timeoutSeconds: 10 };
 
 /** Highest concurrency the sweep tries; gthread shapes that cover the concurrency run with this many threads while sweeping. */
-export const SWEEP_MAX_CONCURRENCY = 256;
+export const SWEEP_MAX_CONCURRENCY = DEFAULT_EDGE.max;
 
 /** The day's steps are 5 minutes long in the series, as pytuner's default --step reads them. */
 const STEP_SECONDS = 300;
@@ -64,12 +64,6 @@ export const BUCKET_LAYOUTS = [
   { name: 'knative', bounds: LATENCY_BUCKETS, text: "Knative's queue-proxy buckets (5, 10, 20, 40, 60, 80, 100, 150, 200 ms, …)" },
   { name: 'exponential', bounds: exponentialBuckets(0.001, 1.4, 40), text: 'exponential buckets (×1.4 from 1 ms)' },
 ] as const;
-
-/**
- * Cores other processes may keep busy during a run before it is repeated: on 2 cores, a quarter of a core taken from a
- * CPU-bound server at concurrency 2 doubled its p95 (34 → 66 ms, gunicorn 2 sync workers, 30 ms requests).
- */
-export const BACKGROUND_LIMIT = 0.25;
 
 /** Pause before repeating a run that other processes disturbed: bursts of other people's tests last seconds. */
 const RETRY_PAUSE_MS = 2_000;
@@ -221,10 +215,8 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
         return { meets: score > 0, score };
       },
       {
+        ...DEFAULT_EDGE,
         firstStart: 4,
-        max: SWEEP_MAX_CONCURRENCY,
-        stepFactor: 1.5,
-        resolution: 0.15,
         stop: () => {
           if (elapsed() < sweepDeadline) return false;
           cutShort = true;

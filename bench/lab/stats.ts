@@ -73,6 +73,12 @@ export interface Outcome {
   p95Spread: number;
 }
 
+/**
+ * Cores other processes may keep busy during a run before it is repeated: on 2 cores, a quarter of a core taken from a
+ * CPU-bound server at concurrency 2 doubled its p95 (34 → 66 ms, gunicorn 2 sync workers, 30 ms requests).
+ */
+export const BACKGROUND_LIMIT = 0.25;
+
 /** Requests that may fail for a configuration to count as serving: 1 in 1,000 (wrk timeouts, resets). */
 export const MAX_ERROR_RATE = 0.001;
 

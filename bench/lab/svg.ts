@@ -164,7 +164,7 @@ export function renderPlot(spec: PlotSpec): string {
 
   const objectiveY = fmt(yP(spec.objectiveSeconds));
   out.push(`<line x1="${MARGIN.left}" y1="${objectiveY}" x2="${WIDTH - MARGIN.right}" y2="${objectiveY}" stroke="#d62728" stroke-dasharray="6 4"/>`);
-  out.push(`<text x="${WIDTH - MARGIN.right - 4}" y="${fmt(yP(spec.objectiveSeconds) - 5)}" text-anchor="end" fill="#d62728">objective ${escapeXml(formatSeconds(spec.objectiveSeconds))}</text>`);
+  out.push(`<text x="${MARGIN.left + 4}" y="${fmt(yP(spec.objectiveSeconds) - 5)}" fill="#d62728">objective ${escapeXml(formatSeconds(spec.objectiveSeconds))}</text>`);
 
   for (const s of spec.series) {
     const points = [...s.points].sort((a, b) => a.concurrency - b.concurrency);
