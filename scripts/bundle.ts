@@ -87,8 +87,12 @@ export async function bundle(options: BundleOptions = {}): Promise<BuildResult &
     target: 'node22.19',
     banner: { js: REQUIRE_SHIM },
     plugins: [subsets],
-    // Readable stack traces from a running controller outweigh the few ms minifying would save (bench/startup.ts).
-    minify: process.env.PYTUNER_MINIFY === "1",
+    // Whitespace and syntax only: 3.2 MB instead of 4.8 MB to read, hash (the compile cache checks the source) and keep
+    // in memory, ~6 MB less resident at ready (bench/startup.ts); names stay, so stack traces keep them, and the
+    // linked source maps (not read unless NODE_OPTIONS=--enable-source-maps) give the lines.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: 'linked',
     legalComments: 'eof',
     metafile: true,
     write,
@@ -100,7 +104,7 @@ if (import.meta.main) {
   const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
   const outdir = values.outdir === undefined ? join(REPO_ROOT, BUNDLE_DIR) : resolve(values.outdir);
   const result = await bundle({ outdir });
-  const outputs = Object.entries(result.metafile.outputs);
-  const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
-  process.stdout.write(`wrote ${outputs.length} files, ${(bytes / 1_048_576).toFixed(1)} MiB, to ${outdir}\n`);
+  const scripts = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.js'));
+  const bytes = scripts.reduce((sum, [, output]) => sum + output.bytes, 0);
+  process.stdout.write(`wrote ${scripts.length} JavaScript files, ${(bytes / 1_048_576).toFixed(1)} MiB (and their source maps), to ${outdir}\n`);
 }

@@ -115,8 +115,8 @@ export async function startController(config: ControllerConfig): Promise<Running
     },
   });
   // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
-  // Prometheus client) load once the caches have synced, in campaign(): none of it is needed to become ready, and at a
-  // tenth of a CPU each millisecond of loading is ten of start-up (bench/startup.ts).
+  // Prometheus client) load when this replica starts its workers (loadReconciler): none of it is needed to become
+  // ready, and at a tenth of a CPU each millisecond of loading is ten of start-up (bench/startup.ts).
   let reconciler: Reconciler | undefined;
   let terminalError: typeof TerminalError | undefined;
   const newReconciler = (ReconcilerClass: typeof Reconciler): Reconciler => new ReconcilerClass({
@@ -214,20 +214,32 @@ export async function startController(config: ControllerConfig): Promise<Running
     else log.info('workers stopped');
   }
 
+  /** Loads the reconciler (once): a standby replica never does, so it stays small until it leads. */
+  async function loadReconciler(): Promise<void> {
+    if (reconciler !== undefined) return;
+    const reconcilerModule = await import('./reconciler.ts');
+    reconciler = newReconciler(reconcilerModule.Reconciler);
+    terminalError = reconcilerModule.TerminalError;
+  }
+
   /** Leads (or waits to), runs the workers while leading, and starts over if leadership is lost. */
   async function campaign(): Promise<void> {
     await caches.whenSynced();
     if (stopping) return;
-    const reconcilerModule = await import('./reconciler.ts');
-    reconciler = newReconciler(reconcilerModule.Reconciler);
-    terminalError = reconcilerModule.TerminalError;
-    if (stopping) return;
     if (elector === undefined) {
-      workers = startWorkers();
+      await loadReconciler();
+      if (!stopping) workers = startWorkers();
       return;
     }
     while (!stopping) {
       if (!(await elector.acquire())) return;
+      if (stopping) {
+        // acquire() was under way when stop() released: give the Lease back now, or a successor waits a lease duration.
+        await elector.release();
+        return;
+      }
+      await loadReconciler();
+      if (stopping) return;
       workers = startWorkers();
       await elector.holdUntilLost();
       if (stopping) return;

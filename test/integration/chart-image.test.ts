@@ -93,8 +93,8 @@ describe('the runtime file set', () => {
 
     // Only the listed files: the bundle, package.json, the rule docs, the compile cache; no node_modules anywhere up.
     const files = await listFiles(app);
-    expect(files.filter((f) => !/^(package\.json|dist\/bundle\/[\w-]+\.js|docs\/rules\/[\w.-]+\.md|node-compile-cache\/.+)$/.test(f))).toEqual([]);
-    expect(files.filter((f) => f.startsWith('dist/bundle/')).length).toBeGreaterThan(5);
+    expect(files.filter((f) => !/^(package\.json|dist\/bundle\/[\w-]+\.js(\.map)?|docs\/rules\/[\w.-]+\.md|node-compile-cache\/.+)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist/bundle/') && f.endsWith('.js')).length).toBeGreaterThan(5);
     for (let directory = app; directory !== dirname(directory); directory = dirname(directory)) expect(existsSync(join(directory, 'node_modules')), directory).toBe(false);
     if (runAs !== undefined) expect((await stat(join(app, RUNTIME_ENTRY))).uid).not.toBe(IMAGE_USER);
 

@@ -102,7 +102,7 @@ describe('helm template', () => {
     expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
-    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
 
     expect(rulesOf(only<V1ClusterRole>(objects, 'ClusterRole'))).toEqual(DEFAULT_RULES);
     expect(rulesOf(only<V1Role>(objects, 'Role'))).toEqual([
