@@ -11,6 +11,11 @@
  *   20,000 splits, by a second-order approximation beyond). With more workers than vCPU, busy workers share the cores.
  * - sync workers (threads = 1): a worker holds a request for its whole duration, I/O included; requests beyond the
  *   workers wait in the listen backlog. The workers' CPU phases share min(active, vCPU) cores.
+ * - event loops (uvicorn, gunicorn's UvicornWorker, gevent): asyncio's accept handler takes every pending connection
+ *   when the listening socket wakes its worker, so keep-alive connections that open together (a burst of clients, a
+ *   scale-up, the queue-proxy filling its pool) land on one worker and stay there. The model takes that case: all N
+ *   on one worker, whatever the worker count. Measured in the lab (docs/lab/findings.md): 4 UvicornWorkers at 38 in
+ *   flight, one worker used a whole core and the others almost none; the best setting served what one loop serves.
  * The p95 is that of a mixture: requests on a worker holding k connections have the low-concurrency latency
  * distribution (a lognormal with the measured p95/mean) scaled to that worker's mean latency.
  */
@@ -25,8 +30,8 @@ export interface Demands {
   latencySigma: number;
 }
 
-/** `threads`: requests share their worker's core (gthread, async); `sync`: one request per worker. */
-export type WorkerModel = 'sync' | 'threads';
+/** `threads`: requests share their worker's core (gthread); `sync`: one request per worker; `loop`: an event loop. */
+export type WorkerModel = 'sync' | 'threads' | 'loop';
 
 /** A server shape the recommender considers. */
 export interface ServerCandidate {
@@ -67,7 +72,7 @@ export class CapacityModel {
 
   predict(concurrency: number): Prediction {
     const n = Math.max(1, Math.round(concurrency));
-    const means = this.candidate.model === 'sync' ? this.syncComponents(n) : this.threadComponents(n);
+    const means = this.candidate.model === 'sync' ? this.syncComponents(n) : this.candidate.model === 'loop' ? this.loopComponents(n) : this.threadComponents(n);
     const components = means.map((c) => ({ ...c, sigma: this.componentSigma(c) }));
     const meanLatency = components.reduce((sum, c) => sum + c.weight * c.mean, 0);
     return { concurrency: n, throughput: n / meanLatency, meanLatency, p95: mixtureQuantile(components, 0.95) };
@@ -93,6 +98,11 @@ export class CapacityModel {
     const service = inService / throughput;
     const mean = n / throughput;
     return [{ weight: 1, mean, wait: mean - service }];
+  }
+
+  /** Event loops: every connection on the one worker that accepted the burst, which has a core to itself. */
+  private loopComponents(n: number): MeanComponent[] {
+    return [{ weight: 1, mean: n / singleServerMva(this.demands.cpuSeconds, this.demands.ioSeconds, n)[n]!, wait: 0 }];
   }
 
   /** Threaded workers: per-worker MVA over the multinomial split of connections. */

@@ -282,11 +282,14 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
   const plan = result.plan;
   const hotspot = plan?.hotspot;
   const demands = plan?.demands;
-  const cpuText = demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and each worker process runs Python on one core at a time (the GIL)`;
-  const hotspotText = hotspot === undefined ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`;
+  const uvicornFewer = server.kind === 'uvicorn' && r.target < current;
+  const cpuText = uvicornFewer
+    ? `: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers), and a burst of connections lands on one event loop anyway`
+    : demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and each worker process runs Python on one core at a time (the GIL)`;
+  const hotspotText = hotspot === undefined || uvicornFewer ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`;
   const finding: Finding = {
     rule: WORKERS,
-    severity: hotspot !== undefined || r.target > current ? 'warning' : 'info',
+    severity: hotspot !== undefined || r.target > current || uvicornFewer ? 'warning' : 'info',
     target: c.target,
     message: `${server.kind} runs ${current} ${current === 1 ? 'worker' : 'workers'} on ${c.facts.vcpus ?? '?'} vCPU${cpuText}${hotspotText}; set workers to ${stepText(r)} (${r.confidence.level} confidence)`,
     current: { workers: current },

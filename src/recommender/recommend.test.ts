@@ -104,6 +104,18 @@ describe('recommend', () => {
     expect(waitress.workers).toBeUndefined();
     expect(waitress.threads?.kind).toBe('recommendation');
   });
+
+  it('keeps uvicorn at one worker (multi-process uvicorn loses TCP_NODELAY) and other event loops at their count', () => {
+    const on4 = { ...GUNICORN, vcpus: 4 };
+    const uvicorn = recommend(observed(DAY), { ...on4, server: { kind: 'uvicorn', model: 'async', workers: 4 } }, config());
+    expect(uvicorn.workers?.kind === 'recommendation' && [uvicorn.workers.current, uvicorn.workers.target]).toEqual([4, 1]);
+    expect(uvicorn.plan?.candidate).toEqual({ workers: 1, model: 'loop' });
+    const gunicorn = recommend(observed(DAY), { ...on4, server: { kind: 'gunicorn', model: 'async', workers: 3, threads: 1 } }, config());
+    expect(gunicorn.plan?.candidate).toEqual({ workers: 3, model: 'loop' });
+    expect(gunicorn.workers?.kind === 'recommendation' && gunicorn.workers.target).toBe(3);
+    // A burst of connections lands on one loop, so three workers are sized like one.
+    expect(gunicorn.containerConcurrency).toMatchObject({ target: uvicorn.containerConcurrency.kind === 'recommendation' ? uvicorn.containerConcurrency.target : -1 });
+  });
 });
 
 describe('startupProbe budget', () => {

@@ -162,18 +162,32 @@ function objectiveOf(baseline: Baseline, config: RecommenderConfig): Objective {
   return { p95Seconds: config.objectiveFactor * baseline.p95, how: `${config.objectiveFactor} × the p95 at low concurrency, ${ms(baseline.p95)}` };
 }
 
-/** Worker counts to consider: 1 to 2 × vCPU (sync workers need more than vCPU to keep the cores busy during I/O). */
+/**
+ * Worker counts to consider: 1 to 2 × vCPU (sync workers need more than vCPU to keep the cores busy during I/O).
+ * waitress has one process. uvicorn's own multi-process mode loses TCP_NODELAY (rule uvicorn.workers), so 1. Other
+ * event loops keep their count: the model gives a burst of connections to one worker whatever the count, so it cannot
+ * tell what more workers are worth, and fewer would give up the cores they use once connections have spread.
+ */
 function workerCounts(facts: WorkloadFacts, vcpus: number, config: RecommenderConfig): number[] {
-  if (facts.server?.kind === 'waitress') return [1];
+  if (facts.server?.kind === 'waitress' || facts.server?.kind === 'uvicorn') return [1];
+  if (facts.server?.model === 'async') return [Math.min(config.bounds.maxWorkers, facts.server.workers ?? 1)];
   const max = Math.max(1, Math.min(config.bounds.maxWorkers, 2 * vcpus));
   return Array.from({ length: max }, (_, i) => i + 1);
 }
 
-/** sync and threaded for gunicorn and uWSGI; threaded only for servers with a thread pool but no process model, or event loops. */
+/** sync and threaded for gunicorn and uWSGI; threaded only for waitress (a thread pool, no processes); event loops for async servers. */
 function modelsFor(facts: WorkloadFacts): ServerCandidate['model'][] {
   const server = facts.server;
-  if (server === undefined || server.model === 'async' || server.kind === 'waitress' || server.kind === 'uvicorn' || server.kind === 'hypercorn') return ['threads'];
+  if (server?.model === 'async' || server?.kind === 'uvicorn' || server?.kind === 'hypercorn') return ['loop'];
+  if (server === undefined || server.kind === 'waitress') return ['threads'];
   return ['sync', 'threads'];
+}
+
+/** The model of the server as it runs now. */
+function currentModelOf(facts: WorkloadFacts): ServerCandidate['model'] {
+  const server = facts.server;
+  if (server?.model === 'async' || server?.kind === 'uvicorn' || server?.kind === 'hypercorn') return 'loop';
+  return server?.model === 'sync' ? 'sync' : 'threads';
 }
 
 interface ShapeChoice {
@@ -188,7 +202,7 @@ interface ShapeChoice {
 function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, config: RecommenderConfig): ShapeChoice | undefined {
   let best: ShapeChoice | undefined;
   const maxConcurrency = Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY);
-  const currentModel = facts.server?.model === 'sync' ? 'sync' : 'threads';
+  const currentModel = currentModelOf(facts);
   const candidates = workerCounts(facts, demands.vcpus, config).flatMap((workers) => modelsFor(facts).map((model) => ({ workers, model })));
   // Most promising first, so that the GIL bound can rule the rest out without modelling them.
   candidates.sort((a, b) => upperBound(demands, b) - upperBound(demands, a) || a.workers - b.workers);
@@ -206,7 +220,7 @@ function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, co
  * for sync workers also one request per worker at a time, workers / (CPU + I/O).
  */
 function upperBound(demands: Demands, candidate: ServerCandidate): number {
-  const gil = gilCapacity(candidate.workers, demands.vcpus, demands.cpuSeconds);
+  const gil = gilCapacity(candidate.model === 'loop' ? 1 : candidate.workers, demands.vcpus, demands.cpuSeconds);
   return candidate.model === 'sync' ? Math.min(gil, candidate.workers / (demands.cpuSeconds + demands.ioSeconds)) : gil;
 }
 
@@ -238,9 +252,10 @@ function bestModelFor(demands: Demands, facts: WorkloadFacts, workers: number, o
 function currentShapeError(points: readonly LoadPoint[], demands: Demands, facts: WorkloadFacts): number | undefined {
   const server = facts.server;
   if (server?.workers === undefined) return undefined;
-  const isSync = server.model === 'sync' || (server.threads ?? 1) === 1;
-  const slots = isSync ? server.workers : server.model === 'async' ? Infinity : server.workers * (server.threads ?? 1);
-  const model = new CapacityModel(demands, { workers: server.workers, model: isSync ? 'sync' : 'threads' });
+  const current = currentModelOf(facts);
+  const modelled = current === 'threads' && (server.threads ?? 1) === 1 ? 'sync' : current;
+  const slots = modelled === 'sync' ? server.workers : modelled === 'loop' ? Infinity : server.workers * (server.threads ?? 1);
+  const model = new CapacityModel(demands, { workers: server.workers, model: modelled });
   const errors: number[] = [];
   for (const p of points) {
     // Requests queued in front of the instance wait outside the server, which the model does not cover either.
@@ -446,7 +461,8 @@ function hotspotDerivation(h: Hotspot): Derivation {
 }
 
 function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number): Derivation {
-  const shape = c.model === 'sync' ? `${c.workers} sync ${c.workers === 1 ? 'worker' : 'workers'}` : `${c.workers} threaded ${c.workers === 1 ? 'worker' : 'workers'}`;
+  const kind = c.model === 'sync' ? 'sync' : c.model === 'loop' ? 'event-loop' : 'threaded';
+  const shape = `${c.workers} ${kind} ${c.workers === 1 ? 'worker' : 'workers'}${c.model === 'loop' && c.workers > 1 ? ' (a burst of connections lands on one)' : ''}`;
   return { metric: 'latencyP95', text: `predicted with ${shape} on ${vcpus} vCPU at ${p.concurrency} in flight: ${round(p.throughput, 1)} req/s per instance, p95 ${ms(p.p95)}` };
 }
 

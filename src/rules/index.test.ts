@@ -10,6 +10,7 @@ describe('rules registry', () => {
       'concurrency.unbounded',
       'gunicorn.workers-vs-cpu',
       'gunicorn.timeout',
+      'uvicorn.workers',
       'startup.probe-missing',
       'startup.heavy-init',
       'profiler.iam-role',

@@ -8,6 +8,7 @@ import { threadsMismatch } from './concurrency.threads-mismatch.ts';
 import { unbounded } from './concurrency.unbounded.ts';
 import { workersVsCpu } from './gunicorn.workers-vs-cpu.ts';
 import { gunicornTimeout } from './gunicorn.timeout.ts';
+import { uvicornWorkers } from './uvicorn.workers.ts';
 import { probeMissing } from './startup.probe-missing.ts';
 import { heavyInit } from './startup.heavy-init.ts';
 import { iamRole } from './profiler.iam-role.ts';
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   unbounded,
   workersVsCpu,
   gunicornTimeout,
+  uvicornWorkers,
   probeMissing,
   heavyInit,
   iamRole,
