@@ -105,6 +105,16 @@ describe('recommend', () => {
     expect(waitress.threads?.kind).toBe('recommendation');
   });
 
+  it('withholds the model when CPU per request exceeds what any request could use (background CPU, a broken series)', () => {
+    // 1.9 cores busy per instance at every step, whatever the traffic: seconds of CPU per 83 ms request.
+    const busy = { ...observed(DAY), samples: observed(DAY).samples.map((s) => ({ ...s, cpuCoresPerInstance: 1.9 * 1000 })) };
+    const result = recommend(busy, { ...GUNICORN, vcpus: 2 }, config());
+    expect(result.workers).toMatchObject({ kind: 'insufficient' });
+    expect(result.workers?.kind === 'insufficient' && result.workers.reason).toMatch(/^CPU per request \(\d+(\.\d+)? s\) exceeds the longest mean latency × 2 vCPU: CPU is spent outside requests/);
+    // A real CPU series of the same data is modelled.
+    expect(recommend(observed(DAY), { ...GUNICORN, vcpus: 2 }, config()).workers?.kind).toBe('recommendation');
+  });
+
   it('keeps uvicorn at one worker (multi-process uvicorn loses TCP_NODELAY) and other event loops at their count', () => {
     const on4 = { ...GUNICORN, vcpus: 4 };
     const uvicorn = recommend(observed(DAY), { ...on4, server: { kind: 'uvicorn', model: 'async', workers: 4 } }, config());

@@ -126,7 +126,7 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   const hotspot = vcpus === undefined ? undefined : detectHotspot(points, vcpus, baseline.p95);
   const why: Derivation[] = [baselineDerivation(baseline), { metric: 'latencyP95', text: `objective: p95 ≤ ${ms(objective.p95Seconds)} (${objective.how})` }];
   if (usl !== undefined) why.push(uslDerivation(usl));
-  const withheld = cpu === undefined ? 'no CPU usage series' : cpu.secondsPerRequest <= 0 ? 'CPU usage is 0 at every step with traffic (a broken CPU series?)' : vcpus === undefined ? 'the vCPU per instance is unknown (no CPU limit in the manifest or metrics)' : facts.server === undefined ? 'no Python server detected in the manifests' : undefined;
+  const withheld = cpu === undefined ? 'no CPU usage series' : cpu.secondsPerRequest <= 0 ? 'CPU usage is 0 at every step with traffic (a broken CPU series?)' : !Number.isFinite(cpu.secondsPerRequest) ? 'CPU per request is not finite (a broken CPU or request-rate series?)' : vcpus !== undefined && cpu.secondsPerRequest > vcpus * longestMean(points) ? `CPU per request (${ms(cpu.secondsPerRequest)}) exceeds the longest mean latency × ${vcpus} vCPU: CPU is spent outside requests, or a CPU or request-rate series is broken` : vcpus === undefined ? 'the vCPU per instance is unknown (no CPU limit in the manifest or metrics)' : facts.server === undefined ? 'no Python server detected in the manifests' : undefined;
   if (withheld !== undefined || cpu === undefined || vcpus === undefined || facts.server === undefined) {
     return empiricalAnalysis(points, observations, facts, config, { baseline, objective, usl, why, withheld: withheld ?? '' });
   }
@@ -142,6 +142,11 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
   const confidence = confidenceOf(points, observations, choice.prediction.concurrency, usl, modelError, config);
   return { plan, confidence, facts, workers: choice.candidate.workers, why, modelFor: (w) => bestModelFor(demands, facts, w, objective.p95Seconds, config) };
+}
+
+/** The longest mean latency of the steps: no request can use more CPU than this × vCPU. */
+function longestMean(points: readonly LoadPoint[]): number {
+  return Math.max(...points.map((p) => p.meanLatency));
 }
 
 /**
@@ -409,7 +414,8 @@ function threadsFor(a: Analysis, concurrency: Outcome<number>, workers: Outcome<
  */
 export function recommendStartupProbe(observations: WorkloadObservations, facts: WorkloadFacts, config: RecommenderConfig): Outcome<ProbeBudget> {
   const p99 = observations.startupLatencyP99;
-  if (p99 === undefined || !Number.isFinite(p99) || p99 < 0) {
+  // A budget past int32 seconds (failureThreshold is an int32) is a broken histogram, not a start-up time.
+  if (p99 === undefined || !Number.isFinite(p99) || p99 < 0 || p99 * config.startupHeadroom > 2 ** 31 - 1) {
     return insufficient('no instance start-up latency in the window (no instance started, or the profile has no start-up series)', 'none', 'startupLatencyP99');
   }
   const period = config.probePeriodSeconds;
@@ -468,6 +474,7 @@ function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number):
 
 /** `92 ms`, `1.4 s`. */
 export function ms(seconds: number): string {
+  if (seconds >= 1e6) return `${seconds.toExponential(1)} s`;
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${round(seconds, 2)} s`;
 }
 
