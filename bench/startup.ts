@@ -3,6 +3,9 @@
  * (the test harness's control plane, every CRD installed, so all seven informers list and watch), with the flags the
  * Helm chart gives it (all namespaces, leader election). Prints CPU ms, wall ms and peak RSS for:
  *
+ *   Node + HTTP server      a reference, not pytuner: Node starting a node:http server that answers 200 at once
+ *                           (the part of every figure below that no change to pytuner can remove; its wall time is
+ *                           only as fine as the 250 ms poll of /readyz, as it logs no "cache synced")
  *   tsc output              node dist/cli/main.js controller      (npm run build; compile cache off)
  *   bundle                  the image's runtime files, compile cache off
  *   bundle + compile cache  the image's runtime files with the cache its Dockerfile builds (as shipped)
@@ -20,7 +23,7 @@
  * cgroup; RSS is VmHWM, read when /readyz answers 200. Asserts nothing; prints figures.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +42,14 @@ const GOAL = { cpuMs: 150, rssMb: 80, quotaWallMs: 1500 };
 let LIMITS = { cpu: 0.1, memoryBytes: 128 * 1024 * 1024 };
 /** Give up on a start after this long (a start at 10% CPU that takes 30 s is a failure worth seeing, not waiting on). */
 const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * The reference row: Node itself, a CommonJS script serving 200 on the --metrics-port it is given (all other
+ * arguments ignored). What pytuner adds is each variant's figure minus this one.
+ */
+const FLOOR_SCRIPT = `const port = Number(process.argv[process.argv.indexOf('--metrics-port') + 1]);
+require('node:http').createServer((request, response) => response.end('ok')).listen(port, '127.0.0.1');
+`;
 
 /** How one variant is started. */
 interface Variant {
@@ -236,12 +247,15 @@ async function main(): Promise<void> {
   const controlPlane = values.kubeconfig === undefined ? await startControlPlane() : undefined;
   const kubeconfig = values.kubeconfig ?? controlPlane!.kubeconfigPath;
   const production = { NODE_ENV: 'production' };
+  const floor = join(runtime, 'node-http-floor.cjs');
+  await writeFile(floor, FLOOR_SCRIPT);
   const variants: Variant[] = [
+    { name: 'Node + HTTP server', entry: floor, env: production },
     { name: 'tsc output', entry: join(REPO_ROOT, 'dist', 'cli', 'main.js'), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' } },
     { name: 'bundle', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' } },
     { name: 'bundle + compile cache', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir } },
   ];
-  const shipped = variants[2] as Variant;
+  const shipped = variants.at(-1) as Variant;
   try {
     // Round-robin, so that a change in the machine's load during the run weighs on every variant alike.
     const results = variants.map((): StartResult[] => []);

@@ -6,12 +6,14 @@
  * export"), so the list cannot silently fall behind the code.
  */
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-export { makeInformer } from '@kubernetes/client-node/dist/informer.js';
+export { ListWatch } from '@kubernetes/client-node/dist/cache.js';
+export { Watch } from '@kubernetes/client-node/dist/watch.js';
 export { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
 export { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 export { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
 export { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
 export { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
+export { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 export {
   ObjectCoordinationV1Api as CoordinationV1Api,
   ObjectCustomObjectsApi as CustomObjectsApi,

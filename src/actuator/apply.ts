@@ -120,8 +120,16 @@ export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions 
         return { plan, outcomes: [], applied: [], conflicts: plan.conflicts, at: clock(), eventFailures };
       }
       const outcomes: WriteOutcome[] = [];
-      for (const write of plan.writes) outcomes.push(await runWrite(write));
+      for (const write of plan.writes) {
+        const outcome = await runWrite(write);
+        outcomes.push(outcome);
+        // The object moved since it was read: the rest of the plan was made from the same stale copy.
+        if (outcome.kind === 'failed' && outcome.retry === 'stale') break;
+      }
       const applied = outcomes.flatMap((o) => (o.kind === 'written' ? o.write.changes : []));
+      const stale = outcomes.some((o) => o.kind === 'failed' && o.retry === 'stale');
+      // Nothing written from a stale copy: the caller plans again on the fresh object, which announces what it does.
+      if (stale && applied.length === 0) return { plan, outcomes, applied, conflicts: plan.conflicts, at: clock(), eventFailures: [] };
       const serverConflicts = outcomes.flatMap((o) => (o.kind === 'conflict' ? o.conflicts : []));
       const at = clock();
       const toPublish = plan.events.flatMap((e) => (e.onlyIfWritten ? (applied.length > 0 ? [{ ...e, note: appliedNote(applied) }] : []) : [e]));
@@ -173,7 +181,7 @@ function writtenOutcome(write: PlannedWrite, written: KubernetesObject): WriteOu
 interface ApiStatus {
   message?: string;
   reason?: string;
-  details?: { causes?: { reason?: string; message?: string; field?: string }[] };
+  details?: { kind?: string; group?: string; causes?: { reason?: string; message?: string; field?: string }[] };
 }
 
 function statusOf(err: ApiException<unknown>): ApiStatus {
@@ -191,8 +199,12 @@ function statusOf(err: ApiException<unknown>): ApiStatus {
 /**
  * A failed write as a typed outcome. 409 from server-side apply lists each conflict as a cause
  * `{ reason: FieldManagerConflict, message: 'conflict with "deploy-tool"', field: '.spec.template.spec.containerConcurrency' }`
- * (test/integration/server-side-apply.test.ts). 409 without such causes, 429 and 5xx are transient; a JSON Patch
- * refused with 422 (a `test` failed: the cache was stale) is transient too, since the next reconcile reads fresh values.
+ * (test/integration/server-side-apply.test.ts). A 409 without such causes is the resourceVersion precondition of a
+ * JSON Patch (someone wrote the object since it was read), and a 422 on a JSON Patch is a failed `test` (the API
+ * server says only "the server rejected our request due to an error in our request"; a plan's patch is well-formed,
+ * so the object moved under it): both `stale`, to be planned again on the object as it is now. 429 and 5xx are
+ * transient. A 403 names the permission the controller's identity lacks. An error with no HTTP answer (the connection
+ * was cut) is transient and carries no `httpStatus`: the write may or may not have landed.
  */
 export function failedOutcome(write: PlannedWrite, err: unknown): WriteOutcome {
   if (!(err instanceof ApiException)) return { kind: 'failed', write, message: errorMessage(err), retry: 'transient' };
@@ -200,13 +212,25 @@ export function failedOutcome(write: PlannedWrite, err: unknown): WriteOutcome {
   const message = status.message ?? `HTTP ${err.code}`;
   const conflicts = (status.details?.causes ?? []).flatMap((cause) => conflictOf(cause, write));
   if (err.code === 409 && conflicts.length > 0) return { kind: 'conflict', write, conflicts, message };
-  // The API server answers a failed `test` with 422 and only "the server rejected our request due to an error in
-  // our request"; a JSON Patch from a plan is well-formed, so its 422 means the object moved under it.
-  const staleJsonPatch = err.code === 422 && write.method === 'json-patch';
+  if (err.code === 403) return { kind: 'failed', write, httpStatus: 403, message: forbiddenMessage(write, status), retry: 'terminal' };
   // An apply carrying the workload's uid gets 409 "uid mismatch" once the workload is gone: nothing to retry.
   const gone = err.code === 404 || (err.code === 409 && /uid mismatch/.test(message));
-  const transient = !gone && (err.code === 409 || err.code === 429 || err.code >= 500 || staleJsonPatch);
+  if (gone) return { kind: 'failed', write, httpStatus: err.code, message, retry: 'terminal' };
+  if (err.code === 409 || (err.code === 422 && write.method === 'json-patch')) return { kind: 'failed', write, httpStatus: err.code, message, retry: 'stale' };
+  const transient = err.code === 429 || err.code >= 500;
   return { kind: 'failed', write, httpStatus: err.code, message, retry: transient ? 'transient' : 'terminal' };
+}
+
+/**
+ * `may not patch services.serving.knative.dev in namespace shop`: the RBAC rule a refused write needs, from the
+ * Forbidden Status's details (`kind` is the resource's plural there) and the write's method (pytuner only patches).
+ */
+function forbiddenMessage(write: PlannedWrite, status: ApiStatus): string {
+  const plural = status.details?.kind ?? `${write.target.kind.toLowerCase()}s`;
+  const group = status.details?.group ?? (write.target.apiVersion.includes('/') ? write.target.apiVersion.split('/')[0] : '');
+  const resource = group === '' || group === undefined ? plural : `${plural}.${group}`;
+  const where = write.target.namespace === undefined ? 'cluster-wide' : `in namespace ${write.target.namespace}`;
+  return `may not patch ${resource} ${where}`;
 }
 
 function conflictOf(cause: { reason?: string; message?: string; field?: string }, write: PlannedWrite): FieldConflict[] {

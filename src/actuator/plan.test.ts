@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
 import type { RecommendedValue, TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { ManagedFieldsEntry } from './managedFields.ts';
-import { cooldownRemainingMs, limit, planActuation, targetReadiness, type Actuation, type LiveWorkload, type Plan, type PlanPolicy } from './plan.ts';
+import { cooldownRemainingMs, fieldValue, limit, planActuation, targetReadiness, type Actuation, type LiveWorkload, type Plan, type PlanPolicy } from './plan.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const IMAGE = 'europe-docker.pkg.dev/demo/api:1.0.0';
@@ -346,13 +346,35 @@ describe('planActuation: writes', () => {
         { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'WEB_CONCURRENCY', value: '2' } },
       ],
     ]);
+    // The JSON Patch goes first: it carries the resourceVersion read, which the apply of containerConcurrency would move.
     expect(ops([{ name: 'app' }], concurrency(8), { setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2, failureThreshold: 60 } })).toEqual([
-      'server-side-apply',
       [
         { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
         { op: 'add', path: '/spec/template/spec/containers/0/startupProbe', value: { tcpSocket: { port: 8080 }, periodSeconds: 2, failureThreshold: 60 } },
       ],
+      'server-side-apply',
     ]);
+  });
+
+  it('makes a Knative JSON Patch conditional on the resourceVersion read, so a write after another one is refused (409)', () => {
+    const live = knative({ containers: [{ name: 'app' }] });
+    live.metadata.resourceVersion = '4711';
+    const p = applied(plan(live, recommending(threads(8))));
+    expect(p.writes.map((w) => (w.method === 'json-patch' ? w.ops : w.method))).toEqual([
+      [
+        { op: 'replace', path: '/metadata/resourceVersion', value: '4711' },
+        { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
+        { op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'THREADS', value: '8' }] },
+      ],
+    ]);
+  });
+
+  it('reads back the scalar a write carried by its field path (a write whose answer was lost)', () => {
+    const live = knative({ containerConcurrency: 12, containers: [{ name: 'side' }, { name: 'app', env: [{ name: 'THREADS', value: '8' }] }] });
+    expect(fieldValue(live, 'spec.template.spec.containerConcurrency')).toBe('12');
+    expect(fieldValue(live, 'spec.template.spec.containers[name=app].env[name=THREADS].value')).toBe('8');
+    expect(fieldValue(live, 'spec.template.spec.containers[name=side].env[name=THREADS].value')).toBeUndefined();
+    expect(fieldValue(live, 'spec.template.spec.containers[name=app]')).toBeUndefined();
   });
 
   it('applies Deployment container fields in one minimal object, containers and env entries by name', () => {

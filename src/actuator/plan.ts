@@ -12,6 +12,10 @@
  *   makes `containers` an atomic list, so an apply that names one env entry would own, and replace, the whole
  *   containers list (dropping `image`). The plan only emits the patch when no other manager owns `containers`, or
  *   the policy forces; the API server then records pytuner (operation Update) as the owner of `containers`.
+ *   The patch is built from the object as read, by index, so it carries that object's resourceVersion: if anyone
+ *   wrote the object since, the API server answers 409 instead of applying it to what changed (an `add` of `env`
+ *   would replace an env list added meanwhile). It is the first write of the plan, before the apply of
+ *   containerConcurrency, whose own write would otherwise move the resourceVersion under it.
  */
 import type { JsonPatchOp } from '../model/finding.ts';
 import { FIELD_MANAGER, parseDuration } from '../api/v1alpha1/common.ts';
@@ -30,6 +34,7 @@ export interface LiveWorkload {
     name: string;
     namespace?: string;
     uid?: string;
+    resourceVersion?: string;
     generation?: number;
     annotations?: Record<string, string>;
     managedFields?: ManagedFieldsEntry[];
@@ -101,7 +106,7 @@ export type PlannedWrite =
   | {
       method: 'json-patch';
       target: ObjectRef;
-      /** RFC 6902 operations with `test` guards on every value the plan assumed. */
+      /** RFC 6902 operations: the resourceVersion read (a precondition: 409 if stale), then `test` guards and changes. */
       ops: JsonPatchOp[];
       changes: PlannedChange[];
     };
@@ -461,8 +466,8 @@ function plannedWrites(decided: readonly Decision[], policy: PlanPolicy, live: L
   if (live.kind === 'Service') {
     const concurrency = onWorkload.filter((c) => c.value.setting === 'containerConcurrency');
     const inContainers = onWorkload.filter((c) => c.value.setting !== 'containerConcurrency');
-    if (concurrency.length > 0) writes.push(applyWrite(target, live, concurrency, force));
     if (inContainers.length > 0) writes.push({ method: 'json-patch', target, ops: knativeContainerOps(live, inContainers), changes: inContainers.map((c) => c.change) });
+    if (concurrency.length > 0) writes.push(applyWrite(target, live, concurrency, force));
   } else if (onWorkload.length > 0) {
     writes.push(applyWrite(target, live, onWorkload, force));
   }
@@ -506,7 +511,9 @@ function applyWrite(target: ObjectRef, live: LiveWorkload, changes: readonly Cha
  */
 function knativeContainerOps(live: LiveWorkload, changes: readonly ChangeDecision[]): JsonPatchOp[] {
   const containers = containersOf(live);
-  const ops: JsonPatchOp[] = [];
+  // Replacing metadata.resourceVersion with the value read makes the write conditional: the API server compares it
+  // with the stored one and answers 409 Conflict when they differ (a `test` of it would answer 422 without saying why).
+  const ops: JsonPatchOp[] = live.metadata.resourceVersion === undefined ? [] : [{ op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion }];
   const guarded = new Set<number>();
   const envAdded = new Set<number>();
   for (const { value, change } of changes) {
@@ -535,6 +542,22 @@ function knativeContainerOps(live: LiveWorkload, changes: readonly ChangeDecisio
     }
   }
   return ops;
+}
+
+/**
+ * fieldValue reads a scalar setting from a workload by the field path the plan writes (`spec.template.spec.containerConcurrency`,
+ * `spec.template.spec.containers[name=app].env[name=THREADS].value`), as the text a PlannedChange holds; undefined when
+ * absent or not a scalar. It tells whether a write whose answer was lost has landed.
+ */
+export function fieldValue(live: LiveWorkload, path: string): string | undefined {
+  let node: unknown = live;
+  for (const segment of path.split('.')) {
+    const match = /^([^[\]]+)(?:\[([^=\]]+)=([^\]]*)\])?$/.exec(segment);
+    if (match === null || !isRecord(node)) return undefined;
+    node = node[match[1] as string];
+    if (match[2] !== undefined) node = Array.isArray(node) ? node.find((item) => isRecord(item) && item[match[2] as string] === match[3]) : undefined;
+  }
+  return typeof node === 'number' || typeof node === 'string' ? String(node) : undefined;
 }
 
 /** A Config Connector IAMPolicyMember, applied whole under pytuner's field manager. */

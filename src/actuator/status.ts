@@ -11,7 +11,15 @@ import { describeChange, type NoActuationReason, type Plan, type PlannedChange, 
 export type WriteOutcome =
   | { kind: 'written'; write: PlannedWrite; /** metadata.generation of the written object afterwards. */ generation?: number }
   | { kind: 'conflict'; write: PlannedWrite; conflicts: FieldConflict[]; message: string }
-  | { kind: 'failed'; write: PlannedWrite; httpStatus?: number; message: string; retry: 'transient' | 'terminal' };
+  | {
+      kind: 'failed';
+      write: PlannedWrite;
+      /** Absent when no answer came (the connection was cut): the write may have landed. */
+      httpStatus?: number;
+      message: string;
+      /** `stale`: the object changed since it was read (409 precondition, 422 `test`): plan again on the fresh object. */
+      retry: 'transient' | 'terminal' | 'stale';
+    };
 
 /** The outcome of running a Plan: every write's outcome, in plan order (empty for a `none` plan). */
 export interface ActuationResult {
@@ -80,7 +88,7 @@ export function statusAfterActuation(status: TuningRecommendationStatus | undefi
 function appliedCondition(result: ActuationResult, failed: Extract<WriteOutcome, { kind: 'failed' }> | undefined) {
   const type = RECOMMENDATION_CONDITIONS.applied;
   if (result.applied.length > 0) return { type, status: 'True' as const, reason: 'Patched', message: result.applied.map(describeChange).join('; ') };
-  if (failed !== undefined) return { type, status: 'False' as const, reason: 'PatchFailed', message: failed.message.slice(0, 1024) };
+  if (failed !== undefined) return { type, status: 'False' as const, reason: failed.httpStatus === 403 ? 'Forbidden' : 'PatchFailed', message: failed.message.slice(0, 1024) };
   if (result.plan.kind === 'none') {
     const { reason, skipped, message } = result.plan;
     // Up to date only when every value is; a value the policy does not allow is not "applied".

@@ -1,14 +1,16 @@
 /**
- * @module List+watch caches of the objects the controller reads, built on @kubernetes/client-node's `makeInformer`
- * (ListWatch), with what that library leaves to its caller (aesthetics.md 1.6): ListWatch re-lists on 410 Gone by
- * itself, but on any other error it fires ERROR and stops for good, so each `ResourceInformer` restarts its ListWatch
- * with backoff; and it has no "synced" signal, so each informer owns one and `Caches` combines them. Kinds whose CRD
- * is not served (Knative, Config Connector) are disabled with a logged reason and re-checked through discovery
- * periodically, so installing the CRD later enables them without a restart.
+ * @module List+watch caches of the objects the controller reads, built on @kubernetes/client-node's ListWatch, with
+ * what that library leaves to its caller (aesthetics.md 1.6): ListWatch re-lists on 410 Gone by itself
+ * (test/integration/controller-faults-watch.test.ts provokes one), but on any other error it fires ERROR and stops for
+ * good, so each `ResourceInformer` restarts its ListWatch with backoff, reset once a list or a watch succeeds again; and
+ * it has no "synced" signal, so each informer owns one and `Caches` combines them. A kind the controller's identity may
+ * not list or watch (403) is left out with the missing permission named, not waited for, so the rest keeps working.
+ * Kinds whose CRD is not served (Knative, Config Connector) are disabled with a logged reason and re-checked through
+ * discovery periodically, so installing the CRD later enables them without a restart.
  */
-import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { getJson, getOk, statusMessage } from './kubeHttp.ts';
+import { getJson, getOk, KubeRequestError, statusMessage } from './kubeHttp.ts';
 
 /** A part of the controller that depends on CRDs being installed. `core` (Deployments, ServiceAccounts) always is. */
 export type Feature = 'core' | 'pytuner' | 'knative' | 'configConnector';
@@ -48,6 +50,26 @@ export function collectionPath(type: ResourceType, namespace?: string): string {
   return namespace === undefined ? `${base}/${type.plural}` : `${base}/namespaces/${namespace}/${type.plural}`;
 }
 
+/** A permission the controller's identity lacks: what a 403 refused, as RBAC names it. */
+export interface MissingPermission {
+  verb: string;
+  /** `deployments.apps`, `services.serving.knative.dev`, or the plural alone for the core group. */
+  resource: string;
+  /** Undefined: cluster-wide (every namespace). */
+  namespace?: string;
+}
+
+/** `list deployments.apps in namespace shop`: what RBAC must allow, in the words of a Role rule. */
+export function describePermission(permission: MissingPermission): string {
+  const where = permission.namespace === undefined ? 'cluster-wide' : `in namespace ${permission.namespace}`;
+  return `${permission.verb} ${permission.resource} ${where}`;
+}
+
+/** The RBAC resource name of a kind: its plural, qualified by its group unless core. */
+export function rbacResource(type: ResourceType): string {
+  return type.group === '' ? type.plural : `${type.plural}.${type.group}`;
+}
+
 /** A cache event: what happened to which object. */
 export type CacheVerb = 'add' | 'update' | 'delete';
 
@@ -72,33 +94,60 @@ export interface InformerOptions {
   onEvent: CacheEventHandler;
   /** Called for each error that stopped the ListWatch (counted by the caller's metrics). */
   onError?: (resource: ResourceName, error: unknown) => void;
+  /** Called when a 403 starts refusing the kind (with the permission) and when access comes back (undefined). */
+  onAccessChange?: (resource: ResourceName, missing: MissingPermission | undefined) => void;
   backoff?: RestartBackoff;
 }
 
 /**
+ * client-node's Watch, telling when a watch request was accepted (HTTP 200, the stream open): the moment the
+ * connection is known good again, even on a kind so quiet that no event follows for minutes.
+ */
+class AcceptedWatch extends Watch {
+  readonly #onAccepted: () => void;
+
+  constructor(kubeConfig: KubeConfig, onAccepted: () => void) {
+    super(kubeConfig);
+    this.#onAccepted = onAccepted;
+  }
+
+  override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
+    const controller = await super.watch(...args);
+    // On a failure Watch has already called `done(err)` and aborted its controller before returning it.
+    if (!controller.signal.aborted) this.#onAccepted();
+    return controller;
+  }
+}
+
+/**
  * ResourceInformer is one list+watch cache that keeps itself running: an error that stops client-node's ListWatch
- * schedules a restart after a doubling delay (reset by any successful list or event). Once the first list has been
- * applied to the cache, `synced` is true and stays true: a restart keeps the objects it had, as client-go's do.
+ * schedules a restart after a doubling delay, reset by any successful list, accepted watch or event (a recovery
+ * followed by a quiet hour must not leave the next outage starting at the cap). Once the first list has been applied
+ * to the cache, `synced` is true and stays true: a restart keeps the objects it had, as client-go's do. A 403 sets
+ * `missing` (the permission) until a list or watch succeeds; it is retried with the same backoff, so an RBAC fix is
+ * picked up without a restart.
  */
 export class ResourceInformer {
   readonly name: ResourceName;
   readonly type: ResourceType;
   readonly #options: InformerOptions;
   readonly #backoff: RestartBackoff;
-  #informer: (Informer<KubernetesObject> & ObjectCache<KubernetesObject>) | undefined;
+  #informer: ListWatch<KubernetesObject> | undefined;
   #running = false;
   #failures = 0;
+  #lists = 0;
+  #missing: MissingPermission | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #synced = false;
-  #resolveSynced!: () => void;
-  readonly #syncedPromise: Promise<void>;
+  #resolveSettled!: () => void;
+  readonly #settled: Promise<void>;
 
   constructor(name: ResourceName, options: InformerOptions) {
     this.name = name;
     this.type = RESOURCES[name];
     this.#options = options;
     this.#backoff = options.backoff ?? DEFAULT_RESTART_BACKOFF;
-    this.#syncedPromise = new Promise((resolve) => (this.#resolveSynced = resolve));
+    this.#settled = new Promise((resolve) => (this.#resolveSettled = resolve));
   }
 
   /** True once the first list has been applied to the cache. */
@@ -106,16 +155,35 @@ export class ResourceInformer {
     return this.#synced;
   }
 
-  /** Resolves once the first list has been applied to the cache. */
-  whenSynced(): Promise<void> {
-    return this.#syncedPromise;
+  /** The permission a 403 says the controller lacks for this kind, until a list or watch succeeds again. */
+  get missing(): MissingPermission | undefined {
+    return this.#missing;
+  }
+
+  /** Errors in a row since the last successful list, accepted watch or event: the exponent of the next restart delay. */
+  get consecutiveFailures(): number {
+    return this.#failures;
+  }
+
+  /** Lists made so far: 1 after the first sync, one more for each re-list (a watch expired with 410 Gone). */
+  get lists(): number {
+    return this.#lists;
+  }
+
+  /**
+   * Resolves once the first list has been applied to the cache, or a 403 refused the kind: either way the controller
+   * knows what it can see. A kind refused at first and allowed later fills its cache then (its add events follow).
+   */
+  whenSettled(): Promise<void> {
+    return this.#settled;
   }
 
   /** Starts listing and watching; restarts on errors until `stop()`. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const informer = makeInformer<KubernetesObject>(this.#options.kubeConfig, collectionPath(this.type, this.#options.namespace), () => this.#list());
+    const watch = new AcceptedWatch(this.#options.kubeConfig, () => this.#succeeded());
+    const informer = new ListWatch<KubernetesObject>(collectionPath(this.type, this.#options.namespace), watch, () => this.#list(), false);
     informer.on('add', (obj) => this.#event('add', obj));
     informer.on('update', (obj) => this.#event('update', obj));
     informer.on('delete', (obj) => this.#event('delete', obj));
@@ -155,7 +223,9 @@ export class ResourceInformer {
     const body = (await getOk(this.#options.kubeConfig, collectionPath(this.type, this.#options.namespace))) as KubernetesListObject<KubernetesObject>;
     const apiVersion = apiVersionOf(this.type);
     const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind: this.type.kind }));
-    this.#failures = 0;
+    this.#lists++;
+    if (this.#lists > 1) this.#options.log.info({ resource: this.name, objects: items.length }, 're-listed (the watch expired or could not resume)');
+    this.#succeeded();
     setImmediate(() => this.#markSynced());
     return { ...body, items };
   }
@@ -164,18 +234,40 @@ export class ResourceInformer {
     if (this.#synced || !this.#running) return;
     this.#synced = true;
     this.#options.log.info({ resource: this.name, objects: this.list().length }, 'cache synced');
-    this.#resolveSynced();
+    this.#resolveSettled();
   }
 
   #event(verb: CacheVerb, object: KubernetesObject): void {
-    this.#failures = 0;
+    this.#succeeded();
     this.#options.onEvent(this.name, verb, object);
+  }
+
+  /** A list, watch or event went through: the backoff starts over, and a 403 seen before no longer holds. */
+  #succeeded(): void {
+    this.#failures = 0;
+    if (this.#missing === undefined) return;
+    this.#options.log.info({ resource: this.name, permission: describePermission(this.#missing) }, 'access granted: the kind is cached again');
+    this.#missing = undefined;
+    this.#options.onAccessChange?.(this.name, undefined);
+  }
+
+  /** A 403 on the list (KubeRequestError, from #list) or on the watch (client-node's Watch error): what was refused. */
+  #forbidden(err: unknown): void {
+    const permission: MissingPermission = { verb: err instanceof KubeRequestError ? 'list' : 'watch', resource: rbacResource(this.type) };
+    if (this.#options.namespace !== undefined) permission.namespace = this.#options.namespace;
+    const changed = this.#missing === undefined || describePermission(this.#missing) !== describePermission(permission);
+    this.#missing = permission;
+    this.#resolveSettled();
+    if (!changed) return;
+    this.#options.log.error({ resource: this.name, permission: describePermission(permission) }, 'forbidden: the controller\'s identity may not read this kind; it is left out until RBAC allows it');
+    this.#options.onAccessChange?.(this.name, permission);
   }
 
   /** ListWatch stopped (or `stop()` aborted its request, which it also reports as an error: ignored then). */
   #stoppedByError(err: unknown): void {
     if (!this.#running) return;
     this.#options.onError?.(this.name, err);
+    if (statusCodeOf(err) === 403) this.#forbidden(err);
     const delayMs = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** this.#failures);
     this.#failures++;
     this.#options.log.warn({ resource: this.name, err: describeError(err), restartInMs: delayMs, failures: this.#failures }, 'watch stopped; restarting');
@@ -185,6 +277,12 @@ export class ResourceInformer {
       if (this.#running) this.#launch();
     }, delayMs);
   }
+}
+
+/** The HTTP status an error of kubeHttp.ts or client-node's Watch carries, if any. */
+function statusCodeOf(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
 }
 
 /** A short description of an error for logs: its message and, for HTTP errors, the status. */
@@ -210,6 +308,8 @@ export interface CachesOptions extends Omit<InformerOptions, 'onEvent'> {
   discoveryIntervalMs?: number;
   /** Called when a feature is enabled or disabled after start-up (the controller re-enqueues everything). */
   onFeatureChange?: (feature: Feature, state: FeatureState) => void;
+  /** Called for each periodic discovery that failed (counted by the caller's metrics; start-up's own failure rejects). */
+  onDiscoveryError?: (error: unknown) => void;
 }
 
 /** How to install what a feature needs, for the disabled-feature log line. */
@@ -251,14 +351,19 @@ export class Caches {
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
   }
 
-  /** True when every enabled kind's informer has synced. */
+  /** True when every enabled kind's informer has synced or is refused by RBAC (see `missing()`). */
   get synced(): boolean {
-    return [...this.#informers.values()].every((i) => i.synced);
+    return [...this.#informers.values()].every((i) => i.synced || i.missing !== undefined);
   }
 
-  /** Resolves when every informer started so far has synced. */
+  /** Resolves when every informer started so far has synced, or been refused by RBAC. */
   async whenSynced(): Promise<void> {
-    await Promise.all([...this.#informers.values()].map((i) => i.whenSynced()));
+    await Promise.all([...this.#informers.values()].map((i) => i.whenSettled()));
+  }
+
+  /** The kinds a 403 refuses now, with the permission each lacks. */
+  missing(): Array<{ resource: ResourceName; permission: MissingPermission }> {
+    return [...this.#informers.values()].flatMap((i) => (i.missing === undefined ? [] : [{ resource: i.name, permission: i.missing }]));
   }
 
   /** Whether a feature's kinds are served (and cached). */
@@ -290,7 +395,10 @@ export class Caches {
     if (this.#stopped) return;
     this.#discoveryTimer = setTimeout(() => {
       this.#discover()
-        .catch((err: unknown) => this.#options.log.warn({ err: describeError(err) }, 'discovery failed; retrying at the next interval'))
+        .catch((err: unknown) => {
+          this.#options.onDiscoveryError?.(err);
+          this.#options.log.warn({ err: describeError(err) }, 'discovery failed; retrying at the next interval');
+        })
         .finally(() => this.#scheduleDiscovery());
     }, this.#options.discoveryIntervalMs ?? 60_000);
     this.#discoveryTimer.unref();
@@ -326,8 +434,8 @@ export class Caches {
   }
 
   #startInformer(name: ResourceName): void {
-    const { onEvent, onError, kubeConfig, namespace, log, backoff } = this.#options;
-    const informer = new ResourceInformer(name, { kubeConfig, namespace, log, onEvent, onError, backoff });
+    const { onEvent, onError, onAccessChange, kubeConfig, namespace, log, backoff } = this.#options;
+    const informer = new ResourceInformer(name, { kubeConfig, namespace, log, onEvent, onError, onAccessChange, backoff });
     this.#informers.set(name, informer);
     informer.start();
   }

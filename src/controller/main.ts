@@ -8,13 +8,19 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Caches, describeError, type CacheVerb, type FeatureState, type Feature, type RestartBackoff, type ResourceName } from './informers.ts';
-import { allWorkloadKeys, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
+import { Caches, describeError, describePermission, type CacheVerb, type FeatureState, type Feature, type RestartBackoff, type ResourceName } from './informers.ts';
+import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
 import { targetLogger } from './log.ts';
 import { createMetrics, type ControllerMetrics, type ReconcileResult } from './metrics.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
 import { startOperationsServer, type OperationsServer } from './server.ts';
+import { ownsNamespace, shardLabel, SINGLE_SHARD, type ShardConfig } from './shard.ts';
+
+// For `pytuner controller` (src/cli/controller.ts), which loads this module alone when the command runs: re-exported
+// rather than imported there on their own, so the bundle keeps them in the chunk loaded before ready.
+export { reuseConnections } from './connections.ts';
+export { shardLabel, shardLeaseName, shardProblem } from './shard.ts';
 import { WorkQueue, type RateLimits } from './workqueue.ts';
 
 /** Leader election settings; absent: this replica always runs (a single replica, or a test). */
@@ -31,6 +37,8 @@ export interface ControllerConfig {
   kubeConfig: KubeConfig;
   /** Watch and tune this namespace only; all namespaces when undefined. */
   namespace?: string;
+  /** Tune only the namespaces this shard owns (shard.ts); others' events are dropped before the queue. Default: all. */
+  shard?: ShardConfig;
   /** Operations endpoint port; 0 picks a free one. */
   metricsPort: number;
   metricsHost?: string;
@@ -73,7 +81,10 @@ export interface RunningController {
 
 /** A worker generation: the workers started on becoming leader, stopped together. */
 interface Workers {
+  /** Stops taking keys. */
   abort: AbortController;
+  /** Passed to every reconcile: a reconcile that has not written yet stops at its next step (see stopWorkers). */
+  abandon: AbortController;
   done: Promise<void>;
   inFlight: Set<Promise<void>>;
 }
@@ -81,6 +92,11 @@ interface Workers {
 /** Default number of concurrent reconciles: a reconcile is a few API calls, two keep the queue moving on a small pod. */
 const DEFAULT_WORKERS = 2;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
+/**
+ * After the shutdown timeout, how long reconciles that already began writing get to finish (one write, its status and
+ * Event: each a request answered in milliseconds). Past it the Lease is kept, not released (see stopWorkers).
+ */
+const ABANDON_GRACE_MS = 5_000;
 
 /**
  * startController starts everything and resolves once the operations endpoint listens and the caches have started
@@ -99,6 +115,11 @@ export async function startController(config: ControllerConfig): Promise<Running
     { processMetrics: config.processMetrics ?? false },
   );
   const policyGenerations = new GenerationTracker();
+  const shard = config.shard ?? SINGLE_SHARD;
+  // Another shard's keys never reach the queue: this replica neither reads their recommendations nor writes them.
+  const enqueue = (key: string): void => {
+    if (ownsNamespace(shard, parseKey(key).namespace)) queue.add(key);
+  };
   const caches: Caches = new Caches({
     kubeConfig: config.kubeConfig,
     ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
@@ -106,12 +127,18 @@ export async function startController(config: ControllerConfig): Promise<Running
     discoveryIntervalMs: config.discoveryIntervalMs ?? 60_000,
     ...(config.informerBackoff === undefined ? {} : { backoff: config.informerBackoff }),
     onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
-      for (const key of keysForEvent(caches, resource, verb, obj, policyGenerations)) queue.add(key);
+      for (const key of keysForEvent(caches, resource, verb, obj, policyGenerations)) enqueue(key);
     },
     onError: () => metrics.errors.inc({ type: 'watch' }),
+    onDiscoveryError: () => metrics.errors.inc({ type: 'discovery' }),
+    onAccessChange: (resource: ResourceName) => {
+      // Policies name what the controller may not read in their Permitted condition; workloads may now be visible.
+      log.info({ resource }, 'access changed: re-evaluating every policy and workload');
+      for (const key of [...allPolicyKeys(caches), ...allWorkloadKeys(caches)]) enqueue(key);
+    },
     onFeatureChange: (feature: Feature, state: FeatureState) => {
       log.info({ feature, enabled: state.enabled }, 'features changed: re-evaluating every workload');
-      for (const key of allWorkloadKeys(caches)) queue.add(key);
+      for (const key of allWorkloadKeys(caches)) enqueue(key);
     },
   });
   // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
@@ -152,20 +179,26 @@ export async function startController(config: ControllerConfig): Promise<Running
   let resolveStopped!: (err: Error | undefined) => void;
   const stopped = new Promise<Error | undefined>((resolve) => (resolveStopped = resolve));
 
-  async function processKey(key: string): Promise<void> {
+  async function processKey(key: string, abandon: AbortSignal): Promise<void> {
     const started = performance.now();
     const target = parseKey(key);
     const targetLog = targetLogger(log, target);
-    let result: ReconcileResult = 'success';
+    let result: ReconcileResult | undefined = 'success';
     try {
       // Set in campaign() before any worker starts.
-      const outcome = await reconciler!.reconcile(target);
+      const outcome = await reconciler!.reconcile(target, abandon);
       queue.forget(key);
       if (outcome.requeueAfterMs !== undefined) {
         queue.addAfter(key, outcome.requeueAfterMs);
         result = 'requeue';
       }
     } catch (err) {
+      if (abandon.aborted && err === abandon.reason) {
+        // Shutting down: nothing was written, so nothing is half done; the next leader reconciles the key afresh.
+        result = undefined;
+        targetLog.info('reconcile abandoned before it wrote anything: shutting down');
+        return;
+      }
       if (terminalError !== undefined && err instanceof terminalError) {
         result = 'terminal_error';
         queue.forget(key);
@@ -178,19 +211,22 @@ export async function startController(config: ControllerConfig): Promise<Running
       metrics.errors.inc({ type: 'reconcile' });
     } finally {
       queue.done(key);
-      metrics.reconciles.inc({ result });
-      metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
+      if (result !== undefined) {
+        metrics.reconciles.inc({ result });
+        metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
+      }
     }
   }
 
   function startWorkers(): Workers {
     const abort = new AbortController();
+    const abandon = new AbortController();
     const inFlight = new Set<Promise<void>>();
     const loop = async () => {
       for (;;) {
         const key = await queue.get(abort.signal);
         if (key === undefined) return;
-        const work = processKey(key);
+        const work = processKey(key, abandon.signal);
         inFlight.add(work);
         await work;
         inFlight.delete(work);
@@ -199,19 +235,33 @@ export async function startController(config: ControllerConfig): Promise<Running
     const count = Math.max(1, config.workers ?? DEFAULT_WORKERS);
     metrics.leader.set(1);
     log.info({ workers: count }, 'workers started');
-    return { abort, inFlight, done: Promise.all(Array.from({ length: count }, loop)).then(() => undefined) };
+    return { abort, abandon, inFlight, done: Promise.all(Array.from({ length: count }, loop)).then(() => undefined) };
   }
 
-  /** Stops taking keys and waits for in-flight reconciles, at most `timeoutMs`. */
-  async function stopWorkers(timeoutMs: number): Promise<void> {
+  /**
+   * Stops taking keys and lets in-flight reconciles finish for `timeoutMs`; then abandons those that have not written
+   * yet (they stop at their next step) and gives those already writing ABANDON_GRACE_MS more. Resolves true when no
+   * reconcile is left; false when one may still be writing, and then the Lease must not be handed over: another
+   * replica could act on what that write is about to change.
+   */
+  async function stopWorkers(timeoutMs: number): Promise<boolean> {
     const current = workers;
     workers = undefined;
     metrics.leader.set(0);
-    if (current === undefined) return;
+    if (current === undefined) return true;
     current.abort.abort();
-    const timedOut = await Promise.race([current.done.then(() => false), delay(timeoutMs).then(() => true)]);
-    if (timedOut) log.warn({ inFlight: current.inFlight.size, timeoutMs }, 'in-flight reconciles did not finish in time; stopping anyway');
-    else log.info('workers stopped');
+    if (!(await timedOut(current.done, timeoutMs))) {
+      log.info('workers stopped');
+      return true;
+    }
+    log.warn({ inFlight: current.inFlight.size, timeoutMs }, 'in-flight reconciles did not finish in time; abandoning those that have not written yet');
+    current.abandon.abort(new Error('shutting down'));
+    if (await timedOut(current.done, ABANDON_GRACE_MS)) {
+      log.error({ inFlight: current.inFlight.size, graceMs: ABANDON_GRACE_MS }, 'a reconcile is still writing; stopping without it');
+      return false;
+    }
+    log.info('workers stopped');
+    return true;
   }
 
   /** Loads the reconciler (once): a standby replica never does, so it stays small until it leads. */
@@ -255,8 +305,10 @@ export async function startController(config: ControllerConfig): Promise<Running
       log.info('shutting down: no new reconciles; waiting for in-flight ones');
       elector?.stop();
       queue.shutDown();
-      await stopWorkers(config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
-      await elector?.release();
+      const settled = await stopWorkers(config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+      // A write may still be in flight: keep the Lease, which then expires a lease duration after its last renewal.
+      if (settled) await elector?.release();
+      else if (elector !== undefined) log.warn('the Lease is not released: a write may still be in flight; another replica takes over when it expires');
       await caches.stop();
       await server?.close();
       log.info('stopped');
@@ -288,7 +340,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     await server?.close();
     throw err;
   }
-  log.info({ port: server.port, namespace: config.namespace ?? '(all)', leaderElection: config.leaderElection !== undefined }, 'controller started');
+  log.info({ port: server.port, namespace: config.namespace ?? '(all)', shard: shardLabel(shard), leaderElection: config.leaderElection !== undefined }, 'controller started');
 
   campaign().catch(async (err: unknown) => {
     log.error({ err: describeError(err) }, 'controller loop failed');
@@ -317,7 +369,18 @@ function cachesDetail(caches: Caches): string {
   const features = Object.entries(caches.features())
     .map(([name, state]) => `${name}=${state.enabled ? 'on' : 'off'}`)
     .join(' ');
-  return `${caches.synced ? 'synced' : 'not synced yet'} (${features})`;
+  const forbidden = caches.missing().map((m) => `; may not ${describePermission(m.permission)}`).join('');
+  return `${caches.synced ? 'synced' : 'not synced yet'} (${features})${forbidden}`;
+}
+
+/** True when `work` has not settled within `ms`. */
+async function timedOut(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([work.then(() => false), delay(ms).then(() => true)]);
+}
+
+/** Every cached TuningPolicy, as keys. */
+function allPolicyKeys(caches: Caches): string[] {
+  return caches.list('tuningPolicies').map((p) => formatKey({ kind: 'TuningPolicy', namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' }));
 }
 
 function delay(ms: number): Promise<void> {

@@ -12,11 +12,12 @@ import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/comm
 import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
 import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { createActuator, type Actuator } from '../actuator/apply.ts';
-import { planActuation, type LiveWorkload, type Plan, type PlannedChange } from '../actuator/plan.ts';
-import { statusAfterActuation } from '../actuator/status.ts';
+import { describeChange, fieldValue, planActuation, type LiveWorkload, type Plan, type PlannedChange } from '../actuator/plan.ts';
+import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '../actuator/status.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
-import type { Caches } from './informers.ts';
+import { apiVersionOf, collectionPath, describePermission, RESOURCES, type Caches } from './informers.ts';
+import { getJson, KubeRequestError, statusMessage } from './kubeHttp.ts';
 import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
@@ -65,6 +66,33 @@ export interface ReconcilerOptions {
 /** The workloads' cache names by target kind. */
 const WORKLOAD_RESOURCE = { Service: 'knativeServices', Deployment: 'deployments' } as const;
 
+/** Attempts of one workload reconcile when its writes find the object changed since it was read (client-go's DefaultRetry allows 5). */
+const WRITE_ATTEMPTS = 3;
+
+/** What an attempt of a workload reconcile answers when its write found the object stale. */
+const STALE = Symbol('stale');
+
+/** `work`, or `abandon.reason` thrown as soon as `abandon` aborts (the work itself runs on, unobserved). */
+function untilAbandoned<T>(work: Promise<T>, abandon: AbortSignal | undefined): Promise<T> {
+  if (abandon === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abandon.reason);
+    if (abandon.aborted) onAbort();
+    else abandon.addEventListener('abort', onAbort, { once: true });
+    // Observed either way, so that a failure after the abort is not an unhandled rejection.
+    work.then(
+      (value) => {
+        abandon.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        abandon.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** Kinds a Knative-less cluster cannot serve. */
 const KNATIVE_KIND = 'Service';
 
@@ -86,6 +114,22 @@ function policiesOf(caches: Caches, namespace: string): TuningPolicy[] {
       return parsed.ok ? [parsed.policy] : [];
     })
     .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+}
+
+/**
+ * What RBAC refuses that a policy's work needs: the kinds the caches may not list or watch (any of them feeds the
+ * evaluation), and the writes its recommendations record as Forbidden (`may not patch …`), each with the workloads.
+ */
+function forbiddenFor(caches: Caches, recommendations: readonly TuningRecommendation[]): string[] {
+  const reads = caches.missing().map((m) => describePermission(m.permission));
+  const writes = new Map<string, string[]>();
+  for (const rec of recommendations) {
+    const applied = rec.status?.conditions?.find((c) => c.type === 'Applied');
+    if (applied?.reason !== 'Forbidden') continue;
+    const permission = applied.message.replace(/^may not /, '');
+    writes.set(permission, [...(writes.get(permission) ?? []), `${rec.spec.targetRef.kind} ${rec.spec.targetRef.name}`]);
+  }
+  return [...reads, ...[...writes].map(([permission, targets]) => `${permission} (${targets.sort().join(', ')} not patched)`)];
 }
 
 function labelsOf(obj: KubernetesObject): Record<string, string> {
@@ -116,24 +160,42 @@ export class Reconciler {
     });
   }
 
-  /** Reconciles the object named by `key`. Throws on failures worth a retry (API errors), TerminalError otherwise. */
-  async reconcile(key: ObjectKey): Promise<ReconcileOutcome> {
+  /**
+   * Reconciles the object named by `key`. Throws on failures worth a retry (API errors), TerminalError otherwise.
+   * When `abandon` aborts (shutting down), a reconcile that has not written anything yet stops at its next step by
+   * throwing `abandon.reason`; one that has begun writing finishes, so no state is left half written.
+   */
+  async reconcile(key: ObjectKey, abandon?: AbortSignal): Promise<ReconcileOutcome> {
     if (key.kind === 'TuningPolicy') return this.#reconcilePolicy(key);
-    return this.#reconcileWorkload(key as ObjectKey & { kind: 'Service' | 'Deployment' });
+    return this.#reconcileWorkload(key as ObjectKey & { kind: 'Service' | 'Deployment' }, abandon);
   }
 
-  async #reconcileWorkload(key: ObjectKey & { kind: 'Service' | 'Deployment' }): Promise<ReconcileOutcome> {
+  /**
+   * Reconciles a workload from the cache's copy; when a write finds that the object moved since (stale: 409 or a
+   * failed `test`), again from the object read from the API server, up to WRITE_ATTEMPTS times in all, as client-go's
+   * RetryOnConflict does. Nothing is written from a stale copy, so each attempt starts clean.
+   */
+  async #reconcileWorkload(key: ObjectKey & { kind: 'Service' | 'Deployment' }, abandon: AbortSignal | undefined): Promise<ReconcileOutcome> {
+    let live = this.#options.caches.get<KubernetesObject>(WORKLOAD_RESOURCE[key.kind], key.namespace, key.name);
+    for (let attempt = 1; ; attempt++) {
+      if (live === undefined) {
+        // Gone (or its kind is not served): its TuningRecommendation goes with it through the owner reference.
+        this.#options.onFindings?.(formatKey(key), []);
+        return {};
+      }
+      const outcome = await this.#reconcileLive(key, live, attempt === 1 ? abandon : undefined, attempt >= WRITE_ATTEMPTS);
+      if (outcome !== STALE) return outcome;
+      live = await this.#readWorkload(key);
+    }
+  }
+
+  /** One attempt of #reconcileWorkload on `live`; STALE when its first write found the object changed (and may retry). */
+  async #reconcileLive(key: ObjectKey & { kind: 'Service' | 'Deployment' }, live: KubernetesObject, abandon: AbortSignal | undefined, lastAttempt: boolean): Promise<ReconcileOutcome | typeof STALE> {
     const { caches, log: rootLog, onFindings } = this.#options;
     const keyText = formatKey(key);
-    const live = caches.get<KubernetesObject>(WORKLOAD_RESOURCE[key.kind], key.namespace, key.name);
-    if (live === undefined) {
-      // Gone (or its kind is not served): its TuningRecommendation goes with it through the owner reference.
-      onFindings?.(keyText, []);
-      return {};
-    }
     const log = targetLogger(rootLog, key);
     const now = this.#options.now();
-    const existing = await this.#readRecommendation(key.namespace, recommendationName(key));
+    const existing = await untilAbandoned(this.#readRecommendation(key.namespace, recommendationName(key)), abandon);
     const selecting = policiesOf(caches, key.namespace).filter((p) => policySelects(p.spec, key.kind, labelsOf(live)));
     const policy = selecting[0];
 
@@ -156,7 +218,7 @@ export class Reconciler {
       ...caches.list('iamPartialPolicies'),
     ];
     let evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
-    const measured = await this.#measure(policy, key.namespace, evaluation);
+    const measured = await untilAbandoned(this.#measure(policy, key.namespace, evaluation), abandon);
     if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, live, measured.metrics);
     const notes: string[] = [];
     if (selecting.length > 1) {
@@ -179,10 +241,17 @@ export class Reconciler {
       now,
     );
 
-    // Write the recommendation (created owned by the workload), then plan and apply from what it says.
+    // Write the recommendation (created owned by the workload), then plan and apply from what it says. From here on
+    // the reconcile writes, so it runs to its end even while shutting down.
+    abandon?.throwIfAborted();
     const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policy.metadata.name, existing);
     const plan = planActuation({ policy, recommendation: evaluated, live: live as LiveWorkload, now });
-    const result = await this.#actuator.execute(plan);
+    let result = await this.#actuator.execute(plan);
+    if (!lastAttempt && result.applied.length === 0 && result.outcomes.some((o) => o.kind === 'failed' && o.retry === 'stale')) {
+      log.info({ resourceVersion: live.metadata?.resourceVersion }, 'the workload changed since it was read; planning again on the object as the API server has it now');
+      return STALE;
+    }
+    result = await this.#confirmUnanswered(result, key, log);
     this.#record(plan, result.applied, result.conflicts.length, key.kind, log);
     for (const failure of result.eventFailures) {
       this.#options.metrics.errors.inc({ type: 'event' });
@@ -194,13 +263,56 @@ export class Reconciler {
     const failed = result.outcomes.find((o) => o.kind === 'failed');
     if (failed !== undefined && failed.kind === 'failed') {
       this.#options.metrics.errors.inc({ type: 'apply' });
-      if (failed.retry === 'terminal') throw new TerminalError(`${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`);
-      throw new Error(`${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`);
+      const what = `${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`;
+      // RBAC is fixed by a person, not by retrying at once: the status says which permission; look again at the resync.
+      if (failed.httpStatus === 403) {
+        log.error({ permission: failed.message }, 'forbidden: the controller\'s identity may not write this workload');
+        return { requeueAfterMs: this.#options.resyncMs };
+      }
+      if (failed.retry === 'terminal') throw new TerminalError(what);
+      throw new Error(what);
     }
     const retry = plan.kind === 'none' ? plan.retryAfterMs : undefined;
     // With metrics, every refresh interval brings new measured load to evaluate.
     const refresh = policy.spec.metrics === undefined ? Number.POSITIVE_INFINITY : this.#metricsIntervalMs;
     return { requeueAfterMs: Math.min(this.#options.resyncMs, retry ?? Number.POSITIVE_INFINITY, refresh) };
+  }
+
+  /**
+   * A write of the workload that got no answer (the connection was cut after the request left) may have landed. The
+   * workload is read back: when it holds every value the write carried, the write counts as written, and its
+   * TuningApplied Event is published now. Otherwise the failure stands and the retry plans again. Without this a lost
+   * answer made the next reconcile patch the same values again from a cache that had not seen them yet, and announce
+   * them a second time.
+   */
+  async #confirmUnanswered(result: ActuationResult, key: ObjectKey & { kind: 'Service' | 'Deployment' }, log: Logger): Promise<ActuationResult> {
+    const unanswered = result.outcomes.filter((o) => o.kind === 'failed' && o.httpStatus === undefined && o.write.target.kind === key.kind && o.write.target.name === key.name);
+    if (unanswered.length === 0) return result;
+    let fresh: KubernetesObject | undefined;
+    try {
+      fresh = await this.#readWorkload(key);
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read the workload back after a write without an answer');
+      return result;
+    }
+    const landed = (o: WriteOutcome) => fresh !== undefined && unanswered.includes(o) && o.write.changes.every((c) => fieldValue(fresh as LiveWorkload, c.field) === c.to);
+    if (!result.outcomes.some(landed)) return result;
+    const generation = fresh?.metadata?.generation;
+    const outcomes: WriteOutcome[] = result.outcomes.map((o) => (landed(o) ? (generation === undefined ? { kind: 'written', write: o.write } : { kind: 'written', write: o.write, generation }) : o));
+    const confirmed = outcomes.filter((o, i) => o !== result.outcomes[i]).flatMap((o) => o.write.changes);
+    log.info({ fields: confirmed.map((c) => c.field) }, 'a write without an answer had landed: recorded as applied');
+    const announced = result.plan.events.filter((e) => e.onlyIfWritten).map((e) => ({ ...e, note: confirmed.map(describeChange).join('; ').slice(0, 1024) }));
+    const eventFailures = [...result.eventFailures, ...(await this.#actuator.publish(announced))];
+    return { ...result, outcomes, applied: [...result.applied, ...confirmed], eventFailures };
+  }
+
+  /** The workload as the API server has it now (raw JSON, as the cache holds it); undefined once deleted. */
+  async #readWorkload(key: ObjectKey & { kind: 'Service' | 'Deployment' }): Promise<KubernetesObject | undefined> {
+    const type = RESOURCES[WORKLOAD_RESOURCE[key.kind]];
+    const { status, body } = await getJson(this.#options.kubeConfig, `${collectionPath(type, key.namespace)}/${encodeURIComponent(key.name)}`);
+    if (status === 404) return undefined;
+    if (status !== 200) throw new KubeRequestError(collectionPath(type, key.namespace), status, statusMessage(body));
+    return { ...(body as KubernetesObject), apiVersion: apiVersionOf(type), kind: type.kind };
   }
 
   /** The target's measured load from its policy's snapshot (collected for all the policy's workloads at once). */
@@ -298,6 +410,7 @@ export class Reconciler {
     const targets = this.#selectedWorkloads(policy, key.namespace);
     const metrics = await this.#policyMetrics(policy, key.namespace, targets);
     const recs = caches.list<TuningRecommendation>('tuningRecommendations', key.namespace).filter((r) => r.spec?.policy === key.name);
+    const forbidden = forbiddenFor(caches, recs);
     const status = policyStatus(
       raw.status,
       {
@@ -309,6 +422,7 @@ export class Reconciler {
         unavailable,
         blocked: unavailable.length > 0 && kinds.every((k) => k === KNATIVE_KIND),
         metrics,
+        forbidden,
       },
       now,
     );

@@ -76,4 +76,18 @@ describe('policyStatus', () => {
     expect(status.targets).toBeUndefined();
     expect(status.conditions?.[0]).toEqual({ type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'spec.cooldown: a duration such as 300ms, 90s, 1h or 1h30m', lastTransitionTime: '2026-01-01T00:10:00Z' });
   });
+
+  it('names each permission RBAC refused in Permitted, and turns it True once none is', () => {
+    const seen = { generation: 1, targets: 1, recommendations: 1, applied: 0, conflicts: 0, unavailable: [], blocked: false, metrics };
+    const refused = policyStatus(undefined, { ...seen, forbidden: ['list deployments.apps in namespace shop', 'patch services.serving.knative.dev in namespace shop (Service orders not patched)'] }, t0);
+    expect(refused.conditions?.find((c) => c.type === 'Permitted')).toEqual({
+      type: 'Permitted',
+      status: 'False',
+      reason: 'Forbidden',
+      message: "the controller's identity may not: list deployments.apps in namespace shop; patch services.serving.knative.dev in namespace shop (Service orders not patched)",
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    });
+    const granted = policyStatus(refused, { ...seen, forbidden: [] }, t1);
+    expect(granted.conditions?.find((c) => c.type === 'Permitted')).toEqual({ type: 'Permitted', status: 'True', reason: 'Permitted', message: 'no read or write of the controller was refused', lastTransitionTime: '2026-01-01T00:10:00Z' });
+  });
 });

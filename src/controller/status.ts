@@ -17,7 +17,10 @@ import {
 import type { Finding, InputError } from '../model/finding.ts';
 
 /** Condition type saying whether measured load backed the evaluation. */
-export const METRICS_AVAILABLE = 'MetricsAvailable';
+export const METRICS_AVAILABLE = POLICY_CONDITIONS.metricsAvailable;
+
+/** Condition type of a TuningPolicy saying whether RBAC let the controller read and write everything the policy needs. */
+export const PERMITTED = POLICY_CONDITIONS.permitted;
 
 /** Why metrics did not back an evaluation: the reason of MetricsAvailable=False. */
 export interface MetricsBasis {
@@ -118,6 +121,8 @@ export interface PolicyObservation {
   /** True when nothing the policy selects can be watched (it selects only a kind whose CRD is missing). */
   blocked: boolean;
   metrics: MetricsBasis;
+  /** What RBAC refused, as `list deployments.apps in namespace shop (…)`; empty when nothing was. */
+  forbidden?: readonly string[];
 }
 
 /** policyStatus builds a TuningPolicy's status from what the controller observed. */
@@ -141,6 +146,13 @@ export function policyStatus(previous: TuningPolicyStatus | undefined, seen: Pol
       : setCondition(conditions, { type: POLICY_CONDITIONS.ready, status: 'True', reason: 'Reconciled', message }, now);
   }
   conditions = setCondition(conditions, { type: POLICY_CONDITIONS.metricsAvailable, status: seen.metrics.available ? 'True' : 'False', reason: seen.metrics.reason, message: seen.metrics.message }, now);
+  conditions = setCondition(conditions, permittedCondition(seen.forbidden ?? []), now);
   next.conditions = conditions;
   return next;
+}
+
+/** Permitted: False with each refused permission (verb, resource, namespace), so a person knows the Role rule to add. */
+function permittedCondition(forbidden: readonly string[]): Omit<Condition, 'lastTransitionTime'> {
+  if (forbidden.length === 0) return { type: PERMITTED, status: 'True', reason: 'Permitted', message: 'no read or write of the controller was refused' };
+  return { type: PERMITTED, status: 'False', reason: 'Forbidden', message: `the controller's identity may not: ${forbidden.join('; ')}`.slice(0, 32768) };
 }

@@ -130,6 +130,11 @@ describe('parseManifests', () => {
     ]);
   });
 
+  it('puts a document that is only an empty tagged node on its own line, never line 0 (found by test/unit/property)', () => {
+    expect(parseManifests('tag.yaml', '!').errors).toEqual([{ file: 'tag.yaml', line: 1, message: 'document is not a mapping (got the string "")' }]);
+    expect(parseManifests('tag.yaml', doc('apiVersion: v1', 'kind: ConfigMap', '---', '!!str')).errors).toEqual([{ file: 'tag.yaml', line: 3, message: 'document is not a mapping (got the string "")' }]);
+  });
+
   it('reports a file with no documents', () => {
     expect(parseManifests('empty.yaml', '').errors).toEqual([{ file: 'empty.yaml', message: 'empty file: no documents' }]);
     expect(parseManifests('comments.yaml', '# nothing here\n\n').errors).toEqual([{ file: 'comments.yaml', message: 'empty file: no documents' }]);

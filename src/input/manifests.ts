@@ -237,7 +237,8 @@ function locateNodes(events: Event[], source: string): LocatedNode[] {
 function attach(parent: Frame | undefined, node: LocatedNode): void {
   if (parent === undefined) return;
   if (parent.kind === 'document') {
-    parent.node.line = node.line;
+    // A document that is only an empty node (`!tag` with no value) has no offset: it starts on the chunk's first line.
+    parent.node.line = Math.max(0, node.line);
     parent.node.children = node.children;
     return;
   }

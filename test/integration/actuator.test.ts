@@ -221,6 +221,7 @@ describe('actuator: Knative Service', () => {
         method: 'json-patch',
         target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace, name: 'api', uid: live.metadata.uid },
         ops: [
+          { op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
           { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
           { op: 'test', path: '/spec/template/spec/containers/0/env/1/name', value: 'THREADS' },
           { op: 'test', path: '/spec/template/spec/containers/0/env/1/value', value: '4' },
@@ -257,7 +258,7 @@ describe('actuator: Knative Service', () => {
     expect((await objects.list('serving.knative.dev/v1', 'Service', namespace)).items).toEqual([]);
   });
 
-  it('fails a JSON Patch built from a stale object on its test guard (transient), writing nothing', async () => {
+  it('fails a JSON Patch built from a stale object on its test guard (stale: plan again), writing nothing', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '4' }] }] }));
     const live = await markKnativeReady(namespace);
@@ -270,8 +271,31 @@ describe('actuator: Knative Service', () => {
     await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '6' }] }] }));
 
     const result = await actuator.execute(plan);
-    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 422, retry: 'transient' }]);
+    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 422, retry: 'stale' }]);
     expect(containersOf(await read(live as KubernetesObject))[0]?.env).toEqual([{ name: 'THREADS', value: '6' }]);
+  });
+
+  it('refuses a JSON Patch once anyone wrote the object since it was read, even elsewhere (409 on its resourceVersion), writing nothing', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE }] }));
+    const live = await markKnativeReady(namespace);
+    const plan = planActuation({
+      policy: policy({ patch: { threadsEnv: true }, force: true }),
+      recommendation: recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 }),
+      live,
+      now: NOW,
+    });
+    // Someone labels the Service: every `test` of the patch still holds, only the resourceVersion moved.
+    await custom.patchNamespacedCustomObject(
+      { group: 'serving.knative.dev', version: 'v1', namespace, plural: 'services', name: 'api', body: { metadata: { labels: { team: 'payments' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+
+    const result = await actuator.execute(plan);
+    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 409, retry: 'stale' }]);
+    expect(result.outcomes[0]?.kind === 'failed' && result.outcomes[0].message).toMatch(/the object has been modified; please apply your changes to the latest version and try again$/);
+    expect(result.eventFailures).toEqual([]);
+    expect(containersOf(await read(live as KubernetesObject))[0]?.env).toBeUndefined();
   });
 });
 

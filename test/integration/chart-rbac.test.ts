@@ -85,10 +85,10 @@ describe('the chart\'s ServiceAccount', () => {
     // Apply without the grant: the API server refuses the patch; the recommendation says so; the Service is untouched.
     const refused = await vi.waitFor(async () => {
       const r = await recommendation(namespace, 'service-billing');
-      expect(condition(r?.status, 'Applied')?.reason).toBe('PatchFailed');
+      expect(condition(r?.status, 'Applied')?.reason).toBe('Forbidden');
       return r!;
     }, poll);
-    expect(condition(refused.status, 'Applied')?.message).toMatch(/forbidden/i);
+    expect(condition(refused.status, 'Applied')?.message).toBe(`may not patch services.serving.knative.dev in namespace ${namespace}`);
     expect((await readService(namespace, 'billing')).spec.template.spec['containerConcurrency']).toBeUndefined();
     const metrics = await operations(controller.port, '/metrics');
     expect(metricValue(metrics.body, 'pytuner_errors_total{type="watch"}')).toBeUndefined();

@@ -53,7 +53,7 @@ describe('ResourceInformer', () => {
         },
       });
       await vi.waitFor(() => expect(informer.synced).toBe(true), { timeout: 10_000, interval: 50 });
-      await informer.whenSynced();
+      await informer.whenSettled();
       expect(informer.list().map((d) => [d.apiVersion, d.kind, d.metadata?.name])).toEqual([['apps/v1', 'Deployment', 'web']]);
       expect(events).toEqual([['add', 'web']]);
 

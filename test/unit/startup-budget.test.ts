@@ -14,10 +14,11 @@ const LOADED_BEFORE_READY = ['src/cli/main.ts', 'src/cli/controllerOnly.ts', 'sc
 const LOADED_LATER = ['src/cli/program.ts', 'src/controller/reconciler.ts'];
 
 /**
- * Bytes of JavaScript loaded before ready: 1.93 MB (minified, with the dependencies of package-lock.json;
- * bench/startup.ts measures the time it takes). The headroom is 5%: zod, undici's index or the rules exceed it.
+ * Bytes of JavaScript loaded before ready: 1.94 MB (1,943,107 on 2026-11-23: minified, with the dependencies of
+ * package-lock.json; bench/startup.ts measures the time it takes). The headroom is 5%: zod, undici's index or the
+ * rules exceed it.
  */
-const BUDGET_BYTES = 2_030_000;
+const BUDGET_BYTES = 2_040_000;
 
 /** Every package whose code is loaded before ready: adding one is a decision, made here. */
 const PACKAGES_BEFORE_READY = [
@@ -131,6 +132,16 @@ describe('what pytuner controller loads before it is ready', () => {
       /(^|\/)node_modules\/prom-client\/index\.js$/,
       /(^|\/)node_modules\/@kubernetes\/client-node\/dist\/index\.js$/,
     ]);
+  });
+
+  it('imports no Node.js builtin as an ES module before ready (scripts/bundle.ts reads them with getBuiltinModule)', () => {
+    // An ES import of node:http alone costs 55 ms of CPU and 14 MB (its facade runs the lazy getters that load Node's
+    // own undici); require() and process.getBuiltinModule() do not. Dynamic imports after ready may stay.
+    const { files } = startupClosure();
+    const esImports = files.flatMap((file) => (metafile.outputs[file]?.imports ?? []).filter((i) => i.external && i.kind === 'import-statement').map((i) => i.path));
+    expect(esImports).toEqual([]);
+    // The builtins still arrive: node:http (the operations endpoint) through its getBuiltinModule wrapper.
+    expect(inputsOf(files)).toContain('builtin:node:http');
   });
 
   it('needs nothing at run time but Node.js builtins and its own files (the image has no node_modules)', () => {

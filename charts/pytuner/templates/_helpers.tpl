@@ -54,3 +54,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "pytuner.leaseName" -}}
 {{- include "pytuner.fullname" . }}
 {{- end }}
+
+{{/* A shard's Deployment (and PodDisruptionBudget): the full name, suffixed -shard-<i> when there are several. Takes a dict with Values, Release, Chart and shard. */}}
+{{- define "pytuner.shardName" -}}
+{{- if gt (int .Values.shards) 1 }}
+{{- printf "%s-shard-%d" (include "pytuner.fullname" .) (int .shard) }}
+{{- else }}
+{{- include "pytuner.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/* The label that tells one shard's pods from another's (only with shards > 1). */}}
+{{- define "pytuner.shardLabel" -}}
+pytuner.dev/shard: {{ .shard | quote }}
+{{- end }}

@@ -42,18 +42,46 @@ export function cel(...rules: CelRule[]): Record<string, unknown> {
   return { 'x-kubernetes-validations': rules };
 }
 
+/** A CEL rule and the same check in TypeScript: `holds` must accept exactly what `rule` accepts. */
+export interface CheckedRule<T> extends CelRule {
+  holds: (self: T) => boolean;
+}
+
+/**
+ * withRules attaches CEL rules to a schema twice over: as `x-kubernetes-validations` for the API server, and as zod
+ * refinements with the same messages on the same field, so an object that never passed admission (written before a
+ * CRD upgrade, read from a file, or from an API server without the CRD's rules) fails `safeParse` instead of reaching
+ * the actuator. zod runs the refinements only when the fields themselves are valid, as the API server runs CEL only
+ * on a schema-valid object.
+ */
+export function withRules<S extends z.ZodType>(schema: S, ...rules: CheckedRule<z.output<S>>[]): S {
+  const refined = schema.superRefine((self, ctx) => {
+    for (const { holds, message, fieldPath } of rules) {
+      if (!holds(self)) ctx.addIssue({ code: 'custom', message, path: fieldPathSegments(fieldPath) });
+    }
+  });
+  return refined.meta(cel(...rules.map(({ holds: _holds, ...rule }) => rule))) as S;
+}
+
+/** `.patch` or `.bounds.min` (a CEL rule's fieldPath, relative to the object) → zod path segments. */
+function fieldPathSegments(fieldPath: string | undefined): string[] {
+  return fieldPath === undefined ? [] : fieldPath.split('.').filter((segment) => segment !== '');
+}
+
 /** A label selector requirement (metav1.LabelSelectorRequirement). */
-export const LabelSelectorRequirement = z
-  .object({
+export const LabelSelectorRequirement = withRules(
+  z.object({
     key: z.string().min(1).max(317).describe('The label key the selector applies to.'),
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the key relates to the values.'),
     values: z.array(z.string().max(63)).max(64).optional().describe('Values for In and NotIn; must be empty for Exists and DoesNotExist.'),
-  })
-  .meta(
-    cel(
-      { rule: "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : !has(self.values) || size(self.values) == 0", message: 'In and NotIn need values; Exists and DoesNotExist take none' },
-    ),
-  );
+  }),
+  {
+    rule: "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : !has(self.values) || size(self.values) == 0",
+    message: 'In and NotIn need values; Exists and DoesNotExist take none',
+    holds: (self) => (self.operator === 'In' || self.operator === 'NotIn' ? (self.values?.length ?? 0) > 0 : (self.values?.length ?? 0) === 0),
+  },
+);
+
 /** A label selector requirement (metav1.LabelSelectorRequirement). */
 export type LabelSelectorRequirement = z.infer<typeof LabelSelectorRequirement>;
 

@@ -28,8 +28,32 @@ describe('parseTuningPolicy', () => {
   });
 
   it('returns the policy with defaults', () => {
-    const parsed = parseTuningPolicy({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningPolicy', metadata: { name: 'p', namespace: 'shop', uid: 'u' }, spec: { mode: 'Apply' } });
+    const parsed = parseTuningPolicy({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningPolicy', metadata: { name: 'p', namespace: 'shop', uid: 'u' }, spec: { mode: 'Apply', patch: { threadsEnv: true } } });
     expect(parsed.ok && parsed.policy.spec.cooldown).toBe('1h');
+  });
+
+  it("refuses what the CRD's CEL rules refuse, with the same message on the same field, for a policy that skipped admission", () => {
+    const policy = (spec: Record<string, unknown>) => parseTuningPolicy({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningPolicy', metadata: { name: 'p' }, spec });
+    expect(policy({ mode: 'Apply' })).toEqual({ ok: false, errors: [{ field: 'spec.patch', message: 'mode Apply needs at least one field allowed in spec.patch' }] });
+    expect(
+      policy({
+        bounds: { concurrency: { min: 50, max: 10 } },
+        objectives: { latencySLO: '300ms', latencyP95Factor: 1.5 },
+        rules: { enabled: ['concurrency.unbounded'], disabled: ['concurrency.unbounded'] },
+        selector: { matchExpressions: [{ key: 'tier', operator: 'In' }, { key: 'canary', operator: 'Exists', values: ['x'] }] },
+        metrics: { prometheusUrl: 'ftp://prometheus:9090' },
+      }),
+    ).toEqual({
+      ok: false,
+      errors: [
+        { field: 'spec.selector.matchExpressions.0', message: 'In and NotIn need values; Exists and DoesNotExist take none' },
+        { field: 'spec.selector.matchExpressions.1', message: 'In and NotIn need values; Exists and DoesNotExist take none' },
+        { field: 'spec.objectives', message: 'set latencySLO or latencyP95Factor, not both' },
+        { field: 'spec.bounds.concurrency.min', message: 'bounds.concurrency.min must be <= bounds.concurrency.max' },
+        { field: 'spec.rules', message: 'a rule id cannot be both enabled and disabled' },
+        { field: 'spec.metrics.prometheusUrl', message: 'prometheusUrl must be an http:// or https:// URL' },
+      ],
+    });
   });
 });
 

@@ -5,7 +5,7 @@
  * with `.meta()` run in the API server at admission.
  */
 import { z } from 'zod';
-import { API_VERSION, Conditions, Duration, LIST_SET, LabelSelectorRequirement, cel, labelsMatch } from './common.ts';
+import { API_VERSION, Conditions, Duration, LIST_SET, LabelSelectorRequirement, cel, labelsMatch, withRules } from './common.ts';
 
 /** Kind of TuningPolicy objects. */
 export const TUNING_POLICY_KIND = 'TuningPolicy';
@@ -49,8 +49,8 @@ export const PolicySelector = z.object({
 export type PolicySelector = z.infer<typeof PolicySelector>;
 
 /** What the recommender aims for. */
-export const Objectives = z
-  .object({
+export const Objectives = withRules(
+  z.object({
     latencySLO: Duration.optional().describe('Target p95 request latency, e.g. 300ms. Concurrency is lowered when p95 exceeds it.'),
     latencyP95Factor: z
       .number()
@@ -60,21 +60,22 @@ export const Objectives = z
       .describe('Alternative to latencySLO: p95 may grow to this factor of the p95 measured at low concurrency (e.g. 1.5).'),
     // 0.7 is Knative's default container-concurrency-target-percentage and the usual HPA CPU target: headroom for bursts.
     cpuUtilization: z.number().gt(0).max(1).default(0.7).describe('Target CPU utilisation per instance, 0 < x <= 1. Defaults to 0.7.'),
-  })
-  .meta(cel({ rule: '!(has(self.latencySLO) && has(self.latencyP95Factor))', message: 'set latencySLO or latencyP95Factor, not both' }));
+  }),
+  { rule: '!(has(self.latencySLO) && has(self.latencyP95Factor))', message: 'set latencySLO or latencyP95Factor, not both', holds: (self) => self.latencySLO === undefined || self.latencyP95Factor === undefined },
+);
 /** What the recommender aims for. */
 export type Objectives = z.infer<typeof Objectives>;
 
 /** Limits no recommendation may leave; values outside are clamped by the recommender and the actuator. */
 export const Bounds = z.object({
-  concurrency: z
-    .object({
+  concurrency: withRules(
+    z.object({
       min: z.int().min(1).max(1000).default(1).describe('Lowest containerConcurrency pytuner sets. Defaults to 1.'),
       // 1000 is the highest containerConcurrency Knative (config-defaults container-concurrency-max-limit) and Cloud Run accept.
       max: z.int().min(1).max(1000).default(1000).describe('Highest containerConcurrency pytuner sets. Defaults to 1000.'),
-    })
-    .default({ min: 1, max: 1000 })
-    .meta(cel({ rule: 'self.min <= self.max', message: 'bounds.concurrency.min must be <= bounds.concurrency.max', fieldPath: '.min' })),
+    }),
+    { rule: 'self.min <= self.max', message: 'bounds.concurrency.min must be <= bounds.concurrency.max', fieldPath: '.min', holds: (self) => self.min <= self.max },
+  ).default({ min: 1, max: 1000 }),
   threads: z
     .object({ max: z.int().min(1).max(1000).optional().describe('Highest THREADS value pytuner sets.') })
     .optional(),
@@ -86,17 +87,17 @@ export const Bounds = z.object({
 export type Bounds = z.infer<typeof Bounds>;
 
 /** Which rule ids run. Absent `enabled` means every registered rule; `disabled` removes ids from that set. */
-export const RuleSelection = z
-  .object({
+export const RuleSelection = withRules(
+  z.object({
     enabled: z.array(ruleId).max(64).optional().meta(LIST_SET).describe('Only these rule ids run (default: all).'),
     disabled: z.array(ruleId).max(64).optional().meta(LIST_SET).describe('These rule ids never run.'),
-  })
-  .meta(
-    cel({
-      rule: '!has(self.enabled) || !has(self.disabled) || !self.enabled.exists(r, r in self.disabled)',
-      message: 'a rule id cannot be both enabled and disabled',
-    }),
-  );
+  }),
+  {
+    rule: '!has(self.enabled) || !has(self.disabled) || !self.enabled.exists(r, r in self.disabled)',
+    message: 'a rule id cannot be both enabled and disabled',
+    holds: (self) => !(self.enabled ?? []).some((id) => (self.disabled ?? []).includes(id)),
+  },
+);
 /** Which rule ids run. */
 export type RuleSelection = z.infer<typeof RuleSelection>;
 
@@ -119,21 +120,30 @@ export const PatchPermissions = z.object({
 /** What Apply mode may change. */
 export type PatchPermissions = z.infer<typeof PatchPermissions>;
 
+const PROMETHEUS_URL_MESSAGE = 'prometheusUrl must be an http:// or https:// URL';
+
 /** Where measured load comes from. Absent: pytuner recommends from the static rules alone and says so (condition MetricsAvailable=False). */
-export const MetricsSource = z.object({
-  prometheusUrl: z.url({ protocol: /^https?$/ }).max(2048).describe('Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090.'),
-  profile: MetricsProfile.default('knative').describe('Metric naming scheme: knative, knative-legacy, cloudrun or kubernetes. Defaults to knative.'),
-  // 7 days covers a weekly traffic cycle (KRR's default history is 14 d, VPA's half-life 24 h).
-  window: Duration.default('168h').describe('How much history each recommendation reads. Defaults to 168h (7 days).'),
-});
+export const MetricsSource = z
+  .object({
+    prometheusUrl: z
+      .url({ protocol: /^https?$/, error: PROMETHEUS_URL_MESSAGE })
+      .max(2048)
+      .describe('Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090.'),
+    profile: MetricsProfile.default('knative').describe('Metric naming scheme: knative, knative-legacy, cloudrun or kubernetes. Defaults to knative.'),
+    // 7 days covers a weekly traffic cycle (KRR's default history is 14 d, VPA's half-life 24 h).
+    window: Duration.default('168h').describe('How much history each recommendation reads. Defaults to 168h (7 days).'),
+  })
+  // The CRD's `format: uri` admits any scheme (ftp:, file:, gopher:); the controller only speaks HTTP(S). zod's
+  // `protocol` above is the same check, so this rule needs no TypeScript twin.
+  .meta(cel({ rule: "isURL(self.prometheusUrl) && url(self.prometheusUrl).getScheme() in ['http', 'https']", message: PROMETHEUS_URL_MESSAGE, fieldPath: '.prometheusUrl' }));
 /** Where measured load comes from. */
 export type MetricsSource = z.infer<typeof MetricsSource>;
 
 const APPLY_NEEDS_PERMISSION = `self.mode != 'Apply' || (has(self.patch) && (${PATCHABLE.map((p) => `(has(self.patch.${p}) && self.patch.${p})`).join(' || ')}))`;
 
 /** Desired state of a TuningPolicy. */
-export const TuningPolicySpec = z
-  .object({
+export const TuningPolicySpec = withRules(
+  z.object({
     selector: PolicySelector.default({ kinds: ['Service', 'Deployment'] }).describe('Which workloads of this namespace the policy covers.'),
     mode: PolicyMode.default('Recommend').describe('Off, Recommend (write TuningRecommendations only) or Apply (also patch allowed fields). Defaults to Recommend.'),
     objectives: Objectives.default({ cpuUtilization: 0.7 }).describe('Latency and CPU targets for the recommender.'),
@@ -145,18 +155,25 @@ export const TuningPolicySpec = z
     ),
     force: z.boolean().default(false).describe('Take over fields owned by another field manager (e.g. a GitOps tool). Defaults to false: such a field is reported as a conflict.'),
     metrics: MetricsSource.optional().describe('Prometheus to read measured load from. Without it only the static rules run.'),
-  })
-  .meta(cel({ rule: APPLY_NEEDS_PERMISSION, message: 'mode Apply needs at least one field allowed in spec.patch', fieldPath: '.patch', reason: 'FieldValueRequired' }));
+  }),
+  {
+    rule: APPLY_NEEDS_PERMISSION,
+    message: 'mode Apply needs at least one field allowed in spec.patch',
+    fieldPath: '.patch',
+    reason: 'FieldValueRequired',
+    holds: (self) => self.mode !== 'Apply' || PATCHABLE.some((p) => self.patch[p]),
+  },
+);
 /** Desired state of a TuningPolicy. */
 export type TuningPolicySpec = z.infer<typeof TuningPolicySpec>;
 
 /** Condition types on a TuningPolicy. */
-export const POLICY_CONDITIONS = { ready: 'Ready', metricsAvailable: 'MetricsAvailable' } as const;
+export const POLICY_CONDITIONS = { ready: 'Ready', metricsAvailable: 'MetricsAvailable', permitted: 'Permitted' } as const;
 
 /** Observed state of a TuningPolicy, written by the controller only. */
 export const TuningPolicyStatus = z.object({
   observedGeneration: z.int().min(0).optional().describe('metadata.generation of the spec this status describes.'),
-  conditions: Conditions.optional().describe('Ready and MetricsAvailable.'),
+  conditions: Conditions.optional().describe('Ready, MetricsAvailable, and Permitted (False lists each read or write RBAC refused the controller).'),
   targets: z.int().min(0).optional().describe('Workloads the policy selects.'),
   recommendations: z.int().min(0).optional().describe('TuningRecommendations with at least one finding.'),
   applied: z.int().min(0).optional().describe('Workloads patched at least once under this policy.'),

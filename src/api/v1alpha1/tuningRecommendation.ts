@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import type { Finding, Values } from '../../model/finding.ts';
 import type { Evidence } from '../../model/evidence.ts';
-import { API_VERSION, Conditions, cel, listMap } from './common.ts';
-import { ObjectMeta, TargetKind } from './tuningPolicy.ts';
+import { API_VERSION, Conditions, cel, listMap, withRules } from './common.ts';
+import { ObjectMeta, TARGET_API_VERSIONS, TargetKind } from './tuningPolicy.ts';
 
 /** Kind of TuningRecommendation objects. */
 export const TUNING_RECOMMENDATION_KIND = 'TuningRecommendation';
@@ -25,17 +25,20 @@ export const TargetRef = z.object({
 export type TargetRef = z.infer<typeof TargetRef>;
 
 /** Desired state: which workload, under which policy. Written by the controller when it creates the object. */
-export const TuningRecommendationSpec = z
-  .object({
+export const TuningRecommendationSpec = withRules(
+  z.object({
     targetRef: TargetRef.describe('The workload, in this namespace.'),
     policy: z.string().min(1).max(253).describe('Name of the TuningPolicy (same namespace) that selected the workload.'),
-  })
-  .meta(
-    cel(
-      { rule: "self.targetRef.kind == 'Service' ? self.targetRef.apiVersion == 'serving.knative.dev/v1' : self.targetRef.apiVersion == 'apps/v1'", message: 'targetRef.apiVersion must be serving.knative.dev/v1 for a Service and apps/v1 for a Deployment', fieldPath: '.targetRef.apiVersion' },
-      { rule: 'self.targetRef == oldSelf.targetRef', message: 'targetRef is immutable', fieldPath: '.targetRef' },
-    ),
-  );
+  }),
+  {
+    rule: "self.targetRef.kind == 'Service' ? self.targetRef.apiVersion == 'serving.knative.dev/v1' : self.targetRef.apiVersion == 'apps/v1'",
+    message: 'targetRef.apiVersion must be serving.knative.dev/v1 for a Service and apps/v1 for a Deployment',
+    fieldPath: '.targetRef.apiVersion',
+    holds: (self) => self.targetRef.apiVersion === TARGET_API_VERSIONS[self.targetRef.kind],
+  },
+  // A transition rule (oldSelf): only the API server, which sees the stored object, can check it.
+  { rule: 'self.targetRef == oldSelf.targetRef', message: 'targetRef is immutable', fieldPath: '.targetRef', holds: () => true },
+);
 /** Desired state of a TuningRecommendation. */
 export type TuningRecommendationSpec = z.infer<typeof TuningRecommendationSpec>;
 
@@ -57,20 +60,24 @@ export const Setting = z.enum(['containerConcurrency', 'threads', 'workers', 'st
 /** A setting the actuator can write. */
 export type Setting = z.infer<typeof Setting>;
 
+/** Settings whose value is a number (`value` is required for them). */
+const NUMERIC_SETTINGS: readonly Setting[] = ['containerConcurrency', 'threads', 'workers'];
+
 /** A port by number or by name (int-or-string, as in core/v1). */
 export const IntOrString = z.union([z.int(), z.string().max(63)]);
 
 /** The startup probe pytuner recommends: a handler and its timing (core/v1 Probe subset). */
-export const RecommendedProbe = z
-  .object({
+export const RecommendedProbe = withRules(
+  z.object({
     httpGet: z.object({ path: z.string().max(1024).optional(), port: IntOrString }).optional(),
     tcpSocket: z.object({ port: IntOrString }).optional(),
     initialDelaySeconds: z.int().min(0).optional(),
     periodSeconds: z.int().min(1).optional(),
     timeoutSeconds: z.int().min(1).optional(),
     failureThreshold: z.int().min(1).optional(),
-  })
-  .meta(cel({ rule: 'has(self.httpGet) != has(self.tcpSocket)', message: 'a startup probe has exactly one handler: httpGet or tcpSocket' }));
+  }),
+  { rule: 'has(self.httpGet) != has(self.tcpSocket)', message: 'a startup probe has exactly one handler: httpGet or tcpSocket', holds: (self) => (self.httpGet !== undefined) !== (self.tcpSocket !== undefined) },
+);
 /** The startup probe pytuner recommends. */
 export type RecommendedProbe = z.infer<typeof RecommendedProbe>;
 
@@ -89,8 +96,8 @@ export type RecommendedPolicyMember = z.infer<typeof RecommendedPolicyMember>;
  * One value the recommender wants set, with its evidence and confidence. The actuator only copies it into the
  * target (after mode, cooldown, bounds, step and ownership checks): it never computes a value.
  */
-export const RecommendedValue = z
-  .object({
+export const RecommendedValue = withRules(
+  z.object({
     setting: Setting,
     rule: z.string().min(1).max(63).describe('The rule or recommender id that produced the value.'),
     container: z.string().max(253).optional().describe('Container for container-level settings (threads, workers, startupProbe).'),
@@ -101,15 +108,36 @@ export const RecommendedValue = z
     iamPolicyMember: RecommendedPolicyMember.optional(),
     confidence: z.number().min(0).max(1).describe('0..1: how much measured data backs the value (1 = a full window; static rules give 1 for facts read from the manifest).'),
     evidence: z.array(z.string().max(1024)).max(16).optional().describe('Why, one line each (the PromQL or manifest field behind the value).'),
-  })
-  .meta(
-    cel(
-      { rule: "!(self.setting in ['containerConcurrency', 'threads', 'workers']) || has(self.value)", message: 'containerConcurrency, threads and workers need value', fieldPath: '.value', reason: 'FieldValueRequired' },
-      { rule: "self.setting != 'startupProbe' || (has(self.startupProbe) && has(self.container))", message: 'startupProbe needs startupProbe and container', fieldPath: '.startupProbe', reason: 'FieldValueRequired' },
-      { rule: "self.setting != 'profilerIamPolicyMember' || has(self.iamPolicyMember)", message: 'profilerIamPolicyMember needs iamPolicyMember', fieldPath: '.iamPolicyMember', reason: 'FieldValueRequired' },
-      { rule: "!(self.setting in ['threads', 'workers']) || (has(self.container) && has(self.env))", message: 'threads and workers need container and env', fieldPath: '.env', reason: 'FieldValueRequired' },
-    ),
-  );
+  }),
+  {
+    rule: "!(self.setting in ['containerConcurrency', 'threads', 'workers']) || has(self.value)",
+    message: 'containerConcurrency, threads and workers need value',
+    fieldPath: '.value',
+    reason: 'FieldValueRequired',
+    holds: (self) => !NUMERIC_SETTINGS.includes(self.setting) || self.value !== undefined,
+  },
+  {
+    rule: "self.setting != 'startupProbe' || (has(self.startupProbe) && has(self.container))",
+    message: 'startupProbe needs startupProbe and container',
+    fieldPath: '.startupProbe',
+    reason: 'FieldValueRequired',
+    holds: (self) => self.setting !== 'startupProbe' || (self.startupProbe !== undefined && self.container !== undefined),
+  },
+  {
+    rule: "self.setting != 'profilerIamPolicyMember' || has(self.iamPolicyMember)",
+    message: 'profilerIamPolicyMember needs iamPolicyMember',
+    fieldPath: '.iamPolicyMember',
+    reason: 'FieldValueRequired',
+    holds: (self) => self.setting !== 'profilerIamPolicyMember' || self.iamPolicyMember !== undefined,
+  },
+  {
+    rule: "!(self.setting in ['threads', 'workers']) || (has(self.container) && has(self.env))",
+    message: 'threads and workers need container and env',
+    fieldPath: '.env',
+    reason: 'FieldValueRequired',
+    holds: (self) => !(self.setting === 'threads' || self.setting === 'workers') || (self.container !== undefined && self.env !== undefined),
+  },
+);
 /** One value the recommender wants set. */
 export type RecommendedValue = z.infer<typeof RecommendedValue>;
 

@@ -1,0 +1,60 @@
+/**
+ * @module Preloaded into the controller by bench/scale.ts (`node --import ./bench/scale-requests.ts`): counts every
+ * HTTP request the process starts, by method and resource, through two diagnostics channels: Node's
+ * `http.client.request.start` (kubeHttp.ts's raw lists and discovery, over node:https) and undici's
+ * `undici:request:create` (@kubernetes/client-node's typed clients and watches, which fetch through the undici
+ * package), and writes the counts as JSON to $PYTUNER_BENCH_REQUESTS_FILE every second and at exit.
+ * The controller's own code is untouched: this is measurement, not a feature. Prometheus requests are counted too,
+ * under their own host, and the benchmark keeps them apart.
+ * @see https://nodejs.org/api/diagnostics_channel.html#http
+ * @see https://undici.nodejs.org/#/docs/api/DiagnosticsChannel
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { writeFileSync } from 'node:fs';
+
+const file = process.env['PYTUNER_BENCH_REQUESTS_FILE'];
+const counts: Record<string, number> = {};
+
+/**
+ * `GET host /apis/pytuner.dev/v1alpha1/namespaces/x/tuningrecommendations/y` → `GET host tuningrecommendations` (with
+ * `/status` kept, and `?watch` marked): the resource, not the object, so the counts stay a small table.
+ */
+export function requestClass(method: string, host: string, path: string): string {
+  const [pathname = '', query = ''] = path.split('?');
+  const parts = pathname.split('/').filter((p) => p !== '');
+  const watch = /(^|&)watch=(true|1)/.test(query) ? ' (watch)' : '';
+  const namespaced = parts.indexOf('namespaces');
+  let resource: string;
+  if (parts[0] === 'api' || parts[0] === 'apis') {
+    const start = parts[0] === 'api' ? 2 : 3;
+    const rest = namespaced >= 0 && parts.length > namespaced + 2 ? parts.slice(namespaced + 2) : parts.slice(start);
+    resource = rest.length === 0 ? `discovery ${parts.slice(0, start).join('/')}` : [rest[0], rest[2]].filter(Boolean).join('/');
+  } else {
+    resource = pathname;
+  }
+  return `${method} ${host} ${resource}${watch}`;
+}
+
+subscribe('http.client.request.start', (message) => {
+  const request = (message as { request: ClientRequest }).request;
+  // host:port, from the Host header: the API server and Prometheus are both on 127.0.0.1 in the benchmark.
+  const key = requestClass(request.method, String(request.getHeader('host') ?? request.host), request.path);
+  counts[key] = (counts[key] ?? 0) + 1;
+});
+
+// undici's request: `origin` (scheme://host:port), `method`, `path`.
+subscribe('undici:request:create', (message) => {
+  const request = (message as { request: { origin: string | URL; method: string; path: string } }).request;
+  const key = requestClass(request.method, new URL(String(request.origin)).host, request.path);
+  counts[key] = (counts[key] ?? 0) + 1;
+});
+
+function flush(): void {
+  if (file !== undefined) writeFileSync(file, JSON.stringify(counts));
+}
+
+if (file !== undefined) {
+  setInterval(flush, 1_000).unref();
+  process.on('exit', flush);
+}

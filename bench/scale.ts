@@ -1,0 +1,518 @@
+/**
+ * Benchmark: the controller at scale, on a real API server (the test harness's control plane) and a real Prometheus
+ * (promtool-backfilled). For each size N it creates N Knative Services and N Deployments spread over --namespaces
+ * namespaces, one TuningPolicy per namespace (Recommend mode, reading Prometheus, both kinds), the Services' load
+ * backfilled into Prometheus, and then runs `pytuner controller` as child processes, once per shard count (1, 2, 3
+ * shards, `--shard i --total-shards M`, each with leader election on its own Lease), deleting every
+ * TuningRecommendation between runs. It prints, per run:
+ *
+ *   ready       spawn → the last shard's workers started (caches synced, Lease taken)
+ *   all written spawn → every workload's TuningRecommendation has a status (a watch counts them)
+ *   API req     HTTP requests the controllers made to the API server, counted in each process by bench/scale-requests.ts
+ *               (Node's http.client.request.start diagnostics channel; the controller's code is not changed)
+ *   writes      of those, creates/patches/updates (POST, PATCH, PUT) per workload
+ *   PromQL      /api/v1/query and /api/v1/query_range requests Prometheus answered (its own prometheus_http_requests_total)
+ *   RSS, CPU    peak resident set (VmHWM) of the largest shard; CPU seconds (utime+stime) of all shards together
+ *   API server CPU  CPU seconds of etcd, kube-apiserver and kube-controller-manager over the run: on a small machine
+ *               they share the cores with the controllers, and the sum of both shows when the machine is the limit
+ *
+ *   npm run bench:scale                                 # 1,000 and 10,000 (+ as many Deployments), 1, 2, 3 shards
+ *   npm run bench:scale -- --sizes 1000 --shards 1      # a quick run
+ *   npm run bench:scale -- --workers 16 --namespaces 100
+ *   npm run bench:scale -- --sizes 1000 --shards 1 --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ *
+ * Asserts nothing; prints figures and where the requests went.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '../test/integration/harness/controlPlane.ts';
+import { startPrometheus, type RunningPrometheus } from '../test/integration/harness/prometheus.ts';
+import { REPO_ROOT } from '../scripts/bundle.ts';
+import { reuseConnections } from '../src/controller/connections.ts';
+import { RUNTIME_ENTRY, assembleRuntime } from '../scripts/runtime-files.ts';
+import { knativeSeries, type StepLoad, type WorkloadLoad } from '../test/support/series.ts';
+
+const GOALS = { reconcileSeconds: 60, rssMb: 256 };
+/** Five-minute steps over the last hour: the policies read a 1 h window, so every Service has 12 steps of load. */
+const STEP = 300;
+const STEPS = 12;
+const BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** A run that has not finished after this long is reported as unfinished. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+const LEASE_NAMESPACE = 'pytuner-system';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000' },
+    shards: { type: 'string', default: '1,2,3' },
+    workers: { type: 'string', default: '2' },
+    namespaces: { type: 'string', default: '60' },
+    'create-concurrency': { type: 'string', default: '48' },
+    'log-level': { type: 'string', default: 'info' },
+    // bundle: the image's runtime files (scripts/runtime-files.ts, as bench:startup runs them); source: src/cli/main.ts.
+    entry: { type: 'string', default: 'bundle' },
+    // Extra Node flags for the controllers, space-separated: --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    'node-args': { type: 'string', default: '' },
+    // Write a heap snapshot of each controller into this directory once every recommendation is written.
+    'heap-snapshot': { type: 'string' },
+  },
+});
+const SIZES = numbers(values.sizes, '--sizes');
+const SHARDS = numbers(values.shards, '--shards');
+const WORKERS = numbers(values.workers, '--workers')[0]!;
+const NAMESPACES = numbers(values.namespaces, '--namespaces')[0]!;
+const CREATE_CONCURRENCY = numbers(values['create-concurrency'], '--create-concurrency')[0]!;
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function numbers(text: string, flag: string): number[] {
+  const list = text.split(',').map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${flag} takes whole numbers >= 1, comma-separated: ${text}`);
+  return list;
+}
+
+/** What one run measured. */
+interface RunResult {
+  size: number;
+  shards: number;
+  workloads: number;
+  written: number;
+  readyS: number;
+  allWrittenS: number | undefined;
+  apiRequests: number;
+  writes: number;
+  requestClasses: Array<[string, number]>;
+  promql: number;
+  prometheusRequests: number;
+  peakRssMb: number;
+  cpuS: number;
+  controlPlaneCpuS: number;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------- objects
+
+function namespaceOf(i: number): string {
+  return `team-${i % NAMESPACES}`;
+}
+
+/** A Knative Service running gunicorn 1 × 8 threads at containerConcurrency 80 (so the rules find something). */
+function knativeService(i: number): KubernetesObject {
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: `svc-${i}`, namespace: namespaceOf(i) },
+    spec: { template: { spec: { containerConcurrency: 80, containers: [{ image: 'europe-docker.pkg.dev/demo/app:1.0.0', args: ['gunicorn', '--workers', '1', '--threads', '8', '--bind', ':8080', 'app:app'] }] } } },
+  } as KubernetesObject;
+}
+
+function deployment(i: number): KubernetesObject {
+  const name = `deploy-${i}`;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: namespaceOf(i) },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--workers', '2', '--bind', ':8080', 'app:app'] }] } },
+    },
+  } as KubernetesObject;
+}
+
+function tuningPolicy(namespace: string, prometheusUrl: string): KubernetesObject {
+  return {
+    apiVersion: 'pytuner.dev/v1alpha1',
+    kind: 'TuningPolicy',
+    metadata: { name: 'default', namespace },
+    spec: { mode: 'Recommend', selector: { kinds: ['Service', 'Deployment'] }, metrics: { prometheusUrl, profile: 'knative', window: '1h' } },
+  } as KubernetesObject;
+}
+
+/** A Service's load: a few requests per second, different per service and step. */
+function steps(i: number): StepLoad[] {
+  return Array.from({ length: STEPS }, (_, s) => {
+    const completed = 300 + ((i * 7 + s * 13) % 600);
+    const spread = [0.2, 0.4, 0.25, 0.1, 0.04, 0.01, 0];
+    return {
+      t: (s + 1) * STEP,
+      completed,
+      buckets: spread.map((f) => Math.round(completed * f)),
+      latencySum: completed * 0.12,
+      instances: 1 + (i % 3),
+      inflightPerInstance: ((completed / STEP) * 0.12) / (1 + (i % 3)),
+      cpuSecondsPerInstance: 20 + (i % 10),
+      queueDepthPerInstance: 0,
+      startupLatencies: [],
+    };
+  });
+}
+
+function serviceLoads(size: number): WorkloadLoad[] {
+  return Array.from({ length: size }, (_, i) => ({ namespace: namespaceOf(i), name: `svc-${i}`, container: 'user-container', steps: steps(i), vcpus: 1 + (i % 4), pods: 1 }));
+}
+
+/** Runs `work` over `items` with at most `concurrency` at once. */
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+// ---------------------------------------------------------------------------------------------------- watching
+
+/** Counts the TuningRecommendations that have a status, through one watch over every namespace. */
+class RecommendationCounter {
+  readonly #withStatus = new Set<string>();
+  readonly #kubeConfig: KubeConfig;
+  #expected = Infinity;
+  #resolve: (() => void) | undefined;
+  #abort: { abort(): void } | undefined;
+  #resourceVersion = '';
+  #stopped = false;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.#kubeConfig = kubeConfig;
+  }
+
+  get count(): number {
+    return this.#withStatus.size;
+  }
+
+  /** Starts watching from `resourceVersion` (the list that found none left). */
+  async start(resourceVersion: string): Promise<void> {
+    this.#resourceVersion = resourceVersion;
+    const watch = new Watch(this.#kubeConfig);
+    this.#abort = await watch.watch(
+      '/apis/pytuner.dev/v1alpha1/tuningrecommendations',
+      { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true },
+      (type: string, obj: KubernetesObject & { status?: { summary?: unknown } }) => {
+        this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
+        if (type === 'BOOKMARK') return;
+        const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+        if (type === 'DELETED' || obj.status?.summary === undefined) this.#withStatus.delete(key);
+        else this.#withStatus.add(key);
+        if (this.#withStatus.size >= this.#expected) this.#resolve?.();
+      },
+      (err: unknown) => {
+        if (this.#stopped) return;
+        say(`  (watch ended: ${err instanceof Error ? err.message : String(err)}; watching again from ${this.#resourceVersion})`);
+        void this.start(this.#resourceVersion);
+      },
+    );
+  }
+
+  /** Resolves when `expected` recommendations have a status, or after `timeoutMs` (false). */
+  until(expected: number, timeoutMs: number): Promise<boolean> {
+    this.#expected = expected;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#resolve = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      if (this.#withStatus.size >= expected) this.#resolve();
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort?.abort();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------- processes
+
+interface ControllerChild {
+  child: ChildProcess;
+  requestsFile: string;
+  port: Promise<number>;
+  workersStartedAt: Promise<number>;
+  warnings: string[];
+}
+
+function spawnShard(kubeconfig: string, index: number, total: number, dir: string, spawnedAt: number): ControllerChild {
+  const requestsFile = join(dir, `requests-${total}-${index}.json`);
+  const child = spawn(
+    process.execPath,
+    [
+      ...values['node-args'].split(' ').filter((a) => a !== ''),
+      ...(values['heap-snapshot'] === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['heap-snapshot']}`]),
+      '--import', join(REPO_ROOT, 'bench/scale-requests.ts'),
+      entryScript, 'controller',
+      '--kubeconfig', kubeconfig, '--metrics-port', '0',
+      '--shard', String(index), '--total-shards', String(total),
+      '--leader-elect', '--lease-namespace', LEASE_NAMESPACE,
+      '--workers', String(WORKERS), '--log-level', values['log-level'],
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTUNER_BENCH_REQUESTS_FILE: requestsFile } },
+  );
+  const warnings: string[] = [];
+  let announcePort!: (port: number) => void;
+  let announceWorkers!: (at: number) => void;
+  const port = new Promise<number>((resolve) => (announcePort = resolve));
+  const workersStartedAt = new Promise<number>((resolve) => (announceWorkers = resolve));
+  createInterface(child.stderr!).on('line', (line) => {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      warnings.push(line);
+      return;
+    }
+    if (entry['msg'] === 'controller started') announcePort(Number(entry['port']));
+    if (entry['msg'] === 'workers started') announceWorkers(performance.now() - spawnedAt);
+    if (entry['level'] === 'warn' || entry['level'] === 'error' || entry['level'] === 'fatal') warnings.push(`${entry['msg']}${entry['err'] === undefined ? '' : `: ${String(entry['err'])}`}`);
+  });
+  return { child, requestsFile, port, workersStartedAt, warnings };
+}
+
+/** utime + stime of `pid`, in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+/** Signals each controller to write a heap snapshot and waits until the files stop growing. */
+async function heapSnapshots(children: readonly ControllerChild[], dir: string): Promise<void> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const sizes = async () => {
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.heapsnapshot'));
+    return Promise.all(files.map(async (f) => (await stat(join(dir, f))).size));
+  };
+  const before = (await sizes()).length;
+  for (const c of children) c.child.kill('SIGUSR2');
+  let last = '';
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const now = await sizes();
+    if (now.length >= before + children.length && JSON.stringify(now) === last) return;
+    last = JSON.stringify(now);
+  }
+}
+
+/**
+ * CPU seconds of the control plane's servers (etcd, kube-apiserver, kube-controller-manager): every process whose
+ * command line names the control plane's directory, except the controllers (their --kubeconfig is in it too).
+ */
+async function controlPlaneCpuSeconds(dir: string, except: ReadonlySet<number>): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || except.has(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(dir) && !cmdline.includes('controller\0--kubeconfig')) total += await cpuSeconds(pid).catch(() => 0);
+  }
+  return total;
+}
+
+/** Sum of prometheus_http_requests_total by handler, from Prometheus' own /metrics. */
+async function prometheusRequests(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const byHandler = new Map<string, number>();
+  for (const match of text.matchAll(/^prometheus_http_requests_total\{[^}]*handler="([^"]+)"[^}]*\} (\S+)$/gm)) {
+    byHandler.set(match[1]!, (byHandler.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return byHandler;
+}
+
+function diff(after: Map<string, number>, before: Map<string, number>, keep: (handler: string) => boolean): number {
+  let total = 0;
+  for (const [handler, value] of after) if (keep(handler)) total += value - (before.get(handler) ?? 0);
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------------- runs
+
+interface Cluster {
+  controlPlane: ControlPlane;
+  prometheus: RunningPrometheus;
+  kubeConfig: KubeConfig;
+  apiHost: string;
+  createS: number;
+  backfillS: number;
+}
+
+async function setUp(size: number): Promise<Cluster> {
+  say(`\n== ${size.toLocaleString('en')} Knative Services + ${size.toLocaleString('en')} Deployments in ${NAMESPACES} namespaces`);
+  const controlPlane = await startControlPlane();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(controlPlane.kubeconfigPath);
+  // One connection pool for the benchmark's own 20,000 creates too (client-node alone opens one TLS connection each).
+  reuseConnections(kubeConfig);
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const end = Math.floor(Date.now() / 1000 / STEP) * STEP;
+  const backfillStarted = performance.now();
+  const prometheusStarting = startPrometheus({ openMetrics: knativeSeries(serviceLoads(size), { start: end - STEPS * STEP, stepSeconds: STEP, bounds: BOUNDS, lean: true }, 'pod-labels'), startTimeoutMs: 900_000 }).then((p) => {
+    say(`  Prometheus backfilled and ready in ${((performance.now() - backfillStarted) / 1000).toFixed(1)} s`);
+    return { prometheus: p, backfillS: (performance.now() - backfillStarted) / 1000 };
+  });
+  const namespaces = [...Array.from({ length: NAMESPACES }, (_, i) => `team-${i}`), LEASE_NAMESPACE];
+  await pool(namespaces, 8, (name) => objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+  const created = performance.now();
+  const indices = Array.from({ length: size }, (_, i) => i);
+  await pool([...indices.map(knativeService), ...indices.map(deployment)], CREATE_CONCURRENCY, (object) => objects.create(object));
+  const createS = (performance.now() - created) / 1000;
+  say(`  ${(2 * size).toLocaleString('en')} workloads created in ${createS.toFixed(1)} s (${CREATE_CONCURRENCY} at once)`);
+  const { prometheus, backfillS } = await prometheusStarting;
+  await pool(namespaces.slice(0, NAMESPACES), 8, (namespace) => objects.create(tuningPolicy(namespace, prometheus.url)));
+  return { controlPlane, prometheus, kubeConfig, apiHost: new URL(controlPlane.server).host, createS, backfillS };
+}
+
+/** Deletes every TuningRecommendation (and waits until none is left); returns the resourceVersion of the empty list. */
+async function deleteRecommendations(kubeConfig: KubeConfig): Promise<string> {
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const group = 'pytuner.dev';
+  const version = 'v1alpha1';
+  const plural = 'tuningrecommendations';
+  await pool(Array.from({ length: NAMESPACES }, (_, i) => `team-${i}`), 8, (namespace) => custom.deleteCollectionNamespacedCustomObject({ group, version, namespace, plural }));
+  for (;;) {
+    const list = (await custom.listClusterCustomObject({ group, version, plural, limit: 1 })) as { items: unknown[]; metadata?: { resourceVersion?: string } };
+    if (list.items.length === 0) return list.metadata?.resourceVersion ?? '';
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function run(cluster: Cluster, size: number, shards: number): Promise<RunResult> {
+  say(`  -- ${shards} shard(s), --workers ${WORKERS}`);
+  const resourceVersion = await deleteRecommendations(cluster.kubeConfig);
+  const counter = new RecommendationCounter(cluster.kubeConfig);
+  await counter.start(resourceVersion);
+  const workloads = 2 * size;
+  const dir = await mkdtemp(join(tmpdir(), 'pytuner-bench-scale-'));
+  const promBefore = await prometheusRequests(cluster.prometheus.url);
+  const controlPlaneDir = dirname(cluster.controlPlane.kubeconfigPath);
+  const controlPlaneCpuBefore = await controlPlaneCpuSeconds(controlPlaneDir, new Set());
+  const spawnedAt = performance.now();
+  const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt));
+  const progress = setInterval(() => say(`     ${counter.count.toLocaleString('en')}/${workloads.toLocaleString('en')} written after ${((performance.now() - spawnedAt) / 1000).toFixed(0)} s`), 10_000);
+  const finished = await counter.until(workloads, RUN_TIMEOUT_MS);
+  const allWrittenS = finished ? (performance.now() - spawnedAt) / 1000 : undefined;
+  clearInterval(progress);
+  counter.stop();
+  const written = counter.count;
+  const readyS = Math.max(...(await Promise.all(children.map((c) => Promise.race([c.workersStartedAt, Promise.resolve(Number.NaN)]))))) / 1000;
+  const usage = await Promise.all(children.map(async (c) => ({ rss: await peakRssMb(c.child.pid!), cpu: await cpuSeconds(c.child.pid!) })));
+  const controlPlaneCpuS = (await controlPlaneCpuSeconds(controlPlaneDir, new Set(children.map((c) => c.child.pid!)))) - controlPlaneCpuBefore;
+  const promAfter = await prometheusRequests(cluster.prometheus.url);
+  if (values['heap-snapshot'] !== undefined) await heapSnapshots(children, values['heap-snapshot']);
+  await Promise.all(
+    children.map((c) => {
+      const exited = new Promise((resolve) => c.child.once('exit', resolve));
+      c.child.kill('SIGTERM');
+      return exited;
+    }),
+  );
+  const classes = new Map<string, number>();
+  for (const c of children) {
+    const counts = JSON.parse(await readFile(c.requestsFile, 'utf8').catch(() => '{}')) as Record<string, number>;
+    for (const [key, count] of Object.entries(counts)) {
+      if (!key.split(' ')[1]?.startsWith(cluster.apiHost)) continue;
+      const name = key.replace(` ${cluster.apiHost}`, '');
+      classes.set(name, (classes.get(name) ?? 0) + count);
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  const apiRequests = [...classes.values()].reduce((a, b) => a + b, 0);
+  const writes = [...classes].filter(([k]) => /^(POST|PATCH|PUT) /.test(k) && !k.includes('leases')).reduce((a, [, n]) => a + n, 0);
+  const result: RunResult = {
+    size,
+    shards,
+    workloads,
+    written,
+    readyS,
+    allWrittenS,
+    apiRequests,
+    writes,
+    requestClasses: [...classes].sort((a, b) => b[1] - a[1]),
+    promql: diff(promAfter, promBefore, (h) => h === '/api/v1/query' || h === '/api/v1/query_range'),
+    prometheusRequests: diff(promAfter, promBefore, (h) => h.startsWith('/api/')),
+    peakRssMb: Math.max(...usage.map((u) => u.rss)),
+    cpuS: usage.reduce((a, u) => a + u.cpu, 0),
+    controlPlaneCpuS,
+    warnings: children.flatMap((c) => c.warnings),
+  };
+  say(`     ${allWrittenS === undefined ? `NOT finished after ${RUN_TIMEOUT_MS / 1000} s: ${written}/${workloads}` : `all written in ${allWrittenS.toFixed(1)} s`}; ${apiRequests} API requests; RSS ${result.peakRssMb.toFixed(0)} MB; CPU ${result.cpuS.toFixed(1)} s`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------- output
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+function row(r: RunResult): string[] {
+  const seconds = r.allWrittenS;
+  return [
+    r.workloads.toLocaleString('en'),
+    String(r.shards),
+    `${r.readyS.toFixed(1)} s`,
+    seconds === undefined ? `> ${RUN_TIMEOUT_MS / 1000} s (${r.written})` : `${seconds.toFixed(1)} s`,
+    seconds === undefined ? '-' : (r.workloads / (seconds - r.readyS)).toFixed(0),
+    `${r.apiRequests.toLocaleString('en')} (${(r.apiRequests / r.workloads).toFixed(2)})`,
+    (r.writes / r.workloads).toFixed(2),
+    `${r.promql} (${r.prometheusRequests})`,
+    `${r.peakRssMb.toFixed(0)} MB`,
+    `${r.cpuS.toFixed(1)} s`,
+    `${r.controlPlaneCpuS.toFixed(1)} s`,
+  ];
+}
+
+if (values.entry !== 'bundle' && values.entry !== 'source') throw new Error('--entry takes bundle or source');
+let entryScript = join(REPO_ROOT, 'src/cli/main.ts');
+let runtimeDir: string | undefined;
+if (values.entry === 'bundle') {
+  runtimeDir = await mkdtemp(join(tmpdir(), 'pytuner-bench-scale-runtime-'));
+  await assembleRuntime(runtimeDir);
+  entryScript = join(runtimeDir, RUNTIME_ENTRY);
+}
+
+const results: RunResult[] = [];
+const setups: Array<{ size: number; createS: number; backfillS: number }> = [];
+const startedAt = new Date();
+for (const size of SIZES) {
+  const cluster = await setUp(size);
+  setups.push({ size, createS: cluster.createS, backfillS: cluster.backfillS });
+  try {
+    for (const shards of SHARDS) results.push(await run(cluster, size, shards));
+  } finally {
+    await cluster.prometheus.stop();
+    await cluster.controlPlane.stop();
+  }
+}
+
+if (runtimeDir !== undefined) await rm(runtimeDir, { recursive: true, force: true });
+const cpu = cpus();
+process.stdout.write(
+  `pytuner controller at scale — ${startedAt.toISOString()}\n` +
+    `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end; Node ${process.version}\n` +
+    `controller: ${values.entry === 'bundle' ? 'the bundle (the image\'s runtime files)' : 'src/cli/main.ts'}${values['node-args'] === '' ? '' : ` with ${values['node-args']}`}, --workers ${WORKERS}, leader election per shard, Recommend mode, one TuningPolicy (Prometheus, knative profile, 1 h window) in each of ${NAMESPACES} namespaces\n` +
+    `setup: ${setups.map((s) => `${(2 * s.size).toLocaleString('en')} workloads created in ${s.createS.toFixed(1)} s, Prometheus backfilled in ${s.backfillS.toFixed(1)} s`).join('; ')}\n\n`,
+);
+process.stdout.write(
+  `${table([
+    ['workloads', 'shards', 'ready', 'all written', 'workloads/s', 'API req (per wl)', 'writes/wl', 'PromQL (all)', 'peak RSS', 'CPU', 'API server CPU'],
+    ...results.map(row),
+  ])}\n\n`,
+);
+process.stdout.write(`goals: all written < ${GOALS.reconcileSeconds} s for 10,000 workloads, RSS <= ${GOALS.rssMb} MB, PromQL independent of the number of workloads, about one write per workload\n\n`);
+for (const r of results) {
+  process.stdout.write(`API requests, ${r.workloads.toLocaleString('en')} workloads, ${r.shards} shard(s): ${r.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
+  const warnings = new Map<string, number>();
+  for (const w of r.warnings) warnings.set(w.slice(0, 160), (warnings.get(w.slice(0, 160)) ?? 0) + 1);
+  if (warnings.size > 0) process.stdout.write(`  warnings: ${[...warnings].map(([w, n]) => `${n} × ${w}`).join(' | ')}\n`);
+}

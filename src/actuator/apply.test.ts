@@ -1,0 +1,35 @@
+import { ApiException } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { failedOutcome } from './apply.ts';
+import type { PlannedWrite } from './plan.ts';
+
+const target = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders' };
+const jsonPatch: PlannedWrite = { method: 'json-patch', target, ops: [], changes: [] };
+const apply: PlannedWrite = { method: 'server-side-apply', target, object: {}, force: false, changes: [] };
+
+function answer(code: number, status: Record<string, unknown>): ApiException<string> {
+  return new ApiException(code, `HTTP ${code}`, JSON.stringify(status), {});
+}
+
+describe('failedOutcome', () => {
+  it('calls a 409 without field-manager causes, and a JSON Patch 422, stale: plan again on the fresh object', () => {
+    const modified = answer(409, { message: 'Operation cannot be fulfilled on services.serving.knative.dev "orders": the object has been modified; please apply your changes to the latest version and try again' });
+    expect(failedOutcome(jsonPatch, modified)).toMatchObject({ kind: 'failed', httpStatus: 409, retry: 'stale' });
+    expect(failedOutcome(jsonPatch, answer(422, { message: 'the server rejected our request due to an error in our request' }))).toMatchObject({ httpStatus: 422, retry: 'stale' });
+    expect(failedOutcome(apply, answer(422, { message: 'invalid' }))).toMatchObject({ httpStatus: 422, retry: 'terminal' });
+    expect(failedOutcome(apply, answer(409, { message: 'Operation cannot be fulfilled: uid mismatch' }))).toMatchObject({ httpStatus: 409, retry: 'terminal' });
+  });
+
+  it('names the permission a 403 refused from the Status details', () => {
+    const forbidden = answer(403, {
+      message: 'services.serving.knative.dev "orders" is forbidden: User "pytuner" cannot patch resource "services" in API group "serving.knative.dev" in the namespace "shop"',
+      reason: 'Forbidden',
+      details: { name: 'orders', group: 'serving.knative.dev', kind: 'services' },
+    });
+    expect(failedOutcome(jsonPatch, forbidden)).toEqual({ kind: 'failed', write: jsonPatch, httpStatus: 403, message: 'may not patch services.serving.knative.dev in namespace shop', retry: 'terminal' });
+  });
+
+  it('keeps no HTTP status when no answer came: the write may have landed', () => {
+    expect(failedOutcome(apply, new Error('socket hang up'))).toEqual({ kind: 'failed', write: apply, message: 'socket hang up', retry: 'transient' });
+  });
+});
