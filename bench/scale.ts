@@ -16,6 +16,10 @@
  *   API server CPU  CPU seconds of etcd, kube-apiserver and kube-controller-manager over the run: on a small machine
  *               they share the cores with the controllers, and the sum of both shows when the machine is the limit
  *
+ * With --restart-pass, each run is followed by a second start of the same shards over the recommendations the first
+ * wrote: every workload is reconciled again with nothing to change (as a resync is), and the table's last columns
+ * give how long that pass took and the API requests and writes it made (the goal: none but the lists and watches).
+ *
  *   npm run bench:scale                                 # 1,000 and 10,000 (+ as many Deployments), 1, 2, 3 shards
  *   npm run bench:scale -- --sizes 1000 --shards 1      # a quick run
  *   npm run bench:scale -- --workers 16 --namespaces 100
@@ -50,7 +54,7 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,10000' },
     shards: { type: 'string', default: '1,2,3' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '16' },
     namespaces: { type: 'string', default: '60' },
     'create-concurrency': { type: 'string', default: '48' },
     'log-level': { type: 'string', default: 'info' },
@@ -60,6 +64,8 @@ const { values } = parseArgs({
     'node-args': { type: 'string', default: '' },
     // Write a heap snapshot of each controller into this directory once every recommendation is written.
     'heap-snapshot': { type: 'string' },
+    // After each run, start the shards again over the written recommendations and measure that no-op pass.
+    'restart-pass': { type: 'boolean', default: false },
   },
 });
 const SIZES = numbers(values.sizes, '--sizes');
@@ -92,6 +98,16 @@ interface RunResult {
   cpuS: number;
   controlPlaneCpuS: number;
   warnings: string[];
+  restart?: RestartPass;
+}
+
+/** The second start over existing recommendations (--restart-pass). */
+interface RestartPass {
+  /** Spawn → every workload reconciled again and the queues empty; undefined when it did not finish in time. */
+  seconds: number | undefined;
+  apiRequests: number;
+  writes: number;
+  requestClasses: Array<[string, number]>;
 }
 
 // ---------------------------------------------------------------------------------------------------- objects
@@ -236,8 +252,8 @@ interface ControllerChild {
   warnings: string[];
 }
 
-function spawnShard(kubeconfig: string, index: number, total: number, dir: string, spawnedAt: number): ControllerChild {
-  const requestsFile = join(dir, `requests-${total}-${index}.json`);
+function spawnShard(kubeconfig: string, index: number, total: number, dir: string, spawnedAt: number, pass = 'first'): ControllerChild {
+  const requestsFile = join(dir, `requests-${pass}-${total}-${index}.json`);
   const child = spawn(
     process.execPath,
     [
@@ -408,25 +424,10 @@ async function run(cluster: Cluster, size: number, shards: number): Promise<RunR
   const controlPlaneCpuS = (await controlPlaneCpuSeconds(controlPlaneDir, new Set(children.map((c) => c.child.pid!)))) - controlPlaneCpuBefore;
   const promAfter = await prometheusRequests(cluster.prometheus.url);
   if (values['heap-snapshot'] !== undefined) await heapSnapshots(children, values['heap-snapshot']);
-  await Promise.all(
-    children.map((c) => {
-      const exited = new Promise((resolve) => c.child.once('exit', resolve));
-      c.child.kill('SIGTERM');
-      return exited;
-    }),
-  );
-  const classes = new Map<string, number>();
-  for (const c of children) {
-    const counts = JSON.parse(await readFile(c.requestsFile, 'utf8').catch(() => '{}')) as Record<string, number>;
-    for (const [key, count] of Object.entries(counts)) {
-      if (!key.split(' ')[1]?.startsWith(cluster.apiHost)) continue;
-      const name = key.replace(` ${cluster.apiHost}`, '');
-      classes.set(name, (classes.get(name) ?? 0) + count);
-    }
-  }
+  await stopAll(children);
+  const { classes, apiRequests, writes } = await apiRequestsOf(children, cluster.apiHost);
+  const restart = values['restart-pass'] && finished ? await restartPass(cluster, shards, workloads, dir) : undefined;
   await rm(dir, { recursive: true, force: true });
-  const apiRequests = [...classes.values()].reduce((a, b) => a + b, 0);
-  const writes = [...classes].filter(([k]) => /^(POST|PATCH|PUT) /.test(k) && !k.includes('leases')).reduce((a, [, n]) => a + n, 0);
   const result: RunResult = {
     size,
     shards,
@@ -443,9 +444,70 @@ async function run(cluster: Cluster, size: number, shards: number): Promise<RunR
     cpuS: usage.reduce((a, u) => a + u.cpu, 0),
     controlPlaneCpuS,
     warnings: children.flatMap((c) => c.warnings),
+    ...(restart === undefined ? {} : { restart }),
   };
   say(`     ${allWrittenS === undefined ? `NOT finished after ${RUN_TIMEOUT_MS / 1000} s: ${written}/${workloads}` : `all written in ${allWrittenS.toFixed(1)} s`}; ${apiRequests} API requests; RSS ${result.peakRssMb.toFixed(0)} MB; CPU ${result.cpuS.toFixed(1)} s`);
   return result;
+}
+
+async function stopAll(children: readonly ControllerChild[]): Promise<void> {
+  await Promise.all(
+    children.map((c) => {
+      const exited = new Promise((resolve) => c.child.once('exit', resolve));
+      c.child.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
+/** The API server requests the controllers counted (bench/scale-requests.ts), by class; writes leave out the Leases. */
+async function apiRequestsOf(children: readonly ControllerChild[], apiHost: string): Promise<{ classes: Map<string, number>; apiRequests: number; writes: number }> {
+  const classes = new Map<string, number>();
+  for (const c of children) {
+    const counts = JSON.parse(await readFile(c.requestsFile, 'utf8').catch(() => '{}')) as Record<string, number>;
+    for (const [key, count] of Object.entries(counts)) {
+      if (!key.split(' ')[1]?.startsWith(apiHost)) continue;
+      const name = key.replace(` ${apiHost}`, '');
+      classes.set(name, (classes.get(name) ?? 0) + count);
+    }
+  }
+  const apiRequests = [...classes.values()].reduce((a, b) => a + b, 0);
+  const writes = [...classes].filter(([k]) => /^(POST|PATCH|PUT) /.test(k) && !k.includes('leases')).reduce((a, [, n]) => a + n, 0);
+  return { classes, apiRequests, writes };
+}
+
+/** Sums a counter or gauge over its label sets in a Prometheus text exposition. */
+function metricSum(text: string, name: string): number {
+  let total = 0;
+  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) total += Number(match[1]);
+  return total;
+}
+
+/**
+ * Starts the shards again over the recommendations the run wrote and waits until they have reconciled every workload
+ * (pytuner_reconciles_total, which counts the policies' reconciles too, reaches workloads + policies) with their
+ * queues empty: the pass a restart or a resync makes when nothing changed. Returns its duration and requests.
+ */
+async function restartPass(cluster: Cluster, shards: number, workloads: number, dir: string): Promise<RestartPass> {
+  say(`     restart pass: ${shards} shard(s) again over the written recommendations`);
+  const spawnedAt = performance.now();
+  const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt, 'restart'));
+  const ports = await Promise.all(children.map((c) => c.port));
+  let seconds: number | undefined;
+  while (performance.now() - spawnedAt < RUN_TIMEOUT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const texts = await Promise.all(ports.map((port) => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '')));
+    const reconciles = texts.reduce((sum, text) => sum + metricSum(text, 'pytuner_reconciles_total'), 0);
+    const depth = texts.reduce((sum, text) => sum + metricSum(text, 'pytuner_workqueue_depth'), 0);
+    if (reconciles >= workloads + NAMESPACES && depth === 0) {
+      seconds = (performance.now() - spawnedAt) / 1000;
+      break;
+    }
+  }
+  await stopAll(children);
+  const { classes, apiRequests, writes } = await apiRequestsOf(children, cluster.apiHost);
+  say(`     restart pass ${seconds === undefined ? 'NOT finished' : `done in ${seconds.toFixed(1)} s`}; ${apiRequests} API requests, ${writes} writes`);
+  return { seconds, apiRequests, writes, requestClasses: [...classes].sort((a, b) => b[1] - a[1]) };
 }
 
 // ---------------------------------------------------------------------------------------------------- output
@@ -469,7 +531,13 @@ function row(r: RunResult): string[] {
     `${r.peakRssMb.toFixed(0)} MB`,
     `${r.cpuS.toFixed(1)} s`,
     `${r.controlPlaneCpuS.toFixed(1)} s`,
+    ...(values['restart-pass'] ? restartCells(r.restart) : []),
   ];
+}
+
+function restartCells(restart: RestartPass | undefined): string[] {
+  if (restart === undefined) return ['-', '-', '-'];
+  return [restart.seconds === undefined ? `> ${RUN_TIMEOUT_MS / 1000} s` : `${restart.seconds.toFixed(1)} s`, restart.apiRequests.toLocaleString('en'), String(restart.writes)];
 }
 
 if (values.entry !== 'bundle' && values.entry !== 'source') throw new Error('--entry takes bundle or source');
@@ -505,13 +573,14 @@ process.stdout.write(
 );
 process.stdout.write(
   `${table([
-    ['workloads', 'shards', 'ready', 'all written', 'workloads/s', 'API req (per wl)', 'writes/wl', 'PromQL (all)', 'peak RSS', 'CPU', 'API server CPU'],
+    ['workloads', 'shards', 'ready', 'all written', 'workloads/s', 'API req (per wl)', 'writes/wl', 'PromQL (all)', 'peak RSS', 'CPU', 'API server CPU', ...(values['restart-pass'] ? ['restart pass', 'its API req', 'its writes'] : [])],
     ...results.map(row),
   ])}\n\n`,
 );
 process.stdout.write(`goals: all written < ${GOALS.reconcileSeconds} s for 10,000 workloads, RSS <= ${GOALS.rssMb} MB, PromQL independent of the number of workloads, about one write per workload\n\n`);
 for (const r of results) {
   process.stdout.write(`API requests, ${r.workloads.toLocaleString('en')} workloads, ${r.shards} shard(s): ${r.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
+  if (r.restart !== undefined) process.stdout.write(`  restart pass: ${r.restart.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
   const warnings = new Map<string, number>();
   for (const w of r.warnings) warnings.set(w.slice(0, 160), (warnings.get(w.slice(0, 160)) ?? 0) + 1);
   if (warnings.size > 0) process.stdout.write(`  warnings: ${[...warnings].map(([w, n]) => `${n} × ${w}`).join(' | ')}\n`);

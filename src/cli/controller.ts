@@ -87,7 +87,7 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(new Option('--renew-deadline <duration>', 'how long the leader retries renewing before it stops leading').argParser(durationArg).default(10_000, '10s'))
     .addOption(new Option('--retry-period <duration>', 'pause between attempts to acquire or renew the Lease').argParser(durationArg).default(2_000, '2s'))
     .addOption(new Option('--resync <duration>', 're-evaluate every workload this often even when nothing changed').argParser(durationArg).default(600_000, '10m'))
-    .addOption(new Option('--workers <n>', 'reconciles run at once').argParser(positiveIntArg).default(2))
+    .addOption(new Option('--workers <n>', 'reconciles run at once (each mostly waits on the API server)').argParser(positiveIntArg).default(16))
     .addOption(new Option('--discovery-interval <duration>', 'how often to look for Knative / Config Connector CRDs installed or removed').argParser(durationArg).default(60_000, '60s'))
     .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(20_000, '20s'))
     .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(300_000, '5m'))

@@ -76,6 +76,24 @@ export type CacheVerb = 'add' | 'update' | 'delete';
 /** Receives every cache event of every informer. */
 export type CacheEventHandler = (resource: ResourceName, verb: CacheVerb, object: KubernetesObject) => void;
 
+/**
+ * What an informer caches of an object: a (slimmer) copy, or undefined to leave it out (controller-runtime's
+ * `cache.TransformFunc`, with dropping added). Applied to every listed item and watched object before the cache and
+ * the event handler see it; must keep apiVersion, kind, metadata.namespace, name and resourceVersion.
+ */
+export type CacheTransform = (resource: ResourceName, obj: KubernetesObject) => KubernetesObject | undefined;
+
+/** A list as the API server sends it (raw JSON: `metadata.continue`, where client-node's model says `_continue`). */
+interface RawList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: KubernetesObject[];
+}
+
+/** Items per page of a list: the API server's pages keep the body a list holds in memory at once small (client-go's pager uses 500). */
+const LIST_PAGE_SIZE = 500;
+
 /** How a stopped ListWatch is restarted: base delay doubling up to the cap (client-node's own reconnect uses 1 s → 30 s). */
 export interface RestartBackoff {
   baseMs: number;
@@ -97,21 +115,39 @@ export interface InformerOptions {
   /** Called when a 403 starts refusing the kind (with the permission) and when access comes back (undefined). */
   onAccessChange?: (resource: ResourceName, missing: MissingPermission | undefined) => void;
   backoff?: RestartBackoff;
+  /** What to cache of each object (shardCache.ts's cachedForm); every object whole when absent. */
+  transform?: CacheTransform;
+  /** Items per list page; default LIST_PAGE_SIZE. */
+  listPageSize?: number;
 }
 
 /**
  * client-node's Watch, telling when a watch request was accepted (HTTP 200, the stream open): the moment the
- * connection is known good again, even on a kind so quiet that no event follows for minutes.
+ * connection is known good again, even on a kind so quiet that no event follows for minutes. It hands ListWatch each
+ * event's object as `keep` makes it; an object `keep` leaves out becomes a BOOKMARK with its resourceVersion, so
+ * ListWatch still resumes from the newest version seen and a quiet shard's watch does not expire on others' changes.
  */
 class AcceptedWatch extends Watch {
   readonly #onAccepted: () => void;
+  readonly #keep: ((obj: KubernetesObject) => KubernetesObject | undefined) | undefined;
 
-  constructor(kubeConfig: KubeConfig, onAccepted: () => void) {
+  constructor(kubeConfig: KubeConfig, onAccepted: () => void, keep?: (obj: KubernetesObject) => KubernetesObject | undefined) {
     super(kubeConfig);
     this.#onAccepted = onAccepted;
+    this.#keep = keep;
   }
 
   override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
+    const keep = this.#keep;
+    if (keep !== undefined) {
+      const callback = args[2];
+      args[2] = (phase: string, obj: KubernetesObject, watchObj?: unknown) => {
+        if (phase !== 'ADDED' && phase !== 'MODIFIED' && phase !== 'DELETED') return callback(phase, obj, watchObj);
+        const kept = keep(obj);
+        if (kept !== undefined) return callback(phase, kept, watchObj);
+        return callback('BOOKMARK', { metadata: { resourceVersion: obj.metadata?.resourceVersion } } as KubernetesObject, watchObj);
+      };
+    }
     const controller = await super.watch(...args);
     // On a failure Watch has already called `done(err)` and aborted its controller before returning it.
     if (!controller.signal.aborted) this.#onAccepted();
@@ -182,7 +218,8 @@ export class ResourceInformer {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const watch = new AcceptedWatch(this.#options.kubeConfig, () => this.#succeeded());
+    const transform = this.#options.transform;
+    const watch = new AcceptedWatch(this.#options.kubeConfig, () => this.#succeeded(), transform === undefined ? undefined : (obj) => transform(this.name, obj));
     const informer = new ListWatch<KubernetesObject>(collectionPath(this.type, this.#options.namespace), watch, () => this.#list(), false);
     informer.on('add', (obj) => this.#event('add', obj));
     informer.on('update', (obj) => this.#event('update', obj));
@@ -215,14 +252,33 @@ export class ResourceInformer {
   }
 
   /**
-   * Lists raw JSON (see kubeHttp.ts) and stamps each item with apiVersion and kind, which the API server leaves out
-   * of the items of a built-in kind's list but sends on watch events. ListWatch applies the list to its cache in the
-   * microtasks after this promise resolves, so `synced` is set a macrotask later, when the cache holds it.
+   * Lists raw JSON (see kubeHttp.ts) in pages of LIST_PAGE_SIZE, stamps each item with apiVersion and kind (which the
+   * API server leaves out of the items of a built-in kind's list but sends on watch events) and keeps what the
+   * transform keeps of it, page by page: at 10,000 objects the whole list's text and objects at once were most of
+   * the controller's peak memory. Every page of a paginated list is served from one snapshot, whose resourceVersion
+   * the watch starts from (an expired continue token fails the list, which is retried like any list error).
+   * ListWatch applies the list to its cache in the microtasks after this promise resolves, so `synced` is set a
+   * macrotask later, when the cache holds it.
    */
   async #list(): Promise<KubernetesListObject<KubernetesObject>> {
-    const body = (await getOk(this.#options.kubeConfig, collectionPath(this.type, this.#options.namespace))) as KubernetesListObject<KubernetesObject>;
+    const path = collectionPath(this.type, this.#options.namespace);
     const apiVersion = apiVersionOf(this.type);
-    const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind: this.type.kind }));
+    const transform = this.#options.transform;
+    const items: KubernetesObject[] = [];
+    let first: RawList | undefined;
+    let next: string | undefined;
+    do {
+      const query: Record<string, string> = { limit: String(this.#options.listPageSize ?? LIST_PAGE_SIZE), ...(next === undefined ? {} : { continue: next }) };
+      const page = (await getOk(this.#options.kubeConfig, path, query)) as RawList;
+      first ??= page;
+      for (const item of page.items ?? []) {
+        const stamped = { ...item, apiVersion, kind: this.type.kind };
+        const kept = transform === undefined ? stamped : transform(this.name, stamped);
+        if (kept !== undefined) items.push(kept);
+      }
+      next = page.metadata?.continue;
+    } while (next !== undefined && next !== '');
+    const body = { apiVersion: first?.apiVersion, kind: first?.kind, metadata: { resourceVersion: first?.metadata?.resourceVersion } } as KubernetesListObject<KubernetesObject>;
     this.#lists++;
     if (this.#lists > 1) this.#options.log.info({ resource: this.name, objects: items.length }, 're-listed (the watch expired or could not resume)');
     this.#succeeded();
@@ -381,6 +437,12 @@ export class Caches {
     return this.#informers.has(resource);
   }
 
+  /** True when the cache of `resource` can answer reads: served, synced, and not refused by RBAC. */
+  answers(resource: ResourceName): boolean {
+    const informer = this.#informers.get(resource);
+    return informer !== undefined && informer.synced && informer.missing === undefined;
+  }
+
   /** The cached object, or undefined (also when the kind is disabled). */
   get<T = KubernetesObject>(resource: ResourceName, namespace: string, name: string): T | undefined {
     return this.#informers.get(resource)?.get<T>(namespace, name);
@@ -434,8 +496,8 @@ export class Caches {
   }
 
   #startInformer(name: ResourceName): void {
-    const { onEvent, onError, onAccessChange, kubeConfig, namespace, log, backoff } = this.#options;
-    const informer = new ResourceInformer(name, { kubeConfig, namespace, log, onEvent, onError, onAccessChange, backoff });
+    const { onEvent, onError, onAccessChange, kubeConfig, namespace, log, backoff, transform } = this.#options;
+    const informer = new ResourceInformer(name, { kubeConfig, namespace, log, onEvent, onError, onAccessChange, backoff, transform });
     this.#informers.set(name, informer);
     informer.start();
   }

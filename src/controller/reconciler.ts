@@ -24,7 +24,10 @@ import type { ControllerMetrics } from './metrics.ts';
 import { INVALID_WORKLOAD_BASIS, invalidSourceBasis, policyBasis, recommenderSettings, targetBasis } from './metricsBasis.ts';
 import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader } from './metricsReader.ts';
 import { valuesOf } from './recommendations.ts';
+import { RecentWrites } from './recentWrites.ts';
+import { cachedStatusDigest } from './shardCache.ts';
 import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type MetricsBasis } from './status.ts';
+import { statusDigest } from './statusDigest.ts';
 
 /** What a reconcile asks of the queue: nothing, or to come back after a while. */
 export interface ReconcileOutcome {
@@ -61,6 +64,8 @@ export interface ReconcilerOptions {
   metricsIntervalMs?: number;
   /** Per request to Prometheus (`--metrics-timeout`). */
   metricsTimeoutMs?: number;
+  /** The recommendations this controller wrote that its cache has not seen yet (fed by the cache's events); default a fresh one. */
+  recentWrites?: RecentWrites<TuningRecommendation>;
 }
 
 /** The workloads' cache names by target kind. */
@@ -144,9 +149,11 @@ export class Reconciler {
   readonly #manager: string;
   readonly #metrics: MetricsReader;
   readonly #metricsIntervalMs: number;
+  readonly #recent: RecentWrites<TuningRecommendation>;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
+    this.#recent = options.recentWrites ?? new RecentWrites();
     this.#manager = options.fieldManager ?? FIELD_MANAGER;
     this.#actuator = options.actuator ?? createActuator(options.kubeConfig, { fieldManager: this.#manager, clock: options.now });
     this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -166,7 +173,7 @@ export class Reconciler {
    * throwing `abandon.reason`; one that has begun writing finishes, so no state is left half written.
    */
   async reconcile(key: ObjectKey, abandon?: AbortSignal): Promise<ReconcileOutcome> {
-    if (key.kind === 'TuningPolicy') return this.#reconcilePolicy(key);
+    if (key.kind === 'TuningPolicy') return this.#reconcilePolicy(key, abandon);
     return this.#reconcileWorkload(key as ObjectKey & { kind: 'Service' | 'Deployment' }, abandon);
   }
 
@@ -195,7 +202,8 @@ export class Reconciler {
     const keyText = formatKey(key);
     const log = targetLogger(rootLog, key);
     const now = this.#options.now();
-    const existing = await untilAbandoned(this.#readRecommendation(key.namespace, recommendationName(key)), abandon);
+    const recommendationKey = { namespace: key.namespace, name: recommendationName(key) };
+    const existing = await untilAbandoned(this.#readRecommendation(recommendationKey.namespace, recommendationKey.name), abandon);
     const selecting = policiesOf(caches, key.namespace).filter((p) => policySelects(p.spec, key.kind, labelsOf(live)));
     const policy = selecting[0];
 
@@ -206,7 +214,9 @@ export class Reconciler {
           policy === undefined
             ? (['NotSelected', 'no TuningPolicy in this namespace selects the workload; status.previous still lists the values to restore'] as const)
             : (['PolicyOff', `TuningPolicy ${policy.metadata.name} is Off`] as const);
-        await this.#writeRecommendationStatus(existing, unselectedStatus(existing.status, reason, message, now), log);
+        // unselectedStatus keeps the findings and values, which the cache's copy leaves out: read them (a rare path).
+        const full = cachedStatusDigest(existing) === undefined ? existing : await this.#fetchRecommendation(recommendationKey.namespace, recommendationKey.name);
+        if (full !== undefined) await this.#writeRecommendationStatus(full, unselectedStatus(full.status, reason, message, now), log);
       }
       return {};
     }
@@ -244,7 +254,28 @@ export class Reconciler {
     // Write the recommendation (created owned by the workload), then plan and apply from what it says. From here on
     // the reconcile writes, so it runs to its end even while shutting down.
     abandon?.throwIfAborted();
+    try {
+      return await this.#write(key, live, policy, existing, evaluated, lastAttempt, now, log);
+    } catch (err) {
+      // What was stored is unknown now: the next reconcile of this target reads its recommendation from the API server.
+      this.#recent.unsure(recommendationKey.namespace, recommendationKey.name);
+      throw err;
+    }
+  }
+
+  /** The writing part of #reconcileLive: the recommendation, the plan's writes, the recommendation's status. */
+  async #write(
+    key: ObjectKey & { kind: 'Service' | 'Deployment' },
+    live: KubernetesObject,
+    policy: TuningPolicy,
+    existing: TuningRecommendation | undefined,
+    evaluated: TuningRecommendationStatus,
+    lastAttempt: boolean,
+    now: Date,
+    log: Logger,
+  ): Promise<ReconcileOutcome | typeof STALE> {
     const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policy.metadata.name, existing);
+    if (recommendation !== existing) this.#remember(recommendation);
     const plan = planActuation({ policy, recommendation: evaluated, live: live as LiveWorkload, now });
     let result = await this.#actuator.execute(plan);
     if (!lastAttempt && result.applied.length === 0 && result.outcomes.some((o) => o.kind === 'failed' && o.retry === 'stale')) {
@@ -364,23 +395,49 @@ export class Reconciler {
   }
 
   /**
-   * Reads the target's TuningRecommendation from the API server, not from the cache: its status is the controller's
-   * own memory of what it applied and when (the cooldown), and the cache lags the controller's own writes. A reconcile
-   * right after a patch that read the cache could find no `applied` record yet and patch again.
+   * The target's TuningRecommendation: from the cache (no request), unless this controller wrote a newer version the
+   * cache has not seen yet (that version then), or the cache cannot answer (not synced, refused by RBAC, a write of
+   * unknown outcome, a write it has not confirmed in time: the API server then). Its status is the controller's own
+   * memory of what it applied and when (the cooldown): a reconcile right after a patch that read a lagging cache
+   * could find no `applied` record yet and patch again, which recentWrites.ts rules out.
    */
   async #readRecommendation(namespace: string, name: string): Promise<TuningRecommendation | undefined> {
+    const { caches } = this.#options;
+    if (caches.answers('tuningRecommendations')) {
+      const read = this.#recent.read(namespace, name, caches.get<TuningRecommendation>('tuningRecommendations', namespace, name));
+      if (read.from !== 'server') return read.object;
+    }
+    return this.#fetchRecommendation(namespace, name);
+  }
+
+  /** Keeps `recommendation` (as the API server answered) to read until the cache has caught up with it. */
+  #remember(recommendation: TuningRecommendation): void {
+    const { namespace = '', name } = recommendation.metadata;
+    this.#recent.remember(recommendation, this.#options.caches.get('tuningRecommendations', namespace, name));
+  }
+
+  /** The TuningRecommendation as the API server has it now, remembered as newer than the cache until it catches up. */
+  async #fetchRecommendation(namespace: string, name: string): Promise<TuningRecommendation | undefined> {
     try {
-      return (await this.#custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: TUNING_RECOMMENDATION_PLURAL, name })) as TuningRecommendation;
+      const fetched = (await this.#custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: TUNING_RECOMMENDATION_PLURAL, name })) as TuningRecommendation;
+      this.#remember(fetched);
+      return fetched;
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
       throw err;
     }
   }
 
+  /**
+   * Writes the recommendation's status when it differs from the stored one: compared whole with a status read from the
+   * API server, by digest with the cache's slim copy (shardCache.ts), so a resync that changes nothing writes nothing.
+   */
   async #writeRecommendationStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus, log: Logger): Promise<void> {
-    if (sameStatus(recommendation.status, status)) return;
+    const digest = cachedStatusDigest(recommendation);
+    if (digest === undefined ? sameStatus(recommendation.status, status) : digest === statusDigest(status)) return;
     try {
-      await this.#actuator.writeRecommendationStatus(recommendation, status);
+      const write = await this.#actuator.writeRecommendationStatus(recommendation, status);
+      if (write.written) this.#remember(write.recommendation);
       log.debug({ recommendation: recommendation.metadata.name }, 'recommendation status written');
     } catch (err) {
       this.#options.metrics.errors.inc({ type: 'status_write' });
@@ -388,7 +445,7 @@ export class Reconciler {
     }
   }
 
-  async #reconcilePolicy(key: ObjectKey): Promise<ReconcileOutcome> {
+  async #reconcilePolicy(key: ObjectKey, abandon?: AbortSignal): Promise<ReconcileOutcome> {
     const { caches } = this.#options;
     const raw = caches.get<KubernetesObject & { status?: TuningPolicyStatus }>('tuningPolicies', key.namespace, key.name);
     if (raw === undefined) return {};
@@ -408,7 +465,7 @@ export class Reconciler {
     const knative = caches.feature('knative');
     const unavailable = kinds.includes(KNATIVE_KIND) && !knative.enabled ? [`Knative Services are not watched: ${knative.reason}`] : [];
     const targets = this.#selectedWorkloads(policy, key.namespace);
-    const metrics = await this.#policyMetrics(policy, key.namespace, targets);
+    const metrics = await untilAbandoned(this.#policyMetrics(policy, key.namespace, targets), abandon);
     const recs = caches.list<TuningRecommendation>('tuningRecommendations', key.namespace).filter((r) => r.spec?.policy === key.name);
     const forbidden = forbiddenFor(caches, recs);
     const status = policyStatus(

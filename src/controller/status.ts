@@ -15,6 +15,7 @@ import {
   type TuningRecommendationStatus,
 } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { Finding, InputError } from '../model/finding.ts';
+import { canonicalStatus } from './statusDigest.ts';
 
 /** Condition type saying whether measured load backed the evaluation. */
 export const METRICS_AVAILABLE = POLICY_CONDITIONS.metricsAvailable;
@@ -90,21 +91,7 @@ export function unselectedStatus(previous: TuningRecommendationStatus | undefine
 
 /** sameStatus compares two statuses as the API server would store them, ignoring `lastEvaluated` (which only says when). */
 export function sameStatus(a: TuningRecommendationStatus | TuningPolicyStatus | undefined, b: TuningRecommendationStatus | TuningPolicyStatus | undefined): boolean {
-  return canonical(withoutEvaluationTime(a)) === canonical(withoutEvaluationTime(b));
-}
-
-function withoutEvaluationTime(status: object | undefined): object {
-  if (status === undefined) return {};
-  const { lastEvaluated: _at, ...rest } = status as { lastEvaluated?: string };
-  return rest;
-}
-
-/** JSON with object keys sorted and undefined dropped, so key order and absent-vs-undefined do not count as changes. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)));
-  });
+  return canonicalStatus(a) === canonicalStatus(b);
 }
 
 /** What a policy's status counts and says. */

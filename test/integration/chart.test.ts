@@ -88,7 +88,7 @@ describe('helm template', () => {
       '--renew-deadline=10s',
       '--retry-period=2s',
       '--resync=10m',
-      '--workers=2',
+      '--workers=16',
       '--shutdown-timeout=20s',
       '--log-level=info',
     ]);

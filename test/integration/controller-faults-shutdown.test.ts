@@ -2,10 +2,14 @@
 // controller-faults.support.ts's proxy holds one request of the reconcile, so the signal lands mid-reconcile for sure:
 // - held on the patch itself (the reconcile is writing): the reconcile finishes (patch, applied record, one Event),
 //   then the Lease is released and the process exits 0;
-// - held before any write, longer than --shutdown-timeout: the reconcile is abandoned where it stands, nothing is
-//   written, the Lease is released, exit 0.
+// - held before any write, longer than --shutdown-timeout (the policy's Prometheus never answers; the reconcile reads
+//   its TuningRecommendation from the cache, so Prometheus is what it waits for before writing): the reconciles are
+//   abandoned where they stand, nothing is written, the Lease is released, exit 0.
 // Either way a controller started afterwards takes the Lease at once and applies exactly once in all.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inject, describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
 import { startApiProxy, type ApiRequest } from './controller-faults.support.ts';
 import {
@@ -34,6 +38,10 @@ function controllerArgs(kubeconfigPath: string, namespace: string, shutdownTimeo
     '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms',
     '--shutdown-timeout', shutdownTimeout,
   ];
+}
+
+async function readPolicy(namespace: string, name: string): Promise<KubernetesObject> {
+  return (await adminClients().custom.getNamespacedCustomObject({ group: 'pytuner.dev', version: 'v1alpha1', namespace, plural: 'tuningpolicies', name })) as KubernetesObject;
 }
 
 async function leaseHolder(namespace: string): Promise<string | undefined> {
@@ -104,15 +112,23 @@ describe('controller SIGTERM during a reconcile', () => {
   });
 
   it('before any write, past --shutdown-timeout: the reconcile is abandoned, nothing written, the Lease released, exit 0; a restart applies once', async () => {
-    const namespace = await arrange('ctl-faults-abandon');
-    const readsRecommendation = (r: ApiRequest) => r.method === 'GET' && r.path === `/apis/pytuner.dev/v1alpha1/namespaces/${namespace}/tuningrecommendations/service-orders`;
+    // A Prometheus that takes every request and never answers: the reconcile's first request, before any write.
     let held = false;
-    // The reconcile's first request, the read of its TuningRecommendation, never gets an answer.
-    const proxy = await startApiProxy(inject('controlPlane').kubeconfigPath, (r) => {
-      if (held || !readsRecommendation(r)) return 'pass';
+    const prometheus = createServer(() => {
       held = true;
-      return { hold: new Promise<void>(() => {}) };
     });
+    await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      prometheus.closeAllConnections();
+      prometheus.close();
+    });
+    const prometheusUrl = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
+    const namespace = await uniqueNamespace('ctl-faults-abandon');
+    await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
+    await markServiceReady(namespace, 'orders');
+    const apply = { mode: 'Apply', cooldown: '1h', patch: { containerConcurrency: true } };
+    await create(tuningPolicy(namespace, 'apply', { ...apply, metrics: { prometheusUrl, profile: 'knative', window: '1h' } }));
+    const proxy = await startApiProxy(inject('controlPlane').kubeconfigPath);
     onTestFinished(() => proxy.close());
     const first = spawnController(controllerArgs(proxy.kubeconfigPath, namespace, '1s'));
     await vi.waitFor(() => expect(held).toBe(true), poll);
@@ -132,8 +148,18 @@ describe('controller SIGTERM during a reconcile', () => {
     expect(await recommendation(namespace, 'service-orders')).toBeUndefined();
     expect((await readService(namespace, 'orders')).metadata?.generation).toBe(1);
     expect(await appliedNotes(namespace)).toEqual([]);
+    expect(proxy.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/leases'))).toEqual([]);
 
-    // The next controller reconciles the Service from the start: one patch, one record, one Event.
+    // Without the silent Prometheus, the next controller reconciles the Service from the start (the static rules set
+    // containerConcurrency): one patch, one record, one Event.
+    await adminClients().custom.replaceNamespacedCustomObject({
+      group: 'pytuner.dev',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'tuningpolicies',
+      name: 'apply',
+      body: { ...tuningPolicy(namespace, 'apply', apply), metadata: { name: 'apply', namespace, resourceVersion: (await readPolicy(namespace, 'apply')).metadata?.resourceVersion } },
+    });
     const next = spawnController(controllerArgs(proxy.kubeconfigPath, namespace, '5s'));
     await vi.waitFor(async () => expect((await recommendation(namespace, 'service-orders'))?.status?.applied?.changes?.[0]?.to).toBe('8'), poll);
     expect((await readService(namespace, 'orders')).metadata?.generation).toBe(2);

@@ -1,6 +1,6 @@
 // The informers' own duties, which client-node's ListWatch leaves to its caller: restarting after an error that
 // stopped it (here a 403 until RBAC allows the list), saying when the cache has synced, and then keeping it current
-// from the watch.
+// from the watch; and caching only what the transform keeps, from a list read in pages and from the watch.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
 import { ResourceInformer, type CacheVerb } from '../../src/controller/informers.ts';
@@ -8,9 +8,9 @@ import { createLogger } from '../../src/controller/log.ts';
 import { RESTRICTED_USER } from './harness/controlPlane.ts';
 import { adminClients, restrictedClients, uniqueNamespace } from './harness/kube.ts';
 
-function deployment(name: string) {
+function deployment(name: string, labels: Record<string, string> = {}) {
   return {
-    metadata: { name },
+    metadata: { name, labels },
     spec: {
       selector: { matchLabels: { app: name } },
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'python:3.13-slim' }] } },
@@ -66,6 +66,59 @@ describe('ResourceInformer', () => {
         ['add', 'api'],
         ['delete', 'web'],
       ]);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('caches what the transform keeps of a list read in pages and of watch events, and leaves out what it drops', async () => {
+    const namespace = await uniqueNamespace('ctl-inf-transform');
+    const admin = adminClients();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) await admin.apps.createNamespacedDeployment({ namespace, body: deployment(name, name === 'c' ? { skip: 'yes' } : {}) });
+    const events: Array<[CacheVerb, string]> = [];
+    const seen: KubernetesObject[] = [];
+    const informer = new ResourceInformer('deployments', {
+      kubeConfig: admin.kubeConfig,
+      namespace,
+      log: createLogger({ level: 'silent' }),
+      onEvent: (_resource, verb, obj: KubernetesObject) => events.push([verb, obj.metadata?.name ?? '']),
+      // Two items a page: the five Deployments come in three pages.
+      listPageSize: 2,
+      transform: (resource, obj) => {
+        seen.push(obj);
+        if (obj.metadata?.labels?.['skip'] === 'yes') return undefined;
+        const { managedFields: _managedFields, ...metadata } = obj.metadata ?? {};
+        return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { ...metadata, labels: { ...metadata.labels, cachedAs: resource } } };
+      },
+    });
+    informer.start();
+    try {
+      await informer.whenSettled();
+      await vi.waitFor(() => expect(informer.synced).toBe(true), { timeout: 10_000, interval: 50 });
+      expect(seen.map((o) => o.metadata?.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(seen.every((o) => o.kind === 'Deployment' && o.metadata?.managedFields !== undefined)).toBe(true);
+      const cached = informer.list<KubernetesObject & { spec?: unknown }>();
+      expect(cached.map((d) => d.metadata?.name).sort()).toEqual(['a', 'b', 'd', 'e']);
+      expect(cached.every((d) => d.spec === undefined && d.metadata?.managedFields === undefined && d.metadata?.labels?.['cachedAs'] === 'deployments')).toBe(true);
+
+      // Watched: a dropped object neither enters the cache nor reaches the handler; a kept one arrives transformed.
+      await admin.apps.createNamespacedDeployment({ namespace, body: deployment('skipped', { skip: 'yes' }) });
+      await admin.apps.createNamespacedDeployment({ namespace, body: deployment('kept') });
+      await vi.waitFor(() => expect(informer.get(namespace, 'kept')?.metadata?.labels?.['cachedAs']).toBe('deployments'), { timeout: 10_000, interval: 50 });
+      expect(seen.map((o) => o.metadata?.name)).toContain('skipped');
+      expect(informer.get(namespace, 'skipped')).toBeUndefined();
+      await admin.apps.deleteNamespacedDeployment({ namespace, name: 'skipped' });
+      await admin.apps.deleteNamespacedDeployment({ namespace, name: 'a' });
+      await vi.waitFor(() => expect(informer.get(namespace, 'a')).toBeUndefined(), { timeout: 10_000, interval: 50 });
+      expect(events).toEqual([
+        ['add', 'a'],
+        ['add', 'b'],
+        ['add', 'd'],
+        ['add', 'e'],
+        ['add', 'kept'],
+        ['delete', 'a'],
+      ]);
+      expect(informer.lists).toBe(1);
     } finally {
       await informer.stop();
     }

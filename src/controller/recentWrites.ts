@@ -1,0 +1,116 @@
+/**
+ * @module The controller's own recent writes of TuningRecommendations, until its cache has seen them. The reconciler
+ * reads a recommendation from the cache (no GET per reconcile), but the cache lags the controller's writes by a watch
+ * event: a reconcile that read the cache right after a patch could miss its `applied` record and patch again inside
+ * the cooldown. So each written object is kept here until the watch delivers that resourceVersion (or a newer one,
+ * since events arrive in order) and, meanwhile, is what a read answers. An entry the watch has not confirmed within
+ * `ttlMs` (the watch was down, or a re-list skipped that version) is dropped and the caller reads the API server: the
+ * same bound client-go's controller expectations put on waiting for a cache (ExpectationsTimeout, 5 min there). After
+ * a write whose outcome is unknown (no answer), the next read goes to the API server too.
+ */
+/** What RecentWrites reads of an object: where it is and which version. */
+export interface Versioned {
+  metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+}
+
+/** How long an unconfirmed write stands in for the cache before the API server is asked instead. */
+export const DEFAULT_RECENT_WRITE_TTL_MS = 30_000;
+
+/** Where a read of a recommendation comes from. */
+export type RecentRead<T> =
+  /** The cache holds the latest version this controller knows of (or none, and the controller wrote none). */
+  | { from: 'cache'; object: T | undefined }
+  /** The controller's own write, newer than the cache's copy. */
+  | { from: 'written'; object: T }
+  /** The cache has not confirmed a write in time: read the API server. */
+  | { from: 'server' };
+
+/** Entries held before the first sweep of expired ones (then twice what a sweep leaves). */
+const SWEEP_FLOOR = 1_024;
+
+interface Entry<T> {
+  /** Undefined: a write failed without a known outcome, and only the API server can say what is stored. */
+  object: T | undefined;
+  at: number;
+}
+
+/** RecentWrites remembers written objects by namespace/name until the cache confirms them. */
+export class RecentWrites<T extends Versioned> {
+  readonly #entries = new Map<string, Entry<T>>();
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  #sweepAt = SWEEP_FLOOR;
+
+  constructor(ttlMs = DEFAULT_RECENT_WRITE_TTL_MS, now: () => number = () => performance.now()) {
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  /** Entries not confirmed by the cache yet. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Records an object as the API server answered a write of it (with its new resourceVersion) or a read, unless the
+   * cache already holds that version (its watch event can arrive before the answer is handled): an entry no event
+   * will confirm would otherwise stay until the next read of it. Entries past the TTL are swept as the map grows.
+   */
+  remember(object: T, cached: Versioned | undefined): void {
+    const key = keyOf(object);
+    if (cached !== undefined && cached.metadata?.resourceVersion === object.metadata?.resourceVersion) {
+      this.#entries.delete(key);
+      return;
+    }
+    this.#entries.set(key, { object, at: this.#now() });
+    if (this.#entries.size >= this.#sweepAt) this.#sweep();
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [key, entry] of this.#entries) if (now - entry.at > this.#ttlMs) this.#entries.delete(key);
+    this.#sweepAt = Math.max(SWEEP_FLOOR, 2 * this.#entries.size);
+  }
+
+  /**
+   * Records that a write of `namespace/name` failed in a way that leaves unknown what was stored (no answer, or an
+   * error after an earlier write of the same reconcile): the next read goes to the API server.
+   */
+  unsure(namespace: string, name: string): void {
+    this.#entries.set(`${namespace}/${name}`, { object: undefined, at: this.#now() });
+  }
+
+  /**
+   * A cache event: the version this controller wrote confirms the entry (the watch delivers in order, so later
+   * versions follow it), and a delete ends it. Any other version leaves it: it may be older than the write.
+   */
+  observed(deleted: boolean, object: Versioned): void {
+    const key = keyOf(object);
+    const entry = this.#entries.get(key);
+    if (entry?.object === undefined) return;
+    if (deleted || object.metadata?.resourceVersion === entry.object.metadata?.resourceVersion) this.#entries.delete(key);
+  }
+
+  /** What to read for `namespace/name`, given the cache's copy (undefined when the cache has none). */
+  read(namespace: string, name: string, cached: T | undefined): RecentRead<T> {
+    const key = `${namespace}/${name}`;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return { from: 'cache', object: cached };
+    if (entry.object === undefined) {
+      this.#entries.delete(key);
+      return { from: 'server' };
+    }
+    if (cached?.metadata?.resourceVersion === entry.object.metadata?.resourceVersion) {
+      this.#entries.delete(key);
+      return { from: 'cache', object: cached };
+    }
+    if (this.#now() - entry.at <= this.#ttlMs) return { from: 'written', object: entry.object };
+    this.#entries.delete(key);
+    return { from: 'server' };
+  }
+
+}
+
+function keyOf(object: Versioned): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
