@@ -88,7 +88,12 @@ function appliesWorkers(facts: WorkloadFacts): boolean {
 
 /** Threads apply to servers with a thread pool: gunicorn (sync or gthread), uWSGI, waitress; not to event loops. */
 function appliesThreads(facts: WorkloadFacts): boolean {
-  return facts.server !== undefined && facts.server.model !== 'async' && facts.server.kind !== 'uvicorn' && facts.server.kind !== 'hypercorn';
+  return facts.server !== undefined && !isEventLoop(facts.server);
+}
+
+/** uvicorn, hypercorn and gunicorn's async worker classes serve from an event loop, not a thread pool. */
+function isEventLoop(server: NonNullable<WorkloadFacts['server']>): boolean {
+  return server.model === 'async' || server.kind === 'uvicorn' || server.kind === 'hypercorn';
 }
 
 /** What the estimators work from: the chosen plan, the data's confidence, the current values. */
@@ -175,7 +180,7 @@ function objectiveOf(baseline: Baseline, config: RecommenderConfig): Objective {
  */
 function workerCounts(facts: WorkloadFacts, vcpus: number, config: RecommenderConfig): number[] {
   if (facts.server?.kind === 'waitress' || facts.server?.kind === 'uvicorn') return [1];
-  if (facts.server?.model === 'async') return [Math.min(config.bounds.maxWorkers, facts.server.workers ?? 1)];
+  if (facts.server !== undefined && isEventLoop(facts.server)) return [Math.min(config.bounds.maxWorkers, facts.server.workers ?? 1)];
   const max = Math.max(1, Math.min(config.bounds.maxWorkers, 2 * vcpus));
   return Array.from({ length: max }, (_, i) => i + 1);
 }
@@ -183,15 +188,15 @@ function workerCounts(facts: WorkloadFacts, vcpus: number, config: RecommenderCo
 /** sync and threaded for gunicorn and uWSGI; threaded only for waitress (a thread pool, no processes); event loops for async servers. */
 function modelsFor(facts: WorkloadFacts): ServerCandidate['model'][] {
   const server = facts.server;
-  if (server?.model === 'async' || server?.kind === 'uvicorn' || server?.kind === 'hypercorn') return ['loop'];
   if (server === undefined || server.kind === 'waitress') return ['threads'];
+  if (isEventLoop(server)) return ['loop'];
   return ['sync', 'threads'];
 }
 
 /** The model of the server as it runs now. */
 function currentModelOf(facts: WorkloadFacts): ServerCandidate['model'] {
   const server = facts.server;
-  if (server?.model === 'async' || server?.kind === 'uvicorn' || server?.kind === 'hypercorn') return 'loop';
+  if (server !== undefined && isEventLoop(server)) return 'loop';
   return server?.model === 'sync' ? 'sync' : 'threads';
 }
 
