@@ -13,40 +13,21 @@ import { createPrometheusClient } from '../src/input/metrics/client.ts';
 import { collectObservations } from '../src/input/metrics/collect.ts';
 import type { MetricsTarget } from '../src/input/metrics/target.ts';
 import { locatePrometheusBinaries, startPrometheus } from '../test/integration/harness/prometheus.ts';
-import type { StepLoad, WorkloadLoad } from '../test/support/series.ts';
+import type { WorkloadLoad } from '../test/support/series.ts';
+import { STEP, STEPS, syntheticSteps } from './syntheticLoad.ts';
 import { knativeSeries } from '../test/support/series.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length > 0 ? sizes : [1000, 10_000];
 const NAMESPACES = 20;
-const STEP = 300;
-const STEPS = 12; // one hour at --step 5m
 const BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5];
 // The anchor of issue 5 (Metrics): KRR (robusta-dev/krr) runs 4–5 range queries per container and breaks Prometheus
 // at about 1,000 pods. One container per service here.
 const KRR_QUERIES_PER_CONTAINER = [4, 5] as const;
 
-/** A service's load: a few requests per second, varying by service and step, so no two series are alike. */
-function steps(i: number): StepLoad[] {
-  return Array.from({ length: STEPS }, (_, s) => {
-    const completed = 300 + ((i * 7 + s * 13) % 600);
-    const spread = [0.2, 0.4, 0.25, 0.1, 0.04, 0.01, 0];
-    return {
-      t: (s + 1) * STEP,
-      completed,
-      buckets: spread.map((f) => Math.round(completed * f)),
-      latencySum: completed * 0.12,
-      instances: 1 + (i % 3),
-      inflightPerInstance: (completed / STEP) * 0.12 / (1 + (i % 3)),
-      cpuSecondsPerInstance: 20 + (i % 10),
-      queueDepthPerInstance: 0,
-      startupLatencies: [],
-    };
-  });
-}
 
 function workloads(count: number): WorkloadLoad[] {
-  return Array.from({ length: count }, (_, i) => ({ namespace: `team-${i % NAMESPACES}`, name: `svc-${i}`, steps: steps(i), vcpus: 1 + (i % 4), pods: 1 }));
+  return Array.from({ length: count }, (_, i) => ({ namespace: `team-${i % NAMESPACES}`, name: `svc-${i}`, steps: syntheticSteps(i), vcpus: 1 + (i % 4), pods: 1 }));
 }
 
 function megabytes(bytes: number): string {

@@ -39,12 +39,10 @@ import { startPrometheus, type RunningPrometheus } from '../test/integration/har
 import { REPO_ROOT } from '../scripts/bundle.ts';
 import { reuseConnections } from '../src/controller/connections.ts';
 import { RUNTIME_ENTRY, assembleRuntime } from '../scripts/runtime-files.ts';
-import { knativeSeries, type StepLoad, type WorkloadLoad } from '../test/support/series.ts';
+import { knativeSeries, type WorkloadLoad } from '../test/support/series.ts';
+import { STEP, STEPS, syntheticSteps } from './syntheticLoad.ts';
 
 const GOALS = { reconcileSeconds: 60, rssMb: 256 };
-/** Five-minute steps over the last hour: the policies read a 1 h window, so every Service has 12 steps of load. */
-const STEP = 300;
-const STEPS = 12;
 const BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** A run that has not finished after this long is reported as unfinished. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
@@ -148,27 +146,8 @@ function tuningPolicy(namespace: string, prometheusUrl: string): KubernetesObjec
   } as KubernetesObject;
 }
 
-/** A Service's load: a few requests per second, different per service and step. */
-function steps(i: number): StepLoad[] {
-  return Array.from({ length: STEPS }, (_, s) => {
-    const completed = 300 + ((i * 7 + s * 13) % 600);
-    const spread = [0.2, 0.4, 0.25, 0.1, 0.04, 0.01, 0];
-    return {
-      t: (s + 1) * STEP,
-      completed,
-      buckets: spread.map((f) => Math.round(completed * f)),
-      latencySum: completed * 0.12,
-      instances: 1 + (i % 3),
-      inflightPerInstance: ((completed / STEP) * 0.12) / (1 + (i % 3)),
-      cpuSecondsPerInstance: 20 + (i % 10),
-      queueDepthPerInstance: 0,
-      startupLatencies: [],
-    };
-  });
-}
-
 function serviceLoads(size: number): WorkloadLoad[] {
-  return Array.from({ length: size }, (_, i) => ({ namespace: namespaceOf(i), name: `svc-${i}`, container: 'user-container', steps: steps(i), vcpus: 1 + (i % 4), pods: 1 }));
+  return Array.from({ length: size }, (_, i) => ({ namespace: namespaceOf(i), name: `svc-${i}`, container: 'user-container', steps: syntheticSteps(i), vcpus: 1 + (i % 4), pods: 1 }));
 }
 
 /** Runs `work` over `items` with at most `concurrency` at once. */
