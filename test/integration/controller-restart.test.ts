@@ -4,11 +4,12 @@
 // not applied again (the cooldown lives on the TuningRecommendation, in etcd, not in the controller's memory). This
 // needs a control plane of its own: restarting the shared one would break every test file running beside this one.
 import { connect } from 'node:net';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommendation.ts';
 import type { RunningController } from '../../src/controller/main.ts';
 import { startControlPlane, type ControlPlane, type RestartOptions } from './harness/controlPlane.ts';
+import { clientsFor, type Clients } from './harness/kube.ts';
 import {
   GUNICORN_1X8,
   condition,
@@ -31,20 +32,6 @@ type KnativeService = KubernetesObject & {
   status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> };
 };
 
-/** The clients of this file's control plane (controller.support.ts's helpers talk to the shared one). */
-interface Api {
-  kubeConfig: KubeConfig;
-  objects: KubernetesObjectApi;
-  custom: CustomObjectsApi;
-  core: CoreV1Api;
-}
-
-function apiOf(controlPlane: ControlPlane): Api {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(controlPlane.kubeconfigPath);
-  return { kubeConfig, objects: KubernetesObjectApi.makeApiClient(kubeConfig), custom: kubeConfig.makeApiClient(CustomObjectsApi), core: kubeConfig.makeApiClient(CoreV1Api) };
-}
-
 /** Whether anything accepts TCP connections at the API server's address (false: refused, the server is down). */
 function accepting(server: string): Promise<boolean> {
   const { hostname, port } = new URL(server);
@@ -66,11 +53,11 @@ async function pending(promise: Promise<unknown>): Promise<boolean> {
 
 describe('controller across an API server restart', () => {
   let controlPlane: ControlPlane;
-  let api: Api;
+  let api: Clients;
 
   beforeAll(async () => {
     controlPlane = await startControlPlane();
-    api = apiOf(controlPlane);
+    api = clientsFor(controlPlane.kubeconfigPath);
   });
   afterAll(async () => controlPlane?.stop());
 

@@ -5,11 +5,12 @@
 // This needs a control plane of its own: the shards watch all namespaces, and the shared control plane's namespaces
 // belong to other test files (some with Apply policies) that must see no second controller.
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommendation.ts';
 import { shardOf } from '../../src/controller/shard.ts';
 import { startControlPlane, type ControlPlane } from './harness/controlPlane.ts';
+import { clientsFor, type Clients } from './harness/kube.ts';
 import { GUNICORN_1X8, knativeService, spawnController, tuningPolicy, type ControllerProcess } from './controller.support.ts';
 
 const TOTAL = 3;
@@ -17,26 +18,6 @@ const NAMESPACES_PER_SHARD = 2;
 // Generous timings: on a loaded machine a leader that misses its renew deadline would hand its shard to the standby early.
 const LEASE_MS = 8_000;
 const poll = { timeout: 45_000, interval: 200 };
-
-interface Api {
-  objects: KubernetesObjectApi;
-  custom: CustomObjectsApi;
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  coordination: CoordinationV1Api;
-}
-
-function apiOf(controlPlane: ControlPlane): Api {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(controlPlane.kubeconfigPath);
-  return {
-    objects: KubernetesObjectApi.makeApiClient(kubeConfig),
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
-  };
-}
 
 /** `perShard` namespace names for each shard, found by hashing candidates (so every shard has work). */
 function namespacesByShard(perShard: number): string[][] {
@@ -77,11 +58,11 @@ function becameLeader(process: ControllerProcess): boolean {
 
 describe('controller shards', () => {
   let controlPlane: ControlPlane;
-  let api: Api;
+  let api: Clients;
 
   beforeAll(async () => {
     controlPlane = await startControlPlane();
-    api = apiOf(controlPlane);
+    api = clientsFor(controlPlane.kubeconfigPath);
   });
   afterAll(async () => controlPlane?.stop());
 

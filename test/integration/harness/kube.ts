@@ -27,7 +27,8 @@ export function restrictedClients(): Clients {
 
 const clientsByKubeconfig = new Map<string, Clients>();
 
-function clientsFor(kubeconfigPath: string): Clients {
+/** Clients for any kubeconfig, e.g. of a control plane a test file starts for itself; one set per file path. */
+export function clientsFor(kubeconfigPath: string): Clients {
   let clients = clientsByKubeconfig.get(kubeconfigPath);
   if (!clients) {
     clients = makeClients(kubeconfigPath);
