@@ -4,7 +4,7 @@
  */
 import type { Finding, InputError, Severity } from './model/finding.ts';
 import { SEVERITIES } from './model/finding.ts';
-import type { LoadedInputs, SourceMapping } from './input/types.ts';
+import type { LoadedInputs, SourceMapping } from './parse/types.ts';
 import { buildInventory } from './model/extract/inventory.ts';
 import type { Rule } from './rules/types.ts';
 import { RULES } from './rules/index.ts';

@@ -16,7 +16,7 @@ import { PROFILE_IDS } from '../input/metrics/profiles/index.ts';
 import type { QueryTemplates } from '../input/metrics/profiles/kubernetes.ts';
 import { templatePlaceholders } from '../input/metrics/promql.ts';
 import { targetOfWorkload } from '../input/metrics/target.ts';
-import type { LoadedInputs, SourceMapping } from '../input/types.ts';
+import type { LoadedInputs, SourceMapping } from '../parse/types.ts';
 import { buildInventory } from '../model/extract/inventory.ts';
 import type { AnalyseOptions } from '../report.ts';
 import { EXIT_INPUT } from './exitCodes.ts';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { SourceMapping } from '../input/types.ts';
+import type { SourceMapping } from '../parse/types.ts';
 import { loadReportInputs } from '../input/files.ts';
 import type { Severity } from '../model/finding.ts';
 import { SEVERITIES } from '../model/finding.ts';

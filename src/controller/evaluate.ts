@@ -10,7 +10,7 @@ import type { Finding, InputError } from '../model/finding.ts';
 import type { Inventory, Workload } from '../model/workload.ts';
 import type { MetricsUnavailable, WorkloadObservations } from '../model/observations.ts';
 import { observationKey } from '../model/observations.ts';
-import type { ParsedDocument } from '../input/types.ts';
+import type { ParsedDocument } from '../parse/types.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { targetOfWorkload } from '../input/metrics/target.ts';
 import { buildInventory } from '../model/extract/inventory.ts';

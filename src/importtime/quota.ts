@@ -6,7 +6,7 @@
  * period. A single-threaded start-up that needs C ms of CPU therefore takes about C / q of wall time, plus what it
  * spends waiting (disk, network), which the quota does not slow: 150 ms of import CPU at 0.1 CPU is about 1.5 s.
  */
-import { parseCpuQuantity } from '../model/extract/quantity.ts';
+import { parseCpuQuantity } from '../parse/quantity.ts';
 
 /** The CFS period pytuner uses: the kernel's and Docker's default, 100 ms (`docker run --cpus=0.1` = 10000/100000). */
 export const CFS_PERIOD_US = 100_000;

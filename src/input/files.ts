@@ -6,8 +6,8 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputError } from '../model/finding.ts';
-import type { LoadedInputs, SourceMapping, SourceText } from './types.ts';
-import { parseManifests } from './manifests.ts';
+import type { LoadedInputs, SourceMapping, SourceText } from '../parse/types.ts';
+import { parseManifests } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 
 /** What a file holds, decided by its name. */

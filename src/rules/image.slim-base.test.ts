@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, dockerfile, inventory } from '../../test/builders/index.ts';
-import { parseImageRef } from '../input/dockerfile.ts';
+import { parseImageRef } from '../parse/dockerfile.ts';
 import { slimBase, slimTag } from './image.slim-base.ts';
 
 const evidence = { source: 'Dockerfile' as const, file: 'Dockerfile', line: 1, field: 'FROM' };

@@ -2,7 +2,7 @@
  * @module Builds ImageFacts the way the Dockerfile reader would, one instruction per line, so rule tests can say
  * `dockerfile().from('python:3.12-alpine').run('pip install google-cloud-profiler').cmd('gunicorn main:app')`.
  */
-import { parseImageRef } from '../../src/input/dockerfile.ts';
+import { parseImageRef } from '../../src/parse/dockerfile.ts';
 import type { Evidence } from '../../src/model/evidence.ts';
 import type { BaseImage, ImageFacts, SourceLine } from '../../src/model/image.ts';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { parseDockerfile } from '../../src/input/dockerfile.ts';
+import { parseDockerfile } from '../../src/parse/dockerfile.ts';
 import { APP_ROOT, COMPILE_CACHE_DIR, RUNTIME_COPIES, RUNTIME_ENTRY, WARM_SCRIPT, assembleRuntime, warmCompileCache } from '../../scripts/runtime-files.ts';
 import { uniqueNamespace } from './harness/kube.ts';
 import { repoRoot } from './harness/paths.ts';

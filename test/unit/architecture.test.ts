@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const PURE = [
+  'src/parse',
   'src/model',
   'src/rules',
   'src/recommender',

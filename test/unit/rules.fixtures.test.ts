@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LoadedInputs, ParsedDocument } from '../../src/input/types.ts';
+import type { LoadedInputs, ParsedDocument } from '../../src/parse/types.ts';
 import { loadPaths } from '../../src/input/files.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import { analyse } from '../../src/report.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../evidence.ts';
 import type { ImageFacts } from '../image.ts';
-import { parseDockerfile } from '../../input/dockerfile.ts';
-import { parseGunicornConf } from '../../input/gunicornConf.ts';
+import { parseDockerfile } from '../../parse/dockerfile.ts';
+import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { gunicornConfFor, resolveCommand } from './command.ts';
 
 const image = (...lines: string[]): ImageFacts => parseDockerfile('app/Dockerfile', `${lines.join('\n')}\n`).image;

@@ -4,9 +4,9 @@
  */
 import type { Evidence } from '../evidence.ts';
 import type { ObjectRef } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
-import { formatFieldPath, lineAt } from '../../input/fieldPath.ts';
-import type { PathSegment } from '../../input/fieldPath.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
+import { formatFieldPath, lineAt } from '../../parse/fieldPath.ts';
+import type { PathSegment } from '../../parse/fieldPath.ts';
 
 /** The identifying fields every validated object has. */
 export interface ObjectHeader {

@@ -3,8 +3,8 @@
  */
 import { explicit } from '../evidence.ts';
 import type { Workload } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
-import type { Deployment } from '../../input/schemas.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
+import type { Deployment } from '../../parse/schemas.ts';
 import { manifestEvidence, objectRef } from './context.ts';
 import { extractContainers, POD_SPEC_POINTER } from './podTemplate.ts';
 import type { WorkloadDraft } from './draft.ts';

@@ -3,7 +3,7 @@
  */
 import type { Evidence } from '../evidence.ts';
 import type { Workload } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
 
 /** Annotation naming the source directory (or file) of a workload, relative to the manifest's directory. */
 export const SOURCE_ANNOTATION = 'pytuner.dev/source';

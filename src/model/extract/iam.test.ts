@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IamServiceAccount } from '../../input/schemas.ts';
+import type { IamServiceAccount } from '../../parse/schemas.ts';
 import { memberText, resourceText, serviceAccountEmails } from './iam.ts';
 
 const gsa = (name: string, namespace?: string, project?: string, resourceID?: string): IamServiceAccount => ({

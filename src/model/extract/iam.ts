@@ -3,9 +3,9 @@
  * grant per binding member. The profiler rule looks for `roles/cloudprofiler.agent` granted to a workload's identity.
  */
 import type { IamGrant } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
-import { MEMBER_FROM_REFS } from '../../input/schemas.ts';
-import type { IamPartialPolicy, IamPolicyMember, IamServiceAccount, MemberFrom, ResourceRef } from '../../input/schemas.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
+import { MEMBER_FROM_REFS } from '../../parse/schemas.ts';
+import type { IamPartialPolicy, IamPolicyMember, IamServiceAccount, MemberFrom, ResourceRef } from '../../parse/schemas.ts';
 import { objectRef } from './context.ts';
 
 /** Config Connector's annotation naming the project a resource lives in. */

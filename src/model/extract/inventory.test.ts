@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadedInputs, SourceText } from '../../input/types.ts';
-import { parseManifests } from '../../input/manifests.ts';
+import type { LoadedInputs, SourceText } from '../../parse/types.ts';
+import { parseManifests } from '../../parse/manifests.ts';
 import { loadPaths } from '../../input/files.ts';
 import type { ContainerFacts, Workload } from '../workload.ts';
 import { buildInventory } from './inventory.ts';

@@ -6,12 +6,12 @@
 import type { InputError } from '../finding.ts';
 import type { GunicornConf, ImageFacts } from '../image.ts';
 import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, ServiceAccountFacts } from '../workload.ts';
-import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../input/types.ts';
-import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../input/schemas.ts';
-import { validateDocument } from '../../input/schemas.ts';
-import { parseDockerfile } from '../../input/dockerfile.ts';
-import { parseProcfile } from '../../input/procfile.ts';
-import { parseGunicornConf } from '../../input/gunicornConf.ts';
+import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../parse/types.ts';
+import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../parse/schemas.ts';
+import { validateDocument } from '../../parse/schemas.ts';
+import { parseDockerfile } from '../../parse/dockerfile.ts';
+import { parseProcfile } from '../../parse/procfile.ts';
+import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { detectServer } from '../server/detect.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { extractKnativeService } from './knativeService.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from '../../input/manifests.ts';
+import { parseManifests } from '../../parse/manifests.ts';
 import { imageMatches } from './join.ts';
 import { annotatedSourcePaths, normalizePath, resolveAgainstManifest } from './sourceAnnotation.ts';
 

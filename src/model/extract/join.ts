@@ -9,7 +9,7 @@ import type { Evidence } from '../evidence.ts';
 import type { GunicornConf, ImageFacts } from '../image.ts';
 import type { InputError } from '../finding.ts';
 import type { JoinedSource } from '../workload.ts';
-import type { SourceMapping } from '../../input/types.ts';
+import type { SourceMapping } from '../../parse/types.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { normalizePath } from './sourceAnnotation.ts';
 

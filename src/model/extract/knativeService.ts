@@ -4,8 +4,8 @@
 import type { Setting } from '../evidence.ts';
 import { byDefault, explicit } from '../evidence.ts';
 import type { Platform, Workload } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
-import type { KnativeService } from '../../input/schemas.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
+import type { KnativeService } from '../../parse/schemas.ts';
 import { manifestEvidence, objectRef } from './context.ts';
 import { extractContainers, POD_SPEC_POINTER } from './podTemplate.ts';
 import type { WorkloadDraft } from './draft.ts';

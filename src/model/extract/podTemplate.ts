@@ -5,11 +5,11 @@
 import type { Evidence, Setting } from '../evidence.ts';
 import { byDefault, explicit } from '../evidence.ts';
 import type { ContainerFacts, EnvVar, Platform, ProbeFacts } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
-import type { Container, PodSpec, Probe } from '../../input/schemas.ts';
-import type { PathSegment } from '../../input/fieldPath.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
+import type { Container, PodSpec, Probe } from '../../parse/schemas.ts';
+import type { PathSegment } from '../../parse/fieldPath.ts';
 import { defaultEvidence, manifestEvidence } from './context.ts';
-import { parseCpuQuantity } from './quantity.ts';
+import { parseCpuQuantity } from '../../parse/quantity.ts';
 
 /** JSON pointer of the pod spec in a Knative Service and in a Deployment alike. */
 export const POD_SPEC_POINTER = '/spec/template/spec';

@@ -2,8 +2,8 @@
  * @module A Kubernetes ServiceAccount → ServiceAccountFacts (its Workload Identity annotation).
  */
 import type { ServiceAccountFacts } from '../workload.ts';
-import type { ParsedDocument } from '../../input/types.ts';
-import type { ServiceAccount } from '../../input/schemas.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
+import type { ServiceAccount } from '../../parse/schemas.ts';
 import { objectRef } from './context.ts';
 
 /** Links a KSA to a Google service account (https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity). */

@@ -3,7 +3,7 @@
  */
 import { posix } from 'node:path';
 import type { Evidence } from '../evidence.ts';
-import type { ParsedDocument } from '../../input/types.ts';
+import type { ParsedDocument } from '../../parse/types.ts';
 import { SOURCE_ANNOTATION } from './draft.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { manifestEvidence } from './context.ts';

@@ -1,4 +1,4 @@
-// Hostile manifests through the loader (src/input/manifests.ts) and the whole report pipeline (src/report.ts): random
+// Hostile manifests through the loader (src/parse/manifests.ts) and the whole report pipeline (src/report.ts): random
 // text, the repo's own manifests mutated byte by byte, and Knative Services and Deployments whose fields hold values
 // of any type. The report never throws; every error names the file, and an error about an object names its field
 // and a line inside the file; no finding reports a number that is neither in the input nor a documented default.
@@ -7,8 +7,8 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from '../../../src/input/manifests.ts';
-import type { ParsedDocument } from '../../../src/input/types.ts';
+import { parseManifests } from '../../../src/parse/manifests.ts';
+import type { ParsedDocument } from '../../../src/parse/types.ts';
 import type { Finding } from '../../../src/model/finding.ts';
 import { analyse, type Report } from '../../../src/report.ts';
 import { hostileNumber, hostileString, hostileValue, RUNS } from './arbitraries.ts';

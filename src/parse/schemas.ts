@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { InputError } from '../model/finding.ts';
-import { parseCpuQuantity } from '../model/extract/quantity.ts';
+import { parseCpuQuantity } from './quantity.ts';
 import type { ParsedDocument } from './types.ts';
 import { formatFieldPath, lineAt } from './fieldPath.ts';
 
