@@ -64,7 +64,10 @@ function objectFiles(group: readonly Finding[], names: UniqueNames, readme: Read
     files.push({ path: `${base}.patch.json`, content: `${opsJson(result.jsonPatch)}\n` });
     readme.patch(`${base}.patch.json`, target, rules);
   }
-  if (result.applyFragment !== undefined) {
+  // A fragment that carries only part of the merged change (Knative container fields have none) would lead a user who
+  // applies just it to miss the rest: then the JSON patch is the one way to apply this object's fixes.
+  const partial = result.merged.some((f) => (f.fix?.jsonPatch?.length ?? 0) > 0 && f.fix?.applyFragment === undefined);
+  if (result.applyFragment !== undefined && !partial) {
     files.push({ path: `${base}.apply.yaml`, content: fragmentYaml(result.applyFragment, target, rules) });
     readme.apply(`${base}.apply.yaml`, target, rules);
   }

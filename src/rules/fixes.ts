@@ -2,6 +2,13 @@
  * @module Building blocks for fixes, shared by every rule: RFC 6902 JSON Patch operations against the object
  * as read, the matching server-side-apply fragment (only the changed fields; containers and env entries keyed by
  * `name`, as SSA merges them), and line edits for Dockerfiles, Procfiles and gunicorn.conf.py. Pure functions.
+ *
+ * Knative Services (and Cloud Run's Knative API) get no apply fragment for a change inside a container. Their CRD
+ * makes `containers` an atomic list, so a fragment naming one container would make its applier own, and replace,
+ * the whole list: refused by the real Knative webhook for the missing image, and on an API server without the
+ * webhook it silently drops image, args and ports (test/integration/actuator.test.ts). The only complete fragment
+ * would repeat the whole container, and then pytuner would own every field of it and fight every later deploy.
+ * So those changes are JSON Patches only, guarded by `test` ops, as the controller writes them.
  */
 import type { Evidence, Setting } from '../model/evidence.ts';
 import type { Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
@@ -12,7 +19,8 @@ import { writtenConcurrency } from './facts.ts';
 /** One change to one object, in both forms a user can apply, with caveats. */
 export interface ObjectChange {
   jsonPatch: JsonPatchOp[];
-  applyFragment: Record<string, unknown>;
+  /** Absent where server-side apply cannot express the change without owning more than it (Knative containers). */
+  applyFragment?: Record<string, unknown>;
   notes: string[];
 }
 
@@ -50,20 +58,20 @@ function fragmentAt(workload: Workload, pointer: string, value: unknown): Record
   return mergeFragments(fragmentBase(workload), nested as Record<string, unknown>);
 }
 
-/** A fragment with one container entry (by name) holding `fields`. */
-function containerFragment(workload: Workload, container: ContainerFacts, fields: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A fragment with one container entry (by name) holding `fields`; `undefined` on Knative, whose `containers` list is
+ * atomic (see the module comment).
+ */
+function containerFragment(workload: Workload, container: ContainerFacts, fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (hasAtomicContainers(workload)) return undefined;
   return fragmentAt(workload, `${workload.podSpecPointer}/containers`, [{ name: container.name, ...fields }]);
 }
 
-/**
- * Knative (and Cloud Run's Knative API) name an unnamed container `user-container` (`user-container-<n>` with several;
- * revision_defaults.go `applyDefaultContainerNames`), and pytuner cannot tell a written name from a defaulted one.
- * Server-side apply merges containers by name, so the fragment matches the live object but not a file without the name.
- */
-function containerNameNotes(workload: Workload, container: ContainerFacts): string[] {
-  if (workload.platform === 'kubernetes' || !/^(user-)?container(-\d+)?$/.test(container.name)) return [];
-  return [`the apply fragment names the container ${container.name}, the name Knative gives an unnamed container; if the manifest has no name there, add name: ${container.name} before applying the fragment to the file`];
+/** Knative's CRD (`x-kubernetes-list-type: atomic` on `containers`); Deployments merge containers by name. */
+export function hasAtomicContainers(workload: Workload): boolean {
+  return workload.platform !== 'kubernetes';
 }
+
 
 /**
  * Merges apply fragments the way server-side apply merges the fields pytuner writes: maps recursively, lists of
@@ -98,10 +106,15 @@ function isNamedList(v: unknown): v is Record<string, unknown>[] {
   return Array.isArray(v) && v.every((e) => isRecord(e) && typeof e.name === 'string');
 }
 
+function objectChange(jsonPatch: JsonPatchOp[], applyFragment: Record<string, unknown> | undefined, notes: string[]): ObjectChange {
+  return applyFragment === undefined ? { jsonPatch, notes } : { jsonPatch, applyFragment, notes };
+}
+
 /** A Fix from an object change, with more notes where the rule has caveats. */
 export function fixFromChange(change: ObjectChange, notes: readonly string[] = []): Fix {
   const all = [...change.notes, ...notes];
-  const fix: Fix = { jsonPatch: change.jsonPatch, applyFragment: change.applyFragment };
+  const fix: Fix = { jsonPatch: change.jsonPatch };
+  if (change.applyFragment !== undefined) fix.applyFragment = change.applyFragment;
   if (all.length > 0) fix.notes = all;
   return fix;
 }
@@ -150,7 +163,7 @@ export function setEnv(workload: Workload, container: ContainerFacts, name: stri
     jsonPatch = hasManifestEnv(container) ? [{ op: 'add', path: `${base}/-`, value: { name, value } }] : [{ op: 'add', path: base, value: [{ name, value }] }];
     if (existing !== undefined) notes.push(`the manifest entry overrides ${name} from the image (${where(existing.evidence)}) for this workload only`);
   }
-  return { jsonPatch, applyFragment: containerFragment(workload, container, { env: [{ name, value }] }), notes: [...notes, ...containerNameNotes(workload, container)] };
+  return objectChange(jsonPatch, containerFragment(workload, container, { env: [{ name, value }] }), notes);
 }
 
 /**
@@ -174,18 +187,17 @@ function replaceListElement(workload: Workload, container: ContainerFacts, list:
   ];
   const replaced = values.map((v, i) => (i === index ? after : v));
   // command and args are atomic lists for server-side apply: the fragment carries the whole new list.
-  return { jsonPatch, applyFragment: containerFragment(workload, container, { [list]: replaced }), notes: containerNameNotes(workload, container) };
+  return objectChange(jsonPatch, containerFragment(workload, container, { [list]: replaced }), []);
 }
 
 /** Adds (or replaces) a container's `startupProbe`. */
 export function addStartupProbe(workload: Workload, container: ContainerFacts, probe: Record<string, unknown>): ObjectChange {
   const pointer = `${containerPointer(workload, container)}/startupProbe`;
   const notes: string[] = [];
-  if (container.startupProbe !== undefined && !container.startupProbe.implicit) {
+  if (container.startupProbe !== undefined && !container.startupProbe.implicit && !hasAtomicContainers(workload)) {
     notes.push('server-side apply merges probe fields: remove the old startupProbe handler in the same change, or apply the JSON patch, which replaces the probe');
   }
-  notes.push(...containerNameNotes(workload, container));
-  return { jsonPatch: [{ op: 'add', path: pointer, value: probe }], applyFragment: containerFragment(workload, container, { startupProbe: probe }), notes };
+  return objectChange([{ op: 'add', path: pointer, value: probe }], containerFragment(workload, container, { startupProbe: probe }), notes);
 }
 
 /** Sets an annotation of the pod/revision template (`spec.template.metadata.annotations`). */

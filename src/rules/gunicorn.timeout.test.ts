@@ -18,12 +18,6 @@ describe('gunicorn.timeout', () => {
     });
     expect(finding!.fix).toEqual({
       jsonPatch: [{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 0' }] }],
-      applyFragment: {
-        apiVersion: 'serving.knative.dev/v1',
-        kind: 'Service',
-        metadata: { name: 'api', namespace: '123456789012' },
-        spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 0' }] }] } } },
-      },
     });
   });
 

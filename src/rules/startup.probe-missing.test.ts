@@ -20,12 +20,6 @@ describe('startup.probe-missing', () => {
     });
     expect(finding!.fix).toEqual({
       jsonPatch: [{ op: 'add', path: '/spec/template/spec/containers/0/startupProbe', value: PROBE }],
-      applyFragment: {
-        apiVersion: 'serving.knative.dev/v1',
-        kind: 'Service',
-        metadata: { name: 'api', namespace: '123456789012' },
-        spec: { template: { spec: { containers: [{ name: 'app', startupProbe: PROBE }] } } },
-      },
       notes: [
         'or start gunicorn with --preload, which imports the app before binding (see startup.heavy-init for its caveats)',
         'the probe calls / and needs a 200-399 answer once the app is imported; annotate the workload with pytuner.dev/health-path: /healthz to use another path',
@@ -48,7 +42,7 @@ describe('startup.probe-missing', () => {
   });
 
   it('reports an explicit TCP startup probe and warns that server-side apply merges probe fields', () => {
-    const [finding] = check(knativeService('api').cloudRun().container((c) => c.probe('startupProbe', 'tcpSocket', { port: 8080 }).gunicorn()));
+    const [finding] = check(deployment('api').container((c) => c.probe('startupProbe', 'tcpSocket', { port: 8080 }).gunicorn()));
     expect(finding!.message).toContain('only a TCP startup probe checks it');
     expect(finding!.fix!.notes).toContain(
       'server-side apply merges probe fields: remove the old startupProbe handler in the same change, or apply the JSON patch, which replaces the probe',

@@ -72,20 +72,27 @@ export function applyJsonPatch(doc: Json, ops: readonly JsonPatchOp[]): void {
 
 /**
  * Merges an apply fragment into an object as server-side apply would for the fields pytuner writes: maps recursively,
- * lists of named entries (containers, env) by name, anything else replaced.
+ * lists of named entries (containers, env) by name, anything else replaced. `atomicLists` names the fields whose list
+ * the target's schema declares atomic (`x-kubernetes-list-type: atomic`): Knative's `containers`, whose fragment then
+ * replaces the whole list, exactly as the API server does (and so drops an image the fragment does not repeat).
  */
-export function mergeApplyFragment(target: Record<string, Json>, fragment: Record<string, Json>): void {
+export function mergeApplyFragment(target: Record<string, Json>, fragment: Record<string, Json>, atomicLists: ReadonlySet<string> = new Set()): void {
   for (const [key, value] of Object.entries(fragment)) {
     const existing = target[key];
-    if (isObject(existing) && isObject(value)) mergeApplyFragment(existing, value);
-    else if (Array.isArray(existing) && Array.isArray(value) && value.every((e) => isObject(e) && typeof e.name === 'string')) {
+    if (isObject(existing) && isObject(value)) mergeApplyFragment(existing, value, atomicLists);
+    else if (Array.isArray(existing) && Array.isArray(value) && !atomicLists.has(key) && value.every((e) => isObject(e) && typeof e.name === 'string')) {
       for (const entry of value as Array<Record<string, Json>>) {
         const match = existing.find((e) => isObject(e) && e.name === entry.name);
-        if (isObject(match)) mergeApplyFragment(match, entry);
+        if (isObject(match)) mergeApplyFragment(match, entry, atomicLists);
         else existing.push(structuredClone(entry));
       }
     } else target[key] = structuredClone(value);
   }
+}
+
+/** The atomic lists of an object's schema that fixes can touch: Knative Services' `containers`. */
+export function atomicListsOf(object: Record<string, Json>): ReadonlySet<string> {
+  return new Set(object.apiVersion === 'serving.knative.dev/v1' ? ['containers'] : []);
 }
 
 /** Applies line edits to a text; each edit's `before` must match the lines it names. Edits apply bottom-up. */

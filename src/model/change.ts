@@ -1,0 +1,127 @@
+/**
+ * @module The typed vocabulary of what pytuner changes. Every tunable thing is a `SettingId` with one value type;
+ * a `Change` says which setting of which object (and container) goes from what to what, where that setting is
+ * written (`Location`), which rule proposed it and how sure it is. Rules and the recommender propose changes;
+ * the solver (`src/solve/`) makes the changes of one workload agree; renderers turn them into patches and edits;
+ * the controller reads the changes, never the rendered text.
+ */
+
+/** A startup probe as pytuner writes it: one handler, and the timing that gives the start-up budget. */
+export interface ProbeSpec {
+  handler: 'httpGet' | 'tcpSocket';
+  /** httpGet only. */
+  path?: string;
+  port: number | string;
+  periodSeconds: number;
+  failureThreshold: number;
+  timeoutSeconds?: number;
+  initialDelaySeconds?: number;
+}
+
+/** A Config Connector IAMPolicyMember pytuner would create (the profiler role for a workload's identity). */
+export interface IamMemberSpec {
+  name: string;
+  member: string;
+  role: string;
+  resourceRef: { kind: string; external: string };
+  /** False when the project or member could not be named (the manifest carries a placeholder): not creatable as is. */
+  complete: boolean;
+}
+
+/** Each setting and the type of its value. Adding one here makes the compiler point at every table keyed by it. */
+export interface SettingValues {
+  /** Knative/Cloud Run `spec.template.spec.containerConcurrency`: requests the platform lets into one instance. */
+  containerConcurrency: number;
+  /** Worker processes of the Python server (gunicorn `--workers`, uWSGI `--processes`, `WEB_CONCURRENCY`). */
+  workers: number;
+  /** Threads per worker (gunicorn `--threads`, `THREADS`, uWSGI `--threads`). */
+  threads: number;
+  /** Seconds a request may run before the server kills its worker (gunicorn `--timeout`, uWSGI `--harakiri`). */
+  workerTimeout: number;
+  /** gunicorn `--preload`: import the app before forking, and listen only after it. */
+  preload: boolean;
+  /** The container's startupProbe. */
+  startupProbe: ProbeSpec;
+  /** `roles/cloudprofiler.agent` for the workload's identity. */
+  profilerIamMember: IamMemberSpec;
+  /** The base image of a Dockerfile stage. */
+  baseImage: string;
+  /** An annotation of the pod/revision template (Cloud Run's `run.googleapis.com/cpu-throttling`, ...). */
+  templateAnnotation: string;
+}
+
+export type SettingId = keyof SettingValues;
+
+/** Every setting id, for tables that must cover them all. */
+export const SETTING_IDS = [
+  'containerConcurrency',
+  'workers',
+  'threads',
+  'workerTimeout',
+  'preload',
+  'startupProbe',
+  'profilerIamMember',
+  'baseImage',
+  'templateAnnotation',
+] as const satisfies readonly SettingId[];
+
+/** Settings whose values decide how many requests an instance takes at once: the solver keeps them in agreement. */
+export const SHAPE_SETTINGS = ['containerConcurrency', 'workers', 'threads'] as const satisfies readonly SettingId[];
+
+/**
+ * Where a setting is written on its target. A `Location` is a fact about the inputs, found by the rule that read the
+ * setting; `unwritable` says why pytuner cannot change it (a literal in an image it does not build, a Secret), so that
+ * nothing downstream assumes the change happens.
+ */
+export type Location =
+  /** A field of the object, by JSON pointer (containerConcurrency, an annotation). */
+  | { kind: 'field'; pointer: string }
+  /** An env var of a container that the server reads the setting from (`--threads $THREADS`, `WEB_CONCURRENCY`). */
+  | { kind: 'env'; container: string; name: string }
+  /** A flag in the container's `command`/`args`. */
+  | { kind: 'args'; container: string }
+  /** A line of a Dockerfile, Procfile or gunicorn.conf.py. */
+  | { kind: 'source'; file: string; line: number }
+  /** A container's field outside env and args (startupProbe). */
+  | { kind: 'container'; container: string; field: 'startupProbe' }
+  /** A new object next to the workload (an IAMPolicyMember). */
+  | { kind: 'object'; apiVersion: string; objectKind: string }
+  | { kind: 'unwritable'; why: string };
+
+/** The object (and container) a change is about: identity by object, never by file. */
+export interface ChangeTarget {
+  apiVersion?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  container?: string;
+}
+
+/** One proposed change of one setting. `from` is undefined when the setting is unset (a default applies). */
+export interface Change<S extends SettingId = SettingId> {
+  setting: S;
+  target: ChangeTarget;
+  from: SettingValues[S] | undefined;
+  to: SettingValues[S];
+  /** The rule (or `metrics.*` finding) that proposed it. */
+  rule: string;
+  /** 1 for a fact read from the spec; below 1 for an estimate from measured load. */
+  confidence: number;
+  location: Location;
+}
+
+/** A change of any setting, narrowed by `setting`. */
+export type AnyChange = { [S in SettingId]: Change<S> }[SettingId];
+
+/** Confidence of a change a static rule derives from the spec: the facts are read, not estimated. */
+export const STATIC_CONFIDENCE = 1;
+
+/** True when pytuner knows where to write the change. */
+export function isWritable(change: AnyChange): boolean {
+  return change.location.kind !== 'unwritable';
+}
+
+/** The key of a change's target object (the container is not part of it). */
+export function objectKey(target: ChangeTarget): string {
+  return `${target.kind}/${target.namespace ?? ''}/${target.name}`;
+}
