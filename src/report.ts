@@ -11,6 +11,7 @@ import { RULES } from './rules/index.ts';
 import type { MetricsUnavailable, WorkloadObservations } from './model/observations.ts';
 import type { RecommenderConfig } from './recommender/types.ts';
 import { recommendFindings } from './recommender/findings.ts';
+import { solveFindings } from './solve/solve.ts';
 
 /** Version of the JSON report schema (`docs/report-schema.md`); bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
@@ -52,13 +53,13 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   const built = buildInventory(loaded, options.sources ?? []);
   const findings = (options.rules ?? RULES).flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
-  findings.sort(compareFindings);
+  const solved = solveFindings(built.inventory, findings).sort(compareFindings);
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const f of findings) bySeverity[f.severity]++;
+  for (const f of solved) bySeverity[f.severity]++;
   return {
     version: REPORT_VERSION,
-    findings,
+    findings: solved,
     errors,
     summary: {
       files: loaded.files,

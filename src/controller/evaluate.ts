@@ -16,6 +16,7 @@ import { targetOfWorkload } from '../input/metrics/target.ts';
 import { buildInventory } from '../model/extract/inventory.ts';
 import type { Rule } from '../rules/types.ts';
 import { RULES } from '../rules/index.ts';
+import { solveFindings } from '../solve/solve.ts';
 import { recommendFindings } from '../recommender/findings.ts';
 import type { RecommenderConfig } from '../recommender/types.ts';
 import type { RuleSelection } from '../api/v1alpha1/tuningPolicy.ts';
@@ -74,7 +75,7 @@ export function evaluateTarget(target: EvaluationTarget, workload: KubernetesObj
   const documents = [workload, ...context].map(clusterDocument);
   const targetFile = clusterFile(workload);
   const built = buildInventory({ documents, sources: [], errors: [], files: documents.length }, []);
-  const findings = aboutTarget(rules.flatMap((rule) => rule.check(built.inventory)), target, targetFile);
+  const findings = aboutTarget(solveFindings(built.inventory, rules.flatMap((rule) => rule.check(built.inventory))), target, targetFile);
   const errors = built.errors.filter((e) => e.file === targetFile).map(({ line: _line, ...rest }) => rest);
   const facts = built.inventory.workloads.find((w) => w.ref.file === targetFile);
   const evaluation: Evaluation = { findings, errors, inventory: built.inventory };
@@ -107,7 +108,8 @@ export interface TargetMetrics {
 export function withMetricsFindings(evaluation: Evaluation, target: EvaluationTarget, workload: KubernetesObject, metrics: TargetMetrics): Evaluation {
   const observations = new Map([[observationKey(metrics.entry.target), metrics.entry]]);
   const measured = aboutTarget(recommendFindings(evaluation.inventory, observations, metrics.recommender), target, clusterFile(workload)).filter((f) => ruleEnabled(metrics.rules, f.rule));
-  return { ...evaluation, findings: [...evaluation.findings, ...measured] };
+  // Solved again with the measured proposals: they win over the static ones for the request-shape settings.
+  return { ...evaluation, findings: solveFindings(evaluation.inventory, [...evaluation.findings, ...measured]) };
 }
 
 /** The metrics target of an evaluated workload (its server container, vCPU, platform), when its object validated. */

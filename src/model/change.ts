@@ -116,6 +116,12 @@ export type AnyChange = { [S in SettingId]: Change<S> }[SettingId];
 /** Confidence of a change a static rule derives from the spec: the facts are read, not estimated. */
 export const STATIC_CONFIDENCE = 1;
 
+/**
+ * The recommender's confidence levels as numbers: ordinal, evenly spaced, and below STATIC_CONFIDENCE, since an
+ * estimate from measured load is never certain.
+ */
+export const MEASURED_CONFIDENCE: Readonly<Record<'low' | 'medium' | 'high', number>> = { low: 0.3, medium: 0.6, high: 0.9 };
+
 /** True when pytuner knows where to write the change. */
 export function isWritable(change: AnyChange): boolean {
   return change.location.kind !== 'unwritable';

@@ -3,6 +3,7 @@
  * pure core and every output (report formats, patches, and later TuningRecommendation status).
  */
 import type { Evidence } from './evidence.ts';
+import type { AnyChange } from './change.ts';
 
 /** Severity, ordered: `--fail-on warning` fails on warning and critical. */
 export type Severity = 'info' | 'warning' | 'critical';
@@ -63,6 +64,11 @@ export interface Finding {
   recommended: Values;
   evidence: Evidence[];
   fix?: Fix;
+  /**
+   * The typed changes the fix renders: what pytuner proposes, before any rendering. The solver (src/solve) makes the
+   * changes of one workload agree and re-renders `fix` from them; the controller reads only these.
+   */
+  changes?: AnyChange[];
   /**
    * How much measured data backs `recommended` (the recommender's level: steps, concurrency range covered, model
    * error). Only findings from measured load carry it; a static rule's values are facts read from the spec.

@@ -4,13 +4,18 @@
  * and fixes built with `src/rules/fixes.ts`. Observations of workloads with no manifest (`--namespace` without `-f`)
  * are reported against a target whose file is `prometheus`, without fixes. Pure.
  */
-import type { Evidence } from '../model/evidence.ts';
+import type { Evidence, Setting } from '../model/evidence.ts';
 import type { Finding, Fix, JsonPatchOp, Severity, Target, Values } from '../model/finding.ts';
 import type { MetricsProfileId, MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
 import { observationKey } from '../model/observations.ts';
 import type { Inventory, Platform, ProbeFacts, ContainerFacts, Workload } from '../model/workload.ts';
 import { platformConcurrency, targetOf, uniqueEvidence, vcpus as vcpusOf } from '../rules/facts.ts';
-import { addStartupProbe, fixFromChange, fixServerSetting, setContainerConcurrency } from '../rules/fixes.ts';
+import { addStartupProbe, fixFromChange, serverSettingWrite, setContainerConcurrency } from '../rules/fixes.ts';
+import type { ServerKnob, ServerSettingWrite } from '../rules/fixes.ts';
+import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
+import type { Proposal } from '../rules/changes.ts';
+import type { Location, ProbeSpec } from '../model/change.ts';
+import { MEASURED_CONFIDENCE } from '../model/change.ts';
 import { ignoredRules } from '../rules/index.ts';
 import { CONTAINER_CONCURRENCY, INSUFFICIENT_DATA, STARTUP_PROBE_BUDGET, THREADS, UNAVAILABLE, WORKERS } from './catalogue.ts';
 import { threadsKnob, workersKnob } from './knobs.ts';
@@ -219,7 +224,10 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
     evidence: evidenceWith(c, r, c.workload?.containerConcurrency?.evidence),
     confidence: r.confidence.level,
   };
-  if (c.workload !== undefined) finding.fix = fixFromChange(setContainerConcurrency(c.workload, r.value), notesOf(r));
+  if (c.workload !== undefined) {
+    finding.fix = fixFromChange(setContainerConcurrency(c.workload, r.value), notesOf(r));
+    finding.changes = [propose('containerConcurrency', current, r.value, measuredProposal(CONTAINER_CONCURRENCY, r, c.workload, undefined, containerConcurrencyLocation(c.workload)))];
+  }
   return finding;
 }
 
@@ -257,9 +265,9 @@ function threadsFinding(r: Recommendation<number>, result: WorkloadRecommendatio
     evidence: evidenceWith(c, r, server.threads.evidence),
     confidence: r.confidence.level,
   };
-  const knob = threadsKnob(server.kind, c.workload, c.container, r.value);
-  const fix = knob === undefined ? undefined : fixServerSetting(c.workload, c.container, server.threads, knob, String(r.value));
+  const { fix, location } = knobWrite(c.workload, c.container, server.threads, threadsKnob(server.kind, c.workload, c.container, r.value), r.value);
   if (fix !== undefined) finding.fix = withNotes(fix, [...notesOf(r), ...threadsNotes(c, r)]);
+  finding.changes = [propose('threads', current, r.value, measuredProposal(THREADS, r, c.workload, c.container, location))];
   return finding;
 }
 
@@ -297,10 +305,20 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
     evidence: evidenceWith(c, r, server.workers.evidence),
     confidence: r.confidence.level,
   };
-  const knob = workersKnob(server.kind, c.workload, c.container, r.value);
-  const fix = knob === undefined ? undefined : fixServerSetting(c.workload, c.container, server.workers, knob, String(r.value));
+  const { fix, location } = knobWrite(c.workload, c.container, server.workers, workersKnob(server.kind, c.workload, c.container, r.value), r.value);
   if (fix !== undefined) finding.fix = withNotes(fix, [...notesOf(r), 'each worker process holds its own copy of the app: check the memory limit']);
+  finding.changes = [propose('workers', current, r.value, measuredProposal(WORKERS, r, c.workload, c.container, location))];
   return finding;
+}
+
+/** A server setting's write through its knob; a server without that knob (waitress workers) cannot be changed. */
+function knobWrite(workload: Workload, container: ContainerFacts, setting: Setting<number>, knob: ServerKnob | undefined, value: number): ServerSettingWrite {
+  if (knob === undefined) return { fix: undefined, location: { kind: 'unwritable', why: `${container.server?.kind ?? 'the server'} has no such setting` } };
+  return serverSettingWrite(workload, container, setting, knob, String(value));
+}
+
+function measuredProposal(rule: string, r: Recommendation<unknown>, workload: Workload, container: ContainerFacts | undefined, location: Location): Proposal {
+  return { target: changeTarget(workload, container), rule, confidence: MEASURED_CONFIDENCE[r.confidence.level], location };
 }
 
 function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Finding | undefined {
@@ -332,6 +350,13 @@ function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Find
   };
   const fix = c.workload === undefined || c.container?.startupProbe === undefined || seconds === currentSeconds ? undefined : probeTimingFix(c.workload, c.container, c.container.startupProbe, r.value);
   if (fix !== undefined) finding.fix = withNotes(fix, notesOf(r));
+  const probe = c.container?.startupProbe;
+  if (c.workload !== undefined && c.container !== undefined && probe !== undefined && (probe.handler === 'httpGet' || probe.handler === 'tcpSocket') && probe.port !== undefined) {
+    const to: ProbeSpec = { handler: probe.handler, port: probe.port, ...r.value };
+    if (probe.path !== undefined) to.path = probe.path;
+    const location: Location = fix === undefined ? { kind: 'unwritable', why: 'the probe budget is already as recommended' } : { kind: 'container', container: c.container.name, field: 'startupProbe' };
+    finding.changes = [propose('startupProbe', undefined, to, measuredProposal(STARTUP_PROBE_BUDGET, r, c.workload, c.container, location))];
+  }
   return finding;
 }
 

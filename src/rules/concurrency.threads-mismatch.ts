@@ -9,6 +9,7 @@ import type { Rule } from './types.ts';
 import type { PlatformConcurrency, RequestSlots } from './facts.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency, requestSlots, targetOf, uniqueEvidence } from './facts.ts';
 import { fixFromChange, setContainerConcurrency, setEnv, where } from './fixes.ts';
+import { changeTarget, containerConcurrencyLocation, propose } from './changes.ts';
 
 const ID = 'concurrency.threads-mismatch';
 
@@ -50,6 +51,7 @@ function checkContainer(workload: Workload, container: ContainerFacts, concurren
       recommended: recommendedValues,
       evidence: uniqueEvidence([concurrency.evidence, ...slots.evidence]),
       fix: fixFromChange(setContainerConcurrency(workload, recommended), notes(workload, container, concurrency, slots, threadsAlternative)),
+      changes: [propose('containerConcurrency', concurrency.value, recommended, { target: changeTarget(workload, container), rule: ID, location: containerConcurrencyLocation(workload) })],
     },
   ];
 }

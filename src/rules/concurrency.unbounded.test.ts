@@ -8,7 +8,19 @@ describe('concurrency.unbounded', () => {
   it('reports unset Knative concurrency in front of gthread gunicorn, with the autoscaler target', () => {
     const [finding, ...rest] = check(knativeService('api').inNamespace('shop').container((c) => c.gunicorn({ workers: 2, threads: 4 })));
     expect(rest).toEqual([]);
-    expect(finding).toEqual({
+    expect(finding!.changes).toEqual([
+      {
+        setting: 'containerConcurrency',
+        target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'api', container: 'app' },
+        from: 0,
+        to: 8,
+        rule: 'concurrency.unbounded',
+        confidence: 1,
+        location: { kind: 'field', pointer: '/spec/template/spec/containerConcurrency' },
+      },
+    ]);
+    expect({ ...finding, changes: undefined }).toEqual({
+      changes: undefined,
       rule: 'concurrency.unbounded',
       severity: 'warning',
       target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'api', container: 'app', file: 'api.yaml', line: 1 },

@@ -8,6 +8,7 @@ import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { concurrencyEvidence, MAX_CONTAINER_CONCURRENCY, requestSlots, targetOf, uniqueEvidence, writtenConcurrency } from './facts.ts';
 import { fixFromChange, setContainerConcurrency } from './fixes.ts';
+import { changeTarget, containerConcurrencyLocation, propose } from './changes.ts';
 
 const ID = 'concurrency.unbounded';
 
@@ -68,6 +69,7 @@ function checkContainer(workload: Workload, container: ContainerFacts, written: 
       recommended: { containerConcurrency: recommended },
       evidence,
       fix: fixFromChange(setContainerConcurrency(workload, recommended), notes),
+      changes: [propose('containerConcurrency', written ?? 0, recommended, { target: changeTarget(workload, container), rule: ID, location: containerConcurrencyLocation(workload) })],
     },
   ];
 }

@@ -14,6 +14,7 @@ import type { Evidence, Setting } from '../model/evidence.ts';
 import type { Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
 import type { ImageFacts, SourceLine } from '../model/image.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
+import type { Location } from '../model/change.ts';
 import { writtenConcurrency } from './facts.ts';
 
 /** One change to one object, in both forms a user can apply, with caveats. */
@@ -341,6 +342,15 @@ export interface ServerKnob {
   anchor: string;
   /** The change when nothing sets it (the server's default is in force); `undefined` = no fix. */
   whenUnset: () => ObjectChange | undefined;
+  /** The env var `whenUnset` writes (WEB_CONCURRENCY, GUNICORN_CMD_ARGS), for the change's location. */
+  unsetEnv?: string;
+}
+
+/** A server setting's fix and where it writes; an unwritable location (and no fix) says why pytuner cannot write it. */
+export type ServerSettingWrite = { fix: Fix; location: Location } | { fix: undefined; location: Extract<Location, { kind: 'unwritable' }> };
+
+function unwritable(why: string): Extract<Location, { kind: 'unwritable' }> {
+  return { kind: 'unwritable', why };
 }
 
 /**
@@ -349,28 +359,36 @@ export interface ServerKnob {
  * assignment; `knob.whenUnset` when only the default applies. `undefined` when pytuner cannot write the change.
  */
 export function fixServerSetting(workload: Workload, container: ContainerFacts, setting: Setting<unknown>, knob: ServerKnob, value: string): Fix | undefined {
+  return serverSettingWrite(workload, container, setting, knob, value).fix;
+}
+
+/** `fixServerSetting` with the location it writes, or why it cannot write. */
+export function serverSettingWrite(workload: Workload, container: ContainerFacts, setting: Setting<unknown>, knob: ServerKnob, value: string): ServerSettingWrite {
   const envName = envKnob(setting);
   if (envName !== undefined) {
     const env = container.env.get(envName);
-    if (env === undefined || env.fromRef) return undefined;
+    if (env === undefined || env.fromRef) return { fix: undefined, location: unwritable(`${envName} is read from a Secret or ConfigMap, or set where pytuner cannot see it`) };
     // GUNICORN_CMD_ARGS="--timeout 30 --preload" holds flags: change the flag's value inside it, keep the rest.
     const inside = env.value === undefined ? undefined : replaceFlagValue(env.value, knob.flag, value);
-    return fixFromChange(setEnv(workload, container, envName, inside ?? value));
+    return { fix: fixFromChange(setEnv(workload, container, envName, inside ?? value)), location: { kind: 'env', container: container.name, name: envName } };
   }
   if (setting.isDefault) {
     const change = knob.whenUnset();
-    return change === undefined ? undefined : fixFromChange(change);
+    if (change === undefined || knob.unsetEnv === undefined) return { fix: undefined, location: unwritable(`no env var sets ${knob.flag.long} when the command line leaves it out`) };
+    return { fix: fixFromChange(change), location: { kind: 'env', container: container.name, name: knob.unsetEnv } };
   }
   const { evidence } = setting;
   if (evidence.source === 'manifest') {
     const edit = findFlagInContainer(container, knob.flag, value, knob.anchor);
-    return edit === undefined ? undefined : fixFromChange(replaceListElement(workload, container, edit.list, edit.index, edit.after));
+    if (edit === undefined) return { fix: undefined, location: unwritable(`${knob.flag.long} is not a plain flag of the container's command or args`) };
+    return { fix: fixFromChange(replaceListElement(workload, container, edit.list, edit.index, edit.after)), location: { kind: 'args', container: container.name } };
   }
   const edit =
     evidence.source === 'gunicorn.conf.py'
       ? editConfAssignment(container.dockerfile, evidence, knob.confKey, value)
       : editFlagInSource(container.dockerfile, evidence, knob.flag, value, knob.anchor);
-  return edit === undefined ? undefined : { edits: [edit] };
+  if (edit === undefined) return { fix: undefined, location: unwritable(`${knob.flag.long} is set in ${where(evidence)}, which pytuner did not read or cannot edit`) };
+  return { fix: { edits: [edit] }, location: { kind: 'source', file: edit.file, line: edit.line } };
 }
 
 /**

@@ -12,7 +12,8 @@ import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { DEFAULT_TIMEOUT_SECONDS, isServing, lowerSeverity, origin, platformName, targetOf, uniqueEvidence, unreadConfigNote } from './facts.ts';
 import type { ServerKnob } from './fixes.ts';
-import { appendEnvWords, fixServerSetting } from './fixes.ts';
+import { appendEnvWords, serverSettingWrite } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
 
 const ID = 'gunicorn.timeout';
 
@@ -36,6 +37,7 @@ function timeoutKnob(workload: Workload, container: ContainerFacts): ServerKnob 
     anchor: 'gunicorn',
     // GUNICORN_CMD_ARGS ranks above gunicorn.conf.py and below the command line (https://docs.gunicorn.org/en/stable/configure.html).
     whenUnset: () => appendEnvWords(workload, container, 'GUNICORN_CMD_ARGS', '--timeout 0'),
+    unsetEnv: 'GUNICORN_CMD_ARGS',
   };
 }
 
@@ -47,7 +49,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   const platformTimeout = workload.timeoutSeconds?.value ?? DEFAULT_TIMEOUT_SECONDS;
   const unread = unreadConfigNote(server, timeout, 'timeout');
   const base: Severity = server.model === 'sync' && timeout.value < platformTimeout ? 'warning' : 'info';
-  const fix = fixServerSetting(workload, container, timeout, timeoutKnob(workload, container), '0');
+  const { fix, location } = serverSettingWrite(workload, container, timeout, timeoutKnob(workload, container), '0');
   if (fix !== undefined && unread !== undefined) fix.notes = [...(fix.notes ?? []), unread];
   const evidence = [timeout.evidence];
   if (workload.timeoutSeconds !== undefined) evidence.push(workload.timeoutSeconds.evidence);
@@ -59,6 +61,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
     current: { timeout: timeout.value, timeoutSeconds: platformTimeout },
     recommended: { timeout: 0 },
     evidence: uniqueEvidence(evidence),
+    changes: [propose('workerTimeout', timeout.value, 0, { target: changeTarget(workload, container), rule: ID, location })],
   };
   if (fix !== undefined) finding.fix = fix;
   return [finding];

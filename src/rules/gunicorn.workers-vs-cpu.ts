@@ -8,7 +8,8 @@ import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { lowerSeverity, origin, plural, targetOf, uniqueEvidence, unreadConfigNote, vcpus } from './facts.ts';
 import type { ServerKnob } from './fixes.ts';
-import { fixServerSetting, setEnv } from './fixes.ts';
+import { serverSettingWrite, setEnv } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
 
 const ID = 'gunicorn.workers-vs-cpu';
 
@@ -28,6 +29,7 @@ function workersKnob(workload: Workload, container: ContainerFacts, value: numbe
     anchor: 'gunicorn',
     // gunicorn's default worker count is int(os.environ.get("WEB_CONCURRENCY", 1)); a -w on the command line would win.
     whenUnset: () => setEnv(workload, container, 'WEB_CONCURRENCY', String(value)),
+    unsetEnv: 'WEB_CONCURRENCY',
   };
 }
 
@@ -39,7 +41,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   if (workers === undefined || cpu === undefined || workers === cpu.value) return [];
   const unread = unreadConfigNote(server, server.workers, 'workers');
   const base: Severity = workers < cpu.value ? 'warning' : 'info';
-  const fix = fixServerSetting(workload, container, server.workers, workersKnob(workload, container, cpu.value), String(cpu.value));
+  const { fix, location } = serverSettingWrite(workload, container, server.workers, workersKnob(workload, container, cpu.value), String(cpu.value));
   if (fix !== undefined && unread !== undefined) fix.notes = [...(fix.notes ?? []), unread];
   const finding: Finding = {
     rule: ID,
@@ -49,6 +51,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
     current: { workers, vCPU: cpu.value },
     recommended: { workers: cpu.value },
     evidence: uniqueEvidence([server.workers.evidence, cpu.evidence]),
+    changes: [propose('workers', workers, cpu.value, { target: changeTarget(workload, container), rule: ID, location })],
   };
   if (fix !== undefined) finding.fix = fix;
   return [finding];

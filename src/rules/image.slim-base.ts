@@ -7,6 +7,7 @@
 import type { Finding } from '../model/finding.ts';
 import type { BaseImage, ImageFacts } from '../model/image.ts';
 import type { Inventory } from '../model/workload.ts';
+import { propose } from './changes.ts';
 import type { Rule } from './types.ts';
 import { dockerfileTarget } from './facts.ts';
 import { sourceLineOf } from './fixes.ts';
@@ -76,6 +77,9 @@ function checkImage(image: ImageFacts): Finding[] {
     evidence: [base.evidence],
   };
   if (line !== undefined && line.text.includes(base.ref)) {
+    finding.changes = [
+      propose('baseImage', base.ref, slim, { target: { kind: 'Dockerfile', name: image.file }, rule: ID, location: { kind: 'source', file: line.file, line: line.line } }),
+    ];
     finding.fix = {
       edits: [{ file: line.file, line: line.line, before: line.text, after: line.text.replace(base.ref, slim) }],
       notes: ['slim has no gcc: packages without a wheel for your platform need a build stage on the full image that builds wheels, copied into the slim stage'],

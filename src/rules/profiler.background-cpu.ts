@@ -9,7 +9,8 @@ import type { Finding } from '../model/finding.ts';
 import type { Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { targetOf, templateAnnotationEvidence, uniqueEvidence, workloadProfilerSignals } from './facts.ts';
-import { fixFromChange, setTemplateAnnotation } from './fixes.ts';
+import { fixFromChange, setTemplateAnnotation, escapePointerSegment } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
 
 const ID = 'profiler.background-cpu';
 
@@ -44,6 +45,13 @@ function checkWorkload(workload: Workload): Finding[] {
       recommended: { [CPU_THROTTLING]: 'false' },
       evidence: uniqueEvidence([templateAnnotationEvidence(workload, CPU_THROTTLING), ...signals]),
       fix: fixFromChange(setTemplateAnnotation(workload, CPU_THROTTLING, 'false'), notes),
+      changes: [
+        propose('templateAnnotation', throttling, 'false', {
+          target: changeTarget(workload),
+          rule: ID,
+          location: { kind: 'field', pointer: `${workload.podSpecPointer.replace(/\/spec$/, '')}/metadata/annotations/${escapePointerSegment(CPU_THROTTLING)}` },
+        }),
+      ],
     },
   ];
 }

@@ -10,7 +10,20 @@ describe('profiler.iam-role', () => {
   it('is critical when the Cloud Run service account has no grant, and creates an IAMPolicyMember for its project', () => {
     const [finding, ...rest] = iamRole.check(inventory(profiledCloudRun()).build());
     expect(rest).toEqual([]);
-    expect(finding).toEqual({
+    expect(finding!.changes?.map((c) => [c.setting, c.to])).toEqual([
+      [
+        'profilerIamMember',
+        {
+          name: 'api-cloudprofiler-agent',
+          member: 'serviceAccount:api@my-project.iam.gserviceaccount.com',
+          role: 'roles/cloudprofiler.agent',
+          resourceRef: { kind: 'Project', external: 'projects/my-project' },
+          complete: true,
+        },
+      ],
+    ]);
+    expect({ ...finding, changes: undefined }).toEqual({
+      changes: undefined,
       rule: 'profiler.iam-role',
       severity: 'critical',
       target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: '123456789012', name: 'api', file: 'api.yaml', line: 1 },

@@ -7,6 +7,8 @@ import { quote } from 'shell-quote';
 import type { Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/finding.ts';
 import type { IamGrant, Inventory, ServiceAccountFacts, Workload } from '../model/workload.ts';
+import type { IamMemberSpec } from '../model/change.ts';
+import { changeTarget, propose } from './changes.ts';
 import type { Rule } from './types.ts';
 import { targetOf, uniqueEvidence, workloadProfilerSignals } from './facts.ts';
 
@@ -63,6 +65,13 @@ function checkWorkload(inventory: Inventory, workload: Workload): Finding[] {
       current: { member, role: null },
       recommended: { member, role: PROFILER_AGENT_ROLE },
       evidence: uniqueEvidence([...signals, ...identity.evidence]),
+      changes: [
+        propose('profilerIamMember', undefined, policyMemberSpec(identity, member, projectId), {
+          target: changeTarget(workload),
+          rule: ID,
+          location: { kind: 'object', apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', objectKind: 'IAMPolicyMember' },
+        }),
+      ],
       fix: {
         create: [policyMember(identity, member, projectId ?? 'PROJECT_ID')],
         commands: [grantCommand(member, projectId ?? 'PROJECT_ID', identity.kind === 'ksa')],
@@ -180,12 +189,28 @@ export function projectOfEmail(email: string): string | undefined {
 
 /** A Config Connector IAMPolicyMember, named after the identity so two workloads sharing it produce the same object. */
 function policyMember(identity: Identity, member: string, projectId: string): Record<string, unknown> {
-  const who = identity.kind === 'gsa' ? identity.email.split('@')[0]! : identity.kind === 'ksa' ? `${identity.namespace}-${identity.name}` : 'default';
+  const spec = policyMemberSpec(identity, member, projectId);
   return {
     apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
     kind: 'IAMPolicyMember',
-    metadata: { name: `${who}-cloudprofiler-agent`.toLowerCase() },
-    spec: { member, role: PROFILER_AGENT_ROLE, resourceRef: { kind: 'Project', external: `projects/${projectId}` } },
+    metadata: { name: spec.name },
+    spec: { member: spec.member, role: spec.role, resourceRef: spec.resourceRef },
+  };
+}
+
+/**
+ * The IAMPolicyMember as a typed value. Complete only when the project is known: a KSA principal names the project
+ * by number, which the manifests never say.
+ */
+function policyMemberSpec(identity: Identity, member: string, projectId: string | undefined): IamMemberSpec {
+  const who = identity.kind === 'gsa' ? identity.email.split('@')[0]! : identity.kind === 'ksa' ? `${identity.namespace}-${identity.name}` : 'default';
+  const project = projectId ?? 'PROJECT_ID';
+  return {
+    name: `${who}-cloudprofiler-agent`.toLowerCase(),
+    member,
+    role: PROFILER_AGENT_ROLE,
+    resourceRef: { kind: 'Project', external: `projects/${project}` },
+    complete: projectId !== undefined && !/PROJECT_ID|PROJECT_NUMBER/.test(member),
   };
 }
 

@@ -6,9 +6,11 @@
  */
 import type { Finding, Fix } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
+import type { Location } from '../model/change.ts';
 import type { Rule } from './types.ts';
 import { origin, targetOf, uniqueEvidence } from './facts.ts';
 import { appendEnvWords, editConfAssignment, fixFromChange } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
 
 const ID = 'startup.heavy-init';
 
@@ -45,7 +47,18 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   };
   const fix = preloadFix(workload, container);
   if (fix !== undefined) finding.fix = fix;
+  finding.changes = [propose('preload', false, true, { target: changeTarget(workload, container), rule: ID, location: preloadLocation(container, fix !== undefined) })];
   return [finding];
+}
+
+/** Where preloadFix writes: the gunicorn.conf.py line, or GUNICORN_CMD_ARGS. */
+function preloadLocation(container: ContainerFacts, writable: boolean): Location {
+  const preload = container.server?.preload;
+  if (!writable) return { kind: 'unwritable', why: 'preload is set where pytuner cannot rewrite it, or GUNICORN_CMD_ARGS comes from a Secret' };
+  if (preload !== undefined && !preload.isDefault && preload.evidence.file !== undefined && preload.evidence.line !== undefined) {
+    return { kind: 'source', file: preload.evidence.file, line: preload.evidence.line };
+  }
+  return { kind: 'env', container: container.name, name: 'GUNICORN_CMD_ARGS' };
 }
 
 /** `preload_app = False` in gunicorn.conf.py → `True`; otherwise `--preload` through `GUNICORN_CMD_ARGS`. */

@@ -11,6 +11,7 @@ import type { ContainerFacts, ProbeFacts, Workload } from '../model/workload.ts'
 import type { Rule } from './types.ts';
 import { platformName, targetOf, uniqueEvidence, workloadAnnotation } from './facts.ts';
 import { addStartupProbe, fixFromChange } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
 
 const ID = 'startup.probe-missing';
 
@@ -68,6 +69,13 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   if (port !== undefined) {
     const probe = { httpGet: { path: path?.value ?? '/', port }, ...STARTUP_PROBE_TIMING };
     finding.fix = fixFromChange(addStartupProbe(workload, container, probe), notes(workload, path === undefined));
+    finding.changes = [
+      propose('startupProbe', undefined, { handler: 'httpGet', path: probe.httpGet.path, port, ...STARTUP_PROBE_TIMING }, {
+        target: changeTarget(workload, container),
+        rule: ID,
+        location: { kind: 'container', container: container.name, field: 'startupProbe' },
+      }),
+    ];
   }
   return [finding];
 }

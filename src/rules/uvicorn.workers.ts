@@ -9,7 +9,8 @@ import type { Finding } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { origin, plural, targetOf } from './facts.ts';
-import { fixServerSetting } from './fixes.ts';
+import { serverSettingWrite } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
 
 const ID = 'uvicorn.workers';
 
@@ -31,7 +32,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   if (server?.kind !== 'uvicorn') return [];
   const workers = server.workers.value;
   if (workers === undefined || workers <= 1) return [];
-  const fix = fixServerSetting(workload, container, server.workers, {
+  const { fix, location } = serverSettingWrite(workload, container, server.workers, {
     flag: { long: '--workers' },
     confKey: 'workers',
     anchor: anchorOf(container),
@@ -50,6 +51,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
     current: { workers },
     recommended: { workers: 1 },
     evidence: [server.workers.evidence],
+    changes: [propose('workers', workers, 1, { target: changeTarget(workload, container), rule: ID, location })],
   };
   if (fix !== undefined) finding.fix = fix;
   return [finding];
