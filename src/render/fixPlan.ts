@@ -130,11 +130,14 @@ function within(inner: string, outer: string): boolean {
   return inner.startsWith(`${outer}/`);
 }
 
-/** An insert or removal at a list index moves the items `other` addresses by index in the same list. */
+/**
+ * An insert at a list index moves the items `other` addresses by index in the same list. (Removals do not: they are
+ * applied last, highest index first, after every op that addresses the list as read.)
+ */
 function shifts(op: JsonPatchOp, other: JsonPatchOp): boolean {
   const slash = op.path.lastIndexOf('/');
   const last = op.path.slice(slash + 1);
-  if (op.op === 'replace' || !/^\d+$/.test(last)) return false;
+  if (op.op !== 'add' || !/^\d+$/.test(last)) return false;
   const list = op.path.slice(0, slash);
   return other.path.startsWith(`${list}/`) && /^\d+$/.test(other.path.slice(list.length + 1).split('/')[0] ?? '');
 }

@@ -223,7 +223,7 @@ function setInMap(context: Context, map: YAMLMap, key: string, value: unknown): 
     const old = pair.value as Node | null;
     const refusal = sharedNode(context, old);
     if (refusal !== undefined) return { ok: false, reason: refusal };
-    if (isScalar(old) && old.range != null && old.source !== '' && !isCollectionValue(value)) {
+    if (isInlineScalar(old) && !isCollectionValue(value)) {
       const rendered = renderScalar(value, old, map.flow === true, context.style);
       if (!rendered.includes('\n')) return { ok: true, value: { start: old.range[0], end: old.range[1], text: rendered } };
     }
@@ -235,6 +235,11 @@ function setInMap(context: Context, map: YAMLMap, key: string, value: unknown): 
     return replaceBlockPair(context, pair, value);
   }
   return map.flow === true ? addToFlowMap(context, map, key, value) : addToBlockMap(context, map, key, value);
+}
+
+/** A scalar written on its key's line (not a `|`/`>` block scalar, not an empty value): replaced where it stands. */
+function isInlineScalar(node: unknown): node is Scalar & { range: [number, number, number] } {
+  return isScalar(node) && node.range != null && node.source !== '' && node.type !== Scalar.BLOCK_LITERAL && node.type !== Scalar.BLOCK_FOLDED;
 }
 
 function isCollectionValue(value: unknown): boolean {
@@ -314,7 +319,7 @@ function replaceSeqItem(context: Context, seq: YAMLSeq, item: Node, value: unkno
   const range = item.range;
   if (range == null) return { ok: false, reason: 'the item has no position' };
   if (seq.flow === true) return { ok: true, value: { start: range[0], end: range[1], text: renderFlow(value, context.style) } };
-  if (isScalar(item) && !isCollectionValue(value)) {
+  if (isInlineScalar(item) && !isCollectionValue(value)) {
     const rendered = renderScalar(value, item, false, context.style);
     if (!rendered.includes('\n')) return { ok: true, value: { start: range[0], end: range[1], text: rendered } };
   }
