@@ -83,7 +83,8 @@ export async function fixInPlace(report: Report, loaded: LoadedInputs, stderr: S
   const fixed = report.findings.filter((f) => done.has(f) && !failed.has(f));
   const partly = report.findings.filter((f) => done.has(f) && failed.has(f));
   for (const f of partly) say(`partly fixed: ${f.rule} on ${describeTarget(f.target)}: some of its changes were not applied (see above)`);
-  say(fixed.length === 0 && written.length === 0 ? 'nothing fixed' : `fixed ${plural(fixed.length, 'finding')} in ${plural(written.length, 'file')}: ${written.join(', ')}`);
+  const files = written.length === 0 ? '' : `: ${written.join(', ')}`;
+  say(fixed.length === 0 && written.length === 0 ? 'nothing fixed' : `fixed ${plural(fixed.length, 'finding')} in ${plural(written.length, 'file')}${files}`);
   return { fixed, written, writeFailed };
 }
 

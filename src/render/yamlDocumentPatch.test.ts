@@ -111,3 +111,10 @@ describe('patchYamlObject', () => {
     expect(refusal('a: [1\nb: 2\n', [{ op: 'replace', path: '/b', value: 3 }])).toContain('no longer where it was read');
   });
 });
+
+describe('yamlObjects', () => {
+  it('skips a document that expands through aliases beyond the limit, keeping the others', () => {
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+    expect(yamlObjects(`kind: A\n---\n${bomb}`).map((o) => o.value['kind'])).toEqual(['A']);
+  });
+});

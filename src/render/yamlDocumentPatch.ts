@@ -45,7 +45,8 @@ export function yamlObjects(text: string): LocatedYamlObject[] {
   const objects: LocatedYamlObject[] = [];
   parseStream(text).forEach((doc, document) => {
     if (doc.errors.length > 0 || !isMap(doc.contents)) return;
-    const value = doc.toJS({ maxAliasCount: -1 }) as Record<string, unknown>;
+    const value = valueOf(doc);
+    if (value === undefined) return;
     const items = doc.contents.get('items', true);
     if (isListObject(value) && isSeq(items)) {
       items.items.forEach((item, i) => {
@@ -56,6 +57,18 @@ export function yamlObjects(text: string): LocatedYamlObject[] {
     objects.push({ location: { document }, line: lineOf(text, doc.contents.range[0]), value });
   });
   return objects;
+}
+
+/**
+ * The document as data; undefined when it expands through aliases beyond the library's limit (an alias bomb, which
+ * pytuner's reader refuses too): such a document is not edited.
+ */
+function valueOf(doc: Document.Parsed): Record<string, unknown> | undefined {
+  try {
+    return doc.toJS() as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Mirrors `parse/manifests.ts` `isList`. */
