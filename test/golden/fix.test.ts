@@ -44,7 +44,7 @@ const STDERR: Record<string, string[]> = {
   ],
   crlf: ['fixed 1 finding in 1 file: service.yaml'],
   flow: ['fixed 1 finding in 1 file: service.yaml'],
-  json: ['fixed 1 finding in 1 file: service.json'],
+  json: ['fixed 2 findings in 2 files: list.json, service.json'],
   list: ['fixed 1 finding in 1 file: list.yaml'],
   multidoc: ['fixed 1 finding in 1 file: services.yaml'],
   sources: ['fixed 5 findings in 4 files: catalog/service.yaml, catalog/gunicorn.conf.py, checkout/Dockerfile, images/Dockerfile'],
