@@ -61,6 +61,7 @@ describe('patchYamlObject', () => {
       { op: 'replace', path: '/x', value: { a: [1] } },
       { op: 'replace', path: '/y', value: 'one' },
     ])).toBe('x:\n  a:\n    - 1\ny: one\nz: 0\n');
+    expect(patched('m:\n  "q/k": 1\n', [{ op: 'replace', path: '/m/q~1k', value: { a: 1 } }])).toBe('m:\n  "q/k":\n    a: 1\n');
   });
 
   it('removes keys and list items with their lines', () => {

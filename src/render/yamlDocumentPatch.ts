@@ -267,7 +267,7 @@ function replaceBlockPair(context: Context, pair: Pair, value: unknown): PatchOu
   const end = (pair.value as Node | null)?.range?.[2] ?? key.range?.[2] ?? start;
   const keyText = context.text.slice(start, key.range?.[1]);
   const column = start - lineStart(context.text, start);
-  const block = renderBlock(new Map([[keyText, value]]), context.style, true);
+  const block = renderBlockPair(keyText, value, context.style);
   return { ok: true, value: fitEnd(context.text, { start, end, text: indentAfterFirst(block, column) }) };
 }
 
@@ -282,7 +282,7 @@ function addToBlockMap(context: Context, map: YAMLMap, key: string, value: unkno
 }
 
 function addToFlowMap(context: Context, map: YAMLMap, key: string, value: unknown): PatchOutcome<TextEdit> {
-  const entry = `${renderFlowKey(key, context.style)}: ${renderFlow(value, context.style)}`;
+  const entry = `${renderFlow(key, context.style)}: ${renderFlow(value, context.style)}`;
   const lastValue = (map.items.at(-1)?.value ?? map.items.at(-1)?.key) as Node | undefined;
   const at = lastValue?.range?.[1];
   if (at !== undefined) return { ok: true, value: { start: at, end: at, text: `, ${entry}` } };
@@ -433,24 +433,20 @@ function stringifyOptions(style: Style): ToStringOptions {
   return { indent: style.indent, indentSeq: style.indentSeq, flowCollectionPadding: style.flowPadding, singleQuote: style.singleQuote, lineWidth: 0, minContentWidth: 0 };
 }
 
-/** A value as block YAML (ends with a newline). `keysAsWritten`: map keys are source text, kept as they are. */
-function renderBlock(value: unknown, style: Style, keysAsWritten = false): string {
-  if (keysAsWritten && value instanceof Map) {
-    const [[key, inner]] = [...value] as [[string, unknown]];
-    const rendered = stringify({ k: inner }, stringifyOptions(style));
-    return `${key}${rendered.slice(1)}`;
-  }
+/** A value as block YAML (ends with a newline). */
+function renderBlock(value: unknown, style: Style): string {
   return stringify(value, stringifyOptions(style));
+}
+
+/** `key: value` as block YAML, the key kept as written in the source (its quotes too). */
+function renderBlockPair(keyText: string, value: unknown, style: Style): string {
+  return `${keyText}${renderBlock({ k: value }, style).slice('k'.length)}`;
 }
 
 /** A value in flow style, for inside `{…}` or `[…]`, on one line. */
 function renderFlow(value: unknown, style: Style): string {
   const text = stringify([value], { ...stringifyOptions(style), collectionStyle: 'flow', flowCollectionPadding: false }).trimEnd();
   return text.slice(1, -1);
-}
-
-function renderFlowKey(key: string, style: Style): string {
-  return renderFlow(key, style);
 }
 
 /** A scalar replacing `old`: a string keeps the old quoting style when it was quoted. */
