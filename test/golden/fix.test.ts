@@ -42,7 +42,7 @@ const STDERR: Record<string, string[]> = {
     'not fixed: gunicorn.timeout and startup.heavy-init on Service shop/orders (service.yaml:3) change /spec/template/spec/containers/0/env differently; apply one by hand, then run pytuner again',
     'fixed 1 finding in 1 file: service.yaml',
   ],
-  crlf: ['fixed 1 finding in 1 file: service.yaml'],
+  crlf: ['fixed 2 findings in 2 files: bom.yaml, service.yaml'],
   flow: ['fixed 1 finding in 1 file: service.yaml'],
   json: ['fixed 2 findings in 2 files: list.json, service.json'],
   list: ['fixed 1 finding in 1 file: list.yaml'],
