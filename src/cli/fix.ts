@@ -91,7 +91,8 @@ export async function fixInPlace(report: Report, loaded: LoadedInputs, stderr: S
 function reportUnfixed(plan: FixPlan, say: (line: string) => void): void {
   for (const conflict of plan.conflicts) {
     const [a, b] = conflict.findings as [Finding, Finding];
-    say(`not fixed: ${a.rule} and ${b.rule} on ${describeTarget(a.target)} change ${conflict.where} differently; apply one by hand, then run pytuner again`);
+    const on = describeTarget(a.target) === describeTarget(b.target) ? describeTarget(a.target) : `${describeTarget(a.target)} and ${describeTarget(b.target)}`;
+    say(`not fixed: ${a.rule} and ${b.rule} on ${on} change ${conflict.where} differently; apply one by hand, then run pytuner again`);
   }
   for (const finding of plan.notInPlace) {
     const what = (finding.fix?.create?.length ?? 0) > 0 ? 'creates objects' : 'runs commands';
