@@ -9,5 +9,5 @@ export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 /** Bad input or usage: an input could not be read or parsed (the rest was still reported), an unknown flag or value, an unknown rule id. */
 export const EXIT_INPUT = 2;
-/** pytuner itself failed: it could not write `--emit-patches` files, or a bug (please report it). */
+/** pytuner itself failed: it could not write `--emit-patches` or `--fix` files, or a bug (please report it). */
 export const EXIT_INTERNAL = 3;

@@ -27,6 +27,7 @@ import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.t
 import { rootCommand, runCommand } from './root.ts';
 import { packagePath, packageVersion } from './package.ts';
 import { writePatchFiles } from './writeFiles.ts';
+import { fixInPlace } from './fix.ts';
 
 /** What `pytuner rules` lists and `pytuner explain` explains: the rules, then the findings of measured load (`--prometheus`). */
 const CATALOGUE = [...RULES, ...METRIC_FINDINGS];
@@ -46,6 +47,7 @@ interface ReportOptions extends MetricsOptions {
   emitPatches?: string;
   source?: SourceMapping[];
   docsBaseUrl?: string;
+  fix?: boolean;
 }
 
 /** Table width: the terminal's, between 60 and 120 columns (longer lines are hard to read); 120 into a pipe. */
@@ -65,6 +67,8 @@ Examples:
   pytuner report -f . -o markdown > comment.md
   # the fixes as files (JSON patches, apply fragments, a source diff)
   pytuner report -f . --emit-patches fixes/
+  # apply the fixes to the files in place (commit the diff); the report shows what is left
+  pytuner report -f k8s/ --fix
   # join ./api/Dockerfile to the containers that run this image
   pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}
   pytuner rules
@@ -77,7 +81,7 @@ Exit codes:
   2  an input could not be read or parsed (the rest is still reported),
      or metrics were unavailable for a workload (--prometheus; a partial report),
      or bad usage: an unknown flag or value, an unknown rule id
-  3  pytuner failed: it could not write --emit-patches files, or a bug
+  3  pytuner failed: it could not write --emit-patches or --fix files, or a bug
   When several apply, the highest wins.`;
 
 /** Runs the CLI on `args` (without `node` and the script) and returns the exit code. Never throws. */
@@ -103,12 +107,15 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
     .option('--emit-patches <dir>', 'also write the fixes as files under <dir> (created if missing; see <dir>/README.txt)')
     .option('--source <image-or-name=path>', 'join a Dockerfile, Procfile or gunicorn.conf.py (or a directory of them) to the containers running that image, or to the workload of that name (repeatable)', collectSource)
-    .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl);
+    .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl)
+    .option('--fix', 'edit the input files in place with the fixes (JSON patches, source edits), then report what is left; what changed goes to stderr');
   addMetricsOptions(report)
     .addHelpText('after', EXIT_CODES)
     .action(async (options: ReportOptions, command: Command) => {
       const usage = metricsUsageError(options, options.file !== undefined);
       if (usage !== undefined) command.error(usage);
+      if (options.fix === true && (options.file === undefined || options.file.includes('-'))) command.error('error: --fix edits files in place: give them with -f (not - for stdin)');
+      if (options.fix === true && options.emitPatches !== undefined) command.error('error: --fix and --emit-patches do not go together: --emit-patches describes the files before fixing');
       setExitCode(await reportCommand(options, io));
     });
 
@@ -134,10 +141,18 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
 async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
   const sources = options.source ?? [];
-  const loaded = options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin });
+  const load = () => (options.file === undefined ? Promise.resolve(NO_INPUTS) : loadReportInputs(options.file, sources, { stdin: io.stdin }));
+  let loaded = await load();
   const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
   if (typeof metrics === 'number') return metrics;
-  const report = analyse(loaded, { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) });
+  const analyseOptions = { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) };
+  let report = analyse(loaded, analyseOptions);
+  // Like a linter's --fix: edit the files, then report what is left (read again from the edited files).
+  const fixed = options.fix === true ? await fixInPlace(report, loaded, io.stderr) : undefined;
+  if (fixed !== undefined && fixed.written.length > 0) {
+    loaded = await load();
+    report = analyse(loaded, analyseOptions);
+  }
   const isTerminal = io.stdout.isTTY === true;
   const text = FORMATTERS[options.output](report, {
     color: options.output === 'table' && shouldColor(io.env, isTerminal),
@@ -155,7 +170,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     const written = await emitPatches(report, options.emitPatches, io);
     if (!written) return EXIT_INTERNAL;
   }
-  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true ? EXIT_INPUT : EXIT_OK);
+  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true ? EXIT_INPUT : EXIT_OK, fixed?.writeFailed === true ? EXIT_INTERNAL : EXIT_OK);
 }
 
 /** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */

@@ -20,6 +20,7 @@ const PURE = [
   'src/actuator/managedFields.ts',
   'src/actuator/status.ts',
   'src/importtime',
+  'src/render',
 ];
 const FORBIDDEN_PACKAGES = [
   /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads|process)$/,
