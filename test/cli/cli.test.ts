@@ -66,19 +66,24 @@ describe('pytuner report', () => {
     copyFileSync(CLEAN_SERVICE, join(dir, 'good.yaml'));
     const run = pytuner(['report', '-f', dir, '-o', 'json']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`^pytuner: ${dir}/bad\\.yaml:5: `));
+    // The parser marks where the broken node starts: `name: x`, whose value runs on into the over-indented line 5.
+    expect(run.stderr).toMatch(new RegExp(`^pytuner: ${dir}/bad\\.yaml:4: `));
     const report = json(run.stdout);
-    expect(report.errors.map((e) => [e.file, e.line])).toEqual([[`${dir}/bad.yaml`, 5]]);
+    expect(report.errors.map((e) => [e.file, e.line])).toEqual([[`${dir}/bad.yaml`, 4]]);
     expect(report.summary.workloads).toBe(1);
   });
 
-  it('reports an empty file as an input error (exit 2), and the other files still', () => {
+  it('counts an empty file found in a directory as skipped (exit 0), and reports one named explicitly as an input error (exit 2)', () => {
     const dir = directory('empty', { 'empty.yaml': '' });
     copyFileSync(CLEAN_SERVICE, join(dir, 'good.yaml'));
-    const run = pytuner(['report', '-f', dir, '-o', 'json']);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toBe(`pytuner: ${dir}/empty.yaml: empty file: no documents\n`);
-    expect(json(run.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 1 });
+    const walked = pytuner(['report', '-f', dir, '-o', 'json']);
+    expect(walked.stderr).toBe('');
+    expect(walked.status).toBe(0);
+    expect(json(walked.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 0, skippedFiles: { empty: 1 } });
+    const named = pytuner(['report', '-f', join(dir, 'empty.yaml'), '-f', join(dir, 'good.yaml'), '-o', 'json']);
+    expect(named.status).toBe(2);
+    expect(named.stderr).toBe(`pytuner: ${dir}/empty.yaml: empty file: no documents\n`);
+    expect(json(named.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 1 });
   });
 
   it('exits 2 on a binary file and says what it is', () => {
