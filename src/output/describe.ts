@@ -90,6 +90,17 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
   return SEVERITIES_DESCENDING.flatMap((severity) => findings.filter((f) => f.severity === severity));
 }
 
+/** Findings grouped by the file of their target, files in order of first appearance (the report is sorted by file). */
+export function byFile(findings: readonly Finding[]): { file: string; findings: Finding[] }[] {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const group = groups.get(finding.target.file);
+    if (group === undefined) groups.set(finding.target.file, [finding]);
+    else group.push(finding);
+  }
+  return [...groups].map(([file, inFile]) => ({ file, findings: inFile }));
+}
+
 /** `1 critical, 2 warning, 0 info` from the summary counts, most severe first. */
 function severityCounts(counts: Record<Severity, number>): string {
   return SEVERITIES_DESCENDING.map((s) => `${counts[s]} ${s}`).join(', ');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportDocumentSchema } from '../../src/output/reportSchema.ts';
 import { RULES } from '../../src/rules/index.ts';
 import { METRIC_FINDINGS } from '../../src/recommender/catalogue.ts';
-import { pytuner, ROOT } from './run.ts';
+import { BIN, pytuner, ROOT } from './run.ts';
 
 const CLEAN_SERVICE = join(ROOT, 'examples/cloudrun-clean/service.yaml');
 const CHECKOUT = 'examples/cloudrun-checkout';
@@ -84,6 +85,15 @@ describe('pytuner report', () => {
     expect(named.status).toBe(2);
     expect(named.stderr).toBe(`pytuner: ${dir}/empty.yaml: empty file: no documents\n`);
     expect(json(named.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 1 });
+  });
+
+  it.each(['table', 'markdown', 'json'])('prints an input error once on a terminal (-o %s), where stdout and stderr are the same screen', (format) => {
+    const dir = directory(`tty-${format}`, { 'bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n' });
+    // `script` runs the CLI on a pseudo-terminal, as a person's shell does: stdout.isTTY is true.
+    const command = [process.execPath, BIN, 'report', '-f', join(dir, 'bad.yaml'), '-o', format].map((word) => `'${word}'`).join(' ');
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+    expect(run.status).toBe(2);
+    expect(run.stdout.split('bad.yaml').length - 1).toBe(1);
   });
 
   it('exits 2 on a binary file and says what it is', () => {
