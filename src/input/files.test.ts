@@ -44,11 +44,15 @@ describe('classifyFile', () => {
     ['gunicorn.conf.py', 'gunicorn.conf.py'],
     ['prod.gunicorn.conf.py', 'gunicorn.conf.py'],
     ['gunicorn_conf.py', 'gunicorn.conf.py'],
+    ['requirements.txt', 'requirements'],
+    ['requirements-prod.txt', 'requirements'],
+    ['pyproject.toml', 'requirements'],
+    ['Pipfile', 'requirements'],
   ])('%s is a %s', (name, kind) => {
     expect(classifyFile(name)).toBe(kind);
   });
 
-  it.each(['main.py', 'gunicorn.py', 'README.md', 'Dockerfile.dockerignore', 'requirements.txt', 'Procfile.dev'])('%s is ignored in a directory', (name) => {
+  it.each(['main.py', 'gunicorn.py', 'README.md', 'Dockerfile.dockerignore', 'Procfile.dev'])('%s is ignored in a directory', (name) => {
     expect(classifyFile(name)).toBeUndefined();
   });
 });
@@ -162,6 +166,22 @@ describe('loadPaths', () => {
     expect(named.errors).toEqual([
       { file: 'bin/a.yaml', message: 'binary file, not YAML' },
       { file: 'bin/b.yaml', message: 'binary file, not YAML' },
+    ]);
+  });
+
+  it('reads requirements files, pyproject.toml and Pipfile only beside a Dockerfile', async () => {
+    tree({
+      'svc/Dockerfile': 'FROM python:3.12-slim\n',
+      'svc/requirements-prod.txt': 'google-cloud-profiler\n',
+      'svc/pyproject.toml': '[project]\n',
+      'lib/requirements.txt': 'flask\n',
+      'lib/Pipfile': '[packages]\n',
+    });
+    const loaded = await loadPaths(['.']);
+    expect(loaded.sources.map((s) => [s.kind, s.file])).toEqual([
+      ['Dockerfile', 'svc/Dockerfile'],
+      ['requirements', 'svc/pyproject.toml'],
+      ['requirements', 'svc/requirements-prod.txt'],
     ]);
   });
 

@@ -27,6 +27,7 @@ export function classifyFile(name: string): InputKind | undefined {
   if (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) || /\.(Dockerfile|dockerfile|Containerfile)$/.test(name)) return 'Dockerfile';
   if (name === 'Procfile') return 'Procfile';
   if (name === 'gunicorn_conf.py' || /gunicorn.*\.conf\.py$/.test(name)) return 'gunicorn.conf.py';
+  if (/^requirements.*\.txt$/.test(name) || name === 'pyproject.toml' || name === 'Pipfile') return 'requirements';
   return undefined;
 }
 
@@ -130,6 +131,8 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Python dependency files matter only as the build context of a Dockerfile beside them.
+  const hasDockerfile = entries.some((entry) => classifyFile(entry.name) === 'Dockerfile');
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const child = path.join(dir, entry.name);
@@ -150,7 +153,7 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
       continue;
     }
     const kind = isFile ? classifyFile(entry.name) : undefined;
-    if (kind !== undefined) planFile(loader, child, kind, true);
+    if (kind !== undefined && (kind !== 'requirements' || hasDockerfile)) planFile(loader, child, kind, true);
   }
 }
 

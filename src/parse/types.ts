@@ -21,7 +21,8 @@ export interface ParsedDocument {
 
 /** A non-manifest input, kept as text: parsed by the pure parsers in `input/`. */
 export interface SourceText {
-  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py';
+  /** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile. */
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements';
   file: string;
   text: string;
 }
