@@ -215,6 +215,19 @@ describe('loadPaths', () => {
     expect(loaded.files).toBe(11);
   });
 
+  it('counts the patch files a kustomization names as skipped, even when they come first in the walk', async () => {
+    const partial = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n';
+    tree({
+      'k8s/prod/a-replicas.yaml': partial,
+      'k8s/prod/kustomization.yaml': 'resources: [../base]\npatchesStrategicMerge: [a-replicas.yaml]\npatches:\n  - path: ../shared/cpu.yaml\n',
+      'k8s/shared/cpu.yaml': partial,
+      'k8s/other/b-replicas.yaml': partial,
+    });
+    const loaded = await loadPaths(['k8s']);
+    expect(loaded.skippedFiles).toEqual({ 'kustomize-patch': 2, 'not-kubernetes': 1 });
+    expect(loaded.documents.map((d) => d.file)).toEqual(['k8s/other/b-replicas.yaml']);
+  });
+
   it('still reports a file that is no manifest when it is named explicitly', async () => {
     tree({ 'rows.json': '[{"id": 1}]\n', 'events.json': '{"a": 1}\n{"b": 2}\n' });
     const loaded = await loadPaths(['rows.json', 'events.json']);

@@ -10,6 +10,7 @@ import type { LoadedInputs, SourceMapping, SourceText } from '../parse/types.ts'
 import { SNIFF_BYTES, parseManifests, sniffManifest } from '../parse/manifests.ts';
 import type { SkipReason } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
+import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 
 /** What a file holds, decided by its name. */
 export type InputKind = 'manifest' | SourceText['kind'];
@@ -76,11 +77,16 @@ async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOpti
 }
 
 function loadedFrom(loader: Loader): LoadedInputs {
+  skipKustomizePatches(loader);
   return { documents: loader.documents, sources: loader.sources, errors: loader.errors, files: loader.files, skippedFiles: loader.skippedFiles };
 }
 
 interface Loader extends LoadedInputs {
   skippedFiles: Record<string, number>;
+  /** Files a walk found that were read as manifests (not skipped): a kustomization may name them as patches. */
+  walkedManifests: Set<string>;
+  /** Patch files named by the kustomizations read, normalized. */
+  kustomizePatches: Set<string>;
   /** Reading source paths: manifests found there are ignored, and an explicitly named file of unknown name is a Dockerfile. */
   sourcesOnly: boolean;
   /** Files found by the walk, in order, with the errors met on the way; read together by `readPlanned`. */
@@ -99,7 +105,7 @@ interface PlannedFile {
 }
 
 function newLoader(): Loader {
-  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set() };
+  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, walkedManifests: new Set(), kustomizePatches: new Set(), sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set() };
 }
 
 function normalizeGiven(p: string): string {
@@ -222,6 +228,22 @@ async function readOne(file: string, sniff: boolean): Promise<FileRead> {
   }
 }
 
+/**
+ * skipKustomizePatches drops what was read from walked files that a kustomization names as patches: a strategic-merge
+ * patch is a partial object (a Deployment without containers) that would otherwise be reported as invalid. Kustomizations
+ * may come after their patches in the walk, so this runs once everything is read.
+ */
+function skipKustomizePatches(loader: Loader): void {
+  const patches = new Set([...loader.walkedManifests].filter((file) => loader.kustomizePatches.has(path.normalize(file))));
+  if (patches.size === 0) return;
+  loader.documents = loader.documents.filter((d) => !patches.has(d.file));
+  loader.errors = loader.errors.filter((e) => !patches.has(e.file));
+  for (const file of patches) {
+    loader.walkedManifests.delete(file);
+    skip(loader, 'kustomize-patch');
+  }
+}
+
 function skip(loader: Loader, reason: SkipReason): void {
   loader.skippedFiles[reason] = (loader.skippedFiles[reason] ?? 0) + 1;
 }
@@ -262,8 +284,10 @@ function addText(loader: Loader, { file, kind, walked }: PlannedFile, bytes: Buf
     loader.sources.push({ kind, file, text });
     return;
   }
+  if (isKustomization(file)) for (const patch of kustomizationPatchFiles(file, text)) loader.kustomizePatches.add(patch);
   const parsed = parseManifests(file, text, { walked });
   if (parsed.skipped !== undefined) skip(loader, parsed.skipped);
+  else if (walked) loader.walkedManifests.add(file);
   loader.documents.push(...parsed.documents);
   loader.errors.push(...parsed.errors);
 }

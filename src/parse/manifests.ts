@@ -16,6 +16,7 @@ export const SKIP_REASONS = {
   empty: 'empty or only comments',
   template: 'a Helm or Go template ({{ … }})',
   'json-patch': 'a JSON patch (kustomize patchesJson6902)',
+  'kustomize-patch': 'a patch a kustomization in the walk names (partial objects merged into a base)',
   'not-an-object': 'a list or a scalar, not an object (data files)',
   'not-kubernetes': 'no apiVersion and kind (package.json, tsconfig.json, CloudFormation, Compose, patch partials)',
   'not-yaml': 'neither YAML nor JSON (JSONC, NDJSON) and not a Kubernetes object',

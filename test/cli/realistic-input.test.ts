@@ -52,6 +52,8 @@ describe('pytuner report over a realistic repository', () => {
       empty: 2,
       // k8s/overlays/prod/replicas-patch.json
       'json-patch': 1,
+      // k8s/overlays/prod/rollout-patch.yaml: a partial Deployment the overlay's kustomization names as a patch
+      'kustomize-patch': 1,
       // data/catalog-export.json (generated, 4 MB)
       'not-an-object': 1,
       // package.json, tsconfig.json (JSONC), mkdocs.yml (!!python/name), infra/queues.yaml (!Ref, !GetAtt),
@@ -65,8 +67,8 @@ describe('pytuner report over a realistic repository', () => {
     });
     // The two kustomization.yaml files are Kubernetes-style objects of a kind pytuner does not read.
     expect(doc.summary.skipped).toEqual({ 'kustomize.config.k8s.io/v1beta1/Kustomization': 2 });
-    // catalog, search, orders, reports; 24 files: 14 skipped, 6 manifests, 2 Dockerfiles, 2 requirements.txt.
-    expect(doc.summary).toMatchObject({ workloads: 4, objects: 6, files: 24, errors: 0 });
+    // catalog, search, orders, reports; 25 files: 15 skipped, 6 manifests, 2 Dockerfiles, 2 requirements.txt.
+    expect(doc.summary).toMatchObject({ workloads: 4, objects: 6, files: 25, errors: 0 });
   });
 
   it('reports exactly the findings an expert expects', () => {
