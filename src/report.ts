@@ -26,6 +26,8 @@ export interface Summary {
   images: number;
   /** Objects of kinds pytuner does not read, by `apiVersion/kind`: counted, not errors. */
   skipped: Record<string, number>;
+  /** Files a directory walk found that hold no Kubernetes object, by reason (`SKIP_REASONS`): counted, not errors. */
+  skippedFiles: Record<string, number>;
   findings: Record<Severity, number>;
   errors: number;
 }
@@ -67,6 +69,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       workloads: built.inventory.workloads.length,
       images: built.inventory.standaloneImages.length,
       skipped: built.skipped,
+      skippedFiles: { ...loaded.skippedFiles },
       findings: bySeverity,
       errors: errors.length,
     },

@@ -162,8 +162,9 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     docsBaseUrl: options.docsBaseUrl,
   });
   io.stdout.write(text);
-  // A terminal showing the table already shows the errors; anywhere else (a pipe, a file, JSON) they also go to stderr.
-  if (!(isTerminal && options.output === 'table')) {
+  // Every format lists the input errors: a terminal showing the report already shows them; when the report goes to a
+  // pipe or a file, they also go to stderr so a person or a CI log sees them.
+  if (!isTerminal) {
     for (const error of report.errors) io.stderr.write(`pytuner: ${fileLocation(error.file, error.line)}: ${errorText(error)}\n`);
   }
   if (options.emitPatches !== undefined) {

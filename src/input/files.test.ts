@@ -44,11 +44,15 @@ describe('classifyFile', () => {
     ['gunicorn.conf.py', 'gunicorn.conf.py'],
     ['prod.gunicorn.conf.py', 'gunicorn.conf.py'],
     ['gunicorn_conf.py', 'gunicorn.conf.py'],
+    ['requirements.txt', 'requirements'],
+    ['requirements-prod.txt', 'requirements'],
+    ['pyproject.toml', 'requirements'],
+    ['Pipfile', 'requirements'],
   ])('%s is a %s', (name, kind) => {
     expect(classifyFile(name)).toBe(kind);
   });
 
-  it.each(['main.py', 'gunicorn.py', 'README.md', 'Dockerfile.dockerignore', 'requirements.txt', 'Procfile.dev'])('%s is ignored in a directory', (name) => {
+  it.each(['main.py', 'gunicorn.py', 'README.md', 'Dockerfile.dockerignore', 'Procfile.dev'])('%s is ignored in a directory', (name) => {
     expect(classifyFile(name)).toBeUndefined();
   });
 });
@@ -146,7 +150,7 @@ describe('loadPaths', () => {
     expect(loaded.errors).toEqual([{ file: 'svc.yaml/inner.yaml', message: 'cannot read: not a directory' }]);
   });
 
-  it('reports binary files: NUL bytes or invalid UTF-8', async () => {
+  it('reports binary files named explicitly or of a source kind, and counts manifests found by a walk as skipped', async () => {
     tree({
       'bin/a.yaml': Buffer.from([0x61, 0x3a, 0x00, 0x31]),
       'bin/b.yaml': Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe]),
@@ -154,30 +158,100 @@ describe('loadPaths', () => {
       'bin/c.yaml': SA('fine'),
     });
     const loaded = await loadPaths(['bin']);
-    expect(loaded.errors).toEqual([
-      { file: 'bin/Dockerfile', message: 'binary file, not a Dockerfile' },
+    expect(loaded.errors).toEqual([{ file: 'bin/Dockerfile', message: 'binary file, not a Dockerfile' }]);
+    expect(loaded.skippedFiles).toEqual({ binary: 2 });
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['fine']);
+    expect(loaded.files).toBe(4);
+    const named = await loadPaths(['bin/a.yaml', 'bin/b.yaml']);
+    expect(named.errors).toEqual([
       { file: 'bin/a.yaml', message: 'binary file, not YAML' },
       { file: 'bin/b.yaml', message: 'binary file, not YAML' },
     ]);
-    expect(names(loaded.documents.map((d) => d.object))).toEqual(['fine']);
-    expect(loaded.files).toBe(4);
   });
 
-  it('reports empty manifests alike whether named or found in a directory', async () => {
+  it('reads requirements files, pyproject.toml and Pipfile only beside a Dockerfile', async () => {
+    tree({
+      'svc/Dockerfile': 'FROM python:3.12-slim\n',
+      'svc/requirements-prod.txt': 'google-cloud-profiler\n',
+      'svc/pyproject.toml': '[project]\n',
+      'lib/requirements.txt': 'flask\n',
+      'lib/Pipfile': '[packages]\n',
+    });
+    const loaded = await loadPaths(['.']);
+    expect(loaded.sources.map((s) => [s.kind, s.file])).toEqual([
+      ['Dockerfile', 'svc/Dockerfile'],
+      ['requirements', 'svc/pyproject.toml'],
+      ['requirements', 'svc/requirements-prod.txt'],
+    ]);
+  });
+
+  it('reports an empty manifest named explicitly, and counts one found in a directory as skipped', async () => {
     tree({ 'empty/a.yaml': '', 'empty/b.yaml': SA('b'), 'named.yaml': '\n# comment only\n' });
     const loaded = await loadPaths(['empty', 'named.yaml']);
-    expect(loaded.errors).toEqual([
-      { file: 'empty/a.yaml', message: 'empty file: no documents' },
-      { file: 'named.yaml', message: 'empty file: no documents' },
-    ]);
+    expect(loaded.errors).toEqual([{ file: 'named.yaml', message: 'empty file: no documents' }]);
+    expect(loaded.skippedFiles).toEqual({ empty: 1 });
     expect(loaded.documents).toHaveLength(1);
+    expect(loaded.files).toBe(3);
+  });
+
+  it('counts the files of a repository that hold no Kubernetes object as skipped, by reason', async () => {
+    tree({
+      'repo/package.json': '{\n  "name": "web",\n  "version": "1.0.0"\n}\n',
+      'repo/tsconfig.json': '{\n  // comments and trailing commas\n  "compilerOptions": {"strict": true,},\n}\n',
+      'repo/data/events.json': '{"kind": "click", "apiVersion": 2}\n{"kind": "view", "apiVersion": 2}\n',
+      'repo/data/rows.json': '[{"id": 1}, {"id": 2}]\n',
+      'repo/k8s/patch.json': '[\n  {"op": "replace", "path": "/spec/replicas", "value": 3}\n]\n',
+      'repo/k8s/patch.yaml': '- op: add\n  path: /metadata/labels/x\n  value: y\n',
+      'repo/chart/templates/svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include "web.fullname" . }}\n',
+      'repo/cfn.yaml': 'Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Name\n',
+      'repo/img.json': Buffer.from([0x7b, 0x00, 0x01]),
+      'repo/k8s/sa.yaml': SA('kept'),
+      'repo/k8s/broken.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata: [oops\n',
+    });
+    const loaded = await loadPaths(['repo']);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['kept']);
+    expect(loaded.errors).toEqual([{ file: 'repo/k8s/broken.yaml', line: 3, message: expect.stringMatching(/^YAML syntax error/) as string }]);
+    expect(loaded.skippedFiles).toEqual({ 'not-kubernetes': 3, 'not-yaml': 1, 'not-an-object': 1, 'json-patch': 2, template: 1, binary: 1 });
+    expect(loaded.files).toBe(11);
+  });
+
+  it('counts the patch files a kustomization names as skipped, even when they come first in the walk', async () => {
+    const partial = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n';
+    tree({
+      'k8s/prod/a-replicas.yaml': partial,
+      'k8s/prod/kustomization.yaml': 'resources: [../base]\npatchesStrategicMerge: [a-replicas.yaml]\npatches:\n  - path: ../shared/cpu.yaml\n',
+      'k8s/shared/cpu.yaml': partial,
+      'k8s/other/b-replicas.yaml': partial,
+    });
+    const loaded = await loadPaths(['k8s']);
+    expect(loaded.skippedFiles).toEqual({ 'kustomize-patch': 2, 'not-kubernetes': 1 });
+    expect(loaded.documents.map((d) => d.file)).toEqual(['k8s/other/b-replicas.yaml']);
+  });
+
+  it('still reports a file that is no manifest when it is named explicitly', async () => {
+    tree({ 'rows.json': '[{"id": 1}]\n', 'events.json': '{"a": 1}\n{"b": 2}\n' });
+    const loaded = await loadPaths(['rows.json', 'events.json']);
+    expect(loaded.errors).toEqual([
+      { file: 'rows.json', line: 1, message: 'document is not a mapping (got a list)' },
+      { file: 'events.json', line: 2, message: expect.stringMatching(/^YAML syntax error/) as string },
+    ]);
+    expect(loaded.skippedFiles).toEqual({});
+  });
+
+  it('skips a large JSON data array found by a walk from its first bytes', async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => ({ id: i, kind: 'row', apiVersion: 'x', text: 'lorem ipsum dolor sit amet' }));
+    tree({ 'big/data.json': JSON.stringify(rows), 'big/sa.yaml': SA('kept') });
+    const loaded = await loadPaths(['big']);
+    expect(names(loaded.documents.map((d) => d.object))).toEqual(['kept']);
+    expect(loaded.skippedFiles).toEqual({ 'not-an-object': 1 });
+    expect(loaded.errors).toEqual([]);
   });
 
   it('carries on past a bad file in a directory, with its line', async () => {
-    tree({ 'k8s/1.yaml': SA('one'), 'k8s/2.yaml': 'kind: [\n', 'k8s/3.yaml': SA('three') });
+    tree({ 'k8s/1.yaml': SA('one'), 'k8s/2.yaml': 'apiVersion: v1\nkind: [\n', 'k8s/3.yaml': SA('three') });
     const loaded = await loadPaths(['k8s']);
     expect(names(loaded.documents.map((d) => d.object))).toEqual(['one', 'three']);
-    expect(loaded.errors).toEqual([{ file: 'k8s/2.yaml', line: 1, message: expect.stringMatching(/^YAML syntax error/) as string }]);
+    expect(loaded.errors).toEqual([{ file: 'k8s/2.yaml', line: 2, message: expect.stringMatching(/^YAML syntax error/) as string }]);
   });
 
   it('reads - from stdin as YAML, once', async () => {

@@ -3,12 +3,14 @@
  * Manifests are parsed here (by the pure `manifests.ts`); Dockerfiles, Procfiles and gunicorn.conf.py stay text.
  * Nothing throws out of `loadPaths`: every unreadable path becomes an InputError and reading carries on.
  */
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputError } from '../model/finding.ts';
 import type { LoadedInputs, SourceMapping, SourceText } from '../parse/types.ts';
-import { parseManifests } from '../parse/manifests.ts';
+import { SNIFF_BYTES, parseManifests, sniffManifest } from '../parse/manifests.ts';
+import type { SkipReason } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
+import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 
 /** What a file holds, decided by its name. */
 export type InputKind = 'manifest' | SourceText['kind'];
@@ -26,6 +28,7 @@ export function classifyFile(name: string): InputKind | undefined {
   if (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) || /\.(Dockerfile|dockerfile|Containerfile)$/.test(name)) return 'Dockerfile';
   if (name === 'Procfile') return 'Procfile';
   if (name === 'gunicorn_conf.py' || /gunicorn.*\.conf\.py$/.test(name)) return 'gunicorn.conf.py';
+  if (/^requirements.*\.txt$/.test(name) || name === 'pyproject.toml' || name === 'Pipfile') return 'requirements';
   return undefined;
 }
 
@@ -74,22 +77,35 @@ async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOpti
 }
 
 function loadedFrom(loader: Loader): LoadedInputs {
-  return { documents: loader.documents, sources: loader.sources, errors: loader.errors, files: loader.files };
+  skipKustomizePatches(loader);
+  return { documents: loader.documents, sources: loader.sources, errors: loader.errors, files: loader.files, skippedFiles: loader.skippedFiles };
 }
 
 interface Loader extends LoadedInputs {
+  skippedFiles: Record<string, number>;
+  /** Files a walk found that were read as manifests (not skipped): a kustomization may name them as patches. */
+  walkedManifests: Set<string>;
+  /** Patch files named by the kustomizations read, normalized. */
+  kustomizePatches: Set<string>;
   /** Reading source paths: manifests found there are ignored, and an explicitly named file of unknown name is a Dockerfile. */
   sourcesOnly: boolean;
   /** Files found by the walk, in order, with the errors met on the way; read together by `readPlanned`. */
-  planned: Array<{ file: string; kind: InputKind } | { error: InputError; countsAsFile: boolean }>;
+  planned: Array<PlannedFile | { error: InputError; countsAsFile: boolean }>;
   /** Real paths of files already read. */
   seenFiles: Set<string>;
   /** Real paths of directories already walked: a symlink back up the tree is not followed twice. */
   seenDirectories: Set<string>;
 }
 
+/** A file to read; `walked` when a directory walk found it (a file there that holds no manifest is skipped, not an error). */
+interface PlannedFile {
+  file: string;
+  kind: InputKind;
+  walked: boolean;
+}
+
 function newLoader(): Loader {
-  return { documents: [], sources: [], errors: [], files: 0, sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set() };
+  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, walkedManifests: new Set(), kustomizePatches: new Set(), sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set() };
 }
 
 function normalizeGiven(p: string): string {
@@ -106,7 +122,7 @@ async function planGivenPath(loader: Loader, given: string): Promise<void> {
     return;
   }
   if (info.isDirectory()) await walkDirectory(loader, given);
-  else planFile(loader, given, classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest'));
+  else planFile(loader, given, classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest'), false);
 }
 
 async function walkDirectory(loader: Loader, dir: string): Promise<void> {
@@ -121,6 +137,8 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Python dependency files matter only as the build context of a Dockerfile beside them.
+  const hasDockerfile = entries.some((entry) => classifyFile(entry.name) === 'Dockerfile');
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const child = path.join(dir, entry.name);
@@ -141,13 +159,13 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
       continue;
     }
     const kind = isFile ? classifyFile(entry.name) : undefined;
-    if (kind !== undefined) planFile(loader, child, kind);
+    if (kind !== undefined && (kind !== 'requirements' || hasDockerfile)) planFile(loader, child, kind, true);
   }
 }
 
-function planFile(loader: Loader, file: string, kind: InputKind): void {
+function planFile(loader: Loader, file: string, kind: InputKind, walked: boolean): void {
   if (loader.sourcesOnly && kind === 'manifest') return;
-  loader.planned.push({ file, kind });
+  loader.planned.push({ file, kind, walked });
 }
 
 /** Files read at once at most: reading them one by one leaves the CPU idle, reading thousands at once can run out of descriptors. */
@@ -157,7 +175,7 @@ const CONCURRENT_READS = 32;
 async function readPlanned(loader: Loader): Promise<void> {
   const planned = loader.planned;
   loader.planned = [];
-  const reads = await mapConcurrently(planned, CONCURRENT_READS, (entry) => ('file' in entry ? readOne(entry.file) : undefined));
+  const reads = await mapConcurrently(planned, CONCURRENT_READS, (entry) => ('file' in entry ? readOne(entry.file, entry.walked && entry.kind === 'manifest') : undefined));
   planned.forEach((entry, i) => {
     if (!('file' in entry)) {
       if (entry.countsAsFile) loader.files++;
@@ -171,21 +189,63 @@ async function readPlanned(loader: Loader): Promise<void> {
     }
     loader.files++;
     if ('error' in read) loader.errors.push({ file: entry.file, message: describeFsError(read.error) });
-    else addText(loader, entry.file, entry.kind, read.bytes);
+    else if ('skipped' in read) skip(loader, read.skipped);
+    else addText(loader, entry, read.bytes);
   });
 }
 
-/** A file's real path (for de-duplication; absent when it cannot be resolved) and its bytes or the error met. */
-type FileRead = { real?: string } & ({ bytes: Buffer } | { error: unknown });
+/** A file's real path (for de-duplication; absent when it cannot be resolved) and its bytes, why it was skipped, or the error met. */
+type FileRead = { real?: string } & ({ bytes: Buffer } | { skipped: SkipReason } | { error: unknown });
 
-async function readOne(file: string): Promise<FileRead> {
+/**
+ * readOne reads a file. A manifest found by a walk is sniffed first: when its first bytes show it holds no
+ * Kubernetes object (a JSON data array, a binary file) the rest is never read, so a big data file costs its head only.
+ */
+async function readOne(file: string, sniff: boolean): Promise<FileRead> {
   // An unresolvable path is still read, so the error names the file as given.
   const real = await realpath(file).catch(() => undefined);
   try {
-    return { real, bytes: await readFile(file) };
+    if (!sniff) return { real, bytes: await readFile(file) };
+    const handle = await open(file, 'r');
+    let head: Buffer;
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+      const buffer = Buffer.alloc(Math.min(size, SNIFF_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+    const complete = head.length >= size;
+    const text = decodeText(head, !complete);
+    if (text === undefined) return { real, skipped: 'binary' };
+    const reason = sniffManifest(text, complete);
+    if (reason !== undefined) return { real, skipped: reason };
+    return { real, bytes: complete ? head : await readFile(file) };
   } catch (error) {
     return { real, error };
   }
+}
+
+/**
+ * skipKustomizePatches drops what was read from walked files that a kustomization names as patches: a strategic-merge
+ * patch is a partial object (a Deployment without containers) that would otherwise be reported as invalid. Kustomizations
+ * may come after their patches in the walk, so this runs once everything is read.
+ */
+function skipKustomizePatches(loader: Loader): void {
+  const patches = new Set([...loader.walkedManifests].filter((file) => loader.kustomizePatches.has(path.normalize(file))));
+  if (patches.size === 0) return;
+  loader.documents = loader.documents.filter((d) => !patches.has(d.file));
+  loader.errors = loader.errors.filter((e) => !patches.has(e.file));
+  for (const file of patches) {
+    loader.walkedManifests.delete(file);
+    skip(loader, 'kustomize-patch');
+  }
+}
+
+function skip(loader: Loader, reason: SkipReason): void {
+  loader.skippedFiles[reason] = (loader.skippedFiles[reason] ?? 0) + 1;
 }
 
 async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R> | R): Promise<R[]> {
@@ -210,29 +270,36 @@ async function loadStdin(loader: Loader, stdin: NodeJS.ReadableStream): Promise<
     loader.errors.push({ file: '-', message: `cannot read stdin: ${err instanceof Error ? err.message : String(err)}` });
     return;
   }
-  addText(loader, '-', 'manifest', Buffer.concat(chunks));
+  addText(loader, { file: '-', kind: 'manifest', walked: false }, Buffer.concat(chunks));
 }
 
-function addText(loader: Loader, file: string, kind: InputKind, bytes: Buffer): void {
+function addText(loader: Loader, { file, kind, walked }: PlannedFile, bytes: Buffer): void {
   const text = decodeText(bytes);
   if (text === undefined) {
-    loader.errors.push({ file, message: kind === 'manifest' ? 'binary file, not YAML' : `binary file, not a ${kind}` });
+    if (walked && kind === 'manifest') skip(loader, 'binary');
+    else loader.errors.push({ file, message: kind === 'manifest' ? 'binary file, not YAML' : `binary file, not a ${kind}` });
     return;
   }
   if (kind !== 'manifest') {
     loader.sources.push({ kind, file, text });
     return;
   }
-  const parsed = parseManifests(file, text);
+  if (isKustomization(file)) for (const patch of kustomizationPatchFiles(file, text)) loader.kustomizePatches.add(patch);
+  const parsed = parseManifests(file, text, { walked });
+  if (parsed.skipped !== undefined) skip(loader, parsed.skipped);
+  else if (walked) loader.walkedManifests.add(file);
   loader.documents.push(...parsed.documents);
   loader.errors.push(...parsed.errors);
 }
 
-/** decodeText returns the UTF-8 text (BOM dropped), or undefined for a binary file: a NUL byte or invalid UTF-8. */
-function decodeText(bytes: Buffer): string | undefined {
+/**
+ * decodeText returns the UTF-8 text (BOM dropped), or undefined for a binary file: a NUL byte or invalid UTF-8.
+ * `partial` text (a head) may end inside a character, which is not a sign of a binary file.
+ */
+function decodeText(bytes: Buffer, partial = false): string | undefined {
   if (bytes.includes(0)) return undefined;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: !partial }).decode(bytes);
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
  */
 
 /** The kind of input a fact was read from. */
-export type SourceKind = 'manifest' | 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'default' | 'metrics';
+export type SourceKind = 'manifest' | 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'default' | 'metrics';
 
 /** Evidence names the input file, the line where known, the field and the raw text that said it. */
 export interface Evidence {

@@ -36,6 +36,8 @@ export interface ImageFacts {
   runs: Array<{ stage: number; final: boolean; text: string; evidence: Evidence }>;
   /** Procfile `web:` entry joined to this image (buildpacks use it when no command is given). */
   procfileWeb?: { command: string; evidence: Evidence };
+  /** Lines naming `google-cloud-profiler` in the requirements*.txt / pyproject.toml / Pipfile beside the Dockerfile. */
+  profilerRequirements?: Evidence[];
   /** gunicorn.conf.py top-level assignments, as read (values the file computes are `undefined`). */
   gunicornConf?: GunicornConf;
   /** The server detected from the image's own ENTRYPOINT/CMD/Procfile, for a Dockerfile checked on its own. */

@@ -90,6 +90,17 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
   return SEVERITIES_DESCENDING.flatMap((severity) => findings.filter((f) => f.severity === severity));
 }
 
+/** Findings grouped by the file of their target, files in order of first appearance (the report is sorted by file). */
+export function byFile(findings: readonly Finding[]): { file: string; findings: Finding[] }[] {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const group = groups.get(finding.target.file);
+    if (group === undefined) groups.set(finding.target.file, [finding]);
+    else group.push(finding);
+  }
+  return [...groups].map(([file, inFile]) => ({ file, findings: inFile }));
+}
+
 /** `1 critical, 2 warning, 0 info` from the summary counts, most severe first. */
 function severityCounts(counts: Record<Severity, number>): string {
   return SEVERITIES_DESCENDING.map((s) => `${counts[s]} ${s}`).join(', ');
@@ -124,8 +135,10 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function summaryLines(summary: Summary): [string, string] {
   const findings = SEVERITIES.reduce((n, s) => n + summary.findings[s], 0);
   const skipped = Object.values(summary.skipped).reduce((n, c) => n + c, 0);
+  const skippedFiles = Object.values(summary.skippedFiles).reduce((n, c) => n + c, 0);
   const read = [plural(summary.objects, 'object'), plural(summary.workloads, 'workload')];
   if (summary.images > 0) read.push(plural(summary.images, 'standalone Dockerfile'));
+  if (skippedFiles > 0) read.push(`${plural(skippedFiles, 'file')} skipped as no manifest (${skippedList(summary.skippedFiles)})`);
   const outcome = [`${plural(findings, 'finding')} (${severityCounts(summary.findings)})`, plural(summary.errors, 'input error')];
   if (skipped > 0) outcome.push(`${plural(skipped, 'skipped object')} of kinds pytuner does not read (${skippedList(summary.skipped)})`);
   return [`Read ${plural(summary.files, 'file')}: ${read.join(', ')}.`, `${outcome.join(', ')}.`];

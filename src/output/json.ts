@@ -26,6 +26,7 @@ export function toReportDocument(report: Report): ReportDocument {
       workloads: report.summary.workloads,
       images: report.summary.images,
       skipped: Object.fromEntries(sortedEntries(report.summary.skipped)),
+      skippedFiles: Object.fromEntries(sortedEntries(report.summary.skippedFiles)),
       findings: {
         critical: report.summary.findings.critical,
         warning: report.summary.findings.warning,

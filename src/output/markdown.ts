@@ -1,38 +1,110 @@
 /**
- * @module The `markdown` format, for pull-request comments (GitHub-flavoured): the summary, a table of
- * findings, then one collapsed `<details>` block per finding with its evidence and every part of its fix.
- * Text from the inputs is escaped, so a `|` or a backtick in a message cannot break the table.
+ * @module The `markdown` format, for pull-request comments (GitHub-flavoured): the summary, a compact table of
+ * findings per file, the input errors, then one collapsed `<details>` block per finding with its message, evidence and
+ * every part of its fix. The whole stays under GitHub's comment limit: details (then table rows) that do not fit are
+ * cut, with a note saying how many. Text from the inputs is escaped, so a `|` or a backtick cannot break the table.
  */
 import { dump } from 'js-yaml';
 import type { Finding, InputError } from '../model/finding.ts';
 import type { Report } from '../report.ts';
-import { bySeverity, errorText, evidenceLocation, fileLocation, opsJson, summaryLines, targetLabel, valueLine } from './describe.ts';
+import { plural } from '../rules/facts.ts';
+import { byFile, bySeverity, errorText, evidenceLocation, fileLocation, opsJson, summaryLines, targetLabel, valueLine } from './describe.ts';
 import { unifiedDiff } from './diff.ts';
 
-/** Renders a report as a GitHub-flavoured Markdown document. */
-export function formatMarkdown(report: Report): string {
-  const sections = ['## pytuner report', summaryLines(report.summary).map(escapeText).join('<br>\n')];
-  const findings = bySeverity(report.findings);
-  if (findings.length === 0) sections.push('No findings.');
-  else sections.push(findingsTable(findings), '### Details', ...findings.map(findingDetails));
-  if (report.errors.length > 0) sections.push('### Input errors', 'These files or objects were not analysed.', errorsTable(report.errors));
-  return `${sections.join('\n\n')}\n`;
+/** GitHub rejects an issue or pull-request comment longer than 65,536 characters. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+/** Options of the markdown format. */
+export interface MarkdownOptions {
+  /** Characters the document may not exceed. Defaults to GITHUB_COMMENT_LIMIT. */
+  maxLength?: number;
 }
 
-function findingsTable(findings: readonly Finding[]): string {
-  const rows = findings.map((f) =>
-    row([f.severity, code(f.rule), code(targetLabel(f.target)), escapeText(f.message), escapeText(valueLine(f.current, f.recommended))]),
-  );
-  return [row(['Severity', 'Rule', 'Target', 'Message', 'Change']), row(['---', '---', '---', '---', '---']), ...rows].join('\n');
+/** Room kept for the note on what was cut, so adding it never crosses the limit. */
+const NOTE_ROOM = 400;
+
+/** Renders a report as a GitHub-flavoured Markdown document no longer than `maxLength`. */
+export function formatMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const budget = (options.maxLength ?? GITHUB_COMMENT_LIMIT) - NOTE_ROOM;
+  const head = ['## pytuner report', summaryLines(report.summary).map(escapeText).join('<br>\n')];
+  const findings = report.findings;
+  if (findings.length === 0) head.push('No findings.');
+  const out = new Budget(budget, head);
+  let rowsCut = 0;
+  for (const { file, findings: inFile } of byFile(findings)) {
+    const rows = bySeverity(inFile).map(findingRow);
+    const table = (n: number) => `${code(file)}\n\n${[row(['Severity', 'Rule', 'Target', 'Change']), row(['---', '---', '---', '---']), ...rows.slice(0, n)].join('\n')}`;
+    let fitting = rows.length;
+    while (fitting > 0 && !out.fits(table(fitting))) fitting--;
+    if (fitting > 0) out.add(table(fitting));
+    rowsCut += rows.length - fitting;
+  }
+  if (report.errors.length > 0) {
+    const rows = report.errors.map(errorRow);
+    const section = (n: number) => `### Input errors\n\nThese files or objects were not analysed.\n\n${[row(['File', 'Error']), row(['---', '---']), ...rows.slice(0, n)].join('\n')}`;
+    let fitting = rows.length;
+    while (fitting > 0 && !out.fits(section(fitting))) fitting--;
+    if (fitting > 0) out.add(section(fitting));
+    rowsCut += rows.length - fitting;
+  }
+  let detailsCut = 0;
+  if (findings.length > 0) {
+    const details = byFile(findings).flatMap((group) => bySeverity(group.findings)).map(findingDetails);
+    if (out.fits('### Details')) out.add('### Details');
+    for (const block of details) {
+      if (out.fits(block)) out.add(block);
+      else detailsCut++;
+    }
+  }
+  const note = cutNote(rowsCut, detailsCut);
+  if (note !== undefined) out.add(note); // within the NOTE_ROOM kept out of the budget
+  return out.text();
 }
 
-function errorsTable(errors: readonly InputError[]): string {
-  const rows = errors.map((e) => row([code(fileLocation(e.file, e.line)), escapeText(errorText(e))]));
-  return [row(['File', 'Error']), row(['---', '---']), ...rows].join('\n');
+/** Sections joined by blank lines, added only while the whole stays within the limit. */
+class Budget {
+  readonly #limit: number;
+  readonly #sections: string[];
+  #length: number;
+
+  constructor(limit: number, sections: string[]) {
+    this.#limit = limit;
+    this.#sections = [...sections];
+    this.#length = this.text().length;
+  }
+
+  fits(section: string): boolean {
+    return this.#length + 2 + section.length <= this.#limit;
+  }
+
+  add(section: string): void {
+    this.#sections.push(section);
+    this.#length += 2 + section.length;
+  }
+
+  text(): string {
+    return `${this.#sections.join('\n\n')}\n`;
+  }
+}
+
+function cutNote(rowsCut: number, detailsCut: number): string | undefined {
+  const parts: string[] = [];
+  if (rowsCut > 0) parts.push(`${plural(rowsCut, 'table row')}`);
+  if (detailsCut > 0) parts.push(`the details of ${plural(detailsCut, 'finding')}`);
+  if (parts.length === 0) return undefined;
+  return `> **Cut to fit GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit:** ${parts.join(' and ')} are not shown. \`pytuner report -o json\` or \`-o sarif\` has them all.`;
+}
+
+function findingRow(f: Finding): string {
+  return row([f.severity, code(f.rule), code(targetLabel(f.target)), escapeText(valueLine(f.current, f.recommended))]);
+}
+
+function errorRow(e: InputError): string {
+  return row([code(fileLocation(e.file, e.line)), escapeText(errorText(e))]);
 }
 
 function findingDetails(finding: Finding): string {
-  const summary = `<b>${finding.severity}</b> <code>${escapeHtml(finding.rule)}</code> on <code>${escapeHtml(targetLabel(finding.target))}</code>`;
+  const summary = `<b>${finding.severity}</b> <code>${escapeHtml(finding.rule)}</code> on <code>${escapeHtml(targetLabel(finding.target))}</code> in <code>${escapeHtml(fileLocation(finding.target.file, finding.target.line))}</code>`;
   const parts = [`<details>\n<summary>${summary}</summary>`, escapeText(finding.message)];
   if (finding.evidence.length > 0) parts.push(`Evidence:\n\n${finding.evidence.map((e) => `- ${evidenceItem(e.text, evidenceLocation(e))}`).join('\n')}`);
   const fix = finding.fix;

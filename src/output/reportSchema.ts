@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { SourceKind } from '../model/evidence.ts';
 import type { Severity } from '../model/finding.ts';
+import { SKIP_REASONS } from '../parse/manifests.ts';
+import type { SkipReason } from '../parse/manifests.ts';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -34,7 +36,7 @@ const target = z
 
 const evidence = z
   .strictObject({
-    source: z.enum(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'default', 'metrics']),
+    source: z.enum(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'requirements', 'default', 'metrics']),
     file: z.string().nullable().describe('null for a documented default.'),
     line: z.number().int().min(1).nullable(),
     field: z.string().describe('Dotted manifest field, server flag (--threads) or Dockerfile instruction (CMD).'),
@@ -95,6 +97,9 @@ const summary = z.strictObject({
   workloads: count,
   images: count.describe('Dockerfiles checked on their own (not joined to a workload).'),
   skipped: z.record(z.string(), count).describe('Objects of kinds pytuner does not read, by apiVersion/kind, keys sorted.'),
+  skippedFiles: z
+    .partialRecord(z.enum(Object.keys(SKIP_REASONS) as [SkipReason, ...SkipReason[]]), count)
+    .describe('Files a directory walk found that hold no Kubernetes object (data JSON, tsconfig.json, templates, empty files), by reason, keys sorted. Not errors.'),
   findings: z.strictObject({ critical: count, warning: count, info: count }),
   errors: count,
 });

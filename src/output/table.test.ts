@@ -20,21 +20,24 @@ describe('table format', () => {
   it('puts the message in a fourth column when the first three leave it 40 columns', () => {
     const lines = formatTable(FIXTURE_REPORT, { width: 200 }).split('\n');
     expect(lines[0]).toBe(`SEVERITY  ${'RULE'.padEnd(38)}  ${'TARGET'.padEnd(39)}  MESSAGE`);
-    expect(lines[2]?.startsWith('critical  concurrency-exceeds-capacity            Service 123456789/api[app]               containerConcurrency 80')).toBe(true);
+    expect(lines.find((line) => line.startsWith('critical'))?.startsWith('critical  concurrency-exceeds-capacity            Service 123456789/api[app]               containerConcurrency 80')).toBe(true);
   });
 
-  it('lists critical findings first, keeping report order within a severity', () => {
+  it('groups findings under the file of their target, critical first within a file', () => {
     const rows = formatTable(FIXTURE_REPORT)
       .split('\n')
-      .filter((line) => /^(critical|warning|info) /.test(line))
+      .filter((line) => /^(critical|warning|info) |^examples\//.test(line))
       .map((line) => line.split(/\s+/).slice(0, 2).join(' '));
     expect(rows).toEqual([
-      'critical concurrency-exceeds-capacity',
-      'critical sync-worker-no-threads',
+      'examples/cloudrun/Dockerfile (1',
       'warning gunicorn-timeout-below-request-timeout',
+      'examples/cloudrun/service.yaml (4',
+      'critical concurrency-exceeds-capacity',
       'warning startup-probe-timeout',
       'warning threads-below-cpu',
       'info profiler-role-missing',
+      'examples/gke/deployment.yaml (1',
+      'critical sync-worker-no-threads',
     ]);
   });
 

@@ -1,12 +1,15 @@
 /**
- * @module The `table` format: what a person reads in a terminal. One aligned row per finding
- * (severity, rule, target, message), critical first, with indented detail lines for the value change,
- * the evidence and the fix; then the input errors and a summary line. Fits in `width` columns by wrapping.
+ * @module The `table` format: what a person reads in a terminal. Findings are grouped by the file of their target
+ * (a heading line per file, files in report order), and within a file one aligned row per finding (severity, rule,
+ * target, message), critical first, with indented detail lines for the value change, the evidence and the fix; then
+ * the input errors and a summary line. Fits in `width` columns by wrapping.
  */
 import { styleText } from 'node:util';
 import type { Finding, InputError, Severity } from '../model/finding.ts';
 import type { Report } from '../report.ts';
+import { plural } from '../rules/facts.ts';
 import {
+  byFile,
   bySeverity,
   errorText,
   evidenceLocation,
@@ -43,7 +46,7 @@ export function formatTable(report: Report, options: TableOptions = {}): string 
   const paint: Paint = options.color === true ? (format, text) => styleText(format, text, { validateStream: false }) : (_format, text) => text;
   const blocks: string[] = [];
   if (report.findings.length === 0) blocks.push('No findings.');
-  else blocks.push(findingsTable(bySeverity(report.findings), width, paint));
+  else blocks.push(findingsTable(report.findings, width, paint));
   if (report.errors.length > 0) blocks.push(errorList(report.errors, width, paint));
   blocks.push(summaryLines(report.summary).flatMap((line) => wrap(line, width, 0, 2)).join('\n'));
   return `${blocks.join('\n\n')}\n`;
@@ -61,9 +64,13 @@ function findingsTable(findings: readonly Finding[], width: number, paint: Paint
   const columns = columnWidths(findings, width);
   const header = [pad(HEADERS.severity, columns.severity), pad(HEADERS.rule, columns.rule), columns.message === undefined ? HEADERS.target : pad(HEADERS.target, columns.target)];
   if (columns.message !== undefined) header.push(HEADERS.message);
-  const rows = findings.map((finding) => findingRow(finding, columns, width, paint));
-  return [paint('bold', header.join(GAP).trimEnd()), ...rows].join('\n\n');
+  const groups = byFile(findings).map(({ file, findings: inFile }) => {
+    const heading = wrap(`${file} (${plural(inFile.length, 'finding')})`, width, 0, 2).map((line) => paint('underline', line));
+    return [heading.join('\n'), ...bySeverity(inFile).map((finding) => findingRow(finding, columns, width, paint))].join('\n\n');
+  });
+  return [paint('bold', header.join(GAP).trimEnd()), ...groups].join('\n\n');
 }
+
 
 function columnWidths(findings: readonly Finding[], width: number): Columns {
   const severity = Math.max(HEADERS.severity.length, ...findings.map((f) => f.severity.length));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from './manifests.ts';
+import { parseManifests, sniffManifest } from './manifests.ts';
 
 const doc = (...lines: string[]) => `${lines.join('\n')}\n`;
 
@@ -65,7 +65,7 @@ describe('parseManifests', () => {
     expect(errors[0]?.message).toMatch(/^YAML syntax error: /);
   });
 
-  it('reports a syntax error in a single-document file at js-yaml mark line + 1', () => {
+  it('reports a syntax error in a single-document file at the line the parser marks', () => {
     const { documents, errors } = parseManifests('bad.yaml', doc('a: 1', 'b:', '  - x', ' c: 2'));
     expect(documents).toEqual([]);
     expect(errors).toEqual([{ file: 'bad.yaml', line: 4, message: expect.stringMatching(/^YAML syntax error: /) as string }]);
@@ -73,7 +73,7 @@ describe('parseManifests', () => {
 
   it('reports a duplicate key at the line of the duplicate', () => {
     const { errors } = parseManifests('dup.yaml', doc('apiVersion: v1', 'kind: ConfigMap', 'kind: Secret'));
-    expect(errors).toEqual([{ file: 'dup.yaml', line: 3, message: 'YAML syntax error: duplicated mapping key' }]);
+    expect(errors).toEqual([{ file: 'dup.yaml', line: 3, message: 'YAML syntax error: Map keys must be unique' }]);
   });
 
   it('expands kind: List into its items, each with its own index and line', () => {
@@ -132,7 +132,7 @@ describe('parseManifests', () => {
 
   it('puts a document that is only an empty tagged node on its own line, never line 0 (found by test/unit/property)', () => {
     expect(parseManifests('tag.yaml', '!').errors).toEqual([{ file: 'tag.yaml', line: 1, message: 'document is not a mapping (got the string "")' }]);
-    expect(parseManifests('tag.yaml', doc('apiVersion: v1', 'kind: ConfigMap', '---', '!!str')).errors).toEqual([{ file: 'tag.yaml', line: 3, message: 'document is not a mapping (got the string "")' }]);
+    expect(parseManifests('tag.yaml', doc('apiVersion: v1', 'kind: ConfigMap', '---', '!!str')).errors).toEqual([{ file: 'tag.yaml', line: 4, message: 'document is not a mapping (got the string "")' }]);
   });
 
   it('reports a file with no documents', () => {
@@ -182,5 +182,71 @@ describe('parseManifests', () => {
       ['ConfigMap', 1],
       ['Secret', 2],
     ]);
+  });
+
+  it('accepts a flow sequence whose closing ] sits at its key\'s indentation, as go-yaml and kubectl do', () => {
+    const text = doc(
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '      - name: web',
+      '        command: [',
+      '          "gunicorn", "--bind", ":8080", "app:app"',
+      '        ]',
+    );
+    const { documents, errors } = parseManifests('flow.yaml', text);
+    expect(errors).toEqual([]);
+    expect(documents[0]?.object).toMatchObject({ spec: { template: { spec: { containers: [{ command: ['gunicorn', '--bind', ':8080', 'app:app'] }] } } } });
+    expect(documents[0]?.fieldLines?.get('spec.template.spec.containers[0].command[3]')).toBe(10);
+  });
+
+  it('loads unknown tags as their untagged value and resolves standard tags', () => {
+    const { documents, errors } = parseManifests('tags.yaml', doc('a: !Ref Bucket', 'b: !reset []', 'c: !!python/name:material.emoji.twemoji', 'd: !!binary aGk=', 'e: !!str 8', 'f: !GetAtt [X, Arn]'));
+    expect(errors).toEqual([]);
+    const value = documents[0]?.object as Record<string, unknown>;
+    expect(value).toMatchObject({ a: 'Bucket', b: [], c: '', e: '8', f: ['X', 'Arn'] });
+    expect(Array.from(value['d'] as Uint8Array)).toEqual([0x68, 0x69]);
+  });
+
+  it.each([
+    ['empty.yaml', '', 'empty'],
+    ['comments.yaml', '# nothing\n---\n# here\n', 'empty'],
+    ['data.json', '[{"id": 1}, {"id": 2}]', 'not-an-object'],
+    ['list.yaml', '# rows\n- a\n- b\n', 'not-an-object'],
+    ['scalar.yaml', 'just text\n', 'not-kubernetes'],
+    ['patch.json', '[\n  {"op": "replace", "path": "/spec/replicas", "value": 2}\n]\n', 'json-patch'],
+    ['patch.yaml', '- op: remove\n  path: /spec/template/spec/containers/0/args\n', 'json-patch'],
+    ['smp.yaml', 'spec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:2\n', 'not-kubernetes'],
+    ['tsconfig.json', '{\n  // strict mode\n  "compilerOptions": {"strict": true,},\n}\n', 'not-kubernetes'],
+    ['events.json', '{"kind": "Event", "apiVersion": "v1"}\n{"kind": "Event", "apiVersion": "v1"}\n', 'not-yaml'],
+    ['cfn.yaml', 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: !Ref Name}\n', 'not-kubernetes'],
+    ['records.json', '{"records": [{"apiVersion": 1, "kind": "row"}]}', 'not-kubernetes'],
+    ['Chart.yaml', 'apiVersion: v2\nname: web\nversion: 0.1.0\n', 'not-kubernetes'],
+    ['deploy.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n', 'template'],
+    ['helpers.tpl.yaml', '{{- define "web.name" -}}\nweb\n{{- end }}\n', 'template'],
+    ['schema.yaml', '"apiVersion": 1\n---\n- kind: x\n', 'not-kubernetes'],
+  ])('skips %s found by a walk as %s', (file, text, reason) => {
+    expect(parseManifests(file, text, { walked: true })).toEqual({ documents: [], errors: [], skipped: reason });
+  });
+
+  it('reads a walked file that holds a Kubernetes object, and reports it when it cannot be parsed', () => {
+    const fine = parseManifests('sa.yaml', doc('apiVersion: v1', 'kind: ServiceAccount', 'metadata: {name: a}'), { walked: true });
+    expect(fine.skipped).toBeUndefined();
+    expect(fine.documents).toHaveLength(1);
+    const broken = parseManifests('sa.yaml', doc('apiVersion: v1', 'kind: ServiceAccount', 'metadata: {name: a'), { walked: true });
+    expect(broken).toEqual({ documents: [], errors: [{ file: 'sa.yaml', line: 3, message: expect.stringMatching(/^YAML syntax error: /) as string }] });
+    const quotedTemplate = parseManifests('alert.yaml', doc('apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: a}', 'data: {summary: "{{ $labels.pod }} is down"}'), { walked: true });
+    expect(quotedTemplate.documents).toHaveLength(1);
+  });
+
+  it('decides from the first bytes alone when they show a list, and waits for more otherwise', () => {
+    expect(sniffManifest('[{"id": 1}, {"id"', false)).toBe('not-an-object');
+    expect(sniffManifest('\uFEFF  \n[', false)).toBe('not-an-object');
+    expect(sniffManifest('{"data": [1, 2', false)).toBeUndefined();
+    expect(sniffManifest('# only a comment so far\n', false)).toBeUndefined();
   });
 });

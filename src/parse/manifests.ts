@@ -2,22 +2,139 @@
  * @module Multi-document YAML (and JSON) text → ParsedDocuments with start lines and a line for every field.
  * Pure: `files.ts` hands it the text. One broken document does not lose the others in the same file.
  */
-import { CORE_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, getScalarValue, mergeTag, parseEvents } from 'js-yaml';
-import type { Event } from 'js-yaml';
+import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { InputError } from '../model/finding.ts';
 import type { ParsedDocument } from './types.ts';
 import { formatFieldPath } from './fieldPath.ts';
 import type { PathSegment } from './fieldPath.ts';
 
 /**
- * YAML 1.2 core schema plus merge keys (`<<: *base`): kubectl's YAML reader (go-yaml) accepts merge keys,
- * so manifests that use them must load here too.
+ * Why a file that a directory walk found was not read as manifests. Such files are counted by reason in the report's
+ * summary, not reported as errors: a repository holds JSON data, editor configs and templates beside its manifests.
  */
-const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+export const SKIP_REASONS = {
+  empty: 'empty or only comments',
+  template: 'a Helm or Go template ({{ … }})',
+  'json-patch': 'a JSON patch (kustomize patchesJson6902)',
+  'kustomize-patch': 'a patch a kustomization in the walk names (partial objects merged into a base)',
+  'not-an-object': 'a list or a scalar, not an object (data files)',
+  'not-kubernetes': 'no apiVersion and kind (package.json, tsconfig.json, CloudFormation, Compose, patch partials)',
+  'not-yaml': 'neither YAML nor JSON (JSONC, NDJSON) and not a Kubernetes object',
+  binary: 'a binary file',
+} as const;
 
-/** parseManifests reads every document of one file; `kind: List` and `*List` objects expand to their items. */
-export function parseManifests(file: string, text: string): { documents: ParsedDocument[]; errors: InputError[] } {
+/** A key of SKIP_REASONS. */
+export type SkipReason = keyof typeof SKIP_REASONS;
+
+/** What one file holds: its documents and errors, or, for a file found by a walk, why it was skipped. */
+export interface ParsedManifests {
+  documents: ParsedDocument[];
+  errors: InputError[];
+  skipped?: SkipReason;
+}
+
+/** How a file was reached: `walked` when a directory walk found it, where a file that is no manifest is skipped. */
+export interface ParseOptions {
+  walked?: boolean;
+}
+
+/**
+ * parseManifests reads every document of one file; `kind: List` and `*List` objects expand to their items.
+ * A file named explicitly must hold manifests: anything else is an error. A file found by a walk is skipped,
+ * with a reason, unless it holds a Kubernetes object (a mapping with `apiVersion` and `kind`) or a document that
+ * looks like one and cannot be parsed; only then are its errors reported.
+ */
+export function parseManifests(file: string, text: string, options: ParseOptions = {}): ParsedManifests {
+  if (options.walked !== true) {
+    const stream = readStream(file, text);
+    const errors = [...stream.syntaxErrors.map((e) => e.error), ...stream.shapeErrors].sort(byLine);
+    if (stream.rawDocuments === 0 && errors.length === 0) errors.push({ file, message: 'empty file: no documents' });
+    return { documents: stream.documents, errors };
+  }
+  const early = sniffManifest(text, true) ?? (looksLikeKubernetes(text) && !isJsonOfAnotherKind(text) ? undefined : 'not-kubernetes');
+  if (early !== undefined) return { documents: [], errors: [], skipped: early };
+  const stream = readStream(file, text);
+  const kubernetes = stream.documents.some((d) => isKubernetesObject(d.object));
+  const syntaxErrors = stream.syntaxErrors.filter((e) => e.looksKubernetes).map((e) => e.error);
+  if (!kubernetes && syntaxErrors.length === 0) {
+    const onlySyntaxErrors = stream.documents.length === 0 && stream.shapeErrors.length === 0 && stream.syntaxErrors.length > 0;
+    const onlyNonMappings = stream.documents.length === 0 && stream.shapeErrors.length > 0;
+    return { documents: [], errors: [], skipped: onlySyntaxErrors ? 'not-yaml' : onlyNonMappings ? 'not-an-object' : 'not-kubernetes' };
+  }
+  return { documents: stream.documents, errors: [...syntaxErrors, ...(kubernetes ? stream.shapeErrors : [])].sort(byLine) };
+}
+
+const byLine = (a: InputError, b: InputError): number => (a.line ?? 0) - (b.line ?? 0);
+
+/** The largest head of a file `sniffManifest` needs to decide on lists and JSON patches. */
+export const SNIFF_BYTES = 64 * 1024;
+
+const TEMPLATE_ACTION = /^\s*(?:-\s+)?\{\{|:\s+\{\{/m;
+const JSON_PATCH_OP = /^[\s[{,-]*"?op"?\s*:\s*["']?(?:add|remove|replace|move|copy|test)\b/m;
+
+/**
+ * sniffManifest decides from the first bytes of a walked file (`complete` when they are the whole file) whether it
+ * can hold no Kubernetes object, without parsing it: a 4 MB JSON data array is skipped from its first `[`.
+ * A Go template action outside quotes (`{{- if …}}`, `name: {{ .Release.Name }}`) marks a Helm template.
+ */
+export function sniffManifest(head: string, complete: boolean): SkipReason | undefined {
+  const first = firstContent(head);
+  if (first === undefined) return complete ? 'empty' : undefined;
+  if (first.startsWith('[') || /^-(\s|$)/.test(first)) return JSON_PATCH_OP.test(head) ? 'json-patch' : 'not-an-object';
+  if (isNdjson(head)) return 'not-yaml';
+  if (TEMPLATE_ACTION.test(head)) return 'template';
+  return undefined;
+}
+
+/** NDJSON: its first two content lines are each a whole JSON object; pretty-printed JSON never starts that way. */
+function isNdjson(head: string): boolean {
+  const lines = head.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.length >= 2 && lines.slice(0, 2).every((line) => line.startsWith('{') && line.endsWith('}'));
+}
+
+/** firstContent returns the first line holding content: not blank, a comment, a `---` marker or a `%` directive. */
+function firstContent(text: string): string | undefined {
+  for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('%') || line === '---' || line === '...') continue;
+    return line.startsWith('--- ') ? line.slice(4).trim() : line;
+  }
+  return undefined;
+}
+
+/** looksLikeKubernetes: the text has `apiVersion` and `kind` keys somewhere (YAML or JSON). */
+function looksLikeKubernetes(text: string): boolean {
+  return /(?:^|[\s{,])["']?apiVersion["']?\s*:/m.test(text) && /(?:^|[\s{,])["']?kind["']?\s*:/m.test(text);
+}
+
+/**
+ * isJsonOfAnotherKind: the text is one JSON object without top-level `apiVersion` and `kind` (a data file whose
+ * records have a `kind` field). JSON.parse decides it at a fraction of what the YAML parser with lines costs.
+ */
+function isJsonOfAnotherKind(text: string): boolean {
+  if (!firstContent(text)?.startsWith('{')) return false;
+  try {
+    return !isKubernetesObject(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+function isKubernetesObject(value: unknown): boolean {
+  return isMapping(value) && typeof value['apiVersion'] === 'string' && typeof value['kind'] === 'string';
+}
+
+/** A stream's documents, with its syntax errors (each marked when its text looks like a Kubernetes object) and shape errors. */
+interface Stream {
+  documents: ParsedDocument[];
+  syntaxErrors: Array<{ error: InputError; looksKubernetes: boolean }>;
+  shapeErrors: InputError[];
+  rawDocuments: number;
+}
+
+function readStream(file: string, text: string): Stream {
   const documents: ParsedDocument[] = [];
+  const syntaxErrors: Stream['syntaxErrors'] = [];
   const errors: InputError[] = [];
   let docIndex = 0;
   let rawDocuments = 0;
@@ -26,7 +143,7 @@ export function parseManifests(file: string, text: string): { documents: ParsedD
     try {
       parsed = parseChunk(chunk.text);
     } catch (err) {
-      errors.push(yamlError(file, chunk, err));
+      syntaxErrors.push({ error: yamlError(file, chunk, err), looksKubernetes: looksLikeKubernetes(chunk.text) });
       docIndex++;
       rawDocuments++;
       continue;
@@ -64,8 +181,7 @@ export function parseManifests(file: string, text: string): { documents: ParsedD
       docIndex++;
     }
   }
-  if (rawDocuments === 0 && errors.length === 0) errors.push({ file, message: 'empty file: no documents' });
-  return { documents, errors };
+  return { documents, syntaxErrors, shapeErrors: errors, rawDocuments };
 }
 
 /** A `kind: List` (apiVersion v1) or any `<Kind>List` carrying `items`, as `kubectl get -o yaml` writes them. */
@@ -89,14 +205,13 @@ function describeValue(value: unknown): string {
 }
 
 /**
- * yamlError reports js-yaml's reason at its mark. An error found at the end of input (an unclosed `[`) is marked
+ * yamlError reports the parser's reason at its line. An error found at the end of input (an unclosed `[`) is marked
  * past the document, on the next `---`; it is moved back to the document's last written line.
  */
 function yamlError(file: string, chunk: Chunk, err: unknown): InputError {
-  if (err instanceof YAMLException) {
+  if (err instanceof ChunkSyntaxError) {
     const lastWritten = chunk.firstLine + chunk.text.trimEnd().split('\n').length - 1;
-    const line = err.mark === undefined ? undefined : Math.min(chunk.firstLine + err.mark.line, lastWritten);
-    return line === undefined ? { file, message: `YAML syntax error: ${err.reason}` } : { file, line, message: `YAML syntax error: ${err.reason}` };
+    return { file, line: Math.min(chunk.firstLine + err.line, lastWritten), message: `YAML syntax error: ${err.message}` };
   }
   return { file, line: chunk.firstLine, message: `YAML error: ${err instanceof Error ? err.message : String(err)}` };
 }
@@ -133,7 +248,7 @@ function splitDocuments(text: string): Chunk[] {
   return starts.map((start, k) => ({ text: lines.slice(start, starts[k + 1] ?? lines.length).join(''), firstLine: start + 1 }));
 }
 
-// ---- events → values plus a line for every node ----
+// ---- YAML nodes → values plus a line for every node ----
 
 /** A node's 0-based line within its chunk, and its children by key or index. */
 interface LocatedNode {
@@ -146,14 +261,13 @@ interface LocatedDocument {
   root: LocatedNode;
 }
 
-interface Frame {
-  node: LocatedNode;
-  kind: 'document' | 'mapping' | 'sequence' | 'ignored';
-  /** For a mapping: the key read, waiting for its value. */
-  pendingKey?: { name: string; line: number };
-  nextIndex: number;
-  /** For a complex (non-scalar) key: the frame that waits for it. */
-  keyOf?: Frame;
+/** A syntax error the `yaml` parser reported, with its 0-based line in the chunk. */
+class ChunkSyntaxError extends Error {
+  readonly line: number;
+  constructor(message: string, line: number) {
+    super(message);
+    this.line = line;
+  }
 }
 
 /**
@@ -163,15 +277,29 @@ interface Frame {
  */
 const MAX_EXPANDED_NODES = 1_000_000;
 
-/** parseChunk parses one piece with js-yaml's event parser, then builds values and the line map from the same events. */
+/**
+ * Options of the `yaml` parser. YAML 1.2 core schema plus merge keys (`<<: *base`), which kubectl's go-yaml accepts.
+ * `yaml` is as lenient as Kubernetes tooling where the spec is strict without ambiguity: a flow sequence whose
+ * closing `]` sits at its key's indentation loads (js-yaml rejected it; go-yaml, kubectl and PyYAML accept it).
+ * Tags it does not know (`!Ref`, `!reset`, `!!python/name:x`) load as the untagged value with a warning, which is
+ * ignored; standard tags (`!!binary`, `!!str`, `!!timestamp`) resolve. Aliases are shared, not copied, so the
+ * alias-count guard is off and `expandedSize` bounds what a walk of the value costs.
+ */
+const PARSE_OPTIONS = { merge: true, prettyErrors: false, uniqueKeys: true } as const;
+
+/** parseChunk parses one piece with `yaml`, and builds values and the line map from the same nodes. */
 function parseChunk(text: string): LocatedDocument[] {
-  const events = parseEvents(text, {});
-  const values = constructFromEvents(events, { source: text, schema: SCHEMA });
-  for (const value of values) {
+  const lineCounter = new LineCounter();
+  const lineOf = (offset: number): number => lineCounter.linePos(offset).line - 1;
+  const documents: LocatedDocument[] = [];
+  for (const doc of parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter })) {
+    const [error] = doc.errors;
+    if (error !== undefined) throw new ChunkSyntaxError(error.message, lineOf(error.pos[0]));
+    const value: unknown = doc.toJS({ maxAliasCount: -1 });
     if (expandedSize(value, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES) throw new Error(`document expands to more than ${MAX_EXPANDED_NODES} nodes through YAML aliases`);
+    documents.push({ value, root: locate(doc.contents, lineOf) ?? { line: 0 } });
   }
-  const roots = locateNodes(events, text);
-  return values.map((value, i) => ({ value, root: roots[i] ?? { line: 0 } }));
+  return documents;
 }
 
 /** expandedSize counts the nodes a walk of `value` visits (shared nodes once per path), stopping past `limit`. */
@@ -181,77 +309,34 @@ function expandedSize(value: unknown, limit: number): number {
   while (stack.length > 0 && count <= limit) {
     const node = stack.pop();
     count++;
-    if (typeof node === 'object' && node !== null) stack.push(...Object.values(node));
+    // `!!binary` loads as bytes: one value, not one node per byte.
+    if (typeof node === 'object' && node !== null && !ArrayBuffer.isView(node)) stack.push(...Object.values(node));
   }
   return count;
 }
 
-function locateNodes(events: Event[], source: string): LocatedNode[] {
-  const lineStarts = lineStartOffsets(source);
-  const lineOf = (offset: number): number => (offset < 0 ? -1 : upperBound(lineStarts, offset) - 1);
-  const roots: LocatedNode[] = [];
-  const stack: Frame[] = [];
-  for (const event of events) {
-    const top = stack.at(-1);
-    switch (event.type) {
-      case EVENT_ID.DOCUMENT: {
-        const node: LocatedNode = { line: 0 };
-        roots.push(node);
-        stack.push({ node, kind: 'document', nextIndex: 0 });
-        break;
-      }
-      case EVENT_ID.MAPPING:
-      case EVENT_ID.SEQUENCE: {
-        const node: LocatedNode = { line: lineOf(event.start), children: new Map() };
-        const kind = event.type === EVENT_ID.MAPPING ? 'mapping' : 'sequence';
-        if (top !== undefined && (top.kind === 'ignored' || (top.kind === 'mapping' && top.pendingKey === undefined))) {
-          stack.push({ node, kind: 'ignored', nextIndex: 0, keyOf: top.kind === 'ignored' ? undefined : top });
-        } else {
-          attach(top, node);
-          stack.push({ node, kind, nextIndex: 0 });
-        }
-        break;
-      }
-      case EVENT_ID.SCALAR:
-      case EVENT_ID.ALIAS: {
-        const offset = event.type === EVENT_ID.SCALAR ? event.valueStart : event.anchorStart;
-        if (top?.kind === 'mapping' && top.pendingKey === undefined) {
-          const name = event.type === EVENT_ID.SCALAR ? getScalarValue(source, event) : '*';
-          top.pendingKey = { name, line: lineOf(offset) };
-        } else if (top?.kind !== 'ignored') {
-          attach(top, { line: lineOf(offset) });
-        }
-        break;
-      }
-      case EVENT_ID.POP: {
-        const done = stack.pop();
-        if (done?.keyOf !== undefined) done.keyOf.pendingKey = { name: '?', line: done.node.line };
-        break;
-      }
+/** locate gives a node and its children their lines; a mapping value takes the line of its key. */
+function locate(node: unknown, lineOf: (offset: number) => number): LocatedNode | undefined {
+  if (!isNode(node)) return undefined;
+  const line = node.range === undefined || node.range === null ? 0 : Math.max(0, lineOf(node.range[0]));
+  if (isMap(node)) {
+    const children = new Map<PathSegment, LocatedNode>();
+    for (const pair of node.items) {
+      const key = pair.key;
+      const name = isScalar(key) ? String(key.value) : isAlias(key) ? '*' : '?';
+      const keyLine = locate(key, lineOf)?.line ?? line;
+      const child = locate(pair.value, lineOf) ?? { line: keyLine };
+      child.line = keyLine;
+      children.set(name, child);
     }
+    return { line, children };
   }
-  return roots;
-}
-
-/** attach adds a finished node to its parent; a mapping value takes the line of its key. */
-function attach(parent: Frame | undefined, node: LocatedNode): void {
-  if (parent === undefined) return;
-  if (parent.kind === 'document') {
-    // A document that is only an empty node (`!tag` with no value) has no offset: it starts on the chunk's first line.
-    parent.node.line = Math.max(0, node.line);
-    parent.node.children = node.children;
-    return;
+  if (isSeq(node)) {
+    const children = new Map<PathSegment, LocatedNode>();
+    node.items.forEach((item, index) => children.set(index, locate(item, lineOf) ?? { line }));
+    return { line, children };
   }
-  if (parent.kind === 'sequence') {
-    if (node.line < 0) node.line = parent.node.line;
-    parent.node.children?.set(parent.nextIndex++, node);
-    return;
-  }
-  if (parent.kind === 'mapping' && parent.pendingKey !== undefined) {
-    node.line = parent.pendingKey.line;
-    parent.node.children?.set(parent.pendingKey.name, node);
-    parent.pendingKey = undefined;
-  }
+  return { line };
 }
 
 /** fieldLinesOf flattens a node's subtree into dotted paths → 1-based file lines. */
@@ -268,20 +353,3 @@ function fieldLinesOf(root: LocatedNode | undefined, firstLine: number): Map<str
   return lines;
 }
 
-function lineStartOffsets(source: string): number[] {
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-/** upperBound returns the index of the first element greater than `value`. */
-function upperBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -143,4 +143,24 @@ describe('describeKind and describeObject', () => {
     expect(describeObject({ kind: 'Service', metadata: { name: 'api', namespace: '123' } })).toBe('Service 123/api');
     expect(describeObject({ kind: 'Service', metadata: {} })).toBe('Service (no name)');
   });
+
+  it('never checks a field pytuner does not read: replicas from envsubst, probe delays, port names', () => {
+    const result = validate(
+      'deploy.yaml',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
+      'spec:',
+      '  replicas: ${REPLICAS}',
+      '  template:',
+      '    metadata: {labels: {version: 1.0}}',
+      '    spec:',
+      '      containers:',
+      '      - image: web',
+      '        ports: [{containerPort: 8080, name: 8080}]',
+      '        readinessProbe: {httpGet: {path: /, port: 8080}, initialDelaySeconds: "${DELAY}", timeoutSeconds: -1}',
+      '        livenessProbe: {exec: {command: "not a list"}}',
+    );
+    expect(result.status).toBe('valid');
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * @module zod schemas for exactly the fields pytuner reads, validated at the edge. Everything else in an object
- * passes through untouched (`looseObject`). A document that fails becomes InputErrors naming file, line, object
+ * passes through untouched (`looseObject`) and is never checked: a field pytuner does not read (`replicas:
+ * ${REPLICAS}` before envsubst, a probe's `initialDelaySeconds`) must not drop the workload. A document that fails becomes InputErrors naming file, line, object
  * and field in plain words; a kind pytuner does not read is counted as skipped, not an error.
  */
 import { z } from 'zod';
@@ -50,15 +51,14 @@ const cpuQuantity = z
 
 const portNumberOrName = z.union([boundedInt(0, 65535), z.string()], { error: expecting('a port number or name') });
 
+/** Of a probe, pytuner reads its handler, path and port, and the timing that bounds start-up. */
 const probeSchema = object({
   httpGet: object({ path: text().optional(), port: portNumberOrName.optional() }).optional(),
   tcpSocket: object({ port: portNumberOrName.optional() }).optional(),
-  exec: object({ command: list(text()).optional() }).optional(),
-  grpc: object({ port: boundedInt(0, 65535).optional(), service: text().optional() }).optional(),
+  exec: object({}).optional(),
+  grpc: object({ port: boundedInt(0, 65535).optional() }).optional(),
   periodSeconds: boundedInt(0).optional(),
   failureThreshold: boundedInt(0).optional(),
-  timeoutSeconds: boundedInt(0).optional(),
-  initialDelaySeconds: boundedInt(0).optional(),
 });
 
 const envVarSchema = object({
@@ -75,7 +75,7 @@ const containerSchema = object({
   command: list(text()).optional(),
   args: list(text()).optional(),
   env: list(envVarSchema).optional(),
-  ports: list(object({ containerPort: boundedInt(1, 65535), name: text().optional() })).optional(),
+  ports: list(object({ containerPort: boundedInt(1, 65535) })).optional(),
   resources: object({ limits: cpuOnly.optional(), requests: cpuOnly.optional() }).optional(),
   startupProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
@@ -101,7 +101,7 @@ const metadataSchema = object({
 });
 
 const templateSchema = object({
-  metadata: object({ labels: stringMap.optional(), annotations: stringMap.optional() }).optional(),
+  metadata: object({ annotations: stringMap.optional() }).optional(),
   spec: podSpecSchema,
 });
 
@@ -120,7 +120,7 @@ export const deploymentSchema = object({
   apiVersion: z.literal('apps/v1'),
   kind: z.literal('Deployment'),
   metadata: metadataSchema,
-  spec: object({ replicas: boundedInt(0).optional(), template: templateSchema }),
+  spec: object({ template: templateSchema }),
 });
 
 /** `v1` ServiceAccount: its `iam.gke.io/gcp-service-account` annotation links pods to a Google service account. */

@@ -21,7 +21,8 @@ export interface ParsedDocument {
 
 /** A non-manifest input, kept as text: parsed by the pure parsers in `input/`. */
 export interface SourceText {
-  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py';
+  /** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile. */
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements';
   file: string;
   text: string;
 }
@@ -33,6 +34,11 @@ export interface LoadedInputs {
   errors: InputError[];
   /** Files read, including those that failed. */
   files: number;
+  /**
+   * Files a directory walk found that hold no Kubernetes object (JSON data, tsconfig.json, templates, empty files),
+   * by reason (a key of `SKIP_REASONS` in `parse/manifests.ts`): counted, not errors. Absent: none.
+   */
+  skippedFiles?: Record<string, number>;
 }
 
 /** An explicit join of source files to workloads: `--source IMAGE_OR_NAME=PATH`. */

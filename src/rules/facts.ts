@@ -138,11 +138,14 @@ export const PROFILER_ANNOTATION = 'pytuner.dev/profiler';
 
 /**
  * Evidence that a container runs Google Cloud Profiler. Signals: env `ENABLE_PROFILER` = 1/true/yes, any env
- * `GOOGLE_CLOUD_PROFILER_*`, the workload annotation `pytuner.dev/profiler: enabled`, or a `RUN` line of the joined
- * Dockerfile that names `google-cloud-profiler`. An env value from a Secret or ConfigMap (`valueFrom`) is unknown and
- * not a signal. Empty = no profiler seen.
+ * `GOOGLE_CLOUD_PROFILER_*`, the workload annotation `pytuner.dev/profiler: enabled`, a `RUN` line of the joined
+ * Dockerfile that names `google-cloud-profiler`, or that package in a requirements*.txt / pyproject.toml / Pipfile
+ * beside it. An env value from a Secret or ConfigMap (`valueFrom`) is unknown and not a signal. A switch that turns
+ * the profiler off (`DISABLE_PROFILER`, `ENABLE_PROFILER=0/false`) in the effective env, where the manifest's entry
+ * overrides the image's ENV, means no profiler. Empty = no profiler seen.
  */
 export function profilerSignals(workload: Workload, container: ContainerFacts): Evidence[] {
+  if (profilerSwitchedOff(container.env) !== undefined) return [];
   const signals: Evidence[] = [];
   const annotation = workloadAnnotation(workload, PROFILER_ANNOTATION);
   if (annotation !== undefined && annotation.value.toLowerCase() === 'enabled') signals.push(annotation.evidence);
@@ -153,8 +156,9 @@ export function profilerSignals(workload: Workload, container: ContainerFacts): 
   return signals;
 }
 
-/** Profiler evidence in a Dockerfile alone (for Dockerfiles no workload claimed): `ENV` and `RUN` lines. */
+/** Profiler evidence in a Dockerfile alone (for Dockerfiles no workload claimed): `ENV` and `RUN` lines, and requirements beside it. */
 export function imageProfilerSignals(image: ImageFacts): Evidence[] {
+  if (profilerSwitchedOff(new Map([...image.env].map(([name, entry]) => [name, { value: entry.value, fromRef: false, evidence: entry.evidence }]))) !== undefined) return [];
   const signals: Evidence[] = [];
   for (const [name, { value, evidence }] of image.env) {
     if (isProfilerEnv(name, value)) signals.push(evidence);
@@ -162,14 +166,41 @@ export function imageProfilerSignals(image: ImageFacts): Evidence[] {
   return [...signals, ...installsProfiler(image)];
 }
 
+/** Values that leave a switch off (case-insensitive); `DISABLE_PROFILER` with any other value turns the profiler off. */
+const FALSY = new Set(['', '0', 'false', 'no', 'off']);
+
+/**
+ * profilerSwitchedOff returns the env entry that turns the profiler off: `DISABLE_PROFILER` set to anything but a falsy
+ * value (Google's microservices-demo services skip `googlecloudprofiler.start` when it is set), or `ENABLE_PROFILER`
+ * set to 0/false/no/off. A value from a Secret or ConfigMap is unknown and switches nothing.
+ */
+export function profilerSwitchedOff(env: ReadonlyMap<string, { value?: string | undefined; fromRef: boolean; evidence: Evidence }>): Evidence | undefined {
+  const disable = env.get('DISABLE_PROFILER');
+  if (disable !== undefined && !disable.fromRef && disable.value !== undefined && !FALSY.has(disable.value.trim().toLowerCase())) return disable.evidence;
+  const enable = env.get('ENABLE_PROFILER');
+  if (enable !== undefined && !enable.fromRef && enable.value !== undefined && FALSY.has(enable.value.trim().toLowerCase()) && enable.value.trim() !== '') return enable.evidence;
+  return undefined;
+}
+
+/**
+ * profilerInstalled: evidence that the agent package is in the image (a `RUN` line or a requirements file naming
+ * `google-cloud-profiler`) or the workload declares it (`pytuner.dev/profiler: enabled`). Without it an
+ * `ENABLE_PROFILER=1` may be a leftover, so rules that would be critical report at most a warning.
+ */
+export function profilerInstalled(workload: Workload | undefined, image: ImageFacts | undefined): boolean {
+  const annotation = workload === undefined ? undefined : workloadAnnotation(workload, PROFILER_ANNOTATION);
+  if (annotation !== undefined && annotation.value.toLowerCase() === 'enabled') return true;
+  return image !== undefined && installsProfiler(image).length > 0;
+}
+
 /** `ENABLE_PROFILER` = 1/true/yes, or any `GOOGLE_CLOUD_PROFILER_*` variable. */
 function isProfilerEnv(name: string, value: string): boolean {
   return (name === 'ENABLE_PROFILER' && TRUTHY.has(value.toLowerCase())) || name.startsWith('GOOGLE_CLOUD_PROFILER_');
 }
 
-/** `RUN` lines (any stage) that install or build the `google-cloud-profiler` package. */
+/** `RUN` lines (any stage) that install or build the `google-cloud-profiler` package, and requirement lines that list it. */
 function installsProfiler(image: ImageFacts): Evidence[] {
-  return image.runs.filter((run) => /\bgoogle-cloud-profiler\b/i.test(run.text)).map((run) => run.evidence);
+  return [...image.runs.filter((run) => /\bgoogle-cloud-profiler\b/i.test(run.text)).map((run) => run.evidence), ...(image.profilerRequirements ?? [])];
 }
 
 /** Profiler evidence of every container of a workload (the identity is the pod's, not one container's). */

@@ -38,13 +38,13 @@ describe('profiler.alpine-build', () => {
 
   it('names both problems, and notes Alpine is documented for GKE only when the image runs on Cloud Run', () => {
     const [finding] = alpineBuild.check(
-      inventory(knativeService('api').cloudRun().container((c) => c.dockerfile((d) => d.from('alpine:3.20').run('apk add py3-pip').cmd('python3 app.py')).env('GOOGLE_CLOUD_PROFILER_SERVICE', 'api'))).build(),
+      inventory(knativeService('api').cloudRun().container((c) => c.dockerfile((d) => d.from('alpine:3.20').run('apk add py3-pip').run('pip3 install google-cloud-profiler').cmd('python3 app.py')).env('GOOGLE_CLOUD_PROFILER_SERVICE', 'api'))).build(),
     );
     expect(finding!.message).toBe(
       'Cloud Profiler on alpine:3.20: no stage installs build-base to compile its native agent, and the final image lacks ca-certificates, so its TLS calls fail with "x509: failed to load system roots"',
     );
     expect(finding!.fix!.notes!.at(-1)).toBe('Google documents the Python agent on Alpine for GKE only; on Cloud Run prefer a Debian-based python:*-slim image');
-    expect(finding!.evidence.map((e) => e.field)).toEqual(['FROM', 'spec.template.spec.containers[0].env[0]']);
+    expect(finding!.evidence.map((e) => e.field)).toEqual(['FROM', 'RUN', 'spec.template.spec.containers[0].env[0]']);
   });
 
   it('stays silent for the guide’s two-stage build, without a profiler, and on Debian images', () => {
@@ -60,5 +60,16 @@ describe('profiler.alpine-build', () => {
     expect(alpineBuild.check(inventory().standaloneImage(dockerfile().from('python:3.12-slim').run('pip install google-cloud-profiler')).build())).toEqual([]);
     const gccMusl = dockerfile().from('alpine:3.20').run('apk add --no-cache gcc musl-dev linux-headers python3-dev ca-certificates').run('pip install google-cloud-profiler');
     expect(alpineBuild.check(inventory().standaloneImage(gccMusl).build())).toEqual([]);
+  });
+
+  it('counts apk add g++ as a toolchain (it depends on gcc and musl-dev)', () => {
+    const gpp = dockerfile().from('python:3.12-alpine').run('apk add --no-cache g++ linux-headers').run('pip install google-cloud-profiler');
+    expect(alpineBuild.check(inventory().standaloneImage(gpp).build())).toEqual([]);
+  });
+
+  it('stays silent for a stale ENV ENABLE_PROFILER=1 with no agent installed, and when DISABLE_PROFILER is set', () => {
+    expect(alpineBuild.check(inventory().standaloneImage(dockerfile().from('python:3.12-alpine').env('ENABLE_PROFILER', '1').run('pip install flask')).build())).toEqual([]);
+    const disabled = dockerfile().from('python:3.12-alpine').env('DISABLE_PROFILER', '1').run('pip install google-cloud-profiler');
+    expect(alpineBuild.check(inventory().standaloneImage(disabled).build())).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import type { Finding, Fix } from '../model/finding.ts';
 import type { BaseImage, ImageFacts, SourceLine } from '../model/image.ts';
 import type { Inventory, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
-import { dockerfileTarget, imageProfilerSignals, profilerSignals, uniqueEvidence } from './facts.ts';
+import { dockerfileTarget, imageProfilerSignals, profilerInstalled, profilerSignals, uniqueEvidence } from './facts.ts';
 import { dockerfiles } from './image.slim-base.ts';
 
 const ID = 'profiler.alpine-build';
@@ -37,9 +37,14 @@ function joinedWorkloads(inventory: Inventory, image: ImageFacts): Array<{ workl
   );
 }
 
-/** An `apk add` of a compiler toolchain in any stage: `build-base`, or `gcc` with `musl-dev`. */
+/**
+ * An `apk add` of a compiler toolchain in any stage: `build-base`, `g++` (Alpine's g++ package depends on gcc and
+ * musl-dev, so it brings a whole C/C++ toolchain), or `gcc` with `musl-dev`.
+ */
 function installsToolchain(image: ImageFacts): boolean {
-  return image.runs.some((run) => /\bapk\s+add\b/.test(run.text) && (/\bbuild-base\b/.test(run.text) || (/\bgcc\b/.test(run.text) && /\bmusl-dev\b/.test(run.text))));
+  return image.runs.some(
+    (run) => /\bapk\s+add\b/.test(run.text) && (/\bbuild-base\b/.test(run.text) || /(^|\s)g\+\+(\s|$)/.test(run.text) || (/\bgcc\b/.test(run.text) && /\bmusl-dev\b/.test(run.text))),
+  );
 }
 
 /** An `apk add ... ca-certificates` in the final stage or a stage it is built on (`FROM <stage>`). */
@@ -53,6 +58,8 @@ function checkImage(image: ImageFacts, joined: Array<{ workload: Workload; signa
   const base = image.base!;
   const signals = uniqueEvidence([...imageProfilerSignals(image), ...joined.flatMap((j) => j.signals)]);
   if (signals.length === 0) return [];
+  // Only an installed agent is compiled: an ENV ENABLE_PROFILER=1 alone builds nothing.
+  if (!profilerInstalled(undefined, image) && !joined.some((j) => profilerInstalled(j.workload, image))) return [];
   const needsToolchain = !installsToolchain(image);
   const needsCerts = kind === 'alpine' && !installsCaCertificates(image);
   if (!needsToolchain && !needsCerts) return [];

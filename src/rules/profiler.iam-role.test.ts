@@ -3,8 +3,13 @@ import { deployment, inventory, knativeService } from '../../test/builders/index
 import { iamRole, projectOfEmail } from './profiler.iam-role.ts';
 
 const GSA = 'api@my-project.iam.gserviceaccount.com';
-const profiledCloudRun = () => knativeService('api').cloudRun().serviceAccount(GSA).container((c) => c.env('ENABLE_PROFILER', 'true').gunicorn());
-const profiledGke = () => deployment('web').inNamespace('prod').serviceAccount('web').container((c) => c.env('GOOGLE_CLOUD_PROFILER_SERVICE', 'web').gunicorn());
+/** The agent installed (`RUN pip install google-cloud-profiler`) and switched on. */
+const profiledCloudRun = () =>
+  knativeService('api')
+    .cloudRun()
+    .serviceAccount(GSA)
+    .container((c) => c.env('ENABLE_PROFILER', 'true').gunicorn().dockerfile((d) => d.from('python:3.12-slim').run('pip install google-cloud-profiler')));
+const profiledGke = () => deployment('web').inNamespace('prod').serviceAccount('web').annotation('pytuner.dev/profiler', 'enabled').container((c) => c.env('GOOGLE_CLOUD_PROFILER_SERVICE', 'web').gunicorn());
 
 describe('profiler.iam-role', () => {
   it('is critical when the Cloud Run service account has no grant, and creates an IAMPolicyMember for its project', () => {
@@ -27,11 +32,12 @@ describe('profiler.iam-role', () => {
       rule: 'profiler.iam-role',
       severity: 'critical',
       target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: '123456789012', name: 'api', file: 'api.yaml', line: 1 },
-      message: `Cloud Profiler runs as serviceAccount:${GSA} and no grant among the inputs gives it roles/cloudprofiler.agent: the agent's CreateProfile calls fail with PERMISSION_DENIED`,
+      message: `Cloud Profiler runs as serviceAccount:${GSA} and no grant among the inputs gives it roles/cloudprofiler.agent: unless the role is granted outside these inputs (gcloud, Terraform), the agent's CreateProfile calls are denied`,
       current: { member: `serviceAccount:${GSA}`, role: null },
       recommended: { member: `serviceAccount:${GSA}`, role: 'roles/cloudprofiler.agent' },
       evidence: [
         { source: 'manifest', file: 'api.yaml', field: 'spec.template.spec.containers[0].env[0]', text: 'ENABLE_PROFILER=true' },
+        { source: 'Dockerfile', file: 'Dockerfile', line: 2, field: 'RUN', text: 'RUN pip install google-cloud-profiler' },
         { source: 'manifest', file: 'api.yaml', field: 'spec.template.spec.serviceAccountName', text: GSA },
       ],
       fix: {
@@ -78,7 +84,7 @@ describe('profiler.iam-role', () => {
     const gsa = 'web-sa@shop-prod.iam.gserviceaccount.com';
     const [finding] = iamRole.check(inventory(profiledGke()).serviceAccount('prod', 'web', gsa).build());
     expect(finding!.message).toBe(
-      `Cloud Profiler runs as serviceAccount:${gsa} (KSA prod/web via iam.gke.io/gcp-service-account) and no grant among the inputs gives it roles/cloudprofiler.agent: the agent's CreateProfile calls fail with PERMISSION_DENIED`,
+      `Cloud Profiler runs as serviceAccount:${gsa} (KSA prod/web via iam.gke.io/gcp-service-account) and no grant among the inputs gives it roles/cloudprofiler.agent: with GKE Workload Identity enabled on the node pool, unless the role is granted outside these inputs (gcloud, Terraform), the agent's CreateProfile calls are denied`,
     );
     expect(finding!.fix!.commands).toEqual([`gcloud projects add-iam-policy-binding shop-prod --member=serviceAccount:${gsa} --role=roles/cloudprofiler.agent`]);
     expect(iamRole.check(inventory(profiledGke()).serviceAccount('prod', 'web', gsa).grant(`serviceAccount:${gsa}`, 'roles/cloudprofiler.agent').build())).toEqual([]);
@@ -116,5 +122,29 @@ describe('profiler.iam-role', () => {
   it('reads the project id from a service account email', () => {
     expect(projectOfEmail('a@my-project.iam.gserviceaccount.com')).toBe('my-project');
     expect(projectOfEmail('123456789012-compute@developer.gserviceaccount.com')).toBeUndefined();
+  });
+
+  it('is at most a warning when only a profiler env is seen and no RUN line or requirements file installs the agent', () => {
+    const stale = knativeService('api').cloudRun().serviceAccount(GSA).container((c) => c.env('ENABLE_PROFILER', '1').gunicorn().dockerfile((d) => d.from('python:3.12-slim').run('pip install flask')));
+    const [finding] = iamRole.check(inventory(stale).build());
+    expect(finding?.severity).toBe('warning');
+    expect(finding?.message).toContain('google-cloud-profiler is not seen installed (no RUN line or requirements file names it), so the profiler env may be a leftover');
+  });
+
+  it('is silent when the manifest turns the profiler off over the image ENV: DISABLE_PROFILER, or ENABLE_PROFILER=0/false', () => {
+    for (const [name, value] of [['DISABLE_PROFILER', '1'], ['DISABLE_PROFILER', 'true'], ['ENABLE_PROFILER', '0'], ['ENABLE_PROFILER', 'false']] as const) {
+      const off = knativeService('api')
+        .cloudRun()
+        .serviceAccount(GSA)
+        .container((c) => c.env(name, value).gunicorn().dockerfile((d) => d.from('python:3.12-slim').env('ENABLE_PROFILER', '1').run('pip install google-cloud-profiler')));
+      expect(iamRole.check(inventory(off).build()), `${name}=${value}`).toEqual([]);
+    }
+  });
+
+  it('says what it assumes about Workload Identity for an un-annotated KSA', () => {
+    const [finding] = iamRole.check(inventory(deployment('web').inNamespace('prod').serviceAccount('web').annotation('pytuner.dev/profiler', 'enabled').container((c) => c.gunicorn())).build());
+    expect(finding?.message).toContain('if the cluster uses GKE Workload Identity Federation, the pod authenticates as this KSA');
+    expect(finding?.message).toContain("without Workload Identity it runs as the node's service account, whose roles pytuner cannot see");
+    expect(finding?.message).not.toContain('PERMISSION_DENIED');
   });
 });

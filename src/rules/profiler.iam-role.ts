@@ -10,7 +10,7 @@ import type { IamGrant, Inventory, ServiceAccountFacts, Workload } from '../mode
 import type { IamMemberSpec } from '../model/change.ts';
 import { changeTarget, propose } from './changes.ts';
 import type { Rule } from './types.ts';
-import { targetOf, uniqueEvidence, workloadProfilerSignals } from './facts.ts';
+import { profilerInstalled, targetOf, uniqueEvidence, workloadProfilerSignals } from './facts.ts';
 
 const ID = 'profiler.iam-role';
 
@@ -48,6 +48,8 @@ function checkWorkload(inventory: Inventory, workload: Workload): Finding[] {
   if (inventory.iamGrants.some((grant) => satisfies(grant, identity))) return [];
   const member = memberOf(identity);
   const projectId = identity.kind === 'gsa' ? projectOfEmail(identity.email) : undefined;
+  // Without the agent package in sight, ENABLE_PROFILER=1 may be a leftover: worth a look, not an outage.
+  const installed = workload.containers.some((c) => profilerInstalled(workload, c.dockerfile));
   const notes: string[] = [];
   if (projectId === undefined) notes.push('replace PROJECT_ID (and PROJECT_NUMBER) with the project the profiles go to');
   notes.push('apply the IAMPolicyMember in the namespace Config Connector manages for that project');
@@ -56,12 +58,13 @@ function checkWorkload(inventory: Inventory, workload: Workload): Finding[] {
       `whether Cloud Profiler accepts Workload Identity Federation principals directly is not confirmed; if it rejects them, annotate the KSA with ${WORKLOAD_IDENTITY_ANNOTATION} and grant the Google service account instead`,
     );
   }
+  const stale = installed ? '' : '; google-cloud-profiler is not seen installed (no RUN line or requirements file names it), so the profiler env may be a leftover';
   return [
     {
       rule: ID,
-      severity: 'critical',
+      severity: installed ? 'critical' : 'warning',
       target: targetOf(workload),
-      message: `Cloud Profiler runs as ${describeIdentity(identity)} and no grant among the inputs gives it ${PROFILER_AGENT_ROLE}: the agent's CreateProfile calls fail with PERMISSION_DENIED`,
+      message: `Cloud Profiler runs as ${describeIdentity(identity)} and no grant among the inputs gives it ${PROFILER_AGENT_ROLE}: ${consequence(identity)}${stale}`,
       current: { member, role: null },
       recommended: { member, role: PROFILER_AGENT_ROLE },
       evidence: uniqueEvidence([...signals, ...identity.evidence]),
@@ -126,6 +129,15 @@ function annotationEvidence(sa: ServiceAccountFacts): Evidence {
   if (sa.ref.line !== undefined) evidence.line = sa.ref.line;
   if (sa.gcpServiceAccount !== undefined) evidence.text = sa.gcpServiceAccount;
   return evidence;
+}
+
+/** What a missing grant does, with what it assumes about how the pod authenticates. */
+function consequence(identity: Identity): string {
+  if (identity.kind === 'ksa') {
+    return `if the cluster uses GKE Workload Identity Federation, the pod authenticates as this KSA's principal and the agent's CreateProfile calls are denied; without Workload Identity it runs as the node's service account, whose roles pytuner cannot see`;
+  }
+  if (identity.kind === 'gsa' && identity.via !== 'serviceAccountName') return `with GKE Workload Identity enabled on the node pool, unless the role is granted outside these inputs (gcloud, Terraform), the agent's CreateProfile calls are denied`;
+  return `unless the role is granted outside these inputs (gcloud, Terraform), the agent's CreateProfile calls are denied`;
 }
 
 function describeIdentity(identity: Identity): string {

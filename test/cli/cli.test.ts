@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportDocumentSchema } from '../../src/output/reportSchema.ts';
 import { RULES } from '../../src/rules/index.ts';
 import { METRIC_FINDINGS } from '../../src/recommender/catalogue.ts';
-import { pytuner, ROOT } from './run.ts';
+import { BIN, pytuner, ROOT } from './run.ts';
 
 const CLEAN_SERVICE = join(ROOT, 'examples/cloudrun-clean/service.yaml');
 const CHECKOUT = 'examples/cloudrun-checkout';
@@ -66,19 +67,33 @@ describe('pytuner report', () => {
     copyFileSync(CLEAN_SERVICE, join(dir, 'good.yaml'));
     const run = pytuner(['report', '-f', dir, '-o', 'json']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`^pytuner: ${dir}/bad\\.yaml:5: `));
+    // The parser marks where the broken node starts: `name: x`, whose value runs on into the over-indented line 5.
+    expect(run.stderr).toMatch(new RegExp(`^pytuner: ${dir}/bad\\.yaml:4: `));
     const report = json(run.stdout);
-    expect(report.errors.map((e) => [e.file, e.line])).toEqual([[`${dir}/bad.yaml`, 5]]);
+    expect(report.errors.map((e) => [e.file, e.line])).toEqual([[`${dir}/bad.yaml`, 4]]);
     expect(report.summary.workloads).toBe(1);
   });
 
-  it('reports an empty file as an input error (exit 2), and the other files still', () => {
+  it('counts an empty file found in a directory as skipped (exit 0), and reports one named explicitly as an input error (exit 2)', () => {
     const dir = directory('empty', { 'empty.yaml': '' });
     copyFileSync(CLEAN_SERVICE, join(dir, 'good.yaml'));
-    const run = pytuner(['report', '-f', dir, '-o', 'json']);
+    const walked = pytuner(['report', '-f', dir, '-o', 'json']);
+    expect(walked.stderr).toBe('');
+    expect(walked.status).toBe(0);
+    expect(json(walked.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 0, skippedFiles: { empty: 1 } });
+    const named = pytuner(['report', '-f', join(dir, 'empty.yaml'), '-f', join(dir, 'good.yaml'), '-o', 'json']);
+    expect(named.status).toBe(2);
+    expect(named.stderr).toBe(`pytuner: ${dir}/empty.yaml: empty file: no documents\n`);
+    expect(json(named.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 1 });
+  });
+
+  it.each(['table', 'markdown', 'json'])('prints an input error once on a terminal (-o %s), where stdout and stderr are the same screen', (format) => {
+    const dir = directory(`tty-${format}`, { 'bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n' });
+    // `script` runs the CLI on a pseudo-terminal, as a person's shell does: stdout.isTTY is true.
+    const command = [process.execPath, BIN, 'report', '-f', join(dir, 'bad.yaml'), '-o', format].map((word) => `'${word}'`).join(' ');
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe(`pytuner: ${dir}/empty.yaml: empty file: no documents\n`);
-    expect(json(run.stdout).summary).toMatchObject({ files: 2, workloads: 1, errors: 1 });
+    expect(run.stdout.split('bad.yaml').length - 1).toBe(1);
   });
 
   it('exits 2 on a binary file and says what it is', () => {

@@ -12,6 +12,9 @@ import { validateDocument } from '../../parse/schemas.ts';
 import { parseDockerfile } from '../../parse/dockerfile.ts';
 import { parseProcfile } from '../../parse/procfile.ts';
 import { parseGunicornConf } from '../../parse/gunicornConf.ts';
+import { profilerRequirementLines } from '../../parse/requirements.ts';
+import type { Evidence } from '../evidence.ts';
+import { dirname } from 'node:path';
 import { detectServer } from '../server/detect.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { extractKnativeService } from './knativeService.ts';
@@ -106,6 +109,7 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
   const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [] };
+  const requirements: Evidence[] = [];
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
       const parsed = parseDockerfile(source.file, source.text);
@@ -115,9 +119,16 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       const parsed = parseProcfile(source.file, source.text);
       errors.push(...parsed.errors);
       sources.procfiles.push(parsed.web === undefined ? { file: source.file } : { file: source.file, web: parsed.web });
+    } else if (source.kind === 'requirements') {
+      requirements.push(...profilerRequirementLines(source.file, source.text));
     } else {
       sources.confs.push(parseGunicornConf(source.file, source.text));
     }
+  }
+  // Dependencies are installed from the build context: a requirements file counts for the Dockerfiles beside it.
+  for (const { file, image } of sources.dockerfiles) {
+    const beside = requirements.filter((r) => dirname(r.file as string) === dirname(file));
+    if (beside.length > 0) image.profilerRequirements = beside;
   }
   return sources;
 }

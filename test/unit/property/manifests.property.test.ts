@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from '../../../src/parse/manifests.ts';
+import { SKIP_REASONS, parseManifests } from '../../../src/parse/manifests.ts';
 import type { ParsedDocument } from '../../../src/parse/types.ts';
 import type { Finding } from '../../../src/model/finding.ts';
 import { analyse, type Report } from '../../../src/report.ts';
@@ -174,6 +174,9 @@ function expectNoInventedNumbers(findings: readonly Finding[], inputText: string
   }
 }
 
+/** A few hundred parses with line maps take seconds on a loaded 2-core machine: more than vitest's default 5 s. */
+const PROPERTY_TIMEOUT_MS = 30_000;
+
 describe('manifests, property-based', () => {
   it('random text: the report never throws and every error names the file', () => {
     fc.assert(
@@ -185,6 +188,22 @@ describe('manifests, property-based', () => {
       { seed: 1, numRuns: RUNS },
     );
   });
+
+  it('random and mutated text found by a directory walk: skipped with a known reason, or read; never both, never a throw', () => {
+    fc.assert(
+      fc.property(fc.oneof(randomText, mutatedManifest.map((m) => m.text)), (text) => {
+        const parsed = parseManifests('walked.yaml', text, { walked: true });
+        if (parsed.skipped !== undefined) {
+          expect(Object.keys(SKIP_REASONS)).toContain(parsed.skipped);
+          expect(parsed.documents).toEqual([]);
+          expect(parsed.errors).toEqual([]);
+        }
+        const report = analyse({ documents: parsed.documents, sources: [], errors: parsed.errors, files: 1 });
+        expectErrorsNameTheirPlace(report, 'walked.yaml', text.split('\n').length);
+      }),
+      { seed: 4, numRuns: RUNS },
+    );
+  }, PROPERTY_TIMEOUT_MS);
 
   it("the repo's manifests, mutated: errors name file, object, field and a line; no finding invents a number", () => {
     let withErrors = 0;
@@ -202,7 +221,7 @@ describe('manifests, property-based', () => {
     // The mutations reach both outcomes: broken documents and documents that still yield findings.
     expect(withErrors).toBeGreaterThan(RUNS / 10);
     expect(withFindings).toBeGreaterThan(RUNS / 10);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('Knative Services and Deployments with any value in any field, as YAML and as API objects', () => {
     fc.assert(
@@ -223,5 +242,5 @@ describe('manifests, property-based', () => {
       }),
       { seed: 3, numRuns: RUNS },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });
