@@ -14,8 +14,11 @@ import { displayWord, dropLeading, expandedText, leadingText, resolveWord } from
 /** The server command found in a command line, with the variables its words expand against. */
 export interface ServerInvocation {
   kind: ServerKind;
-  /** `fastapi run` starts uvicorn with its own defaults (host 0.0.0.0, port from `$PORT`). */
-  launcher: 'server' | 'fastapi';
+  /**
+   * `server` when the server's own program or module was run; `program subcommand` for a launcher that starts it
+   * (`fastapi run` starts uvicorn with its own defaults: host 0.0.0.0, port from `$PORT`).
+   */
+  launcher: string;
   /** The command from the program word on (`python -m gunicorn ...`, `gunicorn ...`). */
   command: Word[];
   /** The words the server parses (after `gunicorn`, `-m uvicorn`, `fastapi run`). */
@@ -26,7 +29,16 @@ export interface ServerInvocation {
   unread: Evidence[];
 }
 
+/** Which programs, `python -m` modules and `program subcommand` pairs start which server (built from the plug-ins). */
+export interface ServerTable {
+  programs: ReadonlyMap<string, ServerKind>;
+  modules: ReadonlyMap<string, ServerKind>;
+  /** program → subcommand → server. */
+  subcommands: ReadonlyMap<string, ReadonlyMap<string, ServerKind>>;
+}
+
 interface Context {
+  table: ServerTable;
   evidence: Evidence;
   depth: number;
   unread: Evidence[];
@@ -42,26 +54,6 @@ type Step = { next: number } | { found: ServerInvocation | undefined };
 // `sh -c "bash -c '...'"` nests; real command lines stop at two or three levels.
 const MAX_DEPTH = 8;
 
-const SERVER_PROGRAMS: ReadonlyMap<string, ServerKind> = new Map([
-  ['gunicorn', 'gunicorn'],
-  // Debian's python3-gunicorn and uwsgi-plugin-python3 packages install these names.
-  ['gunicorn3', 'gunicorn'],
-  ['uvicorn', 'uvicorn'],
-  ['uwsgi', 'uwsgi'],
-  ['uwsgi_python3', 'uwsgi'],
-  ['pyuwsgi', 'uwsgi'],
-  ['waitress-serve', 'waitress'],
-  ['hypercorn', 'hypercorn'],
-]);
-const SERVER_MODULES: ReadonlyMap<string, ServerKind> = new Map([
-  ['gunicorn', 'gunicorn'],
-  ['gunicorn.app.wsgiapp', 'gunicorn'],
-  ['uvicorn', 'uvicorn'],
-  ['uwsgi', 'uwsgi'],
-  ['pyuwsgi', 'uwsgi'],
-  ['waitress', 'waitress'],
-  ['hypercorn', 'hypercorn'],
-]);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
 const ENTRYPOINT_SCRIPT = /\.sh$|^(docker-)?entrypoint$/;
@@ -99,8 +91,8 @@ const RUNNERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
  * The server started by a command line, or undefined when it starts none pytuner knows (nginx, `python app.py`,
  * `flask run`), or when which one runs depends on the state at run time (an `if` with a server in each branch).
  */
-export function findServer(words: readonly Word[], scope: Scope, evidence: Evidence): ServerInvocation | undefined {
-  const ctx: Context = { evidence, depth: 0, unread: [] };
+export function findServer(words: readonly Word[], scope: Scope, evidence: Evidence, table: ServerTable): ServerInvocation | undefined {
+  const ctx: Context = { table, evidence, depth: 0, unread: [] };
   // A Procfile entry split into words keeps its operators as words: `migrate && gunicorn app`.
   if (evidence.source === 'Procfile' && words.some(isOperatorWord)) return runScript(scriptOfWords(words), scope, ctx);
   return unwrap(words, scope, ctx);
@@ -124,9 +116,9 @@ function unwrap(words: readonly Word[], outer: Scope, ctx: Context): ServerInvoc
 }
 
 function programStep(name: string, words: readonly Word[], i: number, scope: Map<string, ScopeVar>, ctx: Context): Step {
-  const kind = SERVER_PROGRAMS.get(name);
+  const kind = ctx.table.programs.get(name);
   if (kind !== undefined) return { found: invocation(kind, 'server', words, i, i + 1, scope, ctx) };
-  if (name === 'fastapi') return { found: fastapiRun(words, i, i + 1, scope, ctx) };
+  if (ctx.table.subcommands.has(name)) return { found: launcher(name, words, i, i + 1, scope, ctx) };
   if (PYTHON.test(name)) return { found: python(words, i, i + 1, scope, ctx) };
   if (SHELLS.has(name)) return { found: shell(words, i + 1, scope, ctx) };
   if (name === 'exec') return { next: skipOptions(words, i + 1, scope, new Set(['-a'])) };
@@ -158,10 +150,11 @@ function invocation(
   return { kind, launcher, command: words.slice(from), args: words.slice(argsFrom), scope, unread: [...ctx.unread] };
 }
 
-/** `fastapi run` serves with uvicorn; `fastapi dev` is the reloading development server and gets no findings. */
-function fastapiRun(words: readonly Word[], from: number, sub: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+/** `fastapi run`, `litestar run`: a program whose subcommand starts a server; other subcommands start none. */
+function launcher(program: string, words: readonly Word[], from: number, sub: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
   const subcommand = textAt(words, sub, scope);
-  return subcommand === 'run' ? invocation('uvicorn', 'fastapi', words, from, sub + 1, scope, ctx) : undefined;
+  const kind = subcommand === undefined ? undefined : ctx.table.subcommands.get(program)?.get(subcommand);
+  return kind === undefined ? undefined : invocation(kind, `${program} ${subcommand}`, words, from, sub + 1, scope, ctx);
 }
 
 /**
@@ -197,16 +190,16 @@ function pythonModule(
   scope: Scope,
   ctx: Context,
 ): ServerInvocation | undefined {
-  if (module === 'fastapi') return fastapiRun(words, from, argsFrom, scope, ctx);
-  const kind = SERVER_MODULES.get(module);
+  if (ctx.table.subcommands.has(module)) return launcher(module, words, from, argsFrom, scope, ctx);
+  const kind = ctx.table.modules.get(module);
   return kind === undefined ? undefined : invocation(kind, 'server', words, from, argsFrom, scope, ctx);
 }
 
 /** `python /usr/local/bin/gunicorn ...` runs the console script; any other script (`app.py`, `manage.py`) is not a server pytuner knows. */
 function script(words: readonly Word[], from: number, at: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
   const name = basename(textAt(words, at, scope) ?? '');
-  if (name === 'fastapi') return fastapiRun(words, from, at + 1, scope, ctx);
-  const kind = SERVER_PROGRAMS.get(name);
+  if (ctx.table.subcommands.has(name)) return launcher(name, words, from, at + 1, scope, ctx);
+  const kind = ctx.table.programs.get(name);
   return kind === undefined ? undefined : invocation(kind, 'server', words, from, at + 1, scope, ctx);
 }
 

@@ -18,7 +18,6 @@ describe('commands that are not a Python server pytuner tunes', () => {
     ['flask run', ['flask', 'run', '--host=0.0.0.0']],
     ['python -m flask run', ['python', '-m', 'flask', 'run']],
     ['python manage.py runserver', ['python', 'manage.py', 'runserver', '0.0.0.0:8000']],
-    ['fastapi dev', ['fastapi', 'dev', 'main.py']],
     ['sh -c python app.py', sh('python app.py')],
     ['echo gunicorn', sh('echo gunicorn')],
     ['an empty command line', []],

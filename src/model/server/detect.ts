@@ -6,11 +6,7 @@ import type { Evidence } from '../evidence.ts';
 import type { GunicornConf } from '../image.ts';
 import type { ServerConfig } from '../server.ts';
 import { findServer } from './argv.ts';
-import { gunicornConfig } from './gunicorn.ts';
-import { hypercornConfig } from './hypercorn.ts';
-import { uvicornConfig } from './uvicorn.ts';
-import { uwsgiConfig } from './uwsgi.ts';
-import { waitressConfig } from './waitress.ts';
+import { SERVER_TABLE, serverPlugin } from './registry.ts';
 import type { DetectEnv } from './words.ts';
 import { argvWords, scopeFromEnv } from './words.ts';
 
@@ -20,8 +16,7 @@ export { shellWords } from './shell.ts';
 /**
  * detectServer reads a container's effective command line (manifest `command`+`args`, Dockerfile
  * ENTRYPOINT+CMD, or a Procfile entry split by `shellWords`) and returns the Python server it starts with its
- * settings, or undefined when it starts none pytuner knows: nginx, `node server.js`, `python app.py`, and the
- * development servers `flask run`, `fastapi dev`, `manage.py runserver` get no findings.
+ * settings, or undefined when it starts none a plug-in (`registry.ts`) declares: nginx, `node server.js`.
  *
  * `evidence` is where the command line came from; its `source` decides how words expand (the kubelet's `$(VAR)` in
  * a manifest, the shell's `$VAR` in `sh -c` and a Procfile, nothing in a Dockerfile exec form). `conf` is the
@@ -29,19 +24,6 @@ export { shellWords } from './shell.ts';
  * `./gunicorn.conf.py`) or a `-c` naming that file.
  */
 export function detectServer(argv: readonly string[], env: DetectEnv, evidence: Evidence, conf?: GunicornConf): ServerConfig | undefined {
-  const server = findServer(argvWords(argv, evidence.source, env), scopeFromEnv(env), evidence);
-  switch (server?.kind) {
-    case 'gunicorn':
-      return gunicornConfig(server, evidence, conf);
-    case 'uvicorn':
-      return uvicornConfig(server, evidence);
-    case 'uwsgi':
-      return uwsgiConfig(server, evidence);
-    case 'waitress':
-      return waitressConfig(server, evidence);
-    case 'hypercorn':
-      return hypercornConfig(server, evidence);
-    case undefined:
-      return undefined;
-  }
+  const server = findServer(argvWords(argv, evidence.source, env), scopeFromEnv(env), evidence, SERVER_TABLE);
+  return server === undefined ? undefined : serverPlugin(server.kind).read(server, evidence, conf);
 }

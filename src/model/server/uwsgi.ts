@@ -11,6 +11,7 @@ import type { ServerInvocation } from './argv.ts';
 import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { envHit, flagSetting, hitEvidence, lastHit, lastSetting, located, scanOptions, unknownVia, unreadEvidence, valueSetting } from './options.ts';
+import type { ServerPlugin } from './plugin.ts';
 import type { Scope } from './words.ts';
 import { displayWord, expandedText, parseCount, resolveWord } from './words.ts';
 
@@ -84,8 +85,44 @@ const ENV: ReadonlyArray<readonly [Key, string]> = [
 const CONFIG_FILE = /\.(ini|xml|ya?ml|json|js)$/;
 const ENV_PLACEHOLDER = /^\$\(([^)]+)\)$/;
 
+/** uWSGI: processes × threads, options from the command line, `UWSGI_*` env and config files. */
+export const uwsgiPlugin: ServerPlugin<'uwsgi'> = {
+  kind: 'uwsgi',
+  title: 'uWSGI',
+  role: 'production',
+  // Debian's uwsgi-plugin-python3 installs `uwsgi_python3`; `pyuwsgi` is the pip wheel's entry point.
+  detection: { programs: ['uwsgi', 'uwsgi_python3', 'pyuwsgi'], modules: ['uwsgi', 'pyuwsgi'] },
+  concurrency: {
+    processes: '--processes / --workers (default 1)',
+    threads: '--threads (default 1); --gevent N / --async N cores make it an event loop',
+    eventLoop: 'by worker class',
+    freeThreaded: 'threads run Python in parallel on a free-threaded build',
+  },
+  knobs: {
+    workers: {
+      flag: { long: '--processes', short: '-p' },
+      confKey: 'processes',
+      anchor: 'uwsgi',
+      // uWSGI reads any option from UWSGI_<OPTION> (core/utils.c env_to_arg).
+      env: ['UWSGI_PROCESSES', 'UWSGI_WORKERS'],
+      whenUnset: { env: 'UWSGI_PROCESSES' },
+      default: { value: 1, source: 'core/uwsgi.c: uwsgi.numproc = 1 unless --processes' },
+    },
+    threads: {
+      flag: { long: '--threads' },
+      confKey: 'threads',
+      anchor: 'uwsgi',
+      env: ['UWSGI_THREADS'],
+      whenUnset: { env: 'UWSGI_THREADS' },
+      default: { value: 1, source: 'core/uwsgi.c: uwsgi.threads = 1 unless --threads' },
+    },
+  },
+  sources: ['https://uwsgi-docs.readthedocs.io/en/latest/Options.html', 'unbit/uwsgi core/uwsgi.c, core/utils.c (2.0)'],
+  read: (server, evidence) => uwsgiConfig(server, evidence),
+};
+
 /** The uWSGI configuration a command line and its `UWSGI_*` env give. */
-export function uwsgiConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
+function uwsgiConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
   const { scope } = server;
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
   if (lastHit(commandLine.hits, 'exit') !== undefined) return undefined;
