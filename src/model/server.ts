@@ -5,7 +5,9 @@
 import type { Evidence, Setting } from './evidence.ts';
 
 /** Python servers pytuner understands. */
-export type ServerKind = 'gunicorn' | 'uvicorn' | 'uwsgi' | 'waitress' | 'hypercorn';
+export type ServerKind =
+  | 'gunicorn' | 'uvicorn' | 'uwsgi' | 'waitress' | 'hypercorn' | 'granian' | 'functions-framework' | 'daphne' | 'litestar'
+  | 'flask-dev' | 'django-runserver' | 'streamlit' | 'gradio';
 
 /**
  * How a server turns processes into request slots:

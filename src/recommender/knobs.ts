@@ -24,8 +24,10 @@ export function threadsKnob(kind: ServerKind, workload: Workload, container: Con
 function knobOf(declared: KnobDeclaration, workload: Workload, container: ContainerFacts, value: number): ServerKnob {
   const unset = declared.whenUnset;
   return {
-    flag: declared.flag,
-    confKey: declared.confKey,
+    // A setting with no flag or config key is read only from env or its default, and those are the paths
+    // fixServerSetting takes for it; the empty names are never searched for.
+    flag: declared.flag ?? { long: '' },
+    confKey: declared.confKey ?? '',
     anchor: declared.anchor,
     whenUnset: () => {
       if (unset === undefined) return undefined;

@@ -33,8 +33,8 @@ export interface ServerInvocation {
 export interface ServerTable {
   programs: ReadonlyMap<string, ServerKind>;
   modules: ReadonlyMap<string, ServerKind>;
-  /** program → subcommand → server. */
-  subcommands: ReadonlyMap<string, ReadonlyMap<string, ServerKind>>;
+  /** program → its subcommands that start a server, and the program's own options before the subcommand that take a value. */
+  subcommands: ReadonlyMap<string, { servers: ReadonlyMap<string, ServerKind>; valued: ReadonlySet<string> }>;
 }
 
 interface Context {
@@ -151,9 +151,14 @@ function invocation(
 }
 
 /** `fastapi run`, `litestar run`: a program whose subcommand starts a server; other subcommands start none. */
-function launcher(program: string, words: readonly Word[], from: number, sub: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+function launcher(program: string, words: readonly Word[], from: number, start: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  const entry = ctx.table.subcommands.get(program);
+  if (entry === undefined) return undefined;
+  // The program's own options come first: `flask --app main --debug run`.
+  let sub = start;
+  for (let text = textAt(words, sub, scope); text?.startsWith('-') === true; text = textAt(words, sub, scope)) sub += entry.valued.has(text) ? 2 : 1;
   const subcommand = textAt(words, sub, scope);
-  const kind = subcommand === undefined ? undefined : ctx.table.subcommands.get(program)?.get(subcommand);
+  const kind = subcommand === undefined ? undefined : entry.servers.get(subcommand);
   return kind === undefined ? undefined : invocation(kind, `${program} ${subcommand}`, words, from, sub + 1, scope, ctx);
 }
 

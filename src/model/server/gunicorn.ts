@@ -67,8 +67,12 @@ const OPTIONS: readonly OptionSpec<Key>[] = [
   },
 ];
 
-/** `worker_connections` caps the greenlets of these classes only. */
-const GREENLET_WORKER = /gevent|eventlet/i;
+/**
+ * `worker_connections` caps the greenlets of gevent/eventlet and the connections of gunicorn's native `asgi` worker,
+ * which ignores `--threads` (`gunicorn/workers/gasgi.py` `ASGIWorker.check_config`: "ASGI worker does not use threads
+ * configuration. Use worker_connections instead.").
+ */
+const CONNECTION_WORKER = /gevent|eventlet|^asgi$|ASGIWorker$/i;
 
 /** Settings of one source layer, by key. */
 type Layer = Partial<Record<Key, Setting<unknown>>>;
@@ -105,7 +109,7 @@ export const gunicornPlugin: ServerPlugin<'gunicorn'> = {
       default: { value: 1, source: 'gunicorn/config.py Threads: default = 1' },
     },
   },
-  sources: ['https://docs.gunicorn.org/en/stable/settings.html', 'benoitc/gunicorn gunicorn/config.py, gunicorn/app/base.py (23.0)'],
+  sources: ['https://docs.gunicorn.org/en/stable/settings.html', 'benoitc/gunicorn gunicorn/config.py, gunicorn/app/base.py (23.0), gunicorn/workers/gasgi.py (main, the native asgi worker)'],
   read: gunicornConfig,
 };
 
@@ -144,7 +148,7 @@ function gunicornConfig(server: ServerInvocation, evidence: Evidence, conf?: Gun
     bind: pick('bind'),
     unreadConfig,
   };
-  if (workerClass.value !== undefined && GREENLET_WORKER.test(workerClass.value)) config.connectionLimit = pick('workerConnections');
+  if (workerClass.value !== undefined && CONNECTION_WORKER.test(workerClass.value.replace(/^egg:gunicorn#/, ''))) config.connectionLimit = pick('workerConnections');
   return config;
 }
 

@@ -263,3 +263,11 @@ export function unreadEvidence<K extends string>(scan: Scan<K>, base: Evidence):
     return located(base, ref?.kind === 'ref' ? `env ${ref.name}` : 'argument', displayWord(word));
   });
 }
+
+/** click's BOOL type, as a click CLI reads a flag from its env var (`UVICORN_RELOAD`, `GRANIAN_RELOAD`). */
+export function clickBool(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (['1', 'true', 't', 'yes', 'y', 'on'].includes(word)) return true;
+  if (['0', 'false', 'f', 'no', 'n', 'off', ''].includes(word)) return false;
+  return undefined;
+}

@@ -19,7 +19,7 @@ export interface ServerDetection {
    * `program subcommand` pairs that start this server (`fastapi run`, `litestar run`): the program is found as an
    * executable or a `python -m` module. The plug-in's `read` sees the pair as `ServerInvocation.launcher`.
    */
-  subcommands?: ReadonlyArray<{ program: string; subcommand: string }>;
+  subcommands?: ReadonlyArray<{ program: string; subcommand: string; programOptionsWithValue?: readonly string[] }>;
 }
 
 /**
@@ -43,14 +43,16 @@ export type UnsetWrite = { env: string } | { envWords: string; words: (value: nu
  * and the write that sets it when only the server's default is in force (`undefined`: no write, no fix).
  */
 export interface KnobDeclaration {
-  flag: { long: string; short?: string };
-  confKey: string;
+  /** Absent for a setting only env sets (Functions Framework's `THREADS`). */
+  flag?: { long: string; short?: string };
+  /** Absent for a server without a config file. */
+  confKey?: string;
   /** The server's executable name, found before the flag in shell text. */
   anchor: string;
   env: readonly string[];
   whenUnset?: UnsetWrite;
   /** The default and where it is documented or defined (file and version of the server's source). */
-  default: { value: number | 'cpu count'; source: string };
+  default: { value: number | string; source: string };
 }
 
 /** What kind of program it is: a production web server, a development server, or an interactive app server. */

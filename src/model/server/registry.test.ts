@@ -19,14 +19,14 @@ describe('server plug-in registry', () => {
   it('cites a source for every server and every default it declares', () => {
     for (const plugin of ALL_SERVER_PLUGINS) {
       expect(plugin.sources.length, plugin.kind).toBeGreaterThan(0);
-      for (const knob of Object.values(plugin.knobs)) expect(knob.default.source, `${plugin.kind} ${knob.flag.long}`).not.toBe('');
+      for (const [name, knob] of Object.entries(plugin.knobs)) expect(knob.default.source, `${plugin.kind} ${name}`).not.toBe('');
     }
   });
 
   it('builds the detection table from the declarations', () => {
     expect(SERVER_TABLE.programs.get('gunicorn3')).toBe('gunicorn');
     expect(SERVER_TABLE.modules.get('gunicorn.app.wsgiapp')).toBe('gunicorn');
-    expect(SERVER_TABLE.subcommands.get('fastapi')?.get('run')).toBe('uvicorn');
+    expect(SERVER_TABLE.subcommands.get('fastapi')?.servers.get('run')).toBe('uvicorn');
     expect(SERVER_TABLE.programs.get('nginx')).toBeUndefined();
   });
 });

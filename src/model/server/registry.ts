@@ -5,8 +5,15 @@
 import type { ServerKind } from '../server.ts';
 import type { ServerTable } from './argv.ts';
 import type { ServerPlugin } from './plugin.ts';
+import { daphnePlugin } from './daphne.ts';
+import { djangoRunserverPlugin } from './djangoRunserver.ts';
+import { flaskDevPlugin } from './flaskDev.ts';
+import { functionsFrameworkPlugin } from './functionsFramework.ts';
+import { granianPlugin } from './granian.ts';
 import { gunicornPlugin } from './gunicorn.ts';
 import { hypercornPlugin } from './hypercorn.ts';
+import { gradioPlugin, streamlitPlugin } from './interactive.ts';
+import { litestarPlugin } from './litestar.ts';
 import { uvicornPlugin } from './uvicorn.ts';
 import { uwsgiPlugin } from './uwsgi.ts';
 import { waitressPlugin } from './waitress.ts';
@@ -18,6 +25,14 @@ export const SERVER_PLUGINS = {
   uwsgi: uwsgiPlugin,
   waitress: waitressPlugin,
   hypercorn: hypercornPlugin,
+  granian: granianPlugin,
+  'functions-framework': functionsFrameworkPlugin,
+  daphne: daphnePlugin,
+  litestar: litestarPlugin,
+  'flask-dev': flaskDevPlugin,
+  'django-runserver': djangoRunserverPlugin,
+  streamlit: streamlitPlugin,
+  gradio: gradioPlugin,
 } as const satisfies { [K in ServerKind]: ServerPlugin<K> };
 
 /** The plug-in of a server kind. */
@@ -34,14 +49,15 @@ export const SERVER_TABLE: ServerTable = buildTable(ALL_SERVER_PLUGINS);
 function buildTable(plugins: readonly ServerPlugin[]): ServerTable {
   const programs = new Map<string, ServerKind>();
   const modules = new Map<string, ServerKind>();
-  const subcommands = new Map<string, Map<string, ServerKind>>();
+  const subcommands = new Map<string, { servers: Map<string, ServerKind>; valued: Set<string> }>();
   for (const plugin of plugins) {
     for (const name of plugin.detection.programs) programs.set(name, plugin.kind);
     for (const name of plugin.detection.modules) modules.set(name, plugin.kind);
-    for (const { program, subcommand } of plugin.detection.subcommands ?? []) {
-      const bySub = subcommands.get(program) ?? new Map<string, ServerKind>();
-      bySub.set(subcommand, plugin.kind);
-      subcommands.set(program, bySub);
+    for (const { program, subcommand, programOptionsWithValue } of plugin.detection.subcommands ?? []) {
+      const entry = subcommands.get(program) ?? { servers: new Map<string, ServerKind>(), valued: new Set<string>() };
+      entry.servers.set(subcommand, plugin.kind);
+      for (const option of programOptionsWithValue ?? []) entry.valued.add(option);
+      subcommands.set(program, entry);
     }
   }
   return { programs, modules, subcommands };

@@ -11,7 +11,7 @@ import type { ServerInvocation } from './argv.ts';
 import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { hostPortSetting } from './bind.ts';
-import { envHit, flagSetting, hitEvidence, lastHit, lastSetting, located, scanOptions, unreadEvidence, valueSetting } from './options.ts';
+import { clickBool, envHit, flagSetting, hitEvidence, lastHit, lastSetting, located, scanOptions, unreadEvidence, valueSetting } from './options.ts';
 import type { ServerPlugin } from './plugin.ts';
 import type { Scope } from './words.ts';
 import { parseCount } from './words.ts';
@@ -151,12 +151,4 @@ function bind(hits: readonly OptionHit<Key>[], evidence: Evidence, scope: Scope,
     return byDefault(`${defaults.host}:${defaults.port}`, fastapi === undefined ? 'uvicorn default' : `fastapi ${fastapi} default`);
   }
   return hostPortSetting(host, port, defaults, evidence, scope);
-}
-
-/** click's BOOL type, as `UVICORN_RELOAD` is read. */
-function clickBool(text: string): boolean | undefined {
-  const word = text.trim().toLowerCase();
-  if (['1', 'true', 't', 'yes', 'y', 'on'].includes(word)) return true;
-  if (['0', 'false', 'f', 'no', 'n', 'off', ''].includes(word)) return false;
-  return undefined;
 }
