@@ -18,6 +18,7 @@ import { uwsgiOsAfterFork } from './profiler.uwsgi-osafterfork.ts';
 import { backgroundCpu } from './profiler.background-cpu.ts';
 import { alpineBuild } from './profiler.alpine-build.ts';
 import { slimBase } from './image.slim-base.ts';
+import { forSourceDeploys } from './sourceDeploy.ts';
 
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
@@ -56,7 +57,9 @@ export const RULES: readonly Rule[] = [
   backgroundCpu,
   alpineBuild,
   slimBase,
-].map(honouringIgnore);
+]
+  .map(honouringIgnore)
+  .map(forSourceDeploys);
 
 /** The registered rule with this id, or `undefined`. */
 export function ruleById(id: string): Rule | undefined {

@@ -5,7 +5,7 @@
  */
 import type { InputError } from '../finding.ts';
 import type { GunicornConf, ImageFacts } from '../image.ts';
-import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, ServiceAccountFacts } from '../workload.ts';
+import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, Platform, ServiceAccountFacts, Workload } from '../workload.ts';
 import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../parse/types.ts';
 import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../parse/schemas.ts';
 import { validateDocument } from '../../parse/schemas.ts';
@@ -24,6 +24,7 @@ import type { ManifestArgv } from './command.ts';
 import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
 import { platformPortEnv } from './podTemplate.ts';
+import { assumePlatform, sourceDeployWorkload } from './sourceDeploy.ts';
 
 /** What buildInventory returns besides the inventory: input errors, objects read (after List expansion) and skipped kinds. */
 export interface BuiltInventory {
@@ -32,6 +33,12 @@ export interface BuiltInventory {
   objects: number;
   /** Objects of kinds pytuner does not read, by `apiVersion/kind`. */
   skipped: Record<string, number>;
+}
+
+/** How to read sources without a manifest. */
+export interface InventoryOptions {
+  /** `--platform`: the platform a Dockerfile or Procfile no workload claims runs on (else assumed from `$PORT` / buildpacks). */
+  platform?: Platform;
 }
 
 /** Validated objects by kind, each with its document. */
@@ -48,7 +55,7 @@ interface Sorted {
  * buildInventory turns loaded inputs into the inventory. An object that fails validation is reported and left out;
  * the others carry on. `mappings` are the `--source IMAGE_OR_NAME=PATH` flags.
  */
-export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[]): BuiltInventory {
+export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], options: InventoryOptions = {}): BuiltInventory {
   const errors: InputError[] = [];
   const skipped: Record<string, number> = {};
   const sorted = sortDocuments(loaded.documents, errors, skipped);
@@ -74,9 +81,15 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[]):
   ]
     .sort((a, b) => inInputOrder(a.doc, b.doc))
     .flatMap(({ grants }) => grants);
-  const standaloneImages = standaloneBundles(sources, joined.claimed).map(standaloneImage);
+  const standaloneImages: ImageFacts[] = [];
+  const sourceDeploys: Workload[] = [];
+  for (const bundle of standaloneBundles(sources, joined.claimed)) {
+    const deployed = sourceDeploy(bundle, options.platform);
+    if (deployed !== undefined) sourceDeploys.push(deployed);
+    else standaloneImages.push(standaloneImage(bundle));
+  }
   return {
-    inventory: { workloads: drafts.map((d) => d.workload), serviceAccounts, iamGrants, standaloneImages },
+    inventory: { workloads: [...drafts.map((d) => d.workload), ...sourceDeploys], serviceAccounts, iamGrants, standaloneImages },
     errors,
     objects: loaded.documents.length,
     skipped,
@@ -191,4 +204,24 @@ function standaloneImage(bundle: SourceBundle): ImageFacts {
   const server = detectServer(resolved.argv, image.env, resolved.evidence, conf);
   if (server !== undefined) image.server = server;
   return image;
+}
+
+/**
+ * A source no workload claims, as the service it is deployed as (`gcloud run deploy --source`), when a platform is
+ * given or can be assumed (see `assumePlatform`) and its command starts a server pytuner knows; else undefined.
+ */
+function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined): Workload | undefined {
+  const image = imageOf(bundle) as ImageFacts;
+  const resolved = resolveCommand({}, image);
+  if (resolved === undefined) return undefined;
+  const assumed = assumePlatform(image, resolved.argv, platform);
+  if (assumed === undefined) return undefined;
+  const workload = sourceDeployWorkload(image, assumed);
+  const container = workload.containers[0] as ContainerFacts;
+  const conf = gunicornConfFor(resolved.argv, bundle.confs);
+  if (conf !== undefined) image.gunicornConf = conf;
+  const server = detectServer(resolved.argv, container.env, resolved.evidence, conf);
+  if (server === undefined) return undefined;
+  container.server = server;
+  return workload;
 }
