@@ -19,9 +19,12 @@ export interface ParsedDocument {
   fieldLines?: ReadonlyMap<string, number>;
 }
 
-/** A non-manifest input, kept as text: parsed by the pure parsers in `input/`. */
+/**
+ * A non-manifest input, kept as text: parsed by the pure parsers in `parse/`. `build-context` is a file a Dockerfile's
+ * command runs (an entrypoint script, `python app.py`, a uWSGI ini, an s6 `run` script), read only because it does.
+ */
 export interface SourceText {
-  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py';
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'build-context';
   file: string;
   text: string;
 }

@@ -13,6 +13,7 @@ import { parseDockerfile } from '../../parse/dockerfile.ts';
 import { parseProcfile } from '../../parse/procfile.ts';
 import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { detectServer } from '../server/detect.ts';
+import { contextScripts } from '../server/indirect.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { extractKnativeService } from './knativeService.ts';
 import { extractDeployment } from './deployment.ts';
@@ -71,7 +72,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   errors.push(...joined.errors);
   const joinOf = new Map(joined.joins.map((join) => [`${drafts.indexOf(join.draft)}:${join.containerIndex}`, join]));
   drafts.forEach((draft, d) => {
-    for (const container of draft.workload.containers) finishContainer(draft, container, joinOf.get(`${d}:${container.index}`));
+    for (const container of draft.workload.containers) finishContainer(draft, container, joinOf.get(`${d}:${container.index}`), sources.context);
   });
   const emails = serviceAccountEmails(sorted.iamServiceAccounts);
   const serviceAccounts: ServiceAccountFacts[] = sorted.serviceAccounts.map(({ doc, object }) => extractServiceAccount(doc, object));
@@ -84,9 +85,9 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const standaloneImages: ImageFacts[] = [];
   const sourceDeploys: Workload[] = [];
   for (const bundle of standaloneBundles(sources, joined.claimed)) {
-    const deployed = sourceDeploy(bundle, options.platform);
+    const deployed = sourceDeploy(bundle, options.platform, sources.context);
     if (deployed !== undefined) sourceDeploys.push(deployed);
-    else standaloneImages.push(standaloneImage(bundle));
+    else standaloneImages.push(standaloneImage(bundle, sources.context));
   }
   return {
     inventory: { workloads: [...drafts.map((d) => d.workload), ...sourceDeploys], serviceAccounts, iamGrants, standaloneImages },
@@ -118,7 +119,7 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
 
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
-  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [] };
+  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map() };
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
       const parsed = parseDockerfile(source.file, source.text);
@@ -128,8 +129,10 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       const parsed = parseProcfile(source.file, source.text);
       errors.push(...parsed.errors);
       sources.procfiles.push(parsed.web === undefined ? { file: source.file } : { file: source.file, web: parsed.web });
-    } else {
+    } else if (source.kind === 'gunicorn.conf.py') {
       sources.confs.push(parseGunicornConf(source.file, source.text));
+    } else {
+      sources.context.set(source.file, source.text);
     }
   }
   return sources;
@@ -148,13 +151,13 @@ function imageOf(bundle: SourceBundle): ImageFacts | undefined {
  * finishContainer completes a container once its sources are known: env (image ENV, then the manifest's, then the
  * `PORT` the platform sets), the command it runs, the gunicorn config that command loads, and the server.
  */
-function finishContainer(draft: WorkloadDraft, container: ContainerFacts, join: Join | undefined): void {
+function finishContainer(draft: WorkloadDraft, container: ContainerFacts, join: Join | undefined, context: ReadonlyMap<string, string>): void {
   const image = join === undefined ? undefined : imageOf(join.bundle);
   container.env = effectiveEnv(draft, container, image);
   const resolved = resolveCommand(manifestArgv(draft.doc, container), image);
   const conf = resolved === undefined ? undefined : gunicornConfFor(resolved.argv, join?.bundle.confs ?? []);
   if (resolved !== undefined) {
-    const server = detectServer(resolved.argv, container.env, resolved.evidence, conf);
+    const server = detectServer(resolved.argv, container.env, resolved.evidence, conf, contextScripts(image, context));
     if (server !== undefined) container.server = server;
   }
   if (image !== undefined) {
@@ -195,13 +198,13 @@ function joinedSources(join: Join, conf: GunicornConf | undefined): JoinedSource
 }
 
 /** standaloneImage checks a Dockerfile (or buildpacks Procfile) on its own: its server comes from its own ENTRYPOINT/CMD or Procfile. */
-function standaloneImage(bundle: SourceBundle): ImageFacts {
+function standaloneImage(bundle: SourceBundle, context: ReadonlyMap<string, string>): ImageFacts {
   const image = imageOf(bundle) as ImageFacts;
   const resolved = resolveCommand({}, image);
   if (resolved === undefined) return image;
   const conf = gunicornConfFor(resolved.argv, bundle.confs);
   if (conf !== undefined) image.gunicornConf = conf;
-  const server = detectServer(resolved.argv, image.env, resolved.evidence, conf);
+  const server = detectServer(resolved.argv, image.env, resolved.evidence, conf, contextScripts(image, context));
   if (server !== undefined) image.server = server;
   return image;
 }
@@ -210,18 +213,22 @@ function standaloneImage(bundle: SourceBundle): ImageFacts {
  * A source no workload claims, as the service it is deployed as (`gcloud run deploy --source`), when a platform is
  * given or can be assumed (see `assumePlatform`) and its command starts a server pytuner knows; else undefined.
  */
-function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined): Workload | undefined {
+function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, context: ReadonlyMap<string, string>): Workload | undefined {
   const image = imageOf(bundle) as ImageFacts;
   const resolved = resolveCommand({}, image);
   if (resolved === undefined) return undefined;
-  const assumed = assumePlatform(image, resolved.argv, platform);
+  const conf = gunicornConfFor(resolved.argv, bundle.confs);
+  const scripts = contextScripts(image, context);
+  const detectIn = (workload: Workload) => detectServer(resolved.argv, (workload.containers[0] as ContainerFacts).env, resolved.evidence, conf, scripts);
+  // Whether the server binds to $PORT, seen with the PORT Cloud Run would set (a script or `app.run(port=...)` may read it).
+  const probe = detectIn(sourceDeployWorkload(image, { platform: 'cloudrun', why: '', evidence: resolved.evidence }));
+  const readsPort = probe?.bind?.viaEnv === 'PORT' && !probe.bind.isDefault;
+  const assumed = assumePlatform(image, resolved.argv, platform, readsPort);
   if (assumed === undefined) return undefined;
   const workload = sourceDeployWorkload(image, assumed);
-  const container = workload.containers[0] as ContainerFacts;
-  const conf = gunicornConfFor(resolved.argv, bundle.confs);
-  if (conf !== undefined) image.gunicornConf = conf;
-  const server = detectServer(resolved.argv, container.env, resolved.evidence, conf);
+  const server = detectIn(workload);
   if (server === undefined) return undefined;
-  container.server = server;
+  if (conf !== undefined) image.gunicornConf = conf;
+  (workload.containers[0] as ContainerFacts).server = server;
   return workload;
 }

@@ -33,12 +33,12 @@ export interface AssumedPlatform {
 
 /**
  * The platform to assume for an image no workload claims: the `--platform` flag when given; Cloud Run when its command
- * reads `$PORT` or it is a buildpacks Procfile (`gcloud run deploy --source` builds one with buildpacks); else none.
+ * (or the server it starts, through a script or a Python launch call) reads `$PORT`, or it is a buildpacks Procfile (`gcloud run deploy --source` builds one with buildpacks); else none.
  */
-export function assumePlatform(image: ImageFacts, argv: readonly string[] | undefined, flag: Platform | undefined): AssumedPlatform | undefined {
+export function assumePlatform(image: ImageFacts, argv: readonly string[] | undefined, flag: Platform | undefined, serverReadsPort = false): AssumedPlatform | undefined {
   const at: Evidence = { source: image.entrypoint !== undefined || image.cmd !== undefined || image.procfileWeb === undefined ? 'Dockerfile' : 'Procfile', file: image.procfileWeb?.evidence.file ?? image.file, field: 'assumed platform' };
   if (flag !== undefined) return { platform: flag, why: `no manifest claims ${image.file}; --platform ${flag} says it runs on ${platformTitle(flag)}`, evidence: { ...at, text: `--platform ${flag}` } };
-  const readsPort = argv?.some((word) => /\$\{?PORT\b|\$\(PORT\)/.test(word)) === true;
+  const readsPort = serverReadsPort || argv?.some((word) => /\$\{?PORT\b|\$\(PORT\)/.test(word)) === true;
   if (readsPort) {
     return { platform: 'cloudrun', why: `no manifest claims ${image.file} and its command serves on $PORT: assumed a Cloud Run source deploy with Cloud Run's defaults`, evidence: { ...at, text: '$PORT' } };
   }

@@ -27,6 +27,10 @@ export interface ServerInvocation {
   scope: Scope;
   /** Files a script sourced before starting the server (`. ./env.sh`): they may set its environment. */
   unread: Evidence[];
+  /** Where the server's command was read: the command line given, or a build-context script it runs. */
+  evidence: Evidence;
+  /** Config files the server names, from the build context when pytuner read them. */
+  readFile?: (pathInImage: string) => { file: string; text: string } | undefined;
 }
 
 /** Which programs, `python -m` modules and `program subcommand` pairs start which server (built from the plug-ins). */
@@ -35,6 +39,22 @@ export interface ServerTable {
   modules: ReadonlyMap<string, ServerKind>;
   /** program → its subcommands that start a server, and the program's own options before the subcommand that take a value. */
   subcommands: ReadonlyMap<string, { servers: ReadonlyMap<string, ServerKind>; valued: ReadonlySet<string> }>;
+  /** Files of the image pytuner read from the build context, by the path the command names them with (`./start.sh`). */
+  scripts?: (pathInImage: string) => ContextScript | undefined;
+  /** Build-context files by the path the command names them with, for config files a server reads (`uwsgi --ini`). */
+  files?: (pathInImage: string) => { file: string; text: string } | undefined;
+}
+
+/**
+ * A file the command runs, read from the build context: a shell script (its text, run for its effect and its last
+ * server command), or a Python file whose launch call (`app.run(...)`) is given as the equivalent shell command.
+ */
+export interface ContextScript {
+  kind: 'shell' | 'python';
+  /** Shell text: the script, or the command equivalent to the Python launch call. */
+  text: string;
+  /** Where it was read: the script file, or the launch call's line. */
+  evidence: Evidence;
 }
 
 interface Context {
@@ -68,6 +88,9 @@ const WRAPPERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['dumb-init', new Set(['-r', '--rewrite'])],
   ['catatonit', new Set<string>()],
   ['ddtrace-run', new Set<string>()],
+  // s6-overlay run scripts: `#!/command/with-contenv sh`, `s6-setuidgid app gunicorn ...`.
+  ['with-contenv', new Set<string>()],
+  ['s6-envdir', new Set<string>()],
 ]);
 
 /** Project runners: the subcommand that runs a program, and their options that take a value. */
@@ -107,6 +130,8 @@ function unwrap(words: readonly Word[], outer: Scope, ctx: Context): ServerInvoc
     const word = words[i];
     const program = word === undefined ? undefined : resolveWord(word, scope).text;
     if (program === undefined) return undefined;
+    const fromScript = contextScript(program, scope, ctx);
+    if (fromScript !== undefined) return fromScript;
     const step = programStep(basename(program), words, i, scope, ctx);
     if ('found' in step) return step.found;
     if (step.next <= i) return undefined;
@@ -124,7 +149,9 @@ function programStep(name: string, words: readonly Word[], i: number, scope: Map
   if (name === 'exec') return { next: skipOptions(words, i + 1, scope, new Set(['-a'])) };
   if (name === 'env') return { next: envCommand(words, i + 1, scope, ctx) };
   if (name === 'busybox') return { next: i + 1 };
-  if (name === 'gosu' || name === 'su-exec') return { next: i + 2 };
+  if (name === 'gosu' || name === 'su-exec' || name === 's6-setuidgid') return { next: i + 2 };
+  // `doppler run [options] -- command`: secrets injected as env, then the command.
+  if (name === 'doppler' && textAt(words, i + 1, scope) === 'run') return { next: afterDoubleDash(words, i + 2, scope) };
   const wrapperValues = WRAPPERS.get(name);
   if (wrapperValues !== undefined) return { next: skipOptions(words, i + 1, scope, wrapperValues) };
   const runnerValues = RUNNERS.get(name);
@@ -147,7 +174,9 @@ function invocation(
   scope: Scope,
   ctx: Context,
 ): ServerInvocation {
-  return { kind, launcher, command: words.slice(from), args: words.slice(argsFrom), scope, unread: [...ctx.unread] };
+  const found: ServerInvocation = { kind, launcher, command: words.slice(from), args: words.slice(argsFrom), scope, unread: [...ctx.unread], evidence: ctx.evidence };
+  if (ctx.table.files !== undefined) found.readFile = ctx.table.files;
+  return found;
 }
 
 /** `fastapi run`, `litestar run`: a program whose subcommand starts a server; other subcommands start none. */
@@ -200,9 +229,23 @@ function pythonModule(
   return kind === undefined ? undefined : invocation(kind, 'server', words, from, argsFrom, scope, ctx);
 }
 
-/** `python /usr/local/bin/gunicorn ...` runs the console script; any other script (`app.py`, `manage.py`) is not a server pytuner knows. */
+/**
+ * A file from the build context that the command runs (`./start.sh`, `python app.py`, `uv run server.py`): the server
+ * its script (or Python launch call) starts, or undefined to read the command on as it is.
+ */
+function contextScript(path: string, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  const found = ctx.table.scripts?.(path);
+  if (found === undefined || ctx.depth > MAX_DEPTH) return undefined;
+  const script = shellScript(found.text.replace(/^#![^\n]*\n/, ''));
+  return script === undefined ? undefined : runScript(script, scope, { ...ctx, evidence: found.evidence, depth: ctx.depth + 1 });
+}
+
+/** `python /usr/local/bin/gunicorn ...` runs the console script; `python app.py` runs what app.py launches, when pytuner read it. */
 function script(words: readonly Word[], from: number, at: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
-  const name = basename(textAt(words, at, scope) ?? '');
+  const path = textAt(words, at, scope) ?? '';
+  const fromScript = contextScript(path, scope, ctx);
+  if (fromScript !== undefined) return fromScript;
+  const name = basename(path);
   if (ctx.table.subcommands.has(name)) return launcher(name, words, from, at + 1, scope, ctx);
   const kind = ctx.table.programs.get(name);
   return kind === undefined ? undefined : invocation(kind, 'server', words, from, at + 1, scope, ctx);
@@ -229,7 +272,12 @@ function shell(words: readonly Word[], start: number, scope: Scope, ctx: Context
     } else if (!text.startsWith('--')) break;
   }
   const deeper = { ...ctx, depth: ctx.depth + 1 };
-  if (!command) return j + 1 < words.length ? unwrap(words.slice(j + 1), scope, deeper) : undefined;
+  if (!command) {
+    const path = textAt(words, j, scope);
+    const fromScript = path === undefined ? undefined : contextScript(path, scope, ctx);
+    if (fromScript !== undefined) return fromScript;
+    return j + 1 < words.length ? unwrap(words.slice(j + 1), scope, deeper) : undefined;
+  }
   const source = words[j];
   const script = source === undefined ? undefined : shellScript(shellSource(source));
   return script === undefined ? undefined : runScript(script, scope, deeper);

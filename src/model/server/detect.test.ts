@@ -44,7 +44,7 @@ const MODELS = ['sync', 'threaded', 'async'];
 const SETTINGS = ['workers', 'threads', 'workerClass', 'timeout', 'keepAlive', 'preload', 'bind', 'lazyApps', 'pyCallOsAfterFork', 'master', 'enableThreads', 'connectionLimit'] as const;
 
 function expectEvidence(evidence: Evidence): void {
-  expect(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'default', 'metrics']).toContain(evidence.source);
+  expect(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'build-context', 'default', 'metrics']).toContain(evidence.source);
   expect(typeof evidence.field).toBe('string');
 }
 

@@ -72,6 +72,7 @@ export function devServer(kind: 'flask-dev' | 'django-runserver', server: Server
     threads: byDefault(1, 'a development server starts a thread per request'),
     bind,
     unreadConfig,
-    development: located(evidence, server.launcher === 'server' ? 'command' : server.launcher, server.launcher === 'server' ? serverArgv(server).join(' ') : server.launcher),
+    // A Python launch call (`app.run(debug=True)`) is its own evidence; else the command that starts the server.
+    development: evidence.field.startsWith('python ') ? evidence : located(evidence, server.launcher === 'server' ? 'command' : server.launcher, server.launcher === 'server' ? serverArgv(server).join(' ') : server.launcher),
   };
 }
