@@ -19,6 +19,9 @@ import { backgroundCpu } from './profiler.background-cpu.ts';
 import { alpineBuild } from './profiler.alpine-build.ts';
 import { slimBase } from './image.slim-base.ts';
 import { forSourceDeploys } from './sourceDeploy.ts';
+import { devServer } from './server.dev-server.ts';
+import { shellPid1 } from './process.shell-pid1.ts';
+import { cpuCount } from './runtime.cpu-count.ts';
 
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
@@ -57,6 +60,9 @@ export const RULES: readonly Rule[] = [
   backgroundCpu,
   alpineBuild,
   slimBase,
+  devServer,
+  shellPid1,
+  cpuCount,
 ]
   .map(honouringIgnore)
   .map(forSourceDeploys);
