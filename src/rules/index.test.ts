@@ -23,6 +23,7 @@ describe('rules registry', () => {
       'server.dev-server',
       'process.shell-pid1',
       'runtime.cpu-count',
+      'profiler.python-version',
     ]);
     for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
   });

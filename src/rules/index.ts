@@ -22,6 +22,7 @@ import { forSourceDeploys } from './sourceDeploy.ts';
 import { devServer } from './server.dev-server.ts';
 import { shellPid1 } from './process.shell-pid1.ts';
 import { cpuCount } from './runtime.cpu-count.ts';
+import { profilerPythonVersion } from './profiler.python-version.ts';
 
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
@@ -63,6 +64,7 @@ export const RULES: readonly Rule[] = [
   devServer,
   shellPid1,
   cpuCount,
+  profilerPythonVersion,
 ]
   .map(honouringIgnore)
   .map(forSourceDeploys);
