@@ -7,6 +7,7 @@ import { SEVERITIES } from './model/finding.ts';
 import type { LoadedInputs, SourceMapping } from './parse/types.ts';
 import { buildInventory } from './model/extract/inventory.ts';
 import type { Rule } from './rules/types.ts';
+import type { Platform } from './model/workload.ts';
 import { RULES } from './rules/index.ts';
 import type { MetricsUnavailable, WorkloadObservations } from './model/observations.ts';
 import type { RecommenderConfig } from './recommender/types.ts';
@@ -48,11 +49,13 @@ export interface AnalyseOptions {
   observations?: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>;
   /** Recommender settings from the CLI: `latencySloSeconds` (`--latency-slo`) and `now` (the end of the metrics window). */
   recommender?: Partial<RecommenderConfig>;
+  /** `--platform`: where sources no manifest claims run (see `model/extract/sourceDeploy.ts`). */
+  platform?: Platform;
 }
 
 /** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
 export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Report {
-  const built = buildInventory(loaded, options.sources ?? []);
+  const built = buildInventory(loaded, options.sources ?? [], options.platform === undefined ? {} : { platform: options.platform });
   const findings = (options.rules ?? RULES).flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
   const solved = solveFindings(built.inventory, findings).sort(compareFindings);

@@ -3,6 +3,7 @@
  * stdout, everything else (input errors, usage errors, progress) to stderr. Returns an exit code instead
  * of exiting, so nothing is cut off and the caller decides (see `exitCodes.ts`).
  */
+import type { Platform } from '../model/workload.ts';
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { SourceMapping } from '../parse/types.ts';
@@ -48,7 +49,11 @@ interface ReportOptions extends MetricsOptions {
   source?: SourceMapping[];
   docsBaseUrl?: string;
   fix?: boolean;
+  platform?: Platform;
 }
+
+/** `--platform` values: the platforms of `model/workload.ts`. */
+const PLATFORMS: readonly Platform[] = ['cloudrun', 'knative', 'kubernetes'];
 
 /** Table width: the terminal's, between 60 and 120 columns (longer lines are hard to read); 120 into a pipe. */
 const MAX_WIDTH = 120;
@@ -108,7 +113,12 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .option('--emit-patches <dir>', 'also write the fixes as files under <dir> (created if missing; see <dir>/README.txt)')
     .option('--source <image-or-name=path>', 'join a Dockerfile, Procfile or gunicorn.conf.py (or a directory of them) to the containers running that image, or to the workload of that name (repeatable)', collectSource)
     .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl)
-    .option('--fix', 'edit the input files in place with the fixes (JSON patches, source edits), then report what is left; what changed goes to stderr');
+    .option('--fix', 'edit the input files in place with the fixes (JSON patches, source edits), then report what is left; what changed goes to stderr')
+    .addOption(
+      new Option('--platform <platform>', 'where Dockerfiles and Procfiles that no manifest claims run (default: Cloud Run when they serve on $PORT or are a buildpacks Procfile)').choices(
+        PLATFORMS,
+      ),
+    );
   addMetricsOptions(report)
     .addHelpText('after', EXIT_CODES)
     .action(async (options: ReportOptions, command: Command) => {
@@ -145,7 +155,11 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
   let loaded = await load();
   const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
   if (typeof metrics === 'number') return metrics;
-  const analyseOptions = { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) };
+  const analyseOptions = {
+    sources,
+    ...(options.platform === undefined ? {} : { platform: options.platform }),
+    ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)),
+  };
   let report = analyse(loaded, analyseOptions);
   // Like a linter's --fix: edit the files, then report what is left (read again from the edited files).
   const fixed = options.fix === true ? await fixInPlace(report, loaded, io.stderr) : undefined;

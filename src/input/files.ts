@@ -11,6 +11,8 @@ import { SNIFF_BYTES, parseManifests, sniffManifest } from '../parse/manifests.t
 import type { SkipReason } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
+import { parseDockerfile } from '../parse/dockerfile.ts';
+import { referencedContextFiles, S6_RUN, s6ContextDirectories, scriptReferences } from '../parse/buildContext.ts';
 
 /** What a file holds, decided by its name. */
 export type InputKind = 'manifest' | SourceText['kind'];
@@ -74,6 +76,48 @@ async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOpti
     } else await planGivenPath(loader, p);
   }
   await readPlanned(loader);
+  await readBuildContext(loader);
+}
+
+/** Directory levels searched below a copied root for s6 `run` scripts. */
+const S6_SEARCH_DEPTH = 6;
+
+/**
+ * Reads the build-context files a Dockerfile's command runs (`parse/buildContext.ts`), and the files those scripts
+ * name in turn, once: only files a Dockerfile references are brought in, and one that is not there is skipped
+ * silently (the image may get it elsewhere).
+ */
+async function readBuildContext(loader: Loader): Promise<void> {
+  const dockerfiles = loader.sources.filter((s) => s.kind === 'Dockerfile' && !loader.contextRead.has(s.file));
+  for (const dockerfile of dockerfiles) {
+    loader.contextRead.add(dockerfile.file);
+    const { image } = parseDockerfile(dockerfile.file, dockerfile.text);
+    const wanted = referencedContextFiles(image);
+    for (const dir of s6ContextDirectories(image)) wanted.push(...(await findFiles(dir, S6_RUN, S6_SEARCH_DEPTH)));
+    await planContextFiles(loader, wanted);
+    const scripts = loader.sources.filter((s) => s.kind === 'build-context' && wanted.includes(s.file));
+    await planContextFiles(loader, scripts.flatMap((script) => scriptReferences(image, script.text)));
+  }
+}
+
+async function planContextFiles(loader: Loader, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile() === true) planFile(loader, file, 'build-context', true);
+  }
+  await readPlanned(loader);
+}
+
+/** Files under `dir` (at most `depth` levels down, hidden entries included: s6 trees are plain) whose path matches `pattern`. */
+async function findFiles(dir: string, pattern: RegExp, depth: number): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  for (const entry of entries) {
+    const child = path.join(dir, entry.name);
+    if (entry.isFile() && pattern.test(child)) found.push(child);
+    else if (entry.isDirectory() && depth > 0) found.push(...(await findFiles(child, pattern, depth - 1)));
+  }
+  return found.sort();
 }
 
 function loadedFrom(loader: Loader): LoadedInputs {
@@ -95,6 +139,8 @@ interface Loader extends LoadedInputs {
   seenFiles: Set<string>;
   /** Real paths of directories already walked: a symlink back up the tree is not followed twice. */
   seenDirectories: Set<string>;
+  /** Dockerfiles whose build-context references were already read. */
+  contextRead: Set<string>;
 }
 
 /** A file to read; `walked` when a directory walk found it (a file there that holds no manifest is skipped, not an error). */
@@ -105,7 +151,7 @@ interface PlannedFile {
 }
 
 function newLoader(): Loader {
-  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, walkedManifests: new Set(), kustomizePatches: new Set(), sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set() };
+  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, walkedManifests: new Set(), kustomizePatches: new Set(), sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set(), contextRead: new Set() };
 }
 
 function normalizeGiven(p: string): string {

@@ -4,7 +4,8 @@
  */
 
 /** The kind of input a fact was read from. */
-export type SourceKind = 'manifest' | 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'default' | 'metrics';
+/** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile. `build-context`: a file the image's command runs, read from the build context (an entrypoint script, `app.py`, a uWSGI ini, an s6 `run`). */
+export type SourceKind = 'manifest' | 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'default' | 'metrics';
 
 /** Evidence names the input file, the line where known, the field and the raw text that said it. */
 export interface Evidence {

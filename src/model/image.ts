@@ -43,6 +43,10 @@ export interface ImageFacts {
   /** The server detected from the image's own ENTRYPOINT/CMD/Procfile, for a Dockerfile checked on its own. */
   server?: ServerConfig;
   lines: SourceLine[];
+  /** The final stage's `WORKDIR` (`/` when none). */
+  workdir?: string;
+  /** `COPY`/`ADD` from the build context in the stages the final image is built on: what of the context is in the image, and where. */
+  copies?: Array<{ sources: string[]; dest: string; workdir: string }>;
 }
 
 /** Plain top-level assignments of a gunicorn.conf.py. `undefined` = assigned but computed (reported as unknown). */

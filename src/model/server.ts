@@ -5,13 +5,16 @@
 import type { Evidence, Setting } from './evidence.ts';
 
 /** Python servers pytuner understands. */
-export type ServerKind = 'gunicorn' | 'uvicorn' | 'uwsgi' | 'waitress' | 'hypercorn';
+export type ServerKind =
+  | 'gunicorn' | 'uvicorn' | 'uwsgi' | 'waitress' | 'hypercorn' | 'granian' | 'functions-framework' | 'daphne' | 'litestar'
+  | 'flask-dev' | 'django-runserver' | 'streamlit' | 'gradio';
 
 /**
  * How a server turns processes into request slots:
  * - `sync`: one request per worker at a time (gunicorn sync, uwsgi without threads);
  * - `threaded`: workers x threads (gunicorn gthread, uwsgi threads, waitress);
- * - `async`: an event loop per worker, no fixed slot count (uvicorn, hypercorn, gunicorn with uvicorn/gevent/eventlet workers).
+ * - `async`: no fixed slot count: an event loop per worker (uvicorn, hypercorn, granian ASGI/RSGI, gunicorn with
+ *   uvicorn/gevent/eventlet/asgi workers), or a thread started per connection (Werkzeug's and Django's development servers).
  */
 export type ConcurrencyModel = 'sync' | 'threaded' | 'async';
 
@@ -55,4 +58,16 @@ export interface ServerConfig {
    * Settings they may override are reported with lower confidence.
    */
   unreadConfig: Evidence[];
+  /**
+   * Set when the server runs as a development server (uvicorn `--reload`, `fastapi dev`, `flask run`, Django's
+   * `runserver`, `app.run(debug=True)`): where that was read.
+   */
+  development?: Evidence;
+  /**
+   * An interactive app server (streamlit, gradio): it serves one UI over websockets; WSGI/ASGI worker and thread
+   * tuning does not apply. Holds the note a report shows instead.
+   */
+  interactive?: string;
+  /** Settings whose default the server computes from `os.cpu_count()` (the host's CPUs, not the container's quota). */
+  cpuCountDefaults?: Evidence[];
 }

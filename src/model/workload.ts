@@ -95,6 +95,11 @@ export interface Workload {
   /** JSON pointer to the pod spec within the object (`/spec/template/spec`), for patches. */
   podSpecPointer: string;
   containers: ContainerFacts[];
+  /**
+   * Set when no manifest describes the workload: a Dockerfile or Procfile deployed from source (`gcloud run deploy
+   * --source`), with the platform pytuner assumed and why. Its `ref` names the service it stands for and the source file.
+   */
+  assumed?: { platform: Platform; why: string; evidence: Evidence };
 }
 
 /** A Kubernetes ServiceAccount: its Workload Identity annotation is what links a pod to a Google service account. */

@@ -3,6 +3,7 @@
  * and every RUN line. Follows BuildKit's rules for line continuations, parser directives (`# escape=`),
  * multi-stage builds (`FROM builder` inherits that stage's image config), and ARG substitution in FROM.
  */
+import { posix } from 'node:path';
 import type { Evidence } from '../model/evidence.ts';
 import type { BaseImage, ImageFacts, SourceLine } from '../model/image.ts';
 import type { InputError } from '../model/finding.ts';
@@ -51,6 +52,10 @@ interface Stage {
   cmd?: Argv;
   /** Whether this stage itself set CMD (ENTRYPOINT resets an inherited CMD only). */
   cmdSetHere: boolean;
+  /** `WORKDIR`, resolved against the previous one. */
+  workdir: string;
+  /** `COPY`/`ADD` from the build context (not `--from`), in order. */
+  copies: Array<{ sources: string[]; dest: string; workdir: string }>;
 }
 
 /** parseDockerfile reads a Dockerfile's text. Errors name the file and line; parsing carries on past them. */
@@ -104,6 +109,17 @@ export function parseDockerfile(file: string, text: string): { image: ImageFacts
       case 'RUN':
         runs.push({ stage: stage.index, text: ins.args, evidence });
         break;
+      case 'WORKDIR': {
+        const dir = dockerWords(ins.args, lookup, escape)[0];
+        if (dir !== undefined) stage.workdir = posix.resolve(stage.workdir, dir);
+        break;
+      }
+      case 'COPY':
+      case 'ADD': {
+        const copy = contextCopy(ins.args, lookup, escape);
+        if (copy !== undefined) stage.copies.push({ ...copy, workdir: stage.workdir });
+        break;
+      }
     }
   }
   const final = stages.at(-1);
@@ -118,7 +134,22 @@ export function parseDockerfile(file: string, text: string): { image: ImageFacts
   if (final?.base !== undefined) image.base = final.base;
   if (final?.entrypoint !== undefined) image.entrypoint = final.entrypoint;
   if (final?.cmd !== undefined) image.cmd = final.cmd;
+  if (final !== undefined) {
+    image.workdir = final.workdir;
+    image.copies = [...chain].sort((a, b) => a - b).flatMap((index) => stages[index]?.copies ?? []);
+  }
   return { image, errors };
+}
+
+/** A `COPY`/`ADD` from the build context: its sources and destination; `undefined` for `--from=` (another stage or image), a URL or a heredoc. */
+function contextCopy(args: string, lookup: (name: string) => string | undefined, escape: string): { sources: string[]; dest: string } | undefined {
+  const json = args.trimStart().startsWith('[') ? jsonArgv(args) : undefined;
+  const words = json ?? dockerWords(args.split('\n')[0] ?? '', lookup, escape);
+  if (words.some((w) => w.startsWith('--from'))) return undefined;
+  const plain = words.filter((w) => !w.startsWith('--') && !w.startsWith('<<'));
+  const dest = plain.at(-1);
+  const sources = plain.slice(0, -1).filter((src) => !/^[a-z]+:\/\//i.test(src));
+  return dest === undefined || sources.length === 0 ? undefined : { sources, dest };
 }
 
 /** finalChain is the set of stages the final image is built on: the last stage and the stages it says `FROM`. */
@@ -132,7 +163,7 @@ function fromInstruction(ins: Instruction, evidence: Evidence, stages: Stage[], 
   const words = dockerWords(ins.args, (name) => globalArgs.get(name), escape).filter((w) => !w.startsWith('--'));
   const ref = words[0] ?? '';
   const name = words[1]?.toUpperCase() === 'AS' ? words[2]?.toLowerCase() : undefined;
-  const stage: Stage = { index: stages.length, env: new Map(), args: new Map(), shell: DEFAULT_SHELL, cmdSetHere: false };
+  const stage: Stage = { index: stages.length, env: new Map(), args: new Map(), shell: DEFAULT_SHELL, cmdSetHere: false, workdir: '/', copies: [] };
   if (name !== undefined) stage.name = name;
   const parent = stages.find((s) => s.name !== undefined && s.name === ref.toLowerCase());
   if (parent !== undefined) {
@@ -142,6 +173,7 @@ function fromInstruction(ins: Instruction, evidence: Evidence, stages: Stage[], 
     stage.shell = parent.shell;
     if (parent.entrypoint !== undefined) stage.entrypoint = parent.entrypoint;
     if (parent.cmd !== undefined) stage.cmd = parent.cmd;
+    stage.workdir = parent.workdir;
   } else if (ref.toLowerCase() !== 'scratch' && ref !== '') {
     stage.base = parseImageRef(ref, { ...evidence, field: 'FROM' });
   }

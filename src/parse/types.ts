@@ -19,10 +19,13 @@ export interface ParsedDocument {
   fieldLines?: ReadonlyMap<string, number>;
 }
 
-/** A non-manifest input, kept as text: parsed by the pure parsers in `input/`. */
+/**
+ * A non-manifest input, kept as text: parsed by the pure parsers in `parse/`. `build-context` is a file a Dockerfile's
+ * command runs (an entrypoint script, `python app.py`, a uWSGI ini, an s6 `run` script), read only because it does.
+ */
 export interface SourceText {
-  /** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile. */
-  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements';
+  /** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile; `build-context`: a file an image's command runs. */
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context';
   file: string;
   text: string;
 }

@@ -20,6 +20,10 @@ describe('rules registry', () => {
       'profiler.background-cpu',
       'profiler.alpine-build',
       'image.slim-base',
+      'server.dev-server',
+      'process.shell-pid1',
+      'runtime.cpu-count',
+      'profiler.python-version',
     ]);
     for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
   });

@@ -18,6 +18,11 @@ import { uwsgiOsAfterFork } from './profiler.uwsgi-osafterfork.ts';
 import { backgroundCpu } from './profiler.background-cpu.ts';
 import { alpineBuild } from './profiler.alpine-build.ts';
 import { slimBase } from './image.slim-base.ts';
+import { forSourceDeploys } from './sourceDeploy.ts';
+import { devServer } from './server.dev-server.ts';
+import { shellPid1 } from './process.shell-pid1.ts';
+import { cpuCount } from './runtime.cpu-count.ts';
+import { profilerPythonVersion } from './profiler.python-version.ts';
 
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
@@ -56,7 +61,13 @@ export const RULES: readonly Rule[] = [
   backgroundCpu,
   alpineBuild,
   slimBase,
-].map(honouringIgnore);
+  devServer,
+  shellPid1,
+  cpuCount,
+  profilerPythonVersion,
+]
+  .map(honouringIgnore)
+  .map(forSourceDeploys);
 
 /** The registered rule with this id, or `undefined`. */
 export function ruleById(id: string): Rule | undefined {

@@ -308,11 +308,45 @@ describe('buildInventory: joining sources', () => {
       ]),
       [],
     );
-    expect(inventory.standaloneImages.map((i) => [i.file, i.server?.kind])).toEqual([
-      ['bp/Procfile', 'uvicorn'],
-      ['lonely/Dockerfile', 'gunicorn'],
+    expect(inventory.standaloneImages.map((i) => [i.file, i.server?.kind])).toEqual([['lonely/Dockerfile', 'gunicorn']]);
+    expect(inventory.standaloneImages[0]?.server?.threads.value).toBe(4);
+    // A buildpacks Procfile no manifest claims is what `gcloud run deploy --source` deploys.
+    const [bp] = inventory.workloads;
+    expect([bp?.ref.kind, bp?.ref.name, bp?.ref.file, bp?.platform, bp?.containers[0]?.server?.kind]).toEqual(['Service', 'bp', 'bp/Procfile', 'cloudrun', 'uvicorn']);
+    expect(bp?.assumed?.why).toMatch(/buildpacks Procfile: assumed a Cloud Run source deploy/);
+  });
+});
+
+describe('buildInventory: sources without a manifest', () => {
+  const cloudRunSource = dockerfile('svc/Dockerfile', 'FROM python:3.12-slim', 'CMD exec gunicorn --bind :$PORT main:app');
+
+  it('takes a Dockerfile serving on $PORT for a Cloud Run source deploy, with Cloud Run defaults', () => {
+    const { inventory } = buildInventory(loaded({}, [cloudRunSource]), []);
+    expect(inventory.standaloneImages).toEqual([]);
+    const [svc] = inventory.workloads;
+    const c = svc?.containers[0];
+    expect([svc?.ref.name, svc?.platform, svc?.containerConcurrency?.value, svc?.timeoutSeconds?.value, c?.cpu?.value, c?.startupProbe?.handler, c?.startupProbe?.implicit]).toEqual([
+      'svc', 'cloudrun', undefined, 300, 1, 'tcpSocket', true,
     ]);
-    expect(inventory.standaloneImages[1]?.server?.threads.value).toBe(4);
+    expect(c?.server?.bind?.value).toBe(':8080');
+    expect(svc?.assumed).toMatchObject({ platform: 'cloudrun', evidence: { file: 'svc/Dockerfile', text: '$PORT' } });
+  });
+
+  it('follows --platform, and leaves an image with no $PORT alone without it', () => {
+    const lonely = dockerfile('lonely/Dockerfile', 'FROM python:3.12', 'CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]');
+    expect(buildInventory(loaded({}, [lonely]), []).inventory.workloads).toEqual([]);
+    const knative = buildInventory(loaded({}, [lonely]), [], { platform: 'knative' }).inventory.workloads[0];
+    expect([knative?.platform, knative?.ref.kind, knative?.containers[0]?.cpu, knative?.assumed?.why]).toEqual([
+      'knative', 'Service', undefined, 'no manifest claims lonely/Dockerfile; --platform knative says it runs on Knative',
+    ]);
+    const deployment = buildInventory(loaded({}, [lonely]), [], { platform: 'kubernetes' }).inventory.workloads[0];
+    expect([deployment?.ref.kind, deployment?.containerConcurrency, deployment?.containers[0]?.env.has('PORT')]).toEqual(['Deployment', undefined, false]);
+  });
+
+  it('does not assume a service for a Dockerfile that starts no server pytuner knows', () => {
+    const node = dockerfile('web/Dockerfile', 'FROM node:22', 'CMD node server.js --port $PORT');
+    const { inventory } = buildInventory(loaded({}, [node]), []);
+    expect([inventory.workloads.length, inventory.standaloneImages.length]).toEqual([0, 1]);
   });
 });
 
@@ -350,6 +384,7 @@ describe('buildInventory: the fixture tree', async () => {
       ['api', 'cloudrun'],
       ['web', 'kubernetes'],
       ['hello', 'knative'],
+      ['buildpacks', 'cloudrun'],
     ]);
   });
 
@@ -399,10 +434,8 @@ describe('buildInventory: the fixture tree', async () => {
     ]);
   });
 
-  it('checks the unclaimed Dockerfile and Procfile on their own', () => {
-    expect(built.inventory.standaloneImages.map((i) => [i.file, i.server?.kind, i.base?.repository])).toEqual([
-      ['test/fixtures/input/buildpacks/Procfile', 'gunicorn', undefined],
-      ['test/fixtures/input/lonely/Dockerfile', 'waitress', 'python'],
-    ]);
+  it('checks the unclaimed Dockerfile on its own and takes the buildpacks Procfile for a Cloud Run source deploy', () => {
+    expect(built.inventory.standaloneImages.map((i) => [i.file, i.server?.kind, i.base?.repository])).toEqual([['test/fixtures/input/lonely/Dockerfile', 'waitress', 'python']]);
+    expect(byName('buildpacks').containers[0]?.server?.kind).toBe('gunicorn');
   });
 });

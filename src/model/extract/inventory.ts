@@ -5,7 +5,7 @@
  */
 import type { InputError } from '../finding.ts';
 import type { GunicornConf, ImageFacts } from '../image.ts';
-import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, ServiceAccountFacts } from '../workload.ts';
+import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, Platform, ServiceAccountFacts, Workload } from '../workload.ts';
 import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../parse/types.ts';
 import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../parse/schemas.ts';
 import { validateDocument } from '../../parse/schemas.ts';
@@ -16,6 +16,7 @@ import { profilerRequirementLines } from '../../parse/requirements.ts';
 import type { Evidence } from '../evidence.ts';
 import { dirname } from 'node:path';
 import { detectServer } from '../server/detect.ts';
+import { contextScripts } from '../server/indirect.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { extractKnativeService } from './knativeService.ts';
 import { extractDeployment } from './deployment.ts';
@@ -27,6 +28,7 @@ import type { ManifestArgv } from './command.ts';
 import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
 import { platformPortEnv } from './podTemplate.ts';
+import { assumePlatform, sourceDeployWorkload } from './sourceDeploy.ts';
 
 /** What buildInventory returns besides the inventory: input errors, objects read (after List expansion) and skipped kinds. */
 export interface BuiltInventory {
@@ -35,6 +37,12 @@ export interface BuiltInventory {
   objects: number;
   /** Objects of kinds pytuner does not read, by `apiVersion/kind`. */
   skipped: Record<string, number>;
+}
+
+/** How to read sources without a manifest. */
+export interface InventoryOptions {
+  /** `--platform`: the platform a Dockerfile or Procfile no workload claims runs on (else assumed from `$PORT` / buildpacks). */
+  platform?: Platform;
 }
 
 /** Validated objects by kind, each with its document. */
@@ -51,7 +59,7 @@ interface Sorted {
  * buildInventory turns loaded inputs into the inventory. An object that fails validation is reported and left out;
  * the others carry on. `mappings` are the `--source IMAGE_OR_NAME=PATH` flags.
  */
-export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[]): BuiltInventory {
+export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], options: InventoryOptions = {}): BuiltInventory {
   const errors: InputError[] = [];
   const skipped: Record<string, number> = {};
   const sorted = sortDocuments(loaded.documents, errors, skipped);
@@ -67,7 +75,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[]):
   errors.push(...joined.errors);
   const joinOf = new Map(joined.joins.map((join) => [`${drafts.indexOf(join.draft)}:${join.containerIndex}`, join]));
   drafts.forEach((draft, d) => {
-    for (const container of draft.workload.containers) finishContainer(draft, container, joinOf.get(`${d}:${container.index}`));
+    for (const container of draft.workload.containers) finishContainer(draft, container, joinOf.get(`${d}:${container.index}`), sources.context);
   });
   const emails = serviceAccountEmails(sorted.iamServiceAccounts);
   const serviceAccounts: ServiceAccountFacts[] = sorted.serviceAccounts.map(({ doc, object }) => extractServiceAccount(doc, object));
@@ -77,9 +85,15 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[]):
   ]
     .sort((a, b) => inInputOrder(a.doc, b.doc))
     .flatMap(({ grants }) => grants);
-  const standaloneImages = standaloneBundles(sources, joined.claimed).map(standaloneImage);
+  const standaloneImages: ImageFacts[] = [];
+  const sourceDeploys: Workload[] = [];
+  for (const bundle of standaloneBundles(sources, joined.claimed)) {
+    const deployed = sourceDeploy(bundle, options.platform, sources.context);
+    if (deployed !== undefined) sourceDeploys.push(deployed);
+    else standaloneImages.push(standaloneImage(bundle, sources.context));
+  }
   return {
-    inventory: { workloads: drafts.map((d) => d.workload), serviceAccounts, iamGrants, standaloneImages },
+    inventory: { workloads: [...drafts.map((d) => d.workload), ...sourceDeploys], serviceAccounts, iamGrants, standaloneImages },
     errors,
     objects: loaded.documents.length,
     skipped,
@@ -108,7 +122,7 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
 
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
-  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [] };
+  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map() };
   const requirements: Evidence[] = [];
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
@@ -121,8 +135,10 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       sources.procfiles.push(parsed.web === undefined ? { file: source.file } : { file: source.file, web: parsed.web });
     } else if (source.kind === 'requirements') {
       requirements.push(...profilerRequirementLines(source.file, source.text));
-    } else {
+    } else if (source.kind === 'gunicorn.conf.py') {
       sources.confs.push(parseGunicornConf(source.file, source.text));
+    } else {
+      sources.context.set(source.file, source.text);
     }
   }
   // Dependencies are installed from the build context: a requirements file counts for the Dockerfiles beside it.
@@ -146,13 +162,13 @@ function imageOf(bundle: SourceBundle): ImageFacts | undefined {
  * finishContainer completes a container once its sources are known: env (image ENV, then the manifest's, then the
  * `PORT` the platform sets), the command it runs, the gunicorn config that command loads, and the server.
  */
-function finishContainer(draft: WorkloadDraft, container: ContainerFacts, join: Join | undefined): void {
+function finishContainer(draft: WorkloadDraft, container: ContainerFacts, join: Join | undefined, context: ReadonlyMap<string, string>): void {
   const image = join === undefined ? undefined : imageOf(join.bundle);
   container.env = effectiveEnv(draft, container, image);
   const resolved = resolveCommand(manifestArgv(draft.doc, container), image);
   const conf = resolved === undefined ? undefined : gunicornConfFor(resolved.argv, join?.bundle.confs ?? []);
   if (resolved !== undefined) {
-    const server = detectServer(resolved.argv, container.env, resolved.evidence, conf);
+    const server = detectServer(resolved.argv, container.env, resolved.evidence, conf, contextScripts(image, context));
     if (server !== undefined) container.server = server;
   }
   if (image !== undefined) {
@@ -193,13 +209,37 @@ function joinedSources(join: Join, conf: GunicornConf | undefined): JoinedSource
 }
 
 /** standaloneImage checks a Dockerfile (or buildpacks Procfile) on its own: its server comes from its own ENTRYPOINT/CMD or Procfile. */
-function standaloneImage(bundle: SourceBundle): ImageFacts {
+function standaloneImage(bundle: SourceBundle, context: ReadonlyMap<string, string>): ImageFacts {
   const image = imageOf(bundle) as ImageFacts;
   const resolved = resolveCommand({}, image);
   if (resolved === undefined) return image;
   const conf = gunicornConfFor(resolved.argv, bundle.confs);
   if (conf !== undefined) image.gunicornConf = conf;
-  const server = detectServer(resolved.argv, image.env, resolved.evidence, conf);
+  const server = detectServer(resolved.argv, image.env, resolved.evidence, conf, contextScripts(image, context));
   if (server !== undefined) image.server = server;
   return image;
+}
+
+/**
+ * A source no workload claims, as the service it is deployed as (`gcloud run deploy --source`), when a platform is
+ * given or can be assumed (see `assumePlatform`) and its command starts a server pytuner knows; else undefined.
+ */
+function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, context: ReadonlyMap<string, string>): Workload | undefined {
+  const image = imageOf(bundle) as ImageFacts;
+  const resolved = resolveCommand({}, image);
+  if (resolved === undefined) return undefined;
+  const conf = gunicornConfFor(resolved.argv, bundle.confs);
+  const scripts = contextScripts(image, context);
+  const detectIn = (workload: Workload) => detectServer(resolved.argv, (workload.containers[0] as ContainerFacts).env, resolved.evidence, conf, scripts);
+  // Whether the server binds to $PORT, seen with the PORT Cloud Run would set (a script or `app.run(port=...)` may read it).
+  const probe = detectIn(sourceDeployWorkload(image, { platform: 'cloudrun', why: '', evidence: resolved.evidence }));
+  const readsPort = probe?.bind?.viaEnv === 'PORT' && !probe.bind.isDefault;
+  const assumed = assumePlatform(image, resolved.argv, platform, readsPort);
+  if (assumed === undefined) return undefined;
+  const workload = sourceDeployWorkload(image, assumed);
+  const server = detectIn(workload);
+  if (server === undefined) return undefined;
+  if (conf !== undefined) image.gunicornConf = conf;
+  (workload.containers[0] as ContainerFacts).server = server;
+  return workload;
 }

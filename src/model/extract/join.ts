@@ -30,6 +30,8 @@ export interface ParsedSources {
   dockerfiles: ParsedDockerfile[];
   procfiles: ParsedProcfile[];
   confs: GunicornConf[];
+  /** Build-context files a Dockerfile's command runs, by path as read. */
+  context: Map<string, string>;
 }
 
 /** The source files joined to one container (or checked on their own). */

@@ -14,8 +14,11 @@ import { displayWord, dropLeading, expandedText, leadingText, resolveWord } from
 /** The server command found in a command line, with the variables its words expand against. */
 export interface ServerInvocation {
   kind: ServerKind;
-  /** `fastapi run` starts uvicorn with its own defaults (host 0.0.0.0, port from `$PORT`). */
-  launcher: 'server' | 'fastapi';
+  /**
+   * `server` when the server's own program or module was run; `program subcommand` for a launcher that starts it
+   * (`fastapi run` starts uvicorn with its own defaults: host 0.0.0.0, port from `$PORT`).
+   */
+  launcher: string;
   /** The command from the program word on (`python -m gunicorn ...`, `gunicorn ...`). */
   command: Word[];
   /** The words the server parses (after `gunicorn`, `-m uvicorn`, `fastapi run`). */
@@ -24,9 +27,38 @@ export interface ServerInvocation {
   scope: Scope;
   /** Files a script sourced before starting the server (`. ./env.sh`): they may set its environment. */
   unread: Evidence[];
+  /** Where the server's command was read: the command line given, or a build-context script it runs. */
+  evidence: Evidence;
+  /** Config files the server names, from the build context when pytuner read them. */
+  readFile?: (pathInImage: string) => { file: string; text: string } | undefined;
+}
+
+/** Which programs, `python -m` modules and `program subcommand` pairs start which server (built from the plug-ins). */
+export interface ServerTable {
+  programs: ReadonlyMap<string, ServerKind>;
+  modules: ReadonlyMap<string, ServerKind>;
+  /** program → its subcommands that start a server, and the program's own options before the subcommand that take a value. */
+  subcommands: ReadonlyMap<string, { servers: ReadonlyMap<string, ServerKind>; valued: ReadonlySet<string> }>;
+  /** Files of the image pytuner read from the build context, by the path the command names them with (`./start.sh`). */
+  scripts?: (pathInImage: string) => ContextScript | undefined;
+  /** Build-context files by the path the command names them with, for config files a server reads (`uwsgi --ini`). */
+  files?: (pathInImage: string) => { file: string; text: string } | undefined;
+}
+
+/**
+ * A file the command runs, read from the build context: a shell script (its text, run for its effect and its last
+ * server command), or a Python file whose launch call (`app.run(...)`) is given as the equivalent shell command.
+ */
+export interface ContextScript {
+  kind: 'shell' | 'python';
+  /** Shell text: the script, or the command equivalent to the Python launch call. */
+  text: string;
+  /** Where it was read: the script file, or the launch call's line. */
+  evidence: Evidence;
 }
 
 interface Context {
+  table: ServerTable;
   evidence: Evidence;
   depth: number;
   unread: Evidence[];
@@ -42,26 +74,6 @@ type Step = { next: number } | { found: ServerInvocation | undefined };
 // `sh -c "bash -c '...'"` nests; real command lines stop at two or three levels.
 const MAX_DEPTH = 8;
 
-const SERVER_PROGRAMS: ReadonlyMap<string, ServerKind> = new Map([
-  ['gunicorn', 'gunicorn'],
-  // Debian's python3-gunicorn and uwsgi-plugin-python3 packages install these names.
-  ['gunicorn3', 'gunicorn'],
-  ['uvicorn', 'uvicorn'],
-  ['uwsgi', 'uwsgi'],
-  ['uwsgi_python3', 'uwsgi'],
-  ['pyuwsgi', 'uwsgi'],
-  ['waitress-serve', 'waitress'],
-  ['hypercorn', 'hypercorn'],
-]);
-const SERVER_MODULES: ReadonlyMap<string, ServerKind> = new Map([
-  ['gunicorn', 'gunicorn'],
-  ['gunicorn.app.wsgiapp', 'gunicorn'],
-  ['uvicorn', 'uvicorn'],
-  ['uwsgi', 'uwsgi'],
-  ['pyuwsgi', 'uwsgi'],
-  ['waitress', 'waitress'],
-  ['hypercorn', 'hypercorn'],
-]);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
 const ENTRYPOINT_SCRIPT = /\.sh$|^(docker-)?entrypoint$/;
@@ -76,6 +88,9 @@ const WRAPPERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['dumb-init', new Set(['-r', '--rewrite'])],
   ['catatonit', new Set<string>()],
   ['ddtrace-run', new Set<string>()],
+  // s6-overlay run scripts: `#!/command/with-contenv sh`, `s6-setuidgid app gunicorn ...`.
+  ['with-contenv', new Set<string>()],
+  ['s6-envdir', new Set<string>()],
 ]);
 
 /** Project runners: the subcommand that runs a program, and their options that take a value. */
@@ -99,8 +114,8 @@ const RUNNERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
  * The server started by a command line, or undefined when it starts none pytuner knows (nginx, `python app.py`,
  * `flask run`), or when which one runs depends on the state at run time (an `if` with a server in each branch).
  */
-export function findServer(words: readonly Word[], scope: Scope, evidence: Evidence): ServerInvocation | undefined {
-  const ctx: Context = { evidence, depth: 0, unread: [] };
+export function findServer(words: readonly Word[], scope: Scope, evidence: Evidence, table: ServerTable): ServerInvocation | undefined {
+  const ctx: Context = { table, evidence, depth: 0, unread: [] };
   // A Procfile entry split into words keeps its operators as words: `migrate && gunicorn app`.
   if (evidence.source === 'Procfile' && words.some(isOperatorWord)) return runScript(scriptOfWords(words), scope, ctx);
   return unwrap(words, scope, ctx);
@@ -115,6 +130,8 @@ function unwrap(words: readonly Word[], outer: Scope, ctx: Context): ServerInvoc
     const word = words[i];
     const program = word === undefined ? undefined : resolveWord(word, scope).text;
     if (program === undefined) return undefined;
+    const fromScript = contextScript(program, scope, ctx);
+    if (fromScript !== undefined) return fromScript;
     const step = programStep(basename(program), words, i, scope, ctx);
     if ('found' in step) return step.found;
     if (step.next <= i) return undefined;
@@ -124,15 +141,17 @@ function unwrap(words: readonly Word[], outer: Scope, ctx: Context): ServerInvoc
 }
 
 function programStep(name: string, words: readonly Word[], i: number, scope: Map<string, ScopeVar>, ctx: Context): Step {
-  const kind = SERVER_PROGRAMS.get(name);
+  const kind = ctx.table.programs.get(name);
   if (kind !== undefined) return { found: invocation(kind, 'server', words, i, i + 1, scope, ctx) };
-  if (name === 'fastapi') return { found: fastapiRun(words, i, i + 1, scope, ctx) };
+  if (ctx.table.subcommands.has(name)) return { found: launcher(name, words, i, i + 1, scope, ctx) };
   if (PYTHON.test(name)) return { found: python(words, i, i + 1, scope, ctx) };
   if (SHELLS.has(name)) return { found: shell(words, i + 1, scope, ctx) };
   if (name === 'exec') return { next: skipOptions(words, i + 1, scope, new Set(['-a'])) };
   if (name === 'env') return { next: envCommand(words, i + 1, scope, ctx) };
   if (name === 'busybox') return { next: i + 1 };
-  if (name === 'gosu' || name === 'su-exec') return { next: i + 2 };
+  if (name === 'gosu' || name === 'su-exec' || name === 's6-setuidgid') return { next: i + 2 };
+  // `doppler run [options] -- command`: secrets injected as env, then the command.
+  if (name === 'doppler' && textAt(words, i + 1, scope) === 'run') return { next: afterDoubleDash(words, i + 2, scope) };
   const wrapperValues = WRAPPERS.get(name);
   if (wrapperValues !== undefined) return { next: skipOptions(words, i + 1, scope, wrapperValues) };
   const runnerValues = RUNNERS.get(name);
@@ -155,13 +174,21 @@ function invocation(
   scope: Scope,
   ctx: Context,
 ): ServerInvocation {
-  return { kind, launcher, command: words.slice(from), args: words.slice(argsFrom), scope, unread: [...ctx.unread] };
+  const found: ServerInvocation = { kind, launcher, command: words.slice(from), args: words.slice(argsFrom), scope, unread: [...ctx.unread], evidence: ctx.evidence };
+  if (ctx.table.files !== undefined) found.readFile = ctx.table.files;
+  return found;
 }
 
-/** `fastapi run` serves with uvicorn; `fastapi dev` is the reloading development server and gets no findings. */
-function fastapiRun(words: readonly Word[], from: number, sub: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+/** `fastapi run`, `litestar run`: a program whose subcommand starts a server; other subcommands start none. */
+function launcher(program: string, words: readonly Word[], from: number, start: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  const entry = ctx.table.subcommands.get(program);
+  if (entry === undefined) return undefined;
+  // The program's own options come first: `flask --app main --debug run`.
+  let sub = start;
+  for (let text = textAt(words, sub, scope); text?.startsWith('-') === true; text = textAt(words, sub, scope)) sub += entry.valued.has(text) ? 2 : 1;
   const subcommand = textAt(words, sub, scope);
-  return subcommand === 'run' ? invocation('uvicorn', 'fastapi', words, from, sub + 1, scope, ctx) : undefined;
+  const kind = subcommand === undefined ? undefined : entry.servers.get(subcommand);
+  return kind === undefined ? undefined : invocation(kind, `${program} ${subcommand}`, words, from, sub + 1, scope, ctx);
 }
 
 /**
@@ -197,16 +224,30 @@ function pythonModule(
   scope: Scope,
   ctx: Context,
 ): ServerInvocation | undefined {
-  if (module === 'fastapi') return fastapiRun(words, from, argsFrom, scope, ctx);
-  const kind = SERVER_MODULES.get(module);
+  if (ctx.table.subcommands.has(module)) return launcher(module, words, from, argsFrom, scope, ctx);
+  const kind = ctx.table.modules.get(module);
   return kind === undefined ? undefined : invocation(kind, 'server', words, from, argsFrom, scope, ctx);
 }
 
-/** `python /usr/local/bin/gunicorn ...` runs the console script; any other script (`app.py`, `manage.py`) is not a server pytuner knows. */
+/**
+ * A file from the build context that the command runs (`./start.sh`, `python app.py`, `uv run server.py`): the server
+ * its script (or Python launch call) starts, or undefined to read the command on as it is.
+ */
+function contextScript(path: string, scope: Scope, ctx: Context): ServerInvocation | undefined {
+  const found = ctx.table.scripts?.(path);
+  if (found === undefined || ctx.depth > MAX_DEPTH) return undefined;
+  const script = shellScript(found.text.replace(/^#![^\n]*\n/, ''));
+  return script === undefined ? undefined : runScript(script, scope, { ...ctx, evidence: found.evidence, depth: ctx.depth + 1 });
+}
+
+/** `python /usr/local/bin/gunicorn ...` runs the console script; `python app.py` runs what app.py launches, when pytuner read it. */
 function script(words: readonly Word[], from: number, at: number, scope: Scope, ctx: Context): ServerInvocation | undefined {
-  const name = basename(textAt(words, at, scope) ?? '');
-  if (name === 'fastapi') return fastapiRun(words, from, at + 1, scope, ctx);
-  const kind = SERVER_PROGRAMS.get(name);
+  const path = textAt(words, at, scope) ?? '';
+  const fromScript = contextScript(path, scope, ctx);
+  if (fromScript !== undefined) return fromScript;
+  const name = basename(path);
+  if (ctx.table.subcommands.has(name)) return launcher(name, words, from, at + 1, scope, ctx);
+  const kind = ctx.table.programs.get(name);
   return kind === undefined ? undefined : invocation(kind, 'server', words, from, at + 1, scope, ctx);
 }
 
@@ -231,7 +272,12 @@ function shell(words: readonly Word[], start: number, scope: Scope, ctx: Context
     } else if (!text.startsWith('--')) break;
   }
   const deeper = { ...ctx, depth: ctx.depth + 1 };
-  if (!command) return j + 1 < words.length ? unwrap(words.slice(j + 1), scope, deeper) : undefined;
+  if (!command) {
+    const path = textAt(words, j, scope);
+    const fromScript = path === undefined ? undefined : contextScript(path, scope, ctx);
+    if (fromScript !== undefined) return fromScript;
+    return j + 1 < words.length ? unwrap(words.slice(j + 1), scope, deeper) : undefined;
+  }
   const source = words[j];
   const script = source === undefined ? undefined : shellScript(shellSource(source));
   return script === undefined ? undefined : runScript(script, scope, deeper);

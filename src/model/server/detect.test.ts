@@ -15,10 +15,6 @@ describe('commands that are not a Python server pytuner tunes', () => {
     ['python app.py', ['python', 'app.py']],
     ['python3 -u main.py', ['python3', '-u', 'main.py']],
     ['python -c', ['python', '-c', 'import gunicorn']],
-    ['flask run', ['flask', 'run', '--host=0.0.0.0']],
-    ['python -m flask run', ['python', '-m', 'flask', 'run']],
-    ['python manage.py runserver', ['python', 'manage.py', 'runserver', '0.0.0.0:8000']],
-    ['fastapi dev', ['fastapi', 'dev', 'main.py']],
     ['sh -c python app.py', sh('python app.py')],
     ['echo gunicorn', sh('echo gunicorn')],
     ['an empty command line', []],
@@ -29,6 +25,9 @@ describe('commands that are not a Python server pytuner tunes', () => {
     ['a program from an unset env var', sh('exec $SERVER app')],
     ['an entrypoint script alone', ['/docker-entrypoint.sh']],
     ['poetry install', ['poetry', 'install']],
+    ['flask db upgrade', ['flask', 'db', 'upgrade']],
+    ['manage.py migrate', ['python', 'manage.py', 'migrate']],
+    ['streamlit hello', ['streamlit', 'hello']],
     ['newrelic-admin generate-config', ['newrelic-admin', 'generate-config', 'key', 'newrelic.ini']],
     ['a server in each branch of an if', sh('if [ "$DEBUG" ]; then exec gunicorn --reload app; else exec gunicorn -w 4 app; fi')],
     ['a server in each branch of ||', sh('exec gunicorn -w 4 app || exec uvicorn app')],
@@ -40,12 +39,12 @@ describe('commands that are not a Python server pytuner tunes', () => {
   });
 });
 
-const KINDS = ['gunicorn', 'uvicorn', 'uwsgi', 'waitress', 'hypercorn'];
+const KINDS = ['gunicorn', 'uvicorn', 'uwsgi', 'waitress', 'hypercorn', 'granian', 'functions-framework', 'daphne', 'litestar', 'flask-dev', 'django-runserver', 'streamlit', 'gradio'];
 const MODELS = ['sync', 'threaded', 'async'];
 const SETTINGS = ['workers', 'threads', 'workerClass', 'timeout', 'keepAlive', 'preload', 'bind', 'lazyApps', 'pyCallOsAfterFork', 'master', 'enableThreads', 'connectionLimit'] as const;
 
 function expectEvidence(evidence: Evidence): void {
-  expect(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'default', 'metrics']).toContain(evidence.source);
+  expect(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'build-context', 'default', 'metrics']).toContain(evidence.source);
   expect(typeof evidence.field).toBe('string');
 }
 

@@ -201,3 +201,16 @@ describe('gunicorn: commands that do not serve', () => {
     expect(detectServer(['gunicorn', flag, 'app:app'], new Map(), DOCKERFILE)).toBeUndefined();
   });
 });
+
+describe("gunicorn's native asgi worker", () => {
+  const rows: ServerRow[] = [
+    {
+      name: '-k asgi: an event loop; --threads ignored, --worker-connections caps connections',
+      argv: ['gunicorn', '-k', 'asgi', '--threads', '8', '--worker-connections', '200', 'app:app'],
+      expected: { model: 'async', connectionLimit: explicit(200, cmd('--worker-connections', '--worker-connections 200')) },
+    },
+    { name: '-k asgi without --worker-connections: 1000', argv: ['gunicorn', '-k', 'asgi', 'app:app'], expected: { connectionLimit: byDefault(1000, DEFAULT) } },
+    { name: '-k gthread has no connection limit', argv: ['gunicorn', '-k', 'gthread', 'app:app'], expected: { connectionLimit: undefined } },
+  ];
+  it.each(rows)('$name', expectConfig);
+});

@@ -13,6 +13,7 @@ import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec, Scan } from './options.ts';
 import { addressesSetting } from './bind.ts';
 import { envHit, hitEvidence, lastHit, located, scanOptions, unreadEvidence, valueSetting } from './options.ts';
+import type { ServerPlugin } from './plugin.ts';
 import { shellWords } from './shell.ts';
 import type { Scope } from './words.ts';
 import { literalWord, nonBlank, parseCount, processEnv, resolveWord } from './words.ts';
@@ -66,14 +67,54 @@ const OPTIONS: readonly OptionSpec<Key>[] = [
   },
 ];
 
-/** `worker_connections` caps the greenlets of these classes only. */
-const GREENLET_WORKER = /gevent|eventlet/i;
+/**
+ * `worker_connections` caps the greenlets of gevent/eventlet and the connections of gunicorn's native `asgi` worker,
+ * which ignores `--threads` (`gunicorn/workers/gasgi.py` `ASGIWorker.check_config`: "ASGI worker does not use threads
+ * configuration. Use worker_connections instead.").
+ */
+const CONNECTION_WORKER = /gevent|eventlet|^asgi$|ASGIWorker$/i;
 
 /** Settings of one source layer, by key. */
 type Layer = Partial<Record<Key, Setting<unknown>>>;
 
+/** gunicorn: detection, concurrency model, writable settings; defaults from `gunicorn/config.py` (23.0). */
+export const gunicornPlugin: ServerPlugin<'gunicorn'> = {
+  kind: 'gunicorn',
+  title: 'gunicorn',
+  role: 'production',
+  // Debian's python3-gunicorn installs `gunicorn3`.
+  detection: { programs: ['gunicorn', 'gunicorn3'], modules: ['gunicorn', 'gunicorn.app.wsgiapp'] },
+  concurrency: {
+    processes: '--workers (default $WEB_CONCURRENCY, else 1)',
+    threads: '--threads (default 1; sync with threads > 1 runs as gthread)',
+    eventLoop: 'by worker class',
+    freeThreaded: 'gthread threads run Python in parallel; workers are still processes',
+  },
+  knobs: {
+    workers: {
+      flag: { long: '--workers', short: '-w' },
+      confKey: 'workers',
+      anchor: 'gunicorn',
+      env: ['WEB_CONCURRENCY', 'GUNICORN_CMD_ARGS'],
+      whenUnset: { env: 'WEB_CONCURRENCY' },
+      default: { value: 1, source: 'gunicorn/config.py Workers: default = int(os.environ.get("WEB_CONCURRENCY", 1))' },
+    },
+    threads: {
+      flag: { long: '--threads' },
+      confKey: 'threads',
+      anchor: 'gunicorn',
+      env: ['GUNICORN_CMD_ARGS'],
+      // GUNICORN_CMD_ARGS holds extra command-line words; a --threads on the command line would win.
+      whenUnset: { envWords: 'GUNICORN_CMD_ARGS', words: (value) => `--threads ${value}` },
+      default: { value: 1, source: 'gunicorn/config.py Threads: default = 1' },
+    },
+  },
+  sources: ['https://docs.gunicorn.org/en/stable/settings.html', 'benoitc/gunicorn gunicorn/config.py, gunicorn/app/base.py (23.0), gunicorn/workers/gasgi.py (main, the native asgi worker)'],
+  read: gunicornConfig,
+};
+
 /** The gunicorn configuration a command line, its env and `conf` (the gunicorn.conf.py pytuner read, if any) give. */
-export function gunicornConfig(server: ServerInvocation, evidence: Evidence, conf?: GunicornConf): ServerConfig | undefined {
+function gunicornConfig(server: ServerInvocation, evidence: Evidence, conf?: GunicornConf): ServerConfig | undefined {
   const { scope } = server;
   const unreadConfig = [...server.unread];
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
@@ -107,7 +148,7 @@ export function gunicornConfig(server: ServerInvocation, evidence: Evidence, con
     bind: pick('bind'),
     unreadConfig,
   };
-  if (workerClass.value !== undefined && GREENLET_WORKER.test(workerClass.value)) config.connectionLimit = pick('workerConnections');
+  if (workerClass.value !== undefined && CONNECTION_WORKER.test(workerClass.value.replace(/^egg:gunicorn#/, ''))) config.connectionLimit = pick('workerConnections');
   return config;
 }
 

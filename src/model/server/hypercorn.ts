@@ -11,6 +11,7 @@ import { serverArgv } from './argv.ts';
 import { addressesSetting } from './bind.ts';
 import type { OptionSpec } from './options.ts';
 import { hitEvidence, lastHit, lastSetting, scanOptions, unreadEvidence } from './options.ts';
+import type { ServerPlugin } from './plugin.ts';
 import { nonBlank, parseCount } from './words.ts';
 
 type Key = 'workers' | 'workerClass' | 'bind' | 'keepAlive' | 'config' | 'exit' | 'other';
@@ -37,8 +38,33 @@ const OPTIONS: readonly OptionSpec<Key>[] = [
   },
 ];
 
+/** hypercorn: event-loop workers. */
+export const hypercornPlugin: ServerPlugin<'hypercorn'> = {
+  kind: 'hypercorn',
+  title: 'hypercorn',
+  role: 'production',
+  detection: { programs: ['hypercorn'], modules: ['hypercorn'] },
+  concurrency: {
+    processes: '--workers (default 1)',
+    threads: 'none: one event loop per worker (asyncio, uvloop or trio)',
+    eventLoop: 'always',
+    freeThreaded: 'no change: one event loop per process',
+  },
+  knobs: {
+    workers: {
+      flag: { long: '--workers', short: '-w' },
+      confKey: 'workers',
+      anchor: 'hypercorn',
+      env: [],
+      default: { value: 1, source: 'hypercorn/config.py Config.workers = 1 (0.17)' },
+    },
+  },
+  sources: ['https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html', 'pgjones/hypercorn src/hypercorn/config.py (0.17)'],
+  read: hypercornConfig,
+};
+
 /** The hypercorn configuration of a `hypercorn` command line; every worker class (asyncio, uvloop, trio) is an event loop. */
-export function hypercornConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
+function hypercornConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
   const { scope } = server;
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
   const { hits } = commandLine;

@@ -27,6 +27,8 @@ export interface OptionHit<K extends string> {
   flagValue?: boolean;
   /** A value option written without its value (`--workers` at the end): the server would refuse to start. */
   missingValue?: boolean;
+  /** Where the option was read when not on the command line or in env: a config file's line (`processes = 4` in uwsgi.ini). */
+  at?: Evidence;
 }
 
 /** Options, the remaining arguments, and `$VAR` arguments whose words pytuner cannot see. */
@@ -198,6 +200,7 @@ export function lastHit<K extends string>(hits: readonly OptionHit<K>[], key: K)
  * the option came from (`field: 'env GUNICORN_CMD_ARGS'`).
  */
 export function hitEvidence<K extends string>(found: OptionHit<K>, base: Evidence): Evidence {
+  if (found.at !== undefined) return found.at;
   const at = found.origin?.evidence ?? base;
   return located(at, found.origin === undefined ? found.flag : `env ${found.origin.name}`, found.text);
 }
@@ -262,4 +265,12 @@ export function unreadEvidence<K extends string>(scan: Scan<K>, base: Evidence):
     const ref = word.parts[0];
     return located(base, ref?.kind === 'ref' ? `env ${ref.name}` : 'argument', displayWord(word));
   });
+}
+
+/** click's BOOL type, as a click CLI reads a flag from its env var (`UVICORN_RELOAD`, `GRANIAN_RELOAD`). */
+export function clickBool(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (['1', 'true', 't', 'yes', 'y', 'on'].includes(word)) return true;
+  if (['0', 'false', 'f', 'no', 'n', 'off', ''].includes(word)) return false;
+  return undefined;
 }

@@ -11,8 +11,9 @@ import type { ServerInvocation } from './argv.ts';
 import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { envHit, flagSetting, hitEvidence, lastHit, lastSetting, located, scanOptions, unknownVia, unreadEvidence, valueSetting } from './options.ts';
+import type { ServerPlugin } from './plugin.ts';
 import type { Scope } from './words.ts';
-import { displayWord, expandedText, parseCount, resolveWord } from './words.ts';
+import { displayWord, expandedText, literalWord, parseCount, resolveWord } from './words.ts';
 
 type Key =
   | 'processes' | 'threads' | 'lazyApps' | 'pyCallOsAfterFork' | 'master' | 'enableThreads' | 'http' | 'socket'
@@ -84,19 +85,66 @@ const ENV: ReadonlyArray<readonly [Key, string]> = [
 const CONFIG_FILE = /\.(ini|xml|ya?ml|json|js)$/;
 const ENV_PLACEHOLDER = /^\$\(([^)]+)\)$/;
 
+/** uWSGI: processes × threads, options from the command line, `UWSGI_*` env and config files. */
+export const uwsgiPlugin: ServerPlugin<'uwsgi'> = {
+  kind: 'uwsgi',
+  title: 'uWSGI',
+  role: 'production',
+  // Debian's uwsgi-plugin-python3 installs `uwsgi_python3`; `pyuwsgi` is the pip wheel's entry point.
+  detection: { programs: ['uwsgi', 'uwsgi_python3', 'pyuwsgi'], modules: ['uwsgi', 'pyuwsgi'] },
+  concurrency: {
+    processes: '--processes / --workers (default 1)',
+    threads: '--threads (default 1); --gevent N / --async N cores make it an event loop',
+    eventLoop: 'by worker class',
+    freeThreaded: 'threads run Python in parallel on a free-threaded build',
+  },
+  knobs: {
+    workers: {
+      flag: { long: '--processes', short: '-p' },
+      confKey: 'processes',
+      anchor: 'uwsgi',
+      // uWSGI reads any option from UWSGI_<OPTION> (core/utils.c env_to_arg).
+      env: ['UWSGI_PROCESSES', 'UWSGI_WORKERS'],
+      whenUnset: { env: 'UWSGI_PROCESSES' },
+      default: { value: 1, source: 'core/uwsgi.c: uwsgi.numproc = 1 unless --processes' },
+    },
+    threads: {
+      flag: { long: '--threads' },
+      confKey: 'threads',
+      anchor: 'uwsgi',
+      env: ['UWSGI_THREADS'],
+      whenUnset: { env: 'UWSGI_THREADS' },
+      default: { value: 1, source: 'core/uwsgi.c: uwsgi.threads = 1 unless --threads' },
+    },
+  },
+  sources: ['https://uwsgi-docs.readthedocs.io/en/latest/Options.html', 'unbit/uwsgi core/uwsgi.c, core/utils.c (2.0)'],
+  read: (server, evidence) => uwsgiConfig(server, evidence),
+};
+
 /** The uWSGI configuration a command line and its `UWSGI_*` env give. */
-export function uwsgiConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
+function uwsgiConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
   const { scope } = server;
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { shortClusters: true });
   if (lastHit(commandLine.hits, 'exit') !== undefined) return undefined;
   const fromEnv = ENV.map(([key, name]) => envHit(key, name, scope)).filter((h): h is OptionHit<Key> => h !== undefined);
-  const hits = [...fromEnv, ...commandLine.hits].map((h) => withEnvPlaceholder(h, scope));
-  const unreadConfig = [
-    ...server.unread,
-    ...unreadEvidence(commandLine, evidence),
-    ...hits.filter((h) => h.key === 'config').map((h) => hitEvidence(h, evidence)),
-    ...commandLine.positionals.filter((w) => CONFIG_FILE.test(expandedText(w, scope))).map((w) => located(evidence, 'config file', displayWord(w))),
-  ];
+  const unreadConfig = [...server.unread, ...unreadEvidence(commandLine, evidence)];
+  // A config file's options apply where the file is named: later options override them (`core/uwsgi.c` parses
+  // options in order, expanding `--ini` in place). A file pytuner did not read may set anything.
+  const withFiles = commandLine.hits.flatMap((h) => {
+    if (h.key !== 'config') return [h];
+    const path = h.value === undefined ? undefined : resolveWord(h.value, scope).text;
+    const read = path === undefined ? undefined : configFileHits(server, path);
+    if (read === undefined) unreadConfig.push(hitEvidence(h, evidence));
+    return read ?? [];
+  });
+  const positionalFiles = commandLine.positionals.filter((w) => CONFIG_FILE.test(expandedText(w, scope)));
+  const fromPositionals = positionalFiles.flatMap((w) => {
+    const read = configFileHits(server, expandedText(w, scope));
+    if (read === undefined) unreadConfig.push(located(evidence, 'config file', displayWord(w)));
+    return read ?? [];
+  });
+  for (const h of fromEnv.filter((e) => e.key === 'config')) unreadConfig.push(hitEvidence(h, evidence));
+  const hits = [...fromEnv, ...fromPositionals, ...withFiles].map((h) => withEnvPlaceholder(h, scope));
   const count = (key: Key): Setting<number> | undefined => lastSetting(hits, key, evidence, scope, parseCount);
   const flag = (key: Key): Setting<boolean> => {
     const found = lastHit(hits, key);
@@ -159,4 +207,33 @@ function withEnvPlaceholder(found: OptionHit<Key>, scope: Scope): OptionHit<Key>
   const name = text === undefined ? undefined : ENV_PLACEHOLDER.exec(text)?.[1];
   if (name === undefined) return found;
   return { ...found, value: { parts: [{ kind: 'ref', name, emptyIsUnset: false, form: 'parens' }] } };
+}
+
+/**
+ * The options of a uWSGI `.ini` (its `[uwsgi]` section) or `.yaml`/`.yml` (its `uwsgi:` mapping) config file from the
+ * build context, each located at its line; undefined when pytuner did not read the file (or reads no such format).
+ */
+function configFileHits(server: ServerInvocation, path: string): OptionHit<Key>[] | undefined {
+  const found = server.readFile?.(path);
+  if (found === undefined || !/\.(ini|ya?ml)$/.test(found.file)) return undefined;
+  const yaml = /\.ya?ml$/.test(found.file);
+  const hits: OptionHit<Key>[] = [];
+  let inSection = false;
+  found.text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/\s+[#;].*$/, '');
+    if (/^\s*([#;]|$)/.test(line)) return;
+    const section = yaml ? /^(\S[^:]*):\s*$/.exec(line) : /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (section !== null) {
+      inSection = section[1]?.trim() === 'uwsgi';
+      return;
+    }
+    const pair = yaml ? /^\s+([A-Za-z0-9_-]+)\s*:\s*(.*)$/.exec(line) : /^\s*([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
+    if (!inSection || pair === null) return;
+    const key = pair[1] as string;
+    const value = (pair[2] as string).trim().replace(/^(["'])(.*)\1$/, '$2');
+    const at: Evidence = { source: 'build-context', file: found.file, line: i + 1, field: key, text: raw.trim() };
+    const scanned = scanOptions([literalWord(`--${key}=${value}`)], OPTIONS, new Map(), at);
+    for (const hit of scanned.hits) hits.push({ ...hit, at });
+  });
+  return hits;
 }

@@ -12,6 +12,7 @@ import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { addressesSetting, hostPortSetting } from './bind.ts';
 import { lastHit, lastSetting, scanOptions, unreadEvidence, valueSetting } from './options.ts';
+import type { ServerPlugin } from './plugin.ts';
 import type { Scope } from './words.ts';
 import { parseCount } from './words.ts';
 
@@ -39,8 +40,33 @@ const OPTIONS: readonly OptionSpec<Key>[] = [
   },
 ];
 
+/** waitress: one process, a thread pool. */
+export const waitressPlugin: ServerPlugin<'waitress'> = {
+  kind: 'waitress',
+  title: 'waitress',
+  role: 'production',
+  detection: { programs: ['waitress-serve'], modules: ['waitress'] },
+  concurrency: {
+    processes: 'always 1',
+    threads: '--threads (default 4)',
+    eventLoop: 'never',
+    freeThreaded: 'its threads run Python in parallel',
+  },
+  knobs: {
+    threads: {
+      flag: { long: '--threads' },
+      confKey: 'threads',
+      anchor: 'waitress-serve',
+      env: [],
+      default: { value: 4, source: 'waitress/adjustments.py Adjustments.threads = 4 (3.0)' },
+    },
+  },
+  sources: ['https://docs.pylonsproject.org/projects/waitress/en/stable/runner.html', 'Pylons/waitress src/waitress/adjustments.py (3.0)'],
+  read: waitressConfig,
+};
+
 /** The waitress configuration of a `waitress-serve` command line. */
-export function waitressConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
+function waitressConfig(server: ServerInvocation, evidence: Evidence): ServerConfig | undefined {
   const { scope } = server;
   const commandLine = scanOptions(server.args, OPTIONS, scope, evidence, { stopAtPositional: true });
   const { hits } = commandLine;

@@ -161,4 +161,35 @@ describe('command lines, property-based: unknown stays unknown', () => {
       { seed: 14, numRuns: RUNS },
     );
   });
+
+  it('build-context files a Dockerfile runs (scripts, python app.py, uWSGI ini, s6 run): read as text, never run, never a crash', () => {
+    const python = fc.tuple(hostileString, script, fc.constantFrom('app.run(', 'uvicorn.run(', 'web.run_app(', 'app.run(debug=True, port=int(os.environ.get("PORT", 8080)))')).map(
+      ([head, body, call]) => `from flask import Flask\nimport uvicorn, os\napp = Flask(__name__)\n${head}\n${call}${body}\n`,
+    );
+    const ini = fc.array(fc.oneof(fc.constantFrom('[uwsgi]', 'processes = 4', 'threads = $(id)', `harakiri = ${RUNNERS[0]}`), hostileString), { maxLength: 8 }).map((lines) => lines.join('\n'));
+    fc.assert(
+      fc.property(script, python, ini, (shell, py, conf) => {
+        const report = analyse(
+          {
+            documents: [],
+            sources: [
+              { kind: 'Dockerfile', file: 'a/Dockerfile', text: 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nENTRYPOINT ["./start.sh"]\n' },
+              { kind: 'build-context', file: 'a/start.sh', text: `#!/bin/sh\n${shell}\nexec uwsgi --ini /app/uwsgi.ini\n` },
+              { kind: 'build-context', file: 'a/uwsgi.ini', text: conf },
+              { kind: 'Dockerfile', file: 'b/Dockerfile', text: 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "main.py"]\n' },
+              { kind: 'build-context', file: 'b/main.py', text: py },
+              { kind: 'Dockerfile', file: 'c/Dockerfile', text: 'FROM python:3.12-slim\nCOPY rootfs/ /\nENTRYPOINT ["/init"]\n' },
+              { kind: 'build-context', file: 'c/rootfs/etc/services.d/web/run', text: `#!/command/with-contenv sh\n${shell}\n` },
+            ],
+            errors: [],
+            files: 7,
+          },
+          { platform: 'cloudrun' },
+        );
+        expect(existsSync(CANARY)).toBe(false);
+        for (const finding of report.findings) expect(JSON.stringify(finding)).not.toMatch(/uid=\d+/);
+      }),
+      { seed: 15, numRuns: RUNS },
+    );
+  });
 });

@@ -1,0 +1,111 @@
+/**
+ * @module Sources without a manifest: a Dockerfile or Procfile that no workload claims is what `gcloud run deploy
+ * --source .` deploys. When it serves on `$PORT` (the Cloud Run container contract), is a buildpacks Procfile, or
+ * `--platform` names the platform, pytuner assumes that platform's service around it, with the platform's documented
+ * defaults, and says so in the evidence. Pure: the image facts are already parsed.
+ */
+import { posix } from 'node:path';
+import type { Evidence, Setting } from '../evidence.ts';
+import { byDefault } from '../evidence.ts';
+import type { ImageFacts } from '../image.ts';
+import type { ContainerFacts, EnvVar, Platform, Workload } from '../workload.ts';
+
+/**
+ * Cloud Run's defaults for a service deployed without settings, each from the Cloud Run reference:
+ * concurrency 80 (https://cloud.google.com/run/docs/about-concurrency: "By default each Cloud Run instance can
+ * receive up to 80 requests at the same time"), 1 vCPU (https://cloud.google.com/run/docs/configuring/services/cpu),
+ * request timeout 300 s (https://cloud.google.com/run/docs/configuring/request-timeout), a TCP startup probe on the
+ * container port (https://cloud.google.com/run/docs/configuring/healthchecks), port 8080 passed as `$PORT`
+ * (https://cloud.google.com/run/docs/container-contract#port).
+ */
+const CLOUD_RUN = { cpu: 1, timeoutSeconds: 300, port: 8080, probePeriodSeconds: 240 } as const;
+
+/** Knative Serving's defaults (config-defaults: `revision-timeout-seconds: "300"`, `container-concurrency: "0"`; `$PORT` 8080). */
+const KNATIVE = { timeoutSeconds: 300, port: 8080 } as const;
+
+/** Why a platform was assumed for a source without a manifest, or undefined when none is. */
+export interface AssumedPlatform {
+  platform: Platform;
+  /** One line for the report: what was assumed and why. */
+  why: string;
+  evidence: Evidence;
+}
+
+/**
+ * The platform to assume for an image no workload claims: the `--platform` flag when given; Cloud Run when its command
+ * (or the server it starts, through a script or a Python launch call) reads `$PORT`, or it is a buildpacks Procfile (`gcloud run deploy --source` builds one with buildpacks); else none.
+ */
+export function assumePlatform(image: ImageFacts, argv: readonly string[] | undefined, flag: Platform | undefined, serverReadsPort = false): AssumedPlatform | undefined {
+  const at: Evidence = { source: image.entrypoint !== undefined || image.cmd !== undefined || image.procfileWeb === undefined ? 'Dockerfile' : 'Procfile', file: image.procfileWeb?.evidence.file ?? image.file, field: 'assumed platform' };
+  if (flag !== undefined) return { platform: flag, why: `no manifest claims ${image.file}; --platform ${flag} says it runs on ${platformTitle(flag)}`, evidence: { ...at, text: `--platform ${flag}` } };
+  const readsPort = serverReadsPort || argv?.some((word) => /\$\{?PORT\b|\$\(PORT\)/.test(word)) === true;
+  if (readsPort) {
+    return { platform: 'cloudrun', why: `no manifest claims ${image.file} and its command serves on $PORT: assumed a Cloud Run source deploy with Cloud Run's defaults`, evidence: { ...at, text: '$PORT' } };
+  }
+  if (image.procfileWeb !== undefined && image.entrypoint === undefined && image.cmd === undefined) {
+    return {
+      platform: 'cloudrun',
+      why: `no manifest claims ${image.procfileWeb.evidence.file ?? image.file}, a buildpacks Procfile: assumed a Cloud Run source deploy with Cloud Run's defaults`,
+      evidence: { ...image.procfileWeb.evidence, field: 'assumed platform', text: 'Procfile web:' },
+    };
+  }
+  return undefined;
+}
+
+function platformTitle(platform: Platform): string {
+  return platform === 'cloudrun' ? 'Cloud Run' : platform === 'knative' ? 'Knative' : 'Kubernetes';
+}
+
+/** The service name `gcloud run deploy --source DIR` proposes: the directory's name. */
+export function serviceNameOf(file: string): string {
+  const dir = posix.basename(posix.dirname(posix.normalize(file)));
+  return dir === '.' || dir === '' || dir === '..' ? 'service' : dir;
+}
+
+/**
+ * A workload standing for the service that runs a source without a manifest, with the assumed platform's defaults.
+ * `env` is the image's ENV; the platform's `PORT` is added. The caller detects its server.
+ */
+export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform): Workload {
+  const { platform } = assumed;
+  const name = serviceNameOf(image.file);
+  const serving = platform !== 'kubernetes';
+  const defaultOf = <T>(value: T, what: string): Setting<T> => byDefault(value, `${what}, assumed: no manifest`);
+  const container: ContainerFacts = { name: serving ? 'user-container' : name, index: 0, env: new Map(), sources: [], dockerfile: image };
+  if (platform === 'cloudrun') container.cpu = defaultOf(CLOUD_RUN.cpu, 'Cloud Run default CPU limit (1 vCPU)');
+  if (serving) {
+    const port = defaultOf(platform === 'cloudrun' ? CLOUD_RUN.port : KNATIVE.port, `${platformTitle(platform)} default container port ($PORT)`);
+    container.port = port;
+    const env = new Map<string, EnvVar>();
+    for (const [key, entry] of image.env) env.set(key, { name: key, value: entry.value, fromRef: false, evidence: entry.evidence });
+    if (!env.has('PORT')) env.set('PORT', { name: 'PORT', value: String(port.value), fromRef: false, evidence: { source: 'default', field: `PORT, set by ${platformTitle(platform)} to the container port` } });
+    container.env = env;
+  } else {
+    for (const [key, entry] of image.env) container.env.set(key, { name: key, value: entry.value, fromRef: false, evidence: entry.evidence });
+  }
+  if (platform === 'cloudrun') {
+    container.startupProbe = {
+      handler: 'tcpSocket',
+      port: CLOUD_RUN.port,
+      periodSeconds: CLOUD_RUN.probePeriodSeconds,
+      failureThreshold: 1,
+      implicit: true,
+      evidence: { source: 'default', field: 'Cloud Run default TCP startup probe (periodSeconds 240, failureThreshold 1), assumed: no manifest' },
+    };
+  }
+  const workload: Workload = {
+    ref: { apiVersion: serving ? 'serving.knative.dev/v1' : 'apps/v1', kind: serving ? 'Service' : 'Deployment', name, file: image.procfileWeb?.evidence.file ?? image.file, docIndex: -1 },
+    platform,
+    templateAnnotations: {},
+    annotations: {},
+    labels: {},
+    podSpecPointer: '/spec/template/spec',
+    containers: [container],
+    assumed,
+  };
+  if (serving) {
+    workload.containerConcurrency = { value: undefined, evidence: { source: 'default', field: 'containerConcurrency, assumed: no manifest' }, isDefault: false };
+    workload.timeoutSeconds = defaultOf(platform === 'cloudrun' ? CLOUD_RUN.timeoutSeconds : KNATIVE.timeoutSeconds, `${platformTitle(platform)} default request timeout (300 s)`);
+  }
+  return workload;
+}

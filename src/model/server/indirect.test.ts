@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadedInputs, SourceText } from '../../parse/types.ts';
+import { buildInventory } from '../extract/inventory.ts';
+import type { ServerConfig } from '../server.ts';
+import { contextPathsOf } from '../../parse/buildContext.ts';
+import { parseDockerfile } from '../../parse/dockerfile.ts';
+
+const dockerfile = (file: string, ...lines: string[]): SourceText => ({ kind: 'Dockerfile', file, text: `${lines.join('\n')}\n` });
+const context = (file: string, ...lines: string[]): SourceText => ({ kind: 'build-context', file, text: `${lines.join('\n')}\n` });
+
+/** The server of the one workload or standalone image these sources give. */
+function serverOf(...sources: SourceText[]): ServerConfig | undefined {
+  const loaded: LoadedInputs = { documents: [], sources, errors: [], files: sources.length };
+  const { inventory } = buildInventory(loaded, [], { platform: 'cloudrun' });
+  return inventory.workloads[0]?.containers[0]?.server ?? inventory.standaloneImages[0]?.server;
+}
+
+describe('commands the image runs indirectly, read from the build context', () => {
+  it('maps paths in the image to the build context through COPY and WORKDIR', () => {
+    const { image } = parseDockerfile('svc/Dockerfile', 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCOPY bin/start.sh /usr/local/bin/\nCOPY conf/uwsgi.ini /etc/uwsgi.ini\n');
+    expect(contextPathsOf(image, 'main.py')).toEqual(['svc/main.py']);
+    expect(contextPathsOf(image, '/usr/local/bin/start.sh')).toEqual(['svc/bin/start.sh']);
+    expect(contextPathsOf(image, 'start.sh')).toContain('svc/bin/start.sh');
+    expect(contextPathsOf(image, '/etc/uwsgi.ini')).toEqual(['svc/conf/uwsgi.ini']);
+    expect(contextPathsOf(image, '/opt/other.sh')).toEqual([]);
+  });
+
+  it('follows an entrypoint script to its last exec, with ${VAR:-default} from the image ENV', () => {
+    const server = serverOf(
+      dockerfile('svc/Dockerfile', 'FROM python:3.12-slim', 'ENV WORKERS=3', 'COPY docker-entrypoint.sh /', 'ENTRYPOINT ["/docker-entrypoint.sh"]'),
+      context('svc/docker-entrypoint.sh', '#!/bin/sh', 'set -e', 'python manage.py migrate --noinput', 'exec gunicorn --bind 0.0.0.0:${PORT:-8080} --workers ${WORKERS:-2} app.wsgi'),
+    );
+    expect(server?.kind).toBe('gunicorn');
+    expect(server?.workers).toMatchObject({ value: 3, viaEnv: 'WORKERS', evidence: { source: 'build-context', file: 'svc/docker-entrypoint.sh' } });
+  });
+
+  it("reads python main.py's app.run(...) as Flask's development server, debug=True as evidence", () => {
+    const server = serverOf(
+      dockerfile('web/Dockerfile', 'FROM python:3.12-slim', 'WORKDIR /app', 'COPY . .', 'CMD ["python", "main.py"]'),
+      context('web/main.py', 'import os', 'from flask import Flask', 'app = Flask(__name__)', 'if __name__ == "__main__":', '    app.run(debug=True, host="0.0.0.0", port=int(os.environ.get("PORT", 8080)))'),
+    );
+    expect(server?.kind).toBe('flask-dev');
+    expect(server?.bind?.value).toBe('0.0.0.0:8080');
+    expect(server?.development).toMatchObject({ source: 'build-context', file: 'web/main.py', line: 5, text: expect.stringContaining('debug=True') });
+  });
+
+  it('reads uvicorn.run(...) started through uv run, with its workers', () => {
+    const server = serverOf(
+      dockerfile('api/Dockerfile', 'FROM python:3.12-slim', 'WORKDIR /srv', 'COPY server.py .', 'CMD ["uv", "run", "server.py"]'),
+      context('api/server.py', 'import uvicorn', 'uvicorn.run("server:app", host="0.0.0.0", port=8080, workers=2)'),
+    );
+    expect([server?.kind, server?.workers.value]).toEqual(['uvicorn', 2]);
+  });
+
+  it('reads a uWSGI ini the command names; options after --ini override it', () => {
+    const server = serverOf(
+      dockerfile('u/Dockerfile', 'FROM python:3.12-slim', 'COPY uwsgi.ini /etc/uwsgi.ini', 'CMD ["uwsgi", "--ini", "/etc/uwsgi.ini", "--threads", "4"]'),
+      context('u/uwsgi.ini', '[uwsgi]', 'module = app.wsgi', 'processes = 4', 'threads = 2', 'harakiri = 10', 'lazy-apps = true'),
+    );
+    expect(server?.workers).toMatchObject({ value: 4, evidence: { source: 'build-context', file: 'u/uwsgi.ini', line: 3, text: 'processes = 4' } });
+    expect(server?.threads.value).toBe(4);
+    expect(server?.timeout?.value).toBe(10);
+    expect(server?.lazyApps?.value).toBe(true);
+    expect(server?.unreadConfig).toEqual([]);
+  });
+
+  it('finds granian in an s6-overlay run script', () => {
+    const server = serverOf(
+      dockerfile('g/Dockerfile', 'FROM python:3.12-slim', 'COPY rootfs/ /', 'ENTRYPOINT ["/init"]'),
+      context('g/rootfs/etc/s6-overlay/s6-rc.d/web/run', '#!/command/with-contenv sh', 'exec s6-setuidgid app granian --interface wsgi --workers 2 app:app'),
+    );
+    expect([server?.kind, server?.workers.value, server?.model]).toEqual(['granian', 2, 'threaded']);
+  });
+
+  it('leaves a script that starts no known server to the command as written (exec "$@")', () => {
+    const server = serverOf(
+      dockerfile('e/Dockerfile', 'FROM python:3.12-slim', 'COPY entrypoint.sh /', 'ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["gunicorn", "-w", "2", "app:app"]'),
+      context('e/entrypoint.sh', '#!/bin/sh', 'echo starting', 'exec "$@"'),
+    );
+    expect([server?.kind, server?.workers.value]).toEqual(['gunicorn', 2]);
+  });
+});

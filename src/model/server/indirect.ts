@@ -1,0 +1,56 @@
+/**
+ * @module The build-context files an image's command runs, as `ContextScript`s for `findServer`: shell scripts as
+ * they are, Python files as the command their launch call amounts to (`app.run(host=..., port=...)` is
+ * `flask run --host ... --port ...`). Read as text only; nothing is run or imported.
+ */
+import type { Evidence } from '../evidence.ts';
+import type { ImageFacts } from '../image.ts';
+import { contextPathsOf } from '../../parse/buildContext.ts';
+import type { PythonLaunch } from '../../parse/pythonLaunch.ts';
+import { pythonLaunch } from '../../parse/pythonLaunch.ts';
+import type { ContextScript, ServerTable } from './argv.ts';
+
+/** The lookups `findServer` uses for an image: a path in the image → the build-context file copied there, if read. */
+export function contextScripts(image: ImageFacts | undefined, context: ReadonlyMap<string, string>): Pick<ServerTable, 'scripts' | 'files'> | undefined {
+  if (image === undefined || context.size === 0) return undefined;
+  const files = (path: string): { file: string; text: string } | undefined => {
+    const file = contextPathsOf(image, path).find((candidate) => context.has(candidate));
+    const text = file === undefined ? undefined : context.get(file);
+    return file === undefined || text === undefined ? undefined : { file, text };
+  };
+  const scripts = (path: string): ContextScript | undefined => {
+    if (!/\.(sh|bash|py)$|(^|\/)run$/.test(path) && !path.startsWith('./') && path !== '/init') return undefined;
+    const file = contextPathsOf(image, path).find((candidate) => context.has(candidate)) ?? s6Run(path, context);
+    const text = file === undefined ? undefined : context.get(file);
+    if (file === undefined || text === undefined) return undefined;
+    if (file.endsWith('.py')) return pythonScript(file, text);
+    return { kind: 'shell', text, evidence: { source: 'build-context', file, field: 'script' } };
+  };
+  return { scripts, files };
+}
+
+/** An s6 `run` script is started by s6 itself, not by path: `/init` runs every service's `run`. */
+function s6Run(path: string, context: ReadonlyMap<string, string>): string | undefined {
+  if (path !== '/init') return undefined;
+  const runs = [...context.keys()].filter((file) => /(?:s6-rc\.d|services\.d)\/[^/]+\/run$/.test(file));
+  return runs.length === 1 ? runs[0] : undefined;
+}
+
+function pythonScript(file: string, text: string): ContextScript | undefined {
+  const launch = pythonLaunch(text);
+  if (launch === undefined) return undefined;
+  const evidence: Evidence = { source: 'build-context', file, line: launch.line, field: `python ${launch.kind === 'flask' ? 'app.run()' : 'uvicorn.run()'}`, text: launch.text };
+  return { kind: 'python', text: launchCommand(launch), evidence };
+}
+
+/** The shell command a launch call amounts to. Keyword values the file computes are left out (the server's default then shows, marked unknown where it matters). */
+function launchCommand(launch: PythonLaunch): string {
+  const arg = (name: string, flag: string): string => {
+    const value = launch.kwargs.get(name);
+    return value === undefined ? '' : ` ${flag} ${value}`;
+  };
+  if (launch.kind === 'flask') return `exec flask run${arg('host', '--host')}${arg('port', '--port')}`;
+  const target = launch.target !== undefined && /^[\w.]+:[\w.]+$/.test(launch.target) ? launch.target : 'app';
+  const reload = launch.kwargs.get('reload') === 'True' ? ' --reload' : '';
+  return `exec uvicorn ${target}${arg('host', '--host')}${arg('port', '--port')}${arg('workers', '--workers')}${reload}`;
+}

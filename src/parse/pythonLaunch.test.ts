@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { pythonLaunch } from './pythonLaunch.ts';
+
+describe('pythonLaunch', () => {
+  it("reads Flask's app.run with host, port from the environment and debug", () => {
+    const text = ['import os', 'from flask import Flask', 'app = Flask(__name__)', '', 'if __name__ == "__main__":', '    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", 8080)), debug=True)', ''].join('\n');
+    const launch = pythonLaunch(text);
+    expect(launch).toMatchObject({ kind: 'flask', line: 6 });
+    expect(Object.fromEntries(launch?.kwargs ?? [])).toEqual({ host: '0.0.0.0', port: '${PORT:-8080}', debug: 'True' });
+  });
+
+  it('reads uvicorn.run with its target, workers and a computed value left unknown', () => {
+    const text = 'import uvicorn\nif __name__ == "__main__":\n    uvicorn.run(\n        "main:app",\n        host="0.0.0.0",\n        port=settings.port,\n        workers=4,\n    )\n';
+    const launch = pythonLaunch(text);
+    expect(launch).toMatchObject({ kind: 'uvicorn', line: 3, target: 'main:app' });
+    expect(Object.fromEntries(launch?.kwargs ?? [])).toEqual({ host: '0.0.0.0', port: undefined, workers: '4' });
+  });
+
+  it('ignores .run( on objects that are not a Flask app, and files without a launch', () => {
+    expect(pythonLaunch('import asyncio\nasyncio.run(main())\n')).toBeUndefined();
+    expect(pythonLaunch('from flask import Flask\napp = Flask(__name__)\n')).toBeUndefined();
+    expect(pythonLaunch('subprocess.run(["ls"])\n')).toBeUndefined();
+  });
+});

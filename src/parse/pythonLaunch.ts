@@ -1,0 +1,106 @@
+/**
+ * @module How a Python file starts a server when run as `python app.py`, read as text (never imported or run): the
+ * last `app.run(...)` (Flask's development server), `uvicorn.run(...)`, with the keyword arguments pytuner can read.
+ * A value the file computes is kept as its text, except `os.environ.get("PORT", 8080)` / `os.getenv(...)`, which
+ * become a shell reference `${PORT:-8080}` so the usual env expansion applies.
+ */
+
+/** A launch call found in a Python file. */
+export interface PythonLaunch {
+  kind: 'flask' | 'uvicorn';
+  /** 1-based line of the call. */
+  line: number;
+  /** The call as written (one line, whitespace collapsed). */
+  text: string;
+  /** The first positional argument's text (`"main:app"`, `app`), if any. */
+  target?: string;
+  /** Keyword arguments: a literal's value, `${NAME:-default}` for an env lookup, or undefined when computed. */
+  kwargs: Map<string, string | undefined>;
+}
+
+const CALL = /\b(uvicorn\.run|[A-Za-z_][A-Za-z0-9_]*\.run)\s*\(/g;
+const ENV_LOOKUP = /^(?:int\(\s*)?os\.(?:environ\.get|getenv)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']?([^"')]*)["']?\s*)?\)\s*\)?$/;
+
+/** The launch call a Python file makes, or undefined: the last one in the file wins, as the last to run would. */
+export function pythonLaunch(text: string): PythonLaunch | undefined {
+  let found: PythonLaunch | undefined;
+  for (const m of text.matchAll(CALL)) {
+    const callee = m[1] as string;
+    const open = (m.index ?? 0) + m[0].length;
+    const close = closingParen(text, open);
+    if (close === undefined) continue;
+    const kind = callee === 'uvicorn.run' ? 'uvicorn' : flaskLike(text, callee) ? 'flask' : undefined;
+    if (kind === undefined) continue;
+    const args = splitArgs(text.slice(open, close));
+    const kwargs = new Map<string, string | undefined>();
+    let target: string | undefined;
+    for (const arg of args) {
+      const kw = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([\s\S]+)$/.exec(arg);
+      if (kw !== null) kwargs.set(kw[1] as string, literal(kw[2] as string));
+      else if (target === undefined) target = literal(arg) ?? arg;
+    }
+    const line = text.slice(0, m.index).split('\n').length;
+    const launch: PythonLaunch = { kind, line, text: text.slice(m.index, close + 1).replace(/\s+/g, ' '), kwargs };
+    if (target !== undefined) launch.target = target;
+    found = launch;
+  }
+  return found;
+}
+
+/** `app.run(...)` is Flask's (or Quart's) when the file imports Flask: a `.run(` on anything else is not a server. */
+function flaskLike(text: string, callee: string): boolean {
+  const name = callee.slice(0, -'.run'.length);
+  return /\bfrom\s+flask\s+import\b|\bimport\s+flask\b/.test(text) && new RegExp(`\\b${name}\\s*=\\s*(?:flask\\.)?Flask\\(|\\bdef\\s+create_app\\b`).test(text);
+}
+
+function closingParen(text: string, from: number): number | undefined {
+  let depth = 1;
+  let quote: string | undefined;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote !== undefined) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return undefined;
+}
+
+/** Top-level comma-separated arguments. */
+function splitArgs(inner: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner.charAt(i);
+    if (quote !== undefined) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(inner.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(inner.slice(start).trim());
+  return out.filter((a) => a !== '' && !a.startsWith('*'));
+}
+
+/** A literal's value (`"0.0.0.0"`, `8080`, `True`), `${NAME:-default}` for an env lookup, else undefined. */
+function literal(text: string): string | undefined {
+  const t = text.trim();
+  const str = /^(?:[rbuf]?)("|')(.*)\1$/s.exec(t);
+  if (str !== null && !/^f/.test(t)) return str[2];
+  if (/^-?\d+$/.test(t) || t === 'True' || t === 'False' || t === 'None') return t;
+  const env = ENV_LOOKUP.exec(t);
+  if (env !== null) return env[2] === undefined ? `\${${env[1]}}` : `\${${env[1]}:-${env[2]}}`;
+  return undefined;
+}

@@ -1,0 +1,64 @@
+/**
+ * The realistic servers corpus (test/fixtures/realistic/servers-*, described in servers-README.md) through the built
+ * CLI: every expected finding present and none unexpected. The expectations are written by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { reportDocumentSchema } from '../../src/output/reportSchema.ts';
+import { pytuner } from './run.ts';
+
+const CORPUS = 'test/fixtures/realistic';
+const DIRS = ['servers-source-deploy', 'servers-dev', 'servers-entrypoint', 'servers-s6-granian', 'servers-uv'].map((d) => `${CORPUS}/${d}`);
+
+/** [file, rule], sorted. */
+const EXPECTED: Array<[string, string]> = [
+  ['servers-dev/django-runserver/Dockerfile', 'process.shell-pid1'],
+  ['servers-dev/django-runserver/Dockerfile', 'server.dev-server'],
+  ['servers-dev/flask-app-run/Dockerfile', 'server.dev-server'],
+  ['servers-entrypoint/functions/Dockerfile', 'runtime.cpu-count'],
+  ['servers-entrypoint/migrate-then-serve/Dockerfile', 'process.shell-pid1'],
+  ['servers-entrypoint/migrate-then-serve/Dockerfile', 'startup.probe-missing'],
+  ['servers-entrypoint/uwsgi-ini/Dockerfile', 'concurrency.threads-mismatch'],
+  ['servers-s6-granian/service.yaml', 'concurrency.threads-mismatch'],
+  ['servers-source-deploy/buildpacks/Procfile', 'concurrency.threads-mismatch'],
+  ['servers-source-deploy/buildpacks/Procfile', 'startup.probe-missing'],
+  ['servers-source-deploy/quickstart/Dockerfile', 'concurrency.threads-mismatch'],
+  ['servers-source-deploy/quickstart/Dockerfile', 'gunicorn.timeout'],
+  ['servers-source-deploy/quickstart/Dockerfile', 'startup.probe-missing'],
+  ['servers-uv/mcp/Dockerfile', 'uvicorn.workers'],
+];
+
+describe('pytuner report over the realistic servers corpus', () => {
+  const run = pytuner(['report', '-f', ...DIRS, '-o', 'json']);
+  const report = reportDocumentSchema.parse(JSON.parse(run.stdout));
+
+  it('reads everything without an input error', () => {
+    expect(run.stderr).toBe('');
+    expect(report.errors).toEqual([]);
+    expect(run.status).toBe(0);
+  });
+
+  it('finds every expected finding and nothing else', () => {
+    const found = report.findings.map((f) => [f.target.file.slice(CORPUS.length + 1), f.rule]).sort((a, b) => (a.join() < b.join() ? -1 : 1));
+    expect(found).toEqual(EXPECTED);
+  });
+
+  it('reads build-context files only when a Dockerfile runs them', () => {
+    // 10 Dockerfiles, a Procfile, a manifest, and the 5 files the images run: app.py, the entrypoint script, uwsgi.ini,
+    // the s6 run script and server.py; not old_app.py or requirements.txt.
+    expect(report.summary.files).toBe(17);
+  });
+
+  it('says a source deploy was assumed, and gives the Cloud Run quickstart a gcloud command', () => {
+    const quickstart = report.findings.find((f) => f.rule === 'concurrency.threads-mismatch' && f.target.file.endsWith('quickstart/Dockerfile'));
+    expect(quickstart?.severity).toBe('critical');
+    expect(quickstart?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 1 });
+    expect(quickstart?.evidence.at(-1)?.text).toMatch(/serves on \$PORT: assumed a Cloud Run source deploy/);
+    expect(quickstart?.fix?.commands).toEqual(['gcloud run services update quickstart --concurrency 1']);
+  });
+
+  it('points the development server at the app.run(debug=True) line and fixes the Dockerfile CMD', () => {
+    const flask = report.findings.find((f) => f.rule === 'server.dev-server' && f.target.file.endsWith('flask-app-run/Dockerfile'));
+    expect(flask?.evidence[0]).toMatchObject({ source: 'build-context', file: `${CORPUS}/servers-dev/flask-app-run/app.py`, line: 14 });
+    expect(flask?.fix?.edits?.[0]?.after).toBe('CMD exec gunicorn --bind :$PORT --workers 1 --threads 80 --timeout 0 app:app');
+  });
+});
