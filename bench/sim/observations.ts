@@ -35,7 +35,7 @@ export function toObservations(run: SimRun, labels: ObservationLabels): Workload
       latencyP99: 'simulation: histogram_quantile(0.99) over Knative latency buckets',
       latencyMean: 'simulation: latency sum / count',
       cpuCoresPerInstance: 'simulation: CPU seconds per instance per second',
-      queueDepthPerInstance: 'simulation: time-averaged platform queue per instance',
+      breakerInFlightPerInstance: 'simulation: time-averaged admitted plus queued requests per instance',
       startupLatencyP99: 'simulation: instance start-up latencies',
     },
     gaps: [],
@@ -50,7 +50,8 @@ function sampleOf(step: SimStep, stepSeconds: number, start: number): Observatio
     sample.instances = step.instances;
     sample.concurrencyPerInstance = step.inflightPerInstance;
     sample.cpuCoresPerInstance = step.cpuSecondsPerInstance / stepSeconds;
-    sample.queueDepthPerInstance = step.queueDepthPerInstance;
+    // What the queue-proxy's breaker holds: the requests admitted to the instance and those waiting for it.
+    sample.breakerInFlightPerInstance = step.inflightPerInstance + step.waitingPerInstance;
   }
   if (step.completed > 0) {
     sample.latencyP50 = histogramQuantile(0.5, step.buckets)!;

@@ -52,7 +52,7 @@ describe('Knative ≥ 1.21 with the service on target_info only', () => {
     const expected = expectedSamples(orders, OPTIONS, 'gauge');
     expect(got.samples.map((s) => s.requestRate)).toEqual(expected.map((s) => expect.closeTo(s.requestRate, 9)));
     expect(got.samples.map((s) => s.latencyP95)).toEqual(expected.map((s) => expect.closeTo(s.latencyP95 ?? NaN, 9)));
-    expect(got.samples.map((s) => s.queueDepthPerInstance)).toEqual(expected.map((s) => expect.closeTo(s.queueDepthPerInstance ?? NaN, 9)));
+    expect(got.samples.map((s) => s.breakerInFlightPerInstance)).toEqual(expected.map((s) => expect.closeTo(s.breakerInFlightPerInstance ?? NaN, 9)));
     const cartGot = observed(observations.get('Service/shop/cart'));
     expect(cartGot.samples.map((s) => s.requestRate)).toEqual(expected.map((s) => expect.closeTo(s.requestRate * 2, 9)));
   });

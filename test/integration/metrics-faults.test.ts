@@ -34,7 +34,7 @@ function steadyStep(i: number, completed = 600): StepLoad {
     instances: 2,
     inflightPerInstance: 0.1,
     cpuSecondsPerInstance: 30,
-    queueDepthPerInstance: 0,
+    waitingPerInstance: 0,
     startupLatencies: [],
   };
 }
@@ -104,7 +104,7 @@ describe('bad data and faults', () => {
       latencyMean: expect.closeTo(0.1, 12),
       concurrencyPerInstance: expect.closeTo(0.1, 12),
       cpuCoresPerInstance: expect.closeTo(0.1, 12),
-      queueDepthPerInstance: 0,
+      waitingPerInstance: 0,
     });
 
     // NaN and +Inf in the instances gauge: those steps lose every per-instance value, nothing else.

@@ -6,6 +6,10 @@
  * Timing: counters (and histograms) are written at each step's end, so Prometheus 2's closed range `[t-step, t]`
  * holds exactly the samples at both ends and rate() is the step's increase / step, without extrapolation. Gauges are
  * written once per step, in its middle, so `avg_over_time(g[step])` at the step's end holds that step's value only.
+ *
+ * The queue-proxy's queue-depth gauge is its breaker's in-flight count, what the real queue-proxy exports (recorded
+ * in test/fixtures/knative-real/): the requests admitted plus those waiting, set as each request starts, so in a step
+ * where a pod serves nothing it keeps the value of the pod's last busy step.
  */
 
 /** What one workload did in one step (all instances together), as bench/sim's SimStep has it. */
@@ -19,9 +23,11 @@ export interface StepLoad {
   latencySum: number;
   /** Time-averaged instances over the step. */
   instances: number;
+  /** Requests admitted to an instance (executing, or waiting inside the server for a thread), time-averaged. */
   inflightPerInstance: number;
   cpuSecondsPerInstance: number;
-  queueDepthPerInstance: number;
+  /** Requests waiting in front of the instances (Knative: in the queue-proxy's breaker, for a slot), time-averaged. */
+  waitingPerInstance: number;
   /** Start-up latencies (seconds) of instances that became ready in the step. */
   startupLatencies: number[];
 }
@@ -167,6 +173,18 @@ function writeHistogram(out: Writer, family: string, labels: Labels, track: Coun
   }
 }
 
+/**
+ * The queue-proxy breaker's in-flight gauge of one pod: admitted plus waiting while it serves requests; held at its
+ * last value through steps without any (the queue-proxy sets it only as a request starts).
+ */
+function breakerGauge(w: WorkloadLoad, options: SeriesOptions, share: number): Array<[t: number, v: number]> {
+  let last = 0;
+  return gauge(w, options, (s) => {
+    if (s.completed > 0) last = (s.inflightPerInstance + s.waitingPerInstance) * s.instances * share;
+    return last;
+  });
+}
+
 /** Mid-step times and values of a gauge. */
 function gauge(w: WorkloadLoad, options: SeriesOptions, value: (step: StepLoad) => number): Array<[t: number, v: number]> {
   return w.steps.map((step) => [options.start + step.t - options.stepSeconds / 2, value(step)]);
@@ -222,7 +240,7 @@ export function knativeSeries(workloads: readonly WorkloadLoad[], options: Serie
         : base;
       const track = counterTrack(w, share, options, 1);
       writeHistogram(out, 'kn_serving_invocation_duration_seconds', options.lean ? labels : { ...labels, http_response_status_code: '200' }, track, options, 1);
-      for (const [t, v] of gauge(w, options, (s) => s.queueDepthPerInstance * s.instances * share)) out.sample('kn_serving_queue_depth', 'gauge', 'kn_serving_queue_depth', labels, v, t);
+      for (const [t, v] of breakerGauge(w, options, share)) out.sample('kn_serving_queue_depth', 'gauge', 'kn_serving_queue_depth', labels, v, t);
       if (labelling === 'target-info') {
         const info = { ...base, k8s_namespace_name: w.namespace, kn_service_name: w.name, kn_revision_name: revision, k8s_pod_name: podName(w, p, 'knative') };
         for (const point of track) out.sample('target_info', 'gauge', 'target_info', info, 1, point.t);
@@ -249,7 +267,7 @@ export function knativeLegacySeries(workloads: readonly WorkloadLoad[], options:
       const track = counterTrack(w, share, options, 1000);
       for (const point of track) out.sample('revision_app_request_count', 'unknown', 'revision_app_request_count', { ...labels, response_code: '200', response_code_class: '2xx' }, point.count, point.t);
       writeHistogram(out, 'revision_app_request_latencies', labels, track, options, 1000);
-      for (const [t, v] of gauge(w, options, (s) => s.queueDepthPerInstance * s.instances * share)) out.sample('revision_queue_depth', 'gauge', 'revision_queue_depth', labels, v, t);
+      for (const [t, v] of breakerGauge(w, options, share)) out.sample('revision_queue_depth', 'gauge', 'revision_queue_depth', labels, v, t);
     });
     for (const [t, v] of gauge(w, options, (s) => s.inflightPerInstance * s.instances)) out.sample('autoscaler_stable_request_concurrency', 'gauge', 'autoscaler_stable_request_concurrency', resource, v, t);
     for (const [t, v] of instancesGauge(w, options)) out.sample('autoscaler_actual_pods', 'gauge', 'autoscaler_actual_pods', resource, v, t);
@@ -372,7 +390,8 @@ export interface ExpectedSample {
   latencyMean?: number;
   concurrencyPerInstance?: number;
   cpuCoresPerInstance?: number;
-  queueDepthPerInstance?: number;
+  /** Knative: the queue-proxy breaker's in-flight count per instance, on the steps with requests only. */
+  breakerInFlightPerInstance?: number;
 }
 
 /**
@@ -391,7 +410,7 @@ export function expectedSamples(w: WorkloadLoad, options: SeriesOptions, concurr
     if (step.instances > 0) {
       sample.concurrencyPerInstance = concurrency === 'gauge' ? step.inflightPerInstance : step.latencySum / options.stepSeconds / step.instances;
       sample.cpuCoresPerInstance = step.cpuSecondsPerInstance / options.stepSeconds;
-      sample.queueDepthPerInstance = step.queueDepthPerInstance;
+      if (step.completed > 0) sample.breakerInFlightPerInstance = step.inflightPerInstance + step.waitingPerInstance;
     }
     return sample;
   });

@@ -53,7 +53,7 @@ interface QueueProxyExpression {
  */
 function queueProxyExpression(labels: QueueProxyLabels, namespace: string | undefined, metric: string, inner: (sel: string) => string): QueueProxyExpression {
   if (labels.via === 'series') {
-    const sel = selector(metric, matchers({ [labels.namespace]: namespace }));
+    const sel = queueProxySelector(labels, namespace, metric);
     return { expr: inner(sel), groups: [labels.namespace, labels.service], key: { namespace: labels.namespace, name: labels.service } };
   }
   const info = selector('target_info', matchers({ k8s_namespace_name: namespace }, ['kn_service_name!=""']));
@@ -61,10 +61,23 @@ function queueProxyExpression(labels: QueueProxyLabels, namespace: string | unde
   return { expr, groups: ['k8s_namespace_name', 'kn_service_name'], key: AUTOSCALER_KEY };
 }
 
+/** A queue-proxy metric, filtered by namespace when its series carry one (with `target_info`, the join filters). */
+function queueProxySelector(labels: QueueProxyLabels, namespace: string | undefined, metric: string): string {
+  return labels.via === 'series' ? selector(metric, matchers({ [labels.namespace]: namespace })) : metric;
+}
+
 /** The queue-proxy field `field`: `inner` per pod, summed by service. */
 function queueProxyField(field: RangeField, labels: QueueProxyLabels, namespace: string | undefined, metric: string, inner: (sel: string) => string): FieldQuery<RangeField> {
   const q = queueProxyExpression(labels, namespace, metric, inner);
   return { field, promql: sumBy(q.groups, q.expr), key: q.key, scale: 1, metric };
+}
+
+/**
+ * The queue-proxy sets its queue-depth gauge as each request starts and never resets it, so an idle pod keeps showing
+ * the requests it had in flight at its last request: only the pods that served requests in the step count.
+ */
+function servingPods(gauge: string, requests: string, rate: string): string {
+  return `(${gauge} and on (job, instance) (rate(${requests}[${rate}]) > 0))`;
 }
 
 function autoscalerAverage(field: RangeField, metric: string, namespace: string | undefined, rate: string): FieldQuery<RangeField> {
@@ -81,16 +94,16 @@ function plan(context: PlanContext): QueryPlan {
 
   if (labels === undefined) {
     const reason = `the ${HISTOGRAM} series carry no service label (kn_service_name or serving_knative_dev_service) and target_info has no kn_service_name: relabel the pod labels at scrape time or scrape target_info`;
-    for (const field of ['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'queueDepth'] as const) gaps.push({ field, reason });
+    for (const field of ['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'breakerInFlight'] as const) gaps.push({ field, reason });
   } else {
     const perSecond = (s: string) => `rate(${s}[${rate}])`;
     range.push(queueProxyField('requestRate', labels, namespace, `${HISTOGRAM}_count`, perSecond));
     const buckets = queueProxyExpression(labels, namespace, `${HISTOGRAM}_bucket`, perSecond);
     range.push(...latencyQueries(buckets.groups, buckets.expr, buckets.key, 1, `${HISTOGRAM}_bucket`));
     if (names.has(QUEUE_DEPTH)) {
-      range.push(queueProxyField('queueDepth', labels, namespace, QUEUE_DEPTH, (s) => `avg_over_time(${s}[${rate}])`));
+      range.push(queueProxyField('breakerInFlight', labels, namespace, QUEUE_DEPTH, (s) => servingPods(`avg_over_time(${s}[${rate}])`, queueProxySelector(labels, namespace, `${HISTOGRAM}_count`), rate)));
     } else {
-      gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy records it only when containerConcurrency > 0)` });
+      gaps.push({ field: 'breakerInFlight', reason: `no ${QUEUE_DEPTH} series (the queue-proxy records it only when containerConcurrency > 0)` });
     }
   }
 

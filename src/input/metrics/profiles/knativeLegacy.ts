@@ -40,8 +40,10 @@ function plan(context: PlanContext): QueryPlan {
   if (names.has(CONCURRENCY)) range.push(field('inFlight', CONCURRENCY, namespace, average));
   if (names.has(PODS)) range.push(field('instances', PODS, namespace, average));
   else gaps.push({ field: 'instances', reason: `no ${PODS} series (is the Knative autoscaler scraped?)` });
-  if (names.has(QUEUE_DEPTH)) range.push(field('queueDepth', QUEUE_DEPTH, namespace, average));
-  else gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy reports it only when containerConcurrency > 0)` });
+  // The gauge keeps its last value on an idle pod (it is set as each request starts): only pods with requests count.
+  const serving = (s: string) => `(${average(s)} and on (namespace_name, pod_name) (rate(${selector(COUNT, matchers({ namespace_name: namespace }))}[${rate}]) > 0))`;
+  if (names.has(QUEUE_DEPTH)) range.push(field('breakerInFlight', QUEUE_DEPTH, namespace, serving));
+  else gaps.push({ field: 'breakerInFlight', reason: `no ${QUEUE_DEPTH} series (the queue-proxy reports it only when containerConcurrency > 0)` });
 
   return knativeCpuPlan(context, range, gaps);
 }

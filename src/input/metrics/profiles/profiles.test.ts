@@ -51,10 +51,23 @@ describe('Knative ≥ 1.21 queries', () => {
     );
   });
 
+  it('reads the breaker gauge (queue depth) only on pods that served requests: an idle pod keeps its last value', () => {
+    const byField = (labelNames: PlanContext['labelNames']) => knativeProfile.plan(context({ labelNames })).range.find((q) => q.field === 'breakerInFlight')?.promql;
+    expect(byField(context().labelNames)).toBe(
+      'sum by (namespace, serving_knative_dev_service) ((avg_over_time(kn_serving_queue_depth{namespace="shop"}[300s]) and on (job, instance) (rate(kn_serving_invocation_duration_seconds_count{namespace="shop"}[300s]) > 0)))',
+    );
+    expect(byField(new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])]]))).toBe(
+      'sum by (k8s_namespace_name, kn_service_name) ((avg_over_time(kn_serving_queue_depth[300s]) and on (job, instance) (rate(kn_serving_invocation_duration_seconds_count[300s]) > 0)) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
+    );
+    expect(knativeLegacyProfile.plan(context()).range.find((q) => q.field === 'breakerInFlight')?.promql).toBe(
+      'sum by (namespace_name, service_name) ((avg_over_time(revision_queue_depth{namespace_name="shop"}[300s]) and on (namespace_name, pod_name) (rate(revision_app_request_count{namespace_name="shop"}[300s]) > 0)))',
+    );
+  });
+
   it('says why the queue-proxy fields are missing when nothing names the service', () => {
     const plan = knativeProfile.plan(context({ labelNames: new Map() }));
     expect(plan.range.map((q) => q.field)).toEqual(['inFlight', 'instances', 'cpuCores']);
-    expect(plan.gaps.map((g) => g.field)).toEqual(['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'queueDepth', 'latencySum', 'startupLatencyP99']);
+    expect(plan.gaps.map((g) => g.field)).toEqual(['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'breakerInFlight', 'latencySum', 'startupLatencyP99']);
   });
 
   it('escapes the namespace in every selector', () => {
