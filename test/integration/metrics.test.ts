@@ -94,7 +94,7 @@ describe('collectObservations against a real Prometheus', () => {
     expectSamplesToMatch(got, expectedSamples(orders, OPTIONS, 'gauge'), ALL_FIELDS);
     expect(got.cpuLimitCores).toBe(1);
     expect(got.gaps).toEqual(['startupLatencyP99: Knative exports no container start-up latency metric']);
-    expect(got.queries['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(kn_serving_invocation_duration_seconds_count{namespace="shop"}[300s]))');
+    expect(got.queries['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count{namespace="shop", kn_route_tag!=""}[300s]))');
     // The autoscaler added instances: per-instance values divide by more than one.
     expect(Math.max(...got.samples.map((s) => s.instances ?? 0))).toBeGreaterThan(2);
 

@@ -36,8 +36,9 @@ describe('Knative ≥ 1.21 queries', () => {
   it('sums by service within the namespace, never by pod', () => {
     const plan = knativeProfile.plan(context());
     const byField = Object.fromEntries(plan.range.map((q) => [q.field, q.promql]));
-    expect(byField['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(kn_serving_invocation_duration_seconds_count{namespace="shop"}[300s]))');
-    expect(byField['latencyP95']).toBe('histogram_quantile(0.95, sum by (namespace, serving_knative_dev_service, le) (rate(kn_serving_invocation_duration_seconds_bucket{namespace="shop"}[300s])))');
+    expect(byField['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count{namespace="shop", kn_route_tag!=""}[300s]))');
+    expect(byField['latencyP95']).toBe('histogram_quantile(0.95, sum by (namespace, serving_knative_dev_service, le) (rate(http_server_request_duration_seconds_bucket{namespace="shop", kn_route_tag!=""}[300s])))');
+    expect(byField['latencySum']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_sum{namespace="shop", kn_route_tag!=""}[300s]))');
     expect(byField['inFlight']).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_concurrency_stable{k8s_namespace_name="shop"}[300s]))');
     expect(byField['instances']).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_pods_count{k8s_namespace_name="shop"}[300s]))');
     expect(plan.range.every((q) => !/pod=~|pod_name=~/.test(q.promql))).toBe(true);
@@ -47,8 +48,19 @@ describe('Knative ≥ 1.21 queries', () => {
   it('joins target_info when only it carries the service', () => {
     const plan = knativeProfile.plan(context({ labelNames: new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])]]) }));
     expect(plan.range.find((q) => q.field === 'requestRate')?.promql).toBe(
-      'sum by (k8s_namespace_name, kn_service_name) (rate(kn_serving_invocation_duration_seconds_count[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
+      'sum by (k8s_namespace_name, kn_service_name) (rate(http_server_request_duration_seconds_count{kn_route_tag!=""}[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
     );
+  });
+
+  it('times the whole request (the wait for a containerConcurrency slot included), else the app call after the breaker', () => {
+    const timedBy = (names: ReadonlySet<string>) => knativeProfile.plan(context({ names })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
+    expect(timedBy(ALL_NAMES)).toEqual(['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_sum']);
+    const appOnly = new Set([...ALL_NAMES].filter((n) => !n.startsWith('http_server_')));
+    expect(timedBy(appOnly)).toEqual(['kn_serving_invocation_duration_seconds_count', 'kn_serving_invocation_duration_seconds_bucket', 'kn_serving_invocation_duration_seconds_sum']);
+    const legacyTimedBy = (names: ReadonlySet<string>) => knativeLegacyProfile.plan(context({ names })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
+    expect(legacyTimedBy(ALL_NAMES)).toEqual(['revision_request_count', 'revision_request_latencies_bucket', 'revision_request_latencies_sum']);
+    const legacyAppOnly = new Set([...ALL_NAMES].filter((n) => !n.startsWith('revision_request_')));
+    expect(legacyTimedBy(legacyAppOnly)).toEqual(['revision_app_request_count', 'revision_app_request_latencies_bucket', 'revision_app_request_latencies_sum']);
   });
 
   it('reads the breaker gauge (queue depth) only on pods that served requests: an idle pod keeps its last value', () => {
