@@ -104,7 +104,8 @@ describe('bad data and faults', () => {
       latencyMean: expect.closeTo(0.1, 12),
       concurrencyPerInstance: expect.closeTo(0.1, 12),
       cpuCoresPerInstance: expect.closeTo(0.1, 12),
-      waitingPerInstance: 0,
+      // The breaker's gauge: the 0.1 requests executing per instance, none waiting.
+      breakerInFlightPerInstance: expect.closeTo(0.1, 12),
     });
 
     // NaN and +Inf in the instances gauge: those steps lose every per-instance value, nothing else.
