@@ -17,8 +17,10 @@ import { readRecording, recordingAsOpenMetrics, total } from '../support/recorde
 const START = Math.floor((Date.now() / 1000 - 3 * 3600) / 60) * 60;
 const STEP = 60;
 const POD = 'hello-00001-deployment-7d4b9c-x2x7q';
-/** What a PodMonitor on the queue-proxy's `http-usermetric` port adds to every series it scrapes. */
+/** What a PodMonitor on the queue-proxy's `http-usermetric` port adds to every series it scrapes (no pod labels). */
 const POD_MONITOR = { job: 'shop/hello-queue-proxy', instance: '10.244.0.17:9091', namespace: 'shop', pod: POD, container: 'queue-proxy', endpoint: 'http-usermetric' };
+/** A "kubernetes-pods" scrape job with a `labelmap` of the pod labels: the service is on every series. */
+const POD_LABELS = { job: 'kubernetes-pods', instance: '10.244.0.17:9091', namespace: 'shop', pod: POD, serving_knative_dev_service: 'hello', serving_knative_dev_configuration: 'hello', serving_knative_dev_revision: 'hello-00001' };
 
 const v123 = readRecording('v0.50.0');
 const v118 = readRecording('v0.45.1');
@@ -70,19 +72,20 @@ interface Case {
 
 const at = (samples: readonly ObservationSample[], scrape: RecordedScrape) => samples.find((s) => s.t === START + scrape.at);
 
+const V123 = {
+  recording: v123,
+  profile: 'knative',
+  whole: ['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_sum', 1],
+  app: ['kn_serving_invocation_duration_seconds_count', 'kn_serving_invocation_duration_seconds_sum', 1],
+  gauge: 'kn_serving_queue_depth',
+  pods: { name: 'kn_revision_pods_count', labels: { k8s_namespace_name: 'shop', kn_service_name: 'hello', kn_configuration_name: 'hello', kn_revision_name: 'hello-00001' } },
+} as const;
+
 describe.each<Case>([
+  { ...V123, version: 'v0.50.0 (Knative 1.23, OpenTelemetry), PodMonitor: the service on target_info only', target: POD_MONITOR },
+  { ...V123, version: 'v0.50.0 (Knative 1.23, OpenTelemetry), pod labels relabelled onto every series', target: POD_LABELS },
   {
-    version: 'v0.50.0 (Knative 1.23, OpenTelemetry)',
-    recording: v123,
-    profile: 'knative',
-    whole: ['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_sum', 1],
-    app: ['kn_serving_invocation_duration_seconds_count', 'kn_serving_invocation_duration_seconds_sum', 1],
-    gauge: 'kn_serving_queue_depth',
-    target: POD_MONITOR,
-    pods: { name: 'kn_revision_pods_count', labels: { k8s_namespace_name: 'shop', kn_service_name: 'hello', kn_configuration_name: 'hello', kn_revision_name: 'hello-00001' } },
-  },
-  {
-    version: 'v0.45.1 (Knative 1.18, OpenCensus)',
+    version: 'v0.45.1 (Knative 1.18, OpenCensus), PodMonitor',
     recording: v118,
     profile: 'knative-legacy',
     whole: ['revision_request_count', 'revision_request_latencies_sum', 0.001],
@@ -108,6 +111,7 @@ describe.each<Case>([
   });
 
   it('reads the request rate and the mean latency of the whole request, the wait for a containerConcurrency slot included', () => {
+    expect(got.queries['requestRate']).toContain(whole[0]);
     // From the second level on: in the first the counters are born mid-window, and rate() extrapolates their start.
     const counted = levels(recording).filter((l) => total(l.from, whole[0]) !== undefined);
     expect(counted.map((l) => l.clients)).toEqual([2, 4, 8]);
