@@ -194,8 +194,8 @@ describe('collectObservations against a real Prometheus', () => {
     };
     const one = await queriesFor([target(orders, 'Service')]);
     const two = await queriesFor([target(orders, 'Service'), target(cart, 'Service')]);
-    // 1 name detection + 2 label probes + 9 range queries + 1 instant query (CPU limits), for 1 workload as for 2.
-    expect(one).toBe(13);
+    // 1 name detection + 3 label probes + 9 range queries + 1 instant query (CPU limits), for 1 workload as for 2.
+    expect(one).toBe(14);
     expect(two).toBe(one);
   });
 

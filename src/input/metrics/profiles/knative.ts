@@ -24,6 +24,11 @@ const WHOLE_REQUEST = 'http_server_request_duration_seconds';
  * this keeps out an app container's own `http_server_request_duration_seconds` where the scrape gives both pod labels.
  */
 const QUEUE_PROXY_REQUESTS = 'kn_route_tag!=""';
+/**
+ * Whether queue-proxies export the whole-request histogram, asked of the series themselves: the name alone may be an
+ * app's (any OpenTelemetry-instrumented server exports it), and reading it would then leave every service without data.
+ */
+const WHOLE_REQUEST_PROBE = `${WHOLE_REQUEST}_count{${QUEUE_PROXY_REQUESTS}}`;
 const QUEUE_DEPTH = 'kn_serving_queue_depth';
 const CONCURRENCY = 'kn_revision_concurrency_stable';
 const PODS = 'kn_revision_pods_count';
@@ -113,7 +118,7 @@ function plan(context: PlanContext): QueryPlan {
   } else {
     const perSecond = (s: string) => `rate(${s}[${rate}])`;
     // Rate, latency and their sum from one histogram, so that sum / rate is the mean of the same requests.
-    const timed = names.has(`${WHOLE_REQUEST}_count`) ? WHOLE_REQUEST : HISTOGRAM;
+    const timed = (context.labelNames.get(WHOLE_REQUEST_PROBE)?.size ?? 0) > 0 ? WHOLE_REQUEST : HISTOGRAM;
     range.push(queueProxyField('requestRate', labels, namespace, `${timed}_count`, perSecond));
     const buckets = queueProxyExpression(labels, namespace, `${timed}_bucket`, perSecond);
     range.push(...latencyQueries(buckets.groups, buckets.expr, buckets.key, 1, `${timed}_bucket`));
@@ -140,8 +145,8 @@ export const knativeProfile: MetricsProfile = {
   id: 'knative',
   kind: 'Service',
   signature: `${HISTOGRAM}_count`,
-  metrics: [`${HISTOGRAM}_count`, `${WHOLE_REQUEST}_count`, QUEUE_DEPTH, CONCURRENCY, PODS, 'target_info', CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
-  labelProbes: [`${HISTOGRAM}_count`, 'target_info'],
+  metrics: [`${HISTOGRAM}_count`, QUEUE_DEPTH, CONCURRENCY, PODS, 'target_info', CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
+  labelProbes: [`${HISTOGRAM}_count`, 'target_info', WHOLE_REQUEST_PROBE],
   clusterScoped: false,
   // The queue-proxy is scraped every 15–30 s in the usual setups: a minute holds enough samples for rate().
   minRateWindowSeconds: 60,

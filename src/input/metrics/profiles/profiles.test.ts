@@ -7,12 +7,17 @@ import { cloudRunProfile } from './cloudRun.ts';
 import { kubernetesProfile, missingTemplateGaps, TEMPLATE_BATCH, templateQueries } from './kubernetes.ts';
 
 const ALL_NAMES = new Set(detectionMetrics());
+/** The knative profile's probe for queue-proxy series of the whole-request histogram. */
+const WHOLE_REQUEST_PROBE = 'http_server_request_duration_seconds_count{kn_route_tag!=""}';
 const context = (over: Partial<PlanContext> = {}): PlanContext => ({
   namespace: 'shop',
   rateWindowSeconds: 300,
   windowSeconds: 7 * 86_400,
   names: ALL_NAMES,
-  labelNames: new Map([['kn_serving_invocation_duration_seconds_count', new Set(['namespace', 'serving_knative_dev_service', 'le'])]]),
+  labelNames: new Map([
+    ['kn_serving_invocation_duration_seconds_count', new Set(['namespace', 'serving_knative_dev_service', 'le'])],
+    [WHOLE_REQUEST_PROBE, new Set(['namespace', 'serving_knative_dev_service', 'kn_route_tag'])],
+  ]),
   ...over,
 });
 
@@ -46,16 +51,17 @@ describe('Knative ≥ 1.21 queries', () => {
   });
 
   it('joins target_info when only it carries the service', () => {
-    const plan = knativeProfile.plan(context({ labelNames: new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])]]) }));
+    const plan = knativeProfile.plan(context({ labelNames: new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])], [WHOLE_REQUEST_PROBE, new Set(['job', 'instance', 'kn_route_tag'])]]) }));
     expect(plan.range.find((q) => q.field === 'requestRate')?.promql).toBe(
       'sum by (k8s_namespace_name, kn_service_name) (rate(http_server_request_duration_seconds_count{kn_route_tag!=""}[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
     );
   });
 
   it('times the whole request (the wait for a containerConcurrency slot included), else the app call after the breaker', () => {
-    const timedBy = (names: ReadonlySet<string>) => knativeProfile.plan(context({ names })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
-    expect(timedBy(ALL_NAMES)).toEqual(['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_sum']);
-    const appOnly = new Set([...ALL_NAMES].filter((n) => !n.startsWith('http_server_')));
+    const timedBy = (labelNames: PlanContext['labelNames']) => knativeProfile.plan(context({ labelNames })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
+    expect(timedBy(context().labelNames)).toEqual(['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_sum']);
+    // No queue-proxy series of it (an app's histogram of that name has no kn_route_tag): the app call.
+    const appOnly = new Map([...context().labelNames].map(([metric, labels]) => [metric, metric === WHOLE_REQUEST_PROBE ? new Set<string>() : labels]));
     expect(timedBy(appOnly)).toEqual(['kn_serving_invocation_duration_seconds_count', 'kn_serving_invocation_duration_seconds_bucket', 'kn_serving_invocation_duration_seconds_sum']);
     const legacyTimedBy = (names: ReadonlySet<string>) => knativeLegacyProfile.plan(context({ names })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
     expect(legacyTimedBy(ALL_NAMES)).toEqual(['revision_request_count', 'revision_request_latencies_bucket', 'revision_request_latencies_sum']);
