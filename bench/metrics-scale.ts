@@ -87,7 +87,7 @@ const rows = [header];
 for (const count of SIZES) rows.push(await measure(count));
 process.stdout.write(`${table(rows)}\n\n`);
 process.stdout.write(
-  'pytuner asks once which metric names exist, probes the queue-proxy labels twice, then runs each profile query once per\n' +
-    `namespace, aggregated by service (${NAMESPACES} namespaces × 10 queries + 3): the count depends on namespaces, not on services.\n` +
+  'pytuner asks once which metric names exist, probes the queue-proxy labels three times, then runs each profile query once per\n' +
+    `namespace, aggregated by service (${NAMESPACES} namespaces × 10 queries + 4): the count depends on namespaces, not on services.\n` +
     "KRR's count grows with every container (4–5 range queries each); it breaks Prometheus at about 1,000 pods.\n",
 );

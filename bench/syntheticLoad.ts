@@ -22,7 +22,7 @@ export function syntheticSteps(i: number): StepLoad[] {
       instances: 1 + (i % 3),
       inflightPerInstance: ((completed / STEP) * 0.12) / (1 + (i % 3)),
       cpuSecondsPerInstance: 20 + (i % 10),
-      queueDepthPerInstance: 0,
+      waitingPerInstance: 0,
       startupLatencies: [],
     };
   });

@@ -39,7 +39,7 @@ describe('stepLoad', () => {
       instances: 2,
       inflightPerInstance: 50 * 0.046,
       cpuSecondsPerInstance: 240,
-      queueDepthPerInstance: 0,
+      waitingPerInstance: 0,
       startupLatencies: [],
     });
   });

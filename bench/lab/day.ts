@@ -73,7 +73,7 @@ export function stepLoad(step: DayStep, m: Pick<Measurement, 'throughput' | 'mea
     // Little's law: requests in flight on one instance = its throughput × the mean time each spends there.
     inflightPerInstance: m.throughput * m.meanLatency,
     cpuSecondsPerInstance: m.serverCores * stepSeconds,
-    queueDepthPerInstance: 0,
+    waitingPerInstance: 0,
     startupLatencies: [],
   };
 }

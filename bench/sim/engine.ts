@@ -580,7 +580,7 @@ class Simulation {
       instances,
       inflightPerInstance: step.readyArea > 0 ? step.inflightArea / step.readyArea : 0,
       cpuSecondsPerInstance: instances > 0 ? cpu / instances : 0,
-      queueDepthPerInstance: step.readyArea > 0 ? step.queueArea / step.readyArea : 0,
+      waitingPerInstance: step.readyArea > 0 ? step.queueArea / step.readyArea : 0,
       startupLatencies: step.startupLatencies,
     });
     this.step = newStep();

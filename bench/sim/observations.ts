@@ -19,7 +19,9 @@ export interface ObservationLabels {
 /** The observations a Prometheus-backed reader would build from this run's series (steps without traffic have no latency). */
 export function toObservations(run: SimRun, labels: ObservationLabels): WorkloadObservations {
   const { stepSeconds } = run.params;
-  const samples = run.steps.map((step) => sampleOf(step, stepSeconds, labels.start));
+  // Only a Knative queue-proxy with a containerConcurrency has a breaker, and so a queue-depth gauge.
+  const breaker = labels.profile.startsWith('knative') && (run.params.platform?.containerConcurrency ?? 0) > 0;
+  const samples = run.steps.map((step) => sampleOf(step, stepSeconds, labels.start, breaker));
   const startups = run.steps.flatMap((s) => s.startupLatencies);
   const observations: WorkloadObservations = {
     target: labels.target,
@@ -35,7 +37,7 @@ export function toObservations(run: SimRun, labels: ObservationLabels): Workload
       latencyP99: 'simulation: histogram_quantile(0.99) over Knative latency buckets',
       latencyMean: 'simulation: latency sum / count',
       cpuCoresPerInstance: 'simulation: CPU seconds per instance per second',
-      queueDepthPerInstance: 'simulation: time-averaged platform queue per instance',
+      breakerInFlightPerInstance: 'simulation: time-averaged admitted plus queued requests per instance',
       startupLatencyP99: 'simulation: instance start-up latencies',
     },
     gaps: [],
@@ -44,14 +46,16 @@ export function toObservations(run: SimRun, labels: ObservationLabels): Workload
   return observations;
 }
 
-function sampleOf(step: SimStep, stepSeconds: number, start: number): ObservationSample {
+function sampleOf(step: SimStep, stepSeconds: number, start: number, breaker: boolean): ObservationSample {
   const sample: ObservationSample = { t: start + step.t, requestRate: step.completed / stepSeconds };
   if (step.instances > 0) {
     sample.instances = step.instances;
     sample.concurrencyPerInstance = step.inflightPerInstance;
     sample.cpuCoresPerInstance = step.cpuSecondsPerInstance / stepSeconds;
-    sample.queueDepthPerInstance = step.queueDepthPerInstance;
   }
+  // What the queue-proxy's breaker holds: the requests admitted to the instance and those waiting for it; the
+  // profiles read it only at steps with requests (an idle queue-proxy keeps its last value).
+  if (breaker && step.instances > 0 && step.completed > 0) sample.breakerInFlightPerInstance = step.inflightPerInstance + step.waitingPerInstance;
   if (step.completed > 0) {
     sample.latencyP50 = histogramQuantile(0.5, step.buckets)!;
     sample.latencyP95 = histogramQuantile(0.95, step.buckets)!;

@@ -97,8 +97,8 @@ export interface SimStep {
   /** Time-averaged in-flight requests per ready instance (admitted, in the server: serving or waiting for a thread). */
   inflightPerInstance: number;
   cpuSecondsPerInstance: number;
-  /** Time-averaged requests waiting in the platform's queue, per ready instance. */
-  queueDepthPerInstance: number;
+  /** Time-averaged requests waiting in the platform's queue (not yet admitted to an instance), per ready instance. */
+  waitingPerInstance: number;
   /** Start-up latencies of the instances that became ready in this step. */
   startupLatencies: number[];
 }

@@ -38,8 +38,14 @@ export interface ObservationSample {
   latencyMean?: number;
   /** CPU cores used per instance (not utilisation: 1.0 = one core busy). */
   cpuCoresPerInstance?: number;
-  /** Requests waiting in the queue-proxy per instance (Knative, containerConcurrency > 0 only). */
-  queueDepthPerInstance?: number;
+  /**
+   * Requests in the Knative queue-proxy's breaker per instance: executing in the app plus waiting for one of its
+   * containerConcurrency slots (`kn_serving_queue_depth`, `revision_queue_depth`; containerConcurrency > 0 only).
+   * Not the waiting count: with containerConcurrency 8 and 4 in flight it reads 4 with nothing waiting. The
+   * queue-proxy records it as each request starts, so it keeps its last value when traffic stops; the profiles
+   * count it only on the pods that served requests in the step.
+   */
+  breakerInFlightPerInstance?: number;
 }
 
 /** Everything measured for one workload. */

@@ -36,8 +36,8 @@ export interface Hotspot {
   vcpus: number;
   /** p95 of the busiest quarter over the p95 at low concurrency. */
   p95Ratio: number;
-  /** Median queue depth per instance over the busiest quarter (0 when not reported). */
-  queueDepth: number;
+  /** Median requests waiting in the queue-proxy per instance over the busiest quarter (0 when not reported). */
+  waiting: number;
   points: number;
 }
 
@@ -47,7 +47,7 @@ const ONE_CORE = { low: 0.8, high: 1.1 } as const;
 /**
  * Detects the hotspot: on more than one vCPU, the busiest quarter of the steps (by concurrency, at least 4) uses a median
  * 0.8–1.1 cores and no step uses more than 1.2, while their p95 is at least 1.5 × the baseline p95 or requests queue
- * (median queue depth ≥ 1). `undefined` when not detected or not decidable.
+ * (a median of at least one request per instance waiting in the queue-proxy). `undefined` when not detected or not decidable.
  */
 export function detectHotspot(points: readonly LoadPoint[], vcpus: number, baselineP95: number): Hotspot | undefined {
   if (vcpus <= 1) return undefined;
@@ -59,7 +59,7 @@ export function detectHotspot(points: readonly LoadPoint[], vcpus: number, basel
   if (cpuCores < ONE_CORE.low || cpuCores > ONE_CORE.high) return undefined;
   const p95s = busiest.flatMap((p) => (p.p95 === undefined ? [] : [p.p95]));
   const p95Ratio = p95s.length === 0 ? 0 : median(p95s)! / baselineP95;
-  const queueDepth = median(busiest.map((p) => p.queueDepth ?? 0))!;
-  if (p95Ratio < 1.5 && queueDepth < 1) return undefined;
-  return { cpuCores, vcpus, p95Ratio, queueDepth, points: busiest.length };
+  const waiting = median(busiest.map((p) => p.waiting ?? 0))!;
+  if (p95Ratio < 1.5 && waiting < 1) return undefined;
+  return { cpuCores, vcpus, p95Ratio, waiting, points: busiest.length };
 }

@@ -23,6 +23,21 @@ describe('loadPoints', () => {
     expect(points).toEqual([{ t: 60, concurrency: 3, throughput: 25, meanLatency: 0.1, p95: 0.3, cpuCores: 0.5, instances: 4 }]);
   });
 
+  it('counts as waiting only what the queue-proxy breaker holds beyond its slots; unknown without the slots', () => {
+    const samples: ObservationSample[] = [
+      { t: 60, requestRate: 40, instances: 2, concurrencyPerInstance: 4, latencyMean: 0.2, breakerInFlightPerInstance: 4 },
+      { t: 120, requestRate: 80, instances: 2, concurrencyPerInstance: 8, latencyMean: 0.2, breakerInFlightPerInstance: 11.5 },
+    ];
+    expect(loadPoints(observations(samples), config, 8).points.map((p) => p.waiting)).toEqual([0, 3.5]);
+    expect(loadPoints(observations(samples), config).points.map((p) => p.waiting)).toEqual([undefined, undefined]);
+  });
+
+  it('does not read a stale breaker gauge at a step without traffic (the queue-proxy keeps its last value)', () => {
+    const { points, dropped } = loadPoints(observations([{ t: 60, requestRate: 0, instances: 1, latencyMean: 0.2, breakerInFlightPerInstance: 12 }]), config, 8);
+    expect(points).toEqual([]);
+    expect(dropped).toEqual({ 'no traffic': 1 });
+  });
+
   it("fills a missing concurrency from rate × mean latency, and a missing mean from concurrency / rate (Little's law)", () => {
     const { points } = loadPoints(
       observations([

@@ -19,7 +19,11 @@ export interface LoadPoint {
   p95?: number;
   p99?: number;
   cpuCores?: number;
-  queueDepth?: number;
+  /**
+   * Requests waiting in the queue-proxy per instance: what its breaker holds beyond the slots (containerConcurrency,
+   * else the server's request slots). Absent when the profile has no breaker gauge or the slots are unknown.
+   */
+  waiting?: number;
   instances: number;
   /** Which side of Little's law was computed: `concurrency` from rate × mean latency, or `latency` from concurrency / rate. */
   little?: 'concurrency' | 'latency';
@@ -46,8 +50,21 @@ function usable(value: number | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-/** The steps of `observations` inside the config's age limit, as per-instance load points. */
-export function loadPoints(observations: WorkloadObservations, config: Pick<RecommenderConfig, 'now' | 'maxAgeSeconds'>): LoadPoints {
+/**
+ * Requests waiting in the queue-proxy's breaker per instance: the breaker holds the requests executing (at most
+ * `slots`) and those waiting for a slot, so the waiting are those beyond the slots. From a per-instance average of the
+ * gauge this is a lower bound (an instance above its slots and one below average out).
+ */
+export function waitingInBreaker(breakerInFlight: number, slots: number): number {
+  return Math.max(0, breakerInFlight - slots);
+}
+
+/**
+ * The steps of `observations` inside the config's age limit, as per-instance load points. `breakerSlots` is how many
+ * requests the queue-proxy lets through at once (containerConcurrency, else the server's request slots), to tell the
+ * waiting from the executing in its in-flight gauge.
+ */
+export function loadPoints(observations: WorkloadObservations, config: Pick<RecommenderConfig, 'now' | 'maxAgeSeconds'>, breakerSlots?: number): LoadPoints {
   const points: LoadPoint[] = [];
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => {
@@ -58,14 +75,14 @@ export function loadPoints(observations: WorkloadObservations, config: Pick<Reco
       drop('outside the window');
       continue;
     }
-    const point = pointOf(sample);
+    const point = pointOf(sample, breakerSlots);
     if (typeof point === 'string') drop(point);
     else points.push(point);
   }
   return { points, dropped };
 }
 
-function pointOf(sample: ObservationSample): LoadPoint | string {
+function pointOf(sample: ObservationSample, breakerSlots: number | undefined): LoadPoint | string {
   const rate = usable(sample.requestRate);
   const instances = usable(sample.instances);
   if (rate === undefined) return 'no request rate';
@@ -98,12 +115,12 @@ function pointOf(sample: ObservationSample): LoadPoint | string {
   const p95 = usable(sample.latencyP95);
   const p99 = usable(sample.latencyP99);
   const cpu = usable(sample.cpuCoresPerInstance);
-  const queue = usable(sample.queueDepthPerInstance);
+  const inBreaker = usable(sample.breakerInFlightPerInstance);
   if (p50 !== undefined) point.p50 = p50;
   if (p95 !== undefined) point.p95 = p95;
   if (p99 !== undefined) point.p99 = p99;
   if (cpu !== undefined) point.cpuCores = cpu;
-  if (queue !== undefined) point.queueDepth = queue;
+  if (inBreaker !== undefined && breakerSlots !== undefined) point.waiting = waitingInBreaker(inBreaker, breakerSlots);
   return point;
 }
 

@@ -51,6 +51,26 @@ describe('recommend', () => {
     expect(again.kind === 'recommendation' && [again.value, again.target]).toEqual([near, first.target]);
   });
 
+  it('checks the model against steps whose queue-proxy breaker holds its requests executing (queue depth is in flight, not waiting)', () => {
+    const withoutGauge = recommend(observed(DAY), GUNICORN, config()).plan!;
+    const withGauge = recommend(observed(DAY, { breakerInFlight: (n) => n }), GUNICORN, config()).plan!;
+    expect(withoutGauge.modelError).toBeDefined();
+    expect(withGauge.modelError).toBe(withoutGauge.modelError);
+  });
+
+  it('leaves out of the model check the steps where requests wait in the breaker beyond containerConcurrency', () => {
+    const cc = recommend(observed(DAY, { breakerInFlight: (n) => n + 81 }), GUNICORN, config()).containerConcurrency;
+    expect(cc.kind === 'recommendation' && cc.confidence.notes).toContain('the model could not be checked against the current configuration');
+  });
+
+  it('without containerConcurrency, tells waiting from executing by the server slots', () => {
+    const unlimited: WorkloadFacts = { platform: 'knative', vcpus: 1, server: { kind: 'gunicorn', model: 'threaded', workers: 1, threads: 8 } };
+    const executing = recommend(observed(DAY, { breakerInFlight: (n) => n }), unlimited, config()).plan!;
+    const waiting = recommend(observed(DAY, { breakerInFlight: (n) => n + 9 }), unlimited, config()).plan!;
+    expect(executing.modelError).toBeDefined();
+    expect(waiting.modelError).toBeUndefined();
+  });
+
   it('withholds everything, with the reason, when too few steps have traffic', () => {
     const result = recommend(observed([0.2, 0.3, 1, 2, 4]), GUNICORN, config());
     expect(result.containerConcurrency).toEqual({ kind: 'insufficient', reason: 'only 5 steps of the window have traffic', have: 5, need: 12 });

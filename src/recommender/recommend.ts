@@ -111,7 +111,7 @@ interface Analysis {
 }
 
 function analyse(observations: WorkloadObservations, facts: WorkloadFacts, config: RecommenderConfig): Analysis | Insufficient {
-  const { points, dropped } = loadPoints(observations, config);
+  const { points, dropped } = loadPoints(observations, config, breakerSlots(facts));
   if (points.length < config.minPoints) {
     const why = Object.entries(dropped)
       .map(([reason, count]) => `${count} ${reason}`)
@@ -147,6 +147,17 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
   const confidence = confidenceOf(points, observations, choice.prediction.concurrency, usl, modelError, config);
   return { plan, confidence, facts, workers: choice.candidate.workers, why, modelFor: (w) => bestModelFor(demands, facts, w, objective.p95Seconds, config) };
+}
+
+/**
+ * How many requests the queue-proxy's breaker lets through at once: containerConcurrency, or, where it is unknown,
+ * the server's request slots (beyond them requests wait in the server instead). Undefined for an event loop.
+ */
+function breakerSlots(facts: WorkloadFacts): number | undefined {
+  if (facts.containerConcurrency !== undefined && facts.containerConcurrency > 0) return facts.containerConcurrency;
+  const server = facts.server;
+  if (server?.workers === undefined || isEventLoop(server)) return undefined;
+  return server.model === 'sync' ? server.workers : server.workers * (server.threads ?? 1);
 }
 
 /** The longest mean latency of the steps: no request can use more CPU than this × vCPU. */
@@ -269,7 +280,7 @@ function currentShapeError(points: readonly LoadPoint[], demands: Demands, facts
   const errors: number[] = [];
   for (const p of points) {
     // Requests queued in front of the instance wait outside the server, which the model does not cover either.
-    if (p.concurrency < 1 || p.concurrency > slots || (p.queueDepth ?? 0) > 0.1) continue;
+    if (p.concurrency < 1 || p.concurrency > slots || (p.waiting ?? 0) > 0.1) continue;
     // Open arrivals see on average the n̄ requests in flight (PASTA), a closed population of n̄ + 1 sees n̄ others at
     // arrival (the arrival theorem): the steps compare with the model at n̄ + 1 (exact for processor sharing).
     const population = p.concurrency + 1;

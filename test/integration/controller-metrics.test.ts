@@ -140,7 +140,7 @@ describe('controller with measured load from Prometheus', () => {
         ...expected.evidence.filter((e) => e.source === 'metrics').map((e) => `${e.field} ${e.text} (metrics)`),
       ],
     });
-    expect(concurrency?.evidence?.[1]).toMatch(/^histogram_quantile\(0\.95, .*kn_serving_invocation_duration_seconds_bucket\{namespace=/);
+    expect(concurrency?.evidence?.[1]).toMatch(/^histogram_quantile\(0\.95, .*http_server_request_duration_seconds_bucket\{namespace=/);
     // threads and workers are written in args: recommended in findings, with no value the actuator could write.
     expect(others.map((v) => v.setting)).toEqual(['startupProbe']);
     // The static rules still run; their containerConcurrency (8 slots) gives way to the measured one.

@@ -47,12 +47,12 @@ describe('Knative ≥ 1.21 with the service on target_info only', () => {
     const got = observed(observations.get('Service/shop/orders'));
     expect(got.profile).toBe('knative');
     expect(got.queries['requestRate']).toBe(
-      'sum by (k8s_namespace_name, kn_service_name) (rate(kn_serving_invocation_duration_seconds_count[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
+      'sum by (k8s_namespace_name, kn_service_name) (rate(http_server_request_duration_seconds_count{kn_route_tag!=""}[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
     );
     const expected = expectedSamples(orders, OPTIONS, 'gauge');
     expect(got.samples.map((s) => s.requestRate)).toEqual(expected.map((s) => expect.closeTo(s.requestRate, 9)));
     expect(got.samples.map((s) => s.latencyP95)).toEqual(expected.map((s) => expect.closeTo(s.latencyP95 ?? NaN, 9)));
-    expect(got.samples.map((s) => s.queueDepthPerInstance)).toEqual(expected.map((s) => expect.closeTo(s.queueDepthPerInstance ?? NaN, 9)));
+    expect(got.samples.map((s) => s.breakerInFlightPerInstance)).toEqual(expected.map((s) => expect.closeTo(s.breakerInFlightPerInstance ?? NaN, 9)));
     const cartGot = observed(observations.get('Service/shop/cart'));
     expect(cartGot.samples.map((s) => s.requestRate)).toEqual(expected.map((s) => expect.closeTo(s.requestRate * 2, 9)));
   });

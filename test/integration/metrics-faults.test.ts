@@ -34,7 +34,7 @@ function steadyStep(i: number, completed = 600): StepLoad {
     instances: 2,
     inflightPerInstance: 0.1,
     cpuSecondsPerInstance: 30,
-    queueDepthPerInstance: 0,
+    waitingPerInstance: 0,
     startupLatencies: [],
   };
 }
@@ -104,7 +104,8 @@ describe('bad data and faults', () => {
       latencyMean: expect.closeTo(0.1, 12),
       concurrencyPerInstance: expect.closeTo(0.1, 12),
       cpuCoresPerInstance: expect.closeTo(0.1, 12),
-      queueDepthPerInstance: 0,
+      // The breaker's gauge: the 0.1 requests executing per instance, none waiting.
+      breakerInFlightPerInstance: expect.closeTo(0.1, 12),
     });
 
     // NaN and +Inf in the instances gauge: those steps lose every per-instance value, nothing else.
@@ -122,12 +123,12 @@ describe('bad data and faults', () => {
     const noInf = observed(observations.get('Service/shop/broken'));
     expect(noInf.samples.every((s) => s.latencyP50 === undefined && s.latencyP95 === undefined && s.latencyP99 === undefined)).toBe(true);
     expect(noInf.samples[0]).toMatchObject({ requestRate: 2, latencyMean: expect.closeTo(0.1, 12) });
-    expect(noInf.gaps).toContain('latencyP95: histogram_quantile gave NaN or Inf at 12 of 12 steps with requests (kn_serving_invocation_duration_seconds_bucket lacks a +Inf bucket, or its buckets are not cumulative); left out');
+    expect(noInf.gaps).toContain('latencyP95: histogram_quantile gave NaN or Inf at 12 of 12 steps with requests (http_server_request_duration_seconds_bucket lacks a +Inf bucket, or its buckets are not cumulative); left out');
 
     // No series at all: observations with no samples, and a reason per field.
     const ghost = observed(observations.get('Service/shop/ghost'));
     expect(ghost.samples).toEqual([]);
-    expect(ghost.gaps).toContain('requestRate: no series kn_serving_invocation_duration_seconds_count for shop/ghost');
+    expect(ghost.gaps).toContain('requestRate: no series http_server_request_duration_seconds_count for shop/ghost');
     expect(ghost.gaps).toContain('instances: no series kn_revision_pods_count for shop/ghost');
   });
 
@@ -177,7 +178,7 @@ describe('bad data and faults', () => {
 
   it('a partial answer (warnings) is left out with the warning', async () => {
     const { observations } = await collectThrough((path, body) =>
-      path.startsWith('/api/v1/query_range') && body.startsWith('query=sum by (namespace, serving_knative_dev_service) (rate(kn_serving_invocation_duration_seconds_count') ? { pass: true, warnings: ['store eu-1 did not answer'] } : { pass: true },
+      path.startsWith('/api/v1/query_range') && body.startsWith('query=sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count') ? { pass: true, warnings: ['store eu-1 did not answer'] } : { pass: true },
     );
     const got = observed(observations.get('Service/shop/good'));
     expect(got.gaps).toContain('requestRate: Prometheus warned that the answer may be partial (store eu-1 did not answer); left out');

@@ -37,6 +37,12 @@ const api: WorkloadLoad = { namespace: 'apps', name: 'api', steps: IO_HEAVY, vcp
 // Label values a Kubernetes name cannot have, but a Prometheus label can: they must reach PromQL escaped.
 const odd: WorkloadLoad = { namespace: 'we"ird\\ns', name: 'odd"na\\me', steps: CPU_HEAVY, vcpus: 1 };
 
+// Traffic stops for two steps while the pod stays up: the queue-proxy's gauge keeps the in-flight count of the last request.
+const IDLE_STEPS = new Set([6, 7]);
+const idleAt = (steps: StepLoad[]): StepLoad[] => steps.map((s, i) => (IDLE_STEPS.has(i) ? { ...s, completed: 0, buckets: s.buckets.map(() => 0), latencySum: 0, inflightPerInstance: 0, waitingPerInstance: 0, cpuSecondsPerInstance: 0 } : s));
+const pausing: WorkloadLoad = { namespace: 'pausing', name: 'orders', steps: idleAt(CPU_HEAVY), vcpus: 1, pods: 1 };
+const legacyPausing: WorkloadLoad = { ...pausing, namespace: 'legacy-pausing' };
+
 const target = (w: WorkloadLoad, kind: MetricsTarget['kind'], extra: Partial<MetricsTarget> = {}): MetricsTarget => ({ kind, namespace: w.namespace, name: w.name, ...extra });
 
 function observed(entry: WorkloadObservations | MetricsUnavailable | undefined): WorkloadObservations {
@@ -58,7 +64,7 @@ function expectSamplesToMatch(actual: WorkloadObservations, expected: ExpectedSa
   });
 }
 
-const ALL_FIELDS = ['requestRate', 'instances', 'latencyP50', 'latencyP95', 'latencyP99', 'latencyMean', 'concurrencyPerInstance', 'cpuCoresPerInstance', 'queueDepthPerInstance'] as const;
+const ALL_FIELDS = ['requestRate', 'instances', 'latencyP50', 'latencyP95', 'latencyP99', 'latencyMean', 'concurrencyPerInstance', 'cpuCoresPerInstance', 'breakerInFlightPerInstance'] as const;
 
 describe('collectObservations against a real Prometheus', () => {
   let prometheus: RunningPrometheus;
@@ -67,8 +73,8 @@ describe('collectObservations against a real Prometheus', () => {
   beforeAll(async () => {
     prometheus = await startPrometheus({
       openMetrics: mergeDocuments([
-        knativeSeries([orders, cart], OPTIONS, 'pod-labels'),
-        knativeLegacySeries([legacyOrders], OPTIONS),
+        knativeSeries([orders, cart, pausing], OPTIONS, 'pod-labels'),
+        knativeLegacySeries([legacyOrders, legacyPausing], OPTIONS),
         cloudRunSeries([checkout, searchEu, searchUs], OPTIONS),
         kubernetesSeries([api, odd], OPTIONS),
       ]),
@@ -88,7 +94,7 @@ describe('collectObservations against a real Prometheus', () => {
     expectSamplesToMatch(got, expectedSamples(orders, OPTIONS, 'gauge'), ALL_FIELDS);
     expect(got.cpuLimitCores).toBe(1);
     expect(got.gaps).toEqual(['startupLatencyP99: Knative exports no container start-up latency metric']);
-    expect(got.queries['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(kn_serving_invocation_duration_seconds_count{namespace="shop"}[300s]))');
+    expect(got.queries['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count{namespace="shop", kn_route_tag!=""}[300s]))');
     // The autoscaler added instances: per-instance values divide by more than one.
     expect(Math.max(...got.samples.map((s) => s.instances ?? 0))).toBeGreaterThan(2);
 
@@ -107,6 +113,20 @@ describe('collectObservations against a real Prometheus', () => {
     expect(got.samples[5]?.latencyP95).toBeLessThan(5); // seconds, not milliseconds
   });
 
+  it('reads the queue-proxy breaker gauge only at steps with requests, not the value an idle pod keeps', async () => {
+    for (const [w, profile, gauge] of [[pausing, 'knative', 'kn_serving_queue_depth'], [legacyPausing, 'knative-legacy', 'revision_queue_depth']] as const) {
+      const { observations } = await collectObservations({ targets: [target(w, 'Service', { container: 'user-container' })] }, profile, WINDOW, client);
+      const got = observed(observations.get(`Service/${w.namespace}/orders`));
+      const expected = expectedSamples(w, OPTIONS, 'gauge');
+      expectSamplesToMatch(got, expected, ALL_FIELDS);
+      // The series hold the last busy step's value through the idle steps; the observations leave those steps out.
+      const held = await client.query(`${gauge}{${profile === 'knative' ? 'namespace' : 'namespace_name'}="${w.namespace}"}`, START + 7 * STEP);
+      expect(held.series.map((s) => s.points[0]?.[1])).toEqual([expect.closeTo(expected[5]!.breakerInFlightPerInstance! * w.steps[5]!.instances, 9)]);
+      expect([...IDLE_STEPS].map((i) => got.samples.find((s) => s.t === START + (i + 1) * STEP)?.breakerInFlightPerInstance)).toEqual([undefined, undefined]);
+      expect(got.samples.find((s) => s.t === START + 9 * STEP)?.breakerInFlightPerInstance).toBeGreaterThan(0);
+    }
+  });
+
   it('reads Cloud Run under its Managed Prometheus names: ms latencies, utilisation × vCPU, start-up p99, regions', async () => {
     const { observations } = await collectObservations(
       { targets: [target(checkout, 'Service', { platform: 'cloudrun', vcpu: 2 }), target(searchEu, 'Service', { platform: 'cloudrun' }), target(searchUs, 'Service', { namespace: '999', platform: 'cloudrun', vcpu: 1, location: 'us-central1' })] },
@@ -116,12 +136,12 @@ describe('collectObservations against a real Prometheus', () => {
     );
     const got = observed(observations.get('Service/123456789012/checkout'));
     expectSamplesToMatch(got, expectedSamples(checkout, OPTIONS, 'little'), ['requestRate', 'instances', 'latencyP50', 'latencyP95', 'latencyP99', 'latencyMean', 'concurrencyPerInstance', 'cpuCoresPerInstance']);
-    expect(got.samples.every((s) => s.queueDepthPerInstance === undefined)).toBe(true);
+    expect(got.samples.every((s) => s.breakerInFlightPerInstance === undefined)).toBe(true);
     const startupCounts = STARTUP_BOUNDS.map((le, b) => STARTUPS.filter((s) => s <= le && (b === 0 || s > (STARTUP_BOUNDS[b - 1] as number))).length);
     expect(got.startupLatencyP99).toBeCloseTo(histogramQuantile(0.99, [...startupCounts, 0], STARTUP_BOUNDS), 9);
     expect(got.startupLatencyP99).toBeCloseTo(14.85, 9); // rank 0.99 × 3 = 2.97 falls in (10, 15]: 10 + 5 × (2.97 - 2) / 1
     expect(got.gaps).toEqual([
-      'queueDepth: Cloud Run exports no request queue depth',
+      'breakerInFlight: Cloud Run exports no request queue depth',
       "cpuLimitCores: Cloud Run publishes no CPU limit metric (the manifest's resources.limits.cpu says it)",
     ]);
 
@@ -174,8 +194,8 @@ describe('collectObservations against a real Prometheus', () => {
     };
     const one = await queriesFor([target(orders, 'Service')]);
     const two = await queriesFor([target(orders, 'Service'), target(cart, 'Service')]);
-    // 1 name detection + 2 label probes + 9 range queries + 1 instant query (CPU limits), for 1 workload as for 2.
-    expect(one).toBe(13);
+    // 1 name detection + 3 label probes + 9 range queries + 1 instant query (CPU limits), for 1 workload as for 2.
+    expect(one).toBe(14);
     expect(two).toBe(one);
   });
 

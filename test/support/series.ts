@@ -6,6 +6,10 @@
  * Timing: counters (and histograms) are written at each step's end, so Prometheus 2's closed range `[t-step, t]`
  * holds exactly the samples at both ends and rate() is the step's increase / step, without extrapolation. Gauges are
  * written once per step, in its middle, so `avg_over_time(g[step])` at the step's end holds that step's value only.
+ *
+ * The queue-proxy's queue-depth gauge is its breaker's in-flight count, what the real queue-proxy exports (recorded
+ * in test/fixtures/knative-real/): the requests admitted plus those waiting, set as each request starts, so in a step
+ * where a pod serves nothing it keeps the value of the pod's last busy step.
  */
 
 /** What one workload did in one step (all instances together), as bench/sim's SimStep has it. */
@@ -19,9 +23,11 @@ export interface StepLoad {
   latencySum: number;
   /** Time-averaged instances over the step. */
   instances: number;
+  /** Requests admitted to an instance (executing, or waiting inside the server for a thread), time-averaged. */
   inflightPerInstance: number;
   cpuSecondsPerInstance: number;
-  queueDepthPerInstance: number;
+  /** Requests waiting in front of the instances (Knative: in the queue-proxy's breaker, for a slot), time-averaged. */
+  waitingPerInstance: number;
   /** Start-up latencies (seconds) of instances that became ready in the step. */
   startupLatencies: number[];
 }
@@ -119,7 +125,15 @@ interface CounterTrack {
   cpu: number;
 }
 
-function counterTrack(w: WorkloadLoad, share: number, options: SeriesOptions, latencyScale: number): CounterTrack[] {
+/**
+ * The app call's share of a step's latency: the whole request's minus the time spent waiting in front of the
+ * instances (Little's law: waiting requests × seconds). The queue-proxy's app-call histograms start after the breaker.
+ */
+function appLatencySum(step: StepLoad, options: SeriesOptions): number {
+  return Math.max(0, step.latencySum - step.waitingPerInstance * step.instances * options.stepSeconds);
+}
+
+function counterTrack(w: WorkloadLoad, share: number, options: SeriesOptions, latencyScale: number, latencySum: (step: StepLoad) => number = (s) => s.latencySum): CounterTrack[] {
   const finite = options.bounds.length;
   let count = 0;
   let sum = 0;
@@ -135,7 +149,7 @@ function counterTrack(w: WorkloadLoad, share: number, options: SeriesOptions, la
       cumulative.fill(0);
     }
     count += step.completed * share;
-    sum += step.latencySum * share * latencyScale;
+    sum += latencySum(step) * share * latencyScale;
     cpu += step.cpuSecondsPerInstance * step.instances * share;
     // Histogram buckets are cumulative over the bounds too: `le="0.1"` counts every request of at most 0.1 s.
     let atOrBelow = 0;
@@ -165,6 +179,18 @@ function writeHistogram(out: Writer, family: string, labels: Labels, track: Coun
       out.sample(family, 'histogram', `${family}_count`, labels, point.count, point.t);
     }
   }
+}
+
+/**
+ * The queue-proxy breaker's in-flight gauge of one pod: admitted plus waiting while it serves requests; held at its
+ * last value through steps without any (the queue-proxy sets it only as a request starts).
+ */
+function breakerGauge(w: WorkloadLoad, options: SeriesOptions, share: number): Array<[t: number, v: number]> {
+  let last = 0;
+  return gauge(w, options, (s) => {
+    if (s.completed > 0) last = (s.inflightPerInstance + s.waitingPerInstance) * s.instances * share;
+    return last;
+  });
 }
 
 /** Mid-step times and values of a gauge. */
@@ -220,9 +246,17 @@ export function knativeSeries(workloads: readonly WorkloadLoad[], options: Serie
         : labelling === 'pod-labels' ? { ...base, namespace: w.namespace, serving_knative_dev_service: w.name, serving_knative_dev_revision: revision }
         : labelling === 'otel-resource' ? { ...base, k8s_namespace_name: w.namespace, kn_service_name: w.name, kn_revision_name: revision }
         : base;
+      if (options.lean) {
+        writeHistogram(out, 'kn_serving_invocation_duration_seconds', labels, counterTrack(w, share, options, 1), options, 1);
+      } else {
+        // The app call after the breaker (its buckets are the whole request's: the steps do not say which requests
+        // waited), and the whole request as otelhttp times it around the queue-proxy, with otelhttp's labels.
+        writeHistogram(out, 'kn_serving_invocation_duration_seconds', { ...labels, http_response_status_code: '200' }, counterTrack(w, share, options, 1, (s) => appLatencySum(s, options)), options, 1);
+        const whole = { ...labels, http_request_method: 'GET', http_response_status_code: '200', kn_route_tag: 'kn:disabled', network_protocol_name: 'http', network_protocol_version: '1.1', url_scheme: 'http' };
+        writeHistogram(out, 'http_server_request_duration_seconds', whole, counterTrack(w, share, options, 1), options, 1);
+      }
       const track = counterTrack(w, share, options, 1);
-      writeHistogram(out, 'kn_serving_invocation_duration_seconds', options.lean ? labels : { ...labels, http_response_status_code: '200' }, track, options, 1);
-      for (const [t, v] of gauge(w, options, (s) => s.queueDepthPerInstance * s.instances * share)) out.sample('kn_serving_queue_depth', 'gauge', 'kn_serving_queue_depth', labels, v, t);
+      for (const [t, v] of breakerGauge(w, options, share)) out.sample('kn_serving_queue_depth', 'gauge', 'kn_serving_queue_depth', labels, v, t);
       if (labelling === 'target-info') {
         const info = { ...base, k8s_namespace_name: w.namespace, kn_service_name: w.name, kn_revision_name: revision, k8s_pod_name: podName(w, p, 'knative') };
         for (const point of track) out.sample('target_info', 'gauge', 'target_info', info, 1, point.t);
@@ -247,9 +281,14 @@ export function knativeLegacySeries(workloads: readonly WorkloadLoad[], options:
     podShares(w.pods ?? 2).forEach((share, p) => {
       const labels: Labels = { ...resource, pod_name: podName(w, p, 'knative'), container_name: 'queue-proxy' };
       const track = counterTrack(w, share, options, 1000);
-      for (const point of track) out.sample('revision_app_request_count', 'unknown', 'revision_app_request_count', { ...labels, response_code: '200', response_code_class: '2xx' }, point.count, point.t);
-      writeHistogram(out, 'revision_app_request_latencies', labels, track, options, 1000);
-      for (const [t, v] of gauge(w, options, (s) => s.queueDepthPerInstance * s.instances * share)) out.sample('revision_queue_depth', 'gauge', 'revision_queue_depth', labels, v, t);
+      const appTrack = counterTrack(w, share, options, 1000, (s) => appLatencySum(s, options));
+      const codes = { response_code: '200', response_code_class: '2xx' };
+      for (const point of appTrack) out.sample('revision_app_request_count', 'unknown', 'revision_app_request_count', { ...labels, ...codes }, point.count, point.t);
+      writeHistogram(out, 'revision_app_request_latencies', labels, appTrack, options, 1000);
+      // Every request the queue-proxy received, timed whole (the wait for a slot included).
+      for (const point of track) out.sample('revision_request_count', 'unknown', 'revision_request_count', { ...labels, ...codes, route_tag: 'DISABLED' }, point.count, point.t);
+      writeHistogram(out, 'revision_request_latencies', { ...labels, route_tag: 'DISABLED' }, track, options, 1000);
+      for (const [t, v] of breakerGauge(w, options, share)) out.sample('revision_queue_depth', 'gauge', 'revision_queue_depth', labels, v, t);
     });
     for (const [t, v] of gauge(w, options, (s) => s.inflightPerInstance * s.instances)) out.sample('autoscaler_stable_request_concurrency', 'gauge', 'autoscaler_stable_request_concurrency', resource, v, t);
     for (const [t, v] of instancesGauge(w, options)) out.sample('autoscaler_actual_pods', 'gauge', 'autoscaler_actual_pods', resource, v, t);
@@ -372,7 +411,8 @@ export interface ExpectedSample {
   latencyMean?: number;
   concurrencyPerInstance?: number;
   cpuCoresPerInstance?: number;
-  queueDepthPerInstance?: number;
+  /** Knative: the queue-proxy breaker's in-flight count per instance, on the steps with requests only. */
+  breakerInFlightPerInstance?: number;
 }
 
 /**
@@ -391,7 +431,7 @@ export function expectedSamples(w: WorkloadLoad, options: SeriesOptions, concurr
     if (step.instances > 0) {
       sample.concurrencyPerInstance = concurrency === 'gauge' ? step.inflightPerInstance : step.latencySum / options.stepSeconds / step.instances;
       sample.cpuCoresPerInstance = step.cpuSecondsPerInstance / options.stepSeconds;
-      sample.queueDepthPerInstance = step.queueDepthPerInstance;
+      if (step.completed > 0) sample.breakerInFlightPerInstance = step.inflightPerInstance + step.waitingPerInstance;
     }
     return sample;
   });

@@ -17,6 +17,8 @@ export interface SyntheticOptions {
   instances?: number;
   startupP99?: number;
   target?: WorkloadObservations['target'];
+  /** The queue-proxy breaker's in-flight count per instance at a step with `n` in flight (Knative's queue depth). */
+  breakerInFlight?: (n: number) => number;
 }
 
 /** The service's observations at `levels` in flight per instance. */
@@ -36,6 +38,7 @@ export function syntheticObservations(levels: readonly number[], options: Synthe
     const mean = n / lo;
     const sample: ObservationSample = { t: (i + 1) * STEP, requestRate: lo * instances, instances, concurrencyPerInstance: n, latencyMean: mean, latencyP50: 0.87 * mean, latencyP95: 2 * mean, latencyP99: 3 * mean };
     if (options.cpu !== false) sample.cpuCoresPerInstance = lo * cpu;
+    if (options.breakerInFlight !== undefined) sample.breakerInFlightPerInstance = options.breakerInFlight(n);
     return sample;
   });
   const observations: WorkloadObservations = {

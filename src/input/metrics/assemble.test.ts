@@ -92,13 +92,13 @@ describe('buildSamples', () => {
         instances: new Map([[300, 4], [600, 0]]),
         latencySum: new Map([[300, 2], [600, 0]]),
         cpuCores: new Map([[300, 1], [600, 0]]),
-        queueDepth: new Map([[300, 0.4]]),
+        breakerInFlight: new Map([[300, 0.4]]),
         latencyP95: new Map([[300, 0.25]]),
       },
       undefined,
     );
     expect(samples).toEqual([
-      { t: 300, requestRate: 20, instances: 4, latencyP95: 0.25, latencyMean: 0.1, concurrencyPerInstance: 0.5, cpuCoresPerInstance: 0.25, queueDepthPerInstance: 0.1 },
+      { t: 300, requestRate: 20, instances: 4, latencyP95: 0.25, latencyMean: 0.1, concurrencyPerInstance: 0.5, cpuCoresPerInstance: 0.25, breakerInFlightPerInstance: 0.1 },
       { t: 600, requestRate: 0, instances: 0 },
     ]);
   });

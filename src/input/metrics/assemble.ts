@@ -136,7 +136,7 @@ export function buildSamples(fields: FieldData, vcpu: number | undefined): Obser
     set(sample, 'concurrencyPerInstance', perInstance(fields.inFlight !== undefined ? at('inFlight', t) : latencySum));
     const utilisation = at('cpuUtilisation', t);
     set(sample, 'cpuCoresPerInstance', utilisation !== undefined && vcpu !== undefined ? utilisation * vcpu : perInstance(at('cpuCores', t)));
-    set(sample, 'queueDepthPerInstance', perInstance(at('queueDepth', t)));
+    set(sample, 'breakerInFlightPerInstance', perInstance(at('breakerInFlight', t)));
     samples.push(sample);
   }
   return samples;

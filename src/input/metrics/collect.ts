@@ -57,7 +57,7 @@ const SAMPLE_FIELD: Record<RangeField | WindowField, string> = {
   latencyP99: 'latencyP99',
   cpuCores: 'cpuCoresPerInstance',
   cpuUtilisation: 'cpuCoresPerInstance',
-  queueDepth: 'queueDepthPerInstance',
+  breakerInFlight: 'breakerInFlightPerInstance',
   startupLatencyP99: 'startupLatencyP99',
   cpuLimitCores: 'cpuLimitCores',
 };

@@ -99,7 +99,7 @@ const answer: fc.Arbitrary<Answer> = fc.record({
   body: fc.oneof({ weight: 4, arbitrary: fc.oneof(matrix, vector).map((a) => JSON.stringify(a)) }, { weight: 3, arbitrary: mutatedAnswer }, { weight: 1, arbitrary: fc.string({ maxLength: 80 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? '') }),
 });
 
-const OBSERVED_NUMBERS: ReadonlyArray<keyof ObservationSample> = ['requestRate', 'concurrencyPerInstance', 'instances', 'latencyP50', 'latencyP95', 'latencyP99', 'latencyMean', 'cpuCoresPerInstance', 'queueDepthPerInstance'];
+const OBSERVED_NUMBERS: ReadonlyArray<keyof ObservationSample> = ['requestRate', 'concurrencyPerInstance', 'instances', 'latencyP50', 'latencyP95', 'latencyP99', 'latencyMean', 'cpuCoresPerInstance', 'breakerInFlightPerInstance'];
 
 function expectUsableNumbers(observations: WorkloadObservations): void {
   for (const sample of observations.samples) {
@@ -206,7 +206,7 @@ const hostileSample = fc.record(
     latencyP99: measured(300),
     latencyMean: measured(60),
     cpuCoresPerInstance: measured(8),
-    queueDepthPerInstance: measured(100),
+    breakerInFlightPerInstance: measured(100),
   },
   { requiredKeys: ['t'] },
 );

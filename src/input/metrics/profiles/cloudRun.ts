@@ -32,7 +32,7 @@ function plan(context: PlanContext): QueryPlan {
   const range: FieldQuery<RangeField>[] = [
     { field: 'requestRate', promql: perSecond(REQUESTS), key: KEY, scale: 1, metric: REQUESTS },
   ];
-  const gaps: QueryPlan['gaps'] = [{ field: 'queueDepth', reason: 'Cloud Run exports no request queue depth' }];
+  const gaps: QueryPlan['gaps'] = [{ field: 'breakerInFlight', reason: 'Cloud Run exports no request queue depth' }];
 
   if (names.has(`${LATENCIES}_bucket`)) {
     range.push(...latencyQueries(GROUPS, `rate(${sel(`${LATENCIES}_bucket`)}[${rate}])`, KEY, MS, `${LATENCIES}_bucket`));

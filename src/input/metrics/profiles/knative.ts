@@ -1,7 +1,10 @@
 /**
- * @module Knative Serving ≥ 1.21, OpenTelemetry names (../shared/research/knative-cloudrun.md §a). The queue-proxy's
- * `kn_serving_invocation_duration_seconds` (seconds) gives rate, latency and, by Little's law, requests in flight;
- * the autoscaler's `kn_revision_concurrency_stable` and `kn_revision_pods_count` give concurrency and pods.
+ * @module Knative Serving ≥ 1.21, OpenTelemetry names. The queue-proxy's whole-request histogram
+ * `http_server_request_duration_seconds` (seconds; otelhttp around everything the queue-proxy does, probes left out)
+ * gives rate, latency and, by Little's law, requests in flight; where it is missing, its app-call histogram
+ * `kn_serving_invocation_duration_seconds`, which starts after the breaker and so hides the wait for a
+ * containerConcurrency slot (its concurrency never exceeds containerConcurrency). The autoscaler's
+ * `kn_revision_concurrency_stable` and `kn_revision_pods_count` give concurrency and pods.
  *
  * The queue-proxy's service and namespace are OTel resource attributes: Prometheus shows them on `target_info`
  * only, unless the scrape copies the pod labels (`serving_knative_dev_service`, with `namespace`) or an OTel
@@ -12,7 +15,20 @@ import type { FieldQuery, MetricsProfile, PlanContext, ProfileGap, QueryPlan, Ra
 import { CADVISOR_CPU, KSM_LIMITS, knativeCpuPlan, latencyQueries, sumBy } from './kubernetesJoins.ts';
 import { matchers, promqlDuration, selector } from '../promql.ts';
 
+/** The app call, timed after the breaker: the signature of the profile and the fallback for latency. */
 const HISTOGRAM = 'kn_serving_invocation_duration_seconds';
+/** The whole request through the queue-proxy, the wait for a slot included (otelhttp's semantic-convention name). */
+const WHOLE_REQUEST = 'http_server_request_duration_seconds';
+/**
+ * The queue-proxy's route-tag handler labels each of its requests with `kn_route_tag` (`kn:disabled` without a tag):
+ * this keeps out an app container's own `http_server_request_duration_seconds` where the scrape gives both pod labels.
+ */
+const QUEUE_PROXY_REQUESTS = 'kn_route_tag!=""';
+/**
+ * Whether queue-proxies export the whole-request histogram, asked of the series themselves: the name alone may be an
+ * app's (any OpenTelemetry-instrumented server exports it), and reading it would then leave every service without data.
+ */
+const WHOLE_REQUEST_PROBE = `${WHOLE_REQUEST}_count{${QUEUE_PROXY_REQUESTS}}`;
 const QUEUE_DEPTH = 'kn_serving_queue_depth';
 const CONCURRENCY = 'kn_revision_concurrency_stable';
 const PODS = 'kn_revision_pods_count';
@@ -53,18 +69,35 @@ interface QueueProxyExpression {
  */
 function queueProxyExpression(labels: QueueProxyLabels, namespace: string | undefined, metric: string, inner: (sel: string) => string): QueueProxyExpression {
   if (labels.via === 'series') {
-    const sel = selector(metric, matchers({ [labels.namespace]: namespace }));
+    const sel = queueProxySelector(labels, namespace, metric);
     return { expr: inner(sel), groups: [labels.namespace, labels.service], key: { namespace: labels.namespace, name: labels.service } };
   }
   const info = selector('target_info', matchers({ k8s_namespace_name: namespace }, ['kn_service_name!=""']));
-  const expr = `${inner(metric)} * on (job, instance) group_left (k8s_namespace_name, kn_service_name) ${info}`;
+  const expr = `${inner(queueProxySelector(labels, namespace, metric))} * on (job, instance) group_left (k8s_namespace_name, kn_service_name) ${info}`;
   return { expr, groups: ['k8s_namespace_name', 'kn_service_name'], key: AUTOSCALER_KEY };
+}
+
+/**
+ * A queue-proxy metric, filtered by namespace when its series carry one (with `target_info`, the join filters), and
+ * the whole-request histogram to the queue-proxy's own series.
+ */
+function queueProxySelector(labels: QueueProxyLabels, namespace: string | undefined, metric: string): string {
+  const extra = metric.startsWith(WHOLE_REQUEST) ? [QUEUE_PROXY_REQUESTS] : [];
+  return selector(metric, matchers(labels.via === 'series' ? { [labels.namespace]: namespace } : {}, extra));
 }
 
 /** The queue-proxy field `field`: `inner` per pod, summed by service. */
 function queueProxyField(field: RangeField, labels: QueueProxyLabels, namespace: string | undefined, metric: string, inner: (sel: string) => string): FieldQuery<RangeField> {
   const q = queueProxyExpression(labels, namespace, metric, inner);
   return { field, promql: sumBy(q.groups, q.expr), key: q.key, scale: 1, metric };
+}
+
+/**
+ * The queue-proxy sets its queue-depth gauge as each request starts and never resets it, so an idle pod keeps showing
+ * the requests it had in flight at its last request: only the pods that served requests in the step count.
+ */
+function servingPods(gauge: string, requests: string, rate: string): string {
+  return `(${gauge} and on (job, instance) (rate(${requests}[${rate}]) > 0))`;
 }
 
 function autoscalerAverage(field: RangeField, metric: string, namespace: string | undefined, rate: string): FieldQuery<RangeField> {
@@ -81,21 +114,23 @@ function plan(context: PlanContext): QueryPlan {
 
   if (labels === undefined) {
     const reason = `the ${HISTOGRAM} series carry no service label (kn_service_name or serving_knative_dev_service) and target_info has no kn_service_name: relabel the pod labels at scrape time or scrape target_info`;
-    for (const field of ['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'queueDepth'] as const) gaps.push({ field, reason });
+    for (const field of ['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'breakerInFlight'] as const) gaps.push({ field, reason });
   } else {
     const perSecond = (s: string) => `rate(${s}[${rate}])`;
-    range.push(queueProxyField('requestRate', labels, namespace, `${HISTOGRAM}_count`, perSecond));
-    const buckets = queueProxyExpression(labels, namespace, `${HISTOGRAM}_bucket`, perSecond);
-    range.push(...latencyQueries(buckets.groups, buckets.expr, buckets.key, 1, `${HISTOGRAM}_bucket`));
+    // Rate, latency and their sum from one histogram, so that sum / rate is the mean of the same requests.
+    const timed = (context.labelNames.get(WHOLE_REQUEST_PROBE)?.size ?? 0) > 0 ? WHOLE_REQUEST : HISTOGRAM;
+    range.push(queueProxyField('requestRate', labels, namespace, `${timed}_count`, perSecond));
+    const buckets = queueProxyExpression(labels, namespace, `${timed}_bucket`, perSecond);
+    range.push(...latencyQueries(buckets.groups, buckets.expr, buckets.key, 1, `${timed}_bucket`));
+    range.push(queueProxyField('latencySum', labels, namespace, `${timed}_sum`, perSecond));
     if (names.has(QUEUE_DEPTH)) {
-      range.push(queueProxyField('queueDepth', labels, namespace, QUEUE_DEPTH, (s) => `avg_over_time(${s}[${rate}])`));
+      range.push(queueProxyField('breakerInFlight', labels, namespace, QUEUE_DEPTH, (s) => servingPods(`avg_over_time(${s}[${rate}])`, queueProxySelector(labels, namespace, `${HISTOGRAM}_count`), rate)));
     } else {
-      gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy records it only when containerConcurrency > 0)` });
+      gaps.push({ field: 'breakerInFlight', reason: `no ${QUEUE_DEPTH} series (the queue-proxy records it only when containerConcurrency > 0)` });
     }
   }
 
-  if (labels !== undefined) range.push(queueProxyField('latencySum', labels, namespace, `${HISTOGRAM}_sum`, (s) => `rate(${s}[${rate}])`));
-  else gaps.push({ field: 'latencySum', reason: 'the queue-proxy series cannot be told apart by service (see requestRate)' });
+  if (labels === undefined) gaps.push({ field: 'latencySum', reason: 'the queue-proxy series cannot be told apart by service (see requestRate)' });
   // The autoscaler's stable concurrency is the revision's total (KPA divides it by the per-pod target:
   // pkg/autoscaler/scaling/autoscaler.go); without it, concurrency comes from Little's law on latencySum.
   if (names.has(CONCURRENCY)) range.push(autoscalerAverage('inFlight', CONCURRENCY, namespace, rate));
@@ -111,7 +146,7 @@ export const knativeProfile: MetricsProfile = {
   kind: 'Service',
   signature: `${HISTOGRAM}_count`,
   metrics: [`${HISTOGRAM}_count`, QUEUE_DEPTH, CONCURRENCY, PODS, 'target_info', CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
-  labelProbes: [`${HISTOGRAM}_count`, 'target_info'],
+  labelProbes: [`${HISTOGRAM}_count`, 'target_info', WHOLE_REQUEST_PROBE],
   clusterScoped: false,
   // The queue-proxy is scraped every 15–30 s in the usual setups: a minute holds enough samples for rate().
   minRateWindowSeconds: 60,

@@ -1,14 +1,19 @@
 /**
- * @module Knative Serving ≤ 1.18, OpenCensus names (../shared/research/knative-cloudrun.md §a): `revision_app_*` from
- * the queue-proxy (requests forwarded to the user container; latencies in **milliseconds**; counters without
- * `_total`) and `autoscaler_*`, all labelled `namespace_name`, `service_name`, `revision_name` on each series.
+ * @module Knative Serving ≤ 1.18, OpenCensus names: from the queue-proxy `revision_request_*` (every request it
+ * received, timed whole, the wait for a containerConcurrency slot included) or, where missing, `revision_app_*` (the
+ * app call after the breaker, which hides that wait); latencies in **milliseconds**, counters without `_total`; and
+ * `autoscaler_*`. All are labelled `namespace_name`, `service_name`, `revision_name` on each series.
  */
 import type { FieldQuery, MetricsProfile, PlanContext, ProfileGap, QueryPlan, RangeField, SeriesKey } from './types.ts';
 import { CADVISOR_CPU, KSM_LIMITS, knativeCpuPlan, latencyQueries, sumBy } from './kubernetesJoins.ts';
 import { matchers, promqlDuration, selector } from '../promql.ts';
 
+/** The app call, timed after the breaker: the signature of the profile and the fallback for latency. */
 const COUNT = 'revision_app_request_count';
 const LATENCIES = 'revision_app_request_latencies';
+/** The whole request through the queue-proxy. */
+const WHOLE_COUNT = 'revision_request_count';
+const WHOLE_LATENCIES = 'revision_request_latencies';
 const QUEUE_DEPTH = 'revision_queue_depth';
 const CONCURRENCY = 'autoscaler_stable_request_concurrency';
 const PODS = 'autoscaler_actual_pods';
@@ -27,21 +32,26 @@ function plan(context: PlanContext): QueryPlan {
   const perSecond = (s: string) => `rate(${s}[${rate}])`;
   const average = (s: string) => `avg_over_time(${s}[${rate}])`;
   const gaps: ProfileGap[] = [];
-  const range: FieldQuery<RangeField>[] = [field('requestRate', COUNT, namespace, perSecond)];
+  // Rate, latency and their sum from one pair of metrics, so that sum / rate is the mean of the same requests.
+  const whole = names.has(WHOLE_COUNT) && names.has(`${WHOLE_LATENCIES}_bucket`);
+  const [count, latencies] = whole ? [WHOLE_COUNT, WHOLE_LATENCIES] : [COUNT, LATENCIES];
+  const range: FieldQuery<RangeField>[] = [field('requestRate', count, namespace, perSecond)];
 
-  if (names.has(`${LATENCIES}_bucket`)) {
-    const buckets = perSecond(selector(`${LATENCIES}_bucket`, matchers({ namespace_name: namespace })));
-    range.push(...latencyQueries(GROUPS, buckets, KEY, MS, `${LATENCIES}_bucket`));
-    range.push(field('latencySum', `${LATENCIES}_sum`, namespace, perSecond, MS));
+  if (names.has(`${latencies}_bucket`)) {
+    const buckets = perSecond(selector(`${latencies}_bucket`, matchers({ namespace_name: namespace })));
+    range.push(...latencyQueries(GROUPS, buckets, KEY, MS, `${latencies}_bucket`));
+    range.push(field('latencySum', `${latencies}_sum`, namespace, perSecond, MS));
   } else {
-    for (const f of ['latencyP50', 'latencyP95', 'latencyP99', 'latencySum'] as const) gaps.push({ field: f, reason: `no ${LATENCIES}_bucket series` });
+    for (const f of ['latencyP50', 'latencyP95', 'latencyP99', 'latencySum'] as const) gaps.push({ field: f, reason: `no ${latencies}_bucket series` });
   }
   // The autoscaler's stable concurrency is the revision's total; without it, Little's law on latencySum.
   if (names.has(CONCURRENCY)) range.push(field('inFlight', CONCURRENCY, namespace, average));
   if (names.has(PODS)) range.push(field('instances', PODS, namespace, average));
   else gaps.push({ field: 'instances', reason: `no ${PODS} series (is the Knative autoscaler scraped?)` });
-  if (names.has(QUEUE_DEPTH)) range.push(field('queueDepth', QUEUE_DEPTH, namespace, average));
-  else gaps.push({ field: 'queueDepth', reason: `no ${QUEUE_DEPTH} series (the queue-proxy reports it only when containerConcurrency > 0)` });
+  // The gauge keeps its last value on an idle pod (it is set as each request starts): only pods with requests count.
+  const serving = (s: string) => `(${average(s)} and on (namespace_name, pod_name) (rate(${selector(COUNT, matchers({ namespace_name: namespace }))}[${rate}]) > 0))`;
+  if (names.has(QUEUE_DEPTH)) range.push(field('breakerInFlight', QUEUE_DEPTH, namespace, serving));
+  else gaps.push({ field: 'breakerInFlight', reason: `no ${QUEUE_DEPTH} series (the queue-proxy reports it only when containerConcurrency > 0)` });
 
   return knativeCpuPlan(context, range, gaps);
 }
@@ -51,7 +61,7 @@ export const knativeLegacyProfile: MetricsProfile = {
   id: 'knative-legacy',
   kind: 'Service',
   signature: COUNT,
-  metrics: [COUNT, `${LATENCIES}_bucket`, QUEUE_DEPTH, CONCURRENCY, PODS, CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
+  metrics: [COUNT, `${LATENCIES}_bucket`, WHOLE_COUNT, `${WHOLE_LATENCIES}_bucket`, QUEUE_DEPTH, CONCURRENCY, PODS, CADVISOR_CPU, 'kube_pod_labels', KSM_LIMITS],
   labelProbes: [],
   clusterScoped: false,
   // OpenCensus exported every 5 s (config-observability); scraped every 15–30 s: a minute holds enough samples.

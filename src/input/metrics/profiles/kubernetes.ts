@@ -25,7 +25,7 @@ function plan(context: PlanContext): QueryPlan {
   const range: FieldQuery<RangeField>[] = [];
   const window: QueryPlan['window'] = [];
   const gaps: QueryPlan['gaps'] = [
-    { field: 'queueDepth', reason: 'nothing queues in front of a Deployment\'s pods that pytuner can read' },
+    { field: 'breakerInFlight', reason: 'nothing queues in front of a Deployment\'s pods that pytuner can read' },
     { field: 'startupLatencyP99', reason: 'the kubernetes profile has no container start-up latency metric' },
   ];
   if (names.has(REPLICAS)) {

@@ -7,12 +7,17 @@ import { cloudRunProfile } from './cloudRun.ts';
 import { kubernetesProfile, missingTemplateGaps, TEMPLATE_BATCH, templateQueries } from './kubernetes.ts';
 
 const ALL_NAMES = new Set(detectionMetrics());
+/** The knative profile's probe for queue-proxy series of the whole-request histogram. */
+const WHOLE_REQUEST_PROBE = 'http_server_request_duration_seconds_count{kn_route_tag!=""}';
 const context = (over: Partial<PlanContext> = {}): PlanContext => ({
   namespace: 'shop',
   rateWindowSeconds: 300,
   windowSeconds: 7 * 86_400,
   names: ALL_NAMES,
-  labelNames: new Map([['kn_serving_invocation_duration_seconds_count', new Set(['namespace', 'serving_knative_dev_service', 'le'])]]),
+  labelNames: new Map([
+    ['kn_serving_invocation_duration_seconds_count', new Set(['namespace', 'serving_knative_dev_service', 'le'])],
+    [WHOLE_REQUEST_PROBE, new Set(['namespace', 'serving_knative_dev_service', 'kn_route_tag'])],
+  ]),
   ...over,
 });
 
@@ -36,8 +41,9 @@ describe('Knative ≥ 1.21 queries', () => {
   it('sums by service within the namespace, never by pod', () => {
     const plan = knativeProfile.plan(context());
     const byField = Object.fromEntries(plan.range.map((q) => [q.field, q.promql]));
-    expect(byField['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(kn_serving_invocation_duration_seconds_count{namespace="shop"}[300s]))');
-    expect(byField['latencyP95']).toBe('histogram_quantile(0.95, sum by (namespace, serving_knative_dev_service, le) (rate(kn_serving_invocation_duration_seconds_bucket{namespace="shop"}[300s])))');
+    expect(byField['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count{namespace="shop", kn_route_tag!=""}[300s]))');
+    expect(byField['latencyP95']).toBe('histogram_quantile(0.95, sum by (namespace, serving_knative_dev_service, le) (rate(http_server_request_duration_seconds_bucket{namespace="shop", kn_route_tag!=""}[300s])))');
+    expect(byField['latencySum']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_sum{namespace="shop", kn_route_tag!=""}[300s]))');
     expect(byField['inFlight']).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_concurrency_stable{k8s_namespace_name="shop"}[300s]))');
     expect(byField['instances']).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_pods_count{k8s_namespace_name="shop"}[300s]))');
     expect(plan.range.every((q) => !/pod=~|pod_name=~/.test(q.promql))).toBe(true);
@@ -45,16 +51,41 @@ describe('Knative ≥ 1.21 queries', () => {
   });
 
   it('joins target_info when only it carries the service', () => {
-    const plan = knativeProfile.plan(context({ labelNames: new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])]]) }));
+    const plan = knativeProfile.plan(context({ labelNames: new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])], [WHOLE_REQUEST_PROBE, new Set(['job', 'instance', 'kn_route_tag'])]]) }));
     expect(plan.range.find((q) => q.field === 'requestRate')?.promql).toBe(
-      'sum by (k8s_namespace_name, kn_service_name) (rate(kn_serving_invocation_duration_seconds_count[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
+      'sum by (k8s_namespace_name, kn_service_name) (rate(http_server_request_duration_seconds_count{kn_route_tag!=""}[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
+    );
+  });
+
+  it('times the whole request (the wait for a containerConcurrency slot included), else the app call after the breaker', () => {
+    const timedBy = (labelNames: PlanContext['labelNames']) => knativeProfile.plan(context({ labelNames })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
+    expect(timedBy(context().labelNames)).toEqual(['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_sum']);
+    // No queue-proxy series of it (an app's histogram of that name has no kn_route_tag): the app call.
+    const appOnly = new Map([...context().labelNames].map(([metric, labels]) => [metric, metric === WHOLE_REQUEST_PROBE ? new Set<string>() : labels]));
+    expect(timedBy(appOnly)).toEqual(['kn_serving_invocation_duration_seconds_count', 'kn_serving_invocation_duration_seconds_bucket', 'kn_serving_invocation_duration_seconds_sum']);
+    const legacyTimedBy = (names: ReadonlySet<string>) => knativeLegacyProfile.plan(context({ names })).range.filter((q) => ['requestRate', 'latencyP95', 'latencySum'].includes(q.field)).map((q) => q.metric);
+    expect(legacyTimedBy(ALL_NAMES)).toEqual(['revision_request_count', 'revision_request_latencies_bucket', 'revision_request_latencies_sum']);
+    const legacyAppOnly = new Set([...ALL_NAMES].filter((n) => !n.startsWith('revision_request_')));
+    expect(legacyTimedBy(legacyAppOnly)).toEqual(['revision_app_request_count', 'revision_app_request_latencies_bucket', 'revision_app_request_latencies_sum']);
+  });
+
+  it('reads the breaker gauge (queue depth) only on pods that served requests: an idle pod keeps its last value', () => {
+    const byField = (labelNames: PlanContext['labelNames']) => knativeProfile.plan(context({ labelNames })).range.find((q) => q.field === 'breakerInFlight')?.promql;
+    expect(byField(context().labelNames)).toBe(
+      'sum by (namespace, serving_knative_dev_service) ((avg_over_time(kn_serving_queue_depth{namespace="shop"}[300s]) and on (job, instance) (rate(kn_serving_invocation_duration_seconds_count{namespace="shop"}[300s]) > 0)))',
+    );
+    expect(byField(new Map([['target_info', new Set(['kn_service_name', 'k8s_namespace_name'])]]))).toBe(
+      'sum by (k8s_namespace_name, kn_service_name) ((avg_over_time(kn_serving_queue_depth[300s]) and on (job, instance) (rate(kn_serving_invocation_duration_seconds_count[300s]) > 0)) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
+    );
+    expect(knativeLegacyProfile.plan(context()).range.find((q) => q.field === 'breakerInFlight')?.promql).toBe(
+      'sum by (namespace_name, service_name) ((avg_over_time(revision_queue_depth{namespace_name="shop"}[300s]) and on (namespace_name, pod_name) (rate(revision_app_request_count{namespace_name="shop"}[300s]) > 0)))',
     );
   });
 
   it('says why the queue-proxy fields are missing when nothing names the service', () => {
     const plan = knativeProfile.plan(context({ labelNames: new Map() }));
     expect(plan.range.map((q) => q.field)).toEqual(['inFlight', 'instances', 'cpuCores']);
-    expect(plan.gaps.map((g) => g.field)).toEqual(['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'queueDepth', 'latencySum', 'startupLatencyP99']);
+    expect(plan.gaps.map((g) => g.field)).toEqual(['requestRate', 'latencyP50', 'latencyP95', 'latencyP99', 'breakerInFlight', 'latencySum', 'startupLatencyP99']);
   });
 
   it('escapes the namespace in every selector', () => {

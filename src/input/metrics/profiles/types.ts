@@ -26,8 +26,12 @@ export type RangeField =
   | 'cpuCores'
   /** Mean CPU utilisation of one instance, 0–1 of its vCPUs (Cloud Run reports this, not cores). */
   | 'cpuUtilisation'
-  /** Requests waiting in the queue-proxy over all instances. */
-  | 'queueDepth';
+  /**
+   * Requests in the queue-proxy's breaker over all instances, executing plus waiting (Knative's "queue depth"):
+   * waiting is only what exceeds containerConcurrency. Summed over the pods that served requests in the step only,
+   * because the gauge keeps its last value on an idle pod.
+   */
+  | 'breakerInFlight';
 
 /** A quantity over the whole window, read with one instant query at its end. */
 export type WindowField = 'startupLatencyP99' | 'cpuLimitCores';

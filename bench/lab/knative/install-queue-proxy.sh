@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds Knative Serving's queue-proxy (knative.dev/serving/cmd/queue) from the Go module proxy into
+# ~/.cache/pytuner/knative-queue/<module version>/queue, once; later runs find it and exit at once. Two concurrent
+# runs are serialised by flock. Prints the binary's path as its last line.
+#   bench/lab/knative/install-queue-proxy.sh v0.50.0   # knative-v1.23.0, OpenTelemetry metrics
+#   bench/lab/knative/install-queue-proxy.sh v0.45.1   # knative-v1.18.1, OpenCensus metrics (the legacy profile)
+# About 2–3 minutes per version on 2 cores. v0.51.0 (1.24) does not build: two of its dependencies are refused by
+# the proxy.
+set -euo pipefail
+version=${1:?usage: install-queue-proxy.sh <knative.dev/serving module version, e.g. v0.50.0>}
+[[ $version =~ ^v0\.[0-9]+\.[0-9]+$ ]] || { echo "not a knative.dev/serving module version: $version" >&2; exit 1; }
+
+cache_root=${PYTUNER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pytuner}
+dest="$cache_root/knative-queue/$version"
+if [[ -x "$dest/queue" ]]; then echo "$dest/queue"; exit 0; fi
+
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+[[ -x "$GO" ]] || { echo "Go not found: install Go >= 1.26 or set GO=/path/to/go (looked at /usr/local/go/bin/go)" >&2; exit 1; }
+command -v flock >/dev/null || { echo "flock not found: apt-get install util-linux" >&2; exit 1; }
+
+mkdir -p "$dest"
+exec 9>"$dest/.build.lock"
+flock 9
+if [[ -x "$dest/queue" ]]; then echo "$dest/queue"; exit 0; fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+started=$(date +%s)
+echo "building knative.dev/serving/cmd/queue@$version" >&2
+# A separate GOBIN per version: both versions install a binary named `queue`.
+CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOBIN="$work" nice -n 10 "$GO" install -trimpath -ldflags "-s -w" "knative.dev/serving/cmd/queue@$version" >&2
+mv "$work/queue" "$dest/queue"
+echo "built queue $version in $(( $(date +%s) - started )) s" >&2
+echo "$dest/queue"
