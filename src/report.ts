@@ -34,6 +34,8 @@ export interface Report {
   version: typeof REPORT_VERSION;
   findings: Finding[];
   errors: InputError[];
+  /** What the report could not cover and why (a kind the identity may not list with `--cluster`); not errors. */
+  notes?: string[];
   summary: Summary;
 }
 
@@ -56,7 +58,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) bySeverity[f.severity]++;
-  return {
+  const report: Report = {
     version: REPORT_VERSION,
     findings,
     errors,
@@ -70,10 +72,11 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       errors: errors.length,
     },
   };
+  return report;
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  const key = (f: Finding) => [f.target.file, String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
+  const key = (f: Finding) => [f.target.file ?? '', String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
   const ka = key(a);
   const kb = key(b);
   for (let i = 0; i < ka.length; i++) {

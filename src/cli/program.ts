@@ -21,6 +21,8 @@ import { plural } from '../rules/facts.ts';
 import { shouldColor } from './color.ts';
 import type { MetricsOptions } from './metricsOptions.ts';
 import { METRICS_EXAMPLES, NO_INPUTS, addMetricsOptions, analyseMetricsOptions, metricsUsageError, reportMetrics } from './metricsOptions.ts';
+import type { ClusterFlags } from './clusterOptions.ts';
+import { CLUSTER_EXAMPLES, addClusterOptions, clusterUsageError, loadClusterInputs } from './clusterOptions.ts';
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
@@ -39,7 +41,7 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-interface ReportOptions extends MetricsOptions {
+interface ReportOptions extends MetricsOptions, ClusterFlags {
   file?: string[];
   output: OutputFormat;
   failOn?: Severity;
@@ -66,7 +68,7 @@ Examples:
   # the fixes as files (JSON patches, apply fragments, a source diff)
   pytuner report -f . --emit-patches fixes/
   # join ./api/Dockerfile to the containers that run this image
-  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}
+  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}${CLUSTER_EXAMPLES}
   pytuner rules
   pytuner explain <rule-id>`;
 
@@ -104,10 +106,11 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .option('--emit-patches <dir>', 'also write the fixes as files under <dir> (created if missing; see <dir>/README.txt)')
     .option('--source <image-or-name=path>', 'join a Dockerfile, Procfile or gunicorn.conf.py (or a directory of them) to the containers running that image, or to the workload of that name (repeatable)', collectSource)
     .option('--docs-base-url <url>', 'SARIF: base URL of the rule docs, for helpUri (<url><rule-id>.md)', parseBaseUrl);
-  addMetricsOptions(report)
+  addClusterOptions(addMetricsOptions(report))
     .addHelpText('after', EXIT_CODES)
     .action(async (options: ReportOptions, command: Command) => {
-      const usage = metricsUsageError(options, options.file !== undefined);
+      const live = options.cluster === true;
+      const usage = clusterUsageError(options, options.file !== undefined) ?? metricsUsageError(live ? { ...options, namespace: undefined } : options, options.file !== undefined || live);
       if (usage !== undefined) command.error(usage);
       setExitCode(await reportCommand(options, io));
     });
@@ -134,10 +137,12 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
 async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
   const sources = options.source ?? [];
-  const loaded = options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin });
-  const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
+  const cluster = options.cluster === true ? await loadClusterInputs(options, sources, io) : undefined;
+  if (typeof cluster === 'number') return cluster;
+  const loaded = cluster?.loaded ?? (options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin }));
+  const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined && cluster === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
   if (typeof metrics === 'number') return metrics;
-  const report = analyse(loaded, { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) });
+  const report = { ...analyse(loaded, { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) }), ...(cluster === undefined ? {} : { notes: cluster.notes }) };
   const isTerminal = io.stdout.isTTY === true;
   const text = FORMATTERS[options.output](report, {
     color: options.output === 'table' && shouldColor(io.env, isTerminal),
@@ -150,12 +155,13 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
   // A terminal showing the table already shows the errors; anywhere else (a pipe, a file, JSON) they also go to stderr.
   if (!(isTerminal && options.output === 'table')) {
     for (const error of report.errors) io.stderr.write(`pytuner: ${fileLocation(error.file, error.line)}: ${errorText(error)}\n`);
+    for (const note of report.notes ?? []) io.stderr.write(`pytuner: note: ${note}\n`);
   }
   if (options.emitPatches !== undefined) {
     const written = await emitPatches(report, options.emitPatches, io);
     if (!written) return EXIT_INTERNAL;
   }
-  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true ? EXIT_INPUT : EXIT_OK);
+  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true || cluster?.partial === true ? EXIT_INPUT : EXIT_OK);
 }
 
 /** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */

@@ -18,8 +18,12 @@ export function targetLabel(target: Target): string {
   return `${target.kind} ${name}${container}`;
 }
 
-/** `file:line`, or `file` when the line is unknown. */
-export function fileLocation(file: string, line: number | undefined): string {
+/** Where an object without a file was read: the live API server (`report --cluster`). */
+export const API_SERVER = 'API server';
+
+/** `file:line`, or `file` when the line is unknown; `API server` for an object read from it (it has no file). */
+export function fileLocation(file: string | undefined, line: number | undefined): string {
+  if (file === undefined) return API_SERVER;
   return line === undefined ? file : `${file}:${line}`;
 }
 

@@ -16,6 +16,7 @@ export function formatMarkdown(report: Report): string {
   if (findings.length === 0) sections.push('No findings.');
   else sections.push(findingsTable(findings), '### Details', ...findings.map(findingDetails));
   if (report.errors.length > 0) sections.push('### Input errors', 'These files or objects were not analysed.', errorsTable(report.errors));
+  if ((report.notes ?? []).length > 0) sections.push('### Notes', (report.notes ?? []).map((note) => `- ${escapeText(note)}`).join('\n'));
   return `${sections.join('\n\n')}\n`;
 }
 
