@@ -11,6 +11,8 @@ import { RULES } from './rules/index.ts';
 import type { MetricsUnavailable, WorkloadObservations } from './model/observations.ts';
 import type { RecommenderConfig } from './recommender/types.ts';
 import { recommendFindings } from './recommender/findings.ts';
+import type { RecommendationCurve } from './recommender/curves.ts';
+import { recommendationCurves } from './recommender/curves.ts';
 
 /** Version of the JSON report schema (`docs/report-schema.md`); bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
@@ -37,6 +39,8 @@ export interface Report {
   /** What the report could not cover and why (a kind the identity may not list with `--cluster`); not errors. */
   notes?: string[];
   summary: Summary;
+  /** The recommendation curves of the workloads with measured load, when `AnalyseOptions.curves` asked for them (`-o html`). */
+  curves?: RecommendationCurve[];
 }
 
 /** Explicit source joins (`--source`) and, for tests and policies, the rules to run (default: all). */
@@ -47,6 +51,8 @@ export interface AnalyseOptions {
   observations?: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>;
   /** Recommender settings from the CLI: `latencySloSeconds` (`--latency-slo`) and `now` (the end of the metrics window). */
   recommender?: Partial<RecommenderConfig>;
+  /** Also compute the recommendation curves (`Report.curves`) of the workloads with observations: for `-o html`. */
+  curves?: boolean;
 }
 
 /** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
@@ -72,6 +78,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       errors: errors.length,
     },
   };
+  if (options.curves === true && options.observations !== undefined) report.curves = recommendationCurves(built.inventory, options.observations, options.recommender);
   return report;
 }
 

@@ -142,7 +142,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
   const loaded = cluster?.loaded ?? (options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin }));
   const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined && cluster === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
   if (typeof metrics === 'number') return metrics;
-  const report = { ...analyse(loaded, { sources, ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) }), ...(cluster === undefined ? {} : { notes: cluster.notes }) };
+  const report = { ...analyse(loaded, { sources, curves: options.output === 'html', ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)) }), ...(cluster === undefined ? {} : { notes: cluster.notes }) };
   const isTerminal = io.stdout.isTTY === true;
   const text = FORMATTERS[options.output](report, {
     color: options.output === 'table' && shouldColor(io.env, isTerminal),
