@@ -78,6 +78,7 @@ Exit codes:
   1  a finding at or above --fail-on
   2  an input could not be read or parsed (the rest is still reported),
      or metrics were unavailable for a workload (--prometheus; a partial report),
+     or --cluster could not list a kind (a note names it; a partial report),
      or bad usage: an unknown flag or value, an unknown rule id
   3  pytuner failed: it could not write --emit-patches files, or a bug
   When several apply, the highest wins.`;
