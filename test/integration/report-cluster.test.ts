@@ -3,6 +3,7 @@
 // say the same things about the same objects. The restricted identity shows what a narrower RBAC role gives: a report
 // and a note naming the kind it could not list. The CLI runs from src/cli/main.ts (see metrics-cli.test.ts).
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,16 +173,23 @@ describe('pytuner report --cluster', () => {
     expect(identities(report)).toEqual(identities(JSON.parse(admin.stdout) as JsonReport));
   });
 
-  it('stops with a clear error when the API server cannot be reached', () => {
+  it('stops with a clear error when the API server cannot be reached', async () => {
+    // A port that was just free: nothing listens there.
+    const port = await new Promise<number>((done) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address() as { port: number };
+        server.close(() => done(free));
+      });
+    });
     const kubeconfig = join(work, 'unreachable.kubeconfig');
     writeFileSync(
       kubeconfig,
-      dump({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }], users: [{ name: 'u', user: { token: 't' } }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x' }),
+      dump({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${port}` } }], users: [{ name: 'u', user: { token: 't' } }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x' }),
     );
     const run = pytuner(['report', '--cluster', '--kubeconfig', kubeconfig]);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^pytuner: error: cannot reach the API server https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect(run.stderr).toMatch(new RegExp(`^pytuner: error: cannot reach the API server https://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
 
     const unknown = pytuner(['report', '--cluster', '--kubeconfig', kubeconfig, '--context', 'prod']);
     expect(unknown.stderr).toBe('pytuner: error: the kubeconfig has no context "prod" (it has: x)\n');
