@@ -1,10 +1,10 @@
 /**
  * @module `pytuner report --cluster …`: the flags that choose a cluster, its namespaces and workloads, their checks,
  * and the read that turns the live objects into the report's inputs (`input/cluster.ts`), with the `--source` files
- * joined as `-f` would join them.
+ * joined as `-f` would join them. `input/cluster.ts` (and with it the Kubernetes client, a few hundred milliseconds to
+ * import) is loaded only when `--cluster` is given.
  */
 import type { Command } from 'commander';
-import { ClusterError, readCluster } from '../input/cluster.ts';
 import { loadReportInputs } from '../input/files.ts';
 import type { LoadedInputs, SourceMapping } from '../parse/types.ts';
 import { EXIT_INPUT } from './exitCodes.ts';
@@ -47,6 +47,7 @@ export function clusterUsageError(flags: ClusterFlags, hasFiles: boolean): strin
 
 /** The report's inputs from the cluster, its notes (for the report), and whether it is partial; an exit code when it cannot be read at all. */
 export async function loadClusterInputs(flags: ClusterFlags, sources: readonly SourceMapping[], io: { stderr: NodeJS.WritableStream }): Promise<{ loaded: LoadedInputs; notes: string[]; partial: boolean } | number> {
+  const { ClusterError, readCluster } = await import('../input/cluster.ts');
   let cluster;
   try {
     cluster = await readCluster({
