@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { RESTRICTED_USER } from './harness/controlPlane.ts';
 import { adminClients, restrictedClients, uniqueNamespace } from './harness/kube.ts';
 import { repoRoot } from './harness/paths.ts';
+import { startExamplePrometheus } from '../support/metricsReport.ts';
 
 const MAIN = join(repoRoot, 'src/cli/main.ts');
 const RBAC_FILE = join(repoRoot, 'docs/rbac/report-cluster.yaml');
@@ -92,6 +93,25 @@ describe('pytuner report --cluster', () => {
     expect(fromCluster.findings.every((f) => f.target.file === null)).toBe(true);
     expect(fromFiles.findings.every((f) => f.target.file?.startsWith(work) === true)).toBe(true);
     expect(fromCluster.notes).toEqual([]);
+  });
+
+  it('agrees with -f on measured load too: the same metrics findings from the same Prometheus', async () => {
+    const { kubeconfigPath } = inject('controlPlane');
+    const { prometheus, metricsArgs } = await startExamplePrometheus({ orders: first, reports: first });
+    try {
+      const files = pytuner(['report', '-f', join(work, 'knative-orders.yaml'), '-f', join(work, 'gke-reports.yaml'), ...metricsArgs, '-o', 'json']);
+      const live = pytuner(['report', '--cluster', '--kubeconfig', kubeconfigPath, '-n', first, ...metricsArgs, '-o', 'json']);
+      expect(live.stderr).toBe('');
+      expect([files.status, live.status]).toEqual([0, 0]);
+      const fromFiles = JSON.parse(files.stdout) as JsonReport;
+      const fromCluster = JSON.parse(live.stdout) as JsonReport;
+      const measured = (r: JsonReport) => identities(r).filter((line) => line.startsWith('metrics.'));
+      expect(measured(fromFiles).length).toBeGreaterThanOrEqual(4);
+      expect(measured(fromCluster)).toEqual(measured(fromFiles));
+      expect(identities(fromCluster)).toEqual(identities(fromFiles));
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   it('reads only the labelled workloads with -l, and one namespace with -n', () => {

@@ -22,19 +22,20 @@ export interface ExamplePrometheus {
   prometheus: RunningPrometheus;
   /** `pytuner report` arguments: the two examples, this Prometheus, the window of the series and the app's PromQL. */
   args: string[];
+  /** The same without the examples' `-f`: for workloads read another way (`--cluster`). */
+  metricsArgs: string[];
 }
 
-/** Starts the Prometheus; the caller stops it. */
-export async function startExamplePrometheus(): Promise<ExamplePrometheus> {
+/** Starts the Prometheus, with the workloads' series in these namespaces (default: the examples' own); the caller stops it. */
+export async function startExamplePrometheus(namespaces: { orders: string; reports: string } = { orders: 'shop', reports: 'analytics' }): Promise<ExamplePrometheus> {
   const start = Math.floor((Date.now() / 1000 - 3 * 3600) / 60) * 60;
   const options: SeriesOptions = { start, stepSeconds: STEP, bounds: SIM_BOUNDS };
-  const orders: WorkloadLoad = { namespace: 'shop', name: 'orders', steps: EXAMPLE_STEPS, vcpus: 2, container: 'orders' };
-  const reports: WorkloadLoad = { namespace: 'analytics', name: 'reports', steps: EXAMPLE_STEPS, vcpus: 2, container: 'reports' };
+  const orders: WorkloadLoad = { namespace: namespaces.orders, name: 'orders', steps: EXAMPLE_STEPS, vcpus: 2, container: 'orders' };
+  const reports: WorkloadLoad = { namespace: namespaces.reports, name: 'reports', steps: EXAMPLE_STEPS, vcpus: 2, container: 'reports' };
   const prometheus = await startPrometheus({ openMetrics: mergeDocuments([knativeSeries([orders], options, 'pod-labels'), kubernetesSeries([reports], options)]) });
-  const args = [
-    '-f', 'examples/knative-orders', '-f', 'examples/gke-reports',
+  const metricsArgs = [
     '--prometheus', prometheus.url, '--end', String(start + DURATION), '--window', '1h', '--step', '5m',
     '--request-rate-query', APP_TEMPLATES.requestRate, '--latency-query', APP_TEMPLATES.latency, '--in-flight-query', APP_TEMPLATES.inFlight,
   ];
-  return { prometheus, args };
+  return { prometheus, args: ['-f', 'examples/knative-orders', '-f', 'examples/gke-reports', ...metricsArgs], metricsArgs };
 }
