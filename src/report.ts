@@ -13,6 +13,8 @@ import type { MetricsUnavailable, WorkloadObservations } from './model/observati
 import type { RecommenderConfig } from './recommender/types.ts';
 import { recommendFindings } from './recommender/findings.ts';
 import { solveFindings } from './solve/solve.ts';
+import type { RecommendationCurve } from './recommender/curves.ts';
+import { recommendationCurves } from './recommender/curves.ts';
 
 /** Version of the JSON report schema (`docs/report-schema.md`); bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
@@ -38,7 +40,11 @@ export interface Report {
   version: typeof REPORT_VERSION;
   findings: Finding[];
   errors: InputError[];
+  /** What the report could not cover and why (a kind the identity may not list with `--cluster`); not errors. */
+  notes?: string[];
   summary: Summary;
+  /** The recommendation curves of the workloads with measured load, when `AnalyseOptions.curves` asked for them (`-o html`). */
+  curves?: RecommendationCurve[];
 }
 
 /** Explicit source joins (`--source`) and, for tests and policies, the rules to run (default: all). */
@@ -51,6 +57,8 @@ export interface AnalyseOptions {
   recommender?: Partial<RecommenderConfig>;
   /** `--platform`: where sources no manifest claims run (see `model/extract/sourceDeploy.ts`). */
   platform?: Platform;
+  /** Also compute the recommendation curves (`Report.curves`) of the workloads with observations: for `-o html`. */
+  curves?: boolean;
 }
 
 /** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
@@ -62,7 +70,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of solved) bySeverity[f.severity]++;
-  return {
+  const report: Report = {
     version: REPORT_VERSION,
     findings: solved,
     errors,
@@ -77,10 +85,12 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       errors: errors.length,
     },
   };
+  if (options.curves === true && options.observations !== undefined) report.curves = recommendationCurves(built.inventory, options.observations, options.recommender);
+  return report;
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  const key = (f: Finding) => [f.target.file, String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
+  const key = (f: Finding) => [f.target.file ?? '', String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
   const ka = key(a);
   const kb = key(b);
   for (let i = 0; i < ka.length; i++) {

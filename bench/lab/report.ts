@@ -8,8 +8,8 @@ import { BACKGROUND_LIMIT } from './stats.ts';
 import type { RatedSetting, ScenarioResult } from './results.ts';
 import type { ShapeFamily } from './search.ts';
 import { describeConfig } from './search.ts';
-import type { PlotMark, PlotSeries } from './svg.ts';
-import { PALETTE, renderPlot } from './svg.ts';
+import type { PlotMark, PlotSeries } from '../../src/output/svg.ts';
+import { PALETTE, renderPlot } from '../../src/output/svg.ts';
 
 /** When and where a run was made, for the README's header. */
 export interface RunContext {

@@ -52,7 +52,8 @@ export async function fixInPlace(report: Report, loaded: LoadedInputs, stderr: S
     }
   };
 
-  for (const [file, fixes] of groupBy(plan.objects, (o) => o.target.file)) {
+  // Only objects read from files can be fixed in place (report --cluster objects have no file).
+  for (const [file, fixes] of groupBy(plan.objects.filter((o) => o.target.file !== undefined), (o) => o.target.file as string)) {
     const outcome = await patchManifestFile(file, fixes, loaded);
     for (const { fix, reason } of outcome.refused) {
       say(`not fixed: ${describeTarget(fix.target)} (${rulesOf(fix.findings)}): ${reason}`);
@@ -206,7 +207,8 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 
 function describeTarget(target: Target): string {
   const name = target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
-  const where = target.line === undefined ? target.file : `${target.file}:${target.line}`;
+  const file = target.file ?? 'API server';
+  const where = target.line === undefined ? file : `${file}:${target.line}`;
   return target.kind === 'Dockerfile' ? where : `${target.kind} ${name} (${where})`;
 }
 

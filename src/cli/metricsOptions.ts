@@ -72,7 +72,7 @@ export function addMetricsOptions(command: Command): Command {
     .option('--bearer-token-file <file>', 'read the bearer token from a file (e.g. a projected service account token)')
     .option('--ca-file <file>', "trust this PEM CA bundle for the Prometheus URL instead of the system's")
     .addOption(new Option('--timeout <duration>', 'per Prometheus request').argParser(parseDuration).default(30, '30s'))
-    .option('--namespace <namespace>', 'without -f: report on every workload seen in the metrics of this namespace (repeatable)', collect)
+    .option('-n, --namespace <namespace>', 'with --cluster: read this namespace (repeatable); with --prometheus and no -f: report on every workload seen in the metrics of this namespace', collect)
     .option('--request-rate-query <promql>', 'kubernetes profile: requests/s of one Deployment; {{namespace}}, {{name}}, {{window}} are filled in', parseTemplate)
     .option('--latency-query <promql>', 'kubernetes profile: latency histogram bucket rates of one Deployment by le, seconds', parseTemplate)
     .option('--in-flight-query <promql>', 'kubernetes profile: requests in flight of one Deployment (a gauge, or sum(rate(<histogram>_sum[{{window}}])))', parseTemplate);

@@ -22,6 +22,8 @@ import { plural } from '../rules/facts.ts';
 import { shouldColor } from './color.ts';
 import type { MetricsOptions } from './metricsOptions.ts';
 import { METRICS_EXAMPLES, NO_INPUTS, addMetricsOptions, analyseMetricsOptions, metricsUsageError, reportMetrics } from './metricsOptions.ts';
+import type { ClusterFlags } from './clusterOptions.ts';
+import { CLUSTER_EXAMPLES, addClusterOptions, clusterUsageError, loadClusterInputs } from './clusterOptions.ts';
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
@@ -41,7 +43,7 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-interface ReportOptions extends MetricsOptions {
+interface ReportOptions extends MetricsOptions, ClusterFlags {
   file?: string[];
   output: OutputFormat;
   failOn?: Severity;
@@ -75,7 +77,7 @@ Examples:
   # apply the fixes to the files in place (commit the diff); the report shows what is left
   pytuner report -f k8s/ --fix
   # join ./api/Dockerfile to the containers that run this image
-  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}
+  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}${CLUSTER_EXAMPLES}
   pytuner rules
   pytuner explain <rule-id>`;
 
@@ -85,6 +87,7 @@ Exit codes:
   1  a finding at or above --fail-on
   2  an input could not be read or parsed (the rest is still reported),
      or metrics were unavailable for a workload (--prometheus; a partial report),
+     or --cluster could not list a kind (a note names it; a partial report),
      or bad usage: an unknown flag or value, an unknown rule id
   3  pytuner failed: it could not write --emit-patches or --fix files, or a bug
   When several apply, the highest wins.`;
@@ -119,10 +122,11 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
         PLATFORMS,
       ),
     );
-  addMetricsOptions(report)
+  addClusterOptions(addMetricsOptions(report))
     .addHelpText('after', EXIT_CODES)
     .action(async (options: ReportOptions, command: Command) => {
-      const usage = metricsUsageError(options, options.file !== undefined);
+      const live = options.cluster === true;
+      const usage = clusterUsageError(options, options.file !== undefined) ?? metricsUsageError(live ? { ...options, namespace: undefined } : options, options.file !== undefined || live);
       if (usage !== undefined) command.error(usage);
       if (options.fix === true && (options.file === undefined || options.file.includes('-'))) command.error('error: --fix edits files in place: give them with -f (not - for stdin)');
       if (options.fix === true && options.emitPatches !== undefined) command.error('error: --fix and --emit-patches do not go together: --emit-patches describes the files before fixing');
@@ -151,21 +155,25 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
 async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
   const sources = options.source ?? [];
-  const load = () => (options.file === undefined ? Promise.resolve(NO_INPUTS) : loadReportInputs(options.file, sources, { stdin: io.stdin }));
+  const cluster = options.cluster === true ? await loadClusterInputs(options, sources, io) : undefined;
+  if (typeof cluster === 'number') return cluster;
+  const load = async () => cluster?.loaded ?? (options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin }));
   let loaded = await load();
-  const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
+  const metrics = options.prometheus === undefined ? undefined : await reportMetrics({ ...options, prometheus: options.prometheus }, options.file === undefined && cluster === undefined ? undefined : loaded, sources, { stderr: io.stderr, now: Date.now });
   if (typeof metrics === 'number') return metrics;
   const analyseOptions = {
     sources,
+    curves: options.output === 'html',
     ...(options.platform === undefined ? {} : { platform: options.platform }),
     ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)),
   };
-  let report = analyse(loaded, analyseOptions);
+  const analysed = () => ({ ...analyse(loaded, analyseOptions), ...(cluster === undefined ? {} : { notes: cluster.notes }) });
+  let report = analysed();
   // Like a linter's --fix: edit the files, then report what is left (read again from the edited files).
   const fixed = options.fix === true ? await fixInPlace(report, loaded, io.stderr) : undefined;
   if (fixed !== undefined && fixed.written.length > 0) {
     loaded = await load();
-    report = analyse(loaded, analyseOptions);
+    report = analysed();
   }
   const isTerminal = io.stdout.isTTY === true;
   const text = FORMATTERS[options.output](report, {
@@ -180,12 +188,13 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
   // pipe or a file, they also go to stderr so a person or a CI log sees them.
   if (!isTerminal) {
     for (const error of report.errors) io.stderr.write(`pytuner: ${fileLocation(error.file, error.line)}: ${errorText(error)}\n`);
+    for (const note of report.notes ?? []) io.stderr.write(`pytuner: note: ${note}\n`);
   }
   if (options.emitPatches !== undefined) {
     const written = await emitPatches(report, options.emitPatches, io);
     if (!written) return EXIT_INTERNAL;
   }
-  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true ? EXIT_INPUT : EXIT_OK, fixed?.writeFailed === true ? EXIT_INTERNAL : EXIT_OK);
+  return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true || cluster?.partial === true ? EXIT_INPUT : EXIT_OK, fixed?.writeFailed === true ? EXIT_INTERNAL : EXIT_OK);
 }
 
 /** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */

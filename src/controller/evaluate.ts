@@ -134,5 +134,5 @@ export function withoutClusterLines(finding: Finding): Finding {
     const { line: _l, ...rest } = e;
     return rest;
   };
-  return { ...finding, target: target.file.startsWith(CLUSTER_FILE_PREFIX) ? target : finding.target, evidence: finding.evidence.map(strip) };
+  return { ...finding, target: target.file?.startsWith(CLUSTER_FILE_PREFIX) === true ? target : finding.target, evidence: finding.evidence.map(strip) };
 }

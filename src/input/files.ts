@@ -282,8 +282,8 @@ async function readOne(file: string, sniff: boolean): Promise<FileRead> {
 function skipKustomizePatches(loader: Loader): void {
   const patches = new Set([...loader.walkedManifests].filter((file) => loader.kustomizePatches.has(path.normalize(file))));
   if (patches.size === 0) return;
-  loader.documents = loader.documents.filter((d) => !patches.has(d.file));
-  loader.errors = loader.errors.filter((e) => !patches.has(e.file));
+  loader.documents = loader.documents.filter((d) => d.file === undefined || !patches.has(d.file));
+  loader.errors = loader.errors.filter((e) => e.file === undefined || !patches.has(e.file));
   for (const file of patches) {
     loader.walkedManifests.delete(file);
     skip(loader, 'kustomize-patch');

@@ -16,7 +16,8 @@ export interface Target {
   namespace?: string;
   name: string;
   container?: string;
-  file: string;
+  /** The file that defined it; absent for an object read from the API server (`report --cluster`). */
+  file?: string;
   line?: number;
 }
 
@@ -78,7 +79,8 @@ export interface Finding {
 
 /** An input that could not be read or parsed; the rest is still reported. */
 export interface InputError {
-  file: string;
+  /** Absent when the input was not a file (an object read from the API server): `object` names it. */
+  file?: string;
   line?: number;
   /** For a manifest: the object and field the error is about. */
   object?: string;

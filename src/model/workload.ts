@@ -10,13 +10,16 @@ import type { ImageFacts } from './image.ts';
 /** Where a workload runs: decides defaults (Cloud Run concurrency 80) and which rules apply. */
 export type Platform = 'knative' | 'cloudrun' | 'kubernetes';
 
-/** Identifies an object in a report and in a patch. `file`/`line` point at the document that defined it. */
+/**
+ * Identifies an object in a report and in a patch: apiVersion, kind, namespace and name. `file`/`line` point at the
+ * document that defined it when it came from a file; an object read from the API server has none.
+ */
 export interface ObjectRef {
   apiVersion: string;
   kind: string;
   namespace?: string;
   name: string;
-  file: string;
+  file?: string;
   /** 1-based line where the YAML document starts. */
   line?: number;
   /** 0-based index of the document in the file (after `kind: List` expansion, the item's index in file order). */

@@ -18,8 +18,12 @@ export function targetLabel(target: Target): string {
   return `${target.kind} ${name}${container}`;
 }
 
-/** `file:line`, or `file` when the line is unknown. */
-export function fileLocation(file: string, line: number | undefined): string {
+/** Where an object without a file was read: the live API server (`report --cluster`). */
+export const API_SERVER = 'API server';
+
+/** `file:line`, or `file` when the line is unknown; `API server` for an object read from it (it has no file). */
+export function fileLocation(file: string | undefined, line: number | undefined): string {
+  if (file === undefined) return API_SERVER;
   return line === undefined ? file : `${file}:${line}`;
 }
 
@@ -94,8 +98,9 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
 export function byFile(findings: readonly Finding[]): { file: string; findings: Finding[] }[] {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
-    const group = groups.get(finding.target.file);
-    if (group === undefined) groups.set(finding.target.file, [finding]);
+    const file = finding.target.file ?? API_SERVER;
+    const group = groups.get(file);
+    if (group === undefined) groups.set(file, [finding]);
     else group.push(finding);
   }
   return [...groups].map(([file, inFile]) => ({ file, findings: inFile }));

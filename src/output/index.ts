@@ -1,8 +1,9 @@
 /**
- * @module The report formats, registered explicitly by name (`-o table|json|markdown|sarif`), and the
+ * @module The report formats, registered explicitly by name (`-o table|json|markdown|sarif|html`), and the
  * `--emit-patches` planner. Each format is a pure function from a Report to the text written to stdout.
  */
 import type { Report } from '../report.ts';
+import { formatHtml } from './html.ts';
 import { formatJson } from './json.ts';
 import { formatMarkdown } from './markdown.ts';
 import type { SarifOptions } from './sarif.ts';
@@ -21,7 +22,7 @@ export type FormatOptions = TableOptions & SarifOptions;
 export type Formatter = (report: Report, options: FormatOptions) => string;
 
 /** Format names, in the order `--help` lists them. */
-export const OUTPUT_FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
+export const OUTPUT_FORMATS = ['table', 'json', 'markdown', 'sarif', 'html'] as const;
 
 /** A format name. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -32,4 +33,5 @@ export const FORMATTERS: Readonly<Record<OutputFormat, Formatter>> = {
   json: (report) => formatJson(report),
   markdown: (report) => formatMarkdown(report),
   sarif: formatSarif,
+  html: (report) => formatHtml(report),
 };

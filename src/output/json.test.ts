@@ -14,7 +14,7 @@ describe('json format', () => {
   it('keeps a fixed key order, nulls for absent fields, 2-space indent and a trailing newline', () => {
     const text = formatJson(FIXTURE_REPORT);
     const doc = JSON.parse(text);
-    expect(Object.keys(doc)).toEqual(['version', 'findings', 'errors', 'summary']);
+    expect(Object.keys(doc)).toEqual(['version', 'findings', 'errors', 'notes', 'summary']);
     expect(Object.keys(doc.findings[0])).toEqual(['rule', 'severity', 'target', 'message', 'current', 'recommended', 'patch', 'evidence', 'fix']);
     expect(Object.keys(doc.findings[0].target)).toEqual(['kind', 'namespace', 'name', 'container', 'apiVersion', 'file', 'line']);
     expect(doc.findings[0].target.namespace).toBeNull();

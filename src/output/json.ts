@@ -20,6 +20,7 @@ export function toReportDocument(report: Report): ReportDocument {
     version: report.version,
     findings: report.findings.map(findingDocument),
     errors: report.errors.map(errorDocument),
+    notes: report.notes ?? [],
     summary: {
       files: report.summary.files,
       objects: report.summary.objects,
@@ -49,7 +50,7 @@ function findingDocument(finding: Finding): ReportDocument['findings'][number] {
       name: target.name,
       container: target.container ?? null,
       apiVersion: target.apiVersion ?? null,
-      file: target.file,
+      file: target.file ?? null,
       line: target.line ?? null,
     },
     message: finding.message,
@@ -83,7 +84,7 @@ function fixDocument(fix: Fix): NonNullable<ReportDocument['findings'][number]['
 
 function errorDocument(error: InputError): ReportDocument['errors'][number] {
   return {
-    file: error.file,
+    file: error.file ?? null,
     line: error.line ?? null,
     object: error.object ?? null,
     field: error.field ?? null,

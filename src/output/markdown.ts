@@ -47,6 +47,11 @@ export function formatMarkdown(report: Report, options: MarkdownOptions = {}): s
     if (fitting > 0) out.add(section(fitting));
     rowsCut += rows.length - fitting;
   }
+  const notes = report.notes ?? [];
+  if (notes.length > 0) {
+    const section = `### Notes\n\n${notes.map((note) => `- ${escapeText(note)}`).join('\n')}`;
+    if (out.fits(section)) out.add(section);
+  }
   let detailsCut = 0;
   if (findings.length > 0) {
     const details = byFile(findings).flatMap((group) => bySeverity(group.findings)).map(findingDetails);

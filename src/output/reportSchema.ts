@@ -29,7 +29,7 @@ const target = z
     name: z.string().describe('metadata.name, or the file path for a Dockerfile.'),
     container: z.string().nullable().describe('Container name when the finding is about one container.'),
     apiVersion: z.string().nullable(),
-    file: z.string().describe('Input path as given on the command line (relative stays relative), "-" for stdin.'),
+    file: z.string().nullable().describe('Input path as given on the command line (relative stays relative), "-" for stdin; null for an object read from the API server (--cluster).'),
     line: z.number().int().min(1).nullable().describe('1-based line where the object (YAML document) starts.'),
   })
   .describe('What the finding is about.');
@@ -81,7 +81,7 @@ const finding = z.strictObject({
 
 const inputError = z
   .strictObject({
-    file: z.string(),
+    file: z.string().nullable().describe('null for an object read from the API server (--cluster): `object` names it.'),
     line: z.number().int().min(1).nullable(),
     object: z.string().nullable().describe('The object the error is about (Kind name), when known.'),
     field: z.string().nullable().describe('The field the error is about, when known.'),
@@ -118,6 +118,7 @@ export const reportDocumentSchema = z
     version: z.literal(1).describe('Schema version: changes only on an incompatible change (see docs/report-schema.md).'),
     findings: z.array(finding).describe('Sorted by file, line, object, container and rule.'),
     errors: z.array(inputError),
+    notes: z.array(z.string()).describe('What the report could not cover and why, e.g. a kind the identity may not list (--cluster).'),
     summary,
   })
   .meta({ title: 'pytuner report', description: 'Output of `pytuner report -o json`. Documented in docs/report-schema.md.' });

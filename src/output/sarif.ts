@@ -137,8 +137,8 @@ function notification(error: InputError) {
 }
 
 /** A physicalLocation for a file and line; none for stdin (`-`), which has no address a viewer could open. */
-function physicalLocation(file: string, line: number | undefined): { physicalLocation?: object } {
-  if (file === '-') return {};
+function physicalLocation(file: string | undefined, line: number | undefined): { physicalLocation?: object } {
+  if (file === undefined || file === '-') return {};
   const region = line === undefined ? {} : { region: { startLine: line } };
   return { physicalLocation: { artifactLocation: artifactLocation(file), ...region } };
 }

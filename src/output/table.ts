@@ -48,6 +48,7 @@ export function formatTable(report: Report, options: TableOptions = {}): string 
   if (report.findings.length === 0) blocks.push('No findings.');
   else blocks.push(findingsTable(report.findings, width, paint));
   if (report.errors.length > 0) blocks.push(errorList(report.errors, width, paint));
+  if ((report.notes ?? []).length > 0) blocks.push([paint('bold', 'Notes:'), ...(report.notes ?? []).map((note) => wrap(`- ${note}`, width, 0, 2).join('\n'))].join('\n'));
   blocks.push(summaryLines(report.summary).flatMap((line) => wrap(line, width, 0, 2)).join('\n'));
   return `${blocks.join('\n\n')}\n`;
 }

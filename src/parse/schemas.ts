@@ -281,7 +281,7 @@ export function validateDocument(doc: ParsedDocument): Validation {
     const line = lineAt(doc.fieldLines, issue.path) ?? doc.line;
     return { file: doc.file, line, object, field: formatFieldPath(issue.path), message: issue.message };
   });
-  return { status: 'invalid', errors: errors.sort((a, b) => a.line - b.line) };
+  return { status: 'invalid', errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
 }
 
 function headerError(doc: ParsedDocument, obj: Record<string, unknown>): InputError | undefined {

@@ -6,9 +6,10 @@ import type { InputError } from '../model/finding.ts';
 
 /** One YAML document (or one item of a `kind: List`), not yet validated. */
 export interface ParsedDocument {
-  file: string;
-  /** 1-based line where the document (or List item) starts. */
-  line: number;
+  /** The file it was read from; absent for an object read from the API server (its identity is the object). */
+  file?: string;
+  /** 1-based line where the document (or List item) starts; absent with `file`. */
+  line?: number;
   docIndex: number;
   object: unknown;
   /**

@@ -56,7 +56,8 @@ export function recommendFindings(inventory: Inventory, observations: ReadonlyMa
   return findings;
 }
 
-function configOf(observations: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>, objectives: Partial<RecommenderConfig>): RecommenderConfig {
+/** The recommender configuration of a run: `objectives` over the defaults, `now` the latest end of the windows unless given. */
+export function configOf(observations: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>, objectives: Partial<RecommenderConfig>): RecommenderConfig {
   const ends = [...observations.values()].flatMap((o) => ('window' in o ? [o.window.end] : []));
   const now = objectives.now ?? (ends.length > 0 ? Math.max(...ends) : 0);
   const defaults = defaultRecommenderConfig(now);

@@ -170,7 +170,7 @@ describe('pytuner report', () => {
 describe('usage errors exit 2 with a message on stderr and no stack trace', () => {
   it.each([
     [['report', '-f', CHECKOUT, '--bogus'], "pytuner: error: unknown option '--bogus'"],
-    [['report', '-f', CHECKOUT, '-o', 'yaml'], "pytuner: error: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, json, markdown, sarif."],
+    [['report', '-f', CHECKOUT, '-o', 'yaml'], "pytuner: error: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, json, markdown, sarif, html."],
     [['report', '-f', CHECKOUT, '--fail-on', 'high'], "pytuner: error: option '--fail-on <severity>' argument 'high' is invalid. Allowed choices are info, warning, critical."],
     [['report', '-f', CHECKOUT, '--source', 'api'], "pytuner: error: option '--source <image-or-name=path>' argument 'api' is invalid. expected IMAGE_OR_NAME=PATH"],
     [['report'], "pytuner: error: required option '-f, --file <path...>' not specified"],

@@ -11,7 +11,14 @@ import { BIN, ROOT } from './run.ts';
 
 export default function setup(): void {
   installPythonLab();
+  installChromium();
   buildOnce();
+}
+
+/** Debian's chromium for the `-o html` page test (report-html.test.ts); a no-op when installed. */
+function installChromium(): void {
+  const install = spawnSync('bash', [join(ROOT, 'scripts/install-chromium.sh')], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`scripts/install-chromium.sh failed (exit ${install.status}):\n${install.stdout}${install.stderr}`);
 }
 
 function installPythonLab(): void {

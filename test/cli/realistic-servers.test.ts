@@ -38,7 +38,7 @@ describe('pytuner report over the realistic servers corpus', () => {
   });
 
   it('finds every expected finding and nothing else', () => {
-    const found = report.findings.map((f) => [f.target.file.slice(CORPUS.length + 1), f.rule]).sort((a, b) => (a.join() < b.join() ? -1 : 1));
+    const found = report.findings.map((f) => [f.target.file?.slice(CORPUS.length + 1), f.rule]).sort((a, b) => (a.join() < b.join() ? -1 : 1));
     expect(found).toEqual(EXPECTED);
   });
 
@@ -49,7 +49,7 @@ describe('pytuner report over the realistic servers corpus', () => {
   });
 
   it('says a source deploy was assumed, and gives the Cloud Run quickstart a gcloud command', () => {
-    const quickstart = report.findings.find((f) => f.rule === 'concurrency.threads-mismatch' && f.target.file.endsWith('quickstart/Dockerfile'));
+    const quickstart = report.findings.find((f) => f.rule === 'concurrency.threads-mismatch' && f.target.file?.endsWith('quickstart/Dockerfile'));
     expect(quickstart?.severity).toBe('critical');
     expect(quickstart?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 1 });
     expect(quickstart?.evidence.at(-1)?.text).toMatch(/serves on \$PORT: assumed a Cloud Run source deploy/);
@@ -57,7 +57,7 @@ describe('pytuner report over the realistic servers corpus', () => {
   });
 
   it('points the development server at the app.run(debug=True) line and fixes the Dockerfile CMD', () => {
-    const flask = report.findings.find((f) => f.rule === 'server.dev-server' && f.target.file.endsWith('flask-app-run/Dockerfile'));
+    const flask = report.findings.find((f) => f.rule === 'server.dev-server' && f.target.file?.endsWith('flask-app-run/Dockerfile'));
     expect(flask?.evidence[0]).toMatchObject({ source: 'build-context', file: `${CORPUS}/servers-dev/flask-app-run/app.py`, line: 14 });
     expect(flask?.fix?.edits?.[0]?.after).toBe('CMD exec gunicorn --bind :$PORT --workers 1 --threads 80 --timeout 0 app:app');
   });

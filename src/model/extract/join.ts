@@ -159,7 +159,7 @@ function joinDirectories(drafts: readonly WorkloadDraft[], directories: Map<stri
   for (const dir of directories.values()) {
     const primary = dir.dockerfiles.length === 1 ? dir.dockerfiles[0] : dir.dockerfiles.length === 0 ? dir.procfile : undefined;
     if (primary === undefined || claimedFiles.has(primary.file)) continue;
-    const under = drafts.filter((d) => d.doc.file !== '-' && isWithin(dir.dir, normalizePath(posix.dirname(d.doc.file))));
+    const under = drafts.filter((d) => d.doc.file !== undefined && d.doc.file !== '-' && isWithin(dir.dir, normalizePath(posix.dirname(d.doc.file))));
     if (under.length !== 1) continue;
     const draft = under[0] as WorkloadDraft;
     claim(draft, draft.servingIndex, bundleOf(dir, dir.dockerfiles[0]), 'directory');

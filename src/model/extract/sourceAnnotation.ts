@@ -10,7 +10,8 @@ import { manifestEvidence } from './context.ts';
 
 /**
  * sourceAnnotation reads the annotation from the template's annotations, then the object's, and resolves it
- * against the manifest's directory (stdin manifests resolve against the working directory).
+ * against the manifest's directory (stdin manifests and objects read from the API server resolve against the working
+ * directory).
  */
 export function sourceAnnotation(doc: ParsedDocument, objectAnnotations?: Record<string, string>, templateAnnotations?: Record<string, string>): { path: string; evidence: Evidence } | undefined {
   const template = templateAnnotations?.[SOURCE_ANNOTATION];
@@ -28,8 +29,8 @@ export function withSourceAnnotation(draft: WorkloadDraft, doc: ParsedDocument, 
 }
 
 /** resolveAgainstManifest joins a relative path to the manifest's directory, posix-normalised. */
-export function resolveAgainstManifest(manifest: string, value: string): string {
-  if (posix.isAbsolute(value) || manifest === '-') return normalizePath(value);
+export function resolveAgainstManifest(manifest: string | undefined, value: string): string {
+  if (posix.isAbsolute(value) || manifest === undefined || manifest === '-') return normalizePath(value);
   return normalizePath(posix.join(posix.dirname(manifest), value));
 }
 

@@ -1,7 +1,8 @@
 /**
- * @module A small SVG plotter for the lab (no plotting dependency): two panels over one concurrency axis (log scale),
- * throughput above and p95 latency below (log scale, with the objective as a dashed line), one polyline per server
- * shape and markers for the chosen settings.
+ * @module A small SVG plotter (no plotting dependency), shared by `-o html` and the lab's figures (bench/lab): two
+ * panels over one concurrency axis (log scale), throughput above and p95 latency below (log scale, with the objective
+ * as a dashed line), one polyline or set of dots per series and markers for settings. Each series and mark is a
+ * `<g data-series>` / `<g data-mark>` group, so a page (and its test) can tell them apart. Pure: a spec in, text out.
  */
 
 /** One measured point. */
@@ -167,6 +168,7 @@ export function renderPlot(spec: PlotSpec): string {
   out.push(`<text x="${MARGIN.left + 4}" y="${fmt(yP(spec.objectiveSeconds) - 5)}" fill="#d62728">objective ${escapeXml(formatSeconds(spec.objectiveSeconds))}</text>`);
 
   for (const s of spec.series) {
+    out.push(`<g data-series="${escapeXml(s.name)}" data-style="${s.style}">`);
     const points = [...s.points].sort((a, b) => a.concurrency - b.concurrency);
     for (const [value, y] of [[(p: PlotPoint) => p.throughput, yT], [(p: PlotPoint) => p.p95, yP]] as const) {
       const coords = points.map((p) => `${fmt(x(p.concurrency))},${fmt(y(value(p)))}`);
@@ -176,9 +178,12 @@ export function renderPlot(spec: PlotSpec): string {
         out.push(`<circle cx="${cx}" cy="${cy}" r="${s.style === 'line' ? 2.5 : 2}" fill="${s.color}"/>`);
       }
     }
+    out.push('</g>');
   }
   for (const m of spec.marks) {
+    out.push(`<g data-mark="${escapeXml(m.name)}">`);
     for (const y of [yT(m.throughput), yP(m.p95)]) out.push(`<path d="${markerPath(m.shape, x(m.concurrency), y)}" fill="${m.color}" stroke="#000000" stroke-width="1"/>`);
+    out.push('</g>');
   }
 
   // Legend: series, then marks.
