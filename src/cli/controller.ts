@@ -4,7 +4,7 @@
  * runs, so `pytuner report` starts without loading any of them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration } from '../api/v1alpha1/duration.ts';
+import { DURATION_EXAMPLES, parseDuration } from '../parse/duration.ts';
 import type { CliIo } from './program.ts';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 
@@ -48,7 +48,7 @@ Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT); 2 bad flags or kubecon
 
 function durationArg(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90s, 10m or 1h30m.');
+  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_EXAMPLES}.`);
   return ms;
 }
 

@@ -19,6 +19,7 @@ import { targetOfWorkload } from '../input/metrics/target.ts';
 import type { LoadedInputs, SourceMapping } from '../parse/types.ts';
 import { buildInventory } from '../model/extract/inventory.ts';
 import type { AnalyseOptions } from '../report.ts';
+import { DURATION_EXAMPLES, parseDuration } from '../parse/duration.ts';
 import { EXIT_INPUT } from './exitCodes.ts';
 
 /** The metrics flags of `pytuner report`, parsed (durations in seconds). */
@@ -64,14 +65,14 @@ export function addMetricsOptions(command: Command): Command {
   return command
     .option('--prometheus <url>', 'read measured load from this Prometheus (HTTP API; Google Managed Prometheus works) and recommend concurrency, threads, workers and probe budgets', parseUrl)
     .addOption(new Option('--profile <profile>', 'metric names to read').choices([...PROFILE_IDS, 'auto']).default('auto'))
-    .addOption(new Option('--window <duration>', 'how far back to read (e.g. 7d, 36h)').argParser(parseDuration).default(7 * 86_400, '7d'))
-    .addOption(new Option('--step <duration>', 'resolution of the range queries (e.g. 5m, 1m)').argParser(parseDuration).default(300, '5m'))
+    .addOption(new Option('--window <duration>', 'how far back to read (e.g. 7d, 36h)').argParser(parseDurationSeconds).default(7 * 86_400, '7d'))
+    .addOption(new Option('--step <duration>', 'resolution of the range queries (e.g. 5m, 1m)').argParser(parseDurationSeconds).default(300, '5m'))
     .option('--end <time>', 'end of the window: RFC 3339 or Unix seconds (default: now)', parseTime)
-    .option('--latency-slo <duration>', 'p95 latency objective (e.g. 300ms); default: 1.5 × the p95 seen at low concurrency', parseDuration)
+    .option('--latency-slo <duration>', 'p95 latency objective (e.g. 300ms); default: 1.5 × the p95 seen at low concurrency', parseDurationSeconds)
     .option('--bearer-token <token>', 'send Authorization: Bearer <token> (visible in ps; prefer --bearer-token-file)')
     .option('--bearer-token-file <file>', 'read the bearer token from a file (e.g. a projected service account token)')
     .option('--ca-file <file>', "trust this PEM CA bundle for the Prometheus URL instead of the system's")
-    .addOption(new Option('--timeout <duration>', 'per Prometheus request').argParser(parseDuration).default(30, '30s'))
+    .addOption(new Option('--timeout <duration>', 'per Prometheus request').argParser(parseDurationSeconds).default(30, '30s'))
     .option('--namespace <namespace>', 'without -f: report on every workload seen in the metrics of this namespace (repeatable)', collect)
     .option('--request-rate-query <promql>', 'kubernetes profile: requests/s of one Deployment; {{namespace}}, {{name}}, {{window}} are filled in', parseTemplate)
     .option('--latency-query <promql>', 'kubernetes profile: latency histogram bucket rates of one Deployment by le, seconds', parseTemplate)
@@ -213,16 +214,15 @@ export function progressLine(io: MetricsIo): { update: (done: number, total: num
   };
 }
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
-
-/** A Prometheus-style duration (`7d`, `1h30m`, `300ms`) in seconds. */
-export function parseDuration(text: string): number {
-  if (!DURATION.test(text)) throw new InvalidArgumentError('expected a duration such as 300ms, 30s, 5m, 36h, 7d or 1h30m.');
-  let seconds = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) seconds += Number(m[1]) * (UNIT_SECONDS[m[2] as string] as number);
-  if (seconds <= 0) throw new InvalidArgumentError('expected a duration above zero.');
-  return seconds;
+/**
+ * A duration flag (`7d`, `1h30m`, `300ms`; the grammar of src/parse/duration.ts, as in a TuningPolicy) in seconds,
+ * the unit of Prometheus's range queries; above zero.
+ */
+export function parseDurationSeconds(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_EXAMPLES}.`);
+  if (ms <= 0) throw new InvalidArgumentError('expected a duration above zero.');
+  return ms / 1000;
 }
 
 /** RFC 3339 (`2026-05-01T12:00:00Z`) or Unix seconds, as Unix seconds. */

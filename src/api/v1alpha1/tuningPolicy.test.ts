@@ -22,7 +22,7 @@ describe('parseTuningPolicy', () => {
       ok: false,
       errors: [
         { field: 'spec.mode', message: 'Invalid option: expected one of "Off"|"Recommend"|"Apply"' },
-        { field: 'spec.cooldown', message: 'a duration such as 300ms, 90s, 1h or 1h30m' },
+        { field: 'spec.cooldown', message: 'a duration such as 300ms, 90s, 5m, 1h30m, 7d or 2w' },
       ],
     });
   });

@@ -28,8 +28,8 @@ export const PolicyMode = z.enum(['Off', 'Recommend', 'Apply']);
 /** Off, Recommend or Apply. */
 export type PolicyMode = z.infer<typeof PolicyMode>;
 
-/** The metric naming schemes pytuner reads (see src/model/observations.ts MetricsProfileId). */
-export const MetricsProfile = z.enum(['knative', 'knative-legacy', 'cloudrun', 'kubernetes']);
+/** The metric naming schemes pytuner reads (see src/model/observations.ts MetricsProfileId), or `auto`: detected from the series present, as `pytuner report` does. */
+export const MetricsProfile = z.enum(['auto', 'knative', 'knative-legacy', 'cloudrun', 'kubernetes']);
 
 const ruleId = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
 
@@ -129,7 +129,7 @@ export const MetricsSource = z
       .url({ protocol: /^https?$/, error: PROMETHEUS_URL_MESSAGE })
       .max(2048)
       .describe('Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090.'),
-    profile: MetricsProfile.default('knative').describe('Metric naming scheme: knative, knative-legacy, cloudrun or kubernetes. Defaults to knative.'),
+    profile: MetricsProfile.default('knative').describe('Metric naming scheme: knative, knative-legacy, cloudrun or kubernetes, or auto (detected from the series present, as pytuner report does). Defaults to knative.'),
     // 7 days covers a weekly traffic cycle (KRR's default history is 14 d, VPA's half-life 24 h).
     window: Duration.default('168h').describe('How much history each recommendation reads. Defaults to 168h (7 days).'),
   })
