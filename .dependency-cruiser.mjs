@@ -15,7 +15,7 @@
  */
 
 const PURE_CORE = [
-  '^src/(parse|model|rules|recommender|solve|render|output|api|importtime)/',
+  '^src/(parse|model|rules|recommender|solve|render|output|api|importtime|config)/',
   '^src/report[.]ts$',
   '^src/actuator/(plan|managedFields|status)[.]ts$',
 ];

@@ -17,6 +17,7 @@ const PURE_CORE = [
   'src/output/**/*.ts',
   'src/api/**/*.ts',
   'src/importtime/**/*.ts',
+  'src/config/**/*.ts',
   'src/report.ts',
   'src/actuator/plan.ts',
   'src/actuator/managedFields.ts',

@@ -24,7 +24,7 @@ import type { ImportTimeReport } from '../importtime/schema.ts';
 import { buildImportTimeReport } from '../importtime/report.ts';
 import { childCpuTicks, CLOCK_TICKS_PER_SECOND } from '../importtime/procStat.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
-import type { CliIo } from './program.ts';
+import type { CliIo } from './io.ts';
 
 /** The flags of `pytuner importtime`, after parsing. */
 export interface ImportTimeOptions {

@@ -14,7 +14,7 @@ import { collectObservations } from '../input/metrics/collect.ts';
 import type { CollectWindow, MetricsScope } from '../input/metrics/collect.ts';
 import { PROFILE_IDS } from '../input/metrics/profiles/index.ts';
 import type { QueryTemplates } from '../input/metrics/profiles/kubernetes.ts';
-import { templatePlaceholders } from '../input/metrics/promql.ts';
+import { DEFAULT_STEP_SECONDS, PROMETHEUS_MAX_POINTS, templatePlaceholders } from '../input/metrics/promql.ts';
 import { targetOfWorkload } from '../input/metrics/target.ts';
 import type { LoadedInputs, SourceMapping } from '../parse/types.ts';
 import { buildInventory } from '../model/extract/inventory.ts';
@@ -40,8 +40,6 @@ export interface MetricsOptions {
   inFlightQuery?: string;
 }
 
-/** Prometheus refuses a range query of more than 11,000 points per series (`exceeded maximum resolution`). */
-export const MAX_POINTS = 11_000;
 
 /** The stderr of the CLI, which may be a terminal. */
 export interface MetricsIo {
@@ -66,7 +64,7 @@ export function addMetricsOptions(command: Command): Command {
     .option('--prometheus <url>', 'read measured load from this Prometheus (HTTP API; Google Managed Prometheus works) and recommend concurrency, threads, workers and probe budgets', parseUrl)
     .addOption(new Option('--profile <profile>', 'metric names to read').choices([...PROFILE_IDS, 'auto']).default('auto'))
     .addOption(new Option('--window <duration>', 'how far back to read (e.g. 7d, 36h)').argParser(parseDurationSeconds).default(7 * 86_400, '7d'))
-    .addOption(new Option('--step <duration>', 'resolution of the range queries (e.g. 5m, 1m)').argParser(parseDurationSeconds).default(300, '5m'))
+    .addOption(new Option('--step <duration>', 'resolution of the range queries (e.g. 5m, 1m)').argParser(parseDurationSeconds).default(DEFAULT_STEP_SECONDS, `${DEFAULT_STEP_SECONDS / 60}m`))
     .option('--end <time>', 'end of the window: RFC 3339 or Unix seconds (default: now)', parseTime)
     .option('--latency-slo <duration>', 'p95 latency objective (e.g. 300ms); default: 1.5 × the p95 seen at low concurrency', parseDurationSeconds)
     .option('--bearer-token <token>', 'send Authorization: Bearer <token> (visible in ps; prefer --bearer-token-file)')
@@ -92,7 +90,7 @@ export function metricsUsageError(options: MetricsOptions, hasFiles: boolean): s
   if (options.step < 1) return 'error: --step must be at least 1s';
   if (options.window < options.step) return `error: --window (${options.window} s) must be at least one --step (${options.step} s)`;
   const points = Math.floor(options.window / options.step);
-  if (points > MAX_POINTS) return `error: --window / --step gives ${points} points per series; Prometheus answers at most ${MAX_POINTS}: use a larger --step (e.g. ${Math.ceil(options.window / MAX_POINTS / 60)}m)`;
+  if (points > PROMETHEUS_MAX_POINTS) return `error: --window / --step gives ${points} points per series; Prometheus answers at most ${PROMETHEUS_MAX_POINTS}: use a larger --step (e.g. ${Math.ceil(options.window / PROMETHEUS_MAX_POINTS / 60)}m)`;
   return undefined;
 }
 
