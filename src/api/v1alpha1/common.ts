@@ -156,11 +156,6 @@ export function setCondition(conditions: readonly Condition[], next: Omit<Condit
   return old === undefined ? [...conditions, updated] : conditions.map((c) => (c.type === next.type ? updated : c));
 }
 
-/** The condition of `type`, if present. */
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
-}
-
 /** RFC 3339 in UTC with second precision, the form the API server stores for metav1.Time. */
 export function toRfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

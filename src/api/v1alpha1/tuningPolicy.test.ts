@@ -7,7 +7,7 @@ describe('TuningPolicySpec', () => {
     expect(TuningPolicySpec.parse({})).toEqual({
       selector: { kinds: ['Service', 'Deployment'] },
       mode: 'Recommend',
-      objectives: { cpuUtilization: 0.7 },
+      objectives: {},
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
