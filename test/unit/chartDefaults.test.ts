@@ -43,6 +43,15 @@ describe("the chart's defaults", () => {
   });
 });
 
+describe("the chart's duration pattern (values.schema.json)", () => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'charts', 'pytuner', 'values.schema.json'), 'utf8')) as { definitions: { duration: { pattern: string } } };
+  const chartPattern = new RegExp(schema.definitions.duration.pattern);
+
+  it.each(['300ms', '90s', '10m', '1h30m', '1.5h', '7d', '2w', '1d12h', '0s', '1 hour', '1y', '7D', '', '-1h', '5'])('agrees with parseDuration on %j', (text) => {
+    expect(chartPattern.test(text)).toBe(parseDuration(text) !== undefined);
+  });
+});
+
 describe('formatDuration', () => {
   it.each([
     [0, '0s'],
