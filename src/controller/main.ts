@@ -166,9 +166,8 @@ class ControllerManager implements RunningController {
     return this.#elector?.identity;
   }
 
-  running(): boolean {
-    return this.#workers !== undefined;
-  }
+  // Arrow functions: a caller may pass them on unbound (`afterAll(controller.stop)`), as it could the closures they replace.
+  readonly running = (): boolean => this.#workers !== undefined;
 
   /** Starts the operations endpoint and the caches, then campaigns in the background. */
   async start(): Promise<void> {
@@ -199,10 +198,10 @@ class ControllerManager implements RunningController {
   }
 
   /** Graceful stop; resolves when done. Safe to call more than once. */
-  stop(): Promise<void> {
+  readonly stop = (): Promise<void> => {
     this.#stopPromise ??= this.#shutDown();
     return this.#stopPromise;
-  }
+  };
 
   #createCaches(): Caches {
     const enqueueAll = (keys: Iterable<string>): void => {
