@@ -16,7 +16,7 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 /** Field manager of every write pytuner makes (server-side apply and JSON patches alike). */
 export const FIELD_MANAGER = 'pytuner';
 
-export { DURATION_PATTERN, parseDuration } from '../../parse/duration.ts';
+export { parseDuration } from '../../parse/duration.ts';
 
 /** A duration string (see DURATION_PATTERN). */
 export const Duration = z.string().max(32).regex(DURATION_PATTERN, DURATION_EXAMPLES);
