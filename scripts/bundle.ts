@@ -109,6 +109,10 @@ export async function bundle(options: BundleOptions = {}): Promise<BuildResult &
     target: 'node22.19',
     banner: { js: REQUIRE_SHIM },
     plugins: [subsets, builtins],
+    // debug asks for supports-color in a try/catch and falls back without it. Whether esbuild finds it depends on
+    // what dev tools hoist into node_modules (dependency-cruiser brings it), so it stays out: the image and the
+    // start-up budget (test/unit/startup-budget.test.ts) must not depend on the dev dependencies.
+    external: ['supports-color'],
     // Whitespace and syntax only: 3.2 MB instead of 4.8 MB to read, hash (the compile cache checks the source) and keep
     // in memory, ~6 MB less resident at ready (bench/startup.ts); names stay, so stack traces keep them, and the
     // linked source maps (not read unless NODE_OPTIONS=--enable-source-maps) give the lines.

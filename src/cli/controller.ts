@@ -4,8 +4,9 @@
  * runs, so `pytuner report` starts without loading any of them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration } from '../api/v1alpha1/duration.ts';
-import type { CliIo } from './program.ts';
+import { CONTROLLER_DEFAULTS as D, formatDuration, LOG_LEVELS, type LogLevel } from '../config/controller.ts';
+import { DURATION_EXAMPLES, parseDuration } from '../parse/duration.ts';
+import type { CliIo } from './io.ts';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 
 /** The flags of `pytuner controller`, after parsing. Durations are in milliseconds. */
@@ -27,7 +28,7 @@ export interface ControllerOptions {
   shutdownTimeout: number;
   metricsInterval: number;
   metricsTimeout: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  logLevel: LogLevel;
 }
 
 const EXAMPLES = `
@@ -48,7 +49,7 @@ Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT); 2 bad flags or kubecon
 
 function durationArg(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90s, 10m or 1h30m.');
+  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_EXAMPLES}.`);
   return ms;
 }
 
@@ -77,22 +78,22 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .description('Run the controller: watch TuningPolicies and their workloads, write TuningRecommendations, and in Apply mode patch allowed fields.')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
     .option('--namespace <ns>', 'watch and tune this namespace only (default: all namespaces)')
-    .addOption(new Option('--shard <n>', 'tune only the namespaces of this shard: FNV-1a(namespace) mod --total-shards = n').argParser(shardIndexArg).default(0))
-    .addOption(new Option('--total-shards <m>', 'number of shards; each runs its own replicas and Lease (<lease-name>-shard-<n>)').argParser(positiveIntArg).default(1))
-    .addOption(new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0 picks a free one)').argParser(portArg).default(8080))
+    .addOption(new Option('--shard <n>', 'tune only the namespaces of this shard: FNV-1a(namespace) mod --total-shards = n').argParser(shardIndexArg).default(D.shard))
+    .addOption(new Option('--total-shards <m>', 'number of shards; each runs its own replicas and Lease (<lease-name>-shard-<n>)').argParser(positiveIntArg).default(D.totalShards))
+    .addOption(new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0 picks a free one)').argParser(portArg).default(D.metricsPort))
     .option('--leader-elect', 'elect a leader through a coordination.k8s.io Lease, so only one replica writes', false)
     .option('--lease-namespace <ns>', 'namespace of the Lease (default: --namespace, else the pod\'s namespace, else default)')
-    .option('--lease-name <name>', 'name of the Lease', 'pytuner-controller')
-    .addOption(new Option('--lease-duration <duration>', 'how long a Lease that is not renewed stays taken').argParser(durationArg).default(15_000, '15s'))
-    .addOption(new Option('--renew-deadline <duration>', 'how long the leader retries renewing before it stops leading').argParser(durationArg).default(10_000, '10s'))
-    .addOption(new Option('--retry-period <duration>', 'pause between attempts to acquire or renew the Lease').argParser(durationArg).default(2_000, '2s'))
-    .addOption(new Option('--resync <duration>', 're-evaluate every workload this often even when nothing changed').argParser(durationArg).default(600_000, '10m'))
-    .addOption(new Option('--workers <n>', 'reconciles run at once (each mostly waits on the API server)').argParser(positiveIntArg).default(16))
-    .addOption(new Option('--discovery-interval <duration>', 'how often to look for Knative / Config Connector CRDs installed or removed').argParser(durationArg).default(60_000, '60s'))
-    .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(20_000, '20s'))
-    .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(300_000, '5m'))
-    .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(10_000, '10s'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+    .option('--lease-name <name>', 'name of the Lease', D.leaseName)
+    .addOption(new Option('--lease-duration <duration>', 'how long a Lease that is not renewed stays taken').argParser(durationArg).default(D.leaseDurationMs, formatDuration(D.leaseDurationMs)))
+    .addOption(new Option('--renew-deadline <duration>', 'how long the leader retries renewing before it stops leading').argParser(durationArg).default(D.renewDeadlineMs, formatDuration(D.renewDeadlineMs)))
+    .addOption(new Option('--retry-period <duration>', 'pause between attempts to acquire or renew the Lease').argParser(durationArg).default(D.retryPeriodMs, formatDuration(D.retryPeriodMs)))
+    .addOption(new Option('--resync <duration>', 're-evaluate every workload this often even when nothing changed').argParser(durationArg).default(D.resyncMs, formatDuration(D.resyncMs)))
+    .addOption(new Option('--workers <n>', 'reconciles run at once (each mostly waits on the API server)').argParser(positiveIntArg).default(D.workers))
+    .addOption(new Option('--discovery-interval <duration>', 'how often to look for Knative / Config Connector CRDs installed or removed').argParser(durationArg).default(D.discoveryIntervalMs, formatDuration(D.discoveryIntervalMs)))
+    .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(D.shutdownTimeoutMs, formatDuration(D.shutdownTimeoutMs)))
+    .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(D.metricsIntervalMs, formatDuration(D.metricsIntervalMs)))
+    .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(D.metricsTimeoutMs, formatDuration(D.metricsTimeoutMs)))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(D.logLevel))
     .addHelpText('after', EXAMPLES)
     .action(async (options: ControllerOptions) => setExitCode(await controllerCommand(options, io)));
 }

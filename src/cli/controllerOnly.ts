@@ -6,7 +6,7 @@
  */
 import { addControllerCommand } from './controller.ts';
 import { EXIT_OK } from './exitCodes.ts';
-import type { CliIo } from './program.ts';
+import type { CliIo } from './io.ts';
 import { rootCommand, runCommand } from './root.ts';
 
 /** Runs `args` (`controller …`) and returns the exit code, as program.ts's `run` does for every command. */

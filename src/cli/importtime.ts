@@ -24,7 +24,7 @@ import type { ImportTimeReport } from '../importtime/schema.ts';
 import { buildImportTimeReport } from '../importtime/report.ts';
 import { childCpuTicks, CLOCK_TICKS_PER_SECOND } from '../importtime/procStat.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
-import type { CliIo } from './program.ts';
+import type { CliIo } from './io.ts';
 
 /** The flags of `pytuner importtime`, after parsing. */
 export interface ImportTimeOptions {
@@ -113,31 +113,15 @@ export async function importTimeCommand(command: readonly string[], options: Imp
     io.stderr.write(`pytuner: cannot start the command: ${executable.problem}\n`);
     return EXIT_INPUT;
   }
-  const wantsQuota = options.cpuQuota !== undefined || options.memory !== undefined;
-  const limits = { cpu: options.cpuQuota ?? null, memoryBytes: options.memory ?? null };
-  const cgroup = wantsQuota ? await setUpCgroup(limits) : undefined;
-  const setup = cgroup === undefined || 'reason' in cgroup ? undefined : cgroup;
-  const estimateReason = cgroup !== undefined && 'reason' in cgroup ? cgroup.reason : null;
-  if (estimateReason !== null) io.stderr.write(`pytuner: --cpu-quota/--memory not enforced, the wall time is an estimate: ${estimateReason}\n`);
+  const quota = await quotaSetup(options, io);
+  const setup = quota?.setup;
 
   const run = await runProfiled(executable, program, args, io, setup);
   const cleanupProblems = setup === undefined ? [] : await removeCgroup(setup);
   for (const problem of cleanupProblems) io.stderr.write(`pytuner: ${problem}\n`);
+  if (run.kind !== 'ran') return notRun(run, command, setup, io);
 
-  if (run.kind === 'spawn-failed') {
-    io.stderr.write(`pytuner: cannot start the command ${quote([...command])}: ${run.message}\n`);
-    return EXIT_INPUT;
-  }
-  if (run.kind === 'cgroup-join-failed') {
-    io.stderr.write(`pytuner: could not move the command into the cgroup ${setup?.directories.join(', ')} (see the shell's message above); it did not run\n`);
-    return EXIT_INTERNAL;
-  }
-
-  const quotaRun: QuotaRun | null = !wantsQuota
-    ? null
-    : setup === undefined
-      ? { ...limits, method: 'estimate', cgroups: [], usage: null, reason: estimateReason }
-      : { ...limits, method: setup.method, cgroups: setup.directories, usage: run.usage, reason: null };
+  const quotaRun = quota === undefined ? null : quotaOf(quota.limits, setup, run.usage, quota.estimateReason);
   const importRun: ImportTimeRun = {
     command: [...command],
     tree: run.builder.tree(),
@@ -149,6 +133,36 @@ export async function importTimeCommand(command: readonly string[], options: Imp
   const report = buildImportTimeReport(importRun, { top: options.top, budgetMs: options.budgetMs ?? null });
   io.stdout.write(options.output === 'json' ? formatImportTimeJson(report) : formatImportTimeTable(report));
   return verdict(report, io);
+}
+
+type QuotaLimits = Pick<QuotaRun, 'cpu' | 'memoryBytes'>;
+
+/** The cgroup for --cpu-quota/--memory, or why it cannot be made (the wall time is then an estimate); undefined without those flags. */
+async function quotaSetup(options: ImportTimeOptions, io: CliIo): Promise<{ limits: QuotaLimits; setup?: CgroupSetup; estimateReason: string | null } | undefined> {
+  if (options.cpuQuota === undefined && options.memory === undefined) return undefined;
+  const limits: QuotaLimits = { cpu: options.cpuQuota ?? null, memoryBytes: options.memory ?? null };
+  const cgroup = await setUpCgroup(limits);
+  if ('reason' in cgroup) {
+    io.stderr.write(`pytuner: --cpu-quota/--memory not enforced, the wall time is an estimate: ${cgroup.reason}\n`);
+    return { limits, estimateReason: cgroup.reason };
+  }
+  return { limits, setup: cgroup, estimateReason: null };
+}
+
+/** How the limits were held: by the cgroup the command ran in, or only estimated (with why). */
+function quotaOf(limits: QuotaLimits, setup: CgroupSetup | undefined, usage: QuotaRun['usage'], estimateReason: string | null): QuotaRun {
+  if (setup === undefined) return { ...limits, method: 'estimate', cgroups: [], usage: null, reason: estimateReason };
+  return { ...limits, method: setup.method, cgroups: setup.directories, usage, reason: null };
+}
+
+/** The exit code, and the message, for a command that never ran. */
+function notRun(run: Exclude<RunOutcome, { kind: 'ran' }>, command: readonly string[], setup: CgroupSetup | undefined, io: CliIo): number {
+  if (run.kind === 'spawn-failed') {
+    io.stderr.write(`pytuner: cannot start the command ${quote([...command])}: ${run.message}\n`);
+    return EXIT_INPUT;
+  }
+  io.stderr.write(`pytuner: could not move the command into the cgroup ${setup?.directories.join(', ')} (see the shell's message above); it did not run\n`);
+  return EXIT_INTERNAL;
 }
 
 /** 2 when the run is no verdict (the command failed or printed no import times), else 1 over budget, else 0. */

@@ -1,11 +1,11 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { MetricsOptions } from './metricsOptions.ts';
-import { collectWindow, metricsUsageError, parseDuration, parseTime, progressLine } from './metricsOptions.ts';
+import { collectWindow, metricsUsageError, parseDurationSeconds, parseTime, progressLine } from './metricsOptions.ts';
 
 const base: MetricsOptions = { profile: 'auto', window: 7 * 86_400, step: 300, timeout: 30 };
 
-describe('parseDuration', () => {
+describe('parseDurationSeconds', () => {
   it.each([
     ['300ms', 0.3],
     ['30s', 30],
@@ -16,11 +16,11 @@ describe('parseDuration', () => {
     ['1h30m', 5400],
     ['1.5h', 5400],
   ])('%s is %d s', (text, seconds) => {
-    expect(parseDuration(text)).toBe(seconds);
+    expect(parseDurationSeconds(text)).toBe(seconds);
   });
 
   it.each(['', '5', '5 m', 'm', '-5m', '0s', '1y'])('rejects %j', (text) => {
-    expect(() => parseDuration(text)).toThrow(InvalidArgumentError);
+    expect(() => parseDurationSeconds(text)).toThrow(InvalidArgumentError);
   });
 });
 

@@ -14,11 +14,12 @@ import { collectObservations } from '../input/metrics/collect.ts';
 import type { CollectWindow, MetricsScope } from '../input/metrics/collect.ts';
 import { PROFILE_IDS } from '../input/metrics/profiles/index.ts';
 import type { QueryTemplates } from '../input/metrics/profiles/kubernetes.ts';
-import { templatePlaceholders } from '../input/metrics/promql.ts';
+import { DEFAULT_STEP_SECONDS, PROMETHEUS_MAX_POINTS, templatePlaceholders } from '../input/metrics/promql.ts';
 import { targetOfWorkload } from '../input/metrics/target.ts';
 import type { LoadedInputs, SourceMapping } from '../parse/types.ts';
 import { buildInventory } from '../model/extract/inventory.ts';
 import type { AnalyseOptions } from '../report.ts';
+import { DURATION_EXAMPLES, parseDuration } from '../parse/duration.ts';
 import { EXIT_INPUT } from './exitCodes.ts';
 
 /** The metrics flags of `pytuner report`, parsed (durations in seconds). */
@@ -39,8 +40,6 @@ export interface MetricsOptions {
   inFlightQuery?: string;
 }
 
-/** Prometheus refuses a range query of more than 11,000 points per series (`exceeded maximum resolution`). */
-export const MAX_POINTS = 11_000;
 
 /** The stderr of the CLI, which may be a terminal. */
 export interface MetricsIo {
@@ -64,14 +63,14 @@ export function addMetricsOptions(command: Command): Command {
   return command
     .option('--prometheus <url>', 'read measured load from this Prometheus (HTTP API; Google Managed Prometheus works) and recommend concurrency, threads, workers and probe budgets', parseUrl)
     .addOption(new Option('--profile <profile>', 'metric names to read').choices([...PROFILE_IDS, 'auto']).default('auto'))
-    .addOption(new Option('--window <duration>', 'how far back to read (e.g. 7d, 36h)').argParser(parseDuration).default(7 * 86_400, '7d'))
-    .addOption(new Option('--step <duration>', 'resolution of the range queries (e.g. 5m, 1m)').argParser(parseDuration).default(300, '5m'))
+    .addOption(new Option('--window <duration>', 'how far back to read (e.g. 7d, 36h)').argParser(parseDurationSeconds).default(7 * 86_400, '7d'))
+    .addOption(new Option('--step <duration>', 'resolution of the range queries (e.g. 5m, 1m)').argParser(parseDurationSeconds).default(DEFAULT_STEP_SECONDS, `${DEFAULT_STEP_SECONDS / 60}m`))
     .option('--end <time>', 'end of the window: RFC 3339 or Unix seconds (default: now)', parseTime)
-    .option('--latency-slo <duration>', 'p95 latency objective (e.g. 300ms); default: 1.5 × the p95 seen at low concurrency', parseDuration)
+    .option('--latency-slo <duration>', 'p95 latency objective (e.g. 300ms); default: 1.5 × the p95 seen at low concurrency', parseDurationSeconds)
     .option('--bearer-token <token>', 'send Authorization: Bearer <token> (visible in ps; prefer --bearer-token-file)')
     .option('--bearer-token-file <file>', 'read the bearer token from a file (e.g. a projected service account token)')
     .option('--ca-file <file>', "trust this PEM CA bundle for the Prometheus URL instead of the system's")
-    .addOption(new Option('--timeout <duration>', 'per Prometheus request').argParser(parseDuration).default(30, '30s'))
+    .addOption(new Option('--timeout <duration>', 'per Prometheus request').argParser(parseDurationSeconds).default(30, '30s'))
     .option('-n, --namespace <namespace>', 'with --cluster: read this namespace (repeatable); with --prometheus and no -f: report on every workload seen in the metrics of this namespace', collect)
     .option('--request-rate-query <promql>', 'kubernetes profile: requests/s of one Deployment; {{namespace}}, {{name}}, {{window}} are filled in', parseTemplate)
     .option('--latency-query <promql>', 'kubernetes profile: latency histogram bucket rates of one Deployment by le, seconds', parseTemplate)
@@ -91,7 +90,7 @@ export function metricsUsageError(options: MetricsOptions, hasFiles: boolean): s
   if (options.step < 1) return 'error: --step must be at least 1s';
   if (options.window < options.step) return `error: --window (${options.window} s) must be at least one --step (${options.step} s)`;
   const points = Math.floor(options.window / options.step);
-  if (points > MAX_POINTS) return `error: --window / --step gives ${points} points per series; Prometheus answers at most ${MAX_POINTS}: use a larger --step (e.g. ${Math.ceil(options.window / MAX_POINTS / 60)}m)`;
+  if (points > PROMETHEUS_MAX_POINTS) return `error: --window / --step gives ${points} points per series; Prometheus answers at most ${PROMETHEUS_MAX_POINTS}: use a larger --step (e.g. ${Math.ceil(options.window / PROMETHEUS_MAX_POINTS / 60)}m)`;
   return undefined;
 }
 
@@ -213,16 +212,15 @@ export function progressLine(io: MetricsIo): { update: (done: number, total: num
   };
 }
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
-
-/** A Prometheus-style duration (`7d`, `1h30m`, `300ms`) in seconds. */
-export function parseDuration(text: string): number {
-  if (!DURATION.test(text)) throw new InvalidArgumentError('expected a duration such as 300ms, 30s, 5m, 36h, 7d or 1h30m.');
-  let seconds = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) seconds += Number(m[1]) * (UNIT_SECONDS[m[2] as string] as number);
-  if (seconds <= 0) throw new InvalidArgumentError('expected a duration above zero.');
-  return seconds;
+/**
+ * A duration flag (`7d`, `1h30m`, `300ms`; the grammar of src/parse/duration.ts, as in a TuningPolicy) in seconds,
+ * the unit of Prometheus's range queries; above zero.
+ */
+export function parseDurationSeconds(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_EXAMPLES}.`);
+  if (ms <= 0) throw new InvalidArgumentError('expected a duration above zero.');
+  return ms / 1000;
 }
 
 /** RFC 3339 (`2026-05-01T12:00:00Z`) or Unix seconds, as Unix seconds. */

@@ -26,6 +26,7 @@ import type { ClusterFlags } from './clusterOptions.ts';
 import { CLUSTER_EXAMPLES, addClusterOptions, clusterUsageError, loadClusterInputs } from './clusterOptions.ts';
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
+import type { CliIo } from './io.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 import { rootCommand, runCommand } from './root.ts';
 import { packagePath, packageVersion } from './package.ts';
@@ -34,14 +35,6 @@ import { fixInPlace } from './fix.ts';
 
 /** What `pytuner rules` lists and `pytuner explain` explains: the rules, then the findings of measured load (`--prometheus`). */
 const CATALOGUE = [...RULES, ...METRIC_FINDINGS];
-
-/** The process streams and environment the CLI uses, passed in so nothing below reads globals. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-  env: Readonly<Record<string, string | undefined>>;
-}
 
 interface ReportOptions extends MetricsOptions, ClusterFlags {
   file?: string[];

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
-import type { CliIo } from './program.ts';
+import type { CliIo } from './io.ts';
 
 /** A root `pytuner` command writing to `io`, throwing instead of exiting, with pytuner's error prefix. */
 export function rootCommand(io: CliIo): Command {

@@ -11,6 +11,7 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { getJson, getOk, KubeRequestError, statusMessage } from './kubeHttp.ts';
+import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 /** A part of the controller that depends on CRDs being installed. `core` (Deployments, ServiceAccounts) always is. */
 export type Feature = 'core' | 'pytuner' | 'knative' | 'configConnector';
@@ -462,7 +463,7 @@ export class Caches {
           this.#options.log.warn({ err: describeError(err) }, 'discovery failed; retrying at the next interval');
         })
         .finally(() => this.#scheduleDiscovery());
-    }, this.#options.discoveryIntervalMs ?? 60_000);
+    }, this.#options.discoveryIntervalMs ?? D.discoveryIntervalMs);
     this.#discoveryTimer.unref();
   }
 

@@ -7,6 +7,7 @@
  * Writes use the Lease's resourceVersion, so two candidates racing for it cannot both win.
  * @see https://github.com/kubernetes/client-go/blob/master/tools/leaderelection/leaderelection.go
  */
+import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
@@ -20,8 +21,8 @@ export interface LeaseTiming {
   retryPeriodMs: number;
 }
 
-/** client-go's defaults (`DefaultLeaseDuration`, `DefaultRenewDeadline`, `DefaultRetryPeriod` in kube-controller-manager). */
-export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+/** client-go's defaults (`DefaultLeaseDuration`, `DefaultRenewDeadline`, `DefaultRetryPeriod` in kube-controller-manager), from src/config/controller.ts. */
+export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseDurationMs: D.leaseDurationMs, renewDeadlineMs: D.renewDeadlineMs, retryPeriodMs: D.retryPeriodMs };
 
 /** The holder fields of a Lease, as the election reads them. */
 export interface LeaseRecord {

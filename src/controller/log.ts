@@ -4,16 +4,14 @@
  * everything about one target.
  */
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-
-/** Levels a user can ask for with PYTUNER_LOG_LEVEL / --log-level. */
-export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+import { CONTROLLER_DEFAULTS } from '../config/controller.ts';
 
 /** createLogger builds the root logger; `destination` defaults to stderr (stdout stays free for command output). */
 export function createLogger(options: { level?: Level | 'silent'; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       name: 'pytuner-controller',
-      level: options.level ?? 'info',
+      level: options.level ?? CONTROLLER_DEFAULTS.logLevel,
       // ISO times read better than epoch milliseconds in `kubectl logs`.
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

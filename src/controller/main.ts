@@ -19,6 +19,7 @@ import { RecentWrites } from './recentWrites.ts';
 import { ownsNamespace, shardLabel, SINGLE_SHARD, type ShardConfig } from './shard.ts';
 import { cachedForm } from './shardCache.ts';
 import type { TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
+import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 // For `pytuner controller` (src/cli/controller.ts), which loads this module alone when the command runs: re-exported
 // rather than imported there on their own, so the bundle keeps them in the chunk loaded before ready.
@@ -48,9 +49,9 @@ export interface ControllerConfig {
   leaderElection?: LeaderElectionConfig;
   /** How often every target is re-evaluated without any change (informer resync). */
   resyncMs: number;
-  /** Reconciles run at once (different keys). Default 16 (DEFAULT_WORKERS). */
+  /** Reconciles run at once (different keys). Defaults of this and the other optional settings: src/config/controller.ts. */
   workers?: number;
-  /** How long shutdown waits for in-flight reconciles. Default 20 s (under the 30 s default terminationGracePeriodSeconds). */
+  /** How long shutdown waits for in-flight reconciles. */
   shutdownTimeoutMs?: number;
   discoveryIntervalMs?: number;
   informerBackoff?: RestartBackoff;
@@ -60,9 +61,9 @@ export interface ControllerConfig {
   log: Logger;
   /** The clock reconciles read (cooldowns, condition times); default the system clock. */
   now?: () => Date;
-  /** How long a policy's metrics are used before Prometheus is read again; default 5 min. */
+  /** How long a policy's metrics are used before Prometheus is read again. */
   metricsIntervalMs?: number;
-  /** Per request to Prometheus; default 10 s. */
+  /** Per request to Prometheus. */
   metricsTimeoutMs?: number;
 }
 
@@ -93,14 +94,6 @@ interface Workers {
 }
 
 /**
- * Default number of concurrent reconciles. A reconcile mostly waits for its two writes to the API server (bench:scale
- * CPU profile, 2,000 workloads: the controller idle a third of the time at 8 workers, the API server using twice its
- * CPU). bench:scale on 2 vCPU, 2,000 workloads, 2026-11-23: 2 workers 83/s, 8 94–104/s, 16 115–119/s, 32 112/s.
- * `pytuner controller --workers` and the chart's controller.workers default to it.
- */
-const DEFAULT_WORKERS = 16;
-const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
-/**
  * After the shutdown timeout, how long reconciles that already began writing get to finish (one write, its status and
  * Event: each a request answered in milliseconds). Past it the Lease is kept, not released (see stopWorkers).
  */
@@ -112,144 +105,266 @@ const ABANDON_GRACE_MS = 5_000;
  * pytuner's CRDs not installed), after cleaning up.
  */
 export async function startController(config: ControllerConfig): Promise<RunningController> {
-  const log = config.log;
-  const queue = new WorkQueue<string>(config.rateLimits);
-  const findingsByKey = new Map<string, string[]>();
-  const metrics = createMetrics(
-    {
-      queueDepth: () => queue.core.depth(),
-      findingsByRule: () => countRules(findingsByKey),
-    },
-    { processMetrics: config.processMetrics ?? false },
-  );
-  const policyGenerations = new GenerationTracker();
-  const shard = config.shard ?? SINGLE_SHARD;
-  // Another shard's keys never reach the queue: this replica neither reads their recommendations nor writes them.
-  const enqueue = (key: string): void => {
-    if (ownsNamespace(shard, parseKey(key).namespace)) queue.add(key);
-  };
+  const manager = new ControllerManager(config);
+  await manager.start();
+  return manager;
+}
+
+/**
+ * The parts of a running controller and their life cycle, as controller-runtime's manager: the caches feed keys into
+ * the queue (`enqueue`), `campaign` leads (or waits to) and runs the workers while leading, each worker takes keys
+ * and `processKey`s them, and `stop` shuts down in the reverse order.
+ */
+class ControllerManager implements RunningController {
+  readonly metrics: ControllerMetrics;
+  readonly caches: Caches;
+  readonly stopped: Promise<Error | undefined>;
+  readonly #config: ControllerConfig;
+  readonly #log: Logger;
+  readonly #queue: WorkQueue<string>;
+  readonly #shard: ShardConfig;
+  readonly #elector: LeaderElector | undefined;
+  readonly #findingsByKey = new Map<string, string[]>();
+  readonly #policyGenerations = new GenerationTracker();
   // The reconciler's own recommendation writes until the cache has them (it reads recommendations from the cache).
-  const recentWrites = new RecentWrites<TuningRecommendation>();
-  const caches: Caches = new Caches({
-    kubeConfig: config.kubeConfig,
-    ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
-    log,
-    // Only this shard's namespaces, and of each object only what the controller reads (shardCache.ts).
-    transform: (resource, obj) => cachedForm(shard, resource, obj),
-    discoveryIntervalMs: config.discoveryIntervalMs ?? 60_000,
-    ...(config.informerBackoff === undefined ? {} : { backoff: config.informerBackoff }),
-    onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
-      if (resource === 'tuningRecommendations') recentWrites.observed(verb === 'delete', obj);
-      for (const key of keysForEvent(caches, resource, verb, obj, policyGenerations)) enqueue(key);
-    },
-    onError: () => metrics.errors.inc({ type: 'watch' }),
-    onDiscoveryError: () => metrics.errors.inc({ type: 'discovery' }),
-    onAccessChange: (resource: ResourceName) => {
-      // Policies name what the controller may not read in their Permitted condition; workloads may now be visible.
-      log.info({ resource }, 'access changed: re-evaluating every policy and workload');
-      for (const key of [...allPolicyKeys(caches), ...allWorkloadKeys(caches)]) enqueue(key);
-    },
-    onFeatureChange: (feature: Feature, state: FeatureState) => {
-      log.info({ feature, enabled: state.enabled }, 'features changed: re-evaluating every workload');
-      for (const key of allWorkloadKeys(caches)) enqueue(key);
-    },
-  });
+  readonly #recentWrites = new RecentWrites<TuningRecommendation>();
   // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
   // Prometheus client) load when this replica starts its workers (loadReconciler): none of it is needed to become
   // ready, and at a tenth of a CPU each millisecond of loading is ten of start-up (bench/startup.ts).
-  let reconciler: Reconciler | undefined;
-  let terminalError: typeof TerminalError | undefined;
-  const newReconciler = (ReconcilerClass: typeof Reconciler): Reconciler => new ReconcilerClass({
-    kubeConfig: config.kubeConfig,
-    caches,
-    log,
-    metrics,
-    resyncMs: config.resyncMs,
-    now: config.now ?? (() => new Date()),
-    ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
-    ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
-    onFindings: (key, rules) => (rules.length === 0 ? findingsByKey.delete(key) : findingsByKey.set(key, rules)),
-    recentWrites,
-  });
-  const elector =
-    config.leaderElection === undefined
-      ? undefined
-      : new LeaderElector({
-          kubeConfig: config.kubeConfig,
-          namespace: config.leaderElection.namespace,
-          name: config.leaderElection.name,
-          identity: config.leaderElection.identity ?? `${hostname()}_${randomBytes(6).toString('hex')}`,
-          timing: { ...DEFAULT_LEASE_TIMING, ...config.leaderElection.timing },
-          log,
-          onError: () => metrics.errors.inc({ type: 'leader_election' }),
-        });
-
-  let workers: Workers | undefined;
-  let stopping = false;
-  let fatal: Error | undefined;
-  let server: OperationsServer | undefined;
+  #reconciler: Reconciler | undefined;
+  #terminalError: typeof TerminalError | undefined;
+  #workers: Workers | undefined;
+  #stopping = false;
+  #fatal: Error | undefined;
+  #server: OperationsServer | undefined;
   // Caches.synced is true of an empty set of informers, which is what there is until discovery has run in start().
-  let cachesStarted = false;
-  let resolveStopped!: (err: Error | undefined) => void;
-  const stopped = new Promise<Error | undefined>((resolve) => (resolveStopped = resolve));
+  #cachesStarted = false;
+  #stopPromise: Promise<void> | undefined;
+  #resolveStopped!: (err: Error | undefined) => void;
 
-  async function processKey(key: string, abandon: AbortSignal): Promise<void> {
-    const started = performance.now();
-    const target = parseKey(key);
-    const targetLog = targetLogger(log, target);
-    let result: ReconcileResult | undefined = 'success';
+  constructor(config: ControllerConfig) {
+    this.#config = config;
+    this.#log = config.log;
+    this.#queue = new WorkQueue<string>(config.rateLimits);
+    this.metrics = createMetrics(
+      { queueDepth: () => this.#queue.core.depth(), findingsByRule: () => countRules(this.#findingsByKey) },
+      { processMetrics: config.processMetrics ?? false },
+    );
+    this.#shard = config.shard ?? SINGLE_SHARD;
+    this.caches = this.#createCaches();
+    this.#elector = this.#createElector();
+    this.stopped = new Promise<Error | undefined>((resolve) => (this.#resolveStopped = resolve));
+  }
+
+  /** The port of the operations endpoint (after start). */
+  get port(): number {
+    return this.#server?.port ?? 0;
+  }
+
+  /** The identity it campaigns with (leader election only). */
+  get identity(): string | undefined {
+    return this.#elector?.identity;
+  }
+
+  // Arrow functions: a caller may pass them on unbound (`afterAll(controller.stop)`), as it could the closures they replace.
+  readonly running = (): boolean => this.#workers !== undefined;
+
+  /** Starts the operations endpoint and the caches, then campaigns in the background. */
+  async start(): Promise<void> {
     try {
-      // Set in campaign() before any worker starts.
-      const outcome = await reconciler!.reconcile(target, abandon);
-      queue.forget(key);
-      if (outcome.requeueAfterMs !== undefined) {
-        queue.addAfter(key, outcome.requeueAfterMs);
-        result = 'requeue';
-      }
+      this.#server = await startOperationsServer({
+        port: this.#config.metricsPort,
+        ...(this.#config.metricsHost === undefined ? {} : { host: this.#config.metricsHost }),
+        registry: this.metrics.registry,
+        readiness: [
+          { name: 'caches', check: () => (this.#cachesStarted ? { ok: this.caches.synced, detail: cachesDetail(this.caches) } : { ok: false, detail: 'discovering which kinds are served' }) },
+          { name: 'controller', check: () => ({ ok: !this.#stopping, detail: this.#controllerDetail() }) },
+        ],
+      });
+      await this.caches.start();
+      this.#cachesStarted = true;
     } catch (err) {
-      if (abandon.aborted && err === abandon.reason) {
-        // Shutting down: nothing was written, so nothing is half done; the next leader reconciles the key afresh.
-        result = undefined;
-        targetLog.info('reconcile abandoned before it wrote anything: shutting down');
+      await this.caches.stop();
+      await this.#server?.close();
+      throw err;
+    }
+    const { namespace, leaderElection } = this.#config;
+    this.#log.info({ port: this.port, namespace: namespace ?? '(all)', shard: shardLabel(this.#shard), leaderElection: leaderElection !== undefined }, 'controller started');
+    this.#campaign().catch(async (err: unknown) => {
+      this.#log.error({ err: describeError(err) }, 'controller loop failed');
+      this.#fatal = err instanceof Error ? err : new Error(String(err));
+      await this.stop();
+    });
+  }
+
+  /** Graceful stop; resolves when done. Safe to call more than once. */
+  readonly stop = (): Promise<void> => {
+    this.#stopPromise ??= this.#shutDown();
+    return this.#stopPromise;
+  };
+
+  #createCaches(): Caches {
+    const enqueueAll = (keys: Iterable<string>): void => {
+      for (const key of keys) this.#enqueue(key);
+    };
+    return new Caches({
+      kubeConfig: this.#config.kubeConfig,
+      ...(this.#config.namespace === undefined ? {} : { namespace: this.#config.namespace }),
+      log: this.#log,
+      // Only this shard's namespaces, and of each object only what the controller reads (shardCache.ts).
+      transform: (resource, obj) => cachedForm(this.#shard, resource, obj),
+      discoveryIntervalMs: this.#config.discoveryIntervalMs ?? D.discoveryIntervalMs,
+      ...(this.#config.informerBackoff === undefined ? {} : { backoff: this.#config.informerBackoff }),
+      onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
+        if (resource === 'tuningRecommendations') this.#recentWrites.observed(verb === 'delete', obj);
+        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations));
+      },
+      onError: () => this.metrics.errors.inc({ type: 'watch' }),
+      onDiscoveryError: () => this.metrics.errors.inc({ type: 'discovery' }),
+      onAccessChange: (resource: ResourceName) => {
+        // Policies name what the controller may not read in their Permitted condition; workloads may now be visible.
+        this.#log.info({ resource }, 'access changed: re-evaluating every policy and workload');
+        enqueueAll([...allPolicyKeys(this.caches), ...allWorkloadKeys(this.caches)]);
+      },
+      onFeatureChange: (feature: Feature, state: FeatureState) => {
+        this.#log.info({ feature, enabled: state.enabled }, 'features changed: re-evaluating every workload');
+        enqueueAll(allWorkloadKeys(this.caches));
+      },
+    });
+  }
+
+  #createElector(): LeaderElector | undefined {
+    const election = this.#config.leaderElection;
+    if (election === undefined) return undefined;
+    return new LeaderElector({
+      kubeConfig: this.#config.kubeConfig,
+      namespace: election.namespace,
+      name: election.name,
+      identity: election.identity ?? `${hostname()}_${randomBytes(6).toString('hex')}`,
+      timing: { ...DEFAULT_LEASE_TIMING, ...election.timing },
+      log: this.#log,
+      onError: () => this.metrics.errors.inc({ type: 'leader_election' }),
+    });
+  }
+
+  /** Another shard's keys never reach the queue: this replica neither reads their recommendations nor writes them. */
+  #enqueue(key: string): void {
+    if (ownsNamespace(this.#shard, parseKey(key).namespace)) this.#queue.add(key);
+  }
+
+  #controllerDetail(): string {
+    if (this.#stopping) return 'shutting down';
+    if (this.#elector === undefined) return 'running (no leader election)';
+    return this.#elector.leading ? `leading as ${this.#elector.identity}` : `standing by as ${this.#elector.identity}`;
+  }
+
+  /** Leads (or waits to), runs the workers while leading, and starts over if leadership is lost. */
+  async #campaign(): Promise<void> {
+    await this.caches.whenSynced();
+    if (this.#stopping) return;
+    const elector = this.#elector;
+    if (elector === undefined) {
+      await this.#loadReconciler();
+      if (!this.#stopping) this.#workers = this.#startWorkers();
+      return;
+    }
+    while (!this.#stopping) {
+      if (!(await elector.acquire())) return;
+      if (this.#stopping) {
+        // acquire() was under way when stop() released: give the Lease back now, or a successor waits a lease duration.
+        await elector.release();
         return;
       }
-      if (terminalError !== undefined && err instanceof terminalError) {
-        result = 'terminal_error';
-        queue.forget(key);
-        targetLog.error({ err: err.message }, 'reconcile failed and will not be retried until the object changes');
-      } else {
-        result = 'error';
-        const delayMs = queue.addRateLimited(key);
-        targetLog.warn({ err: describeError(err), retryInMs: delayMs }, 'reconcile failed; retrying');
-      }
-      metrics.errors.inc({ type: 'reconcile' });
-    } finally {
-      queue.done(key);
-      if (result !== undefined) {
-        metrics.reconciles.inc({ result });
-        metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
-      }
+      await this.#loadReconciler();
+      if (this.#stopping) return;
+      this.#workers = this.#startWorkers();
+      await elector.holdUntilLost();
+      if (this.#stopping) return;
+      // Lost the Lease: another replica may be writing now, so no new reconcile starts here.
+      await this.#stopWorkers(this.#shutdownTimeoutMs());
     }
   }
 
-  function startWorkers(): Workers {
+  /** Loads the reconciler (once): a standby replica never does, so it stays small until it leads. */
+  async #loadReconciler(): Promise<void> {
+    if (this.#reconciler !== undefined) return;
+    const { Reconciler: ReconcilerClass, TerminalError: terminalError } = await import('./reconciler.ts');
+    const config = this.#config;
+    this.#reconciler = new ReconcilerClass({
+      kubeConfig: config.kubeConfig,
+      caches: this.caches,
+      log: this.#log,
+      metrics: this.metrics,
+      resyncMs: config.resyncMs,
+      now: config.now ?? (() => new Date()),
+      ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
+      ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
+      onFindings: (key, rules) => (rules.length === 0 ? this.#findingsByKey.delete(key) : this.#findingsByKey.set(key, rules)),
+      recentWrites: this.#recentWrites,
+    });
+    this.#terminalError = terminalError;
+  }
+
+  #startWorkers(): Workers {
     const abort = new AbortController();
     const abandon = new AbortController();
     const inFlight = new Set<Promise<void>>();
     const loop = async () => {
       for (;;) {
-        const key = await queue.get(abort.signal);
+        const key = await this.#queue.get(abort.signal);
         if (key === undefined) return;
-        const work = processKey(key, abandon.signal);
+        const work = this.#processKey(key, abandon.signal);
         inFlight.add(work);
         await work;
         inFlight.delete(work);
       }
     };
-    const count = Math.max(1, config.workers ?? DEFAULT_WORKERS);
-    metrics.leader.set(1);
-    log.info({ workers: count }, 'workers started');
+    const count = Math.max(1, this.#config.workers ?? D.workers);
+    this.metrics.leader.set(1);
+    this.#log.info({ workers: count }, 'workers started');
     return { abort, abandon, inFlight, done: Promise.all(Array.from({ length: count }, loop)).then(() => undefined) };
+  }
+
+  async #processKey(key: string, abandon: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const target = parseKey(key);
+    let result: ReconcileResult | undefined = 'success';
+    try {
+      // Set by campaign() before any worker starts.
+      const outcome = await this.#reconciler!.reconcile(target, abandon);
+      this.#queue.forget(key);
+      if (outcome.requeueAfterMs !== undefined) {
+        this.#queue.addAfter(key, outcome.requeueAfterMs);
+        result = 'requeue';
+      }
+    } catch (err) {
+      result = this.#failed(key, err, abandon);
+    } finally {
+      this.#queue.done(key);
+      if (result !== undefined) {
+        this.metrics.reconciles.inc({ result });
+        this.metrics.reconcileDuration.observe({ result }, (performance.now() - started) / 1000);
+      }
+    }
+  }
+
+  /** Logs, counts and requeues (or not) a failed reconcile; undefined when it was abandoned at shutdown. */
+  #failed(key: string, err: unknown, abandon: AbortSignal): ReconcileResult | undefined {
+    const targetLog = targetLogger(this.#log, parseKey(key));
+    if (abandon.aborted && err === abandon.reason) {
+      // Shutting down: nothing was written, so nothing is half done; the next leader reconciles the key afresh.
+      targetLog.info('reconcile abandoned before it wrote anything: shutting down');
+      return undefined;
+    }
+    this.metrics.errors.inc({ type: 'reconcile' });
+    if (this.#terminalError !== undefined && err instanceof this.#terminalError) {
+      this.#queue.forget(key);
+      targetLog.error({ err: err.message }, 'reconcile failed and will not be retried until the object changes');
+      return 'terminal_error';
+    }
+    const delayMs = this.#queue.addRateLimited(key);
+    targetLog.warn({ err: describeError(err), retryInMs: delayMs }, 'reconcile failed; retrying');
+    return 'error';
   }
 
   /**
@@ -258,119 +373,44 @@ export async function startController(config: ControllerConfig): Promise<Running
    * reconcile is left; false when one may still be writing, and then the Lease must not be handed over: another
    * replica could act on what that write is about to change.
    */
-  async function stopWorkers(timeoutMs: number): Promise<boolean> {
-    const current = workers;
-    workers = undefined;
-    metrics.leader.set(0);
+  async #stopWorkers(timeoutMs: number): Promise<boolean> {
+    const current = this.#workers;
+    this.#workers = undefined;
+    this.metrics.leader.set(0);
     if (current === undefined) return true;
     current.abort.abort();
     if (!(await timedOut(current.done, timeoutMs))) {
-      log.info('workers stopped');
+      this.#log.info('workers stopped');
       return true;
     }
-    log.warn({ inFlight: current.inFlight.size, timeoutMs }, 'in-flight reconciles did not finish in time; abandoning those that have not written yet');
+    this.#log.warn({ inFlight: current.inFlight.size, timeoutMs }, 'in-flight reconciles did not finish in time; abandoning those that have not written yet');
     current.abandon.abort(new Error('shutting down'));
     if (await timedOut(current.done, ABANDON_GRACE_MS)) {
-      log.error({ inFlight: current.inFlight.size, graceMs: ABANDON_GRACE_MS }, 'a reconcile is still writing; stopping without it');
+      this.#log.error({ inFlight: current.inFlight.size, graceMs: ABANDON_GRACE_MS }, 'a reconcile is still writing; stopping without it');
       return false;
     }
-    log.info('workers stopped');
+    this.#log.info('workers stopped');
     return true;
   }
 
-  /** Loads the reconciler (once): a standby replica never does, so it stays small until it leads. */
-  async function loadReconciler(): Promise<void> {
-    if (reconciler !== undefined) return;
-    const reconcilerModule = await import('./reconciler.ts');
-    reconciler = newReconciler(reconcilerModule.Reconciler);
-    terminalError = reconcilerModule.TerminalError;
+  async #shutDown(): Promise<void> {
+    this.#stopping = true;
+    this.#log.info('shutting down: no new reconciles; waiting for in-flight ones');
+    this.#elector?.stop();
+    this.#queue.shutDown();
+    const settled = await this.#stopWorkers(this.#shutdownTimeoutMs());
+    // A write may still be in flight: keep the Lease, which then expires a lease duration after its last renewal.
+    if (settled) await this.#elector?.release();
+    else if (this.#elector !== undefined) this.#log.warn('the Lease is not released: a write may still be in flight; another replica takes over when it expires');
+    await this.caches.stop();
+    await this.#server?.close();
+    this.#log.info('stopped');
+    this.#resolveStopped(this.#fatal);
   }
 
-  /** Leads (or waits to), runs the workers while leading, and starts over if leadership is lost. */
-  async function campaign(): Promise<void> {
-    await caches.whenSynced();
-    if (stopping) return;
-    if (elector === undefined) {
-      await loadReconciler();
-      if (!stopping) workers = startWorkers();
-      return;
-    }
-    while (!stopping) {
-      if (!(await elector.acquire())) return;
-      if (stopping) {
-        // acquire() was under way when stop() released: give the Lease back now, or a successor waits a lease duration.
-        await elector.release();
-        return;
-      }
-      await loadReconciler();
-      if (stopping) return;
-      workers = startWorkers();
-      await elector.holdUntilLost();
-      if (stopping) return;
-      // Lost the Lease: another replica may be writing now, so no new reconcile starts here.
-      await stopWorkers(config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
-    }
+  #shutdownTimeoutMs(): number {
+    return this.#config.shutdownTimeoutMs ?? D.shutdownTimeoutMs;
   }
-
-  let stopPromise: Promise<void> | undefined;
-  function stop(): Promise<void> {
-    stopPromise ??= (async () => {
-      stopping = true;
-      log.info('shutting down: no new reconciles; waiting for in-flight ones');
-      elector?.stop();
-      queue.shutDown();
-      const settled = await stopWorkers(config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
-      // A write may still be in flight: keep the Lease, which then expires a lease duration after its last renewal.
-      if (settled) await elector?.release();
-      else if (elector !== undefined) log.warn('the Lease is not released: a write may still be in flight; another replica takes over when it expires');
-      await caches.stop();
-      await server?.close();
-      log.info('stopped');
-      resolveStopped(fatal);
-    })();
-    return stopPromise;
-  }
-
-  try {
-    server = await startOperationsServer({
-      port: config.metricsPort,
-      ...(config.metricsHost === undefined ? {} : { host: config.metricsHost }),
-      registry: metrics.registry,
-      readiness: [
-        { name: 'caches', check: () => (cachesStarted ? { ok: caches.synced, detail: cachesDetail(caches) } : { ok: false, detail: 'discovering which kinds are served' }) },
-        {
-          name: 'controller',
-          check: () => ({
-            ok: !stopping,
-            detail: stopping ? 'shutting down' : elector === undefined ? 'running (no leader election)' : elector.leading ? `leading as ${elector.identity}` : `standing by as ${elector.identity}`,
-          }),
-        },
-      ],
-    });
-    await caches.start();
-    cachesStarted = true;
-  } catch (err) {
-    await caches.stop();
-    await server?.close();
-    throw err;
-  }
-  log.info({ port: server.port, namespace: config.namespace ?? '(all)', shard: shardLabel(shard), leaderElection: config.leaderElection !== undefined }, 'controller started');
-
-  campaign().catch(async (err: unknown) => {
-    log.error({ err: describeError(err) }, 'controller loop failed');
-    fatal = err instanceof Error ? err : new Error(String(err));
-    await stop();
-  });
-
-  return {
-    port: server.port,
-    metrics,
-    caches,
-    identity: elector?.identity,
-    running: () => workers !== undefined,
-    stop,
-    stopped,
-  };
 }
 
 function countRules(findingsByKey: ReadonlyMap<string, string[]>): Map<string, number> {

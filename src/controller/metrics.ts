@@ -10,7 +10,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type ReconcileResult = 'success' | 'requeue' | 'error' | 'terminal_error';
 
 /** What failed, the `type` label of `pytuner_errors_total`. */
-export type ErrorType = 'watch' | 'discovery' | 'reconcile' | 'status_write' | 'apply' | 'event' | 'leader_election' | 'metrics_query' | 'invalid_policy';
+export const ERROR_TYPES = ['watch', 'discovery', 'reconcile', 'status_write', 'apply', 'event', 'leader_election', 'metrics_query', 'invalid_policy'] as const;
+/** One of ERROR_TYPES. */
+export type ErrorType = (typeof ERROR_TYPES)[number];
+
+/** `pytuner_errors_total`, whose `type` label takes only an ErrorType: a misspelt type does not compile. */
+export interface ErrorCounter {
+  inc(labels: { type: ErrorType }, value?: number): void;
+}
 
 /** Every metric the controller exports. */
 export interface ControllerMetrics {
@@ -21,7 +28,7 @@ export interface ControllerMetrics {
   recommendations: Gauge<'rule'>;
   patchesApplied: Counter<'kind' | 'field'>;
   conflicts: Counter<'kind'>;
-  errors: Counter<'type'>;
+  errors: ErrorCounter;
   leader: Gauge;
   metricsCollections: Counter<'result'>;
   metricsQueries: Counter;
@@ -73,7 +80,7 @@ export function createMetrics(sources: MetricsSources, options: { processMetrics
     }),
     patchesApplied: new Counter({ name: 'pytuner_patches_applied_total', help: 'Patches applied to target workloads in Apply mode, by kind and field.', labelNames: ['kind', 'field'], registers }),
     conflicts: new Counter({ name: 'pytuner_apply_conflicts_total', help: 'Applies refused because another field manager owns a field pytuner would change.', labelNames: ['kind'], registers }),
-    errors: new Counter({ name: 'pytuner_errors_total', help: 'Errors by type (watch, discovery, reconcile, status_write, apply, event, leader_election, metrics_query, invalid_policy).', labelNames: ['type'], registers }),
+    errors: new Counter({ name: 'pytuner_errors_total', help: `Errors by type (${ERROR_TYPES.join(', ')}).`, labelNames: ['type'], registers }),
     leader: new Gauge({ name: 'pytuner_leader', help: '1 while this replica holds the leader Lease (or runs without leader election), else 0.', registers }),
     metricsCollections: new Counter({
       name: 'pytuner_metrics_collections_total',

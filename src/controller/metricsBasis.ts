@@ -9,17 +9,14 @@ import type { MetricsSource, TuningPolicySpec } from '../api/v1alpha1/tuningPoli
 import type { CollectWindow } from '../input/metrics/collect.ts';
 import type { PrometheusFailureKind } from '../input/metrics/client.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
+import { DEFAULT_STEP_SECONDS, PROMETHEUS_MAX_POINTS } from '../input/metrics/promql.ts';
 import type { MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
 import { observationKey } from '../model/observations.ts';
 import type { RecommenderConfig } from '../recommender/types.ts';
 import { defaultRecommenderConfig } from '../recommender/types.ts';
 import type { MetricsBasis } from './status.ts';
 
-/** The resolution of the range queries: 5 m, as `pytuner report --step` defaults to (2,016 points over 7 days). */
-export const DEFAULT_STEP_SECONDS = 300;
-
-/** Prometheus refuses a range query of more than 11,000 points per series (`exceeded maximum resolution`). */
-const MAX_POINTS = 11_000;
+export { DEFAULT_STEP_SECONDS };
 
 /** How a collection failed: a request to Prometheus (by the client's failure kind), or pytuner itself. */
 export type CollectionFailureKind = PrometheusFailureKind | 'internal';
@@ -51,7 +48,7 @@ const FAILURE_REASON: Readonly<Record<CollectionFailureKind, string>> = {
 export function metricsWindow(source: MetricsSource, nowMs: number, stepSeconds = DEFAULT_STEP_SECONDS): CollectWindow | { error: string } {
   const windowSeconds = Math.floor((parseDuration(source.window) ?? 0) / 1000);
   if (windowSeconds < 1) return { error: `spec.metrics.window ${JSON.stringify(source.window)} is not a positive duration` };
-  const step = Math.max(Math.min(stepSeconds, windowSeconds), Math.ceil(windowSeconds / MAX_POINTS));
+  const step = Math.max(Math.min(stepSeconds, windowSeconds), Math.ceil(windowSeconds / PROMETHEUS_MAX_POINTS));
   const end = Math.floor(nowMs / 1000 / step) * step;
   return { start: end - windowSeconds, end, stepSeconds: step };
 }
@@ -59,8 +56,7 @@ export function metricsWindow(source: MetricsSource, nowMs: number, stepSeconds 
 /**
  * recommenderSettings turns a policy's objectives and bounds into the recommender's settings, with `now` the end of
  * the window (as `pytuner report --prometheus` does). Only what the policy sets is passed: the rest keeps the
- * recommender's defaults, so a policy with default objectives recommends what the CLI recommends. `cpuUtilization`
- * has no counterpart in the recommender, which bounds CPU by the GIL model instead.
+ * recommender's defaults, so a policy with default objectives recommends what the CLI recommends.
  */
 export function recommenderSettings(spec: Pick<TuningPolicySpec, 'objectives' | 'bounds'>, windowEnd: number): Partial<RecommenderConfig> {
   const defaults = defaultRecommenderConfig(windowEnd);

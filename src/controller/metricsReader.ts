@@ -15,12 +15,13 @@ import { observationKey } from '../model/observations.ts';
 import { describeError } from './informers.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { DEFAULT_STEP_SECONDS, metricsWindow, type MetricsSnapshot } from './metricsBasis.ts';
+import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
-/** Default refresh interval (`--metrics-interval`): Knative's and Cloud Run's metrics move on a minutes scale, and a week's window barely changes in 5 minutes. */
-export const DEFAULT_METRICS_INTERVAL_MS = 5 * 60_000;
+/** Default refresh interval (`--metrics-interval`, src/config/controller.ts). */
+export const DEFAULT_METRICS_INTERVAL_MS = D.metricsIntervalMs;
 
-/** Default timeout of one request to Prometheus (`--metrics-timeout`): reconciles of the policy wait for the collection. */
-export const DEFAULT_METRICS_TIMEOUT_MS = 10_000;
+/** Default timeout of one request to Prometheus (`--metrics-timeout`, src/config/controller.ts). */
+export const DEFAULT_METRICS_TIMEOUT_MS = D.metricsTimeoutMs;
 
 /** A failed collection is retried after at most this long (or the interval, when shorter). */
 const FAILURE_RETRY_MS = 30_000;

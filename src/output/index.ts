@@ -13,7 +13,6 @@ import { formatTable } from './table.ts';
 
 export type { PatchFile } from './patches.ts';
 export { planPatchFiles } from './patches.ts';
-export type { RuleInfo } from './sarif.ts';
 
 /** Options any format may read; each format uses only its own and ignores the rest. */
 export type FormatOptions = TableOptions & SarifOptions;

@@ -59,6 +59,7 @@ interface Stage {
 }
 
 /** parseDockerfile reads a Dockerfile's text. Errors name the file and line; parsing carries on past them. */
+// eslint-disable-next-line complexity -- one case per Dockerfile instruction, side by side as in BuildKit's own dispatcher; split, the stage state would be threaded through many helpers.
 export function parseDockerfile(file: string, text: string): { image: ImageFacts; errors: InputError[] } {
   const errors: InputError[] = [];
   const { instructions, escape } = splitInstructions(text);
@@ -329,6 +330,7 @@ function isEmptyContinuationLine(line: string): boolean {
  * inside a continued instruction, as BuildKit does), reads parser directives at the top (`# escape=`), and
  * consumes heredoc bodies (`RUN <<EOF ... EOF`) so their lines are not read as instructions.
  */
+// eslint-disable-next-line complexity -- a tokeniser: escape, comment, directive and heredoc cases read best in one loop over the lines.
 function splitInstructions(text: string): { instructions: Instruction[]; escape: string } {
   const physical = text.split(/\r?\n/);
   let escape = '\\';

@@ -288,14 +288,9 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
   const server = c.container?.server;
   const current = c.facts.server?.workers;
   if (current === undefined || r.value === current || server === undefined || c.workload === undefined || c.container === undefined) return undefined;
-  const plan = result.plan;
-  const hotspot = plan?.hotspot;
-  const demands = plan?.demands;
+  const hotspot = result.plan?.hotspot;
   const uvicornFewer = server.kind === 'uvicorn' && r.target < current;
-  const cpuText = uvicornFewer
-    ? `: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers), and a burst of connections lands on one event loop anyway`
-    : demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and each worker process runs Python on one core at a time (the GIL)`;
-  const hotspotText = hotspot === undefined || uvicornFewer ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`;
+  const { cpuText, hotspotText } = workersReasons(result.plan, uvicornFewer);
   const finding: Finding = {
     rule: WORKERS,
     severity: hotspot !== undefined || r.target > current || uvicornFewer ? 'warning' : 'info',
@@ -322,6 +317,22 @@ function measuredProposal(rule: string, r: Recommendation<unknown>, workload: Wo
   return { target: changeTarget(workload, container), rule, confidence: MEASURED_CONFIDENCE[r.confidence.level], location };
 }
 
+/** Why the worker count should change: the CPU share of a request and a vCPU hotspot, or uvicorn's own reason. */
+function workersReasons(plan: WorkloadRecommendation['plan'], uvicornFewer: boolean): { cpuText: string; hotspotText: string } {
+  if (uvicornFewer) {
+    return {
+      cpuText: `: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers), and a burst of connections lands on one event loop anyway`,
+      hotspotText: '',
+    };
+  }
+  const demands = plan?.demands;
+  const hotspot = plan?.hotspot;
+  return {
+    cpuText: demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and each worker process runs Python on one core at a time (the GIL)`,
+    hotspotText: hotspot === undefined ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`,
+  };
+}
+
 function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Finding | undefined {
   const current = c.facts.startupBudget!;
   const p99 = c.observations.startupLatencyP99!;
@@ -337,8 +348,7 @@ function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Find
   const message = tooLong
     ? `${allows} for start-ups of at most ${round1(p99)} s (p99): a broken start is detected late`
     : `${allows} but instances take up to ${round1(p99)} s to start (p99)${killed ? ': they are killed before they are ready' : ''}`;
-  const atLimit = c.facts.platform === 'cloudrun' && seconds >= CLOUD_RUN_MAX_STARTUP_BUDGET;
-  const advice = atLimit && seconds <= currentSeconds ? 'make the start-up faster (--preload, lazy imports): Cloud Run allows at most 240 s' : `set periodSeconds ${r.value.periodSeconds} and failureThreshold ${r.value.failureThreshold} (${seconds} s)${atLimit ? ", Cloud Run's maximum; make the start-up faster too (--preload, lazy imports)" : ''}`;
+  const advice = startupAdvice(r.value, currentSeconds, c.facts.platform === 'cloudrun');
   const finding: Finding = {
     rule: STARTUP_PROBE_BUDGET,
     severity: killed ? 'warning' : 'info',
@@ -359,6 +369,14 @@ function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Find
     finding.changes = [propose('startupProbe', undefined, to, measuredProposal(STARTUP_PROBE_BUDGET, r, c.workload, c.container, location))];
   }
   return finding;
+}
+
+/** What to do about a start-up budget: new probe timing, or a faster start-up where Cloud Run allows no more. */
+function startupAdvice(budget: ProbeBudget, currentSeconds: number, cloudRun: boolean): string {
+  const seconds = budget.periodSeconds * budget.failureThreshold;
+  const atLimit = cloudRun && seconds >= CLOUD_RUN_MAX_STARTUP_BUDGET;
+  if (atLimit && seconds <= currentSeconds) return 'make the start-up faster (--preload, lazy imports): Cloud Run allows at most 240 s';
+  return `set periodSeconds ${budget.periodSeconds} and failureThreshold ${budget.failureThreshold} (${seconds} s)${atLimit ? ", Cloud Run's maximum; make the start-up faster too (--preload, lazy imports)" : ''}`;
 }
 
 /**

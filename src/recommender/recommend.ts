@@ -131,7 +131,7 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   const hotspot = vcpus === undefined ? undefined : detectHotspot(points, vcpus, baseline.p95);
   const why: Derivation[] = [baselineDerivation(baseline), { metric: 'latencyP95', text: `objective: p95 ≤ ${ms(objective.p95Seconds)} (${objective.how})` }];
   if (usl !== undefined) why.push(uslDerivation(usl));
-  const withheld = cpu === undefined ? 'no CPU usage series' : cpu.secondsPerRequest <= 0 ? 'CPU usage is 0 at every step with traffic (a broken CPU series?)' : !Number.isFinite(cpu.secondsPerRequest) ? 'CPU per request is not finite (a broken CPU or request-rate series?)' : vcpus !== undefined && cpu.secondsPerRequest > vcpus * longestMean(points) ? `CPU per request (${ms(cpu.secondsPerRequest)}) exceeds the longest mean latency × ${vcpus} vCPU: CPU is spent outside requests, or a CPU or request-rate series is broken` : vcpus === undefined ? 'the vCPU per instance is unknown (no CPU limit in the manifest or metrics)' : facts.server === undefined ? 'no Python server detected in the manifests' : undefined;
+  const withheld = modelWithheld(cpu, vcpus, points, facts);
   if (withheld !== undefined || cpu === undefined || vcpus === undefined || facts.server === undefined) {
     return empiricalAnalysis(points, observations, facts, config, { baseline, objective, usl, why, withheld: withheld ?? '' });
   }
@@ -158,6 +158,19 @@ function breakerSlots(facts: WorkloadFacts): number | undefined {
   const server = facts.server;
   if (server?.workers === undefined || isEventLoop(server)) return undefined;
   return server.model === 'sync' ? server.workers : server.workers * (server.threads ?? 1);
+}
+
+/** Why the capacity model cannot be used (the first reason that holds), or undefined when it can. */
+function modelWithheld(cpu: CpuCost | undefined, vcpus: number | undefined, points: readonly LoadPoint[], facts: WorkloadFacts): string | undefined {
+  if (cpu === undefined) return 'no CPU usage series';
+  if (cpu.secondsPerRequest <= 0) return 'CPU usage is 0 at every step with traffic (a broken CPU series?)';
+  if (!Number.isFinite(cpu.secondsPerRequest)) return 'CPU per request is not finite (a broken CPU or request-rate series?)';
+  if (vcpus !== undefined && cpu.secondsPerRequest > vcpus * longestMean(points)) {
+    return `CPU per request (${ms(cpu.secondsPerRequest)}) exceeds the longest mean latency × ${vcpus} vCPU: CPU is spent outside requests, or a CPU or request-rate series is broken`;
+  }
+  if (vcpus === undefined) return 'the vCPU per instance is unknown (no CPU limit in the manifest or metrics)';
+  if (facts.server === undefined) return 'no Python server detected in the manifests';
+  return undefined;
 }
 
 /** The longest mean latency of the steps: no request can use more CPU than this × vCPU. */

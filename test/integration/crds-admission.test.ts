@@ -47,7 +47,7 @@ const POLICY_SPECS: Json[] = [
   {
     selector: { kinds: ['Service'], matchLabels: { app: 'api' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
     mode: 'Apply',
-    objectives: { latencySLO: '300ms', cpuUtilization: 0.7 },
+    objectives: { latencySLO: '300ms' },
     bounds: { concurrency: { min: 1, max: 100 }, threads: { max: 8 }, workers: { max: 4 } },
     cooldown: '1h',
     rules: { enabled: ['concurrency.unbounded'], disabled: ['image.slim-base'] },

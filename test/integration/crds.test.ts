@@ -60,7 +60,7 @@ describe('TuningPolicy CRD', () => {
     expect(created.spec).toEqual({
       selector: { kinds: ['Service', 'Deployment'] },
       mode: 'Recommend',
-      objectives: { cpuUtilization: 0.7 },
+      objectives: {},
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
@@ -94,7 +94,7 @@ describe('TuningPolicy CRD', () => {
         createPolicy(namespace, 'bad', {
           mode: 'Auto',
           cooldown: '1 hour',
-          objectives: { cpuUtilization: 1.5 },
+          objectives: { latencyP95Factor: 20 },
           selector: { kinds: [] },
           bounds: { concurrency: { min: 50, max: 10 } },
         }),
@@ -103,9 +103,9 @@ describe('TuningPolicy CRD', () => {
       httpStatus: 422,
       causes: [
         '<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
-        "spec.cooldown: Invalid value: \"1 hour\": spec.cooldown in body should match '^(0|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$'",
+        "spec.cooldown: Invalid value: \"1 hour\": spec.cooldown in body should match '^(0|([0-9]+(\\.[0-9]+)?(ms|s|m|h|d|w))+)$'",
         'spec.mode: Unsupported value: "Auto": supported values: "Off", "Recommend", "Apply"',
-        'spec.objectives.cpuUtilization: Invalid value: 1.5: spec.objectives.cpuUtilization in body should be less than or equal to 1',
+        'spec.objectives.latencyP95Factor: Invalid value: 20: spec.objectives.latencyP95Factor in body should be less than or equal to 10',
         'spec.selector.kinds: Invalid value: 0: spec.selector.kinds in body should have at least 1 items',
       ],
     });

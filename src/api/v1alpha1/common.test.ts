@@ -1,20 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelSelectorString, labelsMatch, parseDuration, setCondition, toRfc3339 } from './common.ts';
-
-describe('parseDuration', () => {
-  it('reads Go-style durations in ms, s, m and h', () => {
-    expect(parseDuration('1h')).toBe(3_600_000);
-    expect(parseDuration('1h30m')).toBe(5_400_000);
-    expect(parseDuration('300ms')).toBe(300);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('0')).toBe(0);
-    expect(parseDuration('0s')).toBe(0);
-  });
-
-  it('refuses what the CRD pattern refuses', () => {
-    for (const text of ['1 hour', '1d', '', '-1h', 'h', '1h ']) expect(parseDuration(text), text).toBeUndefined();
-  });
-});
+import { labelSelectorString, labelsMatch, setCondition, toRfc3339 } from './common.ts';
 
 describe('labelsMatch', () => {
   const labels = { app: 'api', tier: 'web' };

@@ -4,7 +4,7 @@
  * These zod schemas are the single source of the TypeScript types and of `crds/*.yaml` (scripts/gen-crds.ts).
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.ts';
+import { DURATION_EXAMPLES, DURATION_PATTERN } from '../../parse/duration.ts';
 
 /** API group of pytuner's custom resources. */
 export const GROUP = 'pytuner.dev';
@@ -16,10 +16,10 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 /** Field manager of every write pytuner makes (server-side apply and JSON patches alike). */
 export const FIELD_MANAGER = 'pytuner';
 
-export { DURATION_PATTERN, parseDuration } from './duration.ts';
+export { parseDuration } from '../../parse/duration.ts';
 
 /** A duration string (see DURATION_PATTERN). */
-export const Duration = z.string().max(32).regex(DURATION_PATTERN, 'a duration such as 300ms, 90s, 1h or 1h30m');
+export const Duration = z.string().max(32).regex(DURATION_PATTERN, DURATION_EXAMPLES);
 
 /** Kubernetes `x-kubernetes-list-type: map` keyed by `keys`, as zod metadata for the CRD generator. */
 export function listMap(...keys: string[]): Record<string, unknown> {
@@ -154,11 +154,6 @@ export function setCondition(conditions: readonly Condition[], next: Omit<Condit
   const lastTransitionTime = old !== undefined && old.status === next.status ? old.lastTransitionTime : toRfc3339(now);
   const updated: Condition = { ...next, lastTransitionTime };
   return old === undefined ? [...conditions, updated] : conditions.map((c) => (c.type === next.type ? updated : c));
-}
-
-/** The condition of `type`, if present. */
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
 }
 
 /** RFC 3339 in UTC with second precision, the form the API server stores for metav1.Time. */

@@ -7,7 +7,7 @@ describe('TuningPolicySpec', () => {
     expect(TuningPolicySpec.parse({})).toEqual({
       selector: { kinds: ['Service', 'Deployment'] },
       mode: 'Recommend',
-      objectives: { cpuUtilization: 0.7 },
+      objectives: {},
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
@@ -22,7 +22,7 @@ describe('parseTuningPolicy', () => {
       ok: false,
       errors: [
         { field: 'spec.mode', message: 'Invalid option: expected one of "Off"|"Recommend"|"Apply"' },
-        { field: 'spec.cooldown', message: 'a duration such as 300ms, 90s, 1h or 1h30m' },
+        { field: 'spec.cooldown', message: 'a duration such as 300ms, 90s, 5m, 1h30m, 7d or 2w' },
       ],
     });
   });

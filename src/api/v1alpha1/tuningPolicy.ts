@@ -28,8 +28,8 @@ export const PolicyMode = z.enum(['Off', 'Recommend', 'Apply']);
 /** Off, Recommend or Apply. */
 export type PolicyMode = z.infer<typeof PolicyMode>;
 
-/** The metric naming schemes pytuner reads (see src/model/observations.ts MetricsProfileId). */
-export const MetricsProfile = z.enum(['knative', 'knative-legacy', 'cloudrun', 'kubernetes']);
+/** The metric naming schemes pytuner reads (see src/model/observations.ts MetricsProfileId), or `auto`: detected from the series present, as `pytuner report` does. */
+export const MetricsProfile = z.enum(['auto', 'knative', 'knative-legacy', 'cloudrun', 'kubernetes']);
 
 const ruleId = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
 
@@ -58,8 +58,6 @@ export const Objectives = withRules(
       .max(10)
       .optional()
       .describe('Alternative to latencySLO: p95 may grow to this factor of the p95 measured at low concurrency (e.g. 1.5).'),
-    // 0.7 is Knative's default container-concurrency-target-percentage and the usual HPA CPU target: headroom for bursts.
-    cpuUtilization: z.number().gt(0).max(1).default(0.7).describe('Target CPU utilisation per instance, 0 < x <= 1. Defaults to 0.7.'),
   }),
   { rule: '!(has(self.latencySLO) && has(self.latencyP95Factor))', message: 'set latencySLO or latencyP95Factor, not both', holds: (self) => self.latencySLO === undefined || self.latencyP95Factor === undefined },
 );
@@ -129,7 +127,7 @@ export const MetricsSource = z
       .url({ protocol: /^https?$/, error: PROMETHEUS_URL_MESSAGE })
       .max(2048)
       .describe('Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090.'),
-    profile: MetricsProfile.default('knative').describe('Metric naming scheme: knative, knative-legacy, cloudrun or kubernetes. Defaults to knative.'),
+    profile: MetricsProfile.default('knative').describe('Metric naming scheme: knative, knative-legacy, cloudrun or kubernetes, or auto (detected from the series present, as pytuner report does). Defaults to knative.'),
     // 7 days covers a weekly traffic cycle (KRR's default history is 14 d, VPA's half-life 24 h).
     window: Duration.default('168h').describe('How much history each recommendation reads. Defaults to 168h (7 days).'),
   })
@@ -146,7 +144,7 @@ export const TuningPolicySpec = withRules(
   z.object({
     selector: PolicySelector.default({ kinds: ['Service', 'Deployment'] }).describe('Which workloads of this namespace the policy covers.'),
     mode: PolicyMode.default('Recommend').describe('Off, Recommend (write TuningRecommendations only) or Apply (also patch allowed fields). Defaults to Recommend.'),
-    objectives: Objectives.default({ cpuUtilization: 0.7 }).describe('Latency and CPU targets for the recommender.'),
+    objectives: Objectives.default({}).describe('Latency target for the recommender (default: 1.5 × the p95 measured at low concurrency).'),
     bounds: Bounds.default({ concurrency: { min: 1, max: 1000 } }).describe('Limits on recommended and applied values.'),
     cooldown: Duration.default('1h').describe('Minimum time between two patches of the same workload. Defaults to 1h.'),
     rules: RuleSelection.optional().describe('Which rule ids run (default: all).'),

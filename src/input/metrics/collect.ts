@@ -325,6 +325,7 @@ function discoveredTargets(run: ScopeRun): MetricsTarget[] {
 }
 
 /** One workload's observations from its run's answers, or why they cannot be read. */
+// eslint-disable-next-line complexity -- the metrics collection is being reworked in src/input/metrics (the lab's area); split it by field family (latency, CPU, concurrency) there, not piecemeal here.
 function assemble(target: MetricsTarget, run: ScopeRun, window: CollectWindow, templates: QueryTemplates): WorkloadObservations | MetricsUnavailable {
   const gaps = run.plan.gaps.map((g) => `${g.field}: ${g.reason}`);
   const queries: Record<string, string> = {};

@@ -4,6 +4,12 @@
  * Pure: text in, text out.
  */
 
+/** Prometheus refuses a range query of more than 11,000 points per series (`exceeded maximum resolution`). */
+export const PROMETHEUS_MAX_POINTS = 11_000;
+
+/** The resolution of the range queries, `report --step` and the controller alike: 5 m (2,016 points over 7 days). */
+export const DEFAULT_STEP_SECONDS = 300;
+
 /**
  * A label value escaped for a double-quoted PromQL string. PromQL strings follow Go's escapes; only `\`, `"` and
  * line breaks need one (a `\'` inside double quotes is a parse error, so single quotes are left as they are).

@@ -14,7 +14,7 @@ const NOW = new Date('2026-03-01T12:00:00Z');
 /** A field's arbitrary: mostly values of the right type (so cross-field rules get exercised), sometimes anything. */
 const orHostile = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: hostileValue });
 
-const duration = fc.oneof(fc.constantFrom('0', '300ms', '90s', '1h', '1h30m', '168h', '99999999999999999999999999999h'), fc.string({ maxLength: 12 }));
+const duration = fc.oneof(fc.constantFrom('0', '300ms', '90s', '1h', '1h30m', '168h', '7d', '2w', '99999999999999999999999999999h'), fc.string({ maxLength: 12 }));
 const ruleId = fc.constantFrom('concurrency.unbounded', 'gunicorn.timeout', 'image.slim-base', 'metrics.threads', 'Bad_Id', '');
 const requirement = fc.record(
   { key: fc.constantFrom('tier', 'app', ''), operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Has'), values: fc.array(fc.constantFrom('web', 'edge'), { maxLength: 3 }) },
@@ -32,7 +32,7 @@ const specArbitrary = fc.record(
       ),
     ),
     objectives: orHostile(
-      fc.record({ latencySLO: duration, latencyP95Factor: fc.double({ min: -1, max: 20 }), cpuUtilization: fc.double({ min: -1, max: 2 }) }, { requiredKeys: [] }),
+      fc.record({ latencySLO: duration, latencyP95Factor: fc.double({ min: -1, max: 20 }) }, { requiredKeys: [] }),
     ),
     bounds: orHostile(
       fc.record(
@@ -69,7 +69,7 @@ const wellTypedSpec = fc.record(
       },
       { requiredKeys: [] },
     ),
-    objectives: fc.record({ latencySLO: fc.constantFrom('300ms', '1s'), latencyP95Factor: fc.double({ min: 1, max: 10, noNaN: true }), cpuUtilization: fc.double({ min: 0.01, max: 1, noNaN: true }) }, { requiredKeys: [] }),
+    objectives: fc.record({ latencySLO: fc.constantFrom('300ms', '1s'), latencyP95Factor: fc.double({ min: 1, max: 10, noNaN: true }) }, { requiredKeys: [] }),
     bounds: fc.record(
       {
         concurrency: fc.record({ min: fc.integer({ min: 1, max: 1000 }), max: fc.integer({ min: 1, max: 1000 }) }, { requiredKeys: [] }),
