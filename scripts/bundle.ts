@@ -45,7 +45,7 @@ interface Subset {
 /** The subsets; each file's header says what it drops and what that saves. */
 export const SUBSETS: readonly Subset[] = [
   { package: '@kubernetes/client-node', file: 'client-node.ts' },
-  { package: 'undici', file: 'undici.js', importedFrom: ['node_modules/@kubernetes/client-node/', 'src/controller/kubeHttp.ts'] },
+  { package: 'undici', file: 'undici.js', importedFrom: ['node_modules/@kubernetes/client-node/', 'src/input/kubeHttp.ts'] },
   { package: 'prom-client', file: 'prom-client.js' },
 ];
 

@@ -146,6 +146,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   return program;
 }
 
+// eslint-disable-next-line complexity -- wiring of every report option (inputs, cluster, metrics, --fix, formats, exit code) in one readable sequence; the decisions live in the modules it calls
 async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
   const sources = options.source ?? [];
   const cluster = options.cluster === true ? await loadClusterInputs(options, sources, io) : undefined;

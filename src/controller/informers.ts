@@ -10,7 +10,7 @@
  */
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { getJson, getOk, KubeRequestError, statusMessage } from './kubeHttp.ts';
+import { getJson, getOk, KubeRequestError, statusMessage } from '../input/kubeHttp.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 /** A part of the controller that depends on CRDs being installed. `core` (Deployments, ServiceAccounts) always is. */

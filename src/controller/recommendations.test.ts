@@ -2,7 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { DAY, syntheticObservations } from '../../test/support/syntheticObservations.ts';
 import { evaluateTarget, rulesFor, withMetricsFindings } from './evaluate.ts';
-import { MEASURED_CONFIDENCE, recommendedValues, valuesOf } from './recommendations.ts';
+import { recommendedValues, valuesOf } from './recommendations.ts';
+import { MEASURED_CONFIDENCE } from '../model/change.ts';
 
 function deployment(container: Record<string, unknown>, serviceAccountName?: string): KubernetesObject {
   return {
@@ -18,7 +19,7 @@ function deployment(container: Record<string, unknown>, serviceAccountName?: str
 
 function values(workload: KubernetesObject, context: KubernetesObject[], rules: string[]) {
   const evaluation = evaluateTarget({ kind: 'Deployment', namespace: 'analytics', name: 'reports' }, workload, context, rulesFor({ enabled: rules }));
-  return recommendedValues(evaluation.findings, evaluation.workload);
+  return recommendedValues(evaluation.findings);
 }
 
 const fourCpus = { resources: { limits: { cpu: '4' } } };
@@ -35,7 +36,7 @@ describe('recommendedValues', () => {
     const workload = deployment({ args: ['gunicorn', '--workers', '1', '--bind', ':8080', 'app:app'], ...fourCpus });
     const evaluation = evaluateTarget({ kind: 'Deployment', namespace: 'analytics', name: 'reports' }, workload, [], rulesFor({ enabled: ['gunicorn.workers-vs-cpu'] }));
     expect(evaluation.findings.map((f) => f.rule)).toEqual(['gunicorn.workers-vs-cpu']);
-    expect(recommendedValues(evaluation.findings, evaluation.workload)).toEqual([]);
+    expect(recommendedValues(evaluation.findings)).toEqual([]);
   });
 
   it('recommends an IAMPolicyMember only when the project is known, never with placeholders', () => {
@@ -72,7 +73,7 @@ describe('values from measured load', () => {
     const evaluation = measured(['--threads', '$(THREADS)'], [{ name: 'THREADS', value: '8' }]);
     const concurrency = evaluation.findings.find((f) => f.rule === 'metrics.container-concurrency');
     const value = concurrency?.recommended['containerConcurrency'];
-    const values = recommendedValues(evaluation.findings, evaluation.workload);
+    const values = recommendedValues(evaluation.findings);
     expect(values.map((v) => [v.setting, v.rule])).toEqual([
       ['containerConcurrency', 'metrics.container-concurrency'],
       ['threads', 'metrics.threads'],
@@ -90,14 +91,14 @@ describe('values from measured load', () => {
   it('leaves threads written in args to people', () => {
     const evaluation = measured(['--threads', '8'], []);
     expect(evaluation.findings.map((f) => f.rule)).toContain('metrics.threads');
-    expect(recommendedValues(evaluation.findings, evaluation.workload).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
+    expect(recommendedValues(evaluation.findings).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
   });
 
   it('with measuredOnly, leaves out the static values measured load decides, and says which', () => {
     const svc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop' }, spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--threads', '8', 'app:app'] }] } } } } as KubernetesObject;
     const evaluation = evaluateTarget(target, svc, [], rulesFor(undefined));
-    expect(recommendedValues(evaluation.findings, evaluation.workload).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
-    const selection = valuesOf(evaluation.findings, evaluation.workload, { measuredOnly: true });
+    expect(recommendedValues(evaluation.findings).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
+    const selection = valuesOf(evaluation.findings, { measuredOnly: true });
     expect(selection.values.map((v) => v.setting)).toEqual(['startupProbe']);
     expect(selection.leftOut).toEqual([expect.objectContaining({ setting: 'containerConcurrency', rule: 'concurrency.threads-mismatch', value: 8, confidence: 1 })]);
   });

@@ -7,112 +7,63 @@
  */
 import type { Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/finding.ts';
-import type { Workload } from '../model/workload.ts';
 import type { RecommendedPolicyMember, RecommendedProbe, RecommendedValue } from '../api/v1alpha1/tuningRecommendation.ts';
-
-/** Confidence of a value read from the workload's own spec by a static rule: the facts are certain, not estimated. */
-const STATIC_CONFIDENCE = 1;
-
-/** The env var gunicorn reads its default worker count from (gunicorn `workers` setting: `$WEB_CONCURRENCY`, else 1). */
-const WORKERS_ENV = 'WEB_CONCURRENCY';
+import type { AnyChange } from '../model/change.ts';
+import { assertNever } from '../model/assertNever.ts';
 
 function evidenceLine(e: Evidence): string {
   const where = e.file ?? e.source;
   return (e.text === undefined ? `${e.field} (${where})` : `${e.field} ${e.text} (${where})`).slice(0, 1024);
 }
 
-/**
- * The recommender's confidence levels as the 0..1 number of `RecommendedValue.confidence`: ordinal, evenly spaced, and
- * below 1, which stays for facts read from the spec (an estimate from measured load is never certain).
- */
-export const MEASURED_CONFIDENCE: Readonly<Record<NonNullable<Finding['confidence']>, number>> = { low: 0.3, medium: 0.6, high: 0.9 };
-
-function base(finding: Finding): Pick<RecommendedValue, 'rule' | 'confidence' | 'evidence'> {
-  const confidence = finding.confidence === undefined ? STATIC_CONFIDENCE : MEASURED_CONFIDENCE[finding.confidence];
-  return { rule: finding.rule, confidence, evidence: finding.evidence.slice(0, 16).map(evidenceLine) };
-}
-
-function nonNegativeInt(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
-}
-
-/** containerConcurrency from concurrency.threads-mismatch / concurrency.unbounded (which may not know the slots: null). */
-function containerConcurrency(finding: Finding): RecommendedValue | undefined {
-  const value = nonNegativeInt(finding.recommended.containerConcurrency);
-  if (value === undefined || value === 0) return undefined;
-  const out: RecommendedValue = { setting: 'containerConcurrency', ...base(finding), value };
-  const current = nonNegativeInt(finding.current.containerConcurrency);
-  if (current !== undefined) out.current = current;
-  return out;
+function base(finding: Finding, change: AnyChange): Pick<RecommendedValue, 'rule' | 'confidence' | 'evidence'> {
+  return { rule: finding.rule, confidence: change.confidence, evidence: finding.evidence.slice(0, 16).map(evidenceLine) };
 }
 
 /**
- * workers from gunicorn.workers-vs-cpu or metrics.workers, only where an env var is the knob: the command line reads
- * it (`--workers $WEB_CONCURRENCY`), or gunicorn's default applies, which reads WEB_CONCURRENCY. A `--workers 1`
- * written in args would win over any env var, so pytuner does not pretend to change it.
+ * The value the actuator may write for one typed change, or `undefined` for a change it does not write: a setting it
+ * has no write for (timeouts, preload, images, annotations), a location other than the one it patches (an argument
+ * in the manifest, a line of an image pytuner does not build), or an IAMPolicyMember whose project is unknown.
  */
-function workers(finding: Finding, workload: Workload | undefined): RecommendedValue | undefined {
-  const value = nonNegativeInt(finding.recommended.workers);
-  const container = workload?.containers.find((c) => c.name === finding.target.container);
-  const setting = container?.server?.workers;
-  if (value === undefined || container === undefined || setting === undefined || container.server?.kind !== 'gunicorn') return undefined;
-  const env = setting.viaEnv ?? (setting.isDefault ? WORKERS_ENV : undefined);
-  if (env === undefined) return undefined;
-  const out: RecommendedValue = { setting: 'workers', ...base(finding), container: container.name, env, value };
-  if (setting.value !== undefined) out.current = setting.value;
-  return out;
-}
-
-/**
- * threads from metrics.threads, only where the command line reads them from an env var (`--threads $THREADS`): that
- * env var is the knob `spec.patch.threadsEnv` allows. Threads written in args, or inside GUNICORN_CMD_ARGS with
- * other flags, are left to people.
- */
-function threads(finding: Finding, workload: Workload | undefined): RecommendedValue | undefined {
-  const value = nonNegativeInt(finding.recommended.threads);
-  const container = workload?.containers.find((c) => c.name === finding.target.container);
-  const setting = container?.server?.threads;
-  if (value === undefined || value === 0 || container === undefined || setting?.viaEnv === undefined) return undefined;
-  const out: RecommendedValue = { setting: 'threads', ...base(finding), container: container.name, env: setting.viaEnv, value };
-  if (setting.value !== undefined) out.current = setting.value;
-  return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The startup probe of startup.probe-missing, taken from its fix (the rule builds it; this only reshapes it). */
-function startupProbe(finding: Finding): RecommendedValue | undefined {
-  const op = finding.fix?.jsonPatch?.find((o) => o.op === 'add' && o.path.endsWith('/startupProbe'));
-  const probe = op !== undefined && 'value' in op && isRecord(op.value) ? op.value : undefined;
-  const httpGet = probe !== undefined && isRecord(probe.httpGet) ? probe.httpGet : undefined;
-  const port = httpGet?.port;
-  if (probe === undefined || httpGet === undefined || (typeof port !== 'number' && typeof port !== 'string') || finding.target.container === undefined) return undefined;
-  const recommended: RecommendedProbe = { httpGet: { port } };
-  if (typeof httpGet.path === 'string') recommended.httpGet = { path: httpGet.path, port };
-  for (const key of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
-    const n = nonNegativeInt(probe[key]);
-    if (n !== undefined) recommended[key] = n;
+// eslint-disable-next-line complexity -- one case per setting, exhaustive by assertNever: the count grows with the vocabulary, not with nesting
+function valueOfChange(finding: Finding, change: AnyChange): RecommendedValue | undefined {
+  switch (change.setting) {
+    case 'containerConcurrency': {
+      if (change.location.kind !== 'field' || change.to <= 0) return undefined;
+      const out: RecommendedValue = { setting: 'containerConcurrency', ...base(finding, change), value: change.to };
+      if (change.from !== undefined && change.from > 0) out.current = change.from;
+      return out;
+    }
+    case 'workers':
+    case 'threads': {
+      const { location } = change;
+      if (location.kind !== 'env' || change.to <= 0) return undefined;
+      const out: RecommendedValue = { setting: change.setting, ...base(finding, change), container: location.container, env: location.name, value: change.to };
+      if (change.from !== undefined) out.current = change.from;
+      return out;
+    }
+    case 'startupProbe': {
+      const probe = change.to;
+      if (change.location.kind !== 'container' || probe.handler !== 'httpGet' || change.target.container === undefined) return undefined;
+      const startupProbe: RecommendedProbe = { httpGet: probe.path === undefined ? { port: probe.port } : { path: probe.path, port: probe.port }, periodSeconds: probe.periodSeconds, failureThreshold: probe.failureThreshold };
+      if (probe.timeoutSeconds !== undefined) startupProbe.timeoutSeconds = probe.timeoutSeconds;
+      if (probe.initialDelaySeconds !== undefined) startupProbe.initialDelaySeconds = probe.initialDelaySeconds;
+      return { setting: 'startupProbe', ...base(finding, change), container: change.target.container, startupProbe };
+    }
+    case 'profilerIamMember': {
+      const member = change.to;
+      if (!member.complete) return undefined;
+      const iamPolicyMember: RecommendedPolicyMember = { name: member.name, member: member.member, role: member.role, resourceRef: { ...member.resourceRef } };
+      return { setting: 'profilerIamPolicyMember', ...base(finding, change), iamPolicyMember };
+    }
+    case 'workerTimeout':
+    case 'preload':
+    case 'baseImage':
+    case 'templateAnnotation':
+      return undefined;
+    default:
+      return assertNever(change);
   }
-  return { setting: 'startupProbe', ...base(finding), container: finding.target.container, startupProbe: recommended };
-}
-
-/** Placeholders profiler.iam-role writes when it cannot know the project: such a member cannot be created. */
-const PLACEHOLDER = /PROJECT_ID|PROJECT_NUMBER/;
-
-/** The IAMPolicyMember of profiler.iam-role, when the rule could name the project and the member exactly. */
-// eslint-disable-next-line complexity -- reads the member back out of a rendered fix; it goes when the controller takes typed changes (issue 13, item 1), not worth restructuring before.
-function profilerPolicyMember(finding: Finding): RecommendedValue | undefined {
-  const manifest = finding.fix?.create?.find((o) => o['kind'] === 'IAMPolicyMember');
-  const metadata = isRecord(manifest?.['metadata']) ? manifest['metadata'] : undefined;
-  const spec = isRecord(manifest?.['spec']) ? manifest['spec'] : undefined;
-  const ref = isRecord(spec?.['resourceRef']) ? spec['resourceRef'] : undefined;
-  const [name, member, role, kind, external] = [metadata?.['name'], spec?.['member'], spec?.['role'], ref?.['kind'], ref?.['external']];
-  if (typeof name !== 'string' || typeof member !== 'string' || typeof role !== 'string' || typeof kind !== 'string' || typeof external !== 'string') return undefined;
-  if (PLACEHOLDER.test(member) || PLACEHOLDER.test(external)) return undefined;
-  const iamPolicyMember: RecommendedPolicyMember = { name, member, role, resourceRef: { kind, external } };
-  return { setting: 'profilerIamPolicyMember', ...base(finding), iamPolicyMember };
 }
 
 /** The prefix of the ids of findings from measured load (src/recommender/catalogue.ts). */
@@ -145,17 +96,17 @@ export interface ValueSelection {
  * finding from measured load first, then in rule order. Findings of other rules (timeouts, images, uWSGI flags) have
  * no value to write.
  */
-export function recommendedValues(findings: readonly Finding[], workload: Workload | undefined, options: ValueOptions = {}): RecommendedValue[] {
-  return valuesOf(findings, workload, options).values;
+export function recommendedValues(findings: readonly Finding[], options: ValueOptions = {}): RecommendedValue[] {
+  return valuesOf(findings, options).values;
 }
 
 /** recommendedValues, and the static values `measuredOnly` left out (for the status to say so). */
-export function valuesOf(findings: readonly Finding[], workload: Workload | undefined, options: ValueOptions = {}): ValueSelection {
+export function valuesOf(findings: readonly Finding[], options: ValueOptions = {}): ValueSelection {
   const values = new Map<RecommendedValue['setting'], RecommendedValue>();
   const leftOut: RecommendedValue[] = [];
   const measured = (f: Finding) => f.rule.startsWith(MEASURED_PREFIX);
   for (const finding of [...findings.filter(measured), ...findings.filter((f) => !measured(f))]) {
-    const value = valueOf(finding, workload);
+    const value = valueOf(finding);
     if (value === undefined || values.has(value.setting)) continue;
     if (options.measuredOnly !== true || measured(finding) || !MEASURED_SETTINGS.has(value.setting)) values.set(value.setting, value);
     else if (!leftOut.some((v) => v.setting === value.setting)) leftOut.push(value);
@@ -163,26 +114,10 @@ export function valuesOf(findings: readonly Finding[], workload: Workload | unde
   return { values: [...values.values()], leftOut };
 }
 
-function valueOf(finding: Finding, workload: Workload | undefined): RecommendedValue | undefined {
-  switch (finding.rule) {
-    case 'metrics.container-concurrency':
-      return containerConcurrency(finding);
-    case 'metrics.threads':
-      return threads(finding, workload);
-    case 'metrics.workers':
-      return workers(finding, workload);
-    case 'metrics.startup-probe-budget':
-      return startupProbe(finding);
-    case 'concurrency.threads-mismatch':
-    case 'concurrency.unbounded':
-      return containerConcurrency(finding);
-    case 'gunicorn.workers-vs-cpu':
-      return workers(finding, workload);
-    case 'startup.probe-missing':
-      return startupProbe(finding);
-    case 'profiler.iam-role':
-      return profilerPolicyMember(finding);
-    default:
-      return undefined;
+function valueOf(finding: Finding): RecommendedValue | undefined {
+  for (const change of finding.changes ?? []) {
+    const value = valueOfChange(finding, change);
+    if (value !== undefined) return value;
   }
+  return undefined;
 }

@@ -17,7 +17,7 @@ import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '.
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
 import { apiVersionOf, collectionPath, describePermission, RESOURCES, type Caches } from './informers.ts';
-import { getJson, KubeRequestError, statusMessage } from './kubeHttp.ts';
+import { getJson, KubeRequestError, statusMessage } from '../input/kubeHttp.ts';
 import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
@@ -234,7 +234,7 @@ export class Reconciler {
     if (selecting.length > 1) {
       notes.push(`also selected by ${selecting.slice(1).map((p) => `TuningPolicy ${p.metadata.name}`).join(', ')} (ignored: a workload follows its oldest selecting policy, ${policy.metadata.name})`);
     }
-    const selection = valuesOf(evaluation.findings, evaluation.workload, { measuredOnly: policy.spec.metrics !== undefined });
+    const selection = valuesOf(evaluation.findings, { measuredOnly: policy.spec.metrics !== undefined });
     let values = selection.values;
     if (selection.leftOut.length > 0) {
       const settings = selection.leftOut.map((v) => `${v.setting} ${v.value} (${v.rule})`);

@@ -6,7 +6,7 @@
  * a note, and the report goes on with the rest.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { getJson, statusMessage } from '../controller/kubeHttp.ts';
+import { getJson, statusMessage } from './kubeHttp.ts';
 import { apiObjectDocument } from '../parse/apiObject.ts';
 import type { LoadedInputs, ParsedDocument } from '../parse/types.ts';
 

@@ -52,22 +52,6 @@ export interface SettingValues {
 
 export type SettingId = keyof SettingValues;
 
-/** Every setting id, for tables that must cover them all. */
-export const SETTING_IDS = [
-  'containerConcurrency',
-  'workers',
-  'threads',
-  'workerTimeout',
-  'preload',
-  'startupProbe',
-  'profilerIamMember',
-  'baseImage',
-  'templateAnnotation',
-] as const satisfies readonly SettingId[];
-
-/** Settings whose values decide how many requests an instance takes at once: the solver keeps them in agreement. */
-export const SHAPE_SETTINGS = ['containerConcurrency', 'workers', 'threads'] as const satisfies readonly SettingId[];
-
 /**
  * Where a setting is written on its target. A `Location` is a fact about the inputs, found by the rule that read the
  * setting; `unwritable` says why pytuner cannot change it (a literal in an image it does not build, a Secret), so that

@@ -333,6 +333,7 @@ function workersReasons(plan: WorkloadRecommendation['plan'], uvicornFewer: bool
   };
 }
 
+// eslint-disable-next-line complexity -- the probe-budget finding weighs killed / too short / too long / platform limit, each a guard of one line
 function startupFinding(r: Recommendation<ProbeBudget>, c: FindingContext): Finding | undefined {
   const current = c.facts.startupBudget!;
   const p99 = c.observations.startupLatencyP99!;

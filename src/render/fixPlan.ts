@@ -39,6 +39,7 @@ export interface FixPlan {
 }
 
 /** Plans the in-place fixes of `findings` (in report order). */
+// eslint-disable-next-line complexity -- one guard per kind of fix (object patch, source edit, create-only) and per conflict kind, each reported
 export function planFixes(findings: readonly Finding[]): FixPlan {
   const conflicts: FixConflict[] = [];
   const excluded = new Set<Finding>();

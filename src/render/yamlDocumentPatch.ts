@@ -158,6 +158,7 @@ function contextOf(text: string, location: YamlObjectLocation): Context | undefi
   return { text, root, referencedAnchors, style: styleOf(text, doc) };
 }
 
+// eslint-disable-next-line complexity -- one case per RFC 6902 op and YAML node kind (map, sequence, scalar, alias refused)
 function editFor(text: string, location: YamlObjectLocation, op: Exclude<JsonPatchOp, { op: 'test' }>): PatchOutcome<TextEdit> {
   const context = contextOf(text, location);
   if (context === undefined) return { ok: false, reason: 'the object cannot be read after an earlier op' };

@@ -354,15 +354,10 @@ function unwritable(why: string): Extract<Location, { kind: 'unwritable' }> {
 }
 
 /**
- * A fix that changes a server setting where it was set: the env var it is read from (`--threads $THREADS`,
- * `WEB_CONCURRENCY`), the manifest `command`/`args` element, the Dockerfile/Procfile line, or the gunicorn.conf.py
- * assignment; `knob.whenUnset` when only the default applies. `undefined` when pytuner cannot write the change.
+ * A server setting's fix and where it writes: the env var it is read from (`--threads $THREADS`, `WEB_CONCURRENCY`),
+ * the manifest `command`/`args` element, the Dockerfile/Procfile line, or the gunicorn.conf.py assignment;
+ * `knob.whenUnset` when only the default applies. An unwritable location, and no fix, when pytuner cannot write it.
  */
-export function fixServerSetting(workload: Workload, container: ContainerFacts, setting: Setting<unknown>, knob: ServerKnob, value: string): Fix | undefined {
-  return serverSettingWrite(workload, container, setting, knob, value).fix;
-}
-
-/** `fixServerSetting` with the location it writes, or why it cannot write. */
 export function serverSettingWrite(workload: Workload, container: ContainerFacts, setting: Setting<unknown>, knob: ServerKnob, value: string): ServerSettingWrite {
   const envName = envKnob(setting);
   if (envName !== undefined) {

@@ -15,7 +15,7 @@ import { createPrometheusClient } from '../../src/input/metrics/client.ts';
 import { collectObservations } from '../../src/input/metrics/collect.ts';
 import { analyseMetricsOptions, collectReportMetrics, type MetricsOptions } from '../../src/cli/metricsOptions.ts';
 import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommendation.ts';
-import { MEASURED_CONFIDENCE } from '../../src/controller/recommendations.ts';
+import { MEASURED_CONFIDENCE } from '../../src/model/change.ts';
 import { startPrometheus, type RunningPrometheus } from './harness/prometheus.ts';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
 import type { SeriesOptions, WorkloadLoad } from '../support/series.ts';

@@ -76,8 +76,3 @@ export interface ServerPlugin<K extends ServerKind = ServerKind> {
    */
   read(server: ServerInvocation, evidence: Evidence, conf?: GunicornConf): ServerConfig | undefined;
 }
-
-/** For the `default` branch of a `switch` over a union: a case left out makes `value` not `never`, and `tsc` fails. */
-export function assertNever(value: never): never {
-  throw new Error(`unhandled case ${String(value)}`);
-}
