@@ -46,7 +46,8 @@ function service(namespace: string, name: string, containerConcurrency?: number)
     containers: [{ name: 'app', image: 'europe-docker.pkg.dev/demo/app:1.0.0', args: GUNICORN_2X4, resources: { limits: { cpu: '2', memory: '1Gi' } } }],
   };
   if (containerConcurrency !== undefined) podSpec['containerConcurrency'] = containerConcurrency;
-  return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace }, spec: { template: { spec: podSpec } } };
+  // The health path lets startup.probe-missing recommend an httpGet startupProbe (a static value next to the measured ones).
+  return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace, annotations: { 'pytuner.dev/health-path': '/healthz' } }, spec: { template: { spec: podSpec } } };
 }
 
 function load(namespace: string, name: string, containerConcurrency: number, seed: number): WorkloadLoad {
