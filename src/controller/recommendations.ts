@@ -9,9 +9,7 @@ import type { Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Workload } from '../model/workload.ts';
 import type { RecommendedPolicyMember, RecommendedProbe, RecommendedValue } from '../api/v1alpha1/tuningRecommendation.ts';
-
-/** Confidence of a value read from the workload's own spec by a static rule: the facts are certain, not estimated. */
-const STATIC_CONFIDENCE = 1;
+import { CONFIDENCE_OF_LEVEL, STATIC_CONFIDENCE } from '../api/v1alpha1/tuningPolicy.ts';
 
 /** The env var gunicorn reads its default worker count from (gunicorn `workers` setting: `$WEB_CONCURRENCY`, else 1). */
 const WORKERS_ENV = 'WEB_CONCURRENCY';
@@ -21,11 +19,8 @@ function evidenceLine(e: Evidence): string {
   return (e.text === undefined ? `${e.field} (${where})` : `${e.field} ${e.text} (${where})`).slice(0, 1024);
 }
 
-/**
- * The recommender's confidence levels as the 0..1 number of `RecommendedValue.confidence`: ordinal, evenly spaced, and
- * below 1, which stays for facts read from the spec (an estimate from measured load is never certain).
- */
-export const MEASURED_CONFIDENCE: Readonly<Record<NonNullable<Finding['confidence']>, number>> = { low: 0.3, medium: 0.6, high: 0.9 };
+/** The recommender's confidence levels as the 0..1 number of `RecommendedValue.confidence` (the scale spec.minConfidence gates on). */
+export const MEASURED_CONFIDENCE: Readonly<Record<NonNullable<Finding['confidence']>, number>> = CONFIDENCE_OF_LEVEL;
 
 function base(finding: Finding): Pick<RecommendedValue, 'rule' | 'confidence' | 'evidence'> {
   const confidence = finding.confidence === undefined ? STATIC_CONFIDENCE : MEASURED_CONFIDENCE[finding.confidence];

@@ -64,6 +64,7 @@ describe('TuningPolicy CRD', () => {
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
+      minConfidence: 'medium',
       force: false,
     });
     expect(created.spec).toEqual(TuningPolicySpec.parse({}));

@@ -11,6 +11,7 @@ describe('TuningPolicySpec', () => {
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
+      minConfidence: 'medium',
       force: false,
     });
   });

@@ -106,7 +106,7 @@ export const RecommendedValue = withRules(
     current: z.int().min(0).optional().describe('The number the recommender saw; absent when unset or unknown.'),
     startupProbe: RecommendedProbe.optional(),
     iamPolicyMember: RecommendedPolicyMember.optional(),
-    confidence: z.number().min(0).max(1).describe('0..1: how much measured data backs the value (1 = a full window; static rules give 1 for facts read from the manifest).'),
+    confidence: z.number().min(0).max(1).describe('1 for a fact a static rule read from the spec; 0.3, 0.6 or 0.9 for a low, medium or high confidence estimate from measured load (gated by the policy\'s spec.minConfidence in Apply mode).'),
     evidence: z.array(z.string().max(1024)).max(16).optional().describe('Why, one line each (the PromQL or manifest field behind the value).'),
   }),
   {
