@@ -413,7 +413,7 @@ function valueToWrite(value: RecommendedValue, location: Location, bounds: Bound
 }
 
 /** Inclusive limits for a numeric setting from the policy's bounds (1 is the lowest a count of slots can be). */
-function boundsOf(setting: Setting, bounds: Bounds | undefined): { min: number; max: number } {
+export function boundsOf(setting: Setting, bounds: Bounds | undefined): { min: number; max: number } {
   switch (setting) {
     case 'containerConcurrency':
       return { min: bounds?.concurrency?.min ?? 1, max: bounds?.concurrency?.max ?? 1000 };

@@ -63,8 +63,16 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     columns: [
       { name: 'Target', type: 'string', jsonPath: '.spec.targetRef.name', description: 'The workload.' },
       { name: 'Kind', type: 'string', jsonPath: '.spec.targetRef.kind', description: 'Service (Knative) or Deployment.', priority: 1 },
+      // The recommended values, VPA-style: the target within the policy bounds (status.recommendations has next step,
+      // bounds and the uncapped value of each).
+      { name: 'Concurrency', type: 'integer', jsonPath: '.status.recommendations[?(@.setting=="containerConcurrency")].target', description: 'Recommended containerConcurrency (target within the policy bounds).' },
+      { name: 'Threads', type: 'integer', jsonPath: '.status.recommendations[?(@.setting=="threads")].target', description: 'Recommended threads per worker (target).' },
+      { name: 'Workers', type: 'integer', jsonPath: '.status.recommendations[?(@.setting=="workers")].target', description: 'Recommended worker processes (target).' },
+      { name: 'Probe', type: 'string', jsonPath: '.status.recommendations[?(@.setting=="startupProbe")].startupProbe.httpGet.path', description: 'Path of the recommended httpGet startupProbe.' },
+      { name: 'Basis', type: 'string', jsonPath: '.status.basis', description: 'rules (static) or metrics (measured load too).' },
+      { name: 'Confidence', type: 'number', jsonPath: '.status.summary.confidence', description: 'Lowest confidence among the recommended values (1: facts read from the spec).' },
       { name: 'Findings', type: 'integer', jsonPath: '.status.summary.findings', description: 'Findings of every severity.' },
-      { name: 'Critical', type: 'integer', jsonPath: '.status.summary.critical', description: 'Critical findings.' },
+      { name: 'Critical', type: 'integer', jsonPath: '.status.summary.critical', description: 'Critical findings.', priority: 1 },
       { name: 'Applied', type: 'date', jsonPath: '.status.applied.at', description: 'When pytuner last patched the workload.' },
       { name: 'Policy', type: 'string', jsonPath: '.spec.policy', description: 'The TuningPolicy.', priority: 1 },
       AGE,

@@ -5,7 +5,8 @@
  * ignores the evaluation time, so an unchanged evaluation writes nothing.
  */
 import { setCondition, type Condition } from '../api/v1alpha1/common.ts';
-import { POLICY_CONDITIONS, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { POLICY_CONDITIONS, STATIC_CONFIDENCE, type Bounds, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { boundsOf, limit } from '../actuator/plan.ts';
 import {
   RECOMMENDATION_CONDITIONS,
   summarise,
@@ -50,6 +51,24 @@ export interface EvaluationResult {
   targetGeneration: number | undefined;
   /** Extra words for the Ready message (another policy also selects the target, Config Connector missing…). */
   notes: readonly string[];
+  /** The selecting policy's bounds, for each value's target, next step and bounds; the defaults when absent. */
+  bounds?: Bounds;
+}
+
+/**
+ * A numeric value with what Apply would make of it, as the VPA shows target, bounds and uncapped target: `value` stays
+ * the recommender's (uncapped) number; `target` is it within the bounds; `next` is what the next Apply step writes
+ * (the target for a fact read from the spec, one x2 or /2 step from `current` for an estimate), by the actuator's own
+ * functions, so the two cannot disagree.
+ */
+export function withSteps(value: RecommendedValue, bounds: Bounds | undefined): RecommendedValue {
+  if (value.value === undefined) return value;
+  const b = boundsOf(value.setting, bounds);
+  const target = limit(value.value, undefined, b).to;
+  const next = value.confidence >= STATIC_CONFIDENCE ? target : limit(value.value, value.current, b).to;
+  const out: RecommendedValue = { ...value, target, next, lowerBound: b.min };
+  if (Number.isFinite(b.max)) out.upperBound = b.max;
+  return out;
 }
 
 /** Findings in status order: severity (critical first), then rule id, then container. */
@@ -67,8 +86,10 @@ function statusFindings(result: EvaluationResult): StatusFinding[] {
  */
 export function evaluatedStatus(previous: TuningRecommendationStatus | undefined, result: EvaluationResult, now: Date): TuningRecommendationStatus {
   const findings = statusFindings(result);
-  const next: TuningRecommendationStatus = { ...previous, findings, summary: summarise(findings), basis: result.metrics.available ? 'metrics' : 'rules' };
-  if (result.values.length > 0) next.recommendations = [...result.values];
+  const summary: NonNullable<TuningRecommendationStatus['summary']> = summarise(findings);
+  if (result.values.length > 0) summary.confidence = Math.min(...result.values.map((v) => v.confidence));
+  const next: TuningRecommendationStatus = { ...previous, findings, summary, basis: result.metrics.available ? 'metrics' : 'rules' };
+  if (result.values.length > 0) next.recommendations = result.values.map((v) => withSteps(v, result.bounds));
   else delete next.recommendations;
   if (result.targetGeneration !== undefined) next.targetGeneration = result.targetGeneration;
   next.lastEvaluated = now.toISOString().replace(/\.\d{3}Z$/, 'Z');

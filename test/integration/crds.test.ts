@@ -186,9 +186,10 @@ describe('TuningPolicy CRD', () => {
 describe('TuningRecommendation CRD', () => {
   const spec = { targetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'api' }, policy: 'shop' };
 
-  it('prints Target, Findings, Critical and Applied (short name trec)', async () => {
+  it('prints the recommended values (target), basis and confidence, VPA-style; Kind, Critical and Policy with -o wide (short name trec)', async () => {
     const namespace = await uniqueNamespace('crd');
     await createRecommendation(namespace, 'service-api', spec);
+    const probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 1 };
     await custom.patchNamespacedCustomObjectStatus(
       {
         ...RECOMMENDATIONS,
@@ -196,18 +197,27 @@ describe('TuningRecommendation CRD', () => {
         name: 'service-api',
         body: {
           status: {
-            summary: { findings: 3, critical: 1, warning: 2, info: 0 },
+            basis: 'metrics',
+            summary: { findings: 3, critical: 1, warning: 2, info: 0, confidence: 0.6 },
             findings: [{ rule: 'concurrency.unbounded', severity: 'critical', message: 'containerConcurrency 0 lets the queue-proxy send unlimited requests', current: { containerConcurrency: '0' }, recommended: { containerConcurrency: '8' } }],
-            recommendations: [{ setting: 'containerConcurrency', rule: 'concurrency.unbounded', value: 8, confidence: 1, evidence: ['spec.template.spec.containerConcurrency 0'] }],
+            recommendations: [
+              { setting: 'containerConcurrency', rule: 'metrics.container-concurrency', value: 4, current: 80, target: 10, next: 40, lowerBound: 10, upperBound: 100, confidence: 0.6, evidence: ['spec.template.spec.containerConcurrency 80'] },
+              { setting: 'threads', rule: 'metrics.threads', container: 'app', env: 'THREADS', value: 12, current: 8, target: 12, next: 12, lowerBound: 1, confidence: 0.9 },
+              { setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: probe, confidence: 1 },
+            ],
           },
         },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const table = await kubectl('get', 'trec', '-n', namespace, '-o', 'wide');
-    const [header, row] = table.trim().split('\n').map((line) => line.trim().split(/\s+/));
-    expect(header).toEqual(['NAME', 'TARGET', 'KIND', 'FINDINGS', 'CRITICAL', 'APPLIED', 'POLICY', 'AGE']);
-    expect(row?.slice(0, 5)).toEqual(['service-api', 'api', 'Service', '3', '1']);
+    const rows = async (...args: string[]) => (await kubectl('get', 'trec', '-n', namespace, ...args)).trim().split('\n').map((line) => line.trim().split(/\s+/));
+    const [header, row] = await rows();
+    expect(header).toEqual(['NAME', 'TARGET', 'CONCURRENCY', 'THREADS', 'WORKERS', 'PROBE', 'BASIS', 'CONFIDENCE', 'FINDINGS', 'APPLIED', 'AGE']);
+    // The target within the bounds (10), not the uncapped 4 nor the next step 40; no workers value: <none>.
+    expect(row?.slice(0, 9)).toEqual(['service-api', 'api', '10', '12', '<none>', '/healthz', 'metrics', '0.6', '3']);
+    const [wideHeader, wideRow] = await rows('-o', 'wide');
+    expect(wideHeader).toEqual(['NAME', 'TARGET', 'KIND', 'CONCURRENCY', 'THREADS', 'WORKERS', 'PROBE', 'BASIS', 'CONFIDENCE', 'FINDINGS', 'CRITICAL', 'APPLIED', 'POLICY', 'AGE']);
+    expect(wideRow?.slice(0, 11)).toEqual(['service-api', 'api', 'Service', '10', '12', '<none>', '/healthz', 'metrics', '0.6', '3', '1']);
     const read = await custom.getNamespacedCustomObject({ ...RECOMMENDATIONS, namespace, name: 'service-api' });
     expect(TuningRecommendation.safeParse(read).success).toBe(true);
   });

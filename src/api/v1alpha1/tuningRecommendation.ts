@@ -102,8 +102,12 @@ export const RecommendedValue = withRules(
     rule: z.string().min(1).max(63).describe('The rule or recommender id that produced the value.'),
     container: z.string().max(253).optional().describe('Container for container-level settings (threads, workers, startupProbe).'),
     env: z.string().max(253).optional().describe('Environment variable that carries the value (THREADS, WEB_CONCURRENCY) for threads and workers.'),
-    value: z.int().min(0).optional().describe('The recommended number (containerConcurrency, threads, workers).'),
+    value: z.int().min(0).optional().describe('The recommended number (containerConcurrency, threads, workers) as the recommender computed it, before the policy bounds: the uncapped target.'),
     current: z.int().min(0).optional().describe('The number the recommender saw; absent when unset or unknown.'),
+    target: z.int().min(0).optional().describe('value within the policy bounds: where Apply is heading.'),
+    next: z.int().min(0).optional().describe('What Apply writes next: the target for a fact read from the spec (confidence 1); one x2 or /2 step from current for an estimate from measured load.'),
+    lowerBound: z.int().min(0).optional().describe('The least value the policy bounds allow for this setting.'),
+    upperBound: z.int().min(0).optional().describe('The largest value the policy bounds allow for this setting; absent when unbounded.'),
     startupProbe: RecommendedProbe.optional(),
     iamPolicyMember: RecommendedPolicyMember.optional(),
     confidence: z.number().min(0).max(1).describe('1 for a fact a static rule read from the spec; 0.3, 0.6 or 0.9 for a low, medium or high confidence estimate from measured load (gated by the policy\'s spec.minConfidence in Apply mode).'),
@@ -182,7 +186,13 @@ export const TuningRecommendationStatus = z.object({
   lastEvaluated: z.iso.datetime().optional().describe('When the target was last evaluated (RFC 3339).'),
   basis: z.enum(['rules', 'metrics']).optional().describe('rules: static rules only (no metrics source or no data); metrics: measured load too.'),
   summary: z
-    .object({ findings: z.int().min(0), critical: z.int().min(0), warning: z.int().min(0), info: z.int().min(0) })
+    .object({
+      findings: z.int().min(0).describe('Findings of every severity.'),
+      critical: z.int().min(0).describe('Critical findings.'),
+      warning: z.int().min(0).describe('Warning findings.'),
+      info: z.int().min(0).describe('Info findings.'),
+      confidence: z.number().min(0).max(1).optional().describe('The lowest confidence among the recommended values (1: all are facts read from the spec).'),
+    })
     .optional()
     .describe('Finding counts by severity (for printer columns).'),
   findings: z.array(StatusFinding).max(64).optional(),
