@@ -197,8 +197,9 @@ describe('controller with measured load from Prometheus', () => {
       const r = await recommendation(faults, 'service-orders');
       const unreadable = condition(r?.status, 'MetricsAvailable');
       expect(unreadable).toMatchObject({ status: 'False', reason: 'PrometheusBadResponse' });
-      expect(unreadable?.message.startsWith('Prometheus sent an answer to /api/v1/label/__name__/values that pytuner cannot read: the body is not JSON (')).toBe(true);
-      expect(unreadable?.message.endsWith(`: "<html>a login page</html>" (profile knative, window 2h, ${injector.url})`)).toBe(true);
+      // The answer itself never reaches status (prometheusUrl may point anywhere: read-back SSRF), only its kind.
+      expect(unreadable?.message).toBe(`Prometheus sent an answer to /api/v1/label/__name__/values that pytuner cannot read (profile knative, window 2h, ${injector.url})`);
+      expect(JSON.stringify(r?.status)).not.toContain('login page');
       return r!;
     }, poll);
     expect(garbage.status?.findings?.find((f) => f.rule === 'metrics.unavailable')?.severity).toBe('warning');
@@ -208,7 +209,7 @@ describe('controller with measured load from Prometheus', () => {
     await vi.waitFor(async () => {
       const r = await recommendation(faults, 'service-orders');
       expect(condition(r?.status, 'MetricsAvailable')).toMatchObject({ status: 'False', reason: 'PrometheusTimeout' });
-      expect(condition(r?.status, 'MetricsAvailable')?.message).toMatch(/^Prometheus did not answer \/api\/v1\/label\/__name__\/values within 0\.5 s /);
+      expect(condition(r?.status, 'MetricsAvailable')?.message).toMatch(/^Prometheus did not answer \/api\/v1\/label\/__name__\/values in time /);
     }, poll);
 
     fault = { pass: true };
@@ -244,7 +245,7 @@ describe('controller with measured load from Prometheus', () => {
         expect(condition(r?.status, 'MetricsAvailable')).toMatchObject({
           status: 'False',
           reason: 'PrometheusUnreachable',
-          message: `Prometheus at ${own.url} is unreachable: connect ECONNREFUSED ${own.url.slice('http://'.length)} (profile knative, window 2h, ${own.url})`,
+          message: `Prometheus at ${own.url} is unreachable (ECONNREFUSED) (profile knative, window 2h, ${own.url})`,
         });
         return r!;
       }, poll);
