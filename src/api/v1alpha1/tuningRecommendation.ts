@@ -4,6 +4,7 @@
  * the writer: the recommend loop writes its status (findings, recommended values with evidence and confidence), the
  * actuator reads it, and records there what it applied, when, and the previous values for a manual roll-back.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Finding, Values } from '../../model/finding.ts';
 import type { Evidence } from '../../model/evidence.ts';
@@ -219,12 +220,22 @@ export const TuningRecommendation = z.object({
 /** A TuningRecommendation. */
 export type TuningRecommendation = z.infer<typeof TuningRecommendation>;
 
+/** The longest object name the API server accepts (a DNS subdomain). */
+const MAX_NAME = 253;
+
 /**
  * recommendationName is the name of the TuningRecommendation for a target: `<kind>-<name>` in lower case
- * (`service-api`, `deployment-api`), so a Knative Service and a Deployment with the same name do not collide.
+ * (`service-api`, `deployment-api`), so a Knative Service and a Deployment with the same name do not collide. A name
+ * longer than the API server accepts is cut and ends in a hash of the whole, so two long names that share their first
+ * 240 characters still get two recommendations (a plain cut made the second one's create fail with 422 forever).
  */
 export function recommendationName(target: Pick<TargetRef, 'kind' | 'name'>): string {
-  return `${target.kind.toLowerCase()}-${target.name}`.slice(0, 253);
+  const full = `${target.kind.toLowerCase()}-${target.name}`;
+  if (full.length <= MAX_NAME) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 12);
+  // Each dot-separated label of a DNS subdomain starts and ends with a letter or digit.
+  const prefix = full.slice(0, MAX_NAME - hash.length - 1).replace(/[^a-z0-9]+$/, '');
+  return `${prefix}-${hash}`;
 }
 
 /** toStatusValues renders a finding's values for status: strings as they are, numbers, booleans and null as JSON (`80`, `true`, `null`). */
