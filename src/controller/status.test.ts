@@ -68,6 +68,15 @@ describe('evaluatedStatus', () => {
 });
 
 describe('unselectedStatus', () => {
+  it('drops the recommended values of a target no policy selects (a deleted policy), so they no longer look current', () => {
+    const evaluated = evaluatedStatus(undefined, result, t0);
+    const status = unselectedStatus(evaluated, 'NotSelected', 'no TuningPolicy selects it', t1);
+    expect(status.recommendations).toBeUndefined();
+    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0 });
+    expect(status.findings).toEqual(evaluated.findings);
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NotSelected' });
+  });
+
   it('sets Ready False and keeps the roll-back values', () => {
     const status = unselectedStatus({ previous: { 'spec.template.spec.containerConcurrency': '80' } }, 'NotSelected', 'no TuningPolicy selects it', t0);
     expect(status).toEqual({

@@ -102,12 +102,19 @@ export function evaluatedStatus(previous: TuningRecommendationStatus | undefined
 }
 
 /**
- * unselectedStatus marks a recommendation whose target no policy covers any more (or whose policy is Off): Ready
- * False, everything else kept, so `status.previous` still tells a person what to restore.
+ * unselectedStatus marks a recommendation whose target no policy covers any more (its policy was deleted, or is Off):
+ * Ready False, and no recommended values (nothing would apply them, and `kubectl get trec` must not show them as if
+ * current); the findings, what was applied and `status.previous` (what a person restores) are kept.
  */
 export function unselectedStatus(previous: TuningRecommendationStatus | undefined, reason: 'NotSelected' | 'PolicyOff', message: string, now: Date): TuningRecommendationStatus {
   const conditions = setCondition(previous?.conditions ?? [], { type: RECOMMENDATION_CONDITIONS.ready, status: 'False', reason, message }, now);
-  return { ...previous, conditions };
+  const { recommendations: _dropped, ...kept } = previous ?? {};
+  const out: TuningRecommendationStatus = { ...kept, conditions };
+  if (out.summary?.confidence !== undefined) {
+    const { confidence: _none, ...counts } = out.summary;
+    out.summary = counts;
+  }
+  return out;
 }
 
 /** sameStatus compares two statuses as the API server would store them, ignoring `lastEvaluated` (which only says when). */

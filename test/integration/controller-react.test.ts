@@ -1,5 +1,5 @@
 // Changes that bump no generation are picked up within seconds, not at the resync (set to 10 minutes here): un-pausing
-// a TuningPolicy (an annotation edit), and an RBAC grant after the API server refused a patch (403).
+// a TuningPolicy (an annotation edit), deleting a policy, and an RBAC grant after the API server refused a patch (403).
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
@@ -32,6 +32,25 @@ describe('the controller reacts at once', () => {
     expect(after.metadata.generation).toBe(before.metadata.generation);
     await vi.waitFor(async () => expect((await readService(namespace, 'orders')).spec.template.spec['containerConcurrency']).toBe(8), poll);
     expect(Date.now() - unpausedAt).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it('marks the recommendations of a deleted TuningPolicy at once: Ready False, no recommended values left to look current', async () => {
+    const namespace = await uniqueNamespace('ctl-delpol');
+    await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }));
+    await create(tuningPolicy(namespace, 'default', { mode: 'Recommend' }));
+    await startTestController(namespace, { resyncMs: RESYNC_MS });
+    await vi.waitFor(async () => expect((await recommendation(namespace, 'service-orders'))?.status?.recommendations?.[0]).toMatchObject({ setting: 'containerConcurrency', target: 8 }), poll);
+
+    const deletedAt = Date.now();
+    await adminClients().custom.deleteNamespacedCustomObject({ group: 'pytuner.dev', version: 'v1alpha1', namespace, plural: 'tuningpolicies', name: 'default' });
+    const marked = await vi.waitFor(async () => {
+      const r = await recommendation(namespace, 'service-orders');
+      expect(condition(r?.status, 'Ready')).toMatchObject({ status: 'False', reason: 'NotSelected' });
+      return r!;
+    }, poll);
+    expect(Date.now() - deletedAt).toBeLessThan(PROMPTLY_MS);
+    expect(marked.status?.recommendations).toBeUndefined();
+    expect(marked.status?.findings?.map((f) => f.rule)).toContain('concurrency.threads-mismatch');
   });
 
   it('patches within seconds of an RBAC grant after the API server refused the patch (403), without a restart', async () => {
