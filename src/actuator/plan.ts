@@ -116,8 +116,8 @@ export type PlannedWrite =
 /** An Event the actuator publishes about the workload. `onlyIfWritten`: published only when every write succeeded. */
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
-  reason: 'TuningApplied' | 'TuningConflict';
-  action: 'Patch' | 'Skip';
+  reason: 'TuningApplied' | 'TuningConflict' | 'TuningRecommended';
+  action: 'Patch' | 'Skip' | 'Recommend';
   note: string;
   regarding: ObjectRef;
   onlyIfWritten: boolean;

@@ -12,7 +12,7 @@ import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/comm
 import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
 import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { createActuator, type Actuator } from '../actuator/apply.ts';
-import { describeChange, fieldValue, planActuation, type LiveWorkload, type Plan, type PlannedChange } from '../actuator/plan.ts';
+import { describeChange, fieldValue, planActuation, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange } from '../actuator/plan.ts';
 import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '../actuator/status.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
@@ -305,6 +305,7 @@ export class Reconciler {
     }
     const final = statusAfterActuation(evaluated, result, policy.metadata.name, now);
     await this.#writeRecommendationStatus(recommendation, final, log);
+    await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
 
     const failed = result.outcomes.find((o) => o.kind === 'failed');
     const keyText = formatKey(key);
@@ -328,6 +329,25 @@ export class Reconciler {
     // With metrics, every refresh interval brings new measured load to evaluate.
     const refresh = policy.spec.metrics === undefined ? Number.POSITIVE_INFINITY : this.#metricsIntervalMs;
     return { requeueAfterMs: Math.min(this.#options.resyncMs, retry ?? Number.POSITIVE_INFINITY, refresh) };
+  }
+
+  /**
+   * One info line per changed recommendation; in Recommend mode also a Normal Event on the workload (`kubectl describe`
+   * shows it; in Apply mode the TuningApplied Event says what was written instead).
+   */
+  async #announceChange(before: string | undefined, after: string | undefined, policy: TuningPolicy, live: LiveWorkload, log: Logger): Promise<void> {
+    if (after === undefined || after === before) return;
+    log.info({ from: before ?? null, to: after, policy: policy.metadata.name }, 'recommendation changed');
+    if (policy.spec.mode !== 'Recommend') return;
+    const regarding: ObjectRef = { apiVersion: live.apiVersion, kind: live.kind, name: live.metadata.name };
+    if (live.metadata.namespace !== undefined) regarding.namespace = live.metadata.namespace;
+    if (live.metadata.uid !== undefined) regarding.uid = live.metadata.uid;
+    const note = `${before ?? 'no recommendation'} → ${after} (TuningPolicy ${policy.metadata.name} recommends only)`.slice(0, 1024);
+    const failures = await this.#actuator.publish([{ type: 'Normal', reason: 'TuningRecommended', action: 'Recommend', note, regarding, onlyIfWritten: false }]);
+    for (const failure of failures) {
+      this.#options.metrics.errors.inc({ type: 'event' });
+      log.warn({ failure }, 'could not publish an Event');
+    }
   }
 
   /**

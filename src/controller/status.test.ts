@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model/finding.ts';
-import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, withSteps, type EvaluationResult } from './status.ts';
+import { evaluatedStatus, policyStatus, recommendedLine, sameStatus, unselectedStatus, withSteps, type EvaluationResult } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00.000Z');
 const t1 = new Date('2026-01-01T00:10:00.000Z');
@@ -32,7 +32,7 @@ describe('evaluatedStatus', () => {
       ['input.invalid', 'warning'],
     ]);
     expect(status.findings?.[1]?.message).toBe('spec.template.spec.timeoutSeconds: expected an integer >= 0, got "x"; pytuner cannot evaluate this workload until it is fixed');
-    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0, confidence: 1 });
+    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0, confidence: 1, recommended: 'containerConcurrency 8' });
     expect(status.basis).toBe('rules');
     expect(status.targetGeneration).toBe(3);
     expect(status.lastEvaluated).toBe('2026-01-01T00:00:00Z');
@@ -64,6 +64,20 @@ describe('evaluatedStatus', () => {
     expect(again.lastEvaluated).toBe('2026-01-01T00:10:00Z');
     expect(sameStatus(first, again)).toBe(true);
     expect(sameStatus(first, evaluatedStatus(first, { ...result, values: [] }, t1))).toBe(false);
+  });
+});
+
+describe('recommendedLine', () => {
+  it('says each target in one line, with its container, for Events and change detection', () => {
+    expect(
+      recommendedLine([
+        { setting: 'containerConcurrency', rule: 'r', value: 4, target: 10, confidence: 0.6 },
+        { setting: 'threads', rule: 'r', container: 'app', env: 'THREADS', value: 16, confidence: 0.9 },
+        { setting: 'startupProbe', rule: 'r', container: 'app', startupProbe: { httpGet: { path: '/healthz', port: 8080 } }, confidence: 1 },
+      ]),
+    ).toBe('containerConcurrency 10, threads 16 [app], startupProbe httpGet /healthz:8080 [app]');
+    expect(evaluatedStatus(undefined, result, t0).summary?.recommended).toBe('containerConcurrency 8');
+    expect(evaluatedStatus(undefined, { ...result, values: [] }, t0).summary?.recommended).toBeUndefined();
   });
 });
 

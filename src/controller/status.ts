@@ -87,9 +87,13 @@ function statusFindings(result: EvaluationResult): StatusFinding[] {
 export function evaluatedStatus(previous: TuningRecommendationStatus | undefined, result: EvaluationResult, now: Date): TuningRecommendationStatus {
   const findings = statusFindings(result);
   const summary: NonNullable<TuningRecommendationStatus['summary']> = summarise(findings);
-  if (result.values.length > 0) summary.confidence = Math.min(...result.values.map((v) => v.confidence));
+  const values = result.values.map((v) => withSteps(v, result.bounds));
+  if (values.length > 0) {
+    summary.confidence = Math.min(...values.map((v) => v.confidence));
+    summary.recommended = recommendedLine(values);
+  }
   const next: TuningRecommendationStatus = { ...previous, findings, summary, basis: result.metrics.available ? 'metrics' : 'rules' };
-  if (result.values.length > 0) next.recommendations = result.values.map((v) => withSteps(v, result.bounds));
+  if (values.length > 0) next.recommendations = values;
   else delete next.recommendations;
   if (result.targetGeneration !== undefined) next.targetGeneration = result.targetGeneration;
   next.lastEvaluated = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -110,11 +114,32 @@ export function unselectedStatus(previous: TuningRecommendationStatus | undefine
   const conditions = setCondition(previous?.conditions ?? [], { type: RECOMMENDATION_CONDITIONS.ready, status: 'False', reason, message }, now);
   const { recommendations: _dropped, ...kept } = previous ?? {};
   const out: TuningRecommendationStatus = { ...kept, conditions };
-  if (out.summary?.confidence !== undefined) {
-    const { confidence: _none, ...counts } = out.summary;
+  if (out.summary !== undefined) {
+    const { confidence: _confidence, recommended: _recommended, ...counts } = out.summary;
     out.summary = counts;
   }
   return out;
+}
+
+/**
+ * recommendedLine says the recommended values in one line, each setting's target (`containerConcurrency 8, threads 16
+ * [app], startupProbe httpGet /healthz:8080 [app]`): what a person reads in an Event, and what tells the reconciler
+ * that a recommendation changed (the cache keeps the summary, not the values).
+ */
+export function recommendedLine(values: readonly RecommendedValue[]): string {
+  return values
+    .map((v) => {
+      const where = v.container === undefined ? '' : ` [${v.container}]`;
+      if (v.setting === 'startupProbe' && v.startupProbe !== undefined) {
+        const probe = v.startupProbe;
+        const handler = probe.httpGet !== undefined ? `httpGet ${probe.httpGet.path ?? '/'}:${probe.httpGet.port}` : `tcpSocket :${probe.tcpSocket?.port}`;
+        return `startupProbe ${handler}${where}`;
+      }
+      if (v.setting === 'profilerIamPolicyMember') return `IAMPolicyMember ${v.iamPolicyMember?.name ?? ''}`.trim();
+      return `${v.setting} ${v.target ?? v.value}${where}`;
+    })
+    .join(', ')
+    .slice(0, 1024);
 }
 
 /** sameStatus compares two statuses as the API server would store them, ignoring `lastEvaluated` (which only says when). */

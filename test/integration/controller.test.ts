@@ -46,6 +46,10 @@ describe('controller', () => {
     expect(rec.status?.basis).toBe('rules');
     expect(condition(rec.status, 'MetricsAvailable')).toMatchObject({ status: 'False', reason: 'StaticOnly' });
     expect(condition(rec.status, 'Applied')).toMatchObject({ status: 'False', reason: 'RecommendOnly' });
+    // Recommend mode announces a new or changed recommendation once, on the workload.
+    const announced = 'no recommendation → containerConcurrency 8, startupProbe httpGet /healthz:8080 [app] (TuningPolicy default recommends only)';
+    expect(rec.status?.summary?.recommended).toBe('containerConcurrency 8, startupProbe httpGet /healthz:8080 [app]');
+    await vi.waitFor(async () => expect(await eventsAbout(namespace, 'orders')).toEqual([{ reason: 'TuningRecommended', type: 'Normal', note: announced }]), poll);
     expect(rec.status?.applied).toBeUndefined();
 
     const live = await readService(namespace, 'orders');

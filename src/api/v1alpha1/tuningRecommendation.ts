@@ -193,6 +193,7 @@ export const TuningRecommendationStatus = z.object({
       warning: z.int().min(0).describe('Warning findings.'),
       info: z.int().min(0).describe('Info findings.'),
       confidence: z.number().min(0).max(1).optional().describe('The lowest confidence among the recommended values (1: all are facts read from the spec).'),
+      recommended: z.string().max(1024).optional().describe('The recommended values in one line (each target, container in brackets); a change of it is logged, and announced by an Event in Recommend mode.'),
     })
     .optional()
     .describe('Finding counts by severity (for printer columns).'),
