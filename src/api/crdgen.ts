@@ -31,6 +31,8 @@ interface CrdDefinition {
   description: string;
   spec: z.ZodType;
   status: z.ZodType;
+  specDescription: string;
+  statusDescription: string;
   columns: PrinterColumn[];
 }
 
@@ -44,6 +46,8 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     description: 'TuningPolicy selects Knative Services and Deployments of its namespace for pytuner, and says whether pytuner only recommends or also patches, within which bounds and which fields.',
     spec: TuningPolicySpec,
     status: TuningPolicyStatus,
+    specDescription: 'What the policy selects, whether pytuner only recommends or also patches, and within which bounds.',
+    statusDescription: 'Written by the controller: how many workloads the policy selects, recommends for, patched, and its conditions.',
     columns: [
       { name: 'Mode', type: 'string', jsonPath: '.spec.mode', description: 'Off, Recommend or Apply.' },
       { name: 'Targets', type: 'integer', jsonPath: '.status.targets', description: 'Workloads selected.' },
@@ -60,6 +64,8 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     description: 'TuningRecommendation holds pytuner\'s findings and recommended values for one workload (which owns it), and what pytuner applied, when, and the values before.',
     spec: TuningRecommendationSpec,
     status: TuningRecommendationStatus,
+    specDescription: 'The workload this recommendation is about and the policy that selected it (written by the controller).',
+    statusDescription: 'Written by the controller: findings, recommended values with target, next step and bounds, what was applied and the values before.',
     columns: [
       { name: 'Target', type: 'string', jsonPath: '.spec.targetRef.name', description: 'The workload.' },
       { name: 'Kind', type: 'string', jsonPath: '.spec.targetRef.kind', description: 'Service (Knative) or Deployment.', priority: 1 },
@@ -146,11 +152,11 @@ function crdObject(def: CrdDefinition): SchemaNode {
               description: def.description,
               required: ['spec'],
               properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: schemaOf(def.spec),
-                status: schemaOf(def.status),
+                apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+                kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+                metadata: { type: 'object', description: "Standard object's metadata." },
+                spec: { ...schemaOf(def.spec), description: def.specDescription },
+                status: { ...schemaOf(def.status), description: def.statusDescription },
               },
             },
           },

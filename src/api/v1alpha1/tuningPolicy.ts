@@ -75,13 +75,17 @@ export const Bounds = z.object({
       max: z.int().min(1).max(1000).default(1000).describe('Highest containerConcurrency pytuner sets. Defaults to 1000.'),
     }),
     { rule: 'self.min <= self.max', message: 'bounds.concurrency.min must be <= bounds.concurrency.max', fieldPath: '.min', holds: (self) => self.min <= self.max },
-  ).default({ min: 1, max: 1000 }),
+  )
+    .default({ min: 1, max: 1000 })
+    .describe('Limits on containerConcurrency.'),
   threads: z
     .object({ max: z.int().min(1).max(1000).optional().describe('Highest THREADS value pytuner sets.') })
-    .optional(),
+    .optional()
+    .describe('Limits on threads per worker.'),
   workers: z
     .object({ max: z.int().min(1).max(256).optional().describe('Highest worker count pytuner sets.') })
-    .optional(),
+    .optional()
+    .describe('Limits on worker processes.'),
 });
 /** Limits no recommendation may leave. */
 export type Bounds = z.infer<typeof Bounds>;

@@ -19,8 +19,8 @@ export const TUNING_RECOMMENDATION_PLURAL = 'tuningrecommendations';
 /** The workload a recommendation is about, in the recommendation's namespace. */
 export const TargetRef = z.object({
   apiVersion: z.enum(['serving.knative.dev/v1', 'apps/v1']).describe('serving.knative.dev/v1 or apps/v1.'),
-  kind: TargetKind,
-  name: z.string().min(1).max(253),
+  kind: TargetKind.describe('Service (Knative) or Deployment.'),
+  name: z.string().min(1).max(253).describe('metadata.name of the workload.'),
 });
 /** The workload a recommendation is about. */
 export type TargetRef = z.infer<typeof TargetRef>;
@@ -45,10 +45,10 @@ export type TuningRecommendationSpec = z.infer<typeof TuningRecommendationSpec>;
 
 /** A finding as stored in status: the rule's values rendered as strings (see toStatusValues), evidence as one line. */
 export const StatusFinding = z.object({
-  rule: z.string().min(1).max(63),
-  severity: z.enum(['info', 'warning', 'critical']),
+  rule: z.string().min(1).max(63).describe('The rule id (pytuner explain <id> prints its page).'),
+  severity: z.enum(['info', 'warning', 'critical']).describe('info, warning or critical.'),
   container: z.string().max(253).optional().describe('The container the finding is about, when it is about one.'),
-  message: z.string().max(1024),
+  message: z.string().max(1024).describe('What was found and what to change, in one line.'),
   current: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Current values, e.g. containerConcurrency: "0".'),
   recommended: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Recommended values, e.g. containerConcurrency: "8".'),
   evidence: z.string().max(2048).optional().describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)".'),
@@ -57,7 +57,9 @@ export const StatusFinding = z.object({
 export type StatusFinding = z.infer<typeof StatusFinding>;
 
 /** Settings the actuator can write, each allowed by one key of TuningPolicy `spec.patch`. */
-export const Setting = z.enum(['containerConcurrency', 'threads', 'workers', 'startupProbe', 'profilerIamPolicyMember']);
+export const Setting = z
+  .enum(['containerConcurrency', 'threads', 'workers', 'startupProbe', 'profilerIamPolicyMember'])
+  .describe('The setting: containerConcurrency, threads, workers, startupProbe or profilerIamPolicyMember.');
 /** A setting the actuator can write. */
 export type Setting = z.infer<typeof Setting>;
 
@@ -70,12 +72,15 @@ export const IntOrString = z.union([z.int(), z.string().max(63)]);
 /** The startup probe pytuner recommends: a handler and its timing (core/v1 Probe subset). */
 export const RecommendedProbe = withRules(
   z.object({
-    httpGet: z.object({ path: z.string().max(1024).optional(), port: IntOrString }).optional(),
-    tcpSocket: z.object({ port: IntOrString }).optional(),
-    initialDelaySeconds: z.int().min(0).optional(),
-    periodSeconds: z.int().min(1).optional(),
-    timeoutSeconds: z.int().min(1).optional(),
-    failureThreshold: z.int().min(1).optional(),
+    httpGet: z
+      .object({ path: z.string().max(1024).optional().describe('The health path (from a probe of the container or the pytuner.dev/health-path annotation).'), port: IntOrString.describe('A port the kubelet can reach.') })
+      .optional()
+      .describe('An HTTP GET check.'),
+    tcpSocket: z.object({ port: IntOrString.describe('A port the kubelet can reach.') }).optional().describe('A TCP connect check.'),
+    initialDelaySeconds: z.int().min(0).optional().describe('Seconds before the first check.'),
+    periodSeconds: z.int().min(1).optional().describe('Seconds between checks.'),
+    timeoutSeconds: z.int().min(1).optional().describe('Seconds a check may take.'),
+    failureThreshold: z.int().min(1).optional().describe('Checks that may fail before the container is restarted: periodSeconds × failureThreshold is the start-up budget.'),
   }),
   { rule: 'has(self.httpGet) != has(self.tcpSocket)', message: 'a startup probe has exactly one handler: httpGet or tcpSocket', holds: (self) => (self.httpGet !== undefined) !== (self.tcpSocket !== undefined) },
 );
@@ -86,9 +91,11 @@ export type RecommendedProbe = z.infer<typeof RecommendedProbe>;
 export const RecommendedPolicyMember = z.object({
   name: z.string().min(1).max(253).describe('metadata.name of the IAMPolicyMember.'),
   namespace: z.string().max(63).optional().describe('Namespace Config Connector manages for the project (default: the workload namespace).'),
-  member: z.string().min(1).max(512),
-  role: z.string().min(1).max(256),
-  resourceRef: z.object({ kind: z.string().min(1).max(63), external: z.string().min(1).max(512) }),
+  member: z.string().min(1).max(512).describe('The IAM member, e.g. serviceAccount:app@project.iam.gserviceaccount.com.'),
+  role: z.string().min(1).max(256).describe('The role granted, roles/cloudprofiler.agent.'),
+  resourceRef: z
+    .object({ kind: z.string().min(1).max(63).describe('The resource kind, Project.'), external: z.string().min(1).max(512).describe('The resource, e.g. projects/my-project.') })
+    .describe('What the role is granted on.'),
 });
 /** A Config Connector IAMPolicyMember to create. */
 export type RecommendedPolicyMember = z.infer<typeof RecommendedPolicyMember>;
@@ -109,8 +116,8 @@ export const RecommendedValue = withRules(
     next: z.int().min(0).optional().describe('What Apply writes next: the target for a fact read from the spec (confidence 1); one x2 or /2 step from current for an estimate from measured load.'),
     lowerBound: z.int().min(0).optional().describe('The least value the policy bounds allow for this setting.'),
     upperBound: z.int().min(0).optional().describe('The largest value the policy bounds allow for this setting; absent when unbounded.'),
-    startupProbe: RecommendedProbe.optional(),
-    iamPolicyMember: RecommendedPolicyMember.optional(),
+    startupProbe: RecommendedProbe.optional().describe('The startup probe to add (setting startupProbe).'),
+    iamPolicyMember: RecommendedPolicyMember.optional().describe('The Config Connector IAMPolicyMember to create (setting profilerIamPolicyMember).'),
     confidence: z.number().min(0).max(1).describe('1 for a fact a static rule read from the spec; 0.3, 0.6 or 0.9 for a low, medium or high confidence estimate from measured load (gated by the policy\'s spec.minConfidence in Apply mode).'),
     evidence: z.array(z.string().max(1024)).max(16).optional().describe('Why, one line each (the PromQL or manifest field behind the value).'),
   }),
@@ -151,8 +158,8 @@ export const AppliedChange = z.object({
   field: z.string().min(1).max(512).describe('The changed field, e.g. spec.template.spec.containerConcurrency or containers[app].env[THREADS].'),
   setting: Setting,
   from: z.string().max(1024).optional().describe('Value before the change; absent when the field was unset.'),
-  to: z.string().max(1024),
-  rule: z.string().min(1).max(63),
+  to: z.string().max(1024).describe('Value written.'),
+  rule: z.string().min(1).max(63).describe('The rule or recommender id behind the value.'),
 });
 /** One field change the actuator made. */
 export type AppliedChange = z.infer<typeof AppliedChange>;
@@ -160,17 +167,17 @@ export type AppliedChange = z.infer<typeof AppliedChange>;
 /** The last patch pytuner applied to the target. */
 export const AppliedRecord = z.object({
   at: z.iso.datetime().describe('When the patch was accepted by the API server (RFC 3339).'),
-  policy: z.string().min(1).max(253),
+  policy: z.string().min(1).max(253).describe('The TuningPolicy under which it was applied.'),
   generation: z.int().min(0).describe('metadata.generation of the target after the patch.'),
-  fields: z.array(z.string().max(512)).max(32),
-  changes: z.array(AppliedChange).max(32),
+  fields: z.array(z.string().max(512)).max(32).describe('The fields the patch changed.'),
+  changes: z.array(AppliedChange).max(32).describe('Each change, with the value before it.'),
 });
 /** The last patch pytuner applied to the target. */
 export type AppliedRecord = z.infer<typeof AppliedRecord>;
 
 /** A change held back because another field manager owns the field. */
 export const FieldConflict = z.object({
-  field: z.string().min(1).max(512),
+  field: z.string().min(1).max(512).describe('The field held back.'),
   setting: Setting,
   manager: z.string().min(1).max(253).describe('The field manager that owns the field (e.g. argocd-controller, kubectl-client-side-apply).'),
 });
@@ -197,14 +204,14 @@ export const TuningRecommendationStatus = z.object({
     })
     .optional()
     .describe('Finding counts by severity (for printer columns).'),
-  findings: z.array(StatusFinding).max(64).optional(),
+  findings: z.array(StatusFinding).max(64).optional().describe('What the rules and the recommender found, most severe first.'),
   recommendations: z.array(RecommendedValue).max(16).meta(listMap('setting')).optional().describe('Values to set, one per setting.'),
-  applied: AppliedRecord.optional(),
+  applied: AppliedRecord.optional().describe('The last patch pytuner applied to the target.'),
   previous: z
     .record(z.string().max(512), z.string().max(1024))
     .optional()
     .describe('Field → value before pytuner first changed it ("" when it was unset): what a manual roll-back restores.'),
-  conflicts: z.array(FieldConflict).max(16).optional(),
+  conflicts: z.array(FieldConflict).max(16).optional().describe('Changes held back because another field manager owns the field.'),
   conditions: Conditions.optional().describe('Ready, Applied and Conflict.'),
 });
 /** Observed state of a TuningRecommendation. */
