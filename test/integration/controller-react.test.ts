@@ -34,6 +34,23 @@ describe('the controller reacts at once', () => {
     expect(Date.now() - unpausedAt).toBeLessThan(PROMPTLY_MS);
   });
 
+  it('applies as soon as a paused workload is un-paused (an annotation edit, no new generation)', async () => {
+    const namespace = await uniqueNamespace('ctl-unpause-w');
+    await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8, annotations: { 'pytuner.dev/paused': 'true' } }), 'deploy-tool');
+    await markServiceReady(namespace, 'orders');
+    await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', patch: { containerConcurrency: true } }));
+    await startTestController(namespace, { resyncMs: RESYNC_MS });
+    await vi.waitFor(async () => expect(condition((await recommendation(namespace, 'service-orders'))?.status, 'Applied')?.reason).toBe('Paused'), poll);
+
+    const unpausedAt = Date.now();
+    await adminClients().custom.patchNamespacedCustomObject(
+      { group: 'serving.knative.dev', version: 'v1', namespace, plural: 'services', name: 'orders', body: { metadata: { annotations: { 'pytuner.dev/paused': null } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await vi.waitFor(async () => expect((await readService(namespace, 'orders')).spec.template.spec['containerConcurrency']).toBe(8), poll);
+    expect(Date.now() - unpausedAt).toBeLessThan(PROMPTLY_MS);
+  });
+
   it('marks the recommendations of a deleted TuningPolicy at once: Ready False, no recommended values left to look current', async () => {
     const namespace = await uniqueNamespace('ctl-delpol');
     await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }));
