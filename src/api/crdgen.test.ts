@@ -24,10 +24,10 @@ describe('generateCrdFiles', () => {
     }
   });
 
-  it('describes every field, spec and status included, for kubectl explain', () => {
+  it('describes every field, spec and status included, for kubectl explain (metadata is the API server\'s own)', () => {
     type Node = { description?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean };
     const undescribed = (node: Node, path: string): string[] => [
-      ...(path !== '' && (node.description === undefined || node.description === '') ? [path] : []),
+      ...(path !== '' && path !== '.metadata' && (node.description === undefined || node.description === '') ? [path] : []),
       ...Object.entries(node.properties ?? {}).flatMap(([key, child]) => undescribed(child, `${path}.${key}`)),
       ...Object.entries(node.items?.properties ?? {}).flatMap(([key, child]) => undescribed(child, `${path}[].${key}`)),
     ];

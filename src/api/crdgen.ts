@@ -154,7 +154,8 @@ function crdObject(def: CrdDefinition): SchemaNode {
               properties: {
                 apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
                 kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-                metadata: { type: 'object', description: "Standard object's metadata." },
+                // The API server refuses anything but `type` here (metadata is implicitly specified).
+                metadata: { type: 'object' },
                 spec: { ...schemaOf(def.spec), description: def.specDescription },
                 status: { ...schemaOf(def.status), description: def.statusDescription },
               },

@@ -210,14 +210,21 @@ describe('TuningRecommendation CRD', () => {
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const rows = async (...args: string[]) => (await kubectl('get', 'trec', '-n', namespace, ...args)).trim().split('\n').map((line) => line.trim().split(/\s+/));
-    const [header, row] = await rows();
+    // The API server's own Table (what kubectl get prints): every column, -o wide ones with priority 1.
+    const table = (await custom.listNamespacedCustomObject({ ...RECOMMENDATIONS, namespace }, setHeaderOptions('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io'))) as {
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[] }[];
+    };
+    const cells = Object.fromEntries(table.columnDefinitions.map((c, i) => [c.name, table.rows[0]?.cells[i]]));
+    expect(table.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name)).toEqual(['Name', 'Target', 'Concurrency', 'Threads', 'Workers', 'Probe', 'Basis', 'Confidence', 'Findings', 'Applied', 'Age']);
+    expect(table.columnDefinitions.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['Kind', 'Critical', 'Policy']);
+    // The target within the bounds (10), not the uncapped 4 nor the next step 40; no workers value.
+    expect(cells).toMatchObject({ Name: 'service-api', Target: 'api', Kind: 'Service', Concurrency: 10, Threads: 12, Probe: '/healthz', Basis: 'metrics', Confidence: 0.6, Findings: 3, Critical: 1, Policy: 'shop' });
+    expect(cells['Workers'] ?? null).toBeNull();
+    // kubectl shows the same table.
+    const [header, row] = (await kubectl('get', 'trec', '-n', namespace)).trim().split('\n').map((line) => line.trim().split(/\s+/));
     expect(header).toEqual(['NAME', 'TARGET', 'CONCURRENCY', 'THREADS', 'WORKERS', 'PROBE', 'BASIS', 'CONFIDENCE', 'FINDINGS', 'APPLIED', 'AGE']);
-    // The target within the bounds (10), not the uncapped 4 nor the next step 40; no workers value: <none>.
-    expect(row?.slice(0, 9)).toEqual(['service-api', 'api', '10', '12', '<none>', '/healthz', 'metrics', '0.6', '3']);
-    const [wideHeader, wideRow] = await rows('-o', 'wide');
-    expect(wideHeader).toEqual(['NAME', 'TARGET', 'KIND', 'CONCURRENCY', 'THREADS', 'WORKERS', 'PROBE', 'BASIS', 'CONFIDENCE', 'FINDINGS', 'CRITICAL', 'APPLIED', 'POLICY', 'AGE']);
-    expect(wideRow?.slice(0, 11)).toEqual(['service-api', 'api', 'Service', '10', '12', '<none>', '/healthz', 'metrics', '0.6', '3', '1']);
+    expect(row?.slice(0, 4)).toEqual(['service-api', 'api', '10', '12']);
     const read = await custom.getNamespacedCustomObject({ ...RECOMMENDATIONS, namespace, name: 'service-api' });
     expect(TuningRecommendation.safeParse(read).success).toBe(true);
   });
