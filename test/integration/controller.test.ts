@@ -174,7 +174,8 @@ describe('controller', () => {
       await applyAs(knativeService(namespace, name, spec), 'deploy-tool');
       await markServiceReady(namespace, name);
     }
-    await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', patch: { startupProbe: true } }));
+    // force: Knative's containers list is atomic, so the JSON patch of a probe takes it over from deploy-tool.
+    await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', force: true, patch: { startupProbe: true } }));
     await startTestController(namespace);
 
     await vi.waitFor(async () => {
