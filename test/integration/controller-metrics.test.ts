@@ -134,6 +134,11 @@ describe('controller with measured load from Prometheus', () => {
       setting: 'containerConcurrency',
       rule: 'metrics.container-concurrency',
       value,
+      // containerConcurrency is unset, so there is no step to take from it: the next step is the target.
+      target: value,
+      next: value,
+      lowerBound: 1,
+      upperBound: 1000,
       confidence: MEASURED_CONFIDENCE[expected.confidence!],
       // The manifest field, then each PromQL the value was derived from with what was derived.
       evidence: [
