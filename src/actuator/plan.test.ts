@@ -188,6 +188,40 @@ describe('planActuation: values', () => {
     expect(applied(plan(knative({ containerConcurrency: 5 }), recommending(concurrency(1)))).changes[0]).toMatchObject({ to: '3', limitedBy: 'step' });
   });
 
+  it('takes a fact read from the spec (confidence 1) to its target in one step; only estimates are stepped', () => {
+    const fact = { ...concurrency(8), rule: 'concurrency.threads-mismatch', confidence: 1 };
+    const estimate = { ...concurrency(8), rule: 'metrics.container-concurrency', confidence: 0.9 };
+    expect(applied(plan(knative({ containerConcurrency: 80 }), { recommendations: [fact] })).changes[0]).toEqual({
+      field: 'spec.template.spec.containerConcurrency',
+      setting: 'containerConcurrency',
+      from: '80',
+      to: '8',
+      rule: 'concurrency.threads-mismatch',
+      recommended: '8',
+    });
+    expect(applied(plan(knative({ containerConcurrency: 80 }), { recommendations: [estimate] })).changes[0]).toMatchObject({ from: '80', to: '40', recommended: '8', limitedBy: 'step' });
+    // Bounds still hold a fact.
+    const bounds = { concurrency: { min: 10, max: 1000 } };
+    expect(applied(plan(knative({ containerConcurrency: 80 }), { recommendations: [fact] }, { bounds })).changes[0]).toMatchObject({ to: '10', limitedBy: 'bounds' });
+  });
+
+  it('gates estimates on spec.minConfidence (default medium), never facts from the spec', () => {
+    const at = (confidence: number) => ({ recommendations: [{ ...concurrency(16), rule: 'metrics.container-concurrency', confidence }] });
+    const low = plan(knative({ containerConcurrency: 10 }), at(0.3));
+    expect(low).toMatchObject({ kind: 'none', reason: 'nothing-to-do' });
+    expect(low.skipped).toEqual([
+      { setting: 'containerConcurrency', rule: 'metrics.container-concurrency', reason: 'low-confidence', message: 'confidence 0.3 is below spec.minConfidence medium (0.6) in TuningPolicy tune' },
+    ]);
+    expect(applied(plan(knative({ containerConcurrency: 10 }), at(0.6))).changes[0]).toMatchObject({ to: '16' });
+    expect(applied(plan(knative({ containerConcurrency: 10 }), at(0.3), { minConfidence: 'low' })).changes[0]).toMatchObject({ to: '16' });
+    expect(plan(knative({ containerConcurrency: 10 }), at(0.6), { minConfidence: 'high' })).toMatchObject({ kind: 'none', skipped: [expect.objectContaining({ reason: 'low-confidence' })] });
+    expect(applied(plan(knative({ containerConcurrency: 10 }), at(1), { minConfidence: 'high' })).changes[0]).toMatchObject({ to: '16' });
+    // Only the unsure value is held; a confident one next to it is written.
+    const mixed = plan(deployment(), { recommendations: [{ ...threads(8), confidence: 0.3 }, { setting: 'workers', rule: 'gunicorn.workers-vs-cpu', container: 'app', env: 'WEB_CONCURRENCY', value: 2, confidence: 1 }] });
+    expect(applied(mixed).changes.map((c) => c.setting)).toEqual(['workers']);
+    expect(mixed.skipped.map((s) => [s.setting, s.reason])).toEqual([['threads', 'low-confidence']]);
+  });
+
   it('steps from the recommender\'s current value when the field is unset, and not at all from 0 or unknown', () => {
     expect(applied(plan(deployment(), recommending(threads(16, { current: 1 })))).changes[0]).toMatchObject({ to: '2', limitedBy: 'step' });
     expect(applied(plan(deployment(), recommending(threads(16)))).changes[0]).toMatchObject({ to: '16' });

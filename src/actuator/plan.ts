@@ -2,7 +2,8 @@
  * @module The actuator's decision, as a pure function: a TuningRecommendation's recommended values + the TuningPolicy
  * + the live workload (with its managedFields) + `now` → a Plan (write nothing, with a reason; or these changes, as
  * these writes). It never computes a recommended number: it copies the recommender's value and only limits it
- * (policy bounds, one x2 or /2 step per reconcile). The I/O is in apply.ts.
+ * (policy bounds; one x2 or /2 step per reconcile for an estimate from measured load, while a fact read from the spec
+ * goes to its target at once) and gates estimates on the policy's `spec.minConfidence`. The I/O is in apply.ts.
  *
  * Writes, and why they differ by kind (evidence: test/integration/actuator.test.ts):
  * - Deployment: server-side apply under field manager `pytuner`; `containers` and `env` are list maps keyed by name,
@@ -19,7 +20,7 @@
  */
 import type { JsonPatchOp } from '../model/finding.ts';
 import { FIELD_MANAGER, parseDuration } from '../api/v1alpha1/common.ts';
-import type { Bounds, PatchPermissions, Patchable, TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
+import { CONFIDENCE_OF_LEVEL, STATIC_CONFIDENCE, type Bounds, type PatchPermissions, type Patchable, type TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
 import type { AppliedChange, FieldConflict, RecommendedPolicyMember, RecommendedProbe, RecommendedValue, Setting, TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { field, fieldOwners, named, type ManagedFieldsEntry, type PathSegment } from './managedFields.ts';
 
@@ -46,7 +47,7 @@ export interface LiveWorkload {
 /** The policy fields the plan reads. */
 export interface PlanPolicy {
   metadata: { name: string; annotations?: Record<string, string> };
-  spec: Pick<TuningPolicySpec, 'mode' | 'bounds' | 'cooldown' | 'patch' | 'force'>;
+  spec: Pick<TuningPolicySpec, 'mode' | 'bounds' | 'cooldown' | 'patch' | 'force'> & Partial<Pick<TuningPolicySpec, 'minConfidence'>>;
 }
 
 /** Everything planActuation decides from; nothing else (no clock, no client). */
@@ -83,7 +84,8 @@ export type SkipReason =
   | 'container-missing' // the recommendation names a container the workload does not have
   | 'value-from' // the env var is read from a Secret or ConfigMap: pytuner does not replace references
   | 'unparseable' // the live value is not an integer, so no step can be taken from it
-  | 'probe-exists'; // pytuner adds a startup probe only where none is set
+  | 'probe-exists' // pytuner adds a startup probe only where none is set
+  | 'low-confidence'; // an estimate from measured load below the policy's spec.minConfidence
 
 /** A recommended value left out of the plan, with the reason. */
 export interface SkippedChange {
@@ -114,8 +116,8 @@ export type PlannedWrite =
 /** An Event the actuator publishes about the workload. `onlyIfWritten`: published only when every write succeeded. */
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
-  reason: 'TuningApplied' | 'TuningConflict';
-  action: 'Patch' | 'Skip';
+  reason: 'TuningApplied' | 'TuningConflict' | 'TuningRecommended';
+  action: 'Patch' | 'Skip' | 'Recommend';
   note: string;
   regarding: ObjectRef;
   onlyIfWritten: boolean;
@@ -172,7 +174,7 @@ export type Readiness = { ready: true } | { ready: false; reason: 'not-ready' | 
 /**
  * planActuation decides what the actuator writes for one workload. Checks run in this order and the first that
  * stops wins: mode, pause annotation, recommendations present, cooldown, workload readiness; then each recommended
- * value is checked against `spec.patch`, the live value, bounds, the step limit and field ownership.
+ * value is checked against `spec.patch`, `spec.minConfidence`, the live value, bounds, the step limit and field ownership.
  */
 export function planActuation(input: PlanInput): Plan {
   const { policy, recommendation, live, now } = input;
@@ -302,6 +304,8 @@ function skip(value: RecommendedValue, reason: SkipReason, message: string): Dec
 function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload): Decision {
   const permission = PERMISSION_OF[value.setting];
   if (!allowed(policy.spec.patch, permission)) return skip(value, 'not-allowed', `spec.patch.${permission} is false in TuningPolicy ${policy.metadata.name}`);
+  const unsure = belowMinConfidence(value, policy);
+  if (unsure !== undefined) return unsure;
   if (value.setting === 'profilerIamPolicyMember') return decidePolicyMember(value);
   const located = locate(value, live);
   if ('skip' in located) return located.skip;
@@ -316,6 +320,16 @@ function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload)
   if (located.location.current !== undefined) change.from = located.location.current;
   if (target.limitedBy !== undefined) change.limitedBy = target.limitedBy;
   return { kind: 'change', change, value, path: located.location.path };
+}
+
+/**
+ * The confidence gate: an estimate from measured load below `spec.minConfidence` (default medium) stays a
+ * recommendation. A fact read from the spec (confidence 1) always passes.
+ */
+function belowMinConfidence(value: RecommendedValue, policy: PlanPolicy): Decision | undefined {
+  const level = policy.spec.minConfidence ?? 'medium';
+  if (value.confidence >= CONFIDENCE_OF_LEVEL[level]) return undefined;
+  return skip(value, 'low-confidence', `confidence ${value.confidence} is below spec.minConfidence ${level} (${CONFIDENCE_OF_LEVEL[level]}) in TuningPolicy ${policy.metadata.name}`);
 }
 
 function allowed(patch: Partial<PatchPermissions> | undefined, permission: Patchable): boolean {
@@ -389,14 +403,17 @@ function valueToWrite(value: RecommendedValue, location: Location, bounds: Bound
   } else {
     from = value.current;
   }
-  const { to, limitedBy } = limit(recommended, from, boundsOf(value.setting, bounds));
+  // The step limit damps estimates (a wrong one costs one step); a fact read from the spec ("gunicorn has 8 slots")
+  // is not an estimate, so it goes to its target in one step, within the bounds.
+  const stepFrom = value.confidence >= STATIC_CONFIDENCE ? undefined : from;
+  const { to, limitedBy } = limit(recommended, stepFrom, boundsOf(value.setting, bounds));
   const result: { to: string; recommended: string; limitedBy?: 'bounds' | 'step' } = { to: String(to), recommended: String(recommended) };
   if (limitedBy !== undefined) result.limitedBy = limitedBy;
   return result;
 }
 
 /** Inclusive limits for a numeric setting from the policy's bounds (1 is the lowest a count of slots can be). */
-function boundsOf(setting: Setting, bounds: Bounds | undefined): { min: number; max: number } {
+export function boundsOf(setting: Setting, bounds: Bounds | undefined): { min: number; max: number } {
   switch (setting) {
     case 'containerConcurrency':
       return { min: bounds?.concurrency?.min ?? 1, max: bounds?.concurrency?.max ?? 1000 };

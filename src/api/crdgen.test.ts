@@ -24,6 +24,19 @@ describe('generateCrdFiles', () => {
     }
   });
 
+  it('describes every field, spec and status included, for kubectl explain (metadata is the API server\'s own)', () => {
+    type Node = { description?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean };
+    const undescribed = (node: Node, path: string): string[] => [
+      ...(path !== '' && path !== '.metadata' && (node.description === undefined || node.description === '') ? [path] : []),
+      ...Object.entries(node.properties ?? {}).flatMap(([key, child]) => undescribed(child, `${path}.${key}`)),
+      ...Object.entries(node.items?.properties ?? {}).flatMap(([key, child]) => undescribed(child, `${path}[].${key}`)),
+    ];
+    for (const [name, text] of generateCrdFiles()) {
+      const crd = load(text) as { spec: { versions: { schema: { openAPIV3Schema: Node } }[] } };
+      expect(undescribed(crd.spec.versions[0]!.schema.openAPIV3Schema, ''), name).toEqual([]);
+    }
+  });
+
   it('leaves no construct a structural schema forbids', () => {
     for (const [name, text] of generateCrdFiles()) {
       expect(text, name).not.toMatch(/\$ref|anyOf|oneOf|allOf|propertyNames|additionalProperties: false|\$schema|9007199254740991/);

@@ -31,6 +31,8 @@ interface CrdDefinition {
   description: string;
   spec: z.ZodType;
   status: z.ZodType;
+  specDescription: string;
+  statusDescription: string;
   columns: PrinterColumn[];
 }
 
@@ -44,6 +46,8 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     description: 'TuningPolicy selects Knative Services and Deployments of its namespace for pytuner, and says whether pytuner only recommends or also patches, within which bounds and which fields.',
     spec: TuningPolicySpec,
     status: TuningPolicyStatus,
+    specDescription: 'What the policy selects, whether pytuner only recommends or also patches, and within which bounds.',
+    statusDescription: 'Written by the controller: how many workloads the policy selects, recommends for, patched, and its conditions.',
     columns: [
       { name: 'Mode', type: 'string', jsonPath: '.spec.mode', description: 'Off, Recommend or Apply.' },
       { name: 'Targets', type: 'integer', jsonPath: '.status.targets', description: 'Workloads selected.' },
@@ -60,11 +64,21 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     description: 'TuningRecommendation holds pytuner\'s findings and recommended values for one workload (which owns it), and what pytuner applied, when, and the values before.',
     spec: TuningRecommendationSpec,
     status: TuningRecommendationStatus,
+    specDescription: 'The workload this recommendation is about and the policy that selected it (written by the controller).',
+    statusDescription: 'Written by the controller: findings, recommended values with target, next step and bounds, what was applied and the values before.',
     columns: [
       { name: 'Target', type: 'string', jsonPath: '.spec.targetRef.name', description: 'The workload.' },
       { name: 'Kind', type: 'string', jsonPath: '.spec.targetRef.kind', description: 'Service (Knative) or Deployment.', priority: 1 },
+      // The recommended values, VPA-style: the target within the policy bounds (status.recommendations has next step,
+      // bounds and the uncapped value of each).
+      { name: 'Concurrency', type: 'integer', jsonPath: '.status.recommendations[?(@.setting=="containerConcurrency")].target', description: 'Recommended containerConcurrency (target within the policy bounds).' },
+      { name: 'Threads', type: 'integer', jsonPath: '.status.recommendations[?(@.setting=="threads")].target', description: 'Recommended threads per worker (target).' },
+      { name: 'Workers', type: 'integer', jsonPath: '.status.recommendations[?(@.setting=="workers")].target', description: 'Recommended worker processes (target).' },
+      { name: 'Probe', type: 'string', jsonPath: '.status.recommendations[?(@.setting=="startupProbe")].startupProbe.httpGet.path', description: 'Path of the recommended httpGet startupProbe.' },
+      { name: 'Basis', type: 'string', jsonPath: '.status.basis', description: 'rules (static) or metrics (measured load too).' },
+      { name: 'Confidence', type: 'number', jsonPath: '.status.summary.confidence', description: 'Lowest confidence among the recommended values (1: facts read from the spec).' },
       { name: 'Findings', type: 'integer', jsonPath: '.status.summary.findings', description: 'Findings of every severity.' },
-      { name: 'Critical', type: 'integer', jsonPath: '.status.summary.critical', description: 'Critical findings.' },
+      { name: 'Critical', type: 'integer', jsonPath: '.status.summary.critical', description: 'Critical findings.', priority: 1 },
       { name: 'Applied', type: 'date', jsonPath: '.status.applied.at', description: 'When pytuner last patched the workload.' },
       { name: 'Policy', type: 'string', jsonPath: '.spec.policy', description: 'The TuningPolicy.', priority: 1 },
       AGE,
@@ -138,11 +152,12 @@ function crdObject(def: CrdDefinition): SchemaNode {
               description: def.description,
               required: ['spec'],
               properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
+                apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+                kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+                // The API server refuses anything but `type` here (metadata is implicitly specified).
                 metadata: { type: 'object' },
-                spec: schemaOf(def.spec),
-                status: schemaOf(def.status),
+                spec: { ...schemaOf(def.spec), description: def.specDescription },
+                status: { ...schemaOf(def.status), description: def.statusDescription },
               },
             },
           },

@@ -46,6 +46,16 @@ describe('keysForEvent', () => {
     expect(keysForEvent(shop, 'tuningPolicies', 'delete', policy(2), tracker)).toEqual(everything.slice(0, 3));
   });
 
+  it('maps a policy annotation edit (pause, un-pause) to every workload of its namespace, though the generation stays', () => {
+    const tracker = new GenerationTracker();
+    const policy = (annotations: Record<string, string>) => obj('TuningPolicy', 'shop', 'default', { metadata: { generation: 3, annotations } });
+    const everything = ['Service/shop/orders', 'Service/shop/cart', 'Deployment/shop/worker', 'TuningPolicy/shop/default'];
+    expect(keysForEvent(shop, 'tuningPolicies', 'add', policy({ 'pytuner.dev/paused': 'true' }), tracker)).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({ 'pytuner.dev/paused': 'true' }), tracker)).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({}), tracker)).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({}), tracker)).toEqual(['TuningPolicy/shop/default']);
+  });
+
   it('maps a ServiceAccount to the workloads that run as it (default when unset)', () => {
     expect(keysForEvent(shop, 'serviceAccounts', 'update', obj('ServiceAccount', 'shop', 'orders'), new GenerationTracker())).toEqual(['Service/shop/orders']);
     expect(keysForEvent(shop, 'serviceAccounts', 'add', obj('ServiceAccount', 'shop', 'default'), new GenerationTracker())).toEqual(['Service/shop/cart', 'Deployment/shop/worker']);

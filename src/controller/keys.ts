@@ -72,31 +72,38 @@ export function serviceAccountOf(workload: PodTemplateOwner): string {
 }
 
 /**
- * Tracks the spec generation of each TuningPolicy, so that a status-only update (our own status write) does not
- * re-enqueue every workload of the namespace. Holds one number per policy.
+ * Tracks what of each TuningPolicy its workloads' reconciles read: the spec (by metadata.generation) and the
+ * annotations (`pytuner.dev/paused`, which an edit changes without a new generation). A status-only update (our own
+ * status write) re-enqueues the policy alone, not every workload of the namespace; an un-pause re-enqueues them at
+ * once instead of at the next resync. Holds one short string per policy.
  */
 export class GenerationTracker {
-  readonly #seen = new Map<string, number | undefined>();
+  readonly #seen = new Map<string, string>();
 
-  /** True when the object is new or its metadata.generation moved since last seen; forgets it on delete. */
+  /** True when the object is new, or its generation or annotations moved since last seen; forgets it on delete. */
   changed(verb: CacheVerb, obj: KubernetesObject): boolean {
     const id = obj.metadata?.uid ?? `${obj.metadata?.namespace}/${obj.metadata?.name}`;
     if (verb === 'delete') {
       this.#seen.delete(id);
       return true;
     }
-    const known = this.#seen.has(id);
     const before = this.#seen.get(id);
-    const generation = obj.metadata?.generation;
-    this.#seen.set(id, generation);
-    return verb === 'add' || !known || before !== generation;
+    const now = fingerprint(obj);
+    this.#seen.set(id, now);
+    return verb === 'add' || before !== now;
   }
+}
+
+/** The generation and the annotations, sorted by key (the cache already drops kubectl's last-applied copy). */
+function fingerprint(obj: KubernetesObject): string {
+  const annotations = Object.entries(obj.metadata?.annotations ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([obj.metadata?.generation ?? null, annotations]);
 }
 
 /**
  * keysForEvent maps one cache event to the keys to reconcile:
  * - a workload: itself, and the policies of its namespace (their target counts);
- * - a TuningPolicy whose spec changed (or that came or went): every workload of its namespace — a superset of those
+ * - a TuningPolicy whose spec or annotations changed (or that came or went): every workload of its namespace — a superset of those
  *   it selects now, which also covers workloads it stopped selecting — and itself;
  * - a ServiceAccount: the workloads of its namespace that run as it (its Workload Identity annotation feeds the profiler rule);
  * - an IAMPolicyMember/IAMPartialPolicy: every workload of the namespaces whose identities it may grant to (the member

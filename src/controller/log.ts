@@ -10,7 +10,9 @@ import { CONTROLLER_DEFAULTS } from '../config/controller.ts';
 export function createLogger(options: { level?: Level | 'silent'; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
-      name: 'pytuner-controller',
+      // Not pino's `name`: a workload's lines carry the workload's name under that key, and JSON with two "name"
+      // keys keeps only one of them in most readers.
+      base: { logger: 'pytuner-controller', pid: process.pid },
       level: options.level ?? CONTROLLER_DEFAULTS.logLevel,
       // ISO times read better than epoch milliseconds in `kubectl logs`.
       timestamp: pino.stdTimeFunctions.isoTime,

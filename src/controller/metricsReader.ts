@@ -109,6 +109,7 @@ export class MetricsReader {
       const collection = await collectObservations({ targets }, source.profile, window, recorder.client);
       snapshot = { source, window, observations: collection.observations };
       if (recorder.first !== undefined) snapshot.failure = { kind: recorder.first.kind, message: recorder.first.message };
+      if (recorder.full !== undefined) log.warn({ failure: recorder.full.message }, 'a request to Prometheus failed (its answer is logged here only, never copied into status)');
     } catch (error) {
       // collectObservations turns Prometheus' failures into reasons; anything else is a bug, kept from the controller.
       log.error({ err: describeError(error) }, 'reading metrics failed');
@@ -159,15 +160,44 @@ function uniqueTargets(targets: readonly MetricsTarget[]): MetricsTarget[] {
   return [...new Map(targets.map((t) => [observationKey(t), t])).values()];
 }
 
-/** The client, remembering the first PrometheusError any request threw (collectObservations turns them into reasons). */
-function recordingFailures(inner: PrometheusClient): { client: PrometheusClient; first: PrometheusError | undefined } {
-  const recorder: { client: PrometheusClient; first: PrometheusError | undefined } = { client: inner, first: undefined };
+/**
+ * What of a failed request to Prometheus may reach a status. A TuningPolicy's prometheusUrl can point at anything its
+ * author chooses; copying the answer (an error body, a login page, a network error naming hosts and ports) into
+ * TuningPolicy or TuningRecommendation status would read in-cluster endpoints back to them (server-side request
+ * forgery). Status gets the kind, the HTTP status, the endpoint path and a transport error code; the controller's log
+ * gets the whole text.
+ */
+export function classifiedFailure(error: PrometheusError, url: string): PrometheusError {
+  const { kind, endpoint, status } = error;
+  switch (kind) {
+    case 'http':
+      return new PrometheusError(kind, endpoint, status === undefined || (status >= 200 && status <= 299) ? `Prometheus answered ${endpoint} with an error` : `Prometheus answered HTTP ${status} to ${endpoint}`, status);
+    case 'timeout':
+      return new PrometheusError(kind, endpoint, `Prometheus did not answer ${endpoint} in time`, status);
+    case 'unreachable': {
+      const code = /\b(E[A-Z]{3,}|[A-Z_]*CERT[A-Z_]*|SELF_SIGNED[A-Z_]*|UNABLE_TO_VERIFY[A-Z_]*)\b/.exec(error.message)?.[1];
+      return new PrometheusError(kind, endpoint, `Prometheus at ${url} is unreachable${code === undefined ? '' : ` (${code})`}`, status);
+    }
+    case 'bad-response':
+      return new PrometheusError(kind, endpoint, `Prometheus sent an answer to ${endpoint} that pytuner cannot read`, status);
+  }
+}
+
+/**
+ * The client, throwing classified failures (classifiedFailure) and remembering the first, with the full error for the
+ * log (collectObservations turns the failures into the reasons status shows).
+ */
+function recordingFailures(inner: PrometheusClient): { client: PrometheusClient; first: PrometheusError | undefined; full: PrometheusError | undefined } {
+  const recorder: { client: PrometheusClient; first: PrometheusError | undefined; full: PrometheusError | undefined } = { client: inner, first: undefined, full: undefined };
   const record = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof PrometheusError) recorder.first ??= error;
-      throw error;
+      if (!(error instanceof PrometheusError)) throw error;
+      const safe = classifiedFailure(error, inner.url);
+      recorder.first ??= safe;
+      recorder.full ??= error;
+      throw safe;
     }
   };
   recorder.client = {

@@ -63,7 +63,7 @@ describe('values from measured load', () => {
     const svc = {
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Service',
-      metadata: { name: 'orders', namespace: 'shop' },
+      metadata: { name: 'orders', namespace: 'shop', annotations: { 'pytuner.dev/health-path': '/healthz' } },
       spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--bind', ':8080', ...threads, 'app:app'], env, resources: { limits: { cpu: '1' } } }] } } },
     } as KubernetesObject;
     return withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: undefined });
@@ -95,7 +95,7 @@ describe('values from measured load', () => {
   });
 
   it('with measuredOnly, leaves out the static values measured load decides, and says which', () => {
-    const svc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop' }, spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--threads', '8', 'app:app'] }] } } } } as KubernetesObject;
+    const svc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop', annotations: { 'pytuner.dev/health-path': '/healthz' } }, spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--threads', '8', 'app:app'] }] } } } } as KubernetesObject;
     const evaluation = evaluateTarget(target, svc, [], rulesFor(undefined));
     expect(recommendedValues(evaluation.findings).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
     const selection = valuesOf(evaluation.findings, { measuredOnly: true });

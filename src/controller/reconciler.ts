@@ -12,7 +12,7 @@ import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/comm
 import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
 import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { createActuator, type Actuator } from '../actuator/apply.ts';
-import { describeChange, fieldValue, planActuation, type LiveWorkload, type Plan, type PlannedChange } from '../actuator/plan.ts';
+import { describeChange, fieldValue, planActuation, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange } from '../actuator/plan.ts';
 import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '../actuator/status.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
@@ -73,6 +73,18 @@ const WORKLOAD_RESOURCE = { Service: 'knativeServices', Deployment: 'deployments
 
 /** Attempts of one workload reconcile when its writes find the object changed since it was read (client-go's DefaultRetry allows 5). */
 const WRITE_ATTEMPTS = 3;
+
+/** The first retry after a 403 on a write; each further 403 in a row doubles it, up to the resync period. */
+const FORBIDDEN_RETRY_BASE_MS = 2_000;
+
+/**
+ * When to look again at a workload whose write the API server refused (403) `streak` times in a row: soon, because an
+ * RBAC grant (`helm upgrade --set apply.enabled=true`) should be picked up within seconds, not at the next resync; and
+ * less often each time, because until someone grants it every retry is refused.
+ */
+export function forbiddenRetryMs(streak: number, resyncMs: number): number {
+  return Math.min(resyncMs, FORBIDDEN_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(streak - 1, 30)));
+}
 
 /** What an attempt of a workload reconcile answers when its write found the object stale. */
 const STALE = Symbol('stale');
@@ -150,6 +162,8 @@ export class Reconciler {
   readonly #metrics: MetricsReader;
   readonly #metricsIntervalMs: number;
   readonly #recent: RecentWrites<TuningRecommendation>;
+  /** Writes refused (403) in a row, by queue key: the backoff of forbiddenRetryMs. */
+  readonly #forbiddenStreak = new Map<string, number>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -188,6 +202,7 @@ export class Reconciler {
       if (live === undefined) {
         // Gone (or its kind is not served): its TuningRecommendation goes with it through the owner reference.
         this.#options.onFindings?.(formatKey(key), []);
+        this.#forbiddenStreak.delete(formatKey(key));
         return {};
       }
       const outcome = await this.#reconcileLive(key, live, attempt === 1 ? abandon : undefined, attempt >= WRITE_ATTEMPTS);
@@ -247,7 +262,7 @@ export class Reconciler {
     onFindings?.(keyText, evaluation.findings.map((f) => f.rule));
     const evaluated = evaluatedStatus(
       existing?.status,
-      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes },
+      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes, bounds: policy.spec.bounds },
       now,
     );
 
@@ -290,15 +305,22 @@ export class Reconciler {
     }
     const final = statusAfterActuation(evaluated, result, policy.metadata.name, now);
     await this.#writeRecommendationStatus(recommendation, final, log);
+    await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
 
     const failed = result.outcomes.find((o) => o.kind === 'failed');
+    const keyText = formatKey(key);
+    if (failed === undefined || failed.kind !== 'failed' || failed.httpStatus !== 403) this.#forbiddenStreak.delete(keyText);
     if (failed !== undefined && failed.kind === 'failed') {
       this.#options.metrics.errors.inc({ type: 'apply' });
       const what = `${failed.write.method} of ${failed.write.target.kind} ${failed.write.target.name} failed: ${failed.message}`;
-      // RBAC is fixed by a person, not by retrying at once: the status says which permission; look again at the resync.
+      // RBAC is fixed by a person: the status says which permission. Look again on a short, growing backoff, so a
+      // grant is picked up within seconds without hammering the API server while none comes.
       if (failed.httpStatus === 403) {
-        log.error({ permission: failed.message }, 'forbidden: the controller\'s identity may not write this workload');
-        return { requeueAfterMs: this.#options.resyncMs };
+        const streak = (this.#forbiddenStreak.get(keyText) ?? 0) + 1;
+        this.#forbiddenStreak.set(keyText, streak);
+        const retryMs = forbiddenRetryMs(streak, this.#options.resyncMs);
+        log.error({ permission: failed.message, retryInMs: retryMs }, 'forbidden: the controller\'s identity may not write this workload');
+        return { requeueAfterMs: retryMs };
       }
       if (failed.retry === 'terminal') throw new TerminalError(what);
       throw new Error(what);
@@ -307,6 +329,25 @@ export class Reconciler {
     // With metrics, every refresh interval brings new measured load to evaluate.
     const refresh = policy.spec.metrics === undefined ? Number.POSITIVE_INFINITY : this.#metricsIntervalMs;
     return { requeueAfterMs: Math.min(this.#options.resyncMs, retry ?? Number.POSITIVE_INFINITY, refresh) };
+  }
+
+  /**
+   * One info line per changed recommendation; in Recommend mode also a Normal Event on the workload (`kubectl describe`
+   * shows it; in Apply mode the TuningApplied Event says what was written instead).
+   */
+  async #announceChange(before: string | undefined, after: string | undefined, policy: TuningPolicy, live: LiveWorkload, log: Logger): Promise<void> {
+    if (after === undefined || after === before) return;
+    log.info({ from: before ?? null, to: after, policy: policy.metadata.name }, 'recommendation changed');
+    if (policy.spec.mode !== 'Recommend') return;
+    const regarding: ObjectRef = { apiVersion: live.apiVersion, kind: live.kind, name: live.metadata.name };
+    if (live.metadata.namespace !== undefined) regarding.namespace = live.metadata.namespace;
+    if (live.metadata.uid !== undefined) regarding.uid = live.metadata.uid;
+    const note = `${before ?? 'no recommendation'} → ${after} (TuningPolicy ${policy.metadata.name} recommends only)`.slice(0, 1024);
+    const failures = await this.#actuator.publish([{ type: 'Normal', reason: 'TuningRecommended', action: 'Recommend', note, regarding, onlyIfWritten: false }]);
+    for (const failure of failures) {
+      this.#options.metrics.errors.inc({ type: 'event' });
+      log.warn({ failure }, 'could not publish an Event');
+    }
   }
 
   /**

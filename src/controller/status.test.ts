@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model/finding.ts';
-import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type EvaluationResult } from './status.ts';
+import { evaluatedStatus, policyStatus, recommendedLine, sameStatus, unselectedStatus, withSteps, type EvaluationResult } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00.000Z');
 const t1 = new Date('2026-01-01T00:10:00.000Z');
@@ -32,7 +32,7 @@ describe('evaluatedStatus', () => {
       ['input.invalid', 'warning'],
     ]);
     expect(status.findings?.[1]?.message).toBe('spec.template.spec.timeoutSeconds: expected an integer >= 0, got "x"; pytuner cannot evaluate this workload until it is fixed');
-    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0 });
+    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0, confidence: 1, recommended: 'containerConcurrency 8' });
     expect(status.basis).toBe('rules');
     expect(status.targetGeneration).toBe(3);
     expect(status.lastEvaluated).toBe('2026-01-01T00:00:00Z');
@@ -40,6 +40,21 @@ describe('evaluatedStatus', () => {
       { type: 'Ready', status: 'True', reason: 'Evaluated', message: '2 findings, 1 value to set; also selected by TuningPolicy b', lastTransitionTime: '2026-01-01T00:00:00Z' },
       { type: 'MetricsAvailable', status: 'False', reason: 'StaticOnly', message: 'no spec.metrics', lastTransitionTime: '2026-01-01T00:00:00Z' },
     ]);
+  });
+
+  it("shows each value's target, next step, bounds and uncapped value: a fact goes to its target at once, an estimate by one step", () => {
+    const status = evaluatedStatus(undefined, result, t0);
+    expect(status.recommendations).toEqual([{ setting: 'containerConcurrency', rule: 'concurrency.threads-mismatch', value: 8, current: 80, confidence: 1, target: 8, next: 8, lowerBound: 1, upperBound: 1000 }]);
+    const bounds = { concurrency: { min: 10, max: 1000 } };
+    const measured = { setting: 'containerConcurrency' as const, rule: 'metrics.container-concurrency', value: 4, current: 80, confidence: 0.6 };
+    expect(withSteps(measured, bounds)).toEqual({ ...measured, target: 10, next: 40, lowerBound: 10, upperBound: 1000 });
+    expect(withSteps({ ...measured, confidence: 1 }, bounds)).toMatchObject({ value: 4, target: 10, next: 10 });
+    // Threads without a bound: no upperBound; a probe: no numbers at all.
+    expect(withSteps({ setting: 'threads', rule: 'metrics.threads', container: 'app', env: 'THREADS', value: 16, current: 4, confidence: 0.9 }, undefined)).toMatchObject({ target: 16, next: 8, lowerBound: 1 });
+    expect(withSteps({ setting: 'threads', rule: 'metrics.threads', container: 'app', env: 'THREADS', value: 16, confidence: 0.9 }, undefined).upperBound).toBeUndefined();
+    const probe = { setting: 'startupProbe' as const, rule: 'startup.probe-missing', container: 'app', startupProbe: { httpGet: { path: '/healthz', port: 8080 } }, confidence: 1 };
+    expect(withSteps(probe, undefined)).toEqual(probe);
+    expect(evaluatedStatus(undefined, { ...result, values: [probe, measured] }, t0).summary?.confidence).toBe(0.6);
   });
 
   it('keeps what the actuator recorded, and counts as unchanged when only the evaluation time moved', () => {
@@ -52,7 +67,30 @@ describe('evaluatedStatus', () => {
   });
 });
 
+describe('recommendedLine', () => {
+  it('says each target in one line, with its container, for Events and change detection', () => {
+    expect(
+      recommendedLine([
+        { setting: 'containerConcurrency', rule: 'r', value: 4, target: 10, confidence: 0.6 },
+        { setting: 'threads', rule: 'r', container: 'app', env: 'THREADS', value: 16, confidence: 0.9 },
+        { setting: 'startupProbe', rule: 'r', container: 'app', startupProbe: { httpGet: { path: '/healthz', port: 8080 } }, confidence: 1 },
+      ]),
+    ).toBe('containerConcurrency 10, threads 16 [app], startupProbe httpGet /healthz:8080 [app]');
+    expect(evaluatedStatus(undefined, result, t0).summary?.recommended).toBe('containerConcurrency 8');
+    expect(evaluatedStatus(undefined, { ...result, values: [] }, t0).summary?.recommended).toBeUndefined();
+  });
+});
+
 describe('unselectedStatus', () => {
+  it('drops the recommended values of a target no policy selects (a deleted policy), so they no longer look current', () => {
+    const evaluated = evaluatedStatus(undefined, result, t0);
+    const status = unselectedStatus(evaluated, 'NotSelected', 'no TuningPolicy selects it', t1);
+    expect(status.recommendations).toBeUndefined();
+    expect(status.summary).toEqual({ findings: 2, critical: 1, warning: 1, info: 0 });
+    expect(status.findings).toEqual(evaluated.findings);
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NotSelected' });
+  });
+
   it('sets Ready False and keeps the roll-back values', () => {
     const status = unselectedStatus({ previous: { 'spec.template.spec.containerConcurrency': '80' } }, 'NotSelected', 'no TuningPolicy selects it', t0);
     expect(status).toEqual({

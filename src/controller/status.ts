@@ -5,7 +5,8 @@
  * ignores the evaluation time, so an unchanged evaluation writes nothing.
  */
 import { setCondition, type Condition } from '../api/v1alpha1/common.ts';
-import { POLICY_CONDITIONS, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { POLICY_CONDITIONS, STATIC_CONFIDENCE, type Bounds, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { boundsOf, limit } from '../actuator/plan.ts';
 import {
   RECOMMENDATION_CONDITIONS,
   summarise,
@@ -50,6 +51,24 @@ export interface EvaluationResult {
   targetGeneration: number | undefined;
   /** Extra words for the Ready message (another policy also selects the target, Config Connector missing…). */
   notes: readonly string[];
+  /** The selecting policy's bounds, for each value's target, next step and bounds; the defaults when absent. */
+  bounds?: Bounds;
+}
+
+/**
+ * A numeric value with what Apply would make of it, as the VPA shows target, bounds and uncapped target: `value` stays
+ * the recommender's (uncapped) number; `target` is it within the bounds; `next` is what the next Apply step writes
+ * (the target for a fact read from the spec, one x2 or /2 step from `current` for an estimate), by the actuator's own
+ * functions, so the two cannot disagree.
+ */
+export function withSteps(value: RecommendedValue, bounds: Bounds | undefined): RecommendedValue {
+  if (value.value === undefined) return value;
+  const b = boundsOf(value.setting, bounds);
+  const target = limit(value.value, undefined, b).to;
+  const next = value.confidence >= STATIC_CONFIDENCE ? target : limit(value.value, value.current, b).to;
+  const out: RecommendedValue = { ...value, target, next, lowerBound: b.min };
+  if (Number.isFinite(b.max)) out.upperBound = b.max;
+  return out;
 }
 
 /** Findings in status order: severity (critical first), then rule id, then container. */
@@ -67,8 +86,14 @@ function statusFindings(result: EvaluationResult): StatusFinding[] {
  */
 export function evaluatedStatus(previous: TuningRecommendationStatus | undefined, result: EvaluationResult, now: Date): TuningRecommendationStatus {
   const findings = statusFindings(result);
-  const next: TuningRecommendationStatus = { ...previous, findings, summary: summarise(findings), basis: result.metrics.available ? 'metrics' : 'rules' };
-  if (result.values.length > 0) next.recommendations = [...result.values];
+  const summary: NonNullable<TuningRecommendationStatus['summary']> = summarise(findings);
+  const values = result.values.map((v) => withSteps(v, result.bounds));
+  if (values.length > 0) {
+    summary.confidence = Math.min(...values.map((v) => v.confidence));
+    summary.recommended = recommendedLine(values);
+  }
+  const next: TuningRecommendationStatus = { ...previous, findings, summary, basis: result.metrics.available ? 'metrics' : 'rules' };
+  if (values.length > 0) next.recommendations = values;
   else delete next.recommendations;
   if (result.targetGeneration !== undefined) next.targetGeneration = result.targetGeneration;
   next.lastEvaluated = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -81,12 +106,40 @@ export function evaluatedStatus(previous: TuningRecommendationStatus | undefined
 }
 
 /**
- * unselectedStatus marks a recommendation whose target no policy covers any more (or whose policy is Off): Ready
- * False, everything else kept, so `status.previous` still tells a person what to restore.
+ * unselectedStatus marks a recommendation whose target no policy covers any more (its policy was deleted, or is Off):
+ * Ready False, and no recommended values (nothing would apply them, and `kubectl get trec` must not show them as if
+ * current); the findings, what was applied and `status.previous` (what a person restores) are kept.
  */
 export function unselectedStatus(previous: TuningRecommendationStatus | undefined, reason: 'NotSelected' | 'PolicyOff', message: string, now: Date): TuningRecommendationStatus {
   const conditions = setCondition(previous?.conditions ?? [], { type: RECOMMENDATION_CONDITIONS.ready, status: 'False', reason, message }, now);
-  return { ...previous, conditions };
+  const { recommendations: _dropped, ...kept } = previous ?? {};
+  const out: TuningRecommendationStatus = { ...kept, conditions };
+  if (out.summary !== undefined) {
+    const { confidence: _confidence, recommended: _recommended, ...counts } = out.summary;
+    out.summary = counts;
+  }
+  return out;
+}
+
+/**
+ * recommendedLine says the recommended values in one line, each setting's target (`containerConcurrency 8, threads 16
+ * [app], startupProbe httpGet /healthz:8080 [app]`): what a person reads in an Event, and what tells the reconciler
+ * that a recommendation changed (the cache keeps the summary, not the values).
+ */
+export function recommendedLine(values: readonly RecommendedValue[]): string {
+  return values
+    .map((v) => {
+      const where = v.container === undefined ? '' : ` [${v.container}]`;
+      if (v.setting === 'startupProbe' && v.startupProbe !== undefined) {
+        const probe = v.startupProbe;
+        const handler = probe.httpGet !== undefined ? `httpGet ${probe.httpGet.path ?? '/'}:${probe.httpGet.port}` : `tcpSocket :${probe.tcpSocket?.port}`;
+        return `startupProbe ${handler}${where}`;
+      }
+      if (v.setting === 'profilerIamPolicyMember') return `IAMPolicyMember ${v.iamPolicyMember?.name ?? ''}`.trim();
+      return `${v.setting} ${v.target ?? v.value}${where}`;
+    })
+    .join(', ')
+    .slice(0, 1024);
 }
 
 /** sameStatus compares two statuses as the API server would store them, ignoring `lastEvaluated` (which only says when). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, inventory, knativeService } from '../../test/builders/index.ts';
-import { PRELOAD_CAVEATS, heavyInit } from './startup.heavy-init.ts';
+import { heavyInit } from './startup.heavy-init.ts';
+import { PRELOAD_CAVEATS } from './preload.ts';
 
 const check = (...w: Parameters<typeof inventory>) => heavyInit.check(inventory(...w).build());
 

@@ -4,22 +4,15 @@
  * evaluates the app code before listening, which finds fatal errors at deploy time and saves memory.
  * @see docs/rules/startup.heavy-init.md
  */
-import type { Finding, Fix } from '../model/finding.ts';
+import type { Finding } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Location } from '../model/change.ts';
 import type { Rule } from './types.ts';
 import { origin, targetOf, uniqueEvidence } from './facts.ts';
-import { appendEnvWords, editConfAssignment, fixFromChange } from './fixes.ts';
+import { preloadFix } from './preload.ts';
 import { changeTarget, propose } from './changes.ts';
 
 const ID = 'startup.heavy-init';
-
-/** What `--preload` changes besides start-up time, for the user to check before applying it. */
-export const PRELOAD_CAVEATS = [
-  'with --preload the app is imported once in the master and the workers are forked from it: sockets and connections opened at import (database pools, gRPC channels) are shared by every worker; open them after the fork (gunicorn post_fork hook) or lazily',
-  'threads started at import (Cloud Profiler, metrics exporters) do not survive the fork: start them in post_fork / post_worker_init',
-  'gunicorn reload (HUP) does not reload preloaded app code',
-];
 
 /** `startup.heavy-init`: several gunicorn workers each importing the app. */
 export const heavyInit: Rule = {
@@ -59,16 +52,4 @@ function preloadLocation(container: ContainerFacts, writable: boolean): Location
     return { kind: 'source', file: preload.evidence.file, line: preload.evidence.line };
   }
   return { kind: 'env', container: container.name, name: 'GUNICORN_CMD_ARGS' };
-}
-
-/** `preload_app = False` in gunicorn.conf.py → `True`; otherwise `--preload` through `GUNICORN_CMD_ARGS`. */
-function preloadFix(workload: Workload, container: ContainerFacts): Fix | undefined {
-  const preload = container.server?.preload;
-  if (preload !== undefined && !preload.isDefault && preload.evidence.source === 'gunicorn.conf.py') {
-    const edit = editConfAssignment(container.dockerfile, preload.evidence, 'preload_app', 'True');
-    return edit === undefined ? undefined : { edits: [edit], notes: PRELOAD_CAVEATS };
-  }
-  if (preload !== undefined && !preload.isDefault) return undefined; // an explicit --no-preload-style setting pytuner cannot rewrite
-  const change = appendEnvWords(workload, container, 'GUNICORN_CMD_ARGS', '--preload');
-  return change === undefined ? undefined : fixFromChange(change, PRELOAD_CAVEATS);
 }

@@ -21,6 +21,8 @@ export interface GunicornOptions {
   threads?: Knob<number>;
   timeout?: Knob<number>;
   preload?: Knob<boolean>;
+  /** `--bind` address(es), space-separated when repeated; `:8080` when omitted. */
+  bind?: string;
   /** `-k`: `sync` (default), `gthread`, `uvicorn.workers.UvicornWorker`, `gevent`. */
   workerClass?: string;
   /** Config files the detector could not read (`-c python:conf`). */
@@ -127,8 +129,7 @@ function gunicornModel(workerClass: string | undefined, threads: number | undefi
 export function gunicorn(options: GunicornOptions = {}): ServerDraft {
   const argv = [
     'gunicorn',
-    '--bind',
-    ':8080',
+    ...(options.bind ?? ':8080').split(' ').flatMap((address) => ['--bind', address]),
     ...words('--workers', options.workers, 'WEB_CONCURRENCY'),
     ...words('--threads', options.threads),
     ...words('--timeout', options.timeout),
@@ -144,7 +145,7 @@ export function gunicorn(options: GunicornOptions = {}): ServerDraft {
       threads: setting('--threads', 'threads', options.threads, 1, ctx),
       timeout: setting('--timeout', 'timeout', options.timeout, 30, ctx),
       preload: setting('--preload', 'preload_app', options.preload, false, ctx),
-      bind: explicit(':8080', { ...ctx.evidence, field: '--bind', text: '--bind :8080' }),
+      bind: explicit(options.bind ?? ':8080', { ...ctx.evidence, field: '--bind', text: (options.bind ?? ':8080').split(' ').map((a) => `--bind ${a}`).join(' ') }),
       unreadConfig: unread(options.unreadConfig, ctx),
     };
     if (options.workerClass !== undefined) settings.workerClass = explicit(options.workerClass, { ...ctx.evidence, field: '--worker-class' });

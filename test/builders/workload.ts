@@ -31,7 +31,7 @@ export class ContainerBuilder {
   #env: Array<{ name: string; value?: string }> = [];
   #command?: string[];
   #args?: string[];
-  #probes: Partial<Record<'startupProbe' | 'readinessProbe' | 'livenessProbe', { handler: ProbeHandler; path?: string; port?: number }>> = {};
+  #probes: Partial<Record<'startupProbe' | 'readinessProbe' | 'livenessProbe', { handler: ProbeHandler; path?: string; port?: number; periodSeconds?: number; failureThreshold?: number }>> = {};
   #server?: ServerDraft;
   #dockerfile?: DockerfileBuilder;
 
@@ -79,7 +79,7 @@ export class ContainerBuilder {
     return this;
   }
 
-  probe(kind: 'startupProbe' | 'readinessProbe' | 'livenessProbe', handler: ProbeHandler, target: { path?: string; port?: number } = {}): this {
+  probe(kind: 'startupProbe' | 'readinessProbe' | 'livenessProbe', handler: ProbeHandler, target: { path?: string; port?: number; periodSeconds?: number; failureThreshold?: number } = {}): this {
     this.#probes[kind] = { handler, ...target };
     return this;
   }
@@ -161,6 +161,8 @@ export class ContainerBuilder {
       const p: ProbeFacts = { handler: probe.handler, implicit: false, evidence: manifest(kind) };
       if (probe.path !== undefined) p.path = probe.path;
       if (probe.port !== undefined) p.port = probe.port;
+      if (probe.periodSeconds !== undefined) p.periodSeconds = probe.periodSeconds;
+      if (probe.failureThreshold !== undefined) p.failureThreshold = probe.failureThreshold;
       facts[kind as 'startupProbe'] = p;
     }
     const port = facts.port?.value ?? 8080;

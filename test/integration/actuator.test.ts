@@ -74,7 +74,7 @@ function policy(spec: Record<string, unknown>): { metadata: { name: string }; sp
 }
 
 function recommending(...values: Omit<RecommendedValue, 'confidence'>[]): TuningRecommendationStatus {
-  return { recommendations: values.map((v) => ({ confidence: 1, ...v })) };
+  return { recommendations: values.map((v) => ({ confidence: 0.9, ...v })) };
 }
 
 function podSpecOf(live: LiveWorkload): Record<string, unknown> {

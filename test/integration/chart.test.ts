@@ -63,6 +63,7 @@ describe('helm template', () => {
       'ClusterRole/pt-pytuner-pytuner-system',
       'ClusterRoleBinding/pt-pytuner-pytuner-system',
       'Deployment/pt-pytuner',
+      'Pod/pt-pytuner-test-readyz',
       'PodDisruptionBudget/pt-pytuner',
       'Role/pt-pytuner-leader-election',
       'RoleBinding/pt-pytuner-leader-election',
@@ -179,6 +180,44 @@ describe('helm template', () => {
     expect(result.stderr).toContain(field);
   });
 
+  it('refuses leader-election timing the controller would crash-loop on, and idle shards with watchNamespace', async () => {
+    const refusal = async (values: Record<string, unknown>) => {
+      const result = await helm(['template', 'pt', CHART_DIR, '--namespace', 'pytuner-system', '-f', await valuesFile(values)]);
+      expect(result.code).not.toBe(0);
+      return result.stderr;
+    };
+    expect(await refusal({ controller: { leaseDuration: '10s', renewDeadline: '10s' } })).toContain('controller.renewDeadline (10s) must be shorter than controller.leaseDuration (10s)');
+    expect(await refusal({ controller: { leaseDuration: '1m', renewDeadline: '1m30s' } })).toContain('controller.renewDeadline (1m30s) must be shorter than controller.leaseDuration (1m)');
+    expect(await refusal({ controller: { renewDeadline: '10s', retryPeriod: '10000ms' } })).toContain('controller.retryPeriod (10000ms) must be shorter than controller.renewDeadline (10s)');
+    expect(await refusal({ shards: 3, controller: { watchNamespace: 'shop' } })).toMatch(/shards/);
+    // Units are compared, not text: 1m30s is longer than 45s.
+    const fine = only<V1Deployment>(await render('pt', 'pytuner-system', { controller: { leaseDuration: '1m30s', renewDeadline: '45s', retryPeriod: '500ms' } }), 'Deployment');
+    expect(fine.spec?.template.spec?.containers[0]?.args).toContain('--renew-deadline=45s');
+    expect((await render('pt', 'pytuner-system', { shards: 3 })).filter((o) => o.kind === 'Deployment')).toHaveLength(3);
+  });
+
+  it('has a helm test hook that asks /readyz through the metrics Service, from the controller image, restricted', async () => {
+    const pod = only<{ metadata: { annotations: Record<string, string> }; spec: { restartPolicy: string; automountServiceAccountToken: boolean; containers: Array<{ image: string; command: string[]; args: string[]; securityContext: unknown }> } }>(
+      await render('pt', 'pytuner-system'),
+      'Pod',
+    );
+    expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
+    expect(pod.spec).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false });
+    const container = pod.spec.containers[0]!;
+    expect(container.image).toBe('pytuner:0.1.0');
+    expect(container.command).toEqual(['/nodejs/bin/node', '-e']);
+    expect(container.args[0]).toContain("fetch('http://pt-pytuner-metrics.pytuner-system.svc:8080/readyz'");
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect((await render('pt', 'pytuner-system', { metricsService: { enabled: false } })).filter((o) => o.kind === 'Pod')).toEqual([]);
+  });
+
+  it('shows its README with helm show readme', async () => {
+    const readme = await helm(['show', 'readme', CHART_DIR]);
+    expect(readme.code).toBe(0);
+    expect(readme.stdout.trim()).toBe((await readFile(join(CHART_DIR, 'README.md'), 'utf8')).trim());
+    for (const section of ['## Install', '## Values', '## What it may do', '## helm test']) expect(readme.stdout).toContain(section);
+  });
+
   it('takes the CRDs from the top-level crds/ (a symlink), in templates and in the packaged chart', async () => {
     const files = (await readdir(join(repoRoot, 'crds'))).filter((f) => f.endsWith('.yaml')).sort();
     expect(files).toEqual(['pytuner.dev_tuningpolicies.yaml', 'pytuner.dev_tuningrecommendations.yaml']);
@@ -218,6 +257,7 @@ describe('the rendered chart on the real API server', () => {
         `clusterrolebinding.rbac.authorization.k8s.io/${release}-pytuner-${namespace} serverside-applied`,
         `deployment.apps/${release}-pytuner serverside-applied`,
         `networkpolicy.networking.k8s.io/${release}-pytuner serverside-applied`,
+        `pod/${release}-pytuner-test-readyz serverside-applied`,
         `poddisruptionbudget.policy/${release}-pytuner serverside-applied`,
         `role.rbac.authorization.k8s.io/${release}-pytuner-leader-election serverside-applied`,
         `rolebinding.rbac.authorization.k8s.io/${release}-pytuner-leader-election serverside-applied`,

@@ -59,7 +59,8 @@ async function appliedNotes(namespace: string): Promise<string[]> {
 /** A Ready Knative Service `orders` (8 request slots, containerConcurrency unset) under an Apply policy with a 1 h cooldown. */
 async function arrange(prefix: string): Promise<string> {
   const namespace = await uniqueNamespace(prefix);
-  await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
+  // The health path keeps a value recommended after the patch (the startup probe), so later reconciles stop at the cooldown.
+  await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8, annotations: { 'pytuner.dev/health-path': '/healthz' } }), 'deploy-tool');
   await markServiceReady(namespace, 'orders');
   await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', cooldown: '1h', patch: { containerConcurrency: true } }));
   return namespace;

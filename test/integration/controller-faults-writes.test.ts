@@ -99,7 +99,9 @@ describe('controller writes under faults', () => {
 
   it('a patch whose answer is lost: read back, recorded and announced once, not patched again', async () => {
     const namespace = await uniqueNamespace('ctl-faults-lost');
-    await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
+    // The health path keeps a value recommended after the patch (the startup probe, not allowed here), so the next
+    // reconcile stops at the cooldown rather than at "no recommendations".
+    await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8, annotations: { 'pytuner.dev/health-path': '/healthz' } }), 'deploy-tool');
     await markServiceReady(namespace, 'orders');
     await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', cooldown: '1h', patch: { containerConcurrency: true } }));
     let lost = false;

@@ -46,7 +46,8 @@ function service(namespace: string, name: string, containerConcurrency?: number)
     containers: [{ name: 'app', image: 'europe-docker.pkg.dev/demo/app:1.0.0', args: GUNICORN_2X4, resources: { limits: { cpu: '2', memory: '1Gi' } } }],
   };
   if (containerConcurrency !== undefined) podSpec['containerConcurrency'] = containerConcurrency;
-  return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace }, spec: { template: { spec: podSpec } } };
+  // The health path lets startup.probe-missing recommend an httpGet startupProbe (a static value next to the measured ones).
+  return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace, annotations: { 'pytuner.dev/health-path': '/healthz' } }, spec: { template: { spec: podSpec } } };
 }
 
 function load(namespace: string, name: string, containerConcurrency: number, seed: number): WorkloadLoad {
@@ -133,6 +134,11 @@ describe('controller with measured load from Prometheus', () => {
       setting: 'containerConcurrency',
       rule: 'metrics.container-concurrency',
       value,
+      // containerConcurrency is unset, so there is no step to take from it: the next step is the target.
+      target: value,
+      next: value,
+      lowerBound: 1,
+      upperBound: 1000,
       confidence: MEASURED_CONFIDENCE[expected.confidence!],
       // The manifest field, then each PromQL the value was derived from with what was derived.
       evidence: [
@@ -196,8 +202,9 @@ describe('controller with measured load from Prometheus', () => {
       const r = await recommendation(faults, 'service-orders');
       const unreadable = condition(r?.status, 'MetricsAvailable');
       expect(unreadable).toMatchObject({ status: 'False', reason: 'PrometheusBadResponse' });
-      expect(unreadable?.message.startsWith('Prometheus sent an answer to /api/v1/label/__name__/values that pytuner cannot read: the body is not JSON (')).toBe(true);
-      expect(unreadable?.message.endsWith(`: "<html>a login page</html>" (profile knative, window 2h, ${injector.url})`)).toBe(true);
+      // The answer itself never reaches status (prometheusUrl may point anywhere: read-back SSRF), only its kind.
+      expect(unreadable?.message).toBe(`Prometheus sent an answer to /api/v1/label/__name__/values that pytuner cannot read (profile knative, window 2h, ${injector.url})`);
+      expect(JSON.stringify(r?.status)).not.toContain('login page');
       return r!;
     }, poll);
     expect(garbage.status?.findings?.find((f) => f.rule === 'metrics.unavailable')?.severity).toBe('warning');
@@ -207,7 +214,7 @@ describe('controller with measured load from Prometheus', () => {
     await vi.waitFor(async () => {
       const r = await recommendation(faults, 'service-orders');
       expect(condition(r?.status, 'MetricsAvailable')).toMatchObject({ status: 'False', reason: 'PrometheusTimeout' });
-      expect(condition(r?.status, 'MetricsAvailable')?.message).toMatch(/^Prometheus did not answer \/api\/v1\/label\/__name__\/values within 0\.5 s /);
+      expect(condition(r?.status, 'MetricsAvailable')?.message).toMatch(/^Prometheus did not answer \/api\/v1\/label\/__name__\/values in time /);
     }, poll);
 
     fault = { pass: true };
@@ -243,7 +250,7 @@ describe('controller with measured load from Prometheus', () => {
         expect(condition(r?.status, 'MetricsAvailable')).toMatchObject({
           status: 'False',
           reason: 'PrometheusUnreachable',
-          message: `Prometheus at ${own.url} is unreachable: connect ECONNREFUSED ${own.url.slice('http://'.length)} (profile knative, window 2h, ${own.url})`,
+          message: `Prometheus at ${own.url} is unreachable (ECONNREFUSED) (profile knative, window 2h, ${own.url})`,
         });
         return r!;
       }, poll);

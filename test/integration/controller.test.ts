@@ -26,7 +26,7 @@ const poll = { timeout: 20_000, interval: 100 };
 describe('controller', () => {
   it('recommends in Recommend mode without touching the Service', async () => {
     const namespace = await uniqueNamespace('ctl-rec');
-    const created = await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }));
+    const created = await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8, annotations: { 'pytuner.dev/health-path': '/healthz' } }));
     await create(tuningPolicy(namespace, 'default', { mode: 'Recommend' }));
     const controller = await startTestController(namespace);
 
@@ -41,11 +41,15 @@ describe('controller', () => {
     expect(mismatch).toMatchObject({ severity: 'critical', container: 'app', current: { containerConcurrency: '80', requestSlots: '8' }, recommended: { containerConcurrency: '8' } });
     expect(rec.status?.recommendations).toEqual([
       expect.objectContaining({ setting: 'containerConcurrency', rule: 'concurrency.threads-mismatch', value: 8, current: 80, confidence: 1 }),
-      expect.objectContaining({ setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60 } }),
+      expect.objectContaining({ setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60 } }),
     ]);
     expect(rec.status?.basis).toBe('rules');
     expect(condition(rec.status, 'MetricsAvailable')).toMatchObject({ status: 'False', reason: 'StaticOnly' });
     expect(condition(rec.status, 'Applied')).toMatchObject({ status: 'False', reason: 'RecommendOnly' });
+    // Recommend mode announces a new or changed recommendation once, on the workload.
+    const announced = 'no recommendation → containerConcurrency 8, startupProbe httpGet /healthz:8080 [app] (TuningPolicy default recommends only)';
+    expect(rec.status?.summary?.recommended).toBe('containerConcurrency 8, startupProbe httpGet /healthz:8080 [app]');
+    await vi.waitFor(async () => expect(await eventsAbout(namespace, 'orders')).toEqual([{ reason: 'TuningRecommended', type: 'Normal', note: announced }]), poll);
     expect(rec.status?.applied).toBeUndefined();
 
     const live = await readService(namespace, 'orders');
@@ -156,6 +160,41 @@ describe('controller', () => {
     expect(containerConcurrencyOwners(live)).toEqual(['gitops']);
     const metrics = await operations(controller.port, '/metrics');
     expect(metricValue(metrics.body, 'pytuner_apply_conflicts_total{kind="Service"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes a startup probe only with a known health path and a port the kubelet can reach', async () => {
+    const namespace = await uniqueNamespace('ctl-probe');
+    const healthPath = { 'pytuner.dev/health-path': '/healthz' };
+    const loopback = ['gunicorn', '--workers', '1', '--threads', '8', '--bind', '127.0.0.1:8080', 'app:app'];
+    for (const [name, spec] of [
+      ['known', { containerConcurrency: 8, args: GUNICORN_1X8, annotations: healthPath }],
+      ['nopath', { containerConcurrency: 8, args: GUNICORN_1X8 }],
+      ['loopback', { containerConcurrency: 8, args: loopback, annotations: healthPath }],
+    ] as const) {
+      await applyAs(knativeService(namespace, name, spec), 'deploy-tool');
+      await markServiceReady(namespace, name);
+    }
+    // force: Knative's containers list is atomic, so the JSON patch of a probe takes it over from deploy-tool.
+    await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', force: true, patch: { startupProbe: true } }));
+    await startTestController(namespace);
+
+    await vi.waitFor(async () => {
+      const live = await readService(namespace, 'known');
+      const container = (live.spec.template.spec['containers'] as Array<Record<string, unknown>>)[0];
+      expect(container?.['startupProbe']).toEqual({ httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60 });
+    }, poll);
+    for (const name of ['nopath', 'loopback']) {
+      const rec = await vi.waitFor(async () => {
+        const r = await recommendation(namespace, `service-${name}`);
+        expect(r?.status?.findings?.some((f) => f.rule === 'startup.probe-missing')).toBe(true);
+        return r!;
+      }, poll);
+      expect(rec.status?.recommendations ?? []).toEqual([]);
+      expect(rec.status?.findings?.find((f) => f.rule === 'startup.probe-missing')?.recommended).toEqual({ preload: 'true' });
+      const live = await readService(namespace, name);
+      expect(live.metadata?.generation).toBe(1);
+      expect((live.spec.template.spec['containers'] as Array<Record<string, unknown>>)[0]?.['startupProbe']).toBeUndefined();
+    }
   });
 
   it('does nothing to a paused workload', async () => {

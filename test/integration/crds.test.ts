@@ -64,6 +64,7 @@ describe('TuningPolicy CRD', () => {
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
+      minConfidence: 'medium',
       force: false,
     });
     expect(created.spec).toEqual(TuningPolicySpec.parse({}));
@@ -185,9 +186,10 @@ describe('TuningPolicy CRD', () => {
 describe('TuningRecommendation CRD', () => {
   const spec = { targetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'api' }, policy: 'shop' };
 
-  it('prints Target, Findings, Critical and Applied (short name trec)', async () => {
+  it('prints the recommended values (target), basis and confidence, VPA-style; Kind, Critical and Policy with -o wide (short name trec)', async () => {
     const namespace = await uniqueNamespace('crd');
     await createRecommendation(namespace, 'service-api', spec);
+    const probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 1 };
     await custom.patchNamespacedCustomObjectStatus(
       {
         ...RECOMMENDATIONS,
@@ -195,18 +197,34 @@ describe('TuningRecommendation CRD', () => {
         name: 'service-api',
         body: {
           status: {
-            summary: { findings: 3, critical: 1, warning: 2, info: 0 },
+            basis: 'metrics',
+            summary: { findings: 3, critical: 1, warning: 2, info: 0, confidence: 0.6 },
             findings: [{ rule: 'concurrency.unbounded', severity: 'critical', message: 'containerConcurrency 0 lets the queue-proxy send unlimited requests', current: { containerConcurrency: '0' }, recommended: { containerConcurrency: '8' } }],
-            recommendations: [{ setting: 'containerConcurrency', rule: 'concurrency.unbounded', value: 8, confidence: 1, evidence: ['spec.template.spec.containerConcurrency 0'] }],
+            recommendations: [
+              { setting: 'containerConcurrency', rule: 'metrics.container-concurrency', value: 4, current: 80, target: 10, next: 40, lowerBound: 10, upperBound: 100, confidence: 0.6, evidence: ['spec.template.spec.containerConcurrency 80'] },
+              { setting: 'threads', rule: 'metrics.threads', container: 'app', env: 'THREADS', value: 12, current: 8, target: 12, next: 12, lowerBound: 1, confidence: 0.9 },
+              { setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: probe, confidence: 1 },
+            ],
           },
         },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const table = await kubectl('get', 'trec', '-n', namespace, '-o', 'wide');
-    const [header, row] = table.trim().split('\n').map((line) => line.trim().split(/\s+/));
-    expect(header).toEqual(['NAME', 'TARGET', 'KIND', 'FINDINGS', 'CRITICAL', 'APPLIED', 'POLICY', 'AGE']);
-    expect(row?.slice(0, 5)).toEqual(['service-api', 'api', 'Service', '3', '1']);
+    // The API server's own Table (what kubectl get prints): every column, -o wide ones with priority 1.
+    const table = (await custom.listNamespacedCustomObject({ ...RECOMMENDATIONS, namespace }, setHeaderOptions('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io'))) as {
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[] }[];
+    };
+    const cells = Object.fromEntries(table.columnDefinitions.map((c, i) => [c.name, table.rows[0]?.cells[i]]));
+    expect(table.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name)).toEqual(['Name', 'Target', 'Concurrency', 'Threads', 'Workers', 'Probe', 'Basis', 'Confidence', 'Findings', 'Applied', 'Age']);
+    expect(table.columnDefinitions.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['Kind', 'Critical', 'Policy']);
+    // The target within the bounds (10), not the uncapped 4 nor the next step 40; no workers value.
+    expect(cells).toMatchObject({ Name: 'service-api', Target: 'api', Kind: 'Service', Concurrency: 10, Threads: 12, Probe: '/healthz', Basis: 'metrics', Confidence: 0.6, Findings: 3, Critical: 1, Policy: 'shop' });
+    expect(cells['Workers'] ?? null).toBeNull();
+    // kubectl shows the same table.
+    const [header, row] = (await kubectl('get', 'trec', '-n', namespace)).trim().split('\n').map((line) => line.trim().split(/\s+/));
+    expect(header).toEqual(['NAME', 'TARGET', 'CONCURRENCY', 'THREADS', 'WORKERS', 'PROBE', 'BASIS', 'CONFIDENCE', 'FINDINGS', 'APPLIED', 'AGE']);
+    expect(row?.slice(0, 4)).toEqual(['service-api', 'api', '10', '12']);
     const read = await custom.getNamespacedCustomObject({ ...RECOMMENDATIONS, namespace, name: 'service-api' });
     expect(TuningRecommendation.safeParse(read).success).toBe(true);
   });

@@ -68,3 +68,32 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "pytuner.shardLabel" -}}
 pytuner.dev/shard: {{ .shard | quote }}
 {{- end }}
+
+{{/* A duration as the controller's flags take it (90s, 1m30s, 300ms, 1h), in seconds, as a float. */}}
+{{- define "pytuner.seconds" -}}
+{{- $total := 0.0 }}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ms|s|m|h)" . -1 }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" . }}
+{{- $unit := trimPrefix $number . }}
+{{- $scale := get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0) $unit }}
+{{- $total = addf $total (mulf (float64 $number) $scale) }}
+{{- end }}
+{{- $total }}
+{{- end }}
+
+{{/*
+Refuses leader-election timing the controller would crash-loop on: a replica must renew its Lease (renewDeadline)
+before the Lease runs out (leaseDuration), and retry (retryPeriod) within renewDeadline. values.schema.json checks
+each is a duration; it cannot compare two.
+*/}}
+{{- define "pytuner.checkLeaderElection" -}}
+{{- $lease := include "pytuner.seconds" .Values.controller.leaseDuration | float64 }}
+{{- $renew := include "pytuner.seconds" .Values.controller.renewDeadline | float64 }}
+{{- $retry := include "pytuner.seconds" .Values.controller.retryPeriod | float64 }}
+{{- if ge $renew $lease }}
+{{- fail (printf "controller.renewDeadline (%s) must be shorter than controller.leaseDuration (%s)" .Values.controller.renewDeadline .Values.controller.leaseDuration) }}
+{{- end }}
+{{- if ge $retry $renew }}
+{{- fail (printf "controller.retryPeriod (%s) must be shorter than controller.renewDeadline (%s)" .Values.controller.retryPeriod .Values.controller.renewDeadline) }}
+{{- end }}
+{{- end }}

@@ -133,7 +133,7 @@ export type ConditionStatus = z.infer<typeof ConditionStatus>;
 /** A status condition with the shape and limits of metav1.Condition, so `kubectl wait --for=condition=Ready` works. */
 export const Condition = z.object({
   type: z.string().min(1).max(316).describe('CamelCase condition type, e.g. Ready.'),
-  status: ConditionStatus,
+  status: ConditionStatus.describe('True, False or Unknown.'),
   observedGeneration: z.int().min(0).optional().describe('metadata.generation the condition was set for.'),
   lastTransitionTime: z.iso.datetime().describe('When status last changed (RFC 3339).'),
   reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/).describe('CamelCase reason for the last transition.'),

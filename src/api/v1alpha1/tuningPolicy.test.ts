@@ -11,6 +11,7 @@ describe('TuningPolicySpec', () => {
       bounds: { concurrency: { min: 1, max: 1000 } },
       cooldown: '1h',
       patch: { containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false },
+      minConfidence: 'medium',
       force: false,
     });
   });
@@ -79,6 +80,21 @@ describe('TuningRecommendation helpers', () => {
   it('names a recommendation after the kind and name of its target', () => {
     expect(recommendationName({ kind: 'Service', name: 'api' })).toBe('service-api');
     expect(recommendationName({ kind: 'Deployment', name: 'api' })).toBe('deployment-api');
+  });
+
+  it('cuts a name longer than 253 characters and ends it in a hash of the whole, so long names do not collide', () => {
+    const exact = 'a'.repeat(253 - 'deployment-'.length);
+    expect(recommendationName({ kind: 'Deployment', name: exact })).toBe(`deployment-${exact}`);
+    const long = (tail: string) => recommendationName({ kind: 'Deployment', name: `${'web.'.repeat(62)}${tail}` });
+    const [first, second] = [long('orders'), long('payments')];
+    expect(first).not.toBe(second);
+    for (const name of [first, second]) {
+      expect(name.length).toBeLessThanOrEqual(253);
+      // A DNS subdomain: dot-separated labels of [a-z0-9-], each starting and ending with a letter or digit.
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+      expect(name.startsWith('deployment-web.web.')).toBe(true);
+    }
+    expect(long('orders')).toBe(first);
   });
 
   it('renders finding values as strings and evidence as one line, and counts severities', () => {

@@ -73,13 +73,17 @@ export const Bounds = z.object({
       max: z.int().min(1).max(1000).default(1000).describe('Highest containerConcurrency pytuner sets. Defaults to 1000.'),
     }),
     { rule: 'self.min <= self.max', message: 'bounds.concurrency.min must be <= bounds.concurrency.max', fieldPath: '.min', holds: (self) => self.min <= self.max },
-  ).default({ min: 1, max: 1000 }),
+  )
+    .default({ min: 1, max: 1000 })
+    .describe('Limits on containerConcurrency.'),
   threads: z
     .object({ max: z.int().min(1).max(1000).optional().describe('Highest THREADS value pytuner sets.') })
-    .optional(),
+    .optional()
+    .describe('Limits on threads per worker.'),
   workers: z
     .object({ max: z.int().min(1).max(256).optional().describe('Highest worker count pytuner sets.') })
-    .optional(),
+    .optional()
+    .describe('Limits on worker processes.'),
 });
 /** Limits no recommendation may leave. */
 export type Bounds = z.infer<typeof Bounds>;
@@ -98,6 +102,20 @@ export const RuleSelection = withRules(
 );
 /** Which rule ids run. */
 export type RuleSelection = z.infer<typeof RuleSelection>;
+
+/** How sure an estimate from measured load is: the recommender's levels. */
+export const ConfidenceLevel = z.enum(['low', 'medium', 'high']);
+/** How sure an estimate from measured load is. */
+export type ConfidenceLevel = z.infer<typeof ConfidenceLevel>;
+
+/**
+ * The levels as the 0..1 number of `RecommendedValue.confidence`: ordinal, evenly spaced, and below 1, which stays
+ * for facts read from the spec (an estimate from measured load is never certain).
+ */
+export const CONFIDENCE_OF_LEVEL: Readonly<Record<ConfidenceLevel, number>> = { low: 0.3, medium: 0.6, high: 0.9 };
+
+/** Confidence of a value a static rule read from the workload's own spec: a fact, not an estimate. */
+export const STATIC_CONFIDENCE = 1;
 
 /** Names of the things Apply mode may change, the keys of `spec.patch`. */
 export const PATCHABLE = ['containerConcurrency', 'threadsEnv', 'workers', 'startupProbe', 'profilerIamPolicyMember'] as const;
@@ -150,6 +168,9 @@ export const TuningPolicySpec = withRules(
     rules: RuleSelection.optional().describe('Which rule ids run (default: all).'),
     patch: PatchPermissions.default({ containerConcurrency: false, threadsEnv: false, workers: false, startupProbe: false, profilerIamPolicyMember: false }).describe(
       'What Apply mode may change; all false by default.',
+    ),
+    minConfidence: ConfidenceLevel.default('medium').describe(
+      'The least confidence (low, medium or high) a value estimated from measured load needs before Apply writes it; lower ones stay recommendations. Facts read from the spec (confidence 1) always pass. Defaults to medium.',
     ),
     force: z.boolean().default(false).describe('Take over fields owned by another field manager (e.g. a GitOps tool). Defaults to false: such a field is reported as a conflict.'),
     metrics: MetricsSource.optional().describe('Prometheus to read measured load from. Without it only the static rules run.'),

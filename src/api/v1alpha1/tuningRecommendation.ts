@@ -4,6 +4,7 @@
  * the writer: the recommend loop writes its status (findings, recommended values with evidence and confidence), the
  * actuator reads it, and records there what it applied, when, and the previous values for a manual roll-back.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Finding, Values } from '../../model/finding.ts';
 import type { Evidence } from '../../model/evidence.ts';
@@ -18,8 +19,8 @@ export const TUNING_RECOMMENDATION_PLURAL = 'tuningrecommendations';
 /** The workload a recommendation is about, in the recommendation's namespace. */
 export const TargetRef = z.object({
   apiVersion: z.enum(['serving.knative.dev/v1', 'apps/v1']).describe('serving.knative.dev/v1 or apps/v1.'),
-  kind: TargetKind,
-  name: z.string().min(1).max(253),
+  kind: TargetKind.describe('Service (Knative) or Deployment.'),
+  name: z.string().min(1).max(253).describe('metadata.name of the workload.'),
 });
 /** The workload a recommendation is about. */
 export type TargetRef = z.infer<typeof TargetRef>;
@@ -44,10 +45,10 @@ export type TuningRecommendationSpec = z.infer<typeof TuningRecommendationSpec>;
 
 /** A finding as stored in status: the rule's values rendered as strings (see toStatusValues), evidence as one line. */
 export const StatusFinding = z.object({
-  rule: z.string().min(1).max(63),
-  severity: z.enum(['info', 'warning', 'critical']),
+  rule: z.string().min(1).max(63).describe('The rule id (pytuner explain <id> prints its page).'),
+  severity: z.enum(['info', 'warning', 'critical']).describe('info, warning or critical.'),
   container: z.string().max(253).optional().describe('The container the finding is about, when it is about one.'),
-  message: z.string().max(1024),
+  message: z.string().max(1024).describe('What was found and what to change, in one line.'),
   current: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Current values, e.g. containerConcurrency: "0".'),
   recommended: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Recommended values, e.g. containerConcurrency: "8".'),
   evidence: z.string().max(2048).optional().describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)".'),
@@ -56,7 +57,9 @@ export const StatusFinding = z.object({
 export type StatusFinding = z.infer<typeof StatusFinding>;
 
 /** Settings the actuator can write, each allowed by one key of TuningPolicy `spec.patch`. */
-export const Setting = z.enum(['containerConcurrency', 'threads', 'workers', 'startupProbe', 'profilerIamPolicyMember']);
+export const Setting = z
+  .enum(['containerConcurrency', 'threads', 'workers', 'startupProbe', 'profilerIamPolicyMember'])
+  .describe('The setting: containerConcurrency, threads, workers, startupProbe or profilerIamPolicyMember.');
 /** A setting the actuator can write. */
 export type Setting = z.infer<typeof Setting>;
 
@@ -69,12 +72,15 @@ export const IntOrString = z.union([z.int(), z.string().max(63)]);
 /** The startup probe pytuner recommends: a handler and its timing (core/v1 Probe subset). */
 export const RecommendedProbe = withRules(
   z.object({
-    httpGet: z.object({ path: z.string().max(1024).optional(), port: IntOrString }).optional(),
-    tcpSocket: z.object({ port: IntOrString }).optional(),
-    initialDelaySeconds: z.int().min(0).optional(),
-    periodSeconds: z.int().min(1).optional(),
-    timeoutSeconds: z.int().min(1).optional(),
-    failureThreshold: z.int().min(1).optional(),
+    httpGet: z
+      .object({ path: z.string().max(1024).optional().describe('The health path (from a probe of the container or the pytuner.dev/health-path annotation).'), port: IntOrString.describe('A port the kubelet can reach.') })
+      .optional()
+      .describe('An HTTP GET check.'),
+    tcpSocket: z.object({ port: IntOrString.describe('A port the kubelet can reach.') }).optional().describe('A TCP connect check.'),
+    initialDelaySeconds: z.int().min(0).optional().describe('Seconds before the first check.'),
+    periodSeconds: z.int().min(1).optional().describe('Seconds between checks.'),
+    timeoutSeconds: z.int().min(1).optional().describe('Seconds a check may take.'),
+    failureThreshold: z.int().min(1).optional().describe('Checks that may fail before the container is restarted: periodSeconds × failureThreshold is the start-up budget.'),
   }),
   { rule: 'has(self.httpGet) != has(self.tcpSocket)', message: 'a startup probe has exactly one handler: httpGet or tcpSocket', holds: (self) => (self.httpGet !== undefined) !== (self.tcpSocket !== undefined) },
 );
@@ -85,9 +91,11 @@ export type RecommendedProbe = z.infer<typeof RecommendedProbe>;
 export const RecommendedPolicyMember = z.object({
   name: z.string().min(1).max(253).describe('metadata.name of the IAMPolicyMember.'),
   namespace: z.string().max(63).optional().describe('Namespace Config Connector manages for the project (default: the workload namespace).'),
-  member: z.string().min(1).max(512),
-  role: z.string().min(1).max(256),
-  resourceRef: z.object({ kind: z.string().min(1).max(63), external: z.string().min(1).max(512) }),
+  member: z.string().min(1).max(512).describe('The IAM member, e.g. serviceAccount:app@project.iam.gserviceaccount.com.'),
+  role: z.string().min(1).max(256).describe('The role granted, roles/cloudprofiler.agent.'),
+  resourceRef: z
+    .object({ kind: z.string().min(1).max(63).describe('The resource kind, Project.'), external: z.string().min(1).max(512).describe('The resource, e.g. projects/my-project.') })
+    .describe('What the role is granted on.'),
 });
 /** A Config Connector IAMPolicyMember to create. */
 export type RecommendedPolicyMember = z.infer<typeof RecommendedPolicyMember>;
@@ -102,11 +110,15 @@ export const RecommendedValue = withRules(
     rule: z.string().min(1).max(63).describe('The rule or recommender id that produced the value.'),
     container: z.string().max(253).optional().describe('Container for container-level settings (threads, workers, startupProbe).'),
     env: z.string().max(253).optional().describe('Environment variable that carries the value (THREADS, WEB_CONCURRENCY) for threads and workers.'),
-    value: z.int().min(0).optional().describe('The recommended number (containerConcurrency, threads, workers).'),
+    value: z.int().min(0).optional().describe('The recommended number (containerConcurrency, threads, workers) as the recommender computed it, before the policy bounds: the uncapped target.'),
     current: z.int().min(0).optional().describe('The number the recommender saw; absent when unset or unknown.'),
-    startupProbe: RecommendedProbe.optional(),
-    iamPolicyMember: RecommendedPolicyMember.optional(),
-    confidence: z.number().min(0).max(1).describe('0..1: how much measured data backs the value (1 = a full window; static rules give 1 for facts read from the manifest).'),
+    target: z.int().min(0).optional().describe('value within the policy bounds: where Apply is heading.'),
+    next: z.int().min(0).optional().describe('What Apply writes next: the target for a fact read from the spec (confidence 1); one x2 or /2 step from current for an estimate from measured load.'),
+    lowerBound: z.int().min(0).optional().describe('The least value the policy bounds allow for this setting.'),
+    upperBound: z.int().min(0).optional().describe('The largest value the policy bounds allow for this setting; absent when unbounded.'),
+    startupProbe: RecommendedProbe.optional().describe('The startup probe to add (setting startupProbe).'),
+    iamPolicyMember: RecommendedPolicyMember.optional().describe('The Config Connector IAMPolicyMember to create (setting profilerIamPolicyMember).'),
+    confidence: z.number().min(0).max(1).describe('1 for a fact a static rule read from the spec; 0.3, 0.6 or 0.9 for a low, medium or high confidence estimate from measured load (gated by the policy\'s spec.minConfidence in Apply mode).'),
     evidence: z.array(z.string().max(1024)).max(16).optional().describe('Why, one line each (the PromQL or manifest field behind the value).'),
   }),
   {
@@ -146,8 +158,8 @@ export const AppliedChange = z.object({
   field: z.string().min(1).max(512).describe('The changed field, e.g. spec.template.spec.containerConcurrency or containers[app].env[THREADS].'),
   setting: Setting,
   from: z.string().max(1024).optional().describe('Value before the change; absent when the field was unset.'),
-  to: z.string().max(1024),
-  rule: z.string().min(1).max(63),
+  to: z.string().max(1024).describe('Value written.'),
+  rule: z.string().min(1).max(63).describe('The rule or recommender id behind the value.'),
 });
 /** One field change the actuator made. */
 export type AppliedChange = z.infer<typeof AppliedChange>;
@@ -155,17 +167,17 @@ export type AppliedChange = z.infer<typeof AppliedChange>;
 /** The last patch pytuner applied to the target. */
 export const AppliedRecord = z.object({
   at: z.iso.datetime().describe('When the patch was accepted by the API server (RFC 3339).'),
-  policy: z.string().min(1).max(253),
+  policy: z.string().min(1).max(253).describe('The TuningPolicy under which it was applied.'),
   generation: z.int().min(0).describe('metadata.generation of the target after the patch.'),
-  fields: z.array(z.string().max(512)).max(32),
-  changes: z.array(AppliedChange).max(32),
+  fields: z.array(z.string().max(512)).max(32).describe('The fields the patch changed.'),
+  changes: z.array(AppliedChange).max(32).describe('Each change, with the value before it.'),
 });
 /** The last patch pytuner applied to the target. */
 export type AppliedRecord = z.infer<typeof AppliedRecord>;
 
 /** A change held back because another field manager owns the field. */
 export const FieldConflict = z.object({
-  field: z.string().min(1).max(512),
+  field: z.string().min(1).max(512).describe('The field held back.'),
   setting: Setting,
   manager: z.string().min(1).max(253).describe('The field manager that owns the field (e.g. argocd-controller, kubectl-client-side-apply).'),
 });
@@ -182,17 +194,24 @@ export const TuningRecommendationStatus = z.object({
   lastEvaluated: z.iso.datetime().optional().describe('When the target was last evaluated (RFC 3339).'),
   basis: z.enum(['rules', 'metrics']).optional().describe('rules: static rules only (no metrics source or no data); metrics: measured load too.'),
   summary: z
-    .object({ findings: z.int().min(0), critical: z.int().min(0), warning: z.int().min(0), info: z.int().min(0) })
+    .object({
+      findings: z.int().min(0).describe('Findings of every severity.'),
+      critical: z.int().min(0).describe('Critical findings.'),
+      warning: z.int().min(0).describe('Warning findings.'),
+      info: z.int().min(0).describe('Info findings.'),
+      confidence: z.number().min(0).max(1).optional().describe('The lowest confidence among the recommended values (1: all are facts read from the spec).'),
+      recommended: z.string().max(1024).optional().describe('The recommended values in one line (each target, container in brackets); a change of it is logged, and announced by an Event in Recommend mode.'),
+    })
     .optional()
     .describe('Finding counts by severity (for printer columns).'),
-  findings: z.array(StatusFinding).max(64).optional(),
+  findings: z.array(StatusFinding).max(64).optional().describe('What the rules and the recommender found, most severe first.'),
   recommendations: z.array(RecommendedValue).max(16).meta(listMap('setting')).optional().describe('Values to set, one per setting.'),
-  applied: AppliedRecord.optional(),
+  applied: AppliedRecord.optional().describe('The last patch pytuner applied to the target.'),
   previous: z
     .record(z.string().max(512), z.string().max(1024))
     .optional()
     .describe('Field → value before pytuner first changed it ("" when it was unset): what a manual roll-back restores.'),
-  conflicts: z.array(FieldConflict).max(16).optional(),
+  conflicts: z.array(FieldConflict).max(16).optional().describe('Changes held back because another field manager owns the field.'),
   conditions: Conditions.optional().describe('Ready, Applied and Conflict.'),
 });
 /** Observed state of a TuningRecommendation. */
@@ -209,12 +228,22 @@ export const TuningRecommendation = z.object({
 /** A TuningRecommendation. */
 export type TuningRecommendation = z.infer<typeof TuningRecommendation>;
 
+/** The longest object name the API server accepts (a DNS subdomain). */
+const MAX_NAME = 253;
+
 /**
  * recommendationName is the name of the TuningRecommendation for a target: `<kind>-<name>` in lower case
- * (`service-api`, `deployment-api`), so a Knative Service and a Deployment with the same name do not collide.
+ * (`service-api`, `deployment-api`), so a Knative Service and a Deployment with the same name do not collide. A name
+ * longer than the API server accepts is cut and ends in a hash of the whole, so two long names that share their first
+ * 240 characters still get two recommendations (a plain cut made the second one's create fail with 422 forever).
  */
 export function recommendationName(target: Pick<TargetRef, 'kind' | 'name'>): string {
-  return `${target.kind.toLowerCase()}-${target.name}`.slice(0, 253);
+  const full = `${target.kind.toLowerCase()}-${target.name}`;
+  if (full.length <= MAX_NAME) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 12);
+  // Each dot-separated label of a DNS subdomain starts and ends with a letter or digit.
+  const prefix = full.slice(0, MAX_NAME - hash.length - 1).replace(/[^a-z0-9]+$/, '');
+  return `${prefix}-${hash}`;
 }
 
 /** toStatusValues renders a finding's values for status: strings as they are, numbers, booleans and null as JSON (`80`, `true`, `null`). */

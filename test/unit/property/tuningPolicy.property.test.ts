@@ -4,7 +4,7 @@
 // accepted one never makes the plan write outside its mode, its `spec.patch` permissions or its bounds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTuningPolicy, PATCHABLE, type TuningPolicy } from '../../../src/api/v1alpha1/tuningPolicy.ts';
+import { CONFIDENCE_OF_LEVEL, parseTuningPolicy, PATCHABLE, type TuningPolicy } from '../../../src/api/v1alpha1/tuningPolicy.ts';
 import { TuningRecommendationStatus } from '../../../src/api/v1alpha1/tuningRecommendation.ts';
 import { planActuation, type LiveWorkload, type PlannedChange } from '../../../src/actuator/plan.ts';
 import { hostileValue, RUNS } from './arbitraries.ts';
@@ -47,6 +47,7 @@ const specArbitrary = fc.record(
     cooldown: orHostile(duration),
     rules: orHostile(fc.record({ enabled: fc.uniqueArray(ruleId, { maxLength: 3 }), disabled: fc.uniqueArray(ruleId, { maxLength: 3 }) }, { requiredKeys: [] })),
     patch: orHostile(fc.record(Object.fromEntries(PATCHABLE.map((p) => [p, fc.boolean()])) as Record<(typeof PATCHABLE)[number], fc.Arbitrary<boolean>>, { requiredKeys: [] })),
+    minConfidence: orHostile(fc.constantFrom('low', 'medium', 'high', 'High', 'certain')),
     force: orHostile(fc.boolean()),
     metrics: orHostile(
       fc.record(
@@ -149,7 +150,7 @@ describe('TuningPolicy specs, property-based', () => {
 
   it('plans writes only in Apply mode, only for allowed settings, only with integers inside the bounds', () => {
     const recommendedValue = fc.oneof(
-      fc.record({ setting: fc.constant('containerConcurrency'), rule: fc.constant('metrics.container-concurrency'), value: fc.integer({ min: 0, max: 5000 }), confidence: fc.double({ min: 0, max: 1, noNaN: true }) }),
+      fc.record({ setting: fc.constant('containerConcurrency'), rule: fc.constant('metrics.container-concurrency'), value: fc.integer({ min: 0, max: 5000 }), confidence: fc.oneof(fc.constantFrom(0.3, 0.6, 0.9, 1), fc.double({ min: 0, max: 1, noNaN: true })) }),
       fc.record({ setting: fc.constantFrom('threads', 'workers'), rule: fc.constant('metrics.threads'), container: fc.constantFrom('app', 'sidecar'), env: fc.constantFrom('THREADS', 'WEB_CONCURRENCY'), value: fc.integer({ min: 0, max: 5000 }), confidence: fc.constant(1) }),
     );
     const live = fc.record({
@@ -158,8 +159,9 @@ describe('TuningPolicy specs, property-based', () => {
       threads: fc.option(fc.oneof(fc.integer({ min: 0, max: 64 }).map(String), fc.string({ maxLength: 6 })), { nil: undefined }),
     });
     // Apply policies that pass every CEL rule, with random bounds and permissions.
-    const applying = fc.record({ bounds: fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 })), threads: fc.integer({ min: 1, max: 64 }), workers: fc.integer({ min: 1, max: 16 }), patch: fc.record({ containerConcurrency: fc.boolean(), threadsEnv: fc.boolean(), workers: fc.boolean() }) }).map(({ bounds, threads, workers, patch }) => ({
+    const applying = fc.record({ bounds: fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 })), threads: fc.integer({ min: 1, max: 64 }), workers: fc.integer({ min: 1, max: 16 }), patch: fc.record({ containerConcurrency: fc.boolean(), threadsEnv: fc.boolean(), workers: fc.boolean() }), minConfidence: fc.constantFrom('low', 'medium', 'high') }).map(({ bounds, threads, workers, patch, minConfidence }) => ({
       mode: 'Apply',
+      minConfidence,
       patch: { ...patch, startupProbe: true },
       bounds: { concurrency: { min: Math.min(...bounds), max: Math.max(...bounds) }, threads: { max: threads }, workers: { max: workers } },
     }));
@@ -177,11 +179,16 @@ describe('TuningPolicy specs, property-based', () => {
         }
         if (plan.kind === 'none') return;
         writes++;
-        for (const change of plan.changes) expectWithinPolicy(change, policy);
+        for (const change of plan.changes) {
+          expectWithinPolicy(change, policy);
+          // The confidence gate: a value written is at least as sure as spec.minConfidence asks.
+          const sure = status.data.recommendations?.some((v) => v.setting === change.setting && v.confidence >= CONFIDENCE_OF_LEVEL[policy.spec.minConfidence]);
+          expect(sure).toBe(true);
+        }
       }),
       { seed: 42, numRuns: RUNS },
     );
-    expect(writes).toBeGreaterThan(RUNS / 10); // the arbitraries do reach the writes
+    expect(writes).toBeGreaterThan(RUNS / 15); // the arbitraries do reach the writes (past the confidence gate too)
   });
 });
 
