@@ -1,4 +1,4 @@
-// Knative Services are checked by the real Knative Serving CRD's OpenAPI schema (shared/fixtures/crds).
+// Knative Services are checked by the real Knative Serving CRD's OpenAPI schema (knative.dev/serving's config/core/300-resources, from the Go module cache).
 // Only the schema: Knative's webhook, which also checks ranges such as containerConcurrency <= 1000, is absent.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';

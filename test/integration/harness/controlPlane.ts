@@ -18,7 +18,7 @@ export const ADMIN_USER = 'pytuner-admin';
 const HARNESS_FIELD_MANAGER = 'pytuner-test-harness';
 
 export interface ControlPlaneOptions {
-  /** CRD directories to install; default: the repository's crds/ and the shared fixtures' crds/. */
+  /** CRD directories to install; default: the repository's crds/ and the third-party CRDs from Go modules (defaultCrdDirs). */
   crdDirs?: CrdDir[];
   /** How long each server, and the CRDs, may take to become ready. */
   startTimeoutMs?: number;
@@ -90,7 +90,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const began = performance.now();
 
   // Read the CRDs before starting anything, so that a malformed file fails at once.
-  const crds = await loadCrdManifests(options.crdDirs ?? defaultCrdDirs());
+  const crds = await loadCrdManifests(options.crdDirs ?? (await defaultCrdDirs()));
   const binaries = await locateBinaries();
   const binariesMs = performance.now() - began;
 
