@@ -41,6 +41,8 @@ export interface ControlPlane {
   restrictedKubeconfigPath: string;
   /** https://127.0.0.1:<port> */
   server: string;
+  /** The CA certificate (PEM) that verifies the API server. */
+  ca: string;
   adminToken: string;
   restrictedToken: string;
   /** The directory holding etcd, kube-apiserver, kube-controller-manager and kubectl. */
@@ -133,6 +135,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeconfigPath,
       restrictedKubeconfigPath,
       server,
+      ca: caPem,
       adminToken: credentials.adminToken,
       restrictedToken: credentials.restrictedToken,
       binDir: binaries.dir,
