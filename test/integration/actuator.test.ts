@@ -189,7 +189,7 @@ describe('actuator: Knative Service', () => {
     expect(podSpecOf(await read(live as KubernetesObject)).containerConcurrency).toBe(100);
   });
 
-  it('shows why container fields are not server-side applied: Knative containers are atomic, so one env entry replaces the whole list', async () => {
+  it('shows why container fields are not server-side applied: Knative containers are atomic, so one env entry would replace the whole list', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }] }] }));
 
@@ -197,9 +197,13 @@ describe('actuator: Knative Service', () => {
     expect(refused.httpStatus).toBe(409);
     expect(refused.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "deploy-tool"', field: '.spec.template.spec.containers' }]);
 
-    // Forced, the apply owns the list and the list is exactly what it sent: the image and PORT are gone.
-    await applyAs('pytuner', knativeService(namespace, { containers: [{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }] }), true);
-    expect(containersOf(await read(knativeService(namespace, {})))).toEqual([{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }]);
+    // Forced, the apply would own the list and the list would be exactly what it sent, without the image and PORT: a
+    // CRD-only API server stores that, Knative's webhook refuses it, and the Service keeps its containers.
+    const forced = await apiFailure(applyAs('pytuner', knativeService(namespace, { containers: [{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }] }), true));
+    expect(forced.httpStatus).toBe(400);
+    expect(forced.message).toContain('admission webhook "validation.webhook.serving.knative.dev" denied the request');
+    expect(forced.message).toContain('missing field(s): spec.template.spec.containers[0].image');
+    expect(containersOf(await read(knativeService(namespace, {})))).toMatchObject([{ name: 'app', image: IMAGE, env: [{ name: 'PORT', value: '8080' }] }]);
   });
 
   it('reports THREADS as a conflict while another manager owns the containers list, and with force patches it by JSON Patch, keeping the image', async () => {
