@@ -1,5 +1,5 @@
 // npm run cluster: the control plane of the integration tests (etcd, kube-apiserver, kube-controller-manager,
-// with pytuner's and the shared CRDs installed), in the foreground until Ctrl-C, for demos and debugging.
+// with pytuner's and the third-party CRDs from Go modules installed), in the foreground until Ctrl-C, for demos and debugging.
 // Run with Node 24 directly: node scripts/cluster.ts
 import { constants } from 'node:os';
 import { join } from 'node:path';

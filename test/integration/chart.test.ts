@@ -46,6 +46,7 @@ describe('helm lint', () => {
       apply: { enabled: true },
       profiler: { enabled: true },
       serviceMonitor: { enabled: true },
+      knativeMonitors: { enabled: true },
       networkPolicy: { enabled: true },
       defaultPolicy: { enabled: true },
       controller: { watchNamespace: 'shop' },
@@ -133,6 +134,26 @@ describe('helm template', () => {
       subjects: [{ kind: 'ServiceAccount', name: 'pt-pytuner', namespace: 'pytuner-system' }],
     });
     expect(only<V1Deployment>(scoped, 'Deployment').spec?.template.spec?.containers[0]?.args).toContain('--namespace=shop');
+  });
+
+  it('renders the Knative PodMonitors (queue-proxy http-usermetric in every namespace, the autoscaler) only when enabled', async () => {
+    expect((await render('pt', 'pytuner-system', {})).filter((o) => o.kind === 'PodMonitor')).toEqual([]);
+    const monitors = (await render('pt', 'pytuner-system', { knativeMonitors: { enabled: true, labels: { release: 'kube-prometheus' } } })).filter((o) => o.kind === 'PodMonitor');
+    expect(monitors).toMatchObject([
+      {
+        metadata: { name: 'pt-pytuner-knative-queue-proxy', namespace: 'pytuner-system', labels: { release: 'kube-prometheus' } },
+        spec: {
+          namespaceSelector: { any: true },
+          selector: { matchExpressions: [{ key: 'serving.knative.dev/revision', operator: 'Exists' }] },
+          podTargetLabels: ['serving.knative.dev/service', 'serving.knative.dev/configuration', 'serving.knative.dev/revision'],
+          podMetricsEndpoints: [{ port: 'http-usermetric', path: '/metrics', interval: '30s' }],
+        },
+      },
+      {
+        metadata: { name: 'pt-pytuner-knative-autoscaler', labels: { release: 'kube-prometheus' } },
+        spec: { namespaceSelector: { matchNames: ['knative-serving'] }, selector: { matchLabels: { app: 'autoscaler' } }, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] },
+      },
+    ]);
   });
 
   it('renders the optional ServiceMonitor, NetworkPolicy and default TuningPolicy, and no PDB for one replica', async () => {
@@ -242,6 +263,7 @@ describe('the rendered chart on the real API server', () => {
       apply: { enabled: true },
       profiler: { enabled: true },
       serviceMonitor: { enabled: true },
+      knativeMonitors: { enabled: true },
       networkPolicy: { enabled: true, metricsFrom: [{ podSelector: { matchLabels: { app: 'prometheus' } } }] },
       defaultPolicy: { enabled: true },
     });
@@ -258,6 +280,8 @@ describe('the rendered chart on the real API server', () => {
         `deployment.apps/${release}-pytuner serverside-applied`,
         `networkpolicy.networking.k8s.io/${release}-pytuner serverside-applied`,
         `pod/${release}-pytuner-test-readyz serverside-applied`,
+        `podmonitor.monitoring.coreos.com/${release}-pytuner-knative-autoscaler serverside-applied`,
+        `podmonitor.monitoring.coreos.com/${release}-pytuner-knative-queue-proxy serverside-applied`,
         `poddisruptionbudget.policy/${release}-pytuner serverside-applied`,
         `role.rbac.authorization.k8s.io/${release}-pytuner-leader-election serverside-applied`,
         `rolebinding.rbac.authorization.k8s.io/${release}-pytuner-leader-election serverside-applied`,

@@ -8,7 +8,7 @@ import { startController, type RunningController } from '../../src/controller/ma
 import { createLogger } from '../../src/controller/log.ts';
 import { startControlPlane, type ControlPlane } from './harness/controlPlane.ts';
 import { loadCrdManifests } from './harness/crds.ts';
-import { repoRoot, sharedDir } from './harness/paths.ts';
+import { crdModulesDir, repoRoot } from './harness/paths.ts';
 import { GUNICORN_1X8, condition, knativeService, operations, tuningPolicy } from './controller.support.ts';
 
 const NAMESPACE = 'shop';
@@ -82,7 +82,7 @@ describe('controller on a cluster without Knative and Config Connector', () => {
       }, poll);
 
       // Install Knative Serving's Service CRD, then a Service: discovery enables the Knative informer.
-      const [serviceCrd] = (await loadCrdManifests([{ path: resolve(sharedDir(), 'fixtures', 'crds', 'knative-serving'), required: true }])).filter((m) => m.name === 'services.serving.knative.dev');
+      const [serviceCrd] = (await loadCrdManifests([{ path: resolve(await crdModulesDir(), 'crds', 'knative-serving'), required: true }])).filter((m) => m.name === 'services.serving.knative.dev');
       await objects.patch(serviceCrd!.document as unknown as KubernetesObject, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
       await vi.waitFor(() => objects.create(knativeService(NAMESPACE, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 })), poll);
       await vi.waitFor(async () => expect((await recommendation('service-orders'))?.status?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'concurrency.threads-mismatch' })])), poll);

@@ -18,7 +18,7 @@ export const ADMIN_USER = 'pytuner-admin';
 const HARNESS_FIELD_MANAGER = 'pytuner-test-harness';
 
 export interface ControlPlaneOptions {
-  /** CRD directories to install; default: the repository's crds/ and the shared fixtures' crds/. */
+  /** CRD directories to install; default: the repository's crds/ and the third-party CRDs from Go modules (defaultCrdDirs). */
   crdDirs?: CrdDir[];
   /** How long each server, and the CRDs, may take to become ready. */
   startTimeoutMs?: number;
@@ -41,6 +41,8 @@ export interface ControlPlane {
   restrictedKubeconfigPath: string;
   /** https://127.0.0.1:<port> */
   server: string;
+  /** The CA certificate (PEM) that verifies the API server. */
+  ca: string;
   adminToken: string;
   restrictedToken: string;
   /** The directory holding etcd, kube-apiserver, kube-controller-manager and kubectl. */
@@ -90,7 +92,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const began = performance.now();
 
   // Read the CRDs before starting anything, so that a malformed file fails at once.
-  const crds = await loadCrdManifests(options.crdDirs ?? defaultCrdDirs());
+  const crds = await loadCrdManifests(options.crdDirs ?? (await defaultCrdDirs()));
   const binaries = await locateBinaries();
   const binariesMs = performance.now() - began;
 
@@ -133,6 +135,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeconfigPath,
       restrictedKubeconfigPath,
       server,
+      ca: caPem,
       adminToken: credentials.adminToken,
       restrictedToken: credentials.restrictedToken,
       binDir: binaries.dir,

@@ -55,10 +55,10 @@ function makeClients(kubeconfigPath: string): Clients {
  * Creates a namespace named `<prefix>-<random>` (as admin) and returns its name. Each test works in its
  * own, so test files can run in parallel against the one control plane.
  */
-export async function uniqueNamespace(prefix: string): Promise<string> {
+export async function uniqueNamespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new Error(`namespace name ${name} is not a DNS label: use a short lower-case prefix`);
-  await adminClients().core.createNamespace({ body: { metadata: { name, labels: { 'pytuner.dev/test': 'integration' } } } });
+  await adminClients().core.createNamespace({ body: { metadata: { name, labels: { ...labels, 'pytuner.dev/test': 'integration' } } } });
   return name;
 }
 

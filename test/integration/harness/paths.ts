@@ -1,23 +1,30 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScript } from './processes.ts';
 
 /** The repository root, found from this file's place in it (test/integration/harness/). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * The shared, read-only material (real CRDs among it). CI clones it beside the repository, so the
- * default is ../shared relative to the repository root; PYTUNER_SHARED_DIR overrides it.
+ * The directory scripts/install-crd-modules.sh lays out from the pinned Go modules (scripts/versions.env):
+ * `crds/<source>/*.yaml` (Knative Serving, networking and caching, Config Connector IAM, Prometheus Operator
+ * monitors) and `modules/<name>` links into the Go module cache (Knative's ConfigMaps and webhooks). The script
+ * downloads the modules the first time, so a fresh clone needs nothing beside the repository.
  */
-export function sharedDir(): string {
-  return process.env.PYTUNER_SHARED_DIR ?? resolve(repoRoot, '..', 'shared');
+export async function crdModulesDir(): Promise<string> {
+  const script = scriptPath('install-crd-modules.sh');
+  const { lastLine } = await runScript(script).catch((err: Error) => {
+    throw new Error(`${err.message}. The third-party CRDs come from Go modules that script downloads with Go`);
+  });
+  return lastLine;
 }
 
-/** The directories whose *.yaml CRDs every control plane installs: pytuner's own, then the shared fixtures. */
-export function defaultCrdDirs(): CrdDir[] {
+/** The directories whose *.yaml CRDs every control plane installs: pytuner's own, then the third-party ones. */
+export async function defaultCrdDirs(): Promise<CrdDir[]> {
   return [
     { path: resolve(repoRoot, 'crds'), required: true, hint: 'regenerate them with npm run gen:crds' },
-    { path: resolve(sharedDir(), 'fixtures', 'crds'), required: true, hint: 'clone the shared repository beside this one or set PYTUNER_SHARED_DIR' },
+    { path: resolve(await crdModulesDir(), 'crds'), required: true, hint: 'run scripts/install-crd-modules.sh' },
   ];
 }
 

@@ -26,12 +26,12 @@ export interface ManagedProcess {
 // server's own. Without setpriv (not Linux), the exit and signal handlers below are all there is.
 const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
-function startProcess(name: string, command: string, args: string[], logPath: string): ManagedProcess {
+function startProcess(name: string, command: string, args: string[], logPath: string, env?: NodeJS.ProcessEnv): ManagedProcess {
   const out = openSync(logPath, 'a');
   const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
   let child: ChildProcess;
   try {
-    child = spawn(file, argv, { stdio: ['ignore', out, out] });
+    child = spawn(file, argv, { stdio: ['ignore', out, out], env: env ?? process.env });
   } finally {
     closeSync(out); // the child holds its own copy of the descriptor
   }
@@ -185,8 +185,8 @@ export function runScript(scriptPath: string, options: ScriptOptions = {}): Prom
  */
 export interface ServerGroup {
   readonly dir: string;
-  /** Starts a server logging to <dir>/<name>.log. */
-  start(name: string, command: string, args: string[]): ManagedProcess;
+  /** Starts a server logging to <dir>/<name>.log, with `env` as its whole environment if given. */
+  start(name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess;
   /** Stops every server and removes the directory; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -215,8 +215,8 @@ export async function createServerGroup(prefix: string): Promise<ServerGroup> {
   });
   return {
     dir,
-    start(name, command, args) {
-      const server = startProcess(name, command, args, join(dir, `${name}.log`));
+    start(name, command, args, env) {
+      const server = startProcess(name, command, args, join(dir, `${name}.log`), env);
       servers.push(server);
       return server;
     },
