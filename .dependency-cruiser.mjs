@@ -24,7 +24,7 @@ const IO_MODULES = ['^src/(input|cli|controller)/', '^src/actuator/apply[.]ts$']
 // `node:url` and the like are arithmetic on strings and stay allowed.
 const IO_BUILTINS =
   '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|cluster|dgram|dns|dns/promises|tls|tty|readline|repl|' +
-  'worker_threads|process|os|crypto|perf_hooks|timers|timers/promises|inspector|module|v8|vm|async_hooks|sqlite|stream/web)$';
+  'worker_threads|process|os|perf_hooks|timers|timers/promises|inspector|module|v8|vm|async_hooks|sqlite|stream/web)$';
 const IO_PACKAGES = 'node_modules/(@kubernetes/client-node|undici|pino|prom-client|commander)/';
 
 /** Layers below `layer` in the direction input → parse → model → decide → render → output. */

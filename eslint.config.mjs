@@ -64,6 +64,12 @@ export default tseslint.config(
         { name: 'crypto', message: `crypto draws randomness. ${INJECT}` },
         { name: 'require', message: 'Modules are imported, so dependency-cruiser sees them.' },
       ],
+      // node:crypto is allowed for hashing (a pure function of its input: long recommendation names end in a hash);
+      // what in it draws randomness is not.
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'node:crypto', importNames: ['randomBytes', 'randomUUID', 'randomInt', 'randomFillSync', 'getRandomValues', 'webcrypto'], message: `crypto randomness. ${INJECT}` }] },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: `Date.now() reads the clock. ${INJECT}` },

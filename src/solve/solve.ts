@@ -6,6 +6,9 @@
  * - One value per setting and container. Measured proposals (confidence < 1) win over static ones for the settings
  *   measured load decides (containerConcurrency, workers, threads); otherwise the first proposal in report order
  *   wins. A dropped proposal keeps its finding (the diagnosis stands) but loses its fix, and says which one won.
+ * - Several changes written as words of one env var (gunicorn reads `GUNICORN_CMD_ARGS` as extra command-line words:
+ *   `--timeout 0` and `--preload`) become one write of that var, carried by the first finding; rendered apart, each
+ *   would set the var to its own words only and undo the other.
  * - Platform concurrency agrees with the request slots the server will have after the same step: workers × threads
  *   after the writable changes, the rest as read. A change pytuner cannot write is not assumed. A static
  *   containerConcurrency proposal is re-aimed at those slots; a measured one is capped by them; where only the slots
@@ -17,7 +20,7 @@ import type { Finding, Fix } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
-import { mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
+import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
 
 /** The findings with their changes made consistent per workload; findings about no workload pass through unchanged. */
 export function solveFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
@@ -56,11 +59,44 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
 
 function solveWorkload(workload: Workload, findings: Finding[]): void {
   for (const container of workload.containers) {
+    combineArgWords(workload, container, findings);
     const workers = keepOne(proposals(findings, 'workers', container.name));
     const threads = keepOne(proposals(findings, 'threads', container.name));
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined || platformConcurrency(workload) === undefined) continue;
     alignConcurrency(workload, container, findings, slots, [workers, threads].filter((p) => p !== undefined));
+  }
+}
+
+/** The env var gunicorn reads extra command-line words from, and the words of the settings written there. */
+const ARGS_ENV = 'GUNICORN_CMD_ARGS';
+function argWords(change: AnyChange): string | undefined {
+  if (change.setting === 'workerTimeout') return `--timeout ${change.to}`;
+  if (change.setting === 'preload') return change.to ? '--preload' : undefined;
+  if (change.setting === 'threads') return `--threads ${change.to}`;
+  return undefined;
+}
+
+/** One write of GUNICORN_CMD_ARGS for every change that appends words to it (see the module comment). */
+function combineArgWords(workload: Workload, container: ContainerFacts, findings: Finding[]): void {
+  const appending = findings.flatMap((finding) =>
+    (finding.changes ?? [])
+      .filter((c) => c.target.container === container.name && c.location.kind === 'env' && c.location.name === ARGS_ENV && finding.fix?.jsonPatch !== undefined)
+      .map((change) => ({ finding, change, words: argWords(change) })),
+  );
+  const current = container.env.get(ARGS_ENV)?.value ?? '';
+  // Only pure appends combine: a flag already in the value is replaced in place by its own finding's fix.
+  if (appending.length < 2 || appending.some((a) => a.words === undefined || current.includes(a.words.split(' ')[0]!))) return;
+  const combined = appendEnvWords(workload, container, ARGS_ENV, appending.map((a) => a.words).join(' '));
+  if (combined === undefined) return;
+  const [carrier, ...rest] = appending;
+  const rules = rest.map((a) => a.finding.rule);
+  carrier!.finding.fix = { ...carrier!.finding.fix, jsonPatch: combined.jsonPatch, notes: [...(carrier!.finding.fix?.notes ?? []), `${ARGS_ENV} also carries the words of ${rules.join(', ')}: one value for all of them`] };
+  if (carrier!.finding.fix.applyFragment !== undefined && combined.applyFragment !== undefined) carrier!.finding.fix.applyFragment = combined.applyFragment;
+  for (const other of rest) {
+    if (other.finding === carrier!.finding) continue;
+    const { jsonPatch: _ops, applyFragment: _fragment, ...kept } = other.finding.fix ?? {};
+    other.finding.fix = { ...kept, notes: [...(kept.notes ?? []), `applied by the fix of ${carrier!.finding.rule}, which writes ${ARGS_ENV} once for both`] };
   }
 }
 
