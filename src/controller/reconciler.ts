@@ -279,6 +279,7 @@ export class Reconciler {
   }
 
   /** The writing part of #reconcileLive: the recommendation, the plan's writes, the recommendation's status. */
+// eslint-disable-next-line complexity -- the write path checks ownership, readiness, cooldown and resourceVersion in order, each a one-line guard with its own status reason
   async #write(
     key: ObjectKey & { kind: 'Service' | 'Deployment' },
     live: KubernetesObject,

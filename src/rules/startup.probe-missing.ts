@@ -215,6 +215,7 @@ function bindFacts(container: ContainerFacts): { reachable: number[]; private: A
  * Cloud Run's $PORT) unless gunicorn binds that port on loopback only; else the port gunicorn binds for the pod
  * network; else another container's declared port (an nginx in front of gunicorn proxies the probe to it).
  */
+// eslint-disable-next-line complexity -- one guard per source of a reachable port (declared containerPort, platform $PORT, non-loopback bind, fronting sidecar), in order of trust
 function reachablePort(workload: Workload, container: ContainerFacts): PortOutcome {
   const binds = bindFacts(container);
   const hiddenPorts = new Set((binds?.private ?? []).flatMap((a) => (a.tcp && a.port !== undefined ? [a.port] : [])));

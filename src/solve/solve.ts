@@ -6,9 +6,9 @@
  * - One value per setting and container. Measured proposals (confidence < 1) win over static ones for the settings
  *   measured load decides (containerConcurrency, workers, threads); otherwise the first proposal in report order
  *   wins. A dropped proposal keeps its finding (the diagnosis stands) but loses its fix, and says which one won.
- * - Several changes written as words of one env var (gunicorn reads `GUNICORN_CMD_ARGS` as extra command-line words:
- *   `--timeout 0` and `--preload`) become one write of that var, carried by the first finding; rendered apart, each
- *   would set the var to its own words only and undo the other.
+ * - Env changes of one container become one write where apart they would undo each other: several entries added to a
+ *   container with no `env` list, and several words of `GUNICORN_CMD_ARGS` (gunicorn reads it as extra command-line
+ *   words: `--timeout 0`, `--preload`).
  * - Platform concurrency agrees with the request slots the server will have after the same step: workers × threads
  *   after the writable changes, the rest as read. A change pytuner cannot write is not assumed. A static
  *   containerConcurrency proposal is re-aimed at those slots; a measured one is capped by them; where only the slots
@@ -16,7 +16,7 @@
  */
 import type { AnyChange, Change } from '../model/change.ts';
 import { isWritable, objectKey } from '../model/change.ts';
-import type { Finding, Fix } from '../model/finding.ts';
+import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
@@ -59,11 +59,11 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
 
 function solveWorkload(workload: Workload, findings: Finding[]): void {
   for (const container of workload.containers) {
-    combineArgWords(workload, container, findings);
+    combineEnvWrites(workload, container, findings);
     const workers = keepOne(proposals(findings, 'workers', container.name));
     const threads = keepOne(proposals(findings, 'threads', container.name));
     const slots = slotsAfter(container, workers?.change, threads?.change);
-    if (slots === undefined || platformConcurrency(workload) === undefined) continue;
+    if (slots === undefined) continue;
     alignConcurrency(workload, container, findings, slots, [workers, threads].filter((p) => p !== undefined));
   }
 }
@@ -77,27 +77,50 @@ function argWords(change: AnyChange): string | undefined {
   return undefined;
 }
 
-/** One write of GUNICORN_CMD_ARGS for every change that appends words to it (see the module comment). */
-function combineArgWords(workload: Workload, container: ContainerFacts, findings: Finding[]): void {
-  const appending = findings.flatMap((finding) =>
+/**
+ * One write per container for the env changes that would otherwise overwrite each other: on a container without an
+ * `env` list each change's patch adds the whole list with its own entry, and several words of GUNICORN_CMD_ARGS each set
+ * the var to their own words. The first finding carries the combined write; the others say they are applied by it.
+ */
+function combineEnvWrites(workload: Workload, container: ContainerFacts, findings: Finding[]): void {
+  const envChanges = findings.flatMap((finding) =>
     (finding.changes ?? [])
-      .filter((c) => c.target.container === container.name && c.location.kind === 'env' && c.location.name === ARGS_ENV && finding.fix?.jsonPatch !== undefined)
-      .map((change) => ({ finding, change, words: argWords(change) })),
+      .filter((c) => c.target.container === container.name && c.location.kind === 'env' && (finding.fix?.jsonPatch?.length ?? 0) > 0)
+      .map((change) => ({ finding, change, name: (change.location as { name: string }).name })),
   );
+  const words = envChanges.filter((e) => e.name === ARGS_ENV);
   const current = container.env.get(ARGS_ENV)?.value ?? '';
-  // Only pure appends combine: a flag already in the value is replaced in place by its own finding's fix.
-  if (appending.length < 2 || appending.some((a) => a.words === undefined || current.includes(a.words.split(' ')[0]!))) return;
-  const combined = appendEnvWords(workload, container, ARGS_ENV, appending.map((a) => a.words).join(' '));
-  if (combined === undefined) return;
-  const [carrier, ...rest] = appending;
-  const rules = rest.map((a) => a.finding.rule);
-  carrier!.finding.fix = { ...carrier!.finding.fix, jsonPatch: combined.jsonPatch, notes: [...(carrier!.finding.fix?.notes ?? []), `${ARGS_ENV} also carries the words of ${rules.join(', ')}: one value for all of them`] };
-  if (carrier!.finding.fix.applyFragment !== undefined && combined.applyFragment !== undefined) carrier!.finding.fix.applyFragment = combined.applyFragment;
-  for (const other of rest) {
-    if (other.finding === carrier!.finding) continue;
-    const { jsonPatch: _ops, applyFragment: _fragment, ...kept } = other.finding.fix ?? {};
-    other.finding.fix = { ...kept, notes: [...(kept.notes ?? []), `applied by the fix of ${carrier!.finding.rule}, which writes ${ARGS_ENV} once for both`] };
+  // Words of a flag already in GUNICORN_CMD_ARGS are replaced in place by their own fix: those do not combine.
+  const appendable = words.every((w) => argWords(w.change) !== undefined && !current.includes(argWords(w.change)!.split(' ')[0]!));
+  const noEnvList = ![...container.env.values()].some((e) => e.index !== undefined);
+  const values = new Map(envChanges.filter((e) => e.name !== ARGS_ENV).map((e) => [e.name, String(e.change.to)] as const));
+  if (words.length > 0 && appendable) values.set(ARGS_ENV, [current, ...words.map((w) => argWords(w.change))].filter((x) => x !== '').join(' '));
+  const involved = [...new Set((noEnvList ? envChanges : words).map((e) => e.finding))];
+  if (involved.length < 2 || (words.length > 0 && !appendable)) return;
+  const [carrier, ...rest] = involved;
+  let ops: JsonPatchOp[];
+  if (noEnvList) {
+    ops = [{ op: 'add', path: `${workload.podSpecPointer}/containers/${container.index}/env`, value: [...values].map(([name, value]) => ({ name, value })) }];
+  } else {
+    const combined = appendEnvWords(workload, container, ARGS_ENV, words.map((w) => argWords(w.change)).join(' '));
+    if (combined === undefined) return;
+    ops = combined.jsonPatch;
   }
+  const fragments = involved.map((f) => f.fix?.applyFragment);
+  const fix: Fix = { ...carrier!.fix, jsonPatch: [...(carrier!.fix?.jsonPatch ?? []).filter((op) => !op.path.includes('/env')), ...ops] };
+  fix.notes = [...(carrier!.fix?.notes ?? []), `one write of the env for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the others' entries`];
+  if (fragments.every((f) => f !== undefined)) fix.applyFragment = fragments.reduce((a, b) => mergeFragments(a, b));
+  else delete fix.applyFragment;
+  carrier!.fix = fix;
+  for (const other of rest) handOverEnv(other, carrier!.rule);
+}
+
+/** A finding whose env write another finding's fix now carries keeps the rest of its fix. */
+function handOverEnv(finding: Finding, carrierRule: string): void {
+  const { jsonPatch, applyFragment: _fragment, ...kept } = finding.fix ?? {};
+  const remaining = (jsonPatch ?? []).filter((op) => !op.path.includes('/env'));
+  finding.fix = { ...kept, notes: [...(kept.notes ?? []), `its env change is written by the fix of ${carrierRule}, once for all of them`] };
+  if (remaining.length > 0) finding.fix.jsonPatch = remaining;
 }
 
 /** The winner of one setting's proposals; the losers lose their fix and say why. */
@@ -138,7 +161,8 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
     return;
   }
   // Only the slots change: containerConcurrency follows them in the fix that changes the slots.
-  const current = platformConcurrency(workload)!.value;
+  const current = platformConcurrency(workload)?.value;
+  if (current === undefined) return;
   const carrier = shape.find((p) => p.finding.fix !== undefined);
   if (current === target || carrier === undefined) return;
   const follow = propose('containerConcurrency', current, target, { target: changeTarget(workload), rule: carrier.change.rule, confidence: carrier.change.confidence, location: containerConcurrencyLocation(workload) });
