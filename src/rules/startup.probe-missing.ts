@@ -36,8 +36,6 @@ const TIMEOUT_SECONDS = 1;
 const ASSUMED_STARTUP_SECONDS = 120;
 const CLOUD_RUN_MAX_STARTUP_SECONDS = 240;
 
-/** Probe timing for the assumed budget: every 2 s for up to 60 failures. */
-export const STARTUP_PROBE_TIMING = { periodSeconds: PERIOD_SECONDS, failureThreshold: ASSUMED_STARTUP_SECONDS / PERIOD_SECONDS, timeoutSeconds: TIMEOUT_SECONDS } as const;
 
 /** `startup.probe-missing`: gunicorn without --preload and only a TCP probe, or none. */
 export const probeMissing: Rule = {
