@@ -83,6 +83,8 @@ describe('pytuner report over a realistic repository', () => {
       // The agent is installed from requirements.txt (g++ is the Alpine toolchain, so no alpine-build finding), and the
       // un-annotated KSA has no grant among the inputs.
       ['critical', 'profiler.iam-role', 'Deployment analytics/reports', 'input-repo/services/reports/deployment.yaml'],
+      // The same agent on python:3.12-alpine: the Cloud Profiler Python agent does not support Python above 3.11.
+      ['warning', 'profiler.python-version', 'Deployment analytics/reports', 'input-repo/services/reports/deployment.yaml'],
       // services/orders: 1 × 8 slots = containerConcurrency 8, --timeout 0, --preload, 1 vCPU: nothing to tune, and
       // its stale ENV ENABLE_PROFILER=1 is overridden by DISABLE_PROFILER=1 in the manifest: no profiler finding.
     ]);

@@ -44,8 +44,9 @@ describe('pytuner report over the realistic servers corpus', () => {
 
   it('reads build-context files only when a Dockerfile runs them', () => {
     // 10 Dockerfiles, a Procfile, a manifest, and the 5 files the images run: app.py, the entrypoint script, uwsgi.ini,
-    // the s6 run script and server.py; not old_app.py or requirements.txt.
-    expect(report.summary.files).toBe(17);
+    // the s6 run script and server.py; not old_app.py. The requirements.txt beside quickstart's Dockerfile is read too,
+    // but as profiler evidence (what the image installs), not as a command.
+    expect(report.summary.files).toBe(18);
   });
 
   it('says a source deploy was assumed, and gives the Cloud Run quickstart a gcloud command', () => {

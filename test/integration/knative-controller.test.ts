@@ -4,7 +4,7 @@
 // controller reconciles every namespace and would write into other test files' Services on the shared one.
 // No Pod runs (no scheduler or kubelet); the Deployment object is what Knative produces and the API server checks.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Deployment } from '@kubernetes/client-node';
@@ -42,8 +42,14 @@ describe('the real Knative controller', () => {
 
   beforeAll(async () => {
     patchDir = mkdtempSync(join(tmpdir(), 'pytuner-knative-patches-'));
+    // pytuner writes an httpGet startupProbe only on a path it has evidence for: the checkout example, copied, gets the
+    // pytuner.dev/health-path annotation a user would add.
+    const examples = mkdtempSync(join(tmpdir(), 'pytuner-knative-examples-'));
+    cpSync(join(repoRoot, 'examples'), examples, { recursive: true });
+    const checkoutFile = join(examples, 'cloudrun-checkout', 'service.yaml');
+    writeFileSync(checkoutFile, readFileSync(checkoutFile, 'utf8').replace('  annotations:\n', "  annotations:\n    pytuner.dev/health-path: /healthz\n"));
     const emitted = new Promise<number | null>((done) =>
-      spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'report', '-f', 'examples/', '--emit-patches', patchDir, '-o', 'json'], { cwd: repoRoot, stdio: 'ignore' }).on('close', done),
+      spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), 'report', '-f', examples, '--emit-patches', patchDir, '-o', 'json'], { cwd: repoRoot, stdio: 'ignore' }).on('close', done),
     );
     controlPlane = await startControlPlane();
     webhook = await startKnativeWebhook(controlPlane);

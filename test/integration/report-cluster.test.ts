@@ -11,6 +11,7 @@ import { dump, load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { RESTRICTED_USER } from './harness/controlPlane.ts';
 import { adminClients, restrictedClients, uniqueNamespace } from './harness/kube.ts';
+import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
 import { repoRoot } from './harness/paths.ts';
 import { startExamplePrometheus } from '../support/metricsReport.ts';
 
@@ -50,7 +51,10 @@ describe('pytuner report --cluster', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pytuner-report-cluster-'));
-    [first, second] = [await uniqueNamespace('live'), await uniqueNamespace('live')];
+    // The examples include Cloud Run services (serviceAccountName is an IAM e-mail): Cloud Run's API, not Knative's, so
+    // the Knative webhook is told to skip these namespaces, as in examples.test.ts.
+    const cloudRunApi = { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'cloud-run-api' };
+    [first, second] = [await uniqueNamespace('live', cloudRunApi), await uniqueNamespace('live', cloudRunApi)];
     // The examples' own namespaces (a Cloud Run project number, shop, analytics, search) mapped onto the test's two.
     const moved: Record<string, string> = { shop: first, analytics: first, search: second, '123456789012': second };
     docs = [];

@@ -57,7 +57,8 @@ const NEVER_BEFORE_READY = [
   /^src\/rules\//,
   /^src\/recommender\//,
   /^src\/model\/extract\//,
-  /^src\/input\//,
+  // The input layer, but for the API server HTTP helpers the controller's informers use from the start.
+  /^src\/input\/(?!kubeHttp\.ts$)/,
   /^src\/actuator\//,
   /(^|\/)node_modules\/undici\/index\.js$/,
   /(^|\/)node_modules\/prom-client\/index\.js$/,
