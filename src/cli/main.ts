@@ -4,11 +4,18 @@
  * Nothing is imported statically, so the compile cache is on before the first module of pytuner is compiled, and
  * `pytuner controller` loads only what the controller needs (controllerOnly.ts) instead of the whole CLI.
  */
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
+
+// An older Node fails later with errors that do not say why (a named import it lacks, a syntax it lacks): say it here.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(`pytuner: needs Node.js >= 22.19, this is ${process.version}; in a clone, run it through npm (npm run demo, npx pytuner ...), which uses the Node 24 that npm ci installs\n`);
+  process.exit(2);
+}
 
 // V8 code cache on disk: NODE_COMPILE_CACHE names the directory (the container image ships one built for its files);
 // without it Node uses <tmpdir>/node-compile-cache. Later starts skip most parsing and compiling.
-enableCompileCache();
+nodeModule.enableCompileCache();
 
 // `pytuner report | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
