@@ -114,7 +114,7 @@ describe('the real Knative controller', () => {
     }, poll);
     const containers = (deployment as V1Deployment).spec?.template.spec?.containers ?? [];
     expect(containers.map((c) => c.name)).toEqual(['checkout', 'queue-proxy']);
-    expect(containers[0]?.startupProbe?.httpGet).toMatchObject({ path: '/', port: 8080 });
+    expect(containers[0]?.startupProbe?.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
     expect(containers[1]?.image).toBe('registry.example/knative/queue:v1.23.0');
   }, TEST_TIMEOUT_MS);
 
