@@ -219,8 +219,8 @@ describe('loadPaths', () => {
     const partial = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n';
     tree({
       'k8s/prod/a-replicas.yaml': partial,
-      'k8s/prod/kustomization.yaml': 'resources: [../base]\npatchesStrategicMerge: [a-replicas.yaml]\npatches:\n  - path: ../shared/cpu.yaml\n',
-      'k8s/shared/cpu.yaml': partial,
+      'k8s/prod/kustomization.yaml': 'resources: [../base]\npatchesStrategicMerge: [a-replicas.yaml]\npatches:\n  - path: ../common/cpu.yaml\n',
+      'k8s/common/cpu.yaml': partial,
       'k8s/other/b-replicas.yaml': partial,
     });
     const loaded = await loadPaths(['k8s']);

@@ -16,10 +16,10 @@ describe('kustomizationPatchFiles', () => {
       '      - op: remove',
       'patchesJson6902:',
       '  - target: {kind: Deployment, name: web}',
-      '    path: ../shared/json-patch.yaml',
+      '    path: ../common/json-patch.yaml',
       '',
     ].join('\n');
-    expect(kustomizationPatchFiles('k8s/overlays/prod/kustomization.yaml', text)).toEqual(['k8s/overlays/prod/replicas.yaml', 'k8s/overlays/prod/patches/cpu.yaml', 'k8s/overlays/shared/json-patch.yaml']);
+    expect(kustomizationPatchFiles('k8s/overlays/prod/kustomization.yaml', text)).toEqual(['k8s/overlays/prod/replicas.yaml', 'k8s/overlays/prod/patches/cpu.yaml', 'k8s/overlays/common/json-patch.yaml']);
   });
 
   it('names nothing for a kustomization that does not parse or has no patches', () => {

@@ -1,6 +1,6 @@
 /**
- * @module Cloud Run through Google Managed Prometheus' PromQL (../shared/research/knative-cloudrun.md §e): Cloud
- * Monitoring's `run.googleapis.com/*` metrics under their PromQL names (first `/` → `:`, other specials → `_`),
+ * @module Cloud Run through Google Managed Prometheus' PromQL (https://cloud.google.com/stackdriver/docs/managed-prometheus/promql,
+ * mapping of Cloud Monitoring metric names to PromQL): Cloud Monitoring's `run.googleapis.com/*` metrics under their PromQL names (first `/` → `:`, other specials → `_`),
  * the resource chosen with `monitored_resource="cloud_run_revision"`, labels `service_name`, `revision_name`,
  * `location`. Latencies are in **milliseconds**; CPU is a utilisation distribution (0–1 of the instance's vCPUs).
  * The project is the scope: one query set for all services, grouped by (location, service_name).
