@@ -13,17 +13,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-cache_root=${PYTUNER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pytuner}
+# shellcheck source=lib/build-cache.sh
+source "$here/lib/build-cache.sh"
 dest="$cache_root/crd-modules/serving-$KNATIVE_SERVING_VERSION.cnrm-$CONFIG_CONNECTOR_VERSION.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 if [[ -f "$dest/.complete" ]]; then echo "$dest"; exit 0; fi
 
-GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-[[ -x "$GO" ]] || { echo "Go not found: install Go >= 1.25 or set GO=/path/to/go (looked at /usr/local/go/bin/go)" >&2; exit 1; }
-command -v flock >/dev/null || { echo "flock not found: apt-get install util-linux" >&2; exit 1; }
+require_go 1.25
 
-mkdir -p "$dest"
-exec 9>"$dest/.build.lock"
-flock 9
+lock_cache_dir "$dest"
 if [[ -f "$dest/.complete" ]]; then echo "$dest"; exit 0; fi   # another run laid it out while we waited
 
 # `go mod download -json` needs no go.mod; run it outside any module so a go.work or go.mod above cannot interfere.

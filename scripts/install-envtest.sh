@@ -15,19 +15,16 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
   echo "$KUBEBUILDER_ASSETS"; exit 0
 fi
 
-cache_root=${PYTUNER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pytuner}
+# shellcheck source=lib/build-cache.sh
+source "$here/lib/build-cache.sh"
 dest="$cache_root/envtest/$K8S_VERSION"
 bins=(kube-apiserver kube-controller-manager kubectl etcd)
 have_all() { for b in "${bins[@]}"; do [[ -x "$dest/$b" ]] || return 1; done; }
 if have_all; then echo "$dest"; exit 0; fi
 
-GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-[[ -x "$GO" ]] || { echo "Go not found: install Go >= 1.26 or set GO=/path/to/go (looked at /usr/local/go/bin/go)" >&2; exit 1; }
-command -v flock >/dev/null || { echo "flock not found: apt-get install util-linux" >&2; exit 1; }
+require_go 1.26
 
-mkdir -p "$dest"
-exec 9>"$dest/.build.lock"
-flock 9
+lock_cache_dir "$dest"
 if have_all; then echo "$dest"; exit 0; fi   # another run built them while we waited
 
 work=$(mktemp -d)

@@ -9,19 +9,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-cache_root=${PYTUNER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pytuner}
+# shellcheck source=lib/build-cache.sh
+source "$here/lib/build-cache.sh"
 dest="$cache_root/knative/$KNATIVE_SERVING_VERSION"
 bins=(webhook controller)
 have_all() { for b in "${bins[@]}"; do [[ -x "$dest/$b" ]] || return 1; done; }
 if have_all; then echo "$dest"; exit 0; fi
 
-GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-[[ -x "$GO" ]] || { echo "Go not found: install Go >= 1.25 (knative.dev/serving $KNATIVE_SERVING_VERSION's go.mod asks for it) or set GO=/path/to/go" >&2; exit 1; }
-command -v flock >/dev/null || { echo "flock not found: apt-get install util-linux" >&2; exit 1; }
+require_go 1.25 "knative.dev/serving $KNATIVE_SERVING_VERSION's go.mod asks for it"
 
-mkdir -p "$dest"
-exec 9>"$dest/.build.lock"
-flock 9
+lock_cache_dir "$dest"
 if have_all; then echo "$dest"; exit 0; fi   # another run built them while we waited
 
 work=$(mktemp -d)

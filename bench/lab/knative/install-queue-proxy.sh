@@ -10,17 +10,14 @@ set -euo pipefail
 version=${1:?usage: install-queue-proxy.sh <knative.dev/serving module version, e.g. v0.50.0>}
 [[ $version =~ ^v0\.[0-9]+\.[0-9]+$ ]] || { echo "not a knative.dev/serving module version: $version" >&2; exit 1; }
 
-cache_root=${PYTUNER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pytuner}
+# shellcheck source=lib/build-cache.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../scripts" && pwd)/lib/build-cache.sh"
 dest="$cache_root/knative-queue/$version"
 if [[ -x "$dest/queue" ]]; then echo "$dest/queue"; exit 0; fi
 
-GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
-[[ -x "$GO" ]] || { echo "Go not found: install Go >= 1.26 or set GO=/path/to/go (looked at /usr/local/go/bin/go)" >&2; exit 1; }
-command -v flock >/dev/null || { echo "flock not found: apt-get install util-linux" >&2; exit 1; }
+require_go 1.26
 
-mkdir -p "$dest"
-exec 9>"$dest/.build.lock"
-flock 9
+lock_cache_dir "$dest"
 if [[ -x "$dest/queue" ]]; then echo "$dest/queue"; exit 0; fi
 
 work=$(mktemp -d)
