@@ -111,7 +111,8 @@ describe('the runtime file set', () => {
     const env = { NODE_ENV: 'production', NODE_COMPILE_CACHE: join(app, COMPILE_CACHE_DIR), NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
     const args = [join(app, RUNTIME_ENTRY), 'controller', '--kubeconfig', kubeconfig, `--metrics-port=${port}`, `--namespace=${namespace}`, '--leader-elect', `--lease-namespace=${namespace}`, `--lease-name=${release}-pytuner`];
     const child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'], ...(runAs ?? {}) });
-    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+    // 'close', not 'exit': stderr may still hold the last log lines when the process has exited.
+    const exited = new Promise<number | string>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
     onTestFinished(() => void child.kill('SIGKILL'));
     const stderr: string[] = [];
     createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
