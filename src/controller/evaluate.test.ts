@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analyse } from '../report.ts';
 import { observationKey } from '../model/observations.ts';
 import { DAY, syntheticObservations } from '../../test/support/syntheticObservations.ts';
-import { clusterDocument, evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings } from './evaluate.ts';
+import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings } from './evaluate.ts';
 
 /** A Knative Service as the API server returns it: status, managedFields and all. */
 function knativeService(name: string, podSpec: Record<string, unknown>): KubernetesObject {
@@ -24,9 +24,9 @@ describe('evaluateTarget', () => {
     const { findings, errors } = evaluateTarget({ kind: 'Service', namespace: 'shop', name: 'orders' }, svc, [], rulesFor(undefined));
     expect(errors).toEqual([]);
     const mismatch = findings.find((f) => f.rule === 'concurrency.threads-mismatch');
-    expect(mismatch?.target).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders', container: 'user-container', file: 'cluster:Service/shop/orders' });
+    expect(mismatch?.target).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders', container: 'user-container' });
     expect(mismatch?.recommended).toEqual({ containerConcurrency: 8 });
-    expect(mismatch?.evidence[0]).toEqual({ source: 'manifest', file: 'cluster:Service/shop/orders', field: 'spec.template.spec.containerConcurrency', text: '80' });
+    expect(mismatch?.evidence[0]).toEqual({ source: 'manifest', field: 'spec.template.spec.containerConcurrency', text: '80' });
   });
 
   it('runs only the rules the policy enables', () => {
@@ -51,22 +51,8 @@ describe('evaluateTarget', () => {
     const { findings, errors } = evaluateTarget({ kind: 'Service', namespace: 'shop', name: 'orders' }, svc, [], rulesFor(undefined));
     expect(findings).toEqual([]);
     expect(errors).toEqual([
-      { file: 'cluster:Service/shop/orders', object: 'Service shop/orders', field: 'spec.template.spec.containerConcurrency', message: 'expected an integer 0..1000, got "eighty"' },
+      { object: 'Service shop/orders', field: 'spec.template.spec.containerConcurrency', message: 'expected an integer 0..1000, got "eighty"' },
     ]);
-  });
-});
-
-describe('clusterDocument', () => {
-  it('drops status and managedFields, which the extractors never read', () => {
-    const doc = clusterDocument(knativeService('orders', gunicorn8Threads), 3);
-    expect(doc.file).toBe('cluster:Service/shop/orders');
-    expect(doc.docIndex).toBe(3);
-    expect(doc.object).toEqual({
-      apiVersion: 'serving.knative.dev/v1',
-      kind: 'Service',
-      metadata: { name: 'orders', namespace: 'shop', uid: 'u1', resourceVersion: '7', generation: 2 },
-      spec: { template: { spec: gunicorn8Threads } },
-    });
   });
 });
 
@@ -89,7 +75,7 @@ describe('withMetricsFindings', () => {
 
   it('adds what recommendFindings gives the same workload in a report: the same findings, messages and values', () => {
     const svc = knativeService('orders', podSpec);
-    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: undefined });
+    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, { entry, recommender: { now: entry.window.end }, rules: undefined });
     const measured = evaluated.findings.filter((f) => f.rule.startsWith('metrics.'));
     expect(measured.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads']);
 
@@ -98,20 +84,20 @@ describe('withMetricsFindings', () => {
     const expected = report.findings.filter((f) => f.rule.startsWith('metrics.'));
     const comparable = ({ rule, severity, message, current, recommended, confidence }: (typeof measured)[number]) => ({ rule, severity, message, current, recommended, confidence });
     expect(measured.map(comparable)).toEqual(expected.map(comparable));
-    expect(measured[0]?.target).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders', container: 'app', file: 'cluster:Service/shop/orders' });
+    expect(measured[0]?.target).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders', container: 'app' });
     expect(measured[0]?.confidence).toBe('medium');
   });
 
   it('switches metrics findings on and off with the policy\'s rule ids', () => {
     const svc = knativeService('orders', podSpec);
-    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: { disabled: ['metrics.threads'] } });
+    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, { entry, recommender: { now: entry.window.end }, rules: { disabled: ['metrics.threads'] } });
     expect(evaluated.findings.filter((f) => f.rule.startsWith('metrics.')).map((f) => f.rule)).toEqual(['metrics.container-concurrency']);
   });
 
   it('reports metrics that could not be read as metrics.unavailable, with the reason', () => {
     const svc = knativeService('orders', podSpec);
     const unavailable = { target, reason: 'Prometheus at http://p:9090 is unreachable: connect ECONNREFUSED' };
-    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor({ enabled: ['metrics.unavailable'] })), target, svc, { entry: unavailable, recommender: {}, rules: undefined });
+    const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor({ enabled: ['metrics.unavailable'] })), target, { entry: unavailable, recommender: {}, rules: undefined });
     expect(evaluated.findings.map((f) => [f.rule, f.message])).toEqual([['metrics.unavailable', 'metrics for Service shop/orders could not be read (Prometheus at http://p:9090 is unreachable: connect ECONNREFUSED): no recommendation from measured load']]);
   });
 });

@@ -66,7 +66,7 @@ describe('values from measured load', () => {
       metadata: { name: 'orders', namespace: 'shop', annotations: { 'pytuner.dev/health-path': '/healthz' } },
       spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--bind', ':8080', ...threads, 'app:app'], env, resources: { limits: { cpu: '1' } } }] } } },
     } as KubernetesObject;
-    return withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, svc, { entry, recommender: { now: entry.window.end }, rules: undefined });
+    return withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, { entry, recommender: { now: entry.window.end }, rules: undefined });
   }
 
   it('takes containerConcurrency and THREADS from the metrics findings, with their confidence and the PromQL as evidence', () => {

@@ -244,7 +244,7 @@ export class Reconciler {
     ];
     let evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
     const measured = await untilAbandoned(this.#measure(policy, key.namespace, evaluation), abandon);
-    if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, live, measured.metrics);
+    if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, measured.metrics);
     const notes: string[] = [];
     if (selecting.length > 1) {
       notes.push(`also selected by ${selecting.slice(1).map((p) => `TuningPolicy ${p.metadata.name}`).join(', ')} (ignored: a workload follows its oldest selecting policy, ${policy.metadata.name})`);

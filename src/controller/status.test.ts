@@ -8,16 +8,16 @@ const t1 = new Date('2026-01-01T00:10:00.000Z');
 const finding: Finding = {
   rule: 'concurrency.threads-mismatch',
   severity: 'critical',
-  target: { kind: 'Service', namespace: 'shop', name: 'orders', container: 'app', file: 'cluster:Service/shop/orders' },
+  target: { kind: 'Service', namespace: 'shop', name: 'orders', container: 'app' },
   message: 'containerConcurrency 80 admits 80 requests but gunicorn serves 8 at a time',
   current: { containerConcurrency: 80 },
   recommended: { containerConcurrency: 8 },
-  evidence: [{ source: 'manifest', file: 'cluster:Service/shop/orders', field: 'spec.template.spec.containerConcurrency', text: '80' }],
+  evidence: [{ source: 'manifest', field: 'spec.template.spec.containerConcurrency', text: '80' }],
 };
 
 const result: EvaluationResult = {
   findings: [finding],
-  errors: [{ file: 'cluster:Service/shop/orders', object: 'Service shop/orders', field: 'spec.template.spec.timeoutSeconds', message: 'expected an integer >= 0, got "x"' }],
+  errors: [{ object: 'Service shop/orders', field: 'spec.template.spec.timeoutSeconds', message: 'expected an integer >= 0, got "x"' }],
   values: [{ setting: 'containerConcurrency', rule: 'concurrency.threads-mismatch', value: 8, current: 80, confidence: 1 }],
   metrics: { available: false, reason: 'StaticOnly', message: 'no spec.metrics' },
   targetGeneration: 3,

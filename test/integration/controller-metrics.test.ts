@@ -147,7 +147,7 @@ describe('controller with measured load from Prometheus', () => {
       confidence: MEASURED_CONFIDENCE[expected.confidence!],
       // The manifest field, then each PromQL the value was derived from with what was derived.
       evidence: [
-        `spec.template.spec.containerConcurrency (cluster:Service/${shop}/orders)`,
+        'spec.template.spec.containerConcurrency (manifest)',
         ...expected.evidence.filter((e) => e.source === 'metrics').map((e) => `${e.field} ${e.text} (metrics)`),
       ],
     });

@@ -66,7 +66,7 @@ function plan(context: PlanContext): QueryPlan {
 }
 
 /** Cloud Run via Managed Service for Prometheus (Cloud Monitoring metric names, milliseconds). */
-export const cloudRunProfile: MetricsProfile = {
+export const cloudRunProfile: MetricsProfile<'cloudrun'> = {
   id: 'cloudrun',
   kind: 'Service',
   signature: REQUESTS,

@@ -9,17 +9,26 @@ import { knativeLegacyProfile } from './knativeLegacy.ts';
 import { cloudRunProfile } from './cloudRun.ts';
 import { kubernetesProfile } from './kubernetes.ts';
 
+/**
+ * The registry: one module per profile, keyed by its id. `satisfies` makes a new id in MetricsProfileId without its
+ * profile (or a profile filed under another id) a compile error. Key order is the order auto-detection prefers.
+ */
+const PROFILES_BY_ID = {
+  knative: knativeProfile,
+  'knative-legacy': knativeLegacyProfile,
+  cloudrun: cloudRunProfile,
+  kubernetes: kubernetesProfile,
+} as const satisfies { [Id in MetricsProfileId]: MetricsProfile<Id> };
+
 /** Every profile, in the order auto-detection prefers them. */
-export const PROFILES: readonly MetricsProfile[] = [knativeProfile, knativeLegacyProfile, cloudRunProfile, kubernetesProfile];
+export const PROFILES: readonly MetricsProfile[] = Object.values(PROFILES_BY_ID);
 
 /** The profile ids, for `--profile`. */
 export const PROFILE_IDS: readonly MetricsProfileId[] = PROFILES.map((p) => p.id);
 
 /** The profile of an id. */
 export function profileById(id: MetricsProfileId): MetricsProfile {
-  const profile = PROFILES.find((p) => p.id === id);
-  if (profile === undefined) throw new Error(`unknown metrics profile ${id}`);
-  return profile;
+  return PROFILES_BY_ID[id];
 }
 
 /** Every metric name any profile reads: the one detection query asks which of these exist. */

@@ -141,7 +141,7 @@ function plan(context: PlanContext): QueryPlan {
 }
 
 /** Knative Serving ≥ 1.21 (OpenTelemetry metric names, seconds). */
-export const knativeProfile: MetricsProfile = {
+export const knativeProfile: MetricsProfile<'knative'> = {
   id: 'knative',
   kind: 'Service',
   signature: `${HISTOGRAM}_count`,

@@ -57,7 +57,7 @@ function plan(context: PlanContext): QueryPlan {
 }
 
 /** Knative Serving ≤ 1.18 (OpenCensus metric names, milliseconds). */
-export const knativeLegacyProfile: MetricsProfile = {
+export const knativeLegacyProfile: MetricsProfile<'knative-legacy'> = {
   id: 'knative-legacy',
   kind: 'Service',
   signature: COUNT,

@@ -114,7 +114,7 @@ export function missingTemplateGaps(templates: QueryTemplates): QueryPlan['gaps'
 }
 
 /** Kubernetes Deployments (cAdvisor + kube-state-metrics + the app's own metrics through templates). */
-export const kubernetesProfile: MetricsProfile = {
+export const kubernetesProfile: MetricsProfile<'kubernetes'> = {
   id: 'kubernetes',
   kind: 'Deployment',
   signature: CADVISOR_CPU,

@@ -87,8 +87,8 @@ export interface QueryPlan {
 }
 
 /** A metric naming scheme. */
-export interface MetricsProfile {
-  id: MetricsProfileId;
+export interface MetricsProfile<Id extends MetricsProfileId = MetricsProfileId> {
+  id: Id;
   /** The kind of the workloads the series describe. */
   kind: 'Service' | 'Deployment';
   /** The metric whose presence says that this profile's series exist (auto-detection). */
