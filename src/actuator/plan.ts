@@ -18,9 +18,10 @@
  *   would replace an env list added meanwhile). It is the first write of the plan, before the apply of
  *   containerConcurrency, whose own write would otherwise move the resourceVersion under it.
  */
+import { MEASURED_CONFIDENCE, STATIC_CONFIDENCE } from '../model/change.ts';
 import type { JsonPatchOp } from '../model/finding.ts';
 import { FIELD_MANAGER, parseDuration } from '../api/v1alpha1/common.ts';
-import { CONFIDENCE_OF_LEVEL, STATIC_CONFIDENCE, type Bounds, type PatchPermissions, type Patchable, type TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
+import { type Bounds, type PatchPermissions, type Patchable, type TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
 import type { AppliedChange, FieldConflict, RecommendedPolicyMember, RecommendedProbe, RecommendedValue, Setting, TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { field, fieldOwners, named, type ManagedFieldsEntry, type PathSegment } from './managedFields.ts';
 
@@ -328,8 +329,8 @@ function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload)
  */
 function belowMinConfidence(value: RecommendedValue, policy: PlanPolicy): Decision | undefined {
   const level = policy.spec.minConfidence ?? 'medium';
-  if (value.confidence >= CONFIDENCE_OF_LEVEL[level]) return undefined;
-  return skip(value, 'low-confidence', `confidence ${value.confidence} is below spec.minConfidence ${level} (${CONFIDENCE_OF_LEVEL[level]}) in TuningPolicy ${policy.metadata.name}`);
+  if (value.confidence >= MEASURED_CONFIDENCE[level]) return undefined;
+  return skip(value, 'low-confidence', `confidence ${value.confidence} is below spec.minConfidence ${level} (${MEASURED_CONFIDENCE[level]}) in TuningPolicy ${policy.metadata.name}`);
 }
 
 function allowed(patch: Partial<PatchPermissions> | undefined, permission: Patchable): boolean {

@@ -4,8 +4,9 @@
  * conditions. Conditions keep their lastTransitionTime while their status holds (setCondition), and `sameStatus`
  * ignores the evaluation time, so an unchanged evaluation writes nothing.
  */
+import { STATIC_CONFIDENCE } from '../model/change.ts';
 import { setCondition, type Condition } from '../api/v1alpha1/common.ts';
-import { POLICY_CONDITIONS, STATIC_CONFIDENCE, type Bounds, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { POLICY_CONDITIONS, type Bounds, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
 import { boundsOf, limit } from '../actuator/plan.ts';
 import {
   RECOMMENDATION_CONDITIONS,

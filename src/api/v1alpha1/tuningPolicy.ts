@@ -108,15 +108,6 @@ export const ConfidenceLevel = z.enum(['low', 'medium', 'high']);
 /** How sure an estimate from measured load is. */
 export type ConfidenceLevel = z.infer<typeof ConfidenceLevel>;
 
-/**
- * The levels as the 0..1 number of `RecommendedValue.confidence`: ordinal, evenly spaced, and below 1, which stays
- * for facts read from the spec (an estimate from measured load is never certain).
- */
-export const CONFIDENCE_OF_LEVEL: Readonly<Record<ConfidenceLevel, number>> = { low: 0.3, medium: 0.6, high: 0.9 };
-
-/** Confidence of a value a static rule read from the workload's own spec: a fact, not an estimate. */
-export const STATIC_CONFIDENCE = 1;
-
 /** Names of the things Apply mode may change, the keys of `spec.patch`. */
 export const PATCHABLE = ['containerConcurrency', 'threadsEnv', 'workers', 'startupProbe', 'profilerIamPolicyMember'] as const;
 /** One thing Apply mode may change. */

@@ -2,9 +2,10 @@
 // whatever a spec holds, parsing never throws, a rejected spec names a field and says why, a spec that breaks a CEL
 // rule of the CRD is rejected by zod too (an object that skipped admission never reaches the actuator), and an
 // accepted one never makes the plan write outside its mode, its `spec.patch` permissions or its bounds.
+import { MEASURED_CONFIDENCE } from '../../../src/model/change.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE_OF_LEVEL, parseTuningPolicy, PATCHABLE, type TuningPolicy } from '../../../src/api/v1alpha1/tuningPolicy.ts';
+import { parseTuningPolicy, PATCHABLE, type TuningPolicy } from '../../../src/api/v1alpha1/tuningPolicy.ts';
 import { TuningRecommendationStatus } from '../../../src/api/v1alpha1/tuningRecommendation.ts';
 import { planActuation, type LiveWorkload, type PlannedChange } from '../../../src/actuator/plan.ts';
 import { hostileValue, RUNS } from './arbitraries.ts';
@@ -182,7 +183,7 @@ describe('TuningPolicy specs, property-based', () => {
         for (const change of plan.changes) {
           expectWithinPolicy(change, policy);
           // The confidence gate: a value written is at least as sure as spec.minConfidence asks.
-          const sure = status.data.recommendations?.some((v) => v.setting === change.setting && v.confidence >= CONFIDENCE_OF_LEVEL[policy.spec.minConfidence]);
+          const sure = status.data.recommendations?.some((v) => v.setting === change.setting && v.confidence >= MEASURED_CONFIDENCE[policy.spec.minConfidence]);
           expect(sure).toBe(true);
         }
       }),
