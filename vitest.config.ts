@@ -11,6 +11,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'bench/**/*.test.ts'],
+          // The property tests run a fixed number of generated cases; on a busy 2-core machine that takes longer than
+          // vitest's 5 s default without anything being wrong.
+          testTimeout: 30_000,
         },
       },
       {

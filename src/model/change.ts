@@ -60,8 +60,12 @@ export type SettingId = keyof SettingValues;
 export type Location =
   /** A field of the object, by JSON pointer (containerConcurrency, an annotation). */
   | { kind: 'field'; pointer: string }
-  /** An env var of a container that the server reads the setting from (`--threads $THREADS`, `WEB_CONCURRENCY`). */
-  | { kind: 'env'; container: string; name: string }
+  /**
+   * An env var of a container that the server reads the setting from (`--threads $THREADS`, `WEB_CONCURRENCY`).
+   * `words`: the change appends these words to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`) instead of
+   * setting the whole value, so changes to the same var can be written together.
+   */
+  | { kind: 'env'; container: string; name: string; words?: string }
   /** A flag in the container's `command`/`args`. */
   | { kind: 'args'; container: string }
   /** A line of a Dockerfile, Procfile or gunicorn.conf.py. */

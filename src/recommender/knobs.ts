@@ -29,7 +29,7 @@ function knobOf(declared: KnobDeclaration, workload: Workload, container: Contai
     flag: declared.flag ?? { long: '' },
     confKey: declared.confKey ?? '',
     anchor: declared.anchor,
-    ...(unset === undefined ? {} : { unsetEnv: 'env' in unset ? unset.env : unset.envWords }),
+    ...(unset === undefined ? {} : 'env' in unset ? { unsetEnv: unset.env } : { unsetEnv: unset.envWords, unsetWords: unset.words(value) }),
     whenUnset: () => {
       if (unset === undefined) return undefined;
       if ('env' in unset) return setEnv(workload, container, unset.env, String(value));

@@ -344,6 +344,8 @@ export interface ServerKnob {
   whenUnset: () => ObjectChange | undefined;
   /** The env var `whenUnset` writes (WEB_CONCURRENCY, GUNICORN_CMD_ARGS), for the change's location. */
   unsetEnv?: string;
+  /** The words `whenUnset` appends to `unsetEnv` when that is an env var of options (`--threads 4`). */
+  unsetWords?: string;
 }
 
 /** A server setting's fix and where it writes; an unwritable location (and no fix) says why pytuner cannot write it. */
@@ -370,7 +372,9 @@ export function serverSettingWrite(workload: Workload, container: ContainerFacts
   if (setting.isDefault) {
     const change = knob.whenUnset();
     if (change === undefined || knob.unsetEnv === undefined) return { fix: undefined, location: unwritable(`no env var sets ${knob.flag.long} when the command line leaves it out`) };
-    return { fix: fixFromChange(change), location: { kind: 'env', container: container.name, name: knob.unsetEnv } };
+    const location: Location = { kind: 'env', container: container.name, name: knob.unsetEnv };
+    if (knob.unsetWords !== undefined) location.words = knob.unsetWords;
+    return { fix: fixFromChange(change), location };
   }
   const { evidence } = setting;
   if (evidence.source === 'manifest') {

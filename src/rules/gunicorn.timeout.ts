@@ -29,6 +29,9 @@ export const gunicornTimeout: Rule = {
     inventory.workloads.flatMap((workload) => (isServing(workload) ? workload.containers.flatMap((container) => checkContainer(workload, container)) : [])),
 };
 
+/** The words that set --timeout when nothing else does. */
+const UNSET_WORDS = '--timeout 0';
+
 /** gunicorn's `--timeout`: `-t`, `timeout` in gunicorn.conf.py, or `GUNICORN_CMD_ARGS` when nothing sets it. */
 function timeoutKnob(workload: Workload, container: ContainerFacts): ServerKnob {
   return {
@@ -36,8 +39,9 @@ function timeoutKnob(workload: Workload, container: ContainerFacts): ServerKnob 
     confKey: 'timeout',
     anchor: 'gunicorn',
     // GUNICORN_CMD_ARGS ranks above gunicorn.conf.py and below the command line (https://docs.gunicorn.org/en/stable/configure.html).
-    whenUnset: () => appendEnvWords(workload, container, 'GUNICORN_CMD_ARGS', '--timeout 0'),
+    whenUnset: () => appendEnvWords(workload, container, 'GUNICORN_CMD_ARGS', UNSET_WORDS),
     unsetEnv: 'GUNICORN_CMD_ARGS',
+    unsetWords: UNSET_WORDS,
   };
 }
 

@@ -9,7 +9,7 @@ describe('startup.heavy-init', () => {
   it('reports several workers importing the app and adds --preload through GUNICORN_CMD_ARGS', () => {
     const [finding, ...rest] = check(deployment('web').container((c) => c.gunicorn({ workers: 4 })));
     expect(rest).toEqual([]);
-    expect(finding!.changes?.map((c) => [c.setting, c.from, c.to, c.location])).toEqual([['preload', false, true, { kind: 'env', container: 'app', name: 'GUNICORN_CMD_ARGS' }]]);
+    expect(finding!.changes?.map((c) => [c.setting, c.from, c.to, c.location])).toEqual([['preload', false, true, { kind: 'env', container: 'app', name: 'GUNICORN_CMD_ARGS', words: '--preload' }]]);
     expect({ ...finding, changes: undefined }).toEqual({
       changes: undefined,
       rule: 'startup.heavy-init',

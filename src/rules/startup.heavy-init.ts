@@ -51,5 +51,5 @@ function preloadLocation(container: ContainerFacts, writable: boolean): Location
   if (preload !== undefined && !preload.isDefault && preload.evidence.file !== undefined && preload.evidence.line !== undefined) {
     return { kind: 'source', file: preload.evidence.file, line: preload.evidence.line };
   }
-  return { kind: 'env', container: container.name, name: 'GUNICORN_CMD_ARGS' };
+  return { kind: 'env', container: container.name, name: 'GUNICORN_CMD_ARGS', words: '--preload' };
 }

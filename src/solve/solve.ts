@@ -68,41 +68,45 @@ function solveWorkload(workload: Workload, findings: Finding[]): void {
   }
 }
 
-/** The env var gunicorn reads extra command-line words from, and the words of the settings written there. */
-const ARGS_ENV = 'GUNICORN_CMD_ARGS';
-function argWords(change: AnyChange): string | undefined {
-  if (change.setting === 'workerTimeout') return `--timeout ${change.to}`;
-  if (change.setting === 'preload') return change.to ? '--preload' : undefined;
-  if (change.setting === 'threads') return `--threads ${change.to}`;
-  return undefined;
+/** An env change with the words it appends to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`), if any. */
+interface EnvWrite {
+  finding: Finding;
+  change: AnyChange;
+  name: string;
+  words: string | undefined;
 }
 
 /**
  * One write per container for the env changes that would otherwise overwrite each other: on a container without an
- * `env` list each change's patch adds the whole list with its own entry, and several words of GUNICORN_CMD_ARGS each set
- * the var to their own words. The first finding carries the combined write; the others say they are applied by it.
+ * `env` list each change's patch adds the whole list with its own entry, and several changes appending words to one
+ * env var of options each set the var to their own words. The first finding carries the combined write; the others
+ * say they are applied by it.
  */
 function combineEnvWrites(workload: Workload, container: ContainerFacts, findings: Finding[]): void {
-  const envChanges = findings.flatMap((finding) =>
-    (finding.changes ?? [])
-      .filter((c) => c.target.container === container.name && c.location.kind === 'env' && (finding.fix?.jsonPatch?.length ?? 0) > 0)
-      .map((change) => ({ finding, change, name: (change.location as { name: string }).name })),
+  const envChanges: EnvWrite[] = findings.flatMap((finding) =>
+    (finding.changes ?? []).flatMap((change) => {
+      const at = change.location;
+      if (at.kind !== 'env' || change.target.container !== container.name || (finding.fix?.jsonPatch?.length ?? 0) === 0) return [];
+      return [{ finding, change, name: at.name, words: at.words }];
+    }),
   );
-  const words = envChanges.filter((e) => e.name === ARGS_ENV);
-  const current = container.env.get(ARGS_ENV)?.value ?? '';
-  // Words of a flag already in GUNICORN_CMD_ARGS are replaced in place by their own fix: those do not combine.
-  const appendable = words.every((w) => argWords(w.change) !== undefined && !current.includes(argWords(w.change)!.split(' ')[0]!));
+  const appends = envChanges.filter((e) => e.words !== undefined);
+  const optionsVar = appends[0]?.name;
+  // A change that rewrites a flag inside the same var (already set there) is its own fix: those do not combine.
+  if (appends.some((e) => e.name !== optionsVar) || envChanges.some((e) => e.name === optionsVar && e.words === undefined)) return;
+  const current = optionsVar === undefined ? '' : (container.env.get(optionsVar)?.value ?? '');
   const noEnvList = ![...container.env.values()].some((e) => e.index !== undefined);
-  const values = new Map(envChanges.filter((e) => e.name !== ARGS_ENV).map((e) => [e.name, String(e.change.to)] as const));
-  if (words.length > 0 && appendable) values.set(ARGS_ENV, [current, ...words.map((w) => argWords(w.change))].filter((x) => x !== '').join(' '));
-  const involved = [...new Set((noEnvList ? envChanges : words).map((e) => e.finding))];
-  if (involved.length < 2 || (words.length > 0 && !appendable)) return;
+  const values = new Map(envChanges.filter((e) => e.words === undefined).map((e) => [e.name, String(e.change.to)] as const));
+  const appended = appends.map((e) => e.words).join(' ');
+  if (optionsVar !== undefined) values.set(optionsVar, [current, appended].filter((x) => x !== '').join(' '));
+  const involved = [...new Set((noEnvList ? envChanges : appends).map((e) => e.finding))];
+  if (involved.length < 2) return;
   const [carrier, ...rest] = involved;
   let ops: JsonPatchOp[];
   if (noEnvList) {
     ops = [{ op: 'add', path: `${workload.podSpecPointer}/containers/${container.index}/env`, value: [...values].map(([name, value]) => ({ name, value })) }];
   } else {
-    const combined = appendEnvWords(workload, container, ARGS_ENV, words.map((w) => argWords(w.change)).join(' '));
+    const combined = appendEnvWords(workload, container, optionsVar!, appended);
     if (combined === undefined) return;
     ops = combined.jsonPatch;
   }
