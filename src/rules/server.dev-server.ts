@@ -75,13 +75,12 @@ function productionCommand(workload: Workload, container: ContainerFacts, server
   const gunicorn = (app: string) => `exec gunicorn --bind ${bind} --workers ${workers} --threads ${threads} --timeout 0 ${app}`;
   switch (server.kind) {
     case 'flask-dev': {
-      const app = flaskApp(server);
-      if (app.includes('<')) notes.push('replace <module> with the module that defines the Flask app');
-      return { text: gunicorn(app), notes: [...notes, 'gunicorn must be in the image (pip install gunicorn)'] };
+      const app = gunicornAppSpec(flaskApp(server, container));
+      return { text: gunicorn(app.spec), notes: [...notes, ...app.notes, 'gunicorn must be in the image (pip install gunicorn)'] };
     }
     case 'django-runserver':
-      notes.push('replace <project> with the Django project package (the one holding wsgi.py)');
-      return { text: gunicorn('<project>.wsgi'), notes: [...notes, 'gunicorn must be in the image (pip install gunicorn)'] };
+      notes.push(`replace ${PLACEHOLDER} with the Django project package (the one holding wsgi.py)`);
+      return { text: gunicorn(`${PLACEHOLDER}.wsgi`), notes: [...notes, 'gunicorn must be in the image (pip install gunicorn)'] };
     default: {
       const argv = server.argv.filter((word) => !/^--?(reload|debug|r|d)$/.test(word));
       if (argv[0] === 'fastapi' && argv[1] === 'dev') argv[1] = 'run';
@@ -91,13 +90,25 @@ function productionCommand(workload: Workload, container: ContainerFacts, server
   }
 }
 
-/** `main:app` from `python main.py`'s app.run, `--app pkg`/`FLASK_APP` when given, else a placeholder. */
-function flaskApp(server: ServerConfig): string {
+/** Stands in the production command for what pytuner cannot know; a command holding it is advice, never an edit. */
+const PLACEHOLDER = '<module>';
+
+/** gunicorn's `module:variable` for a Flask app as `flask run` names it, and what it assumes. */
+function gunicornAppSpec(app: string | undefined): { spec: string; notes: string[] } {
+  if (app === undefined) return { spec: `${PLACEHOLDER}:app`, notes: [`replace ${PLACEHOLDER} with the module that defines the Flask app (no --app, FLASK_APP or app.run script says which)`] };
+  if (app.includes(':')) return { spec: app, notes: [] };
+  // flask's own discovery tries a variable named `app` first when only the module is named.
+  return { spec: `${app}:app`, notes: [`${app}:app assumes the Flask object is named app, flask run's first guess; name the variable or factory if it is not`] };
+}
+
+/** `main:app` from `python main.py`'s app.run, else `--app pkg` or `FLASK_APP` (its literal value) when given. */
+function flaskApp(server: ServerConfig, container: ContainerFacts): string | undefined {
   const file = server.development?.field.startsWith('python ') === true ? server.development.file : undefined;
   if (file !== undefined) return `${file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')}:app`;
   const at = server.argv.findIndex((word) => word === '--app' || word === '-A');
   const app = at === -1 ? server.argv.find((word) => word.startsWith('--app='))?.slice('--app='.length) : server.argv[at + 1];
-  return app ?? '<module>:app';
+  const env = container.env.get('FLASK_APP');
+  return app ?? (env?.fromRef === true ? undefined : env?.value);
 }
 
 /**
@@ -106,7 +117,7 @@ function flaskApp(server: ServerConfig): string {
  */
 function fixOf(container: ContainerFacts, command: string, notes: string[]): Fix | undefined {
   const image = container.dockerfile;
-  const edit = image === undefined ? undefined : lineEdit(container, command);
+  const edit = image === undefined || command.includes(PLACEHOLDER) ? undefined : lineEdit(container, command);
   const all = [...notes];
   if (edit === undefined) all.unshift(`start the container with: ${command}${image?.cmd === undefined ? '' : ` (the image's command is at ${where(image.cmd.evidence)})`}`);
   if (edit === undefined && all.length === 0) return undefined;

@@ -14,6 +14,8 @@ const EXPECTED: Array<[string, string]> = [
   ['servers-dev/django-runserver/Dockerfile', 'process.shell-pid1'],
   ['servers-dev/django-runserver/Dockerfile', 'server.dev-server'],
   ['servers-dev/flask-app-run/Dockerfile', 'server.dev-server'],
+  ['servers-dev/flask-run-env/Dockerfile', 'server.dev-server'],
+  ['servers-dev/flask-run-procfile/Procfile', 'server.dev-server'],
   ['servers-entrypoint/functions/Dockerfile', 'runtime.cpu-count'],
   ['servers-entrypoint/migrate-then-serve/Dockerfile', 'process.shell-pid1'],
   ['servers-entrypoint/migrate-then-serve/Dockerfile', 'startup.probe-missing'],
@@ -43,10 +45,10 @@ describe('pytuner report over the realistic servers corpus', () => {
   });
 
   it('reads build-context files only when a Dockerfile runs them', () => {
-    // 10 Dockerfiles, a Procfile, a manifest, and the 5 files the images run: app.py, the entrypoint script, uwsgi.ini,
+    // 11 Dockerfiles, 2 Procfiles, a manifest, and the 5 files the images run: app.py, the entrypoint script, uwsgi.ini,
     // the s6 run script and server.py; not old_app.py. The requirements.txt beside quickstart's Dockerfile is read too,
     // but as profiler evidence (what the image installs), not as a command.
-    expect(report.summary.files).toBe(18);
+    expect(report.summary.files).toBe(20);
   });
 
   it('says a source deploy was assumed, and gives the Cloud Run quickstart a gcloud command', () => {
@@ -61,5 +63,15 @@ describe('pytuner report over the realistic servers corpus', () => {
     const flask = report.findings.find((f) => f.rule === 'server.dev-server' && f.target.file?.endsWith('flask-app-run/Dockerfile'));
     expect(flask?.evidence[0]).toMatchObject({ source: 'build-context', file: `${CORPUS}/servers-dev/flask-app-run/app.py`, line: 14 });
     expect(flask?.fix?.edits?.[0]?.after).toBe('CMD exec gunicorn --bind :$PORT --workers 1 --threads 80 --timeout 0 app:app');
+  });
+
+  it('edits a flask run command only when FLASK_APP or --app names the app; else the command is advice with a placeholder', () => {
+    const dev = (dir: string) => report.findings.find((f) => f.rule === 'server.dev-server' && f.target.file?.includes(`/${dir}/`));
+    const named = dev('flask-run-env');
+    expect(named?.fix?.edits?.map((e) => e.after)).toEqual(['CMD exec gunicorn --bind :$PORT --workers 1 --threads 80 --timeout 0 hello:app']);
+    expect(named?.fix?.notes?.[0]).toMatch(/^hello:app assumes the Flask object is named app/);
+    const unnamed = dev('flask-run-procfile');
+    expect(unnamed?.fix?.edits ?? []).toEqual([]);
+    expect(unnamed?.fix?.notes).toContain('start the container with: exec gunicorn --bind :$PORT --workers 1 --threads 80 --timeout 0 <module>:app');
   });
 });
