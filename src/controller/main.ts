@@ -327,6 +327,7 @@ class ControllerManager implements RunningController {
         ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
         ...(config.policyReports.flushDelayMs === undefined ? {} : { flushDelayMs: config.policyReports.flushDelayMs }),
         onError: () => this.metrics.errors.inc({ type: 'policy_report' }),
+        onWrite: (operation) => this.metrics.policyReportWrites.inc({ operation }),
       });
     }
   }

@@ -33,6 +33,7 @@ export interface ControllerMetrics {
   metricsCollections: Counter<'result'>;
   metricsQueries: Counter;
   recommendation: Gauge<RecommendationLabel | 'type'>;
+  policyReportWrites: Counter<'operation'>;
   recommendationConfidence: Gauge<RecommendationLabel>;
 }
 
@@ -111,6 +112,12 @@ export function createMetrics(sources: MetricsSources, options: { processMetrics
       registers,
     }),
     metricsQueries: new Counter({ name: 'pytuner_metrics_queries_total', help: 'HTTP requests to Prometheus (metadata and PromQL) over every collection.', registers }),
+    policyReportWrites: new Counter({
+      name: 'pytuner_policy_report_writes_total',
+      help: 'Requests that wrote a policy report (--policy-reports), by operation: apply (its findings changed) or delete (none left).',
+      labelNames: ['operation'],
+      registers,
+    }),
     // Rebuilt from the controller's findings at each scrape, so a deleted or no longer selected workload's series go.
     recommendation: new Gauge({
       name: 'pytuner_recommendation',

@@ -39,6 +39,8 @@ export interface PolicyReportWriterOptions {
   now?: () => Date;
   /** Called on each failed list, write or delete (the errors metric). */
   onError?: () => void;
+  /** Called on each request that wrote (the writes metric). */
+  onWrite?: (operation: 'apply' | 'delete') => void;
 }
 
 /** What the writer last wrote to a namespace: its content (to skip identical writes) and each result's timestamp. */
@@ -150,6 +152,7 @@ export class PolicyReportWriter {
       if (before === undefined) return;
       try {
         await this.#custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: REPORT_SOURCE });
+        this.#options.onWrite?.('delete');
       } catch (err) {
         if (!(err instanceof ApiException && err.code === 404)) throw err;
       }
@@ -164,6 +167,7 @@ export class PolicyReportWriter {
         { group, version, plural, namespace, name: REPORT_SOURCE, body: report.object, fieldManager: FIELD_MANAGER, force: false },
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
       );
+      this.#options.onWrite?.('apply');
     } catch (err) {
       if (!(err instanceof ApiException && err.code === 409)) throw err;
       // Another manager owns a field pytuner would set: not forced, and not retried until pytuner's content changes.
