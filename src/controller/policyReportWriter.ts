@@ -64,6 +64,9 @@ export class PolicyReportWriter {
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #running = false;
+  /** Counts starts and stops, so that a start the stop overtook does not begin writing. */
+  #generation = 0;
+  #starting: Promise<void> = Promise.resolve();
 
   constructor(options: PolicyReportWriterOptions) {
     this.#options = options;
@@ -87,9 +90,17 @@ export class PolicyReportWriter {
    * Starts writing: reads the reports pytuner wrote before (this or an earlier process), so unchanged ones are not
    * written again and those of namespaces with no findings left are deleted, then writes every namespace it knows.
    */
-  async start(): Promise<void> {
-    this.#running = true;
+  start(): Promise<void> {
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    // Nothing is written until the stored reports are known: a write before would not know what is stored.
+    const generation = ++this.#generation;
     const stored = await this.#listStored();
+    if (generation !== this.#generation) return; // stopped meanwhile
+    this.#running = true;
     for (const report of stored) {
       const namespace = report.metadata.namespace;
       this.#written.set(namespace, writtenOf(report));
@@ -101,15 +112,17 @@ export class PolicyReportWriter {
 
   /** Stops writing (leadership lost, shutdown) after the write under way, if any. */
   async stop(): Promise<void> {
+    this.#generation++;
     this.#running = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#chain;
   }
 
-  /** Resolves when every scheduled write is done (tests). */
+  /** Resolves when every scheduled write is done, or at once when not writing (tests). */
   async idle(): Promise<void> {
-    while (this.#timer !== undefined || this.#pending.size > 0) {
+    await this.#starting;
+    while (this.#running && (this.#timer !== undefined || this.#pending.size > 0)) {
       await this.#chain;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

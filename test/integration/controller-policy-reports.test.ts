@@ -145,6 +145,35 @@ describe('controller policy reports', () => {
     }, poll);
   });
 
+  it('after a restart rewrites no unchanged report, and deletes one whose workloads went while it was down', async () => {
+    const namespace = await uniqueNamespace('ctl-polrep-restart');
+    await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }));
+    await create(tuningPolicy(namespace, 'default', { mode: 'Recommend' }));
+    const options = { policyReports: { api: 'wgpolicyk8s' as const, flushDelayMs: 100 } };
+    const first = await startTestController(namespace, options);
+    await recommended(namespace, ['orders']);
+    await vi.waitFor(async () => expect((await reports('wgpolicyk8s', namespace))[0]?.results?.length ?? 0).toBeGreaterThan(0), poll);
+    const written = (await reports('wgpolicyk8s', namespace))[0]!;
+    await first.stop();
+
+    // Same findings: the new leader reads the report back and has nothing to write.
+    const second = await startTestController(namespace, options);
+    // Its two keys, the policy and the Service, both reconciled.
+    await vi.waitFor(async () => expect(await reconciles(second)).toBeGreaterThanOrEqual(2), poll);
+    await second.reportsWritten();
+    expect(await reportWrites(second)).toBe(0);
+    const after = (await reports('wgpolicyk8s', namespace))[0]!;
+    expect(after.metadata?.resourceVersion).toBe(written.metadata?.resourceVersion);
+    await second.stop();
+
+    // The only workload deleted while no controller ran: the next one deletes the namespace's report.
+    await adminClients().objects.delete({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace } });
+    const third = await startTestController(namespace, options);
+    await vi.waitFor(async () => expect(await reports('wgpolicyk8s', namespace)).toEqual([]), poll);
+    const { body } = await operations(third.port, '/metrics');
+    expect(metricValue(body, 'pytuner_policy_report_writes_total{operation="delete"}')).toBe(1);
+  });
+
   it('writes an openreports.io Report instead when asked', async () => {
     const namespace = await uniqueNamespace('ctl-openrep');
     await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }));
