@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RunningController } from '../../src/controller/main.ts';
 import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommendation.ts';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
-import { GUNICORN_1X8, create, knativeService, metricValue, operations, readService, recommendation, startTestController, tuningPolicy } from './controller.support.ts';
+import { GUNICORN_1X8, create, knativeService, metricValue, operations, readService, recommendation, spawnController, startTestController, tuningPolicy } from './controller.support.ts';
 
 const poll = { timeout: 20_000, interval: 100 };
 
@@ -174,11 +174,12 @@ describe('controller policy reports', () => {
     expect(metricValue(body, 'pytuner_policy_report_writes_total{operation="delete"}')).toBe(1);
   });
 
-  it('writes an openreports.io Report instead when asked', async () => {
+  it('pytuner controller --policy-reports openreports writes an openreports.io Report instead', async () => {
     const namespace = await uniqueNamespace('ctl-openrep');
     await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }));
     await create(tuningPolicy(namespace, 'default', { mode: 'Recommend' }));
-    await startTestController(namespace, { policyReports: { api: 'openreports', flushDelayMs: 100 } });
+    const child = spawnController(['--namespace', namespace, '--policy-reports', 'openreports']);
+    await child.port();
     await recommended(namespace, ['orders']);
     const expected = await findingLines(namespace, ['orders']);
     await vi.waitFor(async () => {
