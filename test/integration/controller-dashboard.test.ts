@@ -112,5 +112,6 @@ describe('Grafana dashboard', () => {
       expect(await instantQuery(url, `pytuner_recommendation{namespace="${shop}", workload="carts"}`, Date.now() / 1000)).toEqual([]);
       expect(await instantQuery(url, `pytuner_recommendation{namespace="${shop}", workload="orders"}`, Date.now() / 1000)).not.toEqual([]);
     }, poll);
-  });
+    // Two controllers, a Prometheus and several rounds of scrapes: more than the default minute on a busy machine.
+  }, 120_000);
 });

@@ -143,7 +143,8 @@ describe('controller policy reports', () => {
       expect((now?.results ?? []).filter((r) => r.resources[0]!.name === 'carts')).toEqual([]);
       expect(resultLines(now!)).toEqual(await findingLines(namespace, ['orders']));
     }, poll);
-  });
+    // Four rounds of change and report write: more than the default minute on a busy machine.
+  }, 120_000);
 
   it('after a restart rewrites no unchanged report, and deletes one whose workloads went while it was down', async () => {
     const namespace = await uniqueNamespace('ctl-polrep-restart');
