@@ -3,7 +3,8 @@
 # (versions pinned in scripts/versions.env) into the Go module cache, and lays out, once, in
 # ~/.cache/pytuner/crd-modules/<versions>/:
 #   crds/<source>/*.yaml  copies of the CRD files the control plane installs (Knative Serving, networking and caching,
-#                         Config Connector IAM, Prometheus Operator ServiceMonitor/PodMonitor)
+#                         Config Connector IAM, Prometheus Operator ServiceMonitor/PodMonitor, PolicyReport from
+#                         Kyverno, OpenReports Report)
 #   modules/<name>        a symlink to each module's directory in the cache (Knative's ConfigMaps and webhooks are
 #                         read from there)
 # the way kubebuilder projects point envtest at CRDs in the module cache. Later runs find the directory and exit
@@ -15,7 +16,7 @@ source "$here/versions.env"
 
 # shellcheck source=lib/build-cache.sh
 source "$here/lib/build-cache.sh"
-dest="$cache_root/crd-modules/serving-$KNATIVE_SERVING_VERSION.cnrm-$CONFIG_CONNECTOR_VERSION.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
+dest="$cache_root/crd-modules/serving-$KNATIVE_SERVING_VERSION.cnrm-$CONFIG_CONNECTOR_VERSION.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION.kyverno-$KYVERNO_VERSION.openreports-$OPENREPORTS_VERSION"
 if [[ -f "$dest/.complete" ]]; then echo "$dest"; exit 0; fi
 
 require_go 1.25
@@ -41,16 +42,18 @@ required_by() {   # go.mod file, module path -> version
   awk -v m="$2" '$1 == m { print $2; exit }' "$1"
 }
 
-echo "downloading CRD modules: knative.dev/serving $KNATIVE_SERVING_VERSION, Config Connector $CONFIG_CONNECTOR_VERSION, prometheus-operator $PROMETHEUS_OPERATOR_VERSION" >&2
+echo "downloading CRD modules: knative.dev/serving $KNATIVE_SERVING_VERSION, Config Connector $CONFIG_CONNECTOR_VERSION, prometheus-operator $PROMETHEUS_OPERATOR_VERSION, kyverno $KYVERNO_VERSION, openreports $OPENREPORTS_VERSION" >&2
 serving=$(module_dir "knative.dev/serving@$KNATIVE_SERVING_VERSION")
 serving_mod=$("$GO" mod download -json "knative.dev/serving@$KNATIVE_SERVING_VERSION" | json_field GoMod)
 networking=$(module_dir "knative.dev/networking@$(required_by "$serving_mod" knative.dev/networking)")
 caching=$(module_dir "knative.dev/caching@$(required_by "$serving_mod" knative.dev/caching)")
 cnrm=$(module_dir "github.com/GoogleCloudPlatform/k8s-config-connector@$CONFIG_CONNECTOR_VERSION")
 promop=$(module_dir "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION")
+kyverno=$(module_dir "github.com/kyverno/kyverno@$KYVERNO_VERSION")
+openreports=$(module_dir "github.com/openreports/reports-api@$OPENREPORTS_VERSION")
 
 rm -rf "$dest/crds" "$dest/modules"
-mkdir -p "$dest/crds"/{knative-serving,knative-networking,knative-caching,config-connector,prometheus-operator} "$dest/modules"
+mkdir -p "$dest/crds"/{knative-serving,knative-networking,knative-caching,config-connector,prometheus-operator,policy-reports,openreports} "$dest/modules"
 copy() {   # source file, destination directory
   [[ -f "$1" ]] || { echo "expected CRD file missing from the module: $1" >&2; exit 1; }
   cp "$1" "$2/"
@@ -62,6 +65,8 @@ for k in iampolicymembers iampartialpolicies iamserviceaccounts; do
   copy "$cnrm/config/crds/resources/apiextensions.k8s.io_v1_customresourcedefinition_$k.iam.cnrm.cloud.google.com.yaml" "$dest/crds/config-connector"
 done
 for k in servicemonitors podmonitors; do copy "$promop/example/prometheus-operator-crd/monitoring.coreos.com_$k.yaml" "$dest/crds/prometheus-operator"; done
+copy "$kyverno/config/crds/policyreport/wgpolicyk8s.io_policyreports.yaml" "$dest/crds/policy-reports"
+copy "$openreports/config/crd/openreports.io_reports.yaml" "$dest/crds/openreports"
 ln -s "$serving" "$dest/modules/knative-serving"
 ln -s "$networking" "$dest/modules/knative-networking"
 ln -s "$caching" "$dest/modules/knative-caching"

@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONTROLLER_DEFAULTS as D, formatDuration, LOG_LEVELS, type LogLevel } from '../config/controller.ts';
 import { DURATION_EXAMPLES, parseDuration } from '../parse/duration.ts';
 import type { CliIo } from './io.ts';
+import { REPORT_APIS, type ReportApi } from '../controller/policyReport.ts';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 
 /** The flags of `pytuner controller`, after parsing. Durations are in milliseconds. */
@@ -29,6 +30,7 @@ export interface ControllerOptions {
   metricsInterval: number;
   metricsTimeout: number;
   logLevel: LogLevel;
+  policyReports?: ReportApi;
 }
 
 const EXAMPLES = `
@@ -39,6 +41,8 @@ Examples:
   pytuner controller --namespace shop --leader-elect --lease-namespace shop
   # shard 1 of 3: namespaces whose FNV-1a hash mod 3 is 1, electing its leader on the Lease pytuner-controller-shard-1
   pytuner controller --shard 1 --total-shards 3 --leader-elect
+  # findings also as PolicyReports, which Policy Reporter shows
+  pytuner controller --policy-reports wgpolicyk8s
   # against the test control plane (npm run cluster prints the kubeconfig path)
   pytuner controller --kubeconfig /tmp/pytuner-control-plane-XXXX/admin.kubeconfig --metrics-port 0
 
@@ -94,6 +98,9 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(D.metricsIntervalMs, formatDuration(D.metricsIntervalMs)))
     .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(D.metricsTimeoutMs, formatDuration(D.metricsTimeoutMs)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(D.logLevel))
+    .addOption(
+      new Option('--policy-reports <api>', 'also write the findings as one policy report per namespace: wgpolicyk8s (wgpolicyk8s.io/v1alpha2 PolicyReport) or openreports (openreports.io/v1alpha1 Report); default: none').choices(REPORT_APIS),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (options: ControllerOptions) => setExitCode(await controllerCommand(options, io)));
 }
@@ -157,6 +164,7 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
       metricsIntervalMs: options.metricsInterval,
       metricsTimeoutMs: options.metricsTimeout,
       processMetrics: true,
+      ...(options.policyReports === undefined ? {} : { policyReports: { api: options.policyReports } }),
       log,
     });
   } catch (error) {

@@ -12,13 +12,16 @@ import { Caches, describeError, describePermission, type CacheVerb, type Feature
 import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
 import { targetLogger } from './log.ts';
-import { createMetrics, type ControllerMetrics, type ReconcileResult } from './metrics.ts';
+import { createMetrics, type ControllerMetrics, type RecommendationSample, type ReconcileResult } from './metrics.ts';
+import type { ReportApi } from './policyReport.ts';
+import type { PolicyReportWriter } from './policyReportWriter.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
 import { startOperationsServer, type OperationsServer } from './server.ts';
 import { RecentWrites } from './recentWrites.ts';
 import { ownsNamespace, shardLabel, SINGLE_SHARD, type ShardConfig } from './shard.ts';
 import { cachedForm } from './shardCache.ts';
-import type { TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
+import type { RecommendedValue, TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
+import type { Finding } from '../model/finding.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 // For `pytuner controller` (src/cli/controller.ts), which loads this module alone when the command runs: re-exported
@@ -65,6 +68,15 @@ export interface ControllerConfig {
   metricsIntervalMs?: number;
   /** Per request to Prometheus. */
   metricsTimeoutMs?: number;
+  /** Also write the findings as one policy report per namespace (policyReportWriter.ts); absent: none written. */
+  policyReports?: { api: ReportApi; flushDelayMs?: number };
+}
+
+/** What the last evaluation of a workload found (kept while it has findings). */
+interface WorkloadState {
+  findings: readonly Finding[];
+  workload: KubernetesObject;
+  values: readonly RecommendedValue[];
 }
 
 /** A started controller. */
@@ -79,6 +91,8 @@ export interface RunningController {
   running(): boolean;
   /** Graceful stop; resolves when done. Safe to call more than once. */
   stop(): Promise<void>;
+  /** Resolves when the policy reports hold every finding recorded so far; at once when none are written. */
+  reportsWritten(): Promise<void>;
   /** Resolves when the controller has stopped (by `stop()` or a fatal error, given as the value). */
   stopped: Promise<Error | undefined>;
 }
@@ -124,7 +138,8 @@ class ControllerManager implements RunningController {
   readonly #queue: WorkQueue<string>;
   readonly #shard: ShardConfig;
   readonly #elector: LeaderElector | undefined;
-  readonly #findingsByKey = new Map<string, string[]>();
+  readonly #findingsByKey = new Map<string, WorkloadState>();
+  #reports: PolicyReportWriter | undefined;
   readonly #policyGenerations = new GenerationTracker();
   // The reconciler's own recommendation writes until the cache has them (it reads recommendations from the cache).
   readonly #recentWrites = new RecentWrites<TuningRecommendation>();
@@ -147,7 +162,7 @@ class ControllerManager implements RunningController {
     this.#log = config.log;
     this.#queue = new WorkQueue<string>(config.rateLimits);
     this.metrics = createMetrics(
-      { queueDepth: () => this.#queue.core.depth(), findingsByRule: () => countRules(this.#findingsByKey) },
+      { queueDepth: () => this.#queue.core.depth(), findingsByRule: () => countRules(this.#findingsByKey), recommendations: () => recommendationSamples(this.#findingsByKey) },
       { processMetrics: config.processMetrics ?? false },
     );
     this.#shard = config.shard ?? SINGLE_SHARD;
@@ -299,10 +314,40 @@ class ControllerManager implements RunningController {
       now: config.now ?? (() => new Date()),
       ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
       ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
-      onFindings: (key, rules) => (rules.length === 0 ? this.#findingsByKey.delete(key) : this.#findingsByKey.set(key, rules)),
+      onFindings: (key, findings, evaluated) => this.#recordFindings(key, findings, evaluated),
       recentWrites: this.#recentWrites,
     });
     this.#terminalError = terminalError;
+    if (config.policyReports !== undefined) {
+      const { PolicyReportWriter: WriterClass } = await import('./policyReportWriter.ts');
+      this.#reports = new WriterClass({
+        kubeConfig: config.kubeConfig,
+        api: config.policyReports.api,
+        log: this.#log,
+        ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+        ...(config.policyReports.flushDelayMs === undefined ? {} : { flushDelayMs: config.policyReports.flushDelayMs }),
+        onError: () => this.metrics.errors.inc({ type: 'policy_report' }),
+        onWrite: (operation) => this.metrics.policyReportWrites.inc({ operation }),
+      });
+    }
+  }
+
+  #recordFindings(key: string, findings: readonly Finding[], evaluated: Omit<WorkloadState, 'findings'> | undefined): void {
+    const { namespace, kind, name } = parseKey(key);
+    if (findings.length === 0 || evaluated === undefined) {
+      this.#findingsByKey.delete(key);
+      this.#reports?.update(key, namespace, undefined);
+      return;
+    }
+    this.#findingsByKey.set(key, { findings, workload: evaluated.workload, values: evaluated.values });
+    const { workload } = evaluated;
+    const resource = { apiVersion: WORKLOAD_API_VERSIONS[kind as keyof typeof WORKLOAD_API_VERSIONS], kind, namespace, name, uid: workload.metadata?.uid ?? '' };
+    this.#reports?.update(key, namespace, { resource, findings });
+  }
+
+  /** Resolves when the policy reports hold every finding recorded so far (tests); at once when none are written. */
+  async reportsWritten(): Promise<void> {
+    await this.#reports?.idle();
   }
 
   #startWorkers(): Workers {
@@ -321,6 +366,7 @@ class ControllerManager implements RunningController {
     };
     const count = Math.max(1, this.#config.workers ?? D.workers);
     this.metrics.leader.set(1);
+    this.#reports?.start().catch((err: unknown) => this.#log.error({ err: describeError(err) }, 'policy reports could not start'));
     this.#log.info({ workers: count }, 'workers started');
     return { abort, abandon, inFlight, done: Promise.all(Array.from({ length: count }, loop)).then(() => undefined) };
   }
@@ -377,6 +423,7 @@ class ControllerManager implements RunningController {
     const current = this.#workers;
     this.#workers = undefined;
     this.metrics.leader.set(0);
+    await this.#reports?.stop();
     if (current === undefined) return true;
     current.abort.abort();
     if (!(await timedOut(current.done, timeoutMs))) {
@@ -413,10 +460,26 @@ class ControllerManager implements RunningController {
   }
 }
 
-function countRules(findingsByKey: ReadonlyMap<string, string[]>): Map<string, number> {
+/** The API versions of the workload kinds the controller tunes (their cached copies may not carry apiVersion). */
+const WORKLOAD_API_VERSIONS = { Service: 'serving.knative.dev/v1', Deployment: 'apps/v1' } as const;
+
+function countRules(findingsByKey: ReadonlyMap<string, WorkloadState>): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const rules of findingsByKey.values()) for (const rule of rules) counts.set(rule, (counts.get(rule) ?? 0) + 1);
+  for (const { findings } of findingsByKey.values()) for (const { rule } of findings) counts.set(rule, (counts.get(rule) ?? 0) + 1);
   return counts;
+}
+
+/** The numeric values recommended for every workload with findings (the recommendation gauges). */
+function* recommendationSamples(findingsByKey: ReadonlyMap<string, WorkloadState>): Generator<RecommendationSample> {
+  for (const [key, { values }] of findingsByKey) {
+    const { namespace, name, kind } = parseKey(key);
+    for (const v of values) {
+      if (v.value === undefined) continue;
+      const sample: RecommendationSample = { namespace, workload: name, kind, setting: v.setting, container: v.container ?? '', recommended: v.value, confidence: v.confidence };
+      if (v.current !== undefined) sample.current = v.current;
+      yield sample;
+    }
+  }
 }
 
 function cachesDetail(caches: Caches): string {

@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type ReconcileResult = 'success' | 'requeue' | 'error' | 'terminal_error';
 
 /** What failed, the `type` label of `pytuner_errors_total`. */
-export const ERROR_TYPES = ['watch', 'discovery', 'reconcile', 'status_write', 'apply', 'event', 'leader_election', 'metrics_query', 'invalid_policy'] as const;
+export const ERROR_TYPES = ['watch', 'discovery', 'reconcile', 'status_write', 'apply', 'event', 'leader_election', 'metrics_query', 'invalid_policy', 'policy_report'] as const;
 /** One of ERROR_TYPES. */
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -32,6 +32,27 @@ export interface ControllerMetrics {
   leader: Gauge;
   metricsCollections: Counter<'result'>;
   metricsQueries: Counter;
+  recommendation: Gauge<RecommendationLabel | 'type'>;
+  policyReportWrites: Counter<'operation'>;
+  recommendationConfidence: Gauge<RecommendationLabel>;
+}
+
+/** The labels of one recommended setting of one workload: bounded by the workloads tuned times the settings pytuner writes. */
+type RecommendationLabel = 'namespace' | 'workload' | 'kind' | 'setting' | 'container';
+
+/** A numeric setting the controller recommends for a workload (a TuningRecommendation's `status.recommendations[]`). */
+export interface RecommendationSample {
+  namespace: string;
+  workload: string;
+  kind: string;
+  setting: string;
+  /** Empty for a setting of the workload, not of a container (containerConcurrency). */
+  container: string;
+  recommended: number;
+  /** Absent when the workload does not set it. */
+  current?: number;
+  /** 1 for a fact read from the spec; below 1 for an estimate from measured load. */
+  confidence: number;
 }
 
 /** What the metrics read at scrape time: the queue and the current findings. */
@@ -39,6 +60,8 @@ export interface MetricsSources {
   queueDepth(): number;
   /** Current findings by rule id over every TuningRecommendation the controller keeps. */
   findingsByRule(): ReadonlyMap<string, number>;
+  /** The numeric settings currently recommended, over every workload the controller keeps findings of. */
+  recommendations(): Iterable<RecommendationSample>;
 }
 
 /**
@@ -89,5 +112,36 @@ export function createMetrics(sources: MetricsSources, options: { processMetrics
       registers,
     }),
     metricsQueries: new Counter({ name: 'pytuner_metrics_queries_total', help: 'HTTP requests to Prometheus (metadata and PromQL) over every collection.', registers }),
+    policyReportWrites: new Counter({
+      name: 'pytuner_policy_report_writes_total',
+      help: 'Requests that wrote a policy report (--policy-reports), by operation: apply (its findings changed) or delete (none left).',
+      labelNames: ['operation'],
+      registers,
+    }),
+    // Rebuilt from the controller's findings at each scrape, so a deleted or no longer selected workload's series go.
+    recommendation: new Gauge({
+      name: 'pytuner_recommendation',
+      help: 'A numeric setting of a workload: type="recommended" the value pytuner recommends, type="current" the value the workload has (absent when unset).',
+      labelNames: ['namespace', 'workload', 'kind', 'setting', 'container', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of sources.recommendations()) {
+          const labels = { namespace: r.namespace, workload: r.workload, kind: r.kind, setting: r.setting, container: r.container };
+          this.set({ ...labels, type: 'recommended' }, r.recommended);
+          if (r.current !== undefined) this.set({ ...labels, type: 'current' }, r.current);
+        }
+      },
+    }),
+    recommendationConfidence: new Gauge({
+      name: 'pytuner_recommendation_confidence',
+      help: 'Confidence of a recommended setting: 1 for a fact read from the spec, 0.3/0.6/0.9 (low/medium/high) for an estimate from measured load.',
+      labelNames: ['namespace', 'workload', 'kind', 'setting', 'container'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of sources.recommendations()) this.set({ namespace: r.namespace, workload: r.workload, kind: r.kind, setting: r.setting, container: r.container }, r.confidence);
+      },
+    }),
   };
 }

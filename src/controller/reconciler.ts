@@ -10,11 +10,12 @@ import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type K
 import type { Logger } from 'pino';
 import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/common.ts';
 import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
-import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type RecommendedValue, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { createActuator, type Actuator } from '../actuator/apply.ts';
 import { describeChange, fieldValue, planActuation, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange } from '../actuator/plan.ts';
 import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '../actuator/status.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
+import type { Finding } from '../model/finding.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
 import { apiVersionOf, collectionPath, describePermission, RESOURCES, type Caches } from './informers.ts';
 import { getJson, KubeRequestError, statusMessage } from '../input/kubeHttp.ts';
@@ -56,8 +57,11 @@ export interface ReconcilerOptions {
   now: () => Date;
   /** Field manager of every write (`pytuner`). */
   fieldManager?: string;
-  /** Told the rule ids a target's recommendation currently holds (for the recommendations gauge). */
-  onFindings?: (key: string, rules: string[]) => void;
+  /**
+   * Told a target's current findings (empty: none, or it is gone or no longer selected) and, after an evaluation, the
+   * workload and the values recommended (for the recommendation gauges and the policy reports).
+   */
+  onFindings?: (key: string, findings: readonly Finding[], evaluated?: { workload: KubernetesObject; values: readonly RecommendedValue[] }) => void;
   /** The actuator; default createActuator(kubeConfig). */
   actuator?: Actuator;
   /** How long a policy's metrics snapshot is used before Prometheus is read again (`--metrics-interval`). */
@@ -259,7 +263,7 @@ export class Reconciler {
       values = values.filter((v) => v.setting !== 'profilerIamPolicyMember');
       notes.push('Config Connector is not installed: the profiler role grant is recommended in findings only');
     }
-    onFindings?.(keyText, evaluation.findings.map((f) => f.rule));
+    onFindings?.(keyText, evaluation.findings, { workload: live, values });
     const evaluated = evaluatedStatus(
       existing?.status,
       { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes, bounds: policy.spec.bounds },

@@ -50,6 +50,8 @@ describe('helm lint', () => {
       networkPolicy: { enabled: true },
       defaultPolicy: { enabled: true },
       controller: { watchNamespace: 'shop' },
+      policyReports: { enabled: true },
+      grafana: { dashboard: { enabled: true } },
     });
     const all = await helm(['lint', '--strict', CHART_DIR, '-f', everything]);
     expect(all.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');

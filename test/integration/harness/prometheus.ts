@@ -48,6 +48,37 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   }
 }
 
+export interface ScrapingPrometheusOptions {
+  /** host:port of each /metrics endpoint to scrape (one job, `pytuner`). */
+  targets: string[];
+  /** Scrape interval in seconds. */
+  intervalSeconds: number;
+  startTimeoutMs?: number;
+}
+
+/** A Prometheus with an empty TSDB that scrapes `targets`: ready once its first scrape has stored a series. */
+export async function startScrapingPrometheus(options: ScrapingPrometheusOptions): Promise<RunningPrometheus> {
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const binaries = await locatePrometheusBinaries();
+  const group = await createServerGroup('pytuner-prometheus-');
+  const { dir } = group;
+  try {
+    const configFile = join(dir, 'prometheus.yml');
+    const interval = `${options.intervalSeconds}s`;
+    const config = { global: { scrape_interval: interval, scrape_timeout: interval }, scrape_configs: [{ job_name: 'pytuner', static_configs: [{ targets: options.targets }] }] };
+    // JSON is YAML: no YAML library needed for a config written whole.
+    await writeFile(configFile, JSON.stringify(config));
+    const [port] = (await freeLoopbackPorts(1)) as [number];
+    const url = `http://127.0.0.1:${port}`;
+    const server = group.start('prometheus', binaries.prometheus, prometheusArgs(configFile, join(dir, 'data'), port));
+    await pollUntil('Prometheus to be ready and to have scraped its targets once', () => servesSeries(url), { timeoutMs, abortIf: () => exitedError(server) });
+    return { url, stop: group.stop };
+  } catch (err) {
+    await group.stop();
+    throw err;
+  }
+}
+
 function prometheusArgs(configFile: string, dataDir: string, port: number): string[] {
   return [
     `--config.file=${configFile}`,
