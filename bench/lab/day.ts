@@ -131,3 +131,42 @@ spec:
             memory: 2Gi
 `;
 }
+
+/**
+ * The day on the Knative path, shorter than Cloud Run's (each step is measured for real minutes long, not written):
+ * the same per-instance concurrencies at 14 steps, the fewest pytuner reads (12 with traffic) plus a night step each side.
+ */
+export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 1 };
+
+/** The port the lab's Knative Service declares: the queue-proxy's USER_PORT (not 8080, the autoscaler's hard-coded port). */
+export const LAB_USER_PORT = 8081;
+
+/** The lab's Knative Service: the server of `o` behind the queue-proxy, with Knative's defaults otherwise. */
+export function knativeManifest(o: Omit<ManifestOptions, 'location'> & { namespace: string }): string {
+  const argv =
+    o.server === 'uvicorn' ? ['uvicorn', 'asgi:app', '--host', '0.0.0.0', '--port', String(LAB_USER_PORT), ...(o.workers === 1 ? [] : ['--workers', String(o.workers)])]
+    : o.server === 'gunicorn-uvicorn' ? ['gunicorn', '--bind', `:${LAB_USER_PORT}`, '--workers', String(o.workers), '--worker-class', 'uvicorn.workers.UvicornWorker', 'asgi:app']
+    : ['gunicorn', '--bind', `:${LAB_USER_PORT}`, '--workers', String(o.workers), '--threads', String(o.threads), 'wsgi:app'];
+  const [command, ...args] = argv;
+  return `# The lab's ${o.name} service on Knative Serving (written by bench/lab; its pod is the lab's server behind a real queue-proxy).
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: ${o.name}
+  namespace: ${o.namespace}
+spec:
+  template:
+    spec:
+      containerConcurrency: ${o.containerConcurrency}
+      containers:
+      - image: registry.example/pytuner-lab/${o.name}:1
+        command: [${JSON.stringify(command)}]
+        args: [${args.map((a) => JSON.stringify(a)).join(', ')}]
+        ports:
+        - containerPort: ${LAB_USER_PORT}
+        resources:
+          limits:
+            cpu: '${o.vcpus}'
+            memory: 2Gi
+`;
+}
