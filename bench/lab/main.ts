@@ -5,7 +5,7 @@
  * scenario. By default every server runs behind Knative's real queue-proxy, scraped by a real Prometheus, with the
  * instance count from Knative's real autoscaler (bench/lab/knative/), in a network namespace of the lab's own.
  *
- *   npm run lab                              # every scenario within a 25-minute measuring budget (about 28 minutes in all)
+ *   npm run lab                              # every scenario within a 35-minute measuring budget (about 40 minutes in all)
  *   npm run lab -- --emulated                # no Knative processes: the servers alone, the day backfilled only
  *   npm run lab -- --quick                   # smoke run: 1 s points, a small sweep (about 2 minutes per scenario)
  *   npm run lab -- --scenario io-bound       # one scenario (repeatable)
@@ -80,7 +80,7 @@ if (args['render-only']) {
 }
 
 const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
-const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : knativePath ? 25 * 60 : 12.5 * 60) : durationSeconds(args.budget);
+const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : knativePath ? 35 * 60 : 12.5 * 60) : durationSeconds(args.budget);
 const scenarios = args.scenario === undefined ? LAB_SCENARIOS : LAB_SCENARIOS.filter((s) => args.scenario!.includes(s.name));
 if (scenarios.length === 0) throw new Error(`no scenario named ${args.scenario?.join(', ')}; known: ${LAB_SCENARIOS.map((s) => s.name).join(', ')}`);
 const outDir = resolve(args.out!);
