@@ -2,7 +2,7 @@
  * @module The lab's Knative data path, inside the lab's own network namespace (netns.ts): pytuner's test control plane
  * (etcd, kube-apiserver), the real Knative webhook and controller (test/integration/harness/knative.ts), the real
  * Knative autoscaler (knative.dev/serving cmd/autoscaler, built by scripts/install-knative.sh) and a real Prometheus
- * scraping the real queue-proxy the way a cluster does: kubernetes_sd on the control plane's Pods with the
+ * scraping the real queue-proxy the way a cluster does: the revision's Pod as service discovery gives it, with the
  * relabelling the Prometheus Operator generates for a PodMonitor (so the `kn_*` labels live only on `target_info`).
  *
  * What no process here provides, and what stands in for it (labelled as such in docs/lab/README.md):
