@@ -86,9 +86,10 @@ describe('knativeManifest', () => {
 });
 
 describe('KNATIVE_DAY', () => {
-  it('has the 12 steps with traffic pytuner needs, plus a night step each side', () => {
+  it('has the 12 steps with traffic pytuner needs, and nights that fill a 60-second rate window at 12-second steps', () => {
     const steps = daySchedule(KNATIVE_DAY);
-    expect(steps).toHaveLength(14);
+    expect(steps).toHaveLength(22);
+    expect(steps.slice(0, 5).every((s) => s.concurrency === 1) && steps.slice(-5).every((s) => s.concurrency === 1)).toBe(true);
     expect(steps.filter((s) => s.concurrency > 1).length).toBeGreaterThanOrEqual(11);
     expect(Math.max(...steps.map((s) => s.concurrency))).toBe(48);
   });

@@ -133,10 +133,12 @@ spec:
 }
 
 /**
- * The day on the Knative path, shorter than Cloud Run's (each step is measured for real minutes long, not written):
- * the same per-instance concurrencies at 14 steps, the fewest pytuner reads (12 with traffic) plus a night step each side.
+ * The day on the Knative path, shorter than Cloud Run's (each step is measured in real time, not written): the same
+ * per-instance concurrencies at 12 day steps, and nights of 5 steps each side, so that at 12-second steps a night
+ * fills pytuner's 60-second rate window (run 3 had 1-step nights, and no point of its series held one request at a
+ * time alone: docs/lab/findings.md).
  */
-export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 1 };
+export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 5 };
 
 /** The port the lab's Knative Service declares: the queue-proxy's USER_PORT (not 8080, the autoscaler's hard-coded port). */
 export const LAB_USER_PORT = 8081;
