@@ -1,6 +1,6 @@
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { CLOUD_RUN_DAY, cloudRunManifest, daySchedule, exponentialBuckets, stepLoad } from './day.ts';
+import { CLOUD_RUN_DAY, KNATIVE_DAY, LAB_USER_PORT, cloudRunManifest, daySchedule, exponentialBuckets, knativeManifest, stepLoad } from './day.ts';
 
 describe('daySchedule', () => {
   it('night steps at 1 in flight; demand split over ⌈demand / target⌉ instances', () => {
@@ -66,5 +66,31 @@ describe('cloudRunManifest', () => {
 describe('exponentialBuckets', () => {
   it('multiplies by the factor, rounded to 4 digits', () => {
     expect(exponentialBuckets(0.001, 1.4, 5)).toEqual([0.001, 0.0014, 0.00196, 0.002744, 0.003842]);
+  });
+});
+
+describe('knativeManifest', () => {
+  it('a Knative Service whose container port is the queue-proxy user port the lab server listens on', () => {
+    const doc = load(knativeManifest({ name: 'lab-io', namespace: 'shop', server: 'gunicorn', workers: 1, threads: 8, containerConcurrency: 80, vcpus: 2 })) as {
+      metadata: { name: string; namespace: string };
+      spec: { template: { spec: { containerConcurrency: number; containers: { command: string[]; args: string[]; ports: { containerPort: number }[]; resources: { limits: { cpu: string } } }[] } } };
+    };
+    expect(doc.metadata).toEqual({ name: 'lab-io', namespace: 'shop' });
+    const spec = doc.spec.template.spec;
+    expect(spec.containerConcurrency).toBe(80);
+    expect(spec.containers[0]!.ports).toEqual([{ containerPort: LAB_USER_PORT }]);
+    expect(LAB_USER_PORT).not.toBe(8080); // the autoscaler's stat server holds :8080 in the lab's network namespace
+    expect([...spec.containers[0]!.command, ...spec.containers[0]!.args]).toEqual(['gunicorn', '--bind', `:${LAB_USER_PORT}`, '--workers', '1', '--threads', '8', 'wsgi:app']);
+    expect(spec.containers[0]!.resources.limits.cpu).toBe('2');
+  });
+});
+
+describe('KNATIVE_DAY', () => {
+  it('has the 12 steps with traffic pytuner needs, and nights that fill a 60-second rate window at 12-second steps', () => {
+    const steps = daySchedule(KNATIVE_DAY);
+    expect(steps).toHaveLength(22);
+    expect(steps.slice(0, 5).every((s) => s.concurrency === 1) && steps.slice(-5).every((s) => s.concurrency === 1)).toBe(true);
+    expect(steps.filter((s) => s.concurrency > 1).length).toBeGreaterThanOrEqual(11);
+    expect(Math.max(...steps.map((s) => s.concurrency))).toBe(48);
   });
 });

@@ -131,3 +131,44 @@ spec:
             memory: 2Gi
 `;
 }
+
+/**
+ * The day on the Knative path, shorter than Cloud Run's (each step is measured in real time, not written): the same
+ * per-instance concurrencies at 12 day steps, and nights of 5 steps each side, so that at 12-second steps a night
+ * fills pytuner's 60-second rate window (run 3 had 1-step nights, and no point of its series held one request at a
+ * time alone: docs/lab/findings.md).
+ */
+export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 5 };
+
+/** The port the lab's Knative Service declares: the queue-proxy's USER_PORT (not 8080, the autoscaler's hard-coded port). */
+export const LAB_USER_PORT = 8081;
+
+/** The lab's Knative Service: the server of `o` behind the queue-proxy, with Knative's defaults otherwise. */
+export function knativeManifest(o: Omit<ManifestOptions, 'location'> & { namespace: string }): string {
+  const argv =
+    o.server === 'uvicorn' ? ['uvicorn', 'asgi:app', '--host', '0.0.0.0', '--port', String(LAB_USER_PORT), ...(o.workers === 1 ? [] : ['--workers', String(o.workers)])]
+    : o.server === 'gunicorn-uvicorn' ? ['gunicorn', '--bind', `:${LAB_USER_PORT}`, '--workers', String(o.workers), '--worker-class', 'uvicorn.workers.UvicornWorker', 'asgi:app']
+    : ['gunicorn', '--bind', `:${LAB_USER_PORT}`, '--workers', String(o.workers), '--threads', String(o.threads), 'wsgi:app'];
+  const [command, ...args] = argv;
+  return `# The lab's ${o.name} service on Knative Serving (written by bench/lab; its pod is the lab's server behind a real queue-proxy).
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: ${o.name}
+  namespace: ${o.namespace}
+spec:
+  template:
+    spec:
+      containerConcurrency: ${o.containerConcurrency}
+      containers:
+      - image: registry.example/pytuner-lab/${o.name}:1
+        command: [${JSON.stringify(command)}]
+        args: [${args.map((a) => JSON.stringify(a)).join(', ')}]
+        ports:
+        - containerPort: ${LAB_USER_PORT}
+        resources:
+          limits:
+            cpu: '${o.vcpus}'
+            memory: 2Gi
+`;
+}

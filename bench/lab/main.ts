@@ -2,9 +2,11 @@
  * The lab: pytuner's recommendations on real Python servers (gunicorn, uvicorn) against the best setting found by
  * brute force, and the Cloud Run concurrency guide's 400-client case in the simulation calibrated by it. Each scenario
  * is run by bench/lab/scenario.ts; the outputs are docs/lab/README.md (tables), docs/lab/results.json and one SVG per
- * scenario.
+ * scenario. By default every server runs behind Knative's real queue-proxy, scraped by a real Prometheus, with the
+ * instance count from Knative's real autoscaler (bench/lab/knative/), in a network namespace of the lab's own.
  *
- *   npm run lab                              # every scenario within a 12.5-minute measuring budget (about 14 minutes in all)
+ *   npm run lab                              # every scenario within a 35-minute measuring budget (about 40 minutes in all)
+ *   npm run lab -- --emulated                # no Knative processes: the servers alone, the day backfilled only
  *   npm run lab -- --quick                   # smoke run: 1 s points, a small sweep (about 2 minutes per scenario)
  *   npm run lab -- --scenario io-bound       # one scenario (repeatable)
  *   npm run lab -- --wait-quiet 20m          # first wait, at most 20 min, for the 1-minute load average to fall below 0.8
@@ -12,7 +14,9 @@
  *   npm run lab -- --render-only             # rewrite README.md and the plots from <out>/results.json, measuring nothing
  *
  * Needs Linux (/proc), wrk and Debian's python3-flask, python3-gunicorn, python3-uvicorn (scripts/install-python-lab.sh),
- * and prometheus + promtool (scripts/install-prometheus.sh).
+ * and prometheus + promtool (scripts/install-prometheus.sh); the Knative path needs root (unshare --net, ip) and Go
+ * (the Knative binaries are built from knative.dev/serving into ~/.cache/pytuner the first time, by
+ * scripts/install-knative.sh and bench/lab/knative/install-queue-proxy.sh).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -27,6 +31,11 @@ import { capacityRows, tableRows, textTable } from './results.ts';
 import { BUCKET_LAYOUTS, FULL_TIMING, QUICK_TIMING, runScenario } from './scenario.ts';
 import { LAB_SCENARIOS } from './scenarios.ts';
 import { writeWrkScript } from './wrk.ts';
+import { startKnativeLab } from './knative/cluster.ts';
+import { insideLabNetns, rerunInLabNetns } from './knative/netns.ts';
+import { queueProxyBinary } from './knative/queueProxy.ts';
+import { scriptPath } from '../../test/integration/harness/paths.ts';
+import { runScript } from '../../test/integration/harness/processes.ts';
 
 /** Below this 1-minute load average the machine counts as quiet (2 cores: the lab alone keeps it near 2 when it runs). */
 const QUIET_LOAD = 0.8;
@@ -39,8 +48,20 @@ const { values: args } = parseArgs({
     'wait-quiet': { type: 'string' },
     out: { type: 'string', default: 'docs/lab' },
     'render-only': { type: 'boolean', default: false },
+    emulated: { type: 'boolean', default: false },
   },
 });
+
+/** knative.dev/serving v0.50.0 = Knative 1.23: the queue-proxy in front of every server on the Knative path. */
+const QUEUE_PROXY_VERSION = 'v0.50.0';
+const knativePath = !args.emulated && !args['render-only'];
+if (knativePath && !insideLabNetns()) {
+  // The builds need the Go module proxy, which the lab's network namespace cannot reach: first, out here.
+  process.stderr.write('[lab] building or finding the Knative binaries (knative.dev/serving cmd/queue, webhook, controller, autoscaler)\n');
+  await queueProxyBinary(QUEUE_PROXY_VERSION);
+  for (const script of ['install-knative.sh', 'install-crd-modules.sh', 'install-envtest.sh', 'install-prometheus.sh']) await runScript(scriptPath(script));
+  process.exit(await rerunInLabNetns());
+}
 
 /** `90s`, `13m`, `13.5m` as seconds. */
 function durationSeconds(text: string): number {
@@ -59,7 +80,7 @@ if (args['render-only']) {
 }
 
 const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
-const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : 12.5 * 60) : durationSeconds(args.budget);
+const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : knativePath ? 35 * 60 : 12.5 * 60) : durationSeconds(args.budget);
 const scenarios = args.scenario === undefined ? LAB_SCENARIOS : LAB_SCENARIOS.filter((s) => args.scenario!.includes(s.name));
 if (scenarios.length === 0) throw new Error(`no scenario named ${args.scenario?.join(', ')}; known: ${LAB_SCENARIOS.map((s) => s.name).join(', ')}`);
 const outDir = resolve(args.out!);
@@ -90,7 +111,7 @@ const loadText = quiet.quiet
   : `**The machine was not quiet: the figures were taken under a 1-minute load of ${quiet.load.toFixed(2)}** from other work on its ${cpus().length} cores${waitLimit > 0 ? `, after waiting ${Math.round(quiet.waitedSeconds)} s for it to fall below ${QUIET_LOAD}` : ''}.`;
 log(loadText.replace(/\*\*/g, ''));
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk 4.1, gunicorn 20.1, uvicorn 0.17`;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk 4.1, gunicorn 20.1, uvicorn 0.17${knativePath ? `, Knative Serving 1.23 (knative.dev/serving ${QUEUE_PROXY_VERSION}: queue-proxy, autoscaler, controller, webhook), Prometheus 2.42` : ''}`;
 const command = `npm run lab${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const results: ScenarioResult[] = [];
 const failed: string[] = [];
@@ -109,6 +130,7 @@ async function writeOutputs(): Promise<RunContext> {
 
 const measuringFrom = elapsed();
 const work = await mkdtemp(join(tmpdir(), 'pytuner-lab-'));
+const knative = knativePath ? { lab: await startKnativeLab(log), queueBinary: await queueProxyBinary(QUEUE_PROXY_VERSION) } : undefined;
 try {
   const wrkScript = await writeWrkScript(work);
   for (const [i, scenario] of scenarios.entries()) {
@@ -121,7 +143,7 @@ try {
     const share = left / (scenarios.length - i);
     log(`${scenario.name}: start (${Math.round(share)} s of the budget)`);
     try {
-      results.push(await runScenario(scenario, { timing, wrkScript, deadline: elapsed() + share, elapsed, log }));
+      results.push(await runScenario(scenario, { timing, wrkScript, deadline: elapsed() + share, elapsed, log, ...(knative === undefined ? {} : { knative }) }));
     } catch (err) {
       failed.push(`${scenario.name}: ${(err as Error).message}`);
       log(`${scenario.name} failed: ${(err as Error).stack ?? String(err)}`);
@@ -129,6 +151,7 @@ try {
     await writeOutputs();
   }
 } finally {
+  await knative?.lab.stop();
   await rm(work, { recursive: true, force: true });
 }
 if (skipped.length > 0) log(`not run, the budget was spent: ${skipped.join(', ')}`);

@@ -53,9 +53,15 @@ export async function measure(server: RunningServer, concurrency: number, option
   const after = readCpu(server.pid);
   const usage = cpuBetween(before, after);
   const recorded = countOf(wrk.latencies);
-  if (recorded === 0) throw new Error(`no request completed in ${options.seconds} s at concurrency ${concurrency} against ${server.url}${options.path}`);
   const failed = wrk.errors.connect + wrk.errors.read + wrk.errors.write + wrk.errors.status + wrk.errors.timeout;
   const config: LabConfig = { workers: server.config.workers, threads: server.config.threads, concurrency };
+  if (recorded === 0) {
+    // Nothing completed within the run (a setting far over its capacity, or a starved machine): every request took
+    // longer than the run, which is all that is known of its latency; the setting scores 0 at any objective.
+    const longer = wrk.durationSeconds;
+    const cores = usage.serverCpuSeconds / usage.seconds;
+    return { config, seconds: wrk.durationSeconds, requests: 0, throughput: 0, meanLatency: longer, p50: longer, p95: longer, p99: longer, errors: wrk.errors, errorRate: 1, cpuSecondsPerRequest: 0, serverCores: cores, loadGeneratorCores: usage.loadGeneratorCpuSeconds / usage.seconds, backgroundCores: usage.backgroundCores, latencies: [] };
+  }
   return {
     config,
     seconds: wrk.durationSeconds,

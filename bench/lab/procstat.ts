@@ -128,7 +128,10 @@ export interface CpuReading {
   at: number;
   /** The server's process tree. */
   server: number;
-  /** This process. */
+  /**
+   * This process and its other live descendants: the lab's own machinery (on the Knative path the queue-proxy, the
+   * control plane, the Knative processes and Prometheus), which is not someone else's work.
+   */
   self: number;
   /** This process's children that exited and were waited for (the load generator). */
   waitedChildren: number;
@@ -144,7 +147,7 @@ export function readCpu(serverRoot: number): CpuReading {
   return {
     at: performance.now() / 1000,
     server: treeCpuSeconds(serverRoot, all),
-    self: (self.utime + self.stime) / TICKS_PER_SECOND,
+    self: treeCpuSeconds(process.pid, all) - treeCpuSeconds(serverRoot, all),
     waitedChildren: (self.cutime + self.cstime) / TICKS_PER_SECOND,
     machine,
   };

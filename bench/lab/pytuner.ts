@@ -104,14 +104,48 @@ export async function pytunerReport(run: ReportRun): Promise<ReportResult> {
       '--latency-slo', `${(run.objectiveSeconds * 1000).toFixed(1)}ms`,
       '-o', 'json',
     ];
-    const { status, stdout, stderr } = await node([MAIN, ...args]);
-    if (status !== 0) throw new Error(`pytuner ${args.join(' ')} exited ${status}: ${stderr.trim()}`);
-    const report = JSON.parse(stdout) as unknown;
-    return { answer: answerFromReport(report, run.current), command: `pytuner ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`, report };
+    return await runReport(args, run.current);
   } finally {
     await prometheus.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A `pytuner report` on a Prometheus that scraped the real Knative components (knative/cluster.ts). */
+export interface LiveReportRun {
+  manifest: string;
+  prometheusUrl: string;
+  /** Unix seconds: the end of the observed day. */
+  end: number;
+  windowSeconds: number;
+  stepSeconds: number;
+  objectiveSeconds: number;
+  current: ReportRun['current'];
+}
+
+/** Runs `pytuner report --profile knative` on the manifest against the scraping Prometheus. */
+export async function pytunerReportLive(run: LiveReportRun): Promise<ReportResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'pytuner-lab-report-'));
+  try {
+    await writeFile(join(dir, 'service.yaml'), run.manifest);
+    const args = [
+      'report', '-f', join(dir, 'service.yaml'),
+      '--prometheus', run.prometheusUrl, '--profile', 'knative',
+      '--end', String(Math.round(run.end)), '--window', `${run.windowSeconds}s`, '--step', `${run.stepSeconds}s`,
+      '--latency-slo', `${(run.objectiveSeconds * 1000).toFixed(1)}ms`,
+      '-o', 'json',
+    ];
+    return await runReport(args, run.current);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runReport(args: string[], current: ReportRun['current']): Promise<ReportResult> {
+  const { status, stdout, stderr } = await node([MAIN, ...args]);
+  if (status !== 0) throw new Error(`pytuner ${args.join(' ')} exited ${status}: ${stderr.trim()}`);
+  const report = JSON.parse(stdout) as unknown;
+  return { answer: answerFromReport(report, current), command: `pytuner ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`, report };
 }
 
 function node(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {

@@ -55,6 +55,15 @@ function settingName(s: RatedSetting): string {
   return `${s.name}: ${describeConfig(s.config)}`;
 }
 
+/** The method of the Knative path, with its stand-ins named as such (bench/lab/knative/). */
+const KNATIVE_METHOD = [
+  '- **Knative path** (the default; `--emulated` runs without it): the lab re-runs itself in a network namespace of its own (`unshare --net`; the queue-proxy and autoscaler hard-code their ports) and starts, real: pytuner\'s test control plane (etcd, kube-apiserver v1.36.3), Knative Serving 1.23\'s webhook, controller and autoscaler (`knative.dev/serving` v0.50.0 `cmd/webhook`, `cmd/controller`, `cmd/autoscaler`, built from the Go module proxy by `scripts/install-knative.sh` into `~/.cache/pytuner`), and Prometheus 2.42 scraping every 5 s.',
+  'Each scenario\'s Knative Service goes through the real webhook; the real controller makes its Revision, Deployment, PodAutoscaler and ServerlessService; the server runs behind the real queue-proxy (`cmd/queue` v0.50.0, `bench/lab/knative/install-queue-proxy.sh`) with the environment the controller wrote into the Deployment, and every request of the scenario (baseline, day, sweep, repetitions) goes through it.',
+  'config-observability has `metrics-protocol` and `request-metrics-protocol` set to `prometheus`. The queue-proxy\'s `http-usermetric` port is scraped with the relabelling the Prometheus Operator writes for a PodMonitor (labels `namespace`, `pod`, `container`, `endpoint`, `job`; no pod labels), so the revision and service reach the request series only through `target_info`. The real autoscaler scrapes the queue-proxy\'s `:9090` stats on the pod\'s IP and exports `kn_revision_pods_count` (1: one pod), which Prometheus scrapes.',
+  'The day: the default configuration at the same per-instance concurrencies as the Cloud Run day, each step held 12 s in real time; `pytuner report --profile knative --step 12s` reads it (its rate window is 60 s, so each point averages about five steps of the smooth day curve).',
+  '**Stand-ins, not real components**: (1) no kubelet or scheduler — the lab writes the revision\'s Pod (the controller\'s pod template) and its status Running/Ready with the pod IP; (2) Debian\'s Prometheus is built without `kubernetes_sd`, so the lab lists that Pod from the API server and writes it as `file_sd` targets with the `__meta_kubernetes_pod_*` labels kubernetes_sd would give; (3) no cAdvisor — `container_cpu_usage_seconds_total` of `user-container` and `queue-proxy` is served from /proc (the server\'s process tree, the queue-proxy process) with the kubelet\'s labels; (4) no kube-state-metrics — `kube_pod_labels` and `kube_pod_container_resource_limits` are served from the Pod the lab wrote; (5) the autoscaler is scraped from a static target. The Knative 1.18 (`knative-legacy`) queue-proxy is not on this path: its profile is checked against recorded real exposition in the tests (`test/fixtures/knative-real/v0.45.1`).',
+].join(' ');
+
 /** docs/lab/README.md. */
 export function labReadme(results: readonly ScenarioResult[], context: RunContext, bucketTexts: readonly string[]): string {
   const lines: string[] = [];
@@ -66,13 +75,19 @@ export function labReadme(results: readonly ScenarioResult[], context: RunContex
     '',
   );
   push(markdownTable(tableRows(results)), '');
-  push(`pytuner reads the series with ${bucketTexts[0]}; the "fine buckets" column is the same day written with ${bucketTexts[1]}, to show what the histogram's resolution costs.`, '');
-  push('Why pytuner missed where it did, measured: [findings.md](findings.md) (written for the run of 2026-11-23; a new run rewrites this page, not that one).', '');
+  const live = results.some((r) => r.pytuner[0]?.buckets.startsWith('Knative') === true);
+  if (live) {
+    push(`"pytuner's setting" is \`pytuner report --profile knative\` on what a real Prometheus scraped during the observed day from Knative's real queue-proxy and autoscaler (the Knative path below). The "Cloud Run backfill" column is the same day's measurements written as Cloud Run series with ${bucketTexts[0]} and backfilled with promtool (\`--profile cloudrun\`); the "fine buckets" column the same with ${bucketTexts[1]}, to show what the histogram's resolution costs.`, '');
+  } else {
+    push(`pytuner reads the series with ${bucketTexts[0]}; the "fine buckets" column is the same day written with ${bucketTexts[1]}, to show what the histogram's resolution costs.`, '');
+  }
+  push('Why pytuner missed where it did, measured: [findings.md](findings.md) (written for the runs it names; a new run rewrites this page, not that one).', '');
   push('## Method', '');
   push(
     '- **Servers**: Debian\'s gunicorn 20.1 (sync and gthread workers, and `-k uvicorn.workers.UvicornWorker`) and uvicorn 0.17 on 127.0.0.1, run as `/usr/bin/python3 -m …`; the apps are `bench/lab/app/` (Flask for WSGI, a raw ASGI app). The CPU work is a pure-Python loop that runs until its thread has used the given CPU time; the I/O is `time.sleep` (WSGI) or `await asyncio.sleep` (ASGI).',
     '- **Load**: `wrk -t1 -cN` holds N keep-alive connections, each sending its next request when the last answers: N requests in flight, the per-instance concurrency containerConcurrency caps. wrk opens its N connections at once, as a burst of new clients would. Latency percentiles are exact (wrk\'s whole latency record, nearest rank). CPU per request is the server\'s process tree\'s utime + stime (/proc) over the completed requests. After each run the lab waits about one latency for the requests wrk left behind to drain. A run during which other processes kept more than ' + String(BACKGROUND_LIMIT) + ' cores busy (/proc/stat minus the server, wrk and the lab) is repeated, up to 2–3 runs, and the quietest is kept; the notes count them.',
     '- **Observed day**: the default configuration (Cloud Run containerConcurrency 80, `gunicorn --workers 1 --threads 8`, or one uvicorn worker) at the per-instance concurrency a simple autoscaler model gives ' + String(results[0]?.day.length ?? 0) + ' steps of a day (Cloud Run aims at 60% of 80 per instance: up to 3 instances × 48 in flight, one request at a time at night), each measured for real and written as one 5-minute step of Cloud Run\'s metrics (`run_googleapis_com:request_count`, `request_latencies`, `container_instance_count`, `container_cpu_utilizations`) — rates, latency distribution and CPU per request as measured, counts scaled to the step. promtool backfills a real Prometheus; `pytuner report -f service.yaml --prometheus … --profile cloudrun --latency-slo …` reads it. The table shows where pytuner\'s steps lead (its targets); its first step (×2 / ÷2 per step) is in the details.',
+    ...(live ? [KNATIVE_METHOD] : []),
     '- **Oracle**: for 1–4 sync workers, 1–4 gthread workers with threads ≥ the concurrency, 2 workers × concurrency/2 threads (WSGI), or 1–4 event-loop workers (ASGI), the largest concurrency whose p95 meets the objective in 1-second runs (×1.5 steps from the previous shape\'s edge, then bisection to 15%); shapes whose GIL bound cannot beat the best so far are skipped, and the sweep stops when the scenario\'s share of the time budget runs out (the README says which shapes it reached). The best candidates are measured again with exact thread counts, as are one request at a time, pytuner\'s settings and the defaults; every comparison uses the median of the repetitions.',
     '- **Item 4**: bench/sim\'s discrete-event simulation, its request calibrated by the lab (CPU per request from the observed day\'s busier half, I/O = one-request latency − its CPU, lognormal with the measured latency shape), serving 400 clients × 3 req/s (Poisson, 1,200 req/s) on a fixed fleet behind Cloud Run\'s queue: the fewest instances whose p95 meets the objective.',
     '',
@@ -86,10 +101,10 @@ export function labReadme(results: readonly ScenarioResult[], context: RunContex
     push(`![${r.scenario}](${r.scenario}.svg)`, '');
     for (const run of r.pytuner) {
       if (run.error !== undefined) {
-        push(`pytuner (${run.buckets} buckets) failed: ${run.error}`, '');
+        push(`pytuner (${run.buckets}) failed: ${run.error}`, '');
         continue;
       }
-      push(`pytuner with ${run.buckets} buckets${run.answer?.confidence === undefined ? '' : ` (${run.answer.confidence} confidence)`}: target ${describeConfig(run.config!)}, first step ${describeConfig(run.firstStep!)}.`);
+      push(`pytuner (${run.buckets})${run.answer?.confidence === undefined ? '' : ` (${run.answer.confidence} confidence)`}: target ${describeConfig(run.config!)}, first step ${describeConfig(run.firstStep!)}.`);
       for (const m of run.answer?.messages ?? []) push(`- ${m}`);
       push('');
     }

@@ -19,8 +19,9 @@ function scenario(overrides: Partial<ScenarioResult> = {}): ScenarioResult {
     baseline: { p95s: [0.033], meanLatency: 0.031, p50: 0.031, p95: 0.033, cpuSecondsPerRequest: 0.031 },
     day: [],
     pytuner: [
-      { buckets: 'knative', answer: answer('high'), config: oracle.config, firstStep: { workers: 2, threads: 1, concurrency: 40 }, withheld: false, rated: { ...oracle, name: 'pytuner (knative buckets)' }, shapeAtEdge: { concurrency: 2, throughput: 61, ratio: 0.976 } },
-      { buckets: 'exponential', answer: answer('medium'), config: { workers: 3, threads: 1, concurrency: 3 }, withheld: false, rated: rated('pytuner (exponential buckets)', { workers: 3, threads: 1, concurrency: 3 }, 60, 0.06, 0, 0) },
+      { buckets: 'Knative: real queue-proxy, autoscaler, Prometheus', answer: answer('high'), config: oracle.config, firstStep: { workers: 2, threads: 1, concurrency: 40 }, withheld: false, rated: { ...oracle, name: 'pytuner (Knative)' }, shapeAtEdge: { concurrency: 2, throughput: 61, ratio: 0.976 } },
+      { buckets: 'Cloud Run backfill, knative buckets', answer: answer('high'), config: { workers: 2, threads: 1, concurrency: 1 }, withheld: false, rated: rated('pytuner (Cloud Run backfill, knative buckets)', { workers: 2, threads: 1, concurrency: 1 }, 31.2, 0.03, 31.2, 0.5) },
+      { buckets: 'Cloud Run backfill, exponential buckets', answer: answer('medium'), config: { workers: 3, threads: 1, concurrency: 3 }, withheld: false, rated: rated('pytuner (exponential buckets)', { workers: 3, threads: 1, concurrency: 3 }, 60, 0.06, 0, 0) },
     ],
     sweep: { results: [], points: [], cutShort: false },
     oracle,
@@ -41,9 +42,9 @@ function scenario(overrides: Partial<ScenarioResult> = {}): ScenarioResult {
 }
 
 describe('tableRows', () => {
-  it('one row per scenario: objective, oracle with its throughput, pytuner with its confidence, both bucket layouts, the defaults', () => {
+  it('one row per scenario: objective, oracle with its throughput, pytuner on the Knative path with its confidence, the backfilled day with both bucket layouts, the defaults', () => {
     const rows = tableRows([scenario()]);
-    expect(rows[0]).toEqual(['scenario', 'objective p95', 'oracle (brute force)', "pytuner's setting", 'pytuner / oracle', "pytuner's shape at its measured edge / oracle", 'pytuner, fine buckets / oracle', 'Cloud Run 80, gunicorn 1×8 / oracle', 'cc 8, gunicorn 1×8 / oracle']);
+    expect(rows[0]).toEqual(['scenario', 'objective p95', 'oracle (brute force)', "pytuner's setting", 'pytuner / oracle', "pytuner's shape at its measured edge / oracle", 'pytuner, Cloud Run backfill / oracle', 'pytuner, fine buckets / oracle', 'Cloud Run 80, gunicorn 1×8 / oracle', 'cc 8, gunicorn 1×8 / oracle']);
     expect(rows[1]).toEqual([
       'cpu-bound',
       '50 ms',
@@ -51,6 +52,7 @@ describe('tableRows', () => {
       '2 sync, cc 2 [high]',
       '1.00',
       '0.98 (cc 2)',
+      '0.50: 2 sync, cc 1 [high]',
       '0.00 (p95 60 ms, 1.21× the objective): 3 sync, cc 3 [medium]',
       '0.00 (p95 2.6 s, 52.31× the objective)',
       '0.00 (p95 270 ms, 5.43× the objective)',

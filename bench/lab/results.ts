@@ -73,7 +73,10 @@ export interface ScenarioResult {
   objectiveSeconds: number;
   baseline: { p95s: number[]; meanLatency: number; p50: number; p95: number; cpuSecondsPerRequest: number };
   day: { concurrency: number; instances: number; measurement: Measurement }[];
-  /** pytuner's answers: the first from Knative's latency buckets (the table's), the second from fine exponential ones. */
+  /**
+   * pytuner's answers: on the Knative path first from what Prometheus scraped of the real components (the table's),
+   * then from the day backfilled under Cloud Run's names with Knative's latency buckets and with fine exponential ones.
+   */
   pytuner: PytunerRun[];
   sweep: { results: FamilyResult[]; points: SweepPoint[]; cutShort: boolean };
   oracle?: RatedSetting;
@@ -117,14 +120,17 @@ function pytunerCell(run: PytunerRun | undefined): string {
 /** The rows of the main table: scenario, objective, oracle, pytuner (and its shape at the measured edge, and with fine buckets), the defaults. */
 export function tableRows(results: readonly ScenarioResult[]): string[][] {
   const defaultNames = results[0]?.defaults.map((d) => d.name) ?? [];
-  const header = ['scenario', 'objective p95', 'oracle (brute force)', "pytuner's setting", 'pytuner / oracle', "pytuner's shape at its measured edge / oracle", 'pytuner, fine buckets / oracle', ...defaultNames.map((n) => `${n} / oracle`)];
+  const header = ['scenario', 'objective p95', 'oracle (brute force)', "pytuner's setting", 'pytuner / oracle', "pytuner's shape at its measured edge / oracle", 'pytuner, Cloud Run backfill / oracle', 'pytuner, fine buckets / oracle', ...defaultNames.map((n) => `${n} / oracle`)];
   const rows = [header];
   for (const r of results) {
     const oracle = r.oracle === undefined ? 'none meets the objective' : `${describeConfig(r.oracle.config)} (${rps(r.oracle.score)})`;
-    const [main, fine] = r.pytuner;
+    // The first run is the table's (the Knative path's, or the backfill's on an emulated run); the others by their label.
+    const main = r.pytuner[0];
+    const backfill = r.pytuner.slice(1).find((p) => p.buckets.startsWith('Cloud Run backfill, knative'));
+    const fine = r.pytuner.slice(1).find((p) => p.buckets.includes('exponential'));
     const edge = main?.shapeAtEdge === undefined ? 'not swept' : `${main.shapeAtEdge.ratio.toFixed(2)} (cc ${main.shapeAtEdge.concurrency})`;
-    const fineCell = fine === undefined ? 'not asked' : fine.rated === undefined ? pytunerCell(fine) : `${ratioCell(fine.rated, r.oracle, r.objectiveSeconds)}: ${pytunerCell(fine)}`;
-    rows.push([r.scenario, ms(r.objectiveSeconds), oracle, pytunerCell(main), ratioCell(main?.rated, r.oracle, r.objectiveSeconds), edge, fineCell, ...r.defaults.map((d) => ratioCell(d, r.oracle, r.objectiveSeconds))]);
+    const other = (run: PytunerRun | undefined) => (run === undefined ? 'not asked' : run.rated === undefined ? pytunerCell(run) : `${ratioCell(run.rated, r.oracle, r.objectiveSeconds)}: ${pytunerCell(run)}`);
+    rows.push([r.scenario, ms(r.objectiveSeconds), oracle, pytunerCell(main), ratioCell(main?.rated, r.oracle, r.objectiveSeconds), edge, other(backfill), other(fine), ...r.defaults.map((d) => ratioCell(d, r.oracle, r.objectiveSeconds))]);
   }
   return rows;
 }

@@ -11,15 +11,16 @@
  *   5. item 4: instances needed for 400 clients × 3 req/s, from bench/sim calibrated by the measurements.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { load } from 'js-yaml';
 import { LATENCY_BUCKETS } from '../sim/histogram.ts';
 import type { CalibrationCheck, CapacityResult } from './capacity.ts';
 import { calibrate, closedLoopCheck, instancesNeeded } from './capacity.ts';
 import type { StepLoad } from '../../test/support/series.ts';
-import { CLOUD_RUN_DAY, cloudRunManifest, daySchedule, exponentialBuckets, stepLoad } from './day.ts';
+import { CLOUD_RUN_DAY, KNATIVE_DAY, cloudRunManifest, daySchedule, exponentialBuckets, knativeManifest, stepLoad } from './day.ts';
 import type { DayStep } from './day.ts';
 import type { Measurement, RecordedMeasurement } from './measure.ts';
 import { measure, withoutRecord } from './measure.ts';
-import { pytunerReport } from './pytuner.ts';
+import { pytunerReport, pytunerReportLive } from './pytuner.ts';
 import type { PytunerRun, RatedSetting, ScenarioResult, SweepPoint } from './results.ts';
 import { bestOfShape, isNoisy, ms } from './results.ts';
 import type { FamilyResult, LabConfig } from './search.ts';
@@ -28,6 +29,10 @@ import type { LabScenario } from './scenarios.ts';
 import { LAB_VCPUS, requestPath } from './scenarios.ts';
 import type { RunningServer, ServerKind } from './server.ts';
 import { startServer } from './server.ts';
+import type { KnativeLab, RevisionPod } from './knative/cluster.ts';
+import { LAB_NAMESPACE, awaitScrape } from './knative/cluster.ts';
+import type { RunningQueueProxy } from './knative/queueProxy.ts';
+import { QUEUE_URL, startQueueProxy } from './knative/queueProxy.ts';
 import type { Outcome } from './stats.ts';
 import { BACKGROUND_LIMIT, median, ratioTo, relativeSpread, scoreAtObjective } from './stats.ts';
 
@@ -44,10 +49,12 @@ export interface Timing {
   /** The sweep leaves this long of a scenario's share of the budget for the repetitions. */
   reserveSeconds: number;
   timeoutSeconds: number;
+  /** On the Knative path: how long each step of the day runs (the steps of the series pytuner reads). */
+  knativeStepSeconds: number;
 }
 
-export const FULL_TIMING: Timing = { baselineSeconds: 2, baselineRepetitions: 3, daySeconds: 1, pointSeconds: 1, repeatSeconds: 2, repetitions: 3, candidates: 3, reserveSeconds: 60, timeoutSeconds: 10 };
-export const QUICK_TIMING: Timing = { baselineSeconds: 1, baselineRepetitions: 2, daySeconds: 1, pointSeconds: 1, repeatSeconds: 1, repetitions: 2, candidates: 1, reserveSeconds: 15, timeoutSeconds: 10 };
+export const FULL_TIMING: Timing = { baselineSeconds: 2, baselineRepetitions: 3, daySeconds: 1, pointSeconds: 1, repeatSeconds: 2, repetitions: 3, candidates: 3, reserveSeconds: 60, timeoutSeconds: 10, knativeStepSeconds: 12 };
+export const QUICK_TIMING: Timing = { baselineSeconds: 1, baselineRepetitions: 2, daySeconds: 1, pointSeconds: 1, repeatSeconds: 1, repetitions: 2, candidates: 1, reserveSeconds: 15, timeoutSeconds: 10, knativeStepSeconds: 6 };
 
 /** Highest concurrency the sweep tries; gthread shapes that cover the concurrency run with this many threads while sweeping. */
 export const SWEEP_MAX_CONCURRENCY = DEFAULT_EDGE.max;
@@ -76,11 +83,24 @@ export interface ScenarioContext {
   deadline: number;
   elapsed: () => number;
   log: (message: string) => void;
+  /** The Knative path (real queue-proxy, autoscaler, Prometheus); absent: the emulated path only. */
+  knative?: KnativePath;
 }
 
-/** One server at a time, restarted only when the shape changes; every start is followed by a warm-up run. */
+/** The Knative path of a scenario (knative/cluster.ts): the revision's pod and the queue-proxy binary. */
+export interface KnativePath {
+  lab: KnativeLab;
+  queueBinary: string;
+}
+
+/**
+ * One server at a time, restarted only when the shape changes; every start is followed by a warm-up run. On the
+ * Knative path the server listens on the revision's user port behind the real queue-proxy, and every request goes
+ * through the queue-proxy (its breaker at `queueConcurrency`; 0 = none).
+ */
 class Bench {
   private server: RunningServer | undefined;
+  private queue: RunningQueueProxy | undefined;
   /** Runs repeated because other processes were busy, and runs kept although they were. */
   retries = 0;
   noisy = 0;
@@ -88,26 +108,52 @@ class Bench {
   private readonly kind: ServerKind;
   private readonly path: string;
   private readonly context: ScenarioContext;
+  private readonly pod: { revision: RevisionPod; knative: KnativePath } | undefined;
+  private queueConcurrency = 0;
 
-  constructor(kind: ServerKind, path: string, context: ScenarioContext) {
+  constructor(kind: ServerKind, path: string, context: ScenarioContext, pod?: { revision: RevisionPod; knative: KnativePath }) {
     this.kind = kind;
     this.path = path;
     this.context = context;
+    this.pod = pod;
+    pod?.knative.lab.standins.setProcesses({ user: () => this.server?.pid, queue: () => this.queue?.pid });
   }
 
   private options(seconds: number) {
     return { path: this.path, seconds, timeoutSeconds: this.context.timing.timeoutSeconds, wrkScript: this.context.wrkScript };
   }
 
-  private async serverFor(workers: number, threads: number): Promise<RunningServer> {
-    if (this.server !== undefined && this.server.config.workers === workers && this.server.config.threads === threads) return this.server;
-    await this.stop();
-    this.server = await startServer(this.kind, { workers, threads });
-    // Warm-up: every worker imports the app after the fork and serves its first requests slowly.
-    const warm = await measure(this.server, Math.max(4, 2 * workers), this.options(1));
-    await drain(warm);
-    return this.server;
+  /** The queue-proxy's containerConcurrency from the next measurement on (restarts it when it changes). */
+  async setQueueConcurrency(containerConcurrency: number): Promise<void> {
+    this.queueConcurrency = containerConcurrency;
+    if (this.queue !== undefined && this.queue.containerConcurrency !== containerConcurrency) {
+      await this.queue.stop();
+      this.queue = undefined;
+    }
   }
+
+  private async serverFor(workers: number, threads: number): Promise<RunningServer> {
+    if (this.server === undefined || this.server.config.workers !== workers || this.server.config.threads !== threads) {
+      await this.server?.stop();
+      this.server = undefined;
+      this.server = await startServer(this.kind, { workers, threads }, this.pod === undefined ? {} : { port: this.pod.revision.userPort });
+      this.warm = false;
+    }
+    if (this.pod !== undefined && this.queue === undefined) {
+      this.queue = await startQueueProxy(this.pod.knative.queueBinary, this.pod.revision.queueEnv, this.queueConcurrency);
+      this.warm = false;
+    }
+    const server = this.pod === undefined ? this.server : { ...this.server, url: QUEUE_URL };
+    if (!this.warm) {
+      // Warm-up: every worker imports the app after the fork and serves its first requests slowly.
+      const warm = await measure(server, Math.max(4, 2 * workers), this.options(1));
+      await drain(warm);
+      this.warm = true;
+    }
+    return server;
+  }
+
+  private warm = false;
 
   /**
    * Measures `config`, on a server with `serverThreads` threads (the sweep runs `cover` shapes with more threads than the
@@ -135,6 +181,8 @@ class Bench {
   }
 
   async stop(): Promise<void> {
+    await this.queue?.stop();
+    this.queue = undefined;
     await this.server?.stop();
     this.server = undefined;
   }
@@ -161,10 +209,20 @@ export function outcomeOf(runs: readonly Pick<Measurement, 'throughput' | 'p95' 
 export async function runScenario(scenario: LabScenario, context: ScenarioContext): Promise<ScenarioResult> {
   const { timing, elapsed, log } = context;
   const from = elapsed();
-  const bench = new Bench(scenario.server, requestPath(scenario), context);
   const notes: string[] = [];
   const observed = scenario.observed;
+  const name = `lab-${scenario.name}`;
+  const knativeYaml = knativeManifest({ name, namespace: LAB_NAMESPACE, server: scenario.server, workers: observed.workers, threads: observed.threads, containerConcurrency: observed.concurrency, vcpus: LAB_VCPUS });
+  const revision = context.knative === undefined ? undefined : await context.knative.lab.deploy(load(knativeYaml) as Record<string, unknown>);
+  const bench = new Bench(scenario.server, requestPath(scenario), context, revision === undefined ? undefined : { revision, knative: context.knative! });
   try {
+    if (revision !== undefined) {
+      // The day's containerConcurrency in the queue-proxy's breaker; the pod Ready once it answers, as a kubelet would mark it.
+      await bench.setQueueConcurrency(observed.concurrency);
+      await bench.measure({ ...observed, concurrency: 1 }, 1);
+      await revision.markReady();
+      notes.push(...(await knativeSeriesPresent(context.knative!.lab.prometheusUrl, name, log)));
+    }
     // 1. The objective, from one request at a time on the default server.
     const baselineRuns: Measurement[] = [];
     for (let i = 0; i < timing.baselineRepetitions; i++) baselineRuns.push(withoutRecord(await bench.measure({ ...observed, concurrency: 1 }, timing.baselineSeconds, { attempts: 3 })));
@@ -178,22 +236,37 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
     const objectiveSeconds = 1.5 * baseline.p95;
     log(`${scenario.name}: one request at a time: mean ${ms(baseline.meanLatency)}, p95 ${baseline.p95s.map(ms).join(' / ')} → objective p95 ≤ ${ms(objectiveSeconds)}; CPU ${ms(baseline.cpuSecondsPerRequest)} per request`);
 
-    // 2. The observed day with the default configuration.
-    const schedule = daySchedule(CLOUD_RUN_DAY);
+    // 2. The observed day with the default configuration: on the Knative path each step runs knativeStepSeconds in
+    // real time (Prometheus scrapes it as it happens); otherwise daySeconds, written later as 5-minute steps.
+    const schedule = daySchedule(revision === undefined ? CLOUD_RUN_DAY : KNATIVE_DAY);
     const recorded: { step: DayStep; m: RecordedMeasurement }[] = [];
-    for (const step of schedule) recorded.push({ step, m: await bench.measure({ ...observed, concurrency: step.concurrency }, timing.daySeconds, { attempts: 2 }) });
+    const dayStart = Date.now() / 1000;
+    for (const step of schedule) {
+      const seconds = revision === undefined ? timing.daySeconds : timing.knativeStepSeconds;
+      recorded.push({ step, m: await bench.measure({ ...observed, concurrency: step.concurrency }, seconds, { attempts: revision === undefined ? 2 : 1 }) });
+    }
+    const dayEnd = Date.now() / 1000;
     const day = recorded.map(({ step, m }) => ({ concurrency: step.concurrency, instances: step.instances, measurement: withoutRecord(m) }));
     log(`${scenario.name}: observed day measured (${schedule.length} steps, ${schedule.map((s) => s.concurrency).join(' ')} in flight per instance)`);
 
-    // 3. pytuner on the day's series, with each bucket layout.
+    // 3. pytuner: on the Knative path, on what Prometheus scraped from the real components; then on the day's series
+    // backfilled under Cloud Run's names, with each bucket layout.
     const pytuner: PytunerRun[] = [];
+    if (revision !== undefined) {
+      await awaitScrape();
+      pytuner.push(await askPytunerLive(scenario, knativeYaml, context.knative!.lab.prometheusUrl, { start: dayStart, end: dayEnd, stepSeconds: timing.knativeStepSeconds }, objectiveSeconds));
+      const run = pytuner.at(-1)!;
+      log(`${scenario.name}: pytuner (${run.buckets}): ${describeRun(run)}`);
+      // From here on wrk holds exactly the concurrency under test: the breaker would never queue, and the sweep goes past 80.
+      await bench.setQueueConcurrency(0);
+    }
     for (const layout of BUCKET_LAYOUTS) {
       const steps: StepLoad[] = recorded.map(({ step, m }) => stepLoad(step, m, m.latencies, STEP_SECONDS, layout.bounds));
       pytuner.push(await askPytuner(scenario, steps, layout, objectiveSeconds));
       const run = pytuner.at(-1)!;
-      log(`${scenario.name}: pytuner (${layout.name} buckets): ${run.error !== undefined ? `failed: ${run.error}` : run.withheld ? 'withheld every knob' : `${describeConfig(run.config!)}${run.answer?.confidence === undefined ? '' : ` (${run.answer.confidence} confidence)`}, first step ${describeConfig(run.firstStep!)}`}`);
+      log(`${scenario.name}: pytuner (${run.buckets}): ${describeRun(run)}`);
     }
-    for (const run of pytuner) for (const w of run.answer?.withheld ?? []) notes.push(`pytuner (${run.buckets} buckets) withheld: ${w}`);
+    for (const run of pytuner) for (const w of run.answer?.withheld ?? []) notes.push(`pytuner (${run.buckets}) withheld: ${w}`);
 
     // 4. The sweep.
     const points: SweepPoint[] = [];
@@ -255,7 +328,7 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
       for (const c of batch) await repeat(`candidate ${describeConfig(c)}`, c, timing.repetitions);
       if (batch.some((c) => rate(repeated.get(configKey(c))!).score > 0) || elapsed() > context.deadline) break;
     }
-    for (const run of pytuner) if (run.config !== undefined) await repeat(`pytuner (${run.buckets} buckets)`, run.config, timing.repetitions);
+    for (const run of pytuner) if (run.config !== undefined) await repeat(`pytuner (${run.buckets})`, run.config, timing.repetitions);
     for (const d of scenario.defaults) {
       const first = await repeat(d.name, d.config, 1);
       // A default far outside the objective needs no repetition to tell.
@@ -305,7 +378,74 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
     };
   } finally {
     await bench.stop();
+    await revision?.remove();
   }
+}
+
+function describeRun(run: PytunerRun): string {
+  if (run.error !== undefined) return `failed: ${run.error}`;
+  if (run.withheld) return 'withheld every knob';
+  return `${describeConfig(run.config!)}${run.answer?.confidence === undefined ? '' : ` (${run.answer.confidence} confidence)`}, first step ${describeConfig(run.firstStep!)}`;
+}
+
+/**
+ * Waits (at most 90 s) until Prometheus holds the queue-proxy's request series and the autoscaler's pod count of the
+ * service: the day must not start before the whole data path works. Returns notes for what never showed up.
+ */
+async function knativeSeriesPresent(prometheusUrl: string, service: string, log: (message: string) => void): Promise<string[]> {
+  const wanted = {
+    'queue-proxy target_info': `target_info{kn_service_name="${service}"}`,
+    'autoscaler kn_revision_pods_count ≥ 1': `kn_revision_pods_count{kn_service_name="${service}"} >= 1`,
+    'cAdvisor stand-in CPU': `container_cpu_usage_seconds_total{pod=~"${service}-.*"}`,
+  };
+  const missing = new Set(Object.keys(wanted));
+  const until = performance.now() + 90_000;
+  while (missing.size > 0 && performance.now() < until) {
+    for (const [what, query] of Object.entries(wanted)) {
+      if (!missing.has(what)) continue;
+      const answer = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data?: { result?: unknown[] } };
+      if ((answer.data?.result?.length ?? 0) > 0) missing.delete(what);
+    }
+    if (missing.size > 0) await delay(2_000);
+  }
+  if (missing.size === 0) {
+    log(`${service}: Prometheus has the queue-proxy's, the autoscaler's and the CPU series`);
+    return [];
+  }
+  const text = `before the day, Prometheus still lacked: ${[...missing].join(', ')}`;
+  log(`${service}: ${text}`);
+  return [text];
+}
+
+/** pytuner's answer from what Prometheus scraped during the day on the Knative path. */
+async function askPytunerLive(scenario: LabScenario, manifest: string, prometheusUrl: string, day: { start: number; end: number; stepSeconds: number }, objectiveSeconds: number): Promise<PytunerRun> {
+  const observed = scenario.observed;
+  const current = { containerConcurrency: observed.concurrency, workers: observed.workers, ...(observed.threads > 0 ? { threads: observed.threads } : {}) };
+  const label = 'Knative: real queue-proxy, autoscaler, Prometheus';
+  try {
+    const steps = Math.floor((day.end - day.start) / day.stepSeconds);
+    const report = await pytunerReportLive({ manifest, prometheusUrl, end: day.end, windowSeconds: steps * day.stepSeconds, stepSeconds: day.stepSeconds, objectiveSeconds, current });
+    return runOf(label, report);
+  } catch (err) {
+    return { buckets: label, error: (err as Error).message, withheld: false };
+  }
+}
+
+function runOf(label: string, report: { answer: PytunerRun['answer'] & {}; command: string }): PytunerRun {
+  const a = report.answer;
+  const changed = a.containerConcurrency.changed || a.workers.changed || a.threads?.changed === true;
+  return {
+    buckets: label,
+    answer: a,
+    command: report.command,
+    config: { workers: a.workers.target, threads: a.threads?.target ?? 0, concurrency: a.containerConcurrency.target },
+    firstStep: { workers: a.workers.value, threads: a.threads?.value ?? 0, concurrency: a.containerConcurrency.value },
+    withheld: !changed && a.withheld.length > 0,
+  };
+}
+
+function backfillLabel(layout: (typeof BUCKET_LAYOUTS)[number]): string {
+  return `Cloud Run backfill, ${layout.name} buckets`;
 }
 
 /** pytuner's answer from the day's series written with one bucket layout; a report that withholds every knob keeps the configuration. */
@@ -323,17 +463,8 @@ async function askPytuner(scenario: LabScenario, steps: StepLoad[], layout: (typ
       objectiveSeconds,
       current,
     });
-    const a = report.answer;
-    const changed = a.containerConcurrency.changed || a.workers.changed || a.threads?.changed === true;
-    return {
-      buckets: layout.name,
-      answer: a,
-      command: report.command,
-      config: { workers: a.workers.target, threads: a.threads?.target ?? 0, concurrency: a.containerConcurrency.target },
-      firstStep: { workers: a.workers.value, threads: a.threads?.value ?? 0, concurrency: a.containerConcurrency.value },
-      withheld: !changed && a.withheld.length > 0,
-    };
+    return runOf(backfillLabel(layout), report);
   } catch (err) {
-    return { buckets: layout.name, error: (err as Error).message, withheld: false };
+    return { buckets: backfillLabel(layout), error: (err as Error).message, withheld: false };
   }
 }

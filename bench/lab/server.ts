@@ -42,9 +42,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server and waits until /healthz answers 200 (at most `timeoutMs`). */
-export async function startServer(kind: ServerKind, config: Pick<LabConfig, 'workers' | 'threads'>, timeoutMs = 30_000): Promise<RunningServer> {
-  const [port] = (await freeLoopbackPorts(1)) as [number];
+/**
+ * Starts a server and waits until /healthz answers 200 (at most `timeoutMs`), on `port` (the Knative path: the user
+ * port the revision's queue-proxy forwards to) or a free one.
+ */
+export async function startServer(kind: ServerKind, config: Pick<LabConfig, 'workers' | 'threads'>, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningServer> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const port = options.port ?? ((await freeLoopbackPorts(1)) as [number])[0];
   const group = await createServerGroup('pytuner-lab-');
   const started = performance.now();
   try {

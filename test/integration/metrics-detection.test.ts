@@ -49,7 +49,7 @@ describe('Knative ≥ 1.21 with the service on target_info only', () => {
     expect(got.queries['requestRate']).toBe(
       'sum by (k8s_namespace_name, kn_service_name) (rate(http_server_request_duration_seconds_count{kn_route_tag!=""}[300s]) * on (job, instance) group_left (k8s_namespace_name, kn_service_name) target_info{k8s_namespace_name="shop", kn_service_name!=""})',
     );
-    const expected = expectedSamples(orders, OPTIONS, 'gauge');
+    const expected = expectedSamples(orders, OPTIONS, 'little');
     expect(got.samples.map((s) => s.requestRate)).toEqual(expected.map((s) => expect.closeTo(s.requestRate, 9)));
     expect(got.samples.map((s) => s.latencyP95)).toEqual(expected.map((s) => expect.closeTo(s.latencyP95 ?? NaN, 9)));
     expect(got.samples.map((s) => s.breakerInFlightPerInstance)).toEqual(expected.map((s) => expect.closeTo(s.breakerInFlightPerInstance ?? NaN, 9)));
@@ -74,7 +74,7 @@ describe('a cluster on Knative ≤ 1.18', () => {
     const fromNamespace = await collectObservations({ namespaces: ['shop'] }, 'auto', WINDOW, server.client);
     const got = observed(fromNamespace.observations.get('Service/shop/orders'));
     expect(got.profile).toBe('knative-legacy');
-    expect(got.samples.map((s) => s.latencyP99)).toEqual(expectedSamples(orders, OPTIONS, 'gauge').map((s) => expect.closeTo(s.latencyP99 ?? NaN, 9)));
+    expect(got.samples.map((s) => s.latencyP99)).toEqual(expectedSamples(orders, OPTIONS, 'little').map((s) => expect.closeTo(s.latencyP99 ?? NaN, 9)));
   });
 
   it('has nothing for a Cloud Run service: no series of its profile exist', async () => {

@@ -91,7 +91,7 @@ describe('collectObservations against a real Prometheus', () => {
     const got = observed(observations.get('Service/shop/orders'));
     expect(got.profile).toBe('knative');
     expect(got.window).toEqual(WINDOW);
-    expectSamplesToMatch(got, expectedSamples(orders, OPTIONS, 'gauge'), ALL_FIELDS);
+    expectSamplesToMatch(got, expectedSamples(orders, OPTIONS, 'little'), ALL_FIELDS);
     expect(got.cpuLimitCores).toBe(1);
     expect(got.gaps).toEqual(['startupLatencyP99: Knative exports no container start-up latency metric']);
     expect(got.queries['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count{namespace="shop", kn_route_tag!=""}[300s]))');
@@ -100,7 +100,7 @@ describe('collectObservations against a real Prometheus', () => {
 
     // cart's counters restart after step 5; rate() counts from the new value, so every step is still exact.
     const cartGot = observed(observations.get('Service/shop/cart'));
-    expectSamplesToMatch(cartGot, expectedSamples(cart, OPTIONS, 'gauge'), ALL_FIELDS);
+    expectSamplesToMatch(cartGot, expectedSamples(cart, OPTIONS, 'little'), ALL_FIELDS);
     expect(cartGot.cpuLimitCores).toBe(2);
     expect(cartGot.gaps).toEqual(['startupLatencyP99: Knative exports no container start-up latency metric']);
   });
@@ -109,7 +109,7 @@ describe('collectObservations against a real Prometheus', () => {
     const { observations } = await collectObservations({ targets: [target(legacyOrders, 'Service', { container: 'user-container' })] }, 'knative-legacy', WINDOW, client);
     const got = observed(observations.get('Service/legacy/orders'));
     expect(got.profile).toBe('knative-legacy');
-    expectSamplesToMatch(got, expectedSamples(legacyOrders, OPTIONS, 'gauge'), ALL_FIELDS);
+    expectSamplesToMatch(got, expectedSamples(legacyOrders, OPTIONS, 'little'), ALL_FIELDS);
     expect(got.samples[5]?.latencyP95).toBeLessThan(5); // seconds, not milliseconds
   });
 
@@ -117,7 +117,7 @@ describe('collectObservations against a real Prometheus', () => {
     for (const [w, profile, gauge] of [[pausing, 'knative', 'kn_serving_queue_depth'], [legacyPausing, 'knative-legacy', 'revision_queue_depth']] as const) {
       const { observations } = await collectObservations({ targets: [target(w, 'Service', { container: 'user-container' })] }, profile, WINDOW, client);
       const got = observed(observations.get(`Service/${w.namespace}/orders`));
-      const expected = expectedSamples(w, OPTIONS, 'gauge');
+      const expected = expectedSamples(w, OPTIONS, 'little');
       expectSamplesToMatch(got, expected, ALL_FIELDS);
       // The series hold the last busy step's value through the idle steps; the observations leave those steps out.
       const held = await client.query(`${gauge}{${profile === 'knative' ? 'namespace' : 'namespace_name'}="${w.namespace}"}`, START + 7 * STEP);
@@ -194,8 +194,9 @@ describe('collectObservations against a real Prometheus', () => {
     };
     const one = await queriesFor([target(orders, 'Service')]);
     const two = await queriesFor([target(orders, 'Service'), target(cart, 'Service')]);
-    // 1 name detection + 3 label probes + 9 range queries + 1 instant query (CPU limits), for 1 workload as for 2.
-    expect(one).toBe(14);
+    // 1 name detection + 3 label probes + 8 range queries (concurrency from Little's law, not the autoscaler's
+    // gauge, with the whole-request histogram) + 1 instant query (CPU limits), for 1 workload as for 2.
+    expect(one).toBe(13);
     expect(two).toBe(one);
   });
 
@@ -206,7 +207,7 @@ describe('collectObservations against a real Prometheus', () => {
     const got = observed(observations.get('Service/shop/orders'));
     expect(got.profile).toBe('knative');
     // No manifest names the container: CPU is every container but queue-proxy (only user-container here).
-    expectSamplesToMatch(got, expectedSamples(orders, OPTIONS, 'gauge'), ALL_FIELDS);
+    expectSamplesToMatch(got, expectedSamples(orders, OPTIONS, 'little'), ALL_FIELDS);
   });
 
   it('escapes a --namespace with quotes and backslashes', async () => {

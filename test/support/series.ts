@@ -417,7 +417,8 @@ export interface ExpectedSample {
 
 /**
  * The samples the series of `w` imply. `concurrency` says where concurrency comes from: the autoscaler's gauge
- * (Knative) or Little's law from the latency sum (Cloud Run, templates).
+ * (Knative series with the app-call histogram only, `lean`) or Little's law from the latency sum (Cloud Run,
+ * templates, and Knative series with the queue-proxy's whole-request histogram).
  */
 export function expectedSamples(w: WorkloadLoad, options: SeriesOptions, concurrency: 'gauge' | 'little'): ExpectedSample[] {
   return w.steps.map((step) => {

@@ -45,7 +45,9 @@ function plan(context: PlanContext): QueryPlan {
     for (const f of ['latencyP50', 'latencyP95', 'latencyP99', 'latencySum'] as const) gaps.push({ field: f, reason: `no ${latencies}_bucket series` });
   }
   // The autoscaler's stable concurrency is the revision's total; without it, Little's law on latencySum.
-  if (names.has(CONCURRENCY)) range.push(field('inFlight', CONCURRENCY, namespace, average));
+  // As in knative.ts: with the whole-request histogram, Little's law (same window, same requests as the latency)
+  // rather than the autoscaler's sliding stable-window average, which lags it.
+  if (names.has(CONCURRENCY) && !whole) range.push(field('inFlight', CONCURRENCY, namespace, average));
   if (names.has(PODS)) range.push(field('instances', PODS, namespace, average));
   else gaps.push({ field: 'instances', reason: `no ${PODS} series (is the Knative autoscaler scraped?)` });
   // The gauge keeps its last value on an idle pod (it is set as each request starts): only pods with requests count.

@@ -44,7 +44,6 @@ describe('Knative ≥ 1.21 queries', () => {
     expect(byField['requestRate']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_count{namespace="shop", kn_route_tag!=""}[300s]))');
     expect(byField['latencyP95']).toBe('histogram_quantile(0.95, sum by (namespace, serving_knative_dev_service, le) (rate(http_server_request_duration_seconds_bucket{namespace="shop", kn_route_tag!=""}[300s])))');
     expect(byField['latencySum']).toBe('sum by (namespace, serving_knative_dev_service) (rate(http_server_request_duration_seconds_sum{namespace="shop", kn_route_tag!=""}[300s]))');
-    expect(byField['inFlight']).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_concurrency_stable{k8s_namespace_name="shop"}[300s]))');
     expect(byField['instances']).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_pods_count{k8s_namespace_name="shop"}[300s]))');
     expect(plan.range.every((q) => !/pod=~|pod_name=~/.test(q.promql))).toBe(true);
     expect(plan.window.map((q) => q.field)).toEqual(['cpuLimitCores']);
@@ -67,6 +66,16 @@ describe('Knative ≥ 1.21 queries', () => {
     expect(legacyTimedBy(ALL_NAMES)).toEqual(['revision_request_count', 'revision_request_latencies_bucket', 'revision_request_latencies_sum']);
     const legacyAppOnly = new Set([...ALL_NAMES].filter((n) => !n.startsWith('revision_request_')));
     expect(legacyTimedBy(legacyAppOnly)).toEqual(['revision_app_request_count', 'revision_app_request_latencies_bucket', 'revision_app_request_latencies_sum']);
+  });
+
+  it("takes concurrency from Little's law on the whole-request histogram, the autoscaler's lagging stable average only where the queue-proxy times the app call alone", () => {
+    const inFlight = (labelNames: PlanContext['labelNames']) => knativeProfile.plan(context({ labelNames })).range.find((q) => q.field === 'inFlight')?.promql;
+    expect(inFlight(context().labelNames)).toBeUndefined();
+    const appOnly = new Map([...context().labelNames].map(([metric, labels]) => [metric, metric === WHOLE_REQUEST_PROBE ? new Set<string>() : labels]));
+    expect(inFlight(appOnly)).toBe('sum by (k8s_namespace_name, kn_service_name) (avg_over_time(kn_revision_concurrency_stable{k8s_namespace_name="shop"}[300s]))');
+    const legacyInFlight = (names: ReadonlySet<string>) => knativeLegacyProfile.plan(context({ names })).range.find((q) => q.field === 'inFlight')?.metric;
+    expect(legacyInFlight(ALL_NAMES)).toBeUndefined();
+    expect(legacyInFlight(new Set([...ALL_NAMES].filter((n) => !n.startsWith('revision_request_'))))).toBe('autoscaler_stable_request_concurrency');
   });
 
   it('reads the breaker gauge (queue depth) only on pods that served requests: an idle pod keeps its last value', () => {

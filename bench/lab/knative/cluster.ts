@@ -1,0 +1,274 @@
+/**
+ * @module The lab's Knative data path, inside the lab's own network namespace (netns.ts): pytuner's test control plane
+ * (etcd, kube-apiserver), the real Knative webhook and controller (test/integration/harness/knative.ts), the real
+ * Knative autoscaler (knative.dev/serving cmd/autoscaler, built by scripts/install-knative.sh) and a real Prometheus
+ * scraping the real queue-proxy the way a cluster does: the revision's Pod as service discovery gives it, with the
+ * relabelling the Prometheus Operator generates for a PodMonitor (so the `kn_*` labels live only on `target_info`).
+ *
+ * What no process here provides, and what stands in for it (labelled as such in docs/lab/README.md):
+ * - Debian's Prometheus 2.42 is built without kubernetes_sd: the lab reads the Pod back from the control plane and
+ *   writes it as file_sd targets carrying the `__meta_kubernetes_pod_*` labels kubernetes_sd's pod role gives (one
+ *   target per container port), so the Operator's relabelling runs on the labels it was written for;
+ * - no kubelet or scheduler: the lab writes the Pod of the revision (the controller's Deployment's pod template,
+ *   scheduled on a node that does not exist) and its status (Running, Ready, the pod IP the queue-proxy answers on);
+ * - no cAdvisor and no kube-state-metrics: standins.ts serves `container_cpu_usage_seconds_total` from /proc and
+ *   `kube_pod_labels` / `kube_pod_container_resource_limits` from the Pod the lab wrote;
+ * - the autoscaler's metrics are scraped from a static target (a cluster finds it through its Service).
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ControlPlane } from '../../../test/integration/harness/controlPlane.ts';
+import { startControlPlane } from '../../../test/integration/harness/controlPlane.ts';
+import { httpsRequest } from '../../../test/integration/harness/https.ts';
+import type { KnativeController, KnativeWebhook } from '../../../test/integration/harness/knative.ts';
+import { KNATIVE_NAMESPACE, startKnativeController, startKnativeWebhook } from '../../../test/integration/harness/knative.ts';
+import { scriptPath } from '../../../test/integration/harness/paths.ts';
+import type { ServerGroup } from '../../../test/integration/harness/processes.ts';
+import { createServerGroup, exitedError, freeLoopbackPorts, pollUntil, runScript } from '../../../test/integration/harness/processes.ts';
+import { AUTOSCALER_IP, POD_IP } from './netns.ts';
+import { podTargets } from './podTargets.ts';
+import type { StandinExporter } from './standins.ts';
+import { startStandinExporter } from './standins.ts';
+
+/** The namespace of the lab's Knative Services. */
+export const LAB_NAMESPACE = 'shop';
+/** Where the autoscaler serves its metrics: not Knative's default :9090, which the queue-proxy holds on the same host. */
+const AUTOSCALER_METRICS_PORT = 9095;
+/** Seconds between scrapes (15–30 s in most clusters; shorter here because the lab's day is minutes long). */
+export const SCRAPE_INTERVAL_SECONDS = 5;
+
+type Json = Record<string, unknown>;
+
+/** A revision's pod as the lab runs it: the queue-proxy's environment as the controller wrote it, and the Pod object. */
+export interface RevisionPod {
+  revision: string;
+  podName: string;
+  /** The queue-proxy container's environment from the controller's Deployment, with the pod's fields filled in. */
+  queueEnv: Record<string, string>;
+  /** The user container's port (the queue-proxy's USER_PORT). */
+  userPort: number;
+  /** Writes the Pod's status Running and Ready (the kubelet's part), so the autoscaler counts and scrapes it. */
+  markReady(): Promise<void>;
+  /** Deletes the Pod: the autoscaler stops counting it. */
+  remove(): Promise<void>;
+}
+
+export interface KnativeLab {
+  /** The Prometheus that scrapes the queue-proxy, the autoscaler and the stand-ins. */
+  prometheusUrl: string;
+  /** Creates the Knative Service (through the real webhook) and waits for the controller's Deployment; writes its Pod. */
+  deploy(service: Json): Promise<RevisionPod>;
+  /** Which processes' CPU the cAdvisor stand-in reports for the pod's containers. */
+  standins: StandinExporter;
+  /** Paths of the component logs (kept until stop). */
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+async function api(cp: ControlPlane, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: Json }> {
+  const { status, body: text } = await httpsRequest(`${cp.server}${path}`, { method, ca: cp.ca, token: cp.adminToken, contentType, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  let json: Json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    // a non-JSON error body: the status says enough
+  }
+  if (status >= 300 && status !== 404 && status !== 409) throw new Error(`${method} ${path} answered HTTP ${status}: ${text.slice(0, 500)}`);
+  return { status, json };
+}
+
+/** The ConfigMap keys a cluster needs for pytuner's Knative data (README, "Measured load"): both default to `none` since Knative 1.19. */
+async function enablePrometheusMetrics(cp: ControlPlane): Promise<void> {
+  await api(cp, 'PATCH', `/api/v1/namespaces/${KNATIVE_NAMESPACE}/configmaps/config-observability`, { data: { 'metrics-protocol': 'prometheus', 'request-metrics-protocol': 'prometheus' } }, 'application/merge-patch+json');
+}
+
+/** The scrape configuration: Operator-generated PodMonitor relabelling for the queue-proxy, static targets for the rest. */
+function prometheusConfig(podTargetsFile: string, standinPort: number): string {
+  const sd = { files: [podTargetsFile], refresh_interval: '5s' };
+  const config = {
+    global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, scrape_timeout: `${SCRAPE_INTERVAL_SECONDS - 1}s` },
+    scrape_configs: [
+      {
+        // What prometheus-operator v0.93 writes for `PodMonitor serving/queue-proxy` with a selector on the revision label
+        // and `podMetricsEndpoints: [{port: http-usermetric}]`: no pod labels copied, so the service is on target_info only.
+        job_name: 'podMonitor/serving/queue-proxy/0',
+        honor_labels: false,
+        file_sd_configs: [sd],
+        relabel_configs: [
+          { source_labels: ['job'], target_label: '__tmp_prometheus_job_name' },
+          { action: 'keep', source_labels: ['__meta_kubernetes_pod_label_serving_knative_dev_revision', '__meta_kubernetes_pod_labelpresent_serving_knative_dev_revision'], regex: '(.+);true' },
+          { action: 'keep', source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-usermetric' },
+          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+          { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+          { target_label: 'job', replacement: 'serving/queue-proxy' },
+          { target_label: 'endpoint', replacement: 'http-usermetric' },
+        ],
+      },
+      {
+        job_name: 'autoscaler',
+        static_configs: [{ targets: [`${AUTOSCALER_IP}:${AUTOSCALER_METRICS_PORT}`], labels: { namespace: KNATIVE_NAMESPACE, container: 'autoscaler' } }],
+      },
+      // Stand-ins (standins.ts): the kubelet's cAdvisor endpoint and kube-state-metrics, whose labels they write themselves.
+      { job_name: 'kubelet', metrics_path: '/metrics/cadvisor', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${standinPort}`] }] },
+      { job_name: 'kube-state-metrics', metrics_path: '/metrics/kube-state-metrics', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${standinPort}`] }] },
+    ],
+  };
+  return JSON.stringify(config, null, 1);
+}
+
+/** Rewrites the file_sd file from the lab namespace's Pods as the control plane has them now. */
+async function discoverPods(cp: ControlPlane, file: string): Promise<void> {
+  const { json } = await api(cp, 'GET', `/api/v1/namespaces/${LAB_NAMESPACE}/pods`);
+  const groups = podTargets((json.items as Json[] | undefined) ?? []);
+  await writeFile(`${file}.tmp`, JSON.stringify(groups, null, 1));
+  await rename(`${file}.tmp`, file);
+}
+
+async function startScrapingPrometheus(group: ServerGroup, podTargetsFile: string, standinPort: number): Promise<string> {
+  const { lastLine: binDir } = await runScript(scriptPath('install-prometheus.sh'));
+  const dir = join(group.dir, 'prometheus');
+  await mkdir(dir, { recursive: true });
+  await writeFile(podTargetsFile, '[]');
+  await writeFile(join(dir, 'prometheus.yml'), prometheusConfig(podTargetsFile, standinPort));
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  const url = `http://127.0.0.1:${port}`;
+  const server = group.start('prometheus', join(binDir, 'prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
+  await pollUntil('the scraping Prometheus to be ready', async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, abortIf: () => exitedError(server) });
+  return url;
+}
+
+/** scripts/install-knative.sh's directory of Knative binaries (the autoscaler among them). */
+async function knativeBinDir(): Promise<string> {
+  return (await runScript(scriptPath('install-knative.sh'))).lastLine;
+}
+
+function startAutoscaler(group: ServerGroup, cp: ControlPlane, binDir: string, profilingPort: number): void {
+  group.start('knative-autoscaler', join(binDir, 'autoscaler'), [`--kubeconfig=${cp.kubeconfigPath}`], {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SYSTEM_NAMESPACE: KNATIVE_NAMESPACE,
+    POD_NAME: 'autoscaler-lab-0',
+    // Not loopback: the autoscaler publishes it in an EndpointSlice for its stat server, and refuses 127.0.0.0/8.
+    POD_IP: AUTOSCALER_IP,
+    CONFIG_LOGGING_NAME: 'config-logging',
+    CONFIG_OBSERVABILITY_NAME: 'config-observability',
+    PROFILING_PORT: String(profilingPort),
+    METRICS_PROMETHEUS_PORT: String(AUTOSCALER_METRICS_PORT),
+  });
+}
+
+/** The env of the Deployment's queue-proxy container, with the downward-API fields the kubelet would fill. */
+function queueEnvOf(container: Json, pod: { name: string; namespace: string }): Record<string, string> {
+  const env: Record<string, string> = {};
+  const fields: Record<string, string> = { 'metadata.name': pod.name, 'metadata.namespace': pod.namespace, 'status.podIP': POD_IP, 'status.hostIP': POD_IP };
+  for (const e of (container.env as { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] | undefined) ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef !== undefined) env[e.name] = fields[e.valueFrom.fieldRef.fieldPath] ?? '';
+    else env[e.name] = '';
+  }
+  return env;
+}
+
+async function deployRevision(cp: ControlPlane, service: Json, podTargetsFile: string): Promise<RevisionPod> {
+  const name = (service.metadata as { name: string }).name;
+  await api(cp, 'POST', `/apis/serving.knative.dev/v1/namespaces/${LAB_NAMESPACE}/services`, service);
+  const deployment = await pollUntil(
+    `the Knative controller to create the Deployment of ${LAB_NAMESPACE}/${name}`,
+    async () => {
+      const { json } = await api(cp, 'GET', `/apis/apps/v1/namespaces/${LAB_NAMESPACE}/deployments?labelSelector=serving.knative.dev%2Fservice%3D${name}`);
+      return ((json.items as Json[] | undefined) ?? [])[0];
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  const template = (deployment.spec as { template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: Json } }).template;
+  const revision = template.metadata.labels['serving.knative.dev/revision']!;
+  const podName = `${revision}-deployment-lab`;
+  const containers = template.spec.containers as Json[];
+  const queue = containers.find((c) => c.name === 'queue-proxy');
+  const user = containers.find((c) => c.name !== 'queue-proxy');
+  if (queue === undefined || user === undefined) throw new Error(`the Deployment of ${name} has no queue-proxy and user container`);
+  const queueEnv = queueEnvOf(queue, { name: podName, namespace: LAB_NAMESPACE });
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace: LAB_NAMESPACE, labels: template.metadata.labels, annotations: template.metadata.annotations ?? {} }, spec: { ...template.spec, nodeName: 'lab-node' } };
+  await api(cp, 'POST', `/api/v1/namespaces/${LAB_NAMESPACE}/pods`, pod);
+  const podPath = `/api/v1/namespaces/${LAB_NAMESPACE}/pods/${podName}`;
+  return {
+    revision,
+    podName,
+    queueEnv,
+    userPort: Number(queueEnv.USER_PORT),
+    async markReady() {
+      const now = new Date().toISOString();
+      const condition = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
+      const status = {
+        phase: 'Running',
+        hostIP: POD_IP,
+        podIP: POD_IP,
+        podIPs: [{ ip: POD_IP }],
+        startTime: now,
+        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(condition),
+        containerStatuses: containers.map((c) => ({ name: c.name, ready: true, started: true, restartCount: 0, image: c.image, imageID: '', state: { running: { startedAt: now } } })),
+      };
+      await api(cp, 'PATCH', `${podPath}/status`, { status }, 'application/merge-patch+json');
+      await discoverPods(cp, podTargetsFile);
+    },
+    async remove() {
+      await api(cp, 'DELETE', `${podPath}?gracePeriodSeconds=0`);
+      await discoverPods(cp, podTargetsFile);
+    },
+  };
+}
+
+/** Starts the whole Knative side (see the module comment); `log` gets one line per step. */
+export async function startKnativeLab(log: (message: string) => void): Promise<KnativeLab> {
+  const group = await createServerGroup('pytuner-lab-knative-');
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    await group.stop();
+  };
+  try {
+    log('knative: starting the control plane');
+    const cp = await startControlPlane();
+    stops.push(() => cp.stop());
+    const target = { server: cp.server, ca: cp.ca, adminToken: cp.adminToken, kubeconfigPath: cp.kubeconfigPath, binDir: cp.binDir };
+    log('knative: starting the Knative webhook');
+    const webhook: KnativeWebhook = await startKnativeWebhook(target);
+    stops.push(() => webhook.stop());
+    // Before the controller starts: it writes the queue-proxy's OBSERVABILITY_CONFIG from this ConfigMap, and the
+    // webhook (already running) reads metrics settings at start only, so it keeps off the queue-proxy's :9090.
+    await enablePrometheusMetrics(cp);
+    log('knative: starting the Knative controller and autoscaler');
+    const controller: KnativeController = await startKnativeController(target);
+    stops.push(() => controller.stop());
+    const binDir = await knativeBinDir();
+    const [profilingPort] = (await freeLoopbackPorts(1)) as [number];
+    startAutoscaler(group, cp, binDir, profilingPort);
+    await api(cp, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: LAB_NAMESPACE } });
+    const standins = await startStandinExporter(LAB_NAMESPACE);
+    stops.push(() => standins.stop());
+    const podTargetsFile = join(group.dir, 'pods.json');
+    const prometheusUrl = await startScrapingPrometheus(group, podTargetsFile, standins.port);
+    log(`knative: Prometheus ${prometheusUrl} scrapes the queue-proxy (PodMonitor relabelling), the autoscaler and the stand-ins every ${SCRAPE_INTERVAL_SECONDS} s`);
+    return {
+      prometheusUrl,
+      standins,
+      logDir: group.dir,
+      async deploy(service) {
+        const pod = await deployRevision(cp, service, podTargetsFile);
+        standins.setPod({ name: pod.podName, service: (service.metadata as { name: string }).name, cpuLimit: 2 });
+        return pod;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Waits until Prometheus has scraped at least once more, so the last seconds of a day are in its TSDB. */
+export async function awaitScrape(): Promise<void> {
+  await delay((SCRAPE_INTERVAL_SECONDS + 1) * 1000);
+}
