@@ -28,6 +28,9 @@ export interface ControllerOptions {
   shutdownTimeout: number;
   metricsInterval: number;
   metricsTimeout: number;
+  prometheusUrl?: string;
+  prometheusBearerTokenFile?: string;
+  prometheusCaFile?: string;
   logLevel: LogLevel;
 }
 
@@ -65,6 +68,11 @@ function shardIndexArg(value: string): number {
   return n;
 }
 
+function urlArg(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError('expected an http(s) URL, e.g. https://prometheus.monitoring:9090.');
+  return value;
+}
+
 function positiveIntArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1.');
@@ -93,6 +101,9 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(D.shutdownTimeoutMs, formatDuration(D.shutdownTimeoutMs)))
     .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(D.metricsIntervalMs, formatDuration(D.metricsIntervalMs)))
     .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(D.metricsTimeoutMs, formatDuration(D.metricsTimeoutMs)))
+    .option('--prometheus-url <url>', 'the Prometheus the --prometheus-* credentials are for: sent only to policies whose spec.metrics.prometheusUrl is this URL or a path under it', urlArg)
+    .option('--prometheus-bearer-token-file <file>', 'send Authorization: Bearer <token> from this file (a projected service account token or a mounted Secret; read again at each collection)')
+    .option('--prometheus-ca-file <file>', "trust this PEM CA bundle for --prometheus-url instead of the system's")
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(D.logLevel))
     .addHelpText('after', EXAMPLES)
     .action(async (options: ControllerOptions) => setExitCode(await controllerCommand(options, io)));
@@ -139,6 +150,10 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
     io.stderr.write(`pytuner: --renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over\n`);
     return EXIT_INPUT;
   }
+  if (options.prometheusUrl === undefined && (options.prometheusBearerTokenFile !== undefined || options.prometheusCaFile !== undefined)) {
+    io.stderr.write('pytuner: --prometheus-bearer-token-file and --prometheus-ca-file need --prometheus-url (the only Prometheus they are sent to)\n');
+    return EXIT_INPUT;
+  }
   const leaseNamespace = options.leaseNamespace ?? options.namespace ?? (await podNamespace(io)) ?? 'default';
   let controller;
   try {
@@ -156,6 +171,15 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
       shutdownTimeoutMs: options.shutdownTimeout,
       metricsIntervalMs: options.metricsInterval,
       metricsTimeoutMs: options.metricsTimeout,
+      ...(options.prometheusUrl === undefined
+        ? {}
+        : {
+            prometheusAccess: {
+              url: options.prometheusUrl,
+              ...(options.prometheusBearerTokenFile === undefined ? {} : { bearerTokenFile: options.prometheusBearerTokenFile }),
+              ...(options.prometheusCaFile === undefined ? {} : { caFile: options.prometheusCaFile }),
+            },
+          }),
       processMetrics: true,
       log,
     });

@@ -14,6 +14,7 @@ import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.
 import { targetLogger } from './log.ts';
 import { createMetrics, type ControllerMetrics, type ReconcileResult } from './metrics.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
+import type { PrometheusAccess } from './metricsReader.ts';
 import { startOperationsServer, type OperationsServer } from './server.ts';
 import { RecentWrites } from './recentWrites.ts';
 import { ownsNamespace, shardLabel, SINGLE_SHARD, type ShardConfig } from './shard.ts';
@@ -65,6 +66,8 @@ export interface ControllerConfig {
   metricsIntervalMs?: number;
   /** Per request to Prometheus. */
   metricsTimeoutMs?: number;
+  /** The controller's credentials for one Prometheus (sent to that Prometheus only). */
+  prometheusAccess?: PrometheusAccess;
 }
 
 /** A started controller. */
@@ -299,6 +302,7 @@ class ControllerManager implements RunningController {
       now: config.now ?? (() => new Date()),
       ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
       ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
+      ...(config.prometheusAccess === undefined ? {} : { prometheusAccess: config.prometheusAccess }),
       onFindings: (key, rules) => (rules.length === 0 ? this.#findingsByKey.delete(key) : this.#findingsByKey.set(key, rules)),
       recentWrites: this.#recentWrites,
     });

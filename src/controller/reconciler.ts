@@ -22,7 +22,7 @@ import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { INVALID_WORKLOAD_BASIS, invalidSourceBasis, policyBasis, recommenderSettings, targetBasis } from './metricsBasis.ts';
-import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader } from './metricsReader.ts';
+import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader, type PrometheusAccess } from './metricsReader.ts';
 import { valuesOf } from './recommendations.ts';
 import { RecentWrites } from './recentWrites.ts';
 import { cachedStatusDigest } from './shardCache.ts';
@@ -64,6 +64,8 @@ export interface ReconcilerOptions {
   metricsIntervalMs?: number;
   /** Per request to Prometheus (`--metrics-timeout`). */
   metricsTimeoutMs?: number;
+  /** The controller's credentials for one Prometheus (`--prometheus-url` and its token and CA files). */
+  prometheusAccess?: PrometheusAccess;
   /** The recommendations this controller wrote that its cache has not seen yet (fed by the cache's events); default a fresh one. */
   recentWrites?: RecentWrites<TuningRecommendation>;
 }
@@ -178,6 +180,7 @@ export class Reconciler {
       now: options.now,
       log: options.log,
       metrics: options.metrics,
+      ...(options.prometheusAccess === undefined ? {} : { access: options.prometheusAccess }),
     });
   }
 
