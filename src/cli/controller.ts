@@ -28,6 +28,7 @@ export interface ControllerOptions {
   shutdownTimeout: number;
   metricsInterval: number;
   metricsTimeout: number;
+  defaultPolicy?: { namespace: string; name: string };
   prometheusUrl?: string;
   prometheusBearerTokenFile?: string;
   prometheusCaFile?: string;
@@ -68,6 +69,12 @@ function shardIndexArg(value: string): number {
   return n;
 }
 
+function policyRefArg(value: string): { namespace: string; name: string } {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(value);
+  if (match === null || (match[1] as string).length > 63 || (match[3] as string).length > 253) throw new InvalidArgumentError('expected <namespace>/<name> of a TuningPolicy, e.g. pytuner-system/pytuner-default.');
+  return { namespace: match[1] as string, name: match[3] as string };
+}
+
 function urlArg(value: string): string {
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError('expected an http(s) URL, e.g. https://prometheus.monitoring:9090.');
   return value;
@@ -101,6 +108,7 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(D.shutdownTimeoutMs, formatDuration(D.shutdownTimeoutMs)))
     .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(D.metricsIntervalMs, formatDuration(D.metricsIntervalMs)))
     .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(D.metricsTimeoutMs, formatDuration(D.metricsTimeoutMs)))
+    .option('--default-policy <namespace/name>', 'a TuningPolicy that also governs every namespace labelled pytuner.dev/enabled=true, where no policy of the namespace selects the workload (needs list/watch on namespaces)', policyRefArg)
     .option('--prometheus-url <url>', 'the Prometheus the --prometheus-* credentials are for: sent only to policies whose spec.metrics.prometheusUrl is this URL or a path under it', urlArg)
     .option('--prometheus-bearer-token-file <file>', 'send Authorization: Bearer <token> from this file (a projected service account token or a mounted Secret; read again at each collection)')
     .option('--prometheus-ca-file <file>', "trust this PEM CA bundle for --prometheus-url instead of the system's")
@@ -150,6 +158,10 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
     io.stderr.write(`pytuner: --renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over\n`);
     return EXIT_INPUT;
   }
+  if (options.defaultPolicy !== undefined && options.namespace !== undefined) {
+    io.stderr.write('pytuner: --default-policy opts namespaces in by label across the cluster; with --namespace, use a TuningPolicy in that namespace\n');
+    return EXIT_INPUT;
+  }
   if (options.prometheusUrl === undefined && (options.prometheusBearerTokenFile !== undefined || options.prometheusCaFile !== undefined)) {
     io.stderr.write('pytuner: --prometheus-bearer-token-file and --prometheus-ca-file need --prometheus-url (the only Prometheus they are sent to)\n');
     return EXIT_INPUT;
@@ -171,6 +183,7 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
       shutdownTimeoutMs: options.shutdownTimeout,
       metricsIntervalMs: options.metricsInterval,
       metricsTimeoutMs: options.metricsTimeout,
+      ...(options.defaultPolicy === undefined ? {} : { defaultPolicy: options.defaultPolicy }),
       ...(options.prometheusUrl === undefined
         ? {}
         : {

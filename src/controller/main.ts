@@ -68,6 +68,12 @@ export interface ControllerConfig {
   metricsTimeoutMs?: number;
   /** The controller's credentials for one Prometheus (sent to that Prometheus only). */
   prometheusAccess?: PrometheusAccess;
+  /**
+   * The cluster default policy (`--default-policy`): a TuningPolicy that also governs the workloads of every namespace
+   * labelled `pytuner.dev/enabled=true` that no policy of their own selects (policySelection.ts). Needs list/watch on
+   * Namespaces, so it is for a controller watching every namespace.
+   */
+  defaultPolicy?: { namespace: string; name: string };
 }
 
 /** A started controller. */
@@ -215,12 +221,14 @@ class ControllerManager implements RunningController {
       ...(this.#config.namespace === undefined ? {} : { namespace: this.#config.namespace }),
       log: this.#log,
       // Only this shard's namespaces, and of each object only what the controller reads (shardCache.ts).
-      transform: (resource, obj) => cachedForm(this.#shard, resource, obj),
+      // The default policy is read by every shard: each governs the opted-in namespaces it owns.
+      transform: (resource, obj) => cachedForm(resource === 'tuningPolicies' && this.#isDefaultPolicy(obj) ? SINGLE_SHARD : this.#shard, resource, obj),
+      ...(this.#config.defaultPolicy === undefined ? {} : { optional: new Set<ResourceName>(['namespaces']) }),
       discoveryIntervalMs: this.#config.discoveryIntervalMs ?? D.discoveryIntervalMs,
       ...(this.#config.informerBackoff === undefined ? {} : { backoff: this.#config.informerBackoff }),
       onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
         if (resource === 'tuningRecommendations') this.#recentWrites.observed(verb === 'delete', obj);
-        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations));
+        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations, this.#defaultPolicyKey()));
       },
       onError: () => this.metrics.errors.inc({ type: 'watch' }),
       onDiscoveryError: () => this.metrics.errors.inc({ type: 'discovery' }),
@@ -234,6 +242,16 @@ class ControllerManager implements RunningController {
         enqueueAll(allWorkloadKeys(this.caches));
       },
     });
+  }
+
+  #isDefaultPolicy(obj: KubernetesObject): boolean {
+    const wanted = this.#config.defaultPolicy;
+    return wanted !== undefined && obj.metadata?.namespace === wanted.namespace && obj.metadata.name === wanted.name;
+  }
+
+  #defaultPolicyKey(): string | undefined {
+    const wanted = this.#config.defaultPolicy;
+    return wanted === undefined ? undefined : formatKey({ kind: 'TuningPolicy', ...wanted });
   }
 
   #createElector(): LeaderElector | undefined {
@@ -303,6 +321,7 @@ class ControllerManager implements RunningController {
       ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
       ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
       ...(config.prometheusAccess === undefined ? {} : { prometheusAccess: config.prometheusAccess }),
+      ...(config.defaultPolicy === undefined ? {} : { defaultPolicy: config.defaultPolicy }),
       onFindings: (key, rules) => (rules.length === 0 ? this.#findingsByKey.delete(key) : this.#findingsByKey.set(key, rules)),
       recentWrites: this.#recentWrites,
     });
