@@ -79,8 +79,17 @@ const WORKLOAD_RESOURCE = { Service: 'knativeServices', Deployment: 'deployments
 /** Attempts of one workload reconcile when its writes find the object changed since it was read (client-go's DefaultRetry allows 5). */
 const WRITE_ATTEMPTS = 3;
 
-/** The first retry after a 403 on a write; each further 403 in a row doubles it, up to the resync period. */
+/** The first retry after a 403 on a write; each further 403 in a row doubles it, up to FORBIDDEN_RETRY_MAX_MS. */
 const FORBIDDEN_RETRY_BASE_MS = 2_000;
+
+/**
+ * The longest wait between two attempts of a refused write. An RBAC grant bumps nothing the controller watches, so
+ * the retry is what finds it: capped at 30 s, a grant made after hours of refusals is still picked up within half a
+ * minute, not at the next resync, for one refused request per workload per 30 s meanwhile. Watching Roles and
+ * RoleBindings instead was rejected: it needs list/watch on every RBAC object of the cluster (who is bound to what
+ * everywhere), and a grant through a group (system:serviceaccounts) names no ServiceAccount to match on.
+ */
+const FORBIDDEN_RETRY_MAX_MS = 30_000;
 
 /**
  * When to look again at a workload whose write the API server refused (403) `streak` times in a row: soon, because an
@@ -88,7 +97,7 @@ const FORBIDDEN_RETRY_BASE_MS = 2_000;
  * less often each time, because until someone grants it every retry is refused.
  */
 export function forbiddenRetryMs(streak: number, resyncMs: number): number {
-  return Math.min(resyncMs, FORBIDDEN_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(streak - 1, 30)));
+  return Math.min(resyncMs, FORBIDDEN_RETRY_MAX_MS, FORBIDDEN_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(streak - 1, 30)));
 }
 
 /** What an attempt of a workload reconcile answers when its write found the object stale. */
