@@ -128,6 +128,28 @@ async function podNamespace(io: CliIo): Promise<string | undefined> {
   }
 }
 
+/** Flags that contradict each other, as a message; undefined when they are consistent. */
+function usageProblem(options: ControllerOptions): string | undefined {
+  if (options.renewDeadline >= options.leaseDuration) return '--renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over';
+  if (options.defaultPolicy !== undefined && options.namespace !== undefined) return '--default-policy opts namespaces in by label across the cluster; with --namespace, use a TuningPolicy in that namespace';
+  if (options.prometheusUrl === undefined && (options.prometheusBearerTokenFile !== undefined || options.prometheusCaFile !== undefined)) {
+    return '--prometheus-bearer-token-file and --prometheus-ca-file need --prometheus-url (the only Prometheus they are sent to)';
+  }
+  return undefined;
+}
+
+/** The cluster default policy and the Prometheus credentials, as startController takes them. */
+function optInAndPrometheus(options: ControllerOptions): { defaultPolicy?: { namespace: string; name: string }; prometheusAccess?: { url: string; bearerTokenFile?: string; caFile?: string } } {
+  const settings: ReturnType<typeof optInAndPrometheus> = {};
+  if (options.defaultPolicy !== undefined) settings.defaultPolicy = options.defaultPolicy;
+  if (options.prometheusUrl !== undefined) {
+    settings.prometheusAccess = { url: options.prometheusUrl };
+    if (options.prometheusBearerTokenFile !== undefined) settings.prometheusAccess.bearerTokenFile = options.prometheusBearerTokenFile;
+    if (options.prometheusCaFile !== undefined) settings.prometheusAccess.caFile = options.prometheusCaFile;
+  }
+  return settings;
+}
+
 /** Runs the controller until SIGTERM/SIGINT; returns the exit code. */
 export async function controllerCommand(options: ControllerOptions, io: CliIo): Promise<number> {
   const [{ KubeConfig }, { startController, reuseConnections, shardLabel, shardLeaseName, shardProblem }, { createLogger }] = await Promise.all([
@@ -154,16 +176,9 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
     io.stderr.write(`pytuner: cannot load the kubeconfig ${options.kubeconfig ?? '(default)'}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_INPUT;
   }
-  if (options.renewDeadline >= options.leaseDuration) {
-    io.stderr.write(`pytuner: --renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over\n`);
-    return EXIT_INPUT;
-  }
-  if (options.defaultPolicy !== undefined && options.namespace !== undefined) {
-    io.stderr.write('pytuner: --default-policy opts namespaces in by label across the cluster; with --namespace, use a TuningPolicy in that namespace\n');
-    return EXIT_INPUT;
-  }
-  if (options.prometheusUrl === undefined && (options.prometheusBearerTokenFile !== undefined || options.prometheusCaFile !== undefined)) {
-    io.stderr.write('pytuner: --prometheus-bearer-token-file and --prometheus-ca-file need --prometheus-url (the only Prometheus they are sent to)\n');
+  const usage = usageProblem(options);
+  if (usage !== undefined) {
+    io.stderr.write(`pytuner: ${usage}\n`);
     return EXIT_INPUT;
   }
   const leaseNamespace = options.leaseNamespace ?? options.namespace ?? (await podNamespace(io)) ?? 'default';
@@ -183,16 +198,7 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
       shutdownTimeoutMs: options.shutdownTimeout,
       metricsIntervalMs: options.metricsInterval,
       metricsTimeoutMs: options.metricsTimeout,
-      ...(options.defaultPolicy === undefined ? {} : { defaultPolicy: options.defaultPolicy }),
-      ...(options.prometheusUrl === undefined
-        ? {}
-        : {
-            prometheusAccess: {
-              url: options.prometheusUrl,
-              ...(options.prometheusBearerTokenFile === undefined ? {} : { bearerTokenFile: options.prometheusBearerTokenFile }),
-              ...(options.prometheusCaFile === undefined ? {} : { caFile: options.prometheusCaFile }),
-            },
-          }),
+      ...optInAndPrometheus(options),
       processMetrics: true,
       log,
     });
