@@ -293,7 +293,9 @@ export function recommendationObject(target: LiveWorkload, policy: string): Tuni
   const targetRef = { apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name } as TargetRef;
   const metadata: TuningRecommendation['metadata'] = {
     name: recommendationName(targetRef),
-    labels: { 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': policy },
+    // A label value has no '/': the cluster default policy's `<namespace>/<name>` becomes `<namespace>.<name>` (a
+    // namespace name has no dots, so the first one splits it back).
+    labels: { 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': policy.replace('/', '.') },
     // Not `controller: true` (the workload does not reconcile it) and no blockOwnerDeletion (that needs
     // permission on the owner's finalizers): the garbage collector deletes it in the background after the workload.
     ownerReferences: [{ apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name, uid: target.metadata.uid ?? '' }],

@@ -29,6 +29,10 @@ export interface ControllerOptions {
   shutdownTimeout: number;
   metricsInterval: number;
   metricsTimeout: number;
+  defaultPolicy?: { namespace: string; name: string };
+  prometheusUrl?: string;
+  prometheusBearerTokenFile?: string;
+  prometheusCaFile?: string;
   logLevel: LogLevel;
   policyReports?: ReportApi;
 }
@@ -69,6 +73,17 @@ function shardIndexArg(value: string): number {
   return n;
 }
 
+function policyRefArg(value: string): { namespace: string; name: string } {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(value);
+  if (match === null || (match[1] as string).length > 63 || (match[3] as string).length > 253) throw new InvalidArgumentError('expected <namespace>/<name> of a TuningPolicy, e.g. pytuner-system/pytuner-default.');
+  return { namespace: match[1] as string, name: match[3] as string };
+}
+
+function urlArg(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new InvalidArgumentError('expected an http(s) URL, e.g. https://prometheus.monitoring:9090.');
+  return value;
+}
+
 function positiveIntArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1.');
@@ -97,6 +112,10 @@ export function addControllerCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(new Option('--shutdown-timeout <duration>', 'how long shutdown waits for in-flight reconciles').argParser(durationArg).default(D.shutdownTimeoutMs, formatDuration(D.shutdownTimeoutMs)))
     .addOption(new Option('--metrics-interval <duration>', "how long a policy's measured load is used before its Prometheus is read again").argParser(durationArg).default(D.metricsIntervalMs, formatDuration(D.metricsIntervalMs)))
     .addOption(new Option('--metrics-timeout <duration>', 'per request to Prometheus').argParser(durationArg).default(D.metricsTimeoutMs, formatDuration(D.metricsTimeoutMs)))
+    .option('--default-policy <namespace/name>', 'a TuningPolicy that also governs every namespace labelled pytuner.dev/enabled=true, where no policy of the namespace selects the workload (needs list/watch on namespaces)', policyRefArg)
+    .option('--prometheus-url <url>', 'the Prometheus the --prometheus-* credentials are for: sent only to policies whose spec.metrics.prometheusUrl is this URL or a path under it', urlArg)
+    .option('--prometheus-bearer-token-file <file>', 'send Authorization: Bearer <token> from this file (a projected service account token or a mounted Secret; read again at each collection)')
+    .option('--prometheus-ca-file <file>', "trust this PEM CA bundle for --prometheus-url instead of the system's")
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(D.logLevel))
     .addOption(
       new Option('--policy-reports <api>', 'also write the findings as one policy report per namespace: wgpolicyk8s (wgpolicyk8s.io/v1alpha2 PolicyReport) or openreports (openreports.io/v1alpha1 Report); default: none').choices(REPORT_APIS),
@@ -114,6 +133,28 @@ async function podNamespace(io: CliIo): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Flags that contradict each other, as a message; undefined when they are consistent. */
+function usageProblem(options: ControllerOptions): string | undefined {
+  if (options.renewDeadline >= options.leaseDuration) return '--renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over';
+  if (options.defaultPolicy !== undefined && options.namespace !== undefined) return '--default-policy opts namespaces in by label across the cluster; with --namespace, use a TuningPolicy in that namespace';
+  if (options.prometheusUrl === undefined && (options.prometheusBearerTokenFile !== undefined || options.prometheusCaFile !== undefined)) {
+    return '--prometheus-bearer-token-file and --prometheus-ca-file need --prometheus-url (the only Prometheus they are sent to)';
+  }
+  return undefined;
+}
+
+/** The cluster default policy and the Prometheus credentials, as startController takes them. */
+function optInAndPrometheus(options: ControllerOptions): { defaultPolicy?: { namespace: string; name: string }; prometheusAccess?: { url: string; bearerTokenFile?: string; caFile?: string } } {
+  const settings: ReturnType<typeof optInAndPrometheus> = {};
+  if (options.defaultPolicy !== undefined) settings.defaultPolicy = options.defaultPolicy;
+  if (options.prometheusUrl !== undefined) {
+    settings.prometheusAccess = { url: options.prometheusUrl };
+    if (options.prometheusBearerTokenFile !== undefined) settings.prometheusAccess.bearerTokenFile = options.prometheusBearerTokenFile;
+    if (options.prometheusCaFile !== undefined) settings.prometheusAccess.caFile = options.prometheusCaFile;
+  }
+  return settings;
 }
 
 /** Runs the controller until SIGTERM/SIGINT; returns the exit code. */
@@ -142,8 +183,9 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
     io.stderr.write(`pytuner: cannot load the kubeconfig ${options.kubeconfig ?? '(default)'}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_INPUT;
   }
-  if (options.renewDeadline >= options.leaseDuration) {
-    io.stderr.write(`pytuner: --renew-deadline must be shorter than --lease-duration, so a leader stops before another may take over\n`);
+  const usage = usageProblem(options);
+  if (usage !== undefined) {
+    io.stderr.write(`pytuner: ${usage}\n`);
     return EXIT_INPUT;
   }
   const leaseNamespace = options.leaseNamespace ?? options.namespace ?? (await podNamespace(io)) ?? 'default';
@@ -163,6 +205,7 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
       shutdownTimeoutMs: options.shutdownTimeout,
       metricsIntervalMs: options.metricsInterval,
       metricsTimeoutMs: options.metricsTimeout,
+      ...optInAndPrometheus(options),
       processMetrics: true,
       ...(options.policyReports === undefined ? {} : { policyReports: { api: options.policyReports } }),
       log,

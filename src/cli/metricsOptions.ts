@@ -4,12 +4,12 @@
  * `input/metrics`, shows a progress line on a terminal's stderr for long runs, and says which workloads have no
  * metrics (the report is then partial: exit code 2).
  */
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import type { MetricsProfileId, MetricsUnavailable, WorkloadObservations } from '../model/observations.ts';
 import type { Workload } from '../model/workload.ts';
 import { createPrometheusClient } from '../input/metrics/client.ts';
+import { CredentialFileError, readPrometheusCredentials } from '../input/metrics/credentials.ts';
 import { collectObservations } from '../input/metrics/collect.ts';
 import type { CollectWindow, MetricsScope } from '../input/metrics/collect.ts';
 import { PROFILE_IDS } from '../input/metrics/profiles/index.ts';
@@ -111,7 +111,7 @@ export async function reportMetrics(options: MetricsOptions & { prometheus: stri
   try {
     return await collectReportMetrics(options, workloads, io);
   } catch (error) {
-    if (!(error instanceof MetricsUsageError)) throw error;
+    if (!(error instanceof CredentialFileError)) throw error;
     io.stderr.write(`pytuner: error: ${error.message}\n`);
     return EXIT_INPUT;
   }
@@ -133,9 +133,12 @@ export const NO_INPUTS: LoadedInputs = { documents: [], sources: [], errors: [],
  */
 export async function collectReportMetrics(options: MetricsOptions & { prometheus: string }, workloads: readonly Workload[] | undefined, io: MetricsIo): Promise<ReportMetrics> {
   const window = collectWindow(options, io.now());
-  const token = await bearerToken(options);
-  const caPem = options.caFile === undefined ? undefined : await readFlagFile('--ca-file', options.caFile);
-  const client = createPrometheusClient({ url: options.prometheus, timeoutMs: options.timeout * 1000, ...(token === undefined ? {} : { bearerToken: token }), ...(caPem === undefined ? {} : { caPem }) });
+  const credentials = await readPrometheusCredentials({
+    ...(options.bearerToken === undefined ? {} : { bearerToken: options.bearerToken }),
+    ...(options.bearerTokenFile === undefined ? {} : { bearerTokenFile: options.bearerTokenFile }),
+    ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+  });
+  const client = createPrometheusClient({ url: options.prometheus, timeoutMs: options.timeout * 1000, ...credentials });
   const scope: MetricsScope = workloads !== undefined ? { targets: workloads.map(targetOfWorkload) } : { namespaces: options.namespace ?? [] };
   const progress = progressLine(io);
   try {
@@ -168,30 +171,6 @@ function templates(options: MetricsOptions): QueryTemplates {
   if (options.latencyQuery !== undefined) t.latency = options.latencyQuery;
   if (options.inFlightQuery !== undefined) t.inFlight = options.inFlightQuery;
   return t;
-}
-
-async function bearerToken(options: MetricsOptions): Promise<string | undefined> {
-  if (options.bearerToken !== undefined) return options.bearerToken.trim();
-  if (options.bearerTokenFile === undefined) return undefined;
-  const token = (await readFlagFile('--bearer-token-file', options.bearerTokenFile)).trim();
-  if (token === '') throw new MetricsUsageError(`--bearer-token-file ${options.bearerTokenFile} is empty`);
-  return token;
-}
-
-/** A flag's file could not be used: a usage error (exit 2), not a crash. */
-export class MetricsUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MetricsUsageError';
-  }
-}
-
-async function readFlagFile(flag: string, path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new MetricsUsageError(`cannot read ${flag} ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /** `12/40 Prometheus queries` on one rewritten line, on a terminal only, once the run has taken more than a second. */

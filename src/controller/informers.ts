@@ -24,6 +24,10 @@ export interface ResourceType {
   kind: string;
   plural: string;
   feature: Feature;
+  /** A cluster-scoped kind: listed cluster-wide even when the controller watches one namespace. */
+  clusterScoped?: boolean;
+  /** Cached only when the controller asks for it (CachesOptions.optional): it needs a permission the chart grants only then. */
+  optional?: boolean;
 }
 
 /** Every kind the controller caches, by the name the rest of the controller uses for it. */
@@ -35,6 +39,8 @@ export const RESOURCES = {
   tuningRecommendations: { group: 'pytuner.dev', version: 'v1alpha1', kind: 'TuningRecommendation', plural: 'tuningrecommendations', feature: 'pytuner' },
   iamPolicyMembers: { group: 'iam.cnrm.cloud.google.com', version: 'v1beta1', kind: 'IAMPolicyMember', plural: 'iampolicymembers', feature: 'configConnector' },
   iamPartialPolicies: { group: 'iam.cnrm.cloud.google.com', version: 'v1beta1', kind: 'IAMPartialPolicy', plural: 'iampartialpolicies', feature: 'configConnector' },
+  // Their labels opt namespaces into the cluster default policy (policySelection.ts): cached only with --default-policy.
+  namespaces: { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', feature: 'core', clusterScoped: true, optional: true },
 } as const satisfies Record<string, ResourceType>;
 
 /** The name of a cached kind (`knativeServices`, `deployments`, …). */
@@ -48,7 +54,7 @@ export function apiVersionOf(type: ResourceType): string {
 /** The API path of a resource type's collection, in one namespace or in all of them. */
 export function collectionPath(type: ResourceType, namespace?: string): string {
   const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
-  return namespace === undefined ? `${base}/${type.plural}` : `${base}/namespaces/${namespace}/${type.plural}`;
+  return namespace === undefined || type.clusterScoped === true ? `${base}/${type.plural}` : `${base}/namespaces/${namespace}/${type.plural}`;
 }
 
 /** A permission the controller's identity lacks: what a 403 refused, as RBAC names it. */
@@ -367,6 +373,8 @@ export interface CachesOptions extends Omit<InformerOptions, 'onEvent'> {
   onFeatureChange?: (feature: Feature, state: FeatureState) => void;
   /** Called for each periodic discovery that failed (counted by the caller's metrics; start-up's own failure rejects). */
   onDiscoveryError?: (error: unknown) => void;
+  /** The optional kinds (ResourceType.optional) to cache as well. */
+  optional?: ReadonlySet<ResourceName>;
 }
 
 /** How to install what a feature needs, for the disabled-feature log line. */
@@ -469,7 +477,7 @@ export class Caches {
 
   /** Asks discovery which kinds are served; starts the informers of new ones and stops those of removed ones. */
   async #discover(): Promise<void> {
-    const names = Object.keys(RESOURCES) as ResourceName[];
+    const names = (Object.keys(RESOURCES) as ResourceName[]).filter((name) => (RESOURCES[name] as ResourceType).optional !== true || this.#options.optional?.has(name) === true);
     const served = await Promise.all(names.map((name) => this.#served(RESOURCES[name])));
     const missingByFeature = new Map<Feature, string[]>();
     names.forEach((name, i) => {

@@ -70,4 +70,25 @@ describe('keysForEvent', () => {
     expect(keysForEvent(shop, 'tuningRecommendations', 'update', rec, new GenerationTracker())).toEqual(['TuningPolicy/shop/default']);
     expect(keysForEvent(shop, 'tuningRecommendations', 'delete', rec, new GenerationTracker())).toEqual(['TuningPolicy/shop/default', 'Service/shop/orders']);
   });
+
+  it('with a cluster default policy: a Namespace maps to its workloads and the default, a local policy also to the others and the default, the default to everything', () => {
+    const cluster = view({
+      knativeServices: [obj('Service', 'shop', 'orders')],
+      deployments: [obj('Deployment', 'analytics', 'reports')],
+      tuningPolicies: [obj('TuningPolicy', 'shop', 'a'), obj('TuningPolicy', 'shop', 'b'), obj('TuningPolicy', 'system', 'default')],
+    });
+    const fallback = 'TuningPolicy/system/default';
+    expect(keysForEvent(cluster, 'namespaces', 'update', { kind: 'Namespace', metadata: { name: 'shop', labels: { 'pytuner.dev/enabled': 'true' } } }, new GenerationTracker(), fallback)).toEqual(['Service/shop/orders', fallback]);
+    expect(keysForEvent(cluster, 'deployments', 'update', obj('Deployment', 'analytics', 'reports'), new GenerationTracker(), fallback)).toEqual(['Deployment/analytics/reports', fallback]);
+    expect(keysForEvent(cluster, 'tuningPolicies', 'add', obj('TuningPolicy', 'shop', 'a'), new GenerationTracker(), fallback)).toEqual(['Service/shop/orders', 'TuningPolicy/shop/a', 'TuningPolicy/shop/b', fallback]);
+    expect(keysForEvent(cluster, 'tuningPolicies', 'add', obj('TuningPolicy', 'system', 'default'), new GenerationTracker(), fallback)).toEqual([
+      'Service/shop/orders',
+      'Deployment/analytics/reports',
+      'TuningPolicy/shop/a',
+      'TuningPolicy/shop/b',
+      fallback,
+    ]);
+    const rec = obj('TuningRecommendation', 'shop', 'service-orders', { spec: { policy: 'system/default', targetRef: { kind: 'Service', name: 'orders' } } });
+    expect(keysForEvent(cluster, 'tuningRecommendations', 'update', rec, new GenerationTracker(), fallback)).toEqual([fallback]);
+  });
 });

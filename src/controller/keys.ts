@@ -101,26 +101,37 @@ function fingerprint(obj: KubernetesObject): string {
 }
 
 /**
- * keysForEvent maps one cache event to the keys to reconcile:
- * - a workload: itself, and the policies of its namespace (their target counts);
+ * keysForEvent maps one cache event to the keys to reconcile (`defaultPolicy`: the key of the cluster default policy,
+ * `--default-policy`, when there is one; its status counts workloads of every opted-in namespace):
+ * - a workload: itself, the policies of its namespace (their target counts and overlaps) and the default policy;
  * - a TuningPolicy whose spec or annotations changed (or that came or went): every workload of its namespace — a superset of those
- *   it selects now, which also covers workloads it stopped selecting — and itself;
+ *   it selects now, which also covers workloads it stopped selecting —, itself, the other policies of its namespace
+ *   (their overlaps) and the default policy; for the default policy itself, every workload and every policy;
+ * - a Namespace (its opt-in label): its workloads and the default policy;
  * - a ServiceAccount: the workloads of its namespace that run as it (its Workload Identity annotation feeds the profiler rule);
  * - an IAMPolicyMember/IAMPartialPolicy: every workload of the namespaces whose identities it may grant to (the member
  *   may name any Google service account, so no narrower mapping is sound), i.e. all cached workloads;
- * - a TuningRecommendation: its policy (counts); when deleted, also its target, which recreates it.
+ * - a TuningRecommendation: its policy (counts; `spec.policy` is `<namespace>/<name>` for the default policy); when
+ *   deleted, also its target, which recreates it.
  */
-export function keysForEvent(view: CacheView, resource: ResourceName, verb: CacheVerb, obj: KubernetesObject, policies: GenerationTracker): string[] {
+// eslint-disable-next-line complexity -- one case per cached kind, each a line or two
+export function keysForEvent(view: CacheView, resource: ResourceName, verb: CacheVerb, obj: KubernetesObject, policies: GenerationTracker, defaultPolicy?: string): string[] {
   const { namespace, name } = meta(obj);
+  const fallback = defaultPolicy === undefined ? [] : [defaultPolicy];
   switch (resource) {
     case 'knativeServices':
-      return [formatKey({ kind: 'Service', namespace, name }), ...policyKeys(view, namespace)];
+      return [formatKey({ kind: 'Service', namespace, name }), ...policyKeys(view, namespace), ...fallback];
     case 'deployments':
-      return [formatKey({ kind: 'Deployment', namespace, name }), ...policyKeys(view, namespace)];
+      return [formatKey({ kind: 'Deployment', namespace, name }), ...policyKeys(view, namespace), ...fallback];
     case 'tuningPolicies': {
       const self = formatKey({ kind: 'TuningPolicy', namespace, name });
-      return policies.changed(verb, obj) ? [...workloadKeys(view, namespace), ...(verb === 'delete' ? [] : [self])] : [self];
+      if (!policies.changed(verb, obj)) return [self];
+      const others = policyKeys(view, namespace).filter((k) => k !== self);
+      if (self === defaultPolicy) return [...allWorkloadKeys(view), ...view.list('tuningPolicies').map((o) => formatKey({ kind: 'TuningPolicy', ...meta(o) })).filter((k) => verb !== 'delete' || k !== self)];
+      return [...workloadKeys(view, namespace), ...(verb === 'delete' ? [] : [self]), ...others, ...fallback];
     }
+    case 'namespaces':
+      return [...workloadKeys(view, name), ...fallback];
     case 'serviceAccounts':
       return [...view.list<PodTemplateOwner>('knativeServices', namespace), ...view.list<PodTemplateOwner>('deployments', namespace)]
         .filter((w) => serviceAccountOf(w) === name)
@@ -130,7 +141,8 @@ export function keysForEvent(view: CacheView, resource: ResourceName, verb: Cach
       return allWorkloadKeys(view);
     case 'tuningRecommendations': {
       const rec = obj as RecommendationLike;
-      const keys = rec.spec?.policy ? [formatKey({ kind: 'TuningPolicy', namespace, name: rec.spec.policy })] : [];
+      const [policyNamespace, policyName] = rec.spec?.policy?.includes('/') ? rec.spec.policy.split('/', 2) : [namespace, rec.spec?.policy];
+      const keys = policyName ? [formatKey({ kind: 'TuningPolicy', namespace: policyNamespace ?? namespace, name: policyName })] : [];
       const target = rec.spec?.targetRef;
       if (verb === 'delete' && (target?.kind === 'Service' || target?.kind === 'Deployment') && target.name) keys.push(formatKey({ kind: target.kind, namespace, name: target.name }));
       return keys;

@@ -16,6 +16,7 @@ import { createMetrics, type ControllerMetrics, type RecommendationSample, type 
 import type { ReportApi } from './policyReport.ts';
 import type { PolicyReportWriter } from './policyReportWriter.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
+import type { PrometheusAccess } from './metricsReader.ts';
 import { startOperationsServer, type OperationsServer } from './server.ts';
 import { RecentWrites } from './recentWrites.ts';
 import { ownsNamespace, shardLabel, SINGLE_SHARD, type ShardConfig } from './shard.ts';
@@ -70,6 +71,14 @@ export interface ControllerConfig {
   metricsTimeoutMs?: number;
   /** Also write the findings as one policy report per namespace (policyReportWriter.ts); absent: none written. */
   policyReports?: { api: ReportApi; flushDelayMs?: number };
+  /** The controller's credentials for one Prometheus (sent to that Prometheus only). */
+  prometheusAccess?: PrometheusAccess;
+  /**
+   * The cluster default policy (`--default-policy`): a TuningPolicy that also governs the workloads of every namespace
+   * labelled `pytuner.dev/enabled=true` that no policy of their own selects (policySelection.ts). Needs list/watch on
+   * Namespaces, so it is for a controller watching every namespace.
+   */
+  defaultPolicy?: { namespace: string; name: string };
 }
 
 /** What the last evaluation of a workload found (kept while it has findings). */
@@ -227,12 +236,14 @@ class ControllerManager implements RunningController {
       ...(this.#config.namespace === undefined ? {} : { namespace: this.#config.namespace }),
       log: this.#log,
       // Only this shard's namespaces, and of each object only what the controller reads (shardCache.ts).
-      transform: (resource, obj) => cachedForm(this.#shard, resource, obj),
+      // The default policy is read by every shard: each governs the opted-in namespaces it owns.
+      transform: (resource, obj) => cachedForm(resource === 'tuningPolicies' && this.#isDefaultPolicy(obj) ? SINGLE_SHARD : this.#shard, resource, obj),
+      ...(this.#config.defaultPolicy === undefined ? {} : { optional: new Set<ResourceName>(['namespaces']) }),
       discoveryIntervalMs: this.#config.discoveryIntervalMs ?? D.discoveryIntervalMs,
       ...(this.#config.informerBackoff === undefined ? {} : { backoff: this.#config.informerBackoff }),
       onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
         if (resource === 'tuningRecommendations') this.#recentWrites.observed(verb === 'delete', obj);
-        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations));
+        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations, this.#defaultPolicyKey()));
       },
       onError: () => this.metrics.errors.inc({ type: 'watch' }),
       onDiscoveryError: () => this.metrics.errors.inc({ type: 'discovery' }),
@@ -246,6 +257,16 @@ class ControllerManager implements RunningController {
         enqueueAll(allWorkloadKeys(this.caches));
       },
     });
+  }
+
+  #isDefaultPolicy(obj: KubernetesObject): boolean {
+    const wanted = this.#config.defaultPolicy;
+    return wanted !== undefined && obj.metadata?.namespace === wanted.namespace && obj.metadata.name === wanted.name;
+  }
+
+  #defaultPolicyKey(): string | undefined {
+    const wanted = this.#config.defaultPolicy;
+    return wanted === undefined ? undefined : formatKey({ kind: 'TuningPolicy', ...wanted });
   }
 
   #createElector(): LeaderElector | undefined {
@@ -314,6 +335,8 @@ class ControllerManager implements RunningController {
       now: config.now ?? (() => new Date()),
       ...(config.metricsIntervalMs === undefined ? {} : { metricsIntervalMs: config.metricsIntervalMs }),
       ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
+      ...(config.prometheusAccess === undefined ? {} : { prometheusAccess: config.prometheusAccess }),
+      ...(config.defaultPolicy === undefined ? {} : { defaultPolicy: config.defaultPolicy }),
       onFindings: (key, findings, evaluated) => this.#recordFindings(key, findings, evaluated),
       recentWrites: this.#recentWrites,
     });

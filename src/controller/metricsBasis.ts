@@ -18,8 +18,11 @@ import type { MetricsBasis } from './status.ts';
 
 export { DEFAULT_STEP_SECONDS };
 
-/** How a collection failed: a request to Prometheus (by the client's failure kind), or pytuner itself. */
-export type CollectionFailureKind = PrometheusFailureKind | 'internal';
+/**
+ * How a collection failed: a request to Prometheus (by the client's failure kind; a 401 or 403 as `unauthorized`),
+ * the controller's credentials for it unreadable, or pytuner itself.
+ */
+export type CollectionFailureKind = PrometheusFailureKind | 'unauthorized' | 'credentials' | 'internal';
 
 /** One collection for one policy: what was read, over which window, and the first request that failed. */
 export interface MetricsSnapshot {
@@ -37,6 +40,8 @@ const FAILURE_REASON: Readonly<Record<CollectionFailureKind, string>> = {
   timeout: 'PrometheusTimeout',
   http: 'PrometheusError',
   'bad-response': 'PrometheusBadResponse',
+  unauthorized: 'PrometheusUnauthorized',
+  credentials: 'PrometheusCredentialsUnreadable',
   internal: 'CollectionFailed',
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PrometheusError } from '../input/metrics/client.ts';
-import { classifiedFailure } from './metricsReader.ts';
+import { accessCovers, classifiedFailure } from './metricsReader.ts';
 
 const URL = 'http://10.0.0.7:8080';
 
@@ -23,5 +23,23 @@ describe('classifiedFailure', () => {
     expect(tls.message).toBe(`Prometheus at ${URL} is unreachable (DEPTH_ZERO_SELF_SIGNED_CERT)`);
     const other = classifiedFailure(new PrometheusError('unreachable', '/api/v1/query', `Prometheus at ${URL} is unreachable: getaddrinfo failed for internal-db.corp`), URL);
     expect(other.message).toBe(`Prometheus at ${URL} is unreachable`);
+  });
+});
+
+describe('accessCovers', () => {
+  const GMP = 'https://monitoring.googleapis.com/v1/projects/shop/location/global/prometheus';
+  it('sends the credentials to the URL they were given for and to paths under it', () => {
+    expect(accessCovers(GMP, GMP)).toBe(true);
+    expect(accessCovers(GMP, `${GMP}/`)).toBe(true);
+    expect(accessCovers(`${GMP}/`, GMP)).toBe(true);
+    expect(accessCovers('https://prometheus.monitoring:9090', 'https://prometheus.monitoring:9090/prom')).toBe(true);
+  });
+  it('never to another host, port, scheme or sibling path, nor to a URL carrying its own user info', () => {
+    expect(accessCovers(GMP, GMP.replace('/shop/', '/other/'))).toBe(false);
+    expect(accessCovers(GMP, `${GMP}-evil`)).toBe(false);
+    expect(accessCovers(GMP, GMP.replace('https:', 'http:'))).toBe(false);
+    expect(accessCovers('https://prometheus.monitoring:9090', 'https://prometheus.monitoring:9091')).toBe(false);
+    expect(accessCovers('https://prometheus.monitoring:9090', 'https://prometheus.monitoring.evil.example:9090')).toBe(false);
+    expect(accessCovers('https://prometheus.monitoring:9090', 'https://x@prometheus.monitoring:9090')).toBe(false);
   });
 });

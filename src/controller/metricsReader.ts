@@ -5,16 +5,20 @@
  * every reconcile in it; concurrent reconciles wait for the same collection. A collection that failed is kept too, for
  * at most 30 s, so a Prometheus that is down is asked again twice a minute, not on every reconcile. A workload the
  * snapshot does not cover (created, or its container or vCPU changed, since) makes the next read collect again.
+ * Credentials (a bearer token file, a CA bundle: `--prometheus-*` flags) are the controller's, not a policy's: they are
+ * sent only to the Prometheus they were given for (`--prometheus-url`), so a TuningPolicy whose author points
+ * `prometheusUrl` elsewhere never receives the token. The files are read again at each collection (token rotation).
  */
 import type { Logger } from 'pino';
 import type { MetricsSource } from '../api/v1alpha1/tuningPolicy.ts';
-import { createPrometheusClient, PrometheusError, type PrometheusClient } from '../input/metrics/client.ts';
+import { createPrometheusClient, PrometheusError, type PrometheusClient, type PrometheusClientOptions } from '../input/metrics/client.ts';
+import { CredentialFileError, readPrometheusCredentials, type PrometheusCredentials } from '../input/metrics/credentials.ts';
 import { collectObservations } from '../input/metrics/collect.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { observationKey } from '../model/observations.ts';
 import { describeError } from './informers.ts';
 import type { ControllerMetrics } from './metrics.ts';
-import { DEFAULT_STEP_SECONDS, metricsWindow, type MetricsSnapshot } from './metricsBasis.ts';
+import { DEFAULT_STEP_SECONDS, metricsWindow, type CollectionFailureKind, type MetricsSnapshot } from './metricsBasis.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 /** Default refresh interval (`--metrics-interval`, src/config/controller.ts). */
@@ -41,8 +45,31 @@ export interface MetricsReaderOptions {
   clock?: () => number;
   log: Logger;
   metrics: Pick<ControllerMetrics, 'metricsCollections' | 'metricsQueries' | 'errors'>;
-  /** Opens a client per collection; default createPrometheusClient. */
-  openClient?: (url: string, timeoutMs: number) => PrometheusClient;
+  /** The controller's credentials for one Prometheus; none: every Prometheus is read anonymously. */
+  access?: PrometheusAccess;
+}
+
+/**
+ * The controller's credentials for the Prometheus at `url` (`--prometheus-url`, `--prometheus-bearer-token-file`,
+ * `--prometheus-ca-file`): used for a policy whose prometheusUrl is `url` or a path under it, and for no other.
+ */
+export interface PrometheusAccess {
+  url: string;
+  /** A projected service-account token or a mounted Secret key; read again at each collection. */
+  bearerTokenFile?: string;
+  /** PEM bundle trusted instead of the system's CAs for this Prometheus. */
+  caFile?: string;
+}
+
+/** Whether `policyUrl` is the Prometheus `accessUrl` names: same scheme, host and port, and a path at or under its path. */
+export function accessCovers(accessUrl: string, policyUrl: string): boolean {
+  if (!URL.canParse(accessUrl) || !URL.canParse(policyUrl)) return false;
+  const access = new URL(accessUrl);
+  const policy = new URL(policyUrl);
+  if (access.protocol !== policy.protocol || access.host !== policy.host || policy.username !== '' || policy.password !== '') return false;
+  const base = access.pathname.replace(/\/+$/, '');
+  const path = policy.pathname.replace(/\/+$/, '');
+  return path === base || path.startsWith(`${base}/`);
 }
 
 /** A read for one policy. */
@@ -99,16 +126,17 @@ export class MetricsReader {
     const window = metricsWindow(source, this.#options.now().getTime(), this.#options.stepSeconds ?? DEFAULT_STEP_SECONDS);
     if ('error' in window) return { error: window.error };
     const targets = uniqueTargets([...request.targets(), ...(request.target === undefined ? [] : [request.target])]);
-    const open = this.#options.openClient ?? ((url: string, timeoutMs: number) => createPrometheusClient({ url, timeoutMs }));
-    const client = open(source.prometheusUrl, this.#options.timeoutMs);
-    const recorder = recordingFailures(client);
     const log = this.#options.log.child({ policy: `${policy.namespace}/${policy.name}`, prometheus: source.prometheusUrl, profile: source.profile });
+    const credentials = await this.#credentials(source.prometheusUrl, log);
+    if ('failure' in credentials) return this.#stored(entry, { source, window, observations: new Map(), failure: credentials.failure }, targets);
+    const client = createPrometheusClient({ url: source.prometheusUrl, timeoutMs: this.#options.timeoutMs, ...credentials } satisfies PrometheusClientOptions);
+    const recorder = recordingFailures(client);
     const started = performance.now();
     let snapshot: MetricsSnapshot;
     try {
       const collection = await collectObservations({ targets }, source.profile, window, recorder.client);
       snapshot = { source, window, observations: collection.observations };
-      if (recorder.first !== undefined) snapshot.failure = { kind: recorder.first.kind, message: recorder.first.message };
+      if (recorder.first !== undefined) snapshot.failure = { kind: failureKind(recorder.first), message: recorder.first.message };
       if (recorder.full !== undefined) log.warn({ failure: recorder.full.message }, 'a request to Prometheus failed (its answer is logged here only, never copied into status)');
     } catch (error) {
       // collectObservations turns Prometheus' failures into reasons; anything else is a bug, kept from the controller.
@@ -128,6 +156,32 @@ export class MetricsReader {
     } else {
       log.info({ queries, workloads: targets.length, read, ms: Math.round(performance.now() - started) }, 'metrics read');
     }
+    return this.#stored(entry, snapshot, targets);
+  }
+
+  /**
+   * The controller's credentials when `url` is the Prometheus they were given for, none otherwise; a failure (the
+   * file named in the log, not in status) when they cannot be read.
+   */
+  async #credentials(url: string, log: Logger): Promise<PrometheusCredentials | { failure: MetricsSnapshot['failure'] & object }> {
+    const access = this.#options.access;
+    if (access === undefined || !accessCovers(access.url, url)) return {};
+    try {
+      return await readPrometheusCredentials({
+        ...(access.bearerTokenFile === undefined ? {} : { bearerTokenFile: access.bearerTokenFile }),
+        ...(access.caFile === undefined ? {} : { caFile: access.caFile }),
+        names: { bearerTokenFile: '--prometheus-bearer-token-file', caFile: '--prometheus-ca-file' },
+      });
+    } catch (error) {
+      if (!(error instanceof CredentialFileError)) throw error;
+      this.#options.metrics.errors.inc({ type: 'metrics_query' });
+      log.error({ err: error.message }, 'the credentials for Prometheus could not be read');
+      return { failure: { kind: 'credentials', message: `the controller's credentials for ${access.url} could not be read (its log says why)` } };
+    }
+  }
+
+  /** Keeps `snapshot` as the entry's for its lifetime (an interval; a failed one at most FAILURE_RETRY_MS). */
+  #stored(entry: Entry, snapshot: MetricsSnapshot, targets: readonly MetricsTarget[]): MetricsRead {
     entry.snapshot = snapshot;
     entry.covered = new Map(targets.map((t) => [observationKey(t), JSON.stringify(t)]));
     const lifetime = snapshot.failure === undefined ? this.#options.intervalMs : Math.min(this.#options.intervalMs, FAILURE_RETRY_MS);
@@ -141,6 +195,11 @@ export class MetricsReader {
       if (entry.pending === undefined && now - entry.lastUsed > IDLE_INTERVALS * this.#options.intervalMs) this.#entries.delete(key);
     }
   }
+}
+
+/** A refusal (401, 403) is told apart from other HTTP errors: the fix is the controller's credentials. */
+function failureKind(error: PrometheusError): CollectionFailureKind {
+  return error.kind === 'http' && (error.status === 401 || error.status === 403) ? 'unauthorized' : error.kind;
 }
 
 /** One snapshot per policy and source: a changed URL, profile or window is a new collection. */

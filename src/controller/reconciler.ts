@@ -9,7 +9,7 @@
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/common.ts';
-import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
+import { parseTuningPolicy, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
 import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type RecommendedValue, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
 import { createActuator, type Actuator } from '../actuator/apply.ts';
 import { describeChange, fieldValue, planActuation, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange } from '../actuator/plan.ts';
@@ -23,8 +23,9 @@ import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { INVALID_WORKLOAD_BASIS, invalidSourceBasis, policyBasis, recommenderSettings, targetBasis } from './metricsBasis.ts';
-import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader } from './metricsReader.ts';
+import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader, type PrometheusAccess } from './metricsReader.ts';
 import { valuesOf } from './recommendations.ts';
+import { byPrecedence, optedIn, overlappingCondition, policyRef, selectingPolicies, type Candidates, type SharedWorkload } from './policySelection.ts';
 import { RecentWrites } from './recentWrites.ts';
 import { cachedStatusDigest } from './shardCache.ts';
 import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type MetricsBasis } from './status.ts';
@@ -68,6 +69,10 @@ export interface ReconcilerOptions {
   metricsIntervalMs?: number;
   /** Per request to Prometheus (`--metrics-timeout`). */
   metricsTimeoutMs?: number;
+  /** The controller's credentials for one Prometheus (`--prometheus-url` and its token and CA files). */
+  prometheusAccess?: PrometheusAccess;
+  /** The cluster default policy (`--default-policy`), for the namespaces labelled pytuner.dev/enabled=true. */
+  defaultPolicy?: { namespace: string; name: string };
   /** The recommendations this controller wrote that its cache has not seen yet (fed by the cache's events); default a fresh one. */
   recentWrites?: RecentWrites<TuningRecommendation>;
 }
@@ -78,8 +83,17 @@ const WORKLOAD_RESOURCE = { Service: 'knativeServices', Deployment: 'deployments
 /** Attempts of one workload reconcile when its writes find the object changed since it was read (client-go's DefaultRetry allows 5). */
 const WRITE_ATTEMPTS = 3;
 
-/** The first retry after a 403 on a write; each further 403 in a row doubles it, up to the resync period. */
+/** The first retry after a 403 on a write; each further 403 in a row doubles it, up to FORBIDDEN_RETRY_MAX_MS. */
 const FORBIDDEN_RETRY_BASE_MS = 2_000;
+
+/**
+ * The longest wait between two attempts of a refused write. An RBAC grant bumps nothing the controller watches, so
+ * the retry is what finds it: capped at 30 s, a grant made after hours of refusals is still picked up within half a
+ * minute, not at the next resync, for one refused request per workload per 30 s meanwhile. Watching Roles and
+ * RoleBindings instead was rejected: it needs list/watch on every RBAC object of the cluster (who is bound to what
+ * everywhere), and a grant through a group (system:serviceaccounts) names no ServiceAccount to match on.
+ */
+const FORBIDDEN_RETRY_MAX_MS = 30_000;
 
 /**
  * When to look again at a workload whose write the API server refused (403) `streak` times in a row: soon, because an
@@ -87,7 +101,7 @@ const FORBIDDEN_RETRY_BASE_MS = 2_000;
  * less often each time, because until someone grants it every retry is refused.
  */
 export function forbiddenRetryMs(streak: number, resyncMs: number): number {
-  return Math.min(resyncMs, FORBIDDEN_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(streak - 1, 30)));
+  return Math.min(resyncMs, FORBIDDEN_RETRY_MAX_MS, FORBIDDEN_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(streak - 1, 30)));
 }
 
 /** What an attempt of a workload reconcile answers when its write found the object stale. */
@@ -126,7 +140,7 @@ interface Measured {
   metrics?: TargetMetrics;
 }
 
-/** The parsed policies of a namespace, oldest first (then by name), and the raw ones that failed to parse. */
+/** The parsed policies of a namespace in order of precedence (policySelection.ts); those that fail to parse are left out. */
 function policiesOf(caches: Caches, namespace: string): TuningPolicy[] {
   return caches
     .list('tuningPolicies', namespace)
@@ -134,7 +148,18 @@ function policiesOf(caches: Caches, namespace: string): TuningPolicy[] {
       const parsed = parseTuningPolicy(raw);
       return parsed.ok ? [parsed.policy] : [];
     })
-    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+    .sort(byPrecedence);
+}
+
+/** `shop/orders`-style name of a policy, the same from every namespace (Overlapping messages, identity). */
+function qualifiedName(policy: TuningPolicy): string {
+  return `${policy.metadata.namespace ?? ''}/${policy.metadata.name}`;
+}
+
+/** What a policy governs: the workloads it is the first to select, and every workload it shares with another policy. */
+interface Coverage {
+  governed: KubernetesObject[];
+  shared: SharedWorkload[];
 }
 
 /**
@@ -182,6 +207,7 @@ export class Reconciler {
       now: options.now,
       log: options.log,
       metrics: options.metrics,
+      ...(options.prometheusAccess === undefined ? {} : { access: options.prometheusAccess }),
     });
   }
 
@@ -223,7 +249,7 @@ export class Reconciler {
     const now = this.#options.now();
     const recommendationKey = { namespace: key.namespace, name: recommendationName(key) };
     const existing = await untilAbandoned(this.#readRecommendation(recommendationKey.namespace, recommendationKey.name), abandon);
-    const selecting = policiesOf(caches, key.namespace).filter((p) => policySelects(p.spec, key.kind, labelsOf(live)));
+    const selecting = selectingPolicies(this.#candidates(key.namespace), key.kind, labelsOf(live));
     const policy = selecting[0];
 
     if (policy === undefined || policy.spec.mode === 'Off') {
@@ -231,7 +257,7 @@ export class Reconciler {
       if (existing !== undefined) {
         const [reason, message] =
           policy === undefined
-            ? (['NotSelected', 'no TuningPolicy in this namespace selects the workload; status.previous still lists the values to restore'] as const)
+            ? (['NotSelected', 'no TuningPolicy of this namespace, nor the cluster default policy (namespace label pytuner.dev/enabled=true), selects the workload; status.previous still lists the values to restore'] as const)
             : (['PolicyOff', `TuningPolicy ${policy.metadata.name} is Off`] as const);
         // unselectedStatus keeps the findings and values, which the cache's copy leaves out: read them (a rare path).
         const full = cachedStatusDigest(existing) === undefined ? existing : await this.#fetchRecommendation(recommendationKey.namespace, recommendationKey.name);
@@ -251,7 +277,7 @@ export class Reconciler {
     if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, measured.metrics);
     const notes: string[] = [];
     if (selecting.length > 1) {
-      notes.push(`also selected by ${selecting.slice(1).map((p) => `TuningPolicy ${p.metadata.name}`).join(', ')} (ignored: a workload follows its oldest selecting policy, ${policy.metadata.name})`);
+      notes.push(`also selected by ${selecting.slice(1).map((p) => `TuningPolicy ${policyRef(p, key.namespace)}`).join(', ')} (ignored: a workload follows its namespace's oldest selecting policy, then the cluster default: ${policyRef(policy, key.namespace)})`);
     }
     const selection = valuesOf(evaluation.findings, { measuredOnly: policy.spec.metrics !== undefined });
     let values = selection.values;
@@ -294,7 +320,7 @@ export class Reconciler {
     now: Date,
     log: Logger,
   ): Promise<ReconcileOutcome | typeof STALE> {
-    const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policy.metadata.name, existing);
+    const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policyRef(policy, key.namespace), existing);
     if (recommendation !== existing) this.#remember(recommendation);
     const plan = planActuation({ policy, recommendation: evaluated, live: live as LiveWorkload, now });
     let result = await this.#actuator.execute(plan);
@@ -308,7 +334,7 @@ export class Reconciler {
       this.#options.metrics.errors.inc({ type: 'event' });
       log.warn({ failure }, 'could not publish an Event');
     }
-    const final = statusAfterActuation(evaluated, result, policy.metadata.name, now);
+    const final = statusAfterActuation(evaluated, result, policyRef(policy, key.namespace), now);
     await this.#writeRecommendationStatus(recommendation, final, log);
     await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
 
@@ -398,21 +424,60 @@ export class Reconciler {
     if (source === undefined) return { basis: STATIC_ONLY };
     const target = metricsTargetOf(evaluation);
     if (target === undefined) return { basis: INVALID_WORKLOAD_BASIS };
-    const read = await this.#metrics.read({ policy: { namespace, name: policy.metadata.name }, source, target, targets: () => this.#policyTargets(policy, namespace) });
+    const read = await this.#metrics.read({ policy: { namespace: policy.metadata.namespace ?? namespace, name: policy.metadata.name }, source, target, targets: () => metricsTargets(this.#coverage(policy).governed) });
     if ('error' in read) return { basis: invalidSourceBasis(read.error) };
     const { basis, entry } = targetBasis(read.snapshot, target);
     return { basis, metrics: { entry, recommender: recommenderSettings(policy.spec, read.snapshot.window.end), rules: policy.spec.rules } };
   }
 
-  /** The workload objects of the namespace a policy selects. */
-  #selectedWorkloads(policy: TuningPolicy, namespace: string): KubernetesObject[] {
-    const kinds = policy.spec.selector.kinds as Array<'Service' | 'Deployment'>;
-    return kinds.flatMap((kind) => this.#options.caches.list(WORKLOAD_RESOURCE[kind], namespace).filter((w) => policySelects(policy.spec, kind, labelsOf(w))));
+  /** True for the cluster default policy (`--default-policy`). */
+  #isDefault(policy: TuningPolicy): boolean {
+    const wanted = this.#options.defaultPolicy;
+    return wanted !== undefined && policy.metadata.namespace === wanted.namespace && policy.metadata.name === wanted.name;
   }
 
-  /** The metrics targets of the workloads a policy selects: what one collection for the policy reads. */
-  #policyTargets(policy: TuningPolicy, namespace: string): MetricsTarget[] {
-    return metricsTargets(this.#selectedWorkloads(policy, namespace));
+  /** The policies that may govern a workload of `namespace`: its own, and the cluster default when the namespace opted in. */
+  #candidates(namespace: string): Candidates {
+    const { caches } = this.#options;
+    const local = policiesOf(caches, namespace);
+    const wanted = this.#options.defaultPolicy;
+    if (wanted === undefined || wanted.namespace === namespace) return { local };
+    const raw = caches.get('tuningPolicies', wanted.namespace, wanted.name);
+    const parsed = raw === undefined ? undefined : parseTuningPolicy(raw);
+    if (parsed?.ok !== true || !optedIn(caches.get('namespaces', '', namespace)?.metadata?.labels)) return { local };
+    return { local, fallback: parsed.policy };
+  }
+
+  /** The namespaces a policy may govern workloads in: its own, and for the default policy every opted-in namespace. */
+  #namespacesOf(policy: TuningPolicy): string[] {
+    const own = policy.metadata.namespace ?? '';
+    if (!this.#isDefault(policy)) return [own];
+    const opted = this.#options.caches.list('namespaces').filter((n) => optedIn(n.metadata?.labels)).map((n) => n.metadata?.name ?? '');
+    return [...new Set([own, ...opted])].sort();
+  }
+
+  /** The workloads a policy governs (the first policy to select them), and those it shares with other policies. */
+  #coverage(policy: TuningPolicy): Coverage {
+    const self = qualifiedName(policy);
+    const coverage: Coverage = { governed: [], shared: [] };
+    const kinds = policy.spec.selector.kinds as Array<'Service' | 'Deployment'>;
+    for (const namespace of this.#namespacesOf(policy)) {
+      const candidates = this.#candidates(namespace);
+      for (const kind of kinds) {
+        for (const workload of this.#options.caches.list(WORKLOAD_RESOURCE[kind], namespace)) {
+          const selecting = selectingPolicies(candidates, kind, labelsOf(workload)).map(qualifiedName);
+          if (!selecting.includes(self)) continue;
+          if (selecting[0] === self) coverage.governed.push(workload);
+          if (selecting.length > 1) coverage.shared.push({ workload: `${kind} ${namespace}/${workload.metadata?.name ?? ''}`, selecting });
+        }
+      }
+    }
+    return coverage;
+  }
+
+  /** The TuningRecommendations written under a policy, in every namespace it governs. */
+  #recommendationsOf(policy: TuningPolicy): TuningRecommendation[] {
+    return this.#namespacesOf(policy).flatMap((namespace) => this.#options.caches.list<TuningRecommendation>('tuningRecommendations', namespace).filter((r) => r.spec?.policy === policyRef(policy, namespace)));
   }
 
   /** A policy's MetricsAvailable: from its snapshot (read again when stale), over every workload it selects. */
@@ -510,9 +575,10 @@ export class Reconciler {
     const kinds = policy.spec.selector.kinds as Array<'Service' | 'Deployment'>;
     const knative = caches.feature('knative');
     const unavailable = kinds.includes(KNATIVE_KIND) && !knative.enabled ? [`Knative Services are not watched: ${knative.reason}`] : [];
-    const targets = this.#selectedWorkloads(policy, key.namespace);
+    const coverage = this.#coverage(policy);
+    const targets = coverage.governed;
     const metrics = await untilAbandoned(this.#policyMetrics(policy, key.namespace, targets), abandon);
-    const recs = caches.list<TuningRecommendation>('tuningRecommendations', key.namespace).filter((r) => r.spec?.policy === key.name);
+    const recs = this.#recommendationsOf(policy);
     const forbidden = forbiddenFor(caches, recs);
     const status = policyStatus(
       raw.status,
@@ -520,12 +586,13 @@ export class Reconciler {
         generation,
         targets: targets.length,
         recommendations: recs.filter((r) => (r.status?.summary?.findings ?? 0) > 0).length,
-        applied: recs.filter((r) => r.status?.applied?.policy === key.name).length,
+        applied: recs.filter((r) => r.status?.applied?.policy === r.spec?.policy).length,
         conflicts: recs.filter((r) => (r.status?.conflicts?.length ?? 0) > 0).length,
         unavailable,
         blocked: unavailable.length > 0 && kinds.every((k) => k === KNATIVE_KIND),
         metrics,
         forbidden,
+        overlapping: overlappingCondition(qualifiedName(policy), coverage.shared),
       },
       now,
     );

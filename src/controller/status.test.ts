@@ -105,7 +105,7 @@ describe('policyStatus', () => {
   it('counts targets and says why part of the selection is not served', () => {
     const status = policyStatus(undefined, { generation: 4, targets: 2, recommendations: 1, applied: 0, conflicts: 1, unavailable: ['Knative Services are not watched'], blocked: false, metrics }, t0);
     expect(status).toMatchObject({ observedGeneration: 4, targets: 2, recommendations: 1, applied: 0, conflicts: 1 });
-    expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'Reconciled', message: '2 workloads selected; Knative Services are not watched' });
+    expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'Reconciled', message: '2 workloads governed; Knative Services are not watched' });
   });
 
   it('says why an invalid policy is not used, and drops its counts', () => {

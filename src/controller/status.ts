@@ -164,6 +164,8 @@ export interface PolicyObservation {
   metrics: MetricsBasis;
   /** What RBAC refused, as `list deployments.apps in namespace shop (…)`; empty when nothing was. */
   forbidden?: readonly string[];
+  /** The Overlapping condition (policySelection.ts's overlappingCondition). */
+  overlapping?: Omit<Condition, 'lastTransitionTime'>;
 }
 
 /** policyStatus builds a TuningPolicy's status from what the controller observed. */
@@ -180,7 +182,7 @@ export function policyStatus(previous: TuningPolicyStatus | undefined, seen: Pol
     delete next.conflicts;
   } else {
     Object.assign(next, { targets: seen.targets, recommendations: seen.recommendations, applied: seen.applied, conflicts: seen.conflicts });
-    const selected = `${seen.targets} workload${seen.targets === 1 ? '' : 's'} selected`;
+    const selected = `${seen.targets} workload${seen.targets === 1 ? '' : 's'} governed`;
     const message = [selected, ...seen.unavailable].join('; ');
     conditions = seen.blocked
       ? setCondition(conditions, { type: POLICY_CONDITIONS.ready, status: 'False', reason: 'TargetKindNotServed', message }, now)
@@ -188,6 +190,7 @@ export function policyStatus(previous: TuningPolicyStatus | undefined, seen: Pol
   }
   conditions = setCondition(conditions, { type: POLICY_CONDITIONS.metricsAvailable, status: seen.metrics.available ? 'True' : 'False', reason: seen.metrics.reason, message: seen.metrics.message }, now);
   conditions = setCondition(conditions, permittedCondition(seen.forbidden ?? []), now);
+  if (seen.overlapping !== undefined) conditions = setCondition(conditions, seen.overlapping, now);
   next.conditions = conditions;
   return next;
 }

@@ -219,6 +219,44 @@ describe('helm template', () => {
     expect((await render('pt', 'pytuner-system', { shards: 3 })).filter((o) => o.kind === 'Deployment')).toHaveLength(3);
   });
 
+  it('opts namespaces in by label with defaultPolicy.clusterDefault: the flag, list/watch on namespaces, and refusals', async () => {
+    const objects = await render('pt', 'pytuner-system', { defaultPolicy: { enabled: true, clusterDefault: true } });
+    expect(only<V1Deployment>(objects, 'Deployment').spec?.template.spec?.containers[0]?.args).toContain('--default-policy=pytuner-system/pytuner-default');
+    expect(rulesOf(only<V1ClusterRole>(objects, 'ClusterRole'))).toEqual([...DEFAULT_RULES, { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }]);
+    expect(only(objects, 'TuningPolicy')).toMatchObject({ metadata: { name: 'pytuner-default', namespace: 'pytuner-system' } });
+    const refusal = async (values: Record<string, unknown>) => {
+      const result = await helm(['template', 'pt', CHART_DIR, '--namespace', 'pytuner-system', '-f', await valuesFile(values)]);
+      expect(result.code).not.toBe(0);
+      return result.stderr;
+    };
+    expect(await refusal({ defaultPolicy: { clusterDefault: true } })).toContain('/defaultPolicy/enabled');
+    expect(await refusal({ defaultPolicy: { enabled: true, clusterDefault: true }, controller: { watchNamespace: 'shop' } })).toContain('/controller/watchNamespace');
+    expect(await refusal({ defaultPolicy: { enabled: true, clusterDefault: true, namespaces: ['shop'] } })).toContain('defaultPolicy.clusterDefault uses the policy in the release namespace (pytuner-system)');
+  });
+
+  it("mounts the Prometheus token (a Secret key or a projected token) and CA bundle, and passes them for prometheus.url only", async () => {
+    type Pod = { containers: Array<{ args: string[]; volumeMounts?: unknown[] }>; volumes?: unknown[] };
+    const podOf = (objects: KubernetesObject[]) => only<V1Deployment>(objects, 'Deployment').spec?.template.spec as unknown as Pod;
+    const url = 'https://monitoring.example/v1/projects/shop/location/global/prometheus';
+    const secret = podOf(await render('pt', 'pytuner-system', { prometheus: { url, bearerToken: { secret: { name: 'gmp-token', key: 'access-token' } }, ca: { configMap: { name: 'prom-ca' } } } }));
+    expect(secret.containers[0]?.args).toEqual(expect.arrayContaining([`--prometheus-url=${url}`, '--prometheus-bearer-token-file=/var/run/secrets/pytuner/prometheus-token/token', '--prometheus-ca-file=/var/run/secrets/pytuner/prometheus-ca/ca.crt']));
+    expect(secret.volumes).toEqual([
+      { name: 'prometheus-token', secret: { secretName: 'gmp-token', items: [{ key: 'access-token', path: 'token' }] } },
+      { name: 'prometheus-ca', configMap: { name: 'prom-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    ]);
+    expect(secret.containers[0]?.volumeMounts).toHaveLength(2);
+    const projected = podOf(await render('pt', 'pytuner-system', { prometheus: { url, bearerToken: { serviceAccountToken: { audience: 'prometheus' } } } }));
+    expect(projected.volumes).toEqual([{ name: 'prometheus-token', projected: { sources: [{ serviceAccountToken: { audience: 'prometheus', expirationSeconds: 3600, path: 'token' } }] } }]);
+    expect(projected.containers[0]?.args).not.toContain('--prometheus-ca-file=/var/run/secrets/pytuner/prometheus-ca/ca.crt');
+    // By default: no credentials, no volumes.
+    const plain = podOf(await render('pt', 'pytuner-system'));
+    expect(plain.volumes).toBeUndefined();
+    expect(plain.containers[0]?.args.filter((a) => a.startsWith('--prometheus'))).toEqual([]);
+    const refused = await helm(['template', 'pt', CHART_DIR, '--namespace', 'pytuner-system', '-f', await valuesFile({ prometheus: { bearerToken: { secret: { name: 'gmp-token' } } } })]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('prometheus.bearerToken and prometheus.ca need prometheus.url');
+  });
+
   it('has a helm test hook that asks /readyz through the metrics Service, from the controller image, restricted', async () => {
     const pod = only<{ metadata: { annotations: Record<string, string> }; spec: { restartPolicy: string; automountServiceAccountToken: boolean; containers: Array<{ image: string; command: string[]; args: string[]; securityContext: unknown }> } }>(
       await render('pt', 'pytuner-system'),

@@ -77,7 +77,7 @@ describe('controller on a cluster without Knative and Config Connector', () => {
         expect(condition(await policyStatus('services'), 'Ready')).toMatchObject({
           status: 'False',
           reason: 'TargetKindNotServed',
-          message: '0 workloads selected; Knative Services are not watched: services.serving.knative.dev/v1 not served by the API server',
+          message: '0 workloads governed; Knative Services are not watched: services.serving.knative.dev/v1 not served by the API server',
         });
       }, poll);
 
@@ -87,7 +87,7 @@ describe('controller on a cluster without Knative and Config Connector', () => {
       await vi.waitFor(() => objects.create(knativeService(NAMESPACE, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 })), poll);
       await vi.waitFor(async () => expect((await recommendation('service-orders'))?.status?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'concurrency.threads-mismatch' })])), poll);
       expect(controller.caches.feature('knative')).toEqual({ enabled: true, reason: '' });
-      await vi.waitFor(async () => expect(condition(await policyStatus('services'), 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled', message: '1 workload selected' }), poll);
+      await vi.waitFor(async () => expect(condition(await policyStatus('services'), 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled', message: '1 workload governed' }), poll);
     } finally {
       await controller.stop();
     }

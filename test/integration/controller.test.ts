@@ -68,7 +68,7 @@ describe('controller', () => {
         status?: { targets?: number; recommendations?: number; observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
       };
       expect(policy.status).toMatchObject({ targets: 1, recommendations: 1, observedGeneration: 1 });
-      expect(condition(policy.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled', message: '1 workload selected' });
+      expect(condition(policy.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled', message: '1 workload governed' });
       expect(condition(policy.status, 'MetricsAvailable')).toMatchObject({ status: 'False', reason: 'StaticOnly' });
     }, poll);
 

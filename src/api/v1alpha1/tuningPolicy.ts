@@ -151,7 +151,9 @@ const APPLY_NEEDS_PERMISSION = `self.mode != 'Apply' || (has(self.patch) && (${P
 /** Desired state of a TuningPolicy. */
 export const TuningPolicySpec = withRules(
   z.object({
-    selector: PolicySelector.default({ kinds: ['Service', 'Deployment'] }).describe('Which workloads of this namespace the policy covers.'),
+    selector: PolicySelector.default({ kinds: ['Service', 'Deployment'] }).describe(
+      'Which workloads of this namespace the policy covers (the cluster default policy, named by the controller\'s --default-policy, also covers those of every namespace labelled pytuner.dev/enabled=true).',
+    ),
     mode: PolicyMode.default('Recommend').describe('Off, Recommend (write TuningRecommendations only) or Apply (also patch allowed fields). Defaults to Recommend.'),
     objectives: Objectives.default({}).describe('Latency target for the recommender (default: 1.5 × the p95 measured at low concurrency).'),
     bounds: Bounds.default({ concurrency: { min: 1, max: 1000 } }).describe('Limits on recommended and applied values.'),
@@ -178,13 +180,15 @@ export const TuningPolicySpec = withRules(
 export type TuningPolicySpec = z.infer<typeof TuningPolicySpec>;
 
 /** Condition types on a TuningPolicy. */
-export const POLICY_CONDITIONS = { ready: 'Ready', metricsAvailable: 'MetricsAvailable', permitted: 'Permitted' } as const;
+export const POLICY_CONDITIONS = { ready: 'Ready', metricsAvailable: 'MetricsAvailable', permitted: 'Permitted', overlapping: 'Overlapping' } as const;
 
 /** Observed state of a TuningPolicy, written by the controller only. */
 export const TuningPolicyStatus = z.object({
   observedGeneration: z.int().min(0).optional().describe('metadata.generation of the spec this status describes.'),
-  conditions: Conditions.optional().describe('Ready, MetricsAvailable, and Permitted (False lists each read or write RBAC refused the controller).'),
-  targets: z.int().min(0).optional().describe('Workloads the policy selects.'),
+  conditions: Conditions.optional().describe(
+    'Ready, MetricsAvailable, Permitted (False lists each read or write RBAC refused the controller), and Overlapping (True names each other policy that selects some of the same workloads, the workloads, and which policy governs them).',
+  ),
+  targets: z.int().min(0).optional().describe('Workloads the policy governs: those it selects that no policy ahead of it selects (a namespace\'s own policies oldest first, then the cluster default policy).'),
   recommendations: z.int().min(0).optional().describe('TuningRecommendations with at least one finding.'),
   applied: z.int().min(0).optional().describe('Workloads patched at least once under this policy.'),
   conflicts: z.int().min(0).optional().describe('Workloads with a change blocked by another field manager.'),

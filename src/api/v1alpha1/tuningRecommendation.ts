@@ -29,7 +29,7 @@ export type TargetRef = z.infer<typeof TargetRef>;
 export const TuningRecommendationSpec = withRules(
   z.object({
     targetRef: TargetRef.describe('The workload, in this namespace.'),
-    policy: z.string().min(1).max(253).describe('Name of the TuningPolicy (same namespace) that selected the workload.'),
+    policy: z.string().min(1).max(317).describe('The TuningPolicy that governs the workload: its name (same namespace), or <namespace>/<name> for the cluster default policy (controller flag --default-policy).'),
   }),
   {
     rule: "self.targetRef.kind == 'Service' ? self.targetRef.apiVersion == 'serving.knative.dev/v1' : self.targetRef.apiVersion == 'apps/v1'",
