@@ -80,34 +80,21 @@ export function renderCloudRunChanges(workload: Workload, changes: readonly AnyC
   const cloudRun = workload.cloudRun;
   if (cloudRun === undefined) return { notes: [] };
   const { service } = cloudRun;
-  const notes: string[] = [];
-  const flags: string[] = [];
-  const template: Record<string, unknown> = {};
-  const mask: string[] = [];
-  let containers = containersAfter(service, containerOps, notes);
+  const draft: Draft = { template: {}, mask: [], flags: [], notes: [] };
+  const after = containersAfter(service, containerOps, draft.notes);
+  if (after !== undefined) draft.containers = after;
   for (const change of changes.filter(isWritable)) {
     if (change.setting === 'containerConcurrency') {
-      template['maxInstanceRequestConcurrency'] = change.to;
-      mask.push('template.maxInstanceRequestConcurrency');
-      flags.push(`--concurrency ${change.to}`);
+      draft.template['maxInstanceRequestConcurrency'] = change.to;
+      draft.mask.push('template.maxInstanceRequestConcurrency');
+      draft.flags.push(`--concurrency ${change.to}`);
     } else if (change.setting === 'templateAnnotation' && change.location.kind === 'field') {
-      const key = annotationKey(change.location.pointer);
-      if (key === CPU_THROTTLING || key === STARTUP_CPU_BOOST) {
-        const field = key === CPU_THROTTLING ? 'cpuIdle' : 'startupCpuBoost';
-        containers = (containers ?? structuredClone(service.template.containers)).map((c) => ({ ...c, resources: { ...c.resources, [field]: change.to === 'true' } }));
-        flags.push(key === CPU_THROTTLING ? (change.to === 'true' ? '--cpu-throttling' : '--no-cpu-throttling') : change.to === 'true' ? '--cpu-boost' : '--no-cpu-boost');
-      } else if (key === MIN_SCALE || key === MAX_SCALE) {
-        const field = key === MIN_SCALE ? 'minInstanceCount' : 'maxInstanceCount';
-        template['scaling'] = { ...(template['scaling'] as object | undefined), [field]: Number(change.to) };
-        mask.push(`template.scaling.${field}`);
-        flags.push(`${key === MIN_SCALE ? '--min-instances' : '--max-instances'} ${change.to}`);
-      } else {
-        notes.push(`Cloud Run v2 has no field for the annotation ${key ?? change.location.pointer}: set it where the service is defined`);
-      }
+      setAnnotation(draft, service, change.location.pointer, change.to);
     }
   }
-  if (containers !== undefined) {
-    const written = withExplicitCpuIdle(containers, notes);
+  const { template, mask, flags, notes } = draft;
+  if (draft.containers !== undefined) {
+    const written = withExplicitCpuIdle(draft.containers, notes);
     template['containers'] = written;
     mask.push('template.containers');
     flags.push(...containerFlags(service.template.containers, written, notes));
@@ -116,11 +103,36 @@ export function renderCloudRunChanges(workload: Workload, changes: readonly AnyC
   const body: Record<string, unknown> = { template };
   const etag = (service as Record<string, unknown>)['etag'];
   if (typeof etag === 'string') body['etag'] = etag;
-  const id = workload.ref.name;
-  const gcloud = flags.length === 0 ? undefined : `gcloud run services update ${id} --region ${cloudRun.location} --project ${cloudRun.project} ${flags.join(' ')}`;
   const rendering: CloudRunRendering = { patch: { name: service.name, updateMask: mask, service: body }, notes };
-  if (gcloud !== undefined) rendering.gcloud = gcloud;
+  if (flags.length > 0) rendering.gcloud = `gcloud run services update ${workload.ref.name} --region ${cloudRun.location} --project ${cloudRun.project} ${flags.join(' ')}`;
   return rendering;
+}
+
+/** The patch being built: the template fields, the mask, the gcloud flags, the notes, and the containers when they change. */
+interface Draft {
+  template: Record<string, unknown>;
+  mask: string[];
+  flags: string[];
+  notes: string[];
+  containers?: CloudRunContainer[];
+}
+
+/** A template annotation of the v1 vocabulary, written as the v2 field that holds it. */
+function setAnnotation(draft: Draft, service: CloudRunService, pointer: string, value: string): void {
+  const key = annotationKey(pointer);
+  if (key === CPU_THROTTLING || key === STARTUP_CPU_BOOST) {
+    const field = key === CPU_THROTTLING ? 'cpuIdle' : 'startupCpuBoost';
+    draft.containers = (draft.containers ?? structuredClone(service.template.containers)).map((c) => ({ ...c, resources: { ...c.resources, [field]: value === 'true' } }));
+    const flag = key === CPU_THROTTLING ? 'cpu-throttling' : 'cpu-boost';
+    draft.flags.push(value === 'true' ? `--${flag}` : `--no-${flag}`);
+  } else if (key === MIN_SCALE || key === MAX_SCALE) {
+    const field = key === MIN_SCALE ? 'minInstanceCount' : 'maxInstanceCount';
+    draft.template['scaling'] = { ...(draft.template['scaling'] as object | undefined), [field]: Number(value) };
+    draft.mask.push(`template.scaling.${field}`);
+    draft.flags.push(`${key === MIN_SCALE ? '--min-instances' : '--max-instances'} ${value}`);
+  } else {
+    draft.notes.push(`Cloud Run v2 has no field for the annotation ${key ?? pointer}: set it where the service is defined`);
+  }
 }
 
 /** The containers after the rule's container ops; undefined when there are none (or they do not apply: a note says why). */

@@ -108,17 +108,13 @@ function dependencyOrder(files: FileDescriptorProto[]): FileDescriptorProto[] {
     file.dependency = [...(needs.get(file) ?? [])].map((d) => d.name);
   }
   const ordered: FileDescriptorProto[] = [];
-  const place = (file: FileDescriptorProto) => {
-    if (ordered.includes(file)) return;
-    ordered.push(file);
-  };
   const done = new Set<FileDescriptorProto>();
   const walk = (file: FileDescriptorProto, path: Set<FileDescriptorProto>) => {
     if (done.has(file) || path.has(file)) return;
     path.add(file);
     for (const dependency of needs.get(file) ?? []) walk(dependency, path);
     done.add(file);
-    place(file);
+    ordered.push(file);
   };
   for (const file of files) walk(file, new Set());
   return ordered;
