@@ -132,6 +132,14 @@ describe('pytuner report --cloudrun', () => {
     expect(report.findings.filter((f) => f.target.name === 'catalog')).toEqual([]);
   });
 
+  it('the table groups the services under the Admin API, with v2 fields as evidence', async () => {
+    const result = await pytuner(['report', '--cloudrun', PROJECT, '--region', 'europe-west1', '--bearer-token-file', tokenFile], api.url);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Cloud Run Admin API (3 findings)');
+    expect(result.stdout).toContain('Service projects/shop-prod/locations/europe-west1/checkout[web]');
+    expect(result.stdout).toContain('evidence: template.maxInstanceRequestConcurrency');
+  });
+
   it("--region - lists the project's locations first and reads every one it may", async () => {
     const result = await pytuner(['report', '--cloudrun', PROJECT, '--region', '-', '--bearer-token-file', tokenFile, '-o', 'json'], api.url);
     expect(api.schemaErrors).toEqual([]);
