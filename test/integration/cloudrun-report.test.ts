@@ -171,6 +171,20 @@ describe('pytuner report --cloudrun', () => {
     expect(result.stderr).toContain('no Application Default Credentials');
   });
 
+  it('the loopback server sends nothing its schema refuses (a misspelt v2 field is answered with 500)', async () => {
+    expect(() => assertCloudRunJson(CLOUD_RUN_TYPES.service, { template: { maxInstanceRequestConcurency: 80 } })).toThrow(/maxInstanceRequestConcurency/);
+    expect(() => assertCloudRunJson(CLOUD_RUN_TYPES.service, { template: { timeout: 300 } })).toThrow(/Duration/);
+    const misspelt = { ...checkout, template: { containers: [{ image: 'x', resource: { limits: { cpu: '1' } } }] } };
+    const bad = await startCloudRunApi({ project: PROJECT, token: TOKEN, pageSize: 10, regions: { 'europe-west1': { services: [misspelt] } } });
+    try {
+      const response = await fetch(`${bad.url}/v2/projects/${PROJECT}/locations/europe-west1/services`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).toBe(500);
+      expect(bad.schemaErrors.join(' ')).toContain('resource');
+    } finally {
+      await bad.close();
+    }
+  });
+
   describe('with --prometheus (profile cloudrun)', () => {
     let prometheus: RunningPrometheus | undefined;
     const start = Math.floor((Date.now() / 1000 - 3 * 3600) / 60) * 60;
