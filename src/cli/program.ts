@@ -24,6 +24,8 @@ import type { MetricsOptions } from './metricsOptions.ts';
 import { METRICS_EXAMPLES, NO_INPUTS, addMetricsOptions, analyseMetricsOptions, metricsUsageError, reportMetrics } from './metricsOptions.ts';
 import type { ClusterFlags } from './clusterOptions.ts';
 import { CLUSTER_EXAMPLES, addClusterOptions, clusterUsageError, loadClusterInputs } from './clusterOptions.ts';
+import type { CloudRunFlags } from './cloudRunOptions.ts';
+import { CLOUDRUN_EXAMPLES, addCloudRunOptions, cloudRunUsageError, loadCloudRunInputs } from './cloudRunOptions.ts';
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
 import type { CliIo } from './io.ts';
@@ -36,7 +38,7 @@ import { fixInPlace } from './fix.ts';
 /** What `pytuner rules` lists and `pytuner explain` explains: the rules, then the findings of measured load (`--prometheus`). */
 const CATALOGUE = [...RULES, ...METRIC_FINDINGS];
 
-interface ReportOptions extends MetricsOptions, ClusterFlags {
+interface ReportOptions extends MetricsOptions, ClusterFlags, CloudRunFlags {
   file?: string[];
   output: OutputFormat;
   failOn?: Severity;
@@ -70,7 +72,7 @@ Examples:
   # apply the fixes to the files in place (commit the diff); the report shows what is left
   pytuner report -f k8s/ --fix
   # join ./api/Dockerfile to the containers that run this image
-  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}${CLUSTER_EXAMPLES}
+  pytuner report -f service.yaml --source europe-docker.pkg.dev/p/apps/api=./api${METRICS_EXAMPLES}${CLUSTER_EXAMPLES}${CLOUDRUN_EXAMPLES}
   pytuner rules
   pytuner explain <rule-id>`;
 
@@ -81,6 +83,7 @@ Exit codes:
   2  an input could not be read or parsed (the rest is still reported),
      or metrics were unavailable for a workload (--prometheus; a partial report),
      or --cluster could not list a kind (a note names it; a partial report),
+     or --cloudrun could not list a region (a note names it; a partial report),
      or bad usage: an unknown flag or value, an unknown rule id
   3  pytuner failed: it could not write --emit-patches or --fix files, or a bug
   When several apply, the highest wins.`;
@@ -115,11 +118,13 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
         PLATFORMS,
       ),
     );
-  addClusterOptions(addMetricsOptions(report))
+  addCloudRunOptions(addClusterOptions(addMetricsOptions(report)))
     .addHelpText('after', EXIT_CODES)
     .action(async (options: ReportOptions, command: Command) => {
-      const live = options.cluster === true;
-      const usage = clusterUsageError(options, options.file !== undefined) ?? metricsUsageError(live ? { ...options, namespace: undefined } : options, options.file !== undefined || live);
+      const live = options.cluster === true || options.cloudrun !== undefined;
+      // With --cloudrun, --bearer-token-file is the Google token for the Admin API (and for Managed Prometheus, if given).
+      const metricsFlags = { ...options, ...(live ? { namespace: undefined } : {}), ...(options.cloudrun !== undefined && options.prometheus === undefined ? { bearerTokenFile: undefined } : {}) };
+      const usage = cloudRunUsageError(options, options.file !== undefined) ?? clusterUsageError(options, options.file !== undefined) ?? metricsUsageError(metricsFlags, options.file !== undefined || live);
       if (usage !== undefined) command.error(usage);
       if (options.fix === true && (options.file === undefined || options.file.includes('-'))) command.error('error: --fix edits files in place: give them with -f (not - for stdin)');
       if (options.fix === true && options.emitPatches !== undefined) command.error('error: --fix and --emit-patches do not go together: --emit-patches describes the files before fixing');
@@ -149,7 +154,8 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 // eslint-disable-next-line complexity -- wiring of every report option (inputs, cluster, metrics, --fix, formats, exit code) in one readable sequence; the decisions live in the modules it calls
 async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
   const sources = options.source ?? [];
-  const cluster = options.cluster === true ? await loadClusterInputs(options, sources, io) : undefined;
+  const cluster =
+    options.cluster === true ? await loadClusterInputs(options, sources, io) : options.cloudrun !== undefined ? await loadCloudRunInputs({ ...options, cloudrun: options.cloudrun }, sources, io) : undefined;
   if (typeof cluster === 'number') return cluster;
   const load = async () => cluster?.loaded ?? (options.file === undefined ? NO_INPUTS : await loadReportInputs(options.file, sources, { stdin: io.stdin }));
   let loaded = await load();

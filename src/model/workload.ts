@@ -6,6 +6,7 @@
 import type { Evidence, Setting } from './evidence.ts';
 import type { ServerConfig } from './server.ts';
 import type { ImageFacts } from './image.ts';
+import type { CloudRunService } from '../parse/cloudRunV2.ts';
 
 /** Where a workload runs: decides defaults (Cloud Run concurrency 80) and which rules apply. */
 export type Platform = 'knative' | 'cloudrun' | 'kubernetes';
@@ -103,6 +104,11 @@ export interface Workload {
    * --source`), with the platform pytuner assumed and why. Its `ref` names the service it stands for and the source file.
    */
   assumed?: { platform: Platform; why: string; evidence: Evidence };
+  /**
+   * Set on a service read from the Cloud Run Admin API v2 (`report --cloudrun`): where it lives and the resource as
+   * read, which its fixes (`gcloud run services update`, a v2 field patch) are rendered against.
+   */
+  cloudRun?: { project: string; location: string; service: CloudRunService };
 }
 
 /** A Kubernetes ServiceAccount: its Workload Identity annotation is what links a pod to a Google service account. */

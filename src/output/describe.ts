@@ -21,6 +21,9 @@ export function targetLabel(target: Target): string {
 /** Where an object without a file was read: the live API server (`report --cluster`). */
 export const API_SERVER = 'API server';
 
+/** Where a Cloud Run service read with `report --cloudrun` came from. */
+const CLOUD_RUN_API = 'Cloud Run Admin API';
+
 /** `file:line`, or `file` when the line is unknown; `API server` for an object read from it (it has no file). */
 export function fileLocation(file: string | undefined, line: number | undefined): string {
   if (file === undefined) return API_SERVER;
@@ -98,7 +101,7 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
 export function byFile(findings: readonly Finding[]): { file: string; findings: Finding[] }[] {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
-    const file = finding.target.file ?? API_SERVER;
+    const file = finding.target.file ?? (finding.target.apiVersion === 'run.googleapis.com/v2' ? CLOUD_RUN_API : API_SERVER);
     const group = groups.get(file);
     if (group === undefined) groups.set(file, [finding]);
     else group.push(finding);

@@ -3,6 +3,7 @@
  * the errors met while reading. Reading (fs, stdin) happens in `input/files.ts` only.
  */
 import type { InputError } from '../model/finding.ts';
+import type { CloudRunServiceInput } from './cloudRunV2.ts';
 
 /** One YAML document (or one item of a `kind: List`), not yet validated. */
 export interface ParsedDocument {
@@ -43,6 +44,8 @@ export interface LoadedInputs {
    * by reason (a key of `SKIP_REASONS` in `parse/manifests.ts`): counted, not errors. Absent: none.
    */
   skippedFiles?: Record<string, number>;
+  /** Services read from the Cloud Run Admin API v2 (`report --cloudrun`), validated; absent: none. */
+  cloudRunServices?: CloudRunServiceInput[];
 }
 
 /** An explicit join of source files to workloads: `--source IMAGE_OR_NAME=PATH`. */

@@ -4,6 +4,7 @@
 import type { Evidence } from '../evidence.ts';
 import type { Workload } from '../workload.ts';
 import type { ParsedDocument } from '../../parse/types.ts';
+import type { PathSegment } from '../../parse/fieldPath.ts';
 
 /** Annotation naming the source directory (or file) of a workload, relative to the manifest's directory. */
 export const SOURCE_ANNOTATION = 'pytuner.dev/source';
@@ -14,4 +15,6 @@ export interface WorkloadDraft {
   doc: ParsedDocument;
   servingIndex: number;
   sourceAnnotation?: { path: string; evidence: Evidence };
+  /** Where the containers sit in the object, for evidence; default `spec.template.spec.containers`. */
+  containersPath?: readonly PathSegment[];
 }

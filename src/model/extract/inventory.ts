@@ -20,6 +20,7 @@ import { contextScripts } from '../server/indirect.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { extractKnativeService } from './knativeService.ts';
 import { extractDeployment } from './deployment.ts';
+import { extractCloudRunService } from './cloudRunService.ts';
 import { extractServiceAccount } from './serviceAccount.ts';
 import { extractPartialPolicy, extractPolicyMember, serviceAccountEmails } from './iam.ts';
 import type { Join, ParsedSources, SourceBundle } from './join.ts';
@@ -71,6 +72,8 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const position = new Map(loaded.documents.map((doc, i) => [doc, i]));
   const inInputOrder = (a: ParsedDocument, b: ParsedDocument) => (position.get(a) as number) - (position.get(b) as number);
   drafts.sort((a, b) => inInputOrder(a.doc, b.doc));
+  // Cloud Run v2 services have no document among the inputs: they follow, in the order they were listed.
+  drafts.push(...(loaded.cloudRunServices ?? []).map((service, index) => extractCloudRunService(service, loaded.documents.length + index)));
   const joined = joinSources(drafts, sources, mappings);
   errors.push(...joined.errors);
   const joinOf = new Map(joined.joins.map((join) => [`${drafts.indexOf(join.draft)}:${join.containerIndex}`, join]));
@@ -95,7 +98,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   return {
     inventory: { workloads: [...drafts.map((d) => d.workload), ...sourceDeploys], serviceAccounts, iamGrants, standaloneImages },
     errors,
-    objects: loaded.documents.length,
+    objects: loaded.documents.length + (loaded.cloudRunServices?.length ?? 0),
     skipped,
   };
 }
@@ -165,7 +168,7 @@ function imageOf(bundle: SourceBundle): ImageFacts | undefined {
 function finishContainer(draft: WorkloadDraft, container: ContainerFacts, join: Join | undefined, context: ReadonlyMap<string, string>): void {
   const image = join === undefined ? undefined : imageOf(join.bundle);
   container.env = effectiveEnv(draft, container, image);
-  const resolved = resolveCommand(manifestArgv(draft.doc, container), image);
+  const resolved = resolveCommand(manifestArgv(draft, container), image);
   const conf = resolved === undefined ? undefined : gunicornConfFor(resolved.argv, join?.bundle.confs ?? []);
   if (resolved !== undefined) {
     const server = detectServer(resolved.argv, container.env, resolved.evidence, conf, contextScripts(image, context));
@@ -191,8 +194,9 @@ function effectiveEnv(draft: WorkloadDraft, container: ContainerFacts, image: Im
   return env;
 }
 
-function manifestArgv(doc: ParsedDocument, container: ContainerFacts): { command?: ManifestArgv; args?: ManifestArgv } {
-  const path = ['spec', 'template', 'spec', 'containers', container.index];
+function manifestArgv(draft: WorkloadDraft, container: ContainerFacts): { command?: ManifestArgv; args?: ManifestArgv } {
+  const { doc } = draft;
+  const path = [...(draft.containersPath ?? ['spec', 'template', 'spec', 'containers']), container.index];
   const out: { command?: ManifestArgv; args?: ManifestArgv } = {};
   if (container.command !== undefined) out.command = { argv: container.command, evidence: manifestEvidence(doc, [...path, 'command'], JSON.stringify(container.command)) };
   if (container.args !== undefined) out.args = { argv: container.args, evidence: manifestEvidence(doc, [...path, 'args'], JSON.stringify(container.args)) };
