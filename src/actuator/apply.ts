@@ -187,7 +187,7 @@ function handBackOps(written: KubernetesObject, owners: readonly ManagedFieldsEn
   const after = (written.metadata?.managedFields ?? []) as ManagedFieldsEntry[];
   return [
     { op: 'replace', path: '/metadata/resourceVersion', value: written.metadata?.resourceVersion },
-    { op: 'replace', path: '/metadata/managedFields', value: handBackOwnership(after, owners, CONTAINERS_FIELDS, manager) },
+    { op: 'replace', path: '/metadata/managedFields', value: handBackOwnership(after, owners, CONTAINERS_FIELDS, manager, { apiVersion: written.apiVersion ?? '', time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) },
   ];
 }
 

@@ -47,6 +47,7 @@ describe('fieldOwners', () => {
 
 describe('handBackOwnership', () => {
   const CONTAINERS = ['spec', 'template', 'spec', 'containers'];
+  const READDED = { apiVersion: 'serving.knative.dev/v1', time: '2026-12-07T05:00:00Z' };
   const podSpec = (fields: Record<string, unknown>) => ({ 'f:spec': { 'f:template': { 'f:spec': fields } } });
   const entry = (manager: string, operation: string, fieldsV1: unknown): ManagedFieldsEntry => ({ manager, operation, apiVersion: 'serving.knative.dev/v1', fieldsType: 'FieldsV1', fieldsV1 });
 
@@ -57,7 +58,7 @@ describe('handBackOwnership', () => {
       entry('pytuner', 'Update', { 'f:metadata': { 'f:annotations': { 'f:serving.knative.dev/lastModifier': {} } }, ...podSpec({ 'f:containers': {} }) }),
       entry('pytuner', 'Apply', podSpec({ 'f:containerConcurrency': {} })),
     ];
-    expect(handBackOwnership(after, [before], CONTAINERS, 'pytuner')).toEqual([
+    expect(handBackOwnership(after, [before], CONTAINERS, 'pytuner', READDED)).toEqual([
       entry('argocd-controller', 'Apply', podSpec({ 'f:timeoutSeconds': {}, 'f:containers': {} })),
       entry('pytuner', 'Update', { 'f:metadata': { 'f:annotations': { 'f:serving.knative.dev/lastModifier': {} } } }),
       entry('pytuner', 'Apply', podSpec({ 'f:containerConcurrency': {} })),
@@ -65,8 +66,9 @@ describe('handBackOwnership', () => {
   });
 
   it('drops a pytuner entry left owning nothing and re-adds an owner entry the server removed', () => {
-    const before = entry('kubectl-client-side-apply', 'Update', podSpec({ 'f:containers': {} }));
+    // As an informer cache keeps it: manager, operation and the pod spec branch only.
+    const cached = { manager: 'kubectl-client-side-apply', operation: 'Update', fieldsV1: podSpec({ 'f:containers': {} }) };
     const after = [entry('pytuner', 'Update', podSpec({ 'f:containers': {} }))];
-    expect(handBackOwnership(after, [before], CONTAINERS, 'pytuner')).toEqual([before]);
+    expect(handBackOwnership(after, [cached], CONTAINERS, 'pytuner', READDED)).toEqual([{ ...entry('kubectl-client-side-apply', 'Update', podSpec({ 'f:containers': {} })), time: READDED.time }]);
   });
 });

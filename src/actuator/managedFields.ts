@@ -115,8 +115,8 @@ function withLeaf(trie: unknown, fields: readonly string[]): Trie {
   return copy;
 }
 
-const sameEntry = (a: ManagedFieldsEntry, b: ManagedFieldsEntry) =>
-  a.manager === b.manager && a.operation === b.operation && (a.subresource ?? '') === (b.subresource ?? '') && a.apiVersion === b.apiVersion;
+/** The same manager and operation on the main resource (an informer cache may keep no more of an entry than that). */
+const sameEntry = (a: ManagedFieldsEntry, b: ManagedFieldsEntry) => a.manager === b.manager && a.operation === b.operation && (a.subresource ?? '') === (b.subresource ?? '');
 
 /**
  * handBackOwnership returns managedFields `after` a write of `self` inside an atomic field (Knative's `containers`,
@@ -127,7 +127,14 @@ const sameEntry = (a: ManagedFieldsEntry, b: ManagedFieldsEntry) =>
  * ownership (kubectl's client-side → server-side apply upgrade does the same). An entry of `self` that owns nothing
  * else afterwards is dropped.
  */
-export function handBackOwnership(after: readonly ManagedFieldsEntry[], owners: readonly ManagedFieldsEntry[], fields: readonly string[], self: string): ManagedFieldsEntry[] {
+export function handBackOwnership(
+  after: readonly ManagedFieldsEntry[],
+  owners: readonly ManagedFieldsEntry[],
+  fields: readonly string[],
+  self: string,
+  /** apiVersion and time of an owner's entry that has to be re-added (the server drops an entry left owning nothing). */
+  readded: { apiVersion: string; time: string },
+): ManagedFieldsEntry[] {
   const result: ManagedFieldsEntry[] = [];
   for (const entry of after) {
     if (entry.manager === self && (entry.subresource ?? '') === '') {
@@ -138,7 +145,9 @@ export function handBackOwnership(after: readonly ManagedFieldsEntry[], owners: 
     result.push(owners.some((o) => sameEntry(o, entry)) ? { ...entry, fieldsV1: withLeaf(entry.fieldsV1, fields) } : entry);
   }
   for (const owner of owners) {
-    if (!result.some((e) => sameEntry(e, owner))) result.push({ ...owner, fieldsV1: withLeaf({}, fields) });
+    if (result.some((e) => sameEntry(e, owner))) continue;
+    const entry: ManagedFieldsEntry = { manager: owner.manager, operation: owner.operation, apiVersion: owner.apiVersion ?? readded.apiVersion, time: owner.time ?? readded.time, fieldsType: 'FieldsV1', fieldsV1: withLeaf({}, fields) };
+    result.push(entry);
   }
   return result;
 }
