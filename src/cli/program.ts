@@ -26,6 +26,7 @@ import type { ClusterFlags } from './clusterOptions.ts';
 import { CLUSTER_EXAMPLES, addClusterOptions, clusterUsageError, loadClusterInputs } from './clusterOptions.ts';
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
+import { addRecommendationsCommand } from './recommendations.ts';
 import type { CliIo } from './io.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 import { rootCommand, runCommand } from './root.ts';
@@ -142,6 +143,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
   addControllerCommand(program, io, setExitCode);
   addImportTimeCommand(program, io, setExitCode);
+  addRecommendationsCommand(program, io, setExitCode);
 
   return program;
 }

@@ -263,7 +263,7 @@ export class Reconciler {
     onFindings?.(keyText, evaluation.findings.map((f) => f.rule));
     const evaluated = evaluatedStatus(
       existing?.status,
-      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes, bounds: policy.spec.bounds },
+      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes, bounds: policy.spec.bounds, target: key },
       now,
     );
 

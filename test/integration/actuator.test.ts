@@ -245,8 +245,8 @@ describe('actuator: Knative Service', () => {
     // The JSON Patch (operation Update) moved the atomic list to pytuner; the actuator handed it back, so the deploy
     // tool's next apply, not forced, succeeds (and sets THREADS back: flap detection's part).
     expect(owners(after, CONTAINERS)).toEqual(['deploy-tool']);
-    const nextApply = await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'THREADS', value: '4' }] }] }));
-    expect(containersOf(nextApply)).toMatchObject([{ name: 'app', image: IMAGE, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'THREADS', value: '4' }] }]);
+    await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'THREADS', value: '4' }] }] }));
+    expect(containersOf(await read(live as KubernetesObject))).toMatchObject([{ name: 'app', image: IMAGE, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'THREADS', value: '4' }] }]);
   });
 
   it('fails an apply to a workload deleted since it was read (terminal), creating nothing', async () => {
