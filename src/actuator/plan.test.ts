@@ -338,6 +338,20 @@ describe('planActuation: field ownership', () => {
   });
 });
 
+describe('planActuation: drift', () => {
+  const field = 'spec.template.spec.containers[name=app].env[name=THREADS].value';
+  const record = { field, setting: 'threads' as const, manager: 'argocd-controller', wrote: '8', found: '', recommended: '8', reverts: 1, appliedAt: '2026-03-01T11:00:00Z', lastReverted: '2026-03-01T11:30:00Z' };
+
+  it('holds a field another manager set back while the recommendation is the one it came from', () => {
+    const p = plan(knative(), { ...recommending(threads(8)), drift: [record] });
+    expect(p).toMatchObject({ kind: 'none', reason: 'nothing-to-do', skipped: [{ setting: 'threads', reason: 'drifting' }] });
+  });
+
+  it('writes again once the recommendation changes', () => {
+    expect(applied(plan(knative(), { ...recommending(threads(6)), drift: [record] })).changes).toMatchObject([{ field, to: '6' }]);
+  });
+});
+
 describe('planActuation: writes', () => {
   it('applies containerConcurrency of a Knative Service as a minimal object and announces old and new values', () => {
     const p = applied(plan(knative({ containerConcurrency: 80 }), recommending(concurrency(40))));
