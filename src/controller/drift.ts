@@ -100,23 +100,8 @@ export function detectDrift(status: TuningRecommendationStatus, live: LiveWorklo
   const seen = applied !== undefined && (live.metadata.generation ?? 0) >= applied.generation;
   if (seen) {
     for (const change of applied.changes) {
-      const path = change.setting === 'profilerIamPolicyMember' ? undefined : fieldPath(change.field);
-      if (path === undefined) continue;
-      const found = valueAt(live, path);
-      if (holds(change, found)) continue;
-      const known = records.get(change.field);
-      if (known?.appliedAt === applied.at) continue; // this write's revert is already counted
-      const record: DriftRecord = {
-        field: change.field,
-        setting: change.setting,
-        manager: revertedBy(live, path),
-        wrote: change.to.slice(0, 1024),
-        found: (found ?? '').slice(0, 1024),
-        recommended: (currentRecommendation(status, change.setting) ?? change.to).slice(0, 1024),
-        reverts: (known?.reverts ?? 0) + 1,
-        appliedAt: applied.at,
-        lastReverted: rfc3339(now),
-      };
+      const record = revertOf(change, applied.at, records.get(change.field), status, live, now);
+      if (record === undefined) continue;
       records.set(change.field, record);
       events.push({
         type: 'Warning',
@@ -144,6 +129,25 @@ export function detectDrift(status: TuningRecommendationStatus, live: LiveWorklo
       : { type: RECOMMENDATION_CONDITIONS.drifting, status: 'False' as const, reason: 'NoDrift', message: '' };
   next.conditions = setCondition(status.conditions ?? [], condition, now);
   return { status: next, events };
+}
+
+/** A new drift record when `change` (written at `appliedAt`) is no longer in the workload and its revert is not counted yet. */
+function revertOf(change: AppliedChange, appliedAt: string, known: DriftRecord | undefined, status: TuningRecommendationStatus, live: LiveWorkload, now: Date): DriftRecord | undefined {
+  const path = change.setting === 'profilerIamPolicyMember' ? undefined : fieldPath(change.field);
+  if (path === undefined) return undefined;
+  const found = valueAt(live, path);
+  if (holds(change, found) || known?.appliedAt === appliedAt) return undefined; // holding, or this write's revert is already counted
+  return {
+    field: change.field,
+    setting: change.setting,
+    manager: revertedBy(live, path),
+    wrote: change.to.slice(0, 1024),
+    found: (found ?? '').slice(0, 1024),
+    recommended: (currentRecommendation(status, change.setting) ?? change.to).slice(0, 1024),
+    reverts: (known?.reverts ?? 0) + 1,
+    appliedAt,
+    lastReverted: rfc3339(now),
+  };
 }
 
 /** Whether a drift record still holds its field back: the recommendation it came from is still the current one. */
