@@ -29,7 +29,9 @@ import {
   type TuningRecommendation,
   type TuningRecommendationStatus,
 } from '../api/v1alpha1/tuningRecommendation.ts';
-import { describeChange, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange, type PlannedEvent, type PlannedWrite } from './plan.ts';
+import { handBackOwnership, type ManagedFieldsEntry } from './managedFields.ts';
+import type { JsonPatchOp } from '../model/finding.ts';
+import { CONTAINERS_FIELDS, describeChange, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange, type PlannedEvent, type PlannedWrite } from './plan.ts';
 import type { ActuationResult, WriteOutcome } from './status.ts';
 
 /** `reportingController` of pytuner's Events. */
@@ -88,14 +90,18 @@ export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions 
       }
       const resource = JSON_PATCH_RESOURCES[`${write.target.apiVersion}/${write.target.kind}`];
       if (resource === undefined) return { kind: 'failed', write, message: `no JSON Patch route for ${write.target.apiVersion} ${write.target.kind}`, retry: 'terminal' };
-      const written = (await custom.patchNamespacedCustomObject({
-        ...resource,
-        namespace: write.target.namespace ?? 'default',
-        name: write.target.name,
-        body: write.ops,
-        fieldManager: manager,
-      })) as KubernetesObject;
-      return writtenOutcome(write, written);
+      const where = { ...resource, namespace: write.target.namespace ?? 'default', name: write.target.name, fieldManager: manager };
+      const written = (await custom.patchNamespacedCustomObject({ ...where, body: write.ops })) as KubernetesObject;
+      const outcome = writtenOutcome(write, written);
+      if (write.handBack !== undefined) {
+        try {
+          await custom.patchNamespacedCustomObject({ ...where, body: handBackOps(written, write.handBack, manager) });
+        } catch (err) {
+          // The value is written; only the ownership stays with pytuner (the next patch gives it back again).
+          return { ...outcome, ownership: `containers not handed back to ${write.handBack.map((e) => e.manager).join(', ')}: ${errorMessage(err)}` };
+        }
+      }
+      return outcome;
     } catch (err) {
       return failedOutcome(write, err);
     }
@@ -172,7 +178,20 @@ export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions 
   };
 }
 
-function writtenOutcome(write: PlannedWrite, written: KubernetesObject): WriteOutcome {
+/**
+ * The second request of a Knative container patch: managedFields with `containers` owned again by its managers
+ * (managedFields.ts handBackOwnership), conditional on the resourceVersion the patch produced. It changes no value,
+ * so it bumps no generation and starts no revision.
+ */
+function handBackOps(written: KubernetesObject, owners: readonly ManagedFieldsEntry[], manager: string): JsonPatchOp[] {
+  const after = (written.metadata?.managedFields ?? []) as ManagedFieldsEntry[];
+  return [
+    { op: 'replace', path: '/metadata/resourceVersion', value: written.metadata?.resourceVersion },
+    { op: 'replace', path: '/metadata/managedFields', value: handBackOwnership(after, owners, CONTAINERS_FIELDS, manager, { apiVersion: written.apiVersion ?? '', time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }) },
+  ];
+}
+
+function writtenOutcome(write: PlannedWrite, written: KubernetesObject): Extract<WriteOutcome, { kind: 'written' }> {
   const generation = written.metadata?.generation;
   return generation === undefined ? { kind: 'written', write } : { kind: 'written', write, generation };
 }

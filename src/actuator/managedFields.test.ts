@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { field, fieldOwners, named, ownsPath, type ManagedFieldsEntry } from './managedFields.ts';
+import { field, fieldOwners, handBackOwnership, named, ownsPath, type ManagedFieldsEntry } from './managedFields.ts';
 
 const containers = [field('spec'), field('template'), field('spec'), field('containers')];
 const threadsValue = [...containers, named('app'), field('env'), named('THREADS'), field('value')];
@@ -42,5 +42,33 @@ describe('fieldOwners', () => {
       ),
     ).toEqual(['deploy-tool', 'kubectl-edit']);
     expect(fieldOwners(undefined, threadsValue, 'pytuner')).toEqual([]);
+  });
+});
+
+describe('handBackOwnership', () => {
+  const CONTAINERS = ['spec', 'template', 'spec', 'containers'];
+  const READDED = { apiVersion: 'serving.knative.dev/v1', time: '2026-12-07T05:00:00Z' };
+  const podSpec = (fields: Record<string, unknown>) => ({ 'f:spec': { 'f:template': { 'f:spec': fields } } });
+  const entry = (manager: string, operation: string, fieldsV1: unknown): ManagedFieldsEntry => ({ manager, operation, apiVersion: 'serving.knative.dev/v1', fieldsType: 'FieldsV1', fieldsV1 });
+
+  it('moves the atomic list from pytuner back to the manager that owned it, keeping pytuner\'s other fields', () => {
+    const before = entry('argocd-controller', 'Apply', podSpec({ 'f:containers': {}, 'f:timeoutSeconds': {} }));
+    const after = [
+      entry('argocd-controller', 'Apply', podSpec({ 'f:timeoutSeconds': {} })),
+      entry('pytuner', 'Update', { 'f:metadata': { 'f:annotations': { 'f:serving.knative.dev/lastModifier': {} } }, ...podSpec({ 'f:containers': {} }) }),
+      entry('pytuner', 'Apply', podSpec({ 'f:containerConcurrency': {} })),
+    ];
+    expect(handBackOwnership(after, [before], CONTAINERS, 'pytuner', READDED)).toEqual([
+      entry('argocd-controller', 'Apply', podSpec({ 'f:timeoutSeconds': {}, 'f:containers': {} })),
+      entry('pytuner', 'Update', { 'f:metadata': { 'f:annotations': { 'f:serving.knative.dev/lastModifier': {} } } }),
+      entry('pytuner', 'Apply', podSpec({ 'f:containerConcurrency': {} })),
+    ]);
+  });
+
+  it('drops a pytuner entry left owning nothing and re-adds an owner entry the server removed', () => {
+    // As an informer cache keeps it: manager, operation and the pod spec branch only.
+    const cached = { manager: 'kubectl-client-side-apply', operation: 'Update', fieldsV1: podSpec({ 'f:containers': {} }) };
+    const after = [entry('pytuner', 'Update', podSpec({ 'f:containers': {} }))];
+    expect(handBackOwnership(after, [cached], CONTAINERS, 'pytuner', READDED)).toEqual([{ ...entry('kubectl-client-side-apply', 'Update', podSpec({ 'f:containers': {} })), time: READDED.time }]);
   });
 });

@@ -87,3 +87,67 @@ export function fieldOwners(managedFields: readonly ManagedFieldsEntry[] | undef
   }
   return owners;
 }
+
+type Trie = Record<string, unknown>;
+
+/** A copy of `trie` without the leaf at `fields` (`f:` names), parents left empty pruned; undefined when nothing is left. */
+function withoutLeaf(trie: unknown, fields: readonly string[]): Trie | undefined {
+  if (!isTrie(trie)) return undefined;
+  const [first, ...rest] = fields;
+  if (first === undefined) return undefined;
+  const key = `f:${first}`;
+  const copy: Trie = { ...trie };
+  if (rest.length === 0) delete copy[key];
+  else if (key in copy) {
+    const child = withoutLeaf(copy[key], rest);
+    if (child === undefined) delete copy[key];
+    else copy[key] = child;
+  }
+  return Object.keys(copy).length === 0 ? undefined : copy;
+}
+
+/** A copy of `trie` owning the leaf at `fields` (`f:` names) whole. */
+function withLeaf(trie: unknown, fields: readonly string[]): Trie {
+  const copy: Trie = isTrie(trie) ? { ...trie } : {};
+  const [first, ...rest] = fields;
+  if (first === undefined) return copy;
+  copy[`f:${first}`] = rest.length === 0 ? {} : withLeaf(copy[`f:${first}`], rest);
+  return copy;
+}
+
+/** The same manager and operation on the main resource (an informer cache may keep no more of an entry than that). */
+const sameEntry = (a: ManagedFieldsEntry, b: ManagedFieldsEntry) => a.manager === b.manager && a.operation === b.operation && (a.subresource ?? '') === (b.subresource ?? '');
+
+/**
+ * handBackOwnership returns managedFields `after` a write of `self` inside an atomic field (Knative's `containers`,
+ * at `fields`), with that field owned again by the managers that owned it before (`owners`, their entries as read
+ * before the write) and no longer by `self`. Any change inside an atomic list moves the whole list to the writer
+ * (operation Update); left there, the next server-side apply of the list by its manager without force gets 409, and
+ * the manager that declared the list no longer owns it. Setting managedFields explicitly is the API's way to move
+ * ownership (kubectl's client-side → server-side apply upgrade does the same). An entry of `self` that owns nothing
+ * else afterwards is dropped.
+ */
+export function handBackOwnership(
+  after: readonly ManagedFieldsEntry[],
+  owners: readonly ManagedFieldsEntry[],
+  fields: readonly string[],
+  self: string,
+  /** apiVersion and time of an owner's entry that has to be re-added (the server drops an entry left owning nothing). */
+  readded: { apiVersion: string; time: string },
+): ManagedFieldsEntry[] {
+  const result: ManagedFieldsEntry[] = [];
+  for (const entry of after) {
+    if (entry.manager === self && (entry.subresource ?? '') === '') {
+      const fieldsV1 = withoutLeaf(entry.fieldsV1, fields);
+      if (fieldsV1 !== undefined) result.push({ ...entry, fieldsV1 });
+      continue;
+    }
+    result.push(owners.some((o) => sameEntry(o, entry)) ? { ...entry, fieldsV1: withLeaf(entry.fieldsV1, fields) } : entry);
+  }
+  for (const owner of owners) {
+    if (result.some((e) => sameEntry(e, owner))) continue;
+    const entry: ManagedFieldsEntry = { manager: owner.manager, operation: owner.operation, apiVersion: owner.apiVersion ?? readded.apiVersion, time: owner.time ?? readded.time, fieldsType: 'FieldsV1', fieldsV1: withLeaf({}, fields) };
+    result.push(entry);
+  }
+  return result;
+}

@@ -302,9 +302,17 @@ describe('planActuation: field ownership', () => {
     expect(applied(plan(knative({ containerConcurrency: 80, managedFields: own }), recommending(concurrency(40), threads(8)))).changes.map((c) => c.setting)).toEqual(['containerConcurrency', 'threads']);
   });
 
-  it('treats Knative\'s atomic containers list as owning every env entry in it', () => {
-    const p = plan(knative({ managedFields: [managed('deploy-tool', podSpecFields({ 'f:containers': {} }))] }), recommending(threads(8)));
+  it('treats Knative\'s atomic containers list as owning every env entry in it: a value the owner set is a conflict', () => {
+    const containers = [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '4' }] }];
+    const p = plan(knative({ containers, managedFields: [managed('deploy-tool', podSpecFields({ 'f:containers': {} }))] }), recommending(threads(8)));
     expect(p).toMatchObject({ reason: 'conflict', conflicts: [{ field: 'spec.template.spec.containers[name=app].env[name=THREADS].value', manager: 'deploy-tool' }] });
+  });
+
+  it('adds an env entry nobody declared inside Knative\'s atomic containers without force, and hands the list back to its owner', () => {
+    const owner = managed('deploy-tool', podSpecFields({ 'f:containers': {} }));
+    const p = applied(plan(knative({ managedFields: [owner, managed('pytuner', podSpecFields({ 'f:containerConcurrency': {} }))] }), recommending(threads(8))));
+    expect(p.writes).toMatchObject([{ method: 'json-patch', handBack: [owner] }]);
+    expect(p.changes).toMatchObject([{ field: 'spec.template.spec.containers[name=app].env[name=THREADS].value', to: '8' }]);
   });
 
   it('sees Deployment env entries by name: another entry\'s owner is no conflict', () => {
@@ -321,11 +329,26 @@ describe('planActuation: field ownership', () => {
   });
 
   it('applies what it may and reports the rest when only some fields conflict', () => {
-    const live = knative({ containerConcurrency: 80, managedFields: [managed('deploy-tool', podSpecFields({ 'f:containers': {} }))] });
+    const containers = [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '4' }] }];
+    const live = knative({ containerConcurrency: 80, containers, managedFields: [managed('deploy-tool', podSpecFields({ 'f:containers': {} }))] });
     const p = applied(plan(live, recommending(concurrency(40), threads(8))));
     expect(p.changes.map((c) => c.setting)).toEqual(['containerConcurrency']);
     expect(p.conflicts).toEqual([{ field: 'spec.template.spec.containers[name=app].env[name=THREADS].value', setting: 'threads', manager: 'deploy-tool' }]);
     expect(p.events.map((e) => e.reason)).toEqual(['TuningConflict', 'TuningApplied']);
+  });
+});
+
+describe('planActuation: drift', () => {
+  const field = 'spec.template.spec.containers[name=app].env[name=THREADS].value';
+  const record = { field, setting: 'threads' as const, manager: 'argocd-controller', wrote: '8', found: '', recommended: '8', reverts: 1, appliedAt: '2026-03-01T11:00:00Z', lastReverted: '2026-03-01T11:30:00Z' };
+
+  it('holds a field another manager set back while the recommendation is the one it came from', () => {
+    const p = plan(knative(), { ...recommending(threads(8)), drift: [record] });
+    expect(p).toMatchObject({ kind: 'none', reason: 'nothing-to-do', skipped: [{ setting: 'threads', reason: 'drifting' }] });
+  });
+
+  it('writes again once the recommendation changes', () => {
+    expect(applied(plan(knative(), { ...recommending(threads(6)), drift: [record] })).changes).toMatchObject([{ field, to: '6' }]);
   });
 });
 

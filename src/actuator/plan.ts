@@ -11,8 +11,11 @@
  * - Knative Service, `containerConcurrency`: server-side apply (a scalar outside any list).
  * - Knative Service, container-level fields (env, startupProbe): RFC 6902 JSON Patch with `test` guards. Knative's CRD
  *   makes `containers` an atomic list, so an apply that names one env entry would own, and replace, the whole
- *   containers list (dropping `image`). The plan only emits the patch when no other manager owns `containers`, or
- *   the policy forces; the API server then records pytuner (operation Update) as the owner of `containers`.
+ *   containers list (dropping `image`). A value another manager declared (the field exists) is changed only when the
+ *   policy forces; a field the workload does not have (an env var, a startupProbe) was declared by nobody and is
+ *   added without force. The API server records any change inside the atomic list as pytuner (operation Update)
+ *   owning all of `containers`, which would make the deploy tool's next non-forced apply fail with 409: the actuator
+ *   gives the list back to the managers that owned it (`handBack`, apply.ts), so pytuner never owns it.
  *   The patch is built from the object as read, by index, so it carries that object's resourceVersion: if anyone
  *   wrote the object since, the API server answers 409 instead of applying it to what changed (an `add` of `env`
  *   would replace an env list added meanwhile). It is the first write of the plan, before the apply of
@@ -22,8 +25,8 @@ import { MEASURED_CONFIDENCE, STATIC_CONFIDENCE } from '../model/change.ts';
 import type { JsonPatchOp } from '../model/finding.ts';
 import { FIELD_MANAGER, parseDuration } from '../api/v1alpha1/common.ts';
 import { type Bounds, type PatchPermissions, type Patchable, type TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
-import type { AppliedChange, FieldConflict, RecommendedPolicyMember, RecommendedProbe, RecommendedValue, Setting, TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
-import { field, fieldOwners, named, type ManagedFieldsEntry, type PathSegment } from './managedFields.ts';
+import { recommendedText, type AppliedChange, type DriftRecord, type FieldConflict, type RecommendedPolicyMember, type RecommendedProbe, type RecommendedValue, type Setting, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import { field, fieldOwners, named, ownsPath, type ManagedFieldsEntry, type PathSegment } from './managedFields.ts';
 
 /** Annotation on a workload (or on its TuningPolicy) that stops every patch while it is `"true"`. */
 export const PAUSE_ANNOTATION = 'pytuner.dev/paused';
@@ -86,7 +89,8 @@ export type SkipReason =
   | 'value-from' // the env var is read from a Secret or ConfigMap: pytuner does not replace references
   | 'unparseable' // the live value is not an integer, so no step can be taken from it
   | 'probe-exists' // pytuner adds a startup probe only where none is set
-  | 'low-confidence'; // an estimate from measured load below the policy's spec.minConfidence
+  | 'low-confidence' // an estimate from measured load below the policy's spec.minConfidence
+  | 'drifting'; // another manager set back pytuner's last write of this field, and the recommendation is the same
 
 /** A recommended value left out of the plan, with the reason. */
 export interface SkippedChange {
@@ -112,13 +116,18 @@ export type PlannedWrite =
       /** RFC 6902 operations: the resourceVersion read (a precondition: 409 if stale), then `test` guards and changes. */
       ops: JsonPatchOp[];
       changes: PlannedChange[];
+      /**
+       * The managedFields entries (as read) of the managers that own Knative's atomic `containers` list: the actuator
+       * gives the list back to them after the patch (managedFields.ts handBackOwnership), so pytuner never owns it.
+       */
+      handBack?: ManagedFieldsEntry[];
     };
 
 /** An Event the actuator publishes about the workload. `onlyIfWritten`: published only when every write succeeded. */
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
-  reason: 'TuningApplied' | 'TuningConflict' | 'TuningRecommended';
-  action: 'Patch' | 'Skip' | 'Recommend';
+  reason: 'TuningApplied' | 'TuningConflict' | 'TuningRecommended' | 'TuningDrift';
+  action: 'Patch' | 'Skip' | 'Recommend' | 'Hold';
   note: string;
   regarding: ObjectRef;
   onlyIfWritten: boolean;
@@ -202,7 +211,7 @@ export function planActuation(input: PlanInput): Plan {
   const readiness = targetReadiness(live);
   if (!readiness.ready) return none(readiness.reason, readiness.message);
 
-  const decided = values.map((value) => decide(value, policy, live));
+  const decided = values.map((value) => decide(value, policy, live, recommendation?.drift ?? []));
   const changes = decided.flatMap((d) => (d.kind === 'change' ? [d.change] : []));
   const conflicts = decided.flatMap((d) => (d.kind === 'conflict' ? [d.conflict] : []));
   const skipped = decided.flatMap((d) => (d.kind === 'skip' ? [d.skip] : []));
@@ -302,7 +311,7 @@ function skip(value: RecommendedValue, reason: SkipReason, message: string): Dec
   return { kind: 'skip', skip: { setting: value.setting, rule: value.rule, reason, message } };
 }
 
-function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload): Decision {
+function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload, drift: readonly DriftRecord[]): Decision {
   const permission = PERMISSION_OF[value.setting];
   if (!allowed(policy.spec.patch, permission)) return skip(value, 'not-allowed', `spec.patch.${permission} is false in TuningPolicy ${policy.metadata.name}`);
   const unsure = belowMinConfidence(value, policy);
@@ -310,11 +319,20 @@ function decide(value: RecommendedValue, policy: PlanPolicy, live: LiveWorkload)
   if (value.setting === 'profilerIamPolicyMember') return decidePolicyMember(value);
   const located = locate(value, live);
   if ('skip' in located) return located.skip;
+  // Flap guard (src/controller/drift.ts): the manager that set this field back would set it back again.
+  const reverted = drift.find((r) => r.field === located.location.field && r.recommended === recommendedText(value));
+  if (reverted !== undefined) {
+    return skip(value, 'drifting', `${reverted.manager} set ${reverted.field} back from ${reverted.wrote} (${reverted.reverts}×); held until the recommendation changes`);
+  }
   const target = valueToWrite(value, located.location, policy.spec.bounds);
   if ('skip' in target) return target.skip;
   if (target.to === located.location.current) return skip(value, 'up-to-date', `${located.location.field} is already ${target.to}`);
   const owners = fieldOwners(live.metadata.managedFields, located.location.path, FIELD_MANAGER);
-  if (owners.length > 0 && !policy.spec.force) {
+  // A field the workload does not have was declared by nobody, even inside a list another manager owns whole
+  // (Knative's atomic `containers`): adding it takes nothing from that manager, and the list goes back to it after
+  // the patch. If the manager's next sync drops it, flap detection holds it (src/controller/drift.ts).
+  const undeclared = live.kind === 'Service' && value.setting !== 'containerConcurrency' && located.location.current === undefined;
+  if (owners.length > 0 && !policy.spec.force && !undeclared) {
     return { kind: 'conflict', conflict: { field: located.location.field, setting: value.setting, manager: owners[0] as string } };
   }
   const change: PlannedChange = { field: located.location.field, setting: value.setting, to: target.to, rule: value.rule, recommended: target.recommended };
@@ -350,6 +368,9 @@ function decidePolicyMember(value: RecommendedValue): Decision {
 
 const POD_SPEC: readonly PathSegment[] = [field('spec'), field('template'), field('spec')];
 const POD_SPEC_FIELD = 'spec.template.spec';
+/** Where Knative keeps its atomic containers list, as `f:` names (handBackOwnership) and as a path. */
+export const CONTAINERS_FIELDS: readonly string[] = ['spec', 'template', 'spec', 'containers'];
+const CONTAINERS_PATH: readonly PathSegment[] = CONTAINERS_FIELDS.map(field);
 
 function podSpecOf(live: LiveWorkload): Record<string, unknown> | undefined {
   const template = isRecord(live.spec) ? live.spec.template : undefined;
@@ -484,7 +505,12 @@ function plannedWrites(decided: readonly Decision[], policy: PlanPolicy, live: L
   if (live.kind === 'Service') {
     const concurrency = onWorkload.filter((c) => c.value.setting === 'containerConcurrency');
     const inContainers = onWorkload.filter((c) => c.value.setting !== 'containerConcurrency');
-    if (inContainers.length > 0) writes.push({ method: 'json-patch', target, ops: knativeContainerOps(live, inContainers), changes: inContainers.map((c) => c.change) });
+    if (inContainers.length > 0) {
+      const write: PlannedWrite = { method: 'json-patch', target, ops: knativeContainerOps(live, inContainers), changes: inContainers.map((c) => c.change) };
+      const owners = (live.metadata.managedFields ?? []).filter((e) => (e.subresource ?? '') === '' && e.manager !== FIELD_MANAGER && ownsPath(e.fieldsV1, CONTAINERS_PATH));
+      if (owners.length > 0) write.handBack = owners;
+      writes.push(write);
+    }
     if (concurrency.length > 0) writes.push(applyWrite(target, live, concurrency, force));
   } else if (onWorkload.length > 0) {
     writes.push(applyWrite(target, live, onWorkload, force));

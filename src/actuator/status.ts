@@ -9,7 +9,14 @@ import { describeChange, type NoActuationReason, type Plan, type PlannedChange, 
 
 /** How one planned write went. */
 export type WriteOutcome =
-  | { kind: 'written'; write: PlannedWrite; /** metadata.generation of the written object afterwards. */ generation?: number }
+  | {
+      kind: 'written';
+      write: PlannedWrite;
+      /** metadata.generation of the written object afterwards. */
+      generation?: number;
+      /** Set when the value was written but Knative's `containers` list could not be handed back to its managers. */
+      ownership?: string;
+    }
   | { kind: 'conflict'; write: PlannedWrite; conflicts: FieldConflict[]; message: string }
   | {
       kind: 'failed';
@@ -92,6 +99,9 @@ function appliedCondition(result: ActuationResult, failed: Extract<WriteOutcome,
   if (result.plan.kind === 'none') {
     const { reason, skipped, message } = result.plan;
     // Up to date only when every value is; a value the policy does not allow is not "applied".
+    if (reason === 'nothing-to-do' && skipped.some((s) => s.reason === 'drifting')) {
+      return { type, status: 'False' as const, reason: 'Drifting', message: message.slice(0, 1024) };
+    }
     if (reason === 'nothing-to-do' && !skipped.every((s) => s.reason === 'up-to-date')) {
       return { type, status: 'False' as const, reason: 'NotApplicable', message: message.slice(0, 1024) };
     }

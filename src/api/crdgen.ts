@@ -80,6 +80,7 @@ const DEFINITIONS: readonly CrdDefinition[] = [
       { name: 'Findings', type: 'integer', jsonPath: '.status.summary.findings', description: 'Findings of every severity.' },
       { name: 'Critical', type: 'integer', jsonPath: '.status.summary.critical', description: 'Critical findings.', priority: 1 },
       { name: 'Applied', type: 'date', jsonPath: '.status.applied.at', description: 'When pytuner last patched the workload.' },
+      { name: 'Drifting', type: 'string', jsonPath: '.status.conditions[?(@.type=="Drifting")].status', description: 'True while another field manager set back a value pytuner wrote (status.drift).', priority: 1 },
       { name: 'Policy', type: 'string', jsonPath: '.spec.policy', description: 'The TuningPolicy.', priority: 1 },
       AGE,
     ],

@@ -178,14 +178,15 @@ function patchJson(text: string, located: readonly { fix: ObjectFix; location: Y
 // ---- text files as read and written back ----
 
 /** A file's text with `\n` line ends, and how to turn edited text back into its bytes (CRLF, byte-order mark). */
-interface TextFile {
+export interface TextFile {
   text: string;
   encode(text: string): Buffer;
 }
 
 const BOM = '\uFEFF';
 
-async function readText(file: string): Promise<PatchOutcome<TextFile>> {
+/** Reads a text file for an in-place edit: refused when it is not UTF-8 or mixes line ends. */
+export async function readText(file: string): Promise<PatchOutcome<TextFile>> {
   let raw: string;
   try {
     raw = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await readFile(file));

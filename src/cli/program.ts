@@ -28,6 +28,7 @@ import type { CloudRunFlags } from './cloudRunOptions.ts';
 import { CLOUDRUN_EXAMPLES, addCloudRunOptions, cloudRunUsageError, loadCloudRunInputs } from './cloudRunOptions.ts';
 import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
+import { addRecommendationsCommand } from './recommendations.ts';
 import type { CliIo } from './io.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 import { rootCommand, runCommand } from './root.ts';
@@ -147,6 +148,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
   addControllerCommand(program, io, setExitCode);
   addImportTimeCommand(program, io, setExitCode);
+  addRecommendationsCommand(program, io, setExitCode);
 
   return program;
 }

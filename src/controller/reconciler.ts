@@ -24,6 +24,7 @@ import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { INVALID_WORKLOAD_BASIS, invalidSourceBasis, policyBasis, recommenderSettings, targetBasis } from './metricsBasis.ts';
 import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader, type PrometheusAccess } from './metricsReader.ts';
+import { detectDrift } from './drift.ts';
 import { valuesOf } from './recommendations.ts';
 import { byPrecedence, optedIn, overlappingCondition, policyRef, selectingPolicies, type Candidates, type SharedWorkload } from './policySelection.ts';
 import { RecentWrites } from './recentWrites.ts';
@@ -292,7 +293,7 @@ export class Reconciler {
     onFindings?.(keyText, evaluation.findings, { workload: live, values });
     const evaluated = evaluatedStatus(
       existing?.status,
-      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes, bounds: policy.spec.bounds },
+      { findings: evaluation.findings, errors: evaluation.errors, values, metrics: measured.basis, targetGeneration: live.metadata?.generation, notes, bounds: policy.spec.bounds, target: key },
       now,
     );
 
@@ -322,7 +323,9 @@ export class Reconciler {
   ): Promise<ReconcileOutcome | typeof STALE> {
     const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policyRef(policy, key.namespace), existing);
     if (recommendation !== existing) this.#remember(recommendation);
-    const plan = planActuation({ policy, recommendation: evaluated, live: live as LiveWorkload, now });
+    // Flap detection before the plan: a field another manager set back is held, not written again.
+    const drift = detectDrift(evaluated, live as LiveWorkload, now);
+    const plan = planActuation({ policy, recommendation: drift.status, live: live as LiveWorkload, now });
     let result = await this.#actuator.execute(plan);
     if (!lastAttempt && result.applied.length === 0 && result.outcomes.some((o) => o.kind === 'failed' && o.retry === 'stale')) {
       log.info({ resourceVersion: live.metadata?.resourceVersion }, 'the workload changed since it was read; planning again on the object as the API server has it now');
@@ -330,11 +333,12 @@ export class Reconciler {
     }
     result = await this.#confirmUnanswered(result, key, log);
     this.#record(plan, result.applied, result.conflicts.length, key.kind, log);
-    for (const failure of result.eventFailures) {
+    if (drift.events.length > 0) log.warn({ drift: drift.status.drift }, 'another field manager set back a value pytuner wrote; holding it');
+    for (const failure of [...result.eventFailures, ...(await this.#actuator.publish(drift.events))]) {
       this.#options.metrics.errors.inc({ type: 'event' });
       log.warn({ failure }, 'could not publish an Event');
     }
-    const final = statusAfterActuation(evaluated, result, policyRef(policy, key.namespace), now);
+    const final = statusAfterActuation(drift.status, result, policyRef(policy, key.namespace), now);
     await this.#writeRecommendationStatus(recommendation, final, log);
     await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
 

@@ -18,6 +18,7 @@ import {
 } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { Finding, InputError } from '../model/finding.ts';
 import { canonicalStatus } from './statusDigest.ts';
+import { recommendationFix } from './recommendationFix.ts';
 
 /** Condition type saying whether measured load backed the evaluation. */
 export const METRICS_AVAILABLE = POLICY_CONDITIONS.metricsAvailable;
@@ -50,6 +51,8 @@ export interface EvaluationResult {
   metrics: MetricsBasis;
   /** metadata.generation of the target that was evaluated. */
   targetGeneration: number | undefined;
+  /** The workload evaluated, whose findings' fixes become `status.fix`. */
+  target?: { kind: string; name: string };
   /** Extra words for the Ready message (another policy also selects the target, Config Connector missing…). */
   notes: readonly string[];
   /** The selecting policy's bounds, for each value's target, next step and bounds; the defaults when absent. */
@@ -96,6 +99,9 @@ export function evaluatedStatus(previous: TuningRecommendationStatus | undefined
   const next: TuningRecommendationStatus = { ...previous, findings, summary, basis: result.metrics.available ? 'metrics' : 'rules' };
   if (values.length > 0) next.recommendations = values;
   else delete next.recommendations;
+  const fix = result.target === undefined ? undefined : recommendationFix(result.findings, result.target.kind, result.target.name);
+  if (fix !== undefined) next.fix = fix;
+  else delete next.fix;
   if (result.targetGeneration !== undefined) next.targetGeneration = result.targetGeneration;
   next.lastEvaluated = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const counted = findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}, ${result.values.length} value${result.values.length === 1 ? '' : 's'} to set`;

@@ -169,3 +169,30 @@ function causeOf(error: unknown): string {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
 }
+
+/** What readKind listed: the raw objects (apiVersion and kind set), with notes as readCluster gives them. */
+export interface KindList {
+  items: Record<string, unknown>[];
+  notes: string[];
+  partial: boolean;
+}
+
+/**
+ * readKind lists one kind (pytuner's own TuningRecommendations, for `pytuner recommendations export`) in the namespaces
+ * of `options`, with readCluster's kubeconfig, paging and notes. Throws ClusterError only when nothing can be read.
+ */
+export async function readKind(options: ClusterOptions, kind: ClusterKind): Promise<KindList> {
+  const kubeConfig = loadKubeConfig(options);
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const scopes = options.allNamespaces ? [undefined] : options.namespaces.length > 0 ? [...new Set(options.namespaces)] : [contextNamespace(kubeConfig)];
+  const out: KindList = { items: [], notes: [], partial: false };
+  for (const namespace of scopes) {
+    const result = await listAll(kubeConfig, server, kind, namespace, undefined, options.pageSize ?? PAGE_SIZE);
+    out.items.push(...result.items);
+    if (result.note === undefined) continue;
+    out.notes.push(result.note.text);
+    out.partial ||= result.note.partial || result.note.absent;
+    if (result.note.absent) break;
+  }
+  return out;
+}

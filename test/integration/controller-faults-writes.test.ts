@@ -85,8 +85,9 @@ describe('controller writes under faults', () => {
     ]);
     expect(container?.['args']).toEqual(GUNICORN_DEFAULT_WORKERS);
     // The first patch carried the resourceVersion read before the deploy tool's write and was refused (409); the
-    // Service was read again and the second patch, built on it, appended to the env list instead of replacing it.
-    expect(proxy.requests.filter((r) => isWriteTo(r, namespace, 'orders'))).toHaveLength(2);
+    // Service was read again and the second patch, built on it, appended to the env list instead of replacing it; the
+    // third request gave Knative's atomic containers list back to the deploy tool (managedFields only).
+    await vi.waitFor(() => expect(proxy.requests.filter((r) => isWriteTo(r, namespace, 'orders'))).toHaveLength(3), poll);
     expect(proxy.requests.some((r) => r.method === 'GET' && r.path === `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/orders`)).toBe(true);
     const rec = await vi.waitFor(async () => {
       const r = await recommendation(namespace, 'service-orders');

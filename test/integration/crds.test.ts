@@ -217,7 +217,7 @@ describe('TuningRecommendation CRD', () => {
     };
     const cells = Object.fromEntries(table.columnDefinitions.map((c, i) => [c.name, table.rows[0]?.cells[i]]));
     expect(table.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name)).toEqual(['Name', 'Target', 'Concurrency', 'Threads', 'Workers', 'Probe', 'Basis', 'Confidence', 'Findings', 'Applied', 'Age']);
-    expect(table.columnDefinitions.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['Kind', 'Critical', 'Policy']);
+    expect(table.columnDefinitions.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['Kind', 'Critical', 'Drifting', 'Policy']);
     // The target within the bounds (10), not the uncapped 4 nor the next step 40; no workers value.
     expect(cells).toMatchObject({ Name: 'service-api', Target: 'api', Kind: 'Service', Concurrency: 10, Threads: 12, Probe: '/healthz', Basis: 'metrics', Confidence: 0.6, Findings: 3, Critical: 1, Policy: 'shop' });
     expect(cells['Workers'] ?? null).toBeNull();

@@ -184,8 +184,39 @@ export const FieldConflict = z.object({
 /** A change held back because another field manager owns the field. */
 export type FieldConflict = z.infer<typeof FieldConflict>;
 
+/**
+ * A value pytuner wrote that another field manager set back (a GitOps sync, `kubectl apply`, `helm upgrade`). pytuner
+ * does not write the setting again while the recommendation for it stays `recommended`: the fix belongs in the
+ * manager's source (see `status.fix` and `pytuner recommendations export`).
+ */
+export const DriftRecord = z.object({
+  field: z.string().min(1).max(512).describe('The field pytuner wrote, e.g. spec.template.spec.containers[name=app].env[name=WEB_CONCURRENCY].value.'),
+  setting: Setting,
+  manager: z.string().min(1).max(253).describe('The field manager that owns the field now (from managedFields), i.e. who set it back; "unknown" when none does.'),
+  wrote: z.string().max(1024).describe('The value pytuner wrote.'),
+  found: z.string().max(1024).describe('The value found afterwards ("" when the field is gone).'),
+  recommended: z.string().max(1024).describe('The recommendation the written value came from: pytuner holds the setting while the recommendation stays this.'),
+  reverts: z.int().min(1).describe('How many of pytuner\'s writes of this field were set back.'),
+  appliedAt: z.iso.datetime().describe('When pytuner made the write that was set back last (status.applied.at of that write).'),
+  lastReverted: z.iso.datetime().describe('When the controller last found a write of this field set back.'),
+});
+/** A value pytuner wrote that another field manager set back. */
+export type DriftRecord = z.infer<typeof DriftRecord>;
+
+/** The fix of a recommendation, as Core's renderers made it, for a Git-first workflow. */
+export const RecommendationFix = z.object({
+  jsonPatch: z
+    .string()
+    .max(32768)
+    .describe('The RFC 6902 JSON Patch of the workload (a JSON array, the ops of every agreeing finding), for `kubectl patch --type=json` or `pytuner recommendations export`.'),
+  rules: z.array(z.string().max(63)).max(64).describe('The rules whose fixes the patch carries.'),
+  unfixed: z.array(z.string().max(1024)).max(32).optional().describe('Fixes left out and why (findings whose changes disagree, fixes that only create objects or run commands).'),
+});
+/** The fix of a recommendation. */
+export type RecommendationFix = z.infer<typeof RecommendationFix>;
+
 /** Condition types on a TuningRecommendation. */
-export const RECOMMENDATION_CONDITIONS = { ready: 'Ready', applied: 'Applied', conflict: 'Conflict' } as const;
+export const RECOMMENDATION_CONDITIONS = { ready: 'Ready', applied: 'Applied', conflict: 'Conflict', drifting: 'Drifting' } as const;
 
 /** Observed state: written by the controller (recommend loop and actuator), read by people and by the actuator. */
 export const TuningRecommendationStatus = z.object({
@@ -212,7 +243,9 @@ export const TuningRecommendationStatus = z.object({
     .optional()
     .describe('Field → value before pytuner first changed it ("" when it was unset): what a manual roll-back restores.'),
   conflicts: z.array(FieldConflict).max(16).optional().describe('Changes held back because another field manager owns the field.'),
-  conditions: Conditions.optional().describe('Ready, Applied and Conflict.'),
+  drift: z.array(DriftRecord).max(16).meta(listMap('field')).optional().describe('Values pytuner wrote that another field manager set back, and who; held until the recommendation changes.'),
+  fix: RecommendationFix.optional().describe('The fix as a JSON Patch of the workload, for a change made by pull request (pytuner recommendations export --fix).'),
+  conditions: Conditions.optional().describe('Ready, Applied, Conflict and Drifting.'),
 });
 /** Observed state of a TuningRecommendation. */
 export type TuningRecommendationStatus = z.infer<typeof TuningRecommendationStatus>;
@@ -244,6 +277,16 @@ export function recommendationName(target: Pick<TargetRef, 'kind' | 'name'>): st
   // Each dot-separated label of a DNS subdomain starts and ends with a letter or digit.
   const prefix = full.slice(0, MAX_NAME - hash.length - 1).replace(/[^a-z0-9]+$/, '');
   return `${prefix}-${hash}`;
+}
+
+/**
+ * recommendedText is a recommended value as one string, what a drift record compares to tell whether the
+ * recommendation changed: the number, the probe as JSON, or the IAM member and role.
+ */
+export function recommendedText(value: RecommendedValue): string {
+  if (value.startupProbe !== undefined) return JSON.stringify(value.startupProbe);
+  if (value.iamPolicyMember !== undefined) return `${value.iamPolicyMember.member} ${value.iamPolicyMember.role}`;
+  return String(value.value ?? '');
 }
 
 /** toStatusValues renders a finding's values for status: strings as they are, numbers, booleans and null as JSON (`80`, `true`, `null`). */
