@@ -3,6 +3,8 @@
  * the errors met while reading. Reading (fs, stdin) happens in `input/files.ts` only.
  */
 import type { InputError } from '../model/finding.ts';
+import type { HclFile } from './hcl.ts';
+import type { TerraformOrigin } from './terraform.ts';
 
 /** One YAML document (or one item of a `kind: List`), not yet validated. */
 export interface ParsedDocument {
@@ -18,6 +20,8 @@ export interface ParsedDocument {
    * did not come from text (an API-server cache).
    */
   fieldLines?: ReadonlyMap<string, number>;
+  /** Set when the object is a Cloud Run service read from Terraform (`parse/terraform.ts`): its resource and attributes. */
+  terraform?: TerraformOrigin;
 }
 
 /**
@@ -43,6 +47,10 @@ export interface LoadedInputs {
    * by reason (a key of `SKIP_REASONS` in `parse/manifests.ts`): counted, not errors. Absent: none.
    */
   skippedFiles?: Record<string, number>;
+  /** The `.tf` files read, parsed: `render/terraformEdits.ts` writes fixes into them. Absent: none. */
+  terraform?: HclFile[];
+  /** What the inputs hold that pytuner could not read, and why (a Terraform module call): not errors. */
+  notes?: string[];
 }
 
 /** An explicit join of source files to workloads: `--source IMAGE_OR_NAME=PATH`. */

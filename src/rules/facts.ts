@@ -108,6 +108,8 @@ export function concurrencyEvidence(workload: Workload): Evidence {
  * which is `concurrency.unbounded`'s case, so `undefined` here. Deployments have none.
  */
 export function platformConcurrency(workload: Workload): PlatformConcurrency | undefined {
+  // Written as an expression pytuner does not evaluate (a Terraform variable): unknown, not the default.
+  if (workload.containerConcurrency?.unresolved === true) return undefined;
   const written = writtenConcurrency(workload);
   const evidence = concurrencyEvidence(workload);
   if (workload.platform === 'cloudrun') {

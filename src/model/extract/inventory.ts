@@ -29,6 +29,7 @@ import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
 import { platformPortEnv } from './podTemplate.ts';
 import { assumePlatform, sourceDeployWorkload } from './sourceDeploy.ts';
+import { withTerraformOrigin } from './terraform.ts';
 
 /** What buildInventory returns besides the inventory: input errors, objects read (after List expansion) and skipped kinds. */
 export interface BuiltInventory {
@@ -71,6 +72,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const position = new Map(loaded.documents.map((doc, i) => [doc, i]));
   const inInputOrder = (a: ParsedDocument, b: ParsedDocument) => (position.get(a) as number) - (position.get(b) as number);
   drafts.sort((a, b) => inInputOrder(a.doc, b.doc));
+  for (const draft of drafts) withTerraformOrigin(draft.workload, draft.doc);
   const joined = joinSources(drafts, sources, mappings);
   errors.push(...joined.errors);
   const joinOf = new Map(joined.joins.map((join) => [`${drafts.indexOf(join.draft)}:${join.containerIndex}`, join]));
