@@ -14,6 +14,7 @@ import type { RecommenderConfig } from './recommender/types.ts';
 import { recommendFindings } from './recommender/findings.ts';
 import { solveFindings } from './solve/solve.ts';
 import { withTerraformEdits } from './render/terraformEdits.ts';
+import { coverageNotes } from './rules/notes.ts';
 import type { RecommendationCurve } from './recommender/curves.ts';
 import { recommendationCurves } from './recommender/curves.ts';
 
@@ -86,7 +87,8 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       errors: errors.length,
     },
   };
-  if (loaded.notes !== undefined && loaded.notes.length > 0) report.notes = [...loaded.notes];
+  const notes = [...(loaded.notes ?? []), ...(options.rules === undefined ? coverageNotes(built.inventory) : [])];
+  if (notes.length > 0) report.notes = notes;
   if (options.curves === true && options.observations !== undefined) report.curves = recommendationCurves(built.inventory, options.observations, options.recommender);
   return report;
 }

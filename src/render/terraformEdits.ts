@@ -157,6 +157,7 @@ class ResourceEditor {
       if (item === undefined) return fail(`${list[1]}[${list[2]}] is not a literal list element`);
       return ok({ start: item.range.start, end: item.range.end, text: JSON.stringify(value) });
     }
+    if (rest === '/image' && typeof value === 'string') return this.setAttribute(container, 'image', JSON.stringify(value));
     if (rest === '/env' && Array.isArray(value)) return this.addEnv(container, value as EnvEntry[]);
     if (rest === '/env/-' && isEnvEntry(value)) return this.addEnv(container, [value]);
     const entry = /^\/env\/(\d+)(\/value)?$/.exec(rest);
