@@ -79,7 +79,7 @@ describe('Terraform Cloud Run services', () => {
   it('notes module calls and dynamic blocks instead of guessing what they create', async () => {
     const r = await report(`module "svc" {\n  source = "./svc"\n}\n${V2('    containers {\n      image = "x"\n      dynamic "env" {\n        for_each = var.env\n        content {\n          name = env.key\n        }\n      }\n    }')}`);
     expect(r.notes).toEqual([
-      'main.tf:1: module.svc not read: pytuner does not evaluate Terraform modules, so the Cloud Run services it may create are unknown',
+      "main.tf:1: module.svc not evaluated: pytuner does not pass a module's arguments into it, so what it deploys is unknown (a Cloud Run resource in the module's own files, if read, has its variables as unknown values)",
       'main.tf:9: google_cloud_run_v2_service.api: dynamic "env" block in template.containers[0] not read: pytuner does not evaluate Terraform, its entries are unknown',
     ]);
     expect(r.errors).toEqual([]);

@@ -53,7 +53,7 @@ export function readTerraform(hcl: HclFile): TerraformRead {
   for (const item of hcl.body) {
     if (item.type !== 'block') continue;
     if (item.name === 'module') {
-      out.notes.push(`${hcl.file}:${item.range.line}: module.${item.labels[0] ?? '?'} not read: pytuner does not evaluate Terraform modules, so the Cloud Run services it may create are unknown`);
+      out.notes.push(`${hcl.file}:${item.range.line}: module.${item.labels[0] ?? '?'} not evaluated: pytuner does not pass a module's arguments into it, so what it deploys is unknown (a Cloud Run resource in the module's own files, if read, has its variables as unknown values)`);
       continue;
     }
     const [type, name] = item.labels;
