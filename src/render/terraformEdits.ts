@@ -158,15 +158,7 @@ class ResourceEditor {
       return ok({ start: item.range.start, end: item.range.end, text: JSON.stringify(value) });
     }
     if (rest === '/image' && typeof value === 'string') return this.setAttribute(container, 'image', JSON.stringify(value));
-    if (rest === '/env' && Array.isArray(value)) return this.addEnv(container, value as EnvEntry[]);
-    if (rest === '/env/-' && isEnvEntry(value)) return this.addEnv(container, [value]);
-    const entry = /^\/env\/(\d+)(\/value)?$/.exec(rest);
-    if (entry !== null) {
-      const block = blocks(container.body, 'env')[Number(entry[1])];
-      if (block === undefined) return fail(`env ${entry[1]} is not an env block of the container`);
-      if (entry[2] !== undefined && typeof value === 'string') return this.setAttribute(block, 'value', JSON.stringify(value));
-      if (isEnvEntry(value)) return ok({ start: block.range.start, end: block.range.end, text: this.envBlock(value, this.indentAt(block.range.start)).trimStart() });
-    }
+    if (rest.startsWith('/env')) return this.envOp(container, rest, value);
     if (rest === '/startupProbe' && typeof value === 'object' && value !== null) {
       const existing = blocks(container.body, 'startup_probe')[0];
       const indent = this.childIndent(container);
@@ -175,6 +167,18 @@ class ResourceEditor {
       return this.insert(container, body);
     }
     return fail(`${rest} of a container has no Terraform attribute pytuner writes`);
+  }
+
+  private envOp(container: HclBlock, rest: string, value: unknown): Rendered {
+    if (rest === '/env' && Array.isArray(value)) return this.addEnv(container, value as EnvEntry[]);
+    if (rest === '/env/-' && isEnvEntry(value)) return this.addEnv(container, [value]);
+    const entry = /^\/env\/(\d+)(\/value)?$/.exec(rest);
+    if (entry === null) return fail(`${rest} of a container has no Terraform attribute pytuner writes`);
+    const block = blocks(container.body, 'env')[Number(entry[1])];
+    if (block === undefined) return fail(`env ${entry[1]} is not an env block of the container`);
+    if (entry[2] !== undefined && typeof value === 'string') return this.setAttribute(block, 'value', JSON.stringify(value));
+    if (isEnvEntry(value)) return ok({ start: block.range.start, end: block.range.end, text: this.envBlock(value, this.indentAt(block.range.start)).trimStart() });
+    return fail(`${rest} with this value has no Terraform form pytuner writes`);
   }
 
   /** Template annotations: a v1 `template.metadata.annotations` entry; on v2 the attribute that replaced it. */
