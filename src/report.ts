@@ -14,6 +14,8 @@ import type { RecommenderConfig } from './recommender/types.ts';
 import { recommendFindings } from './recommender/findings.ts';
 import { solveFindings } from './solve/solve.ts';
 import { renderCloudRunFindings } from './render/cloudRunV2.ts';
+import { withTerraformEdits } from './render/terraformEdits.ts';
+import { coverageNotes } from './rules/notes.ts';
 import type { RecommendationCurve } from './recommender/curves.ts';
 import { recommendationCurves } from './recommender/curves.ts';
 
@@ -67,7 +69,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   const built = buildInventory(loaded, options.sources ?? [], options.platform === undefined ? {} : { platform: options.platform });
   const findings = (options.rules ?? RULES).flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
-  const solved = renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings)).sort(compareFindings);
+  const solved = withTerraformEdits(renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings)), loaded.terraform ?? []).sort(compareFindings);
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of solved) bySeverity[f.severity]++;
@@ -86,6 +88,8 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       errors: errors.length,
     },
   };
+  const notes = [...(loaded.notes ?? []), ...(options.rules === undefined ? coverageNotes(built.inventory) : [])];
+  if (notes.length > 0) report.notes = notes;
   if (options.curves === true && options.observations !== undefined) report.curves = recommendationCurves(built.inventory, options.observations, options.recommender);
   return report;
 }

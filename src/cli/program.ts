@@ -169,7 +169,10 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     ...(options.platform === undefined ? {} : { platform: options.platform }),
     ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)),
   };
-  const analysed = () => ({ ...analyse(loaded, analyseOptions), ...(cluster === undefined ? {} : { notes: cluster.notes }) });
+  const analysed = () => {
+    const report = analyse(loaded, analyseOptions);
+    return cluster === undefined ? report : { ...report, notes: [...cluster.notes, ...(report.notes ?? [])] };
+  };
   let report = analysed();
   // Like a linter's --fix: edit the files, then report what is left (read again from the edited files).
   const fixed = options.fix === true ? await fixInPlace(report, loaded, io.stderr) : undefined;

@@ -12,10 +12,12 @@ import type { SkipReason } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 import { parseDockerfile } from '../parse/dockerfile.ts';
+import type { HclFile } from '../parse/hcl.ts';
+import { readTerraform } from '../parse/terraform.ts';
 import { referencedContextFiles, S6_RUN, s6ContextDirectories, scriptReferences } from '../parse/buildContext.ts';
 
 /** What a file holds, decided by its name. */
-export type InputKind = 'manifest' | SourceText['kind'];
+export type InputKind = 'manifest' | 'terraform' | SourceText['kind'];
 
 /** Directories never walked: dependencies and VCS data hold no deployment inputs. Hidden directories are skipped too. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules']);
@@ -26,6 +28,7 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules']);
  */
 export function classifyFile(name: string): InputKind | undefined {
   if (/\.(ya?ml|json)$/i.test(name)) return 'manifest';
+  if (name.endsWith('.tf')) return 'terraform';
   if (name.endsWith('.dockerignore')) return undefined;
   if (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) || /\.(Dockerfile|dockerfile|Containerfile)$/.test(name)) return 'Dockerfile';
   if (name === 'Procfile') return 'Procfile';
@@ -77,6 +80,30 @@ async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOpti
   }
   await readPlanned(loader);
   await readBuildContext(loader);
+  await readTerraformFiles(loader);
+}
+
+/**
+ * Parses the `.tf` files read (the HCL parser is loaded only when there is one) and adds their Cloud Run services as
+ * documents; the parsed files stay on the inputs for the fixes.
+ */
+async function readTerraformFiles(loader: Loader): Promise<void> {
+  const texts = loader.terraformTexts;
+  loader.terraformTexts = [];
+  if (texts.length === 0) return;
+  const { readHcl } = await import('./terraform.ts');
+  for (const { file, text } of texts) {
+    const read = await readHcl(file, text.replaceAll('\r\n', '\n'));
+    if ('error' in read) {
+      loader.errors.push(read.error);
+      continue;
+    }
+    const found = readTerraform(read.hcl);
+    loader.documents.push(...found.documents);
+    loader.errors.push(...found.errors);
+    loader.notes.push(...found.notes);
+    loader.terraform.push(read.hcl);
+  }
 }
 
 /** Directory levels searched below a copied root for s6 `run` scripts. */
@@ -122,11 +149,18 @@ async function findFiles(dir: string, pattern: RegExp, depth: number): Promise<s
 
 function loadedFrom(loader: Loader): LoadedInputs {
   skipKustomizePatches(loader);
-  return { documents: loader.documents, sources: loader.sources, errors: loader.errors, files: loader.files, skippedFiles: loader.skippedFiles };
+  const loaded: LoadedInputs = { documents: loader.documents, sources: loader.sources, errors: loader.errors, files: loader.files, skippedFiles: loader.skippedFiles };
+  if (loader.terraform.length > 0) loaded.terraform = loader.terraform;
+  if (loader.notes.length > 0) loaded.notes = loader.notes;
+  return loaded;
 }
 
 interface Loader extends LoadedInputs {
   skippedFiles: Record<string, number>;
+  terraform: HclFile[];
+  notes: string[];
+  /** `.tf` texts read and not yet parsed. */
+  terraformTexts: { file: string; text: string }[];
   /** Files a walk found that were read as manifests (not skipped): a kustomization may name them as patches. */
   walkedManifests: Set<string>;
   /** Patch files named by the kustomizations read, normalized. */
@@ -151,7 +185,7 @@ interface PlannedFile {
 }
 
 function newLoader(): Loader {
-  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, walkedManifests: new Set(), kustomizePatches: new Set(), sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set(), contextRead: new Set() };
+  return { documents: [], sources: [], errors: [], files: 0, skippedFiles: {}, terraform: [], notes: [], terraformTexts: [], walkedManifests: new Set(), kustomizePatches: new Set(), sourcesOnly: false, planned: [], seenFiles: new Set(), seenDirectories: new Set(), contextRead: new Set() };
 }
 
 function normalizeGiven(p: string): string {
@@ -210,7 +244,7 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
 }
 
 function planFile(loader: Loader, file: string, kind: InputKind, walked: boolean): void {
-  if (loader.sourcesOnly && kind === 'manifest') return;
+  if (loader.sourcesOnly && (kind === 'manifest' || kind === 'terraform')) return;
   loader.planned.push({ file, kind, walked });
 }
 
@@ -324,6 +358,10 @@ function addText(loader: Loader, { file, kind, walked }: PlannedFile, bytes: Buf
   if (text === undefined) {
     if (walked && kind === 'manifest') skip(loader, 'binary');
     else loader.errors.push({ file, message: kind === 'manifest' ? 'binary file, not YAML' : `binary file, not a ${kind}` });
+    return;
+  }
+  if (kind === 'terraform') {
+    loader.terraformTexts.push({ file, text });
     return;
   }
   if (kind !== 'manifest') {

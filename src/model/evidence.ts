@@ -32,6 +32,8 @@ export interface Setting<T> {
   isDefault: boolean;
   /** Where the value comes from an environment variable (`--threads $THREADS`), its name: that env var is then the knob to patch. */
   viaEnv?: string;
+  /** True when the input writes the setting as an expression pytuner does not evaluate (a Terraform variable): unknown, not unset. */
+  unresolved?: boolean;
 }
 
 /** A known setting from an explicit input. */

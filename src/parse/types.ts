@@ -4,6 +4,8 @@
  */
 import type { InputError } from '../model/finding.ts';
 import type { CloudRunServiceInput } from './cloudRunV2.ts';
+import type { HclFile } from './hcl.ts';
+import type { TerraformOrigin } from './terraform.ts';
 
 /** One YAML document (or one item of a `kind: List`), not yet validated. */
 export interface ParsedDocument {
@@ -19,6 +21,8 @@ export interface ParsedDocument {
    * did not come from text (an API-server cache).
    */
   fieldLines?: ReadonlyMap<string, number>;
+  /** Set when the object is a Cloud Run service read from Terraform (`parse/terraform.ts`): its resource and attributes. */
+  terraform?: TerraformOrigin;
 }
 
 /**
@@ -46,6 +50,10 @@ export interface LoadedInputs {
   skippedFiles?: Record<string, number>;
   /** Services read from the Cloud Run Admin API v2 (`report --cloudrun`), validated; absent: none. */
   cloudRunServices?: CloudRunServiceInput[];
+  /** The `.tf` files read, parsed: `render/terraformEdits.ts` writes fixes into them. Absent: none. */
+  terraform?: HclFile[];
+  /** What the inputs hold that pytuner could not read, and why (a Terraform module call): not errors. */
+  notes?: string[];
 }
 
 /** An explicit join of source files to workloads: `--source IMAGE_OR_NAME=PATH`. */

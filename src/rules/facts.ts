@@ -108,6 +108,8 @@ export function concurrencyEvidence(workload: Workload): Evidence {
  * which is `concurrency.unbounded`'s case, so `undefined` here. Deployments have none.
  */
 export function platformConcurrency(workload: Workload): PlatformConcurrency | undefined {
+  // Written as an expression pytuner does not evaluate (a Terraform variable): unknown, not the default.
+  if (workload.containerConcurrency?.unresolved === true) return undefined;
   const written = writtenConcurrency(workload);
   const evidence = concurrencyEvidence(workload);
   if (workload.platform === 'cloudrun') {
@@ -266,3 +268,23 @@ export function unreadConfigNote(server: ServerConfig, setting: Setting<unknown>
   const files = server.unreadConfig.map((e) => e.text ?? e.field).join(', ');
   return `pytuner did not read ${files}; if it sets ${what}, this finding does not apply`;
 }
+
+/**
+ * Evidence that a container runs a free-threaded CPython build (PEP 703), where threads of one process run Python on
+ * several cores at once: a `python:3.13t`/`3.14t`-style image tag (the manifest's image or the Dockerfile's base), or
+ * `PYTHON_GIL=0`, which turns the GIL off on such a build (https://docs.python.org/3/using/cmdline.html#envvar-PYTHON_GIL).
+ */
+export function freeThreaded(container: ContainerFacts): Evidence | undefined {
+  const gil = container.env.get('PYTHON_GIL');
+  if (gil?.value === '0') return gil.evidence;
+  const base = container.dockerfile?.base;
+  if (base !== undefined && FREE_THREADED_TAG.test(base.tag ?? '')) return base.evidence;
+  const tag = container.image === undefined ? undefined : /:([^:/@]+)(@|$)/.exec(container.image)?.[1];
+  if (tag !== undefined && FREE_THREADED_TAG.test(tag) && /(^|\/)python:/.test(container.image ?? '')) {
+    return { source: 'manifest', field: `containers[${container.index}].image`, text: container.image };
+  }
+  return undefined;
+}
+
+/** `3.13t`, `3.14t-slim`, `3.14.2t-bookworm`: the official image's free-threaded tags. */
+const FREE_THREADED_TAG = /^3\.\d+(\.\d+)?t(-|$)/;

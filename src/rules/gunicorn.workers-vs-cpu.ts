@@ -6,7 +6,7 @@
 import type { Finding, Severity } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
-import { lowerSeverity, origin, plural, targetOf, uniqueEvidence, unreadConfigNote, vcpus } from './facts.ts';
+import { freeThreaded, lowerSeverity, origin, plural, targetOf, uniqueEvidence, unreadConfigNote, vcpus } from './facts.ts';
 import type { ServerKnob } from './fixes.ts';
 import { serverSettingWrite, setEnv } from './fixes.ts';
 import { changeTarget, propose } from './changes.ts';
@@ -39,6 +39,8 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   const workers = server.workers.value;
   const cpu = vcpus(container);
   if (workers === undefined || cpu === undefined || workers === cpu.value) return [];
+  // On a free-threaded build the threads of one gthread worker run Python on several cores: fewer workers is no hotspot.
+  if (workers < cpu.value && server.model === 'threaded' && server.threads.value !== 1 && freeThreaded(container) !== undefined) return [];
   const unread = unreadConfigNote(server, server.workers, 'workers');
   const base: Severity = workers < cpu.value ? 'warning' : 'info';
   const { fix, location } = serverSettingWrite(workload, container, server.workers, workersKnob(workload, container, cpu.value), String(cpu.value));

@@ -7,9 +7,12 @@
 import type { Finding } from '../model/finding.ts';
 import type { BaseImage, ImageFacts } from '../model/image.ts';
 import type { Inventory } from '../model/workload.ts';
-import { propose } from './changes.ts';
+import { changeTarget, propose } from './changes.ts';
+import type { Evidence } from '../model/evidence.ts';
+import type { ContainerFacts, Workload } from '../model/workload.ts';
+import { parseImageRef } from '../parse/dockerfile.ts';
 import type { Rule } from './types.ts';
-import { dockerfileTarget } from './facts.ts';
+import { dockerfileTarget, targetOf } from './facts.ts';
 import { sourceLineOf } from './fixes.ts';
 
 const ID = 'image.slim-base';
@@ -25,8 +28,43 @@ export const slimBase: Rule = {
   id: ID,
   severity: 'info',
   summary: 'the final stage uses the full python image where the python:*-slim variant exists',
-  check: (inventory) => dockerfiles(inventory).flatMap(checkImage),
+  check: (inventory) => [...dockerfiles(inventory).flatMap(checkImage), ...inventory.workloads.flatMap((w) => w.containers.flatMap((c) => checkContainerImage(w, c)))],
 };
+
+/**
+ * A container that runs the official `python` image itself (`image: python:3.12`), with no Dockerfile joined: the
+ * manifest's image is the base, and the fix replaces it there.
+ */
+function checkContainerImage(workload: Workload, container: ContainerFacts): Finding[] {
+  if (container.image === undefined || container.dockerfile !== undefined) return [];
+  const evidence: Evidence = { source: 'manifest', field: `spec.template.spec.containers[${container.index}].image`, text: container.image };
+  if (workload.ref.file !== undefined) evidence.file = workload.ref.file;
+  if (workload.ref.line !== undefined) evidence.line = workload.ref.line;
+  const base = parseImageRef(container.image, evidence);
+  const tag = slimTag(base);
+  if (tag === undefined) return [];
+  const slim = withTag(base, tag);
+  const pointer = `${workload.podSpecPointer}/containers/${container.index}/image`;
+  return [
+    {
+      rule: ID,
+      severity: 'info',
+      target: targetOf(workload, container),
+      message: `container runs ${base.ref}, the full Debian image with compilers and headers it does not need at run time; ${slim} has the same Python in a smaller image`,
+      current: { image: base.ref },
+      recommended: { image: slim },
+      evidence: [evidence],
+      changes: [propose('baseImage', base.ref, slim, { target: changeTarget(workload, container), rule: ID, location: { kind: 'field', pointer } })],
+      fix: {
+        jsonPatch: [
+          { op: 'test', path: pointer, value: container.image },
+          { op: 'replace', path: pointer, value: slim },
+        ],
+        notes: ['slim has no gcc: packages the container installs at start-up without a wheel for the platform will not build there'],
+      },
+    },
+  ];
+}
 
 /** Every Dockerfile once: those joined to workloads, then those no workload claimed. */
 export function dockerfiles(inventory: Inventory): ImageFacts[] {

@@ -24,6 +24,7 @@ describe('rules registry', () => {
       'process.shell-pid1',
       'runtime.cpu-count',
       'profiler.python-version',
+      'cloudrun.cpu-scaling',
     ]);
     for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
   });

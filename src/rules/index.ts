@@ -23,6 +23,7 @@ import { devServer } from './server.dev-server.ts';
 import { shellPid1 } from './process.shell-pid1.ts';
 import { cpuCount } from './runtime.cpu-count.ts';
 import { profilerPythonVersion } from './profiler.python-version.ts';
+import { cpuScaling } from './cloudrun.cpu-scaling.ts';
 
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
@@ -65,6 +66,7 @@ export const RULES: readonly Rule[] = [
   shellPid1,
   cpuCount,
   profilerPythonVersion,
+  cpuScaling,
 ]
   .map(honouringIgnore)
   .map(forSourceDeploys);

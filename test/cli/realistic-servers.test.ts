@@ -33,8 +33,10 @@ describe('pytuner report over the realistic servers corpus', () => {
   const run = pytuner(['report', '-f', ...DIRS, '-o', 'json']);
   const report = reportDocumentSchema.parse(JSON.parse(run.stdout));
 
-  it('reads everything without an input error', () => {
-    expect(run.stderr).toBe('');
+  it('reads everything without an input error, and says streamlit is not tuned', () => {
+    expect(run.stderr).toBe(
+      'pytuner: note: test/fixtures/realistic/servers-dev/streamlit/Dockerfile: Service streamlit[user-container]: streamlit is an interactive app server: one process serving a UI over websockets, with no WSGI/ASGI worker or thread settings; pytuner does not tune it\n',
+    );
     expect(report.errors).toEqual([]);
     expect(run.status).toBe(0);
   });

@@ -50,6 +50,8 @@ const STDERR: Record<string, string[]> = {
     'not fixed: gunicorn.workers-vs-cpu and gunicorn.workers-vs-cpu on Service shop/a (a.yaml:2) and Service shop/b (b.yaml:2) change api/Dockerfile:2 differently; apply one by hand, then run pytuner again',
     'nothing fixed',
   ],
+  // Attributes of two Terraform resources edited in place: an attribute added, list elements replaced, an env block added.
+  terraform: ['fixed 4 findings in 1 file: main.tf'],
   sources: ['fixed 5 findings in 5 files: catalog/service.yaml, checkout/service.yaml, catalog/gunicorn.conf.py, checkout/Dockerfile, images/Dockerfile'],
 };
 

@@ -82,10 +82,11 @@ function withFixes(loaded: LoadedInputs, findings: readonly Finding[], objects: 
 }
 
 /** What a fix must never lose: each container's image and ports, and every element of its command and args (values may change). */
-function containerEssentials(loaded: LoadedInputs): unknown[] {
+/** `withImage` false for image.slim-base, whose fix of a manifest's `image: python:X` is to change the image. */
+function containerEssentials(loaded: LoadedInputs, withImage = true): unknown[] {
   return loaded.documents.flatMap((doc) => {
     const containers = (doc.object as { spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } }).spec?.template?.spec?.containers ?? [];
-    return containers.map((c) => [doc.file, c.image, c.ports, (c.command as unknown[] | undefined)?.length, (c.args as unknown[] | undefined)?.length]);
+    return containers.map((c) => [doc.file, withImage ? c.image : undefined, c.ports, (c.command as unknown[] | undefined)?.length, (c.args as unknown[] | undefined)?.length]);
   });
 }
 
@@ -137,7 +138,8 @@ describe.each(RULES.map((rule) => [rule.id]))('%s fixtures', (id) => {
       // A Knative container change has no fragment (its containers list is atomic): such findings stay after fragments.
       const unfixed = objects === 'applyFragment' ? findings.filter((f) => !remainsAfterFix(f) && f.fix?.applyFragment === undefined && f.fix?.jsonPatch !== undefined).length : 0;
       expect(after.findings.filter((f) => f.rule === id).length, `${id} still fires on ${name} after its ${objects} fixes`).toBe(remaining + unfixed);
-      expect(containerEssentials(fixed), `${objects} fixes lost a container's image, command, args or ports`).toEqual(containerEssentials(loaded));
+      const withImage = id !== 'image.slim-base';
+      expect(containerEssentials(fixed, withImage), `${objects} fixes lost a container's image, command, args or ports`).toEqual(containerEssentials(loaded, withImage));
     }
   });
 });

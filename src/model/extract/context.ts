@@ -27,7 +27,9 @@ export function objectRef(doc: ParsedDocument, obj: ObjectHeader): ObjectRef {
  * `containerConcurrency`), the line is that of the nearest enclosing field, where it would be added.
  */
 export function manifestEvidence(doc: ParsedDocument, path: readonly PathSegment[], text?: string): Evidence {
-  const evidence: Evidence = { source: 'manifest', file: doc.file, line: lineAt(doc.fieldLines, path) ?? doc.line, field: formatFieldPath(path) };
+  const field = formatFieldPath(path);
+  // A Terraform resource's evidence names its own attribute (`template.max_instance_request_concurrency`).
+  const evidence: Evidence = { source: 'manifest', file: doc.file, line: lineAt(doc.fieldLines, path) ?? doc.line, field: doc.terraform?.attributes.get(field) ?? field };
   if (text !== undefined) evidence.text = text;
   return evidence;
 }

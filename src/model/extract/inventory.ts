@@ -30,6 +30,7 @@ import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
 import { platformPortEnv } from './podTemplate.ts';
 import { assumePlatform, sourceDeployWorkload } from './sourceDeploy.ts';
+import { withTerraformOrigin } from './terraform.ts';
 
 /** What buildInventory returns besides the inventory: input errors, objects read (after List expansion) and skipped kinds. */
 export interface BuiltInventory {
@@ -74,6 +75,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   drafts.sort((a, b) => inInputOrder(a.doc, b.doc));
   // Cloud Run v2 services have no document among the inputs: they follow, in the order they were listed.
   drafts.push(...(loaded.cloudRunServices ?? []).map((service, index) => extractCloudRunService(service, loaded.documents.length + index)));
+  for (const draft of drafts) withTerraformOrigin(draft.workload, draft.doc);
   const joined = joinSources(drafts, sources, mappings);
   errors.push(...joined.errors);
   const joinOf = new Map(joined.joins.map((join) => [`${drafts.indexOf(join.draft)}:${join.containerIndex}`, join]));
