@@ -37,7 +37,7 @@ import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch, type Kubernet
 import { startControlPlane, type ControlPlane } from '../test/integration/harness/controlPlane.ts';
 import { startPrometheus, type RunningPrometheus } from '../test/integration/harness/prometheus.ts';
 import { REPO_ROOT } from '../scripts/bundle.ts';
-import { reuseConnections } from '../src/controller/connections.ts';
+import { transportFor } from '../src/input/kubeHttp.ts';
 import { RUNTIME_ENTRY, assembleRuntime } from '../scripts/runtime-files.ts';
 import { knativeSeries, type WorkloadLoad } from '../test/support/series.ts';
 import { STEP, STEPS, syntheticSteps } from './syntheticLoad.ts';
@@ -345,9 +345,8 @@ async function setUp(size: number): Promise<Cluster> {
   const controlPlane = await startControlPlane();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(controlPlane.kubeconfigPath);
-  // One connection pool for the benchmark's own 20,000 creates too (client-node alone opens one TLS connection each).
-  reuseConnections(kubeConfig);
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  // The controller's transport for the benchmark's own 20,000 creates too (client-node alone opens one TLS connection each).
+  const objects = transportFor(kubeConfig).api(KubernetesObjectApi);
   const end = Math.floor(Date.now() / 1000 / STEP) * STEP;
   const backfillStarted = performance.now();
   const prometheusStarting = startPrometheus({ openMetrics: knativeSeries(serviceLoads(size), { start: end - STEPS * STEP, stepSeconds: STEP, bounds: BOUNDS, lean: true }, 'pod-labels'), startTimeoutMs: 900_000 }).then((p) => {
@@ -368,7 +367,7 @@ async function setUp(size: number): Promise<Cluster> {
 
 /** Deletes every TuningRecommendation (and waits until none is left); returns the resourceVersion of the empty list. */
 async function deleteRecommendations(kubeConfig: KubeConfig): Promise<string> {
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const custom = transportFor(kubeConfig).api(CustomObjectsApi);
   const group = 'pytuner.dev';
   const version = 'v1alpha1';
   const plural = 'tuningrecommendations';

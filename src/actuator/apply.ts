@@ -31,6 +31,7 @@ import {
 } from '../api/v1alpha1/tuningRecommendation.ts';
 import { describeChange, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange, type PlannedEvent, type PlannedWrite } from './plan.ts';
 import type { ActuationResult, WriteOutcome } from './status.ts';
+import { transportFor } from '../input/kubeHttp.ts';
 
 /** `reportingController` of pytuner's Events. */
 export const REPORTING_CONTROLLER = 'pytuner.dev/controller';
@@ -73,9 +74,10 @@ const JSON_PATCH_RESOURCES: Readonly<Record<string, { group: string; version: st
 
 /** createActuator builds the actuator's clients from a KubeConfig. */
 export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions = {}): Actuator {
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const events = kubeConfig.makeApiClient(EventsV1Api);
+  const transport = transportFor(kubeConfig);
+  const objects = transport.api(KubernetesObjectApi);
+  const custom = transport.api(CustomObjectsApi);
+  const events = transport.api(EventsV1Api);
   const manager = options.fieldManager ?? FIELD_MANAGER;
   const instance = (options.reportingInstance ?? hostname()).slice(0, 128);
   const clock = options.clock ?? (() => new Date());

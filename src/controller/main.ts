@@ -23,7 +23,6 @@ import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 // For `pytuner controller` (src/cli/controller.ts), which loads this module alone when the command runs: re-exported
 // rather than imported there on their own, so the bundle keeps them in the chunk loaded before ready.
-export { reuseConnections } from './connections.ts';
 export { shardLabel, shardLeaseName, shardProblem } from './shard.ts';
 import { WorkQueue, type RateLimits } from './workqueue.ts';
 

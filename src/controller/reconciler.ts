@@ -17,7 +17,7 @@ import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '.
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
 import { apiVersionOf, collectionPath, describePermission, RESOURCES, type Caches } from './informers.ts';
-import { getJson, KubeRequestError, statusMessage } from '../input/kubeHttp.ts';
+import { getJson, KubeRequestError, statusMessage, transportFor } from '../input/kubeHttp.ts';
 import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
@@ -170,7 +170,7 @@ export class Reconciler {
     this.#recent = options.recentWrites ?? new RecentWrites();
     this.#manager = options.fieldManager ?? FIELD_MANAGER;
     this.#actuator = options.actuator ?? createActuator(options.kubeConfig, { fieldManager: this.#manager, clock: options.now });
-    this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#custom = transportFor(options.kubeConfig).api(CustomObjectsApi);
     this.#metricsIntervalMs = options.metricsIntervalMs ?? DEFAULT_METRICS_INTERVAL_MS;
     this.#metrics = new MetricsReader({
       intervalMs: this.#metricsIntervalMs,
