@@ -10,8 +10,8 @@ import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type K
 import type { Logger } from 'pino';
 import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/common.ts';
 import { parseTuningPolicy, policySelects, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
-import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
-import { createActuator, type Actuator } from '../actuator/apply.ts';
+import { recommendationName, TUNING_RECOMMENDATION_KIND, TUNING_RECOMMENDATION_PLURAL, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import { createActuator, recommendationObject, sameRecommendation, type Actuator } from '../actuator/apply.ts';
 import { describeChange, fieldValue, planActuation, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange } from '../actuator/plan.ts';
 import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '../actuator/status.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
@@ -149,6 +149,12 @@ function forbiddenFor(caches: Caches, recommendations: readonly TuningRecommenda
   return [...reads, ...[...writes].map(([permission, targets]) => `${permission} (${targets.sort().join(', ')} not patched)`)];
 }
 
+/** `recommendation` as stored (spec, owner, labels) with `status` instead of its own. */
+function withStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus): TuningRecommendation {
+  const { name, namespace, labels, ownerReferences } = recommendation.metadata;
+  return { apiVersion: API_VERSION, kind: TUNING_RECOMMENDATION_KIND, metadata: { name, namespace, labels, ownerReferences }, spec: recommendation.spec, status };
+}
+
 function labelsOf(obj: KubernetesObject): Record<string, string> {
   return obj.metadata?.labels ?? {};
 }
@@ -231,7 +237,7 @@ export class Reconciler {
             : (['PolicyOff', `TuningPolicy ${policy.metadata.name} is Off`] as const);
         // unselectedStatus keeps the findings and values, which the cache's copy leaves out: read them (a rare path).
         const full = cachedStatusDigest(existing) === undefined ? existing : await this.#fetchRecommendation(recommendationKey.namespace, recommendationKey.name);
-        if (full !== undefined) await this.#writeRecommendationStatus(full, unselectedStatus(full.status, reason, message, now), log);
+        if (full !== undefined) await this.#writeRecommendation(withStatus(full, unselectedStatus(full.status, reason, message, now)), full, log);
       }
       return {};
     }
@@ -290,8 +296,6 @@ export class Reconciler {
     now: Date,
     log: Logger,
   ): Promise<ReconcileOutcome | typeof STALE> {
-    const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policy.metadata.name, existing);
-    if (recommendation !== existing) this.#remember(recommendation);
     const plan = planActuation({ policy, recommendation: evaluated, live: live as LiveWorkload, now });
     let result = await this.#actuator.execute(plan);
     if (!lastAttempt && result.applied.length === 0 && result.outcomes.some((o) => o.kind === 'failed' && o.retry === 'stale')) {
@@ -305,7 +309,7 @@ export class Reconciler {
       log.warn({ failure }, 'could not publish an Event');
     }
     const final = statusAfterActuation(evaluated, result, policy.metadata.name, now);
-    await this.#writeRecommendationStatus(recommendation, final, log);
+    await this.#writeRecommendation({ ...recommendationObject(live as LiveWorkload, policy.metadata.name), status: final }, existing, log);
     await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
 
     const failed = result.outcomes.find((o) => o.kind === 'failed');
@@ -471,16 +475,22 @@ export class Reconciler {
   }
 
   /**
-   * Writes the recommendation's status when it differs from the stored one: compared whole with a status read from the
-   * API server, by digest with the cache's slim copy (shardCache.ts), so a resync that changes nothing writes nothing.
+   * Writes the recommendation, content and all, in one request (the CRD has no status subresource) when it differs
+   * from the stored one: its status compared whole with a status read from the API server, by digest with the cache's
+   * slim copy (shardCache.ts), so a resync that changes nothing writes nothing. When only the object around the status
+   * changed (a new policy label, owner) and the cache's copy lacks the findings, the write carries the full status.
    */
-  async #writeRecommendationStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus, log: Logger): Promise<void> {
-    const digest = cachedStatusDigest(recommendation);
-    if (digest === undefined ? sameStatus(recommendation.status, status) : digest === statusDigest(status)) return;
+  async #writeRecommendation(recommendation: TuningRecommendation, existing: TuningRecommendation | undefined, log: Logger): Promise<void> {
+    const status = recommendation.status ?? {};
+    if (existing !== undefined) {
+      const digest = cachedStatusDigest(existing);
+      const sameContent = digest === undefined ? sameStatus(existing.status, status) : digest === statusDigest(status);
+      if (sameContent && sameRecommendation(existing, recommendation)) return;
+    }
     try {
-      const write = await this.#actuator.writeRecommendationStatus(recommendation, status);
+      const write = await this.#actuator.writeRecommendation(recommendation);
       if (write.written) this.#remember(write.recommendation);
-      log.debug({ recommendation: recommendation.metadata.name }, 'recommendation status written');
+      log.debug({ recommendation: recommendation.metadata.name }, 'recommendation written');
     } catch (err) {
       this.#options.metrics.errors.inc({ type: 'status_write' });
       throw err;

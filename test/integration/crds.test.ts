@@ -190,7 +190,7 @@ describe('TuningRecommendation CRD', () => {
     const namespace = await uniqueNamespace('crd');
     await createRecommendation(namespace, 'service-api', spec);
     const probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 1 };
-    await custom.patchNamespacedCustomObjectStatus(
+    await custom.patchNamespacedCustomObject(
       {
         ...RECOMMENDATIONS,
         namespace,
@@ -250,7 +250,7 @@ describe('TuningRecommendation CRD', () => {
     const namespace = await uniqueNamespace('crd');
     await createRecommendation(namespace, 'service-api', spec);
     const write = (recommendations: unknown[]) =>
-      custom.patchNamespacedCustomObjectStatus(
+      custom.patchNamespacedCustomObject(
         { ...RECOMMENDATIONS, namespace, name: 'service-api', body: { status: { recommendations } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
