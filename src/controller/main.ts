@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Caches, describeError, describePermission, type CacheVerb, type FeatureState, type Feature, type RestartBackoff, type ResourceName } from './informers.ts';
+import { IdentityIndex } from './identityIndex.ts';
 import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
 import { targetLogger } from './log.ts';
@@ -125,6 +126,8 @@ class ControllerManager implements RunningController {
   readonly #elector: LeaderElector | undefined;
   readonly #findingsByKey = new Map<string, string[]>();
   readonly #policyGenerations = new GenerationTracker();
+  // Which IAM grants may concern which workloads (fed by the cache events, read by the reconciler).
+  readonly #identities = new IdentityIndex();
   // The reconciler's own recommendation writes until the cache has them (it reads recommendations from the cache).
   readonly #recentWrites = new RecentWrites<TuningRecommendation>();
   // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
@@ -216,7 +219,7 @@ class ControllerManager implements RunningController {
       ...(this.#config.informerBackoff === undefined ? {} : { backoff: this.#config.informerBackoff }),
       onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
         if (resource === 'tuningRecommendations') this.#recentWrites.observed(verb === 'delete', obj);
-        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations));
+        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations, this.#identities));
       },
       onError: () => this.metrics.errors.inc({ type: 'watch' }),
       onDiscoveryError: () => this.metrics.errors.inc({ type: 'discovery' }),
@@ -300,6 +303,7 @@ class ControllerManager implements RunningController {
       ...(config.metricsTimeoutMs === undefined ? {} : { metricsTimeoutMs: config.metricsTimeoutMs }),
       onFindings: (key, rules) => (rules.length === 0 ? this.#findingsByKey.delete(key) : this.#findingsByKey.set(key, rules)),
       recentWrites: this.#recentWrites,
+      identities: this.#identities,
     });
     this.#terminalError = terminalError;
   }

@@ -18,6 +18,7 @@ import type { MetricsTarget } from '../input/metrics/target.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
 import { apiVersionOf, collectionPath, describePermission, RESOURCES, type Caches } from './informers.ts';
 import { getJson, KubeRequestError, statusMessage, transportFor } from '../input/kubeHttp.ts';
+import { serviceAccountOf, type IdentityIndex } from './identityIndex.ts';
 import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
@@ -66,6 +67,8 @@ export interface ReconcilerOptions {
   metricsTimeoutMs?: number;
   /** The recommendations this controller wrote that its cache has not seen yet (fed by the cache's events); default a fresh one. */
   recentWrites?: RecentWrites<TuningRecommendation>;
+  /** The IAM grants by identity, kept current by the cache's events (main.ts). */
+  identities: IdentityIndex;
 }
 
 /** The workloads' cache names by target kind. */
@@ -242,12 +245,11 @@ export class Reconciler {
       return {};
     }
 
-    // Evaluate: the report's pipeline on the cached objects around the target.
-    const context = [
-      ...caches.list('serviceAccounts', key.namespace),
-      ...caches.list('iamPolicyMembers'),
-      ...caches.list('iamPartialPolicies'),
-    ];
+    // Evaluate: the report's pipeline on the cached objects around the target: its ServiceAccount and the IAM grants
+    // whose members may name its identity (identityIndex.ts), not every grant in the cluster.
+    const serviceAccount = serviceAccountOf(live);
+    const ksa = caches.get('serviceAccounts', key.namespace, serviceAccount);
+    const context = [...(ksa === undefined ? [] : [ksa]), ...this.#options.identities.grantsFor(key.namespace, serviceAccount)];
     let evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
     const measured = await untilAbandoned(this.#measure(policy, key.namespace, evaluation), abandon);
     if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, live, measured.metrics);
