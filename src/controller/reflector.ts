@@ -235,20 +235,21 @@ export class Reflector<T> {
 
   #apply(event: WatchEvent): void {
     const obj = event.object;
-    if (event.type === 'ERROR') {
-      if (obj?.code === GONE) throw new Gone(obj.message ?? 'resourceVersion too old');
-      throw new KubeRequestError(this.#options.path, obj?.code ?? 500, obj?.message ?? 'watch error', 'WATCH');
-    }
+    if (event.type === 'ERROR') throw watchError(this.#options.path, obj);
     if (obj === undefined) return;
     const version = obj.metadata?.resourceVersion;
     if (version !== undefined) this.#resourceVersion = version;
     if (event.type === 'BOOKMARK') return;
+    const value = event.type === 'DELETED' ? undefined : this.#options.transform({ ...obj, apiVersion: this.#options.apiVersion, kind: this.#options.kind });
+    this.#keep(obj, value);
+  }
+
+  /** Stores `value` for `obj`, or removes it (deleted, or no longer kept by the transform), and says so. */
+  #keep(obj: KubernetesObject, value: T | undefined): void {
     const namespace = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     const known = this.get(namespace, name);
-    const value = event.type === 'DELETED' ? undefined : this.#options.transform({ ...obj, apiVersion: this.#options.apiVersion, kind: this.#options.kind });
     if (value === undefined) {
-      // Deleted, or no longer kept by the transform.
       if (known === undefined) return;
       this.#store.get(namespace)?.delete(name);
       this.#options.onChange?.('delete', known);
@@ -257,6 +258,12 @@ export class Reflector<T> {
     placeIn(this.#store, obj, value);
     this.#options.onChange?.(known === undefined ? 'add' : 'update', value);
   }
+}
+
+/** The error an ERROR event carries: Gone for 410 (re-list), a KubeRequestError otherwise. */
+function watchError(path: string, status: WatchEvent['object']): Error {
+  if (status?.code === GONE) return new Gone(status.message ?? 'resourceVersion too old');
+  return new KubeRequestError(path, status?.code ?? 500, status?.message ?? 'watch error', 'WATCH');
 }
 
 function placeIn<T>(store: Map<string, Map<string, T>>, obj: KubernetesObject, value: T): void {

@@ -262,10 +262,3 @@ export function statusMessage(body: unknown): string {
 export async function getJson(kubeConfig: KubeConfig, path: string, query: Record<string, string> = {}): Promise<KubeResponse> {
   return transportFor(kubeConfig).request('GET', path, { query });
 }
-
-/** getOk GETs `path` and returns the body, or throws a KubeRequestError for any status but 200. */
-export async function getOk(kubeConfig: KubeConfig, path: string, query: Record<string, string> = {}): Promise<unknown> {
-  const { status, body } = await getJson(kubeConfig, path, query);
-  if (status !== 200) throw new KubeRequestError(path, status, statusMessage(body));
-  return body;
-}
