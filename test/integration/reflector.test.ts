@@ -92,9 +92,10 @@ describe('Reflector', () => {
 describe('Reflector on an API server that restarts', () => {
   let controlPlane: ControlPlane;
 
+  // A control plane of its own (its API server restarts): up to a few minutes on a busy machine.
   beforeAll(async () => {
     controlPlane = await startControlPlane();
-  });
+  }, 300_000);
   afterAll(async () => {
     await controlPlane?.stop();
   });
