@@ -265,7 +265,7 @@ describe('TuningRecommendation CRD', () => {
       httpStatus: 422,
       causes: [
         'status.recommendations[0].value: Required value: containerConcurrency, threads and workers need value',
-        'status.recommendations[1].confidence: Invalid value: 2: recommendations[1].confidence in body should be less than or equal to 1',
+        'status.recommendations[1].confidence: Invalid value: 2: status.recommendations[1].confidence in body should be less than or equal to 1',
         'status.recommendations[1].env: Required value: threads and workers need container and env',
       ],
     });
