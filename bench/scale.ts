@@ -33,11 +33,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { Reflector } from '../src/controller/reflector.ts';
 import { startControlPlane, type ControlPlane } from '../test/integration/harness/controlPlane.ts';
 import { startPrometheus, type RunningPrometheus } from '../test/integration/harness/prometheus.ts';
 import { REPO_ROOT } from '../scripts/bundle.ts';
-import { reuseConnections } from '../src/controller/connections.ts';
+import { transportFor } from '../src/input/kubeHttp.ts';
 import { RUNTIME_ENTRY, assembleRuntime } from '../scripts/runtime-files.ts';
 import { knativeSeries, type WorkloadLoad } from '../test/support/series.ts';
 import { STEP, STEPS, syntheticSteps } from './syntheticLoad.ts';
@@ -64,8 +65,23 @@ const { values } = parseArgs({
     'heap-snapshot': { type: 'string' },
     // After each run, start the shards again over the written recommendations and measure that no-op pass.
     'restart-pass': { type: 'boolean', default: false },
+    // ServiceAccounts (one per 4 workloads, each with a Workload Identity annotation) and Config Connector IAM objects
+    // (2,000 IAMPolicyMembers, 100 IAMPartialPolicies of 10 members) naming their Google service accounts; --no-iam: none.
+    iam: { type: 'boolean', default: true },
+    // The controller's container memory limit: its V8 old space is sized as the image sizes it in that limit
+    // (--max-old-space-size-percentage=50 in the Dockerfile, which resolves to 131 MB in a 256 MiB cgroup). 0: unsized.
+    'memory-limit-mb': { type: 'string', default: '256' },
   },
+  allowNegative: true,
 });
+const IAM = values.iam;
+const IAM_POLICY_MEMBERS = 2_000;
+const IAM_PARTIAL_POLICIES = 100;
+const MEMBERS_PER_PARTIAL_POLICY = 10;
+const IAM_NAMESPACE = 'config-control';
+/** The share of the container's memory limit the image gives V8's old space (Dockerfile ENTRYPOINT). */
+const HEAP_SHARE = 0.5;
+const MEMORY_LIMIT_MB = Number(values['memory-limit-mb']);
 const SIZES = numbers(values.sizes, '--sizes');
 const SHARDS = numbers(values.shards, '--shards');
 const WORKERS = numbers(values.workers, '--workers')[0]!;
@@ -114,13 +130,61 @@ function namespaceOf(i: number): string {
   return `team-${i % NAMESPACES}`;
 }
 
+/** The ServiceAccount of workload i (Service or Deployment): two Services and two Deployments of a namespace share one. */
+function serviceAccountName(i: number): string {
+  return `sa-${Math.floor(Math.floor(i / NAMESPACES) / 2)}`;
+}
+
+/** The Google service account the ServiceAccount of namespace/name acts as (Workload Identity). */
+function gsaEmail(namespace: string, name: string): string {
+  return `${namespace}-${name}@demo-project.iam.gserviceaccount.com`;
+}
+
+/** The ServiceAccounts the workloads 0..size-1 run as (one per 4 workloads), each annotated with its GSA. */
+function serviceAccounts(size: number): KubernetesObject[] {
+  const seen = new Map<string, KubernetesObject>();
+  for (let i = 0; i < size; i++) {
+    const namespace = namespaceOf(i);
+    const name = serviceAccountName(i);
+    seen.set(`${namespace}/${name}`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, annotations: { 'iam.gke.io/gcp-service-account': gsaEmail(namespace, name) } } });
+  }
+  return [...seen.values()];
+}
+
+/** IAMPolicyMembers and IAMPartialPolicies granting roles to the GSAs of the first ServiceAccounts. */
+function iamObjects(accounts: readonly KubernetesObject[]): KubernetesObject[] {
+  const member = (k: number) => {
+    const sa = accounts[k % accounts.length]!;
+    return `serviceAccount:${gsaEmail(sa.metadata!.namespace!, sa.metadata!.name!)}`;
+  };
+  const resourceRef = { kind: 'Project', external: 'projects/demo-project' };
+  const members = Array.from({ length: IAM_POLICY_MEMBERS }, (_, k) => ({
+    apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+    kind: 'IAMPolicyMember',
+    metadata: { name: `member-${k}`, namespace: IAM_NAMESPACE },
+    spec: { member: member(k), role: k % 2 === 0 ? 'roles/cloudprofiler.agent' : 'roles/logging.logWriter', resourceRef },
+  }));
+  const partials = Array.from({ length: IAM_PARTIAL_POLICIES }, (_, k) => ({
+    apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+    kind: 'IAMPartialPolicy',
+    metadata: { name: `partial-${k}`, namespace: IAM_NAMESPACE },
+    spec: { resourceRef, bindings: [{ role: 'roles/monitoring.metricWriter', members: Array.from({ length: MEMBERS_PER_PARTIAL_POLICY }, (_, m) => ({ member: member(IAM_POLICY_MEMBERS + k * MEMBERS_PER_PARTIAL_POLICY + m) })) }] },
+  }));
+  return [...members, ...partials] as KubernetesObject[];
+}
+
+/** The pod spec fields naming workload i's ServiceAccount (none without --iam). */
+function identityOf(i: number): Record<string, string> {
+  return IAM ? { serviceAccountName: serviceAccountName(i) } : {};
+}
+
 /** A Knative Service running gunicorn 1 × 8 threads at containerConcurrency 80 (so the rules find something). */
 function knativeService(i: number): KubernetesObject {
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
     metadata: { name: `svc-${i}`, namespace: namespaceOf(i) },
-    spec: { template: { spec: { containerConcurrency: 80, containers: [{ image: 'europe-docker.pkg.dev/demo/app:1.0.0', args: ['gunicorn', '--workers', '1', '--threads', '8', '--bind', ':8080', 'app:app'] }] } } },
+    spec: { template: { spec: { ...identityOf(i), containerConcurrency: 80, containers: [{ image: 'europe-docker.pkg.dev/demo/app:1.0.0', args: ['gunicorn', '--workers', '1', '--threads', '8', '--bind', ':8080', 'app:app'] }] } } },
   } as KubernetesObject;
 }
 
@@ -132,7 +196,7 @@ function deployment(i: number): KubernetesObject {
     metadata: { name, namespace: namespaceOf(i) },
     spec: {
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--workers', '2', '--bind', ':8080', 'app:app'] }] } },
+      template: { metadata: { labels: { app: name } }, spec: { ...identityOf(i), containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--workers', '2', '--bind', ':8080', 'app:app'] }] } },
     },
   } as KubernetesObject;
 }
@@ -161,45 +225,42 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
 
 // ---------------------------------------------------------------------------------------------------- watching
 
-/** Counts the TuningRecommendations that have a status, through one watch over every namespace. */
+/** Counts the TuningRecommendations that have content, through the controller's Reflector over every namespace. */
 class RecommendationCounter {
   readonly #withStatus = new Set<string>();
-  readonly #kubeConfig: KubeConfig;
+  readonly #reflector: Reflector<string>;
   #expected = Infinity;
   #resolve: (() => void) | undefined;
-  #abort: { abort(): void } | undefined;
-  #resourceVersion = '';
-  #stopped = false;
 
   constructor(kubeConfig: KubeConfig) {
-    this.#kubeConfig = kubeConfig;
+    this.#reflector = new Reflector<string>({
+      transport: transportFor(kubeConfig),
+      path: '/apis/pytuner.dev/v1alpha1/tuningrecommendations',
+      apiVersion: 'pytuner.dev/v1alpha1',
+      kind: 'TuningRecommendation',
+      pageSize: 500,
+      backoff: { baseMs: 500, maxMs: 5_000 },
+      transform: (obj: KubernetesObject & { status?: { summary?: unknown } }) => {
+        const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+        if (obj.status?.summary === undefined) this.#withStatus.delete(key);
+        else this.#withStatus.add(key);
+        return key;
+      },
+      onChange: (verb, key) => {
+        if (verb === 'delete') this.#withStatus.delete(key);
+        if (this.#withStatus.size >= this.#expected) this.#resolve?.();
+      },
+      onError: (err, retryInMs) => say(`  (watch failed: ${err instanceof Error ? err.message : String(err)}; again in ${retryInMs} ms)`),
+    });
   }
 
   get count(): number {
     return this.#withStatus.size;
   }
 
-  /** Starts watching from `resourceVersion` (the list that found none left). */
-  async start(resourceVersion: string): Promise<void> {
-    this.#resourceVersion = resourceVersion;
-    const watch = new Watch(this.#kubeConfig);
-    this.#abort = await watch.watch(
-      '/apis/pytuner.dev/v1alpha1/tuningrecommendations',
-      { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true },
-      (type: string, obj: KubernetesObject & { status?: { summary?: unknown } }) => {
-        this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
-        if (type === 'BOOKMARK') return;
-        const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
-        if (type === 'DELETED' || obj.status?.summary === undefined) this.#withStatus.delete(key);
-        else this.#withStatus.add(key);
-        if (this.#withStatus.size >= this.#expected) this.#resolve?.();
-      },
-      (err: unknown) => {
-        if (this.#stopped) return;
-        say(`  (watch ended: ${err instanceof Error ? err.message : String(err)}; watching again from ${this.#resourceVersion})`);
-        void this.start(this.#resourceVersion);
-      },
-    );
+  /** Starts listing (none are left: deleteRecommendations waited) and watching. */
+  start(): void {
+    this.#reflector.start();
   }
 
   /** Resolves when `expected` recommendations have a status, or after `timeoutMs` (false). */
@@ -216,8 +277,7 @@ class RecommendationCounter {
   }
 
   stop(): void {
-    this.#stopped = true;
-    this.#abort?.abort();
+    void this.#reflector.stop();
   }
 }
 
@@ -236,6 +296,7 @@ function spawnShard(kubeconfig: string, index: number, total: number, dir: strin
   const child = spawn(
     process.execPath,
     [
+      ...(MEMORY_LIMIT_MB > 0 ? [`--max-old-space-size=${Math.round(MEMORY_LIMIT_MB * HEAP_SHARE)}`] : []),
       ...values['node-args'].split(' ').filter((a) => a !== ''),
       ...(values['heap-snapshot'] === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['heap-snapshot']}`]),
       '--import', join(REPO_ROOT, 'bench/scale-requests.ts'),
@@ -345,20 +406,25 @@ async function setUp(size: number): Promise<Cluster> {
   const controlPlane = await startControlPlane();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(controlPlane.kubeconfigPath);
-  // One connection pool for the benchmark's own 20,000 creates too (client-node alone opens one TLS connection each).
-  reuseConnections(kubeConfig);
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  // The controller's transport for the benchmark's own 20,000 creates too (client-node alone opens one TLS connection each).
+  const objects = transportFor(kubeConfig).api(KubernetesObjectApi);
   const end = Math.floor(Date.now() / 1000 / STEP) * STEP;
   const backfillStarted = performance.now();
   const prometheusStarting = startPrometheus({ openMetrics: knativeSeries(serviceLoads(size), { start: end - STEPS * STEP, stepSeconds: STEP, bounds: BOUNDS, lean: true }, 'pod-labels'), startTimeoutMs: 900_000 }).then((p) => {
     say(`  Prometheus backfilled and ready in ${((performance.now() - backfillStarted) / 1000).toFixed(1)} s`);
     return { prometheus: p, backfillS: (performance.now() - backfillStarted) / 1000 };
   });
-  const namespaces = [...Array.from({ length: NAMESPACES }, (_, i) => `team-${i}`), LEASE_NAMESPACE];
+  const namespaces = [...Array.from({ length: NAMESPACES }, (_, i) => `team-${i}`), LEASE_NAMESPACE, ...(IAM ? [IAM_NAMESPACE] : [])];
   await pool(namespaces, 8, (name) => objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   const created = performance.now();
   const indices = Array.from({ length: size }, (_, i) => i);
   await pool([...indices.map(knativeService), ...indices.map(deployment)], CREATE_CONCURRENCY, (object) => objects.create(object));
+  if (IAM) {
+    const accounts = serviceAccounts(size);
+    const grants = iamObjects(accounts);
+    await pool([...accounts, ...grants], CREATE_CONCURRENCY, (object) => objects.create(object));
+    say(`  ${accounts.length.toLocaleString('en')} ServiceAccounts and ${grants.length.toLocaleString('en')} IAM objects created`);
+  }
   const createS = (performance.now() - created) / 1000;
   say(`  ${(2 * size).toLocaleString('en')} workloads created in ${createS.toFixed(1)} s (${CREATE_CONCURRENCY} at once)`);
   const { prometheus, backfillS } = await prometheusStarting;
@@ -368,7 +434,7 @@ async function setUp(size: number): Promise<Cluster> {
 
 /** Deletes every TuningRecommendation (and waits until none is left); returns the resourceVersion of the empty list. */
 async function deleteRecommendations(kubeConfig: KubeConfig): Promise<string> {
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const custom = transportFor(kubeConfig).api(CustomObjectsApi);
   const group = 'pytuner.dev';
   const version = 'v1alpha1';
   const plural = 'tuningrecommendations';
@@ -382,9 +448,9 @@ async function deleteRecommendations(kubeConfig: KubeConfig): Promise<string> {
 
 async function run(cluster: Cluster, size: number, shards: number): Promise<RunResult> {
   say(`  -- ${shards} shard(s), --workers ${WORKERS}`);
-  const resourceVersion = await deleteRecommendations(cluster.kubeConfig);
+  await deleteRecommendations(cluster.kubeConfig);
   const counter = new RecommendationCounter(cluster.kubeConfig);
-  await counter.start(resourceVersion);
+  counter.start();
   const workloads = 2 * size;
   const dir = await mkdtemp(join(tmpdir(), 'pytuner-bench-scale-'));
   const promBefore = await prometheusRequests(cluster.prometheus.url);

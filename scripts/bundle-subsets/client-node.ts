@@ -6,14 +6,13 @@
  * export"), so the list cannot silently fall behind the code.
  */
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-export { ListWatch } from '@kubernetes/client-node/dist/cache.js';
-export { Watch } from '@kubernetes/client-node/dist/watch.js';
 export { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
+export { createConfiguration } from '@kubernetes/client-node/dist/gen/configuration.js';
+export { ServerConfiguration } from '@kubernetes/client-node/dist/gen/servers.js';
 export { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 export { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
 export { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
 export { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
-export { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 export {
   ObjectCoordinationV1Api as CoordinationV1Api,
   ObjectCustomObjectsApi as CustomObjectsApi,

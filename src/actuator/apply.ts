@@ -2,8 +2,8 @@
  * @module The actuator's I/O: runs a Plan from plan.ts against the API server (server-side apply under field manager
  * `pytuner`, forced only when the policy says so; JSON Patch for container-level fields of Knative Services), turns a
  * 409 into a typed conflict naming the other manager, publishes Events (events.k8s.io/v1) with old and new values,
- * and writes TuningRecommendations: the object (owned by its workload, so the garbage collector deletes it) and its
- * status (server-side apply, forced: it is pytuner's own, written whole and only when it changed).
+ * and writes TuningRecommendations: the object (owned by its workload, so the garbage collector deletes it) with its
+ * status in one server-side apply (forced: it is pytuner's own, written whole and only when it changed).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -33,6 +33,7 @@ import { handBackOwnership, type ManagedFieldsEntry } from './managedFields.ts';
 import type { JsonPatchOp } from '../model/finding.ts';
 import { CONTAINERS_FIELDS, describeChange, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange, type PlannedEvent, type PlannedWrite } from './plan.ts';
 import type { ActuationResult, WriteOutcome } from './status.ts';
+import { transportFor } from '../input/kubeHttp.ts';
 
 /** `reportingController` of pytuner's Events. */
 export const REPORTING_CONTROLLER = 'pytuner.dev/controller';
@@ -47,7 +48,7 @@ export interface ActuatorOptions {
   clock?: () => Date;
 }
 
-/** Result of a status write: `written: false` when the status already equalled the desired one. */
+/** Result of a recommendation write: `written: false` when the stored one already equalled it. */
 export interface StatusWrite {
   written: boolean;
   recommendation: TuningRecommendation;
@@ -58,12 +59,12 @@ export interface Actuator {
   /** Runs the plan's writes in order, then publishes its Events; never throws for an API error (it is in the outcomes). */
   execute(plan: Plan): Promise<ActuationResult>;
   /**
-   * Creates or updates the TuningRecommendation of `target` (named recommendationName(target)) with the workload as
-   * its owner. Skips the request when `existing` already has that spec and owner.
+   * Writes `recommendation` (recommendationObject's spec, owner and policy label, with its `status`) whole in one
+   * server-side apply: it creates the object or updates it, content included, since the CRD has no status
+   * subresource (README, "One write per changed recommendation"). Writes nothing (`written: false`) when `existing`
+   * already has the same spec, owner, label and status.
    */
-  ensureRecommendation(target: LiveWorkload, policy: string, existing?: TuningRecommendation): Promise<TuningRecommendation>;
-  /** Writes the whole `status` of `recommendation` when it differs from the status `recommendation` carries. */
-  writeRecommendationStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus): Promise<StatusWrite>;
+  writeRecommendation(recommendation: TuningRecommendation, existing?: TuningRecommendation): Promise<StatusWrite>;
   /** Publishes Events; returns the ones that failed, as messages. */
   publish(events: readonly PlannedEvent[]): Promise<string[]>;
 }
@@ -75,9 +76,10 @@ const JSON_PATCH_RESOURCES: Readonly<Record<string, { group: string; version: st
 
 /** createActuator builds the actuator's clients from a KubeConfig. */
 export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions = {}): Actuator {
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const events = kubeConfig.makeApiClient(EventsV1Api);
+  const transport = transportFor(kubeConfig);
+  const objects = transport.api(KubernetesObjectApi);
+  const custom = transport.api(CustomObjectsApi);
+  const events = transport.api(EventsV1Api);
   const manager = options.fieldManager ?? FIELD_MANAGER;
   const instance = (options.reportingInstance ?? hostname()).slice(0, 128);
   const clock = options.clock ?? (() => new Date());
@@ -144,33 +146,9 @@ export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions 
       return { plan, outcomes, applied, conflicts: [...plan.conflicts, ...serverConflicts], at, eventFailures };
     },
 
-    async ensureRecommendation(target, policy, existing) {
-      const desired = recommendationObject(target, policy);
-      if (existing !== undefined && sameRecommendation(existing, desired)) return existing;
-      return (await objects.patch(desired as KubernetesObject, undefined, undefined, manager, true, PatchStrategy.ServerSideApply)) as TuningRecommendation;
-    },
-
-    async writeRecommendationStatus(recommendation, status) {
-      if (isDeepStrictEqual(recommendation.status ?? {}, status)) return { written: false, recommendation };
-      const body = {
-        apiVersion: API_VERSION,
-        kind: TUNING_RECOMMENDATION_KIND,
-        metadata: { name: recommendation.metadata.name, namespace: recommendation.metadata.namespace },
-        status,
-      };
-      const written = (await custom.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: recommendation.metadata.namespace ?? 'default',
-          plural: TUNING_RECOMMENDATION_PLURAL,
-          name: recommendation.metadata.name,
-          body,
-          fieldManager: manager,
-          force: true,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      )) as TuningRecommendation;
+    async writeRecommendation(recommendation, existing) {
+      if (existing !== undefined && sameRecommendation(existing, recommendation) && isDeepStrictEqual(existing.status ?? {}, recommendation.status ?? {})) return { written: false, recommendation: existing };
+      const written = (await objects.patch(recommendation as KubernetesObject, undefined, undefined, manager, true, PatchStrategy.ServerSideApply)) as TuningRecommendation;
       return { written: true, recommendation: written };
     },
 
@@ -307,7 +285,7 @@ function eventBody(event: PlannedEvent, instance: string, now: Date) {
   };
 }
 
-/** The TuningRecommendation object (no status) for a workload: spec, policy label, and the workload as owner. */
+/** The TuningRecommendation object (before its status) for a workload: spec, policy label, and the workload as owner. */
 export function recommendationObject(target: LiveWorkload, policy: string): TuningRecommendation {
   const targetRef = { apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name } as TargetRef;
   const metadata: TuningRecommendation['metadata'] = {
@@ -323,7 +301,8 @@ export function recommendationObject(target: LiveWorkload, policy: string): Tuni
   return { apiVersion: API_VERSION, kind: TUNING_RECOMMENDATION_KIND, metadata, spec: { targetRef, policy } };
 }
 
-function sameRecommendation(existing: TuningRecommendation, desired: TuningRecommendation): boolean {
+/** Whether `existing` has the spec, owner and policy label of `desired` (its status aside). */
+export function sameRecommendation(existing: TuningRecommendation, desired: TuningRecommendation): boolean {
   const owners = (o: TuningRecommendation) => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.map((r) => r.uid);
   return (
     isDeepStrictEqual(existing.spec, desired.spec) &&

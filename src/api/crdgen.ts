@@ -1,7 +1,7 @@
 /**
  * @module CustomResourceDefinitions from the zod schemas: `z.toJSONSchema` (OpenAPI 3.0 flavour, input side so
  * defaulted fields are optional), post-processed into a Kubernetes structural schema, wrapped with names, printer
- * columns and the status subresource. Pure: scripts/gen-crds.ts writes the result to `crds/`, and a unit test
+ * columns and, for TuningPolicy, the status subresource. Pure: scripts/gen-crds.ts writes the result to `crds/`, and a unit test
  * checks the committed files equal a fresh generation.
  * @see https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
  */
@@ -34,6 +34,12 @@ interface CrdDefinition {
   specDescription: string;
   statusDescription: string;
   columns: PrinterColumn[];
+  /**
+   * Whether `status` is a subresource. TuningPolicy: yes, users write its spec and the controller its status. A
+   * TuningRecommendation is the controller's alone, so its content under `status` is written with the object in one
+   * request (README, "One write per changed recommendation").
+   */
+  statusSubresource: boolean;
 }
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' };
@@ -48,6 +54,7 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     status: TuningPolicyStatus,
     specDescription: 'What the policy selects, whether pytuner only recommends or also patches, and within which bounds.',
     statusDescription: 'Written by the controller: how many workloads the policy selects, recommends for, patched, and its conditions.',
+    statusSubresource: true,
     columns: [
       { name: 'Mode', type: 'string', jsonPath: '.spec.mode', description: 'Off, Recommend or Apply.' },
       { name: 'Targets', type: 'integer', jsonPath: '.status.targets', description: 'Workloads selected.' },
@@ -66,6 +73,7 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     status: TuningRecommendationStatus,
     specDescription: 'The workload this recommendation is about and the policy that selected it (written by the controller).',
     statusDescription: 'Written by the controller: findings, recommended values with target, next step and bounds, what was applied and the values before.',
+    statusSubresource: false,
     columns: [
       { name: 'Target', type: 'string', jsonPath: '.spec.targetRef.name', description: 'The workload.' },
       { name: 'Kind', type: 'string', jsonPath: '.spec.targetRef.kind', description: 'Service (Knative) or Deployment.', priority: 1 },
@@ -145,7 +153,7 @@ function crdObject(def: CrdDefinition): SchemaNode {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          ...(def.statusSubresource ? { subresources: { status: {} } } : {}),
           additionalPrinterColumns: def.columns,
           schema: {
             openAPIV3Schema: {

@@ -159,7 +159,7 @@ function optInAndPrometheus(options: ControllerOptions): { defaultPolicy?: { nam
 
 /** Runs the controller until SIGTERM/SIGINT; returns the exit code. */
 export async function controllerCommand(options: ControllerOptions, io: CliIo): Promise<number> {
-  const [{ KubeConfig }, { startController, reuseConnections, shardLabel, shardLeaseName, shardProblem }, { createLogger }] = await Promise.all([
+  const [{ KubeConfig }, { startController, shardLabel, shardLeaseName, shardProblem }, { createLogger }] = await Promise.all([
     import('@kubernetes/client-node'),
     import('../controller/main.ts'),
     import('../controller/log.ts'),
@@ -178,7 +178,6 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
     if (options.kubeconfig === undefined) kubeConfig.loadFromDefault();
     else kubeConfig.loadFromFile(options.kubeconfig);
     if (kubeConfig.getCurrentCluster() === null) throw new Error('it has no current context with a cluster');
-    reuseConnections(kubeConfig);
   } catch (error) {
     io.stderr.write(`pytuner: cannot load the kubeconfig ${options.kubeconfig ?? '(default)'}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_INPUT;

@@ -1,16 +1,15 @@
 /**
- * @module List+watch caches of the objects the controller reads, built on @kubernetes/client-node's ListWatch, with
- * what that library leaves to its caller (aesthetics.md 1.6): ListWatch re-lists on 410 Gone by itself
- * (test/integration/controller-faults-watch.test.ts provokes one), but on any other error it fires ERROR and stops for
- * good, so each `ResourceInformer` restarts its ListWatch with backoff, reset once a list or a watch succeeds again; and
- * it has no "synced" signal, so each informer owns one and `Caches` combines them. A kind the controller's identity may
+ * @module The caches of the objects the controller reads: one `ResourceInformer` per kind, each a Reflector
+ * (reflector.ts: paged list, watch with bookmarks, re-list on 410 Gone, backoff) over pytuner's transport
+ * (src/input/kubeHttp.ts), and `Caches`, which combines their synced signals. A kind the controller's identity may
  * not list or watch (403) is left out with the missing permission named, not waited for, so the rest keeps working.
  * Kinds whose CRD is not served (Knative, Config Connector) are disabled with a logged reason and re-checked through
  * discovery periodically, so installing the CRD later enables them without a restart.
  */
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { getJson, getOk, KubeRequestError, statusMessage } from '../input/kubeHttp.ts';
+import { getJson, KubeRequestError, statusMessage, transportFor } from '../input/kubeHttp.ts';
+import { Reflector, type ReflectorBackoff } from './reflector.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 /** A part of the controller that depends on CRDs being installed. `core` (Deployments, ServiceAccounts) always is. */
@@ -90,24 +89,13 @@ export type CacheEventHandler = (resource: ResourceName, verb: CacheVerb, object
  */
 export type CacheTransform = (resource: ResourceName, obj: KubernetesObject) => KubernetesObject | undefined;
 
-/** A list as the API server sends it (raw JSON: `metadata.continue`, where client-node's model says `_continue`). */
-interface RawList {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubernetesObject[];
-}
-
-/** Items per page of a list: the API server's pages keep the body a list holds in memory at once small (client-go's pager uses 500). */
+/** Items per list page: the API server's pages keep the body a list holds in memory at once small (client-go's pager uses 500). */
 const LIST_PAGE_SIZE = 500;
 
-/** How a stopped ListWatch is restarted: base delay doubling up to the cap (client-node's own reconnect uses 1 s → 30 s). */
-export interface RestartBackoff {
-  baseMs: number;
-  maxMs: number;
-}
+/** How a failed list or watch is retried: base delay doubling up to the cap. */
+export type RestartBackoff = ReflectorBackoff;
 
-/** The restart backoff ListWatch itself uses for reconnects (`BASE_RECONNECT_DELAY_MS`, `MAX_RECONNECT_DELAY_MS`). */
+/** The restart backoff: 1 s doubling to 30 s (client-node's ListWatch used the same). */
 export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { baseMs: 1_000, maxMs: 30_000 };
 
 /** What one informer needs besides its resource type. */
@@ -117,7 +105,7 @@ export interface InformerOptions {
   namespace?: string;
   log: Logger;
   onEvent: CacheEventHandler;
-  /** Called for each error that stopped the ListWatch (counted by the caller's metrics). */
+  /** Called for each failed list or watch (counted by the caller's metrics). */
   onError?: (resource: ResourceName, error: unknown) => void;
   /** Called when a 403 starts refusing the kind (with the permission) and when access comes back (undefined). */
   onAccessChange?: (resource: ResourceName, missing: MissingPermission | undefined) => void;
@@ -129,59 +117,18 @@ export interface InformerOptions {
 }
 
 /**
- * client-node's Watch, telling when a watch request was accepted (HTTP 200, the stream open): the moment the
- * connection is known good again, even on a kind so quiet that no event follows for minutes. It hands ListWatch each
- * event's object as `keep` makes it; an object `keep` leaves out becomes a BOOKMARK with its resourceVersion, so
- * ListWatch still resumes from the newest version seen and a quiet shard's watch does not expire on others' changes.
- */
-class AcceptedWatch extends Watch {
-  readonly #onAccepted: () => void;
-  readonly #keep: ((obj: KubernetesObject) => KubernetesObject | undefined) | undefined;
-
-  constructor(kubeConfig: KubeConfig, onAccepted: () => void, keep?: (obj: KubernetesObject) => KubernetesObject | undefined) {
-    super(kubeConfig);
-    this.#onAccepted = onAccepted;
-    this.#keep = keep;
-  }
-
-  override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
-    const keep = this.#keep;
-    if (keep !== undefined) {
-      const callback = args[2];
-      args[2] = (phase: string, obj: KubernetesObject, watchObj?: unknown) => {
-        if (phase !== 'ADDED' && phase !== 'MODIFIED' && phase !== 'DELETED') return callback(phase, obj, watchObj);
-        const kept = keep(obj);
-        if (kept !== undefined) return callback(phase, kept, watchObj);
-        return callback('BOOKMARK', { metadata: { resourceVersion: obj.metadata?.resourceVersion } } as KubernetesObject, watchObj);
-      };
-    }
-    const controller = await super.watch(...args);
-    // On a failure Watch has already called `done(err)` and aborted its controller before returning it.
-    if (!controller.signal.aborted) this.#onAccepted();
-    return controller;
-  }
-}
-
-/**
- * ResourceInformer is one list+watch cache that keeps itself running: an error that stops client-node's ListWatch
- * schedules a restart after a doubling delay, reset by any successful list, accepted watch or event (a recovery
- * followed by a quiet hour must not leave the next outage starting at the cap). Once the first list has been applied
- * to the cache, `synced` is true and stays true: a restart keeps the objects it had, as client-go's do. A 403 sets
- * `missing` (the permission) until a list or watch succeeds; it is retried with the same backoff, so an RBAC fix is
- * picked up without a restart.
+ * ResourceInformer is one kind's cache: a Reflector (reflector.ts) over the kind's collection, with what the
+ * controller adds to it: a 403 sets `missing` (the permission) until a list or watch succeeds (the reflector keeps
+ * retrying with its backoff, so an RBAC fix is picked up without a restart), a settled signal that also resolves on
+ * a 403, and logs. Once the first list is in the cache `synced` is true and stays true: a re-list replaces the
+ * objects it had, as client-go's does.
  */
 export class ResourceInformer {
   readonly name: ResourceName;
   readonly type: ResourceType;
   readonly #options: InformerOptions;
-  readonly #backoff: RestartBackoff;
-  #informer: ListWatch<KubernetesObject> | undefined;
-  #running = false;
-  #failures = 0;
-  #lists = 0;
+  readonly #reflector: Reflector<KubernetesObject>;
   #missing: MissingPermission | undefined;
-  #restartTimer: NodeJS.Timeout | undefined;
-  #synced = false;
   #resolveSettled!: () => void;
   readonly #settled: Promise<void>;
 
@@ -189,13 +136,26 @@ export class ResourceInformer {
     this.name = name;
     this.type = RESOURCES[name];
     this.#options = options;
-    this.#backoff = options.backoff ?? DEFAULT_RESTART_BACKOFF;
     this.#settled = new Promise((resolve) => (this.#resolveSettled = resolve));
+    const transform = options.transform;
+    this.#reflector = new Reflector<KubernetesObject>({
+      transport: transportFor(options.kubeConfig),
+      path: collectionPath(this.type, options.namespace),
+      apiVersion: apiVersionOf(this.type),
+      kind: this.type.kind,
+      transform: transform === undefined ? (obj) => obj : (obj) => transform(name, obj),
+      pageSize: options.listPageSize ?? LIST_PAGE_SIZE,
+      backoff: options.backoff ?? DEFAULT_RESTART_BACKOFF,
+      onChange: (verb, obj) => options.onEvent(name, verb, obj),
+      onSuccess: () => this.#succeeded(),
+      onError: (err, retryInMs) => this.#failed(err, retryInMs),
+      onListed: (objects, relist) => this.#listed(objects, relist),
+    });
   }
 
   /** True once the first list has been applied to the cache. */
   get synced(): boolean {
-    return this.#synced;
+    return this.#reflector.synced;
   }
 
   /** The permission a 403 says the controller lacks for this kind, until a list or watch succeeds again. */
@@ -203,14 +163,14 @@ export class ResourceInformer {
     return this.#missing;
   }
 
-  /** Errors in a row since the last successful list, accepted watch or event: the exponent of the next restart delay. */
+  /** Errors in a row since the last successful list or accepted watch: the exponent of the next retry delay. */
   get consecutiveFailures(): number {
-    return this.#failures;
+    return this.#reflector.consecutiveFailures;
   }
 
   /** Lists made so far: 1 after the first sync, one more for each re-list (a watch expired with 410 Gone). */
   get lists(): number {
-    return this.#lists;
+    return this.#reflector.lists;
   }
 
   /**
@@ -221,102 +181,46 @@ export class ResourceInformer {
     return this.#settled;
   }
 
-  /** Starts listing and watching; restarts on errors until `stop()`. */
+  /** Starts listing and watching; retries on errors until `stop()`. */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    const transform = this.#options.transform;
-    const watch = new AcceptedWatch(this.#options.kubeConfig, () => this.#succeeded(), transform === undefined ? undefined : (obj) => transform(this.name, obj));
-    const informer = new ListWatch<KubernetesObject>(collectionPath(this.type, this.#options.namespace), watch, () => this.#list(), false);
-    informer.on('add', (obj) => this.#event('add', obj));
-    informer.on('update', (obj) => this.#event('update', obj));
-    informer.on('delete', (obj) => this.#event('delete', obj));
-    informer.on('error', (err) => this.#stoppedByError(err));
-    this.#informer = informer;
-    this.#launch();
+    this.#reflector.start();
   }
 
-  /** Stops the watch and any pending restart. The cache keeps its objects until the informer is dropped. */
+  /** Stops the watch and any pending retry. The cache keeps its objects until the informer is dropped. */
   async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
-    await this.#informer?.stop();
+    await this.#reflector.stop();
   }
 
   /** The cached object `namespace/name`, if any. */
   get<T = KubernetesObject>(namespace: string, name: string): T | undefined {
-    return this.#informer?.get(name, namespace) as T | undefined;
+    return this.#reflector.get(namespace, name) as T | undefined;
   }
 
   /** The cached objects of `namespace`, or of every namespace. */
   list<T = KubernetesObject>(namespace?: string): T[] {
-    return (this.#informer?.list(namespace) ?? []) as T[];
+    return this.#reflector.list(namespace) as T[];
   }
 
-  #launch(): void {
-    this.#informer?.start().catch((err: unknown) => this.#stoppedByError(err));
-  }
-
-  /**
-   * Lists raw JSON (see kubeHttp.ts) in pages of LIST_PAGE_SIZE, stamps each item with apiVersion and kind (which the
-   * API server leaves out of the items of a built-in kind's list but sends on watch events) and keeps what the
-   * transform keeps of it, page by page: at 10,000 objects the whole list's text and objects at once were most of
-   * the controller's peak memory. Every page of a paginated list is served from one snapshot, whose resourceVersion
-   * the watch starts from (an expired continue token fails the list, which is retried like any list error).
-   * ListWatch applies the list to its cache in the microtasks after this promise resolves, so `synced` is set a
-   * macrotask later, when the cache holds it.
-   */
-  async #list(): Promise<KubernetesListObject<KubernetesObject>> {
-    const path = collectionPath(this.type, this.#options.namespace);
-    const apiVersion = apiVersionOf(this.type);
-    const transform = this.#options.transform;
-    const items: KubernetesObject[] = [];
-    let first: RawList | undefined;
-    let next: string | undefined;
-    do {
-      const query: Record<string, string> = { limit: String(this.#options.listPageSize ?? LIST_PAGE_SIZE), ...(next === undefined ? {} : { continue: next }) };
-      const page = (await getOk(this.#options.kubeConfig, path, query)) as RawList;
-      first ??= page;
-      for (const item of page.items ?? []) {
-        const stamped = { ...item, apiVersion, kind: this.type.kind };
-        const kept = transform === undefined ? stamped : transform(this.name, stamped);
-        if (kept !== undefined) items.push(kept);
-      }
-      next = page.metadata?.continue;
-    } while (next !== undefined && next !== '');
-    const body = { apiVersion: first?.apiVersion, kind: first?.kind, metadata: { resourceVersion: first?.metadata?.resourceVersion } } as KubernetesListObject<KubernetesObject>;
-    this.#lists++;
-    if (this.#lists > 1) this.#options.log.info({ resource: this.name, objects: items.length }, 're-listed (the watch expired or could not resume)');
-    this.#succeeded();
-    setImmediate(() => this.#markSynced());
-    return { ...body, items };
-  }
-
-  #markSynced(): void {
-    if (this.#synced || !this.#running) return;
-    this.#synced = true;
-    this.#options.log.info({ resource: this.name, objects: this.list().length }, 'cache synced');
+  #listed(objects: number, relist: boolean): void {
+    if (relist) {
+      this.#options.log.info({ resource: this.name, objects }, 're-listed (the watch expired or could not resume)');
+      return;
+    }
+    this.#options.log.info({ resource: this.name, objects }, 'cache synced');
     this.#resolveSettled();
   }
 
-  #event(verb: CacheVerb, object: KubernetesObject): void {
-    this.#succeeded();
-    this.#options.onEvent(this.name, verb, object);
-  }
-
-  /** A list, watch or event went through: the backoff starts over, and a 403 seen before no longer holds. */
+  /** A list or an accepted watch: a 403 seen before no longer holds. */
   #succeeded(): void {
-    this.#failures = 0;
     if (this.#missing === undefined) return;
     this.#options.log.info({ resource: this.name, permission: describePermission(this.#missing) }, 'access granted: the kind is cached again');
     this.#missing = undefined;
     this.#options.onAccessChange?.(this.name, undefined);
   }
 
-  /** A 403 on the list (KubeRequestError, from #list) or on the watch (client-node's Watch error): what was refused. */
+  /** A 403 on the list or on the watch: what was refused. */
   #forbidden(err: unknown): void {
-    const permission: MissingPermission = { verb: err instanceof KubeRequestError ? 'list' : 'watch', resource: rbacResource(this.type) };
+    const permission: MissingPermission = { verb: err instanceof KubeRequestError && err.method === 'WATCH' ? 'watch' : 'list', resource: rbacResource(this.type) };
     if (this.#options.namespace !== undefined) permission.namespace = this.#options.namespace;
     const changed = this.#missing === undefined || describePermission(this.#missing) !== describePermission(permission);
     this.#missing = permission;
@@ -326,19 +230,10 @@ export class ResourceInformer {
     this.#options.onAccessChange?.(this.name, permission);
   }
 
-  /** ListWatch stopped (or `stop()` aborted its request, which it also reports as an error: ignored then). */
-  #stoppedByError(err: unknown): void {
-    if (!this.#running) return;
+  #failed(err: unknown, retryInMs: number): void {
     this.#options.onError?.(this.name, err);
     if (statusCodeOf(err) === 403) this.#forbidden(err);
-    const delayMs = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** this.#failures);
-    this.#failures++;
-    this.#options.log.warn({ resource: this.name, err: describeError(err), restartInMs: delayMs, failures: this.#failures }, 'watch stopped; restarting');
-    clearTimeout(this.#restartTimer);
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      if (this.#running) this.#launch();
-    }, delayMs);
+    this.#options.log.warn({ resource: this.name, err: describeError(err), restartInMs: retryInMs, failures: this.consecutiveFailures }, 'list or watch failed; retrying');
   }
 }
 

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ResourceName } from './informers.ts';
+import { IdentityIndex } from './identityIndex.ts';
 import { formatKey, GenerationTracker, keysForEvent, parseKey, type CacheView } from './keys.ts';
 
 function obj(kind: string, namespace: string, name: string, extra: Record<string, unknown> = {}): KubernetesObject {
@@ -22,6 +23,15 @@ const shop = view({
   tuningPolicies: [obj('TuningPolicy', 'shop', 'default')],
 });
 
+/** An identity index that has seen every object of `cache` added, as main.ts's cache events feed it. */
+function indexOf(cache: CacheView): IdentityIndex {
+  const index = new IdentityIndex();
+  for (const resource of ['knativeServices', 'deployments', 'serviceAccounts', 'iamPolicyMembers', 'iamPartialPolicies'] as const) {
+    for (const o of cache.list(resource)) index.update(resource, 'add', o, formatKey({ kind: resource === 'deployments' ? 'Deployment' : 'Service', namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }));
+  }
+  return index;
+}
+
 describe('queue keys', () => {
   it('round-trips Kind/namespace/name and rejects anything else', () => {
     expect(parseKey(formatKey({ kind: 'Service', namespace: 'shop', name: 'orders' }))).toEqual({ kind: 'Service', namespace: 'shop', name: 'orders' });
@@ -32,43 +42,46 @@ describe('queue keys', () => {
 
 describe('keysForEvent', () => {
   it('maps a workload event to the workload and its namespace\'s policies', () => {
-    expect(keysForEvent(shop, 'knativeServices', 'update', obj('Service', 'shop', 'orders'), new GenerationTracker())).toEqual(['Service/shop/orders', 'TuningPolicy/shop/default']);
-    expect(keysForEvent(shop, 'deployments', 'delete', obj('Deployment', 'analytics', 'reports'), new GenerationTracker())).toEqual(['Deployment/analytics/reports']);
+    expect(keysForEvent(shop, 'knativeServices', 'update', obj('Service', 'shop', 'orders'), new GenerationTracker(), indexOf(shop))).toEqual(['Service/shop/orders', 'TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'deployments', 'delete', obj('Deployment', 'analytics', 'reports'), new GenerationTracker(), indexOf(shop))).toEqual(['Deployment/analytics/reports']);
   });
 
   it('maps a policy spec change to every workload of its namespace, and a status-only update to the policy alone', () => {
     const tracker = new GenerationTracker();
     const policy = (generation: number) => obj('TuningPolicy', 'shop', 'default', { metadata: { generation } });
     const everything = ['Service/shop/orders', 'Service/shop/cart', 'Deployment/shop/worker', 'TuningPolicy/shop/default'];
-    expect(keysForEvent(shop, 'tuningPolicies', 'add', policy(1), tracker)).toEqual(everything);
-    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy(1), tracker)).toEqual(['TuningPolicy/shop/default']);
-    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy(2), tracker)).toEqual(everything);
-    expect(keysForEvent(shop, 'tuningPolicies', 'delete', policy(2), tracker)).toEqual(everything.slice(0, 3));
+    expect(keysForEvent(shop, 'tuningPolicies', 'add', policy(1), tracker, indexOf(shop))).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy(1), tracker, indexOf(shop))).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy(2), tracker, indexOf(shop))).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'delete', policy(2), tracker, indexOf(shop))).toEqual(everything.slice(0, 3));
   });
 
   it('maps a policy annotation edit (pause, un-pause) to every workload of its namespace, though the generation stays', () => {
     const tracker = new GenerationTracker();
     const policy = (annotations: Record<string, string>) => obj('TuningPolicy', 'shop', 'default', { metadata: { generation: 3, annotations } });
     const everything = ['Service/shop/orders', 'Service/shop/cart', 'Deployment/shop/worker', 'TuningPolicy/shop/default'];
-    expect(keysForEvent(shop, 'tuningPolicies', 'add', policy({ 'pytuner.dev/paused': 'true' }), tracker)).toEqual(everything);
-    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({ 'pytuner.dev/paused': 'true' }), tracker)).toEqual(['TuningPolicy/shop/default']);
-    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({}), tracker)).toEqual(everything);
-    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({}), tracker)).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningPolicies', 'add', policy({ 'pytuner.dev/paused': 'true' }), tracker, indexOf(shop))).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({ 'pytuner.dev/paused': 'true' }), tracker, indexOf(shop))).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({}), tracker, indexOf(shop))).toEqual(everything);
+    expect(keysForEvent(shop, 'tuningPolicies', 'update', policy({}), tracker, indexOf(shop))).toEqual(['TuningPolicy/shop/default']);
   });
 
   it('maps a ServiceAccount to the workloads that run as it (default when unset)', () => {
-    expect(keysForEvent(shop, 'serviceAccounts', 'update', obj('ServiceAccount', 'shop', 'orders'), new GenerationTracker())).toEqual(['Service/shop/orders']);
-    expect(keysForEvent(shop, 'serviceAccounts', 'add', obj('ServiceAccount', 'shop', 'default'), new GenerationTracker())).toEqual(['Service/shop/cart', 'Deployment/shop/worker']);
+    expect(keysForEvent(shop, 'serviceAccounts', 'update', obj('ServiceAccount', 'shop', 'orders'), new GenerationTracker(), indexOf(shop))).toEqual(['Service/shop/orders']);
+    expect(keysForEvent(shop, 'serviceAccounts', 'add', obj('ServiceAccount', 'shop', 'default'), new GenerationTracker(), indexOf(shop))).toEqual(['Service/shop/cart', 'Deployment/shop/worker']);
   });
 
-  it('maps an IAM grant to every workload, whose identities it may grant to', () => {
-    expect(keysForEvent(shop, 'iamPolicyMembers', 'add', obj('IAMPolicyMember', 'config-control', 'profiler'), new GenerationTracker())).toHaveLength(4);
+  it('maps an IAM grant to the workloads whose identity its member names, and to none for another identity', () => {
+    const grant = (member: string) => obj('IAMPolicyMember', 'config-control', 'profiler', { spec: { member, role: 'roles/cloudprofiler.agent' } });
+    const pool = 'principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/demo.svc.id.goog/subject/ns/shop/sa/orders';
+    expect(keysForEvent(shop, 'iamPolicyMembers', 'add', grant(pool), new GenerationTracker(), indexOf(shop))).toEqual(['Service/shop/orders']);
+    expect(keysForEvent(shop, 'iamPolicyMembers', 'add', grant('serviceAccount:other@demo.iam.gserviceaccount.com'), new GenerationTracker(), indexOf(shop))).toEqual([]);
   });
 
   it('maps a TuningRecommendation to its policy, and when deleted also to its target (which recreates it)', () => {
     const rec = obj('TuningRecommendation', 'shop', 'service-orders', { spec: { policy: 'default', targetRef: { kind: 'Service', name: 'orders' } } });
-    expect(keysForEvent(shop, 'tuningRecommendations', 'update', rec, new GenerationTracker())).toEqual(['TuningPolicy/shop/default']);
-    expect(keysForEvent(shop, 'tuningRecommendations', 'delete', rec, new GenerationTracker())).toEqual(['TuningPolicy/shop/default', 'Service/shop/orders']);
+    expect(keysForEvent(shop, 'tuningRecommendations', 'update', rec, new GenerationTracker(), indexOf(shop))).toEqual(['TuningPolicy/shop/default']);
+    expect(keysForEvent(shop, 'tuningRecommendations', 'delete', rec, new GenerationTracker(), indexOf(shop))).toEqual(['TuningPolicy/shop/default', 'Service/shop/orders']);
   });
 
   it('with a cluster default policy: a Namespace maps to its workloads and the default, a local policy also to the others and the default, the default to everything', () => {
@@ -78,10 +91,10 @@ describe('keysForEvent', () => {
       tuningPolicies: [obj('TuningPolicy', 'shop', 'a'), obj('TuningPolicy', 'shop', 'b'), obj('TuningPolicy', 'system', 'default')],
     });
     const fallback = 'TuningPolicy/system/default';
-    expect(keysForEvent(cluster, 'namespaces', 'update', { kind: 'Namespace', metadata: { name: 'shop', labels: { 'pytuner.dev/enabled': 'true' } } }, new GenerationTracker(), fallback)).toEqual(['Service/shop/orders', fallback]);
-    expect(keysForEvent(cluster, 'deployments', 'update', obj('Deployment', 'analytics', 'reports'), new GenerationTracker(), fallback)).toEqual(['Deployment/analytics/reports', fallback]);
-    expect(keysForEvent(cluster, 'tuningPolicies', 'add', obj('TuningPolicy', 'shop', 'a'), new GenerationTracker(), fallback)).toEqual(['Service/shop/orders', 'TuningPolicy/shop/a', 'TuningPolicy/shop/b', fallback]);
-    expect(keysForEvent(cluster, 'tuningPolicies', 'add', obj('TuningPolicy', 'system', 'default'), new GenerationTracker(), fallback)).toEqual([
+    expect(keysForEvent(cluster, 'namespaces', 'update', { kind: 'Namespace', metadata: { name: 'shop', labels: { 'pytuner.dev/enabled': 'true' } } }, new GenerationTracker(), indexOf(cluster), fallback)).toEqual(['Service/shop/orders', fallback]);
+    expect(keysForEvent(cluster, 'deployments', 'update', obj('Deployment', 'analytics', 'reports'), new GenerationTracker(), indexOf(cluster), fallback)).toEqual(['Deployment/analytics/reports', fallback]);
+    expect(keysForEvent(cluster, 'tuningPolicies', 'add', obj('TuningPolicy', 'shop', 'a'), new GenerationTracker(), indexOf(cluster), fallback)).toEqual(['Service/shop/orders', 'TuningPolicy/shop/a', 'TuningPolicy/shop/b', fallback]);
+    expect(keysForEvent(cluster, 'tuningPolicies', 'add', obj('TuningPolicy', 'system', 'default'), new GenerationTracker(), indexOf(cluster), fallback)).toEqual([
       'Service/shop/orders',
       'Deployment/analytics/reports',
       'TuningPolicy/shop/a',
@@ -89,6 +102,6 @@ describe('keysForEvent', () => {
       fallback,
     ]);
     const rec = obj('TuningRecommendation', 'shop', 'service-orders', { spec: { policy: 'system/default', targetRef: { kind: 'Service', name: 'orders' } } });
-    expect(keysForEvent(cluster, 'tuningRecommendations', 'update', rec, new GenerationTracker(), fallback)).toEqual([fallback]);
+    expect(keysForEvent(cluster, 'tuningRecommendations', 'update', rec, new GenerationTracker(), indexOf(cluster), fallback)).toEqual([fallback]);
   });
 });

@@ -5,6 +5,7 @@
  * `reconcile.Request` holds only the name). The mapping is pure over a read-only view of the caches.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { IdentityIndex } from './identityIndex.ts';
 import type { CacheVerb, ResourceName } from './informers.ts';
 
 /** Kinds of keys: the two target kinds, and TuningPolicy for its status. */
@@ -41,10 +42,6 @@ interface RecommendationLike extends KubernetesObject {
   spec?: { policy?: string; targetRef?: { kind?: string; name?: string } };
 }
 
-interface PodTemplateOwner extends KubernetesObject {
-  spec?: { template?: { spec?: { serviceAccountName?: string; serviceAccount?: string } } };
-}
-
 function meta(obj: KubernetesObject): { namespace: string; name: string } {
   return { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
 }
@@ -60,15 +57,6 @@ export function workloadKeys(view: CacheView, namespace: string): string[] {
 /** Every TuningPolicy in `namespace`, as keys (their status counts targets). */
 function policyKeys(view: CacheView, namespace: string): string[] {
   return view.list('tuningPolicies', namespace).map((o) => formatKey({ kind: 'TuningPolicy', ...meta(o) }));
-}
-
-/**
- * The ServiceAccount a workload's pods run as. A Deployment without one runs as `default`; on Knative the same
- * holds. (On Cloud Run the field is a Google service account email, which no KSA matches: harmless.)
- */
-export function serviceAccountOf(workload: PodTemplateOwner): string {
-  const spec = workload.spec?.template?.spec;
-  return spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
 }
 
 /**
@@ -101,28 +89,38 @@ function fingerprint(obj: KubernetesObject): string {
 }
 
 /**
- * keysForEvent maps one cache event to the keys to reconcile (`defaultPolicy`: the key of the cluster default policy,
- * `--default-policy`, when there is one; its status counts workloads of every opted-in namespace):
+ * keysForEvent maps one cache event to the keys to reconcile, keeping `identities` (identityIndex.ts) current
+ * (`defaultPolicy`: the key of the cluster default policy, `--default-policy`, when there is one; its status counts
+ * workloads of every opted-in namespace):
  * - a workload: itself, the policies of its namespace (their target counts and overlaps) and the default policy;
  * - a TuningPolicy whose spec or annotations changed (or that came or went): every workload of its namespace — a superset of those
  *   it selects now, which also covers workloads it stopped selecting —, itself, the other policies of its namespace
  *   (their overlaps) and the default policy; for the default policy itself, every workload and every policy;
  * - a Namespace (its opt-in label): its workloads and the default policy;
  * - a ServiceAccount: the workloads of its namespace that run as it (its Workload Identity annotation feeds the profiler rule);
- * - an IAMPolicyMember/IAMPartialPolicy: every workload of the namespaces whose identities it may grant to (the member
- *   may name any Google service account, so no narrower mapping is sound), i.e. all cached workloads;
+ * - an IAMPolicyMember/IAMPartialPolicy: the workloads whose identity its members (before and after) may name;
  * - a TuningRecommendation: its policy (counts; `spec.policy` is `<namespace>/<name>` for the default policy); when
  *   deleted, also its target, which recreates it.
  */
 // eslint-disable-next-line complexity -- one case per cached kind, each a line or two
-export function keysForEvent(view: CacheView, resource: ResourceName, verb: CacheVerb, obj: KubernetesObject, policies: GenerationTracker, defaultPolicy?: string): string[] {
+export function keysForEvent(
+  view: CacheView,
+  resource: ResourceName,
+  verb: CacheVerb,
+  obj: KubernetesObject,
+  policies: GenerationTracker,
+  identities: IdentityIndex,
+  defaultPolicy?: string,
+): string[] {
   const { namespace, name } = meta(obj);
   const fallback = defaultPolicy === undefined ? [] : [defaultPolicy];
   switch (resource) {
     case 'knativeServices':
-      return [formatKey({ kind: 'Service', namespace, name }), ...policyKeys(view, namespace), ...fallback];
-    case 'deployments':
-      return [formatKey({ kind: 'Deployment', namespace, name }), ...policyKeys(view, namespace), ...fallback];
+    case 'deployments': {
+      const self = formatKey({ kind: resource === 'deployments' ? 'Deployment' : 'Service', namespace, name });
+      identities.update(resource, verb, obj, self);
+      return [self, ...policyKeys(view, namespace), ...fallback];
+    }
     case 'tuningPolicies': {
       const self = formatKey({ kind: 'TuningPolicy', namespace, name });
       if (!policies.changed(verb, obj)) return [self];
@@ -133,12 +131,9 @@ export function keysForEvent(view: CacheView, resource: ResourceName, verb: Cach
     case 'namespaces':
       return [...workloadKeys(view, name), ...fallback];
     case 'serviceAccounts':
-      return [...view.list<PodTemplateOwner>('knativeServices', namespace), ...view.list<PodTemplateOwner>('deployments', namespace)]
-        .filter((w) => serviceAccountOf(w) === name)
-        .map((w) => formatKey({ kind: w.kind === 'Deployment' ? 'Deployment' : 'Service', ...meta(w) }));
     case 'iamPolicyMembers':
     case 'iamPartialPolicies':
-      return allWorkloadKeys(view);
+      return identities.update(resource, verb, obj);
     case 'tuningRecommendations': {
       const rec = obj as RecommendationLike;
       const [policyNamespace, policyName] = rec.spec?.policy?.includes('/') ? rec.spec.policy.split('/', 2) : [namespace, rec.spec?.policy];

@@ -10,6 +10,7 @@
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { transportFor } from '../input/kubeHttp.ts';
 
 /** Timing of the election. Defaults are client-go's (15 s / 10 s / 2 s), which kube-controller-manager uses. */
 export interface LeaseTiming {
@@ -88,7 +89,7 @@ export class LeaderElector {
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
     this.identity = options.identity;
-    this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.#api = transportFor(options.kubeConfig).api(CoordinationV1Api);
     this.#timing = { ...DEFAULT_LEASE_TIMING, ...options.timing };
     if (this.#timing.renewDeadlineMs >= this.#timing.leaseDurationMs) {
       throw new Error(`the renew deadline (${this.#timing.renewDeadlineMs} ms) must be shorter than the lease duration (${this.#timing.leaseDurationMs} ms)`);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Caches, describeError, describePermission, type CacheVerb, type FeatureState, type Feature, type RestartBackoff, type ResourceName } from './informers.ts';
+import { IdentityIndex } from './identityIndex.ts';
 import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
 import { targetLogger } from './log.ts';
@@ -27,7 +28,6 @@ import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 // For `pytuner controller` (src/cli/controller.ts), which loads this module alone when the command runs: re-exported
 // rather than imported there on their own, so the bundle keeps them in the chunk loaded before ready.
-export { reuseConnections } from './connections.ts';
 export { shardLabel, shardLeaseName, shardProblem } from './shard.ts';
 import { WorkQueue, type RateLimits } from './workqueue.ts';
 
@@ -150,6 +150,8 @@ class ControllerManager implements RunningController {
   readonly #findingsByKey = new Map<string, WorkloadState>();
   #reports: PolicyReportWriter | undefined;
   readonly #policyGenerations = new GenerationTracker();
+  // Which IAM grants may concern which workloads (fed by the cache events, read by the reconciler).
+  readonly #identities = new IdentityIndex();
   // The reconciler's own recommendation writes until the cache has them (it reads recommendations from the cache).
   readonly #recentWrites = new RecentWrites<TuningRecommendation>();
   // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
@@ -243,7 +245,7 @@ class ControllerManager implements RunningController {
       ...(this.#config.informerBackoff === undefined ? {} : { backoff: this.#config.informerBackoff }),
       onEvent: (resource: ResourceName, verb: CacheVerb, obj: KubernetesObject) => {
         if (resource === 'tuningRecommendations') this.#recentWrites.observed(verb === 'delete', obj);
-        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations, this.#defaultPolicyKey()));
+        enqueueAll(keysForEvent(this.caches, resource, verb, obj, this.#policyGenerations, this.#identities, this.#defaultPolicyKey()));
       },
       onError: () => this.metrics.errors.inc({ type: 'watch' }),
       onDiscoveryError: () => this.metrics.errors.inc({ type: 'discovery' }),
@@ -339,6 +341,7 @@ class ControllerManager implements RunningController {
       ...(config.defaultPolicy === undefined ? {} : { defaultPolicy: config.defaultPolicy }),
       onFindings: (key, findings, evaluated) => this.#recordFindings(key, findings, evaluated),
       recentWrites: this.#recentWrites,
+      identities: this.#identities,
     });
     this.#terminalError = terminalError;
     if (config.policyReports !== undefined) {

@@ -10,15 +10,16 @@ import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type K
 import type { Logger } from 'pino';
 import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../api/v1alpha1/common.ts';
 import { parseTuningPolicy, TUNING_POLICY_KIND, TUNING_POLICY_PLURAL, type TuningPolicy, type TuningPolicyStatus } from '../api/v1alpha1/tuningPolicy.ts';
-import { recommendationName, TUNING_RECOMMENDATION_PLURAL, type RecommendedValue, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
-import { createActuator, type Actuator } from '../actuator/apply.ts';
+import { recommendationName, TUNING_RECOMMENDATION_KIND, TUNING_RECOMMENDATION_PLURAL, type RecommendedValue, type TuningRecommendation, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import { createActuator, recommendationObject, sameRecommendation, type Actuator } from '../actuator/apply.ts';
 import { describeChange, fieldValue, planActuation, type LiveWorkload, type ObjectRef, type Plan, type PlannedChange } from '../actuator/plan.ts';
 import { statusAfterActuation, type ActuationResult, type WriteOutcome } from '../actuator/status.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import type { Finding } from '../model/finding.ts';
 import { evaluateTarget, metricsTargetOf, metricsTargets, rulesFor, withMetricsFindings, type Evaluation, type TargetMetrics } from './evaluate.ts';
 import { apiVersionOf, collectionPath, describePermission, RESOURCES, type Caches } from './informers.ts';
-import { getJson, KubeRequestError, statusMessage } from '../input/kubeHttp.ts';
+import { getJson, KubeRequestError, statusMessage, transportFor } from '../input/kubeHttp.ts';
+import { serviceAccountOf, type IdentityIndex } from './identityIndex.ts';
 import { formatKey, type ObjectKey } from './keys.ts';
 import { targetLogger } from './log.ts';
 import type { ControllerMetrics } from './metrics.ts';
@@ -76,6 +77,8 @@ export interface ReconcilerOptions {
   defaultPolicy?: { namespace: string; name: string };
   /** The recommendations this controller wrote that its cache has not seen yet (fed by the cache's events); default a fresh one. */
   recentWrites?: RecentWrites<TuningRecommendation>;
+  /** The IAM grants by identity, kept current by the cache's events (main.ts). */
+  identities: IdentityIndex;
 }
 
 /** The workloads' cache names by target kind. */
@@ -179,6 +182,12 @@ function forbiddenFor(caches: Caches, recommendations: readonly TuningRecommenda
   return [...reads, ...[...writes].map(([permission, targets]) => `${permission} (${targets.sort().join(', ')} not patched)`)];
 }
 
+/** `recommendation` as stored (spec, owner, labels) with `status` instead of its own. */
+function withStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus): TuningRecommendation {
+  const { name, namespace, labels, ownerReferences } = recommendation.metadata;
+  return { apiVersion: API_VERSION, kind: TUNING_RECOMMENDATION_KIND, metadata: { name, namespace, labels, ownerReferences }, spec: recommendation.spec, status };
+}
+
 function labelsOf(obj: KubernetesObject): Record<string, string> {
   return obj.metadata?.labels ?? {};
 }
@@ -200,7 +209,7 @@ export class Reconciler {
     this.#recent = options.recentWrites ?? new RecentWrites();
     this.#manager = options.fieldManager ?? FIELD_MANAGER;
     this.#actuator = options.actuator ?? createActuator(options.kubeConfig, { fieldManager: this.#manager, clock: options.now });
-    this.#custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#custom = transportFor(options.kubeConfig).api(CustomObjectsApi);
     this.#metricsIntervalMs = options.metricsIntervalMs ?? DEFAULT_METRICS_INTERVAL_MS;
     this.#metrics = new MetricsReader({
       intervalMs: this.#metricsIntervalMs,
@@ -262,17 +271,16 @@ export class Reconciler {
             : (['PolicyOff', `TuningPolicy ${policy.metadata.name} is Off`] as const);
         // unselectedStatus keeps the findings and values, which the cache's copy leaves out: read them (a rare path).
         const full = cachedStatusDigest(existing) === undefined ? existing : await this.#fetchRecommendation(recommendationKey.namespace, recommendationKey.name);
-        if (full !== undefined) await this.#writeRecommendationStatus(full, unselectedStatus(full.status, reason, message, now), log);
+        if (full !== undefined) await this.#writeRecommendation(withStatus(full, unselectedStatus(full.status, reason, message, now)), full, log);
       }
       return {};
     }
 
-    // Evaluate: the report's pipeline on the cached objects around the target.
-    const context = [
-      ...caches.list('serviceAccounts', key.namespace),
-      ...caches.list('iamPolicyMembers'),
-      ...caches.list('iamPartialPolicies'),
-    ];
+    // Evaluate: the report's pipeline on the cached objects around the target: its ServiceAccount and the IAM grants
+    // whose members may name its identity (identityIndex.ts), not every grant in the cluster.
+    const serviceAccount = serviceAccountOf(live);
+    const ksa = caches.get('serviceAccounts', key.namespace, serviceAccount);
+    const context = [...(ksa === undefined ? [] : [ksa]), ...this.#options.identities.grantsFor(key.namespace, serviceAccount)];
     let evaluation = evaluateTarget(key, live, context, rulesFor(policy.spec.rules));
     const measured = await untilAbandoned(this.#measure(policy, key.namespace, evaluation), abandon);
     if (measured.metrics !== undefined) evaluation = withMetricsFindings(evaluation, key, measured.metrics);
@@ -321,8 +329,6 @@ export class Reconciler {
     now: Date,
     log: Logger,
   ): Promise<ReconcileOutcome | typeof STALE> {
-    const recommendation = await this.#actuator.ensureRecommendation(live as LiveWorkload, policyRef(policy, key.namespace), existing);
-    if (recommendation !== existing) this.#remember(recommendation);
     // Flap detection before the plan: a field another manager set back is held, not written again.
     const drift = detectDrift(evaluated, live as LiveWorkload, now);
     const plan = planActuation({ policy, recommendation: drift.status, live: live as LiveWorkload, now });
@@ -338,8 +344,9 @@ export class Reconciler {
       this.#options.metrics.errors.inc({ type: 'event' });
       log.warn({ failure }, 'could not publish an Event');
     }
-    const final = statusAfterActuation(drift.status, result, policyRef(policy, key.namespace), now);
-    await this.#writeRecommendationStatus(recommendation, final, log);
+    const policyName = policyRef(policy, key.namespace);
+    const final = statusAfterActuation(drift.status, result, policyName, now);
+    await this.#writeRecommendation({ ...recommendationObject(live as LiveWorkload, policyName), status: final }, existing, log);
     await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
 
     const failed = result.outcomes.find((o) => o.kind === 'failed');
@@ -544,16 +551,22 @@ export class Reconciler {
   }
 
   /**
-   * Writes the recommendation's status when it differs from the stored one: compared whole with a status read from the
-   * API server, by digest with the cache's slim copy (shardCache.ts), so a resync that changes nothing writes nothing.
+   * Writes the recommendation, content and all, in one request (the CRD has no status subresource) when it differs
+   * from the stored one: its status compared whole with a status read from the API server, by digest with the cache's
+   * slim copy (shardCache.ts), so a resync that changes nothing writes nothing. When only the object around the status
+   * changed (a new policy label, owner) and the cache's copy lacks the findings, the write carries the full status.
    */
-  async #writeRecommendationStatus(recommendation: TuningRecommendation, status: TuningRecommendationStatus, log: Logger): Promise<void> {
-    const digest = cachedStatusDigest(recommendation);
-    if (digest === undefined ? sameStatus(recommendation.status, status) : digest === statusDigest(status)) return;
+  async #writeRecommendation(recommendation: TuningRecommendation, existing: TuningRecommendation | undefined, log: Logger): Promise<void> {
+    const status = recommendation.status ?? {};
+    if (existing !== undefined) {
+      const digest = cachedStatusDigest(existing);
+      const sameContent = digest === undefined ? sameStatus(existing.status, status) : digest === statusDigest(status);
+      if (sameContent && sameRecommendation(existing, recommendation)) return;
+    }
     try {
-      const write = await this.#actuator.writeRecommendationStatus(recommendation, status);
+      const write = await this.#actuator.writeRecommendation(recommendation);
       if (write.written) this.#remember(write.recommendation);
-      log.debug({ recommendation: recommendation.metadata.name }, 'recommendation status written');
+      log.debug({ recommendation: recommendation.metadata.name }, 'recommendation written');
     } catch (err) {
       this.#options.metrics.errors.inc({ type: 'status_write' });
       throw err;

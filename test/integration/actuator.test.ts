@@ -5,7 +5,7 @@ import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kuberne
 import { describe, expect, it } from 'vitest';
 import { TuningPolicySpec, type TuningPolicySpec as PolicySpec } from '../../src/api/v1alpha1/tuningPolicy.ts';
 import type { RecommendedValue, TuningRecommendationStatus } from '../../src/api/v1alpha1/tuningRecommendation.ts';
-import { createActuator } from '../../src/actuator/apply.ts';
+import { createActuator, recommendationObject } from '../../src/actuator/apply.ts';
 import { fieldOwners, field, named, type ManagedFieldsEntry } from '../../src/actuator/managedFields.ts';
 import { planActuation, type LiveWorkload, type Plan } from '../../src/actuator/plan.ts';
 import { statusAfterActuation } from '../../src/actuator/status.ts';
@@ -381,26 +381,23 @@ describe('actuator: Deployment', () => {
 describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
   const actuator = createActuator(kubeConfig, { reportingInstance: 'actuator-test', clock: () => NOW });
 
-  it('creates the TuningRecommendation owned by its workload and writes its status once: an equal status is not written again', async () => {
+  it('creates the TuningRecommendation owned by its workload, content included, in one write; an equal one is not written again', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', deployment(namespace, {}));
     const live = await markRolledOut(namespace);
-    const created = await actuator.ensureRecommendation(live, 'tune');
-    expect(created.metadata).toMatchObject({
-      name: 'deployment-web',
-      namespace,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: live.metadata.uid }],
-    });
-    expect(created.spec).toEqual({ targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, policy: 'tune' });
-    expect(await actuator.ensureRecommendation(live, 'tune', created)).toBe(created);
-
     const recommendation = recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 });
     const plan = planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation, live, now: NOW });
     const result = await actuator.execute(plan);
     const status = statusAfterActuation({ ...recommendation, lastEvaluated: '2026-03-01T12:00:00Z' }, result, 'tune', NOW);
 
-    const first = await actuator.writeRecommendationStatus(created, status);
+    const first = await actuator.writeRecommendation({ ...recommendationObject(live, 'tune'), status });
     expect(first.written).toBe(true);
+    expect(first.recommendation.metadata).toMatchObject({
+      name: 'deployment-web',
+      namespace,
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: live.metadata.uid }],
+    });
+    expect(first.recommendation.spec).toEqual({ targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, policy: 'tune' });
     expect(first.recommendation.status).toEqual(status);
     expect(first.recommendation.status?.applied).toMatchObject({
       at: '2026-03-01T12:00:00Z',
@@ -410,10 +407,13 @@ describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
     });
     expect(first.recommendation.status?.previous).toEqual({ 'spec.template.spec.containers[name=app].env[name=THREADS].value': '' });
 
-    const second = await actuator.writeRecommendationStatus(first.recommendation, statusAfterActuation(first.recommendation.status, result, 'tune', NOW));
+    const again = { ...recommendationObject(live, 'tune'), status: statusAfterActuation(first.recommendation.status, result, 'tune', NOW) };
+    const second = await actuator.writeRecommendation(again, first.recommendation);
     expect(second.written).toBe(false);
     const reread = await objects.read({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningRecommendation', metadata: { name: 'deployment-web', namespace } });
     expect(reread.metadata?.resourceVersion).toBe(first.recommendation.metadata.resourceVersion);
+    // A new policy label is a change even with the same status.
+    expect((await actuator.writeRecommendation({ ...recommendationObject(live, 'other'), status: again.status }, first.recommendation)).written).toBe(true);
 
     // Within the cooldown, the next plan writes nothing and says when to come back.
     expect(planActuation({ policy: policy({ patch: { threadsEnv: true } }), recommendation: first.recommendation.status, live: await markRolledOut(namespace), now: new Date('2026-03-01T12:10:00Z') })).toMatchObject({
@@ -426,14 +426,14 @@ describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
   it('writes the status whole: a field left out of the next status (a cleared conflict) is removed', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', deployment(namespace, {}));
-    const created = await actuator.ensureRecommendation(await markRolledOut(namespace), 'tune');
+    const live = await markRolledOut(namespace);
     const conflicted: TuningRecommendationStatus = {
       lastEvaluated: '2026-03-01T12:00:00Z',
       conflicts: [{ field: 'spec.template.spec.containers[name=app].env[name=THREADS].value', setting: 'threads', manager: 'flux' }],
     };
-    const first = await actuator.writeRecommendationStatus(created, conflicted);
+    const first = await actuator.writeRecommendation({ ...recommendationObject(live, 'tune'), status: conflicted });
     expect(first.recommendation.status).toEqual(conflicted);
-    const second = await actuator.writeRecommendationStatus(first.recommendation, { lastEvaluated: '2026-03-01T13:00:00Z' });
+    const second = await actuator.writeRecommendation({ ...recommendationObject(live, 'tune'), status: { lastEvaluated: '2026-03-01T13:00:00Z' } }, first.recommendation);
     expect(second).toMatchObject({ written: true, recommendation: { status: { lastEvaluated: '2026-03-01T13:00:00Z' } } });
     expect(second.recommendation.status?.conflicts).toBeUndefined();
   });

@@ -75,7 +75,6 @@ const WATCHED_NAMESPACE: Permission[] = [
   'watch pytuner.dev/tuningrecommendations',
   'create pytuner.dev/tuningrecommendations',
   'patch pytuner.dev/tuningrecommendations',
-  'patch pytuner.dev/tuningrecommendations/status',
   'list iam.cnrm.cloud.google.com/iampartialpolicies',
   'watch iam.cnrm.cloud.google.com/iampartialpolicies',
   'list iam.cnrm.cloud.google.com/iampolicymembers',

@@ -23,7 +23,6 @@ const DEFAULT_RULES: Rule[] = [
   { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies'], verbs: ['list', 'watch'] },
   { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies/status'], verbs: ['patch'] },
   { apiGroups: ['pytuner.dev'], resources: ['tuningrecommendations'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
-  { apiGroups: ['pytuner.dev'], resources: ['tuningrecommendations/status'], verbs: ['patch'] },
   { apiGroups: ['iam.cnrm.cloud.google.com'], resources: ['iampartialpolicies'], verbs: ['list', 'watch'] },
   { apiGroups: ['iam.cnrm.cloud.google.com'], resources: ['iampolicymembers'], verbs: ['list', 'watch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },

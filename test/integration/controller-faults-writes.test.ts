@@ -156,7 +156,7 @@ describe('controller writes under faults', () => {
     const rules = [
       { apiGroups: ['serving.knative.dev'], resources: ['services'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies', 'tuningrecommendations'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] },
-      { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies/status', 'tuningrecommendations/status'], verbs: ['patch', 'update'] },
+      { apiGroups: ['pytuner.dev'], resources: ['tuningpolicies/status'], verbs: ['patch', 'update'] },
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['list', 'watch'] },
       { apiGroups: ['iam.cnrm.cloud.google.com'], resources: ['iampolicymembers', 'iampartialpolicies'], verbs: ['list', 'watch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },

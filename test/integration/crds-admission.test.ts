@@ -255,6 +255,11 @@ beforeAll(async () => {
   namespace = await uniqueNamespace('crd-rules');
 });
 
+/** How a kind's status is written: through the status subresource (TuningPolicy) or with the object (TuningRecommendation). */
+function writeStatus(k: Kind): typeof custom.patchNamespacedCustomObject {
+  return k.kind === 'TuningPolicy' ? custom.patchNamespacedCustomObjectStatus.bind(custom) : custom.patchNamespacedCustomObject.bind(custom);
+}
+
 /** The causes the API server gives for one violation, as `field: message`. */
 async function refusalOf(k: Kind, v: Violation, name: string): Promise<{ httpStatus: number; causes: string[] }> {
   const params = { ...GROUP, plural: k.plural, namespace };
@@ -266,7 +271,7 @@ async function refusalOf(k: Kind, v: Violation, name: string): Promise<{ httpSta
     request = custom.patchNamespacedCustomObject({ ...params, name, body: { spec: v.value }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   } else {
     // A JSON patch replaces status whole, so no field of the valid status lingers next to the broken one.
-    request = custom.patchNamespacedCustomObjectStatus({ ...params, name, body: [{ op: 'add', path: '/status', value: v.value }], dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    request = writeStatus(k)({ ...params, name, body: [{ op: 'add', path: '/status', value: v.value }], dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
   }
   const status = await apiFailure(request);
   return { httpStatus: status.httpStatus, causes: (status.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`) };
@@ -283,7 +288,7 @@ describe.each(KINDS)('$kind CRD: every schema and CEL rule, broken on the real A
       await custom.createNamespacedCustomObject({ ...GROUP, plural: k.plural, namespace, body: { apiVersion: 'pytuner.dev/v1alpha1', kind: k.kind, metadata: { name: `valid-${i}` }, spec }, fieldValidation: 'Strict' });
     }
     for (const status of k.statuses) {
-      await custom.patchNamespacedCustomObjectStatus({ ...GROUP, plural: k.plural, namespace, name: 'valid-0', body: [{ op: 'add', path: '/status', value: status }], fieldValidation: 'Strict' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+      await writeStatus(k)({ ...GROUP, plural: k.plural, namespace, name: 'valid-0', body: [{ op: 'add', path: '/status', value: status }], fieldValidation: 'Strict' }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
     }
   });
 

@@ -190,7 +190,7 @@ describe('TuningRecommendation CRD', () => {
     const namespace = await uniqueNamespace('crd');
     await createRecommendation(namespace, 'service-api', spec);
     const probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 1 };
-    await custom.patchNamespacedCustomObjectStatus(
+    await custom.patchNamespacedCustomObject(
       {
         ...RECOMMENDATIONS,
         namespace,
@@ -250,7 +250,7 @@ describe('TuningRecommendation CRD', () => {
     const namespace = await uniqueNamespace('crd');
     await createRecommendation(namespace, 'service-api', spec);
     const write = (recommendations: unknown[]) =>
-      custom.patchNamespacedCustomObjectStatus(
+      custom.patchNamespacedCustomObject(
         { ...RECOMMENDATIONS, namespace, name: 'service-api', body: { status: { recommendations } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
@@ -265,7 +265,7 @@ describe('TuningRecommendation CRD', () => {
       httpStatus: 422,
       causes: [
         'status.recommendations[0].value: Required value: containerConcurrency, threads and workers need value',
-        'status.recommendations[1].confidence: Invalid value: 2: recommendations[1].confidence in body should be less than or equal to 1',
+        'status.recommendations[1].confidence: Invalid value: 2: status.recommendations[1].confidence in body should be less than or equal to 1',
         'status.recommendations[1].env: Required value: threads and workers need container and env',
       ],
     });

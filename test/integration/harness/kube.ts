@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiException, AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { transportFor } from '../../../src/input/kubeHttp.ts';
 
 export interface Clients {
   kubeConfig: KubeConfig;
@@ -40,14 +41,16 @@ export function clientsFor(kubeconfigPath: string): Clients {
 function makeClients(kubeconfigPath: string): Clients {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
+  // The controller's transport (src/input/kubeHttp.ts): the tests' requests share its connection pool.
+  const transport = transportFor(kubeConfig);
   return {
     kubeConfig,
-    objects: KubernetesObjectApi.makeApiClient(kubeConfig),
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
-    rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
+    objects: transport.api(KubernetesObjectApi),
+    custom: transport.api(CustomObjectsApi),
+    core: transport.api(CoreV1Api),
+    apps: transport.api(AppsV1Api),
+    coordination: transport.api(CoordinationV1Api),
+    rbac: transport.api(RbacAuthorizationV1Api),
   };
 }
 
