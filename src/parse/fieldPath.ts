@@ -2,6 +2,7 @@
  * @module Dotted field paths (`spec.template.spec.containers[0].args`), the form every manifest
  * Evidence and InputError uses, so a reader can find the field and a line map can be keyed by it.
  */
+import type { FieldLines } from './types.ts';
 
 /** One step into a parsed document: a mapping key or a sequence index. */
 export type PathSegment = string | number;
@@ -23,7 +24,7 @@ export function formatFieldPath(segments: readonly PropertyKey[]): string {
 }
 
 /** lineAt finds the line of a field, or of its nearest enclosing field that has one. */
-export function lineAt(fieldLines: ReadonlyMap<string, number> | undefined, segments: readonly PropertyKey[]): number | undefined {
+export function lineAt(fieldLines: FieldLines | undefined, segments: readonly PropertyKey[]): number | undefined {
   if (fieldLines === undefined) return undefined;
   for (let n = segments.length; n > 0; n--) {
     const line = fieldLines.get(formatFieldPath(segments.slice(0, n)));

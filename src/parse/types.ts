@@ -17,7 +17,12 @@ export interface ParsedDocument {
    * `metadata.annotations["run.googleapis.com/cpu-throttling"]`; see `input/fieldPath.ts`). Absent when the object
    * did not come from text (an API-server cache).
    */
-  fieldLines?: ReadonlyMap<string, number>;
+  fieldLines?: FieldLines;
+}
+
+/** The line of each field of a document by dotted path (a `Map` is one; `parse/manifests.ts` keeps a more compact one). */
+export interface FieldLines {
+  get(path: string): number | undefined;
 }
 
 /**
