@@ -11,7 +11,7 @@ import { loadReportInputs } from '../input/files.ts';
 import type { Severity } from '../model/finding.ts';
 import { SEVERITIES } from '../model/finding.ts';
 import type { OutputFormat } from '../output/index.ts';
-import { FORMATTERS, OUTPUT_FORMATS, planPatchFiles } from '../output/index.ts';
+import { CHUNKED_FORMATTERS, FORMATTERS, OUTPUT_FORMATS, planPatchFiles } from '../output/index.ts';
 import { errorText, fileLocation } from '../output/describe.ts';
 import { closeMatches, formatRuleJson, formatRuleTable } from '../output/rules.ts';
 import type { Report } from '../report.ts';
@@ -170,14 +170,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     report = analysed();
   }
   const isTerminal = io.stdout.isTTY === true;
-  const text = FORMATTERS[options.output](report, {
-    color: options.output === 'table' && shouldColor(io.env, isTerminal),
-    width: isTerminal ? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, io.stdout.columns ?? MAX_WIDTH)) : MAX_WIDTH,
-    toolVersion: packageVersion(),
-    rules: CATALOGUE,
-    docsBaseUrl: options.docsBaseUrl,
-  });
-  io.stdout.write(text);
+  writeReport(report, options, io, isTerminal);
   // Every format lists the input errors: a terminal showing the report already shows them; when the report goes to a
   // pipe or a file, they also go to stderr so a person or a CI log sees them.
   if (!isTerminal) {
@@ -189,6 +182,34 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
     if (!written) return EXIT_INTERNAL;
   }
   return Math.max(reportExitCode(report, options.failOn), metrics?.partial === true || cluster?.partial === true ? EXIT_INPUT : EXIT_OK, fixed?.writeFailed === true ? EXIT_INTERNAL : EXIT_OK);
+}
+
+/** Bytes of report text gathered before a write: a few writes for a big report, not one per finding. */
+const WRITE_BATCH_CHARS = 1 << 20;
+
+/** writeReport writes the report to stdout in the chosen format, a piece at a time when the format allows it. */
+function writeReport(report: Report, options: ReportOptions, io: CliIo, isTerminal: boolean): void {
+  const chunked = CHUNKED_FORMATTERS[options.output];
+  if (chunked !== undefined) {
+    let batch = '';
+    for (const chunk of chunked(report)) {
+      batch += chunk;
+      if (batch.length < WRITE_BATCH_CHARS) continue;
+      io.stdout.write(batch);
+      batch = '';
+    }
+    if (batch !== '') io.stdout.write(batch);
+    return;
+  }
+  io.stdout.write(
+    FORMATTERS[options.output](report, {
+      color: options.output === 'table' && shouldColor(io.env, isTerminal),
+      width: isTerminal ? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, io.stdout.columns ?? MAX_WIDTH)) : MAX_WIDTH,
+      toolVersion: packageVersion(),
+      rules: CATALOGUE,
+      docsBaseUrl: options.docsBaseUrl,
+    }),
+  );
 }
 
 /** 2 when an input could not be read; else 1 when a finding is at or above `failOn`; else 0. */
