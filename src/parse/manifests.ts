@@ -343,7 +343,7 @@ function locate(node: unknown, lineOf: (offset: number) => number): LocatedNode 
  * fieldLinesOf flattens a node's subtree into dotted paths → 1-based file lines, kept as one `\npath\tline` string
  * per document. Why not a Map: the report holds every document's lines until its findings are written, and a Map of
  * 30 path strings costs about 260 bytes an entry (80 MB for 13,333 objects, measured by bench/report-scale.ts), the
- * string about 50. A path never holds a newline or a tab (`formatFieldPath` quotes unusual keys as JSON).
+ * string about 50 (read by `fieldLine`). A path never holds a newline or a tab (`formatFieldPath` quotes unusual keys as JSON).
  */
 function fieldLinesOf(root: LocatedNode | undefined, firstLine: number): FieldLines {
   const entries: string[] = [];
@@ -355,20 +355,5 @@ function fieldLinesOf(root: LocatedNode | undefined, firstLine: number): FieldLi
     }
   };
   if (root !== undefined) walk(root, []);
-  return new PackedFieldLines(entries);
-}
-
-/** Lines of fields, looked up by dotted path; the last entry of a path wins, as in a Map (keys that are not scalars share `?`). */
-class PackedFieldLines implements FieldLines {
-  readonly #packed: string;
-  constructor(entries: readonly string[]) {
-    this.#packed = `\n${entries.join('\n')}\n`;
-  }
-  get(path: string): number | undefined {
-    const key = `\n${path}\t`;
-    const at = this.#packed.lastIndexOf(key);
-    if (at < 0) return undefined;
-    const start = at + key.length;
-    return Number(this.#packed.slice(start, this.#packed.indexOf('\n', start)));
-  }
+  return { packed: `\n${entries.join('\n')}\n` };
 }

@@ -20,10 +20,12 @@ export interface ParsedDocument {
   fieldLines?: FieldLines;
 }
 
-/** The line of each field of a document by dotted path (a `Map` is one; `parse/manifests.ts` keeps a more compact one). */
-export interface FieldLines {
-  get(path: string): number | undefined;
-}
+/**
+ * The line of each field of a document by dotted path (read with `fieldLine` in `parse/fieldPath.ts`): a Map, or, as
+ * `parse/manifests.ts` keeps them, `\npath\tline` entries packed in one string. Plain data either way, so a
+ * structuredClone of the inputs keeps it.
+ */
+export type FieldLines = ReadonlyMap<string, number> | { readonly packed: string };
 
 /**
  * A non-manifest input, kept as text: parsed by the pure parsers in `parse/`. `build-context` is a file a Dockerfile's
