@@ -251,27 +251,42 @@ function planFile(loader: Loader, file: string, kind: InputKind, walked: boolean
 /** Files read at once at most: reading them one by one leaves the CPU idle, reading thousands at once can run out of descriptors. */
 const CONCURRENT_READS = 32;
 
-/** readPlanned reads the planned files concurrently, then adds them in walk order, so results do not depend on I/O timing. */
+/**
+ * readPlanned reads the planned files, up to CONCURRENT_READS ahead of the one being parsed, and adds them in walk
+ * order, so results do not depend on I/O timing. A file's bytes are dropped once it is parsed: a tree is never held
+ * in memory whole.
+ */
 async function readPlanned(loader: Loader): Promise<void> {
   const planned = loader.planned;
   loader.planned = [];
-  const reads = await mapConcurrently(planned, CONCURRENT_READS, (entry) => ('file' in entry ? readOne(entry.file, entry.walked && entry.kind === 'manifest') : undefined));
-  planned.forEach((entry, i) => {
+  const reads: Array<Promise<FileRead> | undefined> = [];
+  const startRead = (i: number): void => {
+    const entry = planned[i];
+    if (entry !== undefined && 'file' in entry) reads[i] = readOne(entry.file, entry.walked && entry.kind === 'manifest');
+  };
+  for (let i = 0; i < Math.min(CONCURRENT_READS, planned.length); i++) startRead(i);
+  for (const [i, entry] of planned.entries()) {
+    startRead(i + CONCURRENT_READS);
     if (!('file' in entry)) {
       if (entry.countsAsFile) loader.files++;
       loader.errors.push(entry.error);
-      return;
+      continue;
     }
-    const read = reads[i] as FileRead;
-    if (read.real !== undefined) {
-      if (loader.seenFiles.has(read.real)) return;
-      loader.seenFiles.add(read.real);
-    }
-    loader.files++;
-    if ('error' in read) loader.errors.push({ file: entry.file, message: describeFsError(read.error) });
-    else if ('skipped' in read) skip(loader, read.skipped);
-    else addText(loader, entry, read.bytes);
-  });
+    const read = await (reads[i] as Promise<FileRead>);
+    reads[i] = undefined;
+    addRead(loader, entry, read);
+  }
+}
+
+function addRead(loader: Loader, entry: PlannedFile, read: FileRead): void {
+  if (read.real !== undefined) {
+    if (loader.seenFiles.has(read.real)) return;
+    loader.seenFiles.add(read.real);
+  }
+  loader.files++;
+  if ('error' in read) loader.errors.push({ file: entry.file, message: describeFsError(read.error) });
+  else if ('skipped' in read) skip(loader, read.skipped);
+  else addText(loader, entry, read.bytes);
 }
 
 /** A file's real path (for de-duplication; absent when it cannot be resolved) and its bytes, why it was skipped, or the error met. */
@@ -326,19 +341,6 @@ function skipKustomizePatches(loader: Loader): void {
 
 function skip(loader: Loader, reason: SkipReason): void {
   loader.skippedFiles[reason] = (loader.skippedFiles[reason] ?? 0) + 1;
-}
-
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R> | R): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 async function loadStdin(loader: Loader, stdin: NodeJS.ReadableStream): Promise<void> {

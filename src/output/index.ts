@@ -4,7 +4,7 @@
  */
 import type { Report } from '../report.ts';
 import { formatHtml } from './html.ts';
-import { formatJson } from './json.ts';
+import { formatJson, formatJsonChunks } from './json.ts';
 import { formatMarkdown } from './markdown.ts';
 import type { SarifOptions } from './sarif.ts';
 import { formatSarif } from './sarif.ts';
@@ -33,4 +33,12 @@ export const FORMATTERS: Readonly<Record<OutputFormat, Formatter>> = {
   markdown: (report) => formatMarkdown(report),
   sarif: formatSarif,
   html: (report) => formatHtml(report),
+};
+
+/**
+ * Formats whose text can be written a piece at a time (the concatenation is the formatter's text): a big report need
+ * not be held whole in memory before it is written.
+ */
+export const CHUNKED_FORMATTERS: Readonly<Partial<Record<OutputFormat, (report: Report) => Iterable<string>>>> = {
+  json: formatJsonChunks,
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_REPORT, FIXTURE_REPORT } from '../../test/golden/report-fixture.ts';
-import { formatJson } from './json.ts';
+import { formatJson, formatJsonChunks, toReportDocument } from './json.ts';
 import { reportDocumentSchema, reportJsonSchema } from './reportSchema.ts';
 
 describe('json format', () => {
@@ -8,6 +8,14 @@ describe('json format', () => {
     for (const report of [FIXTURE_REPORT, EMPTY_REPORT]) {
       const parsed = reportDocumentSchema.safeParse(JSON.parse(formatJson(report)));
       expect(parsed.error).toBeUndefined();
+    }
+  });
+
+  it('written a finding at a time, is byte for byte the whole document stringified with a 2-space indent', () => {
+    for (const report of [FIXTURE_REPORT, EMPTY_REPORT]) {
+      const chunks = [...formatJsonChunks(report)];
+      expect(chunks.length).toBe(report.findings.length === 0 ? 3 : report.findings.length + 3);
+      expect(chunks.join('')).toBe(`${JSON.stringify(toReportDocument(report), null, 2)}\n`);
     }
   });
 

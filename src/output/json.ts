@@ -11,7 +11,29 @@ import { sortedEntries } from './describe.ts';
 
 /** Renders a report as the version-1 JSON document. */
 export function formatJson(report: Report): string {
-  return `${JSON.stringify(toReportDocument(report), null, 2)}\n`;
+  return [...formatJsonChunks(report)].join('');
+}
+
+/**
+ * formatJsonChunks yields the text of `formatJson` a finding at a time, byte for byte the same. Why: 10,000 manifests
+ * make an 87 MB report; written whole it is held three times at once (the document, the string, the bytes written).
+ * The re-indent of each finding is safe because JSON.stringify escapes every newline inside a string.
+ */
+export function* formatJsonChunks(report: Report): Generator<string> {
+  const document = toReportDocument({ ...report, findings: [] });
+  yield `{\n  "version": ${JSON.stringify(document.version)},\n  "findings": `;
+  if (report.findings.length === 0) yield '[]';
+  else {
+    let separator = '[\n    ';
+    for (const finding of report.findings) {
+      yield `${separator}${JSON.stringify(findingDocument(finding), null, 2).replaceAll('\n', '\n    ')}`;
+      separator = ',\n    ';
+    }
+    yield '\n  ]';
+  }
+  // The fields after `findings`, in the document's order and at its depth: `{\n  "errors": …\n}` less its opening brace.
+  const afterFindings = { errors: document.errors, notes: document.notes, summary: document.summary };
+  yield `,${JSON.stringify(afterFindings, null, 2).slice(1)}\n`;
 }
 
 /** The report as the plain JSON document (fixed key order, nulls for absent fields). */

@@ -2,6 +2,7 @@
  * @module Dotted field paths (`spec.template.spec.containers[0].args`), the form every manifest
  * Evidence and InputError uses, so a reader can find the field and a line map can be keyed by it.
  */
+import type { FieldLines } from './types.ts';
 
 /** One step into a parsed document: a mapping key or a sequence index. */
 export type PathSegment = string | number;
@@ -23,11 +24,22 @@ export function formatFieldPath(segments: readonly PropertyKey[]): string {
 }
 
 /** lineAt finds the line of a field, or of its nearest enclosing field that has one. */
-export function lineAt(fieldLines: ReadonlyMap<string, number> | undefined, segments: readonly PropertyKey[]): number | undefined {
+export function lineAt(fieldLines: FieldLines | undefined, segments: readonly PropertyKey[]): number | undefined {
   if (fieldLines === undefined) return undefined;
   for (let n = segments.length; n > 0; n--) {
-    const line = fieldLines.get(formatFieldPath(segments.slice(0, n)));
+    const line = fieldLine(fieldLines, formatFieldPath(segments.slice(0, n)));
     if (line !== undefined) return line;
   }
   return undefined;
+}
+
+/** fieldLine is the line of the field at `path` exactly; for packed lines the last entry of a path wins, as in a Map. */
+export function fieldLine(fieldLines: FieldLines, path: string): number | undefined {
+  if (!('packed' in fieldLines)) return fieldLines.get(path);
+  const { packed } = fieldLines;
+  const key = `\n${path}\t`;
+  const at = packed.lastIndexOf(key);
+  if (at < 0) return undefined;
+  const start = at + key.length;
+  return Number(packed.slice(start, packed.indexOf('\n', start)));
 }

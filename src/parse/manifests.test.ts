@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fieldLine } from './fieldPath.ts';
 import { parseManifests, sniffManifest } from './manifests.ts';
+import type { FieldLines } from './types.ts';
+
+/** The line of a field of a parsed document, or undefined when the document has no lines. */
+const lineOf = (lines: FieldLines | undefined, path: string): number | undefined => (lines === undefined ? undefined : fieldLine(lines, path));
 
 const doc = (...lines: string[]) => `${lines.join('\n')}\n`;
 
@@ -44,12 +49,13 @@ describe('parseManifests', () => {
     );
     const [only] = parseManifests('svc.yaml', text).documents;
     const lines = only?.fieldLines;
-    expect(lines?.get('metadata.annotations["run.googleapis.com/ingress"]')).toBe(6);
-    expect(lines?.get('spec.template.spec.containerConcurrency')).toBe(10);
-    expect(lines?.get('spec.template.spec.containers[0]')).toBe(12);
-    expect(lines?.get('spec.template.spec.containers[0].image')).toBe(12);
-    expect(lines?.get('spec.template.spec.containers[0].args')).toBe(13);
-    expect(lines?.get('spec.template.spec.containers[0].args[1]')).toBe(15);
+    const at = (path: string) => lineOf(lines, path);
+    expect(at('metadata.annotations["run.googleapis.com/ingress"]')).toBe(6);
+    expect(at('spec.template.spec.containerConcurrency')).toBe(10);
+    expect(at('spec.template.spec.containers[0]')).toBe(12);
+    expect(at('spec.template.spec.containers[0].image')).toBe(12);
+    expect(at('spec.template.spec.containers[0].args')).toBe(13);
+    expect(at('spec.template.spec.containers[0].args[1]')).toBe(15);
   });
 
   it('keeps the other documents of a file when one has a syntax error, and names its line', () => {
@@ -100,7 +106,7 @@ describe('parseManifests', () => {
       ['Deployment', 7, 1],
       ['ConfigMap', 12, 2],
     ]);
-    expect(documents[1]?.fieldLines?.get('metadata.name')).toBe(10);
+    expect(lineOf(documents[1]?.fieldLines, 'metadata.name')).toBe(10);
   });
 
   it('expands typed lists such as ServiceList, and reports items that are not mappings', () => {
@@ -150,7 +156,7 @@ describe('parseManifests', () => {
     const { documents, errors } = parseManifests('sa.json', text);
     expect(errors).toEqual([]);
     expect(documents[0]?.object).toEqual({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa' } });
-    expect(documents[0]?.fieldLines?.get('kind')).toBe(3);
+    expect(lineOf(documents[0]?.fieldLines, 'kind')).toBe(3);
   });
 
   it('keeps %YAML directives with the document they introduce', () => {
@@ -201,7 +207,7 @@ describe('parseManifests', () => {
     const { documents, errors } = parseManifests('flow.yaml', text);
     expect(errors).toEqual([]);
     expect(documents[0]?.object).toMatchObject({ spec: { template: { spec: { containers: [{ command: ['gunicorn', '--bind', ':8080', 'app:app'] }] } } } });
-    expect(documents[0]?.fieldLines?.get('spec.template.spec.containers[0].command[3]')).toBe(10);
+    expect(lineOf(documents[0]?.fieldLines, 'spec.template.spec.containers[0].command[3]')).toBe(10);
   });
 
   it('loads unknown tags as their untagged value and resolves standard tags', () => {

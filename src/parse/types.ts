@@ -20,10 +20,17 @@ export interface ParsedDocument {
    * `metadata.annotations["run.googleapis.com/cpu-throttling"]`; see `input/fieldPath.ts`). Absent when the object
    * did not come from text (an API-server cache).
    */
-  fieldLines?: ReadonlyMap<string, number>;
+  fieldLines?: FieldLines;
   /** Set when the object is a Cloud Run service read from Terraform (`parse/terraform.ts`): its resource and attributes. */
   terraform?: TerraformOrigin;
 }
+
+/**
+ * The line of each field of a document by dotted path (read with `fieldLine` in `parse/fieldPath.ts`): a Map, or, as
+ * `parse/manifests.ts` keeps them, `\npath\tline` entries packed in one string. Plain data either way, so a
+ * structuredClone of the inputs keeps it.
+ */
+export type FieldLines = ReadonlyMap<string, number> | { readonly packed: string };
 
 /**
  * A non-manifest input, kept as text: parsed by the pure parsers in `parse/`. `build-context` is a file a Dockerfile's

@@ -37,13 +37,28 @@ export const iamRole: Rule = {
   id: ID,
   severity: 'critical',
   summary: 'the identity a profiled workload runs as has no roles/cloudprofiler.agent grant among the inputs',
-  check: (inventory) => inventory.workloads.flatMap((workload) => checkWorkload(inventory, workload)),
+  check: (inventory) => {
+    const accounts = serviceAccountIndex(inventory.serviceAccounts);
+    return inventory.workloads.flatMap((workload) => checkWorkload(inventory, accounts, workload));
+  },
 };
 
-function checkWorkload(inventory: Inventory, workload: Workload): Finding[] {
+/** ServiceAccounts by `namespace/name` (the first of a name wins): a lookup per workload, not a scan of every account. */
+type ServiceAccountIndex = ReadonlyMap<string, ServiceAccountFacts>;
+
+function serviceAccountIndex(accounts: readonly ServiceAccountFacts[]): ServiceAccountIndex {
+  const index = new Map<string, ServiceAccountFacts>();
+  for (const account of accounts) {
+    const key = `${account.ref.namespace ?? 'default'}/${account.ref.name}`;
+    if (!index.has(key)) index.set(key, account);
+  }
+  return index;
+}
+
+function checkWorkload(inventory: Inventory, accounts: ServiceAccountIndex, workload: Workload): Finding[] {
   const signals = workloadProfilerSignals(workload);
   if (signals.length === 0) return [];
-  const identity = identityOf(inventory, workload);
+  const identity = identityOf(accounts, workload);
   if (identity.kind === 'default-compute') return [defaultComputeFinding(workload, signals, identity)];
   if (inventory.iamGrants.some((grant) => satisfies(grant, identity))) return [];
   const member = memberOf(identity);
@@ -107,7 +122,7 @@ function defaultComputeFinding(workload: Workload, signals: Evidence[], identity
  * GKE and Knative on GKE: the pod's KSA (`default` when unset); with `iam.gke.io/gcp-service-account` it acts as that
  * Google service account, otherwise as the Workload Identity Federation principal of the KSA.
  */
-function identityOf(inventory: Inventory, workload: Workload): Identity {
+function identityOf(accounts: ServiceAccountIndex, workload: Workload): Identity {
   const setting = workload.serviceAccountName;
   const named = setting?.value;
   if (workload.platform === 'cloudrun') {
@@ -117,7 +132,7 @@ function identityOf(inventory: Inventory, workload: Workload): Identity {
   const namespace = workload.ref.namespace ?? 'default';
   const name = named ?? 'default';
   const evidence: Evidence[] = setting === undefined ? [] : [setting.evidence];
-  const ksa = inventory.serviceAccounts.find((sa) => (sa.ref.namespace ?? 'default') === namespace && sa.ref.name === name);
+  const ksa = accounts.get(`${namespace}/${name}`);
   if (ksa?.gcpServiceAccount !== undefined) {
     return { kind: 'gsa', email: ksa.gcpServiceAccount, via: `KSA ${namespace}/${name}`, evidence: [...evidence, annotationEvidence(ksa)] };
   }
