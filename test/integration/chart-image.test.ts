@@ -71,7 +71,8 @@ describe('Dockerfile', () => {
     const { image, errors } = parseDockerfile('Dockerfile', text);
     expect(errors).toEqual([]);
     expect(image.base).toMatchObject({ repository: 'gcr.io/distroless/nodejs24-debian13', tag: 'nonroot' });
-    expect(image.entrypoint?.argv).toEqual(['/nodejs/bin/node', `${APP_ROOT}/${RUNTIME_ENTRY}`]);
+    // V8's old space is half the container's memory limit (cgroup memory.max), not a fixed default.
+    expect(image.entrypoint?.argv).toEqual(['/nodejs/bin/node', '--max-old-space-size-percentage=50', `${APP_ROOT}/${RUNTIME_ENTRY}`]);
     expect(image.cmd?.argv).toEqual(['controller']);
     expect(image.env.get('NODE_ENV')?.value).toBe('production');
     expect(image.env.get('NODE_COMPILE_CACHE')?.value).toBe(`${APP_ROOT}/${COMPILE_CACHE_DIR}`);
@@ -109,7 +110,10 @@ describe('the runtime file set', () => {
     const port = await freePort();
     // A container's environment: what the image sets, nothing of this process's.
     const env = { NODE_ENV: 'production', NODE_COMPILE_CACHE: join(app, COMPILE_CACHE_DIR), NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
-    const args = [join(app, RUNTIME_ENTRY), 'controller', '--kubeconfig', kubeconfig, `--metrics-port=${port}`, `--namespace=${namespace}`, '--leader-elect', `--lease-namespace=${namespace}`, `--lease-name=${release}-pytuner`];
+    // The image's own node flags, so a flag this Node refuses fails here as it would in the container.
+    const { image } = parseDockerfile('Dockerfile', await readFile(join(repoRoot, 'Dockerfile'), 'utf8'));
+    const nodeFlags = image.entrypoint?.argv.slice(1, -1) ?? [];
+    const args = [...nodeFlags, join(app, RUNTIME_ENTRY), 'controller', '--kubeconfig', kubeconfig, `--metrics-port=${port}`, `--namespace=${namespace}`, '--leader-elect', `--lease-namespace=${namespace}`, `--lease-name=${release}-pytuner`];
     const child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'], ...(runAs ?? {}) });
     // 'close', not 'exit': stderr may still hold the last log lines when the process has exited.
     const exited = new Promise<number | string>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
