@@ -4,10 +4,9 @@
  * runs, so `pytuner report` starts without loading any of them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CONTROLLER_DEFAULTS as D, formatDuration, LOG_LEVELS, type LogLevel } from '../config/controller.ts';
+import { CONTROLLER_DEFAULTS as D, formatDuration, LOG_LEVELS, REPORT_APIS, type LogLevel, type ReportApi } from '../config/controller.ts';
 import { DURATION_EXAMPLES, parseDuration } from '../parse/duration.ts';
 import type { CliIo } from './io.ts';
-import { REPORT_APIS, type ReportApi } from '../controller/policyReport.ts';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 
 /** The flags of `pytuner controller`, after parsing. Durations are in milliseconds. */

@@ -10,6 +10,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 /** A level of LOG_LEVELS. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The report APIs `--policy-reports` can write: wgpolicyk8s.io/v1alpha2 PolicyReport, openreports.io/v1alpha1 Report. */
+export const REPORT_APIS = ['wgpolicyk8s', 'openreports'] as const;
+/** One of REPORT_APIS. */
+export type ReportApi = (typeof REPORT_APIS)[number];
+
 /** The settings of one controller process that have a default. Durations are in milliseconds. */
 export interface ControllerSettings {
   /** Operations endpoint (/healthz, /readyz, /metrics) port; 0 picks a free one. */

@@ -14,7 +14,7 @@ import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey }
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
 import { targetLogger } from './log.ts';
 import { createMetrics, type ControllerMetrics, type RecommendationSample, type ReconcileResult } from './metrics.ts';
-import type { ReportApi } from './policyReport.ts';
+import type { ReportApi } from '../config/controller.ts';
 import type { PolicyReportWriter } from './policyReportWriter.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
 import type { PrometheusAccess } from './metricsReader.ts';

@@ -6,11 +6,8 @@
  * @see https://github.com/kubernetes-sigs/wg-policy-prototypes/tree/master/policy-report
  * @see https://github.com/openreports/reports-api
  */
+import type { ReportApi } from '../config/controller.ts';
 import type { Finding, Severity, Values } from '../model/finding.ts';
-
-/** Which report API the controller writes. */
-export type ReportApi = 'wgpolicyk8s' | 'openreports';
-export const REPORT_APIS: readonly ReportApi[] = ['wgpolicyk8s', 'openreports'];
 
 /** Group, version, kind and plural of each report API. */
 export const REPORT_RESOURCES: Readonly<Record<ReportApi, { group: string; version: string; kind: string; plural: string }>> = {

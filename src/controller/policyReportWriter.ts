@@ -18,12 +18,12 @@ import {
   REPORT_SOURCE,
   reportObject,
   resultFingerprint,
-  type ReportApi,
   type ReportObject,
   type ReportResult,
   type ReportTimestamp,
   type WorkloadFindings,
 } from './policyReport.ts';
+import type { ReportApi } from '../config/controller.ts';
 import { describeError } from './informers.ts';
 
 export interface PolicyReportWriterOptions {

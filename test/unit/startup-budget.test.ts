@@ -11,7 +11,8 @@ import { bundle } from '../../scripts/bundle.ts';
 const LOADED_BEFORE_READY = ['src/cli/main.ts', 'src/cli/controllerOnly.ts', 'scripts/bundle-subsets/client-node.ts', 'src/controller/main.ts', 'src/controller/log.ts'];
 
 /** Modules imported dynamically that a controller start does not load before ready: other commands, and the reconciler (after the caches sync). */
-const LOADED_LATER = ['src/cli/program.ts', 'src/controller/reconciler.ts'];
+// policyReportWriter.ts: only with --policy-reports, imported once the controller is configured.
+const LOADED_LATER = ['src/cli/program.ts', 'src/controller/policyReportWriter.ts', 'src/controller/reconciler.ts'];
 
 /**
  * Bytes of JavaScript loaded before ready: 1.94 MB (1,943,107 on 2026-11-23: minified, with the dependencies of
