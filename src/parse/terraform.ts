@@ -185,14 +185,7 @@ class ResourceReader {
     this.argv(block, 'command', [...path, 'command'], c, tf);
     this.argv(block, 'args', [...path, 'args'], c, tf);
     this.env(block, path, c, tf, 'value_source');
-    const ports = blocks(block.body, 'ports')[0];
-    if (ports !== undefined) {
-      const port = attribute(ports.body, 'container_port');
-      if (port?.value.kind === 'number') {
-        c['ports'] = [{ containerPort: port.value.value }];
-        this.record([...path, 'ports', 0, 'containerPort'], `${tf}.ports.container_port`, port.range.line);
-      }
-    }
+    this.containerPort(block, path, c, tf);
     const resources = blocks(block.body, 'resources')[0];
     if (resources !== undefined) {
       this.limits(resources, path, c, `${tf}.resources`);
@@ -207,6 +200,15 @@ class ResourceReader {
     return c;
   }
 
+  /** The first `ports { container_port = N }` block, as the container's declared port (v1 and v2 write it alike). */
+  private containerPort(block: HclBlock, path: readonly PathSegment[], c: Json, tf: string): void {
+    const ports = blocks(block.body, 'ports')[0];
+    const port = ports === undefined ? undefined : attribute(ports.body, 'container_port');
+    if (port?.value.kind !== 'number') return;
+    c['ports'] = [{ containerPort: port.value.value }];
+    this.record([...path, 'ports', 0, 'containerPort'], `${tf}.ports.container_port`, port.range.line);
+  }
+
   private v1Container(block: HclBlock, index: number): Json {
     const path = ['spec', 'template', 'spec', 'containers', index];
     const tf = `template.spec.containers[${index}]`;
@@ -217,12 +219,7 @@ class ResourceReader {
     this.argv(block, 'command', [...path, 'command'], c, tf);
     this.argv(block, 'args', [...path, 'args'], c, tf);
     this.env(block, path, c, tf, 'value_from');
-    const ports = blocks(block.body, 'ports')[0];
-    const port = ports === undefined ? undefined : attribute(ports.body, 'container_port');
-    if (port?.value.kind === 'number') {
-      c['ports'] = [{ containerPort: port.value.value }];
-      this.record([...path, 'ports', 0, 'containerPort'], `${tf}.ports.container_port`, port.range.line);
-    }
+    this.containerPort(block, path, c, tf);
     const resources = blocks(block.body, 'resources')[0];
     if (resources !== undefined) this.limits(resources, path, c, `${tf}.resources`);
     this.probes(block, path, c, tf);

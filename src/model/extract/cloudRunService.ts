@@ -20,6 +20,7 @@ import { durationSeconds } from '../../parse/cloudRunV2.ts';
 import { parseCpuQuantity } from '../../parse/quantity.ts';
 import type { PathSegment } from '../../parse/fieldPath.ts';
 import { defaultEvidence, manifestEvidence } from './context.ts';
+import { envByName } from './podTemplate.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { withSourceAnnotation } from './sourceAnnotation.ts';
 
@@ -88,7 +89,7 @@ function containerFacts(doc: ParsedDocument, c: CloudRunContainer, index: number
   const path: PathSegment[] = [...CLOUD_RUN_V2_CONTAINERS_PATH, index];
   // Cloud Run names an unnamed container itself; the name is only needed to tell containers apart.
   const name = c.name !== undefined && c.name !== '' ? c.name : count === 1 ? 'user-container' : `container-${index}`;
-  const facts: ContainerFacts = { name, index, env: containerEnv(doc, c, path), sources: [] };
+  const facts: ContainerFacts = { name, index, env: envByName(doc, c.env, path, 'valueSource'), sources: [] };
   if (c.image !== undefined) facts.image = c.image;
   if (c.command !== undefined) facts.command = c.command;
   if (c.args !== undefined) facts.args = c.args;
@@ -110,20 +111,6 @@ function portSetting(doc: ParsedDocument, c: CloudRunContainer, path: PathSegmen
   const declared = c.ports?.[0]?.containerPort;
   if (declared !== undefined) return explicit(declared, manifestEvidence(doc, [...path, 'ports', 0, 'containerPort'], String(declared)));
   return serving ? byDefault(DEFAULT_PORT, 'Cloud Run default container port ($PORT)') : undefined;
-}
-
-/** Env by name (a later duplicate wins); `valueSource` (a Secret Manager secret) cannot be read. */
-function containerEnv(doc: ParsedDocument, c: CloudRunContainer, path: PathSegment[]): Map<string, EnvVar> {
-  const env = new Map<string, EnvVar>();
-  (c.env ?? []).forEach((entry, index) => {
-    const fromRef = entry.valueSource !== undefined;
-    const value = fromRef ? undefined : (entry.value ?? '');
-    const text = fromRef ? `${entry.name} (valueSource)` : `${entry.name}=${value}`;
-    const envVar: EnvVar = { name: entry.name, fromRef, evidence: manifestEvidence(doc, [...path, 'env', index], text), index };
-    if (value !== undefined) envVar.value = value;
-    env.set(entry.name, envVar);
-  });
-  return env;
 }
 
 function probeFacts(probe: CloudRunProbe, evidence: Evidence): ProbeFacts {

@@ -47,7 +47,7 @@ export function extractContainers(doc: ParsedDocument, podSpec: PodSpec, platfor
 }
 
 function extractContainer(doc: ParsedDocument, c: Container, index: number, path: PathSegment[], platform: Platform, serving: boolean, count: number): ContainerFacts {
-  const facts: ContainerFacts = { name: containerName(c, index, count), index, env: manifestEnv(doc, c, path), sources: [] };
+  const facts: ContainerFacts = { name: containerName(c, index, count), index, env: envByName(doc, c.env, path), sources: [] };
   if (c.image !== undefined) facts.image = c.image;
   if (c.command !== undefined) facts.command = c.command;
   if (c.args !== undefined) facts.args = c.args;
@@ -72,13 +72,19 @@ function containerName(c: Container, index: number, count: number): string {
   return count === 1 ? 'user-container' : `container-${index}`;
 }
 
-/** Manifest env by name; a later duplicate wins. An entry with neither value nor valueFrom is the empty string. */
-function manifestEnv(doc: ParsedDocument, c: Container, path: PathSegment[]): Map<string, EnvVar> {
+/** One env entry as both APIs write it; `ref` names the field that reads the value from elsewhere. */
+export type EnvEntry = { name: string; value?: string | undefined } & Partial<Record<'valueFrom' | 'valueSource', object>>;
+
+/**
+ * Env by name; a later duplicate wins. An entry with neither value nor reference is the empty string. `ref` is the
+ * field that points at a value pytuner cannot read: Kubernetes' `valueFrom`, Cloud Run v2's `valueSource` (a secret).
+ */
+export function envByName(doc: ParsedDocument, entries: readonly EnvEntry[] | undefined, path: PathSegment[], ref: 'valueFrom' | 'valueSource' = 'valueFrom'): Map<string, EnvVar> {
   const env = new Map<string, EnvVar>();
-  (c.env ?? []).forEach((entry, index) => {
-    const fromRef = entry.valueFrom !== undefined;
+  (entries ?? []).forEach((entry, index) => {
+    const fromRef = entry[ref] !== undefined;
     const value = fromRef ? undefined : (entry.value ?? '');
-    const text = fromRef ? `${entry.name} (valueFrom)` : `${entry.name}=${value}`;
+    const text = fromRef ? `${entry.name} (${ref})` : `${entry.name}=${value}`;
     const envVar: EnvVar = { name: entry.name, fromRef, evidence: manifestEvidence(doc, [...path, 'env', index], text), index };
     if (value !== undefined) envVar.value = value;
     env.set(entry.name, envVar);
