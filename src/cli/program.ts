@@ -60,8 +60,8 @@ const MIN_WIDTH = 60;
 
 const EXAMPLES = `
 Examples:
-  # every manifest, Dockerfile, Procfile and gunicorn.conf.py under k8s/
-  pytuner report -f k8s/
+  # every manifest, Dockerfile, Procfile and gunicorn.conf.py under k8s/ (-f is optional)
+  pytuner report k8s/
   # fail a CI job on critical findings
   pytuner report -f service.yaml -f Dockerfile --fail-on critical
   # rendered manifests from stdin, as JSON
@@ -108,6 +108,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const report = program
     .command('report')
     .description('Report tuning problems found in manifests, Dockerfiles, Procfiles and gunicorn.conf.py (no cluster needed); with --prometheus, recommend settings from measured load.')
+    .argument('[paths...]', 'files or directories to read, as with -f')
     .option('-f, --file <path...>', 'a file or directory to read (repeatable; directories are walked; - reads YAML from stdin)')
     .addOption(new Option('-o, --output <format>', 'report format').choices(OUTPUT_FORMATS).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
@@ -122,7 +123,10 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     );
   addCloudRunOptions(addClusterOptions(addMetricsOptions(report)))
     .addHelpText('after', EXIT_CODES)
-    .action(async (options: ReportOptions, command: Command) => {
+    .action(async (paths: string[], given: ReportOptions, command: Command) => {
+      // `pytuner report DIR`, as linters take paths; the same as `-f DIR`.
+      const files = [...(given.file ?? []), ...paths];
+      const options: ReportOptions = files.length === 0 ? given : { ...given, file: files };
       const live = options.cluster === true || options.cloudrun !== undefined;
       // With --cloudrun, --bearer-token-file is the Google token for the Admin API (and for Managed Prometheus, if given).
       const metricsFlags = { ...options, ...(live ? { namespace: undefined } : {}), ...(options.cloudrun !== undefined && options.prometheus === undefined ? { bearerTokenFile: undefined } : {}) };

@@ -54,6 +54,15 @@ describe('pytuner report', () => {
     expect(run.stdout).toMatch(/\nRead 2 files: 1 object, 1 workload\.\n/);
   });
 
+  it('takes paths as arguments as linters do: `report DIR FILE` reads what `-f DIR -f FILE` reads', () => {
+    const positional = pytuner(['report', 'examples/knative-orders', CLEAN_SERVICE, '-o', 'json']);
+    const flagged = pytuner(['report', '-f', 'examples/knative-orders', '-f', CLEAN_SERVICE, '-o', 'json']);
+    expect(positional.stderr).toBe('');
+    expect(positional.status).toBe(flagged.status);
+    expect(json(positional.stdout).summary.workloads).toBe(2);
+    expect(positional.stdout).toBe(flagged.stdout);
+  });
+
   it('says "No findings." for a well-tuned service', () => {
     const run = pytuner(['report', '-f', 'examples/cloudrun-clean']);
     expect(run.status).toBe(0);
@@ -235,7 +244,7 @@ describe('pytuner rules, explain, --help, --version', () => {
   it('prints help with examples and exit codes on stdout, exit 0', () => {
     const run = pytuner(['--help']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('Examples:\n  # every manifest, Dockerfile, Procfile and gunicorn.conf.py under k8s/\n  pytuner report -f k8s/\n');
+    expect(run.stdout).toContain('Examples:\n  # every manifest, Dockerfile, Procfile and gunicorn.conf.py under k8s/ (-f is optional)\n  pytuner report k8s/\n');
     expect(run.stdout).toContain('Exit codes:\n  0  report written; no finding at or above --fail-on\n');
     const report = pytuner(['report', '--help']);
     expect(report.status).toBe(0);
