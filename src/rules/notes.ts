@@ -2,8 +2,10 @@
  * @module What the rules could not check, said in the report instead of by silence: a container whose CPU is unset
  * (no limit or request, and no platform default) or written as an expression pytuner does not evaluate, an interactive
  * app server (streamlit, gradio) that has no worker settings to tune, and a free-threaded build, for which the GIL
- * rules change. Pure; the notes go to `Report.notes`.
+ * rules change, and a Python program that starts no server pytuner recognises (so silence is not read as a pass).
+ * Pure; the notes go to `Report.notes`.
  */
+import type { ImageFacts } from '../model/image.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { freeThreaded } from './facts.ts';
 import { serverPlugin } from '../model/server/registry.ts';
@@ -16,15 +18,21 @@ export function coverageNotes(inventory: Inventory): string[] {
   }
   for (const image of inventory.standaloneImages) {
     if (image.server?.interactive !== undefined) notes.push(`${image.file}: ${image.server.interactive}`);
+    const program = image.server === undefined ? pythonProgram(imageArgv(image)) : undefined;
+    if (program !== undefined) notes.push(`${image.file}: ${unrecognised(program)}`);
   }
   return notes;
 }
 
 function containerNotes(workload: Workload, container: ContainerFacts): string[] {
   const server = container.server;
-  if (server === undefined) return [];
   const { ref } = workload;
   const where = `${ref.file ?? 'API server'}${ref.line === undefined ? '' : `:${ref.line}`}: ${ref.kind} ${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}[${container.name}]`;
+  if (server === undefined) {
+    const manifestArgv = [...(container.command ?? []), ...(container.args ?? [])];
+    const program = pythonProgram(manifestArgv.length > 0 ? manifestArgv : container.dockerfile === undefined ? [] : imageArgv(container.dockerfile));
+    return program === undefined ? [] : [`${where}: ${unrecognised(program)}`];
+  }
   if (server.interactive !== undefined) return [`${where}: ${server.interactive}`];
   const notes: string[] = [];
   if (container.cpu === undefined) {
@@ -37,4 +45,27 @@ function containerNotes(workload: Workload, container: ContainerFacts): string[]
     notes.push(`${where}: free-threaded Python (${free.text ?? free.field}): threads of one process run Python on several cores, so fewer processes than vCPU is not flagged for threaded servers; ${server.kind}: ${serverPlugin(server.kind).concurrency.freeThreaded}`);
   }
   return notes;
+}
+
+const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
+
+function imageArgv(image: ImageFacts): string[] {
+  return [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])];
+}
+
+/**
+ * `python run.py` or `python -m app` in a command (a shell-form command split at blanks: this only names it), as
+ * written; undefined when the command runs no Python program.
+ */
+function pythonProgram(argv: readonly string[]): string | undefined {
+  const words = argv.flatMap((word) => word.split(/\s+/)).filter((word) => word !== '');
+  const at = words.findIndex((word) => PYTHON.test(word.slice(word.lastIndexOf('/') + 1)));
+  if (at === -1) return undefined;
+  const module = words.indexOf('-m', at);
+  const target = module !== -1 ? words.slice(at + 1, module + 2) : words.slice(at + 1).filter((word) => word.endsWith('.py')).slice(0, 1);
+  return target.length === 0 ? undefined : ['python', ...target.filter((word) => !word.startsWith('-') || word === '-m')].join(' ');
+}
+
+function unrecognised(program: string): string {
+  return `not checked: \`${program}\` starts no web server pytuner recognises (one started in code it does not follow, or one it does not know): no worker, thread, timeout or probe rule applied`;
 }
