@@ -45,6 +45,26 @@ describe('pytuner report', () => {
     expect(report.summary.workloads).toBe(1);
   });
 
+  it('joins a source directory to the one workload of its name (server/Procfile, a Service named server deployed from elsewhere), and not when the name is shared', () => {
+    const service = (name: string) =>
+      `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  template:\n    spec:\n      containers:\n      - image: europe-docker.pkg.dev/p/containers/${name}\n`;
+    const root = directory('join-by-name', {});
+    for (const dir of ['deploy', 'server', 'worker', 'jobs/worker']) mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, 'deploy/services.yaml'), `${service('server')}---\n${service('worker')}`);
+    writeFileSync(join(root, 'server/Procfile'), 'web: gunicorn --bind :$PORT --workers 1 main:app\n');
+    // Two directories named worker: which one the Service runs is not known, so neither is joined.
+    for (const dir of ['worker', 'jobs/worker']) writeFileSync(join(root, dir, 'Procfile'), 'web: gunicorn --bind :$PORT --workers 1 main:app\n');
+    const report = json(pytuner(['report', root, '-o', 'json', '--platform', 'knative']).stdout);
+    const onServer = report.findings.filter((f) => f.target.name === 'server' && f.target.kind === 'Service');
+    expect(onServer.map((f) => f.rule)).toContain('concurrency.unbounded');
+    expect(onServer.every((f) => f.target.file === join(root, 'deploy/services.yaml'))).toBe(true);
+    expect(onServer.find((f) => f.rule === 'concurrency.unbounded')?.evidence.some((e) => e.file === join(root, 'server/Procfile'))).toBe(true);
+    // The two worker Procfiles stay sources of their own (assumed services named after their directories), none
+    // joined to the manifest's worker.
+    const manifestWorker = report.findings.filter((f) => f.target.name === 'worker' && f.target.file === join(root, 'deploy/services.yaml'));
+    expect(manifestWorker).toEqual([]);
+  });
+
   it('reports a valid directory as a table and exits 0 without --fail-on', () => {
     const run = pytuner(['report', '-f', CHECKOUT]);
     expect(run.stderr).toBe('');

@@ -1,7 +1,9 @@
 /**
  * @module Joining source files (Dockerfile, Procfile, gunicorn.conf.py) to the containers that run them, in order of
- * precedence: an explicit `--source IMAGE_OR_NAME=PATH`, the workload's `pytuner.dev/source` annotation, then a
- * directory that holds exactly one workload and one Dockerfile (or Procfile). Paths are compared posix-normalised,
+ * precedence: an explicit `--source IMAGE_OR_NAME=PATH`, the workload's `pytuner.dev/source` annotation, a
+ * directory that holds exactly one workload and one Dockerfile (or Procfile), then a source directory named as exactly
+ * one workload that has no source yet (`server/Procfile` and a Terraform `google_cloud_run_v2_service` named
+ * `server` whose image is built elsewhere from that directory). Paths are compared posix-normalised,
  * as given (nothing is resolved against the working directory: this module does no I/O).
  */
 import { posix } from 'node:path';
@@ -78,6 +80,7 @@ export function joinSources(drafts: readonly WorkloadDraft[], sources: ParsedSou
   for (const mapping of mappings) joinFlag(mapping, drafts, directories, claim, errors);
   for (const draft of drafts) joinAnnotation(draft, directories, claim, errors);
   joinDirectories(drafts, directories, joins, claim);
+  joinByName(drafts, directories, joins, claim);
   const claimed = new Set<string>();
   for (const { bundle } of joins.values()) {
     if (bundle.dockerfile !== undefined) claimed.add(bundle.dockerfile.file);
@@ -163,6 +166,31 @@ function joinDirectories(drafts: readonly WorkloadDraft[], directories: Map<stri
     if (under.length !== 1) continue;
     const draft = under[0] as WorkloadDraft;
     claim(draft, draft.servingIndex, bundleOf(dir, dir.dockerfiles[0]), 'directory');
+  }
+}
+
+/**
+ * joinByName joins what is still unclaimed in a directory to the workload named as that directory, when exactly one
+ * directory and exactly one workload carry the name and that workload's serving container has no source yet: repos
+ * build `server/` and deploy it as `server` from manifests or Terraform elsewhere in the tree, with an image
+ * reference pytuner cannot follow to the directory (a Terraform local, a registry path set by CI).
+ */
+function joinByName(drafts: readonly WorkloadDraft[], directories: Map<string, SourceDirectory>, joins: Map<string, Join>, claim: Claim): void {
+  const claimedFiles = new Set([...joins.values()].flatMap(({ bundle }) => [bundle.dockerfile?.file, bundle.procfile?.file]));
+  const joined = new Set([...joins.values()].filter((j) => j.containerIndex === j.draft.servingIndex).map((j) => j.draft));
+  const byName = new Map<string, SourceDirectory[]>();
+  for (const dir of directories.values()) {
+    const primary = dir.dockerfiles.length === 1 ? dir.dockerfiles[0] : dir.dockerfiles.length === 0 ? dir.procfile : undefined;
+    if (primary === undefined || claimedFiles.has(primary.file)) continue;
+    const name = posix.basename(dir.dir);
+    byName.set(name, [...(byName.get(name) ?? []), dir]);
+  }
+  for (const [name, dirs] of byName) {
+    const named = drafts.filter((d) => d.workload.ref.name === name);
+    const [dir] = dirs;
+    const [draft] = named;
+    if (dirs.length !== 1 || named.length !== 1 || dir === undefined || draft === undefined || joined.has(draft)) continue;
+    claim(draft, draft.servingIndex, bundleOf(dir, dir.dockerfiles[0]), 'name');
   }
 }
 
