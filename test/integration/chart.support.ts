@@ -2,7 +2,7 @@
 // installing charts/pytuner, the ServiceAccount's own credentials (a TokenRequest token) and kubectl.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
@@ -44,6 +44,19 @@ export function scratchDir(): Promise<string> {
 afterAll(async () => {
   if (scratch !== undefined) await rm(await scratch, { recursive: true, force: true });
 });
+
+/**
+ * A chart named `name` whose one template is `object` without its namespace, its container image the value `image`
+ * (the object carries the placeholder `IMAGE`): a deploy tool's release of one workload.
+ */
+export async function oneObjectChart(name: string, object: KubernetesObject): Promise<string> {
+  const dir = join(await scratchDir(), `${name}-chart`);
+  await mkdir(join(dir, 'templates'), { recursive: true });
+  await writeFile(join(dir, 'Chart.yaml'), dump({ apiVersion: 'v2', name, version: '0.1.0' }));
+  const { namespace: _, ...metadata } = object.metadata ?? {};
+  await writeFile(join(dir, 'templates', 'object.yaml'), dump({ ...object, metadata }).replace('IMAGE', '{{ .Values.image }}'));
+  return dir;
+}
 
 /** Runs helm with its config, cache and data in the scratch directory, against the harness's API server. */
 export async function helm(args: string[]): Promise<CommandResult> {

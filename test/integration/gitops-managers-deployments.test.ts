@@ -5,14 +5,11 @@
 // removes an entry it never declared, so the value pytuner added outlives every later release. The model this
 // measures: on a Deployment a field nobody declared stays pytuner's, with no drift and no fight; the Git repository
 // learns it through `status.fix` / `pytuner recommendations export --fix`, not through the next deploy.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
-import { HELM_BUILD_TIMEOUT_MS, helm, helmBinary, kubectl, scratchDir, type CommandResult } from './chart.support.ts';
+import { HELM_BUILD_TIMEOUT_MS, helm, helmBinary, kubectl, oneObjectChart, type CommandResult } from './chart.support.ts';
 import { condition, create, eventsAbout, markDeploymentRolledOut, recommendation, startTestController, tuningPolicy } from './controller.support.ts';
 
 const poll = { timeout: 30_000, interval: 200 };
@@ -66,16 +63,6 @@ interface Manager {
   deploy(namespace: string, image: string): Promise<CommandResult>;
 }
 
-async function chartDir(): Promise<string> {
-  const dir = join(await scratchDir(), 'orders-deployment-chart');
-  await mkdir(join(dir, 'templates'), { recursive: true });
-  await writeFile(join(dir, 'Chart.yaml'), dump({ apiVersion: 'v2', name: 'orders', version: '0.1.0' }));
-  const template = manifest('NAMESPACE', 'IMAGE') as KubernetesObject & { metadata: Record<string, unknown> };
-  delete template.metadata['namespace'];
-  await writeFile(join(dir, 'templates', 'deployment.yaml'), dump(template).replace('IMAGE', '{{ .Values.image }}'));
-  return dir;
-}
-
 const MANAGERS: Manager[] = [
   {
     name: 'Argo CD / Flux (server-side apply, forced)',
@@ -86,7 +73,7 @@ const MANAGERS: Manager[] = [
     name: 'helm upgrade --server-side=false (three-way merge)',
     deploy: async (namespace, image) => {
       await helmBinary();
-      return helm(['upgrade', '--install', 'orders', await chartDir(), '--namespace', namespace, '--server-side=false', '--set', `image=${image}`]);
+      return helm(['upgrade', '--install', 'orders', await oneObjectChart('orders-deployment', manifest('NAMESPACE', 'IMAGE')), '--namespace', namespace, '--server-side=false', '--set', `image=${image}`]);
     },
   },
 ];

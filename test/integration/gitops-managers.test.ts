@@ -7,13 +7,10 @@
 // it back), so the manager's next deploy of the same manifest succeeds, forced or not. The manager's deploy sets the
 // value back; the controller records who and how often, raises one TuningDrift Warning and Drifting=True, and does not
 // write the value again over several reconciles with no cooldown.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
 import { uniqueNamespace } from './harness/kube.ts';
-import { HELM_BUILD_TIMEOUT_MS, helm, helmBinary, kubectl, scratchDir, type CommandResult } from './chart.support.ts';
+import { HELM_BUILD_TIMEOUT_MS, helm, helmBinary, kubectl, oneObjectChart, type CommandResult } from './chart.support.ts';
 import { condition, create, eventsAbout, markServiceReady, readService, recommendation, startTestController, tuningPolicy } from './controller.support.ts';
 
 const poll = { timeout: 30_000, interval: 200 };
@@ -72,22 +69,11 @@ const kubectlClientSide: Manager = {
   revert: (namespace) => kubectlClientSide.deploy(namespace),
 };
 
-/** A one-template chart of the Service, its image a value. */
-async function chartDir(): Promise<string> {
-  const dir = join(await scratchDir(), 'orders-chart');
-  await mkdir(join(dir, 'templates'), { recursive: true });
-  await writeFile(join(dir, 'Chart.yaml'), dump({ apiVersion: 'v2', name: 'orders', version: '0.1.0' }));
-  const template = manifest('NAMESPACE', 'IMAGE') as KubernetesObject & { metadata: Record<string, unknown> };
-  delete template.metadata['namespace'];
-  await writeFile(join(dir, 'templates', 'service.yaml'), dump(template).replace('IMAGE', '{{ .Values.image }}'));
-  return dir;
-}
-
 const helmClientSide: Manager = {
   name: 'helm upgrade --server-side=false (three-way merge)',
   fieldManager: 'helm',
   deploy: async (namespace, image = 'europe-docker.pkg.dev/demo/app:1.0.0') =>
-    helm(['upgrade', '--install', 'orders', await chartDir(), '--namespace', namespace, '--server-side=false', '--set', `image=${image}`]),
+    helm(['upgrade', '--install', 'orders', await oneObjectChart('orders-service', manifest('NAMESPACE', 'IMAGE')), '--namespace', namespace, '--server-side=false', '--set', `image=${image}`]),
   // Helm's patch for a custom resource comes from the old and new release manifests: an unchanged chart patches
   // nothing, so the value is set back by the next release that changes the Service (a new image here).
   revert: (namespace) => helmClientSide.deploy(namespace, 'europe-docker.pkg.dev/demo/app:1.0.1'),
