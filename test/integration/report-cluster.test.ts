@@ -1,6 +1,6 @@
 // `pytuner report --cluster` against the real kube-apiserver: the example workloads are created in two namespaces and
-// written as stored (after admission, the real Knative webhook's for the Knative Service) to files; the report from the files (-f) and the one from the live objects must
-// say the same things about the same objects. The restricted identity shows what a narrower RBAC role gives: a report
+// written to files as stored (after admission: the real Knative webhook's for the Knative Service); the report from
+// the files (-f) and the one from the live objects must say the same things about the same objects. The restricted identity shows what a narrower RBAC role gives: a report
 // and a note naming the kind it could not list. The CLI runs from src/cli/main.ts (see metrics-cli.test.ts).
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
