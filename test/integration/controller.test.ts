@@ -81,7 +81,8 @@ describe('controller', () => {
   it('applies containerConcurrency once in Apply mode, then not again until the cooldown has passed', async () => {
     const namespace = await uniqueNamespace('ctl-apply');
     // The deploy tool leaves containerConcurrency out; Knative's webhook stores it as 0 (unlimited).
-    const deployed = await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
+    await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
+    const deployed = await readService(namespace, 'orders');
     expect(deployed.spec.template.spec['containerConcurrency']).toBe(0);
     expect(containerConcurrencyOwners(deployed)).toEqual([]);
     await markServiceReady(namespace, 'orders');
