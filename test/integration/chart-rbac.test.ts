@@ -11,11 +11,6 @@ import { createLogger } from '../../src/controller/log.ts';
 import { adminClients, apiFailure, uniqueNamespace } from './harness/kube.ts';
 import { HELM_BUILD_TIMEOUT_MS, helmBinary, install, serviceAccountKubeConfig, uninstall, uniqueRelease, upgrade } from './chart.support.ts';
 import { GUNICORN_1X8, applyAs, condition, create, knativeService, markServiceReady, metricValue, operations, readService, recommendation, tuningPolicy } from './controller.support.ts';
-import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
-// Not admitted by the real Knative webhook (harness/knative.ts): Knative's defaulting stores an unset
-// containerConcurrency as 0, and these expectations model the field unset. Known gap, to be reconciled by the
-// controller's owners.
-const KNATIVE_UNSET_CONCURRENCY = { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' };
 
 beforeAll(() => helmBinary().then(() => undefined), HELM_BUILD_TIMEOUT_MS);
 
@@ -31,7 +26,7 @@ interface Installed {
 
 /** `helm install` of the chart (cluster-wide RBAC, the default) into a new namespace; uninstalled after the test. */
 async function installChart(values: Record<string, unknown> = {}): Promise<Installed> {
-  const namespace = await uniqueNamespace('chart-rbac', KNATIVE_UNSET_CONCURRENCY);
+  const namespace = await uniqueNamespace('chart-rbac');
   const release = uniqueRelease('rbac');
   const result = await install(release, namespace, values);
   if (result.code !== 0) throw new Error(`helm install failed: ${result.stderr}`);
@@ -94,7 +89,8 @@ describe('the chart\'s ServiceAccount', () => {
       return r!;
     }, poll);
     expect(condition(refused.status, 'Applied')?.message).toBe(`may not patch services.serving.knative.dev in namespace ${namespace}`);
-    expect((await readService(namespace, 'billing')).spec.template.spec['containerConcurrency']).toBeUndefined();
+    // Untouched: still the 0 (unlimited) Knative's webhook stored for the containerConcurrency the deploy tool left out.
+    expect((await readService(namespace, 'billing')).spec.template.spec['containerConcurrency']).toBe(0);
     const metrics = await operations(controller.port, '/metrics');
     expect(metricValue(metrics.body, 'pytuner_errors_total{type="watch"}')).toBeUndefined();
     expect(metricValue(metrics.body, 'pytuner_errors_total{type="apply"}')).toBeGreaterThanOrEqual(1);
@@ -150,7 +146,7 @@ describe('the chart\'s ServiceAccount', () => {
     const own = await coordination.readNamespacedLease({ namespace, name: installed.lease });
     await coordination.replaceNamespacedLease({ namespace, name: installed.lease, body: own });
     expect((await apiFailure(coordination.readNamespacedLease({ namespace, name: 'kube-controller-manager' }))).httpStatus).toBe(403);
-    const other = await uniqueNamespace('chart-other', KNATIVE_UNSET_CONCURRENCY);
+    const other = await uniqueNamespace('chart-other');
     expect((await apiFailure(coordination.createNamespacedLease(lease(installed.lease, other)))).httpStatus).toBe(403);
     expect((await apiFailure(coordination.listNamespacedLease({ namespace }))).httpStatus).toBe(403);
 
@@ -196,7 +192,7 @@ describe('the chart\'s ServiceAccount', () => {
   });
 
   it('with watchNamespace, lists only that namespace', async () => {
-    const watched = await uniqueNamespace('chart-watched', KNATIVE_UNSET_CONCURRENCY);
+    const watched = await uniqueNamespace('chart-watched');
     const installed = await installChart({ controller: { watchNamespace: watched } });
     const kubeConfig = await serviceAccountKubeConfig(installed.namespace, installed.serviceAccount);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);

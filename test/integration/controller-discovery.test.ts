@@ -8,6 +8,7 @@ import { startController, type RunningController } from '../../src/controller/ma
 import { createLogger } from '../../src/controller/log.ts';
 import { startControlPlane, type ControlPlane } from './harness/controlPlane.ts';
 import { loadCrdManifests } from './harness/crds.ts';
+import { startKnativeWebhook, type KnativeWebhook } from './harness/knative.ts';
 import { crdModulesDir, repoRoot } from './harness/paths.ts';
 import { GUNICORN_1X8, condition, knativeService, operations, tuningPolicy } from './controller.support.ts';
 
@@ -16,6 +17,7 @@ const poll = { timeout: 30_000, interval: 100 };
 
 describe('controller on a cluster without Knative and Config Connector', () => {
   let controlPlane: ControlPlane;
+  let webhook: KnativeWebhook | undefined;
   let kubeConfig: KubeConfig;
 
   beforeAll(async () => {
@@ -23,7 +25,10 @@ describe('controller on a cluster without Knative and Config Connector', () => {
     kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(controlPlane.kubeconfigPath);
   });
-  afterAll(async () => controlPlane?.stop());
+  afterAll(async () => {
+    await webhook?.stop();
+    await controlPlane?.stop();
+  });
 
   async function recommendation(name: string) {
     try {
@@ -81,9 +86,11 @@ describe('controller on a cluster without Knative and Config Connector', () => {
         });
       }, poll);
 
-      // Install Knative Serving's Service CRD, then a Service: discovery enables the Knative informer.
+      // Install Knative Serving's Service CRD and its webhook (as installing Knative does), then a Service, which the
+      // real webhook admits: discovery enables the Knative informer.
       const [serviceCrd] = (await loadCrdManifests([{ path: resolve(await crdModulesDir(), 'crds', 'knative-serving'), required: true }])).filter((m) => m.name === 'services.serving.knative.dev');
       await objects.patch(serviceCrd!.document as unknown as KubernetesObject, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
+      webhook = await startKnativeWebhook(controlPlane);
       await vi.waitFor(() => objects.create(knativeService(NAMESPACE, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 })), poll);
       await vi.waitFor(async () => expect((await recommendation('service-orders'))?.status?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'concurrency.threads-mismatch' })])), poll);
       expect(controller.caches.feature('knative')).toEqual({ enabled: true, reason: '' });

@@ -27,11 +27,6 @@ import {
   tuningPolicy,
   type ControllerProcess,
 } from './controller.support.ts';
-import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
-// Not admitted by the real Knative webhook (harness/knative.ts): Knative's defaulting stores an unset
-// containerConcurrency as 0, and these expectations model the field unset (under Knative, pytuner records the change
-// as from "0"). Known gap, to be reconciled by the controller's owners.
-const KNATIVE_UNSET_CONCURRENCY = { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' };
 
 const poll = { timeout: 30_000, interval: 100 };
 
@@ -61,9 +56,9 @@ async function appliedNotes(namespace: string): Promise<string[]> {
   return (await eventsAbout(namespace, 'orders')).filter((e) => e.reason === 'TuningApplied').map((e) => e.note);
 }
 
-/** A Ready Knative Service `orders` (8 request slots, containerConcurrency unset) under an Apply policy with a 1 h cooldown. */
+/** A Ready Knative Service `orders` (8 request slots, containerConcurrency left out, which Knative's webhook stores as 0) under an Apply policy with a 1 h cooldown. */
 async function arrange(prefix: string): Promise<string> {
-  const namespace = await uniqueNamespace(prefix, KNATIVE_UNSET_CONCURRENCY);
+  const namespace = await uniqueNamespace(prefix);
   // The health path keeps a value recommended after the patch (the startup probe), so later reconciles stop at the cooldown.
   await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8, annotations: { 'pytuner.dev/health-path': '/healthz' } }), 'deploy-tool');
   await markServiceReady(namespace, 'orders');
@@ -108,13 +103,13 @@ describe('controller SIGTERM during a reconcile', () => {
     expect(live.metadata?.generation).toBe(2);
     expect(live.spec.template.spec['containerConcurrency']).toBe(8);
     const rec = await recommendation(namespace, 'service-orders');
-    expect(rec?.status?.applied?.changes).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', to: '8', rule: 'concurrency.unbounded' }]);
-    expect(await appliedNotes(namespace)).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']);
+    expect(rec?.status?.applied?.changes).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', from: '0', to: '8', rule: 'concurrency.unbounded' }]);
+    expect(await appliedNotes(namespace)).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']);
 
     await restartAppliesNothingMore(proxy.kubeconfigPath, namespace);
     expect(proxy.requests.filter(patchesOfOrders)).toHaveLength(1);
     expect((await readService(namespace, 'orders')).metadata?.generation).toBe(2);
-    expect(await appliedNotes(namespace)).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']);
+    expect(await appliedNotes(namespace)).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']);
   });
 
   it('before any write, past --shutdown-timeout: the reconcile is abandoned, nothing written, the Lease released, exit 0; a restart applies once', async () => {
@@ -129,7 +124,7 @@ describe('controller SIGTERM during a reconcile', () => {
       prometheus.close();
     });
     const prometheusUrl = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
-    const namespace = await uniqueNamespace('ctl-faults-abandon', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-faults-abandon');
     await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
     await markServiceReady(namespace, 'orders');
     const apply = { mode: 'Apply', cooldown: '1h', patch: { containerConcurrency: true } };
@@ -169,7 +164,7 @@ describe('controller SIGTERM during a reconcile', () => {
     const next = spawnController(controllerArgs(proxy.kubeconfigPath, namespace, '5s'));
     await vi.waitFor(async () => expect((await recommendation(namespace, 'service-orders'))?.status?.applied?.changes?.[0]?.to).toBe('8'), poll);
     expect((await readService(namespace, 'orders')).metadata?.generation).toBe(2);
-    await vi.waitFor(async () => expect(await appliedNotes(namespace)).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']), poll);
+    await vi.waitFor(async () => expect(await appliedNotes(namespace)).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']), poll);
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });

@@ -11,6 +11,7 @@ import { ResourceInformer } from '../../src/controller/informers.ts';
 import { createLogger } from '../../src/controller/log.ts';
 import { RESTRICTED_USER, startControlPlane, type ControlPlane } from './harness/controlPlane.ts';
 import { adminClients, restrictedClients, uniqueNamespace } from './harness/kube.ts';
+import { startKnativeWebhook, type KnativeWebhook } from './harness/knative.ts';
 import { startApiProxy, type ApiProxy } from './controller-faults.support.ts';
 import { GUNICORN_1X8, knativeService, metricValue, operations, startTestController, tuningPolicy } from './controller.support.ts';
 
@@ -38,14 +39,18 @@ function firstWatchEvent(kubeConfig: KubeConfig, path: string, resourceVersion: 
 
 describe('controller watches under faults', () => {
   let controlPlane: ControlPlane;
+  let webhook: KnativeWebhook | undefined;
   let proxy: ApiProxy;
 
   beforeAll(async () => {
     controlPlane = await startControlPlane();
+    // The real Knative webhook admits the Services written here, before and after the API server restarts.
+    webhook = await startKnativeWebhook(controlPlane);
     proxy = await startApiProxy(controlPlane.kubeconfigPath);
   });
   afterAll(async () => {
     await proxy?.close();
+    await webhook?.stop();
     await controlPlane?.stop();
   });
 

@@ -25,11 +25,6 @@ import {
   startTestController,
   tuningPolicy,
 } from './controller.support.ts';
-import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
-// Not admitted by the real Knative webhook (harness/knative.ts): Knative's defaulting stores an unset
-// containerConcurrency as 0, and these expectations model the field unset (under Knative, pytuner records the change
-// as from "0" and compares against "0"). Known gap, to be reconciled by the controller's owners.
-const KNATIVE_UNSET_CONCURRENCY = { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' };
 
 const poll = { timeout: 30_000, interval: 100 };
 
@@ -52,7 +47,7 @@ async function appliedNotes(namespace: string, name: string): Promise<string[]> 
 
 describe('controller writes under faults', () => {
   it('409: another writer updates the Service between read and write; the patch is planned again on the fresh object and both changes stay', async () => {
-    const namespace = await uniqueNamespace('ctl-faults-409', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-faults-409');
     await applyAs(serviceWithCpu(namespace, 'orders'), 'deploy-tool');
     await markServiceReady(namespace, 'orders');
     // force: the deploy tool owns Knative's atomic containers list, and WEB_CONCURRENCY lives in it.
@@ -104,7 +99,7 @@ describe('controller writes under faults', () => {
   });
 
   it('a patch whose answer is lost: read back, recorded and announced once, not patched again', async () => {
-    const namespace = await uniqueNamespace('ctl-faults-lost', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-faults-lost');
     // The health path keeps a value recommended after the patch (the startup probe, not allowed here), so the next
     // reconcile stops at the cooldown rather than at "no recommendations".
     await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8, annotations: { 'pytuner.dev/health-path': '/healthz' } }), 'deploy-tool');
@@ -125,19 +120,20 @@ describe('controller writes under faults', () => {
       expect(condition(r?.status, 'Applied')?.reason).toBe('Cooldown');
       return r!;
     }, poll);
-    expect(held.status?.applied?.changes).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', to: '8', rule: 'concurrency.unbounded' }]);
+    // Knative's webhook stored the containerConcurrency the deploy tool left out as 0: that is the value before.
+    expect(held.status?.applied?.changes).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', from: '0', to: '8', rule: 'concurrency.unbounded' }]);
     expect(held.status?.applied?.generation).toBe(2);
     const live = await readService(namespace, 'orders');
     expect(live.spec.template.spec['containerConcurrency']).toBe(8);
     expect(live.metadata?.generation).toBe(2);
     expect(proxy.requests.filter((r) => isWriteTo(r, namespace, 'orders'))).toHaveLength(1);
-    await vi.waitFor(async () => expect(await appliedNotes(namespace, 'orders')).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']), poll);
+    await vi.waitFor(async () => expect(await appliedNotes(namespace, 'orders')).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']), poll);
     const metrics = (await operations(controller.port, '/metrics')).body;
     expect(metricValue(metrics, 'pytuner_patches_applied_total{kind="Service",field="containerConcurrency"}')).toBe(1);
   });
 
   it('403: the policy names each permission the controller lacks; what it may do it still does', async () => {
-    const namespace = await uniqueNamespace('ctl-faults-403', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-faults-403');
     const { rbac, apps } = adminClients();
     await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
     await markServiceReady(namespace, 'orders');

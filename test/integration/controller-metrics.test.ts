@@ -23,11 +23,6 @@ import { knativeSeries } from '../support/series.ts';
 import { faultInjector, type Fault, type Injector } from '../support/seriesProxy.ts';
 import { SIM_BOUNDS, simulatedSteps, type SimulatedService } from '../support/seriesFromSim.ts';
 import { condition, create, markServiceReady, metricValue, operations, readService, recommendation, startTestController, tuningPolicy } from './controller.support.ts';
-import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
-// Not admitted by the real Knative webhook (harness/knative.ts): Knative's defaulting stores an unset
-// containerConcurrency as 0, and these expectations model the field unset (under Knative, pytuner records the change
-// as from "0" and compares against "0"). Known gap, to be reconciled by the controller's owners.
-const KNATIVE_UNSET_CONCURRENCY = { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' };
 
 const STEP = 300;
 const DURATION = 7200;
@@ -84,7 +79,8 @@ async function reportFor(object: KubernetesObject, prometheusUrl: string) {
   const dir = mkdtempSync(join(tmpdir(), 'pytuner-controller-metrics-'));
   try {
     const file = join(dir, 'service.yaml');
-    writeFileSync(file, dump(object));
+    // Through JSON: the client holds timestamps as Dates, the API server writes them as strings.
+    writeFileSync(file, dump(JSON.parse(JSON.stringify(object))));
     const loaded = await loadReportInputs([file], []);
     const options: MetricsOptions & { prometheus: string } = { prometheus: prometheusUrl, profile: 'knative', window: DURATION, step: STEP, end: END, timeout: 20 };
     const workloads = buildInventory(loaded, []).inventory.workloads;
@@ -102,7 +98,7 @@ describe('controller with measured load from Prometheus', () => {
   const injectors: Injector[] = [];
 
   beforeAll(async () => {
-    [shop, faults] = await Promise.all([uniqueNamespace('ctl-metrics', KNATIVE_UNSET_CONCURRENCY), uniqueNamespace('ctl-metrics-faults', KNATIVE_UNSET_CONCURRENCY)]);
+    [shop, faults] = await Promise.all([uniqueNamespace('ctl-metrics'), uniqueNamespace('ctl-metrics-faults')]);
     const loads = [load(shop, 'orders', 0, 21), load(shop, 'cart', 0, 22), load(shop, 'payments', 0, 23), load(faults, 'orders', 0, 21)];
     prometheus = await startPrometheus({ openMetrics: knativeSeries(loads, OPTIONS, 'pod-labels') });
   });
@@ -112,8 +108,8 @@ describe('controller with measured load from Prometheus', () => {
   });
 
   it('recommends from measured load what pytuner report --prometheus does, reading all the policy\'s workloads in one collection', async () => {
-    const orders = service(shop, 'orders');
-    await create(orders);
+    // As Knative's webhook stored it (containerConcurrency 0, the defaulted fields), which is what the controller reads.
+    const orders = await create(service(shop, 'orders'));
     await create(service(shop, 'cart'));
     await create(metricsPolicy(shop, prometheus.url));
     const controller = await startTestController(shop, { now: shiftedNow, metricsIntervalMs: 60_000 });
@@ -123,7 +119,7 @@ describe('controller with measured load from Prometheus', () => {
     expect(condition(rec.status, 'MetricsAvailable')).toMatchObject({ reason: 'Observed' });
     expect(condition(rec.status, 'MetricsAvailable')?.message).toMatch(new RegExp(`^24 steps of measured load \\(profile knative, window 2h, ${prometheus.url.replace(/\./g, '\\.')}\\)`));
 
-    // The same manifest and the same series through the CLI's metrics step and analyse.
+    // The same object and the same series through the CLI's metrics step and analyse.
     const report = await reportFor(orders, prometheus.url);
     const measured = report.findings.filter((f) => f.rule.startsWith('metrics.'));
     expect(measured.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads', 'metrics.workers']);
@@ -139,7 +135,7 @@ describe('controller with measured load from Prometheus', () => {
       setting: 'containerConcurrency',
       rule: 'metrics.container-concurrency',
       value,
-      // containerConcurrency is unset, so there is no step to take from it: the next step is the target.
+      // containerConcurrency is 0 (unlimited), so there is no step to take from it: the next step is the target.
       target: value,
       next: value,
       lowerBound: 1,
@@ -147,7 +143,7 @@ describe('controller with measured load from Prometheus', () => {
       confidence: MEASURED_CONFIDENCE[expected.confidence!],
       // The manifest field, then each PromQL the value was derived from with what was derived.
       evidence: [
-        'spec.template.spec.containerConcurrency (manifest)',
+        'spec.template.spec.containerConcurrency 0 (manifest)',
         ...expected.evidence.filter((e) => e.source === 'metrics').map((e) => `${e.field} ${e.text} (metrics)`),
       ],
     });
@@ -228,7 +224,7 @@ describe('controller with measured load from Prometheus', () => {
   });
 
   it('Prometheus stopped: MetricsAvailable False with the reason, values from measured load held, no patch in Apply mode, still running', async () => {
-    const namespace = await uniqueNamespace('ctl-metrics-down', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-metrics-down');
     const own = await startPrometheus({ openMetrics: knativeSeries([load(namespace, 'orders', 0, 21)], OPTIONS, 'pod-labels') });
     let stopped = false;
     try {
@@ -244,7 +240,7 @@ describe('controller with measured load from Prometheus', () => {
         expect(r?.status?.applied).toBeDefined();
         return r!;
       }, poll);
-      expect(patched.status?.applied?.changes).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', to: '12', rule: 'metrics.container-concurrency' }]);
+      expect(patched.status?.applied?.changes).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', from: '0', to: '12', rule: 'metrics.container-concurrency' }]);
       expect((await readService(namespace, 'orders')).spec.template.spec['containerConcurrency']).toBe(12);
 
       await own.stop();

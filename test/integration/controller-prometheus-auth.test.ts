@@ -17,7 +17,6 @@ import { knativeSeries, type SeriesOptions, type WorkloadLoad } from '../support
 import { faultInjector, type Injector } from '../support/seriesProxy.ts';
 import { SIM_BOUNDS, simulatedSteps } from '../support/seriesFromSim.ts';
 import { condition, create, recommendation, startTestController, tuningPolicy } from './controller.support.ts';
-import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
 
 const STEP = 300;
 const DURATION = 7200;
@@ -92,7 +91,7 @@ describe('controller reading an authenticated Prometheus', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', caFile], { stdio: 'pipe' });
     tokenFile = join(work, 'token');
     writeFileSync(tokenFile, 'token-one\n');
-    namespace = await uniqueNamespace('ctl-prom-auth', { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' });
+    namespace = await uniqueNamespace('ctl-prom-auth');
     prometheus = await startPrometheus({ openMetrics: knativeSeries([load(namespace, 'orders', 21), load(namespace, 'cart', 22)], OPTIONS, 'pod-labels') });
     proxy = await authenticatingProxy(prometheus.url, readFileSync(keyFile, 'utf8'), readFileSync(caFile, 'utf8'), () => accepted, seen);
     // Another Prometheus URL (the same data, no authentication) that records what it is sent.
@@ -154,7 +153,7 @@ describe('controller reading an authenticated Prometheus', () => {
   });
 
   it('refuses the private certificate without the CA bundle, and says so by its code', async () => {
-    const other = await uniqueNamespace('ctl-prom-noca', { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' });
+    const other = await uniqueNamespace('ctl-prom-noca');
     await create(service(other, 'orders'));
     await create(tuningPolicy(other, 'authenticated', { mode: 'Recommend', metrics: { prometheusUrl: proxy.url, profile: 'knative', window: '2h' } }));
     accepted = 'token-two';
@@ -168,7 +167,7 @@ describe('controller reading an authenticated Prometheus', () => {
   });
 
   it('an unreadable token file: MetricsAvailable False with reason PrometheusCredentialsUnreadable, the path in the log only', async () => {
-    const other = await uniqueNamespace('ctl-prom-notoken', { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' });
+    const other = await uniqueNamespace('ctl-prom-notoken');
     await create(service(other, 'orders'));
     await create(tuningPolicy(other, 'authenticated', { mode: 'Recommend', metrics: { prometheusUrl: proxy.url, profile: 'knative', window: '2h' } }));
     const missing = join(work, 'no-such-token');

@@ -3,6 +3,7 @@
 // is back the watches resume, the controller sees new and changed objects, and what it applied before the restart is
 // not applied again (the cooldown lives on the TuningRecommendation, in etcd, not in the controller's memory). This
 // needs a control plane of its own: restarting the shared one would break every test file running beside this one.
+// The real Knative webhook admits its Knative Services there, before and after each restart.
 import { connect } from 'node:net';
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,7 @@ import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommen
 import type { RunningController } from '../../src/controller/main.ts';
 import { startControlPlane, type ControlPlane, type RestartOptions } from './harness/controlPlane.ts';
 import { clientsFor, type Clients } from './harness/kube.ts';
+import { startKnativeWebhook, type KnativeWebhook } from './harness/knative.ts';
 import {
   GUNICORN_1X8,
   condition,
@@ -53,13 +55,18 @@ async function pending(promise: Promise<unknown>): Promise<boolean> {
 
 describe('controller across an API server restart', () => {
   let controlPlane: ControlPlane;
+  let webhook: KnativeWebhook | undefined;
   let api: Clients;
 
   beforeAll(async () => {
     controlPlane = await startControlPlane();
+    webhook = await startKnativeWebhook(controlPlane);
     api = clientsFor(controlPlane.kubeconfigPath);
   });
-  afterAll(async () => controlPlane?.stop());
+  afterAll(async () => {
+    await webhook?.stop();
+    await controlPlane?.stop();
+  });
 
   const applyAs = (object: KubernetesObject, manager: string) => api.objects.patch(object, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
   const readService = (namespace: string, name: string) => api.objects.read<KnativeService>({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace } });
@@ -103,7 +110,7 @@ describe('controller across an API server restart', () => {
     { stop: 'crash', namespace: 'shop-crash' },
   ])('$stop restart: keeps running while the API server is down, resumes its watches, and applies nothing twice', async ({ stop, namespace }) => {
     await api.core.createNamespace({ body: { metadata: { name: namespace } } });
-    // containerConcurrency unset (Knative: unlimited), so pytuner owns the field it sets and nothing blocks the patch.
+    // containerConcurrency left out: Knative's webhook stores 0 (unlimited) and no manager owns it, so nothing blocks the patch.
     await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
     await markServiceReady(namespace, 'orders');
     await api.objects.create(tuningPolicy(namespace, 'apply', { mode: 'Apply', cooldown: '1h', patch: { containerConcurrency: true } }));
@@ -122,7 +129,7 @@ describe('controller across an API server restart', () => {
       expect(at).toBeDefined();
       return at;
     }, poll);
-    await vi.waitFor(async () => expect(await appliedEvents(namespace, 'orders')).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']), poll);
+    await vi.waitFor(async () => expect(await appliedEvents(namespace, 'orders')).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']), poll);
     expect(await metric(controller, PATCHES_APPLIED)).toBe(1);
     // Knative rolls out the patched revision: Ready again, so from here on only the cooldown stands between the
     // controller and another patch.
@@ -163,9 +170,9 @@ describe('controller across an API server restart', () => {
       return rec!;
     }, poll);
     expect(paymentsApplied.spec).toEqual({ targetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'payments' }, policy: 'apply' });
-    expect(paymentsApplied.status?.applied?.changes).toEqual([expect.objectContaining({ setting: 'containerConcurrency', to: '8', rule: 'concurrency.unbounded' })]);
+    expect(paymentsApplied.status?.applied?.changes).toEqual([expect.objectContaining({ setting: 'containerConcurrency', from: '0', to: '8', rule: 'concurrency.unbounded' })]);
     expect((await readService(namespace, 'payments')).spec.template.spec['containerConcurrency']).toBe(8);
-    await vi.waitFor(async () => expect(await appliedEvents(namespace, 'payments')).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']), poll);
+    await vi.waitFor(async () => expect(await appliedEvents(namespace, 'payments')).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']), poll);
 
     // …and the changes to the first one reached the cache, were evaluated, and were not acted on.
     await vi.waitFor(() => expect(controller.caches.get<KnativeService>('knativeServices', namespace, 'orders')?.status?.observedGeneration).toBe(3), poll);
@@ -182,7 +189,7 @@ describe('controller across an API server restart', () => {
     expect(orders.status).toEqual({ observedGeneration: 3, conditions: [expect.objectContaining({ type: 'Ready', status: 'True' })] });
     expect(orders.spec.template.spec['containerConcurrency']).toBe(8);
     expect(containerConcurrencyOwners(orders)).toEqual(['pytuner']);
-    expect(await appliedEvents(namespace, 'orders')).toEqual(['containerConcurrency unset → 8 (concurrency.unbounded)']);
+    expect(await appliedEvents(namespace, 'orders')).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']);
     // One patch of orders before the restart, one of payments after it: none repeated.
     expect(await metric(controller, PATCHES_APPLIED)).toBe(2);
     expect(controller.running()).toBe(true);

@@ -3,7 +3,8 @@
 // names, and the others never touch them (they are not even enqueued: no log line about them). Shard 1 runs two
 // replicas electing a leader on its own Lease; when its leader is SIGKILLed the standby takes over the shard's work.
 // This needs a control plane of its own: the shards watch all namespaces, and the shared control plane's namespaces
-// belong to other test files (some with Apply policies) that must see no second controller.
+// belong to other test files (some with Apply policies) that must see no second controller. The real Knative webhook
+// admits its Knative Services, as on the shared one.
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +12,7 @@ import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommen
 import { shardOf } from '../../src/controller/shard.ts';
 import { startControlPlane, type ControlPlane } from './harness/controlPlane.ts';
 import { clientsFor, type Clients } from './harness/kube.ts';
+import { startKnativeWebhook, type KnativeWebhook } from './harness/knative.ts';
 import { GUNICORN_1X8, knativeService, spawnController, tuningPolicy, type ControllerProcess } from './controller.support.ts';
 
 const TOTAL = 3;
@@ -58,13 +60,18 @@ function becameLeader(process: ControllerProcess): boolean {
 
 describe('controller shards', () => {
   let controlPlane: ControlPlane;
+  let webhook: KnativeWebhook | undefined;
   let api: Clients;
 
   beforeAll(async () => {
     controlPlane = await startControlPlane();
+    webhook = await startKnativeWebhook(controlPlane);
     api = clientsFor(controlPlane.kubeconfigPath);
   });
-  afterAll(async () => controlPlane?.stop());
+  afterAll(async () => {
+    await webhook?.stop();
+    await controlPlane?.stop();
+  });
 
   async function recommendation(namespace: string, name: string): Promise<TuningRecommendation | undefined> {
     try {

@@ -1,5 +1,6 @@
 // The controller in-process against the real control plane: each test has its own namespace, a controller that
 // watches only that namespace, and sets the workloads' status itself (no Knative or deployment controller runs).
+// Every Service write goes through the real Knative webhook, which stores an unset containerConcurrency as 0.
 import { describe, expect, it, vi } from 'vitest';
 import { setHeaderOptions } from '@kubernetes/client-node';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
@@ -20,17 +21,12 @@ import {
   startTestController,
   tuningPolicy,
 } from './controller.support.ts';
-import { KNATIVE_WEBHOOK_EXCLUDE_LABEL } from './harness/knative.ts';
-// Not admitted by the real Knative webhook (harness/knative.ts): Knative's defaulting stores an unset
-// containerConcurrency as 0, and these expectations model the field unset (under Knative, pytuner records the change
-// as from "0" and compares against "0"). Known gap, to be reconciled by the controller's owners.
-const KNATIVE_UNSET_CONCURRENCY = { [KNATIVE_WEBHOOK_EXCLUDE_LABEL]: 'models-unset-concurrency' };
 
 const poll = { timeout: 20_000, interval: 100 };
 
 describe('controller', () => {
   it('recommends in Recommend mode without touching the Service', async () => {
-    const namespace = await uniqueNamespace('ctl-rec', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-rec');
     const created = await create(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8, annotations: { 'pytuner.dev/health-path': '/healthz' } }));
     await create(tuningPolicy(namespace, 'default', { mode: 'Recommend' }));
     const controller = await startTestController(namespace);
@@ -83,9 +79,12 @@ describe('controller', () => {
   });
 
   it('applies containerConcurrency once in Apply mode, then not again until the cooldown has passed', async () => {
-    const namespace = await uniqueNamespace('ctl-apply', KNATIVE_UNSET_CONCURRENCY);
-    // Unset containerConcurrency (Knative: unlimited), so no other manager owns the field pytuner sets.
+    const namespace = await uniqueNamespace('ctl-apply');
+    // The deploy tool leaves containerConcurrency out; Knative's webhook stores it as 0 (unlimited).
     await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8 }), 'deploy-tool');
+    const deployed = await readService(namespace, 'orders');
+    expect(deployed.spec.template.spec['containerConcurrency']).toBe(0);
+    expect(containerConcurrencyOwners(deployed)).toEqual([]);
     await markServiceReady(namespace, 'orders');
     await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', cooldown: '8s', patch: { containerConcurrency: true } }));
     const controller = await startTestController(namespace);
@@ -108,9 +107,10 @@ describe('controller', () => {
       fields: ['spec.template.spec.containerConcurrency'],
       changes: [{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', to: '8', rule: 'concurrency.unbounded' }],
     });
-    expect(applied.status?.previous).toEqual({ 'spec.template.spec.containerConcurrency': '' });
+    // The roll-back value is the 0 Knative stored, not "unset".
+    expect(applied.status?.previous).toEqual({ 'spec.template.spec.containerConcurrency': '0' });
     await vi.waitFor(async () => {
-      expect(await eventsAbout(namespace, 'orders')).toEqual([{ reason: 'TuningApplied', type: 'Normal', note: 'containerConcurrency unset → 8 (concurrency.unbounded)' }]);
+      expect(await eventsAbout(namespace, 'orders')).toEqual([{ reason: 'TuningApplied', type: 'Normal', note: 'containerConcurrency 0 → 8 (concurrency.unbounded)' }]);
     }, poll);
 
     // The deploy tool doubles the threads: pytuner now wants 16, but the cooldown holds the change back.
@@ -129,14 +129,14 @@ describe('controller', () => {
     await vi.waitFor(async () => expect((await readService(namespace, 'orders')).spec.template.spec['containerConcurrency']).toBe(16), { timeout: 30_000, interval: 250 });
     await vi.waitFor(async () => {
       const events = (await eventsAbout(namespace, 'orders')).filter((e) => e.reason === 'TuningApplied').map((e) => e.note);
-      expect(events.sort()).toEqual(['containerConcurrency 8 → 16 (concurrency.threads-mismatch)', 'containerConcurrency unset → 8 (concurrency.unbounded)']);
+      expect(events.sort()).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)', 'containerConcurrency 8 → 16 (concurrency.threads-mismatch)']);
     }, poll);
     const metrics = await operations(controller.port, '/metrics');
     expect(metricValue(metrics.body, 'pytuner_patches_applied_total{kind="Service",field="containerConcurrency"}')).toBe(2);
   });
 
   it('reports a field owned by another manager as a conflict and an Event, and does not write it', async () => {
-    const namespace = await uniqueNamespace('ctl-conflict', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-conflict');
     await applyAs(knativeService(namespace, 'orders', { containerConcurrency: 80, args: GUNICORN_1X8 }), 'gitops');
     await markServiceReady(namespace, 'orders');
     await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', patch: { containerConcurrency: true } }));
@@ -203,7 +203,7 @@ describe('controller', () => {
   });
 
   it('does nothing to a paused workload', async () => {
-    const namespace = await uniqueNamespace('ctl-paused', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-paused');
     await applyAs(knativeService(namespace, 'orders', { args: GUNICORN_1X8, annotations: { 'pytuner.dev/paused': 'true' } }), 'deploy-tool');
     await markServiceReady(namespace, 'orders');
     await create(tuningPolicy(namespace, 'apply', { mode: 'Apply', patch: { containerConcurrency: true } }));
@@ -217,12 +217,12 @@ describe('controller', () => {
     expect(condition(rec.status, 'Applied')?.message).toBe('Service orders has pytuner.dev/paused: "true"');
     const live = await readService(namespace, 'orders');
     expect(live.metadata?.generation).toBe(1);
-    expect(live.spec.template.spec['containerConcurrency']).toBeUndefined();
+    expect(live.spec.template.spec['containerConcurrency']).toBe(0);
     expect(await eventsAbout(namespace, 'orders')).toEqual([]);
   });
 
   it('creates the profiler role\'s IAMPolicyMember only once the policy allows it', async () => {
-    const namespace = await uniqueNamespace('ctl-iam', KNATIVE_UNSET_CONCURRENCY);
+    const namespace = await uniqueNamespace('ctl-iam');
     const { core, apps, custom } = adminClients();
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'reports', annotations: { 'iam.gke.io/gcp-service-account': 'reports@analytics-prod.iam.gserviceaccount.com' } } } });
     await apps.createNamespacedDeployment({
