@@ -172,6 +172,12 @@ describe('planActuation: when nothing is written', () => {
     const probe = { setting: 'startupProbe' as const, rule: 'startup.probe-missing', container: 'app', startupProbe: { tcpSocket: { port: 8080 } } };
     expect(skipped(deployment({ containers: [{ name: 'app', startupProbe: { exec: { command: ['true'] } } }] }), probe)).toEqual(['probe-exists: container app already has a startupProbe']);
   });
+
+  it('writes nothing to an object that does not read as a workload: the report would render no patch for it either', () => {
+    const live = knative({ containers: [{ name: 'app', image: IMAGE }] });
+    (live.spec as { template: { spec: Record<string, unknown> } }).template.spec.containerConcurrency = 'eighty';
+    expect(plan(live, recommending(threads(8)))).toMatchObject({ kind: 'none', reason: 'nothing-to-do', message: 'Service api: its spec does not read as a workload, so no patch can be rendered for it' });
+  });
 });
 
 describe('planActuation: values', () => {
