@@ -1,7 +1,7 @@
 /**
- * @module The actuator's I/O: runs a Plan from plan.ts against the API server (server-side apply under field manager
- * `pytuner`, forced only when the policy says so; JSON Patch for container-level fields of Knative Services), turns a
- * 409 into a typed conflict naming the other manager, publishes Events (events.k8s.io/v1) with old and new values,
+ * @module The actuator's I/O: runs a Plan from plan.ts against the API server (a workload's JSON Patch under field
+ * manager `pytuner`, then the hand-back of Knative's `containers`; an IAMPolicyMember by server-side apply, forced only
+ * when the policy says so), turns a 409 of an apply into a typed conflict naming the other manager, publishes Events (events.k8s.io/v1) with old and new values,
  * and writes TuningRecommendations: the object (owned by its workload, so the garbage collector deletes it) with its
  * status in one server-side apply (forced: it is pytuner's own, written whole and only when it changed).
  */
@@ -69,9 +69,11 @@ export interface Actuator {
   publish(events: readonly PlannedEvent[]): Promise<string[]>;
 }
 
-/** Group, version and plural of the kinds pytuner patches with JSON Patch (only Knative Services). */
+/** Group, version and plural of the workload kinds pytuner patches with JSON Patch. */
 const JSON_PATCH_RESOURCES: Readonly<Record<string, { group: string; version: string; plural: string }>> = {
   'serving.knative.dev/v1/Service': { group: 'serving.knative.dev', version: 'v1', plural: 'services' },
+  // The custom-objects client builds /apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}: a Deployment's path too.
+  'apps/v1/Deployment': { group: 'apps', version: 'v1', plural: 'deployments' },
 };
 
 /** createActuator builds the actuator's clients from a KubeConfig. */

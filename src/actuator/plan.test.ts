@@ -172,6 +172,12 @@ describe('planActuation: when nothing is written', () => {
     const probe = { setting: 'startupProbe' as const, rule: 'startup.probe-missing', container: 'app', startupProbe: { tcpSocket: { port: 8080 } } };
     expect(skipped(deployment({ containers: [{ name: 'app', startupProbe: { exec: { command: ['true'] } } }] }), probe)).toEqual(['probe-exists: container app already has a startupProbe']);
   });
+
+  it('writes nothing to an object that does not read as a workload: the report would render no patch for it either', () => {
+    const live = knative({ containers: [{ name: 'app', image: IMAGE }] });
+    (live.spec as { template: { spec: Record<string, unknown> } }).template.spec.containerConcurrency = 'eighty';
+    expect(plan(live, recommending(threads(8)))).toMatchObject({ kind: 'none', reason: 'nothing-to-do', message: 'Service api: its spec does not read as a workload, so no patch can be rendered for it' });
+  });
 });
 
 describe('planActuation: values', () => {
@@ -290,7 +296,7 @@ describe('planActuation: field ownership', () => {
 
   it('takes the field over when the policy forces', () => {
     const p = applied(plan(knative({ containerConcurrency: 80, managedFields: [deployToolOwnsConcurrency] }), recommending(concurrency(40)), { force: true }));
-    expect(p.writes).toMatchObject([{ method: 'server-side-apply', force: true }]);
+    expect(p.writes).toMatchObject([{ method: 'json-patch', ops: [{ op: 'test', path: '/spec/template/spec/containerConcurrency', value: 80 }, { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 40 }] }]);
   });
 
   it('does not count pytuner\'s own entries (apply or update) or status entries as other owners', () => {
@@ -353,14 +359,16 @@ describe('planActuation: drift', () => {
 });
 
 describe('planActuation: writes', () => {
-  it('applies containerConcurrency of a Knative Service as a minimal object and announces old and new values', () => {
+  it('patches containerConcurrency of a Knative Service with a test of the value read, and announces old and new values', () => {
     const p = applied(plan(knative({ containerConcurrency: 80 }), recommending(concurrency(40))));
     expect(p.writes).toEqual([
       {
-        method: 'server-side-apply',
+        method: 'json-patch',
         target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'api', uid: 'uid-api' },
-        object: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'api', namespace: 'shop', uid: 'uid-api' }, spec: { template: { spec: { containerConcurrency: 40 } } } },
-        force: false,
+        ops: [
+          { op: 'test', path: '/spec/template/spec/containerConcurrency', value: 80 },
+          { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 40 },
+        ],
         changes: p.changes,
       },
     ]);
@@ -374,54 +382,59 @@ describe('planActuation: writes', () => {
         onlyIfWritten: true,
       },
     ]);
+    // Unset (Knative's default applies): an add.
+    expect(applied(plan(knative(), recommending(concurrency(8)))).writes).toMatchObject([{ ops: [{ op: 'add', path: '/spec/template/spec/containerConcurrency', value: 8 }] }]);
   });
 
-  it('patches Knative container fields with JSON Patch guarded by tests: replace, append, or create env', () => {
+  it('patches Knative container fields with the report\'s ops, tests first: replace, append, or create env', () => {
     const ops = (containers: ContainerSpec[], ...values: Omit<RecommendedValue, 'confidence'>[]) => {
       const p = applied(plan(knative({ containers }), recommending(...values)));
       return p.writes.map((w) => (w.method === 'json-patch' ? w.ops : w.method));
     };
     expect(ops([{ name: 'side' }, { name: 'app', env: [{ name: 'PORT', value: '8080' }, { name: 'THREADS', value: '4' }] }], threads(8))).toEqual([
       [
-        { op: 'test', path: '/spec/template/spec/containers/1/name', value: 'app' },
         { op: 'test', path: '/spec/template/spec/containers/1/env/1/name', value: 'THREADS' },
-        { op: 'test', path: '/spec/template/spec/containers/1/env/1/value', value: '4' },
         { op: 'replace', path: '/spec/template/spec/containers/1/env/1/value', value: '8' },
       ],
     ]);
     expect(ops([{ name: 'app', env: [{ name: 'PORT', value: '8080' }] }], threads(8), { setting: 'workers', rule: 'gunicorn.workers-vs-cpu', container: 'app', env: 'WEB_CONCURRENCY', value: 2 })).toEqual([
       [
-        { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
         { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'THREADS', value: '8' } },
         { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'WEB_CONCURRENCY', value: '2' } },
       ],
     ]);
+    // No env list: one add of the list with both entries (two adds of the list would keep only the last).
     expect(ops([{ name: 'app' }], threads(8), { setting: 'workers', rule: 'gunicorn.workers-vs-cpu', container: 'app', env: 'WEB_CONCURRENCY', value: 2 })).toEqual([
       [
-        { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
-        { op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'THREADS', value: '8' }] },
-        { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'WEB_CONCURRENCY', value: '2' } },
+        {
+          op: 'add',
+          path: '/spec/template/spec/containers/0/env',
+          value: [
+            { name: 'THREADS', value: '8' },
+            { name: 'WEB_CONCURRENCY', value: '2' },
+          ],
+        },
       ],
     ]);
-    // The JSON Patch goes first: it carries the resourceVersion read, which the apply of containerConcurrency would move.
+    // One patch for the pod spec and container fields together, the test of the value read first.
     expect(ops([{ name: 'app' }], concurrency(8), { setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2, failureThreshold: 60 } })).toEqual([
       [
-        { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
+        { op: 'add', path: '/spec/template/spec/containerConcurrency', value: 8 },
         { op: 'add', path: '/spec/template/spec/containers/0/startupProbe', value: { tcpSocket: { port: 8080 }, periodSeconds: 2, failureThreshold: 60 } },
       ],
-      'server-side-apply',
     ]);
   });
 
-  it('makes a Knative JSON Patch conditional on the resourceVersion read, so a write after another one is refused (409)', () => {
-    const live = knative({ containers: [{ name: 'app' }] });
+  it('makes a workload JSON Patch conditional on the resourceVersion read, so a write after another one is refused (409)', () => {
+    const live = knative({ containerConcurrency: 80, containers: [{ name: 'app' }] });
     live.metadata.resourceVersion = '4711';
-    const p = applied(plan(live, recommending(threads(8))));
+    const p = applied(plan(live, recommending(threads(8), concurrency(40))));
     expect(p.writes.map((w) => (w.method === 'json-patch' ? w.ops : w.method))).toEqual([
       [
         { op: 'replace', path: '/metadata/resourceVersion', value: '4711' },
-        { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
+        { op: 'test', path: '/spec/template/spec/containerConcurrency', value: 80 },
         { op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'THREADS', value: '8' }] },
+        { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 40 },
       ],
     ]);
   });
@@ -434,39 +447,32 @@ describe('planActuation: writes', () => {
     expect(fieldValue(live, 'spec.template.spec.containers[name=app]')).toBeUndefined();
   });
 
-  it('applies Deployment container fields in one minimal object, containers and env entries by name', () => {
+  it('patches Deployment container fields in one JSON Patch by index: env entries, startupProbe', () => {
     const probe = { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 60 };
     const p = applied(
       plan(
-        deployment(),
+        deployment({ containers: [{ name: 'side', image: IMAGE }, { name: 'app', image: IMAGE }] }),
         recommending(threads(8), { setting: 'workers', rule: 'gunicorn.workers-vs-cpu', container: 'app', env: 'WEB_CONCURRENCY', value: 2 }, { setting: 'startupProbe', rule: 'startup.probe-missing', container: 'app', startupProbe: probe }),
       ),
     );
-    expect(p.writes).toHaveLength(1);
-    expect(p.writes[0]).toMatchObject({
-      method: 'server-side-apply',
-      object: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', namespace: 'shop', uid: 'uid-web' },
-        spec: {
-          template: {
-            spec: {
-              containers: [
-                {
-                  name: 'app',
-                  env: [
-                    { name: 'THREADS', value: '8' },
-                    { name: 'WEB_CONCURRENCY', value: '2' },
-                  ],
-                  startupProbe: probe,
-                },
-              ],
-            },
+    expect(p.writes).toEqual([
+      {
+        method: 'json-patch',
+        target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web', uid: 'uid-web' },
+        ops: [
+          {
+            op: 'add',
+            path: '/spec/template/spec/containers/1/env',
+            value: [
+              { name: 'THREADS', value: '8' },
+              { name: 'WEB_CONCURRENCY', value: '2' },
+            ],
           },
-        },
+          { op: 'add', path: '/spec/template/spec/containers/1/startupProbe', value: probe },
+        ],
+        changes: p.changes,
       },
-    });
+    ]);
     expect(p.events.at(-1)?.note).toBe(`THREADS unset → 8 (concurrency.threads-mismatch); WEB_CONCURRENCY unset → 2 (gunicorn.workers-vs-cpu); startupProbe unset → ${JSON.stringify(probe)} (startup.probe-missing)`);
   });
 

@@ -5,27 +5,34 @@
  * (policy bounds; one x2 or /2 step per reconcile for an estimate from measured load, while a fact read from the spec
  * goes to its target at once) and gates estimates on the policy's `spec.minConfidence`. The I/O is in apply.ts.
  *
- * Writes, and why they differ by kind (evidence: test/integration/actuator.test.ts):
- * - Deployment: server-side apply under field manager `pytuner`; `containers` and `env` are list maps keyed by name,
- *   so a minimal object with one container and one env entry owns exactly that entry's value.
- * - Knative Service, `containerConcurrency`: server-side apply (a scalar outside any list).
- * - Knative Service, container-level fields (env, startupProbe): RFC 6902 JSON Patch with `test` guards. Knative's CRD
- *   makes `containers` an atomic list, so an apply that names one env entry would own, and replace, the whole
- *   containers list (dropping `image`). A value another manager declared (the field exists) is changed only when the
- *   policy forces; a field the workload does not have (an env var, a startupProbe) was declared by nobody and is
- *   added without force. The API server records any change inside the atomic list as pytuner (operation Update)
- *   owning all of `containers`, which would make the deploy tool's next non-forced apply fail with 409: the actuator
- *   gives the list back to the managers that owned it (`handBack`, apply.ts), so pytuner never owns it.
- *   The patch is built from the object as read, by index, so it carries that object's resourceVersion: if anyone
- *   wrote the object since, the API server answers 409 instead of applying it to what changed (an `add` of `env`
- *   would replace an env list added meanwhile). It is the first write of the plan, before the apply of
- *   containerConcurrency, whose own write would otherwise move the resourceVersion under it.
+ * Writes (evidence: test/integration/actuator.test.ts, actuator-fix.test.ts): the plan decides values, not ops. The
+ * workload's changes are one RFC 6902 JSON Patch rendered by the Kubernetes-object renderer
+ * (src/render/kubernetesObject.ts), the same ops the report prints, `--fix` applies and `status.fix` carries for the
+ * same values. Around them the actuator adds only its own guards:
+ * - readiness, cooldown, pause, `spec.patch`, `spec.minConfidence`, bounds and the step limit (which may make the
+ *   value differ from the report's, and then the ops differ by that value only);
+ * - field ownership, read from managedFields: a value another manager declared is changed only when the policy
+ *   forces; a field the workload does not have (an env var, a startupProbe) was declared by nobody and is added
+ *   without force, even inside Knative's atomic `containers` list. A JSON Patch is an Update: the API server records
+ *   pytuner as owning what it changed, and any change inside the atomic list as owning all of `containers`, which
+ *   would make the deploy tool's next non-forced apply fail with 409; the actuator gives the list back to the managers
+ *   that owned it (`handBack`, apply.ts), so pytuner never owns it. (Server-side apply is no way round: an apply that
+ *   names one env entry owns, and replaces, the whole atomic list, dropping `image`.)
+ * - the resourceVersion read, as the patch's first op: if anyone wrote the object since, the API server answers 409
+ *   instead of applying index-addressed ops, and ownership read, to an object that changed;
+ * - what pytuner does not replace: an env var read from a Secret or ConfigMap, a startupProbe already set, and a
+ *   field whose last write another manager set back (flap detection, src/controller/drift.ts).
+ * A profiler role grant is an IAMPolicyMember object, server-side applied whole under field manager `pytuner`.
  */
 import { MEASURED_CONFIDENCE, STATIC_CONFIDENCE } from '../model/change.ts';
 import type { JsonPatchOp } from '../model/finding.ts';
 import { FIELD_MANAGER, parseDuration } from '../api/v1alpha1/common.ts';
 import { type Bounds, type PatchPermissions, type Patchable, type TuningPolicySpec } from '../api/v1alpha1/tuningPolicy.ts';
 import { recommendedText, type AppliedChange, type DriftRecord, type FieldConflict, type RecommendedPolicyMember, type RecommendedProbe, type RecommendedValue, type Setting, type TuningRecommendationStatus } from '../api/v1alpha1/tuningRecommendation.ts';
+import type { Workload } from '../model/workload.ts';
+import { buildInventory } from '../model/extract/inventory.ts';
+import { apiObjectDocument } from '../parse/apiObject.ts';
+import { renderObjectPatch, type ObjectValue } from '../render/kubernetesObject.ts';
 import { field, fieldOwners, named, ownsPath, type ManagedFieldsEntry, type PathSegment } from './managedFields.ts';
 
 /** Annotation on a workload (or on its TuningPolicy) that stops every patch while it is `"true"`. */
@@ -113,7 +120,7 @@ export type PlannedWrite =
   | {
       method: 'json-patch';
       target: ObjectRef;
-      /** RFC 6902 operations: the resourceVersion read (a precondition: 409 if stale), then `test` guards and changes. */
+      /** RFC 6902 operations: the resourceVersion read (a precondition: 409 if stale), then the rendered ops (`test` guards first). */
       ops: JsonPatchOp[];
       changes: PlannedChange[];
       /**
@@ -225,6 +232,7 @@ export function planActuation(input: PlanInput): Plan {
     return none('nothing-to-do', skipped.map((s) => `${s.setting}: ${s.message}`).join('; ') || 'nothing to change', { skipped });
   }
   const writes = plannedWrites(decided, policy, live);
+  if (writes === undefined) return none('nothing-to-do', `${live.kind} ${live.metadata.name}: its spec does not read as a workload, so no patch can be rendered for it`, { skipped });
   const applied: PlannedEvent = {
     type: 'Normal',
     reason: 'TuningApplied',
@@ -494,98 +502,60 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Groups the changes into writes: see the module comment for which method each kind and field uses. */
-function plannedWrites(decided: readonly Decision[], policy: PlanPolicy, live: LiveWorkload): PlannedWrite[] {
+/**
+ * Groups the changes into writes: every change of the workload is one JSON Patch rendered by the Kubernetes-object
+ * renderer (render/kubernetesObject.ts), the report's ops, behind the actuator's resourceVersion guard; a profiler
+ * grant is its own IAMPolicyMember. Undefined when the workload's spec cannot be read as the report reads it.
+ */
+function plannedWrites(decided: readonly Decision[], policy: PlanPolicy, live: LiveWorkload): PlannedWrite[] | undefined {
   const changes = decided.flatMap((d) => (d.kind === 'change' ? [d] : []));
-  const target = refOf(live);
-  const force = policy.spec.force;
   const members = changes.filter((c) => c.value.setting === 'profilerIamPolicyMember');
   const onWorkload = changes.filter((c) => c.value.setting !== 'profilerIamPolicyMember');
   const writes: PlannedWrite[] = [];
-  if (live.kind === 'Service') {
-    const concurrency = onWorkload.filter((c) => c.value.setting === 'containerConcurrency');
-    const inContainers = onWorkload.filter((c) => c.value.setting !== 'containerConcurrency');
-    if (inContainers.length > 0) {
-      const write: PlannedWrite = { method: 'json-patch', target, ops: knativeContainerOps(live, inContainers), changes: inContainers.map((c) => c.change) };
-      const owners = (live.metadata.managedFields ?? []).filter((e) => (e.subresource ?? '') === '' && e.manager !== FIELD_MANAGER && ownsPath(e.fieldsV1, CONTAINERS_PATH));
-      if (owners.length > 0) write.handBack = owners;
-      writes.push(write);
-    }
-    if (concurrency.length > 0) writes.push(applyWrite(target, live, concurrency, force));
-  } else if (onWorkload.length > 0) {
-    writes.push(applyWrite(target, live, onWorkload, force));
+  if (onWorkload.length > 0) {
+    const write = workloadPatch(live, onWorkload);
+    if (write === undefined) return undefined;
+    writes.push(write);
   }
-  for (const m of members) writes.push(policyMemberWrite(m.value.iamPolicyMember as RecommendedPolicyMember, live, m.change, force));
+  for (const m of members) writes.push(policyMemberWrite(m.value.iamPolicyMember as RecommendedPolicyMember, live, m.change, policy.spec.force));
   return writes;
 }
 
 type ChangeDecision = Extract<Decision, { kind: 'change' }>;
 
-/** The apply configuration: only the fields of `changes`, containers and env entries by name. */
-function applyWrite(target: ObjectRef, live: LiveWorkload, changes: readonly ChangeDecision[], force: boolean): PlannedWrite {
-  const podSpec: Record<string, unknown> = {};
-  const containers = new Map<string, Record<string, unknown>>();
-  const container = (name: string) => {
-    let c = containers.get(name);
-    if (c === undefined) containers.set(name, (c = { name }));
-    return c;
-  };
-  for (const { value, change } of changes) {
-    if (value.setting === 'containerConcurrency') podSpec.containerConcurrency = Number(change.to);
-    else if (value.setting === 'startupProbe') container(value.container as string).startupProbe = value.startupProbe as RecommendedProbe;
-    else {
-      const c = container(value.container as string);
-      c.env = [...((c.env as unknown[] | undefined) ?? []), { name: value.env, value: change.to }];
-    }
-  }
-  if (containers.size > 0) podSpec.containers = [...containers.values()];
-  const metadata: Record<string, unknown> = { name: live.metadata.name };
-  if (live.metadata.namespace !== undefined) metadata.namespace = live.metadata.namespace;
-  // With the uid, an apply to a workload deleted since it was read fails (409 "uid mismatch") instead of creating a
-  // stub with only pytuner's fields, and an apply to a re-created workload of the same name fails (422).
-  if (live.metadata.uid !== undefined) metadata.uid = live.metadata.uid;
-  const object = { apiVersion: live.apiVersion, kind: live.kind, metadata, spec: { template: { spec: podSpec } } };
-  return { method: 'server-side-apply', target, object, force, changes: changes.map((c) => c.change) };
+/** The typed value a change writes, for the renderer. */
+function objectValue({ value, change }: ChangeDecision): ObjectValue {
+  if (value.setting === 'containerConcurrency') return { setting: 'containerConcurrency', to: Number(change.to) };
+  if (value.setting === 'startupProbe') return { setting: 'startupProbe', container: value.container as string, probe: { ...(value.startupProbe as RecommendedProbe) } };
+  return { setting: 'env', container: value.container as string, name: value.env as string, to: change.to };
+}
+
+/** The workload's facts as the report reads them (an API object is a file-less document: src/controller/evaluate.ts). */
+function workloadFacts(live: LiveWorkload): Workload | undefined {
+  const document = apiObjectDocument(live as unknown as Record<string, unknown>, 0);
+  return buildInventory({ documents: [document], sources: [], errors: [], files: 1 }, []).inventory.workloads[0];
 }
 
 /**
- * JSON Patch operations for container-level fields of a Knative Service, by index in the live object, each guarded
- * by a `test` of the container's name (and of the env entry's name and value when one is replaced), so a patch built
- * from a stale cache fails with 422 instead of writing to the wrong place.
+ * The workload's patch: the rendered ops, after a replace of metadata.resourceVersion with the value read. That makes
+ * the write conditional: the API server compares it with the stored one and answers 409 Conflict when anyone wrote
+ * the object since it was read (a `test` of it would answer 422 without saying why), so the ops, built by index from
+ * the object as read, never land on an object that changed, and the ownership read from its managedFields still holds.
+ * A Knative Service whose `containers` the patch changes gives the list back to its owners afterwards (`handBack`).
  */
-function knativeContainerOps(live: LiveWorkload, changes: readonly ChangeDecision[]): JsonPatchOp[] {
-  const containers = containersOf(live);
-  // Replacing metadata.resourceVersion with the value read makes the write conditional: the API server compares it
-  // with the stored one and answers 409 Conflict when they differ (a `test` of it would answer 422 without saying why).
-  const ops: JsonPatchOp[] = live.metadata.resourceVersion === undefined ? [] : [{ op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion }];
-  const guarded = new Set<number>();
-  const envAdded = new Set<number>();
-  for (const { value, change } of changes) {
-    const index = containers.findIndex((c) => c.name === value.container);
-    const base = `/spec/template/spec/containers/${index}`;
-    if (!guarded.has(index)) {
-      ops.push({ op: 'test', path: `${base}/name`, value: value.container });
-      guarded.add(index);
-    }
-    if (value.setting === 'startupProbe') {
-      ops.push({ op: 'add', path: `${base}/startupProbe`, value: value.startupProbe });
-      continue;
-    }
-    const env = Array.isArray(containers[index]?.env) ? (containers[index]?.env as Record<string, unknown>[]) : undefined;
-    const entryIndex = env?.findIndex((e) => e.name === value.env) ?? -1;
-    if (entryIndex >= 0) {
-      const entry = `${base}/env/${entryIndex}`;
-      ops.push({ op: 'test', path: `${entry}/name`, value: value.env });
-      if (change.from !== undefined) ops.push({ op: 'test', path: `${entry}/value`, value: change.from }, { op: 'replace', path: `${entry}/value`, value: change.to });
-      else ops.push({ op: 'add', path: `${entry}/value`, value: change.to });
-    } else if (env === undefined && !envAdded.has(index)) {
-      ops.push({ op: 'add', path: `${base}/env`, value: [{ name: value.env, value: change.to }] });
-      envAdded.add(index);
-    } else {
-      ops.push({ op: 'add', path: `${base}/env/-`, value: { name: value.env, value: change.to } });
-    }
+function workloadPatch(live: LiveWorkload, changes: readonly ChangeDecision[]): PlannedWrite | undefined {
+  const facts = workloadFacts(live);
+  if (facts === undefined) return undefined;
+  const rendered = renderObjectPatch(facts, changes.map(objectValue));
+  if (!rendered.ok) return undefined;
+  const guard: JsonPatchOp[] = live.metadata.resourceVersion === undefined ? [] : [{ op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion }];
+  const write: PlannedWrite = { method: 'json-patch', target: refOf(live), ops: [...guard, ...rendered.ops], changes: changes.map((c) => c.change) };
+  const inContainers = changes.some((c) => c.value.setting !== 'containerConcurrency');
+  if (live.kind === 'Service' && inContainers) {
+    const owners = (live.metadata.managedFields ?? []).filter((e) => (e.subresource ?? '') === '' && e.manager !== FIELD_MANAGER && ownsPath(e.fieldsV1, CONTAINERS_PATH));
+    if (owners.length > 0) write.handBack = owners;
   }
-  return ops;
+  return write;
 }
 
 /**

@@ -2,7 +2,9 @@
  * @module The fix a TuningRecommendation carries (`status.fix`), for a change made by pull request: the workload's
  * RFC 6902 JSON Patch exactly as `pytuner report --fix` would apply it, from Core's fix planner (render/fixPlan.ts:
  * the ops of every finding that agrees, conflicts left out and named). Nothing is rendered again here, so the patch
- * `pytuner recommendations export` writes or applies to a GitOps checkout is the report's. Pure.
+ * `pytuner recommendations export` writes or applies to a GitOps checkout is the report's; the actuator renders its
+ * values with the same renderer (src/render/kubernetesObject.ts), so an unlimited value is written with these same
+ * ops (test/integration/actuator-fix.test.ts). Pure.
  */
 import type { Finding } from '../model/finding.ts';
 import type { RecommendationFix } from '../api/v1alpha1/tuningRecommendation.ts';

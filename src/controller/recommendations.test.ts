@@ -94,6 +94,13 @@ describe('values from measured load', () => {
     expect(recommendedValues(evaluation.findings).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
   });
 
+  it('offers no threads value when the fix appends words to an env var of options (its value is not the count)', () => {
+    const evaluation = measured([], []);
+    const threads = evaluation.findings.find((f) => f.rule === 'metrics.threads');
+    expect(threads?.changes).toEqual([expect.objectContaining({ setting: 'threads', location: expect.objectContaining({ kind: 'env', name: 'GUNICORN_CMD_ARGS', words: expect.stringMatching(/^--threads \d+$/) }) })]);
+    expect(recommendedValues(evaluation.findings).map((v) => v.setting)).not.toContain('threads');
+  });
+
   it('with measuredOnly, leaves out the static values measured load decides, and says which', () => {
     const svc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop', annotations: { 'pytuner.dev/health-path': '/healthz' } }, spec: { template: { spec: { containerConcurrency: 80, containers: [{ name: 'app', image: 'python:3.13-slim', args: ['gunicorn', '--threads', '8', 'app:app'] }] } } } } as KubernetesObject;
     const evaluation = evaluateTarget(target, svc, [], rulesFor(undefined));

@@ -23,7 +23,8 @@ function base(finding: Finding, change: AnyChange): Pick<RecommendedValue, 'rule
 /**
  * The value the actuator may write for one typed change, or `undefined` for a change it does not write: a setting it
  * has no write for (timeouts, preload, images, annotations), a location other than the one it patches (an argument
- * in the manifest, a line of an image pytuner does not build), or an IAMPolicyMember whose project is unknown.
+ * in the manifest, a line of an image pytuner does not build, words in an env var of options), or an IAMPolicyMember
+ * whose project is unknown.
  */
 // eslint-disable-next-line complexity -- one case per setting, exhaustive by assertNever: the count grows with the vocabulary, not with nesting
 function valueOfChange(finding: Finding, change: AnyChange): RecommendedValue | undefined {
@@ -37,7 +38,9 @@ function valueOfChange(finding: Finding, change: AnyChange): RecommendedValue | 
     case 'workers':
     case 'threads': {
       const { location } = change;
-      if (location.kind !== 'env' || change.to <= 0) return undefined;
+      // `words` go into an env var of options (`--threads 4` in GUNICORN_CMD_ARGS): the var's value is not the count,
+      // so there is no value to write; the fix in status.fix carries the words.
+      if (location.kind !== 'env' || location.words !== undefined || change.to <= 0) return undefined;
       const out: RecommendedValue = { setting: change.setting, ...base(finding, change), container: location.container, env: location.name, value: change.to };
       if (change.from !== undefined) out.current = change.from;
       return out;

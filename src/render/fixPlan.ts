@@ -144,14 +144,24 @@ function shifts(op: JsonPatchOp, other: JsonPatchOp): boolean {
 }
 
 function orderedOps(findings: readonly Finding[]): JsonPatchOp[] {
+  return orderOps(findings.map((f) => f.fix?.jsonPatch ?? []));
+}
+
+/**
+ * One object's patch from the op lists of several changes, each written against the object as read: every `test`
+ * first, then the changes in order, then list removals highest index first; an op twice is kept once. The report's
+ * fix planner and the actuator (src/render/kubernetesObject.ts) order a patch this way, so the same changes are the
+ * same ops in both.
+ */
+export function orderOps(lists: readonly (readonly JsonPatchOp[])[]): JsonPatchOp[] {
   const tests: JsonPatchOp[] = [];
   const changes: JsonPatchOp[] = [];
   const removals: JsonPatchOp[] = [];
   const add = (list: JsonPatchOp[], op: JsonPatchOp): void => {
     if (!list.some((o) => isDeepStrictEqual(o, op))) list.push(op);
   };
-  for (const finding of findings) {
-    for (const op of finding.fix?.jsonPatch ?? []) {
+  for (const ops of lists) {
+    for (const op of ops) {
       if (op.op === 'test') add(tests, op);
       else if (op.op === 'remove' && /\/\d+$/.test(op.path)) add(removals, op);
       else add(changes, op);

@@ -1,6 +1,7 @@
 // The actuator against the real API server: plans built from live objects (with their managedFields), run by
-// src/actuator/apply.ts, and read back. Also the evidence for how Knative Services are patched (see plan.ts):
-// Knative's CRD makes `containers` an atomic list, so server-side apply of one env entry replaces the whole list.
+// src/actuator/apply.ts, and read back. Also the evidence for how workloads are patched (see plan.ts): the report's
+// JSON Patch under the actuator's guards; Knative's CRD makes `containers` an atomic list, so server-side apply of one
+// env entry would replace the whole list.
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { TuningPolicySpec, type TuningPolicySpec as PolicySpec } from '../../src/api/v1alpha1/tuningPolicy.ts';
@@ -108,7 +109,7 @@ function expectApply(plan: Plan): Extract<Plan, { kind: 'apply' }> {
 describe('actuator: Knative Service', () => {
   const actuator = createActuator(kubeConfig, { reportingInstance: 'actuator-test', clock: () => NOW });
 
-  it('applies containerConcurrency with server-side apply, leaving the deploy tool its containers, and emits an Event with old and new values', async () => {
+  it('patches containerConcurrency (JSON Patch, pytuner then owns it), leaving the deploy tool its containers, and emits an Event with old and new values', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', knativeService(namespace, { containerConcurrency: 80, containers: [{ name: 'app', image: IMAGE }] }));
     // The deploy tool owns containerConcurrency 80: force is needed; here the policy allows taking it over.
@@ -123,7 +124,16 @@ describe('actuator: Knative Service', () => {
     expect(apply.changes).toEqual([
       { field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', from: '80', to: '40', rule: 'concurrency.latency', recommended: '20', limitedBy: 'step' },
     ]);
-    expect(apply.writes.map((w) => w.method)).toEqual(['server-side-apply']);
+    expect(apply.writes).toMatchObject([
+      {
+        method: 'json-patch',
+        ops: [
+          { op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+          { op: 'test', path: '/spec/template/spec/containerConcurrency', value: 80 },
+          { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 40 },
+        ],
+      },
+    ]);
 
     const result = await actuator.execute(plan);
     expect(result.eventFailures).toEqual([]);
@@ -171,7 +181,7 @@ describe('actuator: Knative Service', () => {
     ]);
   });
 
-  it('turns a 409 from the API server (the field was taken after the plan was made) into a typed conflict naming the manager', async () => {
+  it('refuses a patch whose field was taken after the plan was made (stale), and the plan on the object as it is now names the manager', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE }] }));
     const live = await markKnativeReady(namespace);
@@ -185,10 +195,19 @@ describe('actuator: Knative Service', () => {
     await applyAs('gitops', knativeService(namespace, { containerConcurrency: 100 }));
 
     const result = await actuator.execute(plan);
-    expect(result.outcomes.map((o) => o.kind)).toEqual(['conflict']);
+    // The API server runs the ops on the stored object before it compares resourceVersions: the `test` of the value
+    // read (Knative's default 0) fails first, with 422.
+    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 422, retry: 'stale' }]);
     expect(result.applied).toEqual([]);
-    expect(result.conflicts).toEqual([{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', manager: 'gitops' }]);
-    expect(podSpecOf(await read(live as KubernetesObject)).containerConcurrency).toBe(100);
+    const now = await markKnativeReady(namespace); // the new generation rolled out
+    expect(podSpecOf(now).containerConcurrency).toBe(100);
+    const again = planActuation({
+      policy: policy({ patch: { containerConcurrency: true } }),
+      recommendation: recommending({ setting: 'containerConcurrency', rule: 'concurrency.unbounded', value: 8 }),
+      live: now,
+      now: NOW,
+    });
+    expect(again).toMatchObject({ kind: 'none', reason: 'conflict', conflicts: [{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', manager: 'gitops' }] });
   });
 
   it('shows why container fields are not server-side applied: Knative containers are atomic, so one env entry would replace the whole list', async () => {
@@ -228,9 +247,7 @@ describe('actuator: Knative Service', () => {
         target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace, name: 'api', uid: live.metadata.uid },
         ops: [
           { op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
-          { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'app' },
           { op: 'test', path: '/spec/template/spec/containers/0/env/1/name', value: 'THREADS' },
-          { op: 'test', path: '/spec/template/spec/containers/0/env/1/value', value: '4' },
           { op: 'replace', path: '/spec/template/spec/containers/0/env/1/value', value: '8' },
         ],
         changes: forced.changes,
@@ -249,7 +266,7 @@ describe('actuator: Knative Service', () => {
     expect(containersOf(await read(live as KubernetesObject))).toMatchObject([{ name: 'app', image: IMAGE, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'THREADS', value: '4' }] }]);
   });
 
-  it('fails an apply to a workload deleted since it was read (terminal), creating nothing', async () => {
+  it('fails a patch of a workload deleted since it was read (404, terminal), creating nothing', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE }] }));
     const live = await markKnativeReady(namespace);
@@ -262,25 +279,28 @@ describe('actuator: Knative Service', () => {
     await objects.delete(live as KubernetesObject);
 
     const result = await actuator.execute(plan);
-    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 409, retry: 'terminal' }]);
+    expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 404, retry: 'terminal' }]);
     expect((await objects.list('serving.knative.dev/v1', 'Service', namespace)).items).toEqual([]);
   });
 
-  it('fails a JSON Patch built from a stale object on its test guard (stale: plan again), writing nothing', async () => {
+  it('fails a JSON Patch whose test guard no longer holds (422, stale: plan again), writing nothing, even without the resourceVersion guard', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '4' }] }] }));
     const live = await markKnativeReady(namespace);
+    // The test guards alone: a plan of the object without its resourceVersion (which would answer 409 first).
+    const { resourceVersion: _read, ...metadata } = live.metadata;
     const plan = planActuation({
       policy: policy({ patch: { threadsEnv: true }, force: true }),
       recommendation: recommending({ setting: 'threads', rule: 'concurrency.threads-mismatch', container: 'app', env: 'THREADS', value: 8 }),
-      live,
+      live: { ...live, metadata },
       now: NOW,
     });
-    await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: [{ name: 'THREADS', value: '6' }] }] }));
+    const moved = [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'THREADS', value: '6' }];
+    await applyAs('pytuner-test-setup', knativeService(namespace, { containers: [{ name: 'app', image: IMAGE, env: moved }] }));
 
     const result = await actuator.execute(plan);
     expect(result.outcomes).toMatchObject([{ kind: 'failed', httpStatus: 422, retry: 'stale' }]);
-    expect(containersOf(await read(live as KubernetesObject))[0]?.env).toEqual([{ name: 'THREADS', value: '6' }]);
+    expect(containersOf(await read(live as KubernetesObject))[0]?.env).toEqual(moved);
   });
 
   it('refuses a JSON Patch once anyone wrote the object since it was read, even elsewhere (409 on its resourceVersion), writing nothing', async () => {
@@ -310,7 +330,7 @@ describe('actuator: Knative Service', () => {
 describe('actuator: Deployment', () => {
   const actuator = createActuator(kubeConfig, { reportingInstance: 'actuator-test', clock: () => NOW });
 
-  it('applies THREADS as one env entry by name: the deploy tool keeps the image and its other env entries', async () => {
+  it('patches THREADS as one env entry: the deploy tool keeps the image and its other env entries, pytuner owns only THREADS', async () => {
     const namespace = await uniqueNamespace('act');
     await applyAs('deploy-tool', deployment(namespace, { env: [{ name: 'PORT', value: '8080' }] }));
     const live = await markRolledOut(namespace);
@@ -324,9 +344,11 @@ describe('actuator: Deployment', () => {
     );
     expect(plan.writes).toMatchObject([
       {
-        method: 'server-side-apply',
-        force: false,
-        object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace }, spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'THREADS', value: '8' }] }] } } } },
+        method: 'json-patch',
+        ops: [
+          { op: 'replace', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+          { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'THREADS', value: '8' } },
+        ],
       },
     ]);
     const result = await actuator.execute(plan);
@@ -370,7 +392,7 @@ describe('actuator: Deployment', () => {
     expect(unchanged.metadata).toMatchObject({ generation: live.metadata.generation });
 
     const forced = expectApply(planActuation({ policy: policy({ patch: { threadsEnv: true }, force: true }), recommendation, live: unchanged, now: NOW }));
-    expect(forced.writes).toMatchObject([{ method: 'server-side-apply', force: true }]);
+    expect(forced.writes).toMatchObject([{ method: 'json-patch' }]);
     expect((await actuator.execute(forced)).outcomes.map((o) => o.kind)).toEqual(['written']);
     const after = await read(live as KubernetesObject);
     expect(containersOf(after)[0]?.env).toEqual([{ name: 'THREADS', value: '8' }]);

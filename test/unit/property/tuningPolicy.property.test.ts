@@ -156,7 +156,9 @@ describe('TuningPolicy specs, property-based', () => {
     );
     const live = fc.record({
       kind: fc.constantFrom('Service', 'Deployment'),
-      containerConcurrency: fc.option(fc.oneof(fc.integer({ min: 0, max: 1000 }), hostileValue), { nil: undefined }),
+      // Mostly integers: an object whose containerConcurrency is not one (which neither the Knative CRD nor a pod spec
+      // stores) does not read as a workload, so it gets no patch at all.
+      containerConcurrency: fc.option(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 1000 }) }, { weight: 1, arbitrary: hostileValue }), { nil: undefined }),
       threads: fc.option(fc.oneof(fc.integer({ min: 0, max: 64 }).map(String), fc.string({ maxLength: 6 })), { nil: undefined }),
     });
     // Apply policies that pass every CEL rule, with random bounds and permissions.
@@ -218,5 +220,7 @@ function liveWorkload(w: { kind: string; containerConcurrency: unknown; threads:
   if (w.kind === 'Service') {
     return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata, spec: { template: { spec: podSpec } }, status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] } };
   }
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas: 1, template: { spec: podSpec } }, status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } };
+  // A selector and labels, as the API server requires: the actuator renders its patch from the object read as a workload.
+  const selector = { matchLabels: { app: 'api' } };
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas: 1, selector, template: { metadata: { labels: { app: 'api' } }, spec: podSpec } }, status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } };
 }
