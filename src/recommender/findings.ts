@@ -9,7 +9,7 @@ import type { Finding, Fix, JsonPatchOp, Severity, Target, Values } from '../mod
 import type { MetricsProfileId, MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
 import { observationKey } from '../model/observations.ts';
 import type { Inventory, Platform, ProbeFacts, ContainerFacts, Workload } from '../model/workload.ts';
-import { platformConcurrency, targetOf, uniqueEvidence, vcpus as vcpusOf } from '../rules/facts.ts';
+import { freeThreaded, platformConcurrency, targetOf, uniqueEvidence, vcpus as vcpusOf } from '../rules/facts.ts';
 import { addStartupProbe, fixFromChange, serverSettingWrite, setContainerConcurrency } from '../rules/fixes.ts';
 import type { ServerKnob, ServerSettingWrite } from '../rules/fixes.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
@@ -114,6 +114,8 @@ export function workloadFacts(workload: Workload): WorkloadFacts {
     if (server.workers.value !== undefined) facts.server.workers = server.workers.value;
     if (server.threads.value !== undefined) facts.server.threads = server.model === 'sync' ? 1 : server.threads.value;
   }
+  const free = container === undefined ? undefined : freeThreaded(container);
+  if (free !== undefined) facts.freeThreaded = free.text ?? free.field;
   const probe = container?.startupProbe;
   if (probe !== undefined && probe.handler !== 'none') {
     facts.startupBudget = { periodSeconds: probe.periodSeconds ?? PROBE_DEFAULTS.periodSeconds, failureThreshold: probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold, implicit: probe.implicit };
@@ -219,7 +221,7 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
     rule: CONTAINER_CONCURRENCY,
     severity,
     target: c.target,
-    message: `${currentText}: at ${r.target} in flight per instance${shape} the predicted p95 is ${ms(plan.prediction.p95)}, within the objective ${ms(plan.objective.p95Seconds)}, for ${round1(plan.prediction.throughput)} req/s per instance; set containerConcurrency to ${stepText(r)} (${r.confidence.level} confidence)`,
+    message: `${currentText}: at ${r.target} in flight per instance${shape} the predicted p95 is ${ms(plan.prediction.p95)}, within the objective ${ms(plan.objective.p95Seconds)}, for ${round1(plan.prediction.throughput)} req/s per instance${cpuSizing(plan)}; set containerConcurrency to ${stepText(r)} (${r.confidence.level} confidence)`,
     current: { containerConcurrency: current ?? null },
     recommended: { containerConcurrency: r.value },
     evidence: evidenceWith(c, r, c.workload?.containerConcurrency?.evidence),
@@ -230,6 +232,12 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
     finding.changes = [propose('containerConcurrency', current, r.value, measuredProposal(CONTAINER_CONCURRENCY, r, c.workload, undefined, containerConcurrencyLocation(c.workload)))];
   }
   return finding;
+}
+
+/** Why the concurrency is below what the latency objective allows, when the CPU bound set it. */
+function cpuSizing(plan: NonNullable<WorkloadRecommendation['plan']>): string {
+  if (plan.sizedBy !== 'cpu' || plan.cpuBound === undefined || plan.vcpus === undefined) return '';
+  return `, the most ${Math.round(plan.cpuBound.utilisationTarget * 100)}% of ${plan.vcpus} vCPU serve (a higher concurrency would meet the latency objective only by taking I/O waits as free of CPU)`;
 }
 
 /** ` with 3 workers × 12 threads` for the message, from the other recommendations. */
