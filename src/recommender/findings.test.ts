@@ -78,6 +78,20 @@ describe('recommendFindings', () => {
     expect(cc.message).toMatch(/for 4\d\d(\.\d)? req\/s per instance, the most 60% of 2 vCPU serve \(a higher concurrency would meet the latency objective only by taking I\/O waits as free of CPU\); set containerConcurrency/);
   });
 
+  it('on a free-threaded build recommends fewer granian WSGI workers: they are threads of one process sharing the vCPU', () => {
+    const built = inventory(knativeService('api').cloudRun().concurrency(80).container((c) => c.image('python:3.13t-slim').cpu(2).gunicorn({ workers: 4, threads: 8 }))).build();
+    // The same settings read as granian's (--workers, --blocking-threads: a WSGI thread pool per worker).
+    const container = built.workloads[0]!.containers[0]!;
+    container.server = { ...container.server!, kind: 'granian' };
+    const entry = syntheticObservations(DAY, { target: CLOUD_RUN_TARGET });
+    const [finding, ...rest] = byRule(recommendFindings(built, new Map([[observationKey(entry.target), entry]]), {}), 'metrics.workers');
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ current: { workers: 4 }, recommended: { workers: 2 } });
+    expect(finding!.message).toBe('granian runs 4 workers on 2 vCPU: CPU is 3 ms of a 83 ms request and the threads of one worker run Python on every vCPU (free-threaded build), so more workers add no CPU; set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 1 in later steps (medium confidence)');
+    expect(finding!.fix?.notes).toContain('granian on a free-threaded build runs its workers as threads of one process: one copy of the app');
+    expect(finding!.fix?.notes).not.toContain('each worker process holds its own copy of the app: check the memory limit');
+  });
+
   it('recommends one uvicorn worker, saying why: no TCP_NODELAY, and bursts land on one loop', () => {
     const fastapi = knativeService('api').cloudRun().concurrency(80).container((c) => c.cpu(4).uvicorn({ workers: 4 }));
     const [finding, ...rest] = byRule(findingsFor(fastapi, syntheticObservations(DAY, { target: CLOUD_RUN_TARGET })), 'metrics.workers');

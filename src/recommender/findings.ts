@@ -15,6 +15,7 @@ import type { ServerKnob, ServerSettingWrite } from '../rules/fixes.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import type { Proposal } from '../rules/changes.ts';
 import type { Location, ProbeSpec } from '../model/change.ts';
+import type { ServerKind } from '../model/server.ts';
 import { MEASURED_CONFIDENCE } from '../model/change.ts';
 import { ignoredRules } from '../rules/index.ts';
 import { CONTAINER_CONCURRENCY, INSUFFICIENT_DATA, STARTUP_PROBE_BUDGET, THREADS, UNAVAILABLE, WORKERS } from './catalogue.ts';
@@ -310,9 +311,18 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
     confidence: r.confidence.level,
   };
   const { fix, location } = knobWrite(c.workload, c.container, server.workers, workersKnob(server.kind, c.workload, c.container, r.value), r.value);
-  if (fix !== undefined) finding.fix = withNotes(fix, [...notesOf(r), 'each worker process holds its own copy of the app: check the memory limit']);
+  if (fix !== undefined) finding.fix = withNotes(fix, [...notesOf(r), ...memoryNote(server.kind, c.facts)]);
   finding.changes = [propose('workers', current, r.value, measuredProposal(WORKERS, r, c.workload, c.container, location))];
   return finding;
+}
+
+/**
+ * Each worker process holds a copy of the app, except granian's workers on a free-threaded build: threads of one
+ * process there (`granian/server/__init__.py`: `Server = MPServer if BUILD_GIL else MTServer`).
+ */
+function memoryNote(kind: ServerKind, facts: WorkloadFacts): string[] {
+  if (kind === 'granian' && facts.freeThreaded !== undefined) return ['granian on a free-threaded build runs its workers as threads of one process: one copy of the app'];
+  return ['each worker process holds its own copy of the app: check the memory limit'];
 }
 
 /** A server setting's write through its knob; a server without that knob (waitress workers) cannot be changed. */
@@ -336,7 +346,7 @@ function workersReasons(plan: WorkloadRecommendation['plan'], uvicornFewer: bool
   const demands = plan?.demands;
   const hotspot = plan?.hotspot;
   return {
-    cpuText: demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and each worker process runs Python on one core at a time (the GIL)`,
+    cpuText: demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and ${plan?.candidate?.freeThreaded === true ? 'the threads of one worker run Python on every vCPU (free-threaded build), so more workers add no CPU' : 'each worker process runs Python on one core at a time (the GIL)'}`,
     hotspotText: hotspot === undefined ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`,
   };
 }
