@@ -267,7 +267,8 @@ interface BoundedChoice extends ShapeChoice {
 }
 
 /**
- * The server shape with the highest predicted throughput per instance at its largest concurrency within the objective.
+ * The server shape with the highest predicted throughput per instance at its largest concurrency within the objective,
+ * or at the fewer requests in flight that serve its CPU bound (vCPU × `cpuUtilisationTarget` / CPU per request).
  * Within 1% the fewer workers win (each is a copy of the app in memory), then the current threads model.
  */
 function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, config: RecommenderConfig): BoundedChoice | undefined {
@@ -279,7 +280,7 @@ function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, co
   // Most promising first, so that the GIL bound can rule the rest out without modelling them.
   candidates.sort((a, b) => upperBound(demands, b) - upperBound(demands, a) || a.workers - b.workers);
   for (const candidate of candidates) {
-    if (best !== undefined && upperBound(demands, candidate) < best.prediction.throughput / 1.01) continue;
+    if (best !== undefined && upperBound(demands, candidate) < served(best) / 1.01) continue;
     const model = new CapacityModel(demands, candidate);
     const byLatency = largestConcurrencyWithin(model, objective, maxConcurrency);
     if (byLatency === undefined) continue;
