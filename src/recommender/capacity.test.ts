@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomial, CapacityModel, largestConcurrencyWithin, latencySigma, loadDependentMva, lognormalSigma, normalCdf, singleServerMva } from './capacity.ts';
+import { binomial, CapacityModel, concurrencyForThroughput, largestConcurrencyWithin, latencySigma, loadDependentMva, lognormalSigma, normalCdf, singleServerMva } from './capacity.ts';
 import type { Demands } from './capacity.ts';
 
 const IO_BOUND: Demands = { cpuSeconds: 0.003, ioSeconds: 0.08, vcpus: 1, latencySigma: 0.5 };
@@ -90,5 +90,48 @@ describe('latency shape', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.6448536)).toBeCloseTo(0.95, 6);
     expect(normalCdf(-1.959964)).toBeCloseTo(0.025, 6);
+  });
+});
+
+describe('the requests in flight that serve a throughput (the CPU bound, Little with the model latency)', () => {
+  const demands: Demands = { cpuSeconds: 0.02, ioSeconds: 0.08, vcpus: 1, latencySigma: 0.3 };
+
+  it('is the fewest in flight whose throughput reaches it', () => {
+    // By hand, one PS core (20 ms) plus an 80 ms delay: X(1) = 1 / 0.1 = 10, queue 0.2; X(2) = 2 / (0.02 × 1.2 + 0.08)
+    // = 19.23, queue 19.23 × 0.024 = 0.4615; X(3) = 3 / (0.02 × 1.4615 + 0.08) = 27.46 ≥ 25.
+    const p = concurrencyForThroughput(new CapacityModel(demands, { workers: 1, model: 'threads' }), 25, 64)!;
+    expect(p.concurrency).toBe(3);
+    expect(p.throughput).toBeCloseTo(27.465, 2);
+    expect(p.meanLatency).toBeCloseTo(0.10923, 4);
+    expect(concurrencyForThroughput(new CapacityModel(demands, { workers: 1, model: 'threads' }), 19, 64)!.concurrency).toBe(2);
+  });
+
+  it('is undefined when the shape never serves it within the search (one core never passes 1 / 20 ms = 50 req/s)', () => {
+    expect(concurrencyForThroughput(new CapacityModel(demands, { workers: 1, model: 'threads' }), 51, 200)).toBeUndefined();
+    expect(concurrencyForThroughput(new CapacityModel(demands, { workers: 1, model: 'threads' }), 25, 2)).toBeUndefined();
+  });
+});
+
+describe('free-threaded threads', () => {
+  const demands: Demands = { cpuSeconds: 0.02, ioSeconds: 0.08, vcpus: 2, latencySigma: 0.3 };
+
+  it('run two requests on two cores without contention, where one GIL-bound worker shares one core', () => {
+    // Two cores, two requests: each has a core, X = 2 / (0.02 + 0.08) = 20. With the GIL: 2 / 0.104 = 19.23 (see above).
+    expect(new CapacityModel(demands, { workers: 1, model: 'threads', freeThreaded: true }).predict(2).throughput).toBeCloseTo(20, 9);
+    expect(new CapacityModel(demands, { workers: 1, model: 'threads' }).predict(2).throughput).toBeCloseTo(2 / 0.104, 9);
+  });
+
+  it('use every vCPU from one worker, whatever the worker count: CPU-bound, 2 cores serve 2 / 40 ms = 50 req/s', () => {
+    const cpuBound: Demands = { cpuSeconds: 0.04, ioSeconds: 0, vcpus: 2, latencySigma: 0.3 };
+    expect(new CapacityModel(cpuBound, { workers: 1, model: 'threads', freeThreaded: true }).predict(8).throughput).toBeCloseTo(50, 9);
+    expect(new CapacityModel(cpuBound, { workers: 3, model: 'threads', freeThreaded: true }).predict(8).throughput).toBeCloseTo(50, 9);
+    expect(new CapacityModel(cpuBound, { workers: 1, model: 'threads' }).predict(8).throughput).toBeCloseTo(25, 9);
+  });
+
+  it('leave sync workers and event loops as they are (a process or a loop runs one request at a time)', () => {
+    const sync = (freeThreaded: boolean) => new CapacityModel(demands, { workers: 2, model: 'sync', freeThreaded }).predict(5);
+    const loop = (freeThreaded: boolean) => new CapacityModel(demands, { workers: 2, model: 'loop', freeThreaded }).predict(5);
+    expect(sync(true)).toEqual(sync(false));
+    expect(loop(true)).toEqual(loop(false));
   });
 });

@@ -16,6 +16,10 @@
  *   scale-up, the queue-proxy filling its pool) land on one worker and stay there. The model takes that case: all N
  *   on one worker, whatever the worker count. Measured in the lab (docs/lab/findings.md): 4 UvicornWorkers at 38 in
  *   flight, one worker used a whole core and the others almost none; the best setting served what one loop serves.
+ * - free-threaded CPython (PEP 703, `python:3.13t`, `PYTHON_GIL=0`): a worker's threads run Python on several cores at
+ *   once, so threaded workers are one flow-equivalent station of min(in flight, vCPU) cores for the whole instance,
+ *   whatever the worker count and however connections are pinned (`freeThreaded` on the candidate). Sync workers and
+ *   event loops are unchanged: a process or a loop still runs one request's Python at a time.
  * The p95 is that of a mixture: requests on a worker holding k connections have the low-concurrency latency
  * distribution (a lognormal with the measured p95/mean) scaled to that worker's mean latency.
  */
@@ -37,6 +41,8 @@ export type WorkerModel = 'sync' | 'threads' | 'loop';
 export interface ServerCandidate {
   workers: number;
   model: WorkerModel;
+  /** A free-threaded build: threads of one worker run Python in parallel (only `threads` changes; see the module comment). */
+  freeThreaded?: boolean;
 }
 
 /** What the model predicts at one concurrency. */
@@ -72,7 +78,7 @@ export class CapacityModel {
 
   predict(concurrency: number): Prediction {
     const n = Math.max(1, Math.round(concurrency));
-    const means = this.candidate.model === 'sync' ? this.syncComponents(n) : this.candidate.model === 'loop' ? this.loopComponents(n) : this.threadComponents(n);
+    const means = this.candidate.model === 'sync' ? this.syncComponents(n) : this.candidate.model === 'loop' ? this.loopComponents(n) : this.candidate.freeThreaded === true ? this.parallelThreadComponents(n) : this.threadComponents(n);
     const components = means.map((c) => ({ ...c, sigma: this.componentSigma(c) }));
     const meanLatency = components.reduce((sum, c) => sum + c.weight * c.mean, 0);
     return { concurrency: n, throughput: n / meanLatency, meanLatency, p95: mixtureQuantile(components, 0.95) };
@@ -98,6 +104,15 @@ export class CapacityModel {
     const service = inService / throughput;
     const mean = n / throughput;
     return [{ weight: 1, mean, wait: mean - service }];
+  }
+
+  /**
+   * Threads on a free-threaded build: every request in flight has a thread (threads cover the concurrency) and runs its
+   * CPU phases on any of the vCPU, so the instance is one station of min(in flight, vCPU) cores plus the I/O delay.
+   */
+  private parallelThreadComponents(n: number): MeanComponent[] {
+    const { cpuSeconds, ioSeconds, vcpus } = this.demands;
+    return [{ weight: 1, mean: n / loadDependentMva((j) => Math.min(vcpus, j) / cpuSeconds, ioSeconds, n), wait: 0 }];
   }
 
   /** Event loops: every connection on the one worker that accepted the burst, which has a core to itself. */
@@ -447,4 +462,26 @@ export function largestConcurrencyWithin(model: CapacityModel, objective: number
     } else bad = mid;
   }
   return best;
+}
+
+/**
+ * The fewest requests in flight at which `model` serves at least `throughput` requests per second per instance, searched
+ * in [1, max] (the model's throughput grows with the requests in flight): Little's law n = X × R(n) with the model's own
+ * mean latency R there. `undefined` when even `max` in flight serve less.
+ */
+export function concurrencyForThroughput(model: CapacityModel, throughput: number, max: number): Prediction | undefined {
+  const top = model.predict(max);
+  if (top.throughput < throughput) return undefined;
+  let enough = top;
+  let lo = 0;
+  let hi = top.concurrency;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const p = model.predict(mid);
+    if (p.throughput >= throughput) {
+      hi = mid;
+      enough = p;
+    } else lo = mid;
+  }
+  return enough;
 }

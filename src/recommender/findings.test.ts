@@ -21,7 +21,8 @@ const byRule = (findings: Finding[], rule: string) => findings.filter((f) => f.r
 
 describe('recommendFindings', () => {
   it('reports containerConcurrency with a JSON patch and threads that cover it, citing the PromQL', () => {
-    const findings = findingsFor(cloudRun(), syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }));
+    // The latency objective alone (the CPU bound at 100% of the vCPU never binds here; its own test is below).
+    const findings = findingsFor(cloudRun(), syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }), { cpuUtilisationTarget: 1 });
     expect(findings.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads']);
     const [cc, threads] = findings as [Finding, Finding];
     const recommended = cc.recommended.containerConcurrency as number;
@@ -40,7 +41,7 @@ describe('recommendFindings', () => {
       { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: recommended },
     ]);
     expect(cc.evidence[0]).toEqual({ source: 'manifest', file: 'api.yaml', field: 'spec.template.spec.containerConcurrency', text: '80' });
-    expect(cc.evidence).toContainEqual({ source: 'metrics', field: 'sum by (service) (rate(container_cpu_usage_seconds_total[1m]))', text: 'CPU 3 ms per request (cpuCoresPerInstance / per-instance rate, median of 12 busiest steps), I/O 80 ms; 1 vCPU' });
+    expect(cc.evidence).toContainEqual({ source: 'metrics', field: 'sum by (service) (rate(container_cpu_usage_seconds_total[1m]))', text: `CPU 3 ms per request (cpuCoresPerInstance / per-instance rate, median of 12 busiest steps), I/O 80 ms; 1 vCPU; CPU bound: 1 vCPU × 100% target utilisation / CPU 3 ms per request = 333.3 req/s per instance, which this shape does not reach within the objective (at most ${recommended} in flight): sized by the latency objective (I/O-based bound)` });
     // One piece of evidence per query: the baseline, the objective and the prediction all come from the p95 query.
     expect(cc.evidence.filter((e) => e.field.startsWith('histogram_quantile(0.95'))).toHaveLength(1);
     expect(cc.fix?.notes?.[0]).toMatch(/^recommended from measured load \(confidence medium: 23 steps, 0\.2–60 in flight per instance over 23m; /);
@@ -65,6 +66,30 @@ describe('recommendFindings', () => {
     );
     expect(finding.fix?.jsonPatch?.at(-1)).toEqual({ op: 'replace', path: '/spec/template/spec/containers/0/args/4', value: String(recommended) });
     expect(finding.fix?.notes).toContain('each worker process holds its own copy of the app: check the memory limit');
+  });
+
+  it('on a free-threaded build (PYTHON_GIL=0) recommends no extra workers for the GIL, and cites the build', () => {
+    const free = knativeService('api').cloudRun().concurrency(80).container((c) => c.cpu(2).env('PYTHON_GIL', '0').gunicorn({ workers: 1, threads: 8 }));
+    const findings = findingsFor(free, syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }));
+    expect(byRule(findings, 'metrics.workers')).toEqual([]);
+    const [cc] = byRule(findings, 'metrics.container-concurrency') as [Finding];
+    expect(cc.evidence.map((e) => e.text).join('\n')).toContain('free-threaded Python (PYTHON_GIL=0): threads of one worker run Python on several cores');
+    // By hand: 2 vCPU × 0.6 / 3 ms = 400 req/s per instance sets the concurrency, which the message says.
+    expect(cc.message).toMatch(/for 4\d\d(\.\d)? req\/s per instance, the most 60% of 2 vCPU serve \(a higher concurrency would meet the latency objective only by taking I\/O waits as free of CPU\); set containerConcurrency/);
+  });
+
+  it('on a free-threaded build recommends fewer granian WSGI workers: they are threads of one process sharing the vCPU', () => {
+    const built = inventory(knativeService('api').cloudRun().concurrency(80).container((c) => c.image('python:3.13t-slim').cpu(2).gunicorn({ workers: 4, threads: 8 }))).build();
+    // The same settings read as granian's (--workers, --blocking-threads: a WSGI thread pool per worker).
+    const container = built.workloads[0]!.containers[0]!;
+    container.server = { ...container.server!, kind: 'granian' };
+    const entry = syntheticObservations(DAY, { target: CLOUD_RUN_TARGET });
+    const [finding, ...rest] = byRule(recommendFindings(built, new Map([[observationKey(entry.target), entry]]), {}), 'metrics.workers');
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ current: { workers: 4 }, recommended: { workers: 2 } });
+    expect(finding!.message).toBe('granian runs 4 workers on 2 vCPU: CPU is 3 ms of a 83 ms request and the threads of one worker run Python on every vCPU (free-threaded build), so more workers add no CPU; set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 1 in later steps (medium confidence)');
+    expect(finding!.fix?.notes).toContain('granian on a free-threaded build runs its workers as threads of one process: one copy of the app');
+    expect(finding!.fix?.notes).not.toContain('each worker process holds its own copy of the app: check the memory limit');
   });
 
   it('recommends one uvicorn worker, saying why: no TCP_NODELAY, and bursts land on one loop', () => {

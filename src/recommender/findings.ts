@@ -9,12 +9,13 @@ import type { Finding, Fix, JsonPatchOp, Severity, Target, Values } from '../mod
 import type { MetricsProfileId, MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
 import { observationKey } from '../model/observations.ts';
 import type { Inventory, Platform, ProbeFacts, ContainerFacts, Workload } from '../model/workload.ts';
-import { platformConcurrency, targetOf, uniqueEvidence, vcpus as vcpusOf } from '../rules/facts.ts';
+import { freeThreaded, platformConcurrency, targetOf, uniqueEvidence, vcpus as vcpusOf } from '../rules/facts.ts';
 import { addStartupProbe, fixFromChange, serverSettingWrite, setContainerConcurrency } from '../rules/fixes.ts';
 import type { ServerKnob, ServerSettingWrite } from '../rules/fixes.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import type { Proposal } from '../rules/changes.ts';
 import type { Location, ProbeSpec } from '../model/change.ts';
+import type { ServerKind } from '../model/server.ts';
 import { MEASURED_CONFIDENCE } from '../model/change.ts';
 import { ignoredRules } from '../rules/index.ts';
 import { CONTAINER_CONCURRENCY, INSUFFICIENT_DATA, STARTUP_PROBE_BUDGET, THREADS, UNAVAILABLE, WORKERS } from './catalogue.ts';
@@ -114,6 +115,8 @@ export function workloadFacts(workload: Workload): WorkloadFacts {
     if (server.workers.value !== undefined) facts.server.workers = server.workers.value;
     if (server.threads.value !== undefined) facts.server.threads = server.model === 'sync' ? 1 : server.threads.value;
   }
+  const free = container === undefined ? undefined : freeThreaded(container);
+  if (free !== undefined) facts.freeThreaded = free.text ?? free.field;
   const probe = container?.startupProbe;
   if (probe !== undefined && probe.handler !== 'none') {
     facts.startupBudget = { periodSeconds: probe.periodSeconds ?? PROBE_DEFAULTS.periodSeconds, failureThreshold: probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold, implicit: probe.implicit };
@@ -219,7 +222,7 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
     rule: CONTAINER_CONCURRENCY,
     severity,
     target: c.target,
-    message: `${currentText}: at ${r.target} in flight per instance${shape} the predicted p95 is ${ms(plan.prediction.p95)}, within the objective ${ms(plan.objective.p95Seconds)}, for ${round1(plan.prediction.throughput)} req/s per instance; set containerConcurrency to ${stepText(r)} (${r.confidence.level} confidence)`,
+    message: `${currentText}: at ${r.target} in flight per instance${shape} the predicted p95 is ${ms(plan.prediction.p95)}, within the objective ${ms(plan.objective.p95Seconds)}, for ${round1(plan.prediction.throughput)} req/s per instance${cpuSizing(plan)}; set containerConcurrency to ${stepText(r)} (${r.confidence.level} confidence)`,
     current: { containerConcurrency: current ?? null },
     recommended: { containerConcurrency: r.value },
     evidence: evidenceWith(c, r, c.workload?.containerConcurrency?.evidence),
@@ -230,6 +233,12 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
     finding.changes = [propose('containerConcurrency', current, r.value, measuredProposal(CONTAINER_CONCURRENCY, r, c.workload, undefined, containerConcurrencyLocation(c.workload)))];
   }
   return finding;
+}
+
+/** Why the concurrency is below what the latency objective allows, when the CPU bound set it. */
+function cpuSizing(plan: NonNullable<WorkloadRecommendation['plan']>): string {
+  if (plan.sizedBy !== 'cpu' || plan.cpuBound === undefined || plan.vcpus === undefined) return '';
+  return `, the most ${Math.round(plan.cpuBound.utilisationTarget * 100)}% of ${plan.vcpus} vCPU serve (a higher concurrency would meet the latency objective only by taking I/O waits as free of CPU)`;
 }
 
 /** ` with 3 workers × 12 threads` for the message, from the other recommendations. */
@@ -302,9 +311,18 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
     confidence: r.confidence.level,
   };
   const { fix, location } = knobWrite(c.workload, c.container, server.workers, workersKnob(server.kind, c.workload, c.container, r.value), r.value);
-  if (fix !== undefined) finding.fix = withNotes(fix, [...notesOf(r), 'each worker process holds its own copy of the app: check the memory limit']);
+  if (fix !== undefined) finding.fix = withNotes(fix, [...notesOf(r), ...memoryNote(server.kind, c.facts)]);
   finding.changes = [propose('workers', current, r.value, measuredProposal(WORKERS, r, c.workload, c.container, location))];
   return finding;
+}
+
+/**
+ * Each worker process holds a copy of the app, except granian's workers on a free-threaded build: threads of one
+ * process there (`granian/server/__init__.py`: `Server = MPServer if BUILD_GIL else MTServer`).
+ */
+function memoryNote(kind: ServerKind, facts: WorkloadFacts): string[] {
+  if (kind === 'granian' && facts.freeThreaded !== undefined) return ['granian on a free-threaded build runs its workers as threads of one process: one copy of the app'];
+  return ['each worker process holds its own copy of the app: check the memory limit'];
 }
 
 /** A server setting's write through its knob; a server without that knob (waitress workers) cannot be changed. */
@@ -328,7 +346,7 @@ function workersReasons(plan: WorkloadRecommendation['plan'], uvicornFewer: bool
   const demands = plan?.demands;
   const hotspot = plan?.hotspot;
   return {
-    cpuText: demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and each worker process runs Python on one core at a time (the GIL)`,
+    cpuText: demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and ${plan?.candidate?.freeThreaded === true ? 'the threads of one worker run Python on every vCPU (free-threaded build), so more workers add no CPU' : 'each worker process runs Python on one core at a time (the GIL)'}`,
     hotspotText: hotspot === undefined ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`,
   };
 }

@@ -12,7 +12,8 @@ function config(overrides: Partial<RecommenderConfig> = {}): RecommenderConfig {
 
 describe('recommend', () => {
   it('recommends containerConcurrency, threads to cover it and one worker for an I/O-bound service on 1 vCPU', () => {
-    const result = recommend(observed(DAY), GUNICORN, config());
+    // The latency objective alone: at 100% of the vCPU the CPU bound never binds (one GIL-bound worker only nears 1 / CPU).
+    const result = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1 }));
     const { containerConcurrency: cc, threads, workers } = result;
     expect(cc.kind).toBe('recommendation');
     expect(threads?.kind).toBe('recommendation');
@@ -32,8 +33,8 @@ describe('recommend', () => {
   });
 
   it('aims at --latency-slo when given: a tighter objective gives a lower concurrency', () => {
-    const loose = recommend(observed(DAY), GUNICORN, config());
-    const tight = recommend(observed(DAY), GUNICORN, config({ latencySloSeconds: 0.2 }));
+    const loose = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1 }));
+    const tight = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1, latencySloSeconds: 0.2 }));
     expect(tight.plan!.objective).toEqual({ p95Seconds: 0.2, how: '--latency-slo 200 ms' });
     expect(tight.containerConcurrency.kind === 'recommendation' && loose.containerConcurrency.kind === 'recommendation' && tight.containerConcurrency.target < loose.containerConcurrency.target).toBe(true);
   });
@@ -145,6 +146,72 @@ describe('recommend', () => {
     expect(gunicorn.workers?.kind === 'recommendation' && gunicorn.workers.target).toBe(3);
     // A burst of connections lands on one loop, so three workers are sized like one.
     expect(gunicorn.containerConcurrency).toMatchObject({ target: uvicorn.containerConcurrency.kind === 'recommendation' ? uvicorn.containerConcurrency.target : -1 });
+  });
+});
+
+/** The texts of the containerConcurrency evidence. */
+const evidenceText = (r: ReturnType<typeof recommend>) => (r.containerConcurrency.kind === 'recommendation' ? r.containerConcurrency.evidence.map((e) => e.text) : []);
+
+describe('the CPU bound on containerConcurrency', () => {
+
+  it('sizes by CPU when the latency objective would take I/O waits as free: vCPU × target / CPU per request, then Little', () => {
+    const result = recommend(observed(DAY), GUNICORN, config());
+    // By hand: 1 vCPU × 0.6 / 3 ms = 200 req/s. The data is processor sharing on the core, R = 80 ms + 3 ms / (1 − ρ):
+    // at ρ = 200 × 3 ms = 0.6, R = 87.5 ms, so Little gives 200 × 0.0875 = 17.5 in flight: 18 whole requests serve it.
+    expect(result.plan?.cpuBound).toEqual({ throughput: 200, utilisationTarget: 0.6, concurrency: 18 });
+    expect(result.plan?.sizedBy).toBe('cpu');
+    expect(result.containerConcurrency).toMatchObject({ kind: 'recommendation', target: 18, value: 40, current: 80 });
+    expect(result.threads).toMatchObject({ kind: 'recommendation', target: 18 });
+    expect(evidenceText(result)).toContainEqual(expect.stringMatching(/^CPU bound: 1 vCPU × 60% target utilisation \/ CPU 3 ms per request = 200 req\/s per instance, served at 18 in flight \(Little's law: 2\d\d(\.\d)? req\/s × 8\d ms mean latency\), fewer than the \d+ the latency objective allows \(which takes I\/O waits as free\): sized by CPU$/));
+    // Without the cap (100% of the vCPU) the latency objective allows more in flight.
+    const uncapped = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1 }));
+    expect(uncapped.plan?.sizedBy).toBe('latency');
+    expect(uncapped.containerConcurrency.kind === 'recommendation' && uncapped.containerConcurrency.target).toBeGreaterThan(18);
+  });
+
+  it('keeps the latency bound when it is the lower one, and says so', () => {
+    // A 170 ms p95 objective, just above the 166 ms p95 of one request (2 × 83 ms, the data's shape), leaves only a few
+    // requests in flight, below the 18 that 60% of the core serves.
+    const result = recommend(observed(DAY), GUNICORN, config({ latencySloSeconds: 0.17 }));
+    expect(result.plan?.sizedBy).toBe('latency');
+    const cc = result.containerConcurrency;
+    expect(cc.kind === 'recommendation' && cc.target).toBeLessThan(18);
+    expect(evidenceText(result)).toContainEqual(expect.stringMatching(/^CPU bound: 1 vCPU × 60% target utilisation \/ CPU 3 ms per request = 200 req\/s per instance, which this shape does not reach within the objective \(at most \d+ in flight\): sized by the latency objective \(I\/O-based bound\)$/));
+  });
+
+  it('says it cannot apply the CPU bound without CPU data, and keeps the USL sizing', () => {
+    const result = recommend(observed(DAY, { cpu: false }), GUNICORN, config());
+    expect(result.plan?.sizedBy).toBeUndefined();
+    expect(evidenceText(result)).toContain('no CPU bound: CPU per request and the vCPU per instance are both needed to cap containerConcurrency by CPU (no CPU usage series)');
+    // The same as before the bound existed: the target does not depend on the utilisation target.
+    const other = recommend(observed(DAY, { cpu: false }), GUNICORN, config({ cpuUtilisationTarget: 0.1 }));
+    expect(other.containerConcurrency).toEqual(result.containerConcurrency);
+  });
+});
+
+describe('free-threaded Python', () => {
+  const ON2: WorkloadFacts = { ...GUNICORN, vcpus: 2 };
+  const FREE: WorkloadFacts = { ...ON2, freeThreaded: 'python:3.13t' };
+
+  it('does not add workers for the GIL: the threads of one worker use both vCPU, and the hotspot check does not apply', () => {
+    const gil = recommend(observed(DAY), ON2, config());
+    const free = recommend(observed(DAY), FREE, config());
+    expect(gil.plan?.hotspot).toBeDefined();
+    expect(gil.workers?.kind === 'recommendation' && gil.workers.target).toBeGreaterThanOrEqual(2);
+    expect(free.plan?.hotspot).toBeUndefined();
+    expect(free.plan?.candidate).toEqual({ workers: 1, model: 'threads', freeThreaded: true });
+    expect(free.workers).toMatchObject({ kind: 'recommendation', target: 1 });
+    expect(evidenceText(free)).toContain('free-threaded Python (python:3.13t): threads of one worker run Python on several cores, so threaded shapes are not capped at one core per worker and the vCPU hotspot (GIL) check does not apply');
+    // By hand: 2 vCPU × 0.6 / 3 ms = 400 req/s; both cores share the CPU, so one worker serves it.
+    expect(free.plan?.cpuBound?.throughput).toBe(400);
+    expect(free.plan?.sizedBy).toBe('cpu');
+  });
+
+  it('keeps the one-core-per-process model for an event loop and for sync workers', () => {
+    const loop = recommend(observed(DAY), { ...FREE, server: { kind: 'gunicorn', model: 'async', workers: 2, threads: 1 } }, config());
+    expect(loop.plan?.candidate).toEqual({ workers: 2, model: 'loop' });
+    expect(loop.plan?.hotspot).toBeDefined();
+    expect(evidenceText(loop)).toContainEqual(expect.stringMatching(/^free-threaded Python \(python:3\.13t\): this server runs one request's Python at a time per process or event loop/));
   });
 });
 

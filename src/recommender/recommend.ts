@@ -6,14 +6,15 @@
  * (the baseline, and the default objective p95 ≤ 1.5 × its p95) → CPU seconds per request (GIL-aware: a worker uses at
  * most one core) → I/O seconds = baseline mean − CPU → for every server shape the platform could run (1..2×vCPU workers,
  * sync or threaded), the largest concurrency whose predicted p95 meets the objective (`capacity.ts`) → the shape with
- * the highest predicted throughput per instance → guardrails (bounds, step cap, hysteresis). The Universal
+ * the highest predicted throughput per instance, each shape's concurrency capped by its CPU bound (the requests in flight
+ * that serve vCPU × the CPU utilisation target / CPU per request, Little's law) → guardrails (bounds, step cap, hysteresis). The Universal
  * Scalability Law fit of the observed throughput and a check of the model against the observed latencies set the
  * confidence. Without CPU data or server facts, containerConcurrency comes from the USL fit of the current
  * configuration alone.
  */
 import type { WorkloadObservations } from '../model/observations.ts';
 import type { Demands, Prediction, ServerCandidate } from './capacity.ts';
-import { CapacityModel, largestConcurrencyWithin, latencySigma } from './capacity.ts';
+import { CapacityModel, concurrencyForThroughput, largestConcurrencyWithin, latencySigma } from './capacity.ts';
 import type { Estimator } from './decorators.ts';
 import { withBounds, withConfidence, withHysteresis, withStepCap } from './decorators.ts';
 import type { CpuCost, Hotspot } from './gil.ts';
@@ -42,6 +43,13 @@ export interface ModelPlan {
   /** The server shape chosen and what the model predicts for it at the recommended concurrency. */
   candidate?: ServerCandidate;
   prediction: Prediction;
+  /**
+   * What set the concurrency: `latency`, the largest the latency objective allows (the I/O-based bound: the model takes
+   * I/O waits as free), or `cpu`, the requests in flight that serve vCPU × the utilisation target (`cpuBound`), when fewer.
+   */
+  sizedBy?: 'latency' | 'cpu';
+  /** The CPU bound of the chosen shape: the throughput its CPU allows and the requests in flight that serve it (absent: not reached within the objective). */
+  cpuBound?: { throughput: number; utilisationTarget: number; concurrency?: number };
   usl?: UslFit;
   /** Median relative error of the model's mean latency against the observed steps the current shape can explain. */
   modelError?: number;
@@ -128,7 +136,7 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   const usl = fitUsl(points.map((p) => ({ concurrency: p.concurrency, throughput: p.throughput })), config.minConcurrencyLevels);
   const cpu = cpuSecondsPerRequest(points);
   const vcpus = facts.vcpus ?? (observations.cpuLimitCores === undefined ? undefined : Math.max(1, Math.ceil(observations.cpuLimitCores)));
-  const hotspot = vcpus === undefined ? undefined : detectHotspot(points, vcpus, baseline.p95);
+  const hotspot = hotspotOf(points, facts, vcpus, baseline);
   const why: Derivation[] = [baselineDerivation(baseline), { metric: 'latencyP95', text: `objective: p95 ≤ ${ms(objective.p95Seconds)} (${objective.how})` }];
   if (usl !== undefined) why.push(uslDerivation(usl));
   const withheld = modelWithheld(cpu, vcpus, points, facts);
@@ -137,14 +145,15 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   }
   const demands = demandsOf(baseline, cpu, vcpus);
   why.push(cpuDerivation(cpu, demands, vcpus));
-  if (hotspot !== undefined) why.push(hotspotDerivation(hotspot));
+  why.push(...coreDerivations(hotspot, facts));
   const choice = bestShape(demands, facts, objective.p95Seconds, config);
   if (choice === undefined) {
     return insufficient(`no concurrency meets the objective p95 ≤ ${ms(objective.p95Seconds)}: one request at a time is predicted at p95 ${ms(new CapacityModel(demands, { workers: 1, model: 'threads' }).predict(1).p95)}`, 'p95 at concurrency 1 above the objective', `p95 ≤ ${ms(objective.p95Seconds)}`);
   }
   const modelError = currentShapeError(points, demands, facts);
-  why.push(predictionDerivation(choice.candidate, choice.prediction, vcpus));
-  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
+  why.push(predictionDerivation(choice.candidate, choice.prediction, vcpus), cpuBoundDerivation(choice, demands, config));
+  const cpuBound = { throughput: choice.cpuThroughput, utilisationTarget: config.cpuUtilisationTarget, ...(choice.byCpu === undefined ? {} : { concurrency: choice.byCpu.concurrency }) };
+  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, sizedBy: choice.sizedBy, cpuBound, ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
   const confidence = confidenceOf(points, observations, choice.prediction.concurrency, usl, modelError, config);
   return { plan, confidence, facts, workers: choice.candidate.workers, why, modelFor: (w) => bestModelFor(demands, facts, w, objective.p95Seconds, config) };
 }
@@ -158,6 +167,25 @@ function breakerSlots(facts: WorkloadFacts): number | undefined {
   const server = facts.server;
   if (server?.workers === undefined || isEventLoop(server)) return undefined;
   return server.model === 'sync' ? server.workers : server.workers * (server.threads ?? 1);
+}
+
+/** The vCPU hotspot, looked for only where the GIL can cause it (vCPU known, not threads that run Python in parallel). */
+function hotspotOf(points: readonly LoadPoint[], facts: WorkloadFacts, vcpus: number | undefined, baseline: Baseline): Hotspot | undefined {
+  return vcpus === undefined || parallelThreads(facts) ? undefined : detectHotspot(points, vcpus, baseline.p95);
+}
+
+/**
+ * Threads that run Python in parallel: a threaded server (not an event loop, more than one thread) on a free-threaded
+ * build. Its workers are not capped at one core each, so a CPU plateau at one core is no GIL hotspot.
+ */
+function parallelThreads(facts: WorkloadFacts): boolean {
+  const server = facts.server;
+  return facts.freeThreaded !== undefined && server !== undefined && !isEventLoop(server) && server.model === 'threaded' && server.threads !== 1;
+}
+
+/** A server shape; `threads` shapes on a free-threaded build run their threads' Python in parallel. */
+function candidateOf(facts: WorkloadFacts, workers: number, model: ServerCandidate['model']): ServerCandidate {
+  return model === 'threads' && facts.freeThreaded !== undefined ? { workers, model, freeThreaded: true } : { workers, model };
 }
 
 /** Why the capacity model cannot be used (the first reason that holds), or undefined when it can. */
@@ -229,22 +257,37 @@ interface ShapeChoice {
   prediction: Prediction;
 }
 
+/** A shape's concurrency with both bounds: the latency objective's (`byLatency`) and the CPU's (`byCpu`), the lower in `prediction`. */
+interface BoundedChoice extends ShapeChoice {
+  byLatency: Prediction;
+  /** Absent when the shape cannot serve `cpuThroughput` within the objective: then the latency bound is the lower. */
+  byCpu?: Prediction;
+  cpuThroughput: number;
+  sizedBy: 'latency' | 'cpu';
+}
+
 /**
- * The server shape with the highest predicted throughput per instance at its largest concurrency within the objective.
+ * The server shape with the highest predicted throughput per instance at its largest concurrency within the objective,
+ * or at the fewer requests in flight that serve its CPU bound (vCPU × `cpuUtilisationTarget` / CPU per request).
  * Within 1% the fewer workers win (each is a copy of the app in memory), then the current threads model.
  */
-function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, config: RecommenderConfig): ShapeChoice | undefined {
-  let best: ShapeChoice | undefined;
+function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, config: RecommenderConfig): BoundedChoice | undefined {
+  let best: BoundedChoice | undefined;
   const maxConcurrency = Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY);
   const currentModel = currentModelOf(facts);
-  const candidates = workerCounts(facts, demands.vcpus, config).flatMap((workers) => modelsFor(facts).map((model) => ({ workers, model })));
+  const cpuThroughput = (demands.vcpus * config.cpuUtilisationTarget) / demands.cpuSeconds;
+  const candidates = workerCounts(facts, demands.vcpus, config).flatMap((workers) => modelsFor(facts).map((model) => candidateOf(facts, workers, model)));
   // Most promising first, so that the GIL bound can rule the rest out without modelling them.
   candidates.sort((a, b) => upperBound(demands, b) - upperBound(demands, a) || a.workers - b.workers);
   for (const candidate of candidates) {
-    if (best !== undefined && upperBound(demands, candidate) < best.prediction.throughput / 1.01) continue;
-    const prediction = largestConcurrencyWithin(new CapacityModel(demands, candidate), objective, maxConcurrency);
-    if (prediction === undefined) continue;
-    if (best === undefined || better({ candidate, prediction }, best, currentModel)) best = { candidate, prediction };
+    if (best !== undefined && upperBound(demands, candidate) < served(best) / 1.01) continue;
+    const model = new CapacityModel(demands, candidate);
+    const byLatency = largestConcurrencyWithin(model, objective, maxConcurrency);
+    if (byLatency === undefined) continue;
+    const byCpu = concurrencyForThroughput(model, cpuThroughput, byLatency.concurrency);
+    const sizedBy = byCpu !== undefined && byCpu.concurrency < byLatency.concurrency ? 'cpu' : 'latency';
+    const choice: BoundedChoice = { candidate, prediction: sizedBy === 'cpu' ? byCpu! : byLatency, byLatency, cpuThroughput, sizedBy, ...(byCpu === undefined ? {} : { byCpu }) };
+    if (best === undefined || better(choice, best, currentModel)) best = choice;
   }
   return best;
 }
@@ -254,24 +297,34 @@ function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, co
  * for sync workers also one request per worker at a time, workers / (CPU + I/O).
  */
 function upperBound(demands: Demands, candidate: ServerCandidate): number {
-  const gil = gilCapacity(candidate.model === 'loop' ? 1 : candidate.workers, demands.vcpus, demands.cpuSeconds);
+  const processes = candidate.model === 'loop' ? 1 : candidate.freeThreaded === true ? demands.vcpus : candidate.workers;
+  const gil = gilCapacity(processes, demands.vcpus, demands.cpuSeconds);
   return candidate.model === 'sync' ? Math.min(gil, candidate.workers / (demands.cpuSeconds + demands.ioSeconds)) : gil;
 }
 
-function better(a: ShapeChoice, b: ShapeChoice, currentModel: ServerCandidate['model']): boolean {
-  const x = a.prediction.throughput;
-  const y = b.prediction.throughput;
+/**
+ * Whether `a` serves more than `b` (by over 1%), else has fewer workers, else the current model. A shape sized by CPU
+ * counts as serving the CPU bound's throughput: the model's throughput at its concurrency overshoots it by up to one
+ * request's worth, which would otherwise decide between shapes that all serve the same CPU-bound load.
+ */
+function better(a: ShapeChoice | BoundedChoice, b: ShapeChoice | BoundedChoice, currentModel: ServerCandidate['model']): boolean {
+  const x = served(a);
+  const y = served(b);
   if (x > y * 1.01) return true;
   if (x < y / 1.01) return false;
   if (a.candidate.workers !== b.candidate.workers) return a.candidate.workers < b.candidate.workers;
   return a.candidate.model === currentModel && b.candidate.model !== currentModel;
 }
 
+function served(c: ShapeChoice | BoundedChoice): number {
+  return 'sizedBy' in c && c.sizedBy === 'cpu' ? Math.min(c.prediction.throughput, c.cpuThroughput) : c.prediction.throughput;
+}
+
 /** The threads model that serves best with exactly `workers` workers. */
 function bestModelFor(demands: Demands, facts: WorkloadFacts, workers: number, objective: number, config: RecommenderConfig): ServerCandidate['model'] {
   let best: ShapeChoice | undefined;
   for (const model of modelsFor(facts)) {
-    const candidate = { workers, model };
+    const candidate = candidateOf(facts, workers, model);
     const prediction = largestConcurrencyWithin(new CapacityModel(demands, candidate), objective, Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY));
     if (prediction !== undefined && (best === undefined || better({ candidate, prediction }, best, 'threads'))) best = { candidate, prediction };
   }
@@ -289,7 +342,7 @@ function currentShapeError(points: readonly LoadPoint[], demands: Demands, facts
   const current = currentModelOf(facts);
   const modelled = current === 'threads' && (server.threads ?? 1) === 1 ? 'sync' : current;
   const slots = modelled === 'sync' ? server.workers : modelled === 'loop' ? Infinity : server.workers * (server.threads ?? 1);
-  const model = new CapacityModel(demands, { workers: server.workers, model: modelled });
+  const model = new CapacityModel(demands, candidateOf(facts, server.workers, modelled));
   const errors: number[] = [];
   for (const p of points) {
     // Requests queued in front of the instance wait outside the server, which the model does not cover either.
@@ -359,6 +412,7 @@ function empiricalAnalysis(
   if (best === undefined) return insufficient(`no concurrency meets the objective p95 ≤ ${ms(objective.p95Seconds)} on the fitted curve`, 'none', `p95 ≤ ${ms(objective.p95Seconds)}`);
   const prediction: Prediction = { concurrency: best, throughput: uslThroughput(usl, best), meanLatency: best / uslThroughput(usl, best), p95: p95At(best) };
   why.push({ metric: 'concurrencyPerInstance', text: `${known.withheld}: containerConcurrency from the USL fit of the current configuration, predicted p95 ${ms(prediction.p95)} at ${best} in flight` });
+  why.push({ metric: 'cpuCoresPerInstance', text: `no CPU bound: CPU per request and the vCPU per instance are both needed to cap containerConcurrency by CPU (${known.withheld})` });
   const confidence = confidenceOf(points, observations, best, usl, undefined, config);
   return { plan: { objective, baseline, usl, prediction }, confidence, facts, why, workersWithheld: insufficient(known.withheld, 'none', 'CPU usage, vCPU and the server command') };
 }
@@ -394,8 +448,10 @@ function workersEvidence(a: Analysis): Derivation[] {
   const { demands, vcpus, candidate } = a.plan;
   if (demands === undefined || vcpus === undefined || candidate === undefined) return a.why;
   const cpuShare = demands.cpuSeconds / (demands.cpuSeconds + demands.ioSeconds);
-  const bound = gilCapacity(candidate.workers, vcpus, demands.cpuSeconds);
-  const text = `GIL bound: ${candidate.workers} ${candidate.workers === 1 ? 'worker' : 'workers'} on ${vcpus} vCPU serve at most ${round(bound, 1)} req/s per instance (CPU is ${Math.round(cpuShare * 100)}% of a request)`;
+  const bound = upperBound(demands, candidate);
+  const workers = `${candidate.workers} ${candidate.workers === 1 ? 'worker' : 'workers'}`;
+  const what = candidate.freeThreaded === true ? `CPU bound (free-threaded: the threads of ${workers} share the vCPU)` : `GIL bound: ${workers}`;
+  const text = `${what} on ${vcpus} vCPU serve at most ${round(bound, 1)} req/s per instance (CPU is ${Math.round(cpuShare * 100)}% of a request)`;
   return [...a.why, { metric: 'cpuCoresPerInstance', text }];
 }
 
@@ -495,9 +551,36 @@ function hotspotDerivation(h: Hotspot): Derivation {
   return { metric: 'cpuCoresPerInstance', text: `vCPU hotspot: CPU per instance stays at ${round(h.cpuCores, 2)} cores on ${h.vcpus} vCPU at the busiest steps while p95 is ${round(h.p95Ratio, 1)}× the low-concurrency p95` };
 }
 
+/** What the data and the build say about one core per worker: the hotspot, when seen, and a free-threaded build. */
+function coreDerivations(hotspot: Hotspot | undefined, facts: WorkloadFacts): Derivation[] {
+  const out: Derivation[] = [];
+  if (hotspot !== undefined) out.push(hotspotDerivation(hotspot));
+  if (facts.freeThreaded !== undefined) out.push(freeThreadedDerivation(facts));
+  return out;
+}
+
+function freeThreadedDerivation(facts: WorkloadFacts): Derivation {
+  const effect = parallelThreads(facts) ? 'threads of one worker run Python on several cores, so threaded shapes are not capped at one core per worker and the vCPU hotspot (GIL) check does not apply' : 'this server runs one request\'s Python at a time per process or event loop, so the one core per worker still holds';
+  return { metric: 'cpuCoresPerInstance', text: `free-threaded Python (${facts.freeThreaded}): ${effect}` };
+}
+
+/**
+ * Which bound set the concurrency: the CPU's (the requests in flight that serve vCPU × target utilisation / CPU per
+ * request, by Little's law with the model's latency there) or the latency objective's (I/O-based).
+ */
+function cpuBoundDerivation(c: BoundedChoice, d: Demands, config: RecommenderConfig): Derivation {
+  const rate = `${d.vcpus} vCPU × ${Math.round(config.cpuUtilisationTarget * 100)}% target utilisation / CPU ${msPrecise(d.cpuSeconds)} per request = ${round(c.cpuThroughput, 1)} req/s per instance`;
+  const io = c.byLatency.concurrency;
+  if (c.byCpu === undefined) return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, which this shape does not reach within the objective (at most ${io} in flight): sized by the latency objective (I/O-based bound)` };
+  const little = `${c.byCpu.concurrency} in flight (Little's law: ${round(c.byCpu.throughput, 1)} req/s × ${ms(c.byCpu.meanLatency)} mean latency)`;
+  if (c.sizedBy === 'cpu') return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, served at ${little}, fewer than the ${io} the latency objective allows (which takes I/O waits as free): sized by CPU` };
+  return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, served at ${little}, not fewer than the ${io} the latency objective allows: sized by the latency objective (I/O-based bound)` };
+}
+
 function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number): Derivation {
   const kind = c.model === 'sync' ? 'sync' : c.model === 'loop' ? 'event-loop' : 'threaded';
-  const shape = `${c.workers} ${kind} ${c.workers === 1 ? 'worker' : 'workers'}${c.model === 'loop' && c.workers > 1 ? ' (a burst of connections lands on one)' : ''}`;
+  const note = c.model === 'loop' && c.workers > 1 ? ' (a burst of connections lands on one)' : c.freeThreaded === true ? ' (free-threaded: their threads share the vCPU)' : '';
+  const shape = `${c.workers} ${kind} ${c.workers === 1 ? 'worker' : 'workers'}${note}`;
   return { metric: 'latencyP95', text: `predicted with ${shape} on ${vcpus} vCPU at ${p.concurrency} in flight: ${round(p.throughput, 1)} req/s per instance, p95 ${ms(p.p95)}` };
 }
 
@@ -505,6 +588,11 @@ function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number):
 export function ms(seconds: number): string {
   if (seconds >= 1e6) return `${seconds.toExponential(1)} s`;
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${round(seconds, 2)} s`;
+}
+
+/** `0.5 ms`, `3 ms`, `1.4 s`: CPU per request is often below a millisecond. */
+function msPrecise(seconds: number): string {
+  return seconds < 0.01 ? `${round(seconds * 1000, 2)} ms` : ms(seconds);
 }
 
 function round(value: number, digits: number): number {

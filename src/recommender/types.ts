@@ -77,6 +77,12 @@ export interface WorkloadFacts {
     workers?: number;
     threads?: number;
   };
+  /**
+   * What shows a free-threaded CPython build (`python:3.13t`, `PYTHON_GIL=0`), where threads of one process run Python
+   * on several cores: the capacity model and the vCPU hotspot check then drop the GIL's one core per process for
+   * threaded servers. Absent: a GIL build.
+   */
+  freeThreaded?: string;
   /** The startupProbe timing in force (its budget is failureThreshold × periodSeconds), and whether the platform set it implicitly. */
   startupBudget?: { periodSeconds: number; failureThreshold: number; implicit: boolean };
 }
@@ -97,6 +103,11 @@ export interface RecommenderConfig {
   /** An absolute p95 objective, seconds (`--latency-slo`); without it, `objectiveFactor` × the p95 at low concurrency. */
   latencySloSeconds?: number;
   objectiveFactor: number;
+  /**
+   * The share of the instance's vCPU the server's own CPU may use at the recommended concurrency (0–1): containerConcurrency
+   * is at most the requests in flight that serve vCPU × this / (CPU seconds per request) requests per second.
+   */
+  cpuUtilisationTarget: number;
   bounds: Bounds;
   /** At most this factor up or down per recommendation step. */
   stepFactor: number;
@@ -126,6 +137,10 @@ export function defaultRecommenderConfig(now: number): RecommenderConfig {
     now,
     maxAgeSeconds: 28 * 24 * 3600,
     objectiveFactor: 1.5,
+    // Cloud Run's autoscaler adds instances above 60% CPU by default (https://cloud.google.com/run/docs/about-instance-autoscaling),
+    // so an instance is not asked to serve more; on Knative and Kubernetes the same headroom is left for what shares the
+    // pod's CPU and is not in the server's CPU series (the queue-proxy sidecar, the runtime's own threads).
+    cpuUtilisationTarget: 0.6,
     bounds: { minConcurrency: 1, maxConcurrency: PLATFORM_MAX_CONCURRENCY, maxThreads: 256, maxWorkers: 16 },
     stepFactor: 2,
     hysteresis: 0.1,
