@@ -1,6 +1,7 @@
 /**
  * Recall and precision of `pytuner report` on the realistic corpus (test/fixtures/realistic), against the findings an
- * expert expects there (test/fixtures/realistic/EXPECTED.tsv, written by hand). A finding counts by file and rule.
+ * expert expects there (test/fixtures/realistic/EXPECTED.tsv, written by hand). A finding counts by file and rule; a
+ * resource of a Terraform module called more than once counts per call (`file#module.<call>`).
  *
  *   node bench/corpus.ts            # figures and the misses
  *   node bench/corpus.ts --json
@@ -33,7 +34,8 @@ function expectations(): Expected[] {
 const started = performance.now();
 const loaded = await loadPaths([CORPUS]);
 const report = analyse(loaded);
-const reported = new Set(report.findings.map((f) => `${relative(CORPUS, f.target.file ?? '')}\t${f.rule}`));
+const moduleCall = (namespace: string | undefined) => (namespace?.startsWith('module.') === true ? `#${namespace}` : '');
+const reported = new Set(report.findings.map((f) => `${relative(CORPUS, f.target.file ?? '')}${moduleCall(f.target.namespace)}\t${f.rule}`));
 const expected = expectations();
 const expertKeys = new Set(expected.map((e) => e.key));
 const truePositives = expected.filter((e) => reported.has(e.key));

@@ -13,7 +13,7 @@ import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 import { parseDockerfile } from '../parse/dockerfile.ts';
 import type { HclFile } from '../parse/hcl.ts';
-import { readTerraform } from '../parse/terraform.ts';
+import { readTerraformFiles as readTerraformServices } from '../parse/terraform.ts';
 import { referencedContextFiles, S6_RUN, s6ContextDirectories, scriptReferences } from '../parse/buildContext.ts';
 
 /** What a file holds, decided by its name. */
@@ -98,12 +98,13 @@ async function readTerraformFiles(loader: Loader): Promise<void> {
       loader.errors.push(read.error);
       continue;
     }
-    const found = readTerraform(read.hcl);
-    loader.documents.push(...found.documents);
-    loader.errors.push(...found.errors);
-    loader.notes.push(...found.notes);
     loader.terraform.push(read.hcl);
   }
+  // All files first: a module's resources take their variables from the module block of another file.
+  const found = readTerraformServices(loader.terraform);
+  loader.documents.push(...found.documents);
+  loader.errors.push(...found.errors);
+  loader.notes.push(...found.notes);
 }
 
 /** Directory levels searched below a copied root for s6 `run` scripts. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readHcl } from './terraform.ts';
-import { readTerraform } from '../parse/terraform.ts';
+import { readTerraformFiles } from '../parse/terraform.ts';
 import type { HclFile } from '../parse/hcl.ts';
 import { analyse } from '../report.ts';
+import { buildInventory } from '../model/extract/inventory.ts';
 import { withTerraformEdits } from '../render/terraformEdits.ts';
 import { applySourceEdits } from '../render/sourceEdits.ts';
 import type { Finding } from '../model/finding.ts';
@@ -14,9 +15,20 @@ async function hcl(text: string, file = 'main.tf'): Promise<HclFile> {
 }
 
 async function report(text: string) {
-  const file = await hcl(text);
-  const read = readTerraform(file);
-  return analyse({ documents: read.documents, sources: [], errors: read.errors, files: 1, terraform: [file], notes: read.notes });
+  return reportOf([await hcl(text)]);
+}
+
+function loadedOf(files: HclFile[]) {
+  const read = readTerraformFiles(files);
+  return { documents: read.documents, sources: [], errors: read.errors, files: files.length, terraform: files, notes: read.notes };
+}
+
+function reportOf(files: HclFile[]) {
+  return analyse(loadedOf(files));
+}
+
+function workloadsOf(files: HclFile[]) {
+  return buildInventory(loadedOf(files), []).inventory.workloads;
 }
 
 const V2 = (template: string) => `resource "google_cloud_run_v2_service" "api" {
@@ -79,7 +91,7 @@ describe('Terraform Cloud Run services', () => {
   it('notes module calls and dynamic blocks instead of guessing what they create', async () => {
     const r = await report(`module "svc" {\n  source = "./svc"\n}\n${V2('    containers {\n      image = "x"\n      dynamic "env" {\n        for_each = var.env\n        content {\n          name = env.key\n        }\n      }\n    }')}`);
     expect(r.notes).toEqual([
-      "main.tf:1: module.svc not evaluated: pytuner does not pass a module's arguments into it, so what it deploys is unknown (a Cloud Run resource in the module's own files, if read, has its variables as unknown values)",
+      'main.tf:1: module.svc not evaluated: no .tf file of its source svc was read (pass that directory too)',
       'main.tf:9: google_cloud_run_v2_service.api: dynamic "env" block in template.containers[0] not read: pytuner does not evaluate Terraform, its entries are unknown',
     ]);
     expect(r.errors).toEqual([]);
@@ -88,6 +100,112 @@ describe('Terraform Cloud Run services', () => {
   it('reports a resource without a template as an input error naming it', async () => {
     const r = await report('resource "google_cloud_run_service" "x" {\n  name = "x"\n}\n');
     expect(r.errors).toEqual([{ file: 'main.tf', line: 1, object: 'google_cloud_run_service.x', field: 'template', message: 'no template block: not a service pytuner can read' }]);
+  });
+});
+
+const MODULE = `variable "cpu" {
+  default = "1"
+}
+variable "workers" {}
+variable "concurrency" {}
+resource "google_cloud_run_v2_service" "run" {
+  name = "run"
+  template {
+    max_instance_request_concurrency = var.concurrency
+    containers {
+      image = "x"
+      args  = ["gunicorn", "--workers", var.workers, "app:app"]
+      resources {
+        limits = { cpu = var.cpu }
+      }
+    }
+  }
+}
+`;
+
+async function moduleFiles(calls: string): Promise<HclFile[]> {
+  return [await hcl(calls, 'infra/main.tf'), await hcl(MODULE, 'infra/modules/run/main.tf')];
+}
+
+describe('local Terraform modules', () => {
+  it("reads a module's resource once per call, with each call's literal arguments and else the variables' defaults", async () => {
+    const files = await moduleFiles('module "api" {\n  source = "./modules/run"\n  cpu = "4"\n  workers = 1\n  concurrency = 8\n}\nmodule "jobs" {\n  source = "./modules/run/"\n  workers = 3\n  concurrency = local.c\n}\n');
+    const r = reportOf(files);
+    const workloads = workloadsOf(files);
+    expect(workloads).toHaveLength(2);
+    const api = workloads.find((w) => w.ref.namespace === 'module.api');
+    const jobs = workloads.find((w) => w.ref.namespace === 'module.jobs');
+    expect(api?.ref).toMatchObject({ apiVersion: 'terraform', kind: 'google_cloud_run_v2_service', name: 'run', file: 'infra/modules/run/main.tf' });
+    expect(api?.containerConcurrency?.value).toBe(8);
+    expect(api?.containers[0]?.cpu?.value).toBe(4);
+    expect(api?.containers[0]?.server?.workers.value).toBe(1);
+    expect(jobs?.containers[0]?.cpu?.value).toBe(1);
+    expect(jobs?.containers[0]?.server?.workers.value).toBe(3);
+    // An argument written as an expression stays unknown, and the evidence and a note say why.
+    expect(jobs?.containerConcurrency).toMatchObject({ value: undefined, unresolved: true });
+    expect(jobs?.containerConcurrency?.evidence.text).toBe('var.concurrency (not evaluated: module.jobs (infra/main.tf:7) passes concurrency = local.c, an expression pytuner does not evaluate)');
+    expect(r.notes).toContain("infra/modules/run/main.tf:6: module.jobs.google_cloud_run_v2_service.run: var.cpu = \"1\" from the variable's default at infra/modules/run/main.tf:2");
+    expect(r.notes).toContain('infra/modules/run/main.tf:6: module.api.google_cloud_run_v2_service.run: var.workers = 1 from the module argument at infra/main.tf:4');
+  });
+
+  it('keeps a module nobody read calls as it is, and notes a call whose source is not local', async () => {
+    const files = [await hcl('module "x" {\n  source = "terraform-google-modules/cloud-run/google"\n}\n'), await hcl(MODULE, 'modules/run/main.tf')];
+    expect(reportOf(files).notes).toContain('main.tf:1: module.x not evaluated: its source "terraform-google-modules/cloud-run/google" is not a local directory, so what it deploys is unknown');
+    const [run, ...rest] = workloadsOf(files);
+    expect(rest).toEqual([]);
+    expect(run?.ref.namespace).toBeUndefined();
+    expect(run?.containerConcurrency).toMatchObject({ value: undefined, unresolved: true });
+  });
+
+  it("edits the caller's argument for a value the module takes as a variable, and says when it cannot", async () => {
+    const files = await moduleFiles('module "api" {\n  source = "./modules/run"\n  cpu = "2"\n  workers = 1\n  concurrency = 8\n}\n');
+    const r = reportOf(files);
+    const workers = r.findings.find((f) => f.rule === 'gunicorn.workers-vs-cpu');
+    expect(workers?.fix?.edits).toEqual([{ file: 'infra/main.tf', line: 4, before: '  workers = 1', after: '  workers = 2' }]);
+    const moduleFinding = (path: string, value: unknown): Finding => ({
+      rule: 'r',
+      severity: 'warning',
+      target: { apiVersion: 'terraform', kind: 'google_cloud_run_v2_service', namespace: 'module.api', name: 'run', file: 'infra/modules/run/main.tf' },
+      message: '',
+      current: {},
+      recommended: {},
+      evidence: [],
+      fix: { jsonPatch: [{ op: 'add', path, value }] },
+    });
+    // cpu comes from the variable's default when the call does not pass it: shared by every call, so advice only.
+    const noCpu = await moduleFiles('module "api" {\n  source = "./modules/run"\n  workers = 1\n  concurrency = 8\n}\n');
+    const [cpu] = withTerraformEdits([moduleFinding('/spec/template/spec/containers/0/args/2', '4')], noCpu);
+    expect(cpu?.fix?.edits?.[0]).toEqual({ file: 'infra/main.tf', line: 3, before: '  workers = 1', after: '  workers = 4' });
+    // A new attribute goes into the module's own file: written with one call read (and said), advice with two.
+    const [one] = withTerraformEdits([moduleFinding('/spec/template/spec/timeoutSeconds', 60)], files);
+    expect(one?.fix?.edits?.[0]?.file).toBe('infra/modules/run/main.tf');
+    expect(one?.fix?.notes).toEqual(["this edits the module's own file infra/modules/run/main.tf: every call of the module gets it (the files read hold one, module.api (infra/main.tf:1))"]);
+    const two = await moduleFiles('module "api" {\n  source = "./modules/run"\n  workers = 1\n  concurrency = 8\n}\nmodule "b" {\n  source = "./modules/run"\n  workers = 1\n  concurrency = 8\n}\n');
+    const [shared] = withTerraformEdits([moduleFinding('/spec/template/spec/timeoutSeconds', 60)], two);
+    expect(shared?.fix?.edits).toBeUndefined();
+    expect(shared?.fix?.notes?.[0]).toMatch(/^not written to the .tf file: the change is in infra\/modules\/run\/main.tf, which the 2 calls of this module share/);
+  });
+
+  it("gives advice, not an edit, for a variable's default or an argument written as an expression", async () => {
+    const finding = (value: string): Finding => ({
+      rule: 'r',
+      severity: 'warning',
+      target: { apiVersion: 'terraform', kind: 'google_cloud_run_v2_service', namespace: 'module.api', name: 'run', file: 'infra/modules/run/main.tf' },
+      message: '',
+      current: {},
+      recommended: {},
+      evidence: [],
+      fix: { jsonPatch: [{ op: 'replace', path: '/spec/template/spec/containerConcurrency', value: Number(value) }] },
+    });
+    const viaExpression = await moduleFiles('module "api" {\n  source = "./modules/run"\n  workers = 1\n  concurrency = var.c\n}\n');
+    const [expression] = withTerraformEdits([finding('4')], viaExpression);
+    expect(expression?.fix?.edits).toBeUndefined();
+    expect(expression?.fix?.notes).toEqual(['not written to the .tf file: the value is var.concurrency, and module.api (infra/main.tf:1) passes concurrency = var.c, an expression pytuner does not evaluate; edit it by hand']);
+    const defaults = [await hcl('module "api" {\n  source = "./modules/run"\n  workers = 1\n}\n', 'infra/main.tf'), await hcl(MODULE.replace('variable "concurrency" {}', 'variable "concurrency" {\n  default = 80\n}'), 'infra/modules/run/main.tf')];
+    const [fromDefault] = withTerraformEdits([finding('4')], defaults);
+    expect(fromDefault?.fix?.notes).toEqual([
+      "not written to the .tf file: the value is var.concurrency's default (infra/modules/run/main.tf:6), shared by every call; set concurrency = 4 in module.api (infra/main.tf:1); edit it by hand",
+    ]);
   });
 });
 

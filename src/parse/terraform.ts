@@ -8,8 +8,9 @@
  * Attribute names: the Google provider's `google_cloud_run_v2_service` and `google_cloud_run_service` resources
  * (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/cloud_run_v2_service).
  */
+import { posix } from 'node:path';
 import type { InputError } from '../model/finding.ts';
-import type { HclAttribute, HclBlock, HclFile, HclItem, HclValue } from './hcl.ts';
+import type { HclAttribute, HclBlock, HclFile, HclItem, HclRange, HclValue } from './hcl.ts';
 import { attribute, blocks } from './hcl.ts';
 import { formatFieldPath } from './fieldPath.ts';
 import type { PathSegment } from './fieldPath.ts';
@@ -26,6 +27,8 @@ export interface UnresolvedValue {
   attribute: string;
   text: string;
   line: number;
+  /** Why it stays unknown, when pytuner tried (a module variable whose caller passes an expression). */
+  why?: string;
 }
 
 /** What a Terraform resource adds to a ParsedDocument. */
@@ -37,6 +40,8 @@ export interface TerraformOrigin {
   /** Terraform attribute path of each Knative field read, keyed like `fieldLines`. */
   attributes: ReadonlyMap<string, string>;
   unresolved: UnresolvedValue[];
+  /** Set for a resource inside a local module: the `module` block that called it (one document per call). */
+  module?: { call: string; file: string; line: number };
 }
 
 export interface TerraformRead {
@@ -46,35 +51,170 @@ export interface TerraformRead {
   notes: string[];
 }
 
-/** Reads the Cloud Run services of one parsed `.tf` file. */
-export function readTerraform(hcl: HclFile): TerraformRead {
+/**
+ * Reads the Cloud Run services of all parsed `.tf` files. A file in the directory of a local module (`source =
+ * "./modules/run"`) that a file read calls is read once per call, with `var.x` taken from that call's literal argument
+ * or else the variable's literal default (`resolveModuleVariables`); a module no file read calls is read as it is,
+ * its variables unknown.
+ */
+export function readTerraformFiles(files: readonly HclFile[]): TerraformRead {
+  const out: TerraformRead = { documents: [], errors: [], notes: [] };
+  const calls = moduleCalls(files);
+  const add = (read: TerraformRead): void => {
+    out.documents.push(...read.documents);
+    out.errors.push(...read.errors);
+    out.notes.push(...read.notes);
+  };
+  for (const call of calls) {
+    if (call.dir === undefined) out.notes.push(`${call.file}:${call.line}: module.${call.name} not evaluated: its source ${JSON.stringify(call.source)} is not a local directory, so what it deploys is unknown`);
+    else if (!files.some((f) => posix.dirname(f.file) === call.dir)) out.notes.push(`${call.file}:${call.line}: module.${call.name} not evaluated: no .tf file of its source ${call.dir} was read (pass that directory too)`);
+  }
+  for (const hcl of files) {
+    const callers = calls.filter((c) => c.dir === posix.dirname(hcl.file));
+    if (callers.length === 0) add(readTerraform(hcl));
+    for (const call of callers) add(readTerraform(hcl, { call, variables: moduleVariables(files, call.dir as string) }));
+  }
+  return out;
+}
+
+/** A `module` block: its name, where it is, its source directory (undefined unless local) and its arguments. */
+export interface ModuleCall {
+  name: string;
+  file: string;
+  line: number;
+  source: string;
+  /** `./modules/run` resolved against the calling file's directory; undefined for a registry or git source. */
+  dir?: string;
+  block: HclBlock;
+}
+
+/** The `module` blocks of the files read. */
+export function moduleCalls(files: readonly HclFile[]): ModuleCall[] {
+  const out: ModuleCall[] = [];
+  for (const hcl of files) {
+    for (const item of hcl.body) {
+      if (item.type !== 'block' || item.name !== 'module') continue;
+      const source = attribute(item.body, 'source')?.value;
+      const text = source?.kind === 'string' ? source.value : source?.kind === 'expression' ? source.text : '';
+      const call: ModuleCall = { name: item.labels[0] ?? '?', file: hcl.file, line: item.range.line, source: text, block: item };
+      // Terraform reads a source that starts with ./ or ../ as a local path (developer.hashicorp.com/terraform/language/modules/sources#local-paths).
+      if (source?.kind === 'string' && /^\.\.?\//.test(text)) call.dir = posix.normalize(posix.join(posix.dirname(hcl.file), text)).replace(/\/$/, '');
+      out.push(call);
+    }
+  }
+  return out;
+}
+
+/** A module's declared variables: name → where declared, and the literal default if it has one. */
+export type ModuleVariables = ReadonlyMap<string, { default?: HclValue; file: string; line: number }>;
+
+/** The `variable` blocks of a module directory's files: name → the literal default, if any. */
+export function moduleVariables(files: readonly HclFile[], dir: string): ModuleVariables {
+  const out = new Map<string, { default?: HclValue; file: string; line: number }>();
+  for (const hcl of files.filter((f) => posix.dirname(f.file) === dir)) {
+    for (const item of hcl.body) {
+      if (item.type !== 'block' || item.name !== 'variable' || item.labels[0] === undefined) continue;
+      const value = attribute(item.body, 'default')?.value;
+      out.set(item.labels[0], value === undefined || !isLiteral(value) ? { file: hcl.file, line: item.range.line } : { default: value, file: hcl.file, line: item.range.line });
+    }
+  }
+  return out;
+}
+
+/** One call of a module, for reading the module's resources with that call's values. */
+interface ModuleInstance {
+  call: ModuleCall;
+  variables: ModuleVariables;
+}
+
+/** Where a module variable's value came from, or why it stays unknown. */
+export type VariableSource =
+  | { resolved: true; value: HclValue; from: 'argument' | 'default'; file: string; line: number; range: HclRange }
+  | { resolved: false; why: string };
+
+const VAR_REF = /^var\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+
+/**
+ * The value of `var.name` in one call of a module: the call's argument when it is a literal, else the variable's
+ * literal default when the call leaves it out. An argument written as an expression, a variable without a default,
+ * or one the module does not declare stays unknown, with the reason.
+ */
+export function moduleVariable(call: ModuleCall, variables: ModuleVariables, name: string): VariableSource {
+  const argument = attribute(call.block.body, name);
+  const at = `module.${call.name} (${call.file}:${call.line})`;
+  if (argument !== undefined) {
+    if (isLiteral(argument.value)) return { resolved: true, value: argument.value, from: 'argument', file: call.file, line: argument.range.line, range: argument.value.range };
+    return { resolved: false, why: `${at} passes ${name} = ${argument.value.kind === 'expression' ? argument.value.text : argument.value.kind}, an expression pytuner does not evaluate` };
+  }
+  const declared = variables.get(name);
+  if (declared === undefined) return { resolved: false, why: `the module declares no variable ${JSON.stringify(name)} in the files read` };
+  if (declared.default === undefined) return { resolved: false, why: `${at} does not pass ${name} and the variable has no literal default` };
+  return { resolved: true, value: declared.default, from: 'default', file: declared.file, line: declared.default.range.line, range: declared.default.range };
+}
+
+function isLiteral(value: HclValue): boolean {
+  if (value.kind === 'tuple') return value.items.every(isLiteral);
+  if (value.kind === 'object') return value.entries.every((e) => isLiteral(e.value));
+  return value.kind !== 'expression';
+}
+
+/** Reads the Cloud Run services of one parsed `.tf` file; inside a module, with one call's variable values. */
+export function readTerraform(hcl: HclFile, instance?: ModuleInstance): TerraformRead {
   const out: TerraformRead = { documents: [], errors: [], notes: [] };
   let index = 0;
   for (const item of hcl.body) {
-    if (item.type !== 'block') continue;
-    if (item.name === 'module') {
-      out.notes.push(`${hcl.file}:${item.range.line}: module.${item.labels[0] ?? '?'} not evaluated: pytuner does not pass a module's arguments into it, so what it deploys is unknown (a Cloud Run resource in the module's own files, if read, has its variables as unknown values)`);
-      continue;
-    }
+    if (item.type !== 'block' || item.name === 'module') continue;
     const [type, name] = item.labels;
     if (item.name !== 'resource' || (type !== CLOUD_RUN_V2 && type !== CLOUD_RUN_V1) || name === undefined) continue;
     const reader = new ResourceReader(hcl.file, type, name);
-    const object = type === CLOUD_RUN_V2 ? reader.v2(item) : reader.v1(item);
+    const where = instance === undefined ? undefined : `module.${instance.call.name}`;
+    const resource = instance === undefined ? item : withVariables(item, instance, (note) => out.notes.push(`${hcl.file}:${item.range.line}: ${where}.${type}.${name}: ${note}`), reader.why);
+    const object = type === CLOUD_RUN_V2 ? reader.v2(resource) : reader.v1(resource);
     if (object === undefined) {
       out.errors.push({ file: hcl.file, line: item.range.line, object: `${type}.${name}`, field: reader.missing, message: `no ${reader.missing} block: not a service pytuner can read` });
       continue;
     }
     out.notes.push(...reader.notes);
-    out.documents.push({
-      file: hcl.file,
-      line: item.range.line,
-      docIndex: index++,
-      object,
-      fieldLines: reader.lines,
-      terraform: { type, name, attributes: reader.attributes, unresolved: reader.unresolved },
-    });
+    const terraform: TerraformOrigin = { type, name, attributes: reader.attributes, unresolved: reader.unresolved };
+    if (instance !== undefined) terraform.module = { call: instance.call.name, file: instance.call.file, line: instance.call.line };
+    out.documents.push({ file: hcl.file, line: item.range.line, docIndex: index++, object, fieldLines: reader.lines, terraform });
   }
   return out;
+}
+
+/**
+ * A copy of a module's resource block with each value written as exactly `var.name` replaced by that call's literal
+ * (keeping the position in the module's file, so evidence points at the line that uses it); each replacement and each
+ * variable left unknown is told through `note`, and the reason an unknown one stays unknown is kept in `why`.
+ */
+function withVariables(block: HclBlock, instance: ModuleInstance, note: (text: string) => void, why: Map<number, string>): HclBlock {
+  const seen = new Set<string>();
+  const value = (v: HclValue): HclValue => {
+    if (v.kind === 'tuple') return { ...v, items: v.items.map(value) };
+    if (v.kind === 'object') return { ...v, entries: v.entries.map((e) => ({ key: e.key, value: value(e.value) })) };
+    const name = v.kind === 'expression' ? VAR_REF.exec(v.text.trim())?.[1] : undefined;
+    if (name === undefined) return v;
+    const source = moduleVariable(instance.call, instance.variables, name);
+    if (!seen.has(name)) {
+      seen.add(name);
+      note(source.resolved ? `var.${name} = ${literalText(source.value)} from ${source.from === 'argument' ? 'the module argument' : "the variable's default"} at ${source.file}:${source.line}` : `var.${name} not resolved: ${source.why}`);
+    }
+    if (!source.resolved) {
+      why.set(v.range.start, source.why);
+      return v;
+    }
+    return { ...source.value, range: v.range } as HclValue;
+  };
+  const items = (body: readonly HclItem[]): HclItem[] =>
+    body.map((item) => (item.type === 'attribute' ? { ...item, value: value(item.value) } : { ...item, body: items(item.body) }));
+  return { ...block, body: items(block.body) };
+}
+
+function literalText(value: HclValue): string {
+  if (value.kind === 'string') return JSON.stringify(value.value);
+  if (value.kind === 'number' || value.kind === 'bool') return String(value.value);
+  if (value.kind === 'null') return 'null';
+  return value.kind === 'expression' ? value.text : value.kind;
 }
 
 type Json = Record<string, unknown>;
@@ -96,6 +236,8 @@ class ResourceReader {
   readonly attributes = new Map<string, string>();
   readonly unresolved: UnresolvedValue[] = [];
   readonly notes: string[] = [];
+  /** Why an expression stays unknown, by its start offset (module variables pytuner tried to resolve). */
+  readonly why = new Map<number, string>();
   missing = 'template';
 
   private readonly file: string;
@@ -239,7 +381,10 @@ class ResourceReader {
 
   private unknown(path: readonly PathSegment[], tf: string, value: HclValue): void {
     this.record(path, tf, value.range.line);
-    this.unresolved.push({ path: formatFieldPath(path), attribute: tf, text: value.kind === 'expression' ? value.text : JSON.stringify(value), line: value.range.line });
+    const unresolved: UnresolvedValue = { path: formatFieldPath(path), attribute: tf, text: value.kind === 'expression' ? value.text : JSON.stringify(value), line: value.range.line };
+    const why = this.why.get(value.range.start);
+    if (why !== undefined) unresolved.why = why;
+    this.unresolved.push(unresolved);
   }
 
   /** A literal of the expected type into `into[key]`; an expression is unresolved. Returns the literal. */

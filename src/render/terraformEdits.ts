@@ -5,24 +5,40 @@
  * block, an element of `args`, a `startup_probe` block), by source range, leaving every other byte of the file as it
  * was. The changes of all findings on one resource are rendered together: changes on the same lines become one line
  * edit that every finding wanting part of it carries, so `report --fix` applies them as one. An op with no Terraform
- * form (an annotation v2 has no field for) leaves its finding without an in-place fix, and says why. Pure.
+ * form (an annotation v2 has no field for) leaves its finding without an in-place fix, and says why.
+ *
+ * A resource inside a local module (its target's namespace is `module.<call>`) is edited where its value was written:
+ * a value the module takes as `var.x` is changed in the calling `module` block's argument; a value pytuner cannot write
+ * there (the variable's default, an argument written as an expression) leaves advice instead. Text of the module's own
+ * file is shared by every call of the module, so it is written only when the files read hold exactly one call, and
+ * the fix says that the module file changes. Pure.
  */
 import type { Finding, Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
-import type { HclAttribute, HclBlock, HclFile } from '../parse/hcl.ts';
+import { posix } from 'node:path';
+import type { HclAttribute, HclBlock, HclFile, HclValue } from '../parse/hcl.ts';
 import { attribute, blocks } from '../parse/hcl.ts';
-import { CLOUD_RUN_V2, cloudRunResources } from '../parse/terraform.ts';
+import type { ModuleCall, ModuleVariables } from '../parse/terraform.ts';
+import { CLOUD_RUN_V2, cloudRunResources, moduleCalls, moduleVariable, moduleVariables } from '../parse/terraform.ts';
 import { planFixes } from './fixPlan.ts';
 
 const TERRAFORM = 'terraform';
 
-/** A change of the text: `[start, end)` replaced by `text` (an insert when start = end). */
+/** A change of one file's text: `[start, end)` replaced by `text` (an insert when start = end). */
 interface Splice {
+  file: string;
   start: number;
   end: number;
   text: string;
 }
 
-type Rendered = { ok: true; splices: Splice[] } | { ok: false; reason: string };
+type Rendered = { ok: true; splices: Splice[]; notes?: string[] } | { ok: false; reason: string };
+
+/** The module call a resource's finding belongs to, and how many calls of that module the files read hold. */
+interface ModuleContext {
+  call: ModuleCall;
+  calls: number;
+  variables: ModuleVariables;
+}
 
 /** Findings on Terraform resources get `.tf` edits instead of their JSON Patch; the others are returned as they are. */
 export function withTerraformEdits(findings: readonly Finding[], files: readonly HclFile[]): Finding[] {
@@ -30,13 +46,14 @@ export function withTerraformEdits(findings: readonly Finding[], files: readonly
   const groups = new Map<string, number[]>();
   out.forEach((f, i) => {
     if (f.target.apiVersion !== TERRAFORM || (f.fix?.jsonPatch?.length ?? 0) === 0) return;
-    const key = `${f.target.file ?? ''}\u0000${f.target.kind}.${f.target.name}`;
+    const key = `${f.target.file ?? ''}\u0000${f.target.namespace ?? ''}\u0000${f.target.kind}.${f.target.name}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   for (const indexes of groups.values()) {
     const first = out[indexes[0] as number] as Finding;
     const hcl = files.find((f) => f.file === first.target.file);
     const resource = hcl === undefined ? undefined : cloudRunResources(hcl.body).get(`${first.target.kind}.${first.target.name}`);
+    const module = moduleContext(files, first.target.file, first.target.namespace);
     // Fixes that disagree are left unfixed, as for a YAML object (render/fixPlan.ts): choosing one would be a guess.
     const clashes = new Map<Finding, string>();
     for (const { findings: pair, where } of planFixes(indexes.map((i) => out[i] as Finding)).conflicts) {
@@ -46,9 +63,10 @@ export function withTerraformEdits(findings: readonly Finding[], files: readonly
       const finding = out[i] as Finding;
       const clash = clashes.get(finding);
       if (clash !== undefined) return { ok: false, reason: clash };
-      return hcl === undefined || resource === undefined ? fail('the resource was not found in the parsed file') : renderOps(hcl.text, resource, finding.fix?.jsonPatch ?? []);
+      return hcl === undefined || resource === undefined ? fail('the resource was not found in the parsed file') : renderOps(hcl, resource, finding.fix?.jsonPatch ?? [], module, files);
     });
-    const edits = hcl === undefined ? [] : lineEdits(hcl, rendered.flatMap((r) => (r.ok ? r.splices : [])));
+    const splices = rendered.flatMap((r) => (r.ok ? r.splices : []));
+    const edits = files.flatMap((file) => lineEdits(file, splices.filter((s) => s.file === file.file)));
     indexes.forEach((i, n) => {
       const finding = out[i] as Finding;
       const result = rendered[n] as Rendered;
@@ -61,7 +79,19 @@ export function withTerraformEdits(findings: readonly Finding[], files: readonly
 function terraformFix(fix: Fix, result: Rendered, edits: SourceEdit[]): Fix {
   const { jsonPatch: _patch, applyFragment: _fragment, ...kept } = fix;
   if (!result.ok) return { ...kept, notes: [...(kept.notes ?? []), `not written to the .tf file: ${result.reason}`] };
-  return { ...kept, edits: [...(kept.edits ?? []), ...edits] };
+  const notes = [...(kept.notes ?? []), ...(result.notes ?? [])];
+  return { ...kept, edits: [...(kept.edits ?? []), ...edits], ...(notes.length > 0 ? { notes } : {}) };
+}
+
+/** The call of a module resource's finding (namespace `module.<call>`, file in the module's directory). */
+function moduleContext(files: readonly HclFile[], file: string | undefined, namespace: string | undefined): ModuleContext | undefined {
+  const name = /^module\.(.+)$/.exec(namespace ?? '')?.[1];
+  if (name === undefined || file === undefined) return undefined;
+  const dir = posix.dirname(file);
+  const all = moduleCalls(files).filter((c) => c.dir === dir);
+  const call = all.find((c) => c.name === name);
+  if (call === undefined) return undefined;
+  return { call, calls: all.length, variables: moduleVariables(files, dir) };
 }
 
 /** Groups splices whose lines touch into one line edit each. */
@@ -104,8 +134,8 @@ const CONTAINERS = /^\/spec\/template\/spec\/containers\/(\d+)(\/.*)?$/;
 const ANNOTATIONS = '/spec/template/metadata/annotations';
 
 /** The splices of one finding's ops on one resource, or why they cannot be written. */
-function renderOps(text: string, resource: HclBlock, ops: readonly JsonPatchOp[]): Rendered {
-  const editor = new ResourceEditor(text, resource);
+function renderOps(hcl: HclFile, resource: HclBlock, ops: readonly JsonPatchOp[], module: ModuleContext | undefined, files: readonly HclFile[]): Rendered {
+  const editor = new ResourceEditor(hcl, resource, module, files);
   const splices: Splice[] = [];
   for (const op of ops) {
     if (op.op === 'test') continue;
@@ -113,19 +143,56 @@ function renderOps(text: string, resource: HclBlock, ops: readonly JsonPatchOp[]
     if (!result.ok) return result;
     splices.push(...result.splices);
   }
-  return { ok: true, splices };
+  return moduleChecked(splices, hcl.file, module);
+}
+
+/**
+ * Splices of a module resource: those in the module's own file change it for every call, so they stand only when the
+ * files read hold one call of the module, and the fix says so; the caller's arguments are that call's alone.
+ */
+function moduleChecked(splices: Splice[], moduleFile: string, module: ModuleContext | undefined): Rendered {
+  if (module === undefined || !splices.some((s) => s.file === moduleFile)) return { ok: true, splices };
+  const at = `module.${module.call.name} (${module.call.file}:${module.call.line})`;
+  if (module.calls > 1) {
+    return fail(`the change is in ${moduleFile}, which the ${module.calls} calls of this module share; pass the value as a variable of the module, set it in ${at}`);
+  }
+  return { ok: true, splices, notes: [`this edits the module's own file ${moduleFile}: every call of the module gets it (the files read hold one, ${at})`] };
 }
 
 /** Edits one `google_cloud_run_v2_service` or `google_cloud_run_service` resource. */
 class ResourceEditor {
   private readonly text: string;
+  private readonly file: string;
   private readonly resource: HclBlock;
   private readonly v2: boolean;
+  private readonly module: ModuleContext | undefined;
+  private readonly files: readonly HclFile[];
 
-  constructor(text: string, resource: HclBlock) {
-    this.text = text;
+  constructor(hcl: HclFile, resource: HclBlock, module: ModuleContext | undefined, files: readonly HclFile[]) {
+    this.text = hcl.text;
+    this.file = hcl.file;
     this.resource = resource;
     this.v2 = resource.labels[0] === CLOUD_RUN_V2;
+    this.module = module;
+    this.files = files;
+  }
+
+  /**
+   * Replaces a written value. Inside a module a value written as `var.x` is the call's: the caller's argument is
+   * changed instead (`workers = 2` → `workers = 1`, a number kept a number), or, where pytuner cannot write it there,
+   * why not.
+   */
+  private replaceValue(value: HclValue, text: string): Rendered {
+    const name = this.module === undefined || value.kind !== 'expression' ? undefined : /^var\.([A-Za-z_][A-Za-z0-9_-]*)$/.exec(value.text.trim())?.[1];
+    if (this.module === undefined || name === undefined) return ok({ file: this.file, start: value.range.start, end: value.range.end, text });
+    const { call, variables } = this.module;
+    const source = moduleVariable(call, variables, name);
+    const at = `module.${call.name} (${call.file}:${call.line})`;
+    if (!source.resolved) return fail(`the value is var.${name}, and ${source.why}`);
+    if (source.from === 'default') return fail(`the value is var.${name}'s default (${source.file}:${source.line}), shared by every call; set ${name} = ${text} in ${at}`);
+    const callerText = source.value.kind === 'number' && /^-?\d+(\.\d+)?$/.test(unquoted(text)) ? unquoted(text) : text;
+    if (!this.files.some((f) => f.file === source.file)) return fail(`${source.file} was not read`);
+    return ok({ file: source.file, start: source.range.start, end: source.range.end, text: callerText });
   }
 
   op(path: string, value: unknown): Rendered {
@@ -155,7 +222,7 @@ class ResourceEditor {
       const attr = attribute(container.body, list[1] as string);
       const item = attr?.value.kind === 'tuple' ? attr.value.items[Number(list[2])] : undefined;
       if (item === undefined) return fail(`${list[1]}[${list[2]}] is not a literal list element`);
-      return ok({ start: item.range.start, end: item.range.end, text: JSON.stringify(value) });
+      return this.replaceValue(item, JSON.stringify(value));
     }
     if (rest === '/image' && typeof value === 'string') return this.setAttribute(container, 'image', JSON.stringify(value));
     if (rest.startsWith('/env')) return this.envOp(container, rest, value);
@@ -163,7 +230,7 @@ class ResourceEditor {
       const existing = blocks(container.body, 'startup_probe')[0];
       const indent = this.childIndent(container);
       const body = probeBlock(value as Record<string, unknown>, indent);
-      if (existing !== undefined) return ok({ start: existing.range.start, end: existing.range.end, text: body.trimStart() });
+      if (existing !== undefined) return ok({ file: this.file, start: existing.range.start, end: existing.range.end, text: body.trimStart() });
       return this.insert(container, body);
     }
     return fail(`${rest} of a container has no Terraform attribute pytuner writes`);
@@ -177,7 +244,7 @@ class ResourceEditor {
     const block = blocks(container.body, 'env')[Number(entry[1])];
     if (block === undefined) return fail(`env ${entry[1]} is not an env block of the container`);
     if (entry[2] !== undefined && typeof value === 'string') return this.setAttribute(block, 'value', JSON.stringify(value));
-    if (isEnvEntry(value)) return ok({ start: block.range.start, end: block.range.end, text: this.envBlock(value, this.indentAt(block.range.start)).trimStart() });
+    if (isEnvEntry(value)) return ok({ file: this.file, start: block.range.start, end: block.range.end, text: this.envBlock(value, this.indentAt(block.range.start)).trimStart() });
     return fail(`${rest} with this value has no Terraform form pytuner writes`);
   }
 
@@ -218,18 +285,18 @@ class ResourceEditor {
     if (annotations === undefined) return this.insert(metadata, `${this.childIndent(metadata)}annotations = {\n${this.childIndent(metadata)}  ${entry}\n${this.childIndent(metadata)}}`);
     if (annotations.value.kind !== 'object') return fail('template.metadata.annotations is an expression pytuner does not evaluate');
     const current = annotations.value.entries.find((e) => e.key === key);
-    if (current !== undefined) return ok({ start: current.value.range.start, end: current.value.range.end, text: JSON.stringify(value) });
+    if (current !== undefined) return this.replaceValue(current.value, JSON.stringify(value));
     const first = annotations.value.entries[0];
     if (first === undefined || first.value.range.line === annotations.range.line) return fail('template.metadata.annotations is written on one line');
     const lineStart = this.text.lastIndexOf('\n', first.value.range.start) + 1;
-    return ok({ start: lineStart, end: lineStart, text: `${this.indentAt(first.value.range.start)}${entry}\n` });
+    return ok({ file: this.file, start: lineStart, end: lineStart, text: `${this.indentAt(first.value.range.start)}${entry}\n` });
   }
 
   private addEnv(container: HclBlock, entries: readonly EnvEntry[]): Rendered {
     const indent = this.childIndent(container);
     const text = entries.map((e) => this.envBlock(e, indent)).join('');
     const last = blocks(container.body, 'env').at(-1);
-    if (last !== undefined) return ok({ start: last.range.end, end: last.range.end, text });
+    if (last !== undefined) return ok({ file: this.file, start: last.range.end, end: last.range.end, text });
     return this.insert(container, text.slice(1));
   }
 
@@ -240,7 +307,7 @@ class ResourceEditor {
   /** Replaces the value of `name` in `block`, or adds the attribute at the top of the block. */
   private setAttribute(block: HclBlock, name: string, valueText: string): Rendered {
     const existing: HclAttribute | undefined = attribute(block.body, name);
-    if (existing !== undefined) return ok({ start: existing.value.range.start, end: existing.value.range.end, text: valueText });
+    if (existing !== undefined) return this.replaceValue(existing.value, valueText);
     return this.insert(block, `${this.childIndent(block)}${name} = ${valueText}`);
   }
 
@@ -248,7 +315,7 @@ class ResourceEditor {
   private insert(block: HclBlock, lines: string): Rendered {
     const lineEnd = this.text.indexOf('\n', block.open);
     if (lineEnd === -1 || this.text.slice(block.open, lineEnd).trim() !== '') return fail(`the ${block.name} block is written on one line`);
-    return ok({ start: lineEnd, end: lineEnd, text: `\n${lines}` });
+    return ok({ file: this.file, start: lineEnd, end: lineEnd, text: `\n${lines}` });
   }
 
   /** The indentation of a block's items: its first item's, else the block's own plus two spaces. */
@@ -294,6 +361,11 @@ function probeBlock(probe: Record<string, unknown>, indent: string): string {
   if (typeof fields.port === 'number') lines.push(`${indent}    port = ${fields.port}`);
   lines.push(`${indent}  }`, `${indent}}`);
   return lines.join('\n');
+}
+
+/** `"4"` → `4`; any other text as it is. */
+function unquoted(text: string): string {
+  return /^"[^"\\]*"$/.test(text) ? text.slice(1, -1) : text;
 }
 
 function ok(splice: Splice): Rendered {

@@ -21,8 +21,8 @@ const CPU_TARGET_ANNOTATION = 'run.googleapis.com/scaling-cpu-target';
 /** Cloud Run's default CPU utilisation target, 60 % (configurable 10-95 %: https://cloud.google.com/run/docs/configuring/scaling-controls). */
 const DEFAULT_CPU_TARGET = 60;
 
-/** Servers other rules cover (gunicorn's workers rule), or that pytuner does not tune (development and interactive servers). */
-const LEFT_TO_OTHERS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'flask-dev', 'django-runserver', 'streamlit', 'gradio']);
+/** Servers other rules cover (the workers rule: gunicorn, uWSGI), or that pytuner does not tune (development and interactive servers). */
+const LEFT_TO_OTHERS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uwsgi', 'flask-dev', 'django-runserver', 'streamlit', 'gradio']);
 
 /** `cloudrun.cpu-scaling`: fewer GIL-bound processes than vCPU on a multi-vCPU Cloud Run service. */
 export const cpuScaling: Rule = {

@@ -14,6 +14,7 @@ import { DEFAULT_TIMEOUT_SECONDS, isServing, lowerSeverity, origin, platformName
 import type { ServerKnob } from './fixes.ts';
 import { appendEnvWords, serverSettingWrite } from './fixes.ts';
 import { changeTarget, propose } from './changes.ts';
+import { harakiriFinding } from './uwsgiSettings.ts';
 
 const ID = 'gunicorn.timeout';
 
@@ -24,7 +25,7 @@ export const GUNICORN_DEFAULT_TIMEOUT = 30;
 export const gunicornTimeout: Rule = {
   id: ID,
   severity: 'warning',
-  summary: 'gunicorn --timeout is not 0 on Knative/Cloud Run, where timeoutSeconds governs requests',
+  summary: 'gunicorn --timeout is not 0 (or uWSGI harakiri is below timeoutSeconds) on Knative/Cloud Run, where timeoutSeconds governs requests',
   check: (inventory) =>
     inventory.workloads.flatMap((workload) => (isServing(workload) ? workload.containers.flatMap((container) => checkContainer(workload, container)) : [])),
 };
@@ -47,6 +48,7 @@ function timeoutKnob(workload: Workload, container: ContainerFacts): ServerKnob 
 
 function checkContainer(workload: Workload, container: ContainerFacts): Finding[] {
   const server = container.server;
+  if (server?.kind === 'uwsgi') return harakiriFinding(ID, workload, container, server);
   if (server?.kind !== 'gunicorn') return [];
   const timeout: Setting<number> = server.timeout ?? byDefault(GUNICORN_DEFAULT_TIMEOUT, 'gunicorn --timeout');
   if (timeout.value === undefined || timeout.value === 0) return [];

@@ -10,6 +10,7 @@ import { freeThreaded, lowerSeverity, origin, plural, targetOf, uniqueEvidence, 
 import type { ServerKnob } from './fixes.ts';
 import { serverSettingWrite, setEnv } from './fixes.ts';
 import { changeTarget, propose } from './changes.ts';
+import { serverTitle, uwsgiSettingWrite } from './uwsgiSettings.ts';
 
 const ID = 'gunicorn.workers-vs-cpu';
 
@@ -17,7 +18,7 @@ const ID = 'gunicorn.workers-vs-cpu';
 export const workersVsCpu: Rule = {
   id: ID,
   severity: 'warning',
-  summary: 'gunicorn worker processes differ from the container vCPU (rounded up)',
+  summary: 'gunicorn workers or uWSGI processes differ from the container vCPU (rounded up)',
   check: (inventory) => inventory.workloads.flatMap((workload) => workload.containers.flatMap((container) => checkContainer(workload, container))),
 };
 
@@ -35,7 +36,7 @@ function workersKnob(workload: Workload, container: ContainerFacts, value: numbe
 
 function checkContainer(workload: Workload, container: ContainerFacts): Finding[] {
   const server = container.server;
-  if (server?.kind !== 'gunicorn') return [];
+  if (server?.kind !== 'gunicorn' && server?.kind !== 'uwsgi') return [];
   const workers = server.workers.value;
   const cpu = vcpus(container);
   if (workers === undefined || cpu === undefined || workers === cpu.value) return [];
@@ -43,13 +44,16 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   if (workers < cpu.value && server.model === 'threaded' && server.threads.value !== 1 && freeThreaded(container) !== undefined) return [];
   const unread = unreadConfigNote(server, server.workers, 'workers');
   const base: Severity = workers < cpu.value ? 'warning' : 'info';
-  const { fix, location } = serverSettingWrite(workload, container, server.workers, workersKnob(workload, container, cpu.value), String(cpu.value));
+  const { fix, location } =
+    server.kind === 'uwsgi'
+      ? uwsgiSettingWrite(workload, container, server.workers, 'processes', String(cpu.value))
+      : serverSettingWrite(workload, container, server.workers, workersKnob(workload, container, cpu.value), String(cpu.value));
   if (fix !== undefined && unread !== undefined) fix.notes = [...(fix.notes ?? []), unread];
   const finding: Finding = {
     rule: ID,
     severity: unread === undefined ? base : lowerSeverity(base),
     target: targetOf(workload, container),
-    message: message(workers, cpu, origin(server.workers)),
+    message: message(serverTitle(server), server.kind === 'uwsgi' ? 'processes' : 'workers', workers, cpu, origin(server.workers)),
     current: { workers, vCPU: cpu.value },
     recommended: { workers: cpu.value },
     evidence: uniqueEvidence([server.workers.evidence, cpu.evidence]),
@@ -59,13 +63,13 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   return [finding];
 }
 
-function message(workers: number, cpu: { value: number; cpu: number }, from: string): string {
+function message(title: string, knob: string, workers: number, cpu: { value: number; cpu: number }, from: string): string {
   const on = cpu.cpu === cpu.value ? `${cpu.value} vCPU` : `${cpu.value} vCPU (cpu ${cpu.cpu}, rounded up)`;
-  const runs = `gunicorn runs ${plural(workers, 'worker')}${from} on ${on}`;
+  const runs = `${title} runs ${plural(workers, 'worker')}${from} on ${on}`;
   if (workers < cpu.value) {
     const percent = Math.round((workers / cpu.value) * 100);
-    return `${runs}: each worker is one GIL-bound process, so at most ${workers} of ${cpu.value} vCPU work (${percent}% average CPU at full load, a vCPU hotspot); set workers to ${cpu.value}`;
+    return `${runs}: each worker is one GIL-bound process, so at most ${workers} of ${cpu.value} vCPU work (${percent}% average CPU at full load, a vCPU hotspot); set ${knob} to ${cpu.value}`;
   }
   const extra = workers - cpu.value;
-  return `${runs}: ${plural(extra, 'process')} more than vCPU, each holding its own copy of the app in memory, compete for the CPU; set workers to ${cpu.value}`;
+  return `${runs}: ${plural(extra, 'process')} more than vCPU, each holding its own copy of the app in memory, compete for the CPU; set ${knob} to ${cpu.value}`;
 }

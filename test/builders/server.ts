@@ -36,6 +36,7 @@ export interface UwsgiOptions {
   lazyApps?: boolean;
   pyCallOsAfterFork?: boolean;
   master?: boolean;
+  harakiri?: Knob<number>;
   unreadConfig?: string[];
   from?: CommandSource;
 }
@@ -161,6 +162,7 @@ export function uwsgi(options: UwsgiOptions = {}): ServerDraft {
     ':8080',
     ...words('--processes', options.processes),
     ...words('--threads', options.threads),
+    ...words('--harakiri', options.harakiri),
     ...(options.master === true ? ['--master'] : []),
     ...(options.lazyApps === true ? ['--lazy-apps'] : []),
     ...(options.pyCallOsAfterFork === true ? ['--py-call-osafterfork'] : []),
@@ -174,6 +176,7 @@ export function uwsgi(options: UwsgiOptions = {}): ServerDraft {
       model: threads !== undefined && threads > 1 ? 'threaded' : 'sync',
       workers: setting('--processes', 'processes', options.processes, 1, ctx),
       threads: setting('--threads', 'threads', options.threads, 1, ctx),
+      timeout: setting('--harakiri', 'harakiri', options.harakiri, 0, ctx),
       unreadConfig: unread(options.unreadConfig, ctx),
     };
     if (options.master !== undefined) settings.master = explicit(options.master, { ...ctx.evidence, field: '--master' });

@@ -20,6 +20,8 @@ const EXPECTED: Array<[string, string]> = [
   ['servers-entrypoint/migrate-then-serve/Dockerfile', 'process.shell-pid1'],
   ['servers-entrypoint/migrate-then-serve/Dockerfile', 'startup.probe-missing'],
   ['servers-entrypoint/uwsgi-ini/Dockerfile', 'concurrency.threads-mismatch'],
+  ['servers-entrypoint/uwsgi-ini/Dockerfile', 'gunicorn.timeout'],
+  ['servers-entrypoint/uwsgi-ini/Dockerfile', 'gunicorn.workers-vs-cpu'],
   ['servers-s6-granian/service.yaml', 'concurrency.threads-mismatch'],
   ['servers-source-deploy/buildpacks/Procfile', 'concurrency.threads-mismatch'],
   ['servers-source-deploy/buildpacks/Procfile', 'startup.probe-missing'],
@@ -44,6 +46,13 @@ describe('pytuner report over the realistic servers corpus', () => {
   it('finds every expected finding and nothing else', () => {
     const found = report.findings.map((f) => [f.target.file?.slice(CORPUS.length + 1), f.rule]).sort((a, b) => (a.join() < b.join() ? -1 : 1));
     expect(found).toEqual(EXPECTED);
+  });
+
+  it("fixes uWSGI's harakiri and processes where the ini file sets them", () => {
+    const ini = `${CORPUS}/servers-entrypoint/uwsgi-ini/conf/uwsgi.ini`;
+    const fixOf = (rule: string) => report.findings.find((f) => f.rule === rule && f.target.file?.endsWith('uwsgi-ini/Dockerfile'))?.fix?.edits;
+    expect(fixOf('gunicorn.timeout')).toEqual([{ file: ini, line: 5, before: 'harakiri = 10', after: 'harakiri = 300' }]);
+    expect(fixOf('gunicorn.workers-vs-cpu')).toEqual([{ file: ini, line: 4, before: 'processes = 4', after: 'processes = 1' }]);
   });
 
   it('reads build-context files only when a Dockerfile runs them', () => {

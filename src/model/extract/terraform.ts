@@ -17,13 +17,16 @@ export function withTerraformOrigin(workload: Workload, doc: ParsedDocument): vo
   if (origin === undefined) return;
   workload.ref = { ...workload.ref, apiVersion: TERRAFORM_API_VERSION, kind: origin.type, name: origin.name };
   delete workload.ref.namespace;
+  // A module's resource exists once per call: its Terraform address starts with the call (`module.svc`), kept as the namespace.
+  if (origin.module !== undefined) workload.ref.namespace = `module.${origin.module.call}`;
   for (const value of origin.unresolved) applyUnresolved(workload, doc, value);
 }
 
 const CONTAINER = /^spec\.template\.spec\.containers\[(\d+)\]\.resources\.(limits|requests)\.cpu$/;
 
 function applyUnresolved(workload: Workload, doc: ParsedDocument, value: UnresolvedValue): void {
-  const evidence: Evidence = { source: 'manifest', field: value.attribute, line: value.line, text: `${value.text} (not evaluated: pytuner does not resolve Terraform variables, locals or module outputs)` };
+  const why = value.why ?? 'pytuner does not resolve Terraform variables, locals or module outputs';
+  const evidence: Evidence = { source: 'manifest', field: value.attribute, line: value.line, text: `${value.text} (not evaluated: ${why})` };
   if (doc.file !== undefined) evidence.file = doc.file;
   if (value.path === 'spec.template.spec.containerConcurrency') workload.containerConcurrency = { value: undefined, evidence, isDefault: false, unresolved: true };
   else if (value.path === 'spec.template.spec.timeoutSeconds') workload.timeoutSeconds = { value: undefined, evidence, isDefault: false, unresolved: true };
