@@ -29,6 +29,7 @@ import { detectDrift } from './drift.ts';
 import { valuesOf } from './recommendations.ts';
 import { byPrecedence, optedIn, overlappingCondition, policyRef, selectingPolicies, type Candidates, type SharedWorkload } from './policySelection.ts';
 import { RecentWrites } from './recentWrites.ts';
+import type { TuningPolicyProjection } from './projection.ts';
 import { cachedStatusDigest } from './shardCache.ts';
 import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type MetricsBasis } from './status.ts';
 import { statusDigest } from './statusDigest.ts';
@@ -237,7 +238,7 @@ export class Reconciler {
    * RetryOnConflict does. Nothing is written from a stale copy, so each attempt starts clean.
    */
   async #reconcileWorkload(key: ObjectKey & { kind: 'Service' | 'Deployment' }, abandon: AbortSignal | undefined): Promise<ReconcileOutcome> {
-    let live = this.#options.caches.get<KubernetesObject>(WORKLOAD_RESOURCE[key.kind], key.namespace, key.name);
+    let live: KubernetesObject | undefined = this.#options.caches.get(WORKLOAD_RESOURCE[key.kind], key.namespace, key.name);
     for (let attempt = 1; ; attempt++) {
       if (live === undefined) {
         // Gone (or its kind is not served): its TuningRecommendation goes with it through the owner reference.
@@ -488,7 +489,7 @@ export class Reconciler {
 
   /** The TuningRecommendations written under a policy, in every namespace it governs. */
   #recommendationsOf(policy: TuningPolicy): TuningRecommendation[] {
-    return this.#namespacesOf(policy).flatMap((namespace) => this.#options.caches.list<TuningRecommendation>('tuningRecommendations', namespace).filter((r) => r.spec?.policy === policyRef(policy, namespace)));
+    return this.#namespacesOf(policy).flatMap((namespace) => this.#options.caches.list('tuningRecommendations', namespace).filter((r) => r.spec?.policy === policyRef(policy, namespace)));
   }
 
   /** A policy's MetricsAvailable: from its snapshot (read again when stale), over every workload it selects. */
@@ -526,7 +527,7 @@ export class Reconciler {
   async #readRecommendation(namespace: string, name: string): Promise<TuningRecommendation | undefined> {
     const { caches } = this.#options;
     if (caches.answers('tuningRecommendations')) {
-      const read = this.#recent.read(namespace, name, caches.get<TuningRecommendation>('tuningRecommendations', namespace, name));
+      const read = this.#recent.read(namespace, name, caches.get('tuningRecommendations', namespace, name));
       if (read.from !== 'server') return read.object;
     }
     return this.#fetchRecommendation(namespace, name);
@@ -575,7 +576,8 @@ export class Reconciler {
 
   async #reconcilePolicy(key: ObjectKey, abandon?: AbortSignal): Promise<ReconcileOutcome> {
     const { caches } = this.#options;
-    const raw = caches.get<KubernetesObject & { status?: TuningPolicyStatus }>('tuningPolicies', key.namespace, key.name);
+    // The status is pytuner's own write (policyStatus), read back as written.
+    const raw = caches.get('tuningPolicies', key.namespace, key.name) as (TuningPolicyProjection & { status?: TuningPolicyStatus }) | undefined;
     if (raw === undefined) return {};
     const log = targetLogger(this.#options.log, key);
     const now = this.#options.now();
