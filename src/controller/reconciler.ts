@@ -145,12 +145,25 @@ interface Measured {
   metrics?: TargetMetrics;
 }
 
+/**
+ * Each cached policy parsed once: every workload reconcile reads the policies of its namespace, and validating them
+ * each time was a few percent of the controller's CPU at 2,000 workloads. Keyed by the cached object, which an update
+ * replaces, so a changed policy is parsed again.
+ */
+const parsedPolicies = new WeakMap<object, ReturnType<typeof parseTuningPolicy>>();
+
+function parsedPolicy(raw: object): ReturnType<typeof parseTuningPolicy> {
+  let parsed = parsedPolicies.get(raw);
+  if (parsed === undefined) parsedPolicies.set(raw, (parsed = parseTuningPolicy(raw)));
+  return parsed;
+}
+
 /** The parsed policies of a namespace in order of precedence (policySelection.ts); those that fail to parse are left out. */
 function policiesOf(caches: Caches, namespace: string): TuningPolicy[] {
   return caches
     .list('tuningPolicies', namespace)
     .flatMap((raw) => {
-      const parsed = parseTuningPolicy(raw);
+      const parsed = parsedPolicy(raw);
       return parsed.ok ? [parsed.policy] : [];
     })
     .sort(byPrecedence);
@@ -455,7 +468,7 @@ export class Reconciler {
     const wanted = this.#options.defaultPolicy;
     if (wanted === undefined || wanted.namespace === namespace) return { local };
     const raw = caches.get('tuningPolicies', wanted.namespace, wanted.name);
-    const parsed = raw === undefined ? undefined : parseTuningPolicy(raw);
+    const parsed = raw === undefined ? undefined : parsedPolicy(raw);
     if (parsed?.ok !== true || !optedIn(caches.get('namespaces', '', namespace)?.metadata?.labels)) return { local };
     return { local, fallback: parsed.policy };
   }
