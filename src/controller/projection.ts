@@ -23,13 +23,13 @@ import type { ResourceName } from './informers.ts';
  * What to keep of a value: `ALL` of it; the listed keys of a mapping, each by its own Keep; or, as `[keep]`, every item
  * of a list by one Keep (order and length kept).
  */
-export type Keep = typeof ALL | { readonly [key: string]: Keep } | readonly [Keep];
+type Keep = typeof ALL | { readonly [key: string]: Keep } | readonly [Keep];
 
 /** kubectl's client-side apply copy of the object: as large as the object, read by nothing in pytuner. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Keep the value whole. */
-export const ALL = true;
+const ALL = true;
 
 /** The metadata every kind keeps (annotations without kubectl's last-applied copy; managedFields: shardCache.ts). */
 const METADATA = { name: ALL, namespace: ALL, uid: ALL, resourceVersion: ALL, generation: ALL, creationTimestamp: ALL, labels: ALL, annotations: ALL } as const;
@@ -85,7 +85,7 @@ const KEEP: Record<ResourceName, Keep> = {
  * Metadata of every projection. creationTimestamp is kept but not typed here: only parseTuningPolicy reads it (the
  * policies' precedence), validating it as the string it is, which client-node's KubernetesObject calls a Date.
  */
-export interface ProjectedMetadata {
+interface ProjectedMetadata {
   name: string;
   namespace?: string;
   uid?: string;
@@ -115,7 +115,7 @@ export interface CachedObject {
 type Projected = CachedObject;
 
 /** A probe as the evaluation reads it. */
-export interface ProbeProjection {
+interface ProbeProjection {
   httpGet?: { path?: string; port?: number | string };
   tcpSocket?: { port?: number | string };
   exec?: unknown;
@@ -125,7 +125,7 @@ export interface ProbeProjection {
 }
 
 /** A container as the evaluation and the actuator read it. */
-export interface ContainerProjection {
+interface ContainerProjection {
   name?: string;
   image?: string;
   command?: string[];
@@ -154,10 +154,10 @@ export interface WorkloadProjection extends Projected {
 }
 
 /** A cached ServiceAccount: its Workload Identity annotation. */
-export type ServiceAccountProjection = Projected;
+type ServiceAccountProjection = Projected;
 
 /** A cached IAMPolicyMember or IAMPartialPolicy: the spec, validated by the evaluation's schema. */
-export interface IamGrantProjection extends Projected {
+interface IamGrantProjection extends Projected {
   spec?: unknown;
 }
 
@@ -168,7 +168,7 @@ export interface TuningPolicyProjection extends Projected {
 }
 
 /** A cached Namespace: its labels (the default policy's opt-in). */
-export type NamespaceProjection = Projected;
+type NamespaceProjection = Projected;
 
 /** What each cached kind is kept as. */
 export interface Projections {
