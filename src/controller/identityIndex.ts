@@ -12,8 +12,8 @@
  * with a Google service account (or the workload names one, as on Cloud Run), that account's. The keys over-approximate
  * (the rule still decides whether a grant satisfies); a grant no key joins to a workload cannot satisfy the rule for it.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CacheVerb, ResourceName } from './informers.ts';
+import type { ObjectLike } from './projection.ts';
 
 /** The annotation by which a KSA acts as a Google service account (GKE Workload Identity). */
 const WORKLOAD_IDENTITY_ANNOTATION = 'iam.gke.io/gcp-service-account';
@@ -54,7 +54,7 @@ interface Member {
   memberFrom?: MemberFrom;
 }
 
-interface IamObject extends KubernetesObject {
+interface IamObject extends ObjectLike {
   spec?: Member & { bindings?: Array<{ members?: Member[] }> };
 }
 
@@ -68,18 +68,18 @@ function memberTextOf(member: Member, namespace: string | undefined): string {
 }
 
 /** Every identity key the members of an IAMPolicyMember or IAMPartialPolicy can match. */
-export function grantKeys(obj: KubernetesObject): string[] {
+export function grantKeys(obj: ObjectLike): string[] {
   const spec = (obj as IamObject).spec ?? {};
   const members: Member[] = [spec, ...(spec.bindings ?? []).flatMap((b) => b.members ?? [])];
   return [...new Set(members.flatMap((m) => memberKeys(memberTextOf(m, obj.metadata?.namespace))))];
 }
 
-interface PodTemplateOwner extends KubernetesObject {
+interface PodTemplateOwner extends ObjectLike {
   spec?: { template?: { spec?: { serviceAccountName?: string; serviceAccount?: string } } };
 }
 
 /** The ServiceAccount name a workload's pods run as (`default` when unset). */
-export function serviceAccountOf(workload: KubernetesObject): string {
+export function serviceAccountOf(workload: ObjectLike): string {
   const spec = (workload as PodTemplateOwner).spec?.template?.spec;
   return spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
 }
@@ -92,7 +92,7 @@ export function identityKeys(namespace: string, serviceAccount: string, gsa: str
   return keys;
 }
 
-function idOf(obj: KubernetesObject): string {
+function idOf(obj: ObjectLike): string {
   return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
@@ -125,7 +125,7 @@ interface WorkloadEntry {
  */
 export class IdentityIndex {
   /** Grants by identity key, and each grant's keys (to remove them when it changes). */
-  readonly #grantsByKey = new Map<string, Map<string, KubernetesObject>>();
+  readonly #grantsByKey = new Map<string, Map<string, ObjectLike>>();
   readonly #keysOfGrant = new Map<string, string[]>();
   /** The Google service account of each annotated KSA (`namespace/name`), and the KSAs by that account's keys. */
   readonly #gsaOfKsa = new Map<string, string>();
@@ -140,7 +140,7 @@ export class IdentityIndex {
    * its old or new members may concern; for a ServiceAccount: those running as it). Workload events return none
    * (keys.ts enqueues the workload itself).
    */
-  update(resource: ResourceName, verb: CacheVerb, obj: KubernetesObject, queueKey?: string): string[] {
+  update(resource: ResourceName, verb: CacheVerb, obj: ObjectLike, queueKey?: string): string[] {
     switch (resource) {
       case 'iamPolicyMembers':
       case 'iamPartialPolicies':
@@ -162,13 +162,13 @@ export class IdentityIndex {
   }
 
   /** The grants whose members may concern a workload running as `namespace/serviceAccount`. */
-  grantsFor(namespace: string, serviceAccount: string): KubernetesObject[] {
-    const found = new Map<string, KubernetesObject>();
+  grantsFor(namespace: string, serviceAccount: string): ObjectLike[] {
+    const found = new Map<string, ObjectLike>();
     for (const key of this.keysOf(namespace, serviceAccount)) for (const [id, grant] of this.#grantsByKey.get(key) ?? []) found.set(id, grant);
     return [...found.values()];
   }
 
-  #updateGrant(verb: CacheVerb, obj: KubernetesObject): string[] {
+  #updateGrant(verb: CacheVerb, obj: ObjectLike): string[] {
     const id = `${obj.apiVersion ?? ''}/${obj.kind ?? ''}/${idOf(obj)}`;
     const before = this.#keysOfGrant.get(id) ?? [];
     for (const key of before) {
@@ -190,7 +190,7 @@ export class IdentityIndex {
     return this.#workloadsMatching(new Set([...before, ...after]));
   }
 
-  #updateServiceAccount(verb: CacheVerb, obj: KubernetesObject): string[] {
+  #updateServiceAccount(verb: CacheVerb, obj: ObjectLike): string[] {
     const ksa = idOf(obj);
     const before = this.#gsaOfKsa.get(ksa);
     if (before !== undefined) for (const key of gsaKeys(before)) removeFrom(this.#ksasByGsaKey, key, ksa);
@@ -203,7 +203,7 @@ export class IdentityIndex {
     return [...(this.#workloadsByKsa.get(ksa) ?? [])];
   }
 
-  #updateWorkload(verb: CacheVerb, obj: KubernetesObject, queueKey: string): void {
+  #updateWorkload(verb: CacheVerb, obj: ObjectLike, queueKey: string): void {
     const before = this.#workloads.get(queueKey);
     if (before !== undefined) {
       removeFrom(this.#workloadsByKsa, `${before.namespace}/${before.serviceAccount}`, queueKey);

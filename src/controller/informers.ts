@@ -9,6 +9,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { getJson, KubeRequestError, statusMessage, transportFor } from '../input/kubeHttp.ts';
+import type { CachedObject, Projections } from './projection.ts';
 import { Reflector, type ReflectorBackoff } from './reflector.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
@@ -80,14 +81,14 @@ export function rbacResource(type: ResourceType): string {
 export type CacheVerb = 'add' | 'update' | 'delete';
 
 /** Receives every cache event of every informer. */
-export type CacheEventHandler = (resource: ResourceName, verb: CacheVerb, object: KubernetesObject) => void;
+export type CacheEventHandler = (resource: ResourceName, verb: CacheVerb, object: CachedObject) => void;
 
 /**
- * What an informer caches of an object: a (slimmer) copy, or undefined to leave it out (controller-runtime's
- * `cache.TransformFunc`, with dropping added). Applied to every listed item and watched object before the cache and
- * the event handler see it; must keep apiVersion, kind, metadata.namespace, name and resourceVersion.
+ * What an informer caches of an object: its projection (projection.ts), or undefined to leave it out
+ * (controller-runtime's `cache.TransformFunc`, with dropping added). Applied to every listed item and watched object
+ * before the cache and the event handler see it; must keep apiVersion, kind, metadata.namespace, name and resourceVersion.
  */
-export type CacheTransform = (resource: ResourceName, obj: KubernetesObject) => KubernetesObject | undefined;
+export type CacheTransform = (resource: ResourceName, obj: KubernetesObject) => CachedObject | undefined;
 
 /** Items per list page: the API server's pages keep the body a list holds in memory at once small (client-go's pager uses 500). */
 const LIST_PAGE_SIZE = 500;
@@ -127,7 +128,7 @@ export class ResourceInformer {
   readonly name: ResourceName;
   readonly type: ResourceType;
   readonly #options: InformerOptions;
-  readonly #reflector: Reflector<KubernetesObject>;
+  readonly #reflector: Reflector<CachedObject>;
   #missing: MissingPermission | undefined;
   #resolveSettled!: () => void;
   readonly #settled: Promise<void>;
@@ -138,12 +139,13 @@ export class ResourceInformer {
     this.#options = options;
     this.#settled = new Promise((resolve) => (this.#resolveSettled = resolve));
     const transform = options.transform;
-    this.#reflector = new Reflector<KubernetesObject>({
+    this.#reflector = new Reflector<CachedObject>({
       transport: transportFor(options.kubeConfig),
       path: collectionPath(this.type, options.namespace),
       apiVersion: apiVersionOf(this.type),
       kind: this.type.kind,
-      transform: transform === undefined ? (obj) => obj : (obj) => transform(name, obj),
+      // Without a transform (tests) the object is cached whole: a superset of every projection.
+      transform: transform === undefined ? (obj) => obj as CachedObject : (obj) => transform(name, obj),
       pageSize: options.listPageSize ?? LIST_PAGE_SIZE,
       backoff: options.backoff ?? DEFAULT_RESTART_BACKOFF,
       onChange: (verb, obj) => options.onEvent(name, verb, obj),
@@ -192,13 +194,13 @@ export class ResourceInformer {
   }
 
   /** The cached object `namespace/name`, if any. */
-  get<T = KubernetesObject>(namespace: string, name: string): T | undefined {
-    return this.#reflector.get(namespace, name) as T | undefined;
+  get(namespace: string, name: string): CachedObject | undefined {
+    return this.#reflector.get(namespace, name);
   }
 
   /** The cached objects of `namespace`, or of every namespace. */
-  list<T = KubernetesObject>(namespace?: string): T[] {
-    return this.#reflector.list(namespace) as T[];
+  list(namespace?: string): CachedObject[] {
+    return this.#reflector.list(namespace);
   }
 
   #listed(objects: number, relist: boolean): void {
@@ -347,14 +349,14 @@ export class Caches {
     return informer !== undefined && informer.synced && informer.missing === undefined;
   }
 
-  /** The cached object, or undefined (also when the kind is disabled). */
-  get<T = KubernetesObject>(resource: ResourceName, namespace: string, name: string): T | undefined {
-    return this.#informers.get(resource)?.get<T>(namespace, name);
+  /** The cached projection of an object (projection.ts), or undefined (also when the kind is disabled). */
+  get<R extends ResourceName>(resource: R, namespace: string, name: string): Projections[R] | undefined {
+    return this.#informers.get(resource)?.get(namespace, name) as Projections[R] | undefined;
   }
 
-  /** The cached objects of a kind in `namespace` (or everywhere); empty when the kind is disabled. */
-  list<T = KubernetesObject>(resource: ResourceName, namespace?: string): T[] {
-    return this.#informers.get(resource)?.list<T>(namespace) ?? [];
+  /** The cached projections of a kind in `namespace` (or everywhere); empty when the kind is disabled. */
+  list<R extends ResourceName>(resource: R, namespace?: string): Array<Projections[R]> {
+    return (this.#informers.get(resource)?.list(namespace) ?? []) as Array<Projections[R]>;
   }
 
   #scheduleDiscovery(): void {

@@ -4,9 +4,9 @@
  * (`TuningPolicy/shop/default`) — never what happened to it: reconciles are level-based (controller-runtime's
  * `reconcile.Request` holds only the name). The mapping is pure over a read-only view of the caches.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IdentityIndex } from './identityIndex.ts';
 import type { CacheVerb, ResourceName } from './informers.ts';
+import type { ObjectLike } from './projection.ts';
 
 /** Kinds of keys: the two target kinds, and TuningPolicy for its status. */
 export type KeyKind = 'Service' | 'Deployment' | 'TuningPolicy';
@@ -34,15 +34,15 @@ export function parseKey(text: string): ObjectKey {
 
 /** What the event mapping reads from the caches. */
 export interface CacheView {
-  list<T = KubernetesObject>(resource: ResourceName, namespace?: string): T[];
+  list(resource: ResourceName, namespace?: string): readonly ObjectLike[];
 }
 
 /** Where TuningRecommendations name their policy and target (spec.policy, spec.targetRef). */
-interface RecommendationLike extends KubernetesObject {
+interface RecommendationLike extends ObjectLike {
   spec?: { policy?: string; targetRef?: { kind?: string; name?: string } };
 }
 
-function meta(obj: KubernetesObject): { namespace: string; name: string } {
+function meta(obj: ObjectLike): { namespace: string; name: string } {
   return { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
 }
 
@@ -69,7 +69,7 @@ export class GenerationTracker {
   readonly #seen = new Map<string, string>();
 
   /** True when the object is new, or its generation or annotations moved since last seen; forgets it on delete. */
-  changed(verb: CacheVerb, obj: KubernetesObject): boolean {
+  changed(verb: CacheVerb, obj: ObjectLike): boolean {
     const id = obj.metadata?.uid ?? `${obj.metadata?.namespace}/${obj.metadata?.name}`;
     if (verb === 'delete') {
       this.#seen.delete(id);
@@ -83,7 +83,7 @@ export class GenerationTracker {
 }
 
 /** The generation and the annotations, sorted by key (the cache already drops kubectl's last-applied copy). */
-function fingerprint(obj: KubernetesObject): string {
+function fingerprint(obj: ObjectLike): string {
   const annotations = Object.entries(obj.metadata?.annotations ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([obj.metadata?.generation ?? null, annotations]);
 }
@@ -107,7 +107,7 @@ export function keysForEvent(
   view: CacheView,
   resource: ResourceName,
   verb: CacheVerb,
-  obj: KubernetesObject,
+  obj: ObjectLike,
   policies: GenerationTracker,
   identities: IdentityIndex,
   defaultPolicy?: string,

@@ -2,7 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { field, fieldOwners, named, type ManagedFieldsEntry } from '../actuator/managedFields.ts';
 import { targetReadiness, type LiveWorkload } from '../actuator/plan.ts';
-import { cachedForm, cachedStatusDigest, LAST_APPLIED_ANNOTATION, podSpecManagedFields } from './shardCache.ts';
+import { LAST_APPLIED_ANNOTATION } from './projection.ts';
+import { cachedForm, cachedStatusDigest, podSpecManagedFields } from './shardCache.ts';
 import { SINGLE_SHARD, shardOf } from './shard.ts';
 import { statusDigest } from './statusDigest.ts';
 

@@ -4,8 +4,9 @@
  * `SharedInformer.SetTransform` do. Measured with `npm run bench:scale` (10,000 Services + 10,000 Deployments, one
  * controller): peak RSS about 1 GB while every object was cached as the API server sent it. A shard caches only its own
  * namespaces (IAM grants excepted), and of each object only what its readers use:
- * - every kind: no `kubectl.kubernetes.io/last-applied-configuration` annotation (a second copy of the object as
- *   text; nothing in pytuner reads it) and no managedFields, except
+ * - every kind: its typed projection (projection.ts: the fields the evaluation, the actuator's guards, the identity
+ *   index and policy selection read; no `kubectl.kubernetes.io/last-applied-configuration` annotation) and no
+ *   managedFields, except
  * - workloads: managedFields cut to the pod spec (podSpecManagedFields), all planActuation asks fieldOwners about, and
  *   of their status what targetReadiness reads (observedGeneration, the Ready condition, Deployment replica counts);
  * - TuningRecommendations: status without `findings` and `recommendations` (the bulk: texts and evidence), with a
@@ -16,6 +17,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceName } from './informers.ts';
+import { project, type Projections, type WorkloadProjection } from './projection.ts';
 import { ownsNamespace, type ShardConfig } from './shard.ts';
 import { statusDigest } from './statusDigest.ts';
 
@@ -34,9 +36,6 @@ const READINESS_STATUS = ['observedGeneration', 'replicas', 'updatedReplicas', '
 /** What the cache keeps of a workload's Ready condition (targetReadiness reads status and message). */
 const READY_CONDITION = ['type', 'status', 'reason', 'message'] as const;
 
-/** kubectl's client-side apply copy of the object: as large as the object, read by nothing in pytuner. */
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
-
 /** The digest of the full status of each cached TuningRecommendation (keyed by the cached object itself). */
 const digests = new WeakMap<object, string>();
 
@@ -51,11 +50,11 @@ interface ManagedFieldsEntry {
 /** `spec.template.spec` in FieldsV1: the pod spec, under which lies every field planActuation (plan.ts) asks fieldOwners about. */
 const POD_SPEC_FIELDS = ['f:spec', 'f:template', 'f:spec'] as const;
 
+/** What the cache keeps of a workload's managedFields. */
+type CachedManagedFields = NonNullable<WorkloadProjection['metadata']['managedFields']>;
+
 interface Metadata {
-  namespace?: string;
-  annotations?: Record<string, string>;
   managedFields?: ManagedFieldsEntry[];
-  [field: string]: unknown;
 }
 
 interface CachedObject extends KubernetesObject {
@@ -64,20 +63,25 @@ interface CachedObject extends KubernetesObject {
 
 /**
  * cachedForm is what a shard caches of `obj`: undefined for an object of a namespace another shard owns (dropped),
- * otherwise a copy without what no reader uses (see the module comment). `obj` itself is not changed.
+ * otherwise its typed projection (projection.ts), with a workload's managedFields and status cut to what the actuator
+ * reads and a TuningRecommendation's status without what the evaluation rewrites (see the module comment). `obj`
+ * itself is not changed.
  */
-export function cachedForm(shard: ShardConfig, resource: ResourceName, obj: KubernetesObject): KubernetesObject | undefined {
+export function cachedForm<R extends ResourceName>(shard: ShardConfig, resource: R, obj: KubernetesObject): Projections[R] | undefined {
   const namespace = obj.metadata?.namespace;
   if (namespace !== undefined && !READ_ACROSS_NAMESPACES.has(resource) && !ownsNamespace(shard, namespace)) return undefined;
+  const cached = project(resource, obj);
   const source = obj as CachedObject;
-  const cached: CachedObject = { ...source };
-  if (source.metadata !== undefined) cached.metadata = slimMetadata(source.metadata as Metadata, WORKLOADS.has(resource));
-  if (source.status !== undefined && isRecord(source.status)) {
-    if (WORKLOADS.has(resource)) cached.status = readinessStatus(source.status);
-    if (resource === 'tuningRecommendations') {
-      cached.status = withoutKeys(source.status, UNCACHED_RECOMMENDATION_STATUS);
-      digests.set(cached, statusDigest(source.status));
-    }
+  const metadata = source.metadata as Metadata | undefined;
+  if (WORKLOADS.has(resource)) {
+    const workload = cached as WorkloadProjection;
+    if (metadata?.managedFields !== undefined) workload.metadata.managedFields = podSpecManagedFields(metadata.managedFields);
+    if (isRecord(source.status)) workload.status = readinessStatus(source.status);
+  }
+  if (resource === 'tuningRecommendations' && isRecord(source.status)) {
+    const recommendation = cached as CachedObject;
+    recommendation.status = withoutKeys(source.status, UNCACHED_RECOMMENDATION_STATUS);
+    digests.set(recommendation, statusDigest(source.status));
   }
   return cached;
 }
@@ -90,30 +94,19 @@ export function cachedStatusDigest(obj: object): string | undefined {
   return digests.get(obj);
 }
 
-function slimMetadata(metadata: Metadata, workload: boolean): Metadata {
-  const { managedFields, annotations, ...rest } = metadata;
-  const slim: Metadata = rest;
-  if (annotations !== undefined) {
-    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...kept } = annotations;
-    slim.annotations = kept;
-  }
-  if (workload && managedFields !== undefined) slim.managedFields = podSpecManagedFields(managedFields);
-  return slim;
-}
-
 /**
  * podSpecManagedFields keeps of `entries` what fieldOwners (src/actuator/managedFields.ts) reads for a path in the pod
  * spec: the main resource's entries (it skips status-subresource ones), each with its manager, operation and only
  * the trie's branch down to the pod spec (an atomic ancestor on the way kept as the leaf it is: it owns everything
  * under it), and none that owns nothing there. A manager's full trie repeats the shape of the whole object.
  */
-export function podSpecManagedFields(entries: readonly ManagedFieldsEntry[]): ManagedFieldsEntry[] {
-  const kept: ManagedFieldsEntry[] = [];
+export function podSpecManagedFields(entries: readonly ManagedFieldsEntry[]): CachedManagedFields {
+  const kept: CachedManagedFields = [];
   for (const entry of entries) {
     if (entry.subresource !== undefined && entry.subresource !== '') continue;
     const branch = podSpecBranch(entry.fieldsV1);
     if (branch === undefined) continue;
-    const slim: ManagedFieldsEntry = { fieldsV1: branch };
+    const slim: CachedManagedFields[number] = { fieldsV1: branch };
     if (entry.manager !== undefined) slim.manager = entry.manager;
     if (entry.operation !== undefined) slim.operation = entry.operation;
     kept.push(slim);

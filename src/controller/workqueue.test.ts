@@ -45,6 +45,26 @@ describe('QueueCore', () => {
     expect(queue.waitingCount()).toBe(0);
   });
 
+  it('hands out many delayed keys in time order (ties in the order added), skipping keys added or moved meanwhile', () => {
+    const queue = new QueueCore();
+    const delays = Array.from({ length: 200 }, (_, i) => ((i * 37) % 50) + 1);
+    delays.forEach((delay, i) => queue.addAfter(`k${i}`, delay, 0));
+    queue.addAfter('k0', 1_000, 0); // a later time than pending: ignored
+    queue.addAfter('k1', 0.5, 0); // an earlier one: wins
+    queue.add('k2'); // ready now: its delayed entry is dropped
+    expect(drain(queue, 0)).toEqual(['k2']);
+    const expected = delays
+      .map((delay, i) => ({ key: `k${i}`, at: i === 1 ? 0.5 : delay, i }))
+      .filter((e) => e.key !== 'k2')
+      .sort((a, b) => a.at - b.at || a.i - b.i);
+    expect(queue.next(0)).toEqual({ waitMs: expected[0]!.at });
+    const out: string[] = [];
+    for (let now = 1; now <= 50; now++) out.push(...drain(queue, now));
+    expect(out).toEqual(expected.map((e) => e.key));
+    expect(queue.waitingCount()).toBe(0);
+    expect(queue.next(60)).toEqual({ waitMs: undefined });
+  });
+
   it('runs a delayed key at once when an event adds it', () => {
     const queue = new QueueCore();
     queue.addAfter('shop/orders', 60_000, 0);

@@ -62,6 +62,12 @@ export class QueueCore<K extends string = string> {
   readonly #processing = new Set<K>();
   /** Delayed keys and when they become ready (ms). */
   readonly #waiting = new Map<K, number>();
+  /**
+   * The same, soonest first, for `#promote` and `next` (client-go's delaying queue keeps a heap too): a scan of every
+   * waiting key per dequeue made a pass over 20,000 resynced workloads quadratic. An entry whose key has left
+   * `#waiting` or waits for another time since is stale and skipped when it surfaces.
+   */
+  readonly #soonest = new MinHeap<K>();
   readonly #failures = new Map<K, number>();
   #shuttingDown = false;
 
@@ -86,7 +92,10 @@ export class QueueCore<K extends string = string> {
     if (this.#dirty.has(key)) return; // already ready: it will run sooner than asked
     const at = now + delayMs;
     const pending = this.#waiting.get(key);
-    if (pending === undefined || at < pending) this.#waiting.set(key, at);
+    if (pending === undefined || at < pending) {
+      this.#waiting.set(key, at);
+      this.#soonest.push(at, key);
+    }
   }
 
   /**
@@ -114,8 +123,19 @@ export class QueueCore<K extends string = string> {
 
   /** Moves waiting keys whose time has come to ready. */
   #promote(now: number): void {
-    const due = [...this.#waiting].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]);
-    for (const [key] of due) this.add(key);
+    for (let top = this.#current(); top !== undefined && top.at <= now; top = this.#current()) {
+      this.#soonest.pop();
+      this.add(top.key);
+    }
+  }
+
+  /** The soonest waiting key, dropping stale heap entries on the way. */
+  #current(): HeapEntry<K> | undefined {
+    for (let top = this.#soonest.peek(); top !== undefined; top = this.#soonest.peek()) {
+      if (this.#waiting.get(top.key) === top.at) return top;
+      this.#soonest.pop();
+    }
+    return undefined;
   }
 
   /**
@@ -131,8 +151,8 @@ export class QueueCore<K extends string = string> {
       this.#processing.add(key);
       return { key };
     }
-    const soonest = Math.min(...this.#waiting.values());
-    return { waitMs: Number.isFinite(soonest) ? Math.max(0, soonest - now) : undefined };
+    const soonest = this.#current();
+    return { waitMs: soonest === undefined ? undefined : Math.max(0, soonest.at - now) };
   }
 
   /** Marks `key` processed; if it was added meanwhile, it is ready again. */
@@ -164,6 +184,56 @@ export class QueueCore<K extends string = string> {
   processingCount(): number {
     return this.#processing.size;
   }
+}
+
+/** A waiting key and its time; `seq` keeps keys due at the same time in the order they were added. */
+interface HeapEntry<K> {
+  at: number;
+  seq: number;
+  key: K;
+}
+
+/** A binary min-heap of keys by time (then by insertion). */
+class MinHeap<K> {
+  readonly #items: Array<HeapEntry<K>> = [];
+  #seq = 0;
+
+  push(at: number, key: K): void {
+    const items = this.#items;
+    items.push({ at, seq: this.#seq++, key });
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  peek(): HeapEntry<K> | undefined {
+    return this.#items[0];
+  }
+
+  pop(): void {
+    const items = this.#items;
+    const last = items.pop();
+    if (last === undefined || items.length === 0) return;
+    items[0] = last;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < items.length && before(items[left]!, items[least]!)) least = left;
+      if (right < items.length && before(items[right]!, items[least]!)) least = right;
+      if (least === i) return;
+      [items[i], items[least]] = [items[least]!, items[i]!];
+      i = least;
+    }
+  }
+}
+
+function before<K>(a: HeapEntry<K>, b: HeapEntry<K>): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 /** What `QueueCore.next` answers: a key to process, or how long until one is ready (undefined: nothing waits). */

@@ -88,7 +88,7 @@ describe('ResourceInformer', () => {
         seen.push(obj);
         if (obj.metadata?.labels?.['skip'] === 'yes') return undefined;
         const { managedFields: _managedFields, ...metadata } = obj.metadata ?? {};
-        return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { ...metadata, labels: { ...metadata.labels, cachedAs: resource } } };
+        return { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', metadata: { name: metadata.name ?? '', namespace: metadata.namespace, labels: { ...metadata.labels, cachedAs: resource } } };
       },
     });
     informer.start();
@@ -97,7 +97,7 @@ describe('ResourceInformer', () => {
       await vi.waitFor(() => expect(informer.synced).toBe(true), { timeout: 10_000, interval: 50 });
       expect(seen.map((o) => o.metadata?.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
       expect(seen.every((o) => o.kind === 'Deployment' && o.metadata?.managedFields !== undefined)).toBe(true);
-      const cached = informer.list<KubernetesObject & { spec?: unknown }>();
+      const cached = informer.list() as Array<KubernetesObject & { spec?: unknown }>;
       expect(cached.map((d) => d.metadata?.name).sort()).toEqual(['a', 'b', 'd', 'e']);
       expect(cached.every((d) => d.spec === undefined && d.metadata?.managedFields === undefined && d.metadata?.labels?.['cachedAs'] === 'deployments')).toBe(true);
 

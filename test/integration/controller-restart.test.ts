@@ -175,7 +175,7 @@ describe('controller across an API server restart', () => {
     await vi.waitFor(async () => expect(await appliedEvents(namespace, 'payments')).toEqual(['containerConcurrency 0 → 8 (concurrency.unbounded)']), poll);
 
     // …and the changes to the first one reached the cache, were evaluated, and were not acted on.
-    await vi.waitFor(() => expect(controller.caches.get<KnativeService>('knativeServices', namespace, 'orders')?.status?.observedGeneration).toBe(3), poll);
+    await vi.waitFor(() => expect(controller.caches.get('knativeServices', namespace, 'orders')?.status?.observedGeneration).toBe(3), poll);
     const held = await vi.waitFor(async () => {
       const rec = await recommendation(namespace, 'service-orders');
       expect(rec?.status?.recommendations?.[0]).toMatchObject({ setting: 'containerConcurrency', value: 16 });
