@@ -51,8 +51,22 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'docs/lab' },
     'render-only': { type: 'boolean', default: false },
     emulated: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (args.help) {
+  process.stdout.write(`npm run lab -- [options]: pytuner's recommendations on real Python servers against measured optima (docs/lab/README.md)
+  --scenario NAME    one scenario (repeatable): ${LAB_SCENARIOS.map((s) => `${s.name}${s.legacyDay === true ? ' (also through Knative 1.18)' : ''}`).join(', ')}
+  --budget 10m       the measuring budget (default: 40.5m on the Knative path, 12.5m with --emulated, 2.5m with --quick)
+  --quick            smoke run: 1 s points, a small sweep
+  --emulated         no Knative processes: the servers alone, the day backfilled only
+  --wait-quiet 20m   first wait, at most this long, for the 1-minute load average to fall below ${QUIET_LOAD}
+  --out DIR          where README.md, results.json and the plots go (default docs/lab)
+  --render-only      rewrite README.md and the plots from DIR/results.json, measuring nothing
+`);
+  process.exit(0);
+}
 
 /** knative.dev/serving v0.50.0 = Knative 1.23: the queue-proxy in front of every server on the Knative path. */
 const QUEUE_PROXY_VERSION = 'v0.50.0';
