@@ -5,7 +5,8 @@
  * scenario. By default every server runs behind Knative's real queue-proxy, scraped by a real Prometheus, with the
  * instance count from Knative's real autoscaler (bench/lab/knative/), in a network namespace of the lab's own.
  *
- *   npm run lab                              # every scenario within a 35-minute measuring budget (about 40 minutes in all)
+ *   npm run lab                              # every scenario within a 40.5-minute measuring budget (about 46 minutes in all;
+ *                                            # 5.5 of them for cpu-bound's second day through Knative 1.18's queue-proxy)
  *   npm run lab -- --emulated                # no Knative processes: the servers alone, the day backfilled only
  *   npm run lab -- --quick                   # smoke run: 1 s points, a small sweep (about 2 minutes per scenario)
  *   npm run lab -- --scenario io-bound       # one scenario (repeatable)
@@ -16,7 +17,8 @@
  * Needs Linux (/proc), wrk and Debian's python3-flask, python3-gunicorn, python3-uvicorn (scripts/install-python-lab.sh),
  * and prometheus + promtool (scripts/install-prometheus.sh); the Knative path needs root (unshare --net, ip) and Go
  * (the Knative binaries are built from knative.dev/serving into ~/.cache/pytuner the first time, by
- * scripts/install-knative.sh and bench/lab/knative/install-queue-proxy.sh).
+ * scripts/install-knative.sh and bench/lab/knative/install-queue-proxy.sh: v0.50.0 = Knative 1.23, and v0.45.1's
+ * queue-proxy and autoscaler = Knative 1.18 for the legacy profile's day).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -49,16 +51,35 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'docs/lab' },
     'render-only': { type: 'boolean', default: false },
     emulated: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
+if (args.help) {
+  process.stdout.write(`npm run lab -- [options]: pytuner's recommendations on real Python servers against measured optima (docs/lab/README.md)
+  --scenario NAME    one scenario (repeatable): ${LAB_SCENARIOS.map((s) => `${s.name}${s.legacyDay === true ? ' (also through Knative 1.18)' : ''}`).join(', ')}
+  --budget 10m       the measuring budget (default: 40.5m on the Knative path, 12.5m with --emulated, 2.5m with --quick)
+  --quick            smoke run: 1 s points, a small sweep
+  --emulated         no Knative processes: the servers alone, the day backfilled only
+  --wait-quiet 20m   first wait, at most this long, for the 1-minute load average to fall below ${QUIET_LOAD}
+  --out DIR          where README.md, results.json and the plots go (default docs/lab)
+  --render-only      rewrite README.md and the plots from DIR/results.json, measuring nothing
+`);
+  process.exit(0);
+}
+
 /** knative.dev/serving v0.50.0 = Knative 1.23: the queue-proxy in front of every server on the Knative path. */
 const QUEUE_PROXY_VERSION = 'v0.50.0';
+/** knative.dev/serving v0.45.1 = Knative 1.18: queue-proxy and autoscaler of the legacy profile's day (scenarios with `legacyDay`). */
+const LEGACY_VERSION = 'v0.45.1';
 const knativePath = !args.emulated && !args['render-only'];
+const selected = args.scenario === undefined ? LAB_SCENARIOS : LAB_SCENARIOS.filter((s) => args.scenario!.includes(s.name));
+const legacyPath = knativePath && selected.some((s) => s.legacyDay === true);
 if (knativePath && !insideLabNetns()) {
   // The builds need the Go module proxy, which the lab's network namespace cannot reach: first, out here.
-  process.stderr.write('[lab] building or finding the Knative binaries (knative.dev/serving cmd/queue, webhook, controller, autoscaler)\n');
+  process.stderr.write(`[lab] building or finding the Knative binaries (knative.dev/serving cmd/queue, webhook, controller, autoscaler${legacyPath ? `; ${LEGACY_VERSION} cmd/queue and cmd/autoscaler` : ''})\n`);
   await queueProxyBinary(QUEUE_PROXY_VERSION);
+  if (legacyPath) await Promise.all([queueProxyBinary(LEGACY_VERSION), queueProxyBinary(LEGACY_VERSION, 'autoscaler')]);
   for (const script of ['install-knative.sh', 'install-crd-modules.sh', 'install-envtest.sh', 'install-prometheus.sh']) await runScript(scriptPath(script));
   process.exit(await rerunInLabNetns());
 }
@@ -80,8 +101,10 @@ if (args['render-only']) {
 }
 
 const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
-const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : knativePath ? 35 * 60 : 12.5 * 60) : durationSeconds(args.budget);
-const scenarios = args.scenario === undefined ? LAB_SCENARIOS : LAB_SCENARIOS.filter((s) => args.scenario!.includes(s.name));
+/** The legacy day (22 steps × 12 s, the switch of queue-proxy and autoscaler, one more pytuner run): added to the default budget. */
+const LEGACY_DAY_SECONDS = 5.5 * 60;
+const budgetSeconds = args.budget === undefined ? (args.quick ? 150 : knativePath ? 35 * 60 + (legacyPath ? LEGACY_DAY_SECONDS : 0) : 12.5 * 60) : durationSeconds(args.budget);
+const scenarios = selected;
 if (scenarios.length === 0) throw new Error(`no scenario named ${args.scenario?.join(', ')}; known: ${LAB_SCENARIOS.map((s) => s.name).join(', ')}`);
 const outDir = resolve(args.out!);
 const started = performance.now();
@@ -111,7 +134,7 @@ const loadText = quiet.quiet
   : `**The machine was not quiet: the figures were taken under a 1-minute load of ${quiet.load.toFixed(2)}** from other work on its ${cpus().length} cores${waitLimit > 0 ? `, after waiting ${Math.round(quiet.waitedSeconds)} s for it to fall below ${QUIET_LOAD}` : ''}.`;
 log(loadText.replace(/\*\*/g, ''));
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk 4.1, gunicorn 20.1, uvicorn 0.17${knativePath ? `, Knative Serving 1.23 (knative.dev/serving ${QUEUE_PROXY_VERSION}: queue-proxy, autoscaler, controller, webhook), Prometheus 2.42` : ''}`;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk 4.1, gunicorn 20.1, uvicorn 0.17${knativePath ? `, Knative Serving 1.23 (knative.dev/serving ${QUEUE_PROXY_VERSION}: queue-proxy, autoscaler, controller, webhook)${legacyPath ? `, Knative Serving 1.18 (${LEGACY_VERSION}: queue-proxy, autoscaler)` : ''}, Prometheus 2.42` : ''}`;
 const command = `npm run lab${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const results: ScenarioResult[] = [];
 const failed: string[] = [];
@@ -130,7 +153,8 @@ async function writeOutputs(): Promise<RunContext> {
 
 const measuringFrom = elapsed();
 const work = await mkdtemp(join(tmpdir(), 'pytuner-lab-'));
-const knative = knativePath ? { lab: await startKnativeLab(log), queueBinary: await queueProxyBinary(QUEUE_PROXY_VERSION) } : undefined;
+const legacy = legacyPath ? { version: LEGACY_VERSION, queueBinary: await queueProxyBinary(LEGACY_VERSION), autoscalerBinary: await queueProxyBinary(LEGACY_VERSION, 'autoscaler') } : undefined;
+const knative = knativePath ? { lab: await startKnativeLab(log), queueBinary: await queueProxyBinary(QUEUE_PROXY_VERSION), ...(legacy === undefined ? {} : { legacy }) } : undefined;
 try {
   const wrkScript = await writeWrkScript(work);
   for (const [i, scenario] of scenarios.entries()) {

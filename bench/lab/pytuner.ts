@@ -121,16 +121,18 @@ export interface LiveReportRun {
   stepSeconds: number;
   objectiveSeconds: number;
   current: ReportRun['current'];
+  /** `knative` (Knative ≥ 1.21's OpenTelemetry names) or `knative-legacy` (1.18's OpenCensus names). */
+  profile: 'knative' | 'knative-legacy';
 }
 
-/** Runs `pytuner report --profile knative` on the manifest against the scraping Prometheus. */
+/** Runs `pytuner report --profile <run.profile>` on the manifest against the scraping Prometheus. */
 export async function pytunerReportLive(run: LiveReportRun): Promise<ReportResult> {
   const dir = await mkdtemp(join(tmpdir(), 'pytuner-lab-report-'));
   try {
     await writeFile(join(dir, 'service.yaml'), run.manifest);
     const args = [
       'report', '-f', join(dir, 'service.yaml'),
-      '--prometheus', run.prometheusUrl, '--profile', 'knative',
+      '--prometheus', run.prometheusUrl, '--profile', run.profile,
       '--end', String(Math.round(run.end)), '--window', `${run.windowSeconds}s`, '--step', `${run.stepSeconds}s`,
       '--latency-slo', `${(run.objectiveSeconds * 1000).toFixed(1)}ms`,
       '-o', 'json',

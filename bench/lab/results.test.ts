@@ -59,6 +59,16 @@ describe('tableRows', () => {
     ]);
   });
 
+  it("a column for Knative 1.18's queue-proxy (knative-legacy) when a scenario measured its day, 'not asked' in the others", () => {
+    const base = scenario();
+    const legacy: PytunerRun = { buckets: 'Knative 1.18, knative-legacy profile (v0.45.1): real queue-proxy, autoscaler, Prometheus', answer: answer('medium'), config: { workers: 2, threads: 1, concurrency: 4 }, withheld: false, rated: rated('pytuner (Knative 1.18)', { workers: 2, threads: 1, concurrency: 4 }, 58, 0.047, 58, 0.93) };
+    const withLegacy = { ...base, pytuner: [base.pytuner[0]!, legacy, ...base.pytuner.slice(1)] };
+    const rows = tableRows([withLegacy, { ...base, scenario: 'io-bound' }]);
+    expect(rows[0]!.slice(5, 9)).toEqual(["pytuner's shape at its measured edge / oracle", 'pytuner, Knative 1.18 queue-proxy (knative-legacy) / oracle', 'pytuner, Cloud Run backfill / oracle', 'pytuner, fine buckets / oracle']);
+    expect(rows[1]!.slice(6, 8)).toEqual(['0.93: 2 sync, cc 4 [medium]', '0.50: 2 sync, cc 1 [high]']);
+    expect(rows[2]!.slice(6, 8)).toEqual(['not asked', '0.50: 2 sync, cc 1 [high]']);
+  });
+
   it('marks a ratio ~ when the repetitions were noisy', () => {
     const base = scenario();
     const noisy: PytunerRun = { ...base.pytuner[0]!, rated: rated('pytuner', { workers: 3, threads: 1, concurrency: 3 }, 60, 0.049, 60, 0.96, 0.2) };

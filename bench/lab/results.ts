@@ -117,10 +117,18 @@ function pytunerCell(run: PytunerRun | undefined): string {
   return `${describeConfig(run.config!)}${run.answer?.confidence === undefined ? '' : ` [${run.answer.confidence}]`}`;
 }
 
-/** The rows of the main table: scenario, objective, oracle, pytuner (and its shape at the measured edge, and with fine buckets), the defaults. */
+/** How the legacy day's run is labelled (scenario.ts's LEGACY_LABEL starts so). */
+const LEGACY_PREFIX = 'Knative 1.18';
+
+/**
+ * The rows of the main table: scenario, objective, oracle, pytuner (and its shape at the measured edge, on Knative
+ * 1.18's queue-proxy when a scenario measured that, and with fine buckets), the defaults.
+ */
 export function tableRows(results: readonly ScenarioResult[]): string[][] {
   const defaultNames = results[0]?.defaults.map((d) => d.name) ?? [];
-  const header = ['scenario', 'objective p95', 'oracle (brute force)', "pytuner's setting", 'pytuner / oracle', "pytuner's shape at its measured edge / oracle", 'pytuner, Cloud Run backfill / oracle', 'pytuner, fine buckets / oracle', ...defaultNames.map((n) => `${n} / oracle`)];
+  const legacyOf = (r: ScenarioResult) => r.pytuner.slice(1).find((p) => p.buckets.startsWith(LEGACY_PREFIX));
+  const anyLegacy = results.some((r) => legacyOf(r) !== undefined);
+  const header = ['scenario', 'objective p95', 'oracle (brute force)', "pytuner's setting", 'pytuner / oracle', "pytuner's shape at its measured edge / oracle", ...(anyLegacy ? ['pytuner, Knative 1.18 queue-proxy (knative-legacy) / oracle'] : []), 'pytuner, Cloud Run backfill / oracle', 'pytuner, fine buckets / oracle', ...defaultNames.map((n) => `${n} / oracle`)];
   const rows = [header];
   for (const r of results) {
     const oracle = r.oracle === undefined ? 'none meets the objective' : `${describeConfig(r.oracle.config)} (${rps(r.oracle.score)})`;
@@ -130,7 +138,7 @@ export function tableRows(results: readonly ScenarioResult[]): string[][] {
     const fine = r.pytuner.slice(1).find((p) => p.buckets.includes('exponential'));
     const edge = main?.shapeAtEdge === undefined ? 'not swept' : `${main.shapeAtEdge.ratio.toFixed(2)} (cc ${main.shapeAtEdge.concurrency})`;
     const other = (run: PytunerRun | undefined) => (run === undefined ? 'not asked' : run.rated === undefined ? pytunerCell(run) : `${ratioCell(run.rated, r.oracle, r.objectiveSeconds)}: ${pytunerCell(run)}`);
-    rows.push([r.scenario, ms(r.objectiveSeconds), oracle, pytunerCell(main), ratioCell(main?.rated, r.oracle, r.objectiveSeconds), edge, other(backfill), other(fine), ...r.defaults.map((d) => ratioCell(d, r.oracle, r.objectiveSeconds))]);
+    rows.push([r.scenario, ms(r.objectiveSeconds), oracle, pytunerCell(main), ratioCell(main?.rated, r.oracle, r.objectiveSeconds), edge, ...(anyLegacy ? [other(legacyOf(r))] : []), other(backfill), other(fine), ...r.defaults.map((d) => ratioCell(d, r.oracle, r.objectiveSeconds))]);
   }
   return rows;
 }

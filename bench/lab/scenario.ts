@@ -32,7 +32,7 @@ import { startServer } from './server.ts';
 import type { KnativeLab, RevisionPod } from './knative/cluster.ts';
 import { LAB_NAMESPACE, awaitScrape } from './knative/cluster.ts';
 import type { RunningQueueProxy } from './knative/queueProxy.ts';
-import { QUEUE_URL, startQueueProxy } from './knative/queueProxy.ts';
+import { LEGACY_QUEUE_ENV, QUEUE_URL, startQueueProxy } from './knative/queueProxy.ts';
 import type { Outcome } from './stats.ts';
 import { BACKGROUND_LIMIT, median, ratioTo, relativeSpread, scoreAtObjective } from './stats.ts';
 
@@ -91,6 +91,8 @@ export interface ScenarioContext {
 export interface KnativePath {
   lab: KnativeLab;
   queueBinary: string;
+  /** Knative 1.18's queue-proxy and autoscaler (knative.dev/serving v0.45.1), for scenarios with `legacyDay`. */
+  legacy?: { version: string; queueBinary: string; autoscalerBinary: string };
 }
 
 /**
@@ -110,12 +112,14 @@ class Bench {
   private readonly context: ScenarioContext;
   private readonly pod: { revision: RevisionPod; knative: KnativePath } | undefined;
   private queueConcurrency = 0;
+  private queueProxy: { binary: string; env: Record<string, string> } | undefined;
 
   constructor(kind: ServerKind, path: string, context: ScenarioContext, pod?: { revision: RevisionPod; knative: KnativePath }) {
     this.kind = kind;
     this.path = path;
     this.context = context;
     this.pod = pod;
+    if (pod !== undefined) this.queueProxy = { binary: pod.knative.queueBinary, env: pod.revision.queueEnv };
     pod?.knative.lab.standins.setProcesses({ user: () => this.server?.pid, queue: () => this.queue?.pid });
   }
 
@@ -132,6 +136,13 @@ class Bench {
     }
   }
 
+  /** The queue-proxy binary and environment from the next measurement on (restarts it). */
+  async useQueueProxy(binary: string, env: Record<string, string>): Promise<void> {
+    this.queueProxy = { binary, env };
+    await this.queue?.stop();
+    this.queue = undefined;
+  }
+
   private async serverFor(workers: number, threads: number): Promise<RunningServer> {
     if (this.server === undefined || this.server.config.workers !== workers || this.server.config.threads !== threads) {
       await this.server?.stop();
@@ -139,8 +150,8 @@ class Bench {
       this.server = await startServer(this.kind, { workers, threads }, this.pod === undefined ? {} : { port: this.pod.revision.userPort });
       this.warm = false;
     }
-    if (this.pod !== undefined && this.queue === undefined) {
-      this.queue = await startQueueProxy(this.pod.knative.queueBinary, this.pod.revision.queueEnv, this.queueConcurrency);
+    if (this.queueProxy !== undefined && this.queue === undefined) {
+      this.queue = await startQueueProxy(this.queueProxy.binary, this.queueProxy.env, this.queueConcurrency);
       this.warm = false;
     }
     const server = this.pod === undefined ? this.server : { ...this.server, url: QUEUE_URL };
@@ -221,7 +232,7 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
       await bench.setQueueConcurrency(observed.concurrency);
       await bench.measure({ ...observed, concurrency: 1 }, 1);
       await revision.markReady();
-      notes.push(...(await knativeSeriesPresent(context.knative!.lab.prometheusUrl, name, log)));
+      notes.push(...(await knativeSeriesPresent(context.knative!.lab.prometheusUrl, name, CURRENT_SERIES, log)));
     }
     // 1. The objective, from one request at a time on the default server.
     const baselineRuns: Measurement[] = [];
@@ -257,6 +268,12 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
       pytuner.push(await askPytunerLive(scenario, knativeYaml, context.knative!.lab.prometheusUrl, { start: dayStart, end: dayEnd, stepSeconds: timing.knativeStepSeconds }, objectiveSeconds));
       const run = pytuner.at(-1)!;
       log(`${scenario.name}: pytuner (${run.buckets}): ${describeRun(run)}`);
+      const legacy = context.knative!.legacy;
+      if (scenario.legacyDay === true && legacy !== undefined) {
+        const legacyRun = await legacyDayRun(bench, { scenario, manifest: knativeYaml, lab: context.knative!.lab, queueBinary: context.knative!.queueBinary, legacy, revision, schedule, timing, objectiveSeconds, log, notes });
+        pytuner.push(legacyRun);
+        log(`${scenario.name}: pytuner (${legacyRun.buckets}): ${describeRun(legacyRun)}`);
+      }
       // From here on wrk holds exactly the concurrency under test: the breaker would never queue, and the sweep goes past 80.
       await bench.setQueueConcurrency(0);
     }
@@ -388,16 +405,25 @@ function describeRun(run: PytunerRun): string {
   return `${describeConfig(run.config!)}${run.answer?.confidence === undefined ? '' : ` (${run.answer.confidence} confidence)`}, first step ${describeConfig(run.firstStep!)}`;
 }
 
+/** What must be in Prometheus before a day starts, by what it is: Knative 1.23's series of `service`. */
+const CURRENT_SERIES = (service: string): Record<string, string> => ({
+  'queue-proxy target_info': `target_info{kn_service_name="${service}"}`,
+  'autoscaler kn_revision_pods_count ≥ 1': `kn_revision_pods_count{kn_service_name="${service}"} >= 1`,
+  'container CPU': `container_cpu_usage_seconds_total{pod=~"${service}-.*"}`,
+});
+
+/** The same for Knative 1.18 (OpenCensus names, labels on every series). */
+const LEGACY_SERIES = (service: string): Record<string, string> => ({
+  'queue-proxy revision_request_count': `revision_request_count{service_name="${service}"}`,
+  'autoscaler autoscaler_actual_pods ≥ 1': `autoscaler_actual_pods{service_name="${service}"} >= 1`,
+});
+
 /**
  * Waits (at most 90 s) until Prometheus holds the queue-proxy's request series and the autoscaler's pod count of the
  * service: the day must not start before the whole data path works. Returns notes for what never showed up.
  */
-async function knativeSeriesPresent(prometheusUrl: string, service: string, log: (message: string) => void): Promise<string[]> {
-  const wanted = {
-    'queue-proxy target_info': `target_info{kn_service_name="${service}"}`,
-    'autoscaler kn_revision_pods_count ≥ 1': `kn_revision_pods_count{kn_service_name="${service}"} >= 1`,
-    'cAdvisor stand-in CPU': `container_cpu_usage_seconds_total{pod=~"${service}-.*"}`,
-  };
+async function knativeSeriesPresent(prometheusUrl: string, service: string, series: (service: string) => Record<string, string>, log: (message: string) => void): Promise<string[]> {
+  const wanted = series(service);
   const missing = new Set(Object.keys(wanted));
   const until = performance.now() + 90_000;
   while (missing.size > 0 && performance.now() < until) {
@@ -409,7 +435,7 @@ async function knativeSeriesPresent(prometheusUrl: string, service: string, log:
     if (missing.size > 0) await delay(2_000);
   }
   if (missing.size === 0) {
-    log(`${service}: Prometheus has the queue-proxy's, the autoscaler's and the CPU series`);
+    log(`${service}: Prometheus has ${Object.keys(wanted).join(', ')}`);
     return [];
   }
   const text = `before the day, Prometheus still lacked: ${[...missing].join(', ')}`;
@@ -418,16 +444,62 @@ async function knativeSeriesPresent(prometheusUrl: string, service: string, log:
 }
 
 /** pytuner's answer from what Prometheus scraped during the day on the Knative path. */
-async function askPytunerLive(scenario: LabScenario, manifest: string, prometheusUrl: string, day: { start: number; end: number; stepSeconds: number }, objectiveSeconds: number): Promise<PytunerRun> {
+async function askPytunerLive(scenario: LabScenario, manifest: string, prometheusUrl: string, day: { start: number; end: number; stepSeconds: number }, objectiveSeconds: number, legacyVersion?: string): Promise<PytunerRun> {
   const observed = scenario.observed;
   const current = { containerConcurrency: observed.concurrency, workers: observed.workers, ...(observed.threads > 0 ? { threads: observed.threads } : {}) };
-  const label = 'Knative: real queue-proxy, autoscaler, Prometheus';
+  const label = legacyVersion === undefined ? 'Knative: real queue-proxy, autoscaler, Prometheus' : `${LEGACY_LABEL} (${legacyVersion}): real queue-proxy, autoscaler, Prometheus`;
   try {
     const steps = Math.floor((day.end - day.start) / day.stepSeconds);
-    const report = await pytunerReportLive({ manifest, prometheusUrl, end: day.end, windowSeconds: steps * day.stepSeconds, stepSeconds: day.stepSeconds, objectiveSeconds, current });
+    const report = await pytunerReportLive({ manifest, prometheusUrl, end: day.end, windowSeconds: steps * day.stepSeconds, stepSeconds: day.stepSeconds, objectiveSeconds, current, profile: legacyVersion === undefined ? 'knative' : 'knative-legacy' });
     return runOf(label, report);
   } catch (err) {
     return { buckets: label, error: (err as Error).message, withheld: false };
+  }
+}
+
+/** The label of pytuner's answer from the legacy day (results.ts finds its column by its start, `Knative 1.18`). */
+const LEGACY_LABEL = 'Knative 1.18, knative-legacy profile';
+
+/** What the legacy day needs from its scenario. */
+interface LegacyDay {
+  scenario: LabScenario;
+  manifest: string;
+  lab: KnativeLab;
+  /** The Knative 1.23 queue-proxy, put back after the legacy day. */
+  queueBinary: string;
+  legacy: NonNullable<KnativePath['legacy']>;
+  revision: RevisionPod;
+  schedule: DayStep[];
+  timing: Timing;
+  objectiveSeconds: number;
+  log: (message: string) => void;
+  notes: string[];
+}
+
+/**
+ * The observed day again, through Knative 1.18's queue-proxy and autoscaler in place of 1.23's (same pod, same
+ * breaker, same steps), and `pytuner report --profile knative-legacy` on what Prometheus scraped of it. Puts the
+ * 1.23 components back afterwards, whatever happened.
+ */
+async function legacyDayRun(bench: Bench, d: LegacyDay): Promise<PytunerRun> {
+  const name = `lab-${d.scenario.name}`;
+  const observed = d.scenario.observed;
+  try {
+    await d.lab.useAutoscaler(d.legacy.autoscalerBinary);
+    await bench.useQueueProxy(d.legacy.queueBinary, { ...d.revision.queueEnv, ...LEGACY_QUEUE_ENV });
+    await bench.measure({ ...observed, concurrency: 1 }, 1);
+    d.notes.push(...(await knativeSeriesPresent(d.lab.prometheusUrl, name, LEGACY_SERIES, d.log)));
+    const start = Date.now() / 1000;
+    for (const step of d.schedule) await bench.measure({ ...observed, concurrency: step.concurrency }, d.timing.knativeStepSeconds);
+    const end = Date.now() / 1000;
+    d.log(`${d.scenario.name}: the day measured again through Knative 1.18's queue-proxy (${d.legacy.version})`);
+    await awaitScrape();
+    return await askPytunerLive(d.scenario, d.manifest, d.lab.prometheusUrl, { start, end, stepSeconds: d.timing.knativeStepSeconds }, d.objectiveSeconds, d.legacy.version);
+  } catch (err) {
+    return { buckets: `${LEGACY_LABEL} (${d.legacy.version})`, error: (err as Error).message, withheld: false };
+  } finally {
+    await d.lab.useAutoscaler();
+    await bench.useQueueProxy(d.queueBinary, d.revision.queueEnv);
   }
 }
 

@@ -24,6 +24,11 @@ export interface LabScenario {
   /** The configuration of the observed day (Cloud Run's containerConcurrency 80 and the guide's server command). */
   observed: LabConfig;
   defaults: DefaultSetting[];
+  /**
+   * On the Knative path, measure the observed day a second time through Knative 1.18's queue-proxy and autoscaler and
+   * ask pytuner with the `knative-legacy` profile (one scenario: the day costs about 5 minutes).
+   */
+  legacyDay?: boolean;
 }
 
 /** vCPU of the lab's instance: this machine's cores. */
@@ -60,6 +65,7 @@ export const LAB_SCENARIOS: readonly LabScenario[] = [
     families: WSGI_FAMILIES,
     observed: GUIDE_WSGI,
     defaults: WSGI_DEFAULTS,
+    legacyDay: true,
   },
   {
     name: 'io-bound',

@@ -16,7 +16,7 @@
  * - the autoscaler's metrics are scraped from a static target (a cluster finds it through its Service).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ControlPlane } from '../../../test/integration/harness/controlPlane.ts';
 import { startControlPlane } from '../../../test/integration/harness/controlPlane.ts';
@@ -24,7 +24,7 @@ import { httpsRequest } from '../../../test/integration/harness/https.ts';
 import type { KnativeController, KnativeWebhook } from '../../../test/integration/harness/knative.ts';
 import { KNATIVE_NAMESPACE, startKnativeController, startKnativeWebhook } from '../../../test/integration/harness/knative.ts';
 import { scriptPath } from '../../../test/integration/harness/paths.ts';
-import type { ServerGroup } from '../../../test/integration/harness/processes.ts';
+import type { ManagedProcess, ServerGroup } from '../../../test/integration/harness/processes.ts';
 import { createServerGroup, exitedError, freeLoopbackPorts, pollUntil, runScript } from '../../../test/integration/harness/processes.ts';
 import { AUTOSCALER_IP, POD_IP } from './netns.ts';
 import { podTargets } from './podTargets.ts';
@@ -61,6 +61,11 @@ export interface KnativeLab {
   deploy(service: Json): Promise<RevisionPod>;
   /** Which processes' CPU the cAdvisor stand-in reports for the pod's containers. */
   standins: StandinExporter;
+  /**
+   * Replaces the running autoscaler with `binary` (Knative 1.18's, for the legacy profile's day), or with the
+   * Knative 1.23 one again when undefined.
+   */
+  useAutoscaler(binary?: string): Promise<void>;
   /** Paths of the component logs (kept until stop). */
   logDir: string;
   stop(): Promise<void>;
@@ -144,8 +149,11 @@ async function knativeBinDir(): Promise<string> {
   return (await runScript(scriptPath('install-knative.sh'))).lastLine;
 }
 
-function startAutoscaler(group: ServerGroup, cp: ControlPlane, binDir: string, profilingPort: number): void {
-  group.start('knative-autoscaler', join(binDir, 'autoscaler'), [`--kubeconfig=${cp.kubeconfigPath}`], {
+/** Knative 1.18's autoscaler sets METRICS_DOMAIN in its Deployment (config/core/deployments/autoscaler.yaml); 1.23's does not read it. */
+const LEGACY_AUTOSCALER_ENV = { METRICS_DOMAIN: 'knative.dev/serving' };
+
+function startAutoscaler(group: ServerGroup, cp: ControlPlane, binary: string, profilingPort: number, extraEnv: Record<string, string> = {}): ManagedProcess {
+  return group.start(`knative-autoscaler-${basename(dirname(binary))}`, binary, [`--kubeconfig=${cp.kubeconfigPath}`], {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     SYSTEM_NAMESPACE: KNATIVE_NAMESPACE,
@@ -156,6 +164,7 @@ function startAutoscaler(group: ServerGroup, cp: ControlPlane, binDir: string, p
     CONFIG_OBSERVABILITY_NAME: 'config-observability',
     PROFILING_PORT: String(profilingPort),
     METRICS_PROMETHEUS_PORT: String(AUTOSCALER_METRICS_PORT),
+    ...extraEnv,
   });
 }
 
@@ -244,7 +253,8 @@ export async function startKnativeLab(log: (message: string) => void): Promise<K
     stops.push(() => controller.stop());
     const binDir = await knativeBinDir();
     const [profilingPort] = (await freeLoopbackPorts(1)) as [number];
-    startAutoscaler(group, cp, binDir, profilingPort);
+    const currentAutoscaler = join(binDir, 'autoscaler');
+    let autoscaler = startAutoscaler(group, cp, currentAutoscaler, profilingPort);
     await api(cp, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: LAB_NAMESPACE } });
     const standins = await startStandinExporter(LAB_NAMESPACE);
     stops.push(() => standins.stop());
@@ -259,6 +269,13 @@ export async function startKnativeLab(log: (message: string) => void): Promise<K
         const pod = await deployRevision(cp, service, podTargetsFile);
         standins.setPod({ name: pod.podName, service: (service.metadata as { name: string }).name, cpuLimit: 2 });
         return pod;
+      },
+      async useAutoscaler(binary) {
+        // One at a time: both hard-code the stat server's :8080 and would each reconcile the same PodAutoscalers.
+        await autoscaler.stop();
+        const legacy = binary !== undefined;
+        autoscaler = startAutoscaler(group, cp, binary ?? currentAutoscaler, profilingPort, legacy ? LEGACY_AUTOSCALER_ENV : {});
+        log(`knative: autoscaler now ${binary ?? currentAutoscaler}`);
       },
       stop,
     };

@@ -11,15 +11,27 @@ import { readAllProcStats } from '../procstat.ts';
 /** The queue-proxy's serving port (hard-coded by Knative: QUEUE_SERVING_PORT). */
 export const QUEUE_URL = 'http://127.0.0.1:8012';
 
+/**
+ * What Knative 1.18's revision reconciler adds to the queue-proxy's environment and 1.23's does not write (it moved to
+ * OBSERVABILITY_CONFIG): request metrics in Prometheus form on :9091, as 1.18's config-observability defaults give.
+ * The 1.18 queue-proxy reads everything else it needs under the same names 1.23's controller writes.
+ */
+export const LEGACY_QUEUE_ENV: Readonly<Record<string, string>> = {
+  SERVING_REQUEST_METRICS_BACKEND: 'prometheus',
+  SERVING_REQUEST_METRICS_REPORTING_PERIOD_SECONDS: '5',
+  METRICS_DOMAIN: 'knative.dev/internal/serving',
+  TRACING_CONFIG_BACKEND: 'none',
+};
+
 export interface RunningQueueProxy {
   pid: number;
   containerConcurrency: number;
   stop(): Promise<void>;
 }
 
-/** The queue-proxy binary of knative.dev/serving `version`, built once into the cache. */
-export async function queueProxyBinary(version: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('bash', [join(import.meta.dirname, 'install-queue-proxy.sh'), version], { maxBuffer: 1 << 20 });
+/** The queue-proxy (or the autoscaler) binary of knative.dev/serving `version`, built once into the cache. */
+export async function queueProxyBinary(version: string, command: 'queue' | 'autoscaler' = 'queue'): Promise<string> {
+  const { stdout } = await promisify(execFile)('bash', [join(import.meta.dirname, 'install-queue-proxy.sh'), version, command], { maxBuffer: 1 << 20 });
   return stdout.trimEnd().split('\n').at(-1)!;
 }
 

@@ -1,7 +1,9 @@
 /**
  * @module STAND-INS for two exporters a cluster runs and this machine cannot: the kubelet's cAdvisor endpoint and
- * kube-state-metrics. There is no kubelet here (so no cgroup per container for cAdvisor to read) and no
- * kube-state-metrics build; their series are served from what they would read:
+ * kube-state-metrics. There is no kubelet here and no kube-state-metrics build. Root may make a cgroup v2 child (and a
+ * v1 cpuacct child: this host mounts both) and move the server into it, so a real cAdvisor could read it, but
+ * cAdvisor's binary is in the module github.com/google/cadvisor/cmd, which the Go module proxy does not serve (only the
+ * library module github.com/google/cadvisor, which the kubelet embeds). Their series are served from what they would read:
  * - `/metrics/cadvisor`: `container_cpu_usage_seconds_total{namespace, pod, container}` of the lab's pod, from /proc
  *   (utime + stime of the server's process tree for the user container, of the queue-proxy for `queue-proxy`), with
  *   the labels the kubelet gives cAdvisor's series; one counter per container that never goes back, across server
