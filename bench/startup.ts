@@ -36,8 +36,11 @@ import { RUNTIME_ENTRY, assembleRuntime, warmCompileCache } from '../scripts/run
 import { REPO_ROOT } from '../scripts/bundle.ts';
 import { startControlPlane } from '../test/integration/harness/controlPlane.ts';
 
-/** The issue's goals: CPU and RSS to ready, and wall time to ready at a tenth of a CPU. */
-const GOAL = { cpuMs: 150, rssMb: 80, quotaWallMs: 1500 };
+/**
+ * The issue's goals (issue 18): CPU to ready at most `floorRatio` times the Node + HTTP floor of the same run (a ratio,
+ * so a busier or slower machine weighs on both), RSS to ready, and wall time to ready at a tenth of a CPU.
+ */
+const GOAL = { floorRatio: 3, rssMb: 80, quotaWallMs: 1500 };
 /** The cgroup limits: by default the talk's test, 10% of one CPU and 128 MiB, no swap (--cpu-quota, --memory). */
 let LIMITS = { cpu: 0.1, memoryBytes: 128 * 1024 * 1024 };
 /** Give up on a start after this long (a start at 10% CPU that takes 30 s is a failure worth seeing, not waiting on). */
@@ -306,7 +309,9 @@ function report(summaries: Summary[], quota: StartResult[], estimateReason: stri
   const quotaWall = quotaSummary?.median.wallMs ?? estimateMs;
   out.push('');
   const quotaGoal = LIMITS.cpu === 0.1 ? `; < ${GOAL.quotaWallMs} ms at 10% CPU: ${verdict(quotaWall < GOAL.quotaWallMs)} (${Math.round(quotaWall)}${quotaSummary === undefined ? ', estimated' : ''})` : '';
-  out.push(`goal: <= ${GOAL.cpuMs} ms CPU: ${verdict(shipped.median.cpuMs <= GOAL.cpuMs)} (${Math.round(shipped.median.cpuMs)}); <= ${GOAL.rssMb} MB RSS: ${verdict(shipped.median.rssMb <= GOAL.rssMb)} (${Math.round(shipped.median.rssMb)})${quotaGoal}`);
+  const floorCpuMs = (summaries[0] as Summary).median.cpuMs;
+  const ratio = shipped.median.cpuMs / floorCpuMs;
+  out.push(`goal: CPU <= ${GOAL.floorRatio} × the Node + HTTP floor: ${verdict(ratio <= GOAL.floorRatio)} (${Math.round(shipped.median.cpuMs)} / ${Math.round(floorCpuMs)} = ${ratio.toFixed(1)} ×); <= ${GOAL.rssMb} MB RSS: ${verdict(shipped.median.rssMb <= GOAL.rssMb)} (${Math.round(shipped.median.rssMb)})${quotaGoal}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -35,7 +35,7 @@ export interface BundleOptions {
 
 /** A package whose index the bundle replaces with a file listing only what is used (see scripts/bundle-subsets/). */
 interface Subset {
-  /** The bare specifier, exactly: `import … from '<package>'` (deep imports are left alone). */
+  /** The specifier, exactly: `import … from '<package>'` (deep imports are left alone); a relative one with `importedFrom`. */
   package: string;
   file: string;
   /** Only for imports from these files or directories (paths relative to the repository root; default: every importer). */
@@ -44,7 +44,10 @@ interface Subset {
 
 /** The subsets; each file's header says what it drops and what that saves. */
 export const SUBSETS: readonly Subset[] = [
+  // Before client-node.ts: the first subset whose importers match is used.
+  { package: '@kubernetes/client-node', file: 'client-node-config.ts', importedFrom: ['src/input/kubeHttp.ts', 'src/controller/main.ts'] },
   { package: '@kubernetes/client-node', file: 'client-node.ts' },
+  { package: './gen/index.js', file: 'client-node-gen.js', importedFrom: ['node_modules/@kubernetes/client-node/dist/config.js'] },
   { package: 'undici', file: 'undici.js', importedFrom: ['node_modules/@kubernetes/client-node/', 'src/input/kubeHttp.ts'] },
   { package: 'prom-client', file: 'prom-client.js' },
 ];

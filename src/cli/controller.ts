@@ -158,8 +158,7 @@ function optInAndPrometheus(options: ControllerOptions): { defaultPolicy?: { nam
 
 /** Runs the controller until SIGTERM/SIGINT; returns the exit code. */
 export async function controllerCommand(options: ControllerOptions, io: CliIo): Promise<number> {
-  const [{ KubeConfig }, { startController, shardLabel, shardLeaseName, shardProblem }, { createLogger }] = await Promise.all([
-    import('@kubernetes/client-node'),
+  const [{ KubeConfig, startController, shardLabel, shardLeaseName, shardProblem }, { createLogger }] = await Promise.all([
     import('../controller/main.ts'),
     import('../controller/log.ts'),
   ]);

@@ -8,9 +8,9 @@
  * @see https://github.com/kubernetes/client-go/blob/master/tools/leaderelection/leaderelection.go
  */
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
-import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { transportFor } from '../input/kubeHttp.ts';
+import { KubeRequestError, statusMessage, transportFor, type KubeTransport } from '../input/kubeHttp.ts';
 
 /** Timing of the election. Defaults are client-go's (15 s / 10 s / 2 s), which kube-controller-manager uses. */
 export interface LeaseTiming {
@@ -31,6 +31,17 @@ export interface LeaseRecord {
   leaseDurationSeconds: number;
   leaseTransitions: number;
   resourceVersion: string;
+}
+
+/**
+ * A coordination.k8s.io/v1 Lease as JSON: read and written raw, so its times stay the server's strings and no model
+ * class of client-node is loaded (the elector is built before the controller is ready).
+ */
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
 /** When this candidate last saw the Lease record change, by its own clock. */
@@ -75,7 +86,7 @@ export interface LeaderElectorOptions {
  */
 export class LeaderElector {
   readonly identity: string;
-  readonly #api: CoordinationV1Api;
+  readonly #transport: KubeTransport;
   readonly #options: LeaderElectorOptions;
   readonly #timing: LeaseTiming;
   readonly #now: () => number;
@@ -89,7 +100,7 @@ export class LeaderElector {
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
     this.identity = options.identity;
-    this.#api = transportFor(options.kubeConfig).api(CoordinationV1Api);
+    this.#transport = transportFor(options.kubeConfig);
     this.#timing = { ...DEFAULT_LEASE_TIMING, ...options.timing };
     if (this.#timing.renewDeadlineMs >= this.#timing.leaseDurationMs) {
       throw new Error(`the renew deadline (${this.#timing.renewDeadlineMs} ms) must be shorter than the lease duration (${this.#timing.leaseDurationMs} ms)`);
@@ -154,11 +165,11 @@ export class LeaderElector {
     this.#leading = false;
     if (!wasLeading) return;
     try {
-      const lease = await this.#api.readNamespacedLease({ name: this.#options.name, namespace: this.#options.namespace });
-      if (lease.spec?.holderIdentity !== this.identity) return;
-      const now = new V1MicroTime(this.#now());
+      const lease = await this.#readLease();
+      if (lease?.spec?.holderIdentity !== this.identity) return;
+      const now = microTime(this.#now());
       lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now };
-      await this.#api.replaceNamespacedLease({ name: this.#options.name, namespace: this.#options.namespace, body: lease });
+      await this.#write('PUT', lease);
       this.#options.log.info({ lease: this.#leaseName(), identity: this.identity }, 'released the lease');
     } catch (err) {
       this.#options.onError?.(err);
@@ -180,12 +191,14 @@ export class LeaderElector {
       if (record !== undefined && this.#observation?.resourceVersion !== record.resourceVersion) this.#observation = { resourceVersion: record.resourceVersion, observedAt: now };
       const decision = decideLease(record, this.#observation, this.identity, now);
       if (decision === 'wait') return false;
-      const time = new V1MicroTime(now);
+      const time = microTime(now);
       const leaseDurationSeconds = Math.ceil(this.#timing.leaseDurationMs / 1000);
       if (decision === 'create' || lease === undefined) {
-        const created = await this.#api.createNamespacedLease({
-          namespace,
-          body: { metadata: { name, namespace }, spec: { holderIdentity: this.identity, leaseDurationSeconds, acquireTime: time, renewTime: time, leaseTransitions: 0 } },
+        const created = await this.#write('POST', {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: { holderIdentity: this.identity, leaseDurationSeconds, acquireTime: time, renewTime: time, leaseTransitions: 0 },
         });
         this.#observe(created, now);
         return true;
@@ -199,12 +212,12 @@ export class LeaderElector {
         acquireTime: taking ? time : (lease.spec?.acquireTime ?? time),
         leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (taking ? 1 : 0),
       };
-      const replaced = await this.#api.replaceNamespacedLease({ name, namespace, body: lease });
+      const replaced = await this.#write('PUT', lease);
       this.#observe(replaced, now);
       return true;
     } catch (err) {
       // 409: another candidate wrote first (a lost race, not a failure worth counting).
-      if (!(err instanceof ApiException && err.code === 409)) {
+      if (!(err instanceof KubeRequestError && err.statusCode === 409)) {
         this.#options.onError?.(err);
         this.#options.log.warn({ lease: this.#leaseName(), err: errorText(err) }, 'lease request failed');
       }
@@ -212,17 +225,33 @@ export class LeaderElector {
     }
   }
 
-  #observe(lease: V1Lease, now: number): void {
+  #observe(lease: Lease, now: number): void {
     this.#observation = { resourceVersion: lease.metadata?.resourceVersion ?? '', observedAt: now };
   }
 
-  async #readLease(): Promise<V1Lease | undefined> {
-    try {
-      return await this.#api.readNamespacedLease({ name: this.#options.name, namespace: this.#options.namespace });
-    } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return undefined;
-      throw err;
-    }
+  /** The Lease as the API server has it (raw JSON: its times stay the strings it sent); undefined when there is none. */
+  async #readLease(): Promise<Lease | undefined> {
+    const path = this.#leasePath();
+    const { status, body } = await this.#transport.request('GET', path);
+    if (status === 404) return undefined;
+    if (status !== 200) throw new KubeRequestError(path, status, statusMessage(body));
+    return body as Lease;
+  }
+
+  /** Creates (POST) or replaces (PUT, guarded by the Lease's resourceVersion) the Lease; resolves with what was stored. */
+  async #write(method: 'POST' | 'PUT', lease: Lease): Promise<Lease> {
+    const path = method === 'POST' ? this.#leasesPath() : this.#leasePath();
+    const { status, body } = await this.#transport.request(method, path, { body: lease });
+    if (status !== 200 && status !== 201) throw new KubeRequestError(path, status, statusMessage(body), method);
+    return body as Lease;
+  }
+
+  #leasesPath(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.#options.namespace)}/leases`;
+  }
+
+  #leasePath(): string {
+    return `${this.#leasesPath()}/${encodeURIComponent(this.#options.name)}`;
   }
 
   /** Waits `ms`, or less if `stop()` is called. */
@@ -239,7 +268,7 @@ export class LeaderElector {
 }
 
 /** The election's view of a Lease. */
-export function leaseRecord(lease: V1Lease): LeaseRecord {
+function leaseRecord(lease: Lease): LeaseRecord {
   return {
     holderIdentity: lease.spec?.holderIdentity ?? '',
     leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 0,
@@ -249,6 +278,13 @@ export function leaseRecord(lease: V1Lease): LeaseRecord {
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof ApiException) return `HTTP ${err.code}: ${typeof err.body === 'string' ? err.body.slice(0, 200) : JSON.stringify(err.body)?.slice(0, 200)}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A MicroTime as the API server reads it: RFC 3339 with exactly six fractional digits (what client-node's V1MicroTime
+ * writes; a Date's three digits are refused).
+ */
+function microTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, -1)}000Z`;
 }

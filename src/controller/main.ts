@@ -29,6 +29,9 @@ import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 // For `pytuner controller` (src/cli/controller.ts), which loads this module alone when the command runs: re-exported
 // rather than imported there on their own, so the bundle keeps them in the chunk loaded before ready.
 export { shardLabel, shardLeaseName, shardProblem } from './shard.ts';
+// Named, not the package's namespace: the bundle then loads client-node's kubeconfig code before ready and its API
+// clients and model classes (the reconciler's, the actuator's) only after (scripts/bundle.ts).
+export { KubeConfig } from '@kubernetes/client-node';
 import { WorkQueue, type RateLimits } from './workqueue.ts';
 
 /** Leader election settings; absent: this replica always runs (a single replica, or a test). */

@@ -8,18 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/bundle.ts';
 
 /** Modules the controller imports dynamically before it is ready (the chunks they head are loaded at start-up). */
-const LOADED_BEFORE_READY = ['src/cli/main.ts', 'src/cli/controllerOnly.ts', 'scripts/bundle-subsets/client-node.ts', 'src/controller/main.ts', 'src/controller/log.ts'];
+const LOADED_BEFORE_READY = ['src/cli/main.ts', 'src/cli/controllerOnly.ts', 'src/controller/main.ts', 'src/controller/log.ts'];
 
 /** Modules imported dynamically that a controller start does not load before ready: other commands, and the reconciler (after the caches sync). */
 // policyReportWriter.ts: only with --policy-reports, imported once the controller is configured.
 const LOADED_LATER = ['src/cli/program.ts', 'src/controller/policyReportWriter.ts', 'src/controller/reconciler.ts'];
 
 /**
- * Bytes of JavaScript loaded before ready: 1.94 MB (1,943,107 on 2026-11-23: minified, with the dependencies of
- * package-lock.json; bench/startup.ts measures the time it takes). The headroom is 5%: zod, undici's index or the
- * rules exceed it.
+ * Bytes of JavaScript loaded before ready: 1.26 MB (1,264,528 on 2026-12-07: minified, with the dependencies of
+ * package-lock.json; bench/startup.ts measures the time it takes), 1.94 MB before client-node's API clients and model
+ * classes moved after ready. The headroom is 5%: zod, undici's index, the rules or client-node's models exceed it.
  */
-const BUDGET_BYTES = 2_040_000;
+const BUDGET_BYTES = 1_330_000;
 
 /** Every package whose code is loaded before ready: adding one is a decision, made here. */
 const PACKAGES_BEFORE_READY = [
@@ -64,6 +64,8 @@ const NEVER_BEFORE_READY = [
   /(^|\/)node_modules\/undici\/index\.js$/,
   /(^|\/)node_modules\/prom-client\/index\.js$/,
   /(^|\/)node_modules\/@kubernetes\/client-node\/dist\/index\.js$/,
+  // client-node's API clients and their model classes: the reconciler's and the actuator's, after ready.
+  /(^|\/)node_modules\/@kubernetes\/client-node\/dist\/gen\/(apis|models|types)\//,
 ];
 
 /** Optional requires in try/catch that esbuild leaves to run time (absent: the package falls back). */
