@@ -6,6 +6,7 @@
  * - One value per setting and container. Measured proposals (confidence < 1) win over static ones for the settings
  *   measured load decides (containerConcurrency, workers, threads); otherwise the first proposal in report order
  *   wins. A dropped proposal keeps its finding (the diagnosis stands) but loses its fix, and says which one won.
+ * - Edits of one string (an args element, a Dockerfile line) in different places become one edit (./strings.ts).
  * - Env changes of one container become one write where apart they would undo each other: several entries added to a
  *   container with no `env` list, and several words of `GUNICORN_CMD_ARGS` (gunicorn reads it as extra command-line
  *   words: `--timeout 0`, `--preload`).
@@ -21,6 +22,7 @@ import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
+import { combineArgsEdits, combineLineEdits } from './strings.ts';
 
 /** The findings with their changes made consistent per workload; findings about no workload pass through unchanged. */
 export function solveFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
@@ -38,6 +40,8 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
     const group = byObject.get(objectKey(changeTarget(workload)));
     if (group !== undefined) solveWorkload(workload, group);
   }
+  // A Dockerfile line is shared by every workload built from it: its edits are combined across workloads.
+  combineLineEdits(out);
   return out;
 }
 
@@ -60,6 +64,7 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
 function solveWorkload(workload: Workload, findings: Finding[]): void {
   for (const container of workload.containers) {
     combineEnvWrites(workload, container, findings);
+    combineArgsEdits(workload, container, findings);
     const workers = keepOne(proposals(findings, 'workers', container.name));
     const threads = keepOne(proposals(findings, 'threads', container.name));
     const slots = slotsAfter(container, workers?.change, threads?.change);
