@@ -18,6 +18,7 @@
 import type { AnyChange, Change } from '../model/change.ts';
 import { isWritable, objectKey } from '../model/change.ts';
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
+import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
@@ -186,7 +187,10 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
   const index = finding.changes!.indexOf(change);
   finding.changes![index] = { ...change, to: value };
   finding.recommended = { ...finding.recommended, containerConcurrency: value };
-  finding.message = finding.message.replace(`set containerConcurrency to ${before}`, `set containerConcurrency to ${value}`);
+  if (finding.advice !== undefined) {
+    finding.advice = { ...finding.advice, value };
+    finding.message = adviceMessage(finding.advice);
+  }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
   const rendered = setContainerConcurrency(workload, value);
   const fix: Fix = { ...finding.fix, jsonPatch: rendered.jsonPatch, notes };

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadedInputs } from '../parse/types.ts';
+import { analyse } from '../report.ts';
+
+function service(containerConcurrency: number, args: string[], cpu: string): LoadedInputs {
+  const object = {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'shop', namespace: 'shop' },
+    spec: {
+      template: {
+        spec: {
+          containerConcurrency,
+          containers: [{ name: 'app', image: 'example.com/shop:1', args, ports: [{ containerPort: 8080 }], resources: { limits: { cpu } }, startupProbe: { httpGet: { path: '/healthz', port: 8080 } } }],
+        },
+      },
+    },
+  };
+  return { documents: [{ file: 'service.yaml', line: 1, docIndex: 0, object }], sources: [], errors: [], files: 1 };
+}
+
+describe('solver: containerConcurrency re-aimed at the slots after a workers change', () => {
+  it('restates the message from its typed advice: the value it names is the one the fix writes', () => {
+    // 80 admitted, 1 worker × 8 threads on 4 vCPU: workers go to 4, so 32 slots, not the 8 read.
+    const { findings } = analyse(service(80, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', '--preload', 'main:app'], '4'));
+    const mismatch = findings.find((f) => f.rule === 'concurrency.threads-mismatch')!;
+    expect(mismatch.advice?.value).toBe(32);
+    expect(mismatch.message).toBe('containerConcurrency 80 admits 80 requests but gunicorn serves 8 at a time (1 worker × 8 threads): 72 wait in its backlog; set containerConcurrency to 32');
+    expect(mismatch.recommended.containerConcurrency).toBe(32);
+    expect(mismatch.fix?.jsonPatch?.at(-1)).toEqual({ op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 32 });
+  });
+});
