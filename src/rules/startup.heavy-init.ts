@@ -6,11 +6,9 @@
  */
 import type { Finding } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
-import type { Location } from '../model/change.ts';
 import type { Rule } from './types.ts';
 import { origin, targetOf, uniqueEvidence } from './facts.ts';
-import { preloadFix } from './preload.ts';
-import { changeTarget, propose } from './changes.ts';
+import { preloadChange, preloadFix } from './preload.ts';
 
 const ID = 'startup.heavy-init';
 
@@ -27,29 +25,26 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   if (server?.kind !== 'gunicorn') return [];
   const workers = server.workers.value;
   if (workers === undefined || workers <= 1) return [];
-  if (server.preload !== undefined && server.preload.value !== false) return [];
+  const said = `gunicorn imports the app in each of its ${workers} workers${origin(server.workers)}`;
+  const finding = preloadFinding(workload, container, workers, said);
+  return finding === undefined ? [] : [finding];
+}
+
+function preloadFinding(workload: Workload, container: ContainerFacts, workers: number, said: string): Finding | undefined {
+  const server = container.server!;
+  if (server.preload !== undefined && server.preload.value !== false) return undefined;
   const evidence = [server.workers.evidence, ...(server.preload === undefined ? [] : [server.preload.evidence])];
   const finding: Finding = {
     rule: ID,
     severity: 'info',
     target: targetOf(workload, container),
-    message: `gunicorn imports the app in each of its ${workers} workers${origin(server.workers)} (no --preload): every cold start pays the import time and the app's memory ${workers} times; consider --preload`,
-    current: { workers, preload: false },
+    message: `${said} (no --preload): every cold start pays the import time and the app's memory ${workers} times; consider --preload`,
+    current: { workers: server.workers.value ?? null, preload: false },
     recommended: { preload: true },
     evidence: uniqueEvidence(evidence),
   };
   const fix = preloadFix(workload, container);
   if (fix !== undefined) finding.fix = fix;
-  finding.changes = [propose('preload', false, true, { target: changeTarget(workload, container), rule: ID, location: preloadLocation(container, fix !== undefined) })];
-  return [finding];
-}
-
-/** Where preloadFix writes: the gunicorn.conf.py line, or GUNICORN_CMD_ARGS. */
-function preloadLocation(container: ContainerFacts, writable: boolean): Location {
-  const preload = container.server?.preload;
-  if (!writable) return { kind: 'unwritable', why: 'preload is set where pytuner cannot rewrite it, or GUNICORN_CMD_ARGS comes from a Secret' };
-  if (preload !== undefined && !preload.isDefault && preload.evidence.file !== undefined && preload.evidence.line !== undefined) {
-    return { kind: 'source', file: preload.evidence.file, line: preload.evidence.line };
-  }
-  return { kind: 'env', container: container.name, name: 'GUNICORN_CMD_ARGS', words: '--preload' };
+  finding.changes = [preloadChange(workload, container, ID, fix)];
+  return finding;
 }

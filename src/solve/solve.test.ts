@@ -30,3 +30,20 @@ describe('solver: containerConcurrency re-aimed at the slots after a workers cha
     expect(mismatch.fix?.jsonPatch?.at(-1)).toEqual({ op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 32 });
   });
 });
+
+describe('solver: words of GUNICORN_CMD_ARGS from several findings', () => {
+  it("writes startup.probe-missing's --preload with gunicorn.timeout's --timeout 0 in one value", () => {
+    // No startup probe, no health path, no --timeout: probe-missing proposes --preload, gunicorn.timeout --timeout 0.
+    const inputs = service(1, ['gunicorn', '--bind', ':8080', 'main:app'], '1');
+    const container = (inputs.documents[0]!.object as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template.spec.containers[0]!;
+    delete container.startupProbe;
+    const { findings } = analyse(inputs);
+    const probe = findings.find((f) => f.rule === 'startup.probe-missing')!;
+    const timeout = findings.find((f) => f.rule === 'gunicorn.timeout')!;
+    expect(probe.changes?.map((c) => [c.setting, c.from, c.to, c.location])).toEqual([['preload', false, true, { kind: 'env', container: 'app', name: 'GUNICORN_CMD_ARGS', words: '--preload' }]]);
+    const env = '/spec/template/spec/containers/0/env';
+    const writes = findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.path.startsWith(env)).map((op) => [f.rule, op]));
+    expect(writes).toEqual([[timeout.rule, { op: 'add', path: env, value: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 0 --preload' }] }]]);
+    expect(probe.fix?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
+  });
+});

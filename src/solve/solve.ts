@@ -39,7 +39,7 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
   }
   for (const workload of inventory.workloads) {
     const group = byObject.get(objectKey(changeTarget(workload)));
-    if (group !== undefined) solveWorkload(workload, group);
+    if (group !== undefined) out.push(...solveWorkload(workload, group));
   }
   // A Dockerfile line is shared by every workload built from it: its edits are combined across workloads.
   combineLineEdits(out);
@@ -62,7 +62,7 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
   return writable.find((p) => p.change.confidence < 1) ?? writable[0];
 }
 
-function solveWorkload(workload: Workload, findings: Finding[]): void {
+function solveWorkload(workload: Workload, findings: Finding[]): Finding[] {
   for (const container of workload.containers) {
     combineEnvWrites(workload, container, findings);
     combineArgsEdits(workload, container, findings);
@@ -72,6 +72,7 @@ function solveWorkload(workload: Workload, findings: Finding[]): void {
     if (slots === undefined) continue;
     alignConcurrency(workload, container, findings, slots, [workers, threads].filter((p) => p !== undefined));
   }
+  return [];
 }
 
 /** An env change with the words it appends to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`), if any. */
@@ -103,10 +104,14 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   const current = optionsVar === undefined ? '' : (container.env.get(optionsVar)?.value ?? '');
   const noEnvList = ![...container.env.values()].some((e) => e.index !== undefined);
   const values = new Map(envChanges.filter((e) => e.words === undefined).map((e) => [e.name, String(e.change.to)] as const));
-  const appended = appends.map((e) => e.words).join(' ');
+  // Two findings that append the same words (`--preload` for startup.heavy-init and startup.probe-missing) append them once.
+  const words = [...new Set(appends.map((e) => e.words))];
+  const appended = words.join(' ');
+  const distinctWrites = values.size + words.length;
   if (optionsVar !== undefined) values.set(optionsVar, [current, appended].filter((x) => x !== '').join(' '));
   const involved = [...new Set((noEnvList ? envChanges : appends).map((e) => e.finding))];
-  if (involved.length < 2) return;
+  // Findings that all write the same have nothing to combine: their ops are equal, and applied once.
+  if (involved.length < 2 || distinctWrites < 2) return;
   const [carrier, ...rest] = involved;
   let ops: JsonPatchOp[];
   if (noEnvList) {
