@@ -47,3 +47,24 @@ describe('solver: words of GUNICORN_CMD_ARGS from several findings', () => {
     expect(probe.fix?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
   });
 });
+
+describe('solver: findings a winning change makes true', () => {
+  it('reports startup.heavy-init with its --preload fix when the workers fix raises workers from one', () => {
+    const { findings } = analyse(service(8, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', 'main:app'], '4'));
+    const heavy = findings.filter((f) => f.rule === 'startup.heavy-init');
+    expect(heavy.map((f) => f.message)).toEqual([
+      "gunicorn will import the app in each of its 4 workers once gunicorn.workers-vs-cpu raises them from 1 (no --preload): every cold start pays the import time and the app's memory 4 times; consider --preload",
+    ]);
+    // gunicorn.timeout appends --timeout 0 to the same var: one write carries both.
+    const env = findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.path.includes('/env')));
+    expect(env).toEqual([{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 0 --preload' }] }]);
+    expect(heavy[0]!.changes?.map((c) => [c.setting, c.to])).toEqual([['preload', true]]);
+  });
+
+  it('adds nothing when gunicorn already preloads, or workers stay at one', () => {
+    const preloaded = analyse(service(8, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', '--preload', 'main:app'], '4'));
+    expect(preloaded.findings.filter((f) => f.rule === 'startup.heavy-init')).toEqual([]);
+    const one = analyse(service(8, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', 'main:app'], '1'));
+    expect(one.findings.filter((f) => f.rule === 'startup.heavy-init')).toEqual([]);
+  });
+});

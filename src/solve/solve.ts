@@ -24,6 +24,7 @@ import { changeTarget, containerConcurrencyLocation, propose } from '../rules/ch
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
+import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 
 /** The findings with their changes made consistent per workload; findings about no workload pass through unchanged. */
 export function solveFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
@@ -62,17 +63,34 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
   return writable.find((p) => p.change.confidence < 1) ?? writable[0];
 }
 
+/** Solves one workload's findings in place; returns the findings the winning changes make true (see `followers`). */
 function solveWorkload(workload: Workload, findings: Finding[]): Finding[] {
+  const added: Finding[] = [];
   for (const container of workload.containers) {
-    combineEnvWrites(workload, container, findings);
-    combineArgsEdits(workload, container, findings);
+    // The winners first: a superseded proposal's write is not combined with others.
     const workers = keepOne(proposals(findings, 'workers', container.name));
     const threads = keepOne(proposals(findings, 'threads', container.name));
+    const follow = followers(workload, container, findings, workers);
+    findings.push(...follow);
+    added.push(...follow);
+    combineEnvWrites(workload, container, findings);
+    combineArgsEdits(workload, container, findings);
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined) continue;
     alignConcurrency(workload, container, findings, slots, [workers, threads].filter((p) => p !== undefined));
   }
-  return [];
+  return added;
+}
+
+/**
+ * Findings a rule would report on the next run because of a winning change, reported now with their fix so that one
+ * step reaches the state a second run accepts: raising gunicorn's workers from one makes startup.heavy-init true.
+ */
+function followers(workload: Workload, container: ContainerFacts, findings: readonly Finding[], workers: Proposed<'workers'> | undefined): Finding[] {
+  if (workers === undefined || workers.finding.fix === undefined) return [];
+  const already = findings.some((f) => f.rule === HEAVY_INIT && f.target.container === container.name);
+  const finding = already ? undefined : heavyInitAfter(workload, container, workers.change);
+  return finding === undefined ? [] : [finding];
 }
 
 /** An env change with the words it appends to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`), if any. */

@@ -114,10 +114,8 @@ describe('fix idempotence, property-based', () => {
         expect([container.image, (container.args as unknown[]).length]).toEqual(['example.com/app:1', (manifest(shape) as typeof fixed & { spec: { template: { spec: { containers: { args: unknown[] }[] } } } }).spec.template.spec.containers[0]!.args.length]);
         const second = analyse(inputs(fixed));
         expect(second.errors).toEqual([]);
-        // Known gap, in the README's status: raising workers from 1 makes startup.heavy-init (info: every worker imports
-        // the app, consider --preload) true afterwards; the solver does not add --preload on its own.
-        const raisedWorkers = first.findings.some((f) => f.changes?.some((c) => c.setting === 'workers' && (c.from ?? 1) <= 1 && c.to > 1));
-        const back = patched(second.findings).filter((f) => !(raisedWorkers && f.rule === 'startup.heavy-init'));
+        // Raising workers from 1 makes startup.heavy-init true: the solver reports it in the first run, with its fix.
+        const back = patched(second.findings);
         expect(back.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
       }),
       { numRuns: RUNS },
