@@ -56,6 +56,8 @@ const STDERR: Record<string, string[]> = {
     'not fixed: gunicorn.workers-vs-cpu and gunicorn.workers-vs-cpu on Service shop/a (a.yaml:2) and Service shop/b (b.yaml:2) change api/Dockerfile:2 differently; apply one by hand, then run pytuner again',
     'nothing fixed',
   ],
+  // gunicorn.workers-vs-cpu raises workers from 1, which makes startup.heavy-init true: its --preload comes along.
+  'workers-raise': ['fixed 2 findings in 1 file: service.yaml'],
   // Attributes of two Terraform resources edited in place: an attribute added, list elements replaced, an env block added.
   terraform: ['fixed 4 findings in 1 file: main.tf'],
   sources: ['fixed 5 findings in 5 files: catalog/service.yaml, checkout/service.yaml, catalog/gunicorn.conf.py, checkout/Dockerfile, images/Dockerfile'],
@@ -92,6 +94,15 @@ describe('report --fix golden cases', () => {
     const run = pytuner(['report', '-f', '.', '--fix'], { cwd: dir });
     expect(run.stderr).toBe('pytuner: --fix: nothing fixed\n');
     expect(readFileSync(join(dir, 'service.yaml'), 'utf8')).toBe(readFileSync(join(CASES, 'comments', 'expected', 'service.yaml'), 'utf8'));
+  });
+
+  // Cases whose fixes compose (one string edited by two findings, a fix that makes another rule true): applied once,
+  // a second --fix has nothing left to do.
+  it.each(['one-string', 'workers-raise'])('%s: a second --fix fixes nothing', (name) => {
+    const dir = copyToTemp(join(CASES, name, 'input'));
+    expect(pytuner(['report', '-f', '.', '--fix'], { cwd: dir }).status).toBe(0);
+    const again = pytuner(['report', '-f', '.', '--fix'], { cwd: dir });
+    expect(again.stderr.split('\n')).toContain('pytuner: --fix: nothing fixed');
   });
 
   it('refuses stdin and --emit-patches', () => {
