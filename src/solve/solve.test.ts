@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedInputs } from '../parse/types.ts';
 import { analyse } from '../report.ts';
+import { RULES } from '../rules/index.ts';
 
 function service(containerConcurrency: number, args: string[], cpu: string): LoadedInputs {
   const object = {
@@ -66,5 +67,22 @@ describe('solver: findings a winning change makes true', () => {
     expect(preloaded.findings.filter((f) => f.rule === 'startup.heavy-init')).toEqual([]);
     const one = analyse(service(8, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', 'main:app'], '1'));
     expect(one.findings.filter((f) => f.rule === 'startup.heavy-init')).toEqual([]);
+  });
+});
+
+describe('solver: a follower only for a rule that ran on a workload that does not ignore it', () => {
+  const raising = () => service(8, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', 'main:app'], '4');
+
+  it('adds no startup.heavy-init when the run did not select that rule', () => {
+    const only = RULES.filter((rule) => rule.id === 'gunicorn.workers-vs-cpu');
+    expect(analyse(raising(), { rules: only }).findings.map((f) => f.rule)).toEqual(['gunicorn.workers-vs-cpu']);
+  });
+
+  it('adds no startup.heavy-init on a workload annotated pytuner.dev/ignore: startup.heavy-init', () => {
+    const inputs = raising();
+    (inputs.documents[0]!.object as { metadata: Record<string, unknown> }).metadata.annotations = { 'pytuner.dev/ignore': 'startup.heavy-init' };
+    const rules = analyse(inputs).findings.map((f) => f.rule);
+    expect(rules).toContain('gunicorn.workers-vs-cpu');
+    expect(rules).not.toContain('startup.heavy-init');
   });
 });

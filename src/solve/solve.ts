@@ -25,9 +25,14 @@ import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.t
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
+import { ignoredRules } from '../rules/index.ts';
 
-/** The findings with their changes made consistent per workload; findings about no workload pass through unchanged. */
-export function solveFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
+/**
+ * The findings with their changes made consistent per workload; findings about no workload pass through unchanged.
+ * `enabled` says which rules ran (a policy's or the CLI's selection): a finding a winning change makes true is added
+ * only for a rule that ran, and not on a workload that ignores it (`pytuner.dev/ignore`).
+ */
+export function solveFindings(inventory: Inventory, findings: readonly Finding[], enabled: (ruleId: string) => boolean): Finding[] {
   const out = findings.map((f) => (f.changes === undefined ? f : { ...f, changes: [...f.changes] }));
   const byObject = new Map<string, Finding[]>();
   for (const finding of out) {
@@ -40,7 +45,7 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
   }
   for (const workload of inventory.workloads) {
     const group = byObject.get(objectKey(changeTarget(workload)));
-    if (group !== undefined) out.push(...solveWorkload(workload, group));
+    if (group !== undefined) out.push(...solveWorkload(workload, group, (id) => enabled(id) && !ignoredRules(workload).has(id)));
   }
   // A Dockerfile line is shared by every workload built from it: its edits are combined across workloads.
   combineLineEdits(out);
@@ -64,13 +69,13 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
 }
 
 /** Solves one workload's findings in place; returns the findings the winning changes make true (see `followers`). */
-function solveWorkload(workload: Workload, findings: Finding[]): Finding[] {
+function solveWorkload(workload: Workload, findings: Finding[], enabled: (ruleId: string) => boolean): Finding[] {
   const added: Finding[] = [];
   for (const container of workload.containers) {
     // The winners first: a superseded proposal's write is not combined with others.
     const workers = keepOne(proposals(findings, 'workers', container.name));
     const threads = keepOne(proposals(findings, 'threads', container.name));
-    const follow = followers(workload, container, findings, workers);
+    const follow = followers(workload, container, findings, workers).filter((f) => enabled(f.rule));
     findings.push(...follow);
     added.push(...follow);
     combineEnvWrites(workload, container, findings);
