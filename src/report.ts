@@ -67,9 +67,11 @@ export interface AnalyseOptions {
 /** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
 export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Report {
   const built = buildInventory(loaded, options.sources ?? [], options.platform === undefined ? {} : { platform: options.platform });
-  const findings = (options.rules ?? RULES).flatMap((rule) => rule.check(built.inventory));
+  const rules = options.rules ?? RULES;
+  const findings = rules.flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
-  const solved = withTerraformEdits(renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings)), loaded.terraform ?? []).sort(compareFindings);
+  const ran = (id: string) => rules.some((rule) => rule.id === id);
+  const solved = withTerraformEdits(renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings, ran)), loaded.terraform ?? []).sort(compareFindings);
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of solved) bySeverity[f.severity]++;

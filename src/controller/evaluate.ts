@@ -59,7 +59,8 @@ export function rulesFor(selection: RuleSelection | undefined, rules: readonly R
 export function evaluateTarget(target: EvaluationTarget, workload: KubernetesObject, context: readonly KubernetesObject[], rules: readonly Rule[]): Evaluation {
   const documents = [workload, ...context].map(objectDocument);
   const built = buildInventory({ documents, sources: [], errors: [], files: documents.length }, []);
-  const findings = aboutTarget(solveFindings(built.inventory, rules.flatMap((rule) => rule.check(built.inventory))), target);
+  const ran = (id: string) => rules.some((rule) => rule.id === id);
+  const findings = aboutTarget(solveFindings(built.inventory, rules.flatMap((rule) => rule.check(built.inventory)), ran), target);
   // Errors name their object as describeObject does; no two objects in a cluster share kind, namespace and name.
   const targetObject = describeObject(workload as Record<string, unknown>);
   const errors = built.errors.filter((e) => e.object === targetObject);
@@ -98,7 +99,7 @@ export function withMetricsFindings(evaluation: Evaluation, target: EvaluationTa
   const observations = new Map([[observationKey(metrics.entry.target), metrics.entry]]);
   const measured = aboutTarget(recommendFindings(evaluation.inventory, observations, metrics.recommender), target).filter((f) => ruleEnabled(metrics.rules, f.rule));
   // Solved again with the measured proposals: they win over the static ones for the request-shape settings.
-  return { ...evaluation, findings: solveFindings(evaluation.inventory, [...evaluation.findings, ...measured]) };
+  return { ...evaluation, findings: solveFindings(evaluation.inventory, [...evaluation.findings, ...measured], (id) => ruleEnabled(metrics.rules, id)) };
 }
 
 /** The metrics target of an evaluated workload (its server container, vCPU, platform), when its object validated. */

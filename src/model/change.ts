@@ -66,15 +66,43 @@ export type Location =
    * setting the whole value, so changes to the same var can be written together.
    */
   | { kind: 'env'; container: string; name: string; words?: string }
-  /** A flag in the container's `command`/`args`. */
-  | { kind: 'args'; container: string }
-  /** A line of a Dockerfile, Procfile or gunicorn.conf.py. */
-  | { kind: 'source'; file: string; line: number }
+  /** A flag in one element of the container's `command`/`args` (`--workers`, `4`, or a whole `sh -c` string). */
+  | { kind: 'args'; container: string; list: 'command' | 'args'; index: number; span: TextSpan }
+  /** A line of a Dockerfile, Procfile or gunicorn.conf.py; `span` where the change rewrites part of it. */
+  | { kind: 'source'; file: string; line: number; span?: TextSpan }
   /** A container's field outside env and args (startupProbe). */
   | { kind: 'container'; container: string; field: 'startupProbe' }
   /** A new object next to the workload (an IAMPolicyMember). */
   | { kind: 'object'; apiVersion: string; objectKind: string }
   | { kind: 'unwritable'; why: string };
+
+/**
+ * The characters `[start, end)` of a string as read (an args element, a source line) that a change rewrites, and the
+ * text it writes there: `--workers 2` in `exec gunicorn --workers 2 --timeout 30 app`, the tag's end in `FROM
+ * python:3.12`. Two changes of one string whose spans do not overlap are written together as one edit of it.
+ */
+export interface TextSpan {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** `text` with the spans' texts in place of their characters; `undefined` when two spans overlap. */
+export function applySpans(text: string, spans: readonly TextSpan[]): string | undefined {
+  const distinct = spans.filter((span, i) => spans.findIndex((s) => s.start === span.start && s.end === span.end && s.text === span.text) === i);
+  const ordered = distinct.sort((a, b) => a.start - b.start || a.end - b.end);
+  let out = '';
+  let at = 0;
+  let previous: TextSpan | undefined;
+  for (const span of ordered) {
+    // Two insertions at one place have no order to keep: that is an overlap too.
+    if (span.start < at || (previous !== undefined && previous.start === span.start && (previous.end === previous.start || span.end === span.start))) return undefined;
+    out += text.slice(at, span.start) + span.text;
+    at = span.end;
+    previous = span;
+  }
+  return out + text.slice(at);
+}
 
 /** The object (and container) a change is about: identity by object, never by file. */
 export interface ChangeTarget {

@@ -71,10 +71,31 @@ export interface Finding {
    */
   changes?: AnyChange[];
   /**
+   * The advice `message` ends with when it names a containerConcurrency value the solver may re-aim (at the request
+   * slots after a workers change, or capped by them): the message is `adviceMessage(advice)`, so the solver restates
+   * it from these parts, never by searching the text.
+   */
+  advice?: ValueAdvice;
+  /**
    * How much measured data backs `recommended` (the recommender's level: steps, concurrency range covered, model
    * error). Only findings from measured load carry it; a static rule's values are facts read from the spec.
    */
   confidence?: 'low' | 'medium' | 'high';
+}
+
+/** A message that ends in `; set containerConcurrency to <value><tail>`. */
+export interface ValueAdvice {
+  /** The diagnosis, before the advice. */
+  lead: string;
+  setting: 'containerConcurrency';
+  value: number;
+  /** What follows the value: ` or THREADS to 4`, ` (high confidence)`, or nothing. */
+  tail: string;
+}
+
+/** The message a `ValueAdvice` says. */
+export function adviceMessage(advice: ValueAdvice): string {
+  return `${advice.lead}; set ${advice.setting} to ${advice.value}${advice.tail}`;
 }
 
 /** An input that could not be read or parsed; the rest is still reported. */

@@ -5,7 +5,8 @@
  * are reported against a target whose file is `prometheus`, without fixes. Pure.
  */
 import type { Evidence, Setting } from '../model/evidence.ts';
-import type { Finding, Fix, JsonPatchOp, Severity, Target, Values } from '../model/finding.ts';
+import type { Finding, Fix, JsonPatchOp, Severity, Target, ValueAdvice, Values } from '../model/finding.ts';
+import { adviceMessage } from '../model/finding.ts';
 import type { MetricsProfileId, MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
 import { observationKey } from '../model/observations.ts';
 import type { Inventory, Platform, ProbeFacts, ContainerFacts, Workload } from '../model/workload.ts';
@@ -202,7 +203,12 @@ function duration(seconds: number): string {
 }
 
 function stepText(r: Recommendation<number>): string {
-  return r.value === r.target ? `${r.value}` : `${r.value} now (guardrail: at most ×2 or ÷2 per step), ${r.target} in later steps`;
+  return `${r.value}${laterSteps(r)}`;
+}
+
+/** What follows this step's value when the target is further than one step: ` now (guardrail ...), 40 in later steps`. */
+function laterSteps(r: Recommendation<number>): string {
+  return r.value === r.target ? '' : ` now (guardrail: at most ×2 or ÷2 per step), ${r.target} in later steps`;
 }
 
 function notesOf(r: Recommendation<unknown>): string[] {
@@ -218,11 +224,18 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
   const currentText = current === undefined ? 'containerConcurrency unlimited' : `containerConcurrency ${current}`;
   const shape = shapeText(result);
   const severity: Severity = current === undefined || r.target > 2 * current || 2 * r.target < current ? 'warning' : 'info';
+  const advice: ValueAdvice = {
+    lead: `${currentText}: at ${r.target} in flight per instance${shape} the predicted p95 is ${ms(plan.prediction.p95)}, within the objective ${ms(plan.objective.p95Seconds)}, for ${round1(plan.prediction.throughput)} req/s per instance${cpuSizing(plan)}`,
+    setting: 'containerConcurrency',
+    value: r.value,
+    tail: `${laterSteps(r)} (${r.confidence.level} confidence)`,
+  };
   const finding: Finding = {
     rule: CONTAINER_CONCURRENCY,
     severity,
     target: c.target,
-    message: `${currentText}: at ${r.target} in flight per instance${shape} the predicted p95 is ${ms(plan.prediction.p95)}, within the objective ${ms(plan.objective.p95Seconds)}, for ${round1(plan.prediction.throughput)} req/s per instance${cpuSizing(plan)}; set containerConcurrency to ${stepText(r)} (${r.confidence.level} confidence)`,
+    message: adviceMessage(advice),
+    advice,
     current: { containerConcurrency: current ?? null },
     recommended: { containerConcurrency: r.value },
     evidence: evidenceWith(c, r, c.workload?.containerConcurrency?.evidence),

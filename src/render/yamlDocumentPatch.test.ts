@@ -23,6 +23,13 @@ describe('patchYamlObject', () => {
     ])).toBe("a: 8   # per instance\nb: '8'\n");
   });
 
+  it('keeps the quotes of a string it replaces in a flow list, and leaves a plain one plain', () => {
+    const text = 'args: ["sh", "-c", "exec gunicorn --workers 2 app"]  # note\nb: [x, y]\n';
+    expect(patched(text, [{ op: 'replace', path: '/args/2', value: 'exec gunicorn --workers 1 app' }, { op: 'replace', path: '/b/1', value: 'z' }])).toBe(
+      'args: ["sh", "-c", "exec gunicorn --workers 1 app"]  # note\nb: [x, z]\n',
+    );
+  });
+
   it('quotes a new string that would read as another type, in the quotes the document prefers', () => {
     expect(patched("x: 'a'\ny: 1\n", [{ op: 'replace', path: '/y', value: 'true' }])).toBe("x: 'a'\ny: 'true'\n");
     expect(patched('y: 1\n', [{ op: 'replace', path: '/y', value: 'true' }])).toBe('y: "true"\n');

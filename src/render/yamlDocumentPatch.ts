@@ -332,8 +332,9 @@ function insertInSeq(context: Context, seq: YAMLSeq, segment: string, value: unk
 function replaceSeqItem(context: Context, seq: YAMLSeq, item: Node, value: unknown): PatchOutcome<TextEdit> {
   const range = item.range;
   if (range == null) return { ok: false, reason: 'the item has no position' };
-  if (seq.flow === true) return { ok: true, value: { start: range[0], end: range[1], text: renderFlow(value, context.style) } };
-  if (isInlineScalar(item) && !isCollectionValue(value)) {
+  const scalar = isInlineScalar(item) && !isCollectionValue(value);
+  if (seq.flow === true) return { ok: true, value: { start: range[0], end: range[1], text: scalar ? renderScalar(value, item, true, context.style) : renderFlow(value, context.style) } };
+  if (scalar) {
     const rendered = renderScalar(value, item, false, context.style);
     if (!rendered.includes('\n')) return { ok: true, value: { start: range[0], end: range[1], text: rendered } };
   }
@@ -452,9 +453,11 @@ function renderFlow(value: unknown, style: Style): string {
 
 /** A scalar replacing `old`: a string keeps the old quoting style when it was quoted. */
 function renderScalar(value: unknown, old: Scalar, flow: boolean, style: Style): string {
-  if (flow) return renderFlow(value, style);
+  const quoted = typeof value === 'string' && (old.type === Scalar.QUOTE_SINGLE || old.type === Scalar.QUOTE_DOUBLE);
+  // A quoted scalar stays quoted in flow style too (a quoted scalar is one line: lineWidth 0 folds nothing).
+  if (flow && !quoted) return renderFlow(value, style);
   const scalar = new Scalar(value);
-  if (typeof value === 'string' && (old.type === Scalar.QUOTE_SINGLE || old.type === Scalar.QUOTE_DOUBLE)) scalar.type = old.type;
+  if (quoted) scalar.type = old.type;
   return stringify(scalar, stringifyOptions(style)).replace(/\n$/, '');
 }
 

@@ -3,7 +3,8 @@
  * (`containerConcurrency`) differ from the requests its Python server can serve at once (workers × threads).
  * @see docs/rules/concurrency.threads-mismatch.md
  */
-import type { Finding, Severity, Values } from '../model/finding.ts';
+import type { Finding, Severity, ValueAdvice, Values } from '../model/finding.ts';
+import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import type { PlatformConcurrency, RequestSlots } from './facts.ts';
@@ -41,12 +42,14 @@ function checkContainer(workload: Workload, container: ContainerFacts, concurren
   const current: Values = { containerConcurrency: concurrency.value, workers: slots.workers, threads: slots.threads, requestSlots: slots.slots };
   const recommendedValues: Values = { containerConcurrency: recommended };
   if (threadsAlternative !== undefined) recommendedValues.THREADS = threadsAlternative;
+  const said = advice(container, concurrency, slots, recommended, threadsAlternative);
   return [
     {
       rule: ID,
       severity: severityFor(concurrency.value, slots.slots),
       target: targetOf(workload, container),
-      message: message(container, concurrency, slots, recommended, threadsAlternative),
+      message: adviceMessage(said),
+      advice: said,
       current,
       recommended: recommendedValues,
       evidence: uniqueEvidence([concurrency.evidence, ...slots.evidence]),
@@ -71,15 +74,14 @@ function threadsViaEnv(container: ContainerFacts, concurrency: PlatformConcurren
   return Math.ceil(concurrency.value / slots.workers);
 }
 
-function message(container: ContainerFacts, concurrency: PlatformConcurrency, slots: RequestSlots, recommended: number, threads: number | undefined): string {
+function advice(container: ContainerFacts, concurrency: PlatformConcurrency, slots: RequestSlots, recommended: number, threads: number | undefined): ValueAdvice {
   const server = container.server!.kind;
-  const or = threads === undefined ? '' : ` or THREADS to ${threads}`;
-  if (concurrency.value > slots.slots) {
-    const waiting = concurrency.value - slots.slots;
-    return `${concurrency.described} admits ${concurrency.value} requests but ${server} serves ${slots.slots} at a time (${slots.breakdown}): ${waiting} wait in its backlog; set containerConcurrency to ${recommended}${or}`;
-  }
-  const idle = slots.slots - concurrency.value;
-  return `${concurrency.described} admits ${concurrency.value} requests but ${server} has ${slots.slots} request slots (${slots.breakdown}): ${idle} stay idle; set containerConcurrency to ${recommended}${or}`;
+  const tail = threads === undefined ? '' : ` or THREADS to ${threads}`;
+  const lead =
+    concurrency.value > slots.slots
+      ? `${concurrency.described} admits ${concurrency.value} requests but ${server} serves ${slots.slots} at a time (${slots.breakdown}): ${concurrency.value - slots.slots} wait in its backlog`
+      : `${concurrency.described} admits ${concurrency.value} requests but ${server} has ${slots.slots} request slots (${slots.breakdown}): ${slots.slots - concurrency.value} stay idle`;
+  return { lead, setting: 'containerConcurrency', value: recommended, tail };
 }
 
 function notes(workload: Workload, container: ContainerFacts, concurrency: PlatformConcurrency, slots: RequestSlots, threads: number | undefined): string[] {

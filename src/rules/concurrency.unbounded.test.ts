@@ -19,8 +19,16 @@ describe('concurrency.unbounded', () => {
         location: { kind: 'field', pointer: '/spec/template/spec/containerConcurrency' },
       },
     ]);
-    expect({ ...finding, changes: undefined }).toEqual({
+    // The advice the message ends with, in parts: the solver re-aims its value without searching the message.
+    expect(finding!.advice).toEqual({
+      lead: 'containerConcurrency unset (Knative default 0 = unlimited) sends any number of requests to gunicorn, which serves 8 at a time (2 workers × 4 threads); the autoscaler aims at 70 in-flight requests per pod',
+      setting: 'containerConcurrency',
+      value: 8,
+      tail: '',
+    });
+    expect({ ...finding, changes: undefined, advice: undefined }).toEqual({
       changes: undefined,
+      advice: undefined,
       rule: 'concurrency.unbounded',
       severity: 'warning',
       target: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'api', container: 'app', file: 'api.yaml', line: 1 },

@@ -3,7 +3,8 @@
  * of a server that serves a fixed number of requests at once (sync or threaded).
  * @see docs/rules/concurrency.unbounded.md
  */
-import type { Finding, Values } from '../model/finding.ts';
+import type { Finding, ValueAdvice, Values } from '../model/finding.ts';
+import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { concurrencyEvidence, MAX_CONTAINER_CONCURRENCY, requestSlots, targetOf, uniqueEvidence, writtenConcurrency } from './facts.ts';
@@ -59,12 +60,14 @@ function checkContainer(workload: Workload, container: ContainerFacts, written: 
   }
   const recommended = Math.min(slots.slots, MAX_CONTAINER_CONCURRENCY);
   const notes = ['a cluster can change the default in config-defaults container-concurrency; pytuner reads only the manifest'];
+  const advice: ValueAdvice = { lead: `${how} sends any number of requests to ${server.kind}, which serves ${slots.slots} at a time (${slots.breakdown})${targetText}`, setting: 'containerConcurrency', value: recommended, tail: '' };
   return [
     {
       rule: ID,
       severity: 'warning',
       target: targetOf(workload, container),
-      message: `${how} sends any number of requests to ${server.kind}, which serves ${slots.slots} at a time (${slots.breakdown})${targetText}; set containerConcurrency to ${recommended}`,
+      message: adviceMessage(advice),
+      advice,
       current,
       recommended: { containerConcurrency: recommended },
       evidence,

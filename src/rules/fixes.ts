@@ -14,7 +14,8 @@ import type { Evidence, Setting } from '../model/evidence.ts';
 import type { Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
 import type { ImageFacts, SourceLine } from '../model/image.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
-import type { Location } from '../model/change.ts';
+import type { Location, TextSpan } from '../model/change.ts';
+import { applySpans } from '../model/change.ts';
 import { writtenConcurrency } from './facts.ts';
 
 /** One change to one object, in both forms a user can apply, with caveats. */
@@ -179,7 +180,7 @@ export function appendEnvWords(workload: Workload, container: ContainerFacts, na
 }
 
 /** Replaces one element of a container's `command` or `args` (guarded by a `test` of the old element). */
-function replaceListElement(workload: Workload, container: ContainerFacts, list: 'command' | 'args', index: number, after: string): ObjectChange {
+export function replaceListElement(workload: Workload, container: ContainerFacts, list: 'command' | 'args', index: number, after: string): ObjectChange {
   const values = container[list] ?? [];
   const pointer = `${containerPointer(workload, container)}/${list}/${index}`;
   const jsonPatch: JsonPatchOp[] = [
@@ -238,11 +239,12 @@ export interface FlagSpec {
   short?: string;
 }
 
-/** Where a flag's value sits in a container's `command`/`args`, and the element that replaces it. */
+/** Where a flag's value sits in a container's `command`/`args`, the element that replaces it, and the span it rewrites. */
 interface ListEdit {
   list: 'command' | 'args';
   index: number;
   after: string;
+  span: TextSpan;
 }
 
 /**
@@ -257,22 +259,28 @@ function findFlagInContainer(container: ContainerFacts, flag: FlagSpec, value: s
   ];
   for (let k = items.length - 1; k >= 0; k--) {
     const item = items[k]!;
-    const edit = flagEdit(item.text, items[k + 1], flag, value, anchor);
-    if (edit === undefined) continue;
-    return edit === 'next' ? { list: items[k + 1]!.list, index: items[k + 1]!.index, after: value } : { list: item.list, index: item.index, after: edit };
+    const at = flagValueIn(item.text, items[k + 1], flag, anchor);
+    if (at === undefined) continue;
+    const edited = at === 'next' ? items[k + 1]! : item;
+    const span: TextSpan = at === 'next' ? { start: 0, end: edited.text.length, text: value } : { ...at, text: value };
+    return { list: edited.list, index: edited.index, after: applySpans(edited.text, [span])!, span };
   }
   return undefined;
 }
 
-function flagEdit(text: string, next: { text: string } | undefined, flag: FlagSpec, value: string, anchor: string): string | 'next' | undefined {
+/**
+ * Where a flag's value is in one element: the next element (`--workers`, `4`), after `=` (`--workers=4`), after a
+ * short flag (`-w4`), or inside a shell string after `anchor` (`sh -c "exec gunicorn -w 4 app"`).
+ */
+function flagValueIn(text: string, next: { text: string } | undefined, flag: FlagSpec, anchor: string): { start: number; end: number } | 'next' | undefined {
   if (text === flag.long || text === flag.short) return next === undefined ? undefined : 'next';
-  if (text.startsWith(`${flag.long}=`)) return `${flag.long}=${value}`;
+  if (text.startsWith(`${flag.long}=`)) return { start: flag.long.length + 1, end: text.length };
   if (flag.short !== undefined && text.startsWith(flag.short) && !text.startsWith('--') && /^[\d$]/.test(text.slice(flag.short.length))) {
-    return `${flag.short}${value}`;
+    return { start: flag.short.length, end: text.length };
   }
   if (/\s/.test(text)) {
     const at = anchorEnd(text, anchor);
-    return at === undefined ? undefined : replaceFlagValue(text, flag, value, at);
+    return at === undefined ? undefined : flagValueSpan(text, flag, at);
   }
   return undefined;
 }
@@ -291,6 +299,12 @@ function escapeRegExp(s: string): string {
  * `--timeout 30`, `--timeout=30`, `-t 30`, `-t30`, `"--timeout", "30"`. `undefined` when the flag is not there.
  */
 export function replaceFlagValue(text: string, flag: FlagSpec, value: string, from = 0): string | undefined {
+  const span = flagValueSpan(text, flag, from);
+  return span === undefined ? undefined : applySpans(text, [{ ...span, text: value }]);
+}
+
+/** The characters of the last occurrence of a flag's value in `text`, at or after `from` (see `replaceFlagValue`). */
+function flagValueSpan(text: string, flag: FlagSpec, from: number): { start: number; end: number } | undefined {
   const spellings = [`${escapeRegExp(flag.long)}(?:=|\\s+|["']\\s*,\\s*["'])`];
   if (flag.short !== undefined) spellings.push(`${escapeRegExp(flag.short)}(?:\\s+|["']\\s*,\\s*["']|(?=[\\d$]))`);
   const re = new RegExp(`(?<![\\w-])(?:${spellings.join('|')})(?<value>[^\\s"',\\]]+)`, 'gd');
@@ -299,8 +313,7 @@ export function replaceFlagValue(text: string, flag: FlagSpec, value: string, fr
     const span = m.indices?.groups?.value;
     if (span !== undefined) last = { start: span[0] + from, end: span[1] + from };
   }
-  if (last === undefined) return undefined;
-  return text.slice(0, last.start) + value + text.slice(last.end);
+  return last;
 }
 
 /** The source line evidence points at: from the image's kept lines, else the evidence text when it has a line. */
@@ -316,12 +329,14 @@ export function sourceLineOf(image: ImageFacts | undefined, evidence: Evidence):
  * after the server's name (`anchor`). A Dockerfile instruction continued over several lines is one source line whose
  * text holds them all, so the edit replaces the whole instruction. `undefined` when the line or the flag is not found.
  */
-function editFlagInSource(image: ImageFacts | undefined, evidence: Evidence, flag: FlagSpec, value: string, anchor: string): SourceEdit | undefined {
+function editFlagInSource(image: ImageFacts | undefined, evidence: Evidence, flag: FlagSpec, value: string, anchor: string): { edit: SourceEdit; span: TextSpan } | undefined {
   const line = sourceLineOf(image, evidence);
   if (line === undefined) return undefined;
   const from = anchorEnd(line.text, anchor);
-  const after = from === undefined ? undefined : replaceFlagValue(line.text, flag, value, from);
-  return after === undefined ? undefined : { file: line.file, line: line.line, before: line.text, after };
+  const at = from === undefined ? undefined : flagValueSpan(line.text, flag, from);
+  if (at === undefined) return undefined;
+  const span: TextSpan = { ...at, text: value };
+  return { edit: { file: line.file, line: line.line, before: line.text, after: applySpans(line.text, [span])! }, span };
 }
 
 /** A line edit of a `gunicorn.conf.py` assignment (`workers = 4` → `workers = 2`), keeping a trailing comment. */
@@ -380,14 +395,18 @@ export function serverSettingWrite(workload: Workload, container: ContainerFacts
   if (evidence.source === 'manifest') {
     const edit = findFlagInContainer(container, knob.flag, value, knob.anchor);
     if (edit === undefined) return { fix: undefined, location: unwritable(`${knob.flag.long} is not a plain flag of the container's command or args`) };
-    return { fix: fixFromChange(replaceListElement(workload, container, edit.list, edit.index, edit.after)), location: { kind: 'args', container: container.name } };
+    const location: Location = { kind: 'args', container: container.name, list: edit.list, index: edit.index, span: edit.span };
+    return { fix: fixFromChange(replaceListElement(workload, container, edit.list, edit.index, edit.after)), location };
   }
-  const edit =
-    evidence.source === 'gunicorn.conf.py'
-      ? editConfAssignment(container.dockerfile, evidence, knob.confKey, value)
-      : editFlagInSource(container.dockerfile, evidence, knob.flag, value, knob.anchor);
-  if (edit === undefined) return { fix: undefined, location: unwritable(`${knob.flag.long} is set in ${where(evidence)}, which pytuner did not read or cannot edit`) };
-  return { fix: { edits: [edit] }, location: { kind: 'source', file: edit.file, line: edit.line } };
+  if (evidence.source === 'gunicorn.conf.py') {
+    const edit = editConfAssignment(container.dockerfile, evidence, knob.confKey, value);
+    if (edit === undefined) return { fix: undefined, location: unwritable(`${knob.flag.long} is set in ${where(evidence)}, which pytuner did not read or cannot edit`) };
+    return { fix: { edits: [edit] }, location: { kind: 'source', file: edit.file, line: edit.line } };
+  }
+  const flagEdit = editFlagInSource(container.dockerfile, evidence, knob.flag, value, knob.anchor);
+  if (flagEdit === undefined) return { fix: undefined, location: unwritable(`${knob.flag.long} is set in ${where(evidence)}, which pytuner did not read or cannot edit`) };
+  const { edit, span } = flagEdit;
+  return { fix: { edits: [edit] }, location: { kind: 'source', file: edit.file, line: edit.line, span } };
 }
 
 /**

@@ -30,7 +30,7 @@ describe('image.slim-base', () => {
     const image = dockerfile('svc/Dockerfile').from('python:3.12-bookworm').run('pip install -r requirements.txt').cmd('gunicorn main:app');
     const [finding, ...rest] = slimBase.check(inventory().standaloneImage(image).build());
     expect(rest).toEqual([]);
-    expect(finding!.changes?.map((c) => [c.setting, c.from, c.to, c.location])).toEqual([['baseImage', 'python:3.12-bookworm', 'python:3.12-slim-bookworm', { kind: 'source', file: 'svc/Dockerfile', line: 1 }]]);
+    expect(finding!.changes?.map((c) => [c.setting, c.from, c.to, c.location])).toEqual([['baseImage', 'python:3.12-bookworm', 'python:3.12-slim-bookworm', { kind: 'source', file: 'svc/Dockerfile', line: 1, span: { start: 17, end: 17, text: 'slim-' } }]]);
     expect({ ...finding, changes: undefined }).toEqual({
       changes: undefined,
       rule: 'image.slim-base',

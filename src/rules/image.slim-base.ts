@@ -8,6 +8,8 @@ import type { Finding } from '../model/finding.ts';
 import type { BaseImage, ImageFacts } from '../model/image.ts';
 import type { Inventory } from '../model/workload.ts';
 import { changeTarget, propose } from './changes.ts';
+import type { TextSpan } from '../model/change.ts';
+import { applySpans } from '../model/change.ts';
 import type { Evidence } from '../model/evidence.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import { parseImageRef } from '../parse/dockerfile.ts';
@@ -115,13 +117,27 @@ function checkImage(image: ImageFacts): Finding[] {
     evidence: [base.evidence],
   };
   if (line !== undefined && line.text.includes(base.ref)) {
+    const span = changedSpan(base.ref, slim, line.text.indexOf(base.ref));
     finding.changes = [
-      propose('baseImage', base.ref, slim, { target: { kind: 'Dockerfile', name: image.file }, rule: ID, location: { kind: 'source', file: line.file, line: line.line } }),
+      propose('baseImage', base.ref, slim, { target: { kind: 'Dockerfile', name: image.file }, rule: ID, location: { kind: 'source', file: line.file, line: line.line, span } }),
     ];
     finding.fix = {
-      edits: [{ file: line.file, line: line.line, before: line.text, after: line.text.replace(base.ref, slim) }],
+      edits: [{ file: line.file, line: line.line, before: line.text, after: applySpans(line.text, [span])! }],
       notes: ['slim has no gcc: packages without a wheel for your platform need a build stage on the full image that builds wheels, copied into the slim stage'],
     };
   }
   return [finding];
+}
+
+/**
+ * The characters of `before` (found at `offset` in its line) that differ from `after`, as a span of the line: only
+ * the tag's variant (`-slim` after `3.12`), so that a change of the version on the same line combines with it.
+ */
+function changedSpan(before: string, after: string, offset: number): TextSpan {
+  let prefix = 0;
+  while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix++;
+  let suffix = 0;
+  const room = Math.min(before.length, after.length) - prefix;
+  while (suffix < room && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix++;
+  return { start: offset + prefix, end: offset + before.length - suffix, text: after.slice(prefix, after.length - suffix) };
 }

@@ -11,6 +11,9 @@ import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { profilerSignals, targetOf, uniqueEvidence } from './facts.ts';
 import { sourceLineOf } from './fixes.ts';
+import { changeTarget, propose } from './changes.ts';
+import type { Location } from '../model/change.ts';
+import { applySpans } from '../model/change.ts';
 
 const ID = 'profiler.python-version';
 
@@ -54,8 +57,12 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
     recommended: { python: `${NEWEST_SUPPORTED.major}.${NEWEST_SUPPORTED.minor}` },
     evidence: uniqueEvidence([base.evidence, ...(gil === undefined || !freeThreaded ? [] : [gil.evidence]), ...signals]),
   };
-  const fix = fixOf(container, m[0]);
-  if (fix !== undefined) finding.fix = fix;
+  const write = fixOf(container, m[0]);
+  finding.fix = write.fix;
+  if (write.change !== undefined) {
+    const { from, to, location } = write.change;
+    finding.changes = [propose('baseImage', from, to, { target: changeTarget(workload, container), rule: ID, location })];
+  }
   return [finding];
 }
 
@@ -63,14 +70,22 @@ function after(a: { major: number; minor: number }, b: { major: number; minor: n
   return a.major > b.major || (a.major === b.major && a.minor > b.minor);
 }
 
-/** The `FROM` line with the supported version (`python:3.13-slim` → `python:3.10-slim`), when the base is on a line pytuner kept. */
-function fixOf(container: ContainerFacts, written: string): Fix | undefined {
+/**
+ * The `FROM` line with the supported version (`python:3.13-slim` → `python:3.10-slim`), when the base is on a line
+ * pytuner kept, and the change of the base image with the characters of the line it rewrites (the version alone, so
+ * that image.slim-base's change of the same line combines with it).
+ */
+function fixOf(container: ContainerFacts, written: string): { fix: Fix; change?: { from: string; to: string; location: Location } } {
   const image = container.dockerfile!;
   const base = image.base!;
   const line = sourceLineOf(image, base.evidence);
   const at = line?.text.indexOf(`:${written}`) ?? -1;
   const notes = ['or remove google-cloud-profiler (and ENABLE_PROFILER) from this image: the agent has had no release since 4.1.0 (August 2023)'];
-  if (line === undefined || at === -1) return { notes };
-  const after = `${line.text.slice(0, at + 1)}${NEWEST_SUPPORTED.major}.${NEWEST_SUPPORTED.minor}${line.text.slice(at + 1 + written.length)}`;
-  return { edits: [{ file: line.file, line: line.line, before: line.text, after }], notes: ['check that the app and its dependencies run on Python 3.10 (end of life in October 2026)', ...notes] };
+  if (line === undefined || at === -1) return { fix: { notes } };
+  const supported = `${NEWEST_SUPPORTED.major}.${NEWEST_SUPPORTED.minor}`;
+  const span = { start: at + 1, end: at + 1 + written.length, text: supported };
+  const after = applySpans(line.text, [span])!;
+  const fix: Fix = { edits: [{ file: line.file, line: line.line, before: line.text, after }], notes: [`check that the app and its dependencies run on Python ${supported} (end of life in October 2026)`, ...notes] };
+  const to = base.ref.replace(`:${written}`, `:${supported}`);
+  return { fix, change: { from: base.ref, to, location: { kind: 'source', file: line.file, line: line.line, span } } };
 }

@@ -4,15 +4,15 @@
  * evaluates the app code before listening, which finds fatal errors at deploy time and saves memory.
  * @see docs/rules/startup.heavy-init.md
  */
+import type { Change } from '../model/change.ts';
 import type { Finding } from '../model/finding.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
-import type { Location } from '../model/change.ts';
 import type { Rule } from './types.ts';
 import { origin, targetOf, uniqueEvidence } from './facts.ts';
-import { preloadFix } from './preload.ts';
-import { changeTarget, propose } from './changes.ts';
+import { preloadChange, preloadFix } from './preload.ts';
 
 const ID = 'startup.heavy-init';
+export { ID as HEAVY_INIT };
 
 /** `startup.heavy-init`: several gunicorn workers each importing the app. */
 export const heavyInit: Rule = {
@@ -27,29 +27,41 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   if (server?.kind !== 'gunicorn') return [];
   const workers = server.workers.value;
   if (workers === undefined || workers <= 1) return [];
-  if (server.preload !== undefined && server.preload.value !== false) return [];
+  const said = `gunicorn imports the app in each of its ${workers} workers${origin(server.workers)}`;
+  const finding = preloadFinding(workload, container, workers, said);
+  return finding === undefined ? [] : [finding];
+}
+
+/**
+ * The finding for a container whose workers another proposal raises from one to several (`change`): after that
+ * change gunicorn imports the app in every worker, which this rule would report on the next run. The solver adds it to
+ * the same report, so that the fix raising workers and the one adding --preload come in one step (fix idempotence).
+ * `undefined` when the server is not gunicorn, preloads already, or the change does not raise workers above one.
+ */
+export function heavyInitAfter(workload: Workload, container: ContainerFacts, change: Change<'workers'>): Finding | undefined {
+  const server = container.server;
+  if (server?.kind !== 'gunicorn' || change.to <= 1 || (server.workers.value ?? 1) > 1) return undefined;
+  const said = `gunicorn will import the app in each of its ${change.to} workers once ${change.rule} raises them from ${server.workers.value ?? 1}`;
+  const finding = preloadFinding(workload, container, change.to, said);
+  if (finding?.fix !== undefined) finding.fix.notes = [...(finding.fix.notes ?? []), `reported with the fix of ${change.rule}, which makes it true: a second run would report it`];
+  return finding;
+}
+
+function preloadFinding(workload: Workload, container: ContainerFacts, workers: number, said: string): Finding | undefined {
+  const server = container.server!;
+  if (server.preload !== undefined && server.preload.value !== false) return undefined;
   const evidence = [server.workers.evidence, ...(server.preload === undefined ? [] : [server.preload.evidence])];
   const finding: Finding = {
     rule: ID,
     severity: 'info',
     target: targetOf(workload, container),
-    message: `gunicorn imports the app in each of its ${workers} workers${origin(server.workers)} (no --preload): every cold start pays the import time and the app's memory ${workers} times; consider --preload`,
-    current: { workers, preload: false },
+    message: `${said} (no --preload): every cold start pays the import time and the app's memory ${workers} times; consider --preload`,
+    current: { workers: server.workers.value ?? null, preload: false },
     recommended: { preload: true },
     evidence: uniqueEvidence(evidence),
   };
   const fix = preloadFix(workload, container);
   if (fix !== undefined) finding.fix = fix;
-  finding.changes = [propose('preload', false, true, { target: changeTarget(workload, container), rule: ID, location: preloadLocation(container, fix !== undefined) })];
-  return [finding];
-}
-
-/** Where preloadFix writes: the gunicorn.conf.py line, or GUNICORN_CMD_ARGS. */
-function preloadLocation(container: ContainerFacts, writable: boolean): Location {
-  const preload = container.server?.preload;
-  if (!writable) return { kind: 'unwritable', why: 'preload is set where pytuner cannot rewrite it, or GUNICORN_CMD_ARGS comes from a Secret' };
-  if (preload !== undefined && !preload.isDefault && preload.evidence.file !== undefined && preload.evidence.line !== undefined) {
-    return { kind: 'source', file: preload.evidence.file, line: preload.evidence.line };
-  }
-  return { kind: 'env', container: container.name, name: 'GUNICORN_CMD_ARGS', words: '--preload' };
+  finding.changes = [preloadChange(workload, container, ID, fix)];
+  return finding;
 }

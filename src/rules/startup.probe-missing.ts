@@ -17,7 +17,8 @@ import type { ContainerFacts, ProbeFacts, Workload } from '../model/workload.ts'
 import type { Rule } from './types.ts';
 import { platformName, targetOf, uniqueEvidence, workloadAnnotation } from './facts.ts';
 import { addStartupProbe, fixFromChange, mergeFragments, where } from './fixes.ts';
-import { PRELOAD_CAVEATS, preloadFix } from './preload.ts';
+import { PRELOAD_CAVEATS, preloadChange, preloadFix } from './preload.ts';
+import type { AnyChange } from '../model/change.ts';
 import { changeTarget, propose } from './changes.ts';
 
 const ID = 'startup.probe-missing';
@@ -123,6 +124,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   }
   const withPreload = preloadAndTcpProbe(workload, container, path, port, budget);
   finding.recommended = withPreload.recommended;
+  finding.changes = withPreload.changes;
   if (withPreload.fix !== undefined) finding.fix = withPreload.fix;
   return [finding];
 }
@@ -132,19 +134,25 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
  * Cloud Run's startup probe are TCP checks the platform runs anyway; a Deployment with neither a startup nor a
  * readiness probe is Ready as soon as the container starts, so it also gets a TCP startup probe with a budget.
  */
-function preloadAndTcpProbe(workload: Workload, container: ContainerFacts, path: PathOutcome, port: PortOutcome, budget: Budget): { recommended: Values; fix?: Fix } {
+function preloadAndTcpProbe(workload: Workload, container: ContainerFacts, path: PathOutcome, port: PortOutcome, budget: Budget): { recommended: Values; changes: AnyChange[]; fix?: Fix } {
   const why = [whyNoHttpProbe(path, port), ...PRELOAD_CAVEATS];
   const needsProbe = needsTcpProbe(workload, container);
   if (!needsProbe || port.value === undefined) {
     if (needsProbe) why.push('nothing probes the pod, so it is Ready at container start even with --preload: declare the container port (or a health path) to get a startup probe');
     const fix = preloadFix(workload, container, why);
-    return { recommended: { preload: true }, ...(fix === undefined ? {} : { fix }) };
+    return { recommended: { preload: true }, changes: [preloadChange(workload, container, ID, fix)], ...(fix === undefined ? {} : { fix }) };
   }
   const timing = timingFor(budget);
   const probe = { tcpSocket: { port: port.value }, ...timing };
   const preload = preloadFix(workload, container, []);
   const recommended: Values = { preload: true, startupProbe: `tcpSocket port ${port.value}`, ...timing };
-  if (preload === undefined) return { recommended };
+  const probeProposal = propose('startupProbe', undefined, { handler: 'tcpSocket', port: port.value, ...timing }, {
+    target: changeTarget(workload, container),
+    rule: ID,
+    location: preload === undefined ? { kind: 'unwritable', why: 'a TCP probe without --preload calls the pod ready before the app is imported' } : { kind: 'container', container: container.name, field: 'startupProbe' },
+  });
+  const changes = [preloadChange(workload, container, ID, preload), probeProposal];
+  if (preload === undefined) return { recommended, changes };
   const probeChange = addStartupProbe(workload, container, probe);
   const notes = [...why, `port ${port.value} ${port.basis}`, budgetNote(budget, timing), ...probeChange.notes];
   const fix: Fix = { ...preload, notes };
@@ -154,7 +162,7 @@ function preloadAndTcpProbe(workload: Workload, container: ContainerFacts, path:
   if (preload.applyFragment !== undefined && probeChange.applyFragment !== undefined) fix.applyFragment = mergeFragments(preload.applyFragment, probeChange.applyFragment);
   else if (preload.jsonPatch === undefined && probeChange.applyFragment !== undefined) fix.applyFragment = probeChange.applyFragment;
   else delete fix.applyFragment;
-  return { recommended, fix };
+  return { recommended, changes, fix };
 }
 
 /** A Deployment's container with neither a startup nor a readiness probe is Ready at start: only a probe holds traffic. */

@@ -6,6 +6,7 @@
  * - One value per setting and container. Measured proposals (confidence < 1) win over static ones for the settings
  *   measured load decides (containerConcurrency, workers, threads); otherwise the first proposal in report order
  *   wins. A dropped proposal keeps its finding (the diagnosis stands) but loses its fix, and says which one won.
+ * - Edits of one string (an args element, a Dockerfile line) in different places become one edit (./strings.ts).
  * - Env changes of one container become one write where apart they would undo each other: several entries added to a
  *   container with no `env` list, and several words of `GUNICORN_CMD_ARGS` (gunicorn reads it as extra command-line
  *   words: `--timeout 0`, `--preload`).
@@ -17,13 +18,21 @@
 import type { AnyChange, Change } from '../model/change.ts';
 import { isWritable, objectKey } from '../model/change.ts';
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
+import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
+import { combineArgsEdits, combineLineEdits } from './strings.ts';
+import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
+import { ignoredRules } from '../rules/index.ts';
 
-/** The findings with their changes made consistent per workload; findings about no workload pass through unchanged. */
-export function solveFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
+/**
+ * The findings with their changes made consistent per workload; findings about no workload pass through unchanged.
+ * `enabled` says which rules ran (a policy's or the CLI's selection): a finding a winning change makes true is added
+ * only for a rule that ran, and not on a workload that ignores it (`pytuner.dev/ignore`).
+ */
+export function solveFindings(inventory: Inventory, findings: readonly Finding[], enabled: (ruleId: string) => boolean): Finding[] {
   const out = findings.map((f) => (f.changes === undefined ? f : { ...f, changes: [...f.changes] }));
   const byObject = new Map<string, Finding[]>();
   for (const finding of out) {
@@ -36,8 +45,10 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
   }
   for (const workload of inventory.workloads) {
     const group = byObject.get(objectKey(changeTarget(workload)));
-    if (group !== undefined) solveWorkload(workload, group);
+    if (group !== undefined) out.push(...solveWorkload(workload, group, (id) => enabled(id) && !ignoredRules(workload).has(id)));
   }
+  // A Dockerfile line is shared by every workload built from it: its edits are combined across workloads.
+  combineLineEdits(out);
   return out;
 }
 
@@ -57,15 +68,34 @@ function winnerOf<S extends AnyChange['setting']>(candidates: readonly Proposed<
   return writable.find((p) => p.change.confidence < 1) ?? writable[0];
 }
 
-function solveWorkload(workload: Workload, findings: Finding[]): void {
+/** Solves one workload's findings in place; returns the findings the winning changes make true (see `followers`). */
+function solveWorkload(workload: Workload, findings: Finding[], enabled: (ruleId: string) => boolean): Finding[] {
+  const added: Finding[] = [];
   for (const container of workload.containers) {
-    combineEnvWrites(workload, container, findings);
+    // The winners first: a superseded proposal's write is not combined with others.
     const workers = keepOne(proposals(findings, 'workers', container.name));
     const threads = keepOne(proposals(findings, 'threads', container.name));
+    const follow = followers(workload, container, findings, workers).filter((f) => enabled(f.rule));
+    findings.push(...follow);
+    added.push(...follow);
+    combineEnvWrites(workload, container, findings);
+    combineArgsEdits(workload, container, findings);
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined) continue;
     alignConcurrency(workload, container, findings, slots, [workers, threads].filter((p) => p !== undefined));
   }
+  return added;
+}
+
+/**
+ * Findings a rule would report on the next run because of a winning change, reported now with their fix so that one
+ * step reaches the state a second run accepts: raising gunicorn's workers from one makes startup.heavy-init true.
+ */
+function followers(workload: Workload, container: ContainerFacts, findings: readonly Finding[], workers: Proposed<'workers'> | undefined): Finding[] {
+  if (workers === undefined || workers.finding.fix === undefined) return [];
+  const already = findings.some((f) => f.rule === HEAVY_INIT && f.target.container === container.name);
+  const finding = already ? undefined : heavyInitAfter(workload, container, workers.change);
+  return finding === undefined ? [] : [finding];
 }
 
 /** An env change with the words it appends to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`), if any. */
@@ -97,10 +127,14 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   const current = optionsVar === undefined ? '' : (container.env.get(optionsVar)?.value ?? '');
   const noEnvList = ![...container.env.values()].some((e) => e.index !== undefined);
   const values = new Map(envChanges.filter((e) => e.words === undefined).map((e) => [e.name, String(e.change.to)] as const));
-  const appended = appends.map((e) => e.words).join(' ');
+  // Two findings that append the same words (`--preload` for startup.heavy-init and startup.probe-missing) append them once.
+  const words = [...new Set(appends.map((e) => e.words))];
+  const appended = words.join(' ');
+  const distinctWrites = values.size + words.length;
   if (optionsVar !== undefined) values.set(optionsVar, [current, appended].filter((x) => x !== '').join(' '));
   const involved = [...new Set((noEnvList ? envChanges : appends).map((e) => e.finding))];
-  if (involved.length < 2) return;
+  // Findings that all write the same have nothing to combine: their ops are equal, and applied once.
+  if (involved.length < 2 || distinctWrites < 2) return;
   const [carrier, ...rest] = involved;
   let ops: JsonPatchOp[];
   if (noEnvList) {
@@ -181,7 +215,10 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
   const index = finding.changes!.indexOf(change);
   finding.changes![index] = { ...change, to: value };
   finding.recommended = { ...finding.recommended, containerConcurrency: value };
-  finding.message = finding.message.replace(`set containerConcurrency to ${before}`, `set containerConcurrency to ${value}`);
+  if (finding.advice !== undefined) {
+    finding.advice = { ...finding.advice, value };
+    finding.message = adviceMessage(finding.advice);
+  }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
   const rendered = setContainerConcurrency(workload, value);
   const fix: Fix = { ...finding.fix, jsonPatch: rendered.jsonPatch, notes };

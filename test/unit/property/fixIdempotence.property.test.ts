@@ -32,9 +32,8 @@ const shapes = fc.record<Shape>({
   preload: fc.boolean(),
   cpu: fc.integer({ min: 1, max: 4 }),
   containerConcurrency: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-  // Not 'shell' yet: two flags in one `sh -c` string are rewritten by two findings' patches of the same element, which
-  // the solver does not combine (a known gap, in the README's status); the generator keeps the case to turn on.
-  form: fc.constantFrom('args', 'env'),
+  // 'shell': two flags in one `sh -c` string rewritten by two findings are one edit of the string (src/solve/strings.ts).
+  form: fc.constantFrom('args', 'shell', 'env'),
 });
 
 function manifest(s: Shape): Record<string, unknown> {
@@ -115,10 +114,8 @@ describe('fix idempotence, property-based', () => {
         expect([container.image, (container.args as unknown[]).length]).toEqual(['example.com/app:1', (manifest(shape) as typeof fixed & { spec: { template: { spec: { containers: { args: unknown[] }[] } } } }).spec.template.spec.containers[0]!.args.length]);
         const second = analyse(inputs(fixed));
         expect(second.errors).toEqual([]);
-        // Known gap, in the README's status: raising workers from 1 makes startup.heavy-init (info: every worker imports
-        // the app, consider --preload) true afterwards; the solver does not add --preload on its own.
-        const raisedWorkers = first.findings.some((f) => f.changes?.some((c) => c.setting === 'workers' && (c.from ?? 1) <= 1 && c.to > 1));
-        const back = patched(second.findings).filter((f) => !(raisedWorkers && f.rule === 'startup.heavy-init'));
+        // Raising workers from 1 makes startup.heavy-init true: the solver reports it in the first run, with its fix.
+        const back = patched(second.findings);
         expect(back.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
       }),
       { numRuns: RUNS },

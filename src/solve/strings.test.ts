@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { applySpans } from '../model/change.ts';
+import type { LoadedInputs } from '../parse/types.ts';
+import { analyse } from '../report.ts';
+
+describe('applySpans', () => {
+  it('writes spans that do not overlap, in the order of the string, adjacent ones too', () => {
+    const line = 'FROM python:3.12 AS runtime';
+    expect(applySpans(line, [{ start: 16, end: 16, text: '-slim' }, { start: 12, end: 16, text: '3.10' }])).toBe('FROM python:3.10-slim AS runtime');
+    expect(applySpans(line, [])).toBe(line);
+  });
+
+  it('writes one span once when two changes write the same', () => {
+    expect(applySpans('--workers 2', [{ start: 10, end: 11, text: '4' }, { start: 10, end: 11, text: '4' }])).toBe('--workers 4');
+  });
+
+  it('refuses overlapping spans and two insertions at one place', () => {
+    expect(applySpans('--workers 2', [{ start: 10, end: 11, text: '4' }, { start: 10, end: 11, text: '8' }])).toBeUndefined();
+    expect(applySpans('--workers 24', [{ start: 10, end: 12, text: '4' }, { start: 11, end: 12, text: '8' }])).toBeUndefined();
+    expect(applySpans('python:3.12', [{ start: 11, end: 11, text: '-slim' }, { start: 11, end: 11, text: '-alpine' }])).toBeUndefined();
+  });
+});
+
+function service(args: string[]): LoadedInputs {
+  const object = {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: {
+      template: {
+        spec: {
+          containerConcurrency: 2,
+          containers: [{ name: 'api', image: 'example.com/api:1', args, ports: [{ containerPort: 8080 }], resources: { limits: { cpu: '1' } }, startupProbe: { httpGet: { path: '/healthz', port: 8080 } } }],
+        },
+      },
+    },
+  };
+  return { documents: [{ file: 'service.yaml', line: 1, docIndex: 0, object }], sources: [], errors: [], files: 1 };
+}
+
+describe('one edit of a string two findings rewrite', () => {
+  it('writes --workers and --timeout of one `sh -c` string in one replace, carried by the first finding', () => {
+    const shell = 'exec gunicorn --bind :8080 --workers 2 --timeout 30 --preload main:app';
+    const { findings } = analyse(service(['sh', '-c', shell]));
+    const workers = findings.find((f) => f.rule === 'gunicorn.workers-vs-cpu')!;
+    const timeout = findings.find((f) => f.rule === 'gunicorn.timeout')!;
+    const element = '/spec/template/spec/containers/0/args/2';
+    expect(workers.fix?.jsonPatch?.filter((op) => op.path === element)).toEqual([
+      { op: 'test', path: element, value: shell },
+      { op: 'replace', path: element, value: 'exec gunicorn --bind :8080 --workers 1 --timeout 0 --preload main:app' },
+    ]);
+    expect(timeout.fix?.jsonPatch).toBeUndefined();
+    expect(timeout.fix?.notes).toContain('its change of args[2] is written by the fix of gunicorn.workers-vs-cpu, in one edit of the string');
+    // The typed changes stay each finding's own.
+    expect(timeout.changes?.map((c) => [c.setting, c.from, c.to])).toEqual([['workerTimeout', 30, 0]]);
+  });
+
+  it('leaves exec-form flags, each its own element, as separate patches', () => {
+    const { findings } = analyse(service(['gunicorn', '--bind', ':8080', '--workers', '2', '--timeout', '30', '--preload', 'main:app']));
+    const paths = (rule: string) => findings.find((f) => f.rule === rule)?.fix?.jsonPatch?.filter((op) => op.op === 'replace').map((op) => op.path);
+    expect(paths('gunicorn.timeout')).toEqual(['/spec/template/spec/containers/0/args/6']);
+    expect(paths('gunicorn.workers-vs-cpu')).toEqual(['/spec/template/spec/containers/0/args/4', '/spec/template/spec/containerConcurrency']);
+  });
+});

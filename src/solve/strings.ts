@@ -1,0 +1,109 @@
+/**
+ * @module One edit per string that several findings rewrite in different places: two flags of one `sh -c` string
+ * (`--workers` and `--timeout` in `exec gunicorn --workers 2 --timeout 30 app`), two flags of one Dockerfile `CMD`,
+ * the version and the variant of one `FROM` image. Each change's location says which characters of the string as
+ * read it rewrites (`TextSpan`); where the spans do not overlap, the first finding's fix carries the one edit with
+ * every span applied and the others say it is theirs too. Overlapping spans (two values for one flag) are left as
+ * they are: the fix planner names them as a conflict. Pure.
+ */
+import type { AnyChange, Location, TextSpan } from '../model/change.ts';
+import { applySpans } from '../model/change.ts';
+import type { Finding, Fix, JsonPatchOp, SourceEdit } from '../model/finding.ts';
+import type { ContainerFacts, Workload } from '../model/workload.ts';
+import { mergeFragments, replaceListElement } from '../rules/fixes.ts';
+
+/** A finding's change with the span it rewrites in one string. */
+interface SpanWrite {
+  finding: Finding;
+  span: TextSpan;
+}
+
+type ArgsLocation = Extract<Location, { kind: 'args' }>;
+type SourceLocation = Extract<Location, { kind: 'source' }>;
+
+/** Groups span writes by the string they rewrite, keeping only strings that two or more findings rewrite. */
+function sharedStrings<L extends Location>(findings: readonly Finding[], located: (change: AnyChange) => L | undefined, key: (at: L) => string): Map<string, { at: L; writes: SpanWrite[] }> {
+  const groups = new Map<string, { at: L; writes: SpanWrite[] }>();
+  for (const finding of findings) {
+    for (const change of finding.changes ?? []) {
+      const at = located(change);
+      const span = at === undefined ? undefined : (at as { span?: TextSpan }).span;
+      if (at === undefined || span === undefined) continue;
+      const group = groups.get(key(at)) ?? { at, writes: [] };
+      group.writes.push({ finding, span });
+      groups.set(key(at), group);
+    }
+  }
+  // One finding, or findings that all write the same (one Dockerfile shared by two workloads): nothing to combine.
+  for (const [k, group] of groups) {
+    const spans = new Set(group.writes.map((w) => `${w.span.start}:${w.span.end}:${w.span.text}`));
+    if (new Set(group.writes.map((w) => w.finding)).size < 2 || spans.size < 2) groups.delete(k);
+  }
+  return groups;
+}
+
+/** The findings of `writes` in report order, once each: the first carries the combined edit. */
+function carrierAndRest(writes: readonly SpanWrite[]): [Finding, Finding[]] {
+  const [carrier, ...rest] = [...new Set(writes.map((w) => w.finding))];
+  return [carrier!, rest];
+}
+
+function note(finding: Finding, text: string): string[] {
+  return [...(finding.fix?.notes ?? []), text];
+}
+
+/** One replace of each `command`/`args` element that several findings of this container rewrite. */
+export function combineArgsEdits(workload: Workload, container: ContainerFacts, findings: readonly Finding[]): void {
+  const patched = findings.filter((f) => (f.fix?.jsonPatch?.length ?? 0) > 0);
+  const located = (change: AnyChange): ArgsLocation | undefined =>
+    change.location.kind === 'args' && change.target.container === container.name ? change.location : undefined;
+  for (const { at, writes } of sharedStrings(patched, located, (l) => `${l.list}/${l.index}`).values()) {
+    const before = container[at.list]?.[at.index];
+    const after = before === undefined ? undefined : applySpans(before, writes.map((w) => w.span));
+    if (after === undefined) continue;
+    const pointer = `${workload.podSpecPointer}/containers/${container.index}/${at.list}/${at.index}`;
+    const rendered = replaceListElement(workload, container, at.list, at.index, after);
+    const [carrier, rest] = carrierAndRest(writes);
+    const involved = [carrier, ...rest];
+    const others = (f: Finding): JsonPatchOp[] => (f.fix?.jsonPatch ?? []).filter((op) => op.path !== pointer);
+    const fix: Fix = { ...carrier.fix, jsonPatch: [...others(carrier), ...rendered.jsonPatch] };
+    fix.notes = note(carrier, `one edit of ${at.list}[${at.index}] for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the string with only its own change`);
+    const fragments = involved.map((f) => f.fix?.applyFragment);
+    // The combined element comes last: `command`/`args` are atomic lists, the later value wins.
+    if (fragments.every((f) => f !== undefined) && rendered.applyFragment !== undefined) fix.applyFragment = [...fragments, rendered.applyFragment].reduce((a, b) => mergeFragments(a, b));
+    else delete fix.applyFragment;
+    carrier.fix = fix;
+    for (const other of rest) {
+      const { jsonPatch: _patch, applyFragment: _fragment, ...kept } = other.fix ?? {};
+      const remaining = others(other);
+      other.fix = { ...kept, notes: note(other, `its change of ${at.list}[${at.index}] is written by the fix of ${carrier.rule}, in one edit of the string`) };
+      if (remaining.length > 0) other.fix.jsonPatch = remaining;
+    }
+  }
+}
+
+/** One edit of each Dockerfile/Procfile line that several findings rewrite in different places. */
+export function combineLineEdits(findings: readonly Finding[]): void {
+  const edited = findings.filter((f) => (f.fix?.edits?.length ?? 0) > 0);
+  const located = (change: AnyChange): SourceLocation | undefined => (change.location.kind === 'source' ? change.location : undefined);
+  for (const { at, writes } of sharedStrings(edited, located, (l) => `${l.file}\u0000${l.line}`).values()) {
+    const onLine = (edit: SourceEdit): boolean => edit.file === at.file && edit.line === at.line;
+    const read = writes.flatMap((w) => w.finding.fix?.edits ?? []).find(onLine);
+    const after = read === undefined ? undefined : applySpans(read.before, writes.map((w) => w.span));
+    if (read === undefined || after === undefined) continue;
+    const [carrier, rest] = carrierAndRest(writes);
+    const involved = [carrier, ...rest];
+    const others = (f: Finding): SourceEdit[] => (f.fix?.edits ?? []).filter((edit) => !onLine(edit));
+    carrier.fix = {
+      ...carrier.fix,
+      edits: [...others(carrier), { file: at.file, line: at.line, before: read.before, after }],
+      notes: note(carrier, `one edit of ${at.file}:${at.line} for ${involved.map((f) => f.rule).join(', ')}: apart, each would rewrite the line with only its own change`),
+    };
+    for (const other of rest) {
+      const { edits: _edits, ...kept } = other.fix ?? {};
+      const remaining = others(other);
+      other.fix = { ...kept, notes: note(other, `its change of ${at.file}:${at.line} is written by the fix of ${carrier.rule}, in one edit of the line`) };
+      if (remaining.length > 0) other.fix.edits = remaining;
+    }
+  }
+}
