@@ -176,7 +176,7 @@ describe('cachedForm: what the actuator and the identity index read of a workloa
     ],
   };
 
-  it('plans the same writes and conflicts, guards included (resourceVersion, uid, env by index, managedFields), from the cached form', () => {
+  it('plans the same writes and conflicts, guards included (resourceVersion, env by index, managedFields), from the cached form', () => {
     // kubectl's managedFields own the containers: the env settings conflict (from the cut managedFields as from the
     // whole), the Service's containerConcurrency is applied.
     const expected = { knativeServices: { kind: 'apply' }, deployments: { kind: 'none', reason: 'conflict' } };
@@ -187,8 +187,11 @@ describe('cachedForm: what the actuator and the identity index read of a workloa
       expect(cached).toEqual(whole);
     }
     const patch = planActuation({ policy, recommendation, live: cachedForm(SINGLE_SHARD, 'knativeServices', asObject(knativeService)) as LiveWorkload, now: NOW });
-    // The uid precondition of the apply, and the env conflicts from kubectl's managedFields.
-    expect(patch).toMatchObject({ writes: [{ object: { metadata: { uid: 'uid-orders' } } }], conflicts: [{ manager: 'kubectl', setting: 'threads' }, { manager: 'kubectl', setting: 'workers' }] });
+    // The resourceVersion guard of the JSON Patch, and the env conflicts from kubectl's managedFields.
+    expect(patch).toMatchObject({
+      writes: [{ method: 'json-patch', ops: expect.arrayContaining([{ op: 'replace', path: '/metadata/resourceVersion', value: '4711' }]) }],
+      conflicts: [{ manager: 'kubectl', setting: 'threads' }, { manager: 'kubectl', setting: 'workers' }],
+    });
   });
 
   it('reads the same readiness, and a Deployment\'s replicas, from the cached form', () => {

@@ -22,7 +22,7 @@ describe('uWSGI harakiri (gunicorn.timeout)', () => {
       { op: 'replace', path: '/spec/template/spec/containers/0/args/6', value: '300' },
     ]);
     expect(finding!.changes).toEqual([
-      expect.objectContaining({ setting: 'workerTimeout', from: 20, to: 300, location: { kind: 'args', container: 'app' } }),
+      expect.objectContaining({ setting: 'workerTimeout', from: 20, to: 300, location: expect.objectContaining({ kind: 'args', container: 'app' }) }),
     ]);
   });
 
