@@ -5,6 +5,7 @@
  * event payloads. `QueueCore` is pure (every call takes `now`); `WorkQueue` drives it with real timers.
  * @see https://github.com/kubernetes/client-go/tree/master/util/workqueue
  */
+import { MinHeap } from './minHeap.ts';
 
 /** Settings of the queue's rate limiting. The defaults are client-go's `DefaultTypedControllerRateLimiter`. */
 export interface RateLimits {
@@ -67,7 +68,7 @@ export class QueueCore<K extends string = string> {
    * waiting key per dequeue made a pass over 20,000 resynced workloads quadratic. An entry whose key has left
    * `#waiting` or waits for another time since is stale and skipped when it surfaces.
    */
-  readonly #soonest = new MinHeap<K>();
+  readonly #soonest = new MinHeap<Waiting<K>>();
   readonly #failures = new Map<K, number>();
   #shuttingDown = false;
 
@@ -94,7 +95,7 @@ export class QueueCore<K extends string = string> {
     const pending = this.#waiting.get(key);
     if (pending === undefined || at < pending) {
       this.#waiting.set(key, at);
-      this.#soonest.push(at, key);
+      this.#soonest.push(at, { at, key });
     }
   }
 
@@ -130,7 +131,7 @@ export class QueueCore<K extends string = string> {
   }
 
   /** The soonest waiting key, dropping stale heap entries on the way. */
-  #current(): HeapEntry<K> | undefined {
+  #current(): Waiting<K> | undefined {
     for (let top = this.#soonest.peek(); top !== undefined; top = this.#soonest.peek()) {
       if (this.#waiting.get(top.key) === top.at) return top;
       this.#soonest.pop();
@@ -186,54 +187,10 @@ export class QueueCore<K extends string = string> {
   }
 }
 
-/** A waiting key and its time; `seq` keeps keys due at the same time in the order they were added. */
-interface HeapEntry<K> {
+/** A waiting key and the time it becomes ready. */
+interface Waiting<K> {
   at: number;
-  seq: number;
   key: K;
-}
-
-/** A binary min-heap of keys by time (then by insertion). */
-class MinHeap<K> {
-  readonly #items: Array<HeapEntry<K>> = [];
-  #seq = 0;
-
-  push(at: number, key: K): void {
-    const items = this.#items;
-    items.push({ at, seq: this.#seq++, key });
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-
-  peek(): HeapEntry<K> | undefined {
-    return this.#items[0];
-  }
-
-  pop(): void {
-    const items = this.#items;
-    const last = items.pop();
-    if (last === undefined || items.length === 0) return;
-    items[0] = last;
-    for (let i = 0; ; ) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let least = i;
-      if (left < items.length && before(items[left]!, items[least]!)) least = left;
-      if (right < items.length && before(items[right]!, items[least]!)) least = right;
-      if (least === i) return;
-      [items[i], items[least]] = [items[least]!, items[i]!];
-      i = least;
-    }
-  }
-}
-
-function before<K>(a: HeapEntry<K>, b: HeapEntry<K>): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 /** What `QueueCore.next` answers: a key to process, or how long until one is ready (undefined: nothing waits). */
