@@ -277,6 +277,8 @@ export function unreadConfigNote(server: ServerConfig, setting: Setting<unknown>
 export function freeThreaded(container: ContainerFacts): Evidence | undefined {
   const gil = container.env.get('PYTHON_GIL');
   if (gil?.value === '0') return gil.evidence;
+  // A free-threaded build with PYTHON_GIL=1 runs with the GIL (https://docs.python.org/3/using/cmdline.html#envvar-PYTHON_GIL).
+  if (gil?.value === '1') return undefined;
   const base = container.dockerfile?.base;
   if (base !== undefined && FREE_THREADED_TAG.test(base.tag ?? '')) return base.evidence;
   const tag = container.image === undefined ? undefined : /:([^:/@]+)(@|$)/.exec(container.image)?.[1];

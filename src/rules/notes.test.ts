@@ -35,3 +35,20 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     expect(notes.filter((n) => n.includes(UNRECOGNISED))).toEqual([]);
   });
 });
+
+describe('coverage notes: free-threaded builds', () => {
+  const service = (env?: string) =>
+    knativeService('thumbnails').container((c) => {
+      const built = c.image('python:3.13t-slim').cpu(4).gunicorn({ workers: 1, threads: 8 });
+      return env === undefined ? built : built.env('PYTHON_GIL', env);
+    });
+
+  it('notes a free-threaded image, and PYTHON_GIL=0 on any build', () => {
+    expect(coverageNotes(inventory(service()).build()).filter((n) => n.includes('free-threaded Python'))).toHaveLength(1);
+    expect(coverageNotes(inventory(service('0')).build()).filter((n) => n.includes('free-threaded Python'))).toHaveLength(1);
+  });
+
+  it('does not for a free-threaded image run with PYTHON_GIL=1 (the GIL is back on)', () => {
+    expect(coverageNotes(inventory(service('1')).build()).filter((n) => n.includes('free-threaded Python'))).toEqual([]);
+  });
+});

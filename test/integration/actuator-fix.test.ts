@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TuningPolicySpec } from '../../src/api/v1alpha1/tuningPolicy.ts';
 import { createActuator } from '../../src/actuator/apply.ts';
@@ -18,8 +18,9 @@ import { recommendationFix } from '../../src/controller/recommendationFix.ts';
 import { valuesOf } from '../../src/controller/recommendations.ts';
 import { adminClients, uniqueNamespace } from './harness/kube.ts';
 import { repoRoot } from './harness/paths.ts';
+import { markServiceReady } from './controller.support.ts';
 
-const { objects, custom, kubeConfig } = adminClients();
+const { objects, kubeConfig } = adminClients();
 const MAIN = join(repoRoot, 'src/cli/main.ts');
 const IMAGE = 'europe-docker.pkg.dev/demo/api:1.0.0';
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -50,20 +51,9 @@ async function read(namespace: string): Promise<LiveWorkload> {
   return (await objects.read({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'api', namespace } })) as unknown as LiveWorkload;
 }
 
-/** What Knative's controller would write: the latest generation observed and Ready=True. */
+/** What Knative's controller would write (the latest generation observed, Ready=True), then the Service as stored. */
 async function markReady(namespace: string): Promise<LiveWorkload> {
-  const live = await read(namespace);
-  await custom.patchNamespacedCustomObjectStatus(
-    {
-      group: 'serving.knative.dev',
-      version: 'v1',
-      namespace,
-      plural: 'services',
-      name: 'api',
-      body: { status: { observedGeneration: live.metadata.generation, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: NOW.toISOString().replace(/\.\d{3}Z$/, 'Z') }] } },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+  await markServiceReady(namespace, 'api');
   return read(namespace);
 }
 
