@@ -9,6 +9,7 @@ import type { ImageFacts } from '../model/image.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { freeThreaded } from './facts.ts';
 import { serverPlugin } from '../model/server/registry.ts';
+import { PYTHON } from '../model/server/argv.ts';
 
 /** One note per container and reason, in inventory order. */
 export function coverageNotes(inventory: Inventory): string[] {
@@ -46,8 +47,6 @@ function containerNotes(workload: Workload, container: ContainerFacts): string[]
   }
   return notes;
 }
-
-const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
 
 function imageArgv(image: ImageFacts): string[] {
   return [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])];

@@ -158,10 +158,7 @@ function joinAnnotation(draft: WorkloadDraft, directories: Map<string, SourceDir
  * Two workloads, or two Dockerfiles, make the directory ambiguous, and nothing is joined.
  */
 function joinDirectories(drafts: readonly WorkloadDraft[], directories: Map<string, SourceDirectory>, joins: Map<string, Join>, claim: Claim): void {
-  const claimedFiles = new Set([...joins.values()].flatMap(({ bundle }) => [bundle.dockerfile?.file, bundle.procfile?.file]));
-  for (const dir of directories.values()) {
-    const primary = dir.dockerfiles.length === 1 ? dir.dockerfiles[0] : dir.dockerfiles.length === 0 ? dir.procfile : undefined;
-    if (primary === undefined || claimedFiles.has(primary.file)) continue;
+  for (const dir of unclaimedDirectories(directories, joins)) {
     const under = drafts.filter((d) => d.doc.file !== undefined && d.doc.file !== '-' && isWithin(dir.dir, normalizePath(posix.dirname(d.doc.file))));
     if (under.length !== 1) continue;
     const draft = under[0] as WorkloadDraft;
@@ -176,12 +173,9 @@ function joinDirectories(drafts: readonly WorkloadDraft[], directories: Map<stri
  * reference pytuner cannot follow to the directory (a Terraform local, a registry path set by CI).
  */
 function joinByName(drafts: readonly WorkloadDraft[], directories: Map<string, SourceDirectory>, joins: Map<string, Join>, claim: Claim): void {
-  const claimedFiles = new Set([...joins.values()].flatMap(({ bundle }) => [bundle.dockerfile?.file, bundle.procfile?.file]));
   const joined = new Set([...joins.values()].filter((j) => j.containerIndex === j.draft.servingIndex).map((j) => j.draft));
   const byName = new Map<string, SourceDirectory[]>();
-  for (const dir of directories.values()) {
-    const primary = dir.dockerfiles.length === 1 ? dir.dockerfiles[0] : dir.dockerfiles.length === 0 ? dir.procfile : undefined;
-    if (primary === undefined || claimedFiles.has(primary.file)) continue;
+  for (const dir of unclaimedDirectories(directories, joins)) {
     const name = posix.basename(dir.dir);
     byName.set(name, [...(byName.get(name) ?? []), dir]);
   }
@@ -192,6 +186,15 @@ function joinByName(drafts: readonly WorkloadDraft[], directories: Map<string, S
     if (dirs.length !== 1 || named.length !== 1 || dir === undefined || draft === undefined || joined.has(draft)) continue;
     claim(draft, draft.servingIndex, bundleOf(dir, dir.dockerfiles[0]), 'name');
   }
+}
+
+/** Directories whose one Dockerfile (or, with none, Procfile) no join has claimed yet. */
+function unclaimedDirectories(directories: Map<string, SourceDirectory>, joins: Map<string, Join>): SourceDirectory[] {
+  const claimedFiles = new Set([...joins.values()].flatMap(({ bundle }) => [bundle.dockerfile?.file, bundle.procfile?.file]));
+  return [...directories.values()].filter((dir) => {
+    const primary = dir.dockerfiles.length === 1 ? dir.dockerfiles[0] : dir.dockerfiles.length === 0 ? dir.procfile : undefined;
+    return primary !== undefined && !claimedFiles.has(primary.file);
+  });
 }
 
 function isWithin(dir: string, path: string): boolean {

@@ -75,7 +75,8 @@ type Step = { next: number } | { found: ServerInvocation | undefined };
 const MAX_DEPTH = 8;
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
-const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
+/** The name of a Python interpreter program: `python`, `python3.12`, `pypy3`. */
+export const PYTHON = /^(python|pypy)(\d+(\.\d+)?)?$/;
 const ENTRYPOINT_SCRIPT = /\.sh$|^(docker-)?entrypoint$/;
 const WAIT_FOR = /^wait-for(-it)?(\.sh)?$/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
