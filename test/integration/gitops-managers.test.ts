@@ -92,7 +92,8 @@ describe('Apply mode next to GitOps and deploy tools (real Knative webhook)', ()
 
       // pytuner adds WEB_CONCURRENCY without force (nobody declared it) and the containers list stays the manager's.
       await vi.waitFor(async () => expect(await webConcurrency(namespace)).toBe('2'), poll);
-      expect(await containersOwners(namespace)).toEqual([manager.fieldManager]);
+      // The hand-back of `containers` is a second patch after the value's: wait for it, not for the value alone.
+      await vi.waitFor(async () => expect(await containersOwners(namespace)).toEqual([manager.fieldManager]), poll);
 
       // The same manifest again: it succeeds, and (Helm aside, which patches only what the chart changed) sets the
       // value back. A plain server-side apply without force succeeds too: the list is the manager's, not pytuner's.
