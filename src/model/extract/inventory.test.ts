@@ -332,6 +332,13 @@ describe('buildInventory: sources without a manifest', () => {
     expect(svc?.assumed).toMatchObject({ platform: 'cloudrun', evidence: { file: 'svc/Dockerfile', text: '$PORT' } });
   });
 
+  it('files a source deploy under its Dockerfile when the Dockerfile sets the command beside a Procfile', () => {
+    // `gcloud run deploy --source` builds the Dockerfile; the Procfile beside it is not what runs.
+    const { inventory } = buildInventory(loaded({}, [cloudRunSource, procfile('svc/Procfile', 'web: gunicorn --bind :8080 main:app\n')]), []);
+    const [svc] = inventory.workloads;
+    expect([svc?.ref.file, svc?.assumed?.evidence.file, svc?.assumed?.evidence.source]).toEqual(['svc/Dockerfile', 'svc/Dockerfile', 'Dockerfile']);
+  });
+
   it('follows --platform, and leaves an image with no $PORT alone without it', () => {
     const lonely = dockerfile('lonely/Dockerfile', 'FROM python:3.12', 'CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]');
     expect(buildInventory(loaded({}, [lonely]), []).inventory.workloads).toEqual([]);

@@ -36,20 +36,27 @@ export interface AssumedPlatform {
  * (or the server it starts, through a script or a Python launch call) reads `$PORT`, or it is a buildpacks Procfile (`gcloud run deploy --source` builds one with buildpacks); else none.
  */
 export function assumePlatform(image: ImageFacts, argv: readonly string[] | undefined, flag: Platform | undefined, serverReadsPort = false): AssumedPlatform | undefined {
-  const at: Evidence = { source: image.entrypoint !== undefined || image.cmd !== undefined || image.procfileWeb === undefined ? 'Dockerfile' : 'Procfile', file: image.procfileWeb?.evidence.file ?? image.file, field: 'assumed platform' };
+  // With a Dockerfile that sets the command, `gcloud run deploy --source` builds the Dockerfile and ignores the Procfile.
+  const procfile = servingProcfile(image);
+  const at: Evidence = { source: procfile === undefined ? 'Dockerfile' : 'Procfile', file: procfile?.evidence.file ?? image.file, field: 'assumed platform' };
   if (flag !== undefined) return { platform: flag, why: `no manifest claims ${image.file}; --platform ${flag} says it runs on ${platformTitle(flag)}`, evidence: { ...at, text: `--platform ${flag}` } };
   const readsPort = serverReadsPort || argv?.some((word) => /\$\{?PORT\b|\$\(PORT\)/.test(word)) === true;
   if (readsPort) {
     return { platform: 'cloudrun', why: `no manifest claims ${image.file} and its command serves on $PORT: assumed a Cloud Run source deploy with Cloud Run's defaults`, evidence: { ...at, text: '$PORT' } };
   }
-  if (image.procfileWeb !== undefined && image.entrypoint === undefined && image.cmd === undefined) {
+  if (procfile !== undefined) {
     return {
       platform: 'cloudrun',
-      why: `no manifest claims ${image.procfileWeb.evidence.file ?? image.file}, a buildpacks Procfile: assumed a Cloud Run source deploy with Cloud Run's defaults`,
-      evidence: { ...image.procfileWeb.evidence, field: 'assumed platform', text: 'Procfile web:' },
+      why: `no manifest claims ${procfile.evidence.file ?? image.file}, a buildpacks Procfile: assumed a Cloud Run source deploy with Cloud Run's defaults`,
+      evidence: { ...procfile.evidence, field: 'assumed platform', text: 'Procfile web:' },
     };
   }
   return undefined;
+}
+
+/** The Procfile's web process when it is what runs: a Dockerfile that sets the command is built instead of it. */
+function servingProcfile(image: ImageFacts): ImageFacts['procfileWeb'] {
+  return image.entrypoint === undefined && image.cmd === undefined ? image.procfileWeb : undefined;
 }
 
 function platformTitle(platform: Platform): string {
@@ -94,7 +101,7 @@ export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform
     };
   }
   const workload: Workload = {
-    ref: { apiVersion: serving ? 'serving.knative.dev/v1' : 'apps/v1', kind: serving ? 'Service' : 'Deployment', name, file: image.procfileWeb?.evidence.file ?? image.file, docIndex: -1 },
+    ref: { apiVersion: serving ? 'serving.knative.dev/v1' : 'apps/v1', kind: serving ? 'Service' : 'Deployment', name, file: servingProcfile(image)?.evidence.file ?? image.file, docIndex: -1 },
     platform,
     templateAnnotations: {},
     annotations: {},
