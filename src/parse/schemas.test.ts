@@ -63,6 +63,17 @@ describe('validateDocument', () => {
     ]);
   });
 
+  it('reports a template whose every rejected value is a shell placeholder once, as a template to render', () => {
+    const template = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: epp', 'spec:', '  template:', '    spec:', '      containers:', '        - image: x', '          ports:'];
+    const placeholders = validate('pool.yaml', ...template, '            - containerPort: ${GRPC_PORT:-9002}', '            - containerPort: $METRICS_PORT');
+    expect(placeholders.status === 'invalid' && placeholders.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+      [11, 'spec.template.spec.containers[0].ports[0].containerPort', 'a template, not a manifest: expected an integer 1..65535, got "${GRPC_PORT:-9002}" and 1 more (shell placeholders); render it first, e.g. envsubst < pool.yaml | pytuner report -f -'],
+    ]);
+    // One real mistake beside a placeholder: each is reported as it is.
+    const mixed = validate('pool.yaml', ...template, '            - containerPort: ${GRPC_PORT}', '            - containerPort: 70000');
+    expect(mixed.status === 'invalid' && mixed.errors.map((e) => e.message)).toEqual(['expected an integer 1..65535, got "${GRPC_PORT}"', 'expected an integer 1..65535, got 70000']);
+  });
+
   it('reports a missing field at the line of its parent', () => {
     const result = validate('svc.yaml', 'apiVersion: serving.knative.dev/v1', 'kind: Service', 'metadata:', '  name: api', 'spec:', '  template:', '    metadata: {}');
     expect(result.status === 'invalid' && result.errors).toEqual([

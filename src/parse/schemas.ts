@@ -281,7 +281,30 @@ export function validateDocument(doc: ParsedDocument): Validation {
     const line = lineAt(doc.fieldLines, issue.path) ?? doc.line;
     return { file: doc.file, line, object, field: formatFieldPath(issue.path), message: issue.message };
   });
-  return { status: 'invalid', errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
+  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const placeholders = result.error.issues.filter((issue) => {
+    const value = valueAt(obj, issue.path);
+    return typeof value === 'string' && SHELL_PLACEHOLDER.test(value);
+  });
+  if (placeholders.length === errors.length) return { status: 'invalid', errors: [templateError(errors, placeholders.length)] };
+  return { status: 'invalid', errors };
+}
+
+/** `${PORT}`, `${PORT:-8080}`, `$PORT`: what envsubst and shell-templated manifests hold before they are rendered. */
+const SHELL_PLACEHOLDER = /\$(\{[A-Za-z_][A-Za-z0-9_]*([:?+=-][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/;
+
+function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
+  let value = obj;
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/** One error for a document whose every rejected value is a placeholder: it is a template to render, not a broken manifest. */
+function templateError(errors: InputError[], count: number): InputError {
+  const first = errors[0] as InputError;
+  const more = count > 1 ? ` and ${count - 1} more` : '';
+  const file = first.file === undefined || first.file === '-' ? 'FILE' : first.file;
+  return { ...first, message: `a template, not a manifest: ${first.message}${more} (shell placeholders); render it first, e.g. envsubst < ${file} | pytuner report -f -` };
 }
 
 function headerError(doc: ParsedDocument, obj: Record<string, unknown>): InputError | undefined {

@@ -72,7 +72,7 @@ describe('pytuner importtime on a Flask app', () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^Import time \d+\.\d ms in \d+ imports \(sum of self times, as Python reports them\)$/);
-    expect(lines[1]).toMatch(/^Command: \/usr\/bin\/python3 -c 'import main': exit 0, wall \d+ ms, CPU \d+ ms$/);
+    expect(lines[1]).toMatch(/^Command: \/usr\/bin\/python3 -c 'import main': exit 0, wall (\d+ ms|\d+\.\d\d s), CPU (\d+ ms|\d+\.\d\d s)$/);
     expect(lines[3]).toBe('Heaviest imports by cumulative time (the module and what it imported)');
     expect(lines[5]).toMatch(/^ +\d+\.\d ms +\d+\.\d ms {2}main +\(the command\)$/);
     expect(run.stdout).toContain('Imported at start-up, may not be needed to serve requests (3):\n');
