@@ -157,6 +157,22 @@ describe('local Terraform modules', () => {
     expect(run?.containerConcurrency).toMatchObject({ value: undefined, unresolved: true });
   });
 
+  it('notes remote modules that may deploy a service one by one, and the rest (network, cluster) in one line', async () => {
+    const files = [
+      await hcl(
+        [
+          'module "net" {\n  source = "terraform-google-modules/network/google"\n}',
+          'module "gke" {\n  source = "terraform-google-modules/kubernetes-engine/google"\n}',
+          'module "app" {\n  source = "git::https://example.com/platform.git//svc"\n  container_image = "gcr.io/p/app"\n}',
+        ].join('\n'),
+      ),
+    ];
+    expect(reportOf(files).notes).toEqual([
+      'main.tf:7: module.app not evaluated: its source "git::https://example.com/platform.git//svc" is not a local directory, so what it deploys is unknown',
+      '2 Terraform module calls from remote sources not evaluated, none named for Cloud Run or passed an image or container: module.net (main.tf:1), module.gke (main.tf:4)',
+    ]);
+  });
+
   it("edits the caller's argument for a value the module takes as a variable, and says when it cannot", async () => {
     const files = await moduleFiles('module "api" {\n  source = "./modules/run"\n  cpu = "2"\n  workers = 1\n  concurrency = 8\n}\n');
     const r = reportOf(files);

@@ -65,9 +65,15 @@ export function readTerraformFiles(files: readonly HclFile[]): TerraformRead {
     out.errors.push(...read.errors);
     out.notes.push(...read.notes);
   };
+  const unrelated: ModuleCall[] = [];
   for (const call of calls) {
-    if (call.dir === undefined) out.notes.push(`${call.file}:${call.line}: module.${call.name} not evaluated: its source ${JSON.stringify(call.source)} is not a local directory, so what it deploys is unknown`);
+    if (call.dir === undefined && !mayDeployService(call)) unrelated.push(call);
+    else if (call.dir === undefined) out.notes.push(`${call.file}:${call.line}: module.${call.name} not evaluated: its source ${JSON.stringify(call.source)} is not a local directory, so what it deploys is unknown`);
     else if (!files.some((f) => posix.dirname(f.file) === call.dir)) out.notes.push(`${call.file}:${call.line}: module.${call.name} not evaluated: no .tf file of its source ${call.dir} was read (pass that directory too)`);
+  }
+  if (unrelated.length > 0) {
+    const list = unrelated.map((c) => `module.${c.name} (${c.file}:${c.line})`).join(', ');
+    out.notes.push(`${unrelated.length} Terraform module call${unrelated.length === 1 ? '' : 's'} from remote sources not evaluated, none named for Cloud Run or passed an image or container: ${list}`);
   }
   for (const hcl of files) {
     const callers = calls.filter((c) => c.dir === posix.dirname(hcl.file));
@@ -75,6 +81,17 @@ export function readTerraformFiles(files: readonly HclFile[]): TerraformRead {
     for (const call of callers) add(readTerraform(hcl, { call, variables: moduleVariables(files, call.dir as string) }));
   }
   return out;
+}
+
+/**
+ * Whether a remote module may deploy a service pytuner tunes: its source names Cloud Run (or Knative, serverless), or
+ * the call passes an image or container. Network, cluster and IAM modules are the bulk of remote calls in a real tree,
+ * and one note each would bury the notes that matter.
+ */
+function mayDeployService(call: ModuleCall): boolean {
+  if (/cloud-?run|knative|serverless/i.test(call.source)) return true;
+  const passes = (items: readonly HclItem[]): boolean => items.some((item) => /image|container/i.test(item.name) || (item.type === 'block' && passes(item.body)));
+  return passes(call.block.body);
 }
 
 /** A `module` block: its name, where it is, its source directory (undefined unless local) and its arguments. */
