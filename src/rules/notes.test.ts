@@ -60,6 +60,13 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     expect(notes).toEqual([expect.stringContaining('`python -m recommendation`'), expect.stringContaining('`python server.py`')]);
   });
 
+  it('names a model server started as a module (vLLM) as outside what pytuner tunes, not as an unknown server', () => {
+    const vllm = knativeService('gemma').container((c) => c.command('python3', '-m', 'vllm.entrypoints.openai.api_server').args('--model', 'google/gemma-2b'));
+    const [note] = coverageNotes(inventory(vllm).build());
+    expect(note).toContain('`python -m vllm.entrypoints.openai.api_server` is vLLM, a model server that batches requests on accelerators');
+    expect(note).not.toContain(UNRECOGNISED);
+  });
+
   it('says it for a workload container by its object, from the manifest command', () => {
     const service = knativeService('orders').container((c) => c.command('python', 'main.py'));
     const [note] = coverageNotes(inventory(service).build());

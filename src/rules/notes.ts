@@ -65,6 +65,19 @@ function pythonProgram(argv: readonly string[]): string | undefined {
   return target.length === 0 ? undefined : ['python', ...target.filter((word) => !word.startsWith('-') || word === '-m')].join(' ');
 }
 
+/**
+ * Model servers started as Python modules: they batch requests on accelerators and have their own concurrency
+ * settings (vLLM's --max-num-seqs, SGLang's --max-running-requests, TGI's --max-concurrent-requests), none of which
+ * are WSGI/ASGI workers or threads.
+ */
+const MODEL_SERVERS: readonly (readonly [RegExp, string])[] = [
+  [/^python -m vllm\./, 'vLLM'],
+  [/^python -m sglang\./, 'SGLang'],
+  [/^python -m text_generation_server\b/, 'Text Generation Inference'],
+];
+
 function unrecognised(program: string): string {
+  const model = MODEL_SERVERS.find(([pattern]) => pattern.test(program))?.[1];
+  if (model !== undefined) return `not checked: \`${program}\` is ${model}, a model server that batches requests on accelerators under its own concurrency settings: outside what pytuner tunes`;
   return `not checked: \`${program}\` starts no web server pytuner recognises (one started in code it does not follow, or one it does not know): no worker, thread, timeout or probe rule applied`;
 }
