@@ -52,6 +52,16 @@ describe('labReadme', () => {
   });
 });
 
+describe('labReadme objective', () => {
+  it('says how each scenario chose its objective when the result records it', () => {
+    const why = '1.5 × the one-request p95 45 ms = 68 ms, rounded up to the bound 75 ms of http_server_request_duration_seconds';
+    const text = labReadme([{ ...RESULT, objectiveSeconds: 0.075, objectiveWhy: why }], { date: '2026-11-23T00:00:00Z', machine: '2 × test CPU', load: 'The machine was quiet.', seconds: 700, command: 'npm run lab', quick: false }, ['coarse buckets', 'fine buckets']);
+    expect(text).toContain(`objective p95 ≤ 75 ms (${why}).`);
+    const older = labReadme([RESULT], { date: '2026-11-23T00:00:00Z', machine: '2 × test CPU', load: 'The machine was quiet.', seconds: 700, command: 'npm run lab', quick: false }, ['coarse buckets', 'fine buckets']);
+    expect(older).toContain('objective p95 ≤ 50 ms. Other processes');
+  });
+});
+
 describe('scenarioPlot', () => {
   it('one line per searched shape, the observed day as dots, the oracle and pytuner marked', () => {
     const svg = scenarioPlot(RESULT);

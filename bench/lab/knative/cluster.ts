@@ -28,6 +28,7 @@ import type { ManagedProcess, ServerGroup } from '../../../test/integration/harn
 import { createServerGroup, exitedError, freeLoopbackPorts, pollUntil, runScript } from '../../../test/integration/harness/processes.ts';
 import { AUTOSCALER_IP, POD_IP } from './netns.ts';
 import { podTargets } from './podTargets.ts';
+import type { HistogramBounds } from '../objective.ts';
 import type { StandinExporter } from './standins.ts';
 import { startStandinExporter } from './standins.ts';
 
@@ -66,6 +67,11 @@ export interface KnativeLab {
    * Knative 1.23 one again when undefined.
    */
   useAutoscaler(binary?: string): Promise<void>;
+  /**
+   * The finite bucket bounds of the whole-request histogram pytuner's knative profile reads, as Prometheus has them
+   * for `podName` (its `le` values); undefined when Prometheus has none yet.
+   */
+  latencyBuckets(podName: string): Promise<HistogramBounds | undefined>;
   /** Paths of the component logs (kept until stop). */
   logDir: string;
   stop(): Promise<void>;
@@ -264,6 +270,7 @@ export async function startKnativeLab(log: (message: string) => void): Promise<K
     return {
       prometheusUrl,
       standins,
+      latencyBuckets: (podName) => histogramBounds(prometheusUrl, WHOLE_REQUEST_HISTOGRAM, podName),
       logDir: group.dir,
       async deploy(service) {
         const pod = await deployRevision(cp, service, podTargetsFile);
@@ -283,6 +290,17 @@ export async function startKnativeLab(log: (message: string) => void): Promise<K
     await stop();
     throw err;
   }
+}
+
+/** Knative 1.23's whole-request histogram (queue-proxy), the latency pytuner's knative profile reads first. */
+export const WHOLE_REQUEST_HISTOGRAM = 'http_server_request_duration_seconds';
+
+/** The `le` values of `metric`_bucket for one pod, as bounds in seconds (finite, ascending). */
+async function histogramBounds(prometheusUrl: string, metric: string, podName: string): Promise<HistogramBounds | undefined> {
+  const match = `${metric}_bucket{namespace="${LAB_NAMESPACE}",pod="${podName}"}`;
+  const answer = (await (await fetch(`${prometheusUrl}/api/v1/label/le/values?match[]=${encodeURIComponent(match)}`)).json()) as { data?: string[] };
+  const bounds = (answer.data ?? []).map(Number).filter((b) => Number.isFinite(b)).sort((a, b) => a - b);
+  return bounds.length === 0 ? undefined : { metric, boundsSeconds: bounds };
 }
 
 /** Waits until Prometheus has scraped at least once more, so the last seconds of a day are in its TSDB. */
