@@ -65,6 +65,9 @@ export const SWEEP_MAX_CONCURRENCY = DEFAULT_EDGE.max;
 /** The day's steps are 5 minutes long in the series, as pytuner's default --step reads them. */
 const STEP_SECONDS = 300;
 
+/** The user container's name in the revision's pod: Knative's default, as the lab's manifests leave it unnamed. */
+const USER_CONTAINER = 'user-container';
+
 /** Fixed seed of the simulations (item 4 and the calibration check). */
 const SIM_SEED = 42;
 
@@ -150,11 +153,11 @@ class Bench {
     if (this.server === undefined || this.server.config.workers !== workers || this.server.config.threads !== threads) {
       await this.server?.stop();
       this.server = undefined;
-      this.server = await startServer(this.kind, { workers, threads }, this.pod === undefined ? {} : { port: this.pod.revision.userPort });
+      this.server = await startServer(this.kind, { workers, threads }, this.pod === undefined ? {} : { port: this.pod.revision.userPort, ...(await this.cgroupOf(USER_CONTAINER)) });
       this.warm = false;
     }
     if (this.queueProxy !== undefined && this.queue === undefined) {
-      this.queue = await startQueueProxy(this.queueProxy.binary, this.queueProxy.env, this.queueConcurrency);
+      this.queue = await startQueueProxy(this.queueProxy.binary, this.queueProxy.env, this.queueConcurrency, (await this.cgroupOf('queue-proxy')).cgroup);
       this.warm = false;
     }
     const server = this.pod === undefined ? this.server : { ...this.server, url: QUEUE_URL };
@@ -168,6 +171,12 @@ class Bench {
   }
 
   private warm = false;
+
+  /** The cgroup of one of the pod's containers, which the lab's cAdvisor reads (none without it). */
+  private async cgroupOf(container: string): Promise<{ cgroup?: string[] }> {
+    const cgroup = await this.pod?.knative.lab.containerCgroup(this.pod.revision.podName, container);
+    return cgroup === undefined ? {} : { cgroup };
+  }
 
   /**
    * Measures `config`, on a server with `serverThreads` threads (the sweep runs `cover` shapes with more threads than the
