@@ -11,8 +11,9 @@
  *   target per container port), so the Operator's relabelling runs on the labels it was written for;
  * - no kubelet or scheduler: the lab writes the Pod of the revision (the controller's Deployment's pod template,
  *   scheduled on a node that does not exist) and its status (Running, Ready, the pod IP the queue-proxy answers on);
- * - no cAdvisor and no kube-state-metrics: standins.ts serves `container_cpu_usage_seconds_total` from /proc and
- *   `kube_pod_labels` / `kube_pod_container_resource_limits` from the Pod the lab wrote;
+ * - no kube-state-metrics: standins.ts serves `kube_pod_labels` / `kube_pod_container_resource_limits` from the Pod
+ *   the lab wrote; CPU comes from a real cAdvisor over the pod's cgroups (cadvisor.ts), and only when that cannot
+ *   run here from standins.ts's /proc reading, labelled as such;
  * - the autoscaler's metrics are scraped from a static target (a cluster finds it through its Service).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
