@@ -18,7 +18,8 @@
  * and prometheus + promtool (scripts/install-prometheus.sh); the Knative path needs root (unshare --net, ip) and Go
  * (the Knative binaries are built from knative.dev/serving into ~/.cache/pytuner the first time, by
  * scripts/install-knative.sh and bench/lab/knative/install-queue-proxy.sh: v0.50.0 = Knative 1.23, and v0.45.1's
- * queue-proxy and autoscaler = Knative 1.18 for the legacy profile's day).
+ * queue-proxy and autoscaler = Knative 1.18 for the legacy profile's day; cAdvisor's library by
+ * scripts/install-cadvisor.sh, and cgroups for the pod's containers, which cAdvisor reads).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -81,6 +82,8 @@ if (knativePath && !insideLabNetns()) {
   await queueProxyBinary(QUEUE_PROXY_VERSION);
   if (legacyPath) await Promise.all([queueProxyBinary(LEGACY_VERSION), queueProxyBinary(LEGACY_VERSION, 'autoscaler')]);
   for (const script of ['install-knative.sh', 'install-crd-modules.sh', 'install-envtest.sh', 'install-prometheus.sh']) await runScript(scriptPath(script));
+  // cAdvisor may fail to build (the proxy refusing a dependency): the lab then serves CPU from its /proc stand-in, labelled.
+  await runScript(scriptPath('install-cadvisor.sh')).catch((err: unknown) => process.stderr.write(`[lab] cAdvisor not built, CPU will come from the /proc stand-in: ${(err as Error).message}\n`));
   process.exit(await rerunInLabNetns());
 }
 
@@ -93,9 +96,9 @@ function durationSeconds(text: string): number {
 
 if (args['render-only']) {
   const saved = JSON.parse(await readFile(join(resolve(args.out!), 'results.json'), 'utf8')) as RunContext & { results: ScenarioResult[] };
-  const { date, machine, load, seconds, command, quick } = saved;
+  const { date, machine, load, seconds, command, quick, cpuSource } = saved;
   for (const r of saved.results) await writeFile(join(resolve(args.out!), `${r.scenario}.svg`), scenarioPlot(r));
-  await writeFile(join(resolve(args.out!), 'README.md'), labReadme(saved.results, { date, machine, load, seconds, command, quick }, BUCKET_LAYOUTS.map((b) => b.text)));
+  await writeFile(join(resolve(args.out!), 'README.md'), labReadme(saved.results, { date, machine, load, seconds, command, quick, ...(cpuSource === undefined ? {} : { cpuSource }) }, BUCKET_LAYOUTS.map((b) => b.text)));
   process.stdout.write(`rewrote README.md and ${saved.results.length} plots from ${join(resolve(args.out!), 'results.json')}\n`);
   process.exit(0);
 }
@@ -143,7 +146,9 @@ const skipped: string[] = [];
 /** Writes the README, the plots and results.json for the scenarios done so far (after each one: a later failure loses nothing). */
 async function writeOutputs(): Promise<RunContext> {
   const notRun = [...failed.map((f) => `failed: ${f}`), ...(skipped.length > 0 ? [`not run (budget spent): ${skipped.join(', ')}`] : [])];
-  const context: RunContext = { date: new Date().toISOString(), machine, load: `${loadText}${notRun.length > 0 ? ` ${notRun.join('; ')}.` : ''}`, seconds: elapsed(), command, quick: args.quick === true };
+  const cpu = knative?.lab.cpuSource;
+  const cpuSource: RunContext['cpuSource'] = cpu === undefined ? undefined : cpu.kind === 'cadvisor' ? { kind: 'cadvisor' } : cpu;
+  const context: RunContext = { date: new Date().toISOString(), machine, load: `${loadText}${notRun.length > 0 ? ` ${notRun.join('; ')}.` : ''}`, seconds: elapsed(), command, quick: args.quick === true, ...(cpuSource === undefined ? {} : { cpuSource }) };
   await mkdir(outDir, { recursive: true });
   for (const r of results) await writeFile(join(outDir, `${r.scenario}.svg`), scenarioPlot(r));
   await writeFile(join(outDir, 'README.md'), labReadme(results, context, BUCKET_LAYOUTS.map((b) => b.text)));

@@ -52,6 +52,39 @@ describe('labReadme', () => {
   });
 });
 
+describe('labReadme objective', () => {
+  it('says how each scenario chose its objective when the result records it', () => {
+    const why = '1.5 × the one-request p95 45 ms = 68 ms, rounded up to the bound 75 ms of http_server_request_duration_seconds';
+    const text = labReadme([{ ...RESULT, objectiveSeconds: 0.075, objectiveWhy: why }], { date: '2026-11-23T00:00:00Z', machine: '2 × test CPU', load: 'The machine was quiet.', seconds: 700, command: 'npm run lab', quick: false }, ['coarse buckets', 'fine buckets']);
+    expect(text).toContain(`objective p95 ≤ 75 ms (${why}).`);
+    const older = labReadme([RESULT], { date: '2026-11-23T00:00:00Z', machine: '2 × test CPU', load: 'The machine was quiet.', seconds: 700, command: 'npm run lab', quick: false }, ['coarse buckets', 'fine buckets']);
+    expect(older).toContain('objective p95 ≤ 50 ms. Other processes');
+  });
+});
+
+describe('labReadme CPU source on the Knative path', () => {
+  const live: ScenarioResult = { ...RESULT, pytuner: RESULT.pytuner.map((run) => ({ ...run, buckets: 'Knative: real queue-proxy, autoscaler, Prometheus' })) };
+  const context = { date: '2026-11-23T00:00:00Z', machine: '2 × test CPU', load: 'The machine was quiet.', seconds: 700, command: 'npm run lab', quick: false };
+
+  it('names cAdvisor real when the run used it, and no longer lists it among the stand-ins', () => {
+    const text = labReadme([live], { ...context, cpuSource: { kind: 'cadvisor' } }, ['coarse buckets', 'fine buckets']);
+    expect(text).toContain('(3) not a stand-in: **cAdvisor is real** — the library the kubelet embeds (`github.com/google/cadvisor/lib` of release v0.61.0');
+    expect(text).not.toContain('no cAdvisor');
+  });
+
+  it('labels the /proc stand-in with the reason the real cAdvisor could not run', () => {
+    const text = labReadme([live], { ...context, cpuSource: { kind: 'standin', reason: 'cannot make cgroup /pytuner-lab-1: EACCES (needs root)' } }, ['coarse buckets', 'fine buckets']);
+    expect(text).toContain('(3) no cAdvisor — `container_cpu_usage_seconds_total` of `user-container` and `queue-proxy` is served from /proc');
+    expect(text).toContain('because the real cAdvisor could not run: cannot make cgroup /pytuner-lab-1: EACCES (needs root);');
+  });
+
+  it('describes runs recorded before cAdvisor as they were: the stand-in', () => {
+    const text = labReadme([live], context, ['coarse buckets', 'fine buckets']);
+    expect(text).toContain('(3) no cAdvisor — ');
+    expect(text).toContain('a main over its library was not written yet');
+  });
+});
+
 describe('scenarioPlot', () => {
   it('one line per searched shape, the observed day as dots, the oracle and pytuner marked', () => {
     const svg = scenarioPlot(RESULT);

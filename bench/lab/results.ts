@@ -71,6 +71,8 @@ export interface ScenarioResult {
   scenario: string;
   summary: string;
   objectiveSeconds: number;
+  /** How the objective was chosen (objective.ts); absent in results written before it was recorded. */
+  objectiveWhy?: string;
   baseline: { p95s: number[]; meanLatency: number; p50: number; p95: number; cpuSecondsPerRequest: number };
   day: { concurrency: number; instances: number; measurement: Measurement }[];
   /**

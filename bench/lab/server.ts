@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createServerGroup, exitedError, freeLoopbackPorts, pollUntil } from '../../test/integration/harness/processes.ts';
 import type { LabConfig } from './search.ts';
 import { commandLine, readAllProcStats } from './procstat.ts';
+import { joinCgroupScript } from './knative/cadvisor.ts';
 
 /** The Python the lab runs: Debian's, with python3-gunicorn, python3-flask and python3-uvicorn. */
 export const PYTHON = '/usr/bin/python3';
@@ -46,13 +47,13 @@ export interface RunningServer {
  * Starts a server and waits until /healthz answers 200 (at most `timeoutMs`), on `port` (the Knative path: the user
  * port the revision's queue-proxy forwards to) or a free one.
  */
-export async function startServer(kind: ServerKind, config: Pick<LabConfig, 'workers' | 'threads'>, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningServer> {
+export async function startServer(kind: ServerKind, config: Pick<LabConfig, 'workers' | 'threads'>, options: { timeoutMs?: number; port?: number; cgroup?: readonly string[] } = {}): Promise<RunningServer> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const port = options.port ?? ((await freeLoopbackPorts(1)) as [number])[0];
   const group = await createServerGroup('pytuner-lab-');
   const started = performance.now();
   try {
-    const process_ = group.start(kind, PYTHON, serverArgs(kind, config, port));
+    const process_ = group.start(kind, ...inCgroup(options.cgroup, PYTHON, serverArgs(kind, config, port)));
     const url = `http://127.0.0.1:${port}`;
     await pollUntil(`${kind} on port ${port} to answer /healthz`, () => healthy(url), { timeoutMs, intervalMs: 50, abortIf: () => exitedError(process_) });
     const startupSeconds = (performance.now() - started) / 1000;
@@ -62,6 +63,14 @@ export async function startServer(kind: ServerKind, config: Pick<LabConfig, 'wor
     await group.stop();
     throw err;
   }
+}
+
+/**
+ * The command that runs `command` inside the cgroup directories given (the Knative path: the pod's container cgroup,
+ * which the lab's cAdvisor reads), through a shell that joins them and execs it: same pid, children included.
+ */
+export function inCgroup(cgroup: readonly string[] | undefined, command: string, args: string[]): [string, string[]] {
+  return cgroup === undefined || cgroup.length === 0 ? [command, args] : ['/bin/sh', ['-c', joinCgroupScript(cgroup), 'sh', command, ...args]];
 }
 
 async function healthy(url: string): Promise<true | undefined> {

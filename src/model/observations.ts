@@ -61,10 +61,21 @@ export interface WorkloadObservations {
    * the vCPU count when no manifest says it (`--namespace` without `-f`). Absent on Cloud Run, which has no such metric.
    */
   cpuLimitCores?: number;
+  /**
+   * The histogram the latency percentiles were read from and its finite bucket bounds, seconds (its `le` labels in the
+   * window): a percentile between two bounds is interpolated, so an objective inside a bucket cannot be checked.
+   */
+  latencyBuckets?: LatencyBuckets;
   /** The PromQL that produced each field, for the report's evidence (`recommended because ... (query)`). */
   queries: Record<string, string>;
   /** Why a field is missing (`no series kn_serving_invocation_duration_seconds_bucket for shop/orders`). */
   gaps: string[];
+}
+
+/** A latency histogram by name (without `_bucket`) and its finite bucket bounds, seconds, ascending. */
+export interface LatencyBuckets {
+  metric: string;
+  boundsSeconds: number[];
 }
 
 /** Metrics could not be read for a workload (Prometheus down, 5xx, garbage): the recommendation is withheld. */

@@ -136,6 +136,26 @@ describe('recommendFindings', () => {
     });
   });
 
+  it('says when an explicit objective lies inside a bucket of the latency histogram, naming the bounds to choose', () => {
+    const observations = { ...syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }), latencyBuckets: { metric: 'run_googleapis_com:request_latencies', boundsSeconds: [0.005, 0.01, 0.02, 0.04, 0.06] } };
+    const [finding, ...rest] = findingsFor(cloudRun(), observations, { latencySloSeconds: 0.015 });
+    expect(rest).toEqual([]);
+    expect(finding?.rule).toBe('metrics.insufficient-data');
+    expect(finding?.message).toMatch(/^measured load of Service 123456789012\/api cannot support these recommendations: containerConcurrency: no concurrency meets the objective p95 ≤ 15 ms/);
+    expect(finding?.message).toMatch(/\. Note: the objective p95 ≤ 15 ms lies inside the 10–20 ms bucket of run_googleapis_com:request_latencies: .*; choose 10 ms or 20 ms \(a bucket bound\) with --latency-slo$/);
+    expect(finding?.evidence).toContainEqual({ source: 'metrics', field: 'latencyBuckets', text: 'run_googleapis_com:request_latencies bounds 5 ms, 10 ms, 20 ms, 40 ms, 60 ms' });
+  });
+
+  it('adds no bucket note when the objective is on a bound, or when it is not given', () => {
+    const observations = { ...syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }), latencyBuckets: { metric: 'run_googleapis_com:request_latencies', boundsSeconds: [0.005, 0.01, 0.02, 0.04, 0.06] } };
+    const [onBound] = findingsFor(cloudRun(), observations, { latencySloSeconds: 0.01 });
+    expect(onBound?.rule).toBe('metrics.insufficient-data');
+    expect(onBound?.message).not.toContain('Note:');
+    const withheld = findingsFor(cloudRun(), { ...observations, samples: observations.samples.slice(0, 5) });
+    expect(withheld.map((f) => f.rule)).toEqual(['metrics.insufficient-data']);
+    expect(withheld[0]?.message).not.toContain('Note:');
+  });
+
   it('honours pytuner.dev/ignore', () => {
     const ignoring = cloudRun().annotation('pytuner.dev/ignore', 'metrics.threads');
     expect(findingsFor(ignoring, syntheticObservations(DAY, { target: CLOUD_RUN_TARGET })).map((f) => f.rule)).toEqual(['metrics.container-concurrency']);

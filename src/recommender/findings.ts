@@ -21,6 +21,7 @@ import { MEASURED_CONFIDENCE } from '../model/change.ts';
 import { ignoredRules } from '../rules/index.ts';
 import { CONTAINER_CONCURRENCY, INSUFFICIENT_DATA, STARTUP_PROBE_BUDGET, THREADS, UNAVAILABLE, WORKERS } from './catalogue.ts';
 import { threadsKnob, workersKnob } from './knobs.ts';
+import { objectiveBucketNote } from './objectiveBucket.ts';
 import type { WorkloadRecommendation } from './recommend.ts';
 import { ms, recommend } from './recommend.ts';
 import type { Derivation, Outcome, ProbeBudget, Recommendation, RecommenderConfig, WorkloadFacts } from './types.ts';
@@ -130,14 +131,18 @@ function workloadFindings(workload: Workload, observations: WorkloadObservations
   const result = recommend(observations, facts, config);
   const container = serverContainer(workload);
   const target = targetOf(workload, container);
-  const context: FindingContext = { observations, facts, target, workload, ...(container === undefined ? {} : { container }) };
+  const context: FindingContext = { observations, facts, target, workload, ...(container === undefined ? {} : { container }), ...slo(config) };
   return findingsOf(result, context);
 }
 
 function metricsOnlyFindings(observations: WorkloadObservations, target: Target, config: RecommenderConfig): Finding[] {
   const facts: WorkloadFacts = { platform: platformOfProfile(observations.profile) };
   if (observations.cpuLimitCores !== undefined) facts.vcpus = Math.max(1, Math.ceil(observations.cpuLimitCores));
-  return findingsOf(recommend(observations, facts, config), { observations, facts, target });
+  return findingsOf(recommend(observations, facts, config), { observations, facts, target, ...slo(config) });
+}
+
+function slo(config: RecommenderConfig): Pick<FindingContext, 'latencySloSeconds'> {
+  return config.latencySloSeconds === undefined ? {} : { latencySloSeconds: config.latencySloSeconds };
 }
 
 function platformOfProfile(profile: MetricsProfileId): Platform {
@@ -153,6 +158,8 @@ interface FindingContext {
   /** Absent for workloads known only from metrics: no fixes then. */
   workload?: Workload;
   container?: ContainerFacts;
+  /** The explicit objective (`--latency-slo`), seconds: the insufficient-data finding says when it lies inside a bucket. */
+  latencySloSeconds?: number;
 }
 
 function findingsOf(result: WorkloadRecommendation, context: FindingContext): Finding[] {
@@ -436,14 +443,18 @@ function probeTimingFix(workload: Workload, container: ContainerFacts, probe: Pr
 function insufficientFinding(withheld: readonly string[], c: FindingContext): Finding {
   const values: Values = {};
   for (const line of withheld) values[line.slice(0, line.indexOf(':'))] = null;
+  const buckets = c.observations.latencyBuckets;
+  const bucketNote = buckets === undefined || c.latencySloSeconds === undefined ? undefined : objectiveBucketNote(buckets, c.latencySloSeconds);
+  const evidence: Evidence[] = [{ source: 'metrics', field: 'observations', text: c.observations.gaps.length === 0 ? `${c.observations.samples.length} steps` : c.observations.gaps.join('; ') }];
+  if (bucketNote !== undefined) evidence.push({ source: 'metrics', field: 'latencyBuckets', text: `${buckets!.metric} bounds ${buckets!.boundsSeconds.map(ms).join(', ')}` });
   return {
     rule: INSUFFICIENT_DATA,
     severity: 'info',
     target: c.target,
-    message: `measured load of ${describe(c.target)} cannot support ${withheld.length === 1 ? 'a recommendation' : 'these recommendations'}: ${withheld.join('; ')}`,
+    message: `measured load of ${describe(c.target)} cannot support ${withheld.length === 1 ? 'a recommendation' : 'these recommendations'}: ${withheld.join('; ')}${bucketNote === undefined ? '' : `. Note: ${bucketNote}`}`,
     current: { steps: c.observations.samples.length, window: duration(c.observations.window.end - c.observations.window.start) },
     recommended: values,
-    evidence: [{ source: 'metrics', field: 'observations', text: c.observations.gaps.length === 0 ? `${c.observations.samples.length} steps` : c.observations.gaps.join('; ') }],
+    evidence,
   };
 }
 

@@ -65,6 +65,18 @@ describe('pytuner report --prometheus', () => {
     expect(report.summary).toMatchObject({ workloads: 2, errors: 0 });
   });
 
+  it('an objective inside a bucket of the histogram it reads: the withheld recommendation names the bucket and the bounds to choose', () => {
+    // The requests take about 60 ms; 30 ms lies between the bounds at 20 and 40 ms (SIM_BOUNDS, Knative's layout).
+    const run = pytuner(['report', '-f', 'examples/knative-orders', '--prometheus', prometheus.url, '--profile', 'knative', '--latency-slo', '30ms', ...WINDOW_FLAGS, '-o', 'json']);
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as { findings: { rule: string; message: string; evidence: { field: string; text?: string }[] }[] };
+    const withheld = report.findings.find((f) => f.rule === 'metrics.insufficient-data');
+    expect(withheld?.message).toContain('Note: the objective p95 ≤ 30 ms lies inside the 20–40 ms bucket of http_server_request_duration_seconds: a p95 there is interpolated between bucket bounds, so it cannot be checked against 30 ms; choose 20 ms or 40 ms (a bucket bound) with --latency-slo');
+    expect(withheld?.evidence.find((e) => e.field === 'latencyBuckets')?.text).toMatch(/^http_server_request_duration_seconds bounds 5 ms, 10 ms, 20 ms, 40 ms, 60 ms, /);
+    const onBound = pytuner(['report', '-f', 'examples/knative-orders', '--prometheus', prometheus.url, '--profile', 'knative', '--latency-slo', '40ms', ...WINDOW_FLAGS, '-o', 'json']);
+    expect(onBound.stdout).not.toContain('lies inside');
+  });
+
   it('without -f, reports on the workloads seen in --namespace', () => {
     const run = pytuner(['report', '--prometheus', prometheus.url, '--namespace', 'shop', ...WINDOW_FLAGS, '-o', 'json']);
     expect(run.stderr).toBe('');

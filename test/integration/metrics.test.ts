@@ -195,8 +195,9 @@ describe('collectObservations against a real Prometheus', () => {
     const one = await queriesFor([target(orders, 'Service')]);
     const two = await queriesFor([target(orders, 'Service'), target(cart, 'Service')]);
     // 1 name detection + 3 label probes + 8 range queries (concurrency from Little's law, not the autoscaler's
-    // gauge, with the whole-request histogram) + 1 instant query (CPU limits), for 1 workload as for 2.
-    expect(one).toBe(13);
+    // gauge, with the whole-request histogram) + 1 instant query (CPU limits) + 1 listing of the latency histogram's
+    // `le` bounds, for 1 workload as for 2.
+    expect(one).toBe(14);
     expect(two).toBe(one);
   });
 

@@ -11,8 +11,9 @@
  *   target per container port), so the Operator's relabelling runs on the labels it was written for;
  * - no kubelet or scheduler: the lab writes the Pod of the revision (the controller's Deployment's pod template,
  *   scheduled on a node that does not exist) and its status (Running, Ready, the pod IP the queue-proxy answers on);
- * - no cAdvisor and no kube-state-metrics: standins.ts serves `container_cpu_usage_seconds_total` from /proc and
- *   `kube_pod_labels` / `kube_pod_container_resource_limits` from the Pod the lab wrote;
+ * - no kube-state-metrics: standins.ts serves `kube_pod_labels` / `kube_pod_container_resource_limits` from the Pod
+ *   the lab wrote; CPU comes from a real cAdvisor over the pod's cgroups (cadvisor.ts), and only when that cannot
+ *   run here from standins.ts's /proc reading, labelled as such;
  * - the autoscaler's metrics are scraped from a static target (a cluster finds it through its Service).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -28,6 +29,9 @@ import type { ManagedProcess, ServerGroup } from '../../../test/integration/harn
 import { createServerGroup, exitedError, freeLoopbackPorts, pollUntil, runScript } from '../../../test/integration/harness/processes.ts';
 import { AUTOSCALER_IP, POD_IP } from './netns.ts';
 import { podTargets } from './podTargets.ts';
+import type { HistogramBounds } from '../objective.ts';
+import type { LabCgroups } from './cadvisor.ts';
+import { cadvisorScrapeJob, containerCgroup, containerDirectories, makeLabCgroups, removeLabCgroups } from './cadvisor.ts';
 import type { StandinExporter } from './standins.ts';
 import { startStandinExporter } from './standins.ts';
 
@@ -59,13 +63,22 @@ export interface KnativeLab {
   prometheusUrl: string;
   /** Creates the Knative Service (through the real webhook) and waits for the controller's Deployment; writes its Pod. */
   deploy(service: Json): Promise<RevisionPod>;
-  /** Which processes' CPU the cAdvisor stand-in reports for the pod's containers. */
+  /** Which processes' CPU the cAdvisor stand-in reports for the pod's containers (when it is the CPU source). */
   standins: StandinExporter;
+  /** Where `container_cpu_usage_seconds_total` comes from: the real cAdvisor, or the /proc stand-in and why. */
+  cpuSource: { kind: 'cadvisor'; binary: string } | { kind: 'standin'; reason: string };
+  /** The cgroup directories a container of the pod runs in (undefined: no real cAdvisor, no cgroups). */
+  containerCgroup(podName: string, container: string): Promise<string[] | undefined>;
   /**
    * Replaces the running autoscaler with `binary` (Knative 1.18's, for the legacy profile's day), or with the
    * Knative 1.23 one again when undefined.
    */
   useAutoscaler(binary?: string): Promise<void>;
+  /**
+   * The finite bucket bounds of the whole-request histogram pytuner's knative profile reads, as Prometheus has them
+   * for `podName` (its `le` values); undefined when Prometheus has none yet.
+   */
+  latencyBuckets(podName: string): Promise<HistogramBounds | undefined>;
   /** Paths of the component logs (kept until stop). */
   logDir: string;
   stop(): Promise<void>;
@@ -89,7 +102,7 @@ async function enablePrometheusMetrics(cp: ControlPlane): Promise<void> {
 }
 
 /** The scrape configuration: Operator-generated PodMonitor relabelling for the queue-proxy, static targets for the rest. */
-function prometheusConfig(podTargetsFile: string, standinPort: number): string {
+function prometheusConfig(podTargetsFile: string, standinPort: number, cadvisorJob: Record<string, unknown> | undefined): string {
   const sd = { files: [podTargetsFile], refresh_interval: '5s' };
   const config = {
     global: { scrape_interval: `${SCRAPE_INTERVAL_SECONDS}s`, scrape_timeout: `${SCRAPE_INTERVAL_SECONDS - 1}s` },
@@ -115,8 +128,9 @@ function prometheusConfig(podTargetsFile: string, standinPort: number): string {
         job_name: 'autoscaler',
         static_configs: [{ targets: [`${AUTOSCALER_IP}:${AUTOSCALER_METRICS_PORT}`], labels: { namespace: KNATIVE_NAMESPACE, container: 'autoscaler' } }],
       },
-      // Stand-ins (standins.ts): the kubelet's cAdvisor endpoint and kube-state-metrics, whose labels they write themselves.
-      { job_name: 'kubelet', metrics_path: '/metrics/cadvisor', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${standinPort}`] }] },
+      // The real cAdvisor relabelled as the kubelet's endpoint (cadvisor.ts), or its stand-in (standins.ts), which
+      // writes the kubelet's labels itself; kube-state-metrics is always the stand-in.
+      cadvisorJob ?? { job_name: 'kubelet', metrics_path: '/metrics/cadvisor', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${standinPort}`] }] },
       { job_name: 'kube-state-metrics', metrics_path: '/metrics/kube-state-metrics', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${standinPort}`] }] },
     ],
   };
@@ -131,12 +145,12 @@ async function discoverPods(cp: ControlPlane, file: string): Promise<void> {
   await rename(`${file}.tmp`, file);
 }
 
-async function startScrapingPrometheus(group: ServerGroup, podTargetsFile: string, standinPort: number): Promise<string> {
+async function startScrapingPrometheus(group: ServerGroup, podTargetsFile: string, standinPort: number, cadvisorJob: Record<string, unknown> | undefined): Promise<string> {
   const { lastLine: binDir } = await runScript(scriptPath('install-prometheus.sh'));
   const dir = join(group.dir, 'prometheus');
   await mkdir(dir, { recursive: true });
   await writeFile(podTargetsFile, '[]');
-  await writeFile(join(dir, 'prometheus.yml'), prometheusConfig(podTargetsFile, standinPort));
+  await writeFile(join(dir, 'prometheus.yml'), prometheusConfig(podTargetsFile, standinPort, cadvisorJob));
   const [port] = (await freeLoopbackPorts(1)) as [number];
   const url = `http://127.0.0.1:${port}`;
   const server = group.start('prometheus', join(binDir, 'prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
@@ -256,14 +270,27 @@ export async function startKnativeLab(log: (message: string) => void): Promise<K
     const currentAutoscaler = join(binDir, 'autoscaler');
     let autoscaler = startAutoscaler(group, cp, currentAutoscaler, profilingPort);
     await api(cp, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: LAB_NAMESPACE } });
-    const standins = await startStandinExporter(LAB_NAMESPACE);
+    const cadvisor = await startCadvisor(group, log);
+    const made: string[] = [];
+    if ('cgroups' in cadvisor) stops.push(async () => {
+      const left = await removeLabCgroups(cadvisor.cgroups, made);
+      if (left.length > 0) log(`knative: cgroups left behind: ${left.join(', ')}`);
+    });
+    const standins = await startStandinExporter(LAB_NAMESPACE, { cadvisor: !('cgroups' in cadvisor) });
     stops.push(() => standins.stop());
     const podTargetsFile = join(group.dir, 'pods.json');
-    const prometheusUrl = await startScrapingPrometheus(group, podTargetsFile, standins.port);
-    log(`knative: Prometheus ${prometheusUrl} scrapes the queue-proxy (PodMonitor relabelling), the autoscaler and the stand-ins every ${SCRAPE_INTERVAL_SECONDS} s`);
+    const prometheusUrl = await startScrapingPrometheus(group, podTargetsFile, standins.port, 'cgroups' in cadvisor ? cadvisorScrapeJob(cadvisor.target, cadvisor.cgroups.root) : undefined);
+    log(`knative: Prometheus ${prometheusUrl} scrapes the queue-proxy (PodMonitor relabelling), the autoscaler, ${'cgroups' in cadvisor ? 'cAdvisor' : 'the cAdvisor stand-in'} and the kube-state-metrics stand-in every ${SCRAPE_INTERVAL_SECONDS} s`);
     return {
       prometheusUrl,
       standins,
+      cpuSource: 'cgroups' in cadvisor ? { kind: 'cadvisor', binary: cadvisor.binary } : { kind: 'standin', reason: cadvisor.reason },
+      async containerCgroup(podName, container) {
+        if (!('cgroups' in cadvisor)) return undefined;
+        made.push(containerCgroup(cadvisor.cgroups.root, LAB_NAMESPACE, podName, container));
+        return containerDirectories(cadvisor.cgroups, LAB_NAMESPACE, podName, container);
+      },
+      latencyBuckets: (podName) => histogramBounds(prometheusUrl, WHOLE_REQUEST_HISTOGRAM, podName),
       logDir: group.dir,
       async deploy(service) {
         const pod = await deployRevision(cp, service, podTargetsFile);
@@ -283,6 +310,49 @@ export async function startKnativeLab(log: (message: string) => void): Promise<K
     await stop();
     throw err;
   }
+}
+
+/**
+ * The real cAdvisor (cadvisor.ts): built by scripts/install-cadvisor.sh, watching the lab's cgroup root. When it
+ * cannot be built, the cgroups cannot be made or it does not answer, the reason (the /proc stand-in serves CPU then).
+ */
+async function startCadvisor(group: ServerGroup, log: (message: string) => void): Promise<{ binary: string; target: string; cgroups: LabCgroups } | { reason: string }> {
+  let binary: string;
+  try {
+    binary = (await runScript(scriptPath('install-cadvisor.sh'))).lastLine;
+  } catch (err) {
+    log(`knative: no cAdvisor, CPU from the /proc stand-in: ${(err as Error).message}`);
+    return { reason: `scripts/install-cadvisor.sh failed: ${(err as Error).message}` };
+  }
+  const cgroups = await makeLabCgroups(`/pytuner-lab-${process.pid}`);
+  if ('reason' in cgroups) {
+    log(`knative: no cAdvisor, CPU from the /proc stand-in: ${cgroups.reason}`);
+    return cgroups;
+  }
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  const target = `127.0.0.1:${port}`;
+  const exporter = group.start('cadvisor', binary, ['-listen', target, '-prefix', cgroups.root]);
+  try {
+    await pollUntil('cAdvisor to serve /metrics', async () => ((await fetch(`http://${target}/metrics`)).ok ? true : undefined), { timeoutMs: 30_000, intervalMs: 250, abortIf: () => exitedError(exporter) });
+  } catch (err) {
+    await exporter.stop();
+    await removeLabCgroups(cgroups, []);
+    log(`knative: cAdvisor did not start, CPU from the /proc stand-in: ${(err as Error).message}`);
+    return { reason: `cAdvisor did not start: ${(err as Error).message}` };
+  }
+  log(`knative: cAdvisor (${binary}) watches the cgroups under ${cgroups.root} in ${cgroups.mounts.join(', ')}`);
+  return { binary, target, cgroups };
+}
+
+/** Knative 1.23's whole-request histogram (queue-proxy), the latency pytuner's knative profile reads first. */
+export const WHOLE_REQUEST_HISTOGRAM = 'http_server_request_duration_seconds';
+
+/** The `le` values of `metric`_bucket for one pod, as bounds in seconds (finite, ascending). */
+async function histogramBounds(prometheusUrl: string, metric: string, podName: string): Promise<HistogramBounds | undefined> {
+  const match = `${metric}_bucket{namespace="${LAB_NAMESPACE}",pod="${podName}"}`;
+  const answer = (await (await fetch(`${prometheusUrl}/api/v1/label/le/values?match[]=${encodeURIComponent(match)}`)).json()) as { data?: string[] };
+  const bounds = (answer.data ?? []).map(Number).filter((b) => Number.isFinite(b)).sort((a, b) => a - b);
+  return bounds.length === 0 ? undefined : { metric, boundsSeconds: bounds };
 }
 
 /** Waits until Prometheus has scraped at least once more, so the last seconds of a day are in its TSDB. */

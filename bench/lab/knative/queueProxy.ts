@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServerGroup, exitedError, pollUntil } from '../../../test/integration/harness/processes.ts';
 import { readAllProcStats } from '../procstat.ts';
+import { inCgroup } from '../server.ts';
 
 /** The queue-proxy's serving port (hard-coded by Knative: QUEUE_SERVING_PORT). */
 export const QUEUE_URL = 'http://127.0.0.1:8012';
@@ -35,11 +36,14 @@ export async function queueProxyBinary(version: string, command: 'queue' | 'auto
   return stdout.trimEnd().split('\n').at(-1)!;
 }
 
-/** Starts the queue-proxy with `env` and `containerConcurrency` (0: no breaker); ready once a request reaches the app. */
-export async function startQueueProxy(binary: string, env: Record<string, string>, containerConcurrency: number): Promise<RunningQueueProxy> {
+/**
+ * Starts the queue-proxy with `env` and `containerConcurrency` (0: no breaker), in the `cgroup` directories when given
+ * (its container's, for the lab's cAdvisor); ready once a request reaches the app.
+ */
+export async function startQueueProxy(binary: string, env: Record<string, string>, containerConcurrency: number, cgroup?: readonly string[]): Promise<RunningQueueProxy> {
   const group = await createServerGroup('pytuner-lab-queue-');
   try {
-    const process_ = group.start('queue-proxy', binary, [], { ...env, CONTAINER_CONCURRENCY: String(containerConcurrency) });
+    const process_ = group.start('queue-proxy', ...inCgroup(cgroup, binary, []), { ...env, CONTAINER_CONCURRENCY: String(containerConcurrency) });
     await pollUntil(
       'the queue-proxy to pass a request to the app',
       async () => {

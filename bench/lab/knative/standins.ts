@@ -1,10 +1,9 @@
 /**
- * @module STAND-INS for two exporters a cluster runs and this machine cannot: the kubelet's cAdvisor endpoint and
- * kube-state-metrics. There is no kubelet here and no kube-state-metrics build. Root may make a cgroup v2 child (and a
- * v1 cpuacct child: this host mounts both) and move the server into it, so a real cAdvisor could read it, but
- * cAdvisor's binary is in the module github.com/google/cadvisor/cmd, which the Go module proxy does not serve (only the
- * library module github.com/google/cadvisor, which the kubelet embeds). Their series are served from what they would read:
- * - `/metrics/cadvisor`: `container_cpu_usage_seconds_total{namespace, pod, container}` of the lab's pod, from /proc
+ * @module STAND-INS for exporters a cluster runs and this machine cannot: kube-state-metrics (no build here), and
+ * the kubelet's cAdvisor endpoint only as a FALLBACK when the real cAdvisor (cadvisor.ts: the library module
+ * github.com/google/cadvisor/lib, built by scripts/install-cadvisor.sh, over the pod's cgroups) cannot be built or
+ * cannot make cgroups here. Their series are served from what they would read:
+ * - `/metrics/cadvisor` (fallback only): `container_cpu_usage_seconds_total{namespace, pod, container}` of the lab's pod, from /proc
  *   (utime + stime of the server's process tree for the user container, of the queue-proxy for `queue-proxy`), with
  *   the labels the kubelet gives cAdvisor's series; one counter per container that never goes back, across server
  *   restarts, as one container's would within its life;
@@ -49,13 +48,17 @@ class ContainerCpu {
   }
 }
 
-export async function startStandinExporter(namespace: string): Promise<StandinExporter> {
+/**
+ * Serves the stand-ins for `namespace`'s pod; `cadvisor: false` leaves `/metrics/cadvisor` empty (the real exporter,
+ * cadvisor.ts, serves CPU then).
+ */
+export async function startStandinExporter(namespace: string, options: { cadvisor: boolean }): Promise<StandinExporter> {
   let pod: StandinPod | undefined;
   let processes: { user: () => number | undefined; queue: () => number | undefined } = { user: () => undefined, queue: () => undefined };
   let cpu = { user: new ContainerCpu(), queue: new ContainerCpu() };
   const server = createServer((req, res) => {
     const lines: string[] = [];
-    if (pod !== undefined && req.url === '/metrics/cadvisor') {
+    if (pod !== undefined && options.cadvisor && req.url === '/metrics/cadvisor') {
       lines.push('# TYPE container_cpu_usage_seconds_total counter');
       const labels = (container: string) => `namespace="${namespace}",pod="${pod!.name}",container="${container}",id="/kubepods/burstable/pod-${pod!.name}/${container}",name="${container}"`;
       lines.push(`container_cpu_usage_seconds_total{${labels('user-container')}} ${cpu.user.read(processes.user()).toFixed(3)}`);

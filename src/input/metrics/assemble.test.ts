@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyedSeries } from './assemble.ts';
-import { buildSamples, dropInvalid, fieldPoints, keyedSeries, seriesOfTarget } from './assemble.ts';
+import { bucketBounds, buildSamples, dropInvalid, fieldPoints, keyedSeries, seriesOfTarget } from './assemble.ts';
 
 const series = (over: Partial<KeyedSeries> & { name: string }): KeyedSeries => ({ points: [[100, 1]], ...over });
 
@@ -106,5 +106,16 @@ describe('buildSamples', () => {
   it("prefers a concurrency gauge to Little's law, and turns a utilisation into cores with the manifest's vCPU", () => {
     const samples = buildSamples({ inFlight: new Map([[300, 6]]), latencySum: new Map([[300, 2]]), instances: new Map([[300, 3]]), cpuUtilisation: new Map([[300, 0.4]]) }, 2);
     expect(samples).toEqual([{ t: 300, instances: 3, concurrencyPerInstance: 2, cpuCoresPerInstance: 0.8 }]);
+  });
+});
+
+describe('bucketBounds', () => {
+  it('reads the finite `le` values, scaled to seconds, ascending and distinct', () => {
+    expect(bucketBounds(['+Inf', '0.075', '0.05', '0.025', '0.05'], 1)).toEqual([0.025, 0.05, 0.075]);
+    expect(bucketBounds(['5', '10', '+Inf'], 0.001)).toEqual([0.005, 0.01]);
+  });
+
+  it('leaves out values that are not numbers', () => {
+    expect(bucketBounds(['', 'abc', '0.1', 'NaN'], 1)).toEqual([0.1]);
   });
 });

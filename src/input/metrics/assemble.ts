@@ -149,3 +149,16 @@ function set<K extends keyof ObservationSample>(sample: ObservationSample, field
 function distinct(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
+
+/**
+ * The finite bucket bounds of a histogram from the values of its `le` label (`"0.05"`, `"+Inf"`), in SI units,
+ * ascending and distinct; values that are not numbers are left out.
+ */
+export function bucketBounds(leValues: readonly string[], scale: number): number[] {
+  const bounds = new Set<number>();
+  for (const text of leValues) {
+    const value = Number(text);
+    if (text.trim() !== '' && Number.isFinite(value)) bounds.add(value * scale);
+  }
+  return [...bounds].sort((a, b) => a - b);
+}

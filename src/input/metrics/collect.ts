@@ -4,7 +4,7 @@
  * once per project), whatever the number of workloads, and assembles each workload's samples from the answers.
  * A query that fails makes the workloads it covers `MetricsUnavailable` with the reason; no number is guessed.
  */
-import type { MetricsProfileId, MetricsUnavailable, ObservationSample, ObservedTarget, WorkloadObservations } from '../../model/observations.ts';
+import type { LatencyBuckets, MetricsProfileId, MetricsUnavailable, ObservationSample, ObservedTarget, WorkloadObservations } from '../../model/observations.ts';
 import { observationKey } from '../../model/observations.ts';
 import type { PrometheusClient, QueryResult } from './client.ts';
 import { PrometheusError } from './client.ts';
@@ -13,7 +13,7 @@ import { PROFILE_IDS, autoCandidates, autoProfileFor, autoProfileForNamespaces, 
 import type { QueryTemplates } from './profiles/kubernetes.ts';
 import { filledTemplates, missingTemplateGaps, templateQueries } from './profiles/kubernetes.ts';
 import type { FieldData, KeyedSeries } from './assemble.ts';
-import { buildSamples, dropInvalid, fieldPoints, keyedSeries, seriesOfTarget } from './assemble.ts';
+import { bucketBounds, buildSamples, dropInvalid, fieldPoints, keyedSeries, seriesOfTarget } from './assemble.ts';
 import type { MetricsTarget } from './target.ts';
 
 /** The window of a report, Unix seconds, and its step: samples are at the end of each step, `start + step` to `end`. */
@@ -79,6 +79,8 @@ interface ScopeRun {
   plan: QueryPlan;
   range: Outcome<RangeField>[];
   window: Outcome<WindowField>[];
+  /** The bounds of the histogram latencyP95 was read from (absent: not a histogram, or its `le` values unreadable). */
+  latencyBuckets?: LatencyBuckets;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function collectObservations(
   await Promise.all(runs.map((run) => runPlan(run, runner, window)));
   if ('namespaces' in scope) discoverWorkloads(runs, assigned, window, found);
   await runTemplates(runs, assigned, options.templates ?? {}, runner, window);
+  await readLatencyBuckets(client, runs, window);
   assembleAll(runs, assigned, options.templates ?? {}, window, found);
   return { observations: inScopeOrder(found.observations, scope), errors: found.errors, names };
 }
@@ -229,6 +232,28 @@ async function runTemplates(runs: readonly ScopeRun[], assigned: ReadonlyMap<Met
     const scoped = (assigned.get('kubernetes') ?? []).filter((t) => t.namespace === run.namespace);
     const queries = templateQueries(templates, scoped, rateWindow(run.profile, window));
     run.range.push(...(await Promise.all(queries.map((q) => runner.range(q, window)))));
+  }));
+}
+
+/**
+ * Step 5b: the bucket bounds of each histogram latencyP95 is read from (one `le` label query per histogram), so a
+ * latency objective inside a bucket can be named (the recommender's insufficient-data finding). Best effort: a
+ * failure leaves the bounds out and changes nothing else.
+ */
+async function readLatencyBuckets(client: PrometheusClient, runs: readonly ScopeRun[], window: CollectWindow): Promise<void> {
+  const byMetric = new Map<string, Promise<LatencyBuckets | undefined>>();
+  await Promise.all(runs.map(async (run) => {
+    const query = run.range.find((o) => o.query.field === 'latencyP95' && o.error === undefined)?.query;
+    if (query?.metric === undefined || !query.metric.endsWith('_bucket')) return;
+    const { metric, scale } = query;
+    if (!byMetric.has(metric)) {
+      byMetric.set(metric, client.labelValues('le', [metric], window.start, window.end).then(
+        (values) => ({ metric: metric.slice(0, -'_bucket'.length), boundsSeconds: bucketBounds(values, scale) }),
+        () => undefined,
+      ));
+    }
+    const buckets = await byMetric.get(metric);
+    if (buckets !== undefined && buckets.boundsSeconds.length > 0) run.latencyBuckets = buckets;
   }));
 }
 
@@ -395,6 +420,7 @@ function assemble(target: MetricsTarget, run: ScopeRun, window: CollectWindow, t
   };
   if (windowValues.startupLatencyP99 !== undefined) observed.startupLatencyP99 = windowValues.startupLatencyP99;
   if (windowValues.cpuLimitCores !== undefined) observed.cpuLimitCores = windowValues.cpuLimitCores;
+  if (run.latencyBuckets !== undefined && `${run.latencyBuckets.metric}_bucket` === metricOf.latencyP95) observed.latencyBuckets = run.latencyBuckets;
   return observed;
 }
 
