@@ -80,6 +80,17 @@ describe('cloudBuildImages', () => {
     ]);
   });
 
+  it('replaces a user substitution by its default from substitutions:, and keeps the others as written', () => {
+    const text = lines(
+      'substitutions:',
+      '  _IMAGE: "REGION-docker.pkg.dev/PROJECT_ID/ray-tpu/serve-qwen-tpu:v1"',
+      'steps:',
+      '  - name: gcr.io/cloud-builders/docker',
+      '    args: ["build", "-t", "${_IMAGE}", "-t", "gcr.io/$PROJECT_ID/${_OTHER}", "."]',
+    );
+    expect(built('serve/cloudbuild.yaml', text).map(([image]) => image)).toEqual(['REGION-docker.pkg.dev/PROJECT_ID/ray-tpu/serve-qwen-tpu:v1', 'gcr.io/$PROJECT_ID/${_OTHER}']);
+  });
+
   it('reads a gcloud builder step and a kaniko step, and a JSON config', () => {
     const json = JSON.stringify({
       steps: [

@@ -5,7 +5,8 @@
  * and Skaffold `Config` objects (`build.artifacts[]` and each profile's). Pure: text or parsed objects in, facts out.
  * Paths are joined to the config's directory: Cloud Build runs steps in the submitted source root (assumed to be the
  * directory holding the config, as `gcloud builds submit` from there does) and Skaffold resolves `context` against
- * its config's directory. Images stay as written, substitutions (`${PROJECT_ID}`, `$_TAG`) included.
+ * its config's directory. Images stay as written, substitutions (`${PROJECT_ID}`, `$_TAG`) included, except a user substitution
+ * the config gives a default for (`substitutions: {_IMAGE: ...}`), which is replaced by it.
  */
 import { posix } from 'node:path';
 import { parse as parseShell } from 'shell-quote';
@@ -49,7 +50,10 @@ const cloudBuildStep = z.looseObject({
   dir: z.string().optional(),
   script: z.string().optional(),
 });
-const cloudBuildConfig = z.looseObject({ steps: z.array(cloudBuildStep) });
+const cloudBuildConfig = z.looseObject({ steps: z.array(cloudBuildStep), substitutions: z.record(z.string(), scalar).optional() });
+
+/** A Cloud Build substitution reference: `$_NAME`, `${_NAME}`, `$PROJECT_ID`, `${PROJECT_ID}`. */
+const SUBSTITUTION = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /**
  * cloudBuildImages reads a Cloud Build config. A config that does not parse, or whose `steps` are not a list of
@@ -63,12 +67,15 @@ export function cloudBuildImages(file: string, text: string): BuildFacts {
   if (!config.success) return { images: [], errors: [edgeError(file, doc, config.error, 'a Cloud Build config (steps: a list of steps)')] };
   const base = posix.dirname(file);
   const images: BuiltImage[] = [];
+  // A user substitution's default (`substitutions: {_IMAGE: ...}`) is what a build without --substitutions uses.
+  const defaults = config.data.substitutions ?? {};
+  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref, braced?: string, bare?: string) => defaults[braced ?? bare ?? ''] ?? ref);
   config.data.steps.forEach((step, index) => {
     const cwd = posix.join(base, step.dir ?? '.');
     const field = `steps[${index}]`;
     const line = lineAt(doc.fieldLines, ['steps', index]);
     for (const argv of stepCommands(step)) {
-      for (const built of commandBuilds(argv, cwd)) images.push(withLine({ ...built, file, field }, line));
+      for (const built of commandBuilds(argv, cwd)) images.push(withLine({ ...built, image: substitute(built.image), file, field }, line));
     }
   });
   return { images, errors: [] };

@@ -36,6 +36,11 @@ describe('builtImageMatches', () => {
     ['gcr.io/$PROJECT_ID/api', 'eu.gcr.io/acme/api', false],
     ['api', 'gcr.io/acme/api', false],
     ['frontend', 'docker.io/library/frontend', false],
+    // A name that is only a substitution could be any image.
+    ['${_IMAGE}', 'mysql:8.0', false],
+    ['gcr.io/$PROJECT_ID/${_SERVICE}', 'gcr.io/acme/api', false],
+    ['gcr.io/acme/api', 'gcr.io/acme/${IMAGE_NAME}:1', false],
+    ['gcr.io/acme/${_SERVICE}-api', 'gcr.io/acme/orders-api', true],
   ])('%s built, %s run: %s', (built, image, expected) => {
     expect(builtImageMatches(built, image)).toBe(expected);
   });

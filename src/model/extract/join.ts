@@ -192,7 +192,8 @@ function joinBuilds(drafts: readonly WorkloadDraft[], directories: Map<string, S
 
 /**
  * builtImageMatches compares the image a build config builds with a container's image: repository paths segment by
- * segment, tag and digest ignored. A substitution variable (`${PROJECT_ID}`, `$_REGION`) on either side stands for
+ * segment, tag and digest ignored. The image's name (its last segment) must be written out on both sides, not a substitution
+ * alone. A substitution variable (`${PROJECT_ID}`, `$_REGION`) on either side stands for
  * any text within one segment, and a segment written as a placeholder in the manifest (`PROJECT_ID`) matches a
  * variable in the build config. Nothing else is guessed: no registry defaults, no suffix matching.
  */
@@ -200,10 +201,16 @@ export function builtImageMatches(built: string, image: string): boolean {
   const builtSegments = repositoryOf(built).split('/');
   const imageSegments = repositoryOf(image).split('/');
   if (builtSegments.length !== imageSegments.length) return false;
+  // The image's name must be written out on both sides: `$_IMAGE` or `gcr.io/p/${_SERVICE}` could be any image.
+  if (isOnlySubstitutions(builtSegments.at(-1) as string) || isOnlySubstitutions(imageSegments.at(-1) as string)) return false;
   return builtSegments.every((segment, i) => segmentMatches(segment, imageSegments[i] as string) || segmentMatches(imageSegments[i] as string, segment));
 }
 
 const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
+
+function isOnlySubstitutions(segment: string): boolean {
+  return segment.replaceAll(SUBSTITUTION, '') === '';
+}
 
 /** `pattern` matches `segment` when equal, or with each of its substitution variables standing for some text. */
 function segmentMatches(pattern: string, segment: string): boolean {
