@@ -120,7 +120,7 @@ describe('skaffoldImages', () => {
     return parsed.documents[0] as (typeof parsed.documents)[number];
   };
 
-  it('reads v2 artifacts with context and docker.dockerfile, relative to the config, and profiles', () => {
+  it('reads v2 artifacts with context and docker.dockerfile, relative to the config, and profiles; a ko artifact builds no Dockerfile', () => {
     const text = lines(
       'apiVersion: skaffold/v2beta29',
       'kind: Config',
@@ -132,6 +132,8 @@ describe('skaffoldImages', () => {
       '    context: src/api',
       '    docker:',
       '      dockerfile: deploy/Dockerfile',
+      '  - image: echo-grpc',
+      '    ko: {fromImage: gcr.io/distroless/static:nonroot}',
       'profiles:',
       '- name: gcb',
       '  build:',
@@ -143,7 +145,7 @@ describe('skaffoldImages', () => {
     expect(read.images).toEqual([
       { image: 'frontend', context: 'app/src/frontend', dockerfile: 'app/src/frontend/Dockerfile', file: 'app/skaffold.yaml', line: 5, field: 'build.artifacts[0]' },
       { image: 'gcr.io/p/api', context: 'app/src/api', dockerfile: 'app/src/api/deploy/Dockerfile', file: 'app/skaffold.yaml', line: 7, field: 'build.artifacts[1]' },
-      { image: 'worker', context: 'app', dockerfile: 'app/Dockerfile', file: 'app/skaffold.yaml', line: 15, field: 'profiles[0].build.artifacts[0]' },
+      { image: 'worker', context: 'app', dockerfile: 'app/Dockerfile', file: 'app/skaffold.yaml', line: 17, field: 'profiles[0].build.artifacts[0]' },
     ]);
   });
 

@@ -85,7 +85,11 @@ const skaffoldArtifact = z.looseObject({
   image: z.string(),
   context: z.string().optional(),
   docker: z.looseObject({ dockerfile: z.string().optional() }).optional(),
+  kaniko: z.looseObject({ dockerfile: z.string().optional() }).optional(),
 });
+
+/** Skaffold builders that build no Dockerfile: their artifacts say nothing about one. */
+const NOT_DOCKERFILE_BUILDERS = ['ko', 'jib', 'bazel', 'buildpacks', 'custom'] as const;
 const skaffoldBuild = z.looseObject({ artifacts: z.array(skaffoldArtifact).optional() });
 const skaffoldConfig = z.looseObject({
   build: skaffoldBuild.optional(),
@@ -99,7 +103,7 @@ export function isSkaffoldConfig(object: unknown): boolean {
   return typeof apiVersion === 'string' && apiVersion.startsWith('skaffold/') && kind === 'Config';
 }
 
-/** skaffoldImages reads the artifacts of a Skaffold Config, the top-level build's and each profile's. */
+/** skaffoldImages reads the Dockerfile artifacts of a Skaffold Config (docker, kaniko, or no builder named), the top-level build's and each profile's. */
 export function skaffoldImages(doc: ParsedDocument): BuildFacts {
   const file = doc.file ?? '-';
   const config = skaffoldConfig.safeParse(doc.object);
@@ -112,9 +116,10 @@ export function skaffoldImages(doc: ParsedDocument): BuildFacts {
   const images: BuiltImage[] = [];
   for (const { path, build } of builds) {
     (build?.artifacts ?? []).forEach((artifact, i) => {
+      if (NOT_DOCKERFILE_BUILDERS.some((builder) => artifact[builder] !== undefined)) return;
       const segments = [...path, 'artifacts', i];
       const context = posix.join(base, artifact.context ?? '.');
-      const dockerfile = posix.join(context, artifact.docker?.dockerfile ?? 'Dockerfile');
+      const dockerfile = posix.join(context, artifact.docker?.dockerfile ?? artifact.kaniko?.dockerfile ?? 'Dockerfile');
       images.push(withLine({ image: artifact.image, context, dockerfile, file, field: segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').slice(1) }, lineAt(doc.fieldLines, segments)));
     });
   }
