@@ -90,7 +90,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       errors: errors.length,
     },
   };
-  const notes = [...(loaded.notes ?? []), ...(options.rules === undefined ? coverageNotes(built.inventory) : [])];
+  const notes = [...(loaded.notes ?? []), ...built.notes, ...(options.rules === undefined ? coverageNotes(built.inventory) : [])];
   if (notes.length > 0) report.notes = notes;
   if (options.curves === true && options.observations !== undefined) report.curves = recommendationCurves(built.inventory, options.observations, options.recommender);
   return report;

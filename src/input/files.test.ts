@@ -48,6 +48,8 @@ describe('classifyFile', () => {
     ['requirements-prod.txt', 'requirements'],
     ['pyproject.toml', 'requirements'],
     ['Pipfile', 'requirements'],
+    ['cloudbuild.yaml', 'build-config'],
+    ['api.cloudbuild.json', 'build-config'],
   ])('%s is a %s', (name, kind) => {
     expect(classifyFile(name)).toBe(kind);
   });

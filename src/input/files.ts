@@ -12,6 +12,7 @@ import type { SkipReason } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 import { parseDockerfile } from '../parse/dockerfile.ts';
+import { isCloudBuildConfig } from '../parse/buildConfig.ts';
 import type { HclFile } from '../parse/hcl.ts';
 import { readTerraformFiles as readTerraformServices } from '../parse/terraform.ts';
 import { referencedContextFiles, S6_RUN, s6ContextDirectories, scriptReferences } from '../parse/buildContext.ts';
@@ -27,6 +28,7 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules']);
  * gunicorn auto-loads only `./gunicorn.conf.py`; other names are read so `-c prod.gunicorn.conf.py` can be joined.
  */
 export function classifyFile(name: string): InputKind | undefined {
+  if (isCloudBuildConfig(name)) return 'build-config';
   if (/\.(ya?ml|json)$/i.test(name)) return 'manifest';
   if (name.endsWith('.tf')) return 'terraform';
   if (name.endsWith('.dockerignore')) return undefined;

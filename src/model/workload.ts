@@ -78,7 +78,7 @@ export interface ContainerFacts {
 export interface JoinedSource {
   file: string;
   kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py';
-  how: 'flag' | 'annotation' | 'directory' | 'name';
+  how: 'flag' | 'annotation' | 'build' | 'directory' | 'name';
 }
 
 /** A Knative/Cloud Run Service or a Deployment, reduced to the facts pytuner's rules use. */

@@ -37,8 +37,11 @@ export type FieldLines = ReadonlyMap<string, number> | { readonly packed: string
  * command runs (an entrypoint script, `python app.py`, a uWSGI ini, an s6 `run` script), read only because it does.
  */
 export interface SourceText {
-  /** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile; `build-context`: a file an image's command runs. */
-  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context';
+  /**
+   * `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile; `build-context`: a file an
+   * image's command runs; `build-config`: a Cloud Build config (`cloudbuild.yaml`), read for the images it builds.
+   */
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'build-config';
   file: string;
   text: string;
 }

@@ -65,6 +65,23 @@ describe('pytuner report', () => {
     expect(manifestWorker).toEqual([]);
   });
 
+  it('joins a GKE Deployment to the Dockerfile a Cloud Build config in a sibling directory builds its image from, and assumes no Cloud Run source deploy', () => {
+    // Modelled on kubernetes-engine-samples ai-ml/t5-model-serving: client-app/cloudbuild.yaml builds
+    // .../${PROJECT_ID}/models/fastdash:latest from client-app/, and kubernetes/application.yaml runs .../PROJECT_ID/....
+    const fixture = 'test/fixtures/build-join';
+    const run = pytuner(['report', fixture, '-o', 'json']);
+    expect(run.status).toBe(0);
+    const report = json(run.stdout);
+    expect(report.summary.workloads).toBe(1);
+    expect(report.summary.skippedFiles).toEqual({});
+    expect(report.findings.every((f) => f.target.kind === 'Deployment' && f.target.name === 'fastdash')).toBe(true);
+    const rules = report.findings.map((f) => f.rule);
+    expect(rules).toContain('gunicorn.workers-vs-cpu');
+    // The server command comes from the Dockerfile's CMD.
+    const probe = report.findings.find((f) => f.rule === 'startup.probe-missing');
+    expect(probe?.evidence).toContainEqual(expect.objectContaining({ source: 'Dockerfile', file: `${fixture}/client-app/Dockerfile`, line: 8, field: 'CMD' }));
+  });
+
   it('reports a valid directory as a table and exits 0 without --fail-on', () => {
     const run = pytuner(['report', '-f', CHECKOUT]);
     expect(run.stderr).toBe('');

@@ -13,6 +13,8 @@ import { parseDockerfile } from '../../parse/dockerfile.ts';
 import { parseProcfile } from '../../parse/procfile.ts';
 import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { profilerRequirementLines } from '../../parse/requirements.ts';
+import type { BuiltImage } from '../../parse/buildConfig.ts';
+import { cloudBuildImages, isSkaffoldConfig, skaffoldImages } from '../../parse/buildConfig.ts';
 import type { Evidence } from '../evidence.ts';
 import { dirname } from 'node:path';
 import { detectServer } from '../server/detect.ts';
@@ -39,6 +41,8 @@ export interface BuiltInventory {
   objects: number;
   /** Objects of kinds pytuner does not read, by `apiVersion/kind`. */
   skipped: Record<string, number>;
+  /** What the inputs say that pytuner could not act on, and why (an image built from several Dockerfiles): not errors. */
+  notes: string[];
 }
 
 /** How to read sources without a manifest. */
@@ -55,6 +59,8 @@ interface Sorted {
   policyMembers: Array<{ doc: ParsedDocument; object: IamPolicyMember }>;
   partialPolicies: Array<{ doc: ParsedDocument; object: IamPartialPolicy }>;
   iamServiceAccounts: IamServiceAccount[];
+  /** Images Skaffold Configs build. */
+  builds: BuiltImage[];
 }
 
 /**
@@ -66,6 +72,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const skipped: Record<string, number> = {};
   const sorted = sortDocuments(loaded.documents, errors, skipped);
   const sources = parseSources(loaded, errors);
+  sources.builds.push(...sorted.builds);
   const drafts: WorkloadDraft[] = [
     ...sorted.services.map(({ doc, object }) => extractKnativeService(doc, object)),
     ...sorted.deployments.map(({ doc, object }) => extractDeployment(doc, object)),
@@ -102,12 +109,19 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
     errors,
     objects: loaded.documents.length + (loaded.cloudRunServices?.length ?? 0),
     skipped,
+    notes: joined.notes,
   };
 }
 
 function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[], skipped: Record<string, number>): Sorted {
-  const sorted: Sorted = { services: [], deployments: [], serviceAccounts: [], policyMembers: [], partialPolicies: [], iamServiceAccounts: [] };
+  const sorted: Sorted = { services: [], deployments: [], serviceAccounts: [], policyMembers: [], partialPolicies: [], iamServiceAccounts: [], builds: [] };
   for (const doc of documents) {
+    if (isSkaffoldConfig(doc.object)) {
+      const read = skaffoldImages(doc);
+      sorted.builds.push(...read.images);
+      errors.push(...read.errors);
+      continue;
+    }
     const result = validateDocument(doc);
     if (result.status === 'skipped') skipped[result.kindKey] = (skipped[result.kindKey] ?? 0) + 1;
     if (result.status === 'invalid') errors.push(...result.errors);
@@ -127,7 +141,7 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
 
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
-  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map() };
+  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map(), builds: [] };
   const requirements: Evidence[] = [];
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
@@ -142,6 +156,10 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       requirements.push(...profilerRequirementLines(source.file, source.text));
     } else if (source.kind === 'gunicorn.conf.py') {
       sources.confs.push(parseGunicornConf(source.file, source.text));
+    } else if (source.kind === 'build-config') {
+      const read = cloudBuildImages(source.file, source.text);
+      errors.push(...read.errors);
+      sources.builds.push(...read.images);
     } else {
       sources.context.set(source.file, source.text);
     }

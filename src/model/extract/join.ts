@@ -1,6 +1,8 @@
 /**
  * @module Joining source files (Dockerfile, Procfile, gunicorn.conf.py) to the containers that run them, in order of
- * precedence: an explicit `--source IMAGE_OR_NAME=PATH`, the workload's `pytuner.dev/source` annotation, a
+ * precedence: an explicit `--source IMAGE_OR_NAME=PATH`, the workload's `pytuner.dev/source` annotation, a build
+ * config (Cloud Build, Skaffold) that builds the container's image from a Dockerfile that was read (the repo's own
+ * statement of which directory builds which image, so it outranks the guesses that follow), a
  * directory that holds exactly one workload and one Dockerfile (or Procfile), then a source directory named as exactly
  * one workload that has no source yet (`server/Procfile` and a Terraform `google_cloud_run_v2_service` named
  * `server` whose image is built elsewhere from that directory). Paths are compared posix-normalised,
@@ -12,6 +14,7 @@ import type { GunicornConf, ImageFacts } from '../image.ts';
 import type { InputError } from '../finding.ts';
 import type { JoinedSource } from '../workload.ts';
 import type { SourceMapping } from '../../parse/types.ts';
+import type { BuiltImage } from '../../parse/buildConfig.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { normalizePath } from './sourceAnnotation.ts';
 
@@ -34,6 +37,8 @@ export interface ParsedSources {
   confs: GunicornConf[];
   /** Build-context files a Dockerfile's command runs, by path as read. */
   context: Map<string, string>;
+  /** Images that build configs (Cloud Build, Skaffold) build, and from which Dockerfile. */
+  builds: BuiltImage[];
 }
 
 /** The source files joined to one container (or checked on their own). */
@@ -69,7 +74,7 @@ const DEFAULT_DOCKERFILE_NAMES = ['Dockerfile', 'Containerfile'];
  * joinSources decides which sources each container runs. A container gets at most one bundle: the first method
  * that finds one wins. Returns the joins, the files they claimed, and errors for flags or annotations that found nothing.
  */
-export function joinSources(drafts: readonly WorkloadDraft[], sources: ParsedSources, mappings: readonly SourceMapping[]): { joins: Join[]; claimed: Set<string>; errors: InputError[] } {
+export function joinSources(drafts: readonly WorkloadDraft[], sources: ParsedSources, mappings: readonly SourceMapping[]): { joins: Join[]; claimed: Set<string>; errors: InputError[]; notes: string[] } {
   const directories = indexByDirectory(sources);
   const joins = new Map<string, Join>();
   const errors: InputError[] = [];
@@ -79,6 +84,7 @@ export function joinSources(drafts: readonly WorkloadDraft[], sources: ParsedSou
   };
   for (const mapping of mappings) joinFlag(mapping, drafts, directories, claim, errors);
   for (const draft of drafts) joinAnnotation(draft, directories, claim, errors);
+  const notes = joinBuilds(drafts, directories, sources.builds, joins, claim);
   joinDirectories(drafts, directories, joins, claim);
   joinByName(drafts, directories, joins, claim);
   const claimed = new Set<string>();
@@ -86,7 +92,7 @@ export function joinSources(drafts: readonly WorkloadDraft[], sources: ParsedSou
     if (bundle.dockerfile !== undefined) claimed.add(bundle.dockerfile.file);
     if (bundle.procfile !== undefined) claimed.add(bundle.procfile.file);
   }
-  return { joins: [...joins.values()], claimed, errors };
+  return { joins: [...joins.values()], claimed, errors, notes };
 }
 
 /** standaloneBundles lists what no container claimed: each Dockerfile (with its directory's Procfile and configs), and Procfile-only directories. */
@@ -150,6 +156,68 @@ function joinAnnotation(draft: WorkloadDraft, directories: Map<string, SourceDir
   };
   if (annotation.evidence.line !== undefined) error.line = annotation.evidence.line;
   errors.push(error);
+}
+
+/**
+ * joinBuilds joins each container not joined yet to the Dockerfile a build config builds its image from
+ * (`docker build -t IMAGE DIR` in a `cloudbuild.yaml`, a Skaffold artifact). When the image is built from several
+ * Dockerfiles that were read, which one runs is not known: nothing is joined, and a note says why. A Dockerfile that
+ * was not read joins nothing.
+ */
+function joinBuilds(drafts: readonly WorkloadDraft[], directories: Map<string, SourceDirectory>, builds: readonly BuiltImage[], joins: Map<string, Join>, claim: Claim): string[] {
+  const notes: string[] = [];
+  if (builds.length === 0) return notes;
+  drafts.forEach((draft, d) => {
+    for (const container of draft.workload.containers) {
+      const { image } = container;
+      if (image === undefined || joins.has(`${d}:${container.index}`)) continue;
+      const found = new Map<string, { bundle: SourceBundle; build: BuiltImage }>();
+      for (const build of builds) {
+        if (!builtImageMatches(build.image, image)) continue;
+        const bundle = lookup(build.dockerfile, directories);
+        if (bundle === undefined || bundle === 'ambiguous' || bundle.dockerfile === undefined) continue;
+        if (!found.has(bundle.dockerfile.file)) found.set(bundle.dockerfile.file, { bundle, build });
+      }
+      const [only, ...others] = [...found.values()];
+      if (only !== undefined && others.length === 0) claim(draft, container.index, only.bundle, 'build');
+      else if (only !== undefined) {
+        const { ref } = draft.workload;
+        const where = [...found.values()].map(({ build }) => `${build.dockerfile} (${build.file}${build.line === undefined ? '' : `:${build.line}`})`);
+        notes.push(`${ref.kind} ${ref.name}: image ${image} is built from several Dockerfiles (${where.join(', ')}); none is joined (name one with --source or pytuner.dev/source)`);
+      }
+    }
+  });
+  return notes;
+}
+
+/**
+ * builtImageMatches compares the image a build config builds with a container's image: repository paths segment by
+ * segment, tag and digest ignored. The image's name (its last segment) must be written out on both sides, not a substitution
+ * alone. A substitution variable (`${PROJECT_ID}`, `$_REGION`) on either side stands for
+ * any text within one segment, and a segment written as a placeholder in the manifest (`PROJECT_ID`) matches a
+ * variable in the build config. Nothing else is guessed: no registry defaults, no suffix matching.
+ */
+export function builtImageMatches(built: string, image: string): boolean {
+  const builtSegments = repositoryOf(built).split('/');
+  const imageSegments = repositoryOf(image).split('/');
+  if (builtSegments.length !== imageSegments.length) return false;
+  // The image's name must be written out on both sides: `$_IMAGE` or `gcr.io/p/${_SERVICE}` could be any image.
+  if (isOnlySubstitutions(builtSegments.at(-1) as string) || isOnlySubstitutions(imageSegments.at(-1) as string)) return false;
+  return builtSegments.every((segment, i) => segmentMatches(segment, imageSegments[i] as string) || segmentMatches(imageSegments[i] as string, segment));
+}
+
+const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
+
+function isOnlySubstitutions(segment: string): boolean {
+  return segment.replaceAll(SUBSTITUTION, '') === '';
+}
+
+/** `pattern` matches `segment` when equal, or with each of its substitution variables standing for some text. */
+function segmentMatches(pattern: string, segment: string): boolean {
+  if (pattern === segment) return true;
+  if (pattern.search(SUBSTITUTION) < 0) return false;
+  const parts = pattern.split(SUBSTITUTION).map((part) => part.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.+')}$`).test(segment);
 }
 
 /**

@@ -1,0 +1,231 @@
+/**
+ * @module Build configs read for one fact: which image is built from which directory and Dockerfile. Cloud Build
+ * configs (`cloudbuild.yaml`, `*.cloudbuild.yaml`, `cloudbuild.json`: `docker build`/`docker buildx build` steps,
+ * as builder args or in a `bash -c` / `script:` text, with the step's `dir:`, and `gcloud builds submit --tag`)
+ * and Skaffold `Config` objects (`build.artifacts[]` and each profile's). Pure: text or parsed objects in, facts out.
+ * Paths are joined to the config's directory: Cloud Build runs steps in the submitted source root (assumed to be the
+ * directory holding the config, as `gcloud builds submit` from there does) and Skaffold resolves `context` against
+ * its config's directory. Images stay as written, substitutions (`${PROJECT_ID}`, `$_TAG`) included, except a user substitution
+ * the config gives a default for (`substitutions: {_IMAGE: ...}`), which is replaced by it.
+ */
+import { posix } from 'node:path';
+import { parse as parseShell } from 'shell-quote';
+import { z } from 'zod';
+import type { InputError } from '../model/finding.ts';
+import type { FieldLines, ParsedDocument } from './types.ts';
+import { parseManifests } from './manifests.ts';
+import { lineAt } from './fieldPath.ts';
+
+/** An image a build config builds, and from what. */
+export interface BuiltImage {
+  /** The image as written, tag and substitutions included (`us-docker.pkg.dev/${PROJECT_ID}/models/app:latest`). */
+  image: string;
+  /** The build context directory, posix-normalised (`.` is the current directory). */
+  context: string;
+  /** The Dockerfile the build uses: `-f`/`docker.dockerfile`, else `Dockerfile` in the context. */
+  dockerfile: string;
+  /** Where the config says it. */
+  file: string;
+  line?: number;
+  /** The field that says it (`steps[0].args`, `build.artifacts[1]`). */
+  field: string;
+}
+
+/** What one build config yields. */
+export interface BuildFacts {
+  images: BuiltImage[];
+  errors: InputError[];
+}
+
+/** isCloudBuildConfig: the file is a Cloud Build config by its name. */
+export function isCloudBuildConfig(name: string): boolean {
+  return /^(?:.+\.)?cloudbuild\.(?:ya?ml|json)$/.test(name);
+}
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const cloudBuildStep = z.looseObject({
+  name: z.string().optional(),
+  entrypoint: z.string().optional(),
+  args: z.array(scalar).optional(),
+  dir: z.string().optional(),
+  script: z.string().optional(),
+});
+const cloudBuildConfig = z.looseObject({ steps: z.array(cloudBuildStep), substitutions: z.record(z.string(), scalar).optional() });
+
+/** A Cloud Build substitution reference: `$_NAME`, `${_NAME}`, `$PROJECT_ID`, `${PROJECT_ID}`. */
+const SUBSTITUTION = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * cloudBuildImages reads a Cloud Build config. A config that does not parse, or whose `steps` are not a list of
+ * steps, is an error naming the file and field; a step that builds nothing is ignored.
+ */
+export function cloudBuildImages(file: string, text: string): BuildFacts {
+  const parsed = parseManifests(file, text);
+  const doc = parsed.documents[0];
+  if (doc === undefined) return { images: [], errors: parsed.errors };
+  const config = cloudBuildConfig.safeParse(doc.object);
+  if (!config.success) return { images: [], errors: [edgeError(file, doc, config.error, 'a Cloud Build config (steps: a list of steps)')] };
+  const base = posix.dirname(file);
+  const images: BuiltImage[] = [];
+  // A user substitution's default (`substitutions: {_IMAGE: ...}`) is what a build without --substitutions uses.
+  const defaults = config.data.substitutions ?? {};
+  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref, braced?: string, bare?: string) => defaults[braced ?? bare ?? ''] ?? ref);
+  config.data.steps.forEach((step, index) => {
+    const cwd = posix.join(base, step.dir ?? '.');
+    const field = `steps[${index}]`;
+    const line = lineAt(doc.fieldLines, ['steps', index]);
+    for (const argv of stepCommands(step)) {
+      for (const built of commandBuilds(argv, cwd)) images.push(withLine({ ...built, image: substitute(built.image), file, field }, line));
+    }
+  });
+  return { images, errors: [] };
+}
+
+const skaffoldArtifact = z.looseObject({
+  image: z.string(),
+  context: z.string().optional(),
+  docker: z.looseObject({ dockerfile: z.string().optional() }).optional(),
+  kaniko: z.looseObject({ dockerfile: z.string().optional() }).optional(),
+});
+
+/** Skaffold builders that build no Dockerfile: their artifacts say nothing about one. */
+const NOT_DOCKERFILE_BUILDERS = ['ko', 'jib', 'bazel', 'buildpacks', 'custom'] as const;
+const skaffoldBuild = z.looseObject({ artifacts: z.array(skaffoldArtifact).optional() });
+const skaffoldConfig = z.looseObject({
+  build: skaffoldBuild.optional(),
+  profiles: z.array(z.looseObject({ build: skaffoldBuild.optional() })).optional(),
+});
+
+/** isSkaffoldConfig: the object is a Skaffold `Config` (`apiVersion: skaffold/v…`), any schema version. */
+export function isSkaffoldConfig(object: unknown): boolean {
+  if (typeof object !== 'object' || object === null) return false;
+  const { apiVersion, kind } = object as Record<string, unknown>;
+  return typeof apiVersion === 'string' && apiVersion.startsWith('skaffold/') && kind === 'Config';
+}
+
+/** skaffoldImages reads the Dockerfile artifacts of a Skaffold Config (docker, kaniko, or no builder named), the top-level build's and each profile's. */
+export function skaffoldImages(doc: ParsedDocument): BuildFacts {
+  const file = doc.file ?? '-';
+  const config = skaffoldConfig.safeParse(doc.object);
+  if (!config.success) return { images: [], errors: [edgeError(file, doc, config.error, 'a Skaffold Config')] };
+  const base = posix.dirname(file);
+  const builds: Array<{ path: Array<string | number>; build: z.infer<typeof skaffoldBuild> | undefined }> = [
+    { path: ['build'], build: config.data.build },
+    ...(config.data.profiles ?? []).map((profile, i) => ({ path: ['profiles', i, 'build'], build: profile.build })),
+  ];
+  const images: BuiltImage[] = [];
+  for (const { path, build } of builds) {
+    (build?.artifacts ?? []).forEach((artifact, i) => {
+      if (NOT_DOCKERFILE_BUILDERS.some((builder) => artifact[builder] !== undefined)) return;
+      const segments = [...path, 'artifacts', i];
+      const context = posix.join(base, artifact.context ?? '.');
+      const dockerfile = posix.join(context, artifact.docker?.dockerfile ?? artifact.kaniko?.dockerfile ?? 'Dockerfile');
+      images.push(withLine({ image: artifact.image, context, dockerfile, file, field: segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').slice(1) }, lineAt(doc.fieldLines, segments)));
+    });
+  }
+  return { images, errors: [] };
+}
+
+/** The commands a step runs: the builder's own (`docker`, `gcloud`) with its args, or a shell text's commands. */
+function stepCommands(step: z.infer<typeof cloudBuildStep>): string[][] {
+  const args = step.args ?? [];
+  if (step.script !== undefined) return shellCommands(step.script);
+  const program = posix.basename(step.entrypoint ?? (step.name ?? '').split(/[:@]/)[0] ?? '');
+  if (program === 'bash' || program === 'sh') {
+    const c = args.indexOf('-c');
+    return c >= 0 && args[c + 1] !== undefined ? shellCommands(args[c + 1] as string) : [];
+  }
+  if (program === 'docker' || program === 'gcloud' || program === 'executor') return [[program, ...args]];
+  return [];
+}
+
+/** Shell text split into simple commands; variable references stay as written (`${PROJECT_ID}`). */
+function shellCommands(text: string): string[][] {
+  const commands: string[][] = [];
+  for (const line of text.replaceAll(/\\\r?\n/g, ' ').split(/\r?\n/)) {
+    let current: string[] = [];
+    for (const entry of parseShell(line, (name) => `\${${name}}`)) {
+      if (typeof entry === 'string') current.push(entry);
+      else if ('op' in entry) {
+        commands.push(current);
+        current = [];
+      }
+    }
+    commands.push(current);
+  }
+  return commands.filter((command) => command.length > 0);
+}
+
+/** docker build flags that take a value: the one word that is not a flag or a flag's value is the context. */
+const DOCKER_VALUE_FLAGS = new Set([
+  '-t', '--tag', '-f', '--file', '--build-arg', '--build-context', '--cache-from', '--cache-to', '--platform', '--target',
+  '--label', '--network', '--secret', '--ssh', '-o', '--output', '--progress', '--builder', '--iidfile', '--metadata-file',
+  '--add-host', '--shm-size', '--ulimit', '--annotation', '--attest', '--allow', '--cgroup-parent', '--isolation', '-m',
+  '--memory', '--memory-swap', '--cpu-shares', '--cpu-period', '--cpu-quota', '--cpuset-cpus', '--cpuset-mems', '--call',
+]);
+
+/** The images a `docker build`/`docker buildx build`/`gcloud builds submit --tag` command builds, with `cwd` its working directory. */
+function commandBuilds(argv: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
+  const [program, ...args] = argv;
+  if (program === 'executor') return kanikoBuild(args, cwd);
+  const sub = args[0] === 'buildx' || args[0] === 'image' ? args.slice(1) : args;
+  if (program === 'docker' && sub[0] === 'build') return dockerBuild(sub.slice(1), cwd);
+  if (program === 'gcloud' && args[0] === 'builds' && args[1] === 'submit') return gcloudSubmit(args.slice(2), cwd);
+  return [];
+}
+
+/** Kaniko (`gcr.io/kaniko-project/executor`): `--destination`, `--context` (a local directory or `dir://`), `--dockerfile` in the context. */
+function kanikoBuild(args: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
+  const { values } = readFlags(args, new Set(['--destination', '-d', '--context', '-c', '--dockerfile', '-f']));
+  const contextArg = (values.get('--context') ?? values.get('-c'))?.at(-1)?.replace(/^dir:\/\//, '') ?? '.';
+  if (/^[a-z0-9]+:\/\//.test(contextArg)) return [];
+  const context = posix.join(cwd, contextArg.replace(/^\/workspace\/?/, ''));
+  const dockerfile = posix.join(context, (values.get('--dockerfile') ?? values.get('-f'))?.at(-1) ?? 'Dockerfile');
+  return [...(values.get('--destination') ?? []), ...(values.get('-d') ?? [])].map((image) => ({ image, context, dockerfile }));
+}
+
+function dockerBuild(args: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
+  const { values, positional } = readFlags(args, DOCKER_VALUE_FLAGS);
+  const contextArg = positional[0];
+  if (contextArg === undefined || contextArg === '-' || /^[a-z]+:\/\//.test(contextArg)) return [];
+  const context = posix.join(cwd, contextArg);
+  const file = values.get('-f') ?? values.get('--file');
+  const dockerfile = file === undefined ? posix.join(context, 'Dockerfile') : posix.join(cwd, file[file.length - 1] as string);
+  return [...(values.get('-t') ?? []), ...(values.get('--tag') ?? [])].map((image) => ({ image, context, dockerfile }));
+}
+
+function gcloudSubmit(args: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
+  const { values, positional } = readFlags(args, new Set(['--tag', '-t', '--config', '--region', '--project', '--substitutions', '--ignore-file', '--gcs-source-staging-dir', '--gcs-log-dir', '--machine-type', '--timeout', '--worker-pool', '--service-account', '--pack']));
+  const tags = [...(values.get('--tag') ?? []), ...(values.get('-t') ?? [])];
+  const context = posix.join(cwd, positional[0] ?? '.');
+  return tags.map((image) => ({ image, context, dockerfile: posix.join(context, 'Dockerfile') }));
+}
+
+/** Flags (`--tag X`, `--tag=X`, `-t X`) by name, and the words that are neither flags nor their values. */
+function readFlags(args: readonly string[], valued: ReadonlySet<string>): { values: Map<string, string[]>; positional: string[] } {
+  const values = new Map<string, string[]>();
+  const positional: string[] = [];
+  const add = (name: string, value: string) => values.set(name, [...(values.get(name) ?? []), value]);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) add(arg.slice(0, eq), arg.slice(eq + 1));
+    else if (valued.has(arg) && i + 1 < args.length) add(arg, args[++i] as string);
+    else if (!arg.startsWith('-') || arg === '-') positional.push(arg);
+  }
+  return { values, positional };
+}
+
+function withLine(image: BuiltImage, line: number | undefined): BuiltImage {
+  return line === undefined ? image : { ...image, line };
+}
+
+function edgeError(file: string, doc: { line?: number; fieldLines?: FieldLines }, error: z.ZodError, expected: string): InputError {
+  const issue = error.issues[0];
+  const field = issue === undefined ? '' : issue.path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${String(s)}`)).join('').replace(/^\./, '');
+  const line = lineAt(doc.fieldLines, issue?.path ?? []) ?? doc.line;
+  const out: InputError = { file, message: `not ${expected}: ${issue?.message ?? 'invalid'}` };
+  if (field !== '') out.field = field;
+  if (line !== undefined) out.line = line;
+  return out;
+}
