@@ -88,7 +88,7 @@ async function echoServer(protocol: 'h2' | 'http/1.1'): Promise<EchoServer> {
   const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
   const answer = (request: { httpVersion: string; method?: string; url?: string; headers: Record<string, unknown> }, response: { setHeader(name: string, value: string): void; end(body: string): void }, body: string) => {
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ httpVersion: request.httpVersion, method: request.method, url: request.url, authorization: request.headers['authorization'], body }));
+    response.end(JSON.stringify({ httpVersion: request.httpVersion, method: request.method, url: request.url, authorization: request.headers['authorization'], userAgent: request.headers['user-agent'], body }));
   };
   const server: Http2SecureServer | HttpsServer =
     protocol === 'h2'
@@ -149,7 +149,7 @@ describe('KubeTransport on a TLS server', () => {
     const { server, transport } = await setUp('h2');
     const list = await transport.request('GET', '/api/v1/pods', { query: { limit: '2' } });
     const write = await transport.request('POST', '/api/v1/namespaces/a/configmaps', { body: { kind: 'ConfigMap' } });
-    expect(list).toEqual({ status: 200, body: { httpVersion: '2.0', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', body: '' } });
+    expect(list).toEqual({ status: 200, body: { httpVersion: '2.0', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', userAgent: 'pytuner', body: '' } });
     expect(write.body).toMatchObject({ httpVersion: '2.0', method: 'POST', body: '{"kind":"ConfigMap"}' });
     expect(server.connections).toBe(1);
   });
@@ -169,7 +169,7 @@ describe('KubeTransport on a TLS server', () => {
     const { transport } = await setUp('http/1.1');
     const first = await transport.request('GET', '/api/v1/pods', { query: { limit: '2' } });
     const second = await transport.request('PUT', '/api/v1/namespaces/a', { body: 'x', contentType: 'text/plain' });
-    expect(first).toEqual({ status: 200, body: { httpVersion: '1.1', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', body: '' } });
+    expect(first).toEqual({ status: 200, body: { httpVersion: '1.1', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', userAgent: 'pytuner', body: '' } });
     expect(second.body).toMatchObject({ httpVersion: '1.1', method: 'PUT', body: 'x' });
   });
 

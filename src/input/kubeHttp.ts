@@ -89,6 +89,13 @@ type ApiClass<T> = new (configuration: Configuration) => T;
 /** TCP keep-alive after 30 s idle: client-node's and client-go's choice, under cloud load balancers' 60 s idle timeouts. */
 const KEEP_ALIVE_INITIAL_DELAY_MS = 30_000;
 
+/**
+ * The User-Agent of pytuner's own requests, as client-go names its programs: the API server's audit log and metrics
+ * tell them apart, and bench/scale-requests.ts counts its HTTP/2 streams by it (undici's own HTTP/2 streams, client-node's
+ * typed clients, are counted as undici requests).
+ */
+const USER_AGENT = 'pytuner';
+
 /** What a request resolves with once its headers are in: the status and the body still to be read. */
 interface ResponseHead {
   status: number;
@@ -189,7 +196,7 @@ export class KubeTransport implements SecurityAuthentication {
     const request: OutgoingRequest = {
       method,
       url,
-      headers: { ...credentials.headers, accept: 'application/json', ...(hasBody ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
+      headers: { ...credentials.headers, accept: 'application/json', 'user-agent': USER_AGENT, ...(hasBody ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
       ...(hasBody ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
       signal: abort.signal,
     };
