@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { KubeTransport, transportFor } from './kubeHttp.ts';
 
 const CA = (n: number) => `-----BEGIN CERTIFICATE-----\nMIIB${n}\n-----END CERTIFICATE-----\n`;
@@ -171,6 +171,22 @@ describe('KubeTransport on a TLS server', () => {
     const second = await transport.request('PUT', '/api/v1/namespaces/a', { body: 'x', contentType: 'text/plain' });
     expect(first).toEqual({ status: 200, body: { httpVersion: '1.1', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', userAgent: 'pytuner', body: '' } });
     expect(second.body).toMatchObject({ httpVersion: '1.1', method: 'PUT', body: 'x' });
+  });
+
+  it('gives the idle timeout as the error when the server sends nothing', async () => {
+    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
+    // Accepts every request and never answers: the transport's idle timer aborts it.
+    const silent = createSecureServer({ key, cert }, () => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'ca.crt'), cert);
+    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
+    onTestFinished(async () => {
+      await transport.close();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    await expect(transport.request('GET', '/api/v1/pods', { idleTimeoutMs: 200 })).rejects.toThrow('GET /api/v1/pods timed out after 0.2 s without data');
   });
 
   it('streams a response body and rejects when the server is gone', async () => {

@@ -337,10 +337,26 @@ function sendOverSession(session: ClientHttp2Session, request: OutgoingRequest):
   const stream: ClientHttp2Stream = session.request(headers, { signal: request.signal, endStream: request.body === undefined });
   if (request.body !== undefined) stream.end(request.body);
   return new Promise((resolve, reject) => {
-    stream.once('response', (headers) => resolve({ status: Number(headers[':status']), body: stream }));
-    stream.once('error', reject);
+    stream.once('response', (headers) => resolve({ status: Number(headers[':status']), body: chunksOf(stream, request.signal) }));
+    stream.once('error', (err) => reject(reasonOf(err, request.signal)));
     stream.once('close', () => reject(new Error(`${request.method} ${request.url.pathname}: the stream closed before a response (HTTP/2 code ${stream.rstCode})`)));
   });
+}
+
+/**
+ * The body of an HTTP/2 response. An abort (the idle timer, a watch's stop) fails a stream with Node's generic
+ * AbortError; the error given is the abort's reason instead, as undici's fetch gives it (`… timed out after 30 s`).
+ */
+async function* chunksOf(stream: ClientHttp2Stream, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (err) {
+    throw reasonOf(err, signal);
+  }
+}
+
+function reasonOf(err: unknown, signal: AbortSignal): unknown {
+  return signal.aborted && signal.reason !== undefined ? signal.reason : err;
 }
 
 /** A response whose body is still being read: call `rearm()` on each chunk and `done()` at the end. */
