@@ -173,10 +173,12 @@ describe('KubeTransport on a TLS server', () => {
     expect(second.body).toMatchObject({ httpVersion: '1.1', method: 'PUT', body: 'x' });
   });
 
-  it('gives the idle timeout as the error when the server sends nothing', async () => {
+  it('gives the idle timeout as the error when the server sends nothing, and sends the next request on a new connection', async () => {
     const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
     // Accepts every request and never answers: the transport's idle timer aborts it.
     const silent = createSecureServer({ key, cert }, () => undefined);
+    let connections = 0;
+    silent.on('secureConnection', () => connections++);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
     dirs.push(dir);
@@ -187,6 +189,9 @@ describe('KubeTransport on a TLS server', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     });
     await expect(transport.request('GET', '/api/v1/pods', { idleTimeoutMs: 200 })).rejects.toThrow('GET /api/v1/pods timed out after 0.2 s without data');
+    // The silent connection may be dead: the next request does not wait on it.
+    await expect(transport.request('GET', '/version', { idleTimeoutMs: 200 })).rejects.toThrow('timed out');
+    expect(connections).toBe(2);
   });
 
   it('streams a response body and rejects when the server is gone', async () => {

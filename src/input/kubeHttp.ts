@@ -183,9 +183,15 @@ export class KubeTransport implements SecurityAuthentication {
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     if (options.signal?.aborted === true) onOuterAbort();
     let timer: NodeJS.Timeout | undefined;
+    let session: ClientHttp2Session | undefined;
     const rearm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => abort.abort(new Error(`${method} ${path} timed out after ${idleMs / 1000} s without data`)), idleMs);
+      timer = setTimeout(() => {
+        abort.abort(new Error(`${method} ${path} timed out after ${idleMs / 1000} s without data`));
+        // Silence may be a dead connection (no FIN, no RST: TCP keep-alive notices in minutes): new requests get a new
+        // session, as client-go's HTTP/2 health check would give them; the old one ends with its last stream.
+        session?.close();
+      }, idleMs);
     };
     const done = () => {
       clearTimeout(timer);
@@ -201,7 +207,7 @@ export class KubeTransport implements SecurityAuthentication {
       signal: abort.signal,
     };
     try {
-      const response = await this.#sendOverHttp2Or1(request, credentials);
+      const response = await this.#sendOverHttp2Or1(request, credentials, (used) => (session = used));
       rearm();
       return { ...response, rearm, done };
     } catch (err) {
@@ -211,9 +217,10 @@ export class KubeTransport implements SecurityAuthentication {
   }
 
   /** Over the HTTP/2 session when the server speaks HTTP/2 over TLS; through undici otherwise. */
-  async #sendOverHttp2Or1(request: OutgoingRequest, credentials: Credentials): Promise<ResponseHead> {
+  async #sendOverHttp2Or1(request: OutgoingRequest, credentials: Credentials, onSession: (session: ClientHttp2Session) => void): Promise<ResponseHead> {
     if (request.url.protocol !== 'https:' || this.#withoutHttp2) return this.#sendWithUndici(request, credentials);
     const session = this.#sessionFor(request.url, credentials);
+    onSession(session);
     try {
       return await sendOverSession(session, request);
     } catch (err) {
