@@ -1,9 +1,9 @@
 /**
  * @module Preloaded into the controller by bench/scale.ts (`node --import ./bench/scale-requests.ts`): counts every
- * HTTP request the process starts, by method and resource, through two diagnostics channels: Node's
- * `http.client.request.start` (kubeHttp.ts's raw lists and discovery, over node:https) and undici's
- * `undici:request:create` (@kubernetes/client-node's typed clients and watches, which fetch through the undici
- * package), and writes the counts as JSON to $PYTUNER_BENCH_REQUESTS_FILE every second and at exit.
+ * HTTP request the process starts, by method and resource, through three diagnostics channels: Node's
+ * `http2.client.stream.created` (kubeHttp.ts's discovery, lists, watches and writes, over node:http2),
+ * `http.client.request.start` (anything over node:http/node:https) and undici's `undici:request:create`
+ * (@kubernetes/client-node's typed clients, and kubeHttp.ts on a server without HTTP/2), and writes the counts as JSON to $PYTUNER_BENCH_REQUESTS_FILE every second and at exit.
  * The controller's own code is untouched: this is measurement, not a feature. Prometheus requests are counted too,
  * under their own host, and the benchmark keeps them apart.
  * @see https://nodejs.org/api/diagnostics_channel.html#http
@@ -12,6 +12,9 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
+
+/** kubeHttp.ts's USER_AGENT (not imported: this preload must not load client-node into the measured process). */
+const KUBE_HTTP_USER_AGENT = 'pytuner';
 
 const file = process.env['PYTUNER_BENCH_REQUESTS_FILE'];
 const counts: Record<string, number> = {};
@@ -40,6 +43,15 @@ subscribe('http.client.request.start', (message) => {
   const request = (message as { request: ClientRequest }).request;
   // host:port, from the Host header: the API server and Prometheus are both on 127.0.0.1 in the benchmark.
   const key = requestClass(request.method, String(request.getHeader('host') ?? request.host), request.path);
+  counts[key] = (counts[key] ?? 0) + 1;
+});
+
+// An HTTP/2 stream of kubeHttp.ts (its User-Agent): its request headers (`:method`, `:authority` host:port, `:path` with
+// the query). undici's HTTP/2 streams pass here too; they are counted once, as undici requests, below.
+subscribe('http2.client.stream.created', (message) => {
+  const headers = (message as { headers: Record<string, string | undefined> }).headers;
+  if (headers['user-agent'] !== KUBE_HTTP_USER_AGENT) return;
+  const key = requestClass(headers[':method'] ?? 'GET', headers[':authority'] ?? '', headers[':path'] ?? '');
   counts[key] = (counts[key] ?? 0) + 1;
 });
 

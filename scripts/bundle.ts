@@ -48,6 +48,9 @@ export const SUBSETS: readonly Subset[] = [
   { package: '@kubernetes/client-node', file: 'client-node-config.ts', importedFrom: ['src/input/kubeHttp.ts', 'src/controller/main.ts'] },
   { package: '@kubernetes/client-node', file: 'client-node.ts' },
   { package: './gen/index.js', file: 'client-node-gen.js', importedFrom: ['node_modules/@kubernetes/client-node/dist/config.js'] },
+  { package: 'socks-proxy-agent', file: 'client-node-proxies.js', importedFrom: ['node_modules/@kubernetes/client-node/dist/config.js'] },
+  { package: 'socks', file: 'client-node-proxies.js', importedFrom: ['node_modules/@kubernetes/client-node/dist/config.js'] },
+  { package: 'hpagent', file: 'client-node-proxies.js', importedFrom: ['node_modules/@kubernetes/client-node/dist/config.js'] },
   { package: 'undici', file: 'undici.js', importedFrom: ['node_modules/@kubernetes/client-node/', 'src/input/kubeHttp.ts'] },
   { package: 'prom-client', file: 'prom-client.js' },
 ];
@@ -77,7 +80,7 @@ const subsets: Plugin = {
 const builtins: Plugin = {
   name: 'builtins',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+    pluginBuild.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) => {
       if (args.kind !== 'import-statement') return undefined;
       if (!isBuiltin(args.path)) return undefined;
       return { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin' };

@@ -1,8 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { KubeTransport, transportFor } from './kubeHttp.ts';
 
 const CA = (n: number) => `-----BEGIN CERTIFICATE-----\nMIIB${n}\n-----END CERTIFICATE-----\n`;
@@ -68,5 +71,137 @@ describe('KubeTransport', () => {
     const config = kubeConfig();
     expect(transportFor(config)).toBe(transportFor(config));
     expect(transportFor(config)).not.toBe(transportFor(kubeConfig()));
+  });
+});
+
+/** A loopback TLS server (HTTP/2, or HTTP/1.1 only) that answers every request with what it saw, as JSON. */
+interface EchoServer {
+  url: string;
+  /** TLS connections accepted so far. */
+  connections: number;
+  close(): Promise<void>;
+}
+
+const TLS_DIR = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'tls');
+
+async function echoServer(protocol: 'h2' | 'http/1.1'): Promise<EchoServer> {
+  const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
+  const answer = (request: { httpVersion: string; method?: string; url?: string; headers: Record<string, unknown> }, response: { setHeader(name: string, value: string): void; end(body: string): void }, body: string) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ httpVersion: request.httpVersion, method: request.method, url: request.url, authorization: request.headers['authorization'], userAgent: request.headers['user-agent'], body }));
+  };
+  const server: Http2SecureServer | HttpsServer =
+    protocol === 'h2'
+      ? createSecureServer({ key, cert }, (request, response) => {
+          let body = '';
+          request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          request.on('end', () => answer(request, response, body));
+        })
+      : createHttpsServer({ key, cert }, (request, response) => {
+          let body = '';
+          request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          request.on('end', () => answer(request, response, body));
+        });
+  const echo: EchoServer = { url: '', connections: 0, close: async () => undefined };
+  server.on('secureConnection', () => echo.connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  echo.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  echo.close = () =>
+    new Promise<void>((resolve) => {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.close(() => resolve());
+    });
+  return echo;
+}
+
+function loopbackConfig(server: string, caFile: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server, caFile, skipTLSVerify: false }],
+    users: [{ name: 'u', token: 'secret-token' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return config;
+}
+
+describe('KubeTransport on a TLS server', () => {
+  const servers: EchoServer[] = [];
+  const transports: KubeTransport[] = [];
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map((t) => t.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  async function setUp(protocol: 'h2' | 'http/1.1'): Promise<{ server: EchoServer; transport: KubeTransport; caFile: string }> {
+    const server = await echoServer(protocol);
+    servers.push(server);
+    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
+    dirs.push(dir);
+    const caFile = join(dir, 'ca.crt');
+    await writeFile(caFile, await readFile(join(TLS_DIR, 'loopback.crt')));
+    const transport = new KubeTransport(loopbackConfig(server.url, caFile));
+    transports.push(transport);
+    return { server, transport, caFile };
+  }
+
+  it('sends every request of an HTTP/2 server over one connection, with the credentials, query and body', async () => {
+    const { server, transport } = await setUp('h2');
+    const list = await transport.request('GET', '/api/v1/pods', { query: { limit: '2' } });
+    const write = await transport.request('POST', '/api/v1/namespaces/a/configmaps', { body: { kind: 'ConfigMap' } });
+    expect(list).toEqual({ status: 200, body: { httpVersion: '2.0', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', userAgent: 'pytuner', body: '' } });
+    expect(write.body).toMatchObject({ httpVersion: '2.0', method: 'POST', body: '{"kind":"ConfigMap"}' });
+    expect(server.connections).toBe(1);
+  });
+
+  it('opens a new connection when the CA file changes (rotation)', async () => {
+    const { server, transport, caFile } = await setUp('h2');
+    await transport.request('GET', '/version');
+    // The same CA, written again with a comment line: other bytes, so other TLS material, still a valid bundle.
+    await writeFile(caFile, `# rotated\n${await readFile(join(TLS_DIR, 'loopback.crt'), 'utf8')}`);
+    await transport.request('GET', '/version');
+    await transport.request('GET', '/version');
+    expect(server.connections).toBe(2);
+    expect(transport.pools).toBe(2);
+  });
+
+  it('falls back to HTTP/1.1 through undici when the server does not select h2', async () => {
+    const { transport } = await setUp('http/1.1');
+    const first = await transport.request('GET', '/api/v1/pods', { query: { limit: '2' } });
+    const second = await transport.request('PUT', '/api/v1/namespaces/a', { body: 'x', contentType: 'text/plain' });
+    expect(first).toEqual({ status: 200, body: { httpVersion: '1.1', method: 'GET', url: '/api/v1/pods?limit=2', authorization: 'Bearer secret-token', userAgent: 'pytuner', body: '' } });
+    expect(second.body).toMatchObject({ httpVersion: '1.1', method: 'PUT', body: 'x' });
+  });
+
+  it('gives the idle timeout as the error when the server sends nothing, and sends the next request on a new connection', async () => {
+    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
+    // Accepts every request and never answers: the transport's idle timer aborts it.
+    const silent = createSecureServer({ key, cert }, () => undefined);
+    let connections = 0;
+    silent.on('secureConnection', () => connections++);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'ca.crt'), cert);
+    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
+    onTestFinished(async () => {
+      await transport.close();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    await expect(transport.request('GET', '/api/v1/pods', { idleTimeoutMs: 200 })).rejects.toThrow('GET /api/v1/pods timed out after 0.2 s without data');
+    // The silent connection may be dead: the next request does not wait on it.
+    await expect(transport.request('GET', '/version', { idleTimeoutMs: 200 })).rejects.toThrow('timed out');
+    expect(connections).toBe(2);
+  });
+
+  it('streams a response body and rejects when the server is gone', async () => {
+    const { server, transport } = await setUp('h2');
+    const response = await transport.stream('/api/v1/pods', { query: { watch: 'true' } });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body ?? []) chunks.push(Buffer.from(chunk));
+    response.done();
+    expect(JSON.parse(Buffer.concat(chunks).toString())).toMatchObject({ url: '/api/v1/pods?watch=true' });
+    await server.close();
+    await expect(transport.request('GET', '/version')).rejects.toThrow();
   });
 });

@@ -3,22 +3,34 @@
  * controller's reflectors, its writes, the integration tests and the benches alike, so all of them run one
  * connection model. Credentials come from the KubeConfig's public `applyToHTTPSOptions` on every request (a bearer
  * token, an exec plugin's token, the CA and the client certificate, re-read from their files by client-node each
- * time); the undici Agent, its connection pool, is kept while that TLS material is unchanged and replaced when it
- * changes, so a rotated client certificate or CA is used from the next request on. The old pool is closed gracefully:
- * requests on it (a watch) finish first.
+ * time); a connection is kept while that TLS material is unchanged and replaced when it changes, so a rotated client
+ * certificate or CA is used from the next request on. The old connection is closed gracefully: requests on it (a
+ * watch) finish first.
+ *
+ * pytuner's own requests (discovery, lists, watches, the Lease, its writes) go over one HTTP/2 session of Node's
+ * builtin `node:http2` client, as client-go multiplexes a controller's requests on one connection. Why not undici's
+ * `fetch`, which they used before: loading undici and the first `fetch` calls (its Agent, Client, WHATWG streams and
+ * headers) were a quarter of the CPU the controller spent before it was ready (bench/startup.ts, `--cpu-prof`), and at
+ * a tenth of a CPU each millisecond is ten of start-up. undici remains for what needs it: an API server without HTTP/2
+ * (a plain `http://` URL, or a server whose TLS handshake does not select `h2`, seen once and remembered), and
+ * client-node's generated API clients (the reconciler's and the actuator's writes, Events), whose requests take an
+ * undici dispatcher: the transport is their `SecurityAuthentication` (the extension point their `Configuration`
+ * offers) and gives them its undici Agent, a pool of its own built on their first request, after ready. The bundle
+ * loads undici only then (scripts/bundle-subsets/undici.js).
  *
  * Why not client-node's own dispatcher: @kubernetes/client-node 2.0.1 builds a new undici Agent for every request
  * (`applySecurityAuthentication` → its private `createDispatcher`; kubernetes-client/javascript#2893), so every API
  * call opens a TLS connection of its own; `bench:scale` measured 45% of the controller's CPU in handshakes with it.
  * kubeHttp.test.ts shows that behaviour, so this module's pool can be dropped once an upgrade caches its agent.
- * client-node's generated API clients (writes, the Lease, Events) get the same pool through `api()`: the transport is
- * their `SecurityAuthentication`, the extension point their `Configuration` offers.
  *
  * Lists and watches are read as raw JSON, not through client-node's model classes, which drop unknown fields of
  * custom resources and turn timestamps into Dates.
  */
 import { createHash } from 'node:crypto';
+import { connect as http2Connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { createConfiguration, ServerConfiguration, type Configuration, type KubeConfig, type RequestContext, type SecurityAuthentication } from '@kubernetes/client-node';
 import { Agent, fetch } from 'undici';
 
@@ -74,20 +86,40 @@ interface TlsMaterial {
 /** A client class of client-node's generated API (CustomObjectsApi, CoordinationV1Api, KubernetesObjectApi, …). */
 type ApiClass<T> = new (configuration: Configuration) => T;
 
+/** TCP keep-alive after 30 s idle: client-node's and client-go's choice, under cloud load balancers' 60 s idle timeouts. */
+const KEEP_ALIVE_INITIAL_DELAY_MS = 30_000;
+
 /**
- * KubeTransport sends requests to the API server a KubeConfig names, over one connection pool that follows the
+ * The User-Agent of pytuner's own requests, as client-go names its programs: the API server's audit log and metrics
+ * tell them apart, and bench/scale-requests.ts counts its HTTP/2 streams by it (undici's own HTTP/2 streams, client-node's
+ * typed clients, are counted as undici requests).
+ */
+const USER_AGENT = 'pytuner';
+
+/** What a request resolves with once its headers are in: the status and the body still to be read. */
+interface ResponseHead {
+  status: number;
+  body: AsyncIterable<Uint8Array> | null;
+}
+
+/**
+ * KubeTransport sends requests to the API server a KubeConfig names, over one HTTP/2 session that follows the
  * KubeConfig's TLS material (see the module comment).
  */
 export class KubeTransport implements SecurityAuthentication {
   readonly kubeConfig: KubeConfig;
+  #session: { fingerprint: string; session: ClientHttp2Session } | undefined;
   #pool: { fingerprint: string; agent: Agent } | undefined;
+  #fingerprint: string | undefined;
   #pools = 0;
+  /** The server answered a TLS handshake without selecting h2: its requests go through undici from then on. */
+  #withoutHttp2 = false;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
   }
 
-  /** Connection pools built so far: one, and one more for each change of the TLS material (a rotation). */
+  /** TLS materials used so far: one, and one more for each change (a rotation); each gets new connections. */
   get pools(): number {
     return this.#pools;
   }
@@ -109,11 +141,11 @@ export class KubeTransport implements SecurityAuthentication {
     return 'pytuner KubeTransport';
   }
 
-  /** SecurityAuthentication: the credentials' headers and this transport's pool on a request of client-node's API clients. */
+  /** SecurityAuthentication: the credentials' headers and this transport's undici pool on a request of client-node's API clients. */
   async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    const { headers, agent } = await this.#credentials();
+    const { headers, tls, fingerprint } = await this.#credentials();
     for (const [name, value] of Object.entries(headers)) context.setHeaderParam(name, value);
-    context.setDispatcher(agent as never);
+    context.setDispatcher(this.#agentFor(tls, fingerprint) as never);
   }
 
   /** Sends one request; resolves with the status and parsed body (rejects only on network errors and timeouts). */
@@ -144,44 +176,108 @@ export class KubeTransport implements SecurityAuthentication {
   async #send(method: string, path: string, options: KubeRequest): Promise<StreamingResponse> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
-    const { headers, agent } = await this.#credentials();
+    const credentials = await this.#credentials();
     const idleMs = options.idleTimeoutMs ?? REQUEST_TIMEOUT_MS;
     const abort = new AbortController();
     const onOuterAbort = () => abort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     if (options.signal?.aborted === true) onOuterAbort();
     let timer: NodeJS.Timeout | undefined;
+    let session: ClientHttp2Session | undefined;
     const rearm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => abort.abort(new Error(`${method} ${path} timed out after ${idleMs / 1000} s without data`)), idleMs);
+      timer = setTimeout(() => {
+        abort.abort(new Error(`${method} ${path} timed out after ${idleMs / 1000} s without data`));
+        // Silence may be a dead connection (no FIN, no RST: TCP keep-alive notices in minutes): new requests get a new
+        // session, as client-go's HTTP/2 health check would give them; the old one ends with its last stream.
+        session?.close();
+      }, idleMs);
     };
     const done = () => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onOuterAbort);
     };
     rearm();
+    const hasBody = options.body !== undefined;
+    const request: OutgoingRequest = {
+      method,
+      url,
+      headers: { ...credentials.headers, accept: 'application/json', 'user-agent': USER_AGENT, ...(hasBody ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
+      ...(hasBody ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+      signal: abort.signal,
+    };
     try {
-      const hasBody = options.body !== undefined;
-      const response = await fetch(url, {
-        method,
-        headers: { ...headers, Accept: 'application/json', ...(hasBody ? { 'Content-Type': options.contentType ?? 'application/json' } : {}) },
-        signal: abort.signal,
-        dispatcher: agent,
-        ...(hasBody ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-      });
+      const response = await this.#sendOverHttp2Or1(request, credentials, (used) => (session = used));
       rearm();
-      return { status: response.status, body: response.body, rearm, done };
+      return { ...response, rearm, done };
     } catch (err) {
       done();
       throw err;
     }
   }
 
+  /** Over the HTTP/2 session when the server speaks HTTP/2 over TLS; through undici otherwise. */
+  async #sendOverHttp2Or1(request: OutgoingRequest, credentials: Credentials, onSession: (session: ClientHttp2Session) => void): Promise<ResponseHead> {
+    if (request.url.protocol !== 'https:' || this.#withoutHttp2) return this.#sendWithUndici(request, credentials);
+    const session = this.#sessionFor(request.url, credentials);
+    onSession(session);
+    try {
+      return await sendOverSession(session, request);
+    } catch (err) {
+      // The handshake selected another protocol: nothing was sent, so the request goes again, through undici.
+      if (this.#withoutHttp2) return this.#sendWithUndici(request, credentials);
+      throw err;
+    }
+  }
+
+  async #sendWithUndici(request: OutgoingRequest, credentials: Credentials): Promise<ResponseHead> {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      signal: request.signal,
+      dispatcher: this.#agentFor(credentials.tls, credentials.fingerprint),
+      ...(request.body === undefined ? {} : { body: request.body }),
+    });
+    return { status: response.status, body: response.body };
+  }
+
   /**
-   * The request headers (bearer token, impersonation, basic auth) and the pool for the KubeConfig's TLS material now.
+   * The HTTP/2 session for the TLS material now: the current one while it is open and the material unchanged, else a
+   * new one (the previous one closes once its streams end). Its TLS socket offers h2 and http/1.1 and remembers a
+   * server that picks http/1.1, so that the request fails here and goes through undici instead.
+   */
+  #sessionFor(url: URL, { tls, fingerprint }: Credentials): ClientHttp2Session {
+    const current = this.#session;
+    if (current !== undefined && current.fingerprint === fingerprint && !current.session.closed && !current.session.destroyed) return current.session;
+    if (current !== undefined && current.fingerprint !== fingerprint) current.session.close();
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(url.port || 443);
+    const session = http2Connect(url.origin, {
+      createConnection: () => {
+        const socket = tlsConnect({ ...tls, host, port, ALPNProtocols: ['h2', 'http/1.1'], ...(tls.servername === undefined && isIP(host) === 0 ? { servername: host } : {}) });
+        socket.setKeepAlive(true, KEEP_ALIVE_INITIAL_DELAY_MS);
+        socket.once('secureConnect', () => {
+          if (socket.alpnProtocol !== 'h2') this.#withoutHttp2 = true;
+        });
+        return socket;
+      },
+    });
+    // A failed session fails its open streams (their requests reject); the next request opens a new session.
+    session.on('error', () => undefined);
+    session.once('close', () => {
+      if (this.#session?.session === session) this.#session = undefined;
+    });
+    // Open watches do not keep the process alive on their own (each request's idle timer does, while it waits).
+    session.unref();
+    this.#session = { fingerprint, session };
+    return session;
+  }
+
+  /**
+   * The request headers (bearer token, impersonation, basic auth) and the TLS material now, with its fingerprint.
    * client-node reads caFile/certFile/keyFile again on each call, so a rotated file gives a new fingerprint here.
    */
-  async #credentials(): Promise<{ headers: Record<string, string>; agent: Agent }> {
+  async #credentials(): Promise<Credentials> {
     const options: RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
     const headers: Record<string, string> = {};
@@ -193,28 +289,81 @@ export class KubeTransport implements SecurityAuthentication {
     if (options.key !== undefined) tls.key = options.key as Buffer | string;
     if (options.rejectUnauthorized !== undefined) tls.rejectUnauthorized = options.rejectUnauthorized;
     if (options.servername !== undefined) tls.servername = options.servername;
-    return { headers, agent: this.#agentFor(tls) };
+    const fingerprint = fingerprintOf(tls);
+    if (fingerprint !== this.#fingerprint) {
+      this.#fingerprint = fingerprint;
+      this.#pools++;
+    }
+    return { headers, tls, fingerprint };
   }
 
-  #agentFor(tls: TlsMaterial): Agent {
-    const fingerprint = fingerprintOf(tls);
+  #agentFor(tls: TlsMaterial, fingerprint: string): Agent {
     if (this.#pool?.fingerprint === fingerprint) return this.#pool.agent;
     const previous = this.#pool;
-    // keepAliveInitialDelay 30 s: client-node's and client-go's choice, under cloud load balancers' 60 s idle timeouts.
-    const agent = new Agent({ connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } });
+    const agent = new Agent({ connect: { ...tls, keepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS } });
     this.#pool = { fingerprint, agent };
-    this.#pools++;
     // In-flight requests (watches) finish on the old pool; new ones use the new material.
     if (previous !== undefined) void previous.agent.close().catch(() => undefined);
     return agent;
   }
 
-  /** Closes the pool (after its in-flight requests). */
+  /** Closes the connections (after their in-flight requests). */
   async close(): Promise<void> {
+    const session = this.#session?.session;
     const pool = this.#pool;
+    this.#session = undefined;
     this.#pool = undefined;
-    await pool?.agent.close();
+    await Promise.all([
+      session === undefined || session.closed ? undefined : new Promise<void>((resolve) => session.close(() => resolve())),
+      pool?.agent.close(),
+    ]);
   }
+}
+
+/** The headers and TLS material of a request, as `#credentials` reads them from the KubeConfig. */
+interface Credentials {
+  headers: Record<string, string>;
+  tls: TlsMaterial;
+  fingerprint: string;
+}
+
+/** A request as `#send` prepared it, for either client. */
+interface OutgoingRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+/** Sends `request` on an HTTP/2 session; resolves once the response headers are in, with the stream as the body. */
+function sendOverSession(session: ClientHttp2Session, request: OutgoingRequest): Promise<ResponseHead> {
+  const headers: Record<string, string> = { ':method': request.method, ':path': request.url.pathname + request.url.search };
+  // HTTP/2 header names are lower case (RFC 9113 8.2.1); the KubeConfig gives `Authorization`.
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+  const stream: ClientHttp2Stream = session.request(headers, { signal: request.signal, endStream: request.body === undefined });
+  if (request.body !== undefined) stream.end(request.body);
+  return new Promise((resolve, reject) => {
+    stream.once('response', (headers) => resolve({ status: Number(headers[':status']), body: chunksOf(stream, request.signal) }));
+    stream.once('error', (err) => reject(reasonOf(err, request.signal)));
+    stream.once('close', () => reject(new Error(`${request.method} ${request.url.pathname}: the stream closed before a response (HTTP/2 code ${stream.rstCode})`)));
+  });
+}
+
+/**
+ * The body of an HTTP/2 response. An abort (the idle timer, a watch's stop) fails a stream with Node's generic
+ * AbortError; the error given is the abort's reason instead, as undici's fetch gives it (`… timed out after 30 s`).
+ */
+async function* chunksOf(stream: ClientHttp2Stream, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (err) {
+    throw reasonOf(err, signal);
+  }
+}
+
+function reasonOf(err: unknown, signal: AbortSignal): unknown {
+  return signal.aborted && signal.reason !== undefined ? signal.reason : err;
 }
 
 /** A response whose body is still being read: call `rearm()` on each chunk and `done()` at the end. */
