@@ -248,8 +248,12 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
   return finding;
 }
 
-/** Why the concurrency is below what the latency objective allows, when the CPU bound set it. */
+/** Why the concurrency is below what the latency objective allows, when the CPU or the GIL bound set it. */
 function cpuSizing(plan: NonNullable<WorkloadRecommendation['plan']>): string {
+  if (plan.sizedBy === 'gil' && plan.gilBound !== undefined) {
+    const perProcess = Math.round(((plan.gilBound.concurrency ?? plan.prediction.concurrency) / plan.gilBound.workers) * 10) / 10;
+    return `, the most that keep each worker's GIL busy at most ${Math.round(plan.gilBound.shareTarget * 100)}% of the time (${perProcess} in flight per process: more threads per process wait for the GIL, so more concurrency takes more workers)`;
+  }
   if (plan.sizedBy !== 'cpu' || plan.cpuBound === undefined || plan.vcpus === undefined) return '';
   return `, the most ${Math.round(plan.cpuBound.utilisationTarget * 100)}% of ${plan.vcpus} vCPU serve (a higher concurrency would meet the latency objective only by taking I/O waits as free of CPU)`;
 }
