@@ -42,7 +42,7 @@ describe('recommendFindings', () => {
       { op: 'replace', path: '/spec/template/spec/containerConcurrency', value: recommended },
     ]);
     expect(cc.evidence[0]).toEqual({ source: 'manifest', file: 'api.yaml', field: 'spec.template.spec.containerConcurrency', text: '80' });
-    expect(cc.evidence).toContainEqual({ source: 'metrics', field: 'sum by (service) (rate(container_cpu_usage_seconds_total[1m]))', text: `CPU 3 ms per request (cpuCoresPerInstance / per-instance rate, median of 12 busiest steps), I/O 80 ms; 1 vCPU; CPU bound: 1 vCPU × 100% target utilisation / CPU 3 ms per request = 333.3 req/s per instance, which this shape does not reach within the objective (at most ${recommended} in flight): sized by the latency objective (I/O-based bound); GIL bound: 1 worker × 100% of one core per GIL / CPU 3 ms per request = 333.3 req/s per instance, which this shape does not reach within the objective (at most ${recommended} in flight)` });
+    expect(cc.evidence).toContainEqual({ source: 'metrics', field: 'sum by (service) (rate(container_cpu_usage_seconds_total[1m]))', text: `CPU 3 ms per request (cpuCoresPerInstance / per-instance rate, median of 12 busiest steps), I/O 80 ms; 1 vCPU; CPU bound: 1 vCPU × 100% target utilisation / CPU 3 ms per request = 333.3 req/s per instance, which this shape does not reach within the objective (at most ${recommended} in flight): sized by the latency objective (I/O-based bound)` });
     // One piece of evidence per query: the baseline, the objective and the prediction all come from the p95 query.
     expect(cc.evidence.filter((e) => e.field.startsWith('histogram_quantile(0.95'))).toHaveLength(1);
     expect(cc.fix?.notes?.[0]).toMatch(/^recommended from measured load \(confidence medium: 23 steps, 0\.2–60 in flight per instance over 23m; /);
@@ -65,7 +65,7 @@ describe('recommendFindings', () => {
     expect(recommended).toBe(2);
     expect(finding).toMatchObject({ severity: 'warning', current: { workers: 1 } });
     expect(finding.message).toBe(
-      `gunicorn runs 1 worker on 2 vCPU: CPU is 3 ms of a 83 ms request and each worker process runs Python on one core at a time (the GIL); CPU per instance stays at 0.9 of 2 vCPU while p95 is 1.7× the low-concurrency p95 (a vCPU hotspot); set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 4 in later steps (medium confidence)`,
+      `gunicorn runs 1 worker on 2 vCPU: CPU is 3 ms of a 83 ms request and each worker process runs Python on one core at a time (the GIL); CPU per instance stays at 0.9 of 2 vCPU while p95 is 1.7× the low-concurrency p95 (a vCPU hotspot); threads of one worker wait for its GIL, so each worker takes at most 116.7 req/s (its GIL 35% busy with request CPU); set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 4 in later steps (medium confidence)`,
     );
     expect(finding.fix?.jsonPatch?.at(-1)).toEqual({ op: 'replace', path: '/spec/template/spec/containers/0/args/4', value: String(recommended) });
     expect(finding.fix?.notes).toContain('each worker process holds its own copy of the app: check the memory limit');

@@ -158,12 +158,19 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   }
   const modelError = currentShapeError(points, demands, facts);
   why.push(predictionDerivation(choice.candidate, choice.prediction, vcpus), cpuBoundDerivation(choice, demands, config));
-  if (choice.gil !== undefined) why.push(gilBoundDerivation(choice, choice.gil, demands, config));
-  const cpuBound = { throughput: choice.cpu.throughput, utilisationTarget: config.cpuUtilisationTarget, ...(choice.cpu.at === undefined ? {} : { concurrency: choice.cpu.at.concurrency }) };
-  const gilBound = choice.gil === undefined ? undefined : { throughput: choice.gil.throughput, shareTarget: config.gilShareTarget, workers: choice.candidate.workers, ...(choice.gil.at === undefined ? {} : { concurrency: choice.gil.at.concurrency }) };
-  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, sizedBy: choice.sizedBy, cpuBound, ...(gilBound === undefined ? {} : { gilBound }), ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
+  // The GIL bound is named where it set the concurrency; elsewhere the workers finding says what it did to the count.
+  if (choice.gil !== undefined && choice.sizedBy === 'gil') why.push(gilBoundDerivation(choice, choice.gil, demands, config));
+  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, ...boundsOf(choice, config), ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
   const confidence = confidenceOf(points, observations, choice.prediction.concurrency, usl, modelError, config);
   return { plan, confidence, facts, workers: choice.candidate.workers, why, modelFor: (w) => bestModelFor(demands, facts, w, objective.p95Seconds, config) };
+}
+
+/** The plan's account of the chosen shape's bounds: which set the concurrency, the CPU's and (threads under a GIL) the GIL's. */
+function boundsOf(choice: BoundedChoice, config: RecommenderConfig): Pick<ModelPlan, 'sizedBy' | 'cpuBound' | 'gilBound'> {
+  const concurrency = (bound: ThroughputBound) => (bound.at === undefined ? {} : { concurrency: bound.at.concurrency });
+  const cpuBound = { throughput: choice.cpu.throughput, utilisationTarget: config.cpuUtilisationTarget, ...concurrency(choice.cpu) };
+  if (choice.gil === undefined) return { sizedBy: choice.sizedBy, cpuBound };
+  return { sizedBy: choice.sizedBy, cpuBound, gilBound: { throughput: choice.gil.throughput, shareTarget: config.gilShareTarget, workers: choice.candidate.workers, ...concurrency(choice.gil) } };
 }
 
 /**
@@ -626,11 +633,9 @@ function cpuBoundDerivation(c: BoundedChoice, d: Demands, config: RecommenderCon
 function gilBoundDerivation(c: BoundedChoice, gil: ThroughputBound, d: Demands, config: RecommenderConfig): Derivation {
   const { workers } = c.candidate;
   const rate = `${workers} ${workers === 1 ? 'worker' : 'workers'} × ${Math.round(config.gilShareTarget * 100)}% of one core per GIL / CPU ${msPrecise(d.cpuSeconds)} per request = ${round(gil.throughput, 1)} req/s per instance`;
-  const io = c.byLatency.concurrency;
-  if (gil.at === undefined) return { metric: 'cpuCoresPerInstance', text: `GIL bound: ${rate}, which this shape does not reach within the objective (at most ${io} in flight)` };
-  const perProcess = `${gil.at.concurrency} in flight (${round(gil.at.concurrency / workers, 1)} per process; Little's law: ${round(gil.at.throughput, 1)} req/s × ${ms(gil.at.meanLatency)} mean latency)`;
-  if (c.sizedBy === 'gil') return { metric: 'cpuCoresPerInstance', text: `GIL bound: ${rate}, served at ${perProcess}, fewer than the ${io} the latency objective allows (which does not count the GIL's hand-offs between many threads): sized by the GIL` };
-  return { metric: 'cpuCoresPerInstance', text: `GIL bound: ${rate}, served at ${perProcess}: not the lowest bound` };
+  const at = c.prediction;
+  const perProcess = `${at.concurrency} in flight (${round(at.concurrency / workers, 1)} per process; Little's law: ${round(at.throughput, 1)} req/s × ${ms(at.meanLatency)} mean latency)`;
+  return { metric: 'cpuCoresPerInstance', text: `GIL bound: ${rate}, served at ${perProcess}, fewer than the ${c.byLatency.concurrency} the latency objective allows (which does not count the GIL's hand-offs between many threads): sized by the GIL` };
 }
 
 function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number): Derivation {
