@@ -32,8 +32,10 @@ describe('recommendation vs ground truth', () => {
     const observations = toObservations(simulate(observedRun(SCENARIO)), { target: { kind: 'Service', namespace: 'p', name: 'io' }, profile: 'cloudrun', start: 0 });
     const facts = { platform: 'cloudrun', vcpus: 1, containerConcurrency: 80, server: { kind: 'gunicorn', model: 'threaded', workers: 1, threads: 8 } } as const;
     // The simulation runs nothing beside the server on the core, so the model's "I/O costs no CPU" holds exactly and
-    // the latency objective alone is the ground truth: the CPU bound at 100% of the vCPU does not bind.
-    const result = recommend(observations, facts, { ...defaultRecommenderConfig(SCENARIO.windowSeconds), latencySloSeconds: objective, cpuUtilisationTarget: 1 });
+    // the latency objective alone is the ground truth: the CPU bound at 100% of the vCPU does not bind. Its threads
+    // share the GIL as processor sharing with free hand-offs (no convoy), so the GIL bound is off too (a whole core).
+    const noGilBound = { ...defaultRecommenderConfig(SCENARIO.windowSeconds), latencySloSeconds: objective, gilShareTarget: 1 };
+    const result = recommend(observations, facts, { ...noGilBound, cpuUtilisationTarget: 1 });
     const demands = result.plan!.demands!;
     expect(Math.abs(demands.cpuSeconds - 0.003) / 0.003).toBeLessThan(0.05);
     expect(Math.abs(demands.ioSeconds - 0.08) / 0.08).toBeLessThan(0.1);
@@ -48,7 +50,7 @@ describe('recommendation vs ground truth', () => {
 
     // With the default CPU bound (60% of the vCPU) the recommendation serves what that bound promises: by hand,
     // 1 vCPU × 0.6 / 3 ms = 200 req/s, within the objective.
-    const capped = recommend(observations, facts, { ...defaultRecommenderConfig(SCENARIO.windowSeconds), latencySloSeconds: objective });
+    const capped = recommend(observations, facts, noGilBound);
     expect(capped.plan?.sizedBy).toBe('cpu');
     const c = capped.containerConcurrency;
     if (c.kind !== 'recommendation') throw new Error('no recommendation');
@@ -56,5 +58,15 @@ describe('recommendation vs ground truth', () => {
     expect(servedCapped.meetsObjective).toBe(true);
     expect(servedCapped.throughput).toBeGreaterThan(0.95 * 200);
     expect(servedCapped.throughput).toBeLessThan(measured.throughput);
+
+    // With the default GIL bound (35% of a core per worker), one worker's GIL serves 0.35 / 3 ms = 116.7 req/s, below the
+    // CPU bound: two workers share the concurrency, and serve the CPU bound's 200 req/s within the objective.
+    const gil = recommend(observations, facts, { ...defaultRecommenderConfig(SCENARIO.windowSeconds), latencySloSeconds: objective });
+    const g = gil.containerConcurrency;
+    if (g.kind !== 'recommendation' || gil.workers?.kind !== 'recommendation' || gil.threads?.kind !== 'recommendation') throw new Error('no recommendation');
+    expect(gil.workers.target).toBe(2);
+    const servedGil = new Evaluator(SCENARIO, objective, { ...DEFAULT_EVALUATION, completions: 4000 }).evaluate({ workers: 2, threads: gil.threads.target, containerConcurrency: g.target });
+    expect(servedGil.meetsObjective).toBe(true);
+    expect(servedGil.throughput).toBeGreaterThan(0.95 * 200);
   });
 });

@@ -77,7 +77,9 @@ describe('withMetricsFindings', () => {
     const svc = knativeService('orders', podSpec);
     const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, { entry, recommender: { now: entry.window.end }, rules: undefined });
     const measured = evaluated.findings.filter((f) => f.rule.startsWith('metrics.'));
-    expect(measured.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads']);
+    // metrics.workers too: one worker's GIL at 35% of a core serves 0.35 / 3 ms = 116.7 req/s, below the CPU bound's
+    // 1 vCPU × 0.6 / 3 ms = 200, so the recommender asks for 2 workers.
+    expect(measured.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads', 'metrics.workers']);
 
     const document = { file: 'service.yaml', line: 1, docIndex: 0, object: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop' }, spec: { template: { spec: podSpec } } } };
     const report = analyse({ documents: [document], sources: [], errors: [], files: 1 }, { observations: new Map([[observationKey(target), entry]]), recommender: { now: entry.window.end } });
@@ -91,7 +93,7 @@ describe('withMetricsFindings', () => {
   it('switches metrics findings on and off with the policy\'s rule ids', () => {
     const svc = knativeService('orders', podSpec);
     const evaluated = withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, { entry, recommender: { now: entry.window.end }, rules: { disabled: ['metrics.threads'] } });
-    expect(evaluated.findings.filter((f) => f.rule.startsWith('metrics.')).map((f) => f.rule)).toEqual(['metrics.container-concurrency']);
+    expect(evaluated.findings.filter((f) => f.rule.startsWith('metrics.')).map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.workers']);
   });
 
   it('reports metrics that could not be read as metrics.unavailable, with the reason', () => {

@@ -77,6 +77,8 @@ describe('values from measured load', () => {
     expect(values.map((v) => [v.setting, v.rule])).toEqual([
       ['containerConcurrency', 'metrics.container-concurrency'],
       ['threads', 'metrics.threads'],
+      // One worker's GIL at 35% of a core serves 0.35 / 3 ms = 116.7 req/s, below the CPU bound's 200: 2 workers.
+      ['workers', 'metrics.workers'],
       ['startupProbe', 'startup.probe-missing'],
     ]);
     expect(values[0]).toMatchObject({ value, current: 80, confidence: MEASURED_CONFIDENCE.medium });
@@ -93,7 +95,7 @@ describe('values from measured load', () => {
   it('leaves threads written in args to people', () => {
     const evaluation = measured(['--threads', '8'], []);
     expect(evaluation.findings.map((f) => f.rule)).toContain('metrics.threads');
-    expect(recommendedValues(evaluation.findings).map((v) => v.setting)).toEqual(['containerConcurrency', 'startupProbe']);
+    expect(recommendedValues(evaluation.findings).map((v) => v.setting)).toEqual(['containerConcurrency', 'workers', 'startupProbe']);
   });
 
   it('offers no threads value when the fix appends words to an env var of options (its value is not the count)', () => {

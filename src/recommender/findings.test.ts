@@ -21,8 +21,9 @@ const byRule = (findings: Finding[], rule: string) => findings.filter((f) => f.r
 
 describe('recommendFindings', () => {
   it('reports containerConcurrency with a JSON patch and threads that cover it, citing the PromQL', () => {
-    // The latency objective alone (the CPU bound at 100% of the vCPU never binds here; its own test is below).
-    const findings = findingsFor(cloudRun(), syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }), { cpuUtilisationTarget: 1 });
+    // The latency objective alone (the CPU bound at 100% of the vCPU and the GIL bound at a whole core never bind here;
+    // their own tests are below and in recommend.test.ts).
+    const findings = findingsFor(cloudRun(), syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }), { cpuUtilisationTarget: 1, gilShareTarget: 1 });
     expect(findings.map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.threads']);
     const [cc, threads] = findings as [Finding, Finding];
     const recommended = cc.recommended.containerConcurrency as number;
@@ -59,10 +60,12 @@ describe('recommendFindings', () => {
     expect(workers).toHaveLength(1);
     const [finding] = workers as [Finding];
     const recommended = finding.recommended.workers as number;
-    expect(recommended).toBeGreaterThanOrEqual(2);
+    // By hand: the CPU bound is 2 vCPU × 0.6 / 3 ms = 400 req/s; each worker's GIL serves 0.35 / 3 ms = 116.7 req/s, so
+    // 3 workers serve 350 and 4 serve 466.7: 4 workers, reached from 1 in steps of at most ×2.
+    expect(recommended).toBe(2);
     expect(finding).toMatchObject({ severity: 'warning', current: { workers: 1 } });
     expect(finding.message).toBe(
-      `gunicorn runs 1 worker on 2 vCPU: CPU is 3 ms of a 83 ms request and each worker process runs Python on one core at a time (the GIL); CPU per instance stays at 0.9 of 2 vCPU while p95 is 1.7× the low-concurrency p95 (a vCPU hotspot); set workers to ${recommended} (medium confidence)`,
+      `gunicorn runs 1 worker on 2 vCPU: CPU is 3 ms of a 83 ms request and each worker process runs Python on one core at a time (the GIL); CPU per instance stays at 0.9 of 2 vCPU while p95 is 1.7× the low-concurrency p95 (a vCPU hotspot); threads of one worker wait for its GIL, so each worker takes at most 116.7 req/s (its GIL 35% busy with request CPU); set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 4 in later steps (medium confidence)`,
     );
     expect(finding.fix?.jsonPatch?.at(-1)).toEqual({ op: 'replace', path: '/spec/template/spec/containers/0/args/4', value: String(recommended) });
     expect(finding.fix?.notes).toContain('each worker process holds its own copy of the app: check the memory limit');
@@ -156,15 +159,26 @@ describe('recommendFindings', () => {
     expect(withheld[0]?.message).not.toContain('Note:');
   });
 
+  it('says when the GIL bound set the concurrency, and how many requests each process holds', () => {
+    const defaults = { maxConcurrency: 1000, maxThreads: 256, minConcurrency: 1 };
+    const findings = findingsFor(cloudRun(), syntheticObservations(DAY, { target: CLOUD_RUN_TARGET }), { bounds: { ...defaults, maxWorkers: 1 } });
+    const [cc] = byRule(findings, 'metrics.container-concurrency') as [Finding];
+    // By hand (as in recommend.test.ts): one worker's GIL at 35% of a core serves 0.35 / 3 ms = 116.7 req/s, 10 in flight, reached
+    // from 80 in steps of at most ÷2.
+    expect(cc.recommended).toEqual({ containerConcurrency: 40 });
+    expect(cc.message).toMatch(/^containerConcurrency 80: at 10 in flight per instance with 1 worker × 10 threads the predicted p95 is \d+ ms, within the objective \d+ ms, for 11\d(\.\d)? req\/s per instance, the most that keep each worker's GIL busy at most 35% of the time \(10 in flight per process: more threads per process wait for the GIL, so more concurrency takes more workers\); set containerConcurrency to 40 now/);
+  });
+
   it('honours pytuner.dev/ignore', () => {
     const ignoring = cloudRun().annotation('pytuner.dev/ignore', 'metrics.threads');
-    expect(findingsFor(ignoring, syntheticObservations(DAY, { target: CLOUD_RUN_TARGET })).map((f) => f.rule)).toEqual(['metrics.container-concurrency']);
+    // The workers finding stays: one worker's GIL (0.35 / 3 ms = 116.7 req/s) is below the CPU bound (1 vCPU × 0.6 / 3 ms).
+    expect(findingsFor(ignoring, syntheticObservations(DAY, { target: CLOUD_RUN_TARGET })).map((f) => f.rule)).toEqual(['metrics.container-concurrency', 'metrics.workers']);
   });
 
   it('has no containerConcurrency finding on a Deployment (no such knob), but threads still', () => {
     const web = deployment('web').inNamespace('prod').container((c) => c.cpu(1).gunicorn({ workers: 1, threads: 8 }));
     const findings = findingsFor(web, syntheticObservations(DAY, { target: { kind: 'Deployment', namespace: 'prod', name: 'web' } }));
-    expect(findings.map((f) => f.rule)).toEqual(['metrics.threads']);
+    expect(findings.map((f) => f.rule)).toEqual(['metrics.threads', 'metrics.workers']);
   });
 
   it('reports workloads seen only in the metrics against the prometheus file, without fixes', () => {

@@ -255,8 +255,12 @@ function concurrencyFinding(r: Recommendation<number>, result: WorkloadRecommend
   return finding;
 }
 
-/** Why the concurrency is below what the latency objective allows, when the CPU bound set it. */
+/** Why the concurrency is below what the latency objective allows, when the CPU or the GIL bound set it. */
 function cpuSizing(plan: NonNullable<WorkloadRecommendation['plan']>): string {
+  if (plan.sizedBy === 'gil' && plan.gilBound !== undefined) {
+    const perProcess = Math.round(((plan.gilBound.concurrency ?? plan.prediction.concurrency) / plan.gilBound.workers) * 10) / 10;
+    return `, the most that keep each worker's GIL busy at most ${Math.round(plan.gilBound.shareTarget * 100)}% of the time (${perProcess} in flight per process: more threads per process wait for the GIL, so more concurrency takes more workers)`;
+  }
   if (plan.sizedBy !== 'cpu' || plan.cpuBound === undefined || plan.vcpus === undefined) return '';
   return `, the most ${Math.round(plan.cpuBound.utilisationTarget * 100)}% of ${plan.vcpus} vCPU serve (a higher concurrency would meet the latency objective only by taking I/O waits as free of CPU)`;
 }
@@ -320,11 +324,12 @@ function workersFinding(r: Recommendation<number>, result: WorkloadRecommendatio
   const hotspot = result.plan?.hotspot;
   const uvicornFewer = server.kind === 'uvicorn' && r.target < current;
   const { cpuText, hotspotText } = workersReasons(result.plan, uvicornFewer);
+  const gilText = r.target > current ? gilShareText(result.plan) : '';
   const finding: Finding = {
     rule: WORKERS,
     severity: hotspot !== undefined || r.target > current || uvicornFewer ? 'warning' : 'info',
     target: c.target,
-    message: `${server.kind} runs ${current} ${current === 1 ? 'worker' : 'workers'} on ${c.facts.vcpus ?? '?'} vCPU${cpuText}${hotspotText}; set workers to ${stepText(r)} (${r.confidence.level} confidence)`,
+    message: `${server.kind} runs ${current} ${current === 1 ? 'worker' : 'workers'} on ${c.facts.vcpus ?? '?'} vCPU${cpuText}${hotspotText}${gilText}; set workers to ${stepText(r)} (${r.confidence.level} confidence)`,
     current: { workers: current },
     recommended: { workers: r.value },
     evidence: evidenceWith(c, r, server.workers.evidence),
@@ -369,6 +374,13 @@ function workersReasons(plan: WorkloadRecommendation['plan'], uvicornFewer: bool
     cpuText: demands === undefined ? '' : `: CPU is ${ms(demands.cpuSeconds)} of a ${ms(demands.cpuSeconds + demands.ioSeconds)} request and ${plan?.candidate?.freeThreaded === true ? 'the threads of one worker run Python on every vCPU (free-threaded build), so more workers add no CPU' : 'each worker process runs Python on one core at a time (the GIL)'}`,
     hotspotText: hotspot === undefined ? '' : `; CPU per instance stays at ${round1(hotspot.cpuCores)} of ${hotspot.vcpus} vCPU while p95 is ${round1(hotspot.p95Ratio)}× the low-concurrency p95 (a vCPU hotspot)`,
   };
+}
+
+/** Why more workers rather than more threads: what one worker's GIL serves within its share (threaded shapes under a GIL). */
+function gilShareText(plan: WorkloadRecommendation['plan']): string {
+  const gil = plan?.gilBound;
+  if (gil === undefined) return '';
+  return `; threads of one worker wait for its GIL, so each worker takes at most ${round1(gil.throughput / gil.workers)} req/s (its GIL ${Math.round(gil.shareTarget * 100)}% busy with request CPU)`;
 }
 
 // eslint-disable-next-line complexity -- the probe-budget finding weighs killed / too short / too long / platform limit, each a guard of one line

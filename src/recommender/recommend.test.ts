@@ -12,8 +12,9 @@ function config(overrides: Partial<RecommenderConfig> = {}): RecommenderConfig {
 
 describe('recommend', () => {
   it('recommends containerConcurrency, threads to cover it and one worker for an I/O-bound service on 1 vCPU', () => {
-    // The latency objective alone: at 100% of the vCPU the CPU bound never binds (one GIL-bound worker only nears 1 / CPU).
-    const result = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1 }));
+    // The latency objective alone: at 100% of the vCPU the CPU bound never binds (one GIL-bound worker only nears 1 / CPU),
+    // nor does the GIL bound at a whole core per worker (its own tests are below).
+    const result = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1, gilShareTarget: 1 }));
     const { containerConcurrency: cc, threads, workers } = result;
     expect(cc.kind).toBe('recommendation');
     expect(threads?.kind).toBe('recommendation');
@@ -33,8 +34,8 @@ describe('recommend', () => {
   });
 
   it('aims at --latency-slo when given: a tighter objective gives a lower concurrency', () => {
-    const loose = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1 }));
-    const tight = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1, latencySloSeconds: 0.2 }));
+    const loose = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1, gilShareTarget: 1 }));
+    const tight = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1, gilShareTarget: 1, latencySloSeconds: 0.2 }));
     expect(tight.plan!.objective).toEqual({ p95Seconds: 0.2, how: '--latency-slo 200 ms' });
     expect(tight.containerConcurrency.kind === 'recommendation' && loose.containerConcurrency.kind === 'recommendation' && tight.containerConcurrency.target < loose.containerConcurrency.target).toBe(true);
   });
@@ -155,7 +156,8 @@ const evidenceText = (r: ReturnType<typeof recommend>) => (r.containerConcurrenc
 describe('the CPU bound on containerConcurrency', () => {
 
   it('sizes by CPU when the latency objective would take I/O waits as free: vCPU × target / CPU per request, then Little', () => {
-    const result = recommend(observed(DAY), GUNICORN, config());
+    // One worker, and its GIL allowed a whole core, so that the CPU bound alone is under test (the GIL bound's tests follow).
+    const result = recommend(observed(DAY), GUNICORN, config({ gilShareTarget: 1 }));
     // By hand: 1 vCPU × 0.6 / 3 ms = 200 req/s. The data is processor sharing on the core, R = 80 ms + 3 ms / (1 − ρ):
     // at ρ = 200 × 3 ms = 0.6, R = 87.5 ms, so Little gives 200 × 0.0875 = 17.5 in flight: 18 whole requests serve it.
     expect(result.plan?.cpuBound).toEqual({ throughput: 200, utilisationTarget: 0.6, concurrency: 18 });
@@ -164,7 +166,7 @@ describe('the CPU bound on containerConcurrency', () => {
     expect(result.threads).toMatchObject({ kind: 'recommendation', target: 18 });
     expect(evidenceText(result)).toContainEqual(expect.stringMatching(/^CPU bound: 1 vCPU × 60% target utilisation \/ CPU 3 ms per request = 200 req\/s per instance, served at 18 in flight \(Little's law: 2\d\d(\.\d)? req\/s × 8\d ms mean latency\), fewer than the \d+ the latency objective allows \(which takes I\/O waits as free\): sized by CPU$/));
     // Without the cap (100% of the vCPU) the latency objective allows more in flight.
-    const uncapped = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1 }));
+    const uncapped = recommend(observed(DAY), GUNICORN, config({ cpuUtilisationTarget: 1, gilShareTarget: 1 }));
     expect(uncapped.plan?.sizedBy).toBe('latency');
     expect(uncapped.containerConcurrency.kind === 'recommendation' && uncapped.containerConcurrency.target).toBeGreaterThan(18);
   });
@@ -186,6 +188,55 @@ describe('the CPU bound on containerConcurrency', () => {
     // The same as before the bound existed: the target does not depend on the utilisation target.
     const other = recommend(observed(DAY, { cpu: false }), GUNICORN, config({ cpuUtilisationTarget: 0.1 }));
     expect(other.containerConcurrency).toEqual(result.containerConcurrency);
+  });
+});
+
+describe('the GIL bound on requests in flight per threaded worker', () => {
+  const ONE_WORKER = (overrides: Partial<RecommenderConfig> = {}) => {
+    const base = config(overrides);
+    return { ...base, bounds: { ...base.bounds, maxWorkers: 1 } };
+  };
+
+  it('sizes one worker by its GIL share: workers × share / CPU per request, then Little', () => {
+    const result = recommend(observed(DAY), GUNICORN, ONE_WORKER());
+    // By hand: one worker's GIL held 35% of the time by 3 ms requests serves 0.35 / 0.003 = 116.7 req/s. The data is
+    // processor sharing on the core, R = 80 ms + 3 ms / (1 − 0.35) = 84.6 ms, so Little gives 116.7 × 0.0846 = 9.9 in
+    // flight: 10 whole requests serve it, fewer than the 18 of the CPU bound (1 vCPU × 0.6 / 3 ms = 200 req/s).
+    expect(result.plan?.candidate).toEqual({ workers: 1, model: 'threads' });
+    expect(result.plan?.sizedBy).toBe('gil');
+    expect(result.plan?.gilBound).toMatchObject({ shareTarget: 0.35, workers: 1, concurrency: 10 });
+    expect(result.plan?.gilBound?.throughput).toBeCloseTo(116.667, 2);
+    expect(result.plan?.cpuBound).toEqual({ throughput: 200, utilisationTarget: 0.6, concurrency: 18 });
+    expect(result.containerConcurrency).toMatchObject({ kind: 'recommendation', target: 10 });
+    expect(result.threads).toMatchObject({ kind: 'recommendation', target: 10 });
+    const texts = evidenceText(result);
+    expect(texts).toContainEqual(expect.stringMatching(/^GIL bound: 1 worker × 35% of one core per GIL \/ CPU 3 ms per request = 116\.7 req\/s per instance, served at 10 in flight \(10 per process; Little's law: 11\d(\.\d)? req\/s × 8\d ms mean latency\), fewer than the \d+ the latency objective allows \(which does not count the GIL's hand-offs between many threads\): sized by the GIL$/));
+    expect(texts).toContainEqual(expect.stringMatching(/^CPU bound: 1 vCPU × 60% target utilisation \/ CPU 3 ms per request = 200 req\/s per instance, served at 18 in flight .*; the GIL bound is lower$/));
+  });
+
+  it('adds workers instead of threads when one worker\'s GIL cannot serve the CPU bound', () => {
+    // By hand: the CPU bound is 1 vCPU × 0.6 / 3 ms = 200 req/s; one worker's GIL serves 116.7 req/s, two 233.3: two
+    // workers, sized by the CPU bound. With the GIL allowed a whole core (333.3 req/s), one worker serves the CPU bound.
+    const result = recommend(observed(DAY), GUNICORN, config());
+    expect(result.plan?.candidate).toEqual({ workers: 2, model: 'threads' });
+    expect(result.plan?.sizedBy).toBe('cpu');
+    expect(result.plan?.gilBound?.throughput).toBeCloseTo(233.333, 2);
+    expect(result.workers).toMatchObject({ kind: 'recommendation', target: 2, current: 1 });
+    const cc = result.containerConcurrency;
+    expect(result.threads).toMatchObject({ kind: 'recommendation', target: cc.kind === 'recommendation' ? cc.target : -1 });
+    const whole = recommend(observed(DAY), GUNICORN, config({ gilShareTarget: 1 }));
+    expect(whole.plan?.candidate).toEqual({ workers: 1, model: 'threads' });
+    expect(whole.workers).toMatchObject({ kind: 'recommendation', target: 1 });
+  });
+
+  it('does not apply to event loops (one thread) or to free-threaded builds (no GIL)', () => {
+    const loop = recommend(observed(DAY), { ...GUNICORN, server: { kind: 'uvicorn', model: 'async', workers: 1 } }, config());
+    expect(loop.plan?.candidate).toEqual({ workers: 1, model: 'loop' });
+    expect(loop.plan?.gilBound).toBeUndefined();
+    expect(evidenceText(loop).some((t) => t.startsWith('GIL bound'))).toBe(false);
+    const free = recommend(observed(DAY), { ...GUNICORN, freeThreaded: 'python:3.13t' }, config());
+    expect(free.plan?.candidate).toEqual({ workers: 1, model: 'threads', freeThreaded: true });
+    expect(free.plan?.gilBound).toBeUndefined();
   });
 });
 

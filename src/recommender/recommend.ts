@@ -45,11 +45,17 @@ export interface ModelPlan {
   prediction: Prediction;
   /**
    * What set the concurrency: `latency`, the largest the latency objective allows (the I/O-based bound: the model takes
-   * I/O waits as free), or `cpu`, the requests in flight that serve vCPU × the utilisation target (`cpuBound`), when fewer.
+   * I/O waits as free), `cpu`, the requests in flight that serve vCPU × the utilisation target (`cpuBound`), or `gil`,
+   * those that keep each threaded worker's GIL within its share (`gilBound`), when fewer.
    */
-  sizedBy?: 'latency' | 'cpu';
+  sizedBy?: 'latency' | 'cpu' | 'gil';
   /** The CPU bound of the chosen shape: the throughput its CPU allows and the requests in flight that serve it (absent: not reached within the objective). */
   cpuBound?: { throughput: number; utilisationTarget: number; concurrency?: number };
+  /**
+   * The GIL bound of a threaded shape (absent for sync workers, event loops and free-threaded builds): workers × the
+   * share target / CPU per request, and the requests in flight that serve it (absent: not reached within the objective).
+   */
+  gilBound?: { throughput: number; shareTarget: number; workers: number; concurrency?: number };
   usl?: UslFit;
   /** Median relative error of the model's mean latency against the observed steps the current shape can explain. */
   modelError?: number;
@@ -152,10 +158,19 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   }
   const modelError = currentShapeError(points, demands, facts);
   why.push(predictionDerivation(choice.candidate, choice.prediction, vcpus), cpuBoundDerivation(choice, demands, config));
-  const cpuBound = { throughput: choice.cpuThroughput, utilisationTarget: config.cpuUtilisationTarget, ...(choice.byCpu === undefined ? {} : { concurrency: choice.byCpu.concurrency }) };
-  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, sizedBy: choice.sizedBy, cpuBound, ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
+  // The GIL bound is named where it set the concurrency; elsewhere the workers finding says what it did to the count.
+  if (choice.gil !== undefined && choice.sizedBy === 'gil') why.push(gilBoundDerivation(choice, choice.gil, demands, config));
+  const plan: ModelPlan = { objective, baseline, cpu, demands, vcpus, candidate: choice.candidate, prediction: choice.prediction, ...boundsOf(choice, config), ...(usl === undefined ? {} : { usl }), ...(modelError === undefined ? {} : { modelError }), ...(hotspot === undefined ? {} : { hotspot }) };
   const confidence = confidenceOf(points, observations, choice.prediction.concurrency, usl, modelError, config);
   return { plan, confidence, facts, workers: choice.candidate.workers, why, modelFor: (w) => bestModelFor(demands, facts, w, objective.p95Seconds, config) };
+}
+
+/** The plan's account of the chosen shape's bounds: which set the concurrency, the CPU's and (threads under a GIL) the GIL's. */
+function boundsOf(choice: BoundedChoice, config: RecommenderConfig): Pick<ModelPlan, 'sizedBy' | 'cpuBound' | 'gilBound'> {
+  const concurrency = (bound: ThroughputBound) => (bound.at === undefined ? {} : { concurrency: bound.at.concurrency });
+  const cpuBound = { throughput: choice.cpu.throughput, utilisationTarget: config.cpuUtilisationTarget, ...concurrency(choice.cpu) };
+  if (choice.gil === undefined) return { sizedBy: choice.sizedBy, cpuBound };
+  return { sizedBy: choice.sizedBy, cpuBound, gilBound: { throughput: choice.gil.throughput, shareTarget: config.gilShareTarget, workers: choice.candidate.workers, ...concurrency(choice.gil) } };
 }
 
 /**
@@ -257,37 +272,69 @@ interface ShapeChoice {
   prediction: Prediction;
 }
 
-/** A shape's concurrency with both bounds: the latency objective's (`byLatency`) and the CPU's (`byCpu`), the lower in `prediction`. */
+/** A throughput bound of a shape and the fewest requests in flight that serve it within the objective (`at`; absent when none does). */
+interface ThroughputBound {
+  throughput: number;
+  at?: Prediction;
+}
+
+/**
+ * A shape's concurrency with its bounds: the latency objective's (`byLatency`), the CPU's and, for threads under a GIL,
+ * the GIL's; the lowest in `prediction`.
+ */
 interface BoundedChoice extends ShapeChoice {
   byLatency: Prediction;
-  /** Absent when the shape cannot serve `cpuThroughput` within the objective: then the latency bound is the lower. */
-  byCpu?: Prediction;
-  cpuThroughput: number;
-  sizedBy: 'latency' | 'cpu';
+  cpu: ThroughputBound;
+  /** Absent where the GIL bound does not apply (sync workers, event loops, free-threaded builds). */
+  gil?: ThroughputBound;
+  sizedBy: 'latency' | 'cpu' | 'gil';
+}
+
+/**
+ * Whether the GIL share bound applies: threads of one process that take turns on its GIL. Sync workers hold one request
+ * each and an event loop is one thread, so neither hands the GIL between request threads; a free-threaded build has none.
+ */
+function gilShared(candidate: ServerCandidate): boolean {
+  return candidate.model === 'threads' && candidate.freeThreaded !== true;
+}
+
+/**
+ * One shape with its bounds: the largest concurrency within the objective, capped at the fewest requests in flight
+ * that serve the CPU bound (vCPU × `cpuUtilisationTarget` / CPU per request) or, for threads under a GIL, the GIL bound
+ * (workers × `gilShareTarget` / CPU per request), whichever is fewer. `undefined` when no concurrency meets the objective.
+ */
+function boundedChoice(demands: Demands, candidate: ServerCandidate, objective: number, config: RecommenderConfig): BoundedChoice | undefined {
+  const model = new CapacityModel(demands, candidate);
+  const byLatency = largestConcurrencyWithin(model, objective, Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY));
+  if (byLatency === undefined) return undefined;
+  const bound = (throughput: number): ThroughputBound => {
+    const at = concurrencyForThroughput(model, throughput, byLatency.concurrency);
+    return at === undefined ? { throughput } : { throughput, at };
+  };
+  const cpu = bound((demands.vcpus * config.cpuUtilisationTarget) / demands.cpuSeconds);
+  const gil = gilShared(candidate) ? bound((candidate.workers * config.gilShareTarget) / demands.cpuSeconds) : undefined;
+  let prediction = byLatency;
+  let sizedBy: BoundedChoice['sizedBy'] = 'latency';
+  if (cpu.at !== undefined && cpu.at.concurrency < prediction.concurrency) [prediction, sizedBy] = [cpu.at, 'cpu'];
+  if (gil?.at !== undefined && gil.at.concurrency < prediction.concurrency) [prediction, sizedBy] = [gil.at, 'gil'];
+  return { candidate, prediction, byLatency, cpu, sizedBy, ...(gil === undefined ? {} : { gil }) };
 }
 
 /**
  * The server shape with the highest predicted throughput per instance at its largest concurrency within the objective,
- * or at the fewer requests in flight that serve its CPU bound (vCPU × `cpuUtilisationTarget` / CPU per request).
- * Within 1% the fewer workers win (each is a copy of the app in memory), then the current threads model.
+ * or at the fewer requests in flight that serve its CPU or GIL bound (`boundedChoice`). Within 1% the fewer workers
+ * win (each is a copy of the app in memory), then the current threads model.
  */
 function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, config: RecommenderConfig): BoundedChoice | undefined {
   let best: BoundedChoice | undefined;
-  const maxConcurrency = Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY);
   const currentModel = currentModelOf(facts);
-  const cpuThroughput = (demands.vcpus * config.cpuUtilisationTarget) / demands.cpuSeconds;
   const candidates = workerCounts(facts, demands.vcpus, config).flatMap((workers) => modelsFor(facts).map((model) => candidateOf(facts, workers, model)));
   // Most promising first, so that the GIL bound can rule the rest out without modelling them.
   candidates.sort((a, b) => upperBound(demands, b) - upperBound(demands, a) || a.workers - b.workers);
   for (const candidate of candidates) {
     if (best !== undefined && upperBound(demands, candidate) < served(best) / 1.01) continue;
-    const model = new CapacityModel(demands, candidate);
-    const byLatency = largestConcurrencyWithin(model, objective, maxConcurrency);
-    if (byLatency === undefined) continue;
-    const byCpu = concurrencyForThroughput(model, cpuThroughput, byLatency.concurrency);
-    const sizedBy = byCpu !== undefined && byCpu.concurrency < byLatency.concurrency ? 'cpu' : 'latency';
-    const choice: BoundedChoice = { candidate, prediction: sizedBy === 'cpu' ? byCpu! : byLatency, byLatency, cpuThroughput, sizedBy, ...(byCpu === undefined ? {} : { byCpu }) };
-    if (best === undefined || better(choice, best, currentModel)) best = choice;
+    const choice = boundedChoice(demands, candidate, objective, config);
+    if (choice !== undefined && (best === undefined || better(choice, best, currentModel))) best = choice;
   }
   return best;
 }
@@ -303,11 +350,11 @@ function upperBound(demands: Demands, candidate: ServerCandidate): number {
 }
 
 /**
- * Whether `a` serves more than `b` (by over 1%), else has fewer workers, else the current model. A shape sized by CPU
- * counts as serving the CPU bound's throughput: the model's throughput at its concurrency overshoots it by up to one
+ * Whether `a` serves more than `b` (by over 1%), else has fewer workers, else the current model. A shape sized by a
+ * bound counts as serving that bound's throughput: the model's throughput at its concurrency overshoots it by up to one
  * request's worth, which would otherwise decide between shapes that all serve the same CPU-bound load.
  */
-function better(a: ShapeChoice | BoundedChoice, b: ShapeChoice | BoundedChoice, currentModel: ServerCandidate['model']): boolean {
+function better(a: BoundedChoice, b: BoundedChoice, currentModel: ServerCandidate['model']): boolean {
   const x = served(a);
   const y = served(b);
   if (x > y * 1.01) return true;
@@ -316,17 +363,18 @@ function better(a: ShapeChoice | BoundedChoice, b: ShapeChoice | BoundedChoice, 
   return a.candidate.model === currentModel && b.candidate.model !== currentModel;
 }
 
-function served(c: ShapeChoice | BoundedChoice): number {
-  return 'sizedBy' in c && c.sizedBy === 'cpu' ? Math.min(c.prediction.throughput, c.cpuThroughput) : c.prediction.throughput;
+function served(c: BoundedChoice): number {
+  if (c.sizedBy === 'cpu') return Math.min(c.prediction.throughput, c.cpu.throughput);
+  if (c.sizedBy === 'gil' && c.gil !== undefined) return Math.min(c.prediction.throughput, c.gil.throughput);
+  return c.prediction.throughput;
 }
 
-/** The threads model that serves best with exactly `workers` workers. */
+/** The threads model that serves best with exactly `workers` workers, with the same bounds as `bestShape`. */
 function bestModelFor(demands: Demands, facts: WorkloadFacts, workers: number, objective: number, config: RecommenderConfig): ServerCandidate['model'] {
-  let best: ShapeChoice | undefined;
+  let best: BoundedChoice | undefined;
   for (const model of modelsFor(facts)) {
-    const candidate = candidateOf(facts, workers, model);
-    const prediction = largestConcurrencyWithin(new CapacityModel(demands, candidate), objective, Math.min(config.bounds.maxConcurrency, PLATFORM_MAX_CONCURRENCY));
-    if (prediction !== undefined && (best === undefined || better({ candidate, prediction }, best, 'threads'))) best = { candidate, prediction };
+    const choice = boundedChoice(demands, candidateOf(facts, workers, model), objective, config);
+    if (choice !== undefined && (best === undefined || better(choice, best, 'threads'))) best = choice;
   }
   return best?.candidate.model ?? 'threads';
 }
@@ -569,12 +617,25 @@ function freeThreadedDerivation(facts: WorkloadFacts): Derivation {
  * request, by Little's law with the model's latency there) or the latency objective's (I/O-based).
  */
 function cpuBoundDerivation(c: BoundedChoice, d: Demands, config: RecommenderConfig): Derivation {
-  const rate = `${d.vcpus} vCPU × ${Math.round(config.cpuUtilisationTarget * 100)}% target utilisation / CPU ${msPrecise(d.cpuSeconds)} per request = ${round(c.cpuThroughput, 1)} req/s per instance`;
+  const rate = `${d.vcpus} vCPU × ${Math.round(config.cpuUtilisationTarget * 100)}% target utilisation / CPU ${msPrecise(d.cpuSeconds)} per request = ${round(c.cpu.throughput, 1)} req/s per instance`;
   const io = c.byLatency.concurrency;
-  if (c.byCpu === undefined) return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, which this shape does not reach within the objective (at most ${io} in flight): sized by the latency objective (I/O-based bound)` };
-  const little = `${c.byCpu.concurrency} in flight (Little's law: ${round(c.byCpu.throughput, 1)} req/s × ${ms(c.byCpu.meanLatency)} mean latency)`;
+  if (c.cpu.at === undefined) return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, which this shape does not reach within the objective (at most ${io} in flight): ${c.sizedBy === 'gil' ? 'the GIL bound is lower' : 'sized by the latency objective (I/O-based bound)'}` };
+  const little = `${c.cpu.at.concurrency} in flight (Little's law: ${round(c.cpu.at.throughput, 1)} req/s × ${ms(c.cpu.at.meanLatency)} mean latency)`;
   if (c.sizedBy === 'cpu') return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, served at ${little}, fewer than the ${io} the latency objective allows (which takes I/O waits as free): sized by CPU` };
+  if (c.sizedBy === 'gil') return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, served at ${little}; the GIL bound is lower` };
   return { metric: 'cpuCoresPerInstance', text: `CPU bound: ${rate}, served at ${little}, not fewer than the ${io} the latency objective allows: sized by the latency objective (I/O-based bound)` };
+}
+
+/**
+ * The GIL bound of a threaded shape: each worker's GIL held by its requests' CPU for at most the share target, so the
+ * requests in flight per process are at most what serve workers × share / CPU per request (Little's law).
+ */
+function gilBoundDerivation(c: BoundedChoice, gil: ThroughputBound, d: Demands, config: RecommenderConfig): Derivation {
+  const { workers } = c.candidate;
+  const rate = `${workers} ${workers === 1 ? 'worker' : 'workers'} × ${Math.round(config.gilShareTarget * 100)}% of one core per GIL / CPU ${msPrecise(d.cpuSeconds)} per request = ${round(gil.throughput, 1)} req/s per instance`;
+  const at = c.prediction;
+  const perProcess = `${at.concurrency} in flight (${round(at.concurrency / workers, 1)} per process; Little's law: ${round(at.throughput, 1)} req/s × ${ms(at.meanLatency)} mean latency)`;
+  return { metric: 'cpuCoresPerInstance', text: `GIL bound: ${rate}, served at ${perProcess}, fewer than the ${c.byLatency.concurrency} the latency objective allows (which does not count the GIL's hand-offs between many threads): sized by the GIL` };
 }
 
 function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number): Derivation {

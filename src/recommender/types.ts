@@ -108,6 +108,15 @@ export interface RecommenderConfig {
    * is at most the requests in flight that serve vCPU × this / (CPU seconds per request) requests per second.
    */
   cpuUtilisationTarget: number;
+  /**
+   * The share of one core a threaded worker process's GIL may be held by its requests' CPU (0–1): in flight per
+   * process is at most what serves this / (CPU seconds per request) requests per second (Little's law), and more
+   * concurrency takes more workers, not more threads. Threads that block on I/O must take the GIL back to go on; the
+   * busier it is, the more of those hand-offs wait (up to CPython's 5 ms switch interval when the holder runs Python),
+   * and the delay grows with the hand-offs per second, which the per-core CPU model does not count. Not applied to
+   * sync workers, event loops (one thread) or free-threaded builds.
+   */
+  gilShareTarget: number;
   bounds: Bounds;
   /** At most this factor up or down per recommendation step. */
   stepFactor: number;
@@ -141,6 +150,11 @@ export function defaultRecommenderConfig(now: number): RecommenderConfig {
     // so an instance is not asked to serve more; on Knative and Kubernetes the same headroom is left for what shares the
     // pod's CPU and is not in the server's CPU series (the queue-proxy sidecar, the runtime's own threads).
     cpuUtilisationTarget: 0.6,
+    // Measured in the lab (docs/lab/findings.md, run 5, 2 vCPU): gunicorn gthread shapes of 2, 3 and 4 workers met the
+    // objective at every per-process GIL share up to 0.38 and missed from 0.39 (3 workers × 25 in flight each, 0.8 ms
+    // CPU per request, on repetition; 4 × 1.8 with 12 ms) up to 0.57, where 2 workers stopped serving more. 0.35 keeps a
+    // margin below the lowest share that missed. An empirical share from one machine, not a derived constant.
+    gilShareTarget: 0.35,
     bounds: { minConcurrency: 1, maxConcurrency: PLATFORM_MAX_CONCURRENCY, maxThreads: 256, maxWorkers: 16 },
     stepFactor: 2,
     hysteresis: 0.1,
