@@ -605,7 +605,8 @@ async function run(cluster: Cluster, size: number, shards: number, variant: stri
   const memory = new PeakMemory(children);
   // A controller that exits (its heap's limit reached: V8's "FATAL ERROR" line lands in the warnings) ends the run.
   const exited = Promise.race(children.map((c) => new Promise<string>((resolve) => c.child.once('exit', (code, signal) => resolve(`a controller exited (${signal ?? `code ${code}`}) before every recommendation was written`)))));
-  const finished = await Promise.race([counter.until(workloads, RUN_TIMEOUT_MS), exited.then((why) => (say(`     ${why}`), false))]);
+  let exitedEarly: string | undefined;
+  const finished = await Promise.race([counter.until(workloads, RUN_TIMEOUT_MS), exited.then((why) => ((exitedEarly = why), false))]);
   await memory.stop();
   const allWrittenS = finished ? (performance.now() - spawnedAt) / 1000 : undefined;
   clearInterval(progress);
@@ -637,10 +638,10 @@ async function run(cluster: Cluster, size: number, shards: number, variant: stri
     variant,
     cpuS: usage.reduce((a, u) => a + u.cpu, 0),
     controlPlaneCpuS,
-    warnings: children.flatMap((c) => c.warnings),
+    warnings: [...(exitedEarly === undefined ? [] : [exitedEarly]), ...children.flatMap((c) => c.warnings)],
     ...(restart === undefined ? {} : { restart }),
   };
-  say(`     ${allWrittenS === undefined ? `NOT finished after ${RUN_TIMEOUT_MS / 1000} s: ${written}/${workloads}` : `all written in ${allWrittenS.toFixed(1)} s`}; ${apiRequests} API requests; RSS ${result.peakRssMb.toFixed(0)} MB; CPU ${result.cpuS.toFixed(1)} s`);
+  say(`     ${allWrittenS === undefined ? `NOT finished: ${exitedEarly ?? `cut off after ${RUN_TIMEOUT_MS / 1000} s`}, ${written}/${workloads} written` : `all written in ${allWrittenS.toFixed(1)} s`}; ${apiRequests} API requests; RSS ${result.peakRssMb.toFixed(0)} MB; CPU ${result.cpuS.toFixed(1)} s`);
   return result;
 }
 
