@@ -21,7 +21,7 @@
  * Asserts nothing; prints figures and where the requests went.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -67,12 +67,15 @@ Flags:
   --log-level LEVEL          the controller's --log-level; default info
   --entry bundle|source      the image's runtime files (as bench:startup runs them) or src/cli/main.ts; default bundle
   --node-args "..."          extra Node flags for the controllers (--cpu-prof --cpu-prof-dir=/tmp/prof)
+  --variants="A|B"           A/B: each run once per set of extra Node flags, in turn on the same cluster (an empty set
+                             is the default); e.g. --variants="|--max-semi-space-size=4"
   --heap-snapshot DIR        write a heap snapshot of each controller once every recommendation is written
   --restart-pass             after each run, start the shards again over the written recommendations: every workload
                              is reconciled again with nothing to change (as a resync is); its time, requests and writes
   --no-iam                   no ServiceAccounts and no IAM objects
-  --memory-limit-mb N        the container memory limit the controller's V8 heap is sized from, as the image sizes it
-                             (--max-old-space-size-percentage=50); 0: unsized; default 256
+  --memory-limit-mb N        the container memory limit the controller's V8 heap is sized from, with the V8 flags of
+                             the image's ENTRYPOINT (--max-old-space-size-percentage=50 → 128 MB old space at 256,
+                             and its --max-semi-space-size); 0: unsized; default 256
   --help                     this text
 
 Asserts nothing; prints figures and where the requests went.`;
@@ -90,6 +93,8 @@ const { values } = parseArgs({
     entry: { type: 'string', default: 'bundle' },
     // Extra Node flags for the controllers, space-separated: --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof".
     'node-args': { type: 'string', default: '' },
+    // A/B on one cluster: each run once per |-separated set of extra Node flags, interleaved.
+    variants: { type: 'string', default: '' },
     // Write a heap snapshot of each controller into this directory once every recommendation is written.
     'heap-snapshot': { type: 'string' },
     // After each run, start the shards again over the written recommendations and measure that no-op pass.
@@ -97,8 +102,8 @@ const { values } = parseArgs({
     // ServiceAccounts (one per 4 workloads, each with a Workload Identity annotation) and Config Connector IAM objects
     // (2,000 IAMPolicyMembers, 100 IAMPartialPolicies of 10 members) naming their Google service accounts; --no-iam: none.
     iam: { type: 'boolean', default: true },
-    // The controller's container memory limit: its V8 old space is sized as the image sizes it in that limit
-    // (--max-old-space-size-percentage=50 in the Dockerfile, which resolves to 131 MB in a 256 MiB cgroup). 0: unsized.
+    // The controller's container memory limit: its V8 heap is sized as the image's ENTRYPOINT sizes it in that limit
+    // (imageHeapFlags). 0: unsized.
     'memory-limit-mb': { type: 'string', default: '256' },
   },
   allowNegative: true,
@@ -112,14 +117,48 @@ const IAM_POLICY_MEMBERS = 2_000;
 const IAM_PARTIAL_POLICIES = 100;
 const MEMBERS_PER_PARTIAL_POLICY = 10;
 const IAM_NAMESPACE = 'config-control';
-/** The share of the container's memory limit the image gives V8's old space (Dockerfile ENTRYPOINT). */
-const HEAP_SHARE = 0.5;
 const MEMORY_LIMIT_MB = Number(values['memory-limit-mb']);
+/**
+ * The V8 flags of the image's ENTRYPOINT (Dockerfile), as they resolve in a container of MEMORY_LIMIT_MB:
+ * `--max-old-space-size-percentage=P` becomes `--max-old-space-size` of P % of the limit (what Node computes from the
+ * cgroup), the others (the young generation's `--max-semi-space-size`) are passed as they are. Outside a cgroup V8
+ * sizes its young generation from the host's memory (64 MB semi-spaces on a 23.5 GiB host, 1 MB in a 256 MiB
+ * cgroup), so without them the benchmark's RSS was not the image's.
+ */
+async function imageHeapFlags(limitMb: number): Promise<string[]> {
+  if (limitMb <= 0) return [];
+  const dockerfile = await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (entrypoint === undefined) throw new Error('Dockerfile: no ENTRYPOINT ["..."] line to read the V8 flags from');
+  return (JSON.parse(entrypoint) as string[])
+    .filter((arg) => arg.startsWith('--max-'))
+    .map((arg) => {
+      const percentage = /^--max-old-space-size-percentage=(\d+)$/.exec(arg)?.[1];
+      return percentage === undefined ? arg : `--max-old-space-size=${Math.round((limitMb * Number(percentage)) / 100)}`;
+    });
+}
+const HEAP_FLAGS = await imageHeapFlags(MEMORY_LIMIT_MB);
+
+/**
+ * bench/scale-requests.ts as JavaScript, in a temporary directory, for the controllers' `--import`: imported as
+ * TypeScript it made Node load its type stripper (a WebAssembly module) into every controller, 20 MB of RSS the
+ * image does not have (measured: 41 MB for an empty Node, 62 MB with the .ts import, 44 MB with the .js one).
+ */
+async function requestsHook(): Promise<{ dir: string; file: string }> {
+  const { transform } = await import('esbuild');
+  const dir = await mkdtemp(join(tmpdir(), 'pytuner-bench-scale-hook-'));
+  const file = join(dir, 'scale-requests.mjs');
+  const { code } = await transform(await readFile(join(REPO_ROOT, 'bench/scale-requests.ts'), 'utf8'), { loader: 'ts', format: 'esm' });
+  await writeFile(file, code);
+  return { dir, file };
+}
+const REQUESTS_HOOK = await requestsHook();
 const SIZES = numbers(values.sizes, '--sizes');
 const SHARDS = numbers(values.shards, '--shards');
 const WORKERS = numbers(values.workers, '--workers')[0]!;
 const NAMESPACES = numbers(values.namespaces, '--namespaces')[0]!;
 const CREATE_CONCURRENCY = numbers(values['create-concurrency'], '--create-concurrency')[0]!;
+const VARIANTS = values.variants.split('|').map((v) => v.trim());
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function numbers(text: string, flag: string): number[] {
@@ -142,10 +181,23 @@ interface RunResult {
   promql: number;
   prometheusRequests: number;
   peakRssMb: number;
+  /** What the largest shard's memory was made of when its RSS was highest (its /metrics, sampled every 2 s). */
+  memory: MemorySample | undefined;
   cpuS: number;
   controlPlaneCpuS: number;
   warnings: string[];
   restart?: RestartPass;
+  /** The extra Node flags of this run (--variants). */
+  variant: string;
+}
+
+/** One reading of a controller's memory from its /metrics (prom-client's process and V8 heap gauges), in MB. */
+interface MemorySample {
+  rss: number;
+  /** V8 heap spaces: committed size (used size) by space. */
+  spaces: Map<string, { total: number; used: number }>;
+  /** Memory of JavaScript objects held outside the V8 heap (Buffers, undici's). */
+  external: number;
 }
 
 /** The second start over existing recommendations (--restart-pass). */
@@ -324,15 +376,15 @@ interface ControllerChild {
   warnings: string[];
 }
 
-function spawnShard(kubeconfig: string, index: number, total: number, dir: string, spawnedAt: number, pass = 'first'): ControllerChild {
+function spawnShard(kubeconfig: string, index: number, total: number, dir: string, spawnedAt: number, variant: string, pass = 'first'): ControllerChild {
   const requestsFile = join(dir, `requests-${pass}-${total}-${index}.json`);
   const child = spawn(
     process.execPath,
     [
-      ...(MEMORY_LIMIT_MB > 0 ? [`--max-old-space-size=${Math.round(MEMORY_LIMIT_MB * HEAP_SHARE)}`] : []),
-      ...values['node-args'].split(' ').filter((a) => a !== ''),
+      ...HEAP_FLAGS,
+      ...`${values['node-args']} ${variant}`.split(' ').filter((a) => a !== ''),
       ...(values['heap-snapshot'] === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['heap-snapshot']}`]),
-      '--import', join(REPO_ROOT, 'bench/scale-requests.ts'),
+      '--import', REQUESTS_HOOK.file,
       entryScript, 'controller',
       '--kubeconfig', kubeconfig, '--metrics-port', '0',
       '--shard', String(index), '--total-shards', String(total),
@@ -359,6 +411,60 @@ function spawnShard(kubeconfig: string, index: number, total: number, dir: strin
     if (entry['level'] === 'warn' || entry['level'] === 'error' || entry['level'] === 'fatal') warnings.push(`${entry['msg']}${entry['err'] === undefined ? '' : `: ${String(entry['err'])}`}`);
   });
   return { child, requestsFile, port, workersStartedAt, warnings };
+}
+
+/**
+ * Reads every shard's /metrics every 2 s while the run lasts and keeps the reading of the highest RSS: at that moment,
+ * how much of it was V8's heap spaces (committed, and used), and how much lay outside (Buffers; the rest is code of
+ * Node itself, malloc and stacks).
+ */
+class PeakMemory {
+  peak: MemorySample | undefined;
+  readonly #timer: NodeJS.Timeout;
+  #reading: Promise<void> = Promise.resolve();
+
+  constructor(children: readonly ControllerChild[]) {
+    this.#timer = setInterval(() => {
+      this.#reading = this.#read(children);
+    }, 2_000);
+  }
+
+  async #read(children: readonly ControllerChild[]): Promise<void> {
+    for (const c of children) {
+      const port = await Promise.race([c.port, Promise.resolve(undefined)]);
+      if (port === undefined) continue;
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+      const sample = memorySample(text);
+      if (sample !== undefined && sample.rss > (this.peak?.rss ?? 0)) this.peak = sample;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#reading;
+  }
+}
+
+const MB = 2 ** 20;
+
+function memorySample(text: string): MemorySample | undefined {
+  const rss = /^pytuner_process_resident_memory_bytes (\S+)$/m.exec(text)?.[1];
+  if (rss === undefined) return undefined;
+  const spaces = new Map<string, { total: number; used: number }>();
+  for (const match of text.matchAll(/^pytuner_nodejs_heap_space_size_(total|used)_bytes\{space="([^"]+)"\} (\S+)$/gm)) {
+    const entry = spaces.get(match[2]!) ?? { total: 0, used: 0 };
+    entry[match[1] as 'total' | 'used'] = Number(match[3]) / MB;
+    spaces.set(match[2]!, entry);
+  }
+  return { rss: Number(rss) / MB, spaces, external: metricSum(text, 'pytuner_nodejs_external_memory_bytes') / MB };
+}
+
+/** `rss 250: heap 180 (new 48/3, old 110/60, code 12/11, ...), external 5` in MB, committed/used. */
+function describeMemory(m: MemorySample): string {
+  const spaces = [...m.spaces].filter(([, s]) => s.total >= 0.5);
+  const heap = spaces.reduce((a, [, s]) => a + s.total, 0);
+  const parts = spaces.map(([name, s]) => `${name.replace(/_space$/, '')} ${s.total.toFixed(0)}/${s.used.toFixed(0)}`);
+  return `RSS ${m.rss.toFixed(0)} MB at its peak reading: V8 heap ${heap.toFixed(0)} MB committed (${parts.join(', ')}; committed/used), external ${m.external.toFixed(0)} MB, the rest (Node, malloc, stacks) ${(m.rss - heap - m.external).toFixed(0)} MB`;
 }
 
 /** utime + stime of `pid`, in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
@@ -432,6 +538,8 @@ interface Cluster {
   apiHost: string;
   createS: number;
   backfillS: number;
+  serviceAccounts: number;
+  iamObjects: number;
 }
 
 async function setUp(size: number): Promise<Cluster> {
@@ -452,9 +560,11 @@ async function setUp(size: number): Promise<Cluster> {
   const created = performance.now();
   const indices = Array.from({ length: size }, (_, i) => i);
   await pool([...indices.map(knativeService), ...indices.map(deployment)], CREATE_CONCURRENCY, (object) => objects.create(object));
+  let identityObjects = { serviceAccounts: 0, iamObjects: 0 };
   if (IAM) {
     const accounts = serviceAccounts(size);
     const grants = iamObjects(accounts);
+    identityObjects = { serviceAccounts: accounts.length, iamObjects: grants.length };
     await pool([...accounts, ...grants], CREATE_CONCURRENCY, (object) => objects.create(object));
     say(`  ${accounts.length.toLocaleString('en')} ServiceAccounts and ${grants.length.toLocaleString('en')} IAM objects created`);
   }
@@ -462,7 +572,7 @@ async function setUp(size: number): Promise<Cluster> {
   say(`  ${(2 * size).toLocaleString('en')} workloads created in ${createS.toFixed(1)} s (${CREATE_CONCURRENCY} at once)`);
   const { prometheus, backfillS } = await prometheusStarting;
   await pool(namespaces.slice(0, NAMESPACES), 8, (namespace) => objects.create(tuningPolicy(namespace, prometheus.url)));
-  return { controlPlane, prometheus, kubeConfig, apiHost: new URL(controlPlane.server).host, createS, backfillS };
+  return { controlPlane, prometheus, kubeConfig, apiHost: new URL(controlPlane.server).host, createS, backfillS, ...identityObjects };
 }
 
 /** Deletes every TuningRecommendation (and waits until none is left); returns the resourceVersion of the empty list. */
@@ -479,8 +589,8 @@ async function deleteRecommendations(kubeConfig: KubeConfig): Promise<string> {
   }
 }
 
-async function run(cluster: Cluster, size: number, shards: number): Promise<RunResult> {
-  say(`  -- ${shards} shard(s), --workers ${WORKERS}`);
+async function run(cluster: Cluster, size: number, shards: number, variant: string): Promise<RunResult> {
+  say(`  -- ${shards} shard(s), --workers ${WORKERS}${variant === '' ? '' : `, ${variant}`}`);
   await deleteRecommendations(cluster.kubeConfig);
   const counter = new RecommendationCounter(cluster.kubeConfig);
   counter.start();
@@ -490,21 +600,26 @@ async function run(cluster: Cluster, size: number, shards: number): Promise<RunR
   const controlPlaneDir = dirname(cluster.controlPlane.kubeconfigPath);
   const controlPlaneCpuBefore = await controlPlaneCpuSeconds(controlPlaneDir, new Set());
   const spawnedAt = performance.now();
-  const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt));
+  const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt, variant));
   const progress = setInterval(() => say(`     ${counter.count.toLocaleString('en')}/${workloads.toLocaleString('en')} written after ${((performance.now() - spawnedAt) / 1000).toFixed(0)} s`), 10_000);
-  const finished = await counter.until(workloads, RUN_TIMEOUT_MS);
+  const memory = new PeakMemory(children);
+  // A controller that exits (its heap's limit reached: V8's "FATAL ERROR" line lands in the warnings) ends the run.
+  const exited = Promise.race(children.map((c) => new Promise<string>((resolve) => c.child.once('exit', (code, signal) => resolve(`a controller exited (${signal ?? `code ${code}`}) before every recommendation was written`)))));
+  let exitedEarly: string | undefined;
+  const finished = await Promise.race([counter.until(workloads, RUN_TIMEOUT_MS), exited.then((why) => ((exitedEarly = why), false))]);
+  await memory.stop();
   const allWrittenS = finished ? (performance.now() - spawnedAt) / 1000 : undefined;
   clearInterval(progress);
   counter.stop();
   const written = counter.count;
   const readyS = Math.max(...(await Promise.all(children.map((c) => Promise.race([c.workersStartedAt, Promise.resolve(Number.NaN)]))))) / 1000;
-  const usage = await Promise.all(children.map(async (c) => ({ rss: await peakRssMb(c.child.pid!), cpu: await cpuSeconds(c.child.pid!) })));
+  const usage = await Promise.all(children.map(async (c) => ({ rss: await peakRssMb(c.child.pid!).catch(() => Number.NaN), cpu: await cpuSeconds(c.child.pid!).catch(() => Number.NaN) })));
   const controlPlaneCpuS = (await controlPlaneCpuSeconds(controlPlaneDir, new Set(children.map((c) => c.child.pid!)))) - controlPlaneCpuBefore;
   const promAfter = await prometheusRequests(cluster.prometheus.url);
-  if (values['heap-snapshot'] !== undefined) await heapSnapshots(children, values['heap-snapshot']);
+  if (values['heap-snapshot'] !== undefined && finished) await heapSnapshots(children, values['heap-snapshot']);
   await stopAll(children);
   const { classes, apiRequests, writes } = await apiRequestsOf(children, cluster.apiHost);
-  const restart = values['restart-pass'] && finished ? await restartPass(cluster, shards, workloads, dir) : undefined;
+  const restart = values['restart-pass'] && finished ? await restartPass(cluster, shards, workloads, dir, variant) : undefined;
   await rm(dir, { recursive: true, force: true });
   const result: RunResult = {
     size,
@@ -519,18 +634,21 @@ async function run(cluster: Cluster, size: number, shards: number): Promise<RunR
     promql: diff(promAfter, promBefore, (h) => h === '/api/v1/query' || h === '/api/v1/query_range'),
     prometheusRequests: diff(promAfter, promBefore, (h) => h.startsWith('/api/')),
     peakRssMb: Math.max(...usage.map((u) => u.rss)),
+    memory: memory.peak,
+    variant,
     cpuS: usage.reduce((a, u) => a + u.cpu, 0),
     controlPlaneCpuS,
-    warnings: children.flatMap((c) => c.warnings),
+    warnings: [...(exitedEarly === undefined ? [] : [exitedEarly]), ...children.flatMap((c) => c.warnings)],
     ...(restart === undefined ? {} : { restart }),
   };
-  say(`     ${allWrittenS === undefined ? `NOT finished after ${RUN_TIMEOUT_MS / 1000} s: ${written}/${workloads}` : `all written in ${allWrittenS.toFixed(1)} s`}; ${apiRequests} API requests; RSS ${result.peakRssMb.toFixed(0)} MB; CPU ${result.cpuS.toFixed(1)} s`);
+  say(`     ${allWrittenS === undefined ? `NOT finished: ${exitedEarly ?? `cut off after ${RUN_TIMEOUT_MS / 1000} s`}, ${written}/${workloads} written` : `all written in ${allWrittenS.toFixed(1)} s`}; ${apiRequests} API requests; RSS ${result.peakRssMb.toFixed(0)} MB; CPU ${result.cpuS.toFixed(1)} s`);
   return result;
 }
 
 async function stopAll(children: readonly ControllerChild[]): Promise<void> {
   await Promise.all(
     children.map((c) => {
+      if (c.child.exitCode !== null || c.child.signalCode !== null) return undefined;
       const exited = new Promise((resolve) => c.child.once('exit', resolve));
       c.child.kill('SIGTERM');
       return exited;
@@ -566,10 +684,10 @@ function metricSum(text: string, name: string): number {
  * (pytuner_reconciles_total, which counts the policies' reconciles too, reaches workloads + policies) with their
  * queues empty: the pass a restart or a resync makes when nothing changed. Returns its duration and requests.
  */
-async function restartPass(cluster: Cluster, shards: number, workloads: number, dir: string): Promise<RestartPass> {
+async function restartPass(cluster: Cluster, shards: number, workloads: number, dir: string, variant: string): Promise<RestartPass> {
   say(`     restart pass: ${shards} shard(s) again over the written recommendations`);
   const spawnedAt = performance.now();
-  const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt, 'restart'));
+  const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt, variant, 'restart'));
   const ports = await Promise.all(children.map((c) => c.port));
   let seconds: number | undefined;
   while (performance.now() - spawnedAt < RUN_TIMEOUT_MS) {
@@ -600,6 +718,7 @@ function row(r: RunResult): string[] {
   return [
     r.workloads.toLocaleString('en'),
     String(r.shards),
+    ...(VARIANTS.length > 1 ? [r.variant === '' ? '(default)' : r.variant] : []),
     `${r.readyS.toFixed(1)} s`,
     seconds === undefined ? `> ${RUN_TIMEOUT_MS / 1000} s (${r.written})` : `${seconds.toFixed(1)} s`,
     seconds === undefined ? '-' : (r.workloads / (seconds - r.readyS)).toFixed(0),
@@ -628,13 +747,13 @@ if (values.entry === 'bundle') {
 }
 
 const results: RunResult[] = [];
-const setups: Array<{ size: number; createS: number; backfillS: number }> = [];
+const setups: Array<{ size: number; createS: number; backfillS: number; serviceAccounts: number; iamObjects: number }> = [];
 const startedAt = new Date();
 for (const size of SIZES) {
   const cluster = await setUp(size);
-  setups.push({ size, createS: cluster.createS, backfillS: cluster.backfillS });
+  setups.push({ size, createS: cluster.createS, backfillS: cluster.backfillS, serviceAccounts: cluster.serviceAccounts, iamObjects: cluster.iamObjects });
   try {
-    for (const shards of SHARDS) results.push(await run(cluster, size, shards));
+    for (const shards of SHARDS) for (const variant of VARIANTS) results.push(await run(cluster, size, shards, variant));
   } finally {
     await cluster.prometheus.stop();
     await cluster.controlPlane.stop();
@@ -642,22 +761,24 @@ for (const size of SIZES) {
 }
 
 if (runtimeDir !== undefined) await rm(runtimeDir, { recursive: true, force: true });
+await rm(REQUESTS_HOOK.dir, { recursive: true, force: true });
 const cpu = cpus();
 process.stdout.write(
   `pytuner controller at scale — ${startedAt.toISOString()}\n` +
     `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end; Node ${process.version}\n` +
-    `controller: ${values.entry === 'bundle' ? 'the bundle (the image\'s runtime files)' : 'src/cli/main.ts'}${values['node-args'] === '' ? '' : ` with ${values['node-args']}`}, --workers ${WORKERS}, leader election per shard, Recommend mode, one TuningPolicy (Prometheus, knative profile, 1 h window) in each of ${NAMESPACES} namespaces\n` +
-    `setup: ${setups.map((s) => `${(2 * s.size).toLocaleString('en')} workloads created in ${s.createS.toFixed(1)} s, Prometheus backfilled in ${s.backfillS.toFixed(1)} s`).join('; ')}\n\n`,
+    `controller: ${values.entry === 'bundle' ? 'the bundle (the image\'s runtime files)' : 'src/cli/main.ts'}${values['node-args'] === '' ? '' : ` with ${values['node-args']}`}, ${HEAP_FLAGS.length === 0 ? 'V8 heap unsized' : `${HEAP_FLAGS.join(' ')} (the image's in ${MEMORY_LIMIT_MB} MB)`}, --workers ${WORKERS}, leader election per shard, Recommend mode, one TuningPolicy (Prometheus, knative profile, 1 h window) in each of ${NAMESPACES} namespaces\n` +
+    `setup: ${setups.map((s) => `${(2 * s.size).toLocaleString('en')} workloads, ${s.serviceAccounts.toLocaleString('en')} ServiceAccounts and ${s.iamObjects.toLocaleString('en')} IAM objects created in ${s.createS.toFixed(1)} s, Prometheus backfilled in ${s.backfillS.toFixed(1)} s`).join('; ')}\n\n`,
 );
 process.stdout.write(
   `${table([
-    ['workloads', 'shards', 'ready', 'all written', 'workloads/s', 'API req (per wl)', 'writes/wl', 'PromQL (all)', 'peak RSS', 'CPU', 'API server CPU', ...(values['restart-pass'] ? ['restart pass', 'its API req', 'its writes'] : [])],
+    ['workloads', 'shards', ...(VARIANTS.length > 1 ? ['Node flags'] : []), 'ready', 'all written', 'workloads/s', 'API req (per wl)', 'writes/wl', 'PromQL (all)', 'peak RSS', 'CPU', 'API server CPU', ...(values['restart-pass'] ? ['restart pass', 'its API req', 'its writes'] : [])],
     ...results.map(row),
   ])}\n\n`,
 );
 process.stdout.write(`goals: all written < ${GOALS.reconcileSeconds} s for 10,000 workloads, RSS <= ${GOALS.rssMb} MB, PromQL independent of the number of workloads, about one write per workload\n\n`);
 for (const r of results) {
-  process.stdout.write(`API requests, ${r.workloads.toLocaleString('en')} workloads, ${r.shards} shard(s): ${r.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
+  process.stdout.write(`API requests, ${r.workloads.toLocaleString('en')} workloads, ${r.shards} shard(s)${r.variant === '' ? '' : `, ${r.variant}`}: ${r.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
+  if (r.memory !== undefined) process.stdout.write(`  memory: ${describeMemory(r.memory)}\n`);
   if (r.restart !== undefined) process.stdout.write(`  restart pass: ${r.restart.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
   const warnings = new Map<string, number>();
   for (const w of r.warnings) warnings.set(w.slice(0, 160), (warnings.get(w.slice(0, 160)) ?? 0) + 1);

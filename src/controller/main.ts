@@ -84,11 +84,15 @@ export interface ControllerConfig {
   defaultPolicy?: { namespace: string; name: string };
 }
 
-/** What the last evaluation of a workload found (kept while it has findings). */
+/**
+ * What the gauges need of the last evaluation of a workload (kept while it has findings): the rule of each finding and
+ * the numbers recommended. Not the findings themselves (messages, evidence with PromQL, fixes) nor the workload: kept
+ * for every workload they were 12.8 KB each, the largest part of the heap at 1,000 workloads (bench:scale's heap
+ * snapshot, 2026-12-07); the policy reports keep their own copy when they are written.
+ */
 interface WorkloadState {
-  findings: readonly Finding[];
-  workload: KubernetesObject;
-  values: readonly RecommendedValue[];
+  rules: readonly string[];
+  samples: ReadonlyArray<Omit<RecommendationSample, 'namespace' | 'workload' | 'kind'>>;
 }
 
 /** A started controller. */
@@ -361,14 +365,14 @@ class ControllerManager implements RunningController {
     }
   }
 
-  #recordFindings(key: string, findings: readonly Finding[], evaluated: Omit<WorkloadState, 'findings'> | undefined): void {
+  #recordFindings(key: string, findings: readonly Finding[], evaluated: { workload: KubernetesObject; values: readonly RecommendedValue[] } | undefined): void {
     const { namespace, kind, name } = parseKey(key);
     if (findings.length === 0 || evaluated === undefined) {
       this.#findingsByKey.delete(key);
       this.#reports?.update(key, namespace, undefined);
       return;
     }
-    this.#findingsByKey.set(key, { findings, workload: evaluated.workload, values: evaluated.values });
+    this.#findingsByKey.set(key, { rules: findings.map((f) => f.rule), samples: gaugeSamples(evaluated.values) });
     const { workload } = evaluated;
     const resource = { apiVersion: WORKLOAD_API_VERSIONS[kind as keyof typeof WORKLOAD_API_VERSIONS], kind, namespace, name, uid: workload.metadata?.uid ?? '' };
     this.#reports?.update(key, namespace, { resource, findings });
@@ -494,20 +498,24 @@ const WORKLOAD_API_VERSIONS = { Service: 'serving.knative.dev/v1', Deployment: '
 
 function countRules(findingsByKey: ReadonlyMap<string, WorkloadState>): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const { findings } of findingsByKey.values()) for (const { rule } of findings) counts.set(rule, (counts.get(rule) ?? 0) + 1);
+  for (const { rules } of findingsByKey.values()) for (const rule of rules) counts.set(rule, (counts.get(rule) ?? 0) + 1);
   return counts;
+}
+
+/** The numeric values of `values` as the recommendation gauges label them. */
+function gaugeSamples(values: readonly RecommendedValue[]): WorkloadState['samples'] {
+  return values.flatMap((v) => {
+    if (v.value === undefined) return [];
+    const sample: WorkloadState['samples'][number] = { setting: v.setting, container: v.container ?? '', recommended: v.value, confidence: v.confidence };
+    return [v.current === undefined ? sample : { ...sample, current: v.current }];
+  });
 }
 
 /** The numeric values recommended for every workload with findings (the recommendation gauges). */
 function* recommendationSamples(findingsByKey: ReadonlyMap<string, WorkloadState>): Generator<RecommendationSample> {
-  for (const [key, { values }] of findingsByKey) {
+  for (const [key, { samples }] of findingsByKey) {
     const { namespace, name, kind } = parseKey(key);
-    for (const v of values) {
-      if (v.value === undefined) continue;
-      const sample: RecommendationSample = { namespace, workload: name, kind, setting: v.setting, container: v.container ?? '', recommended: v.value, confidence: v.confidence };
-      if (v.current !== undefined) sample.current = v.current;
-      yield sample;
-    }
+    for (const sample of samples) yield { namespace, workload: name, kind, ...sample };
   }
 }
 

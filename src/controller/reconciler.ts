@@ -361,7 +361,7 @@ export class Reconciler {
     const policyName = policyRef(policy, key.namespace);
     const final = statusAfterActuation(drift.status, result, policyName, now);
     await this.#writeRecommendation({ ...recommendationObject(live as LiveWorkload, policyName), status: final }, existing, log);
-    await this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, live as LiveWorkload, log);
+    this.#announceChange(existing?.status?.summary?.recommended, final.summary?.recommended, policy, log);
 
     const failed = result.outcomes.find((o) => o.kind === 'failed');
     const keyText = formatKey(key);
@@ -388,22 +388,16 @@ export class Reconciler {
   }
 
   /**
-   * One info line per changed recommendation; in Recommend mode also a Normal Event on the workload (`kubectl describe`
-   * shows it; in Apply mode the TuningApplied Event says what was written instead).
+   * One info line per changed recommendation, and no Event. A `TuningRecommended` Event per new or changed
+   * recommendation in Recommend mode was a second write for each (0.48 per workload at bench:scale's first pass,
+   * one per workload whose measured load moves at each metrics interval): the TuningRecommendation itself is the
+   * report, as the VPA's status is (its recommender writes no Events either), and a first install over 20,000
+   * workloads would write as many Events as recommendations. Events stay for what changes the workload (Apply mode's
+   * TuningApplied, TuningConflict, TuningDrift).
    */
-  async #announceChange(before: string | undefined, after: string | undefined, policy: TuningPolicy, live: LiveWorkload, log: Logger): Promise<void> {
+  #announceChange(before: string | undefined, after: string | undefined, policy: TuningPolicy, log: Logger): void {
     if (after === undefined || after === before) return;
-    log.info({ from: before ?? null, to: after, policy: policy.metadata.name }, 'recommendation changed');
-    if (policy.spec.mode !== 'Recommend') return;
-    const regarding: ObjectRef = { apiVersion: live.apiVersion, kind: live.kind, name: live.metadata.name };
-    if (live.metadata.namespace !== undefined) regarding.namespace = live.metadata.namespace;
-    if (live.metadata.uid !== undefined) regarding.uid = live.metadata.uid;
-    const note = `${before ?? 'no recommendation'} → ${after} (TuningPolicy ${policy.metadata.name} recommends only)`.slice(0, 1024);
-    const failures = await this.#actuator.publish([{ type: 'Normal', reason: 'TuningRecommended', action: 'Recommend', note, regarding, onlyIfWritten: false }]);
-    for (const failure of failures) {
-      this.#options.metrics.errors.inc({ type: 'event' });
-      log.warn({ failure }, 'could not publish an Event');
-    }
+    log.info({ from: before ?? null, to: after, policy: policy.metadata.name, mode: policy.spec.mode }, 'recommendation changed');
   }
 
   /**

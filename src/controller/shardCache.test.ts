@@ -27,6 +27,7 @@ const recommendation = {
     conditions: [{ type: 'Applied', status: 'True', reason: 'Applied', message: 'containerConcurrency 80 → 8' }],
     findings: [{ rule: 'concurrency.threads-mismatch', message: 'a long text with evidence' }],
     recommendations: [{ setting: 'containerConcurrency', value: 8 }],
+    fix: { jsonPatch: '[{"op":"replace","path":"/spec/template/spec/containerConcurrency","value":8}]', rules: ['concurrency.threads-mismatch'] },
   },
 } as KubernetesObject & { status: Record<string, unknown> };
 
@@ -118,9 +119,9 @@ describe('cachedForm', () => {
     expect(targetReadiness(cachedForm(SINGLE_SHARD, 'deployments', done as KubernetesObject) as LiveWorkload)).toEqual({ ready: true });
   });
 
-  it('keeps of a TuningRecommendation its status without findings and values, and the digest of the full status', () => {
+  it('keeps of a TuningRecommendation its status without findings, values and fix, and the digest of the full status', () => {
     const cached = cachedForm(SHOP_SHARD, 'tuningRecommendations', recommendation) as KubernetesObject;
-    const { findings: _findings, recommendations: _values, ...kept } = recommendation.status;
+    const { findings: _findings, recommendations: _values, fix: _fix, ...kept } = recommendation.status;
     expect(cached).toEqual({ ...recommendation, metadata: { name: 'service-orders', namespace: 'shop', resourceVersion: '42' }, status: kept });
     expect(cachedStatusDigest(cached)).toBe(statusDigest(recommendation.status));
     expect(cachedStatusDigest(cached)).not.toBe(statusDigest(kept));

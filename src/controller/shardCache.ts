@@ -9,7 +9,8 @@
  *   managedFields, except
  * - workloads: managedFields cut to the pod spec (podSpecManagedFields), all planActuation asks fieldOwners about, and
  *   of their status what targetReadiness reads (observedGeneration, the Ready condition, Deployment replica counts);
- * - TuningRecommendations: status without `findings` and `recommendations` (the bulk: texts and evidence), with a
+ * - TuningRecommendations: status without `findings`, `recommendations` and `fix` (the bulk: texts, evidence and the
+ *   fix's JSON Patch), with a
  *   digest of the whole status instead (`cachedStatusDigest`), so a reconcile can tell that the status it computes is
  *   already stored without reading it from the API server. What it keeps (summary, applied, previous, conflicts,
  *   conditions, generations, basis) is what keys.ts, the policy status and `evaluatedStatus` read: the evaluation
@@ -27,8 +28,8 @@ const READ_ACROSS_NAMESPACES: ReadonlySet<ResourceName> = new Set(['iamPolicyMem
 /** Kinds pytuner patches: their managedFields say who else owns a field (plan.ts). */
 const WORKLOADS: ReadonlySet<ResourceName> = new Set(['knativeServices', 'deployments']);
 
-/** The parts of a TuningRecommendation's status the cache leaves out: the evaluation writes them whole each time. */
-const UNCACHED_RECOMMENDATION_STATUS = ['findings', 'recommendations'] as const;
+/** The parts of a TuningRecommendation's status the cache leaves out: the evaluation writes them whole each time (evaluatedStatus). */
+const UNCACHED_RECOMMENDATION_STATUS = ['findings', 'recommendations', 'fix'] as const;
 
 /** Status fields of a workload that targetReadiness (src/actuator/plan.ts) reads; conditions: only Ready. */
 const READINESS_STATUS = ['observedGeneration', 'replicas', 'updatedReplicas', 'availableReplicas'] as const;

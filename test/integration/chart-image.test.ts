@@ -71,8 +71,9 @@ describe('Dockerfile', () => {
     const { image, errors } = parseDockerfile('Dockerfile', text);
     expect(errors).toEqual([]);
     expect(image.base).toMatchObject({ repository: 'gcr.io/distroless/nodejs24-debian13', tag: 'nonroot' });
-    // V8's old space is half the container's memory limit (cgroup memory.max), not a fixed default.
-    expect(image.entrypoint?.argv).toEqual(['/nodejs/bin/node', '--max-old-space-size-percentage=50', `${APP_ROOT}/${RUNTIME_ENTRY}`]);
+    // V8's old space is half the container's memory limit (cgroup memory.max), not a fixed default; its young
+    // generation a fixed 8 MB semi-space, not what V8 derives from the memory it sees (1 MB in a 256 MiB cgroup).
+    expect(image.entrypoint?.argv).toEqual(['/nodejs/bin/node', '--max-old-space-size-percentage=50', '--max-semi-space-size=8', `${APP_ROOT}/${RUNTIME_ENTRY}`]);
     expect(image.cmd?.argv).toEqual(['controller']);
     expect(image.env.get('NODE_ENV')?.value).toBe('production');
     expect(image.env.get('NODE_COMPILE_CACHE')?.value).toBe(`${APP_ROOT}/${COMPILE_CACHE_DIR}`);

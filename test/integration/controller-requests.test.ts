@@ -1,6 +1,6 @@
 // What the controller asks of the API server for one workload, counted by controller-faults.support.ts's proxy (which
-// here only forwards): a new workload costs two writes of its TuningRecommendation (the apply that creates it and its
-// status) and no read, since the reconcile reads the recommendation from its cache; a resync that finds the
+// here only forwards): a new workload costs one write of its TuningRecommendation (the apply that creates it, status
+// included) and no read, since the reconcile reads the recommendation from its cache; a resync that finds the
 // recommendation up to date reads and writes nothing at all. bench/scale.ts measures the same at 20,000 workloads.
 import { describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { uniqueNamespace } from './harness/kube.ts';
@@ -33,10 +33,10 @@ describe('controller requests per workload', () => {
     const before = await requeues(controller.port);
     await vi.waitFor(async () => expect(await requeues(controller.port)).toBeGreaterThanOrEqual(before + 3), poll);
     expect(recommendationRequests()).toEqual([`PATCH ${objectPath}`]);
-    // Nothing else is written but the policy's status (its counts: 0, then 1 workload, then 1 recommendation) and the
-    // one Event announcing the new recommendation (Recommend mode), not repeated by the resyncs.
+    // Nothing else is written but the policy's status (its counts: 0, then 1 workload, then 1 recommendation): no Event
+    // for the new recommendation (Recommend mode writes the recommendation alone), none by the resyncs.
     const policyStatus = `/apis/pytuner.dev/v1alpha1/namespaces/${namespace}/tuningpolicies/default/status`;
     const otherWrites = proxy.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith(objectPath) && !r.path.startsWith(`${policyStatus}?`));
-    expect(otherWrites.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([`POST /apis/events.k8s.io/v1/namespaces/${namespace}/events`]);
+    expect(otherWrites.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([]);
   });
 });
