@@ -69,18 +69,25 @@ const byLine = (a: InputError, b: InputError): number => (a.line ?? 0) - (b.line
 /** The largest head of a file `sniffManifest` needs to decide on lists and JSON patches. */
 export const SNIFF_BYTES = 64 * 1024;
 
-const TEMPLATE_ACTION = /^\s*(?:-\s+)?\{\{|:\s+\{\{/m;
+/** A Go template action at a line's start or as a value, on a line that is not a comment (`# Source: {{ … }}` is text). */
+const TEMPLATE_ACTION = /^(?!\s*#)(?:\s*(?:-\s+)?\{\{|[^#\n]*?:\s+\{\{)/m;
+/** A `---` line after the first: a later document may be an object even when the first is a list. */
+const LATER_DOCUMENT = /\n---(?:[ \t\r]|$)/m;
 const JSON_PATCH_OP = /^[\s[{,-]*"?op"?\s*:\s*["']?(?:add|remove|replace|move|copy|test)\b/m;
 
 /**
  * sniffManifest decides from the first bytes of a walked file (`complete` when they are the whole file) whether it
  * can hold no Kubernetes object, without parsing it: a 4 MB JSON data array is skipped from its first `[`.
- * A Go template action outside quotes (`{{- if …}}`, `name: {{ .Release.Name }}`) marks a Helm template.
+ * A Go template action outside quotes and comments (`{{- if …}}`, `name: {{ .Release.Name }}`) marks a Helm template.
+ * A list first is decided by the parser when another document follows it (`- a\n---\napiVersion: v1…`).
  */
 export function sniffManifest(head: string, complete: boolean): SkipReason | undefined {
   const first = firstContent(head);
   if (first === undefined) return complete ? 'empty' : undefined;
-  if (first.startsWith('[') || /^-(\s|$)/.test(first)) return JSON_PATCH_OP.test(head) ? 'json-patch' : 'not-an-object';
+  if (first.startsWith('[') || /^-(\s|$)/.test(first)) {
+    if (LATER_DOCUMENT.test(head.slice(head.indexOf(first)))) return undefined;
+    return JSON_PATCH_OP.test(head) ? 'json-patch' : 'not-an-object';
+  }
   if (isNdjson(head)) return 'not-yaml';
   if (TEMPLATE_ACTION.test(head)) return 'template';
   return undefined;
