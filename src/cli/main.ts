@@ -5,7 +5,6 @@
  * `pytuner controller` loads only what the controller needs (controllerOnly.ts) instead of the whole CLI.
  */
 import * as nodeModule from 'node:module';
-import { setFlagsFromString } from 'node:v8';
 
 // An older Node fails later with errors that do not say why (a named import it lacks, a syntax it lacks): say it here.
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -29,6 +28,6 @@ const args = process.argv.slice(2);
 // V8 grows its young generation to 3 × 32 MiB or more on a big machine, most of it the report's peak RSS. Kept at
 // its initial size it collects more often and copies less: for 2,000 manifests about half the peak RSS (285 → 150 MB)
 // and less CPU in same-minute runs (bench/report-scale.ts). Set before anything is loaded, so it holds from the start.
-if (args[0] === 'report') setFlagsFromString('--semi-space-growth-factor=1');
+if (args[0] === 'report') process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
 const { run } = args[0] === 'controller' ? await import('./controllerOnly.ts') : await import('./program.ts');
 process.exitCode = await run(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
