@@ -95,18 +95,34 @@ export function sniffManifest(head: string, complete: boolean): SkipReason | und
 
 /** NDJSON: its first two content lines are each a whole JSON object; pretty-printed JSON never starts that way. */
 function isNdjson(head: string): boolean {
-  const lines = head.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  return lines.length >= 2 && lines.slice(0, 2).every((line) => line.startsWith('{') && line.endsWith('}'));
+  let seen = 0;
+  for (const raw of linesOf(head)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (!(line.startsWith('{') && line.endsWith('}'))) return false;
+    if (++seen === 2) return true;
+  }
+  return false;
 }
 
 /** firstContent returns the first line holding content: not blank, a comment, a `---` marker or a `%` directive. */
 function firstContent(text: string): string | undefined {
-  for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+  for (const raw of linesOf(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith('%') || line === '---' || line === '...') continue;
     return line.startsWith('--- ') ? line.slice(4).trim() : line;
   }
   return undefined;
+}
+
+/** The lines of `text`, as `text.split('\n')` gives them, one at a time: a sniff reads a few lines of a whole file. */
+function* linesOf(text: string): Generator<string> {
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
 }
 
 /** looksLikeKubernetes: the text has `apiVersion` and `kind` keys somewhere (YAML or JSON). */
