@@ -249,6 +249,19 @@ describe('loadPaths', () => {
     expect(loaded.errors).toEqual([]);
   });
 
+  it('reads whole a walked manifest longer than its sniffed head, and one that ends exactly at the head', async () => {
+    const long = 'x'.repeat(100_000);
+    const exact = (size: number) => {
+      const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: exact}\ndata: {text: ';
+      return `${head}${'y'.repeat(size - head.length - 2)}}\n`;
+    };
+    tree({ 'big/a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: long}\ndata: {text: ${long}}\n`, 'big/b.yaml': exact(64 * 1024), 'big/c.yaml': exact(64 * 1024 + 1) });
+    const loaded = await loadPaths(['big']);
+    expect(loaded.errors).toEqual([]);
+    const texts = loaded.documents.map((d) => (d.object as { data: { text: string } }).data.text.length);
+    expect(texts).toEqual([100_000, 64 * 1024 - 70, 64 * 1024 + 1 - 70]);
+  });
+
   it('carries on past a bad file in a directory, with its line', async () => {
     tree({ 'k8s/1.yaml': SA('one'), 'k8s/2.yaml': 'apiVersion: v1\nkind: [\n', 'k8s/3.yaml': SA('three') });
     const loaded = await loadPaths(['k8s']);

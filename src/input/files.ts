@@ -3,7 +3,8 @@
  * Manifests are parsed here (by the pure `manifests.ts`); Dockerfiles, Procfiles and gunicorn.conf.py stay text.
  * Nothing throws out of `loadPaths`: every unreadable path becomes an InputError and reading carries on.
  */
-import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputError } from '../model/finding.ts';
 import type { LoadedInputs, SourceMapping, SourceText } from '../parse/types.ts';
@@ -76,11 +77,11 @@ async function loadInto(loader: Loader, paths: readonly string[], opts: LoadOpti
     if (given.has(key)) continue;
     given.add(key);
     if (p === '-') {
-      await readPlanned(loader); // keep file order: everything named before `-` comes first
+      readPlanned(loader); // keep file order: everything named before `-` comes first
       await loadStdin(loader, opts.stdin ?? process.stdin);
     } else await planGivenPath(loader, p);
   }
-  await readPlanned(loader);
+  readPlanned(loader);
   await readBuildContext(loader);
   await readTerraformFiles(loader);
 }
@@ -135,7 +136,7 @@ async function planContextFiles(loader: Loader, files: readonly string[]): Promi
     const info = await stat(file).catch(() => undefined);
     if (info?.isFile() === true) planFile(loader, file, 'build-context', true);
   }
-  await readPlanned(loader);
+  readPlanned(loader);
 }
 
 /** Files under `dir` (at most `depth` levels down, hidden entries included: s6 trees are plain) whose path matches `pattern`. */
@@ -255,33 +256,22 @@ function planFile(loader: Loader, file: string, kind: InputKind, walked: boolean
   loader.planned.push(real === undefined ? { file, kind, walked } : { file, kind, walked, real });
 }
 
-/** Files read at once at most: reading them one by one leaves the CPU idle, reading thousands at once can run out of descriptors. */
-const CONCURRENT_READS = 32;
-
 /**
- * readPlanned reads the planned files, up to CONCURRENT_READS ahead of the one being parsed, and adds them in walk
- * order, so results do not depend on I/O timing. A file's bytes are dropped once it is parsed: a tree is never held
- * in memory whole.
+ * readPlanned reads the planned files one at a time, in walk order, and parses each before reading the next: a tree is
+ * never held in memory whole. Why synchronous reads: the files are small and the report waits for all of them; a
+ * promise-based read costs a FileHandle, a thread-pool round trip and four promises per file, which for 10,000
+ * manifests was about a sixth of the report's CPU (bench/report-scale.ts, `--cpu-prof`), against three syscalls here.
  */
-async function readPlanned(loader: Loader): Promise<void> {
+function readPlanned(loader: Loader): void {
   const planned = loader.planned;
   loader.planned = [];
-  const reads: Array<Promise<FileRead> | undefined> = [];
-  const startRead = (i: number): void => {
-    const entry = planned[i];
-    if (entry !== undefined && 'file' in entry) reads[i] = readOne(entry.file, entry.walked && entry.kind === 'manifest', entry.real);
-  };
-  for (let i = 0; i < Math.min(CONCURRENT_READS, planned.length); i++) startRead(i);
-  for (const [i, entry] of planned.entries()) {
-    startRead(i + CONCURRENT_READS);
+  for (const entry of planned) {
     if (!('file' in entry)) {
       if (entry.countsAsFile) loader.files++;
       loader.errors.push(entry.error);
       continue;
     }
-    const read = await (reads[i] as Promise<FileRead>);
-    reads[i] = undefined;
-    addRead(loader, entry, read);
+    addRead(loader, entry, readOne(entry.file, entry.walked && entry.kind === 'manifest', entry.real));
   }
 }
 
@@ -293,38 +283,59 @@ function addRead(loader: Loader, entry: PlannedFile, read: FileRead): void {
   loader.files++;
   if ('error' in read) loader.errors.push({ file: entry.file, message: describeFsError(read.error) });
   else if ('skipped' in read) skip(loader, read.skipped);
+  else if ('text' in read) addDecoded(loader, entry, read.text);
   else addText(loader, entry, read.bytes);
 }
 
-/** A file's real path (for de-duplication; absent when it cannot be resolved) and its bytes, why it was skipped, or the error met. */
-type FileRead = { real?: string } & ({ bytes: Buffer } | { skipped: SkipReason } | { error: unknown });
+/**
+ * A file's real path (for de-duplication; absent when it cannot be resolved) and its bytes (or its text, when the sniff
+ * already decoded all of it), why it was skipped, or the error met.
+ */
+type FileRead = { real?: string } & ({ bytes: Buffer } | { text: string } | { skipped: SkipReason } | { error: unknown });
+
+/** The buffer a sniff reads a file's head into: one for the whole walk, since files are read one at a time. */
+let sniffBuffer: Buffer | undefined;
 
 /**
  * readOne reads a file. A manifest found by a walk is sniffed first: when its first bytes show it holds no
  * Kubernetes object (a JSON data array, a binary file) the rest is never read, so a big data file costs its head only.
+ * A file that fits in the head is read with one read call (open, read, read at the end, close: no fstat).
  */
-async function readOne(file: string, sniff: boolean, knownReal?: string): Promise<FileRead> {
+function readOne(file: string, sniff: boolean, knownReal?: string): FileRead {
   // An unresolvable path is still read, so the error names the file as given.
-  const real = knownReal ?? (await realpath(file).catch(() => undefined));
-  try {
-    if (!sniff) return { real, bytes: await readFile(file) };
-    const handle = await open(file, 'r');
-    let head: Buffer;
-    let size: number;
+  let real = knownReal;
+  if (real === undefined) {
     try {
-      size = (await handle.stat()).size;
-      const buffer = Buffer.alloc(Math.min(size, SNIFF_BYTES));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
+      real = realpathSync.native(file);
+    } catch {
+      real = undefined;
     }
-    const complete = head.length >= size;
+  }
+  try {
+    if (!sniff) return { real, bytes: readFileSync(file) };
+    sniffBuffer ??= Buffer.allocUnsafe(SNIFF_BYTES);
+    const fd = openSync(file, 'r');
+    let length = 0;
+    let complete = false;
+    try {
+      for (;;) {
+        const n = readSync(fd, sniffBuffer, length, SNIFF_BYTES - length, null);
+        if (n === 0) {
+          complete = true;
+          break;
+        }
+        length += n;
+        if (length === SNIFF_BYTES) break;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const head = sniffBuffer.subarray(0, length);
     const text = decodeText(head, !complete);
     if (text === undefined) return { real, skipped: 'binary' };
     const reason = sniffManifest(text, complete);
     if (reason !== undefined) return { real, skipped: reason };
-    return { real, bytes: complete ? head : await readFile(file) };
+    return complete ? { real, text } : { real, bytes: readFileSync(file) };
   } catch (error) {
     return { real, error };
   }
@@ -362,13 +373,18 @@ async function loadStdin(loader: Loader, stdin: NodeJS.ReadableStream): Promise<
   addText(loader, { file: '-', kind: 'manifest', walked: false }, Buffer.concat(chunks));
 }
 
-function addText(loader: Loader, { file, kind, walked }: PlannedFile, bytes: Buffer): void {
+function addText(loader: Loader, entry: PlannedFile, bytes: Buffer): void {
+  const { file, kind, walked } = entry;
   const text = decodeText(bytes);
   if (text === undefined) {
     if (walked && kind === 'manifest') skip(loader, 'binary');
     else loader.errors.push({ file, message: kind === 'manifest' ? 'binary file, not YAML' : `binary file, not a ${kind}` });
     return;
   }
+  addDecoded(loader, entry, text);
+}
+
+function addDecoded(loader: Loader, { file, kind, walked }: PlannedFile, text: string): void {
   if (kind === 'terraform') {
     loader.terraformTexts.push({ file, text });
     return;
@@ -385,6 +401,9 @@ function addText(loader: Loader, { file, kind, walked }: PlannedFile, bytes: Buf
   loader.errors.push(...parsed.errors);
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8');
+
 /**
  * decodeText returns the UTF-8 text (BOM dropped), or undefined for a binary file: a NUL byte or invalid UTF-8.
  * `partial` text (a head) may end inside a character, which is not a sign of a binary file.
@@ -392,7 +411,7 @@ function addText(loader: Loader, { file, kind, walked }: PlannedFile, bytes: Buf
 function decodeText(bytes: Buffer, partial = false): string | undefined {
   if (bytes.includes(0)) return undefined;
   try {
-    return new TextDecoder('utf-8', { fatal: !partial }).decode(bytes);
+    return (partial ? LENIENT_UTF8 : STRICT_UTF8).decode(bytes);
   } catch {
     return undefined;
   }

@@ -249,6 +249,33 @@ describe('parseManifests', () => {
     expect(quotedTemplate.documents).toHaveLength(1);
   });
 
+  it('leaves a walked file whose first document is a list to the parser when another document follows, and reads its object', () => {
+    const text = doc('# data first', '- a', '- b', '---', 'apiVersion: v1', 'kind: ServiceAccount', 'metadata: {name: after-a-list}');
+    expect(sniffManifest(text, true)).toBeUndefined();
+    const read = parseManifests('mixed.yaml', text, { walked: true });
+    expect(read.skipped).toBeUndefined();
+    expect(read.documents.map((d) => [d.line, (d.object as { metadata: { name: string } }).metadata.name])).toEqual([[5, 'after-a-list']]);
+    expect(read.errors).toEqual([{ file: 'mixed.yaml', line: 2, message: 'document is not a mapping (got a list)' }]);
+  });
+
+  it('reads a walked pretty-printed JSON List, item by item with their lines', () => {
+    const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'one' } }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'two' } }] }, null, 2);
+    const read = parseManifests('list.json', `${list}\n`, { walked: true });
+    expect(read.skipped).toBeUndefined();
+    expect(read.documents.map((d) => [d.line, (d.object as { metadata: { name: string } }).metadata.name])).toEqual([
+      [5, 'one'],
+      [12, 'two'],
+    ]);
+  });
+
+  it('reads rendered Helm output whose comments hold template actions, and still skips a template', () => {
+    const rendered = doc('# Source: web/templates/sa.yaml', '# name: {{ include "web.fullname" . }}', 'apiVersion: v1', 'kind: ServiceAccount', 'metadata:', '  name: web  # was {{ .Release.Name }}');
+    expect(sniffManifest(rendered, true)).toBeUndefined();
+    expect(parseManifests('sa.yaml', rendered, { walked: true }).documents.map((d) => d.line)).toEqual([3]);
+    expect(sniffManifest(doc('# Source: web/templates/sa.yaml', 'apiVersion: v1', 'kind: ServiceAccount', 'metadata:', '  name: {{ .Release.Name }}'), true)).toBe('template');
+    expect(sniffManifest(doc('# Source: web/templates/sa.yaml', '{{- if .Values.sa }}', 'apiVersion: v1'), true)).toBe('template');
+  });
+
   it('decides from the first bytes alone when they show a list, and waits for more otherwise', () => {
     expect(sniffManifest('[{"id": 1}, {"id"', false)).toBe('not-an-object');
     expect(sniffManifest('\uFEFF  \n[', false)).toBe('not-an-object');

@@ -69,18 +69,25 @@ const byLine = (a: InputError, b: InputError): number => (a.line ?? 0) - (b.line
 /** The largest head of a file `sniffManifest` needs to decide on lists and JSON patches. */
 export const SNIFF_BYTES = 64 * 1024;
 
-const TEMPLATE_ACTION = /^\s*(?:-\s+)?\{\{|:\s+\{\{/m;
+/** A Go template action at a line's start or as a value, on a line that is not a comment (`# Source: {{ … }}` is text). */
+const TEMPLATE_ACTION = /^(?!\s*#)(?:\s*(?:-\s+)?\{\{|[^#\n]*?:\s+\{\{)/m;
+/** A `---` line after the first: a later document may be an object even when the first is a list. */
+const LATER_DOCUMENT = /\n---(?:[ \t\r]|$)/m;
 const JSON_PATCH_OP = /^[\s[{,-]*"?op"?\s*:\s*["']?(?:add|remove|replace|move|copy|test)\b/m;
 
 /**
  * sniffManifest decides from the first bytes of a walked file (`complete` when they are the whole file) whether it
  * can hold no Kubernetes object, without parsing it: a 4 MB JSON data array is skipped from its first `[`.
- * A Go template action outside quotes (`{{- if …}}`, `name: {{ .Release.Name }}`) marks a Helm template.
+ * A Go template action outside quotes and comments (`{{- if …}}`, `name: {{ .Release.Name }}`) marks a Helm template.
+ * A list first is decided by the parser when another document follows it (`- a\n---\napiVersion: v1…`).
  */
 export function sniffManifest(head: string, complete: boolean): SkipReason | undefined {
   const first = firstContent(head);
   if (first === undefined) return complete ? 'empty' : undefined;
-  if (first.startsWith('[') || /^-(\s|$)/.test(first)) return JSON_PATCH_OP.test(head) ? 'json-patch' : 'not-an-object';
+  if (first.startsWith('[') || /^-(\s|$)/.test(first)) {
+    if (LATER_DOCUMENT.test(head.slice(head.indexOf(first)))) return undefined;
+    return JSON_PATCH_OP.test(head) ? 'json-patch' : 'not-an-object';
+  }
   if (isNdjson(head)) return 'not-yaml';
   if (TEMPLATE_ACTION.test(head)) return 'template';
   return undefined;
@@ -88,18 +95,34 @@ export function sniffManifest(head: string, complete: boolean): SkipReason | und
 
 /** NDJSON: its first two content lines are each a whole JSON object; pretty-printed JSON never starts that way. */
 function isNdjson(head: string): boolean {
-  const lines = head.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  return lines.length >= 2 && lines.slice(0, 2).every((line) => line.startsWith('{') && line.endsWith('}'));
+  let seen = 0;
+  for (const raw of linesOf(head)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (!(line.startsWith('{') && line.endsWith('}'))) return false;
+    if (++seen === 2) return true;
+  }
+  return false;
 }
 
 /** firstContent returns the first line holding content: not blank, a comment, a `---` marker or a `%` directive. */
 function firstContent(text: string): string | undefined {
-  for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+  for (const raw of linesOf(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith('%') || line === '---' || line === '...') continue;
     return line.startsWith('--- ') ? line.slice(4).trim() : line;
   }
   return undefined;
+}
+
+/** The lines of `text`, as `text.split('\n')` gives them, one at a time: a sniff reads a few lines of a whole file. */
+function* linesOf(text: string): Generator<string> {
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
 }
 
 /** looksLikeKubernetes: the text has `apiVersion` and `kind` keys somewhere (YAML or JSON). */
