@@ -133,7 +133,7 @@ export type PlannedWrite =
 /** An Event the actuator publishes about the workload. `onlyIfWritten`: published only when every write succeeded. */
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
-  reason: 'TuningApplied' | 'TuningConflict' | 'TuningRecommended' | 'TuningDrift';
+  reason: 'TuningApplied' | 'TuningConflict' | 'TuningDrift';
   action: 'Patch' | 'Skip' | 'Recommend' | 'Hold';
   note: string;
   regarding: ObjectRef;
