@@ -128,6 +128,8 @@ interface Workers {
  * Event: each a request answered in milliseconds). Past it the Lease is kept, not released (see stopWorkers).
  */
 const ABANDON_GRACE_MS = 5_000;
+/** How long the shutdown waits for the caches' list and watch requests to end after their abort. */
+const CACHE_STOP_GRACE_MS = 5_000;
 
 /**
  * startController starts everything and resolves once the operations endpoint listens and the caches have started
@@ -482,7 +484,8 @@ class ControllerManager implements RunningController {
     // A write may still be in flight: keep the Lease, which then expires a lease duration after its last renewal.
     if (settled) await this.#elector?.release();
     else if (this.#elector !== undefined) this.#log.warn('the Lease is not released: a write may still be in flight; another replica takes over when it expires');
-    await this.caches.stop();
+    // A watch stream that does not end on its abort must not hold the shutdown past the pod's grace period.
+    if (await timedOut(this.caches.stop(), CACHE_STOP_GRACE_MS)) this.#log.warn({ graceMs: CACHE_STOP_GRACE_MS }, 'a watch did not stop in time; stopping without it');
     await this.#server?.close();
     this.#log.info('stopped');
     this.#resolveStopped(this.#fatal);
