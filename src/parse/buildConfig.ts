@@ -52,8 +52,8 @@ const cloudBuildStep = z.looseObject({
 });
 const cloudBuildConfig = z.looseObject({ steps: z.array(cloudBuildStep), substitutions: z.record(z.string(), scalar).optional() });
 
-/** A Cloud Build substitution reference: `$_NAME`, `${_NAME}`, `$PROJECT_ID`, `${PROJECT_ID}`. */
-const SUBSTITUTION = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** A Cloud Build substitution reference: `$_NAME`, `${_NAME}`, `$PROJECT_ID`, `${PROJECT_ID}` (no groups: it also splits). */
+export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 /**
  * cloudBuildImages reads a Cloud Build config. A config that does not parse, or whose `steps` are not a list of
@@ -69,7 +69,7 @@ export function cloudBuildImages(file: string, text: string): BuildFacts {
   const images: BuiltImage[] = [];
   // A user substitution's default (`substitutions: {_IMAGE: ...}`) is what a build without --substitutions uses.
   const defaults = config.data.substitutions ?? {};
-  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref, braced?: string, bare?: string) => defaults[braced ?? bare ?? ''] ?? ref);
+  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref) => defaults[ref.replaceAll(/^\$\{?|\}$/g, '')] ?? ref);
   config.data.steps.forEach((step, index) => {
     const cwd = posix.join(base, step.dir ?? '.');
     const field = `steps[${index}]`;

@@ -15,6 +15,7 @@ import type { InputError } from '../finding.ts';
 import type { JoinedSource } from '../workload.ts';
 import type { SourceMapping } from '../../parse/types.ts';
 import type { BuiltImage } from '../../parse/buildConfig.ts';
+import { SUBSTITUTION } from '../../parse/buildConfig.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { normalizePath } from './sourceAnnotation.ts';
 
@@ -205,8 +206,6 @@ export function builtImageMatches(built: string, image: string): boolean {
   if (isOnlySubstitutions(builtSegments.at(-1) as string) || isOnlySubstitutions(imageSegments.at(-1) as string)) return false;
   return builtSegments.every((segment, i) => segmentMatches(segment, imageSegments[i] as string) || segmentMatches(imageSegments[i] as string, segment));
 }
-
-const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 function isOnlySubstitutions(segment: string): boolean {
   return segment.replaceAll(SUBSTITUTION, '') === '';
