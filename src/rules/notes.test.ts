@@ -60,6 +60,18 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     expect(notes).toEqual([expect.stringContaining('`python -m recommendation`'), expect.stringContaining('`python server.py`')]);
   });
 
+  it('names a script run by a project runner (`uv run server.py`) or run as the command', () => {
+    const uv = dockerfile('mcp/Dockerfile').from('python:3.14-slim').cmd(['uv', 'run', 'server.py']);
+    const poetry = dockerfile('p/Dockerfile').from('python:3.12').cmd(['poetry', 'run', '--no-interaction', './app.py']);
+    const executable = dockerfile('x/Dockerfile').from('python:3.12').cmd(['./serve.py', '--port', '8080']);
+    const notes = coverageNotes(inventory().standaloneImage(uv).standaloneImage(poetry).standaloneImage(executable).build());
+    expect(notes).toEqual([
+      expect.stringContaining('`uv run server.py` starts no web server'),
+      expect.stringContaining('`poetry run --no-interaction ./app.py` starts no web server'),
+      expect.stringContaining('`./serve.py` starts no web server'),
+    ]);
+  });
+
   it('names a model server started as a module (vLLM) as outside what pytuner tunes, not as an unknown server', () => {
     const vllm = knativeService('gemma').container((c) => c.command('python3', '-m', 'vllm.entrypoints.openai.api_server').args('--model', 'google/gemma-2b'));
     const [note] = coverageNotes(inventory(vllm).build());

@@ -59,11 +59,25 @@ function imageArgv(image: ImageFacts): string[] {
 function pythonProgram(argv: readonly string[]): string | undefined {
   const words = argv.flatMap((word) => word.split(/\s+/)).filter((word) => word !== '');
   const at = words.findIndex((word) => PYTHON.test(word.slice(word.lastIndexOf('/') + 1)));
-  if (at === -1) return undefined;
+  if (at === -1) return scriptProgram(words);
   const module = words.indexOf('-m', at);
   const target = module !== -1 ? words.slice(at + 1, module + 2) : words.slice(at + 1).filter((word) => word.endsWith('.py')).slice(0, 1);
   return target.length === 0 ? undefined : ['python', ...target.filter((word) => !word.startsWith('-') || word === '-m')].join(' ');
 }
+
+/**
+ * A `.py` file run by a project runner (`uv run server.py`, `poetry run ./app.py`) or as the command itself (an
+ * executable script with a shebang), as written from the runner on.
+ */
+function scriptProgram(words: readonly string[]): string | undefined {
+  const at = words.findIndex((word) => word.endsWith('.py'));
+  if (at === -1) return undefined;
+  const runner = words.findIndex((word, i) => i < at && PROJECT_RUNNERS.has(word.slice(word.lastIndexOf('/') + 1)));
+  if (runner !== -1 && words[runner + 1] === 'run') return words.slice(runner, at + 1).join(' ');
+  return at === 0 ? words[0] : undefined;
+}
+
+const PROJECT_RUNNERS: ReadonlySet<string> = new Set(['uv', 'poetry', 'pipenv', 'pdm']);
 
 /**
  * Model servers started as Python modules: they batch requests on accelerators and have their own concurrency
