@@ -26,7 +26,7 @@ describe('solver: containerConcurrency re-aimed at the slots after a workers cha
     const { findings } = analyse(service(80, ['gunicorn', '--bind', ':8080', '--workers', '1', '--threads', '8', '--preload', 'main:app'], '4'));
     const mismatch = findings.find((f) => f.rule === 'concurrency.threads-mismatch')!;
     expect(mismatch.advice?.value).toBe(32);
-    expect(mismatch.message).toBe('containerConcurrency 80 admits 80 requests but gunicorn serves 8 at a time (1 worker × 8 threads): 72 wait in its backlog; set containerConcurrency to 32');
+    expect(mismatch.message).toBe('containerConcurrency 80 admits 80 requests but gunicorn serves 8 at a time (1 worker × 8 threads): 72 wait in its backlog; set containerConcurrency to 32 (the 32 request slots after workers 1 → 4)');
     expect(mismatch.recommended.containerConcurrency).toBe(32);
     expect(mismatch.fix?.jsonPatch?.at(-1)).toEqual({ op: 'replace', path: '/spec/template/spec/containerConcurrency', value: 32 });
   });

@@ -187,6 +187,7 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
   const winner = keepOne(candidates.filter((p) => p.change.confidence < 1).length > 0 ? candidates.filter((p) => p.change.confidence < 1) : candidates);
   for (const other of candidates) if (other !== winner && isWritable(other.change) && winner !== undefined) supersede(other.finding, `${winner.change.rule} sets containerConcurrency instead`);
   const why = shape.length === 0 ? '' : shape.map((p) => `${p.change.setting} ${String(p.change.from ?? '?')} → ${p.change.to} (${p.change.rule})`).join(', ');
+  const after = shape.map((p) => `${p.change.setting} ${String(p.change.from ?? '?')} → ${p.change.to}`).join(', ');
   if (winner !== undefined) {
     const measured = winner.change.confidence < 1;
     const value = measured ? Math.min(winner.change.to, target) : target;
@@ -194,7 +195,8 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
       const reason = measured
         ? `capped at the ${slots} request slots ${container.server?.kind ?? 'the server'} has after this change${why === '' ? '' : ` (${why})`}: more would wait in its backlog`
         : `${slots} request slots after ${why}`;
-      retarget(workload, winner, value, reason);
+      const said = measured ? `capped at the ${slots} request slots${after === '' ? '' : ` after ${after}`}` : `the ${slots} request slots after ${after}`;
+      retarget(workload, winner, value, reason, said);
     }
     return;
   }
@@ -208,15 +210,18 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
   carrier.finding.fix = withObjectChange(carrier.finding.fix!, workload, target, `containerConcurrency follows to ${target}: the ${slots} request slots after ${why}`);
 }
 
-/** Points a containerConcurrency proposal at `value`: its change, recommended value, message and fix. */
-function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>, value: number, reason: string): void {
+/**
+ * Points a containerConcurrency proposal at `value`: its change, recommended value, message and fix. The message
+ * says why in `said`, since its diagnosis still names the slots read before the other fixes.
+ */
+function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>, value: number, reason: string, said: string): void {
   const { finding, change } = proposed;
   const before = change.to;
   const index = finding.changes!.indexOf(change);
   finding.changes![index] = { ...change, to: value };
   finding.recommended = { ...finding.recommended, containerConcurrency: value };
   if (finding.advice !== undefined) {
-    finding.advice = { ...finding.advice, value };
+    finding.advice = { ...finding.advice, value, tail: ` (${said})${finding.advice.tail}` };
     finding.message = adviceMessage(finding.advice);
   }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
