@@ -72,6 +72,12 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     ]);
   });
 
+  it('names a server in a Dockerfile no manifest claims and whose platform is not known', () => {
+    const text = 'FROM python:3.12-slim\nCMD ["uvicorn", "saleor.asgi:application", "--host=0.0.0.0", "--port=8000", "--workers=2"]\n';
+    const notes = analyse({ documents: [], sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text }], errors: [], files: 1 }).notes;
+    expect(notes).toEqual([expect.stringMatching(/^Dockerfile: only its image was checked: it starts uvicorn, but no manifest claims it .* --platform cloudrun, knative or kubernetes$/)]);
+  });
+
   it('names a model server started as a module (vLLM) as outside what pytuner tunes, not as an unknown server', () => {
     const vllm = knativeService('gemma').container((c) => c.command('python3', '-m', 'vllm.entrypoints.openai.api_server').args('--model', 'google/gemma-2b'));
     const [note] = coverageNotes(inventory(vllm).build());

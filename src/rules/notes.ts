@@ -2,7 +2,8 @@
  * @module What the rules could not check, said in the report instead of by silence: a container whose CPU is unset
  * (no limit or request, and no platform default) or written as an expression pytuner does not evaluate, an interactive
  * app server (streamlit, gradio) that has no worker settings to tune, and a free-threaded build, for which the GIL
- * rules change, and a Python program that starts no server pytuner recognises (so silence is not read as a pass).
+ * rules change, a Python program that starts no server pytuner recognises, and a server in a Dockerfile or Procfile
+ * whose platform is not known (so silence is not read as a pass).
  * Pure; the notes go to `Report.notes`.
  */
 import type { ImageFacts } from '../model/image.ts';
@@ -19,6 +20,7 @@ export function coverageNotes(inventory: Inventory): string[] {
   }
   for (const image of inventory.standaloneImages) {
     if (image.server?.interactive !== undefined) notes.push(`${image.file}: ${image.server.interactive}`);
+    else if (image.server !== undefined) notes.push(`${image.file}: ${platformUnknown(serverPlugin(image.server.kind).title)}`);
     const program = image.server === undefined ? pythonProgram(imageArgv(image)) : undefined;
     if (program !== undefined) notes.push(`${image.file}: ${unrecognised(program)}`);
   }
@@ -46,6 +48,11 @@ function containerNotes(workload: Workload, container: ContainerFacts): string[]
     notes.push(`${where}: free-threaded Python (${free.text ?? free.field}): threads of one process run Python on several cores, so fewer processes than vCPU is not flagged for threaded servers; ${server.kind}: ${serverPlugin(server.kind).concurrency.freeThreaded}`);
   }
   return notes;
+}
+
+/** A server found in a Dockerfile or Procfile that no manifest claims and that does not serve on `$PORT`. */
+function platformUnknown(server: string): string {
+  return `only its image was checked: it starts ${server}, but no manifest claims it and its command does not serve on $PORT, so where it runs is not known; give its manifest too, or --platform cloudrun, knative or kubernetes`;
 }
 
 function imageArgv(image: ImageFacts): string[] {

@@ -191,13 +191,7 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
   if (winner !== undefined) {
     const measured = winner.change.confidence < 1;
     const value = measured ? Math.min(winner.change.to, target) : target;
-    if (value !== winner.change.to) {
-      const reason = measured
-        ? `capped at the ${slots} request slots ${container.server?.kind ?? 'the server'} has after this change${why === '' ? '' : ` (${why})`}: more would wait in its backlog`
-        : `${slots} request slots after ${why}`;
-      const said = measured ? `capped at the ${slots} request slots${after === '' ? '' : ` after ${after}`}` : `the ${slots} request slots after ${after}`;
-      retarget(workload, winner, value, reason, said);
-    }
+    if (value !== winner.change.to) retarget(workload, winner, value, retargetReasons(measured, slots, container, why, after));
     return;
   }
   // Only the slots change: containerConcurrency follows them in the fix that changes the slots.
@@ -210,11 +204,20 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
   carrier.finding.fix = withObjectChange(carrier.finding.fix!, workload, target, `containerConcurrency follows to ${target}: the ${slots} request slots after ${why}`);
 }
 
+/** Why containerConcurrency follows the slots: `reason` for the fix notes, `said` for the message. */
+function retargetReasons(measured: boolean, slots: number, container: ContainerFacts, why: string, after: string): { reason: string; said: string } {
+  if (!measured) return { reason: `${slots} request slots after ${why}`, said: `the ${slots} request slots after ${after}` };
+  return {
+    reason: `capped at the ${slots} request slots ${container.server?.kind ?? 'the server'} has after this change${why === '' ? '' : ` (${why})`}: more would wait in its backlog`,
+    said: `capped at the ${slots} request slots${after === '' ? '' : ` after ${after}`}`,
+  };
+}
+
 /**
  * Points a containerConcurrency proposal at `value`: its change, recommended value, message and fix. The message
- * says why in `said`, since its diagnosis still names the slots read before the other fixes.
+ * says why, since its diagnosis still names the slots read before the other fixes.
  */
-function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>, value: number, reason: string, said: string): void {
+function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>, value: number, { reason, said }: { reason: string; said: string }): void {
   const { finding, change } = proposed;
   const before = change.to;
   const index = finding.changes!.indexOf(change);

@@ -40,7 +40,8 @@ export interface ServerTable {
   /** program → its subcommands that start a server, and the program's own options before the subcommand that take a value. */
   subcommands: ReadonlyMap<string, { servers: ReadonlyMap<string, ServerKind>; valued: ReadonlySet<string> }>;
   /** Files of the image pytuner read from the build context, by the path the command names them with (`./start.sh`). */
-  scripts?: (pathInImage: string) => ContextScript | undefined;
+  /** Several when the path starts several (s6-overlay's `/init` runs every service's `run`). */
+  scripts?: (pathInImage: string) => ContextScript | readonly ContextScript[] | undefined;
   /** Build-context files by the path the command names them with, for config files a server reads (`uwsgi --ini`). */
   files?: (pathInImage: string) => { file: string; text: string } | undefined;
 }
@@ -237,8 +238,14 @@ function pythonModule(
 function contextScript(path: string, scope: Scope, ctx: Context): ServerInvocation | undefined {
   const found = ctx.table.scripts?.(path);
   if (found === undefined || ctx.depth > MAX_DEPTH) return undefined;
-  const script = shellScript(found.text.replace(/^#![^\n]*\n/, ''));
-  return script === undefined ? undefined : runScript(script, scope, { ...ctx, evidence: found.evidence, depth: ctx.depth + 1 });
+  const run = (one: ContextScript): ServerInvocation | undefined => {
+    const script = shellScript(one.text.replace(/^#![^\n]*\n/, ''));
+    return script === undefined ? undefined : runScript(script, scope, { ...ctx, evidence: one.evidence, depth: ctx.depth + 1 });
+  };
+  if (!Array.isArray(found)) return run(found as ContextScript);
+  // Services started side by side: the one that starts a server pytuner knows, when only one does.
+  const servers = found.map(run).filter((server) => server !== undefined);
+  return servers.length === 1 ? servers[0] : undefined;
 }
 
 /** `python /usr/local/bin/gunicorn ...` runs the console script; `python app.py` runs what app.py launches, when pytuner read it. */
@@ -307,9 +314,14 @@ function runScript(script: ShellScript, outer: Scope, ctx: Context): ServerInvoc
       if (server !== undefined) found.push(server);
     }
   }
-  // With `if`/`case`/`||`, which of two server commands runs is decided at run time: no guess.
-  if (script.branching && found.length > 1) return undefined;
+  // With `if`/`case`/`||`, which of two server commands runs is decided at run time: no guess, unless every branch
+  // starts the same server with the same arguments (`exec granian ...` as root or under `s6-setuidgid app`).
+  if (script.branching && found.length > 1 && new Set(found.map(serverLine)).size > 1) return undefined;
   return found.at(-1);
+}
+
+function serverLine(server: ServerInvocation): string {
+  return `${server.kind} ${server.launcher} ${server.args.map(displayWord).join(' ')}`;
 }
 
 function assignAll(command: readonly Word[], scope: Map<string, ScopeVar>, ctx: Context, exporting: boolean): void {

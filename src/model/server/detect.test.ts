@@ -39,6 +39,19 @@ describe('commands that are not a Python server pytuner tunes', () => {
   });
 });
 
+describe('a script that branches', () => {
+  it('reads the server every branch starts alike (as root or under s6-setuidgid, as s6 run scripts do)', () => {
+    const script = sh('if [ -n "$NON_ROOT" ]; then exec granian --interface asgi --workers 2 app:app; else exec s6-setuidgid app granian --interface asgi --workers 2 app:app; fi');
+    const found = detectServer(script, new Map(), DOCKERFILE);
+    expect(found?.kind).toBe('granian');
+    expect(found?.workers.value).toBe(2);
+  });
+
+  it('reads none when the branches start it with different arguments', () => {
+    expect(detectServer(sh('if [ -n "$A" ]; then exec granian --workers 2 app:app; else exec granian --workers 4 app:app; fi'), new Map(), DOCKERFILE)).toBeUndefined();
+  });
+});
+
 const KINDS = ['gunicorn', 'uvicorn', 'uwsgi', 'waitress', 'hypercorn', 'granian', 'functions-framework', 'daphne', 'litestar', 'flask-dev', 'django-runserver', 'streamlit', 'gradio'];
 const MODELS = ['sync', 'threaded', 'async'];
 const SETTINGS = ['workers', 'threads', 'workerClass', 'timeout', 'keepAlive', 'preload', 'bind', 'lazyApps', 'pyCallOsAfterFork', 'master', 'enableThreads', 'connectionLimit'] as const;

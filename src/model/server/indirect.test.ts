@@ -72,6 +72,17 @@ describe('commands the image runs indirectly, read from the build context', () =
     expect([server?.kind, server?.workers.value, server?.model]).toEqual(['granian', 2, 'threaded']);
   });
 
+  it('finds the one s6 service that starts a server among several (a task queue and a web server, as paperless-ngx)', () => {
+    const image = dockerfile('p/Dockerfile', 'FROM python:3.12-slim', 'COPY ./docker/rootfs /', 'ENTRYPOINT ["/init"]');
+    const run = (service: string, command: string) => context(`p/docker/rootfs/etc/s6-overlay/s6-rc.d/${service}/run`, '#!/command/with-contenv /usr/bin/bash', command);
+    const consumer = run('svc-consumer', 'exec s6-setuidgid paperless python3 manage.py document_consumer');
+    const web = run('svc-webserver', 'exec s6-setuidgid paperless granian --interface asginl --workers 2 "paperless.asgi:application"');
+    const flower = run('svc-flower', 'exec celery --app paperless flower');
+    expect([serverOf(image, consumer, web, flower)?.kind, serverOf(image, consumer, web, flower)?.workers.value]).toEqual(['granian', 2]);
+    // Two services with servers: which one is the service's is not known.
+    expect(serverOf(image, web, run('svc-admin', 'exec gunicorn -w 2 admin:app'))).toBeUndefined();
+  });
+
   it('leaves a script that starts no known server to the command as written (exec "$@")', () => {
     const server = serverOf(
       dockerfile('e/Dockerfile', 'FROM python:3.12-slim', 'COPY entrypoint.sh /', 'ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["gunicorn", "-w", "2", "app:app"]'),

@@ -5,7 +5,7 @@
  */
 import type { Evidence } from '../evidence.ts';
 import type { ImageFacts } from '../image.ts';
-import { contextPathsOf } from '../../parse/buildContext.ts';
+import { contextPathsOf, S6_RUN } from '../../parse/buildContext.ts';
 import type { PythonLaunch } from '../../parse/pythonLaunch.ts';
 import { pythonLaunch } from '../../parse/pythonLaunch.ts';
 import type { ContextScript, ServerTable } from './argv.ts';
@@ -18,22 +18,23 @@ export function contextScripts(image: ImageFacts | undefined, context: ReadonlyM
     const text = file === undefined ? undefined : context.get(file);
     return file === undefined || text === undefined ? undefined : { file, text };
   };
-  const scripts = (path: string): ContextScript | undefined => {
+  const scripts = (path: string): ContextScript | ContextScript[] | undefined => {
     if (!/\.(sh|bash|py)$|(^|\/)run$/.test(path) && !path.startsWith('./') && path !== '/init') return undefined;
-    const file = contextPathsOf(image, path).find((candidate) => context.has(candidate)) ?? s6Run(path, context);
+    const file = contextPathsOf(image, path).find((candidate) => context.has(candidate));
     const text = file === undefined ? undefined : context.get(file);
-    if (file === undefined || text === undefined) return undefined;
-    if (file.endsWith('.py')) return pythonScript(file, text);
-    return { kind: 'shell', text, evidence: { source: 'build-context', file, field: 'script' } };
+    if (file !== undefined && text !== undefined) return file.endsWith('.py') ? pythonScript(file, text) : shellScriptAt(file, text);
+    return path === '/init' ? s6Runs(context).map(([run, body]) => shellScriptAt(run, body)) : undefined;
   };
   return { scripts, files };
 }
 
-/** An s6 `run` script is started by s6 itself, not by path: `/init` runs every service's `run`. */
-function s6Run(path: string, context: ReadonlyMap<string, string>): string | undefined {
-  if (path !== '/init') return undefined;
-  const runs = [...context.keys()].filter((file) => /(?:s6-rc\.d|services\.d)\/[^/]+\/run$/.test(file));
-  return runs.length === 1 ? runs[0] : undefined;
+function shellScriptAt(file: string, text: string): ContextScript {
+  return { kind: 'shell', text, evidence: { source: 'build-context', file, field: 'script' } };
+}
+
+/** s6 `run` scripts are started by s6 itself, not by path: `/init` runs every service's `run`. */
+function s6Runs(context: ReadonlyMap<string, string>): Array<[string, string]> {
+  return [...context].filter(([file]) => S6_RUN.test(file));
 }
 
 function pythonScript(file: string, text: string): ContextScript | undefined {

@@ -59,6 +59,7 @@ describe('uwsgi', () => {
     { name: '--socket :3031', argv: ['uwsgi', '--socket', ':3031'], expected: { bind: explicit(':3031', cmd('--socket', '--socket :3031')) } },
     { name: '--http-socket beats --socket', argv: ['uwsgi', '--http-socket', ':8080', '--socket', ':3031'], expected: { bind: explicit(':8080', cmd('--http-socket', '--http-socket :8080')) } },
     { name: 'uWSGI expands $(VAR) itself', argv: ['uwsgi', '--processes', '$(UWSGI_PROCS)'], env: { UWSGI_PROCS: '3' }, expected: { workers: explicit(3, cmd('--processes', '--processes $(UWSGI_PROCS)'), 'UWSGI_PROCS') } },
+    { name: 'and inside a value: --http-socket :$(PORT) binds to $PORT', argv: ['uwsgi', '--http-socket', ':$(PORT)'], env: { PORT: '8080' }, expected: { bind: explicit(':8080', cmd('--http-socket', '--http-socket :$(PORT)'), 'PORT') } },
     { name: '--processes %k (cpu count) is unknown', argv: ['uwsgi', '--processes', '%k'], expected: { workers: unknown(cmd('--processes', '--processes %k')) } },
   ];
   it.each(rows)('$name', (row) => expectServerConfig(row, 'uwsgi'));

@@ -12,7 +12,7 @@ import { serverArgv } from './argv.ts';
 import type { OptionHit, OptionSpec } from './options.ts';
 import { envHit, flagSetting, hitEvidence, lastHit, lastSetting, located, scanOptions, unknownVia, unreadEvidence, valueSetting } from './options.ts';
 import type { ServerPlugin } from './plugin.ts';
-import type { Scope } from './words.ts';
+import type { Part, Scope } from './words.ts';
 import { displayWord, expandedText, literalWord, parseCount, resolveWord } from './words.ts';
 
 type Key =
@@ -83,7 +83,7 @@ const ENV: ReadonlyArray<readonly [Key, string]> = [
 ];
 
 const CONFIG_FILE = /\.(ini|xml|ya?ml|json|js)$/;
-const ENV_PLACEHOLDER = /^\$\(([^)]+)\)$/;
+const ENV_PLACEHOLDER = /\$\(([^)]+)\)/;
 
 /** uWSGI: processes × threads, options from the command line, `UWSGI_*` env and config files. */
 export const uwsgiPlugin: ServerPlugin<'uwsgi'> = {
@@ -204,9 +204,10 @@ function uwsgiTrue(text: string): boolean {
 /** uWSGI expands `$(NAME)` in option values from its environment (the `$` config pass). */
 function withEnvPlaceholder(found: OptionHit<Key>, scope: Scope): OptionHit<Key> {
   const text = found.value === undefined ? undefined : resolveWord(found.value, scope).text;
-  const name = text === undefined ? undefined : ENV_PLACEHOLDER.exec(text)?.[1];
-  if (name === undefined) return found;
-  return { ...found, value: { parts: [{ kind: 'ref', name, emptyIsUnset: false, form: 'parens' }] } };
+  if (text === undefined || !ENV_PLACEHOLDER.test(text)) return found;
+  // `http-socket = :$(PORT)`: the text around a placeholder stays text.
+  const parts = text.split(ENV_PLACEHOLDER).map((piece, i): Part => (i % 2 === 1 ? { kind: 'ref', name: piece, emptyIsUnset: false, form: 'parens' } : { kind: 'text', text: piece }));
+  return { ...found, value: { parts: parts.filter((part) => part.kind !== 'text' || part.text !== '') } };
 }
 
 /**
