@@ -116,6 +116,10 @@ describe('lab run 6 days', () => {
     const cc = target(result.containerConcurrency)!;
     expect(cc).toBeLessThanOrEqual(10);
     expect(target(result.threads)).toBeGreaterThanOrEqual(cc);
+    // By hand: 12 ms requests hold the GIL in turns of the 5 ms switch interval: 2 workers × 35% / 5 ms = 140 req/s,
+    // above the CPU bound (2 vCPU × 60% / about 11.5 ms, about 105 req/s), which sets the concurrency.
+    expect(result.plan?.gilBound?.throughput).toBeCloseTo(140, 9);
+    expect(result.plan?.sizedBy).toBe('cpu');
   });
 
   it('asgi-gunicorn (UvicornWorker, 2 ms CPU on the loop): more than one worker, within what the sweep met', () => {
