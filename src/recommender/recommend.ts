@@ -53,7 +53,7 @@ export interface ModelPlan {
   cpuBound?: { throughput: number; utilisationTarget: number; concurrency?: number };
   /**
    * The GIL bound of a threaded shape (absent for sync workers, event loops and free-threaded builds): workers × the
-   * share target / CPU per request, and the requests in flight that serve it (absent: not reached within the objective).
+   * share target / the GIL hold per request (CPU, at most the 5 ms switch interval), and the requests in flight that serve it (absent: not reached within the objective).
    */
   gilBound?: { throughput: number; shareTarget: number; workers: number; concurrency?: number };
   usl?: UslFit;
