@@ -54,13 +54,13 @@ describe('capacity model', () => {
     expect(sync.meanLatency).toBeCloseTo(0.045, 9);
   });
 
-  it('gives an event loop every connection of a burst, whatever the worker count', () => {
+  it('models an event loop as a threaded worker: one core shared by its connections, which spread over the workers', () => {
     const one = new CapacityModel(CPU_BOUND, { workers: 1, model: 'loop' });
     const four = new CapacityModel(CPU_BOUND, { workers: 4, model: 'loop' });
-    expect(four.predict(12)).toEqual(one.predict(12));
     expect(one.predict(12).meanLatency).toBeCloseTo(12 / singleServerMva(0.04, 0.005, 12)[12]!, 12);
-    // Threaded workers spread the connections at random instead, and so serve more.
-    expect(new CapacityModel(CPU_BOUND, { workers: 4, model: 'threads' }).predict(12).throughput).toBeGreaterThan(1.5 * four.predict(12).throughput);
+    expect(four.predict(12)).toEqual(new CapacityModel(CPU_BOUND, { workers: 4, model: 'threads' }).predict(12));
+    // Four loops on 2 vCPU serve more than one (measured behind the queue-proxy: 3 UvicornWorkers 612 req/s, one 410).
+    expect(four.predict(12).throughput).toBeGreaterThan(1.5 * one.predict(12).throughput);
   });
 
   it('finds the largest concurrency within an objective, or none', () => {

@@ -11,11 +11,14 @@
  *   20,000 splits, by a second-order approximation beyond). With more workers than vCPU, busy workers share the cores.
  * - sync workers (threads = 1): a worker holds a request for its whole duration, I/O included; requests beyond the
  *   workers wait in the listen backlog. The workers' CPU phases share min(active, vCPU) cores.
- * - event loops (uvicorn, gunicorn's UvicornWorker, gevent): asyncio's accept handler takes every pending connection
- *   when the listening socket wakes its worker, so keep-alive connections that open together (a burst of clients, a
- *   scale-up, the queue-proxy filling its pool) land on one worker and stay there. The model takes that case: all N
- *   on one worker, whatever the worker count. Measured in the lab (docs/lab/findings.md): 4 UvicornWorkers at 38 in
- *   flight, one worker used a whole core and the others almost none; the best setting served what one loop serves.
+ * - event loops (uvicorn, gunicorn's UvicornWorker, gevent): a loop is one thread running its connections' CPU phases
+ *   in turn, so one worker is the same station as a threaded worker (its core shared by its requests, plus the I/O
+ *   delay), and keep-alive connections are pinned to the worker that accepted them: the same multinomial split.
+ *   Behind a proxy that opens connections as its concurrency grows (Knative's queue-proxy, Cloud Run's front end), the
+ *   accepts come one at a time and spread: measured in the lab (docs/lab/findings.md, run 6), 2, 3 and 4 UvicornWorkers
+ *   served 515, 612 and 569 req/s within the objective, one loop at most 410. A client that opens all its
+ *   connections at once straight to the server can land them on one loop (asyncio's accept handler takes every pending
+ *   connection: run 1, wrk without a proxy); the CPU bound of the recommender leaves the headroom for that.
  * - free-threaded CPython (PEP 703, `python:3.13t`, `PYTHON_GIL=0`): a worker's threads run Python on several cores at
  *   once, so threaded workers are one flow-equivalent station of min(in flight, vCPU) cores for the whole instance,
  *   whatever the worker count and however connections are pinned (`freeThreaded` on the candidate). Sync workers and
@@ -78,7 +81,8 @@ export class CapacityModel {
 
   predict(concurrency: number): Prediction {
     const n = Math.max(1, Math.round(concurrency));
-    const means = this.candidate.model === 'sync' ? this.syncComponents(n) : this.candidate.model === 'loop' ? this.loopComponents(n) : this.candidate.freeThreaded === true ? this.parallelThreadComponents(n) : this.threadComponents(n);
+    // An event loop runs one request's Python at a time whatever the build, so it is a threaded worker under a GIL.
+    const means = this.candidate.model === 'sync' ? this.syncComponents(n) : this.candidate.model === 'threads' && this.candidate.freeThreaded === true ? this.parallelThreadComponents(n) : this.threadComponents(n);
     const components = means.map((c) => ({ ...c, sigma: this.componentSigma(c) }));
     const meanLatency = components.reduce((sum, c) => sum + c.weight * c.mean, 0);
     return { concurrency: n, throughput: n / meanLatency, meanLatency, p95: mixtureQuantile(components, 0.95) };
@@ -115,12 +119,7 @@ export class CapacityModel {
     return [{ weight: 1, mean: n / loadDependentMva((j) => Math.min(vcpus, j) / cpuSeconds, ioSeconds, n), wait: 0 }];
   }
 
-  /** Event loops: every connection on the one worker that accepted the burst, which has a core to itself. */
-  private loopComponents(n: number): MeanComponent[] {
-    return [{ weight: 1, mean: n / singleServerMva(this.demands.cpuSeconds, this.demands.ioSeconds, n)[n]!, wait: 0 }];
-  }
-
-  /** Threaded workers: per-worker MVA over the multinomial split of connections. */
+  /** Threaded workers and event loops: per-worker MVA over the multinomial split of connections. */
   private threadComponents(n: number): MeanComponent[] {
     const { workers } = this.candidate;
     const perWorker = workers <= this.demands.vcpus ? singleServerMva(this.demands.cpuSeconds, this.demands.ioSeconds, n) : this.sharedCoreThroughputs(n);

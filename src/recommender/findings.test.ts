@@ -95,13 +95,13 @@ describe('recommendFindings', () => {
     expect(finding!.fix?.notes).not.toContain('each worker process holds its own copy of the app: check the memory limit');
   });
 
-  it('recommends one uvicorn worker, saying why: no TCP_NODELAY, and bursts land on one loop', () => {
+  it('recommends one uvicorn worker, saying why: no TCP_NODELAY, and where several loops are to be had', () => {
     const fastapi = knativeService('api').cloudRun().concurrency(80).container((c) => c.cpu(4).uvicorn({ workers: 4 }));
     const [finding, ...rest] = byRule(findingsFor(fastapi, syntheticObservations(DAY, { target: CLOUD_RUN_TARGET })), 'metrics.workers');
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({ severity: 'warning', current: { workers: 4 }, recommended: { workers: 2 } });
     expect(finding!.message).toBe(
-      "uvicorn runs 4 workers on 4 vCPU: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers), and a burst of connections lands on one event loop anyway; set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 1 in later steps (medium confidence)",
+      "uvicorn runs 4 workers on 4 vCPU: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers); gunicorn -k uvicorn.workers.UvicornWorker -w N runs several loops without it; set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 1 in later steps (medium confidence)",
     );
   });
 

@@ -364,7 +364,7 @@ function measuredProposal(rule: string, r: Recommendation<unknown>, workload: Wo
 function workersReasons(plan: WorkloadRecommendation['plan'], uvicornFewer: boolean): { cpuText: string; hotspotText: string } {
   if (uvicornFewer) {
     return {
-      cpuText: `: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers), and a burst of connections lands on one event loop anyway`,
+      cpuText: `: uvicorn's own worker processes answer keep-alive requests without TCP_NODELAY, each waiting for a delayed ACK (see uvicorn.workers); gunicorn -k uvicorn.workers.UvicornWorker -w N runs several loops without it`,
       hotspotText: '',
     };
   }

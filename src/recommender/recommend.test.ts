@@ -137,16 +137,21 @@ describe('recommend', () => {
     expect(recommend(observed(DAY), { ...GUNICORN, vcpus: 2 }, config()).workers?.kind).toBe('recommendation');
   });
 
-  it('keeps uvicorn at one worker (multi-process uvicorn loses TCP_NODELAY) and other event loops at their count', () => {
+  it('keeps uvicorn at one worker (multi-process uvicorn loses TCP_NODELAY), sizes gunicorn\'s loops like processes, keeps other loops', () => {
     const on4 = { ...GUNICORN, vcpus: 4 };
     const uvicorn = recommend(observed(DAY), { ...on4, server: { kind: 'uvicorn', model: 'async', workers: 4 } }, config());
     expect(uvicorn.workers?.kind === 'recommendation' && [uvicorn.workers.current, uvicorn.workers.target]).toEqual([4, 1]);
     expect(uvicorn.plan?.candidate).toEqual({ workers: 1, model: 'loop' });
-    const gunicorn = recommend(observed(DAY), { ...on4, server: { kind: 'gunicorn', model: 'async', workers: 3, threads: 1 } }, config());
-    expect(gunicorn.plan?.candidate).toEqual({ workers: 3, model: 'loop' });
-    expect(gunicorn.workers?.kind === 'recommendation' && gunicorn.workers.target).toBe(3);
-    // A burst of connections lands on one loop, so three workers are sized like one.
-    expect(gunicorn.containerConcurrency).toMatchObject({ target: uvicorn.containerConcurrency.kind === 'recommendation' ? uvicorn.containerConcurrency.target : -1 });
+    // By hand: one loop serves at most 1 / 3 ms = 333 req/s; the CPU bound is 4 vCPU × 0.6 / 3 ms = 800 req/s, which
+    // takes at least 800 × 3 ms = 2.4 cores, so at least 3 loops.
+    const gunicorn = recommend(observed(DAY), { ...on4, server: { kind: 'gunicorn', model: 'async', workers: 1, threads: 1 } }, config());
+    expect(gunicorn.plan?.candidate?.model).toBe('loop');
+    expect(gunicorn.plan?.sizedBy).toBe('cpu');
+    expect(gunicorn.workers?.kind === 'recommendation' && gunicorn.workers.target).toBeGreaterThanOrEqual(3);
+    const cc = (r: typeof uvicorn) => (r.containerConcurrency.kind === 'recommendation' ? r.containerConcurrency.target : -1);
+    expect(cc(gunicorn)).toBeGreaterThan(cc(uvicorn));
+    const daphne = recommend(observed(DAY), { ...on4, server: { kind: 'daphne', model: 'async', workers: 2, threads: 1 } }, config());
+    expect(daphne.plan?.candidate).toEqual({ workers: 2, model: 'loop' });
   });
 });
 

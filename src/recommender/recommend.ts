@@ -53,7 +53,7 @@ export interface ModelPlan {
   cpuBound?: { throughput: number; utilisationTarget: number; concurrency?: number };
   /**
    * The GIL bound of a threaded shape (absent for sync workers, event loops and free-threaded builds): workers × the
-   * share target / CPU per request, and the requests in flight that serve it (absent: not reached within the objective).
+   * share target / the GIL hold per request (CPU, at most the 5 ms switch interval), and the requests in flight that serve it (absent: not reached within the objective).
    */
   gilBound?: { throughput: number; shareTarget: number; workers: number; concurrency?: number };
   usl?: UslFit;
@@ -241,16 +241,23 @@ function objectiveOf(baseline: Baseline, config: RecommenderConfig): Objective {
 
 /**
  * Worker counts to consider: 1 to 2 × vCPU (sync workers need more than vCPU to keep the cores busy during I/O).
- * waitress has one process. uvicorn's own multi-process mode loses TCP_NODELAY (rule uvicorn.workers), so 1. Other
- * event loops keep their count: the model gives a burst of connections to one worker whatever the count, so it cannot
- * tell what more workers are worth, and fewer would give up the cores they use once connections have spread.
+ * waitress has one process. uvicorn's own multi-process mode loses TCP_NODELAY (rule uvicorn.workers), so 1. Event
+ * loops whose server forks a loop per worker (`LOOP_WORKERS`) count like threaded workers: each loop uses at most one
+ * core; other event-loop servers keep their count.
  */
 function workerCounts(facts: WorkloadFacts, vcpus: number, config: RecommenderConfig): number[] {
   if (facts.server?.kind === 'waitress' || facts.server?.kind === 'uvicorn') return [1];
-  if (facts.server !== undefined && isEventLoop(facts.server)) return [Math.min(config.bounds.maxWorkers, facts.server.workers ?? 1)];
+  if (facts.server !== undefined && isEventLoop(facts.server) && !LOOP_WORKERS.has(facts.server.kind)) return [Math.min(config.bounds.maxWorkers, facts.server.workers ?? 1)];
   const max = Math.max(1, Math.min(config.bounds.maxWorkers, 2 * vcpus));
   return Array.from({ length: max }, (_, i) => i + 1);
 }
+
+/**
+ * Event-loop servers with a worker-process count whose workers each run their own loop on a shared listener:
+ * gunicorn's async worker classes (`-w`), hypercorn (`-w`), granian (`--workers`). Measured behind the queue-proxy
+ * (docs/lab/findings.md, run 6): gunicorn with 3 UvicornWorkers served 612 req/s within the objective, one 410.
+ */
+const LOOP_WORKERS: ReadonlySet<string> = new Set(['gunicorn', 'hypercorn', 'granian']);
 
 /** sync and threaded for gunicorn and uWSGI; threaded only for waitress (a thread pool, no processes); event loops for async servers. */
 function modelsFor(facts: WorkloadFacts): ServerCandidate['model'][] {
@@ -298,10 +305,24 @@ function gilShared(candidate: ServerCandidate): boolean {
   return candidate.model === 'threads' && candidate.freeThreaded !== true;
 }
 
+/** CPython's default switch interval (`sys.getswitchinterval()`): a thread waiting for the GIL asks its holder to drop it after this long. */
+const SWITCH_INTERVAL_SECONDS = 0.005;
+
+/**
+ * How long one request holds its worker's GIL at a stretch while a thread back from I/O waits for it: its CPU time, but
+ * at most the switch interval, after which the waiter makes the holder drop the GIL. The hand-offs a worker's threads
+ * wait on go with requests per second × this, not with the whole CPU share: 12 ms requests hold the GIL long but are
+ * cut into 5 ms turns. Measured (docs/lab/findings.md, run 6): 2 gthread workers of 12 ms requests met the objective
+ * at 0.88 of a core per process, where 0.8 ms requests missed from 0.39 (run 5).
+ */
+function gilHold(demands: Demands): number {
+  return Math.min(demands.cpuSeconds, SWITCH_INTERVAL_SECONDS);
+}
+
 /**
  * One shape with its bounds: the largest concurrency within the objective, capped at the fewest requests in flight
  * that serve the CPU bound (vCPU × `cpuUtilisationTarget` / CPU per request) or, for threads under a GIL, the GIL bound
- * (workers × `gilShareTarget` / CPU per request), whichever is fewer. `undefined` when no concurrency meets the objective.
+ * (workers × `gilShareTarget` / the GIL hold per request, `gilHold`), whichever is fewer. `undefined` when no concurrency meets the objective.
  */
 function boundedChoice(demands: Demands, candidate: ServerCandidate, objective: number, config: RecommenderConfig): BoundedChoice | undefined {
   const model = new CapacityModel(demands, candidate);
@@ -312,7 +333,7 @@ function boundedChoice(demands: Demands, candidate: ServerCandidate, objective: 
     return at === undefined ? { throughput } : { throughput, at };
   };
   const cpu = bound((demands.vcpus * config.cpuUtilisationTarget) / demands.cpuSeconds);
-  const gil = gilShared(candidate) ? bound((candidate.workers * config.gilShareTarget) / demands.cpuSeconds) : undefined;
+  const gil = gilShared(candidate) ? bound((candidate.workers * config.gilShareTarget) / gilHold(demands)) : undefined;
   let prediction = byLatency;
   let sizedBy: BoundedChoice['sizedBy'] = 'latency';
   if (cpu.at !== undefined && cpu.at.concurrency < prediction.concurrency) [prediction, sizedBy] = [cpu.at, 'cpu'];
@@ -344,7 +365,7 @@ function bestShape(demands: Demands, facts: WorkloadFacts, objective: number, co
  * for sync workers also one request per worker at a time, workers / (CPU + I/O).
  */
 function upperBound(demands: Demands, candidate: ServerCandidate): number {
-  const processes = candidate.model === 'loop' ? 1 : candidate.freeThreaded === true ? demands.vcpus : candidate.workers;
+  const processes = candidate.model === 'threads' && candidate.freeThreaded === true ? demands.vcpus : candidate.workers;
   const gil = gilCapacity(processes, demands.vcpus, demands.cpuSeconds);
   return candidate.model === 'sync' ? Math.min(gil, candidate.workers / (demands.cpuSeconds + demands.ioSeconds)) : gil;
 }
@@ -627,12 +648,13 @@ function cpuBoundDerivation(c: BoundedChoice, d: Demands, config: RecommenderCon
 }
 
 /**
- * The GIL bound of a threaded shape: each worker's GIL held by its requests' CPU for at most the share target, so the
- * requests in flight per process are at most what serve workers × share / CPU per request (Little's law).
+ * The GIL bound of a threaded shape: each worker's GIL held by its requests' turns for at most the share target, so the
+ * requests in flight per process are at most what serve workers × share / GIL hold per request (Little's law).
  */
 function gilBoundDerivation(c: BoundedChoice, gil: ThroughputBound, d: Demands, config: RecommenderConfig): Derivation {
   const { workers } = c.candidate;
-  const rate = `${workers} ${workers === 1 ? 'worker' : 'workers'} × ${Math.round(config.gilShareTarget * 100)}% of one core per GIL / CPU ${msPrecise(d.cpuSeconds)} per request = ${round(gil.throughput, 1)} req/s per instance`;
+  const hold = d.cpuSeconds > SWITCH_INTERVAL_SECONDS ? `the ${ms(SWITCH_INTERVAL_SECONDS)} switch interval (CPU ${msPrecise(d.cpuSeconds)} per request, cut into turns)` : `CPU ${msPrecise(d.cpuSeconds)} per request`;
+  const rate = `${workers} ${workers === 1 ? 'worker' : 'workers'} × ${Math.round(config.gilShareTarget * 100)}% of one core per GIL / ${hold} = ${round(gil.throughput, 1)} req/s per instance`;
   const at = c.prediction;
   const perProcess = `${at.concurrency} in flight (${round(at.concurrency / workers, 1)} per process; Little's law: ${round(at.throughput, 1)} req/s × ${ms(at.meanLatency)} mean latency)`;
   return { metric: 'cpuCoresPerInstance', text: `GIL bound: ${rate}, served at ${perProcess}, fewer than the ${c.byLatency.concurrency} the latency objective allows (which does not count the GIL's hand-offs between many threads): sized by the GIL` };
@@ -640,7 +662,7 @@ function gilBoundDerivation(c: BoundedChoice, gil: ThroughputBound, d: Demands, 
 
 function predictionDerivation(c: ServerCandidate, p: Prediction, vcpus: number): Derivation {
   const kind = c.model === 'sync' ? 'sync' : c.model === 'loop' ? 'event-loop' : 'threaded';
-  const note = c.model === 'loop' && c.workers > 1 ? ' (a burst of connections lands on one)' : c.freeThreaded === true ? ' (free-threaded: their threads share the vCPU)' : '';
+  const note = c.freeThreaded === true && c.model === 'threads' ? ' (free-threaded: their threads share the vCPU)' : '';
   const shape = `${c.workers} ${kind} ${c.workers === 1 ? 'worker' : 'workers'}${note}`;
   return { metric: 'latencyP95', text: `predicted with ${shape} on ${vcpus} vCPU at ${p.concurrency} in flight: ${round(p.throughput, 1)} req/s per instance, p95 ${ms(p.p95)}` };
 }

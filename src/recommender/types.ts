@@ -110,7 +110,8 @@ export interface RecommenderConfig {
   cpuUtilisationTarget: number;
   /**
    * The share of one core a threaded worker process's GIL may be held by its requests' CPU (0–1): in flight per
-   * process is at most what serves this / (CPU seconds per request) requests per second (Little's law), and more
+   * process is at most what serves this / (CPU seconds per request, at most the 5 ms switch interval: a longer request
+   * holds the GIL in turns of it) requests per second (Little's law), and more
    * concurrency takes more workers, not more threads. Threads that block on I/O must take the GIL back to go on; the
    * busier it is, the more of those hand-offs wait (up to CPython's 5 ms switch interval when the holder runs Python),
    * and the delay grows with the hand-offs per second, which the per-core CPU model does not count. Not applied to
@@ -153,7 +154,8 @@ export function defaultRecommenderConfig(now: number): RecommenderConfig {
     // Measured in the lab (docs/lab/findings.md, run 5, 2 vCPU): gunicorn gthread shapes of 2, 3 and 4 workers met the
     // objective at every per-process GIL share up to 0.38 and missed from 0.39 (3 workers × 25 in flight each, 0.8 ms
     // CPU per request, on repetition; 4 × 1.8 with 12 ms) up to 0.57, where 2 workers stopped serving more. 0.35 keeps a
-    // margin below the lowest share that missed. An empirical share from one machine, not a derived constant.
+    // margin below the lowest share that missed. An empirical share from one machine, not a derived constant. Run 6:
+    // 2 workers of 12 ms requests met it at 0.88 of a core each, which the hold capped at the 5 ms switch interval allows.
     gilShareTarget: 0.35,
     bounds: { minConcurrency: 1, maxConcurrency: PLATFORM_MAX_CONCURRENCY, maxThreads: 256, maxWorkers: 16 },
     stepFactor: 2,
