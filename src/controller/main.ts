@@ -12,7 +12,7 @@ import { Caches, describeError, describePermission, type CacheVerb, type Feature
 import { IdentityIndex } from './identityIndex.ts';
 import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
-import { targetLogger } from './log.ts';
+import { processClock, targetLogger } from './log.ts';
 import { createMetrics, type ControllerMetrics, type RecommendationSample, type ReconcileResult } from './metrics.ts';
 import type { ReportApi } from '../config/controller.ts';
 import type { PolicyReportWriter } from './policyReportWriter.ts';
@@ -224,7 +224,7 @@ class ControllerManager implements RunningController {
       throw err;
     }
     const { namespace, leaderElection } = this.#config;
-    this.#log.info({ port: this.port, namespace: namespace ?? '(all)', shard: shardLabel(this.#shard), leaderElection: leaderElection !== undefined }, 'controller started');
+    this.#log.info({ port: this.port, namespace: namespace ?? '(all)', shard: shardLabel(this.#shard), leaderElection: leaderElection !== undefined, ...processClock() }, 'controller started');
     this.#campaign().catch(async (err: unknown) => {
       this.#log.error({ err: describeError(err) }, 'controller loop failed');
       this.#fatal = err instanceof Error ? err : new Error(String(err));
@@ -309,6 +309,8 @@ class ControllerManager implements RunningController {
   async #campaign(): Promise<void> {
     await this.caches.whenSynced();
     if (this.#stopping) return;
+    // /readyz passes from here on (its checks read the same state).
+    this.#log.info(processClock(), 'caches synced: ready');
     const elector = this.#elector;
     if (elector === undefined) {
       await this.#loadReconciler();
