@@ -63,6 +63,8 @@ interface Variant {
   /** The entry script; `controller` and the flags follow it. */
   entry: string;
   env: Record<string, string>;
+  /** Whether it logs the start-up milestones (pytuner does, the floor does not). */
+  logsMilestones: boolean;
 }
 
 /**
@@ -192,6 +194,15 @@ function recordMilestone(line: string, spawnedAt: number, milestones: Partial<Re
 }
 
 /**
+ * Waits (at most a second) for the last milestone's line: the controller writes it before /readyz can pass, but this
+ * process may read the answer before the line (the two arrive on different pipes).
+ */
+async function lastMilestone(variant: Variant, milestones: StartResult['milestones']): Promise<void> {
+  if (!variant.logsMilestones) return;
+  for (let waited = 0; milestones['caches synced: ready'] === undefined && waited < 1_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
  * Ends a measured controller with SIGKILL: the figures are taken, and a graceful stop right at ready can take the
  * watches' 30 s to end (a ListWatch that starts its watch after stop() is not aborted). Each run has a Lease of its own.
  */
@@ -219,6 +230,7 @@ async function startOnce(variant: Variant, kubeconfig: string): Promise<StartRes
     const wallMs = performance.now() - started;
     const pid = child.pid!;
     const [cpuMs, rssMb] = await Promise.all([processCpuMs(pid), peakRssMb(pid)]);
+    await lastMilestone(variant, milestones);
     return { wallMs, cpuMs, rssMb, milestones };
   } finally {
     await stop(child);
@@ -241,6 +253,7 @@ async function startInCgroup(variant: Variant, kubeconfig: string, run: string):
     await whenReady(child, port, spawnedAt, milestones);
     const wallMs = performance.now() - started;
     const [usage, rssMb] = await Promise.all([readUsage(setup), peakRssMb(child.pid!)]);
+    await lastMilestone(variant, milestones);
     return {
       wallMs,
       cpuMs: (usage.cpuUs ?? Number.NaN) / 1000,
@@ -292,10 +305,10 @@ async function main(): Promise<void> {
   const floor = join(runtime, 'node-http-floor.cjs');
   await writeFile(floor, FLOOR_SCRIPT);
   const variants: Variant[] = [
-    { name: 'Node + HTTP server', entry: floor, env: production },
-    { name: 'tsc output', entry: join(REPO_ROOT, 'dist', 'cli', 'main.js'), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' } },
-    { name: 'bundle', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' } },
-    { name: 'bundle + compile cache', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir } },
+    { name: 'Node + HTTP server', entry: floor, env: production, logsMilestones: false },
+    { name: 'tsc output', entry: join(REPO_ROOT, 'dist', 'cli', 'main.js'), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' }, logsMilestones: true },
+    { name: 'bundle', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' }, logsMilestones: true },
+    { name: 'bundle + compile cache', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir }, logsMilestones: true },
   ];
   const shipped = variants.at(-1) as Variant;
   const floorVariant = variants[0] as Variant;
@@ -368,7 +381,7 @@ function phases(results: StartResult[]): Phase[] | undefined {
 
 function phaseLines(title: string, list: Phase[] | undefined): string[] {
   if (list === undefined) return [`${title}: no milestones logged`];
-  return [title, ...list.map((p) => `  ${p.phase.padEnd(36)} ${String(Math.round(p.wallMs)).padStart(6)} wall ms ${p.cpuMs === undefined ? '' : `${String(Math.round(p.cpuMs)).padStart(5)} CPU ms`}`)];
+  return [`${title}:`, ...list.map((p) => `  ${p.phase.padEnd(36)} ${String(Math.round(p.wallMs)).padStart(6)} wall ms ${p.cpuMs === undefined ? '' : `${String(Math.round(p.cpuMs)).padStart(5)} CPU ms`}`)];
 }
 
 function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipped: StartResult[]; floor: StartResult[] }, estimateReason: string | undefined): void {
@@ -391,7 +404,7 @@ function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipp
   out.push(`${'variant'.padEnd(24)} ${'CPU ms'.padEnd(18)} ${'wall ms'.padEnd(18)} peak RSS MB`);
   for (const summary of summaries) out.push(row(summary));
   out.push('');
-  out.push(...phaseLines(`${shipped.variant}, where the time to ready goes (median per phase; CPU of all its threads):`, phases(shippedRuns)));
+  out.push(...phaseLines(`${shipped.variant}, where the time to ready goes (median per phase; CPU of all its threads)`, phases(shippedRuns)));
   out.push('');
   if (quotaSummary !== undefined) {
     const memory = quota.shipped.map((r) => r.cgroup?.memoryPeakMb).filter((m) => m != null) as number[];
@@ -399,7 +412,7 @@ function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipp
     if (quotaFloor !== undefined) out.push(row(quotaFloor));
     out.push(row(quotaSummary));
     out.push(`  cgroup memory peak (RSS + page cache) ${memory.length === 0 ? 'n/a' : `${Math.round(median(memory))} MB`}; throttled in ${quota.shipped.map((r) => `${r.cgroup?.throttledPeriods ?? '?'}/${r.cgroup?.periods ?? '?'}`).join(', ')} periods`);
-    out.push(...phaseLines('  per phase:', phases(quota.shipped)));
+    out.push(...phaseLines('  per phase', phases(quota.shipped)));
   } else {
     out.push(`no cgroup could be used (${estimateReason}): at ${limitsText()} the wall time to ready is ESTIMATED as CPU / ${LIMITS.cpu} = ${Math.round(estimateMs)} ms, not measured`);
   }
