@@ -10,9 +10,12 @@
  *   bundle                  the image's runtime files, compile cache off
  *   bundle + compile cache  the image's runtime files with the cache its Dockerfile builds (as shipped)
  *
- * then runs the shipped variant inside a cgroup limited to 10% of one CPU and 128 MiB (src/cli/importtime.ts's cgroup
- * code; needs root and a writable cgroup v1 or v2) and prints the measured wall time to ready. Without a usable
- * cgroup it says so and prints an estimate (CPU ms / quota) instead.
+ * and, for the shipped variant, where the time goes: the phases between the milestones the controller logs with its own
+ * clock (code loaded, endpoint up and discovery done, caches synced; src/controller/log.ts processClock), wall and CPU
+ * ms each. Then it runs the shipped variant and the Node + HTTP floor, alternating, inside a cgroup limited to 10% of
+ * one CPU and 128 MiB (src/cli/importtime.ts's cgroup code; needs root and a writable cgroup v1 or v2) and prints the
+ * measured wall times to ready and the shipped start's phases there. Without a usable cgroup it says so and prints an
+ * estimate (CPU ms / quota) instead.
  *
  *   npm run bench:startup                          # 5 runs per variant, 3 in the cgroup
  *   npm run bench:startup -- --cpu-quota 0.5 --memory 256Mi   # other limits (the chart's, say)
@@ -60,6 +63,22 @@ interface Variant {
   /** The entry script; `controller` and the flags follow it. */
   entry: string;
   env: Record<string, string>;
+  /** Whether it logs the start-up milestones (pytuner does, the floor does not). */
+  logsMilestones: boolean;
+}
+
+/**
+ * The start-up milestones the controller logs (src/controller/log.ts processClock): its code loaded ('controller
+ * starting'), the kubeconfig read, the operations endpoint up and discovery done, the informers started ('controller
+ * started'), every cache synced ('caches synced: ready', when /readyz begins to pass).
+ */
+const MILESTONES = ['controller starting', 'controller started', 'caches synced: ready'] as const;
+type Milestone = (typeof MILESTONES)[number];
+
+/** When the controller logged a milestone: ms since the spawn (from the line's time) and its CPU ms (all threads) then. */
+interface MilestoneAt {
+  wallMs: number;
+  cpuMs: number;
 }
 
 /** What one start measured. */
@@ -67,6 +86,8 @@ interface StartResult {
   wallMs: number;
   cpuMs: number;
   rssMb: number;
+  /** Absent for the Node + HTTP floor, which logs none. */
+  milestones: Partial<Record<Milestone, MilestoneAt>>;
   /** Only in a cgroup. */
   cgroup?: { memoryPeakMb: number | null; throttledPeriods: number | null; periods: number | null };
 }
@@ -134,7 +155,7 @@ async function isReady(port: number): Promise<boolean> {
  * Resolves when /readyz answers 200. It asks when the controller logs a synced cache (readiness follows the last of
  * them) and every 250 ms besides: asking every few ms would cost the controller CPU, which at a 10% quota is wall time.
  */
-function whenReady(child: ChildProcess, port: number): Promise<void> {
+function whenReady(child: ChildProcess, port: number, spawnedAt: number, milestones: Partial<Record<Milestone, MilestoneAt>>): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (error?: Error) => {
@@ -151,10 +172,34 @@ function whenReady(child: ChildProcess, port: number): Promise<void> {
     const stderr: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       stderr.push(line);
-      if (line.includes('"cache synced"')) check();
+      recordMilestone(line, spawnedAt, milestones);
+      if (line.includes('"cache synced')) check();
     });
     child.once('exit', (code, signal) => finish(new Error(`the controller exited (${code ?? signal}) before it was ready:\n${stderr.slice(-5).join('\n')}`)));
   });
+}
+
+/** Notes a milestone line of the controller's log (JSON, pino's ISO `time`, processClock's `cpuMs`). */
+function recordMilestone(line: string, spawnedAt: number, milestones: Partial<Record<Milestone, MilestoneAt>>): void {
+  if (!line.startsWith('{')) return;
+  let entry: { msg?: unknown; time?: unknown; cpuMs?: unknown };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return;
+  }
+  const milestone = MILESTONES.find((m) => m === entry.msg);
+  if (milestone === undefined || typeof entry.time !== 'string' || typeof entry.cpuMs !== 'number') return;
+  milestones[milestone] ??= { wallMs: Date.parse(entry.time) - spawnedAt, cpuMs: entry.cpuMs };
+}
+
+/**
+ * Waits (at most a second) for the last milestone's line: the controller writes it before /readyz can pass, but this
+ * process may read the answer before the line (the two arrive on different pipes).
+ */
+async function lastMilestone(variant: Variant, milestones: StartResult['milestones']): Promise<void> {
+  if (!variant.logsMilestones) return;
+  for (let waited = 0; milestones['caches synced: ready'] === undefined && waited < 1_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /**
@@ -177,36 +222,43 @@ function controllerArgs(variant: Variant, kubeconfig: string, port: number): str
 async function startOnce(variant: Variant, kubeconfig: string): Promise<StartResult> {
   const port = await freePort();
   const started = performance.now();
+  const spawnedAt = Date.now();
+  const milestones: StartResult['milestones'] = {};
   const child = spawn(process.execPath, controllerArgs(variant, kubeconfig, port), { env: { ...process.env, ...variant.env }, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
-    await whenReady(child, port);
+    await whenReady(child, port, spawnedAt, milestones);
     const wallMs = performance.now() - started;
     const pid = child.pid!;
     const [cpuMs, rssMb] = await Promise.all([processCpuMs(pid), peakRssMb(pid)]);
-    return { wallMs, cpuMs, rssMb };
+    await lastMilestone(variant, milestones);
+    return { wallMs, cpuMs, rssMb, milestones };
   } finally {
     await stop(child);
   }
 }
 
 /** Starts the controller once inside a fresh cgroup with LIMITS (the shell joins it, then execs node). */
-async function startInCgroup(variant: Variant, kubeconfig: string, run: number): Promise<StartResult | { reason: string }> {
+async function startInCgroup(variant: Variant, kubeconfig: string, run: string): Promise<StartResult | { reason: string }> {
   const setup = await setUpCgroup(LIMITS, `pytuner-bench-startup-${process.pid}-${run}`);
   if ('reason' in setup) return setup;
   const port = await freePort();
   const started = performance.now();
+  const spawnedAt = Date.now();
+  const milestones: StartResult['milestones'] = {};
   const child = spawn('/bin/sh', ['-c', joinScript(setup), 'sh', process.execPath, ...controllerArgs(variant, kubeconfig, port)], {
     env: { ...process.env, ...variant.env },
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
   try {
-    await whenReady(child, port);
+    await whenReady(child, port, spawnedAt, milestones);
     const wallMs = performance.now() - started;
     const [usage, rssMb] = await Promise.all([readUsage(setup), peakRssMb(child.pid!)]);
+    await lastMilestone(variant, milestones);
     return {
       wallMs,
       cpuMs: (usage.cpuUs ?? Number.NaN) / 1000,
       rssMb,
+      milestones,
       cgroup: {
         memoryPeakMb: usage.memoryPeakBytes === null ? null : usage.memoryPeakBytes / 1_048_576,
         throttledPeriods: usage.throttledPeriods,
@@ -253,12 +305,13 @@ async function main(): Promise<void> {
   const floor = join(runtime, 'node-http-floor.cjs');
   await writeFile(floor, FLOOR_SCRIPT);
   const variants: Variant[] = [
-    { name: 'Node + HTTP server', entry: floor, env: production },
-    { name: 'tsc output', entry: join(REPO_ROOT, 'dist', 'cli', 'main.js'), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' } },
-    { name: 'bundle', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' } },
-    { name: 'bundle + compile cache', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir } },
+    { name: 'Node + HTTP server', entry: floor, env: production, logsMilestones: false },
+    { name: 'tsc output', entry: join(REPO_ROOT, 'dist', 'cli', 'main.js'), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' }, logsMilestones: true },
+    { name: 'bundle', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' }, logsMilestones: true },
+    { name: 'bundle + compile cache', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir }, logsMilestones: true },
   ];
   const shipped = variants.at(-1) as Variant;
+  const floorVariant = variants[0] as Variant;
   try {
     // Round-robin, so that a change in the machine's load during the run weighs on every variant alike.
     const results = variants.map((): StartResult[] => []);
@@ -267,28 +320,81 @@ async function main(): Promise<void> {
       log(`round ${i + 1} of ${runs} done`);
     }
     const summaries = variants.map((variant, index) => summarise(variant.name, results[index]!));
+    // The floor too, alternating with the shipped start: what Node alone takes at that quota bounds what any change can reach.
     const quota: StartResult[] = [];
+    const quotaFloor: StartResult[] = [];
     let estimateReason: string | undefined;
     for (let i = 0; i < cgroupRuns && estimateReason === undefined; i++) {
-      const result = await startInCgroup(shipped, kubeconfig, i);
+      const floorResult = await startInCgroup(floorVariant, kubeconfig, `${i}-floor`);
+      if ('reason' in floorResult) {
+        estimateReason = floorResult.reason;
+        break;
+      }
+      quotaFloor.push(floorResult);
+      const result = await startInCgroup(shipped, kubeconfig, String(i));
       if ('reason' in result) estimateReason = result.reason;
       else quota.push(result);
     }
-    report(summaries, quota, estimateReason);
+    report(summaries, results.at(-1)!, { shipped: quota, floor: quotaFloor }, estimateReason);
   } finally {
     await controlPlane?.stop();
     await rm(runtime, { recursive: true, force: true });
   }
 }
 
-function report(summaries: Summary[], quota: StartResult[], estimateReason: string | undefined): void {
+/**
+ * One phase of a start: from the previous milestone (or the spawn) to this one, medians over the runs. No CPU for the
+ * last one: the bench's CPU at ready (schedstat, or the cgroup's count) is not on the same clock as the controller's
+ * own (getrusage), and their difference is within the noise of either.
+ */
+interface Phase {
+  phase: string;
+  wallMs: number;
+  cpuMs: number | undefined;
+}
+
+const PHASE_NAMES: Record<Milestone | 'ready', string> = {
+  'controller starting': "spawn → pytuner's code loaded",
+  'controller started': '→ kubeconfig, endpoint, discovery',
+  'caches synced: ready': '→ lists and watches synced',
+  ready: '→ /readyz 200 seen here',
+};
+
+/**
+ * Where the time to ready goes, per phase (the controller's logged milestones, then the bench's own ready), or
+ * undefined when a run lacks a milestone (an older controller, a log level above info).
+ */
+function phases(results: StartResult[]): Phase[] | undefined {
+  const points = [...MILESTONES.map((m) => results.map((r) => r.milestones[m])), results.map((r): MilestoneAt => ({ wallMs: r.wallMs, cpuMs: r.cpuMs }))];
+  if (results.length === 0 || points.some((runs) => runs.some((p) => p === undefined))) return undefined;
+  const names = [...MILESTONES, 'ready' as const];
+  return names.map((name, index) => {
+    const at = points[index] as MilestoneAt[];
+    const before = index === 0 ? undefined : (points[index - 1] as MilestoneAt[]);
+    return {
+      phase: PHASE_NAMES[name],
+      wallMs: median(at.map((p, run) => p.wallMs - (before?.[run]?.wallMs ?? 0))),
+      cpuMs: name === 'ready' ? undefined : median(at.map((p, run) => p.cpuMs - (before?.[run]?.cpuMs ?? 0))),
+    };
+  });
+}
+
+function phaseLines(title: string, list: Phase[] | undefined): string[] {
+  if (list === undefined) return [`${title}: no milestones logged`];
+  return [`${title}:`, ...list.map((p) => `  ${p.phase.padEnd(36)} ${String(Math.round(p.wallMs)).padStart(6)} wall ms ${p.cpuMs === undefined ? '' : `${String(Math.round(p.cpuMs)).padStart(5)} CPU ms`}`)];
+}
+
+function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipped: StartResult[]; floor: StartResult[] }, estimateReason: string | undefined): void {
   const shipped = summaries.at(-1) as Summary;
   const estimateMs = shipped.median.cpuMs / LIMITS.cpu;
-  const quotaSummary = quota.length === 0 ? undefined : summarise(`${shipped.variant} @ ${Math.round(LIMITS.cpu * 100)}% CPU`, quota);
+  const quotaLabel = `@ ${Math.round(LIMITS.cpu * 100)}% CPU`;
+  const quotaSummary = quota.shipped.length === 0 ? undefined : summarise(`${shipped.variant} ${quotaLabel}`, quota.shipped);
+  const quotaFloor = quota.floor.length === 0 ? undefined : summarise(`${(summaries[0] as Summary).variant} ${quotaLabel}`, quota.floor);
   if (values.json) {
     const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version, date: new Date().toISOString() };
-    const cgroup = quotaSummary === undefined ? { method: 'estimate', reason: estimateReason, wallMs: estimateMs } : { method: 'cgroup', limits: LIMITS, ...quotaSummary };
-    process.stdout.write(`${JSON.stringify({ goal: GOAL, machine, variants: summaries, cgroup }, null, 2)}\n`);
+    const cgroup =
+      quotaSummary === undefined ? { method: 'estimate', reason: estimateReason, wallMs: estimateMs } : { method: 'cgroup', limits: LIMITS, ...quotaSummary, floor: quotaFloor, phases: phases(quota.shipped) };
+    process.stdout.write(`${JSON.stringify({ goal: GOAL, machine, variants: summaries, phases: phases(shippedRuns), cgroup }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -298,11 +404,15 @@ function report(summaries: Summary[], quota: StartResult[], estimateReason: stri
   out.push(`${'variant'.padEnd(24)} ${'CPU ms'.padEnd(18)} ${'wall ms'.padEnd(18)} peak RSS MB`);
   for (const summary of summaries) out.push(row(summary));
   out.push('');
+  out.push(...phaseLines(`${shipped.variant}, where the time to ready goes (median per phase; CPU of all its threads)`, phases(shippedRuns)));
+  out.push('');
   if (quotaSummary !== undefined) {
-    const memory = quota.map((r) => r.cgroup?.memoryPeakMb).filter((m) => m != null) as number[];
-    out.push(`in a cgroup limited to ${limitsText()} (${quota.length} runs, measured):`);
+    const memory = quota.shipped.map((r) => r.cgroup?.memoryPeakMb).filter((m) => m != null) as number[];
+    out.push(`in a cgroup limited to ${limitsText()} (${quota.shipped.length} runs each, alternating, measured):`);
+    if (quotaFloor !== undefined) out.push(row(quotaFloor));
     out.push(row(quotaSummary));
-    out.push(`  cgroup memory peak (RSS + page cache) ${memory.length === 0 ? 'n/a' : `${Math.round(median(memory))} MB`}; throttled in ${quota.map((r) => `${r.cgroup?.throttledPeriods ?? '?'}/${r.cgroup?.periods ?? '?'}`).join(', ')} periods`);
+    out.push(`  cgroup memory peak (RSS + page cache) ${memory.length === 0 ? 'n/a' : `${Math.round(median(memory))} MB`}; throttled in ${quota.shipped.map((r) => `${r.cgroup?.throttledPeriods ?? '?'}/${r.cgroup?.periods ?? '?'}`).join(', ')} periods`);
+    out.push(...phaseLines('  per phase', phases(quota.shipped)));
   } else {
     out.push(`no cgroup could be used (${estimateReason}): at ${limitsText()} the wall time to ready is ESTIMATED as CPU / ${LIMITS.cpu} = ${Math.round(estimateMs)} ms, not measured`);
   }

@@ -9,4 +9,12 @@ export { default as Registry } from 'prom-client/lib/registry.js';
 export { default as Counter } from 'prom-client/lib/counter.js';
 export { default as Gauge } from 'prom-client/lib/gauge.js';
 export { default as Histogram } from 'prom-client/lib/histogram.js';
-export { default as collectDefaultMetrics } from 'prom-client/lib/defaultMetrics.js';
+
+/**
+ * The default process metrics load on their first call: their modules (perf_hooks' event-loop-delay monitor, v8's heap
+ * statistics, @opentelemetry/api for the CPU metric) are not needed to become ready, and the controller registers them
+ * once its caches have synced (src/controller/main.ts). The `require` is bundled by esbuild and runs when called.
+ */
+export function collectDefaultMetrics(...args) {
+  return require('prom-client/lib/defaultMetrics.js')(...args);
+}

@@ -158,7 +158,7 @@ function optInAndPrometheus(options: ControllerOptions): { defaultPolicy?: { nam
 
 /** Runs the controller until SIGTERM/SIGINT; returns the exit code. */
 export async function controllerCommand(options: ControllerOptions, io: CliIo): Promise<number> {
-  const [{ KubeConfig, startController, shardLabel, shardLeaseName, shardProblem }, { createLogger }] = await Promise.all([
+  const [{ KubeConfig, startController, shardLabel, shardLeaseName, shardProblem }, { createLogger, processClock }] = await Promise.all([
     import('../controller/main.ts'),
     import('../controller/log.ts'),
   ]);
@@ -171,6 +171,8 @@ export async function controllerCommand(options: ControllerOptions, io: CliIo): 
   const rootLog = createLogger({ level: options.logLevel });
   // With several shards every line says which one wrote it, so their logs can be merged and still told apart.
   const log = shard.total > 1 ? rootLog.child({ shard: shardLabel(shard) }) : rootLog;
+  // Its code is loaded; what follows is the kubeconfig, the operations endpoint and the first requests.
+  log.info(processClock(), 'controller starting');
   const kubeConfig = new KubeConfig();
   try {
     if (options.kubeconfig === undefined) kubeConfig.loadFromDefault();

@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, targetLogger } from './log.ts';
+import { createLogger, processClock, targetLogger } from './log.ts';
 
 describe('targetLogger', () => {
   it('writes one "name" key per line: the workload\'s', () => {
@@ -16,5 +17,17 @@ describe('targetLogger', () => {
     const line = lines[0] as string;
     expect(line.match(/"name":/g)).toHaveLength(1);
     expect(JSON.parse(line)).toMatchObject({ logger: 'pytuner-controller', kind: 'Service', namespace: 'shop', name: 'orders', msg: 'reconciled', level: 'info' });
+  });
+});
+
+describe('processClock', () => {
+  it('gives the time since the process started and its CPU time, both in milliseconds', () => {
+    const clock = processClock();
+    // Node's time origin is the process start, as process.uptime() counts it (seconds).
+    expect(Math.abs(clock.sinceStartMs - process.uptime() * 1000)).toBeLessThan(1000);
+    // A test process has run code by now, and no process uses more CPU than its threads could since it started.
+    expect(clock.cpuMs).toBeGreaterThan(0);
+    expect(clock.cpuMs).toBeLessThanOrEqual(clock.sinceStartMs * Math.max(availableParallelism(), 8));
+    expect(Number.isInteger(clock.sinceStartMs) && Number.isInteger(clock.cpuMs)).toBe(true);
   });
 });

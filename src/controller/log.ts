@@ -22,6 +22,16 @@ export function createLogger(options: { level?: Level | 'silent'; destination?: 
   );
 }
 
+/**
+ * How far the process has come since it started: wall time (Node's time origin is the process start) and CPU time of
+ * all its threads, in ms. Logged at the start-up milestones (starting, started, ready), so a slow start in a small pod
+ * shows where it went without a profiler; bench/startup.ts reads them per phase.
+ */
+export function processClock(): { sinceStartMs: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  return { sinceStartMs: Math.round(performance.now()), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+}
+
 /** The target of a reconcile, as logged. */
 export interface TargetFields {
   kind: string;

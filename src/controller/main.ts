@@ -12,8 +12,8 @@ import { Caches, describeError, describePermission, type CacheVerb, type Feature
 import { IdentityIndex } from './identityIndex.ts';
 import { allWorkloadKeys, formatKey, GenerationTracker, keysForEvent, parseKey } from './keys.ts';
 import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseTiming } from './leader.ts';
-import { targetLogger } from './log.ts';
-import { createMetrics, type ControllerMetrics, type RecommendationSample, type ReconcileResult } from './metrics.ts';
+import { processClock, targetLogger } from './log.ts';
+import { addProcessMetrics, createMetrics, type ControllerMetrics, type RecommendationSample, type ReconcileResult } from './metrics.ts';
 import type { ReportApi } from '../config/controller.ts';
 import type { PolicyReportWriter } from './policyReportWriter.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
@@ -63,7 +63,7 @@ export interface ControllerConfig {
   discoveryIntervalMs?: number;
   informerBackoff?: RestartBackoff;
   rateLimits?: Partial<RateLimits>;
-  /** Register prom-client's process metrics (the binary does; in-process tests do not). */
+  /** Register prom-client's process metrics once the caches have synced (the binary does; in-process tests do not). */
   processMetrics?: boolean;
   log: Logger;
   /** The clock reconciles read (cooldowns, condition times); default the system clock. */
@@ -181,10 +181,11 @@ class ControllerManager implements RunningController {
     this.#config = config;
     this.#log = config.log;
     this.#queue = new WorkQueue<string>(config.rateLimits);
-    this.metrics = createMetrics(
-      { queueDepth: () => this.#queue.core.depth(), findingsByRule: () => countRules(this.#findingsByKey), recommendations: () => recommendationSamples(this.#findingsByKey) },
-      { processMetrics: config.processMetrics ?? false },
-    );
+    this.metrics = createMetrics({
+      queueDepth: () => this.#queue.core.depth(),
+      findingsByRule: () => countRules(this.#findingsByKey),
+      recommendations: () => recommendationSamples(this.#findingsByKey),
+    });
     this.#shard = config.shard ?? SINGLE_SHARD;
     this.caches = this.#createCaches();
     this.#elector = this.#createElector();
@@ -224,7 +225,7 @@ class ControllerManager implements RunningController {
       throw err;
     }
     const { namespace, leaderElection } = this.#config;
-    this.#log.info({ port: this.port, namespace: namespace ?? '(all)', shard: shardLabel(this.#shard), leaderElection: leaderElection !== undefined }, 'controller started');
+    this.#log.info({ port: this.port, namespace: namespace ?? '(all)', shard: shardLabel(this.#shard), leaderElection: leaderElection !== undefined, ...processClock() }, 'controller started');
     this.#campaign().catch(async (err: unknown) => {
       this.#log.error({ err: describeError(err) }, 'controller loop failed');
       this.#fatal = err instanceof Error ? err : new Error(String(err));
@@ -309,6 +310,10 @@ class ControllerManager implements RunningController {
   async #campaign(): Promise<void> {
     await this.caches.whenSynced();
     if (this.#stopping) return;
+    // /readyz passes from here on (its checks read the same state).
+    this.#log.info(processClock(), 'caches synced: ready');
+    // After ready, and after the I/O already waiting (a readiness probe): nothing needs them before.
+    if (this.#config.processMetrics === true) setImmediate(() => addProcessMetrics(this.metrics.registry));
     const elector = this.#elector;
     if (elector === undefined) {
       await this.#loadReconciler();

@@ -65,12 +65,18 @@ export interface MetricsSources {
 }
 
 /**
- * createMetrics registers the controller's metrics on a new registry. `processMetrics` adds prom-client's default
- * process metrics (CPU, memory, event loop lag), which the real binary wants and in-process tests do not.
+ * addProcessMetrics adds prom-client's default process metrics (CPU, memory, event loop lag) to the registry: the real
+ * binary wants them, in-process tests do not. The controller adds them once it is ready: in the bundle their modules
+ * load on this call (scripts/bundle-subsets/prom-client.js), and at a tenth of a CPU each millisecond before ready is
+ * ten of start-up.
  */
-export function createMetrics(sources: MetricsSources, options: { processMetrics?: boolean } = {}): ControllerMetrics {
+export function addProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: 'pytuner_' });
+}
+
+/** createMetrics registers the controller's metrics on a new registry. */
+export function createMetrics(sources: MetricsSources): ControllerMetrics {
   const registry = new Registry();
-  if (options.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'pytuner_' });
   const registers = [registry];
   return {
     registry,
