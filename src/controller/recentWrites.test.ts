@@ -70,6 +70,26 @@ describe('RecentWrites', () => {
     expect(writes.size).toBe(1);
   });
 
+  it('holds no more than the writes of one TTL, however many come unconfirmed', () => {
+    let now = 0;
+    const writes = new RecentWrites(30_000, () => now);
+    // 80 writes a second for five minutes, none confirmed by the watch (it lags more than the TTL).
+    let most = 0;
+    for (let i = 0; i < 80 * 300; i++) {
+      now = i * 12.5;
+      writes.remember(rec('9', `r-${i}`), undefined);
+      most = Math.max(most, writes.size);
+    }
+    expect(most).toBe(80 * 30 + 1);
+    // A write again of an old key counts from its new time: it is not dropped with the entries of its first one.
+    now += 29_000;
+    writes.remember(rec('10', 'r-0'), undefined);
+    now += 2_000;
+    writes.unsure('shop', 'other');
+    expect(writes.read('shop', 'r-0', undefined)).toEqual({ from: 'written', object: rec('10', 'r-0') });
+    expect(writes.size).toBe(2);
+  });
+
   it('holds a written recommendation in the form the cache keeps, not the API server\'s answer', () => {
     const status = {
       summary: { findings: 1, critical: 0, warning: 1, info: 0, recommended: 'containerConcurrency 8' },
