@@ -112,4 +112,16 @@ describe('metricsTargets', () => {
     expect(metricsTargetOf(evaluateTarget({ kind: 'Service', namespace: 'shop', name: 'orders' }, orders, [], []))).toEqual(metricsTargets([orders])[0]);
     expect(metricsTargetOf(evaluateTarget({ kind: 'Service', namespace: 'shop', name: 'broken' }, broken, [], []))).toBeUndefined();
   });
+
+  it('reads each workload object once: a policy asks again for the same cached objects after every write', () => {
+    const orders = knativeService('orders', { containers: [{ name: 'app', image: 'python:3.13', args: ['gunicorn', 'app:app'] }] });
+    const reports = knativeService('reports', { containers: [{ name: 'app', image: 'python:3.13', args: ['gunicorn', 'app:app'] }] });
+    const first = metricsTargets([orders, reports]);
+    const again = metricsTargets([reports, orders]);
+    expect(again[0]).toBe(first[1]);
+    expect(again[1]).toBe(first[0]);
+    // A changed workload is a new cached object: read anew.
+    const changed = knativeService('orders', { containers: [{ name: 'server', image: 'python:3.13', args: ['gunicorn', 'app:app'] }] });
+    expect(metricsTargets([changed])[0]).toMatchObject({ name: 'orders', container: 'server' });
+  });
 });

@@ -108,10 +108,26 @@ export function metricsTargetOf(evaluation: Evaluation): MetricsTarget | undefin
 }
 
 /**
+ * The metrics target of each workload object seen (null: it does not validate), keyed by the object: a cached object is
+ * replaced on every change, so an entry never goes stale. A policy's reconcile asks for the targets of every workload
+ * it governs, and every recommendation written re-queues its policy: validating them all each time was O(workloads
+ * of the namespace) per write, a hundred times more work at 20,000 workloads in 60 namespaces than at 2,000.
+ */
+const targetsByObject = new WeakMap<object, MetricsTarget | null>();
+
+/**
  * metricsTargets is the metrics target of each workload object that validates, as `pytuner report -f` makes them from
- * manifests: one collection then reads them all with the profile's per-namespace queries.
+ * manifests: one collection then reads them all with the profile's per-namespace queries. A target depends on its
+ * workload alone (its server container, vCPU, platform), so each object is read once.
  */
 export function metricsTargets(workloads: readonly KubernetesObject[]): MetricsTarget[] {
-  const documents = workloads.map(objectDocument);
-  return buildInventory({ documents, sources: [], errors: [], files: documents.length }, []).inventory.workloads.map(targetOfWorkload);
+  return workloads.flatMap((workload) => {
+    let target = targetsByObject.get(workload);
+    if (target === undefined) {
+      const documents = [objectDocument(workload, 0)];
+      const facts = buildInventory({ documents, sources: [], errors: [], files: 1 }, []).inventory.workloads[0];
+      targetsByObject.set(workload, (target = facts === undefined ? null : targetOfWorkload(facts)));
+    }
+    return target === null ? [] : [target];
+  });
 }

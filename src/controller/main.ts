@@ -19,9 +19,9 @@ import type { PolicyReportWriter } from './policyReportWriter.ts';
 import type { Reconciler, TerminalError } from './reconciler.ts';
 import type { PrometheusAccess } from './metricsReader.ts';
 import { startOperationsServer, type OperationsServer } from './server.ts';
-import { RecentWrites } from './recentWrites.ts';
+import { DEFAULT_RECENT_WRITE_TTL_MS, RecentWrites } from './recentWrites.ts';
 import { ownsNamespace, shardLabel, SINGLE_SHARD, type ShardConfig } from './shard.ts';
-import { cachedForm } from './shardCache.ts';
+import { cachedForm, cachedRecommendation } from './shardCache.ts';
 import type { RecommendedValue, TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { Finding } from '../model/finding.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
@@ -162,7 +162,7 @@ class ControllerManager implements RunningController {
   // Which IAM grants may concern which workloads (fed by the cache events, read by the reconciler).
   readonly #identities = new IdentityIndex();
   // The reconciler's own recommendation writes until the cache has them (it reads recommendations from the cache).
-  readonly #recentWrites = new RecentWrites<TuningRecommendation>();
+  readonly #recentWrites = new RecentWrites<TuningRecommendation>(DEFAULT_RECENT_WRITE_TTL_MS, undefined, cachedRecommendation);
   // The reconciler and what it imports (the rules, the policies' zod schemas, the actuator's API clients, the
   // Prometheus client) load when this replica starts its workers (loadReconciler): none of it is needed to become
   // ready, and at a tenth of a CPU each millisecond of loading is ten of start-up (bench/startup.ts).

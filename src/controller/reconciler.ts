@@ -28,9 +28,9 @@ import { DEFAULT_METRICS_INTERVAL_MS, DEFAULT_METRICS_TIMEOUT_MS, MetricsReader,
 import { detectDrift } from './drift.ts';
 import { valuesOf } from './recommendations.ts';
 import { byPrecedence, optedIn, overlappingCondition, policyRef, selectingPolicies, type Candidates, type SharedWorkload } from './policySelection.ts';
-import { RecentWrites } from './recentWrites.ts';
+import { DEFAULT_RECENT_WRITE_TTL_MS, RecentWrites } from './recentWrites.ts';
 import type { TuningPolicyProjection } from './projection.ts';
-import { cachedStatusDigest } from './shardCache.ts';
+import { cachedRecommendation, cachedStatusDigest } from './shardCache.ts';
 import { evaluatedStatus, policyStatus, sameStatus, unselectedStatus, type MetricsBasis } from './status.ts';
 import { statusDigest } from './statusDigest.ts';
 
@@ -220,7 +220,7 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
-    this.#recent = options.recentWrites ?? new RecentWrites();
+    this.#recent = options.recentWrites ?? new RecentWrites(DEFAULT_RECENT_WRITE_TTL_MS, undefined, cachedRecommendation);
     this.#manager = options.fieldManager ?? FIELD_MANAGER;
     this.#actuator = options.actuator ?? createActuator(options.kubeConfig, { fieldManager: this.#manager, clock: options.now });
     this.#custom = transportFor(options.kubeConfig).api(CustomObjectsApi);

@@ -17,9 +17,10 @@
  *   replaces findings and recommendations whole.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { ResourceName } from './informers.ts';
 import { project, type Projections, type WorkloadProjection } from './projection.ts';
-import { ownsNamespace, type ShardConfig } from './shard.ts';
+import { ownsNamespace, SINGLE_SHARD, type ShardConfig } from './shard.ts';
 import { statusDigest } from './statusDigest.ts';
 
 /** Kinds read across namespaces (an IAM grant in one namespace may name the identity of a workload in another). */
@@ -85,6 +86,14 @@ export function cachedForm<R extends ResourceName>(shard: ShardConfig, resource:
     digests.set(recommendation, statusDigest(source.status));
   }
   return cached;
+}
+
+/**
+ * cachedRecommendation is what the cache keeps of a TuningRecommendation (cachedForm's, whatever the shard): the form
+ * recentWrites.ts holds a written one in until the cache has it, so that a read answers the same either way.
+ */
+export function cachedRecommendation(obj: TuningRecommendation): TuningRecommendation {
+  return cachedForm(SINGLE_SHARD, 'tuningRecommendations', obj as KubernetesObject) ?? obj;
 }
 
 /**
