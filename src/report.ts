@@ -71,7 +71,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   const findings = rules.flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
   const ran = (id: string) => rules.some((rule) => rule.id === id);
-  const solved = withTerraformEdits(renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings, ran)), loaded.terraform ?? []).sort(compareFindings);
+  const solved = sortFindings(withTerraformEdits(renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings, ran)), loaded.terraform ?? []));
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of solved) bySeverity[f.severity]++;
@@ -96,10 +96,18 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   return report;
 }
 
-function compareFindings(a: Finding, b: Finding): number {
-  const key = (f: Finding) => [f.target.file ?? '', String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
-  const ka = key(a);
-  const kb = key(b);
+/** sortFindings sorts by `compareKeys` of each finding's key, built once per finding rather than once per comparison. */
+function sortFindings(findings: readonly Finding[]): Finding[] {
+  const keyed = findings.map((finding) => ({ finding, key: sortKey(finding) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  return keyed.map(({ finding }) => finding);
+}
+
+function sortKey(f: Finding): string[] {
+  return [f.target.file ?? '', String(f.target.line ?? 0).padStart(8, '0'), f.target.kind, f.target.namespace ?? '', f.target.name, f.target.container ?? '', f.rule];
+}
+
+function compareKeys(ka: readonly string[], kb: readonly string[]): number {
   for (let i = 0; i < ka.length; i++) {
     // Code-unit order, not localeCompare: the same inputs must give the same report on every machine.
     const x = ka[i] as string;

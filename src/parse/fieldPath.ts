@@ -15,12 +15,15 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  */
 export function formatFieldPath(segments: readonly PropertyKey[]): string {
   let out = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (typeof segment === 'string' && PLAIN_KEY.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
+  for (const segment of segments) out = appendFieldPath(out, segment);
   return out;
+}
+
+/** appendFieldPath is `formatFieldPath([...segments, segment])` given the path of `segments`: a walk extends its parent's path. */
+export function appendFieldPath(path: string, segment: PropertyKey): string {
+  if (typeof segment === 'number') return `${path}[${segment}]`;
+  if (typeof segment === 'string' && PLAIN_KEY.test(segment)) return path === '' ? segment : `${path}.${segment}`;
+  return `${path}[${JSON.stringify(String(segment))}]`;
 }
 
 /** lineAt finds the line of a field, or of its nearest enclosing field that has one. */

@@ -5,8 +5,10 @@
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { InputError } from '../model/finding.ts';
 import type { FieldLines, ParsedDocument } from './types.ts';
-import { formatFieldPath } from './fieldPath.ts';
+import { appendFieldPath } from './fieldPath.ts';
 import type { PathSegment } from './fieldPath.ts';
+import { parseYamlEvents } from './yamlEvents.ts';
+import type { LinedDocument } from './yamlEvents.ts';
 
 /**
  * Why a file that a directory walk found was not read as manifests. Such files are counted by reason in the report's
@@ -162,9 +164,9 @@ function readStream(file: string, text: string): Stream {
   let docIndex = 0;
   let rawDocuments = 0;
   for (const chunk of splitDocuments(text)) {
-    let parsed: LocatedDocument[];
+    let parsed: LinedDocument[];
     try {
-      parsed = parseChunk(chunk.text);
+      parsed = parseYamlEvents(chunk.text, chunk.firstLine) ?? parseChunk(chunk.text, chunk.firstLine);
     } catch (err) {
       syntaxErrors.push({ error: yamlError(file, chunk, err), looksKubernetes: looksLikeKubernetes(chunk.text) });
       docIndex++;
@@ -174,7 +176,7 @@ function readStream(file: string, text: string): Stream {
     for (const doc of parsed) {
       if (doc.value === null || doc.value === undefined) continue;
       rawDocuments++;
-      const line = chunk.firstLine + doc.root.line;
+      const line = doc.line;
       if (!isMapping(doc.value)) {
         errors.push({ file, line, message: `document is not a mapping (got ${describeValue(doc.value)})` });
         docIndex++;
@@ -182,25 +184,24 @@ function readStream(file: string, text: string): Stream {
       }
       if (isList(doc.value)) {
         const items = doc.value['items'];
-        const itemNodes = doc.root.children?.get('items')?.children;
         if (items !== undefined && items !== null && !Array.isArray(items)) {
-          errors.push({ file, line: chunk.firstLine + (doc.root.children?.get('items')?.line ?? doc.root.line), object: String(doc.value['kind']), field: 'items', message: `expected a list of objects, got ${describeValue(items)}` });
+          errors.push({ file, line: entryLine(doc.entries, 'items') ?? line, object: String(doc.value['kind']), field: 'items', message: `expected a list of objects, got ${describeValue(items)}` });
           docIndex++;
           continue;
         }
         (Array.isArray(items) ? items : []).forEach((item, i) => {
-          const node = itemNodes?.get(i);
-          const itemLine = chunk.firstLine + (node?.line ?? doc.root.line);
+          const itemPath = `items[${i}]`;
+          const itemLine = entryLine(doc.entries, itemPath) ?? line;
           if (!isMapping(item)) {
-            errors.push({ file, line: itemLine, field: `items[${i}]`, message: `List item is not a mapping (got ${describeValue(item)})` });
+            errors.push({ file, line: itemLine, field: itemPath, message: `List item is not a mapping (got ${describeValue(item)})` });
           } else {
-            documents.push({ file, line: itemLine, docIndex, object: item, fieldLines: fieldLinesOf(node, chunk.firstLine) });
+            documents.push({ file, line: itemLine, docIndex, object: item, fieldLines: packFieldLines(entriesBelow(doc.entries, itemPath)) });
           }
           docIndex++;
         });
         continue;
       }
-      documents.push({ file, line, docIndex, object: doc.value, fieldLines: fieldLinesOf(doc.root, chunk.firstLine) });
+      documents.push({ file, line, docIndex, object: doc.value, fieldLines: packFieldLines(doc.entries) });
       docIndex++;
     }
   }
@@ -279,11 +280,6 @@ interface LocatedNode {
   children?: Map<PathSegment, LocatedNode>;
 }
 
-interface LocatedDocument {
-  value: unknown;
-  root: LocatedNode;
-}
-
 /** A syntax error the `yaml` parser reported, with its 0-based line in the chunk. */
 class ChunkSyntaxError extends Error {
   readonly line: number;
@@ -310,17 +306,21 @@ const MAX_EXPANDED_NODES = 1_000_000;
  */
 const PARSE_OPTIONS = { merge: true, prettyErrors: false, uniqueKeys: true } as const;
 
-/** parseChunk parses one piece with `yaml`, and builds values and the line map from the same nodes. */
-function parseChunk(text: string): LocatedDocument[] {
+/**
+ * parseChunk parses one piece with `yaml`, and builds values and the line map from the same nodes: the pieces the
+ * fast path (`yamlEvents.ts`) leaves to it, and every syntax error's message and line.
+ */
+function parseChunk(text: string, firstLine: number): LinedDocument[] {
   const lineCounter = new LineCounter();
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line - 1;
-  const documents: LocatedDocument[] = [];
+  const documents: LinedDocument[] = [];
   for (const doc of parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter })) {
     const [error] = doc.errors;
     if (error !== undefined) throw new ChunkSyntaxError(error.message, lineOf(error.pos[0]));
     const value: unknown = doc.toJS({ maxAliasCount: -1 });
     if (expandedSize(value, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES) throw new Error(`document expands to more than ${MAX_EXPANDED_NODES} nodes through YAML aliases`);
-    documents.push({ value, root: locate(doc.contents, lineOf) ?? { line: 0 } });
+    const root = locate(doc.contents, lineOf) ?? { line: 0 };
+    documents.push({ value, line: firstLine + root.line, entries: fieldLineEntries(root, firstLine) });
   }
   return documents;
 }
@@ -362,21 +362,45 @@ function locate(node: unknown, lineOf: (offset: number) => number): LocatedNode 
   return { line };
 }
 
-/**
- * fieldLinesOf flattens a node's subtree into dotted paths → 1-based file lines, kept as one `\npath\tline` string
- * per document. Why not a Map: the report holds every document's lines until its findings are written, and a Map of
- * 30 path strings costs about 260 bytes an entry (80 MB for 13,333 objects, measured by bench/report-scale.ts), the
- * string about 50 (read by `fieldLine`). A path never holds a newline or a tab (`formatFieldPath` quotes unusual keys as JSON).
- */
-function fieldLinesOf(root: LocatedNode | undefined, firstLine: number): FieldLines {
+/** fieldLineEntries flattens a node's subtree into `path\tline` entries (dotted paths, 1-based file lines), parents first. */
+function fieldLineEntries(root: LocatedNode, firstLine: number): string[] {
   const entries: string[] = [];
-  const walk = (node: LocatedNode, path: PathSegment[]): void => {
+  const walk = (node: LocatedNode, path: string): void => {
     for (const [segment, child] of node.children ?? []) {
-      const childPath = [...path, segment];
-      entries.push(`${formatFieldPath(childPath)}\t${firstLine + child.line}`);
+      const childPath = appendFieldPath(path, segment);
+      entries.push(`${childPath}\t${firstLine + child.line}`);
       walk(child, childPath);
     }
   };
-  if (root !== undefined) walk(root, []);
+  walk(root, '');
+  return entries;
+}
+
+/** The line of the entry at `path` exactly. */
+function entryLine(entries: readonly string[], path: string): number | undefined {
+  const key = `${path}\t`;
+  const entry = entries.find((e) => e.startsWith(key));
+  return entry === undefined ? undefined : Number(entry.slice(key.length));
+}
+
+/** The entries below `path` (a List item's fields), with paths relative to it: `items[0].metadata` → `metadata`. */
+function entriesBelow(entries: readonly string[], path: string): string[] {
+  const below: string[] = [];
+  for (const entry of entries) {
+    if (!entry.startsWith(path)) continue;
+    const next = entry[path.length];
+    if (next === '.') below.push(entry.slice(path.length + 1));
+    else if (next === '[') below.push(entry.slice(path.length));
+  }
+  return below;
+}
+
+/**
+ * packFieldLines keeps a document's entries as one `\npath\tline` string. Why not a Map: the report holds every
+ * document's lines until its findings are written, and a Map of 30 path strings costs about 260 bytes an entry (80 MB
+ * for 13,333 objects, measured by bench/report-scale.ts), the string about 50 (read by `fieldLine`). A path never holds
+ * a newline or a tab (`formatFieldPath` quotes unusual keys as JSON).
+ */
+function packFieldLines(entries: readonly string[]): FieldLines {
   return { packed: `\n${entries.join('\n')}\n` };
 }

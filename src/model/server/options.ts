@@ -46,6 +46,18 @@ export interface ScanStyle {
   shortClusters?: boolean;
 }
 
+/** Each server's option table by spelling, built once per table: a report scans the options of every container. */
+const SPECS_BY_NAME = new WeakMap<readonly OptionSpec<string>[], ReadonlyMap<string, OptionSpec<string>>>();
+
+function specsByName<K extends string>(specs: readonly OptionSpec<K>[]): ReadonlyMap<string, OptionSpec<K>> {
+  let byName = SPECS_BY_NAME.get(specs);
+  if (byName === undefined) {
+    byName = new Map(specs.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));
+    SPECS_BY_NAME.set(specs, byName);
+  }
+  return byName as ReadonlyMap<string, OptionSpec<K>>;
+}
+
 /**
  * Reads options from words. An option the table does not know is skipped without a value, so a known option
  * after it is never taken for its value. An unquoted `$OPTS` in an argument position is word-split like the shell
@@ -58,7 +70,7 @@ export function scanOptions<K extends string>(
   base: Evidence,
   style: ScanStyle = {},
 ): Scan<K> {
-  const byName = new Map<string, OptionSpec<K>>(specs.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));
+  const byName = specsByName(specs);
   const queue = [...args];
   const scan: Scan<K> = { hits: [], positionals: [], unread: [] };
   let onlyPositionals = false;
