@@ -35,9 +35,17 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
   return { edits, notes };
 }
 
+/** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */
 function flagText(change: DeployFlagChange): string {
-  return change.value === undefined ? change.name : `${change.name}=${change.value}`;
+  const { name, value } = change;
+  if (value === undefined) return name;
+  if (!name.endsWith('-env-vars') || !value.includes(',')) return `${name}=${value}`;
+  const delimiter = ['@', ';', '|', '#', '~'].find((d) => !value.includes(d)) ?? '\u0001';
+  return `${name}=^${delimiter}^${value}`;
 }
+
+/** Text that needs no quoting in a shell word, a YAML plain scalar or a flags input. */
+const SAFE = /^[\w@%+=:,./^-]*$/;
 
 function escape(text: string): string {
   return text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -76,20 +84,25 @@ function insertFlag(lines: Map<number, string>, original: ReadonlyMap<number, st
     const now = lines.get(line) as string;
     const item = /^(\s*)-\s+(['"]?)deploy\2\s*$/.exec(text);
     if (item !== null) {
-      lines.set(line, `${now}\n${item[1] as string}- ${written}`);
+      lines.set(line, `${now}\n${item[1] as string}- ${SAFE.test(written) ? written : JSON.stringify(written)}`);
       return true;
     }
     const flow = /(['"])deploy\1(\s*),/.exec(now);
     if (flow !== null) {
-      lines.set(line, now.replace(flow[0], `${flow[0]} ${flow[1] as string}${written}${flow[1] as string},`));
+      const quoted = flow[1] === '"' ? JSON.stringify(written) : `'${written.replaceAll("'", "''")}'`;
+      lines.set(line, now.replace(flow[0], `${flow[0]} ${quoted},`));
       return true;
     }
-    if (/\brun\s+deploy\b/.test(now)) {
-      lines.set(line, now.replace(/\brun\s+deploy\b/, (words) => `${words} ${written}`));
+    // After `run deploy` and the service name when it follows.
+    const shell = /\brun\s+deploy\b(?:\s+(?!-)[^\s\\;&|]+)?/;
+    if (shell.test(now)) {
+      const word = SAFE.test(written) ? written : `'${written.replaceAll("'", `'"'"'`)}'`;
+      lines.set(line, now.replace(shell, (words) => `${words} ${word}`));
       return true;
     }
     const flags = /^(\s*flags:\s*)(['"]?)(.*?)\2\s*$/.exec(now);
-    if (flags !== null && !/^[|>]/.test(flags[3] as string)) {
+    // The action splits `flags` itself: a flag that needs quoting is left to a note.
+    if (flags !== null && !/^[|>]/.test(flags[3] as string) && SAFE.test(written)) {
       const quote = flags[2] as string;
       lines.set(line, `${flags[1] as string}${quote === '' ? "'" : quote}${[flags[3], written].filter((w) => w !== '').join(' ')}${quote === '' ? "'" : quote}`);
       return true;
