@@ -252,10 +252,16 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
       if (!SKIPPED_DIRECTORIES.has(entry.name)) await walkDirectory(loader, child);
       continue;
     }
-    const kind = !isFile ? undefined : inWorkflows ? (/\.ya?ml$/.test(entry.name) ? 'workflow' : undefined) : classifyFile(entry.name);
+    const kind = isFile ? walkedKind(entry.name, inWorkflows) : undefined;
     // A plain file's real path is its real directory's plus its name: 10,000 manifests need no realpath call each.
     if (kind !== undefined && (kind !== 'requirements' || hasDockerfile)) planFile(loader, child, kind, true, entry.isSymbolicLink() ? undefined : path.join(real, entry.name));
   }
+}
+
+/** What a file a walk found holds: in `.github/workflows`, only YAML workflows are read. */
+function walkedKind(name: string, inWorkflows: boolean): InputKind | undefined {
+  if (inWorkflows) return /\.ya?ml$/.test(name) ? 'workflow' : undefined;
+  return classifyFile(name);
 }
 
 function planFile(loader: Loader, file: string, kind: InputKind, walked: boolean, real?: string): void {

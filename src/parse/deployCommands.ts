@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { parseManifests } from './manifests.ts';
+import type { ParsedDocument } from './types.ts';
 import { lineAt } from './fieldPath.ts';
 import { shellCommands } from './buildConfig.ts';
 import type { RunDeployCommand } from './gcloudRunDeploy.ts';
@@ -60,24 +61,40 @@ export function workflowDeploys(file: string, text: string): RunDeployCommand[] 
       if (!step.success) return;
       const env = literalEnv({ ...parsed.data.env, ...job.env, ...step.data.env });
       const cwd = posix.join(root, step.data['working-directory'] ?? job.defaults?.run?.['working-directory'] ?? parsed.data.defaults?.run?.['working-directory'] ?? '.');
-      const path = ['jobs', jobId, 'steps', index];
-      const field = `jobs.${jobId}.steps[${index}]`;
-      if (step.data.run !== undefined) {
-        const start = lineAt(doc.fieldLines, [...path, 'run']);
-        const block = step.data.run.includes('\n') ? 1 : 0;
-        for (const { argv, index: at, end } of expressionSafeCommands(step.data.run, env)) {
-          const deploy = runDeployOf(argv, cwd, { file, field: `${field}.run`, ...(start === undefined ? {} : { line: start + block + at }) });
-          if (deploy !== undefined) deploys.push(withLines(deploy, text, deploy.line, start === undefined ? undefined : start + block + end));
-        }
-      } else if (/^google-github-actions\/deploy-cloudrun@/.test(step.data.uses ?? '')) {
-        const inputs = step.data.with ?? {};
-        const line = lineAt(doc.fieldLines, [...path, 'with']);
-        const deploy = runDeployOf(actionArgv(inputs, env), root, { file, field: `${field}.with`, ...(line === undefined ? {} : { line }) });
-        // The inputs' lines: to the last input's, and past it by the lines of a block value (`flags: |`).
-        const ends = Object.entries(inputs).map(([key, value]) => (lineAt(doc.fieldLines, [...path, 'with', key]) ?? 0) + (value.includes('\n') ? value.trimEnd().split('\n').length : 0));
-        if (deploy !== undefined) deploys.push(withLines(deploy, text, line, Math.max(line ?? 0, ...ends)));
-      }
+      const at: StepAt = { file, text, doc, path: ['jobs', jobId, 'steps', index], field: `jobs.${jobId}.steps[${index}]` };
+      deploys.push(...stepDeploys(step.data, env, cwd, root, at));
     });
+  }
+  return deploys;
+}
+
+/** Where a workflow step is: its file and text, the parsed document, its field path. */
+interface StepAt {
+  file: string;
+  text: string;
+  doc: ParsedDocument;
+  path: Array<string | number>;
+  field: string;
+}
+
+/** The deploy commands of one step: its `run:` text's, or the deploy-cloudrun action's. */
+function stepDeploys(step: z.infer<typeof workflowStep>, env: ReadonlyMap<string, string>, cwd: string, root: string, at: StepAt): RunDeployCommand[] {
+  const { file, text, doc, path, field } = at;
+  const deploys: RunDeployCommand[] = [];
+  if (step.run !== undefined) {
+    const start = lineAt(doc.fieldLines, [...path, 'run']);
+    const block = step.run.includes('\n') ? 1 : 0;
+    for (const { argv, index, end } of expressionSafeCommands(step.run, env)) {
+      const deploy = runDeployOf(argv, cwd, { file, field: `${field}.run`, ...(start === undefined ? {} : { line: start + block + index }) });
+      if (deploy !== undefined) deploys.push(withLines(deploy, text, deploy.line, start === undefined ? undefined : start + block + end));
+    }
+  } else if (/^google-github-actions\/deploy-cloudrun@/.test(step.uses ?? '')) {
+    const inputs = step.with ?? {};
+    const line = lineAt(doc.fieldLines, [...path, 'with']);
+    const deploy = runDeployOf(actionArgv(inputs, env), root, { file, field: `${field}.with`, ...(line === undefined ? {} : { line }) });
+    // The inputs' lines: to the last input's, and past it by the lines of a block value (`flags: |`).
+    const ends = Object.entries(inputs).map(([key, value]) => (lineAt(doc.fieldLines, [...path, 'with', key]) ?? 0) + (value.includes('\n') ? value.trimEnd().split('\n').length : 0));
+    if (deploy !== undefined) deploys.push(withLines(deploy, text, line, Math.max(line ?? 0, ...ends)));
   }
   return deploys;
 }

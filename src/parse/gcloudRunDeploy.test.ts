@@ -35,7 +35,7 @@ describe('runDeployOf', () => {
   });
 
   it('joins --source to the working directory', () => {
-    expect(read(['gcloud', 'run', 'deploy', 'web', '--source', './app'], 'services/web').source).toBe('services/web/app');
+    expect(read(['gcloud', 'run', 'deploy', 'web', '--source', './app'], 'services/web')?.source).toBe('services/web/app');
     expect(read(['gcloud', 'run', 'deploy', '--source=.'], 'api')).toMatchObject({ source: 'api' });
     expect(read(['gcloud', 'run', 'deploy', '--source=.'], 'api')?.service).toBeUndefined();
   });

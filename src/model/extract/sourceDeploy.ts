@@ -145,7 +145,6 @@ export function deployArgv(deploy: RunDeployCommand): { command?: ManifestArgv; 
  * applyDeployCommand puts what a `gcloud run deploy` command sets on the service modelled for its source, replacing
  * Cloud Run's defaults: a flag whose value holds a substitution makes the setting unknown (`unresolved`), never a number.
  */
-// eslint-disable-next-line complexity -- one guard per gcloud flag
 export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand): void {
   const { settings } = deploy;
   const container = workload.containers[0] as ContainerFacts;
