@@ -83,7 +83,7 @@ describe('loadPaths', () => {
     expect(loaded.files).toBe(6);
   });
 
-  it('skips node_modules, .git and hidden directories and files', async () => {
+  it('skips node_modules, .git and hidden directories and files, but reads .github/workflows', async () => {
     tree({
       'repo/svc.yaml': SA('kept'),
       'repo/node_modules/pkg/x.yaml': SA('dependency'),
@@ -93,7 +93,9 @@ describe('loadPaths', () => {
     });
     const loaded = await loadPaths(['repo']);
     expect(names(loaded.documents.map((d) => d.object))).toEqual(['kept']);
-    expect(loaded.files).toBe(1);
+    // The workflow is read (it might run `gcloud run deploy`), and is neither a document nor an error.
+    expect(loaded.files).toBe(2);
+    expect(loaded.errors).toEqual([]);
   });
 
   it('does not loop on a symlink back up the tree, and reads a linked file once', async () => {

@@ -14,6 +14,7 @@ import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 import { parseDockerfile } from '../parse/dockerfile.ts';
 import { isCloudBuildConfig } from '../parse/buildConfig.ts';
+import { isDeployScript, isWorkflowFile, mayRunDeploy } from '../parse/deployCommands.ts';
 import type { HclFile } from '../parse/hcl.ts';
 import { readTerraformFiles as readTerraformServices } from '../parse/terraform.ts';
 import { referencedContextFiles, S6_RUN, s6ContextDirectories, scriptReferences } from '../parse/buildContext.ts';
@@ -35,6 +36,7 @@ export function classifyFile(name: string): InputKind | undefined {
   if (name.endsWith('.dockerignore')) return undefined;
   if (/^(Dockerfile|Containerfile)(\..+)?$/.test(name) || /\.(Dockerfile|dockerfile|Containerfile)$/.test(name)) return 'Dockerfile';
   if (name === 'Procfile') return 'Procfile';
+  if (isDeployScript(name)) return 'deploy-script';
   if (name === 'gunicorn_conf.py' || /gunicorn.*\.conf\.py$/.test(name)) return 'gunicorn.conf.py';
   if (/^requirements.*\.txt$/.test(name) || name === 'pyproject.toml' || name === 'Pipfile') return 'requirements';
   return undefined;
@@ -126,7 +128,8 @@ async function readBuildContext(loader: Loader): Promise<void> {
     const wanted = referencedContextFiles(image);
     for (const dir of s6ContextDirectories(image)) wanted.push(...(await findFiles(dir, S6_RUN, S6_SEARCH_DEPTH)));
     await planContextFiles(loader, wanted);
-    const scripts = loader.sources.filter((s) => s.kind === 'build-context' && wanted.includes(s.file));
+    // A script the walk already read (as one that may deploy) is still the image's script.
+    const scripts = loader.sources.filter((s) => (s.kind === 'build-context' || s.kind === 'deploy-script') && wanted.includes(s.file));
     await planContextFiles(loader, scripts.flatMap((script) => scriptReferences(image, script.text)));
   }
 }
@@ -208,7 +211,7 @@ async function planGivenPath(loader: Loader, given: string): Promise<void> {
     return;
   }
   if (info.isDirectory()) await walkDirectory(loader, given);
-  else planFile(loader, given, classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest'), false);
+  else planFile(loader, given, isWorkflowFile(given) ? 'workflow' : (classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest')), false);
 }
 
 async function walkDirectory(loader: Loader, dir: string): Promise<void> {
@@ -226,8 +229,12 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // Python dependency files matter only as the build context of a Dockerfile beside them.
   const hasDockerfile = entries.some((entry) => classifyFile(entry.name) === 'Dockerfile');
+  // Of hidden directories, only `.github/workflows` is read: workflows that run `gcloud run deploy`.
+  const inGithub = path.basename(dir) === '.github';
+  const inWorkflows = path.basename(dir) === 'workflows' && path.basename(path.dirname(dir)) === '.github';
   for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
+    if (entry.name.startsWith('.') && entry.name !== '.github') continue;
+    if (inGithub && entry.name !== 'workflows') continue;
     const child = path.join(dir, entry.name);
     let isDirectory = entry.isDirectory();
     let isFile = entry.isFile();
@@ -245,10 +252,16 @@ async function walkDirectory(loader: Loader, dir: string): Promise<void> {
       if (!SKIPPED_DIRECTORIES.has(entry.name)) await walkDirectory(loader, child);
       continue;
     }
-    const kind = isFile ? classifyFile(entry.name) : undefined;
+    const kind = isFile ? walkedKind(entry.name, inWorkflows) : undefined;
     // A plain file's real path is its real directory's plus its name: 10,000 manifests need no realpath call each.
     if (kind !== undefined && (kind !== 'requirements' || hasDockerfile)) planFile(loader, child, kind, true, entry.isSymbolicLink() ? undefined : path.join(real, entry.name));
   }
+}
+
+/** What a file a walk found holds: in `.github/workflows`, only YAML workflows are read. */
+function walkedKind(name: string, inWorkflows: boolean): InputKind | undefined {
+  if (inWorkflows) return /\.ya?ml$/.test(name) ? 'workflow' : undefined;
+  return classifyFile(name);
 }
 
 function planFile(loader: Loader, file: string, kind: InputKind, walked: boolean, real?: string): void {
@@ -390,7 +403,8 @@ function addDecoded(loader: Loader, { file, kind, walked }: PlannedFile, text: s
     return;
   }
   if (kind !== 'manifest') {
-    loader.sources.push({ kind, file, text });
+    // A workflow matters only for the `gcloud run deploy` it runs; a script is kept either way, as an image may run it.
+    if (kind !== 'workflow' || mayRunDeploy(text)) loader.sources.push({ kind, file, text });
     return;
   }
   if (isKustomization(file)) for (const patch of kustomizationPatchFiles(file, text)) loader.kustomizePatches.add(patch);

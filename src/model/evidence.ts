@@ -4,8 +4,11 @@
  */
 
 /** The kind of input a fact was read from. */
-/** `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile. `build-context`: a file the image's command runs, read from the build context (an entrypoint script, `app.py`, a uWSGI ini, an s6 `run`). */
-export type SourceKind = 'manifest' | 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'default' | 'metrics';
+/**
+ * `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile. `build-context`: a file the image's command runs, read from the build context (an entrypoint script, `app.py`, a uWSGI ini, an s6 `run`).
+ * `deploy-command`: a `gcloud run deploy` command (in a Cloud Build config, a workflow, a script); `field` is its flag.
+ */
+export type SourceKind = 'manifest' | 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'deploy-command' | 'default' | 'metrics';
 
 /** Evidence names the input file, the line where known, the field and the raw text that said it. */
 export interface Evidence {

@@ -7,6 +7,7 @@ import type { Evidence, Setting } from './evidence.ts';
 import type { ServerConfig } from './server.ts';
 import type { ImageFacts } from './image.ts';
 import type { CloudRunService } from '../parse/cloudRunV2.ts';
+import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 
 /** Where a workload runs: decides defaults (Cloud Run concurrency 80) and which rules apply. */
 export type Platform = 'knative' | 'cloudrun' | 'kubernetes';
@@ -104,6 +105,8 @@ export interface Workload {
    * --source`), with the platform pytuner assumed and why. Its `ref` names the service it stands for and the source file.
    */
   assumed?: { platform: Platform; why: string; evidence: Evidence };
+  /** The `gcloud run deploy` command that deploys this source (with `assumed`): its flags are the service's settings, and where its fixes go. */
+  deployedBy?: RunDeployCommand;
   /**
    * Set on a service read from the Cloud Run Admin API v2 (`report --cloudrun`): where it lives and the resource as
    * read, which its fixes (`gcloud run services update`, a v2 field patch) are rendered against.

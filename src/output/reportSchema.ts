@@ -36,7 +36,7 @@ const target = z
 
 const evidence = z
   .strictObject({
-    source: z.enum(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'requirements', 'build-context', 'default', 'metrics']),
+    source: z.enum(['manifest', 'Dockerfile', 'Procfile', 'gunicorn.conf.py', 'requirements', 'build-context', 'deploy-command', 'default', 'metrics']),
     file: z.string().nullable().describe('null for a documented default.'),
     line: z.number().int().min(1).nullable(),
     field: z.string().describe('Dotted manifest field, server flag (--threads) or Dockerfile instruction (CMD).'),

@@ -164,3 +164,43 @@ describe('skaffoldImages', () => {
     expect(read.errors).toEqual([expect.objectContaining({ file: 'skaffold.yaml', field: 'build.artifacts[0].image', line: 5 })]);
   });
 });
+
+describe('cloudBuildImages: gcloud run deploy steps', () => {
+  it('reads a gcloud builder`s args, a cloud-sdk step, and a bash -c text, with substitution defaults applied', () => {
+    const text = lines(
+      'steps:', //                                                    1
+      '  - name: gcr.io/cloud-builders/gcloud', //                    2
+      '    args:', //                                                 3
+      '      - run', //                                               4
+      '      - deploy', //                                            5
+      '      - ${_SERVICE}', //                                       6
+      '      - --image=${_REPO}/api:${SHORT_SHA}', //                 7
+      '      - --concurrency=${_CONCURRENCY}', //                     8
+      '  - name: gcr.io/google.com/cloudsdktool/cloud-sdk:slim', //   9
+      '    args: [run, deploy, worker, --source, ., --cpu, "2"]', //  10
+      '    dir: worker', //                                           11
+      '  - name: gcr.io/google.com/cloudsdktool/cloud-sdk', //        12
+      '    entrypoint: bash', //                                      13
+      '    args:', //                                                 14
+      '      - -c', //                                                15
+      '      - |', //                                                 16
+      '        set -e', //                                            17
+      '        gcloud run deploy batch --image "$_REPO/batch" \\', // 18
+      '          --no-cpu-throttling', //                             19
+      'substitutions:',
+      '  _REPO: us-docker.pkg.dev/p/r',
+      '  _SERVICE: api',
+    );
+    const read = cloudBuildImages('deploy/cloudbuild.yaml', text);
+    expect(read.errors).toEqual([]);
+    const [api, worker, batch, ...rest] = read.deploys ?? [];
+    expect(rest).toEqual([]);
+    expect(api).toMatchObject({ service: 'api', image: 'us-docker.pkg.dev/p/r/api:${SHORT_SHA}', file: 'deploy/cloudbuild.yaml', line: 3, field: 'steps[0].args' });
+    // A substitution without a default stays: the value is unknown.
+    expect(api?.settings.concurrency).toEqual({ value: undefined, text: '--concurrency=${_CONCURRENCY}' });
+    expect(api?.lines?.map((l) => l.line)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(worker).toMatchObject({ service: 'worker', source: 'deploy/worker', line: 10, settings: { cpu: { value: 2, text: '--cpu 2' } } });
+    expect(batch).toMatchObject({ service: 'batch', image: 'us-docker.pkg.dev/p/r/batch', line: 18, field: 'steps[2].args[1]', settings: { cpuThrottling: { value: false } } });
+    expect(batch?.lines?.map((l) => l.line)).toEqual([18, 19]);
+  });
+});

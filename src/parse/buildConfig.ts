@@ -15,6 +15,8 @@ import type { InputError } from '../model/finding.ts';
 import type { FieldLines, ParsedDocument } from './types.ts';
 import { parseManifests } from './manifests.ts';
 import { lineAt } from './fieldPath.ts';
+import type { RunDeployCommand } from './gcloudRunDeploy.ts';
+import { runDeployOf, withLines } from './gcloudRunDeploy.ts';
 
 /** An image a build config builds, and from what. */
 export interface BuiltImage {
@@ -34,6 +36,8 @@ export interface BuiltImage {
 /** What one build config yields. */
 export interface BuildFacts {
   images: BuiltImage[];
+  /** `gcloud run deploy` commands a Cloud Build config runs. */
+  deploys?: RunDeployCommand[];
   errors: InputError[];
 }
 
@@ -70,15 +74,21 @@ export function cloudBuildImages(file: string, text: string): BuildFacts {
   // A user substitution's default (`substitutions: {_IMAGE: ...}`) is what a build without --substitutions uses.
   const defaults = config.data.substitutions ?? {};
   const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref) => defaults[ref.replaceAll(/^\$\{?|\}$/g, '')] ?? ref);
+  const deploys: RunDeployCommand[] = [];
   config.data.steps.forEach((step, index) => {
     const cwd = posix.join(base, step.dir ?? '.');
     const field = `steps[${index}]`;
     const line = lineAt(doc.fieldLines, ['steps', index]);
-    for (const argv of stepCommands(step)) {
+    for (const { argv, path, index: offset, end } of stepCommands(step)) {
       for (const built of commandBuilds(argv, cwd)) images.push(withLine({ ...built, image: substitute(built.image), file, field }, line));
+      const at = lineAt(doc.fieldLines, ['steps', index, ...path]);
+      const deploy = runDeployOf(argv.map(substitute), cwd, { file, field: `${field}.${path.join('.').replaceAll(/\.(\d+)/g, '[$1]')}`, ...(at === undefined ? {} : { line: at + offset }) });
+      // The builder's own args are one list item a line (or one flow line); a shell text's command spans its lines.
+      const lastArg = path.length === 1 && path[0] === 'args' ? lineAt(doc.fieldLines, ['steps', index, 'args', (step.args?.length ?? 1) - 1]) : undefined;
+      if (deploy !== undefined) deploys.push(withLines(deploy, text, deploy.line, lastArg ?? (at === undefined ? undefined : at + end)));
     }
   });
-  return { images, errors: [] };
+  return { images, deploys, errors: [] };
 }
 
 const skaffoldArtifact = z.looseObject({
@@ -126,34 +136,49 @@ export function skaffoldImages(doc: ParsedDocument): BuildFacts {
   return { images, errors: [] };
 }
 
-/** The commands a step runs: the builder's own (`docker`, `gcloud`) with its args, or a shell text's commands. */
-function stepCommands(step: z.infer<typeof cloudBuildStep>): string[][] {
+/**
+ * The commands a step runs: the builder's own (`docker`, `gcloud`, the `cloud-sdk` image's) with its args, or a shell
+ * text's commands; each with the step field that holds it and its line offset within that field's value.
+ */
+function stepCommands(step: z.infer<typeof cloudBuildStep>): Array<{ argv: string[]; path: Array<string | number>; index: number; end: number }> {
   const args = step.args ?? [];
-  if (step.script !== undefined) return shellCommands(step.script);
-  const program = posix.basename(step.entrypoint ?? (step.name ?? '').split(/[:@]/)[0] ?? '');
+  const inBlock = (text: string) => {
+    const block = text.includes('\n') ? 1 : 0;
+    return shellCommands(text).map((c) => ({ ...c, index: c.index + block, end: c.end + block }));
+  };
+  if (step.script !== undefined) return inBlock(step.script).map((c) => ({ ...c, path: ['script'] }));
+  const image = (step.name ?? '').split(/[:@]/)[0] ?? '';
+  const program = posix.basename(step.entrypoint ?? (posix.basename(image) === 'cloud-sdk' ? 'gcloud' : image));
   if (program === 'bash' || program === 'sh') {
     const c = args.indexOf('-c');
-    return c >= 0 && args[c + 1] !== undefined ? shellCommands(args[c + 1] as string) : [];
+    return c >= 0 && args[c + 1] !== undefined ? inBlock(args[c + 1] as string).map((cmd) => ({ ...cmd, path: ['args', c + 1] })) : [];
   }
-  if (program === 'docker' || program === 'gcloud' || program === 'executor') return [[program, ...args]];
+  if (program === 'docker' || program === 'gcloud' || program === 'executor') return [{ argv: [program, ...args], path: ['args'], index: 0, end: 0 }];
   return [];
 }
 
-/** Shell text split into simple commands; variable references stay as written (`${PROJECT_ID}`). */
-function shellCommands(text: string): string[][] {
-  const commands: string[][] = [];
-  for (const line of text.replaceAll(/\\\r?\n/g, ' ').split(/\r?\n/)) {
+/**
+ * Shell text split into simple commands, each with the 0-based indexes of the lines it starts and ends on; variable
+ * references stay as written (`${PROJECT_ID}`). A line ending in `\\` continues on the next.
+ */
+export function shellCommands(text: string): Array<{ argv: string[]; index: number; end: number }> {
+  const commands: Array<{ argv: string[]; index: number; end: number }> = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let line = lines[i] as string;
+    while (/\\$/.test(line) && i + 1 < lines.length) line = `${line.slice(0, -1)} ${lines[++i] as string}`;
     let current: string[] = [];
     for (const entry of parseShell(line, (name) => `\${${name}}`)) {
       if (typeof entry === 'string') current.push(entry);
       else if ('op' in entry) {
-        commands.push(current);
+        commands.push({ argv: current, index: start, end: i });
         current = [];
       }
     }
-    commands.push(current);
+    commands.push({ argv: current, index: start, end: i });
   }
-  return commands.filter((command) => command.length > 0);
+  return commands.filter((command) => command.argv.length > 0);
 }
 
 /** docker build flags that take a value: the one word that is not a flag or a flag's value is the context. */

@@ -39,9 +39,11 @@ export type FieldLines = ReadonlyMap<string, number> | { readonly packed: string
 export interface SourceText {
   /**
    * `requirements`: a requirements*.txt, pyproject.toml or Pipfile beside a Dockerfile; `build-context`: a file an
-   * image's command runs; `build-config`: a Cloud Build config (`cloudbuild.yaml`), read for the images it builds.
+   * image's command runs; `build-config`: a Cloud Build config (`cloudbuild.yaml`), read for the images it builds and
+   * the `gcloud run deploy` commands it runs; `workflow`: a GitHub Actions workflow and `deploy-script`: a shell script
+   * or Makefile, each read for the `gcloud run deploy` commands it runs.
    */
-  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'build-config';
+  kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'build-config' | 'workflow' | 'deploy-script';
   file: string;
   text: string;
 }

@@ -1,7 +1,9 @@
 /**
  * @module Findings on a service deployed from source (no manifest; see `model/extract/sourceDeploy.ts`): there is no
  * object to patch, so a fix keeps its source edits (Dockerfile, Procfile, gunicorn.conf.py) and its service-level
- * changes become `gcloud run services update` commands; the finding's evidence says which platform was assumed and why.
+ * changes become `gcloud run services update` commands, or, for a service a `gcloud run deploy` command deploys, edits
+ * of that command's flags (the next deploy would undo an update); the finding's evidence says which platform was
+ * assumed and why.
  *
  * The object changes are read back from the fix's JSON Patch: a stopgap until fixes are built from typed changes
  * (issue 13), which will render these commands directly.
@@ -9,6 +11,8 @@
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import type { Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
+import type { DeployFlagChange } from './deployCommandEdits.ts';
+import { deployCommandEdits } from './deployCommandEdits.ts';
 
 /** A rule whose findings on source-deployed services carry the assumed platform and fixes a user can run. */
 export function forSourceDeploys(rule: Rule): Rule {
@@ -51,10 +55,22 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
     if (flag !== undefined) flags.push(flag);
     else notes.push(`no manifest was read for ${workload.ref.name}: set ${op.path.replace('/spec/template/spec/', '')} to ${JSON.stringify(op.value)} where the service is defined`);
   }
-  if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${flags.join(' ')}`);
+  if (flags.length > 0 && workload.deployedBy !== undefined) {
+    const changed = deployCommandEdits(workload.deployedBy, flags.map(flagChange));
+    if (changed.edits.length > 0) out.edits = [...(out.edits ?? []), ...changed.edits];
+    notes.push(...changed.notes);
+  } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${flags.join(' ')}`);
   if (commands.length > 0) out.commands = commands;
   if (notes.length > 0) out.notes = notes;
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** `--concurrency 8` as a flag change (`--update-env-vars NAME=value` unquoted). */
+function flagChange(flag: string): DeployFlagChange {
+  const space = flag.indexOf(' ');
+  if (space < 0) return { name: flag };
+  const value = flag.slice(space + 1);
+  return { name: flag.slice(0, space), value: /^'.*'$/s.test(value) ? value.slice(1, -1).replaceAll(`'"'"'`, "'") : value };
 }
 
 const CONTAINER = /^\/spec\/template\/spec\/containers\/\d+/;

@@ -15,6 +15,8 @@ import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { profilerRequirementLines } from '../../parse/requirements.ts';
 import type { BuiltImage } from '../../parse/buildConfig.ts';
 import { cloudBuildImages, isSkaffoldConfig, skaffoldImages } from '../../parse/buildConfig.ts';
+import type { RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
+import { scriptDeploys, workflowDeploys } from '../../parse/deployCommands.ts';
 import type { Evidence } from '../evidence.ts';
 import { dirname } from 'node:path';
 import { detectServer } from '../server/detect.ts';
@@ -26,12 +28,12 @@ import { extractCloudRunService } from './cloudRunService.ts';
 import { extractServiceAccount } from './serviceAccount.ts';
 import { extractPartialPolicy, extractPolicyMember, serviceAccountEmails } from './iam.ts';
 import type { Join, ParsedSources, SourceBundle } from './join.ts';
-import { joinSources, standaloneBundles } from './join.ts';
+import { deployTargets, joinSources, standaloneBundles } from './join.ts';
 import type { ManifestArgv } from './command.ts';
 import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
 import { platformPortEnv } from './podTemplate.ts';
-import { assumePlatform, sourceDeployWorkload } from './sourceDeploy.ts';
+import { applyDeployCommand, assumePlatform, deployArgv, deployedPlatform, sourceDeployWorkload } from './sourceDeploy.ts';
 import { withTerraformOrigin } from './terraform.ts';
 
 /** What buildInventory returns besides the inventory: input errors, objects read (after List expansion) and skipped kinds. */
@@ -99,9 +101,11 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
     .flatMap(({ grants }) => grants);
   const standaloneImages: ImageFacts[] = [];
   const sourceDeploys: Workload[] = [];
-  for (const bundle of standaloneBundles(sources, joined.claimed)) {
-    const deployed = sourceDeploy(bundle, options.platform, sources.context);
-    if (deployed !== undefined) sourceDeploys.push(deployed);
+  const bundles = standaloneBundles(sources, joined.claimed);
+  const deploys = deployTargets(sources, bundles);
+  for (const bundle of bundles) {
+    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options.platform, sources.context, deploy)).filter((w) => w !== undefined);
+    if (deployed.length > 0) sourceDeploys.push(...deployed);
     else standaloneImages.push(standaloneImage(bundle, sources.context));
   }
   return {
@@ -141,7 +145,7 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
 
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
-  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map(), builds: [] };
+  const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map(), builds: [], deploys: [] };
   const requirements: Evidence[] = [];
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
@@ -160,6 +164,13 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       const read = cloudBuildImages(source.file, source.text);
       errors.push(...read.errors);
       sources.builds.push(...read.images);
+      sources.deploys.push(...(read.deploys ?? []));
+    } else if (source.kind === 'workflow') {
+      sources.deploys.push(...workflowDeploys(source.file, source.text));
+    } else if (source.kind === 'deploy-script') {
+      sources.deploys.push(...scriptDeploys(source.file, source.text));
+      // A script the walk found may also be one an image runs (`./entrypoint.sh`).
+      sources.context.set(source.file, source.text);
     } else {
       sources.context.set(source.file, source.text);
     }
@@ -245,12 +256,13 @@ function standaloneImage(bundle: SourceBundle, context: ReadonlyMap<string, stri
 }
 
 /**
- * A source no workload claims, as the service it is deployed as (`gcloud run deploy --source`), when a platform is
- * given or can be assumed (see `assumePlatform`) and its command starts a server pytuner knows; else undefined.
+ * A source no workload claims, as the service it is deployed as (`gcloud run deploy --source`), when a `gcloud run
+ * deploy` command deploys it, a platform is given or can be assumed (see `assumePlatform`), and its command starts a
+ * server pytuner knows; else undefined.
  */
-function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, context: ReadonlyMap<string, string>): Workload | undefined {
+function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined): Workload | undefined {
   const image = imageOf(bundle) as ImageFacts;
-  const resolved = resolveCommand({}, image);
+  const resolved = resolveCommand(deploy === undefined ? {} : deployArgv(deploy), image);
   if (resolved === undefined) return undefined;
   const conf = gunicornConfFor(resolved.argv, bundle.confs);
   const scripts = contextScripts(image, context);
@@ -258,9 +270,10 @@ function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, cont
   // Whether the server binds to $PORT, seen with the PORT Cloud Run would set (a script or `app.run(port=...)` may read it).
   const probe = detectIn(sourceDeployWorkload(image, { platform: 'cloudrun', why: '', evidence: resolved.evidence }));
   const readsPort = probe?.bind?.viaEnv === 'PORT' && !probe.bind.isDefault;
-  const assumed = assumePlatform(image, resolved.argv, platform, readsPort);
+  const assumed = deploy === undefined ? assumePlatform(image, resolved.argv, platform, readsPort) : deployedPlatform(deploy);
   if (assumed === undefined) return undefined;
   const workload = sourceDeployWorkload(image, assumed);
+  if (deploy !== undefined) applyDeployCommand(workload, deploy);
   const server = detectIn(workload);
   if (server === undefined) return undefined;
   if (conf !== undefined) image.gunicornConf = conf;

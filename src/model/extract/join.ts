@@ -15,6 +15,7 @@ import type { InputError } from '../finding.ts';
 import type { JoinedSource } from '../workload.ts';
 import type { SourceMapping } from '../../parse/types.ts';
 import type { BuiltImage } from '../../parse/buildConfig.ts';
+import type { RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
 import { SUBSTITUTION } from '../../parse/buildConfig.ts';
 import type { WorkloadDraft } from './draft.ts';
 import { normalizePath } from './sourceAnnotation.ts';
@@ -40,6 +41,8 @@ export interface ParsedSources {
   context: Map<string, string>;
   /** Images that build configs (Cloud Build, Skaffold) build, and from which Dockerfile. */
   builds: BuiltImage[];
+  /** `gcloud run deploy` commands read from Cloud Build configs, workflows and scripts. */
+  deploys: RunDeployCommand[];
 }
 
 /** The source files joined to one container (or checked on their own). */
@@ -107,6 +110,31 @@ export function standaloneBundles(sources: ParsedSources, claimed: ReadonlySet<s
     if (dir.dockerfiles.length === 0 && dir.procfile !== undefined && !claimed.has(dir.procfile.file)) bundles.push({ procfile: dir.procfile, confs: dir.confs });
   }
   return bundles;
+}
+
+/**
+ * deployTargets finds the `gcloud run deploy` commands that deploy each unclaimed bundle: `--source DIR` deploys what
+ * DIR holds, `--image IMAGE` what the one Dockerfile a build config builds IMAGE from holds. A command that names
+ * neither, or an image built from several Dockerfiles, deploys nothing pytuner can name.
+ */
+export function deployTargets(sources: ParsedSources, bundles: readonly SourceBundle[]): Map<SourceBundle, RunDeployCommand[]> {
+  const directories = indexByDirectory(sources);
+  const primary = (bundle: SourceBundle | 'ambiguous' | undefined) => (bundle === undefined || bundle === 'ambiguous' ? undefined : (bundle.dockerfile?.file ?? bundle.procfile?.file));
+  const byFile = new Map(bundles.map((bundle) => [primary(bundle), bundle]));
+  const targets = new Map<SourceBundle, RunDeployCommand[]>();
+  for (const deploy of sources.deploys) {
+    let file: string | undefined;
+    if (deploy.source !== undefined) file = primary(lookup(deploy.source, directories));
+    else if (deploy.image !== undefined) {
+      const image = deploy.image;
+      const built = new Set(sources.builds.filter((build) => builtImageMatches(build.image, image)).map((build) => primary(lookup(build.dockerfile, directories))));
+      built.delete(undefined);
+      if (built.size === 1) file = [...built][0];
+    }
+    const bundle = file === undefined ? undefined : byFile.get(file);
+    if (bundle !== undefined) targets.set(bundle, [...(targets.get(bundle) ?? []), deploy]);
+  }
+  return targets;
 }
 
 type Claim = (draft: WorkloadDraft, containerIndex: number, bundle: SourceBundle, how: JoinedSource['how']) => void;

@@ -1,14 +1,18 @@
 /**
  * @module Sources without a manifest: a Dockerfile or Procfile that no workload claims is what `gcloud run deploy
- * --source .` deploys. When it serves on `$PORT` (the Cloud Run container contract), is a buildpacks Procfile, or
- * `--platform` names the platform, pytuner assumes that platform's service around it, with the platform's documented
+ * --source .` deploys. A `gcloud run deploy` command that deploys it (`--source DIR`, or `--image` a build config
+ * builds from it; read from a Cloud Build config, a workflow or a script) says the service's settings. Without one,
+ * when it serves on `$PORT` (the Cloud Run container contract), is a buildpacks Procfile, or `--platform` names the
+ * platform, pytuner assumes that platform's service around it, with the platform's documented
  * defaults, and says so in the evidence. Pure: the image facts are already parsed.
  */
 import { posix } from 'node:path';
 import type { Evidence, Setting } from '../evidence.ts';
-import { byDefault } from '../evidence.ts';
+import { byDefault, explicit } from '../evidence.ts';
 import type { ImageFacts } from '../image.ts';
 import type { ContainerFacts, EnvVar, Platform, Workload } from '../workload.ts';
+import type { DeployFlag, RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
+import type { ManifestArgv } from './command.ts';
 
 /**
  * Cloud Run's defaults for a service deployed without settings, each from the Cloud Run reference:
@@ -115,4 +119,74 @@ export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform
     workload.timeoutSeconds = defaultOf(platform === 'cloudrun' ? CLOUD_RUN.timeoutSeconds : KNATIVE.timeoutSeconds, `${platformTitle(platform)} default request timeout (300 s)`);
   }
   return workload;
+}
+
+/** Why a Cloud Run service is modelled for a source: the `gcloud run deploy` command that deploys it. */
+export function deployedPlatform(deploy: RunDeployCommand): AssumedPlatform {
+  const where = `${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`;
+  const name = deploy.service === undefined ? '' : ` ${deploy.service}`;
+  return {
+    platform: 'cloudrun',
+    why: `deployed by \`gcloud run deploy${name}\` (${where}): its flags, and Cloud Run's defaults for what it leaves out`,
+    evidence: deployEvidence(deploy, 'gcloud run deploy', `gcloud run deploy${name}`),
+  };
+}
+
+/** The command's `--command`/`--args`, as a manifest's would be: they replace the image's ENTRYPOINT and CMD. */
+export function deployArgv(deploy: RunDeployCommand): { command?: ManifestArgv; args?: ManifestArgv } {
+  const out: { command?: ManifestArgv; args?: ManifestArgv } = {};
+  const { command, args } = deploy.settings;
+  if (command?.value !== undefined) out.command = { argv: command.value, evidence: deployEvidence(deploy, '--command', command.text) };
+  if (args?.value !== undefined) out.args = { argv: args.value, evidence: deployEvidence(deploy, '--args', args.text) };
+  return out;
+}
+
+/**
+ * applyDeployCommand puts what a `gcloud run deploy` command sets on the service modelled for its source, replacing
+ * Cloud Run's defaults: a flag whose value holds a substitution makes the setting unknown (`unresolved`), never a number.
+ */
+export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand): void {
+  const { settings } = deploy;
+  const container = workload.containers[0] as ContainerFacts;
+  workload.deployedBy = deploy;
+  if (deploy.service !== undefined) workload.ref.name = deploy.service;
+  workload.ref.file = deploy.file;
+  if (deploy.line !== undefined) workload.ref.line = deploy.line;
+  const setting = <T>(flag: DeployFlag<T>, field: string): Setting<T> => {
+    const evidence = deployEvidence(deploy, field, flag.text);
+    return flag.value === undefined ? { value: undefined, evidence, isDefault: false, unresolved: true } : explicit(flag.value, evidence);
+  };
+  if (settings.concurrency !== undefined) {
+    // `--concurrency default` is Cloud Run's default (80): the same as leaving it unset.
+    const { value, text } = settings.concurrency;
+    workload.containerConcurrency = value === 'default' ? { value: undefined, evidence: deployEvidence(deploy, '--concurrency', text), isDefault: false } : setting({ value, text }, '--concurrency');
+  }
+  if (settings.timeoutSeconds !== undefined) workload.timeoutSeconds = setting(settings.timeoutSeconds, '--timeout');
+  if (settings.cpu !== undefined) container.cpu = setting(settings.cpu, '--cpu');
+  if (settings.serviceAccount !== undefined) workload.serviceAccountName = setting(settings.serviceAccount, '--service-account');
+  if (settings.port !== undefined) {
+    container.port = setting(settings.port, '--port');
+    const value = settings.port.value;
+    container.env.set('PORT', { name: 'PORT', fromRef: value === undefined, ...(value === undefined ? {} : { value: String(value) }), evidence: deployEvidence(deploy, '--port', settings.port.text) });
+  }
+  for (const entry of settings.env) {
+    container.env.set(entry.name, { name: entry.name, fromRef: entry.value === undefined, ...(entry.value === undefined ? {} : { value: entry.value }), evidence: deployEvidence(deploy, entry.name, entry.text) });
+  }
+  // What the command leaves out is Cloud Run's default: say so rather than "no manifest".
+  const unset = (evidence: Evidence | undefined) => {
+    if (evidence?.source === 'default') evidence.field = evidence.field.replace(', assumed: no manifest', ', not set by the gcloud run deploy command');
+  };
+  for (const evidence of [workload.containerConcurrency?.evidence, workload.timeoutSeconds?.evidence, container.cpu?.evidence, container.port?.evidence, container.startupProbe?.evidence]) unset(evidence);
+  const annotate = (key: string, flag: DeployFlag<unknown> | undefined) => {
+    if (flag?.value !== undefined && flag.value !== 'default') workload.templateAnnotations[key] = String(flag.value);
+  };
+  annotate('run.googleapis.com/cpu-throttling', settings.cpuThrottling);
+  annotate('run.googleapis.com/startup-cpu-boost', settings.cpuBoost);
+  annotate('run.googleapis.com/execution-environment', settings.executionEnvironment);
+  annotate('autoscaling.knative.dev/minScale', settings.minInstances);
+  annotate('autoscaling.knative.dev/maxScale', settings.maxInstances);
+}
+
+function deployEvidence(deploy: RunDeployCommand, field: string, text: string): Evidence {
+  return { source: 'deploy-command', file: deploy.file, ...(deploy.line === undefined ? {} : { line: deploy.line }), field, text };
 }

@@ -126,12 +126,13 @@ function kubeletWord(text: string, env: DetectEnv): Word {
 }
 
 /**
- * The argv as words, by where it came from: the kubelet expands `$(VAR)` in manifest args; a Procfile entry is
+ * The argv as words, by where it came from: the kubelet expands `$(VAR)` in manifest args (Cloud Run in `gcloud run
+ * deploy --command/--args` alike); a Procfile entry is
  * shell text (split by `shellWords`, references kept); a Dockerfile exec-form CMD reaches the program as written
  * (no shell: gunicorn would get a literal `$THREADS`).
  */
 export function argvWords(argv: readonly string[], source: SourceKind, env: DetectEnv): Word[] {
-  if (source === 'manifest') return argv.map((arg) => kubeletWord(arg, env));
+  if (source === 'manifest' || source === 'deploy-command') return argv.map((arg) => kubeletWord(arg, env));
   if (source === 'Procfile') return argv.map(shellTextWord);
   return argv.map((arg) => literalWord(arg));
 }

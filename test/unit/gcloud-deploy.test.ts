@@ -1,0 +1,108 @@
+/**
+ * Services deployed by `gcloud run deploy` commands (a Cloud Build config, a GitHub Actions workflow with the
+ * deploy-cloudrun action and a `run:` step, a shell script), through the real input layer and pipeline: the command's
+ * flags replace the Cloud Run defaults pytuner assumes for a source without a manifest, and fixes edit the command.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPaths } from '../../src/input/files.ts';
+import { buildInventory } from '../../src/model/extract/inventory.ts';
+import type { Finding } from '../../src/model/finding.ts';
+import type { Workload } from '../../src/model/workload.ts';
+import { analyse } from '../../src/report.ts';
+import { applySourceEdits } from '../builders/applyFix.ts';
+
+const FIXTURE = 'test/fixtures/gcloud-deploy';
+const root = resolve(import.meta.dirname, '../..');
+const at = (path: string) => `${FIXTURE}/${path}`;
+
+async function inventoryOf(paths: string[]): Promise<Workload[]> {
+  const loaded = await loadPaths(paths.map((p) => join(root, p)).map((p) => p.slice(root.length + 1)));
+  const built = buildInventory(loaded, []);
+  expect(built.errors).toEqual([]);
+  return built.inventory.workloads;
+}
+
+const named = (workloads: Workload[], name: string) => workloads.find((w) => w.ref.name === name) as Workload;
+const mismatch = (findings: Finding[], name: string) => findings.filter((f) => f.rule === 'concurrency.threads-mismatch' && f.target.name === name);
+
+describe('services deployed by gcloud run deploy', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'pytuner-gcloud-deploy-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('models one Cloud Run service per deploy command, named and located as the command says', async () => {
+    const workloads = await inventoryOf([FIXTURE]);
+    expect(workloads.map((w) => `${w.platform} ${w.ref.name} ${w.ref.file}:${w.ref.line} ${w.containers[0]?.sources.map((s) => s.file).join(',')}`).sort()).toEqual([
+      `cloudrun images ${at('cloudbuild/cloudbuild.yaml')}:11 `,
+      `cloudrun web ${at('.github/workflows/deploy.yml')}:16 `,
+      `cloudrun worker ${at('.github/workflows/deploy.yml')}:26 `,
+      `cloudrun worker-manual ${at('script/deploy.sh')}:4 `,
+    ]);
+    expect(workloads.map((w) => w.containers[0]?.dockerfile?.file).sort()).toEqual([at('action/Dockerfile'), at('cloudbuild/Dockerfile'), at('script/Dockerfile'), at('script/Dockerfile')]);
+  });
+
+  it('takes the settings from the flags, keeps a substitution unknown, and Cloud Run`s defaults for the rest', async () => {
+    const workloads = await inventoryOf([FIXTURE]);
+    const images = named(workloads, 'images');
+    expect(images.containerConcurrency).toEqual({ value: 8, isDefault: false, evidence: { source: 'deploy-command', file: at('cloudbuild/cloudbuild.yaml'), line: 11, field: '--concurrency', text: '--concurrency=8' } });
+    expect(images.containers[0]?.env.get('BUCKET')).toMatchObject({ fromRef: true, evidence: { text: '--update-env-vars=BUCKET=${_BUCKET}' } });
+    expect(images.timeoutSeconds).toMatchObject({ value: 300, isDefault: true });
+
+    const web = named(workloads, 'web');
+    expect(web.containerConcurrency?.value).toBe(80);
+    expect(web.containers[0]?.cpu?.value).toBe(2);
+    // THREADS comes from the action's env_vars, and gunicorn's --threads $THREADS reads it.
+    expect(web.containers[0]?.server?.threads.value).toBe(4);
+
+    const worker = named(workloads, 'worker');
+    expect(worker.containerConcurrency).toMatchObject({ value: undefined, unresolved: true, evidence: { text: '--concurrency ${{ vars.CONCURRENCY }}' } });
+    expect(worker.timeoutSeconds).toMatchObject({ value: 300, isDefault: false, evidence: { text: '--timeout 5m' } });
+
+    const manual = named(workloads, 'worker-manual');
+    expect(manual.containers[0]?.cpu?.value).toBe(1);
+    expect(manual.templateAnnotations['run.googleapis.com/cpu-throttling']).toBe('false');
+    expect(manual.containers[0]?.env.get('TAGS')?.value).toBe('a,b');
+    expect(manual.containerConcurrency).toMatchObject({ value: undefined, evidence: { source: 'default' } });
+  });
+
+  it('sees the concurrency the command sets: no mismatch where it matches, none guessed where it is unknown', async () => {
+    const report = analyse(await loadPaths([FIXTURE]));
+    expect(report.summary.errors).toBe(0);
+    // --concurrency=8 against gunicorn's 1 worker × 8 threads.
+    expect(mismatch(report.findings, 'images')).toEqual([]);
+    expect(mismatch(report.findings, 'worker')).toEqual([]);
+    const [web] = mismatch(report.findings, 'web');
+    expect(web?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 8 });
+    expect(web?.fix?.edits).toEqual([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2'" }]);
+    expect(web?.fix?.commands).toBeUndefined();
+    const [manual] = mismatch(report.findings, 'worker-manual');
+    expect(manual?.fix?.edits).toEqual([{ file: at('script/deploy.sh'), line: 4, before: 'gcloud run deploy worker-manual --source . \\', after: 'gcloud run deploy worker-manual --concurrency=4 --source . \\' }]);
+  });
+
+  it('without the deploy command, the same Dockerfile is assumed to run with Cloud Run`s default concurrency', async () => {
+    const report = analyse(await loadPaths([at('cloudbuild/Dockerfile')]));
+    const [finding, ...rest] = report.findings.filter((f) => f.rule === 'concurrency.threads-mismatch');
+    expect(rest).toEqual([]);
+    expect(finding?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 8 });
+    expect(finding?.evidence[0]).toMatchObject({ source: 'default', field: 'containerConcurrency, assumed: no manifest' });
+    expect(finding?.fix?.commands).toEqual([expect.stringMatching(/^gcloud run services update cloudbuild --concurrency 8$/)]);
+  });
+
+  it('the edits hold: applied to the files, the mismatches are gone', async () => {
+    const copy = join(tmp, 'repo');
+    cpSync(join(root, FIXTURE), copy, { recursive: true });
+    const before = analyse(await loadPaths([copy]));
+    const fixes = [...mismatch(before.findings, 'web'), ...mismatch(before.findings, 'worker-manual')];
+    expect(fixes).toHaveLength(2);
+    for (const file of ['.github/workflows/deploy.yml', 'script/deploy.sh']) {
+      const path = join(copy, file);
+      writeFileSync(path, applySourceEdits(readFileSync(path, 'utf8'), path, fixes.flatMap((f) => f.fix?.edits ?? [])));
+    }
+    const after = analyse(await loadPaths([copy]));
+    expect(after.findings.filter((f) => f.rule === 'concurrency.threads-mismatch')).toEqual([]);
+    const web = named(buildInventory(await loadPaths([copy]), []).inventory.workloads, 'web');
+    expect(web.containerConcurrency?.value).toBe(8);
+  });
+});
