@@ -148,6 +148,22 @@ export class LeaderElector {
     return this.#renewLoop;
   }
 
+  /**
+   * Renews once, now (call before `holdUntilLost`): true while this replica holds the Lease. A leader that could not
+   * renew for a while (its event loop blocked) may have lost the Lease to a standby without noticing; then it stops
+   * leading here, before it starts writing.
+   */
+  async confirm(): Promise<boolean> {
+    if (!this.#leading || this.#stopped) return false;
+    if (await this.#tryAcquireOrRenew()) {
+      this.#lastRenewal = this.#now();
+      return true;
+    }
+    this.#leading = false;
+    this.#options.log.warn({ lease: this.#leaseName(), identity: this.identity, sinceRenewalMs: this.#now() - this.#lastRenewal }, 'stopped leading: the lease could not be renewed before the workers started');
+    return false;
+  }
+
   /** Stops campaigning and renewing (without releasing: see `release`). */
   stop(): void {
     this.#stopped = true;

@@ -329,6 +329,10 @@ class ControllerManager implements RunningController {
       }
       await this.#loadReconciler();
       if (this.#stopping) return;
+      // Loading the reconciler blocked the event loop for 3.5 s on a busy machine (no renewal meanwhile), longer than a
+      // 3 s lease: a standby may hold the Lease now, so renew it before any worker writes, or campaign again.
+      if (!(await elector.confirm())) continue;
+      if (this.#stopping) return;
       this.#workers = this.#startWorkers();
       await elector.holdUntilLost();
       if (this.#stopping) return;

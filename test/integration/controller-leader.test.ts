@@ -19,12 +19,14 @@ import {
   type ControllerProcess,
 } from './controller.support.ts';
 
-const LEASE_MS = 3_000;
+// A new leader loads its reconciler before its workers start, and on a busy machine that blocked its event loop for
+// 3.5 s (no renewal meanwhile): with a 3 s lease the standby took over then and both led once (the flake this caught).
+const LEASE_MS = 8_000;
 const RETRY_MS = 500;
 const poll = { timeout: 30_000, interval: 100 };
 
 function leaderArgs(namespace: string): string[] {
-  return ['--namespace', namespace, '--leader-elect', '--lease-namespace', namespace, '--lease-name', 'pytuner', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms', '--shutdown-timeout', '5s'];
+  return ['--namespace', namespace, '--leader-elect', '--lease-namespace', namespace, '--lease-name', 'pytuner', '--lease-duration', '8s', '--renew-deadline', '6s', '--retry-period', '500ms', '--shutdown-timeout', '5s'];
 }
 
 function becameLeader(p: ControllerProcess): boolean {

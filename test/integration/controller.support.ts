@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
-import { inject, onTestFinished } from 'vitest';
+import { inject, onTestFailed, onTestFinished } from 'vitest';
 import { startController, type ControllerConfig, type RunningController } from '../../src/controller/main.ts';
 import { createLogger } from '../../src/controller/log.ts';
 import type { TuningRecommendation } from '../../src/api/v1alpha1/tuningRecommendation.ts';
@@ -158,9 +158,9 @@ export interface ControllerProcess {
   child: ChildProcess;
   /** Every log line so far, parsed. */
   logs: Array<Record<string, unknown>>;
-  /** The port of its operations endpoint, once it has logged "controller started". */
+  /** The port of its operations endpoint, once it has logged "controller started"; rejects if it exits before. */
   port(): Promise<number>;
-  /** Resolves with the exit code (or the signal's name) when it exits. */
+  /** Resolves with the exit code (or the signal's name) when it has exited and its stderr has been read to the end. */
   exited: Promise<number | string>;
 }
 
@@ -170,9 +170,20 @@ export function spawnController(args: string[]): ControllerProcess {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
+  // Every stderr line as it arrived, by the test's clock: printed when the test fails (a timeout included), so a flake
+  // seen once in CI comes with what each controller did and when.
+  const received: string[] = [];
+  const spawnedAt = Date.now();
   let announcePort: (port: number) => void;
-  const portPromise = new Promise<number>((resolvePort) => (announcePort = resolvePort));
+  let failPort: (error: Error) => void;
+  const portPromise = new Promise<number>((resolvePort, rejectPort) => {
+    announcePort = resolvePort;
+    failPort = rejectPort;
+  });
+  // Handled here as well: a port nobody asks for must not fail the run as an unhandled rejection.
+  portPromise.catch(() => undefined);
   createInterface(child.stderr!).on('line', (line) => {
+    received.push(`+${Date.now() - spawnedAt}ms ${line}`);
     let entry: Record<string, unknown>;
     try {
       entry = JSON.parse(line) as Record<string, unknown>;
@@ -182,7 +193,18 @@ export function spawnController(args: string[]): ControllerProcess {
     logs.push(entry);
     if (entry['msg'] === 'controller started' && typeof entry['port'] === 'number') announcePort(entry['port']);
   });
-  const exited = new Promise<number | string>((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')));
+  // 'close', not 'exit': at 'exit' the last lines ("stopped") may still be in the pipe, and a test reads them next.
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.once('close', (code, signal) => {
+      // A controller that could not start never announces its port: fail the waiter instead of holding the test.
+      failPort(new Error(`the controller exited with ${code ?? signal} before it announced its port`));
+      resolveExit(code ?? signal ?? 'unknown');
+    }),
+  );
+  onTestFailed(() => {
+    const state = child.exitCode === null && child.signalCode === null ? `still running at +${Date.now() - spawnedAt}ms` : `exited with ${child.exitCode ?? child.signalCode}`;
+    process.stderr.write(`--- pytuner controller pid ${child.pid} (${args.join(' ')}), spawned ${new Date(spawnedAt).toISOString()}, ${state}; its stderr:\n${received.join('\n')}\n---\n`);
+  });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
