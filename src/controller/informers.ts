@@ -117,6 +117,9 @@ export interface InformerOptions {
   listPageSize?: number;
 }
 
+/** Discovery attempts at start (250 ms, 0.5, 1 and 2 s apart) before the controller gives up. */
+const START_DISCOVERY_ATTEMPTS = 5;
+
 /**
  * ResourceInformer is one kind's cache: a Reflector (reflector.ts) over the kind's collection, with what the
  * controller adds to it: a 403 sets `missing` (the permission) until a list or watch succeeds (the reflector keeps
@@ -300,7 +303,7 @@ export class Caches {
 
   /** Discovers the served kinds and starts their informers. Rejects if pytuner's own CRDs are not served. */
   async start(): Promise<void> {
-    await this.#discover();
+    await this.#firstDiscovery();
     const pytuner = this.#features.get('pytuner');
     if (pytuner?.enabled !== true) throw new Error(`${pytuner?.reason ?? 'pytuner CRDs not served'}: ${FEATURE_HINTS.pytuner}`);
     this.#scheduleDiscovery();
@@ -357,6 +360,25 @@ export class Caches {
   /** The cached projections of a kind in `namespace` (or everywhere); empty when the kind is disabled. */
   list<R extends ResourceName>(resource: R, namespace?: string): Array<Projections[R]> {
     return (this.#informers.get(resource)?.list(namespace) ?? []) as Array<Projections[R]>;
+  }
+
+  /**
+   * Discovery at start, tried again on a failure: a connection reset or a stream closed early on a fresh connection
+   * must not end the process (seen in CI: "Premature close" from one of three controllers starting at once).
+   */
+  async #firstDiscovery(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#discover();
+        return;
+      } catch (err) {
+        if (attempt >= START_DISCOVERY_ATTEMPTS || this.#stopped) throw err;
+        this.#options.onDiscoveryError?.(err);
+        const delayMs = 250 * 2 ** (attempt - 1);
+        this.#options.log.warn({ err: describeError(err), attempt, retryInMs: delayMs }, 'discovery failed at start; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   #scheduleDiscovery(): void {
