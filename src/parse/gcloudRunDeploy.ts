@@ -188,20 +188,20 @@ function seconds(value: string): number | undefined {
  * (`gcloud topic escaping`). Undefined when a substitution is left in it: which words it makes is not known.
  */
 function list(value: string): string[] | undefined {
-  if (!literal(value)) return undefined;
+  return literal(value) ? listItems(value) : undefined;
+}
+
+function listItems(value: string): string[] {
   const escaped = /^\^([^^]+)\^/.exec(value);
   const delimiter = escaped === null ? ',' : (escaped[1] as string);
   const body = escaped === null ? value : value.slice(escaped[0].length);
   return body === '' ? [] : body.split(delimiter);
 }
 
-/** `KEY=VALUE` pairs of an env-vars flag; a value with a substitution left in it is unknown. */
+/** `KEY=VALUE` pairs of an env-vars flag (a gcloud list); a value with a substitution left in it is unknown. */
 function envPairs(value: string, text: string): RunDeploySettings['env'] {
-  const escaped = /^\^([^^]+)\^/.exec(value);
-  const delimiter = escaped === null ? ',' : (escaped[1] as string);
-  const body = escaped === null ? value : value.slice(escaped[0].length);
   const pairs: RunDeploySettings['env'] = [];
-  for (const entry of body.split(delimiter)) {
+  for (const entry of listItems(value)) {
     const eq = entry.indexOf('=');
     if (eq <= 0) continue;
     const raw = entry.slice(eq + 1);

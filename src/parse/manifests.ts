@@ -5,7 +5,7 @@
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { InputError } from '../model/finding.ts';
 import type { FieldLines, ParsedDocument } from './types.ts';
-import { appendFieldPath } from './fieldPath.ts';
+import { appendFieldPath, fieldLine } from './fieldPath.ts';
 import type { PathSegment } from './fieldPath.ts';
 import { parseYamlEvents } from './yamlEvents.ts';
 import type { LinedDocument } from './yamlEvents.ts';
@@ -184,14 +184,15 @@ function readStream(file: string, text: string): Stream {
       }
       if (isList(doc.value)) {
         const items = doc.value['items'];
+        const listLines = packFieldLines(doc.entries);
         if (items !== undefined && items !== null && !Array.isArray(items)) {
-          errors.push({ file, line: entryLine(doc.entries, 'items') ?? line, object: String(doc.value['kind']), field: 'items', message: `expected a list of objects, got ${describeValue(items)}` });
+          errors.push({ file, line: fieldLine(listLines, 'items') ?? line, object: String(doc.value['kind']), field: 'items', message: `expected a list of objects, got ${describeValue(items)}` });
           docIndex++;
           continue;
         }
         (Array.isArray(items) ? items : []).forEach((item, i) => {
           const itemPath = `items[${i}]`;
-          const itemLine = entryLine(doc.entries, itemPath) ?? line;
+          const itemLine = fieldLine(listLines, itemPath) ?? line;
           if (!isMapping(item)) {
             errors.push({ file, line: itemLine, field: itemPath, message: `List item is not a mapping (got ${describeValue(item)})` });
           } else {
@@ -374,13 +375,6 @@ function fieldLineEntries(root: LocatedNode, firstLine: number): string[] {
   };
   walk(root, '');
   return entries;
-}
-
-/** The line of the entry at `path` exactly. */
-function entryLine(entries: readonly string[], path: string): number | undefined {
-  const key = `${path}\t`;
-  const entry = entries.find((e) => e.startsWith(key));
-  return entry === undefined ? undefined : Number(entry.slice(key.length));
 }
 
 /** The entries below `path` (a List item's fields), with paths relative to it: `items[0].metadata` → `metadata`. */

@@ -9,7 +9,7 @@
  */
 import { EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents } from 'js-yaml';
 import type { Event, ScalarEvent } from 'js-yaml';
-import { Schema, isScalar } from 'yaml';
+import { LineCounter, Schema, isScalar } from 'yaml';
 import type { ScalarTag } from 'yaml';
 import { appendFieldPath } from './fieldPath.ts';
 
@@ -53,8 +53,7 @@ export function parseYamlEvents(text: string, firstLine: number): LinedDocument[
 class EventWalk {
   private next = 0;
   private entries: string[] = [];
-  /** Offsets of the text's line starts, for a binary search from an offset to its line. */
-  private readonly lineStarts: number[] = [0];
+  private readonly lines = new LineCounter();
   private readonly text: string;
   private readonly events: Event[];
   private readonly firstLine: number;
@@ -63,7 +62,8 @@ class EventWalk {
     this.text = text;
     this.events = events;
     this.firstLine = firstLine;
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) this.lineStarts.push(at + 1);
+    this.lines.addNewLine(0);
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) this.lines.addNewLine(at + 1);
   }
 
   documents(): LinedDocument[] {
@@ -159,13 +159,6 @@ class EventWalk {
 
   /** The 1-based file line of an offset in the piece. */
   private lineOf(offset: number): number {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if ((this.lineStarts[middle] as number) <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return this.firstLine + low;
+    return this.firstLine + this.lines.linePos(offset).line - 1;
   }
 }

@@ -10,7 +10,7 @@ import type { ImageFacts } from '../model/image.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { freeThreaded } from './facts.ts';
 import { serverPlugin } from '../model/server/registry.ts';
-import { PYTHON } from '../model/server/argv.ts';
+import { isProjectRunner, PYTHON } from '../model/server/argv.ts';
 
 /** One note per container and reason, in inventory order. */
 export function coverageNotes(inventory: Inventory): string[] {
@@ -79,12 +79,10 @@ function pythonProgram(argv: readonly string[]): string | undefined {
 function scriptProgram(words: readonly string[]): string | undefined {
   const at = words.findIndex((word) => word.endsWith('.py'));
   if (at === -1) return undefined;
-  const runner = words.findIndex((word, i) => i < at && PROJECT_RUNNERS.has(word.slice(word.lastIndexOf('/') + 1)));
+  const runner = words.findIndex((word, i) => i < at && isProjectRunner(word));
   if (runner !== -1 && words[runner + 1] === 'run') return words.slice(runner, at + 1).join(' ');
   return at === 0 ? words[0] : undefined;
 }
-
-const PROJECT_RUNNERS: ReadonlySet<string> = new Set(['uv', 'poetry', 'pipenv', 'pdm']);
 
 /**
  * Model servers started as Python modules: they batch requests on accelerators and have their own concurrency

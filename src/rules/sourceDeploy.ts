@@ -48,7 +48,7 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
   if (fix.create !== undefined) out.create = fix.create;
   const commands = [...(fix.commands ?? [])];
   const notes = (fix.notes ?? []).filter((note) => !/JSON patch|apply fragment|server-side apply/i.test(note));
-  const flags: string[] = [];
+  const flags: DeployFlagChange[] = [];
   for (const op of fix.jsonPatch ?? []) {
     if (op.op === 'test' || op.op === 'remove') continue;
     const flag = workload.platform === 'cloudrun' ? gcloudFlag(op) : undefined;
@@ -56,36 +56,37 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
     else notes.push(`no manifest was read for ${workload.ref.name}: set ${op.path.replace('/spec/template/spec/', '')} to ${JSON.stringify(op.value)} where the service is defined`);
   }
   if (flags.length > 0 && workload.deployedBy !== undefined) {
-    const changed = deployCommandEdits(workload.deployedBy, flags.map(flagChange));
+    const changed = deployCommandEdits(workload.deployedBy, flags);
     if (changed.edits.length > 0) out.edits = [...(out.edits ?? []), ...changed.edits];
     notes.push(...changed.notes);
-  } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${flags.join(' ')}`);
+  } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${flags.map(commandWords).join(' ')}`);
   if (commands.length > 0) out.commands = commands;
   if (notes.length > 0) out.notes = notes;
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
-/** `--concurrency 8` as a flag change (`--update-env-vars NAME=value` unquoted). */
-function flagChange(flag: string): DeployFlagChange {
-  const space = flag.indexOf(' ');
-  if (space < 0) return { name: flag };
-  const value = flag.slice(space + 1);
-  return { name: flag.slice(0, space), value: /^'.*'$/s.test(value) ? value.slice(1, -1).replaceAll(`'"'"'`, "'") : value };
+/** A flag change as words of a shell command line: `--concurrency 8`, `--update-env-vars NAME='a b'`. */
+function commandWords(change: DeployFlagChange): string {
+  const { name, value } = change;
+  if (value === undefined) return name;
+  if (name !== '--update-env-vars') return `${name} ${value}`;
+  const eq = value.indexOf('=');
+  return `${name} ${value.slice(0, eq)}=${quote(value.slice(eq + 1))}`;
 }
 
 const CONTAINER = /^\/spec\/template\/spec\/containers\/\d+/;
 
-/** The `gcloud run services update` flag for one patch op, when gcloud has one. */
-function gcloudFlag(op: Extract<JsonPatchOp, { value: unknown }>): string | undefined {
+/** The gcloud flag for one patch op, when gcloud has one. */
+function gcloudFlag(op: Extract<JsonPatchOp, { value: unknown }>): DeployFlagChange | undefined {
   const { path, value } = op;
-  if (path === '/spec/template/spec/containerConcurrency') return `--concurrency ${String(value)}`;
-  if (path === '/spec/template/spec/timeoutSeconds') return `--timeout ${String(value)}`;
+  if (path === '/spec/template/spec/containerConcurrency') return { name: '--concurrency', value: String(value) };
+  if (path === '/spec/template/spec/timeoutSeconds') return { name: '--timeout', value: String(value) };
   const env = envOf(path, value);
-  if (env !== undefined) return `--update-env-vars ${env.name}=${quote(env.value)}`;
-  if (CONTAINER.test(path) && path.endsWith('/resources/limits/cpu')) return `--cpu ${String(value)}`;
-  if (path.endsWith('/annotations/run.googleapis.com~1cpu-throttling')) return value === 'false' ? '--no-cpu-throttling' : '--cpu-throttling';
+  if (env !== undefined) return { name: '--update-env-vars', value: `${env.name}=${env.value}` };
+  if (CONTAINER.test(path) && path.endsWith('/resources/limits/cpu')) return { name: '--cpu', value: String(value) };
+  if (path.endsWith('/annotations/run.googleapis.com~1cpu-throttling')) return { name: value === 'false' ? '--no-cpu-throttling' : '--cpu-throttling' };
   if (path.endsWith('/metadata/annotations') && isRecord(value) && value['run.googleapis.com/cpu-throttling'] !== undefined) {
-    return value['run.googleapis.com/cpu-throttling'] === 'false' ? '--no-cpu-throttling' : '--cpu-throttling';
+    return { name: value['run.googleapis.com/cpu-throttling'] === 'false' ? '--no-cpu-throttling' : '--cpu-throttling' };
   }
   return undefined;
 }

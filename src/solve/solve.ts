@@ -186,8 +186,9 @@ function alignConcurrency(workload: Workload, container: ContainerFacts, finding
   const candidates = proposals(findings, 'containerConcurrency');
   const winner = keepOne(candidates.filter((p) => p.change.confidence < 1).length > 0 ? candidates.filter((p) => p.change.confidence < 1) : candidates);
   for (const other of candidates) if (other !== winner && isWritable(other.change) && winner !== undefined) supersede(other.finding, `${winner.change.rule} sets containerConcurrency instead`);
-  const why = shape.length === 0 ? '' : shape.map((p) => `${p.change.setting} ${String(p.change.from ?? '?')} → ${p.change.to} (${p.change.rule})`).join(', ');
-  const after = shape.map((p) => `${p.change.setting} ${String(p.change.from ?? '?')} → ${p.change.to}`).join(', ');
+  const changes = shape.map((p) => `${p.change.setting} ${String(p.change.from ?? '?')} → ${p.change.to}`);
+  const why = shape.map((p, i) => `${changes[i]} (${p.change.rule})`).join(', ');
+  const after = changes.join(', ');
   if (winner !== undefined) {
     const measured = winner.change.confidence < 1;
     const value = measured ? Math.min(winner.change.to, target) : target;

@@ -167,11 +167,9 @@ export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand)
   if (settings.port !== undefined) {
     container.port = setting(settings.port, '--port');
     const value = settings.port.value;
-    container.env.set('PORT', { name: 'PORT', fromRef: value === undefined, ...(value === undefined ? {} : { value: String(value) }), evidence: deployEvidence(deploy, '--port', settings.port.text) });
+    setEnv(container, 'PORT', value === undefined ? undefined : String(value), deployEvidence(deploy, '--port', settings.port.text));
   }
-  for (const entry of settings.env) {
-    container.env.set(entry.name, { name: entry.name, fromRef: entry.value === undefined, ...(entry.value === undefined ? {} : { value: entry.value }), evidence: deployEvidence(deploy, entry.name, entry.text) });
-  }
+  for (const entry of settings.env) setEnv(container, entry.name, entry.value, deployEvidence(deploy, entry.name, entry.text));
   // What the command leaves out is Cloud Run's default: say so rather than "no manifest".
   const unset = (evidence: Evidence | undefined) => {
     if (evidence?.source === 'default') evidence.field = evidence.field.replace(', assumed: no manifest', ', not set by the gcloud run deploy command');
@@ -185,6 +183,11 @@ export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand)
   annotate('run.googleapis.com/execution-environment', settings.executionEnvironment);
   annotate('autoscaling.knative.dev/minScale', settings.minInstances);
   annotate('autoscaling.knative.dev/maxScale', settings.maxInstances);
+}
+
+/** An env var the command sets; `value` undefined: a substitution is left in it. */
+function setEnv(container: ContainerFacts, name: string, value: string | undefined, evidence: Evidence): void {
+  container.env.set(name, { name, fromRef: value === undefined, ...(value === undefined ? {} : { value }), evidence });
 }
 
 function deployEvidence(deploy: RunDeployCommand, field: string, text: string): Evidence {

@@ -112,6 +112,11 @@ const RUNNERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ],
 ]);
 
+/** `uv`, `poetry`, `pipenv`, `pdm` (as a path or a name): a runner whose `run` starts a program. */
+export function isProjectRunner(program: string): boolean {
+  return RUNNERS.has(basename(program));
+}
+
 /**
  * The server started by a command line, or undefined when it starts none pytuner knows (nginx, `python app.py`,
  * `flask run`), or when which one runs depends on the state at run time (an `if` with a server in each branch).
