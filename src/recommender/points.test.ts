@@ -83,6 +83,27 @@ describe('lowConcurrencyBaseline', () => {
     expect(lowConcurrencyBaseline([point(2, 0.1, 0.2), point(2.5, 0.1, 0.2), point(2.8, 0.1, 0.2), point(9, 1, 2)])).toMatchObject({ concurrency: 2.5, points: 3 });
   });
 
+  it('is never above the median of the steps at about one request in flight: a window that reaches into other load does not set it', () => {
+    // Real Knative-path points (queue-proxy, autoscaler and Prometheus; 60-s rate windows over the 6-s steps of a quick
+    // io-bound lab day, 2026-12-07 16:57Z): five windows at up to 0.62 in flight, and one at 1.13 whose window took in
+    // the first step at 10 in flight (p95 140 ms, p99 228 ms) and, carrying the most requests, outweighed the rest.
+    const window = (concurrency: number, rate: number, instances: number, mean: number, p50: number, p95: number): LoadPoint => ({ t: 0, concurrency, throughput: rate / instances, meanLatency: mean, p50, p95, instances });
+    const low = [
+      window(0.3325, 5.0794, 0.8889, 0.0582, 0.0633, 0.0856),
+      window(0.4242, 6.4623, 0.9, 0.0591, 0.0635, 0.0902),
+      window(0.5129, 7.8649, 0.9091, 0.0593, 0.0637, 0.0913),
+      window(0.6059, 9.3126, 0.9167, 0.0596, 0.0637, 0.0924),
+      window(0.6246, 10.4727, 1, 0.0596, 0.0637, 0.0927),
+      window(1.1311, 17.5818, 1, 0.0643, 0.0649, 0.1401),
+    ];
+    const baseline = lowConcurrencyBaseline([...low, window(2.393, 27.97, 1, 0.0856, 0.0683, 0.2425), window(5.54, 40.29, 1, 0.1375, 0.0853, 0.4098)])!;
+    expect(baseline.points).toBe(6);
+    // By hand: weighted by requests the p95 would be 106.2 ms; the median of the six is (91.3 + 92.4) / 2.
+    expect(baseline.p95).toBeCloseTo(0.09185, 9);
+    expect(baseline.meanLatency).toBeCloseTo(0.05945, 9);
+    expect(baseline.p50).toBeCloseTo(0.0637, 9);
+  });
+
   it('has no baseline when the quietest steps are busy (queueing hides the cost of a request) or no step has a p95', () => {
     expect(lowConcurrencyBaseline([point(4, 0.1, 0.2), point(5, 0.1, 0.2), point(6, 0.1, 0.2)])).toBeUndefined();
     expect(lowConcurrencyBaseline([{ t: 0, concurrency: 0.2, throughput: 1, meanLatency: 0.2, instances: 1 }])).toBeUndefined();

@@ -155,6 +155,13 @@ const QUIET_CONCURRENCY = 0.5;
  * The baseline from the points with the lowest concurrency: those at or below half a request in flight when there are
  * 3, else at or below `LOW_CONCURRENCY`, else the lowest tenth (at least 3). `undefined` when no point has a p95, or
  * the lowest concurrency seen is above `maxConcurrency` (then queueing cannot be told apart from the requests' own cost).
+ *
+ * Each latency is the request-weighted average of those points, but never more than the median of the steps at about
+ * one request in flight (at or below `LOW_CONCURRENCY`; the chosen points where fewer than 3 are): a point's rate
+ * window can reach into other load (a window of 60 s over 12-s steps averages five of them: the rise of the day, or
+ * traffic before the window), and the weighting gives such a point, which carries more requests, the most say. Lab run
+ * 7 (io-bound, Knative): a one-request p95 of 101 ms, where every step at one request in flight measured 53–60 ms and
+ * reads 74 ms through the queue-proxy's 50–75 ms bucket; a quick run's windows: 106 ms weighted, 92 ms the median.
  */
 export function lowConcurrencyBaseline(points: readonly LoadPoint[], maxConcurrency = 2 * LOW_CONCURRENCY): Baseline | undefined {
   const withP95 = points.filter((p) => p.p95 !== undefined).sort((a, b) => a.concurrency - b.concurrency);
@@ -167,8 +174,9 @@ export function lowConcurrencyBaseline(points: readonly LoadPoint[], maxConcurre
   // Quiet steps carry few requests each, so their percentiles are noisy: weight each step by its requests.
   const weights = chosen.map((p) => p.throughput * p.instances);
   const total = weights.reduce((a, b) => a + b, 0);
-  const weighted = (value: (p: LoadPoint) => number) => chosen.reduce((sum, p, i) => sum + value(p) * weights[i]!, 0) / total;
-  const baseline: Baseline = { concurrency, meanLatency: weighted((p) => p.meanLatency), p95: weighted((p) => p.p95!), points: chosen.length, steps: chosen };
-  if (chosen.every((p) => p.p50 !== undefined)) baseline.p50 = weighted((p) => p.p50!);
+  const steady = low.length >= 3 ? low : chosen;
+  const bounded = (value: (p: LoadPoint) => number) => Math.min(chosen.reduce((sum, p, i) => sum + value(p) * weights[i]!, 0) / total, median(steady.map(value))!);
+  const baseline: Baseline = { concurrency, meanLatency: bounded((p) => p.meanLatency), p95: bounded((p) => p.p95!), points: chosen.length, steps: chosen };
+  if (steady.every((p) => p.p50 !== undefined)) baseline.p50 = bounded((p) => p.p50!);
   return baseline;
 }
