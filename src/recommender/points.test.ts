@@ -104,6 +104,18 @@ describe('lowConcurrencyBaseline', () => {
     expect(baseline.p50).toBeCloseTo(0.0637, 9);
   });
 
+  it('bounds the quietest steps by the median of all steps at about one request in flight', () => {
+    // By hand: three windows at ≤ 0.5 in flight that reach back into slower traffic before the day (p95 101 ms, as run 7's
+    // io-bound baseline read) are the quiet steps the baseline prefers; four windows at one request in flight read
+    // 73.75 ms (Knative's 50–75 ms bucket). The median of the seven is 73.75 ms, below the quiet steps' 101 ms.
+    const before = [point(0.3, 0.06, 0.101), point(0.4, 0.06, 0.101), point(0.5, 0.06, 0.101)];
+    const night = [point(1, 0.0524, 0.07375), point(1, 0.0524, 0.07375), point(1, 0.0524, 0.07375), point(1, 0.0524, 0.07375)];
+    const baseline = lowConcurrencyBaseline([...before, ...night, point(10, 0.064, 0.094)])!;
+    expect(baseline.points).toBe(3);
+    expect(baseline.p95).toBeCloseTo(0.07375, 9);
+    expect(baseline.meanLatency).toBeCloseTo(0.0524, 9);
+  });
+
   it('has no baseline when the quietest steps are busy (queueing hides the cost of a request) or no step has a p95', () => {
     expect(lowConcurrencyBaseline([point(4, 0.1, 0.2), point(5, 0.1, 0.2), point(6, 0.1, 0.2)])).toBeUndefined();
     expect(lowConcurrencyBaseline([{ t: 0, concurrency: 0.2, throughput: 1, meanLatency: 0.2, instances: 1 }])).toBeUndefined();
