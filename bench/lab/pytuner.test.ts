@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerFromReport } from './pytuner.ts';
+import { answerFromReport, liveReportWindow } from './pytuner.ts';
 
 // The metrics findings of a `pytuner report -o json` run on the lab's mixed scenario (abridged: evidence left out).
 const REPORT = {
@@ -42,5 +42,16 @@ describe('answerFromReport', () => {
     const answer = answerFromReport({ findings: [withheld] }, { containerConcurrency: 80, workers: 1, threads: 8 });
     expect(answer.withheld).toEqual([withheld.message]);
     expect(answer.containerConcurrency).toEqual({ value: 80, target: 80, changed: false });
+  });
+});
+
+describe('liveReportWindow', () => {
+  it('starts one rate window after the day, in whole steps, and ends with it', () => {
+    // A 336-second day of 12-second steps, a 60-second rate window: 276 s remain, 23 whole steps.
+    expect(liveReportWindow({ start: 1000, end: 1336, stepSeconds: 12 }, 60)).toEqual({ end: 1336, windowSeconds: 276 });
+  });
+
+  it('refuses a day no longer than the rate window', () => {
+    expect(() => liveReportWindow({ start: 1000, end: 1065, stepSeconds: 12 }, 60)).toThrow(/65 s\) is not longer than one rate window \(60 s\)/);
   });
 });

@@ -125,6 +125,17 @@ export interface LiveReportRun {
   profile: 'knative' | 'knative-legacy';
 }
 
+/**
+ * The report's window over a day observed on the Knative path. Each point's rate reaches `rateWindowSeconds` back, so
+ * the window starts that long after the day: points before it would count the lab's own baseline and warm-up requests
+ * as the day's (run 7: three quiet windows that did made io-bound's one-request p95 101 ms where the day measured 53).
+ */
+export function liveReportWindow(day: { start: number; end: number; stepSeconds: number }, rateWindowSeconds: number): { end: number; windowSeconds: number } {
+  const steps = Math.floor((day.end - day.start - rateWindowSeconds) / day.stepSeconds);
+  if (steps < 1) throw new Error(`the observed day (${Math.round(day.end - day.start)} s) is not longer than one rate window (${rateWindowSeconds} s) and a step (${day.stepSeconds} s)`);
+  return { end: day.end, windowSeconds: steps * day.stepSeconds };
+}
+
 /** Runs `pytuner report --profile <run.profile>` on the manifest against the scraping Prometheus. */
 export async function pytunerReportLive(run: LiveReportRun): Promise<ReportResult> {
   const dir = await mkdtemp(join(tmpdir(), 'pytuner-lab-report-'));

@@ -21,7 +21,9 @@ import { CLOUD_RUN_DAY, KNATIVE_DAY, cloudRunManifest, daySchedule, exponentialB
 import type { DayStep } from './day.ts';
 import type { Measurement, RecordedMeasurement } from './measure.ts';
 import { measure, withoutRecord } from './measure.ts';
-import { pytunerReport, pytunerReportLive } from './pytuner.ts';
+import { liveReportWindow, pytunerReport, pytunerReportLive } from './pytuner.ts';
+import { knativeProfile } from '../../src/input/metrics/profiles/knative.ts';
+import { knativeLegacyProfile } from '../../src/input/metrics/profiles/knativeLegacy.ts';
 import type { PytunerRun, RatedSetting, ScenarioResult, SweepPoint } from './results.ts';
 import { bestOfShape, isNoisy, ms } from './results.ts';
 import type { FamilyResult, LabConfig } from './search.ts';
@@ -471,8 +473,9 @@ async function askPytunerLive(scenario: LabScenario, manifest: string, prometheu
   const current = { containerConcurrency: observed.concurrency, workers: observed.workers, ...(observed.threads > 0 ? { threads: observed.threads } : {}) };
   const label = legacyVersion === undefined ? 'Knative: real queue-proxy, autoscaler, Prometheus' : `${LEGACY_LABEL} (${legacyVersion}): real queue-proxy, autoscaler, Prometheus`;
   try {
-    const steps = Math.floor((day.end - day.start) / day.stepSeconds);
-    const report = await pytunerReportLive({ manifest, prometheusUrl, end: day.end, windowSeconds: steps * day.stepSeconds, stepSeconds: day.stepSeconds, objectiveSeconds, current, profile: legacyVersion === undefined ? 'knative' : 'knative-legacy' });
+    const profile = legacyVersion === undefined ? knativeProfile : knativeLegacyProfile;
+    const window = liveReportWindow(day, Math.max(day.stepSeconds, profile.minRateWindowSeconds));
+    const report = await pytunerReportLive({ manifest, prometheusUrl, ...window, stepSeconds: day.stepSeconds, objectiveSeconds, current, profile: profile.id });
     return runOf(label, report);
   } catch (err) {
     return { buckets: label, error: (err as Error).message, withheld: false };
