@@ -185,6 +185,8 @@ interface RunResult {
   memory: MemorySample | undefined;
   cpuS: number;
   controlPlaneCpuS: number;
+  /** The API server's own count and summed latency of the requests it served during the run, by verb and resource. */
+  served: Array<[string, { count: number; seconds: number }]>;
   warnings: string[];
   restart?: RestartPass;
   /** The extra Node flags of this run (--variants). */
@@ -523,6 +525,41 @@ async function controlPlaneCpuSeconds(dir: string, except: ReadonlySet<number>):
   return total;
 }
 
+/**
+ * Requests the API server served, by `VERB resource[/subresource]`, with their summed latency: its own
+ * apiserver_request_duration_seconds histogram's _count and _sum from /metrics. Long-running requests (WATCH) are
+ * counted when they end. Latency is wall time on a shared machine, not CPU: it says which requests wait, the CPU
+ * columns say what they cost.
+ */
+async function servedRequests(kubeConfig: KubeConfig): Promise<Map<string, { count: number; seconds: number }>> {
+  const response = await transportFor(kubeConfig).stream('/metrics');
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of response.body ?? []) chunks.push(Buffer.from(chunk));
+  } finally {
+    response.done();
+  }
+  const served = new Map<string, { count: number; seconds: number }>();
+  for (const match of Buffer.concat(chunks).toString('utf8').matchAll(/^apiserver_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm)) {
+    const label = (name: string) => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(match[2]!)?.[1] ?? '';
+    const key = `${label('verb')} ${label('resource')}${label('subresource') === '' ? '' : `/${label('subresource')}`}`;
+    const entry = served.get(key) ?? { count: 0, seconds: 0 };
+    if (match[1] === 'count') entry.count += Number(match[3]);
+    else entry.seconds += Number(match[3]);
+    served.set(key, entry);
+  }
+  return served;
+}
+
+function servedDiff(after: Map<string, { count: number; seconds: number }>, before: Map<string, { count: number; seconds: number }>): Array<[string, { count: number; seconds: number }]> {
+  const rows: Array<[string, { count: number; seconds: number }]> = [];
+  for (const [key, a] of after) {
+    const b = before.get(key) ?? { count: 0, seconds: 0 };
+    if (a.count > b.count) rows.push([key, { count: a.count - b.count, seconds: a.seconds - b.seconds }]);
+  }
+  return rows.sort((x, y) => y[1].count - x[1].count);
+}
+
 /** Sum of prometheus_http_requests_total by handler, from Prometheus' own /metrics. */
 async function prometheusRequests(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -609,6 +646,7 @@ async function run(cluster: Cluster, size: number, shards: number, variant: stri
   const promBefore = await prometheusRequests(cluster.prometheus.url);
   const controlPlaneDir = dirname(cluster.controlPlane.kubeconfigPath);
   const controlPlaneCpuBefore = await controlPlaneCpuSeconds(controlPlaneDir, new Set());
+  const servedBefore = await servedRequests(cluster.kubeConfig);
   const spawnedAt = performance.now();
   const children = Array.from({ length: shards }, (_, index) => spawnShard(cluster.controlPlane.kubeconfigPath, index, shards, dir, spawnedAt, variant));
   const progress = setInterval(() => say(`     ${counter.count.toLocaleString('en')}/${workloads.toLocaleString('en')} written after ${((performance.now() - spawnedAt) / 1000).toFixed(0)} s`), 10_000);
@@ -616,7 +654,10 @@ async function run(cluster: Cluster, size: number, shards: number, variant: stri
   // A controller that exits (its heap's limit reached: V8's "FATAL ERROR" line lands in the warnings) ends the run.
   const exited = Promise.race(children.map((c) => new Promise<string>((resolve) => c.child.once('exit', (code, signal) => resolve(`a controller exited (${signal ?? `code ${code}`}) before every recommendation was written`)))));
   let exitedEarly: string | undefined;
-  const finished = await Promise.race([counter.until(workloads, RUN_TIMEOUT_MS), exited.then((why) => ((exitedEarly = why), false))]);
+  let settled = false;
+  // The shards' exit at stopAll below (SIGTERM: code 0) settles `exited` too: only an exit before the count is early.
+  const counted = counter.until(workloads, RUN_TIMEOUT_MS).then((done) => ((settled = true), done));
+  const finished = await Promise.race([counted, exited.then((why) => ((exitedEarly = settled ? undefined : why), false))]);
   await memory.stop();
   const allWrittenS = finished ? (performance.now() - spawnedAt) / 1000 : undefined;
   clearInterval(progress);
@@ -626,6 +667,7 @@ async function run(cluster: Cluster, size: number, shards: number, variant: stri
   const usage = await Promise.all(children.map(async (c) => ({ rss: await peakRssMb(c.child.pid!).catch(() => Number.NaN), cpu: await cpuSeconds(c.child.pid!).catch(() => Number.NaN) })));
   const controlPlaneCpuS = (await controlPlaneCpuSeconds(controlPlaneDir, new Set(children.map((c) => c.child.pid!)))) - controlPlaneCpuBefore;
   const promAfter = await prometheusRequests(cluster.prometheus.url);
+  const served = servedDiff(await servedRequests(cluster.kubeConfig), servedBefore);
   if (values['heap-snapshot'] !== undefined && finished) await heapSnapshots(children, values['heap-snapshot']);
   await stopAll(children);
   const { classes, apiRequests, writes } = await apiRequestsOf(children, cluster.apiHost);
@@ -648,6 +690,7 @@ async function run(cluster: Cluster, size: number, shards: number, variant: stri
     variant,
     cpuS: usage.reduce((a, u) => a + u.cpu, 0),
     controlPlaneCpuS,
+    served,
     warnings: [...(exitedEarly === undefined ? [] : [exitedEarly]), ...children.flatMap((c) => c.warnings)],
     ...(restart === undefined ? {} : { restart }),
   };
@@ -788,6 +831,7 @@ process.stdout.write(
 process.stdout.write(`goals: all written < ${GOALS.reconcileSeconds} s for 10,000 workloads, RSS <= ${GOALS.rssMb} MB, PromQL independent of the number of workloads, about one write per workload\n\n`);
 for (const r of results) {
   process.stdout.write(`API requests, ${r.workloads.toLocaleString('en')} workloads, ${r.shards} shard(s)${r.variant === '' ? '' : `, ${r.variant}`}: ${r.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
+  process.stdout.write(`  the API server served (its apiserver_request_duration_seconds, all clients, the benchmark's watch included; count, mean latency): ${r.served.slice(0, 12).map(([k, v]) => `${k} ${v.count} (${((v.seconds / v.count) * 1000).toFixed(1)} ms)`).join('; ')}\n`);
   if (r.memory !== undefined) process.stdout.write(`  memory: ${describeMemory(r.memory)}\n`);
   if (r.restart !== undefined) process.stdout.write(`  restart pass: ${r.restart.requestClasses.map(([k, n]) => `${k} ${n}`).join('; ')}\n`);
   const warnings = new Map<string, number>();

@@ -1,6 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { failedOutcome } from './apply.ts';
+import type { TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
+import { failedOutcome, recommendationPatch } from './apply.ts';
 import type { PlannedWrite } from './plan.ts';
 
 const target = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: 'shop', name: 'orders' };
@@ -31,5 +32,48 @@ describe('failedOutcome', () => {
 
   it('keeps no HTTP status when no answer came: the write may have landed', () => {
     expect(failedOutcome(apply, new Error('socket hang up'))).toEqual({ kind: 'failed', write: apply, message: 'socket hang up', retry: 'transient' });
+  });
+});
+
+describe('recommendationPatch', () => {
+  const stored: TuningRecommendation = {
+    apiVersion: 'pytuner.dev/v1alpha1',
+    kind: 'TuningRecommendation',
+    metadata: {
+      name: 'service-orders',
+      namespace: 'shop',
+      labels: { 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': 'tune', 'team/owner': 'payments' },
+      ownerReferences: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'orders', uid: 'u1' }],
+    },
+    spec: { targetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'orders' }, policy: 'tune' },
+    status: { lastEvaluated: '2026-03-01T12:00:00Z', conflicts: [{ field: 'spec.template.spec.containerConcurrency', setting: 'containerConcurrency', manager: 'flux' }] },
+  };
+  const desired = (policy: string, uid: string, status: TuningRecommendation['status']): TuningRecommendation => ({
+    ...stored,
+    metadata: { name: 'service-orders', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': policy }, ownerReferences: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'orders', uid }] },
+    spec: { ...stored.spec, policy },
+    status,
+  });
+
+  it('replaces the status whole and touches nothing else when spec, owner and labels are the same', () => {
+    const status = { lastEvaluated: '2026-03-01T13:00:00Z' };
+    expect(recommendationPatch(stored, desired('tune', 'u1', status))).toEqual([{ op: 'add', path: '/status', value: status }]);
+  });
+
+  it('sets spec, owner and the changed label key alone (labels others added stay), then the status', () => {
+    const status = { lastEvaluated: '2026-03-01T13:00:00Z' };
+    expect(recommendationPatch(stored, desired('other', 'u2', status))).toEqual([
+      { op: 'add', path: '/spec', value: { targetRef: stored.spec.targetRef, policy: 'other' } },
+      { op: 'add', path: '/metadata/ownerReferences', value: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'orders', uid: 'u2' }] },
+      { op: 'add', path: '/metadata/labels/pytuner.dev~1policy', value: 'other' },
+      { op: 'add', path: '/status', value: status },
+    ]);
+  });
+
+  it('adds the labels whole to an object that has none, and an empty status when there is none', () => {
+    const bare = { ...stored, metadata: { ...stored.metadata, labels: undefined } };
+    const ops = recommendationPatch(bare as TuningRecommendation, desired('tune', 'u1', undefined));
+    expect(ops.find((op) => op.path === '/metadata/labels')).toEqual({ op: 'add', path: '/metadata/labels', value: { 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': 'tune' } });
+    expect(ops.at(-1)).toEqual({ op: 'add', path: '/status', value: {} });
   });
 });

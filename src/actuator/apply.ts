@@ -3,7 +3,8 @@
  * manager `pytuner`, then the hand-back of Knative's `containers`; an IAMPolicyMember by server-side apply, forced only
  * when the policy says so), turns a 409 of an apply into a typed conflict naming the other manager, publishes Events (events.k8s.io/v1) with old and new values,
  * and writes TuningRecommendations: the object (owned by its workload, so the garbage collector deletes it) with its
- * status in one server-side apply (forced: it is pytuner's own, written whole and only when it changed).
+ * status in one request (a create, or a JSON Patch replacing the status: it is pytuner's own, written whole and only
+ * when it changed; not a server-side apply, which costs the API server more CPU for the same object).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -59,10 +60,12 @@ export interface Actuator {
   /** Runs the plan's writes in order, then publishes its Events; never throws for an API error (it is in the outcomes). */
   execute(plan: Plan): Promise<ActuationResult>;
   /**
-   * Writes `recommendation` (recommendationObject's spec, owner and policy label, with its `status`) whole in one
-   * server-side apply: it creates the object or updates it, content included, since the CRD has no status
-   * subresource (README, "One write per changed recommendation"). Writes nothing (`written: false`) when `existing`
-   * already has the same spec, owner, label and status.
+   * Writes `recommendation` (recommendationObject's spec, owner and policy label, with its `status`) in one request,
+   * content included, since the CRD has no status subresource (README, "One write per changed recommendation"): a
+   * create when there is no `existing` (the stored object as the caller last saw it, a cache's copy will do), else a
+   * JSON Patch that replaces the status whole (recommendationPatch); a create that finds the object, or a patch that
+   * finds it gone, is sent again as the other. Writes nothing (`written: false`) when `existing` already has the same
+   * spec, owner, label and status.
    */
   writeRecommendation(recommendation: TuningRecommendation, existing?: TuningRecommendation): Promise<StatusWrite>;
   /** Publishes Events; returns the ones that failed, as messages. */
@@ -76,8 +79,8 @@ const JSON_PATCH_RESOURCES: Readonly<Record<string, { group: string; version: st
   'apps/v1/Deployment': { group: 'apps', version: 'v1', plural: 'deployments' },
 };
 
-/** Content-Type of a server-side apply (PatchStrategy.ServerSideApply): JSON is YAML. */
-const SERVER_SIDE_APPLY = 'application/apply-patch+yaml';
+/** Content-Type of an RFC 6902 JSON Patch. */
+const JSON_PATCH = 'application/json-patch+json';
 
 /** createActuator builds the actuator's clients from a KubeConfig. */
 export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions = {}): Actuator {
@@ -157,10 +160,24 @@ export function createActuator(kubeConfig: KubeConfig, options: ActuatorOptions 
       // through its discovery, promise chain and ObjectSerializer (model classes for the answer's metadata and
       // managedFields), about a tenth of the controller's CPU in a profile of bench:scale at 2,000 workloads.
       const { namespace = 'default', name } = recommendation.metadata;
-      const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${TUNING_RECOMMENDATION_PLURAL}/${encodeURIComponent(name)}`;
-      const { status, body } = await transport.request('PATCH', path, { query: { fieldManager: manager, force: 'true' }, body: recommendation, contentType: SERVER_SIDE_APPLY });
-      if (status < 200 || status > 299) throw new KubeRequestError(path, status, statusMessage(body), 'PATCH');
-      return { written: true, recommendation: body as TuningRecommendation };
+      const collection = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${TUNING_RECOMMENDATION_PLURAL}`;
+      const path = `${collection}/${encodeURIComponent(name)}`;
+      const query = { fieldManager: manager };
+      const update = async (stored: TuningRecommendation) => ({ method: 'PATCH', where: path, answer: await transport.request('PATCH', path, { query, body: recommendationPatch(stored, recommendation), contentType: JSON_PATCH }) });
+      const create = async () => ({ method: 'POST', where: collection, answer: await transport.request('POST', collection, { query, body: recommendation }) });
+      let sent = existing === undefined ? await create() : await update(existing);
+      if (sent.method === 'POST' && sent.answer.status === 409) {
+        // Created by a writer the caller's copy had not seen yet (a previous leader, a write of unknown outcome).
+        const read = await transport.request('GET', path);
+        if (read.status < 200 || read.status > 299) throw new KubeRequestError(path, read.status, statusMessage(read.body), 'GET');
+        sent = await update(read.body as TuningRecommendation);
+      } else if (sent.method === 'PATCH' && sent.answer.status === 404) {
+        // Deleted since the caller's copy was read (by a person, or with a workload that was replaced).
+        sent = await create();
+      }
+      const { method, where, answer } = sent;
+      if (answer.status < 200 || answer.status > 299) throw new KubeRequestError(where, answer.status, statusMessage(answer.body), method);
+      return { written: true, recommendation: answer.body as TuningRecommendation };
     },
 
     publish,
@@ -310,6 +327,30 @@ export function recommendationObject(target: LiveWorkload, policy: string): Tuni
   };
   if (target.metadata.namespace !== undefined) metadata.namespace = target.metadata.namespace;
   return { apiVersion: API_VERSION, kind: TUNING_RECOMMENDATION_KIND, metadata, spec: { targetRef, policy } };
+}
+
+/** `/` and `~` of a key in a JSON Pointer (RFC 6901). */
+function pointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/**
+ * The JSON Patch that turns the stored TuningRecommendation `stored` (the cache's copy will do: it keeps the
+ * metadata, spec and status' presence) into `desired`: the status replaced whole (a field left out of the new status
+ * goes, as a server-side apply of pytuner's own fields removed it); spec, owner and pytuner's labels only when they
+ * differ, the labels one key at a time so that labels other people added stay.
+ */
+export function recommendationPatch(stored: TuningRecommendation, desired: TuningRecommendation): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  if (!sameRecommendation(stored, desired)) {
+    ops.push({ op: 'add', path: '/spec', value: desired.spec });
+    ops.push({ op: 'add', path: '/metadata/ownerReferences', value: desired.metadata.ownerReferences ?? [] });
+    const labels = desired.metadata.labels ?? {};
+    if (stored.metadata.labels === undefined) ops.push({ op: 'add', path: '/metadata/labels', value: labels });
+    else for (const [key, value] of Object.entries(labels)) if (stored.metadata.labels[key] !== value) ops.push({ op: 'add', path: `/metadata/labels/${pointerToken(key)}`, value });
+  }
+  ops.push({ op: 'add', path: '/status', value: desired.status ?? {} });
+  return ops;
 }
 
 /** Whether `existing` has the spec, owner and policy label of `desired` (its status aside). */

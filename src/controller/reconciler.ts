@@ -572,7 +572,8 @@ export class Reconciler {
       if (sameContent && sameRecommendation(existing, recommendation)) return;
     }
     try {
-      const write = await this.#actuator.writeRecommendation(recommendation);
+      // `existing` (maybe the cache's slim copy) says whether to create or patch; its content was compared above.
+      const write = await this.#actuator.writeRecommendation(recommendation, existing);
       if (write.written) this.#remember(write.recommendation);
       log.debug({ recommendation: recommendation.metadata.name }, 'recommendation written');
     } catch (err) {

@@ -154,6 +154,30 @@ describe('KubeTransport on a TLS server', () => {
     expect(server.connections).toBe(1);
   });
 
+  it('offers the server 4 MiB per stream and 16 MiB per connection in flight (HTTP/2 defaults to 64 KiB for both)', async () => {
+    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
+    // Answers with what the server may send to this client before it reads: its stream and connection windows.
+    const windows = createSecureServer({ key, cert }, (request, response) => {
+      const session = request.stream.session!;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ stream: session.remoteSettings.initialWindowSize, connection: session.state.remoteWindowSize }));
+    });
+    await new Promise<void>((resolve) => windows.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'ca.crt'), cert);
+    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(windows.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
+    onTestFinished(async () => {
+      await transport.close();
+      await new Promise<void>((resolve) => windows.close(() => resolve()));
+    });
+    await transport.request('GET', '/version');
+    // The connection's window update follows the handshake: read it on the second request.
+    const { body } = await transport.request('GET', '/version');
+    expect(body).toMatchObject({ stream: 4 * 2 ** 20 });
+    expect((body as { connection: number }).connection).toBeGreaterThan(15 * 2 ** 20);
+  });
+
   it('opens a new connection when the CA file changes (rotation)', async () => {
     const { server, transport, caFile } = await setUp('h2');
     await transport.request('GET', '/version');

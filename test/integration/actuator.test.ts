@@ -3,7 +3,7 @@
 // JSON Patch under the actuator's guards; Knative's CRD makes `containers` an atomic list, so server-side apply of one
 // env entry would replace the whole list.
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TuningPolicySpec, type TuningPolicySpec as PolicySpec } from '../../src/api/v1alpha1/tuningPolicy.ts';
 import type { RecommendedValue, TuningRecommendationStatus } from '../../src/api/v1alpha1/tuningRecommendation.ts';
 import { createActuator, recommendationObject } from '../../src/actuator/apply.ts';
@@ -458,6 +458,33 @@ describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
     const second = await actuator.writeRecommendation({ ...recommendationObject(live, 'tune'), status: { lastEvaluated: '2026-03-01T13:00:00Z' } }, first.recommendation);
     expect(second).toMatchObject({ written: true, recommendation: { status: { lastEvaluated: '2026-03-01T13:00:00Z' } } });
     expect(second.recommendation.status?.conflicts).toBeUndefined();
+  });
+
+  it('creates a recommendation it has no copy of, patches one it has: labels another manager added stay, a copy that is out of date still lands', async () => {
+    const namespace = await uniqueNamespace('act');
+    await applyAs('deploy-tool', deployment(namespace, {}));
+    const live = await markRolledOut(namespace);
+    const ref = { apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningRecommendation', metadata: { name: 'deployment-web', namespace } };
+    const first = await actuator.writeRecommendation({ ...recommendationObject(live, 'tune'), status: { lastEvaluated: '2026-03-01T12:00:00Z' } });
+    expect((first.recommendation.metadata.managedFields as ManagedFieldsEntry[] | undefined)?.map((m) => [m.manager, m.operation])).toEqual([['pytuner', 'Update']]);
+    await objects.patch({ ...ref, metadata: { ...ref.metadata, labels: { 'team/owner': 'payments' } } } as KubernetesObject, undefined, undefined, 'kubectl-label', undefined, PatchStrategy.MergePatch);
+
+    // Patched from the creation's copy: a new policy (label and spec) and status; the other label stays.
+    const second = await actuator.writeRecommendation({ ...recommendationObject(live, 'other'), status: { lastEvaluated: '2026-03-01T13:00:00Z' } }, first.recommendation);
+    expect(second.recommendation.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'pytuner', 'pytuner.dev/policy': 'other', 'team/owner': 'payments' });
+    expect(second.recommendation.spec.policy).toBe('other');
+
+    // No copy although it exists (a previous leader wrote it): the create answers 409, and it is patched instead.
+    const third = await actuator.writeRecommendation({ ...recommendationObject(live, 'other'), status: { lastEvaluated: '2026-03-01T14:00:00Z' } });
+    expect(third.recommendation.status).toEqual({ lastEvaluated: '2026-03-01T14:00:00Z' });
+    expect(third.recommendation.metadata.labels?.['team/owner']).toBe('payments');
+
+    // A copy of an object deleted since: the patch answers 404, and it is created again.
+    await objects.delete(ref as KubernetesObject);
+    await vi.waitFor(async () => expect(await objects.read(ref).then(() => 'there', () => 'gone')).toBe('gone'));
+    const fourth = await actuator.writeRecommendation({ ...recommendationObject(live, 'other'), status: { lastEvaluated: '2026-03-01T15:00:00Z' } }, third.recommendation);
+    expect(fourth.recommendation.metadata.uid).not.toBe(third.recommendation.metadata.uid);
+    expect((await objects.read(ref)).metadata?.resourceVersion).toBe(fourth.recommendation.metadata.resourceVersion);
   });
 
   it('creates the profiler IAMPolicyMember only when the policy allows it', async () => {
