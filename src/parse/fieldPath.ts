@@ -29,8 +29,12 @@ export function appendFieldPath(path: string, segment: PropertyKey): string {
 /** lineAt finds the line of a field, or of its nearest enclosing field that has one. */
 export function lineAt(fieldLines: FieldLines | undefined, segments: readonly PropertyKey[]): number | undefined {
   if (fieldLines === undefined) return undefined;
-  for (let n = segments.length; n > 0; n--) {
-    const line = fieldLine(fieldLines, formatFieldPath(segments.slice(0, n)));
+  // Each enclosing path extends the one before it: written once each, not the whole prefix again per step.
+  const paths: string[] = [];
+  let path = '';
+  for (const segment of segments) paths.push((path = appendFieldPath(path, segment)));
+  for (let n = paths.length - 1; n >= 0; n--) {
+    const line = fieldLine(fieldLines, paths[n] as string);
     if (line !== undefined) return line;
   }
   return undefined;

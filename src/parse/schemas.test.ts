@@ -98,6 +98,21 @@ describe('validateDocument', () => {
     expect(result.status).toBe('valid');
   });
 
+  it('drops null fields at any depth, in mappings and lists, keeps the rest in order, and leaves the document as read', () => {
+    const { documents } = parseManifests('svc.yaml', `${[...SERVICE_HEAD, '      containerConcurrency:', '      containers:', '        - image: x', '          args: null', '          env: [{name: A, value: "1"}, {name: B, value: null}]', '        - image: y', '          ports: [{containerPort: 8080}]'].join('\n')}\n`);
+    const doc = documents[0] as (typeof documents)[number];
+    const before = structuredClone(doc.object);
+    const result = validateDocument(doc);
+    if (result.status !== 'valid' || result.known.type !== 'KnativeService') throw new Error('expected a Service');
+    const spec = result.known.object.spec.template.spec as Record<string, unknown>;
+    expect(Object.keys(spec)).toEqual(['containers']);
+    expect(result.known.object.spec.template.spec.containers).toEqual([
+      { image: 'x', env: [{ name: 'A', value: '1' }, { name: 'B' }] },
+      { image: 'y', ports: [{ containerPort: 8080 }] },
+    ]);
+    expect(doc.object).toEqual(before);
+  });
+
   it.each([
     [['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: c}'], 'v1/ConfigMap'],
     [['apiVersion: serving.knative.dev/v1beta1', 'kind: Service', 'metadata: {name: c}'], 'serving.knative.dev/v1beta1/Service'],

@@ -320,12 +320,42 @@ function headerError(doc: ParsedDocument, obj: Record<string, unknown>): InputEr
 
 /**
  * dropNulls removes mapping entries whose value is null: Kubernetes decodes `field: null` (or `field:` with nothing)
- * as an absent field, and the schemas should treat it the same way.
+ * as an absent field, and the schemas should treat it the same way. Only the mappings and lists that hold a null
+ * (or hold one that does) are copied; the rest is returned as it is, not copied once per document for the schema's
+ * read.
  */
 function dropNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNulls);
   if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = dropNulls(item);
-  return out;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const kept = dropNulls(item);
+      if (copy === undefined && kept !== item) copy = value.slice(0, i);
+      copy?.push(kept);
+    }
+    return copy ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let copy: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = record[key];
+    if (item === null) {
+      copy ??= entriesBefore(record, keys, i);
+      continue;
+    }
+    const kept = dropNulls(item);
+    if (copy === undefined && kept !== item) copy = entriesBefore(record, keys, i);
+    if (copy !== undefined) copy[key] = kept;
+  }
+  return copy ?? value;
+}
+
+/** A copy of the first `count` entries of `record` (those the walk kept as they were). */
+function entriesBefore(record: Record<string, unknown>, keys: readonly string[], count: number): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) copy[keys[i] as string] = record[keys[i] as string];
+  return copy;
 }

@@ -242,15 +242,28 @@ export function origin(setting: Setting<unknown>): string {
   return '';
 }
 
-/** Distinct evidence, in order (the same Setting can back two values of one finding). */
+/**
+ * Distinct evidence, in order (the same Setting can back two values of one finding): equal in source, file, line,
+ * field and text. Compared field by field within the kept evidence of the same field path, not through a JSON key
+ * per item: it runs for every finding.
+ */
 export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
-  const seen = new Set<string>();
+  const kept = new Map<string, Evidence[]>();
   return evidence.filter((e) => {
-    const key = JSON.stringify([e.source, e.file, e.line, e.field, e.text]);
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const same = kept.get(e.field);
+    if (same === undefined) {
+      kept.set(e.field, [e]);
+      return true;
+    }
+    if (same.some((k) => sameEvidence(k, e))) return false;
+    same.push(e);
     return true;
   });
+}
+
+function sameEvidence(a: Evidence, b: Evidence): boolean {
+  // `?? null`: an absent field and a null one are the same fact (JSON writes both as null).
+  return a.source === b.source && (a.file ?? null) === (b.file ?? null) && (a.line ?? null) === (b.line ?? null) && (a.text ?? null) === (b.text ?? null);
 }
 
 /** One step down: critical → warning → info. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, inventory } from '../../test/builders/index.ts';
-import { RULES, ignoredRules, ruleById, ruleDocPath } from './index.ts';
+import type { Inventory } from '../model/workload.ts';
+import { RULES, honouringIgnore, ignoredRules, ruleById, ruleDocPath } from './index.ts';
 
 describe('rules registry', () => {
   it('lists every rule once, with ids that are stable lower-case dotted names', () => {
@@ -45,5 +46,19 @@ describe('rules registry', () => {
     expect(findings.map((f) => f.rule)).toEqual(['startup.probe-missing']);
     const plain = deployment('web').container((c) => c.cpu(2).gunicorn({ workers: 4 }));
     expect(RULES.flatMap((rule) => rule.check(inventory(plain).build())).map((f) => f.rule)).toEqual(['gunicorn.workers-vs-cpu', 'startup.probe-missing', 'startup.heavy-init']);
+  });
+
+  it('gives a rule the inventory as it is when no workload ignores it, and a copy without those that do', () => {
+    const seen: Inventory[] = [];
+    const rule = honouringIgnore({ id: 'startup.heavy-init', severity: 'info', summary: 'records what it is given', check: (given) => (seen.push(given), []) });
+    const plain = inventory(deployment('a'), deployment('b').annotation('pytuner.dev/ignore', 'gunicorn.timeout')).build();
+    rule.check(plain);
+    expect(seen[0]).toBe(plain);
+    const ignoring = inventory(deployment('a'), deployment('b').annotation('pytuner.dev/ignore', 'gunicorn.timeout,startup.heavy-init')).build();
+    rule.check(ignoring);
+    expect(seen[1]).not.toBe(ignoring);
+    expect(seen[1]?.workloads.map((w) => w.ref.name)).toEqual(['a']);
+    expect(ignoring.workloads.map((w) => w.ref.name)).toEqual(['a', 'b']);
+    expect(ignoredRules(plain.workloads[0]!)).toEqual(new Set());
   });
 });

@@ -28,10 +28,13 @@ import { cpuScaling } from './cloudrun.cpu-scaling.ts';
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
 
+/** What most workloads ignore: one shared set, not one per workload and rule (19 rules × 10,000 workloads). */
+const NOTHING_IGNORED: ReadonlySet<string> = new Set();
+
 /** The rule ids a workload opts out of with `pytuner.dev/ignore` on its own `metadata.annotations`. */
-export function ignoredRules(workload: Workload): Set<string> {
+export function ignoredRules(workload: Workload): ReadonlySet<string> {
   const value = workload.annotations[IGNORE_ANNOTATION];
-  if (value === undefined) return new Set();
+  if (value === undefined) return NOTHING_IGNORED;
   return new Set(value.split(',').map((id) => id.trim()).filter((id) => id !== ''));
 }
 
@@ -42,7 +45,10 @@ export function ignoredRules(workload: Workload): Set<string> {
 export function honouringIgnore(rule: Rule): Rule {
   return {
     ...rule,
-    check: (inventory: Inventory) => rule.check({ ...inventory, workloads: inventory.workloads.filter((w) => !ignoredRules(w).has(rule.id)) }),
+    check: (inventory: Inventory) => {
+      const workloads = inventory.workloads.filter((w) => !ignoredRules(w).has(rule.id));
+      return rule.check(workloads.length === inventory.workloads.length ? inventory : { ...inventory, workloads });
+    },
   };
 }
 
