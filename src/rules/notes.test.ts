@@ -72,6 +72,19 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     ]);
   });
 
+  it('names the program a buildpacks Procfile runs, as for a Dockerfile, whether or not the program was read', () => {
+    const sources = [
+      { kind: 'Procfile' as const, file: 'api/Procfile', text: 'web: python main_simple.py\n' },
+      { kind: 'Procfile' as const, file: 'worker/Procfile', text: 'web: python -m worker.serve --port $PORT\n' },
+      { kind: 'Procfile' as const, file: 'site/Procfile', text: 'web: gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 0 main:app\n' },
+    ];
+    const notes = analyse({ documents: [], sources, errors: [], files: 3 }).notes;
+    expect(notes).toEqual([
+      expect.stringMatching(/^api\/Procfile: not checked: `python main_simple\.py` starts no web server/),
+      expect.stringMatching(/^worker\/Procfile: not checked: `python -m worker\.serve` starts no web server/),
+    ]);
+  });
+
   it('names a server in a Dockerfile no manifest claims and whose platform is not known', () => {
     const text = 'FROM python:3.12-slim\nCMD ["uvicorn", "saleor.asgi:application", "--host=0.0.0.0", "--port=8000", "--workers=2"]\n';
     const notes = analyse({ documents: [], sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text }], errors: [], files: 1 }).notes;

@@ -55,8 +55,10 @@ function platformUnknown(server: string): string {
   return `only its image was checked: it starts ${server}, but no manifest claims it and its command does not serve on $PORT, so where it runs is not known; give its manifest too, or --platform cloudrun, knative or kubernetes`;
 }
 
+/** What the image runs: its ENTRYPOINT and CMD, else (a buildpacks build) its Procfile's `web:` command. */
 function imageArgv(image: ImageFacts): string[] {
-  return [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])];
+  const argv = [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])];
+  return argv.length > 0 || image.procfileWeb === undefined ? argv : [image.procfileWeb.command];
 }
 
 /**
