@@ -91,7 +91,7 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
       `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: ${name}, annotations: {pytuner.dev/source: .}}\nspec:\n  template:\n    spec:\n      containers:\n      - image: gcr.io/p/${name}\n`;
     const documents = [...parseManifests('a.yaml', yaml('a')).documents, ...parseManifests('b.yaml', yaml('b')).documents];
     const notes = analyse({ documents, sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text: broken }], errors: [], files: 3 }).notes;
-    expect(notes.filter((n) => n.startsWith('Dockerfile:3: CMD is not a valid JSON array'))).toEqual([
+    expect((notes ?? []).filter((n) => n.startsWith('Dockerfile:3: CMD is not a valid JSON array'))).toEqual([
       'Dockerfile:3: CMD is not a valid JSON array (a missing comma or quote, or single quotes): Docker runs it as the shell command `/bin/sh -c ["gunicorn", "--bind", ":$PORT", "--workers", "1" "--threads", "8", "main:app"]`, which fails when the container starts; server rules were not applied to it',
     ]);
     const valid = analyse({ documents: [], sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text: broken.replace('"1" ', '"1", ') }], errors: [], files: 1 }).notes;
