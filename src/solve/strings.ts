@@ -140,6 +140,35 @@ function applyFlagSpans(before: string, spans: readonly TextSpan[]): string | un
   return applySpans(before, [...replaced, ...[...byPlace].map(([at, text]) => ({ start: at, end: at, text }))]);
 }
 
+type LineWrite = { edit: SourceEdit; finding: Finding };
+
+/**
+ * In report order, each write of one line that fits with those taken so far, and the line with all of them; one that
+ * does not (a second value for one env var) is deferred: the next run reads the first one's value and adds to it.
+ */
+function mergeLineWrites(before: string, writes: readonly LineWrite[]): { taken: LineWrite[]; deferred: LineWrite[]; after: string } {
+  const taken: LineWrite[] = [];
+  const deferred: LineWrite[] = [];
+  let after = before;
+  for (const write of writes) {
+    const combined = taken.some((t) => t.edit.after === write.edit.after) ? after : applyFlagSpans(before, [...taken, write].map((w) => changedSpan(w.edit)));
+    if (combined === undefined) deferred.push(write);
+    else {
+      taken.push(write);
+      after = combined;
+    }
+  }
+  return { taken, deferred, after };
+}
+
+/** `finding`'s fix without its edit of the line, and with a note saying why. */
+function withoutLineEdit(finding: Finding, onLine: (edit: SourceEdit) => boolean, why: string): void {
+  const { edits, ...kept } = finding.fix ?? {};
+  const remaining = (edits ?? []).filter((edit) => !onLine(edit));
+  finding.fix = { ...kept, notes: note(finding, why) };
+  if (remaining.length > 0) finding.fix.edits = remaining;
+}
+
 /**
  * One edit of each `gcloud run deploy` command line that several findings change: each finding adds or replaces its
  * own flags (`--concurrency=8`, `--update-env-vars=GUNICORN_CMD_ARGS=--preload`), and apart each edit would rewrite
@@ -149,53 +178,29 @@ function applyFlagSpans(before: string, spans: readonly TextSpan[]): string | un
 export function combineDeployCommandEdits(inventory: Inventory, findings: readonly Finding[]): void {
   const commandLines = new Set(inventory.workloads.flatMap((w) => (w.deployedBy?.lines ?? []).map(({ line }) => `${w.deployedBy!.file}\u0000${line}`)));
   if (commandLines.size === 0) return;
-  const byLine = new Map<string, { edit: SourceEdit; finding: Finding }[]>();
+  const byLine = new Map<string, LineWrite[]>();
   for (const finding of findings) {
     for (const edit of finding.fix?.edits ?? []) {
       const key = `${edit.file}\u0000${edit.line}`;
-      if (!commandLines.has(key)) continue;
-      byLine.set(key, [...(byLine.get(key) ?? []), { edit, finding }]);
+      if (commandLines.has(key)) byLine.set(key, [...(byLine.get(key) ?? []), { edit, finding }]);
     }
   }
   for (const writes of byLine.values()) {
     const read = writes[0]!.edit;
     if (writes.some((w) => w.edit.before !== read.before)) continue;
-    // In report order, each write that fits with those taken so far; one that does not (a second value for one env
-    // var) is left for the next run, which reads the first one's value and adds to it.
-    const taken: { edit: SourceEdit; finding: Finding }[] = [];
-    const deferred: { edit: SourceEdit; finding: Finding }[] = [];
-    let after = read.after;
-    for (const write of writes) {
-      const combined = taken.some((t) => t.edit.after === write.edit.after) ? after : applyFlagSpans(read.before, [...taken, write].map((w) => changedSpan(w.edit)));
-      if (combined === undefined) deferred.push(write);
-      else {
-        taken.push(write);
-        after = combined;
-      }
-    }
+    const { taken, deferred, after } = mergeLineWrites(read.before, writes);
     if (taken.length === 0 || (deferred.length === 0 && new Set(taken.map((w) => w.edit.after)).size < 2)) continue;
     const [carrier, ...rest] = [...new Set(taken.map((w) => w.finding))] as [Finding, ...Finding[]];
+    const at = `${read.file}:${read.line}`;
     const onLine = (edit: SourceEdit): boolean => edit.file === read.file && edit.line === read.line;
-    const others = (f: Finding): SourceEdit[] => (f.fix?.edits ?? []).filter((edit) => !onLine(edit));
-    for (const { finding } of deferred) {
-      const { edits: _edits, ...kept } = finding.fix ?? {};
-      const remaining = others(finding);
-      finding.fix = { ...kept, notes: note(finding, `its edit of the gcloud run deploy command at ${read.file}:${read.line} sets an env var that the fix of ${carrier.rule} sets too: apply that one, then run pytuner again`) };
-      if (remaining.length > 0) finding.fix.edits = remaining;
-    }
+    for (const { finding } of deferred) withoutLineEdit(finding, onLine, `its edit of the gcloud run deploy command at ${at} sets an env var that the fix of ${carrier.rule} sets too: apply that one, then run pytuner again`);
+    if (rest.length === 0) continue;
     const rules = [carrier, ...rest].map((f) => f.rule).join(', ');
-    if (rest.length > 0) {
-      carrier.fix = {
-        ...carrier.fix,
-        edits: [...others(carrier), { file: read.file, line: read.line, before: read.before, after }],
-        notes: note(carrier, `one edit of the gcloud run deploy command at ${read.file}:${read.line} for ${rules}: apart, each would rewrite the line with only its own flag`),
-      };
-    }
-    for (const other of rest) {
-      const { edits: _edits, ...kept } = other.fix ?? {};
-      const remaining = others(other);
-      other.fix = { ...kept, notes: note(other, `its flag on ${read.file}:${read.line} is written by the fix of ${carrier.rule}, in one edit of the gcloud run deploy command`) };
-      if (remaining.length > 0) other.fix.edits = remaining;
-    }
+    carrier.fix = {
+      ...carrier.fix,
+      edits: [...(carrier.fix?.edits ?? []).filter((edit) => !onLine(edit)), { file: read.file, line: read.line, before: read.before, after }],
+      notes: note(carrier, `one edit of the gcloud run deploy command at ${at} for ${rules}: apart, each would rewrite the line with only its own flag`),
+    };
+    for (const other of rest) withoutLineEdit(other, onLine, `its flag on ${at} is written by the fix of ${carrier.rule}, in one edit of the gcloud run deploy command`);
   }
 }
