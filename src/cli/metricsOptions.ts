@@ -52,7 +52,7 @@ export const METRICS_EXAMPLES = `
   # Cloud Run through Google Managed Prometheus
   pytuner report -f service.yaml --profile cloudrun \\
     --prometheus https://monitoring.googleapis.com/v1/projects/PROJECT/location/global/prometheus \\
-    --bearer-token "$(gcloud auth print-access-token)"
+    --bearer-token-file <(gcloud auth print-access-token)
   # every Knative Service seen in the metrics of two namespaces, without manifests
   pytuner report --prometheus http://localhost:9090 --namespace shop --namespace payments`;
 

@@ -101,7 +101,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 
 function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = rootCommand(io)
-    .description('Tunes Python web services (gunicorn, uvicorn, uWSGI, waitress, hypercorn) on Knative, Cloud Run and GKE.')
+    .description('Tunes Python web services (gunicorn, uvicorn, uWSGI, waitress, hypercorn, granian, daphne, Functions Framework) on Knative, Cloud Run and GKE.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .addHelpText('after', `${EXAMPLES}\n${EXIT_CODES}\n`);
 

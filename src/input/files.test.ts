@@ -107,6 +107,17 @@ describe('loadPaths', () => {
     expect(loaded.documents.map((d) => d.file)).toEqual(['k8s/alias.yaml']);
   });
 
+  it('notes a directory given that holds nothing it reads (empty, only code, a symlink loop), and not one that does', async () => {
+    tree({ 'src/main.py': 'print(1)\n', 'k8s/svc.yaml': SA('svc') });
+    mkdirSync(join(root, 'empty'));
+    mkdirSync(join(root, 'loop'));
+    symlinkSync('loop', join(root, 'loop', 'loop'));
+    const loaded = await loadPaths(['empty', 'src', 'loop', 'k8s']);
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.notes).toEqual(['empty', 'src', 'loop'].map((dir) => `${dir}: no file pytuner reads was found in this directory (manifests, Dockerfiles, Procfiles, gunicorn.conf.py, Terraform, Cloud Build configs, workflows, deploy scripts)`));
+    expect(loaded.documents).toHaveLength(1);
+  });
+
   it('reports a dangling symlink that looks like an input, and ignores one that does not', async () => {
     tree({ 'k8s/svc.yaml': SA('svc') });
     symlinkSync('missing.yaml', join(root, 'k8s', 'gone.yaml'));

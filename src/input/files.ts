@@ -210,8 +210,12 @@ async function planGivenPath(loader: Loader, given: string): Promise<void> {
     loader.planned.push({ error: { file: given, message: describeFsError(err) }, countsAsFile: true });
     return;
   }
-  if (info.isDirectory()) await walkDirectory(loader, given);
-  else planFile(loader, given, isWorkflowFile(given) ? 'workflow' : (classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest')), false);
+  if (info.isDirectory()) {
+    const before = loader.planned.length;
+    await walkDirectory(loader, given);
+    // An empty walk would otherwise read as a clean report: say where nothing was found.
+    if (loader.planned.length === before && !loader.sourcesOnly) loader.notes.push(`${given}: no file pytuner reads was found in this directory (manifests, Dockerfiles, Procfiles, gunicorn.conf.py, Terraform, Cloud Build configs, workflows, deploy scripts)`);
+  } else planFile(loader, given, isWorkflowFile(given) ? 'workflow' : (classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest')), false);
 }
 
 async function walkDirectory(loader: Loader, dir: string): Promise<void> {

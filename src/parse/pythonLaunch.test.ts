@@ -16,6 +16,25 @@ describe('pythonLaunch', () => {
     expect(Object.fromEntries(launch?.kwargs ?? [])).toEqual({ host: '0.0.0.0', port: undefined, workers: '4' });
   });
 
+  it('reads a keyword argument given as a name the file assigns once, to an env lookup or a literal', () => {
+    const text = [
+      'import os',
+      'import uvicorn',
+      '',
+      'def main() -> None:',
+      '    port: int = int(os.getenv("PORT", "8080"))  # Cloud Run sets PORT',
+      '    workers = 2',
+      '    host = os.environ.get("HOST", "0.0.0.0")',
+      '    host = "127.0.0.1" if DEBUG else host',
+      '    if port == 8080:',
+      '        pass',
+      '    uvicorn.run("main:app", host=host, port=port, workers=workers, log_level=level)',
+      '',
+    ].join('\n');
+    // host is assigned twice and level never: unknown, not guessed.
+    expect(Object.fromEntries(pythonLaunch(text)?.kwargs ?? [])).toEqual({ host: undefined, port: '${PORT:-8080}', workers: '2', log_level: undefined });
+  });
+
   it('ignores .run( on objects that are not a Flask app, and files without a launch', () => {
     expect(pythonLaunch('import asyncio\nasyncio.run(main())\n')).toBeUndefined();
     expect(pythonLaunch('from flask import Flask\napp = Flask(__name__)\n')).toBeUndefined();

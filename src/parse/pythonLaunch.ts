@@ -36,7 +36,7 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
     let target: string | undefined;
     for (const arg of args) {
       const kw = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([\s\S]+)$/.exec(arg);
-      if (kw !== null) kwargs.set(kw[1] as string, literal(kw[2] as string));
+      if (kw !== null) kwargs.set(kw[1] as string, literal(kw[2] as string) ?? assignedLiteral(text, kw[2] as string));
       else if (target === undefined) target = literal(arg) ?? arg;
     }
     const line = text.slice(0, m.index).split('\n').length;
@@ -92,6 +92,17 @@ function splitArgs(inner: string): string[] {
   }
   out.push(inner.slice(start).trim());
   return out.filter((a) => a !== '' && !a.startsWith('*'));
+}
+
+/**
+ * A bare name's value where the file assigns it once, to a literal or an env lookup (`port = int(os.getenv("PORT",
+ * "8080"))` before `uvicorn.run(app, port=port)`); undefined for any other argument, or a name assigned twice.
+ */
+function assignedLiteral(text: string, arg: string): string | undefined {
+  const name = arg.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
+  const assignments = [...text.matchAll(new RegExp(`^[ \\t]*${name}[ \\t]*(?::[^=\\n]*)?=(?!=)[ \\t]*(.+?)[ \\t]*(?:#.*)?$`, 'gm'))];
+  return assignments.length === 1 ? literal(assignments[0]![1] as string) : undefined;
 }
 
 /** A literal's value (`"0.0.0.0"`, `8080`, `True`), `${NAME:-default}` for an env lookup, else undefined. */

@@ -72,6 +72,32 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     ]);
   });
 
+  it('names the program a buildpacks Procfile runs, as for a Dockerfile, whether or not the program was read', () => {
+    const sources = [
+      { kind: 'Procfile' as const, file: 'api/Procfile', text: 'web: python main_simple.py\n' },
+      { kind: 'Procfile' as const, file: 'worker/Procfile', text: 'web: python -m worker.serve --port $PORT\n' },
+      { kind: 'Procfile' as const, file: 'site/Procfile', text: 'web: gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 0 main:app\n' },
+    ];
+    const notes = analyse({ documents: [], sources, errors: [], files: 3 }).notes;
+    expect(notes).toEqual([
+      expect.stringMatching(/^api\/Procfile: not checked: `python main_simple\.py` starts no web server/),
+      expect.stringMatching(/^worker\/Procfile: not checked: `python -m worker\.serve` starts no web server/),
+    ]);
+  });
+
+  it('says when a CMD or ENTRYPOINT is a bracketed list that is not JSON, which Docker runs as a shell command, once per line', () => {
+    const broken = 'FROM python:3.12-slim\nCOPY . .\nCMD ["gunicorn", "--bind", ":$PORT", "--workers", "1" "--threads", "8", "main:app"]\n';
+    const yaml = (name: string) =>
+      `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: ${name}, annotations: {pytuner.dev/source: .}}\nspec:\n  template:\n    spec:\n      containers:\n      - image: gcr.io/p/${name}\n`;
+    const documents = [...parseManifests('a.yaml', yaml('a')).documents, ...parseManifests('b.yaml', yaml('b')).documents];
+    const notes = analyse({ documents, sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text: broken }], errors: [], files: 3 }).notes;
+    expect((notes ?? []).filter((n) => n.startsWith('Dockerfile:3: CMD is not a valid JSON array'))).toEqual([
+      'Dockerfile:3: CMD is not a valid JSON array (a missing comma or quote, or single quotes): Docker runs it as the shell command `/bin/sh -c ["gunicorn", "--bind", ":$PORT", "--workers", "1" "--threads", "8", "main:app"]`, which fails when the container starts; server rules were not applied to it',
+    ]);
+    const valid = analyse({ documents: [], sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text: broken.replace('"1" ', '"1", ') }], errors: [], files: 1 }).notes;
+    expect((valid ?? []).filter((n) => n.includes('not a valid JSON array'))).toEqual([]);
+  });
+
   it('names a server in a Dockerfile no manifest claims and whose platform is not known', () => {
     const text = 'FROM python:3.12-slim\nCMD ["uvicorn", "saleor.asgi:application", "--host=0.0.0.0", "--port=8000", "--workers=2"]\n';
     const notes = analyse({ documents: [], sources: [{ kind: 'Dockerfile', file: 'Dockerfile', text }], errors: [], files: 1 }).notes;

@@ -18,6 +18,9 @@ export function coverageNotes(inventory: Inventory): string[] {
   for (const workload of inventory.workloads) {
     for (const container of workload.containers) notes.push(...containerNotes(workload, container));
   }
+  const images = [...inventory.standaloneImages, ...inventory.workloads.flatMap((w) => w.containers.flatMap((c) => (c.dockerfile === undefined || c.command !== undefined ? [] : [c.dockerfile])))];
+  // One note per Dockerfile line, though each container built from it has its own copy of the image.
+  notes.push(...new Set(images.flatMap(brokenExecForm)));
   for (const image of inventory.standaloneImages) {
     if (image.server?.interactive !== undefined) notes.push(`${image.file}: ${image.server.interactive}`);
     else if (image.server !== undefined) notes.push(`${image.file}: ${platformUnknown(serverPlugin(image.server.kind).title)}`);
@@ -55,8 +58,26 @@ function platformUnknown(server: string): string {
   return `only its image was checked: it starts ${server}, but no manifest claims it and its command does not serve on $PORT, so where it runs is not known; give its manifest too, or --platform cloudrun, knative or kubernetes`;
 }
 
+/**
+ * An ENTRYPOINT or CMD written as a bracketed list that is not valid JSON (`["gunicorn", "-w", "2" "app:app"]`, single
+ * quotes): Docker runs the whole text as a shell command, which fails when the container starts, and pytuner sees no
+ * server in it. Said, so that the silence of the server rules is not read as a pass.
+ */
+function brokenExecForm(image: ImageFacts): string[] {
+  return (['entrypoint', 'cmd'] as const).flatMap((which) => {
+    const command = image[which];
+    const text = command?.argv.at(-1)?.trim();
+    if (command === undefined || command.argv.length < 2 || text === undefined || !text.startsWith('[')) return [];
+    const { file, line } = command.evidence;
+    const where = `${file ?? image.file}${line === undefined ? '' : `:${line}`}`;
+    return [`${where}: ${which.toUpperCase()} is not a valid JSON array (a missing comma or quote, or single quotes): Docker runs it as the shell command \`${[...command.argv.slice(0, -1), text].join(' ')}\`, which fails when the container starts; server rules were not applied to it`];
+  });
+}
+
+/** What the image runs: its ENTRYPOINT and CMD, else (a buildpacks build) its Procfile's `web:` command. */
 function imageArgv(image: ImageFacts): string[] {
-  return [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])];
+  const argv = [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])];
+  return argv.length > 0 || image.procfileWeb === undefined ? argv : [image.procfileWeb.command];
 }
 
 /**

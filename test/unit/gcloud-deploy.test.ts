@@ -75,10 +75,10 @@ describe('services deployed by gcloud run deploy', () => {
     expect(mismatch(report.findings, 'worker')).toEqual([]);
     const [web] = mismatch(report.findings, 'web');
     expect(web?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 8 });
-    expect(web?.fix?.edits).toEqual([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2'" }]);
+    expect(web?.fix?.edits).toEqual([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2 --update-env-vars=GUNICORN_CMD_ARGS=--preload'" }]);
     expect(web?.fix?.commands).toBeUndefined();
     const [manual] = mismatch(report.findings, 'worker-manual');
-    expect(manual?.fix?.edits).toEqual([{ file: at('script/deploy.sh'), line: 4, before: 'gcloud run deploy worker-manual --source . \\', after: 'gcloud run deploy worker-manual --concurrency=4 --source . \\' }]);
+    expect(manual?.fix?.edits).toEqual([{ file: at('script/deploy.sh'), line: 4, before: 'gcloud run deploy worker-manual --source . \\', after: 'gcloud run deploy worker-manual --concurrency=4 --update-env-vars=GUNICORN_CMD_ARGS=--preload --source . \\' }]);
   });
 
   it('without the deploy command, the same Dockerfile is assumed to run with Cloud Run`s default concurrency', async () => {
@@ -104,5 +104,52 @@ describe('services deployed by gcloud run deploy', () => {
     expect(after.findings.filter((f) => f.rule === 'concurrency.threads-mismatch')).toEqual([]);
     const web = named(buildInventory(await loadPaths([copy]), []).inventory.workloads, 'web');
     expect(web.containerConcurrency?.value).toBe(8);
+  });
+});
+
+describe('several findings adding flags to one gcloud run deploy command', () => {
+  const FLAGS = 'test/fixtures/gcloud-deploy-flags';
+  const tmp = mkdtempSync(join(tmpdir(), 'pytuner-gcloud-flags-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const on = (findings: Finding[], rule: string, name: string) => findings.find((f) => f.rule === rule && f.target.name === name);
+
+  it('writes the flags of every finding in one edit of a one-line Cloud Build args list, carried by the first finding', async () => {
+    const { findings } = analyse(await loadPaths([`${FLAGS}/flow`]));
+    const mismatch = on(findings, 'concurrency.threads-mismatch', 'hooks');
+    const probe = on(findings, 'startup.probe-missing', 'hooks');
+    const line = readFileSync(join(root, FLAGS, 'flow/cloudbuild.yaml'), 'utf8').split('\n')[7]!;
+    expect(mismatch?.fix?.edits).toEqual([
+      { file: `${FLAGS}/flow/cloudbuild.yaml`, line: 8, before: line, after: line.replace("'deploy', ", "'deploy', '--concurrency=4', '--update-env-vars=GUNICORN_CMD_ARGS=--preload', ") },
+    ]);
+    expect(probe?.fix?.edits).toBeUndefined();
+    expect(probe?.fix?.notes).toContain(`its flag on ${FLAGS}/flow/cloudbuild.yaml:8 is written by the fix of concurrency.threads-mismatch, in one edit of the gcloud run deploy command`);
+  });
+
+  it('leaves a second value of one env var for the next run, and --fix then converges', async () => {
+    const { findings } = analyse(await loadPaths([`${FLAGS}/script`]));
+    const deploy = `${FLAGS}/script/deploy.sh`;
+    expect(on(findings, 'concurrency.threads-mismatch', 'notes')?.fix?.edits).toEqual([
+      {
+        file: deploy,
+        line: 4,
+        before: 'gcloud run deploy notes --source . --region us-central1 --allow-unauthenticated',
+        after: "gcloud run deploy notes '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0' --concurrency=2 --source . --region us-central1 --allow-unauthenticated",
+      },
+    ]);
+    const probe = on(findings, 'startup.probe-missing', 'notes');
+    expect(probe?.fix?.edits).toBeUndefined();
+    expect(probe?.fix?.notes).toContain(
+      `its edit of the gcloud run deploy command at ${deploy}:4 sets an env var that the fix of concurrency.threads-mismatch sets too: apply that one, then run pytuner again`,
+    );
+
+    const copy = join(tmp, 'flags');
+    cpSync(join(root, FLAGS), copy, { recursive: true });
+    const before = analyse(await loadPaths([copy]));
+    for (const file of ['flow/cloudbuild.yaml', 'script/deploy.sh']) {
+      const path = join(copy, file);
+      writeFileSync(path, applySourceEdits(readFileSync(path, 'utf8'), path, before.findings.flatMap((f) => f.fix?.edits ?? [])));
+    }
+    const after = analyse(await loadPaths([copy]));
+    expect(after.findings.map((f) => `${f.rule} ${f.target.name}`)).toEqual(['startup.probe-missing notes']);
   });
 });

@@ -52,6 +52,19 @@ describe('commands the image runs indirectly, read from the build context', () =
     expect([server?.kind, server?.workers.value]).toEqual(['uvicorn', 2]);
   });
 
+  it('sees a Dockerfile running `python run.py` whose uvicorn.run(port=port) reads $PORT as a Cloud Run source deploy', () => {
+    const sources = [
+      dockerfile('mcp/Dockerfile', 'FROM python:3.12-slim', 'WORKDIR /app', 'COPY . .', 'CMD ["/app/.venv/bin/python", "run.py"]'),
+      context('mcp/run.py', 'import os', 'import uvicorn', 'def main() -> None:', '    port = int(os.getenv("PORT", "8080"))', '    uvicorn.run("app:app", host="0.0.0.0", port=port, workers=4)'),
+    ];
+    // No --platform: Cloud Run is assumed only because the server binds to $PORT.
+    const { inventory } = buildInventory({ documents: [], sources, errors: [], files: 2 }, []);
+    const [workload, ...others] = inventory.workloads;
+    expect(others).toEqual([]);
+    expect([workload?.platform, workload?.ref.name, workload?.containers[0]?.server?.kind, workload?.containers[0]?.server?.workers.value]).toEqual(['cloudrun', 'mcp', 'uvicorn', 4]);
+    expect(workload?.containers[0]?.server?.bind).toMatchObject({ viaEnv: 'PORT' });
+  });
+
   it('reads a uWSGI ini the command names; options after --ini override it', () => {
     const server = serverOf(
       dockerfile('u/Dockerfile', 'FROM python:3.12-slim', 'COPY uwsgi.ini /etc/uwsgi.ini', 'CMD ["uwsgi", "--ini", "/etc/uwsgi.ini", "--threads", "4"]'),
