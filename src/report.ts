@@ -60,13 +60,18 @@ export interface AnalyseOptions {
   recommender?: Partial<RecommenderConfig>;
   /** `--platform`: where sources no manifest claims run (see `model/extract/sourceDeploy.ts`). */
   platform?: Platform;
+  /** The name of the directory relative file paths start from (a source deploy of it is named after it). */
+  workingDirectory?: string;
   /** Also compute the recommendation curves (`Report.curves`) of the workloads with observations: for `-o html`. */
   curves?: boolean;
 }
 
 /** Runs every rule over the inputs. Findings are sorted by file, object, container and rule id, so output is deterministic. */
 export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Report {
-  const built = buildInventory(loaded, options.sources ?? [], options.platform === undefined ? {} : { platform: options.platform });
+  const built = buildInventory(loaded, options.sources ?? [], {
+    ...(options.platform === undefined ? {} : { platform: options.platform }),
+    ...(options.workingDirectory === undefined ? {} : { workingDirectory: options.workingDirectory }),
+  });
   const rules = options.rules ?? RULES;
   const findings = rules.flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));

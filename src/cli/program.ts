@@ -3,6 +3,7 @@
  * stdout, everything else (input errors, usage errors, progress) to stderr. Returns an exit code instead
  * of exiting, so nothing is cut off and the caller decides (see `exitCodes.ts`).
  */
+import { basename } from 'node:path';
 import { once } from 'node:events';
 import type { Platform } from '../model/workload.ts';
 import { readFile } from 'node:fs/promises';
@@ -171,6 +172,7 @@ async function reportCommand(options: ReportOptions, io: CliIo): Promise<number>
   const analyseOptions = {
     sources,
     curves: options.output === 'html',
+    workingDirectory: basename(process.cwd()),
     ...(options.platform === undefined ? {} : { platform: options.platform }),
     ...(metrics === undefined ? {} : analyseMetricsOptions(metrics, options)),
   };

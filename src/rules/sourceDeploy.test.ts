@@ -27,6 +27,13 @@ describe('findings on a service deployed from source', () => {
     expect(mismatch?.fix?.applyFragment).toBeUndefined();
   });
 
+  it('names a source at the top of the working directory after that directory, as gcloud proposes', () => {
+    const top = analyse(source('Dockerfile', 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT main:app\n'), { workingDirectory: 'shop-api' });
+    const found = top.findings.find((f) => f.rule === 'concurrency.threads-mismatch');
+    expect(found?.target).toMatchObject({ kind: 'Service', name: 'shop-api', file: 'Dockerfile' });
+    expect(found?.fix?.commands).toEqual(['gcloud run services update shop-api --concurrency 1']);
+  });
+
   it('keeps Dockerfile edits as they are', () => {
     const report2 = analyse(source('api/Dockerfile', 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 30 main:app\n'));
     const timeout = report2.findings.find((f) => f.rule === 'gunicorn.timeout');

@@ -51,6 +51,8 @@ export interface BuiltInventory {
 export interface InventoryOptions {
   /** `--platform`: the platform a Dockerfile or Procfile no workload claims runs on (else assumed from `$PORT` / buildpacks). */
   platform?: Platform;
+  /** The name of the directory relative file paths start from: a source deploy of it is named after it. */
+  workingDirectory?: string;
 }
 
 /** Validated objects by kind, each with its document. */
@@ -104,7 +106,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const bundles = standaloneBundles(sources, joined.claimed);
   const deploys = deployTargets(sources, bundles);
   for (const bundle of bundles) {
-    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options.platform, sources.context, deploy)).filter((w) => w !== undefined);
+    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options, sources.context, deploy)).filter((w) => w !== undefined);
     if (deployed.length > 0) sourceDeploys.push(...deployed);
     else standaloneImages.push(standaloneImage(bundle, sources.context));
   }
@@ -260,7 +262,7 @@ function standaloneImage(bundle: SourceBundle, context: ReadonlyMap<string, stri
  * deploy` command deploys it, a platform is given or can be assumed (see `assumePlatform`), and its command starts a
  * server pytuner knows; else undefined.
  */
-function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined): Workload | undefined {
+function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined): Workload | undefined {
   const image = imageOf(bundle) as ImageFacts;
   const resolved = resolveCommand(deploy === undefined ? {} : deployArgv(deploy), image);
   if (resolved === undefined) return undefined;
@@ -270,9 +272,9 @@ function sourceDeploy(bundle: SourceBundle, platform: Platform | undefined, cont
   // Whether the server binds to $PORT, seen with the PORT Cloud Run would set (a script or `app.run(port=...)` may read it).
   const probe = detectIn(sourceDeployWorkload(image, { platform: 'cloudrun', why: '', evidence: resolved.evidence }));
   const readsPort = probe?.bind?.viaEnv === 'PORT' && !probe.bind.isDefault;
-  const assumed = deploy === undefined ? assumePlatform(image, resolved.argv, platform, readsPort) : deployedPlatform(deploy);
+  const assumed = deploy === undefined ? assumePlatform(image, resolved.argv, options.platform, readsPort) : deployedPlatform(deploy);
   if (assumed === undefined) return undefined;
-  const workload = sourceDeployWorkload(image, assumed);
+  const workload = sourceDeployWorkload(image, assumed, options.workingDirectory);
   if (deploy !== undefined) applyDeployCommand(workload, deploy);
   const server = detectIn(workload);
   if (server === undefined) return undefined;

@@ -67,19 +67,23 @@ function platformTitle(platform: Platform): string {
   return platform === 'cloudrun' ? 'Cloud Run' : platform === 'knative' ? 'Knative' : 'Kubernetes';
 }
 
-/** The service name `gcloud run deploy --source DIR` proposes: the directory's name. */
-export function serviceNameOf(file: string): string {
+/**
+ * The service name `gcloud run deploy --source DIR` proposes: the directory's name. A file at the top of a relative
+ * path is in the working directory, named by `workingDirectory` (else a placeholder).
+ */
+export function serviceNameOf(file: string, workingDirectory?: string): string {
   const dir = posix.basename(posix.dirname(posix.normalize(file)));
-  return dir === '.' || dir === '' || dir === '..' ? 'service' : dir;
+  if (dir !== '.' && dir !== '' && dir !== '..') return dir;
+  return dir === '.' && workingDirectory !== undefined && workingDirectory !== '' ? workingDirectory : 'service';
 }
 
 /**
  * A workload standing for the service that runs a source without a manifest, with the assumed platform's defaults.
  * `env` is the image's ENV; the platform's `PORT` is added. The caller detects its server.
  */
-export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform): Workload {
+export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform, workingDirectory?: string): Workload {
   const { platform } = assumed;
-  const name = serviceNameOf(image.file);
+  const name = serviceNameOf(image.file, workingDirectory);
   const serving = platform !== 'kubernetes';
   const defaultOf = <T>(value: T, what: string): Setting<T> => byDefault(value, `${what}, assumed: no manifest`);
   const container: ContainerFacts = { name: serving ? 'user-container' : name, index: 0, env: new Map(), sources: [], dockerfile: image };
