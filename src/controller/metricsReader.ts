@@ -18,7 +18,7 @@ import type { MetricsTarget } from '../input/metrics/target.ts';
 import { observationKey } from '../model/observations.ts';
 import { describeError } from './informers.ts';
 import type { ControllerMetrics } from './metrics.ts';
-import { DEFAULT_STEP_SECONDS, metricsWindow, type CollectionFailureKind, type MetricsSnapshot } from './metricsBasis.ts';
+import { DEFAULT_STEP_SECONDS, metricsWindow, packedObservations, type CollectionFailureKind, type MetricsSnapshot } from './metricsBasis.ts';
 import { CONTROLLER_DEFAULTS as D } from '../config/controller.ts';
 
 /** Default refresh interval (`--metrics-interval`, src/config/controller.ts). */
@@ -135,7 +135,7 @@ export class MetricsReader {
     let snapshot: MetricsSnapshot;
     try {
       const collection = await collectObservations({ targets }, source.profile, window, recorder.client);
-      snapshot = { source, window, observations: collection.observations };
+      snapshot = { source, window, observations: packedObservations(collection.observations) };
       if (recorder.first !== undefined) snapshot.failure = { kind: failureKind(recorder.first), message: recorder.first.message };
       if (recorder.full !== undefined) log.warn({ failure: recorder.full.message }, 'a request to Prometheus failed (its answer is logged here only, never copied into status)');
     } catch (error) {
