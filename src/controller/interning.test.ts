@@ -2,17 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { SharedValues, StringPool } from './interning.ts';
 
 describe('StringPool', () => {
-  it('copies a JSON value with the same content, new objects and arrays, and keeps other objects as they are', () => {
+  it('gives back the value it was given with the same content, and leaves frozen and other objects alone', () => {
     const pool = new StringPool(2);
     const created = new Date('2026-12-07T00:00:00Z');
-    const value = { kind: 'Service', labels: { app: 'orders' }, items: [{ type: 'Ready', status: 'True' }, 3, null, true], created, long: 'x'.repeat(300) };
-    const copy = pool.internedCopy(value);
-    expect(copy).toEqual(value);
-    expect(copy).not.toBe(value);
-    expect(copy.labels).not.toBe(value.labels);
-    expect(copy.items[0]).not.toBe(value.items[0]);
-    expect(copy.created).toBe(created);
-    expect(pool.internedCopy('Ready')).toBe('Ready');
+    const frozen = Object.freeze({ type: 'Ready' });
+    const value = { kind: 'Service', labels: { app: 'orders' }, items: [{ type: 'Ready', status: 'True' }, 3, null, true, frozen], created, long: 'x'.repeat(300) };
+    const before = structuredClone(value);
+    const interned = pool.internStrings(value);
+    expect(interned).toBe(value);
+    expect(interned).toEqual(before);
+    expect(interned.created).toBe(created);
+    expect(interned.items[4]).toBe(frozen);
+    expect(pool.internStrings('Ready')).toBe('Ready');
   });
 });
 

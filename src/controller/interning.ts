@@ -34,16 +34,22 @@ export class StringPool {
   }
 
   /**
-   * A copy of a JSON value (plain objects, arrays, scalars) with every string taken from the pool; any other object
-   * (a Date a client library made) is kept as it is.
+   * `value` (a JSON value: plain objects, arrays, scalars) with every string in it replaced by the pool's copy, in
+   * place: an equal string is no change anyone can see, and a copy would lose the shapes JSON.parse gave its objects
+   * (a copy built key by key carries an extra property array from its fifth key on). Frozen objects and other
+   * objects than plain ones and arrays (a Date a client library made) are left as they are.
    */
-  internedCopy<T>(value: T): T {
+  internStrings<T>(value: T): T {
     if (typeof value === 'string') return this.intern(value) as T;
-    if (Array.isArray(value)) return value.map((item: unknown) => this.internedCopy(item)) as T;
-    if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
-    const copy: Record<string, unknown> = {};
-    for (const key in value) copy[key] = this.internedCopy((value as Record<string, unknown>)[key]);
-    return copy as T;
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = this.internStrings(value[i] as unknown);
+      return value;
+    }
+    if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = this.internStrings(record[key]);
+    return value;
   }
 }
 

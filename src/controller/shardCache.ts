@@ -88,7 +88,7 @@ export function cachedForm<R extends ResourceName>(shard: ShardConfig, resource:
   if (workload && isRecord(source.status)) (projected as WorkloadProjection).status = readinessStatus(source.status);
   const recommendationStatus = resource === 'tuningRecommendations' && isRecord(source.status) ? source.status : undefined;
   if (recommendationStatus !== undefined) (projected as CachedObject).status = withoutKeys(recommendationStatus, UNCACHED_RECOMMENDATION_STATUS);
-  const cached = CACHED_STRINGS.internedCopy(projected);
+  const cached = CACHED_STRINGS.internStrings(projected);
   if (workload && metadata?.managedFields !== undefined) (cached as WorkloadProjection).metadata.managedFields = SHARED_MANAGED_FIELDS.shared(podSpecManagedFields(metadata.managedFields));
   if (recommendationStatus !== undefined) digests.set(cached, statusDigest(recommendationStatus));
   return cached;
