@@ -81,16 +81,22 @@ interface CachedObject extends KubernetesObject {
 export function cachedForm<R extends ResourceName>(shard: ShardConfig, resource: R, obj: KubernetesObject): Projections[R] | undefined {
   const namespace = obj.metadata?.namespace;
   if (namespace !== undefined && !READ_ACROSS_NAMESPACES.has(resource) && !ownsNamespace(shard, namespace)) return undefined;
-  const projected = project(resource, obj);
+  const cached = project(resource, obj);
   const source = obj as CachedObject;
   const metadata = source.metadata as Metadata | undefined;
-  const workload = WORKLOADS.has(resource);
-  if (workload && isRecord(source.status)) (projected as WorkloadProjection).status = readinessStatus(source.status);
-  const recommendationStatus = resource === 'tuningRecommendations' && isRecord(source.status) ? source.status : undefined;
-  if (recommendationStatus !== undefined) (projected as CachedObject).status = withoutKeys(recommendationStatus, UNCACHED_RECOMMENDATION_STATUS);
-  const cached = CACHED_STRINGS.internStrings(projected);
-  if (workload && metadata?.managedFields !== undefined) (cached as WorkloadProjection).metadata.managedFields = SHARED_MANAGED_FIELDS.shared(podSpecManagedFields(metadata.managedFields));
-  if (recommendationStatus !== undefined) digests.set(cached, statusDigest(recommendationStatus));
+  if (WORKLOADS.has(resource)) {
+    const workload = cached as WorkloadProjection;
+    if (isRecord(source.status)) workload.status = readinessStatus(source.status);
+    CACHED_STRINGS.internStrings(workload);
+    if (metadata?.managedFields !== undefined) workload.metadata.managedFields = SHARED_MANAGED_FIELDS.shared(podSpecManagedFields(metadata.managedFields));
+    return cached;
+  }
+  if (resource === 'tuningRecommendations' && isRecord(source.status)) {
+    const recommendation = cached as CachedObject;
+    recommendation.status = withoutKeys(source.status, UNCACHED_RECOMMENDATION_STATUS);
+    digests.set(recommendation, statusDigest(source.status));
+  }
+  CACHED_STRINGS.internStrings(cached);
   return cached;
 }
 
