@@ -43,7 +43,10 @@ COPY --from=build /src/package.json /app/package.json
 COPY --from=build /src/dist/bundle/ /app/dist/bundle/
 COPY --from=build /src/docs/rules/ /app/docs/rules/
 COPY --from=compile-cache /home/nonroot/node-compile-cache/ /app/node-compile-cache/
-ENV NODE_ENV=production NODE_COMPILE_CACHE=/app/node-compile-cache
+# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's GC helpers, libuv's pool) an arena of its own, up to
+# 8 per core, and keeps what they freed: in bench:scale at 2,000 workloads the controller's RSS outside V8's heap was
+# 97 MB with the default and 81 MB with 2 arenas (same cluster, one after the other, 2026-12-07).
+ENV NODE_ENV=production NODE_COMPILE_CACHE=/app/node-compile-cache MALLOC_ARENA_MAX=2
 # distroless's nonroot user (the :nonroot tag's default, stated so the chart's runAsUser matches it): the compile
 # cache is found only by the user that wrote it.
 USER 65532:65532

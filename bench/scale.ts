@@ -68,14 +68,15 @@ Flags:
   --entry bundle|source      the image's runtime files (as bench:startup runs them) or src/cli/main.ts; default bundle
   --node-args "..."          extra Node flags for the controllers (--cpu-prof --cpu-prof-dir=/tmp/prof)
   --variants="A|B"           A/B: each run once per set of extra Node flags, in turn on the same cluster (an empty set
-                             is the default); e.g. --variants="|--max-semi-space-size=4"
+                             is the default; a word NAME=value is an environment variable of the controller);
+                             e.g. --variants="|--max-semi-space-size=4" or --variants="|MALLOC_ARENA_MAX=2"
   --heap-snapshot DIR        write a heap snapshot of each controller once every recommendation is written
   --restart-pass             after each run, start the shards again over the written recommendations: every workload
                              is reconciled again with nothing to change (as a resync is); its time, requests and writes
   --no-iam                   no ServiceAccounts and no IAM objects
   --memory-limit-mb N        the container memory limit the controller's V8 heap is sized from, with the V8 flags of
                              the image's ENTRYPOINT (--max-old-space-size-percentage=50 → 128 MB old space at 256,
-                             and its --max-semi-space-size); 0: unsized; default 256
+                             and its --max-semi-space-size) and its ENV MALLOC_ARENA_MAX; 0: unsized; default 256
   --help                     this text
 
 Asserts nothing; prints figures and where the requests went.`;
@@ -138,6 +139,10 @@ async function imageHeapFlags(limitMb: number): Promise<string[]> {
     });
 }
 const HEAP_FLAGS = await imageHeapFlags(MEMORY_LIMIT_MB);
+/** The image's malloc setting (`MALLOC_ARENA_MAX` in the Dockerfile's ENV), given to the controllers with its heap flags. */
+const IMAGE_ENV: Record<string, string> = MEMORY_LIMIT_MB <= 0
+  ? {}
+  : Object.fromEntries([.../^ENV .*\bMALLOC_ARENA_MAX=(\d+)/m.exec(await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8')) ?? []].slice(1).map((v) => ['MALLOC_ARENA_MAX', v]));
 
 /**
  * bench/scale-requests.ts as JavaScript, in a temporary directory, for the controllers' `--import`: imported as
@@ -378,13 +383,20 @@ interface ControllerChild {
   warnings: string[];
 }
 
+/** A variant's word `NAME=value` is an environment variable of the controller (MALLOC_ARENA_MAX=2), not a Node flag. */
+const isEnvWord = (word: string) => /^[A-Z_][A-Z0-9_]*=/.test(word);
+
+function variantEnv(variant: string): Record<string, string> {
+  return Object.fromEntries(variant.split(' ').filter(isEnvWord).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+}
+
 function spawnShard(kubeconfig: string, index: number, total: number, dir: string, spawnedAt: number, variant: string, pass = 'first'): ControllerChild {
   const requestsFile = join(dir, `requests-${pass}-${total}-${index}.json`);
   const child = spawn(
     process.execPath,
     [
       ...HEAP_FLAGS,
-      ...`${values['node-args']} ${variant}`.split(' ').filter((a) => a !== ''),
+      ...`${values['node-args']} ${variant}`.split(' ').filter((a) => a !== '' && !isEnvWord(a)),
       ...(values['heap-snapshot'] === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['heap-snapshot']}`]),
       '--import', REQUESTS_HOOK.file,
       entryScript, 'controller',
@@ -393,7 +405,7 @@ function spawnShard(kubeconfig: string, index: number, total: number, dir: strin
       '--leader-elect', '--lease-namespace', LEASE_NAMESPACE,
       '--workers', String(WORKERS), '--log-level', values['log-level'],
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTUNER_BENCH_REQUESTS_FILE: requestsFile } },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...IMAGE_ENV, ...variantEnv(variant), PYTUNER_BENCH_REQUESTS_FILE: requestsFile } },
   );
   const warnings: string[] = [];
   let announcePort!: (port: number) => void;
@@ -819,7 +831,7 @@ const cpu = cpus();
 process.stdout.write(
   `pytuner controller at scale — ${startedAt.toISOString()}\n` +
     `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end; Node ${process.version}\n` +
-    `controller: ${values.entry === 'bundle' ? 'the bundle (the image\'s runtime files)' : 'src/cli/main.ts'}${values['node-args'] === '' ? '' : ` with ${values['node-args']}`}, ${HEAP_FLAGS.length === 0 ? 'V8 heap unsized' : `${HEAP_FLAGS.join(' ')} (the image's in ${MEMORY_LIMIT_MB} MB)`}, --workers ${WORKERS}, leader election per shard, Recommend mode, one TuningPolicy (Prometheus, knative profile, 1 h window) in each of ${NAMESPACES} namespaces\n` +
+    `controller: ${values.entry === 'bundle' ? 'the bundle (the image\'s runtime files)' : 'src/cli/main.ts'}${values['node-args'] === '' ? '' : ` with ${values['node-args']}`}, ${HEAP_FLAGS.length === 0 ? 'V8 heap unsized' : `${[...HEAP_FLAGS, ...Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`)].join(' ')} (the image's in ${MEMORY_LIMIT_MB} MB)`}, --workers ${WORKERS}, leader election per shard, Recommend mode, one TuningPolicy (Prometheus, knative profile, 1 h window) in each of ${NAMESPACES} namespaces\n` +
     `setup: ${setups.map((s) => `${(2 * s.size).toLocaleString('en')} workloads, ${s.serviceAccounts.toLocaleString('en')} ServiceAccounts and ${s.iamObjects.toLocaleString('en')} IAM objects created in ${s.createS.toFixed(1)} s, Prometheus backfilled in ${s.backfillS.toFixed(1)} s`).join('; ')}\n\n`,
 );
 process.stdout.write(

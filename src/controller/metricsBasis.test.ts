@@ -5,7 +5,7 @@ import type { MetricsUnavailable, WorkloadObservations } from '../model/observat
 import { observationKey } from '../model/observations.ts';
 import { defaultRecommenderConfig } from '../recommender/types.ts';
 import { DAY, syntheticObservations } from '../../test/support/syntheticObservations.ts';
-import { metricsWindow, policyBasis, recommenderSettings, targetBasis, type MetricsSnapshot } from './metricsBasis.ts';
+import { metricsWindow, packedObservations, policyBasis, recommenderSettings, targetBasis, type MetricsSnapshot } from './metricsBasis.ts';
 
 const source = (window: string) => MetricsSource.parse({ prometheusUrl: 'http://prometheus.monitoring:9090', window });
 const SOURCE = source('168h');
@@ -105,5 +105,32 @@ describe('policyBasis', () => {
 
   it('is False NoTargets for a policy that selects nothing', () => {
     expect(policyBasis(snapshot([]), [])).toEqual({ available: false, reason: 'NoTargets', message: 'the policy selects no workload whose metrics could be read' });
+  });
+});
+
+describe('packedObservations', () => {
+  const byKey = (entries: Array<WorkloadObservations | MetricsUnavailable>) => new Map(entries.map((e) => [observationKey(e.target), e]));
+  const packedSnapshot = (entries: Array<WorkloadObservations | MetricsUnavailable>) => ({ ...snapshot(entries), observations: packedObservations(byKey(entries)) });
+
+  it('gives targetBasis the same samples, fields absent where they were, and the same conditions', () => {
+    const sparse: WorkloadObservations = { ...observed(cart), samples: [{ t: 300, requestRate: 0 }, { t: 600, instances: 2, latencyP95: 0.25, breakerInFlightPerInstance: 1.5 }] };
+    const none: MetricsUnavailable = { target: { kind: 'Service', namespace: 'shop', name: 'gone' }, reason: 'no series' };
+    const entries = [observed(orders), sparse, none];
+    const packed = packedSnapshot(entries);
+    for (const target of [orders, cart, { ...cart, name: 'gone' }]) expect(targetBasis(packed, target)).toEqual(targetBasis(snapshot(entries), target));
+    expect(targetBasis(packed, cart).entry).toEqual(sparse);
+    expect(Object.keys((targetBasis(packed, cart).entry as WorkloadObservations).samples[0]!)).toEqual(['t', 'requestRate']);
+    expect(policyBasis(packed, [orders, cart])).toEqual(policyBasis(snapshot(entries), [orders, cart]));
+  });
+
+  it("keeps every workload's rows in one buffer, and samples holding NaN (the absent marker) unpacked", () => {
+    const withNaN: WorkloadObservations = { ...observed(cart), samples: [{ t: 300, requestRate: Number.NaN }] };
+    const packed = packedObservations(byKey([observed(orders), { ...observed(cart), target: { kind: 'Service', namespace: 'shop', name: 'other' } }, withNaN]));
+    const views = [...packed.values()].flatMap((e) => ('packedSamples' in e ? [e.packedSamples] : []));
+    expect(views).toHaveLength(2);
+    expect(views[0]!.buffer).toBe(views[1]!.buffer);
+    expect(views[0]!.buffer.byteLength).toBe(2 * 23 * 10 * 8);
+    expect(packed.get(observationKey(cart))).toBe(withNaN);
+    expect(targetBasis({ ...snapshot([]), observations: packed }, cart).entry).toBe(withNaN);
   });
 });

@@ -10,8 +10,8 @@ import type { CollectWindow } from '../input/metrics/collect.ts';
 import type { PrometheusFailureKind } from '../input/metrics/client.ts';
 import type { MetricsTarget } from '../input/metrics/target.ts';
 import { DEFAULT_STEP_SECONDS, PROMETHEUS_MAX_POINTS } from '../input/metrics/promql.ts';
-import type { MetricsUnavailable, ObservedTarget, WorkloadObservations } from '../model/observations.ts';
-import { observationKey } from '../model/observations.ts';
+import type { MetricsUnavailable, ObservedTarget, PackedObservations, WorkloadObservations } from '../model/observations.ts';
+import { observationKey, PACKED_ROW, packable, packSamples, unpackSamples } from '../model/observations.ts';
 import type { RecommenderConfig } from '../recommender/types.ts';
 import { defaultRecommenderConfig } from '../recommender/types.ts';
 import type { MetricsBasis } from './status.ts';
@@ -28,8 +28,8 @@ export type CollectionFailureKind = PrometheusFailureKind | 'unauthorized' | 'cr
 export interface MetricsSnapshot {
   source: MetricsSource;
   window: CollectWindow;
-  /** By `observationKey(target)`, every target the collection was asked for. */
-  observations: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>;
+  /** By `observationKey(target)`, every target the collection was asked for; kept packed (packedObservations). */
+  observations: ReadonlyMap<string, WorkloadObservations | PackedObservations | MetricsUnavailable>;
   /** The first failure (Prometheus down, slow, an error status, an unreadable answer; or a bug in pytuner). */
   failure?: { kind: CollectionFailureKind; message: string };
 }
@@ -85,28 +85,61 @@ export interface TargetMetricsBasis {
 }
 
 /**
- * targetBasis reads a target's entry out of a snapshot. A target the collection was not asked for (created since) is
- * unavailable for the collection's failure, when it failed as a whole.
+ * packedObservations is what a controller keeps of a collection's `observations` for its refresh interval: each
+ * workload's samples packed (packSamples) into one buffer for the whole collection, each entry a view of its rows.
+ * Samples that cannot be packed exactly (a NaN) and unavailable entries are kept as they are.
+ */
+export function packedObservations(observations: ReadonlyMap<string, WorkloadObservations | MetricsUnavailable>): Map<string, WorkloadObservations | PackedObservations | MetricsUnavailable> {
+  let rows = 0;
+  for (const entry of observations.values()) if (!('reason' in entry) && packable(entry.samples)) rows += entry.samples.length;
+  const buffer = new Float64Array(rows * PACKED_ROW);
+  let offset = 0;
+  const packed = new Map<string, WorkloadObservations | PackedObservations | MetricsUnavailable>();
+  for (const [key, entry] of observations) {
+    if ('reason' in entry || !packable(entry.samples)) {
+      packed.set(key, entry);
+      continue;
+    }
+    const { samples, ...rest } = entry;
+    const written = packSamples(samples, buffer, offset);
+    packed.set(key, { ...rest, packedSamples: buffer.subarray(offset, offset + written) });
+    offset += written;
+  }
+  return packed;
+}
+
+/**
+ * targetBasis reads a target's entry out of a snapshot (its samples unpacked). A target the collection was not asked
+ * for (created since) is unavailable for the collection's failure, when it failed as a whole.
  */
 export function targetBasis(snapshot: MetricsSnapshot, target: MetricsTarget): TargetMetricsBasis {
+  const { basis, entry } = storedBasis(snapshot, target);
+  if (!('packedSamples' in entry)) return { basis, entry };
+  const { packedSamples, ...rest } = entry;
+  return { basis, entry: { ...rest, samples: unpackSamples(packedSamples) } };
+}
+
+/** The basis of a target and its entry as the snapshot keeps it. */
+function storedBasis(snapshot: MetricsSnapshot, target: MetricsTarget): { basis: MetricsBasis; entry: WorkloadObservations | PackedObservations | MetricsUnavailable } {
   const entry = snapshot.observations.get(observationKey(target)) ?? { target: observedTarget(target), reason: snapshot.failure?.message ?? 'not read yet' };
   const where = `(profile ${snapshot.source.profile}, window ${snapshot.source.window}, ${snapshot.source.prometheusUrl})`;
   if ('reason' in entry) {
     const reason = snapshot.failure === undefined ? 'NoData' : FAILURE_REASON[snapshot.failure.kind];
     return { basis: { available: false, reason, message: `${entry.reason} ${where}` }, entry };
   }
-  if (entry.samples.length === 0) {
+  const steps = 'packedSamples' in entry ? entry.packedSamples.length / PACKED_ROW : entry.samples.length;
+  if (steps === 0) {
     const gaps = entry.gaps.length === 0 ? '' : `: ${entry.gaps.join('; ')}`;
     return { basis: { available: false, reason: 'NoData', message: `no step of the window has data ${where}${gaps}`.slice(0, 32768) }, entry };
   }
   const gaps = entry.gaps.length === 0 ? '' : `; missing: ${entry.gaps.join('; ')}`;
-  return { basis: { available: true, reason: 'Observed', message: `${entry.samples.length} steps of measured load ${where}${gaps}`.slice(0, 32768) }, entry };
+  return { basis: { available: true, reason: 'Observed', message: `${steps} steps of measured load ${where}${gaps}`.slice(0, 32768) }, entry };
 }
 
 /** policyBasis is a policy's MetricsAvailable: True when at least one of its workloads has measured load. */
 export function policyBasis(snapshot: MetricsSnapshot, targets: readonly MetricsTarget[]): MetricsBasis {
   if (targets.length === 0) return { available: false, reason: 'NoTargets', message: 'the policy selects no workload whose metrics could be read' };
-  const bases = targets.map((t) => targetBasis(snapshot, t).basis);
+  const bases = targets.map((t) => storedBasis(snapshot, t).basis);
   const read = bases.filter((b) => b.available).length;
   const where = `(profile ${snapshot.source.profile}, window ${snapshot.source.window}, ${snapshot.source.prometheusUrl})`;
   if (read > 0) return { available: true, reason: 'Observed', message: `${read} of ${targets.length} workload${targets.length === 1 ? ' has' : 's have'} measured load ${where}` };

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { field, fieldOwners, named, type ManagedFieldsEntry } from '../actuator/managedFields.ts';
 import { targetReadiness, type LiveWorkload } from '../actuator/plan.ts';
-import { LAST_APPLIED_ANNOTATION } from './projection.ts';
+import { LAST_APPLIED_ANNOTATION, type WorkloadProjection } from './projection.ts';
 import { cachedForm, cachedStatusDigest, podSpecManagedFields } from './shardCache.ts';
 import { SINGLE_SHARD, shardOf } from './shard.ts';
 import { statusDigest } from './statusDigest.ts';
@@ -99,6 +99,21 @@ describe('cachedForm', () => {
       status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'False', reason: 'RevisionFailed', message: 'Revision "orders-00002" failed with message: probe failed.' }] },
     });
     expect(liveService.metadata.managedFields).toBe(managedFields); // the object it was given is left as it was
+  });
+
+  it('gives workloads with equal pod-spec managedFields one frozen copy, and copies the rest of the object', () => {
+    const other = { ...liveService, metadata: { ...liveService.metadata, name: 'cart', managedFields: structuredClone(managedFields) } };
+    const changed = structuredClone(managedFields);
+    (changed[0]!.fieldsV1['f:spec'] as Record<string, unknown>)['f:template'] = { 'f:spec': { 'f:timeoutSeconds': {} } };
+    const third = { ...liveService, metadata: { ...liveService.metadata, name: 'third', managedFields: changed } };
+    const [first, second, different] = [liveService, other, third].map((w) => cachedForm(SINGLE_SHARD, 'knativeServices', w as KubernetesObject) as WorkloadProjection);
+    expect(second!.metadata.managedFields).toBe(first!.metadata.managedFields);
+    expect(Object.isFrozen(first!.metadata.managedFields![0]!.fieldsV1)).toBe(true);
+    expect(different!.metadata.managedFields).not.toBe(first!.metadata.managedFields);
+    expect(different!.metadata.managedFields).toEqual([{ manager: 'deploy-tool', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:timeoutSeconds': {} } } } } }]);
+    expect(first!.spec).toEqual(liveService.spec);
+    expect(first!.spec).not.toBe(liveService.spec);
+    expect(Object.isFrozen(first!.spec)).toBe(false);
   });
 
   it('answers targetReadiness as the full object does', () => {

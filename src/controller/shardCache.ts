@@ -9,6 +9,8 @@
  *   managedFields, except
  * - workloads: managedFields cut to the pod spec (podSpecManagedFields), all planActuation asks fieldOwners about, and
  *   of their status what targetReadiness reads (observedGeneration, the Ready condition, Deployment replica counts);
+ * - every string once (interning.ts: JSON.parse gives each its own copy) and equal managedFields tries as one frozen
+ *   copy;
  * - TuningRecommendations: status without `findings`, `recommendations` and `fix` (the bulk: texts, evidence and the
  *   fix's JSON Patch), with a
  *   digest of the whole status instead (`cachedStatusDigest`), so a reconcile can tell that the status it computes is
@@ -19,6 +21,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { TuningRecommendation } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { ResourceName } from './informers.ts';
+import { SharedValues, StringPool } from './interning.ts';
 import { project, type Projections, type WorkloadProjection } from './projection.ts';
 import { ownsNamespace, SINGLE_SHARD, type ShardConfig } from './shard.ts';
 import { statusDigest } from './statusDigest.ts';
@@ -37,6 +40,12 @@ const READINESS_STATUS = ['observedGeneration', 'replicas', 'updatedReplicas', '
 
 /** What the cache keeps of a workload's Ready condition (targetReadiness reads status and message). */
 const READY_CONDITION = ['type', 'status', 'reason', 'message'] as const;
+
+/** The strings of every cached object, one copy each (interning.ts). */
+const CACHED_STRINGS = new StringPool();
+
+/** Workloads' managedFields cut to the pod spec: field names only, so equal for workloads of one chart and tool. */
+const SHARED_MANAGED_FIELDS = new SharedValues();
 
 /** The digest of the full status of each cached TuningRecommendation (keyed by the cached object itself). */
 const digests = new WeakMap<object, string>();
@@ -77,14 +86,17 @@ export function cachedForm<R extends ResourceName>(shard: ShardConfig, resource:
   const metadata = source.metadata as Metadata | undefined;
   if (WORKLOADS.has(resource)) {
     const workload = cached as WorkloadProjection;
-    if (metadata?.managedFields !== undefined) workload.metadata.managedFields = podSpecManagedFields(metadata.managedFields);
     if (isRecord(source.status)) workload.status = readinessStatus(source.status);
+    CACHED_STRINGS.internStrings(workload);
+    if (metadata?.managedFields !== undefined) workload.metadata.managedFields = SHARED_MANAGED_FIELDS.shared(podSpecManagedFields(metadata.managedFields));
+    return cached;
   }
   if (resource === 'tuningRecommendations' && isRecord(source.status)) {
     const recommendation = cached as CachedObject;
     recommendation.status = withoutKeys(source.status, UNCACHED_RECOMMENDATION_STATUS);
     digests.set(recommendation, statusDigest(source.status));
   }
+  CACHED_STRINGS.internStrings(cached);
   return cached;
 }
 

@@ -48,6 +48,63 @@ export interface ObservationSample {
   breakerInFlightPerInstance?: number;
 }
 
+/** The fields of a sample besides its time. */
+type SampleField = Exclude<keyof ObservationSample, 't'>;
+
+/** Every sample field once (a Record, so a field added to ObservationSample without a column here fails to compile). */
+const SAMPLE_COLUMNS: Readonly<Record<SampleField, true>> = {
+  requestRate: true,
+  concurrencyPerInstance: true,
+  instances: true,
+  latencyP50: true,
+  latencyP95: true,
+  latencyP99: true,
+  latencyMean: true,
+  cpuCoresPerInstance: true,
+  breakerInFlightPerInstance: true,
+};
+
+/** The order of a packed row after `t`. */
+const SAMPLE_FIELDS = Object.keys(SAMPLE_COLUMNS) as SampleField[];
+
+/** Numbers per packed sample: `t`, then each of SAMPLE_FIELDS. */
+export const PACKED_ROW = 1 + SAMPLE_FIELDS.length;
+
+/**
+ * packSamples writes `samples` as rows of PACKED_ROW numbers into `into` from `offset` (NaN for an absent field) and
+ * returns the number of values written; `into` must have room. A controller keeps every Service's samples for a
+ * refresh interval: as objects they cost about 4.3 KB for a 1 h window at 5 m steps (an object, a property array and a
+ * heap number per value), packed 0.1 KB per step. Samples holding NaN cannot be packed (NaN is the absent marker):
+ * packable() says so first.
+ */
+export function packSamples(samples: readonly ObservationSample[], into: Float64Array, offset: number): number {
+  let at = offset;
+  for (const sample of samples) {
+    into[at++] = sample.t;
+    for (const field of SAMPLE_FIELDS) into[at++] = sample[field] ?? Number.NaN;
+  }
+  return at - offset;
+}
+
+/** Whether packSamples keeps `samples` exactly: no value is NaN (a value that is absent stays absent). */
+export function packable(samples: readonly ObservationSample[]): boolean {
+  return samples.every((s) => !Number.isNaN(s.t) && SAMPLE_FIELDS.every((f) => !Number.isNaN(s[f])));
+}
+
+/** unpackSamples reads back the samples packSamples wrote into `rows` (whole rows only). */
+export function unpackSamples(rows: Float64Array): ObservationSample[] {
+  const samples: ObservationSample[] = [];
+  for (let at = 0; at + PACKED_ROW <= rows.length; at += PACKED_ROW) {
+    const sample: ObservationSample = { t: rows[at] as number };
+    SAMPLE_FIELDS.forEach((field, i) => {
+      const value = rows[at + 1 + i] as number;
+      if (!Number.isNaN(value)) sample[field] = value;
+    });
+    samples.push(sample);
+  }
+  return samples;
+}
+
 /** Everything measured for one workload. */
 export interface WorkloadObservations {
   target: ObservedTarget;
@@ -70,6 +127,12 @@ export interface WorkloadObservations {
   queries: Record<string, string>;
   /** Why a field is missing (`no series kn_serving_invocation_duration_seconds_bucket for shop/orders`). */
   gaps: string[];
+}
+
+/** A workload's observations with its samples packed (packSamples): how a controller keeps them between reconciles. */
+export interface PackedObservations extends Omit<WorkloadObservations, 'samples'> {
+  /** Rows of PACKED_ROW numbers, a view into one buffer shared by a collection's workloads. */
+  packedSamples: Float64Array;
 }
 
 /** A latency histogram by name (without `_bucket`) and its finite bucket bounds, seconds, ascending. */
