@@ -134,12 +134,12 @@ spec:
 
 /**
  * The day on the Knative path, shorter than Cloud Run's (each step is measured in real time, not written): the same
- * per-instance concurrencies at 12 day steps, and nights of 8 steps each side, so that at 12-second steps several of
- * pytuner's 60-second rate windows hold one request at a time alone at each end, even with the first minute left out
- * of the report (liveReportWindow). Run 3 had 1-step nights and no such window; run 7 had 5-step nights, and the few
- * quiet windows that reached into the lab's own warm-up set the one-request baseline (docs/lab/findings.md).
+ * per-instance concurrencies at 12 day steps, and nights of 5 steps each side, so that at 12-second steps a night
+ * fills pytuner's 60-second rate window (run 3 had 1-step nights, and no point of its series held one request at a
+ * time alone: docs/lab/findings.md). Longer nights starve the oracle's sweep within the lab's budget (run 8's first
+ * try: 8-step nights, no sweep point in any scenario).
  */
-export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 8 };
+export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 5 };
 
 /** The port the lab's Knative Service declares: the queue-proxy's USER_PORT (not 8080, the autoscaler's hard-coded port). */
 export const LAB_USER_PORT = 8081;
