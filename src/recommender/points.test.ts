@@ -83,6 +83,19 @@ describe('lowConcurrencyBaseline', () => {
     expect(lowConcurrencyBaseline([point(2, 0.1, 0.2), point(2.5, 0.1, 0.2), point(2.8, 0.1, 0.2), point(9, 1, 2)])).toMatchObject({ concurrency: 2.5, points: 3 });
   });
 
+  it('takes one or two steps at about one request in flight alone rather than filling up with busier ones', () => {
+    // By hand, the windows of a Knative day of five quiet 12-s steps each side whose report starts one 60-s rate window
+    // in (lab run 8, cpu-bound: 32 ms requests): one window of quiet steps at each end, the next ones averaging four
+    // quiet steps and one at 10 in flight (2.8 in flight, p95 0.3 s), then the day.
+    const quiet = [point(1, 0.033, 0.05, 30), point(1, 0.034, 0.052, 30)];
+    const edges = [point(2.8, 0.1, 0.3, 50), point(2.8, 0.1, 0.31, 50)];
+    const baseline = lowConcurrencyBaseline([...quiet, ...edges, point(10, 0.33, 0.5, 30), point(20, 0.66, 0.9, 30)])!;
+    expect(baseline).toMatchObject({ concurrency: 1, points: 2 });
+    expect(baseline.p95).toBeCloseTo(0.051, 9);
+    expect(baseline.meanLatency).toBeCloseTo(0.0335, 9);
+    expect(lowConcurrencyBaseline([point(1.2, 0.03, 0.05), ...edges])).toMatchObject({ concurrency: 1.2, points: 1, p95: 0.05 });
+  });
+
   it('is never above the median of the steps at about one request in flight: a window that reaches into other load does not set it', () => {
     // Real Knative-path points (queue-proxy, autoscaler and Prometheus; 60-s rate windows over the 6-s steps of a quick
     // io-bound lab day, 2026-12-07 16:57Z): five windows at up to 0.62 in flight, and one at 1.13 whose window took in

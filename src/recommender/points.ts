@@ -153,8 +153,11 @@ const QUIET_CONCURRENCY = 0.5;
 
 /**
  * The baseline from the points with the lowest concurrency: those at or below half a request in flight when there are
- * 3, else at or below `LOW_CONCURRENCY`, else the lowest tenth (at least 3). `undefined` when no point has a p95, or
+ * 3, else those at or below `LOW_CONCURRENCY` (even one or two: filling up to three with busier points would mix
+ * queueing into the request's own cost), else the lowest tenth (at least 3). `undefined` when no point has a p95, or
  * the lowest concurrency seen is above `maxConcurrency` (then queueing cannot be told apart from the requests' own cost).
+ * Lab run 8 (cpu-bound, Knative): two windows at one request in flight, the third-lowest at 2.8 in flight (four quiet
+ * steps and one at 10 in flight, requests of 0.3–0.5 s) made the one-request p95 182 ms where the quiet ones read about 50.
  *
  * Each latency is the request-weighted average of those points, but never more than the median of the steps at about
  * one request in flight (at or below `LOW_CONCURRENCY`; the chosen points where fewer than 3 are): a point's rate
@@ -168,7 +171,7 @@ export function lowConcurrencyBaseline(points: readonly LoadPoint[], maxConcurre
   if (withP95.length === 0) return undefined;
   const quiet = withP95.filter((p) => p.concurrency <= QUIET_CONCURRENCY);
   const low = withP95.filter((p) => p.concurrency <= LOW_CONCURRENCY);
-  const chosen = quiet.length >= 3 ? quiet : low.length >= 3 ? low : withP95.slice(0, Math.max(3, Math.ceil(withP95.length / 10)));
+  const chosen = quiet.length >= 3 ? quiet : low.length > 0 ? low : withP95.slice(0, Math.max(3, Math.ceil(withP95.length / 10)));
   const concurrency = median(chosen.map((p) => p.concurrency))!;
   if (concurrency > maxConcurrency) return undefined;
   // Quiet steps carry few requests each, so their percentiles are noisy: weight each step by its requests.
