@@ -1,6 +1,6 @@
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { CLOUD_RUN_DAY, KNATIVE_DAY, LAB_USER_PORT, cloudRunManifest, daySchedule, exponentialBuckets, knativeManifest, stepLoad } from './day.ts';
+import { CLOUD_RUN_DAY, LAB_USER_PORT, cloudRunManifest, daySchedule, exponentialBuckets, knativeDay, knativeManifest, stepLoad } from './day.ts';
 
 describe('daySchedule', () => {
   it('night steps at 1 in flight; demand split over ⌈demand / target⌉ instances', () => {
@@ -85,12 +85,17 @@ describe('knativeManifest', () => {
   });
 });
 
-describe('KNATIVE_DAY', () => {
+describe('knativeDay', () => {
   it('has the 12 steps with traffic pytuner needs, and nights that fill a 60-second rate window at 12-second steps', () => {
-    const steps = daySchedule(KNATIVE_DAY);
+    const steps = daySchedule(knativeDay(12, 60));
     expect(steps).toHaveLength(22);
     expect(steps.slice(0, 5).every((s) => s.concurrency === 1) && steps.slice(-5).every((s) => s.concurrency === 1)).toBe(true);
     expect(steps.filter((s) => s.concurrency > 1).length).toBeGreaterThanOrEqual(11);
     expect(Math.max(...steps.map((s) => s.concurrency))).toBe(48);
+  });
+
+  it('lengthens the nights at shorter steps so that each still fills a rate window', () => {
+    expect(knativeDay(6, 60).nightSteps).toBe(10);
+    expect(knativeDay(7, 60).nightSteps).toBe(9);
   });
 });

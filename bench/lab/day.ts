@@ -134,12 +134,15 @@ spec:
 
 /**
  * The day on the Knative path, shorter than Cloud Run's (each step is measured in real time, not written): the same
- * per-instance concurrencies at 12 day steps, and nights of 5 steps each side, so that at 12-second steps a night
- * fills pytuner's 60-second rate window (run 3 had 1-step nights, and no point of its series held one request at a
- * time alone: docs/lab/findings.md). Longer nights starve the oracle's sweep within the lab's budget (run 8's first
- * try: 8-step nights, no sweep point in any scenario).
+ * per-instance concurrencies at 12 day steps, and nights that each fill one rate window of the report (60 s: 5 steps
+ * of the full lab's 12 s, 10 of `--quick`'s 6 s). The report's window starts one rate window after the day, so a
+ * shorter night leaves no point whose window holds only one request at a time (run 3 had 1-step nights; `--quick`'s
+ * 5-step nights of 6 s left none either, and withheld every knob). Longer nights starve the oracle's sweep within the
+ * lab's budget (run 8's first try: 8-step nights of 12 s, no sweep point in any scenario).
  */
-export const KNATIVE_DAY: DayOptions = { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: 5 };
+export function knativeDay(stepSeconds: number, rateWindowSeconds: number): DayOptions {
+  return { ...CLOUD_RUN_DAY, daySteps: 12, nightSteps: Math.ceil(rateWindowSeconds / stepSeconds) };
+}
 
 /** The port the lab's Knative Service declares: the queue-proxy's USER_PORT (not 8080, the autoscaler's hard-coded port). */
 export const LAB_USER_PORT = 8081;

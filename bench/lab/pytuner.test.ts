@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerFromReport, liveReportWindow } from './pytuner.ts';
 
-// The metrics findings of a `pytuner report -o json` run on the lab's mixed scenario (abridged: evidence left out).
+// The metrics findings of a `pytuner report -o json` run on the lab's mixed scenario (abridged: one evidence list kept).
 const REPORT = {
   version: 1,
   findings: [
@@ -11,7 +11,15 @@ const REPORT = {
       message: 'containerConcurrency 80: at 4 in flight per instance with 4 workers (sync) the predicted p95 is 86 ms, within the objective 89 ms, for 69.3 req/s per instance; set containerConcurrency to 40 now (guardrail: at most ×2 or ÷2 per step), 4 in later steps (medium confidence)',
       recommended: { containerConcurrency: 40 },
     },
-    { rule: 'metrics.threads', message: 'gunicorn runs 8 threads per worker: sync workers (threads 1) take requests from one shared backlog; set threads to 1 (medium confidence)', recommended: { threads: 1 } },
+    {
+      rule: 'metrics.threads',
+      message: 'gunicorn runs 8 threads per worker: sync workers (threads 1) take requests from one shared backlog; set threads to 1 (medium confidence)',
+      recommended: { threads: 1 },
+      evidence: [
+        { source: 'manifest', field: 'spec.template.spec.containers[0].args', text: '--threads 8' },
+        { source: 'metrics', field: 'histogram_quantile(0.95, …)', text: 'at low concurrency (1 in flight, 2 steps): mean 53 ms, p95 60 ms' },
+      ],
+    },
     {
       rule: 'metrics.workers',
       message: 'gunicorn runs 1 worker on 2 vCPU: set workers to 2 now (guardrail: at most ×2 or ÷2 per step), 4 in later steps (medium confidence)',
@@ -29,6 +37,7 @@ describe('answerFromReport', () => {
     expect(answer.confidence).toBe('medium');
     expect(answer.messages).toHaveLength(3);
     expect(answer.withheld).toEqual([]);
+    expect(answer.derivations).toEqual(['at low concurrency (1 in flight, 2 steps): mean 53 ms, p95 60 ms']);
   });
 
   it('keeps the current value of a knob without a finding, and has no threads knob for ASGI servers', () => {

@@ -34,6 +34,8 @@ export interface PytunerAnswer {
   messages: string[];
   /** Recommendations pytuner withheld, with its reasons (`metrics.insufficient-data`). */
   withheld: string[];
+  /** How the findings were derived from the measured load (their metrics evidence: the baseline, the objective, the fit), once each. */
+  derivations: string[];
 }
 
 interface ReportFinding {
@@ -42,6 +44,7 @@ interface ReportFinding {
   recommended: Record<string, unknown>;
   /** The recommender's confidence level (findings from measured load; older reports say it in the message only). */
   confidence?: string;
+  evidence?: { source: string; text?: string }[];
 }
 
 /** The step pattern of a finding's message: `40 now (guardrail: at most ×2 or ÷2 per step), 12 in later steps`. */
@@ -65,6 +68,7 @@ export function answerFromReport(report: unknown, current: { containerConcurrenc
     workers: knob('metrics.workers', 'workers', current.workers),
     messages: findings.map((f) => `${f.rule}: ${f.message}`),
     withheld: findings.filter((f) => f.rule === 'metrics.insufficient-data').map((f) => f.message),
+    derivations: [...new Set(findings.flatMap((f) => (f.evidence ?? []).filter((e) => e.source === 'metrics' && e.text !== undefined).map((e) => e.text!)))],
   };
   if (current.threads !== undefined) answer.threads = knob('metrics.threads', 'threads', current.threads);
   const confidence = findings.map((f) => f.confidence ?? /\((low|medium|high) confidence\)/.exec(f.message)?.[1]).find((c) => c !== undefined);

@@ -26,7 +26,7 @@ const RESULT: ScenarioResult = {
   objectiveSeconds: 0.05,
   baseline: { p95s: [0.033, 0.034], meanLatency: 0.031, p50: 0.031, p95: 0.033, cpuSecondsPerRequest: 0.031 },
   day: [{ concurrency: 1, instances: 1, measurement: { ...measurement(1, 31, 0.033), config: { workers: 1, threads: 8, concurrency: 1 } } }],
-  pytuner: [{ buckets: 'knative', config: oracle.config, firstStep: { workers: 2, threads: 1, concurrency: 40 }, withheld: false, rated: oracle, command: 'pytuner report …', answer: { containerConcurrency: { value: 40, target: 2, changed: true }, workers: { value: 2, target: 2, changed: true }, threads: { value: 1, target: 1, changed: true }, confidence: 'high', messages: ['metrics.workers: set workers to 2'], withheld: [] } }],
+  pytuner: [{ buckets: 'knative', config: oracle.config, firstStep: { workers: 2, threads: 1, concurrency: 40 }, withheld: false, rated: oracle, command: 'pytuner report …', answer: { containerConcurrency: { value: 40, target: 2, changed: true }, workers: { value: 2, target: 2, changed: true }, threads: { value: 1, target: 1, changed: true }, confidence: 'high', messages: ['metrics.workers: set workers to 2'], withheld: [], derivations: [] } }],
   sweep: { results: [{ family: { workers: 2, rule: 'sync' }, edge: { largestMeeting: 2, smallestMissing: 3, probed: [2, 3] } }], points: [{ family: { workers: 2, rule: 'sync' }, serverThreads: 1, measurement: measurement(2, 62, 0.045) }, { family: { workers: 2, rule: 'sync' }, serverThreads: 1, measurement: measurement(3, 63, 0.09) }], cutShort: false },
   oracle,
   defaults: [],

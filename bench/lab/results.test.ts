@@ -7,7 +7,7 @@ const outcome = (throughput: number, p95: number, spread = 0.02) => ({ throughpu
 const rated = (name: string, config: RatedSetting['config'], throughput: number, p95: number, score: number, ratio: number, spread = 0.02): RatedSetting => ({ name, config, outcome: outcome(throughput, p95, spread), score, ratio });
 
 function answer(confidence: string): PytunerAnswer {
-  return { containerConcurrency: { value: 40, target: 2, changed: true }, workers: { value: 2, target: 2, changed: true }, threads: { value: 1, target: 1, changed: true }, confidence, messages: [], withheld: [] };
+  return { containerConcurrency: { value: 40, target: 2, changed: true }, workers: { value: 2, target: 2, changed: true }, threads: { value: 1, target: 1, changed: true }, confidence, messages: [], withheld: [], derivations: [] };
 }
 
 function scenario(overrides: Partial<ScenarioResult> = {}): ScenarioResult {

@@ -17,7 +17,7 @@ import { LATENCY_BUCKETS } from '../sim/histogram.ts';
 import type { CalibrationCheck, CapacityResult } from './capacity.ts';
 import { calibrate, closedLoopCheck, instancesNeeded } from './capacity.ts';
 import type { StepLoad } from '../../test/support/series.ts';
-import { CLOUD_RUN_DAY, KNATIVE_DAY, cloudRunManifest, daySchedule, exponentialBuckets, knativeManifest, stepLoad } from './day.ts';
+import { CLOUD_RUN_DAY, cloudRunManifest, daySchedule, exponentialBuckets, knativeDay, knativeManifest, stepLoad } from './day.ts';
 import type { DayStep } from './day.ts';
 import type { Measurement, RecordedMeasurement } from './measure.ts';
 import { measure, withoutRecord } from './measure.ts';
@@ -272,7 +272,7 @@ export async function runScenario(scenario: LabScenario, context: ScenarioContex
 
     // 2. The observed day with the default configuration: on the Knative path each step runs knativeStepSeconds in
     // real time (Prometheus scrapes it as it happens); otherwise daySeconds, written later as 5-minute steps.
-    const schedule = daySchedule(revision === undefined ? CLOUD_RUN_DAY : KNATIVE_DAY);
+    const schedule = daySchedule(revision === undefined ? CLOUD_RUN_DAY : knativeDay(timing.knativeStepSeconds, knativeProfile.minRateWindowSeconds));
     const recorded: { step: DayStep; m: RecordedMeasurement }[] = [];
     const dayStart = Date.now() / 1000;
     for (const step of schedule) {

@@ -145,6 +145,8 @@ describe('recommendFindings', () => {
     expect(rest).toEqual([]);
     expect(finding?.rule).toBe('metrics.insufficient-data');
     expect(finding?.message).toMatch(/^measured load of Service 123456789012\/api cannot support these recommendations: containerConcurrency: no concurrency meets the objective p95 ≤ 15 ms/);
+    // The reader sees which steps the one-request prediction came from.
+    expect(finding?.message).toMatch(/one request at a time is predicted at p95 \d+ ms \(measured at low concurrency \([\d.]+ in flight, \d+ steps\): mean \d+ ms, p95 \d+ ms\)/);
     expect(finding?.message).toMatch(/\. Note: the objective p95 ≤ 15 ms lies inside the 10–20 ms bucket of run_googleapis_com:request_latencies: .*; choose 10 ms or 20 ms \(a bucket bound\) with --latency-slo$/);
     expect(finding?.evidence).toContainEqual({ source: 'metrics', field: 'latencyBuckets', text: 'run_googleapis_com:request_latencies bounds 5 ms, 10 ms, 20 ms, 40 ms, 60 ms' });
   });

@@ -154,7 +154,7 @@ function analyse(observations: WorkloadObservations, facts: WorkloadFacts, confi
   why.push(...coreDerivations(hotspot, facts));
   const choice = bestShape(demands, facts, objective.p95Seconds, config);
   if (choice === undefined) {
-    return insufficient(`no concurrency meets the objective p95 ≤ ${ms(objective.p95Seconds)}: one request at a time is predicted at p95 ${ms(new CapacityModel(demands, { workers: 1, model: 'threads' }).predict(1).p95)}`, 'p95 at concurrency 1 above the objective', `p95 ≤ ${ms(objective.p95Seconds)}`);
+    return insufficient(`no concurrency meets the objective p95 ≤ ${ms(objective.p95Seconds)}: one request at a time is predicted at p95 ${ms(new CapacityModel(demands, { workers: 1, model: 'threads' }).predict(1).p95)} (measured ${baselineDerivation(baseline).text})`, 'p95 at concurrency 1 above the objective', `p95 ≤ ${ms(objective.p95Seconds)}`);
   }
   const modelError = currentShapeError(points, demands, facts);
   why.push(predictionDerivation(choice.candidate, choice.prediction, vcpus), cpuBoundDerivation(choice, demands, config));
