@@ -30,4 +30,15 @@ const args = process.argv.slice(2);
 // and less CPU in same-minute runs (bench/report-scale.ts). Set before anything is loaded, so it holds from the start.
 if (args[0] === 'report') process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
 const { run } = args[0] === 'controller' ? await import('./controllerOnly.ts') : await import('./program.ts');
-process.exitCode = await run(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+// stdin through a getter: Node builds process.stdin on first access, and for a stdin that is /dev/null or a file (a
+// Kubernetes container's, without `stdin: true`) that loads its fs stream classes, a few ms of CPU before ready in a
+// command that never reads stdin (only `report -f -` does).
+const io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  get stdin() {
+    return process.stdin;
+  },
+  env: process.env,
+};
+process.exitCode = await run(args, io);
