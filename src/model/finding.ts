@@ -49,6 +49,11 @@ export interface Fix {
   commands?: string[];
   /** Caveats a user must read before applying (e.g. "--preload shares sockets opened at import across workers"). */
   notes?: string[];
+  /**
+   * Findings whose change of a shared string (one `sh -c` element, one Dockerfile line, one deploy command) this fix
+   * writes in its one edit of the string: applying it fixes them too. Not part of the report document.
+   */
+  alsoFixes?: Finding[];
 }
 
 /** A value in `current`/`recommended`: a flat map from setting name to value, e.g. `{ containerConcurrency: 80, THREADS: 8 }`. */

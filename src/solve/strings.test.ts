@@ -50,6 +50,7 @@ describe('one edit of a string two findings rewrite', () => {
       { op: 'replace', path: element, value: 'exec gunicorn --bind :8080 --workers 1 --timeout 0 --preload main:app' },
     ]);
     expect(timeout.fix?.jsonPatch).toBeUndefined();
+    expect(workers.fix?.alsoFixes).toEqual([timeout]);
     expect(timeout.fix?.notes).toContain('its change of args[2] is written by the fix of gunicorn.workers-vs-cpu, in one edit of the string');
     // The typed changes stay each finding's own.
     expect(timeout.changes?.map((c) => [c.setting, c.from, c.to])).toEqual([['workerTimeout', 30, 0]]);

@@ -72,6 +72,7 @@ export function combineArgsEdits(workload: Workload, container: ContainerFacts, 
     // The combined element comes last: `command`/`args` are atomic lists, the later value wins.
     if (fragments.every((f) => f !== undefined) && rendered.applyFragment !== undefined) fix.applyFragment = [...fragments, rendered.applyFragment].reduce((a, b) => mergeFragments(a, b));
     else delete fix.applyFragment;
+    fix.alsoFixes = [...(carrier.fix?.alsoFixes ?? []), ...rest];
     carrier.fix = fix;
     for (const other of rest) {
       const { jsonPatch: _patch, applyFragment: _fragment, ...kept } = other.fix ?? {};
@@ -98,6 +99,7 @@ export function combineLineEdits(findings: readonly Finding[]): void {
       ...carrier.fix,
       edits: [...others(carrier), { file: at.file, line: at.line, before: read.before, after }],
       notes: note(carrier, `one edit of ${at.file}:${at.line} for ${involved.map((f) => f.rule).join(', ')}: apart, each would rewrite the line with only its own change`),
+      alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest],
     };
     for (const other of rest) {
       const { edits: _edits, ...kept } = other.fix ?? {};
@@ -200,6 +202,7 @@ export function combineDeployCommandEdits(inventory: Inventory, findings: readon
       ...carrier.fix,
       edits: [...(carrier.fix?.edits ?? []).filter((edit) => !onLine(edit)), { file: read.file, line: read.line, before: read.before, after }],
       notes: note(carrier, `one edit of the gcloud run deploy command at ${at} for ${rules}: apart, each would rewrite the line with only its own flag`),
+      alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest],
     };
     for (const other of rest) withoutLineEdit(other, onLine, `its flag on ${at} is written by the fix of ${carrier.rule}, in one edit of the gcloud run deploy command`);
   }
