@@ -23,7 +23,7 @@ import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
-import { combineArgsEdits, combineDeployCommandEdits, combineLineEdits } from './strings.ts';
+import { combineArgsEdits, combineLineEdits } from './strings.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 import { ignoredRules } from '../rules/index.ts';
 
@@ -47,10 +47,9 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
     const group = byObject.get(objectKey(changeTarget(workload)));
     if (group !== undefined) out.push(...solveWorkload(workload, group, (id) => enabled(id) && !ignoredRules(workload).has(id)));
   }
-  // A Dockerfile line is shared by every workload built from it: its edits are combined across workloads.
+  // A Dockerfile line is shared by every workload built from it, a gcloud run deploy command line gets one flag per
+  // finding: the edits of a line are combined across findings and workloads.
   combineLineEdits(out);
-  // A gcloud run deploy command gets one flag per finding: the flags are added in one edit of its line.
-  combineDeployCommandEdits(inventory, out);
   return out;
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applySpans } from '../model/change.ts';
 import type { LoadedInputs } from '../parse/types.ts';
+import type { Finding } from '../model/finding.ts';
 import { analyse } from '../report.ts';
+import { combineLineEdits } from './strings.ts';
 
 describe('applySpans', () => {
   it('writes spans that do not overlap, in the order of the string, adjacent ones too', () => {
@@ -61,5 +63,38 @@ describe('one edit of a string two findings rewrite', () => {
     const paths = (rule: string) => findings.find((f) => f.rule === rule)?.fix?.jsonPatch?.filter((op) => op.op === 'replace').map((op) => op.path);
     expect(paths('gunicorn.timeout')).toEqual(['/spec/template/spec/containers/0/args/6']);
     expect(paths('gunicorn.workers-vs-cpu')).toEqual(['/spec/template/spec/containers/0/args/4', '/spec/template/spec/containerConcurrency']);
+  });
+});
+
+describe('one edit of a gcloud run deploy command line that two findings add flags to', () => {
+  const before = 'gcloud run deploy api --source .';
+  const finding = (rule: string, flag: string, envVar?: string): Finding => ({
+    rule,
+    severity: 'warning',
+    target: { kind: 'Service', name: 'api', file: 'deploy.sh', line: 1 },
+    message: rule,
+    current: {},
+    recommended: {},
+    evidence: [],
+    fix: { edits: [{ file: 'deploy.sh', line: 1, before, after: `gcloud run deploy api ${flag} --source .`, flags: [{ span: { start: 21, end: 21, text: ` ${flag}` }, ...(envVar === undefined ? {} : { envVar }) }] }] },
+  });
+
+  it('writes both flags in one edit, from the spans the edits carry, in report order', () => {
+    const concurrency = finding('concurrency.threads-mismatch', '--concurrency=8');
+    const env = finding('gunicorn.timeout', '--update-env-vars=GUNICORN_CMD_ARGS=--timeout=0', 'GUNICORN_CMD_ARGS');
+    combineLineEdits([concurrency, env]);
+    expect(concurrency.fix?.edits).toEqual([{ file: 'deploy.sh', line: 1, before, after: 'gcloud run deploy api --concurrency=8 --update-env-vars=GUNICORN_CMD_ARGS=--timeout=0 --source .' }]);
+    expect(concurrency.fix?.alsoFixes).toEqual([env]);
+    expect(env.fix?.edits).toBeUndefined();
+    expect(env.fix?.notes).toEqual(['its flag on deploy.sh:1 is written by the fix of concurrency.threads-mismatch, in one edit of the gcloud run deploy command']);
+  });
+
+  it('defers a second finding that adds the same env var: the next run adds to the first one`s value', () => {
+    const first = finding('gunicorn.timeout', '--update-env-vars=GUNICORN_CMD_ARGS=--timeout=0', 'GUNICORN_CMD_ARGS');
+    const second = finding('startup.heavy-init', '--update-env-vars=GUNICORN_CMD_ARGS=--preload', 'GUNICORN_CMD_ARGS');
+    combineLineEdits([first, second]);
+    expect(first.fix?.edits?.map((e) => e.after)).toEqual(['gcloud run deploy api --update-env-vars=GUNICORN_CMD_ARGS=--timeout=0 --source .']);
+    expect(second.fix?.edits).toBeUndefined();
+    expect(second.fix?.notes).toEqual(['its edit of the gcloud run deploy command at deploy.sh:1 sets an env var that the fix of gunicorn.timeout sets too: apply that one, then run pytuner again']);
   });
 });
