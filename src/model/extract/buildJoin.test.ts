@@ -152,3 +152,32 @@ describe('a Cloud Build deploy whose service name is a substitution', () => {
     );
   });
 });
+
+describe('a workflow that builds an image into a variable and deploys that variable', () => {
+  const gunicorn: SourceText = { kind: 'Dockerfile', file: 'api/Dockerfile', text: lines('FROM python:3.12-slim', 'CMD exec gunicorn --bind :$PORT main:app') };
+  const workflow = (oneJob: boolean): SourceText => ({
+    kind: 'workflow',
+    file: '.github/workflows/deploy.yml',
+    text: lines(
+      'on: push',
+      'env:',
+      '  IMAGE: us-docker.pkg.dev/p/r/api:${{ github.sha }}',
+      'jobs:',
+      '  build:',
+      '    steps:',
+      '      - run: docker build -t "$IMAGE" api',
+      ...(oneJob ? [] : ['  deploy:', '    steps:']),
+      '      - run: gcloud run deploy shop-api --image "$IMAGE" --region us-central1',
+    ),
+  });
+
+  it('links the deploy to the Dockerfile built with the same variable in the same job', () => {
+    const built = buildInventory(loaded({}, [gunicorn, workflow(true)]), []);
+    expect(built.inventory.workloads.map((w) => [w.ref.name, w.containers[0]?.dockerfile?.file])).toEqual([['shop-api', 'api/Dockerfile']]);
+  });
+
+  it('does not link a deploy in another job: the variable may hold another image there', () => {
+    const built = buildInventory(loaded({}, [gunicorn, workflow(false)]), []);
+    expect(built.inventory.workloads.map((w) => w.ref.name)).toEqual(['api']);
+  });
+});
