@@ -176,6 +176,18 @@ describe('a workflow that builds an image into a variable and deploys that varia
     expect(built.inventory.workloads.map((w) => [w.ref.name, w.containers[0]?.dockerfile?.file])).toEqual([['shop-api', 'api/Dockerfile']]);
   });
 
+  it('links a Cloud Build deploy of the substitution a step of the same config builds, with no default for it', () => {
+    const config = cloudbuild(
+      'cloudbuild.yaml',
+      dockerStep('"build", "-t", "${_IMAGE}", "api"'),
+      '- name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+      '  entrypoint: gcloud',
+      '  args: ["run", "deploy", "shop-api", "--image", "${_IMAGE}"]',
+    );
+    const built = buildInventory(loaded({}, [gunicorn, config]), []);
+    expect(built.inventory.workloads.map((w) => [w.ref.name, w.containers[0]?.dockerfile?.file])).toEqual([['shop-api', 'api/Dockerfile']]);
+  });
+
   it('does not link a deploy in another job: the variable may hold another image there', () => {
     const built = buildInventory(loaded({}, [gunicorn, workflow(false)]), []);
     expect(built.inventory.workloads.map((w) => w.ref.name)).toEqual(['api']);
