@@ -42,6 +42,8 @@ export interface SourceEdit {
 
 /** One flag an edit writes into a command line: the span of the line as read, and the env var it sets, if any. */
 export interface FlagWrite {
+  /** The gcloud flag (`--concurrency`, `--update-env-vars`). */
+  flag: string;
   span: TextSpan;
   envVar?: string;
 }

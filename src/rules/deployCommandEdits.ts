@@ -39,7 +39,8 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
       continue;
     }
     const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
-    byLine.set(placed.line, [...(byLine.get(placed.line) ?? []), envVar === undefined ? { span: placed.span } : { span: placed.span, envVar }]);
+    const flag = { flag: change.name.replace(/^--no-/, '--'), span: placed.span };
+    byLine.set(placed.line, [...(byLine.get(placed.line) ?? []), envVar === undefined ? flag : { ...flag, envVar }]);
   }
   const edits: SourceEdit[] = [];
   for (const [line, before] of original) {
@@ -48,6 +49,29 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     if (flags !== undefined && after !== undefined && after !== before) edits.push({ file: deploy.file, line, before, after, flags });
   }
   return { edits, notes };
+}
+
+/**
+ * `edits` (one finding's) with `change` in place of what they wrote for its flag: a value the solver changed after the
+ * rule (containerConcurrency following the workers another finding sets) is written to the command, not to an object
+ * no file holds.
+ */
+export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCommand, change: DeployFlagChange): { edits: SourceEdit[]; notes: string[] } {
+  const flag = change.name.replace(/^--no-/, '--');
+  const placed = deployCommandEdits(deploy, [change]);
+  const added = placed.edits[0];
+  const out: SourceEdit[] = [];
+  for (const edit of edits) {
+    if (edit.flags === undefined || edit.file !== deploy.file) {
+      out.push(edit);
+      continue;
+    }
+    const flags = [...edit.flags.filter((f) => f.flag !== flag), ...(added?.line === edit.line ? (added.flags ?? []) : [])];
+    const after = applyUnorderedSpans(edit.before, flags.map((f) => f.span));
+    if (after !== undefined && flags.length > 0) out.push({ ...edit, after, flags });
+  }
+  if (added !== undefined && !out.some((e) => e.file === added.file && e.line === added.line)) out.push(added);
+  return { edits: out, notes: placed.notes };
 }
 
 /** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */

@@ -24,6 +24,8 @@ import { changeTarget, containerConcurrencyLocation, propose } from '../rules/ch
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
+import { withDeployFlag } from '../rules/deployCommandEdits.ts';
+import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 import { ignoredRules } from '../rules/index.ts';
 
@@ -230,6 +232,10 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
     finding.message = adviceMessage(finding.advice);
   }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
+  if (workload.deployedBy !== undefined) {
+    finding.fix = withConcurrencyFlag({ ...finding.fix, notes }, workload.deployedBy, value);
+    return;
+  }
   const rendered = setContainerConcurrency(workload, value);
   const fix: Fix = { ...finding.fix, jsonPatch: rendered.jsonPatch, notes };
   if (rendered.applyFragment !== undefined) fix.applyFragment = rendered.applyFragment;
@@ -238,12 +244,22 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
 
 /** A fix with containerConcurrency → `value` added to its object changes. */
 function withObjectChange(fix: Fix, workload: Workload, value: number, note: string): Fix {
+  if (workload.deployedBy !== undefined) return withConcurrencyFlag({ ...fix, notes: [...(fix.notes ?? []), note] }, workload.deployedBy, value);
   const rendered = setContainerConcurrency(workload, value);
   const out: Fix = { ...fix, jsonPatch: [...(fix.jsonPatch ?? []), ...rendered.jsonPatch], notes: [...(fix.notes ?? []), note] };
   // A fragment is only complete when every object change has one (Knative container fields have none).
   const onlyObjectOps = (fix.jsonPatch ?? []).length === 0 && (fix.edits ?? []).length > 0;
   if (fix.applyFragment !== undefined && rendered.applyFragment !== undefined) out.applyFragment = mergeFragments(fix.applyFragment, rendered.applyFragment);
   else if (onlyObjectOps && rendered.applyFragment !== undefined) out.applyFragment = rendered.applyFragment;
+  return out;
+}
+
+/** A service a `gcloud run deploy` command deploys has no object to patch: its command's `--concurrency` is edited. */
+function withConcurrencyFlag(fix: Fix, deploy: RunDeployCommand, value: number): Fix {
+  const { edits, notes } = withDeployFlag(fix.edits ?? [], deploy, { name: '--concurrency', value: String(value) });
+  const out: Fix = { ...fix, notes: [...(fix.notes ?? []), ...notes] };
+  if (edits.length > 0) out.edits = edits;
+  else delete out.edits;
   return out;
 }
 

@@ -76,7 +76,7 @@ describe('one edit of a gcloud run deploy command line that two findings add fla
     current: {},
     recommended: {},
     evidence: [],
-    fix: { edits: [{ file: 'deploy.sh', line: 1, before, after: `gcloud run deploy api ${flag} --source .`, flags: [{ span: { start: 21, end: 21, text: ` ${flag}` }, ...(envVar === undefined ? {} : { envVar }) }] }] },
+    fix: { edits: [{ file: 'deploy.sh', line: 1, before, after: `gcloud run deploy api ${flag} --source .`, flags: [{ flag: flag.slice(0, flag.indexOf('=')), span: { start: 21, end: 21, text: ` ${flag}` }, ...(envVar === undefined ? {} : { envVar }) }] }] },
   });
 
   it('writes both flags in one edit, from the spans the edits carry, in report order', () => {
@@ -96,5 +96,24 @@ describe('one edit of a gcloud run deploy command line that two findings add fla
     expect(first.fix?.edits?.map((e) => e.after)).toEqual(['gcloud run deploy api --update-env-vars=GUNICORN_CMD_ARGS=--timeout=0 --source .']);
     expect(second.fix?.edits).toBeUndefined();
     expect(second.fix?.notes).toEqual(['its edit of the gcloud run deploy command at deploy.sh:1 sets an env var that the fix of gunicorn.timeout sets too: apply that one, then run pytuner again']);
+  });
+});
+
+describe('a containerConcurrency the solver changes on a service a gcloud run deploy command deploys', () => {
+  it('is written to the command`s --concurrency, not to an object no file holds', () => {
+    const { findings } = analyse({
+      documents: [],
+      sources: [
+        { kind: 'Dockerfile', file: 'api/Dockerfile', text: 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n' },
+        { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy shop-api --source api --region us-central1\n' },
+      ],
+      errors: [],
+      files: 2,
+    });
+    const concurrency = findings.find((f) => f.rule === 'concurrency.threads-mismatch')!;
+    // gunicorn.workers-vs-cpu takes workers 4 → 1, which leaves 8 request slots, not the 32 read.
+    expect(concurrency.recommended.containerConcurrency).toBe(8);
+    expect(concurrency.fix?.jsonPatch ?? []).toEqual([]);
+    expect(concurrency.fix?.edits?.map((e) => e.after)).toEqual([expect.stringMatching(/^gcloud run deploy shop-api --concurrency=8 /)]);
   });
 });
