@@ -2,12 +2,14 @@
  * @module The report pipeline as one pure function: loaded inputs → inventory → rules → report.
  * The CLI feeds it files; the controller will feed it API-server caches. It does no I/O.
  */
+import { posix } from 'node:path';
 import type { Finding, InputError, Severity } from './model/finding.ts';
 import { SEVERITIES } from './model/finding.ts';
 import type { LoadedInputs, SourceMapping } from './parse/types.ts';
 import { buildInventory } from './model/extract/inventory.ts';
 import type { Rule } from './rules/types.ts';
 import type { Platform } from './model/workload.ts';
+import type { ImageFacts } from './model/image.ts';
 import { RULES } from './rules/index.ts';
 import type { MetricsUnavailable, WorkloadObservations } from './model/observations.ts';
 import type { RecommenderConfig } from './recommender/types.ts';
@@ -28,8 +30,10 @@ export interface Summary {
   /** Kubernetes objects read (after List expansion). */
   objects: number;
   workloads: number;
-  /** Dockerfiles checked on their own (not joined to a workload). */
+  /** Dockerfiles and buildpacks Procfiles checked on their own (not joined to a workload). */
   images: number;
+  /** Of `images`, the Procfiles with no Dockerfile beside them: said as Procfiles, not Dockerfiles. */
+  procfiles: number;
   /** Objects of kinds pytuner does not read, by `apiVersion/kind`: counted, not errors. */
   skipped: Record<string, number>;
   /** Files a directory walk found that hold no Kubernetes object, by reason (`SKIP_REASONS`): counted, not errors. */
@@ -89,6 +93,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
       objects: built.objects,
       workloads: built.inventory.workloads.length,
       images: built.inventory.standaloneImages.length,
+      procfiles: built.inventory.standaloneImages.filter(isProcfileOnly).length,
       skipped: built.skipped,
       skippedFiles: { ...loaded.skippedFiles },
       findings: bySeverity,
@@ -120,4 +125,9 @@ function compareKeys(ka: readonly string[], kb: readonly string[]): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+/** A source checked on its own that is a buildpacks Procfile, with no Dockerfile (the image is named by its file). */
+function isProcfileOnly(image: ImageFacts): boolean {
+  return posix.basename(image.file) === 'Procfile';
 }

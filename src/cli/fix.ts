@@ -82,6 +82,8 @@ export async function fixInPlace(report: Report, loaded: LoadedInputs, stderr: S
   }
 
   reportUnfixed(plan, say);
+  // A finding whose change another's edit of the same string writes is fixed when that edit is written.
+  for (const carrier of [...done]) for (const other of carrier.fix?.alsoFixes ?? []) (failed.has(carrier) ? failed : done).add(other);
   const fixed = report.findings.filter((f) => done.has(f) && !failed.has(f));
   const partly = report.findings.filter((f) => done.has(f) && failed.has(f));
   for (const f of partly) say(`partly fixed: ${f.rule} on ${describeTarget(f.target)}: some of its changes were not applied (see above)`);

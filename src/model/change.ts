@@ -104,6 +104,23 @@ export function applySpans(text: string, spans: readonly TextSpan[]): string | u
   return out + text.slice(at);
 }
 
+/**
+ * `text` with the spans written, where what is inserted at one place may come in any order (flags of a command, which
+ * gcloud reads in any order): insertions at one place are written one after another, in the order given, each once.
+ * `undefined` when two spans overlap.
+ */
+export function applyUnorderedSpans(text: string, spans: readonly TextSpan[]): string | undefined {
+  const byPlace = new Map<number, string[]>();
+  for (const span of spans) {
+    if (span.start !== span.end) continue;
+    const texts = byPlace.get(span.start) ?? [];
+    if (!texts.includes(span.text)) texts.push(span.text);
+    byPlace.set(span.start, texts);
+  }
+  const inserted = [...byPlace].map(([at, texts]) => ({ start: at, end: at, text: texts.join('') }));
+  return applySpans(text, [...spans.filter((s) => s.start !== s.end), ...inserted]);
+}
+
 /** The object (and container) a change is about: identity by object, never by file. */
 export interface ChangeTarget {
   apiVersion?: string;

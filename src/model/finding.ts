@@ -3,7 +3,7 @@
  * pure core and every output (report formats, patches, and later TuningRecommendation status).
  */
 import type { Evidence } from './evidence.ts';
-import type { AnyChange } from './change.ts';
+import type { AnyChange, TextSpan } from './change.ts';
 
 /** Severity, ordered: `--fail-on warning` fails on warning and critical. */
 export type Severity = 'info' | 'warning' | 'critical';
@@ -32,6 +32,20 @@ export interface SourceEdit {
   line: number;
   before: string;
   after: string;
+  /**
+   * Where the edit sets flags of a `gcloud run deploy` command: each flag's span of `before` and the env var it sets.
+   * The edits of one command line by several findings are combined from these (solve/strings.ts). Not in the report
+   * document.
+   */
+  flags?: FlagWrite[];
+}
+
+/** One flag an edit writes into a command line: the span of the line as read, and the env var it sets, if any. */
+export interface FlagWrite {
+  /** The gcloud flag (`--concurrency`, `--update-env-vars`). */
+  flag: string;
+  span: TextSpan;
+  envVar?: string;
 }
 
 /**
@@ -49,6 +63,11 @@ export interface Fix {
   commands?: string[];
   /** Caveats a user must read before applying (e.g. "--preload shares sockets opened at import across workers"). */
   notes?: string[];
+  /**
+   * Findings whose change of a shared string (one `sh -c` element, one Dockerfile line, one deploy command) this fix
+   * writes in its one edit of the string: applying it fixes them too. Not part of the report document.
+   */
+  alsoFixes?: Finding[];
 }
 
 /** A value in `current`/`recommended`: a flat map from setting name to value, e.g. `{ containerConcurrency: 80, THREADS: 8 }`. */

@@ -145,7 +145,9 @@ export function summaryLines(summary: Summary): [string, string] {
   const skipped = Object.values(summary.skipped).reduce((n, c) => n + c, 0);
   const skippedFiles = Object.values(summary.skippedFiles).reduce((n, c) => n + c, 0);
   const read = [plural(summary.objects, 'object'), plural(summary.workloads, 'workload')];
-  if (summary.images > 0) read.push(plural(summary.images, 'standalone Dockerfile'));
+  const dockerfiles = summary.images - summary.procfiles;
+  if (dockerfiles > 0) read.push(plural(dockerfiles, 'standalone Dockerfile'));
+  if (summary.procfiles > 0) read.push(plural(summary.procfiles, 'standalone Procfile'));
   if (skippedFiles > 0) read.push(`${plural(skippedFiles, 'file')} skipped as no manifest (${skippedList(summary.skippedFiles)})`);
   const outcome = [`${plural(findings, 'finding')} (${severityCounts(summary.findings)})`, plural(summary.errors, 'input error')];
   if (skipped > 0) outcome.push(`${plural(skipped, 'skipped object')} of kinds pytuner does not read (${skippedList(summary.skipped)})`);

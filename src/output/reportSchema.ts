@@ -95,7 +95,7 @@ const summary = z.strictObject({
   files: count.describe('Files read, including those that failed.'),
   objects: count.describe('Kubernetes objects read, after List expansion.'),
   workloads: count,
-  images: count.describe('Dockerfiles checked on their own (not joined to a workload).'),
+  images: count.describe('Dockerfiles and buildpacks Procfiles checked on their own (not joined to a workload).'),
   skipped: z.record(z.string(), count).describe('Objects of kinds pytuner does not read, by apiVersion/kind, keys sorted.'),
   skippedFiles: z
     .partialRecord(z.enum(Object.keys(SKIP_REASONS) as [SkipReason, ...SkipReason[]]), count)

@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_REPORT, FIXTURE_REPORT } from '../../test/golden/report-fixture.ts';
 import { formatTable } from './table.ts';
+import { analyse } from '../report.ts';
 
 describe('table format', () => {
   it('says plainly when there is nothing to report', () => {
@@ -53,5 +54,21 @@ describe('table format', () => {
     expect(formatTable(FIXTURE_REPORT, { width: 200 })).toContain(
       'Input errors (these files or objects were not analysed):\n  examples/broken.yaml:7: bad indentation of a mapping entry\n  examples/gke/deployment.yaml:31: Deployment shop/cart, spec.template.spec.containers[0].resources.limits.cpu: not a Kubernetes quantity: "two"\n',
     );
+  });
+});
+
+describe('summary of sources checked on their own', () => {
+  it('names a Procfile with no Dockerfile a Procfile, not a Dockerfile', () => {
+    const report = analyse({
+      documents: [],
+      sources: [
+        { kind: 'Procfile', file: 'web/Procfile', text: 'web: python app.py\n' },
+        { kind: 'Dockerfile', file: 'api/Dockerfile', text: 'FROM python:3.12-slim\nCMD ["python", "app.py"]\n' },
+      ],
+      errors: [],
+      files: 2,
+    });
+    expect(report.summary).toMatchObject({ images: 2, procfiles: 1 });
+    expect(formatTable(report).split('\n')).toContain('Read 2 files: 0 objects, 0 workloads, 1 standalone Dockerfile, 1 standalone Procfile.');
   });
 });

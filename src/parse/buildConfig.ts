@@ -190,7 +190,7 @@ const DOCKER_VALUE_FLAGS = new Set([
 ]);
 
 /** The images a `docker build`/`docker buildx build`/`gcloud builds submit --tag` command builds, with `cwd` its working directory. */
-function commandBuilds(argv: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
+export function commandBuilds(argv: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
   const [program, ...args] = argv;
   if (program === 'executor') return kanikoBuild(args, cwd);
   const sub = args[0] === 'buildx' || args[0] === 'image' ? args.slice(1) : args;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isDeployScript, isWorkflowFile, scriptDeploys, workflowDeploys } from './deployCommands.ts';
+import { isDeployScript, isWorkflowFile, readWorkflow, scriptDeploys } from './deployCommands.ts';
+
+const workflowDeploys = (file: string, text: string) => readWorkflow(file, text).deploys;
 
 const lines = (...text: string[]) => `${text.join('\n')}\n`;
 
@@ -87,5 +89,14 @@ describe('scriptDeploys', () => {
 
   it('reads nothing from a script that deploys nothing', () => {
     expect(scriptDeploys('entrypoint.sh', lines('#!/bin/sh', 'exec gunicorn app:app'))).toEqual([]);
+  });
+});
+
+describe('readWorkflow', () => {
+  it('reads the images its run steps build, with the job step that builds them', () => {
+    const text = lines('jobs:', '  ship:', '    steps:', '      - run: |', '          docker build -t "$IMAGE" -f api/Dockerfile api', '          gcloud run deploy api --image "$IMAGE"');
+    expect(readWorkflow('.github/workflows/ship.yml', text).builds).toEqual([
+      { image: '${IMAGE}', context: 'api', dockerfile: 'api/Dockerfile', file: '.github/workflows/ship.yml', field: 'jobs.ship.steps[0].run', line: 5 },
+    ]);
   });
 });

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { parseManifests } from './manifests.ts';
 import type { ParsedDocument } from './types.ts';
 import { lineAt } from './fieldPath.ts';
-import { shellCommands } from './buildConfig.ts';
+import type { BuiltImage } from './buildConfig.ts';
+import { commandBuilds, shellCommands } from './buildConfig.ts';
 import type { RunDeployCommand } from './gcloudRunDeploy.ts';
 import { runDeployOf, withLines } from './gcloudRunDeploy.ts';
 
@@ -47,14 +48,18 @@ const workflow = z.looseObject({
 /** A GitHub expression (`${{ env.SERVICE }}`): kept as written unless it reads an env var given a literal value. */
 const EXPRESSION = /\$\{\{\s*([^}]*?)\s*\}\}/g;
 
-/** The deploy commands of a GitHub Actions workflow; `root` is the repository root the workflow runs in (`.github/..`). */
-export function workflowDeploys(file: string, text: string): RunDeployCommand[] {
-  if (!mayRunDeploy(text)) return [];
+/**
+ * The deploy commands of a GitHub Actions workflow, and the images its `run:` steps build (`docker build -t "$IMAGE"
+ * api`): a deploy of the image a step of its job builds runs that Dockerfile. `root` is the repository root the
+ * workflow runs in (`.github/..`).
+ */
+export function readWorkflow(file: string, text: string): { deploys: RunDeployCommand[]; builds: BuiltImage[] } {
+  const read: { deploys: RunDeployCommand[]; builds: BuiltImage[] } = { deploys: [], builds: [] };
+  if (!mayRunDeploy(text)) return read;
   const doc = parseManifests(file, text).documents[0];
   const parsed = workflow.safeParse(doc?.object);
-  if (doc === undefined || !parsed.success) return [];
+  if (doc === undefined || !parsed.success) return read;
   const root = posix.join(posix.dirname(file.replaceAll('\\', '/')), '../..');
-  const deploys: RunDeployCommand[] = [];
   for (const [jobId, job] of Object.entries(parsed.data.jobs)) {
     (job.steps ?? []).forEach((raw, index) => {
       const step = workflowStep.safeParse(raw);
@@ -62,10 +67,10 @@ export function workflowDeploys(file: string, text: string): RunDeployCommand[] 
       const env = literalEnv({ ...parsed.data.env, ...job.env, ...step.data.env });
       const cwd = posix.join(root, step.data['working-directory'] ?? job.defaults?.run?.['working-directory'] ?? parsed.data.defaults?.run?.['working-directory'] ?? '.');
       const at: StepAt = { file, text, doc, path: ['jobs', jobId, 'steps', index], field: `jobs.${jobId}.steps[${index}]` };
-      deploys.push(...stepDeploys(step.data, env, cwd, root, at));
+      stepCommands(step.data, env, cwd, root, at, read);
     });
   }
-  return deploys;
+  return read;
 }
 
 /** Where a workflow step is: its file and text, the parsed document, its field path. */
@@ -77,15 +82,17 @@ interface StepAt {
   field: string;
 }
 
-/** The deploy commands of one step: its `run:` text's, or the deploy-cloudrun action's. */
-function stepDeploys(step: z.infer<typeof workflowStep>, env: ReadonlyMap<string, string>, cwd: string, root: string, at: StepAt): RunDeployCommand[] {
+/** The deploy commands and image builds of one step: its `run:` text's, or the deploy-cloudrun action's. */
+function stepCommands(step: z.infer<typeof workflowStep>, env: ReadonlyMap<string, string>, cwd: string, root: string, at: StepAt, read: { deploys: RunDeployCommand[]; builds: BuiltImage[] }): void {
   const { file, text, doc, path, field } = at;
-  const deploys: RunDeployCommand[] = [];
+  const { deploys, builds } = read;
   if (step.run !== undefined) {
     const start = lineAt(doc.fieldLines, [...path, 'run']);
     const block = step.run.includes('\n') ? 1 : 0;
     for (const { argv, index, end } of expressionSafeCommands(step.run, env)) {
-      const deploy = runDeployOf(argv, cwd, { file, field: `${field}.run`, ...(start === undefined ? {} : { line: start + block + index }) });
+      const line = start === undefined ? {} : { line: start + block + index };
+      for (const built of commandBuilds(argv, cwd)) builds.push({ ...built, file, field: `${field}.run`, ...line });
+      const deploy = runDeployOf(argv, cwd, { file, field: `${field}.run`, ...line });
       if (deploy !== undefined) deploys.push(withLines(deploy, text, deploy.line, start === undefined ? undefined : start + block + end));
     }
   } else if (/^google-github-actions\/deploy-cloudrun@/.test(step.uses ?? '')) {
@@ -96,7 +103,6 @@ function stepDeploys(step: z.infer<typeof workflowStep>, env: ReadonlyMap<string
     const ends = Object.entries(inputs).map(([key, value]) => (lineAt(doc.fieldLines, [...path, 'with', key]) ?? 0) + (value.includes('\n') ? value.trimEnd().split('\n').length : 0));
     if (deploy !== undefined) deploys.push(withLines(deploy, text, line, Math.max(line ?? 0, ...ends)));
   }
-  return deploys;
 }
 
 /**

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
-import { deployCommandEdits } from './deployCommandEdits.ts';
+import type { DeployFlagChange } from './deployCommandEdits.ts';
+import { deployCommandEdits as withFlags } from './deployCommandEdits.ts';
+
+/** The edits as text: what they write; their flags' spans are checked on their own. */
+function deployCommandEdits(deploy: RunDeployCommand, changes: DeployFlagChange[]) {
+  const { edits, notes } = withFlags(deploy, changes);
+  return { edits: edits.map(({ flags: _flags, ...edit }) => edit), notes };
+}
 
 function command(file: string, first: number, ...texts: string[]): RunDeployCommand {
   return { file, line: first, field: 'f', settings: { env: [] }, lines: texts.map((text, i) => ({ line: first + i, text })) };
@@ -27,12 +34,12 @@ describe('deployCommandEdits', () => {
     expect(edits).toEqual([{ file: 'cloudbuild.yaml', line: 5, before: "      - 'deploy'", after: "      - 'deploy'\n      - --concurrency=8\n      - \"--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0\"" }]);
   });
 
-  it('adds a flag to a flow list and to shell text after the service name, shell-quoted when needed', () => {
+  it('adds a flag to a flow list and to shell text after the service name, in the order given, shell-quoted when needed', () => {
     const flow = command('cloudbuild.yaml', 4, '    args: ["run", "deploy", "api", "--image=i"]');
     expect(deployCommandEdits(flow, [{ name: '--cpu', value: '2' }]).edits).toEqual([{ file: 'cloudbuild.yaml', line: 4, before: flow.lines?.[0]?.text, after: '    args: ["run", "deploy", "--cpu=2", "api", "--image=i"]' }]);
     const shell = command('deploy.sh', 7, 'gcloud run deploy api --source . \\', '  --region us-central1');
     expect(deployCommandEdits(shell, [{ name: '--update-env-vars', value: "A=it's" }, { name: '--no-cpu-throttling' }]).edits).toEqual([
-      { file: 'deploy.sh', line: 7, before: 'gcloud run deploy api --source . \\', after: `gcloud run deploy api --no-cpu-throttling '--update-env-vars=A=it'"'"'s' --source . \\` },
+      { file: 'deploy.sh', line: 7, before: 'gcloud run deploy api --source . \\', after: `gcloud run deploy api '--update-env-vars=A=it'"'"'s' --no-cpu-throttling --source . \\` },
     ]);
   });
 
@@ -51,5 +58,16 @@ describe('deployCommandEdits', () => {
     ]);
     const noFlags = command('.github/workflows/deploy.yml', 16, '        with:', '          service: web');
     expect(deployCommandEdits(noFlags, [{ name: '--concurrency', value: '4' }])).toEqual({ edits: [], notes: ['add `--concurrency=4` to the `gcloud run deploy` command at .github/workflows/deploy.yml:16'] });
+  });
+
+  it('gives each edit the span of the line as read that each flag writes, and the env var it sets', () => {
+    const shell = command('deploy.sh', 2, 'gcloud run deploy api --image=i --set-env-vars=MODE=fast,THREADS=2 --concurrency=80');
+    const [edit] = withFlags(shell, [{ name: '--update-env-vars', value: 'THREADS=8' }, { name: '--concurrency', value: '8' }, { name: '--cpu', value: '2' }]).edits;
+    expect(edit?.flags).toEqual([
+      { flag: '--update-env-vars', span: { start: 57, end: 66, text: 'THREADS=8' }, envVar: 'THREADS' },
+      { flag: '--concurrency', span: { start: 81, end: 83, text: '8' } },
+      { flag: '--cpu', span: { start: 21, end: 21, text: ' --cpu=2' } },
+    ]);
+    expect(edit?.after).toBe('gcloud run deploy api --cpu=2 --image=i --set-env-vars=MODE=fast,THREADS=8 --concurrency=8');
   });
 });

@@ -5,7 +5,9 @@
  * list, a word in shell text, a word of the deploy-cloudrun action's `flags:` input). What cannot be placed is
  * returned as a note naming the command's file and line. Pure.
  */
-import type { SourceEdit } from '../model/finding.ts';
+import type { TextSpan } from '../model/change.ts';
+import { applyUnorderedSpans } from '../model/change.ts';
+import type { FlagWrite, SourceEdit } from '../model/finding.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 
 /** A gcloud flag to set: `--concurrency` with `8`, `--update-env-vars` with `THREADS=4`, `--no-cpu-throttling` alone. */
@@ -14,25 +16,62 @@ export interface DeployFlagChange {
   value?: string;
 }
 
-/** The edits that make `deploy` set each flag, one per changed line, and a note for each flag no edit places. */
+/** A flag placed on one line of the command: the span of the line as read that it writes. */
+type Placed = { line: number; span: TextSpan };
+
+/**
+ * The edits that make `deploy` set each flag, one per changed line, each with its flags' spans of the line as read
+ * (so the solver can write several findings' flags in one edit of the line), and a note for each flag no edit places.
+ */
 export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly DeployFlagChange[]): { edits: SourceEdit[]; notes: string[] } {
   const original = new Map((deploy.lines ?? []).map(({ line, text }) => [line, text]));
-  const current = new Map(original);
+  const byLine = new Map<number, FlagWrite[]>();
   const notes: string[] = [];
   for (const change of changes) {
     const written = flagText(change);
     // A flag written where its value cannot be replaced (`- --concurrency` with the value on the next item) is not added twice.
     const writtenElsewhere = [...original.values()].some((text) => new RegExp(`(?<![\\w-])${escape(change.name.replace(/^--no-/, '--'))}(?![\\w-])`).test(text));
-    if (!replaceWritten(current, change) && (writtenElsewhere || !insertFlag(current, original, written))) {
+    const replaced = replaceWritten(original, change);
+    if (replaced === 'as-is') continue;
+    const placed = replaced ?? (writtenElsewhere ? undefined : insertFlag(original, written));
+    if (placed === undefined) {
       notes.push(`add \`${written}\` to the \`gcloud run deploy\` command at ${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`);
+      continue;
     }
+    const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
+    const flag = { flag: change.name.replace(/^--no-/, '--'), span: placed.span };
+    byLine.set(placed.line, [...(byLine.get(placed.line) ?? []), envVar === undefined ? flag : { ...flag, envVar }]);
   }
   const edits: SourceEdit[] = [];
-  for (const [line, text] of current) {
-    const before = original.get(line) as string;
-    if (text !== before) edits.push({ file: deploy.file, line, before, after: text });
+  for (const [line, before] of original) {
+    const flags = byLine.get(line);
+    const after = flags === undefined ? undefined : applyUnorderedSpans(before, flags.map((f) => f.span));
+    if (flags !== undefined && after !== undefined && after !== before) edits.push({ file: deploy.file, line, before, after, flags });
   }
   return { edits, notes };
+}
+
+/**
+ * `edits` (one finding's) with `change` in place of what they wrote for its flag: a value the solver changed after the
+ * rule (containerConcurrency following the workers another finding sets) is written to the command, not to an object
+ * no file holds.
+ */
+export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCommand, change: DeployFlagChange): { edits: SourceEdit[]; notes: string[] } {
+  const flag = change.name.replace(/^--no-/, '--');
+  const placed = deployCommandEdits(deploy, [change]);
+  const added = placed.edits[0];
+  const out: SourceEdit[] = [];
+  for (const edit of edits) {
+    if (edit.flags === undefined || edit.file !== deploy.file) {
+      out.push(edit);
+      continue;
+    }
+    const flags = [...edit.flags.filter((f) => f.flag !== flag), ...(added?.line === edit.line ? (added.flags ?? []) : [])];
+    const after = applyUnorderedSpans(edit.before, flags.map((f) => f.span));
+    if (after !== undefined && flags.length > 0) out.push({ ...edit, after, flags });
+  }
+  if (added !== undefined && !out.some((e) => e.file === added.file && e.line === added.line)) out.push(added);
+  return { edits: out, notes: placed.notes };
 }
 
 /** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */
@@ -51,62 +90,56 @@ function escape(text: string): string {
   return text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Where the command writes the flag (or, for an env var, the variable in an env-vars flag), its value is replaced. */
-function replaceWritten(lines: Map<number, string>, change: DeployFlagChange): boolean {
+/**
+ * Where the command writes the flag (or, for an env var, the variable in an env-vars flag), the span that replaces its
+ * value; `as-is` when it is written with that value already.
+ */
+function replaceWritten(lines: ReadonlyMap<number, string>, change: DeployFlagChange): Placed | 'as-is' | undefined {
   const { name, value } = change;
   for (const [line, text] of lines) {
-    let next: string | undefined;
+    let span: TextSpan | undefined;
     if (value === undefined) {
       const base = name.replace(/^--no-/, '--');
       const negated = `--no-${base.slice(2)}`;
-      const pattern = new RegExp(`(?<![\\w-])(?:${escape(base)}|${escape(negated)})(?![\\w=-])`);
-      if (pattern.test(text)) next = text.replace(pattern, name);
+      const found = new RegExp(`(?<![\\w-])(?:${escape(base)}|${escape(negated)})(?![\\w=-])`).exec(text);
+      if (found !== null) span = { start: found.index, end: found.index + found[0].length, text: name };
     } else if (name === '--update-env-vars') {
       const variable = value.slice(0, value.indexOf('='));
-      const pattern = new RegExp(`(?<=^|[\\s=,'"^])${escape(variable)}=[^,\\s'"\\]]*`);
-      if (/-env-vars/.test(text) && pattern.test(text) && /^[\w@%+=:./-]*$/.test(value)) next = text.replace(pattern, value);
+      const found = new RegExp(`(?<=^|[\\s=,'"^])${escape(variable)}=[^,\\s'"\\]]*`).exec(text);
+      if (/-env-vars/.test(text) && found !== null && /^[\w@%+=:./-]*$/.test(value)) span = { start: found.index, end: found.index + found[0].length, text: value };
     } else {
-      const pattern = new RegExp(`(?<![\\w-])(${escape(name)})(=|\\s+)([^\\s'",\\]\\\\]+)`);
-      if (pattern.test(text)) next = text.replace(pattern, (_, flag: string, separator: string) => `${flag}${separator}${value}`);
+      const found = new RegExp(`(?<![\\w-])(${escape(name)})(=|\\s+)([^\\s'",\\]\\\\]+)`).exec(text);
+      if (found !== null) {
+        const start = found.index + (found[1] as string).length + (found[2] as string).length;
+        span = { start, end: found.index + found[0].length, text: value };
+      }
     }
-    if (next !== undefined && next !== text) {
-      lines.set(line, next);
-      return true;
-    }
-    if (next !== undefined) return true;
+    if (span !== undefined) return text.slice(span.start, span.end) === span.text ? 'as-is' : { line, span };
   }
-  return false;
+  return undefined;
 }
 
-/** Adds the flag after `deploy`: as the next item of a YAML block list, a word after it in a flow list or shell text, or in the action's `flags:`. */
-function insertFlag(lines: Map<number, string>, original: ReadonlyMap<number, string>, written: string): boolean {
-  for (const [line, text] of original) {
-    const now = lines.get(line) as string;
+/** Where the flag goes after `deploy`: the next item of a YAML block list, a word after it in a flow list or shell text, or in the action's `flags:`. */
+function insertFlag(lines: ReadonlyMap<number, string>, written: string): Placed | undefined {
+  const at = (line: number, start: number, text: string): Placed => ({ line, span: { start, end: start, text } });
+  for (const [line, text] of lines) {
     const item = /^(\s*)-\s+(['"]?)deploy\2\s*$/.exec(text);
-    if (item !== null) {
-      lines.set(line, `${now}\n${item[1] as string}- ${SAFE.test(written) ? written : JSON.stringify(written)}`);
-      return true;
-    }
-    const flow = /(['"])deploy\1(\s*),/.exec(now);
+    if (item !== null) return at(line, text.length, `\n${item[1] as string}- ${SAFE.test(written) ? written : JSON.stringify(written)}`);
+    const flow = /(['"])deploy\1(\s*),/.exec(text);
     if (flow !== null) {
       const quoted = flow[1] === '"' ? JSON.stringify(written) : `'${written.replaceAll("'", "''")}'`;
-      lines.set(line, now.replace(flow[0], `${flow[0]} ${quoted},`));
-      return true;
+      return at(line, flow.index + flow[0].length, ` ${quoted},`);
     }
     // After `run deploy` and the service name when it follows.
-    const shell = /\brun\s+deploy\b(?:\s+(?!-)[^\s\\;&|]+)?/;
-    if (shell.test(now)) {
-      const word = SAFE.test(written) ? written : `'${written.replaceAll("'", `'"'"'`)}'`;
-      lines.set(line, now.replace(shell, (words) => `${words} ${word}`));
-      return true;
-    }
-    const flags = /^(\s*flags:\s*)(['"]?)(.*?)\2\s*$/.exec(now);
-    // The action splits `flags` itself: a flag that needs quoting is left to a note.
+    const shell = /\brun\s+deploy\b(?:\s+(?!-)[^\s\\;&|]+)?/.exec(text);
+    if (shell !== null) return at(line, shell.index + shell[0].length, ` ${SAFE.test(written) ? written : `'${written.replaceAll("'", `'"'"'`)}'`}`);
+    const flags = /^(\s*flags:\s*)(['"]?)(.*?)\2\s*$/.exec(text);
+    // The action splits `flags` itself: a flag that needs quoting is left to a note. The words go at the end of the
+    // value, each with a space before it (so that several written at one place stay apart), inside its quotes if any.
     if (flags !== null && !/^[|>]/.test(flags[3] as string) && SAFE.test(written)) {
-      const quote = flags[2] as string;
-      lines.set(line, `${flags[1] as string}${quote === '' ? "'" : quote}${[flags[3], written].filter((w) => w !== '').join(' ')}${quote === '' ? "'" : quote}`);
-      return true;
+      const [, key, quote, value] = flags as unknown as [string, string, string, string];
+      return at(line, key.length + quote.length + value.length, ` ${written}`);
     }
   }
-  return false;
+  return undefined;
 }

@@ -23,7 +23,9 @@ import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
-import { combineArgsEdits, combineDeployCommandEdits, combineLineEdits } from './strings.ts';
+import { combineArgsEdits, combineLineEdits } from './strings.ts';
+import { withDeployFlag } from '../rules/deployCommandEdits.ts';
+import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 import { ignoredRules } from '../rules/index.ts';
 
@@ -47,10 +49,9 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
     const group = byObject.get(objectKey(changeTarget(workload)));
     if (group !== undefined) out.push(...solveWorkload(workload, group, (id) => enabled(id) && !ignoredRules(workload).has(id)));
   }
-  // A Dockerfile line is shared by every workload built from it: its edits are combined across workloads.
+  // A Dockerfile line is shared by every workload built from it, a gcloud run deploy command line gets one flag per
+  // finding: the edits of a line are combined across findings and workloads.
   combineLineEdits(out);
-  // A gcloud run deploy command gets one flag per finding: the flags are added in one edit of its line.
-  combineDeployCommandEdits(inventory, out);
   return out;
 }
 
@@ -231,6 +232,10 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
     finding.message = adviceMessage(finding.advice);
   }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
+  if (workload.deployedBy !== undefined) {
+    finding.fix = withConcurrencyFlag({ ...finding.fix, notes }, workload.deployedBy, value);
+    return;
+  }
   const rendered = setContainerConcurrency(workload, value);
   const fix: Fix = { ...finding.fix, jsonPatch: rendered.jsonPatch, notes };
   if (rendered.applyFragment !== undefined) fix.applyFragment = rendered.applyFragment;
@@ -239,12 +244,22 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
 
 /** A fix with containerConcurrency → `value` added to its object changes. */
 function withObjectChange(fix: Fix, workload: Workload, value: number, note: string): Fix {
+  if (workload.deployedBy !== undefined) return withConcurrencyFlag({ ...fix, notes: [...(fix.notes ?? []), note] }, workload.deployedBy, value);
   const rendered = setContainerConcurrency(workload, value);
   const out: Fix = { ...fix, jsonPatch: [...(fix.jsonPatch ?? []), ...rendered.jsonPatch], notes: [...(fix.notes ?? []), note] };
   // A fragment is only complete when every object change has one (Knative container fields have none).
   const onlyObjectOps = (fix.jsonPatch ?? []).length === 0 && (fix.edits ?? []).length > 0;
   if (fix.applyFragment !== undefined && rendered.applyFragment !== undefined) out.applyFragment = mergeFragments(fix.applyFragment, rendered.applyFragment);
   else if (onlyObjectOps && rendered.applyFragment !== undefined) out.applyFragment = rendered.applyFragment;
+  return out;
+}
+
+/** A service a `gcloud run deploy` command deploys has no object to patch: its command's `--concurrency` is edited. */
+function withConcurrencyFlag(fix: Fix, deploy: RunDeployCommand, value: number): Fix {
+  const { edits, notes } = withDeployFlag(fix.edits ?? [], deploy, { name: '--concurrency', value: String(value) });
+  const out: Fix = { ...fix, notes: [...(fix.notes ?? []), ...notes] };
+  if (edits.length > 0) out.edits = edits;
+  else delete out.edits;
   return out;
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applySpans } from '../model/change.ts';
 import type { LoadedInputs } from '../parse/types.ts';
+import type { Finding } from '../model/finding.ts';
 import { analyse } from '../report.ts';
+import { combineLineEdits } from './strings.ts';
 
 describe('applySpans', () => {
   it('writes spans that do not overlap, in the order of the string, adjacent ones too', () => {
@@ -50,6 +52,7 @@ describe('one edit of a string two findings rewrite', () => {
       { op: 'replace', path: element, value: 'exec gunicorn --bind :8080 --workers 1 --timeout 0 --preload main:app' },
     ]);
     expect(timeout.fix?.jsonPatch).toBeUndefined();
+    expect(workers.fix?.alsoFixes).toEqual([timeout]);
     expect(timeout.fix?.notes).toContain('its change of args[2] is written by the fix of gunicorn.workers-vs-cpu, in one edit of the string');
     // The typed changes stay each finding's own.
     expect(timeout.changes?.map((c) => [c.setting, c.from, c.to])).toEqual([['workerTimeout', 30, 0]]);
@@ -60,5 +63,57 @@ describe('one edit of a string two findings rewrite', () => {
     const paths = (rule: string) => findings.find((f) => f.rule === rule)?.fix?.jsonPatch?.filter((op) => op.op === 'replace').map((op) => op.path);
     expect(paths('gunicorn.timeout')).toEqual(['/spec/template/spec/containers/0/args/6']);
     expect(paths('gunicorn.workers-vs-cpu')).toEqual(['/spec/template/spec/containers/0/args/4', '/spec/template/spec/containerConcurrency']);
+  });
+});
+
+describe('one edit of a gcloud run deploy command line that two findings add flags to', () => {
+  const before = 'gcloud run deploy api --source .';
+  const finding = (rule: string, flag: string, envVar?: string): Finding => ({
+    rule,
+    severity: 'warning',
+    target: { kind: 'Service', name: 'api', file: 'deploy.sh', line: 1 },
+    message: rule,
+    current: {},
+    recommended: {},
+    evidence: [],
+    fix: { edits: [{ file: 'deploy.sh', line: 1, before, after: `gcloud run deploy api ${flag} --source .`, flags: [{ flag: flag.slice(0, flag.indexOf('=')), span: { start: 21, end: 21, text: ` ${flag}` }, ...(envVar === undefined ? {} : { envVar }) }] }] },
+  });
+
+  it('writes both flags in one edit, from the spans the edits carry, in report order', () => {
+    const concurrency = finding('concurrency.threads-mismatch', '--concurrency=8');
+    const env = finding('gunicorn.timeout', '--update-env-vars=GUNICORN_CMD_ARGS=--timeout=0', 'GUNICORN_CMD_ARGS');
+    combineLineEdits([concurrency, env]);
+    expect(concurrency.fix?.edits).toEqual([{ file: 'deploy.sh', line: 1, before, after: 'gcloud run deploy api --concurrency=8 --update-env-vars=GUNICORN_CMD_ARGS=--timeout=0 --source .' }]);
+    expect(concurrency.fix?.alsoFixes).toEqual([env]);
+    expect(env.fix?.edits).toBeUndefined();
+    expect(env.fix?.notes).toEqual(['its flag on deploy.sh:1 is written by the fix of concurrency.threads-mismatch, in one edit of the gcloud run deploy command']);
+  });
+
+  it('defers a second finding that adds the same env var: the next run adds to the first one`s value', () => {
+    const first = finding('gunicorn.timeout', '--update-env-vars=GUNICORN_CMD_ARGS=--timeout=0', 'GUNICORN_CMD_ARGS');
+    const second = finding('startup.heavy-init', '--update-env-vars=GUNICORN_CMD_ARGS=--preload', 'GUNICORN_CMD_ARGS');
+    combineLineEdits([first, second]);
+    expect(first.fix?.edits?.map((e) => e.after)).toEqual(['gcloud run deploy api --update-env-vars=GUNICORN_CMD_ARGS=--timeout=0 --source .']);
+    expect(second.fix?.edits).toBeUndefined();
+    expect(second.fix?.notes).toEqual(['its edit of the gcloud run deploy command at deploy.sh:1 sets an env var that the fix of gunicorn.timeout sets too: apply that one, then run pytuner again']);
+  });
+});
+
+describe('a containerConcurrency the solver changes on a service a gcloud run deploy command deploys', () => {
+  it('is written to the command`s --concurrency, not to an object no file holds', () => {
+    const { findings } = analyse({
+      documents: [],
+      sources: [
+        { kind: 'Dockerfile', file: 'api/Dockerfile', text: 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n' },
+        { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy shop-api --source api --region us-central1\n' },
+      ],
+      errors: [],
+      files: 2,
+    });
+    const concurrency = findings.find((f) => f.rule === 'concurrency.threads-mismatch')!;
+    // gunicorn.workers-vs-cpu takes workers 4 → 1, which leaves 8 request slots, not the 32 read.
+    expect(concurrency.recommended.containerConcurrency).toBe(8);
+    expect(concurrency.fix?.jsonPatch ?? []).toEqual([]);
+    expect(concurrency.fix?.edits?.map((e) => e.after)).toEqual([expect.stringMatching(/^gcloud run deploy shop-api --concurrency=8 /)]);
   });
 });

@@ -163,6 +163,7 @@ export const FIXTURE_REPORT: Report = {
     objects: 7,
     workloads: 2,
     images: 0,
+    procfiles: 0,
     skipped: { 'v1/ConfigMap': 2, 'apps/v1/StatefulSet': 1 },
     skippedFiles: { 'not-kubernetes': 2, empty: 1 },
     findings: { info: 1, warning: 3, critical: 2 },
@@ -175,7 +176,7 @@ export const EMPTY_REPORT: Report = {
   version: 1,
   findings: [],
   errors: [],
-  summary: { files: 1, objects: 1, workloads: 1, images: 0, skipped: {}, skippedFiles: {}, findings: { info: 0, warning: 0, critical: 0 }, errors: 0 },
+  summary: { files: 1, objects: 1, workloads: 1, images: 0, procfiles: 0, skipped: {}, skippedFiles: {}, findings: { info: 0, warning: 0, critical: 0 }, errors: 0 },
 };
 
 /** The rule metadata SARIF lists for the fixture: invented ids, as in its findings, so these golden files change when a format does, not when a rule does. */

@@ -133,7 +133,8 @@ describe('several findings adding flags to one gcloud run deploy command', () =>
         file: deploy,
         line: 4,
         before: 'gcloud run deploy notes --source . --region us-central1 --allow-unauthenticated',
-        after: "gcloud run deploy notes '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0' --concurrency=2 --source . --region us-central1 --allow-unauthenticated",
+        // The finding's flags in the order it gives them (concurrency, then the env var).
+        after: "gcloud run deploy notes --concurrency=2 '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0' --source . --region us-central1 --allow-unauthenticated",
       },
     ]);
     const probe = on(findings, 'startup.probe-missing', 'notes');

@@ -128,3 +128,68 @@ describe('joining through build configs', () => {
     expect(sourcesOf(byName(inventory.workloads, 'app'))).toEqual([{ file: 'app/src/Dockerfile', kind: 'Dockerfile', how: 'build' }]);
   });
 });
+
+describe('a Cloud Build deploy whose service name is a substitution', () => {
+  const gunicorn = (file: string): SourceText => ({ kind: 'Dockerfile', file, text: lines('FROM python:3.12-slim', 'CMD exec gunicorn --bind :$PORT main:app') });
+  const steps = [
+    dockerStep('"build", "-t", "gcr.io/$PROJECT_ID/api:$SHORT_SHA", "."'),
+    '- name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+    '  entrypoint: gcloud',
+    '  args: ["run", "deploy", "${_SERVICE_NAME}", "--image=gcr.io/$PROJECT_ID/api:$SHORT_SHA"]',
+  ];
+
+  it('takes the name from the `substitutions:` default when the config gives one', () => {
+    const built = buildInventory(loaded({}, [gunicorn('Dockerfile'), cloudbuild('cloudbuild.yaml', ...steps, 'substitutions:', '  _SERVICE_NAME: shop-api')]), []);
+    expect(built.inventory.workloads.map((w) => w.ref.name)).toEqual(['shop-api']);
+    expect(built.notes.filter((n) => n.includes('service name'))).toEqual([]);
+  });
+
+  it('keeps the name as written without one, and says so', () => {
+    const built = buildInventory(loaded({}, [gunicorn('Dockerfile'), cloudbuild('cloudbuild.yaml', ...steps)]), []);
+    expect(built.inventory.workloads.map((w) => w.ref.name)).toEqual(['${_SERVICE_NAME}']);
+    expect(built.notes).toContain(
+      'cloudbuild.yaml:6: the service name ${_SERVICE_NAME} of `gcloud run deploy` holds a variable pytuner cannot resolve; the findings name the service as written: give it a default in the config\'s `substitutions:` block to name the service',
+    );
+  });
+});
+
+describe('a workflow that builds an image into a variable and deploys that variable', () => {
+  const gunicorn: SourceText = { kind: 'Dockerfile', file: 'api/Dockerfile', text: lines('FROM python:3.12-slim', 'CMD exec gunicorn --bind :$PORT main:app') };
+  const workflow = (oneJob: boolean): SourceText => ({
+    kind: 'workflow',
+    file: '.github/workflows/deploy.yml',
+    text: lines(
+      'on: push',
+      'env:',
+      '  IMAGE: us-docker.pkg.dev/p/r/api:${{ github.sha }}',
+      'jobs:',
+      '  build:',
+      '    steps:',
+      '      - run: docker build -t "$IMAGE" api',
+      ...(oneJob ? [] : ['  deploy:', '    steps:']),
+      '      - run: gcloud run deploy shop-api --image "$IMAGE" --region us-central1',
+    ),
+  });
+
+  it('links the deploy to the Dockerfile built with the same variable in the same job', () => {
+    const built = buildInventory(loaded({}, [gunicorn, workflow(true)]), []);
+    expect(built.inventory.workloads.map((w) => [w.ref.name, w.containers[0]?.dockerfile?.file])).toEqual([['shop-api', 'api/Dockerfile']]);
+  });
+
+  it('links a Cloud Build deploy of the substitution a step of the same config builds, with no default for it', () => {
+    const config = cloudbuild(
+      'cloudbuild.yaml',
+      dockerStep('"build", "-t", "${_IMAGE}", "api"'),
+      '- name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+      '  entrypoint: gcloud',
+      '  args: ["run", "deploy", "shop-api", "--image", "${_IMAGE}"]',
+    );
+    const built = buildInventory(loaded({}, [gunicorn, config]), []);
+    expect(built.inventory.workloads.map((w) => [w.ref.name, w.containers[0]?.dockerfile?.file])).toEqual([['shop-api', 'api/Dockerfile']]);
+  });
+
+  it('does not link a deploy in another job: the variable may hold another image there', () => {
+    const built = buildInventory(loaded({}, [gunicorn, workflow(false)]), []);
+    expect(built.inventory.workloads.map((w) => w.ref.name)).toEqual(['api']);
+  });
+});

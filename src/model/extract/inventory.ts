@@ -16,7 +16,7 @@ import { profilerRequirementLines } from '../../parse/requirements.ts';
 import type { BuiltImage } from '../../parse/buildConfig.ts';
 import { cloudBuildImages, isSkaffoldConfig, skaffoldImages } from '../../parse/buildConfig.ts';
 import type { RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
-import { scriptDeploys, workflowDeploys } from '../../parse/deployCommands.ts';
+import { readWorkflow, scriptDeploys } from '../../parse/deployCommands.ts';
 import type { Evidence } from '../evidence.ts';
 import { dirname } from 'node:path';
 import { detectServer } from '../server/detect.ts';
@@ -115,8 +115,20 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
     errors,
     objects: loaded.documents.length + (loaded.cloudRunServices?.length ?? 0),
     skipped,
-    notes: joined.notes,
+    notes: [...joined.notes, ...sourceDeploys.flatMap(unresolvedServiceName)],
   };
+}
+
+/**
+ * A deployed service whose name still holds a variable (`${_SERVICE_NAME}` with no `substitutions:` default in the
+ * Cloud Build config, `$SERVICE` in a script): the name is kept as written, and said, since findings are named by it.
+ */
+function unresolvedServiceName(workload: Workload): string[] {
+  const deploy = workload.deployedBy;
+  if (deploy?.service === undefined || !/\$\{?[A-Za-z_{]/.test(deploy.service)) return [];
+  const where = `${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`;
+  const cloudBuild = deploy.field.startsWith('steps[') ? ': give it a default in the config\'s `substitutions:` block to name the service' : '';
+  return [`${where}: the service name ${deploy.service} of \`gcloud run deploy\` holds a variable pytuner cannot resolve; the findings name the service as written${cloudBuild}`];
 }
 
 function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[], skipped: Record<string, number>): Sorted {
@@ -168,7 +180,9 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       sources.builds.push(...read.images);
       sources.deploys.push(...(read.deploys ?? []));
     } else if (source.kind === 'workflow') {
-      sources.deploys.push(...workflowDeploys(source.file, source.text));
+      const read = readWorkflow(source.file, source.text);
+      sources.builds.push(...read.builds);
+      sources.deploys.push(...read.deploys);
     } else if (source.kind === 'deploy-script') {
       sources.deploys.push(...scriptDeploys(source.file, source.text));
       // A script the walk found may also be one an image runs (`./entrypoint.sh`).

@@ -127,7 +127,7 @@ export function deployTargets(sources: ParsedSources, bundles: readonly SourceBu
     if (deploy.source !== undefined) file = primary(lookup(deploy.source, directories));
     else if (deploy.image !== undefined) {
       const image = deploy.image;
-      const built = new Set(sources.builds.filter((build) => builtImageMatches(build.image, image)).map((build) => primary(lookup(build.dockerfile, directories))));
+      const built = new Set(sources.builds.filter((build) => builtImageMatches(build.image, image) || sameImageVariable(build, deploy)).map((build) => primary(lookup(build.dockerfile, directories))));
       built.delete(undefined);
       if (built.size === 1) file = [...built][0];
     }
@@ -135,6 +135,16 @@ export function deployTargets(sources: ParsedSources, bundles: readonly SourceBu
     if (bundle !== undefined) targets.set(bundle, [...(targets.get(bundle) ?? []), deploy]);
   }
   return targets;
+}
+
+/**
+ * A deploy of the image a build of the same job writes with the same variable (`docker build -t "$IMAGE" api`, then
+ * `gcloud run deploy svc --image "$IMAGE"`; in a Cloud Build config, the same config): whatever the variable holds,
+ * it is the image that was built. Its name alone says nothing (`builtImageMatches`), its sameness in one job does.
+ */
+function sameImageVariable(build: BuiltImage, deploy: RunDeployCommand): boolean {
+  const job = (field: string) => field.slice(0, Math.max(0, field.indexOf('steps[')));
+  return build.file === deploy.file && job(build.field) === job(deploy.field) && build.image === deploy.image && build.image.search(SUBSTITUTION) >= 0;
 }
 
 type Claim = (draft: WorkloadDraft, containerIndex: number, bundle: SourceBundle, how: JoinedSource['how']) => void;
