@@ -14,16 +14,23 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  * names such as `run.googleapis.com/cpu-throttling`) are bracketed and quoted, so the path stays unambiguous.
  */
 export function formatFieldPath(segments: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of segments) out = appendFieldPath(out, segment);
-  return out;
+  // Pieces joined once: the report keeps this text in every Evidence, and appending segment by segment left V8 a
+  // rope of a dozen pieces per path (about 3 times the bytes of the text, and as many objects for the GC to copy).
+  const pieces: string[] = [];
+  for (const segment of segments) pieces.push(segmentText(segment, pieces.length === 0));
+  return pieces.join('');
 }
 
 /** appendFieldPath is `formatFieldPath([...segments, segment])` given the path of `segments`: a walk extends its parent's path. */
 export function appendFieldPath(path: string, segment: PropertyKey): string {
-  if (typeof segment === 'number') return `${path}[${segment}]`;
-  if (typeof segment === 'string' && PLAIN_KEY.test(segment)) return path === '' ? segment : `${path}.${segment}`;
-  return `${path}[${JSON.stringify(String(segment))}]`;
+  return path + segmentText(segment, path === '');
+}
+
+/** How one segment is written after the path before it (`first`: there is none). */
+function segmentText(segment: PropertyKey, first: boolean): string {
+  if (typeof segment === 'number') return `[${segment}]`;
+  if (typeof segment === 'string' && PLAIN_KEY.test(segment)) return first ? segment : `.${segment}`;
+  return `[${JSON.stringify(String(segment))}]`;
 }
 
 /** lineAt finds the line of a field, or of its nearest enclosing field that has one. */

@@ -248,6 +248,12 @@ export function origin(setting: Setting<unknown>): string {
  * per item: it runs for every finding.
  */
 export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
+  // A finding has a handful: compared with each kept one, without a Map and its lists.
+  if (evidence.length <= SMALL_EVIDENCE) {
+    const unique: Evidence[] = [];
+    for (const e of evidence) if (!unique.some((k) => k.field === e.field && sameEvidence(k, e))) unique.push(e);
+    return unique;
+  }
   const kept = new Map<string, Evidence[]>();
   return evidence.filter((e) => {
     const same = kept.get(e.field);
@@ -260,6 +266,9 @@ export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
     return true;
   });
 }
+
+/** Up to this many, `uniqueEvidence` compares each with each. */
+const SMALL_EVIDENCE = 8;
 
 function sameEvidence(a: Evidence, b: Evidence): boolean {
   // `?? null`: an absent field and a null one are the same fact (JSON writes both as null).

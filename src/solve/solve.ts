@@ -58,11 +58,14 @@ export function solveFindings(inventory: Inventory, findings: readonly Finding[]
 type Proposed<S extends AnyChange['setting']> = { finding: Finding; change: Extract<AnyChange, { setting: S }> };
 
 function proposals<S extends AnyChange['setting']>(findings: readonly Finding[], setting: S, container?: string): Proposed<S>[] {
-  return findings.flatMap((finding) =>
-    (finding.changes ?? [])
-      .filter((c): c is Extract<AnyChange, { setting: S }> => c.setting === setting && (container === undefined || c.target.container === container))
-      .map((change) => ({ finding, change })),
-  );
+  // One loop, no array per finding: the solver asks this several times per container of every workload.
+  const found: Proposed<S>[] = [];
+  for (const finding of findings) {
+    for (const change of finding.changes ?? []) {
+      if (change.setting === setting && (container === undefined || change.target.container === container)) found.push({ finding, change: change as Extract<AnyChange, { setting: S }> });
+    }
+  }
+  return found;
 }
 
 /** Measured first, then report order; only writable proposals can win. */
@@ -123,6 +126,8 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
       return [{ finding, change, name: at.name, words: at.words }];
     }),
   );
+  // One env write or none: nothing to combine (what follows would find fewer than two findings involved).
+  if (envChanges.length < 2) return;
   const appends = envChanges.filter((e) => e.words !== undefined);
   const optionsVar = appends[0]?.name;
   // A change that rewrites a flag inside the same var (already set there) is its own fix: those do not combine.

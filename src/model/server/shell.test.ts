@@ -51,6 +51,17 @@ describe('shellScript', () => {
     expect(script?.branching).toBe(false);
   });
 
+  it('gives the same commands for the same text again (its tokens are shared, and reading them changes none)', () => {
+    const text = 'python manage.py migrate >/dev/null 2>&1 && exec gunicorn app';
+    const first = shellScript(text);
+    first?.commands[0]?.pop();
+    expect(first?.commands.map((c) => c.map(displayWord))).toEqual([['python', 'manage.py'], ['exec', 'gunicorn', 'app']]);
+    expect(shellScript(text)?.commands.map((c) => c.map(displayWord))).toEqual([
+      ['python', 'manage.py', 'migrate'],
+      ['exec', 'gunicorn', 'app'],
+    ]);
+  });
+
   it('marks branches and drops reserved words', () => {
     const script = shellScript('if [ -n "$X" ]; then exec a; else exec b; fi');
     expect(script?.commands.map((c) => c.map(displayWord))).toEqual([['[', '-n', '$X', ']'], ['exec', 'a'], ['exec', 'b'], ['fi']]);

@@ -93,8 +93,25 @@ function withoutReserved(words: Word[]): { words: Word[]; branching: boolean } {
   return { words: words.slice(i), branching };
 }
 
+/**
+ * Tokens by the exact shell text they were split from. Why: real repositories and generated trees repeat the same
+ * command lines (`exec gunicorn ... -b :$PORT app:app` in every Knative Service), and splitting one again allocated
+ * the most of the server detection. The tokens are shared, so nothing downstream may change them (none does: words
+ * are read, and new arrays are built from them). Bounded, as the controller lives long: cleared when full.
+ */
+const tokensByText = new Map<string, readonly Token[] | undefined>();
+const TOKEN_CACHE_ENTRIES = 4096;
+
 /** Tokens of shell text, line by line, or undefined when shell-quote finds a bad substitution. */
-function shellTokens(text: string): Token[] | undefined {
+function shellTokens(text: string): readonly Token[] | undefined {
+  if (tokensByText.has(text)) return tokensByText.get(text);
+  const tokens = splitTokens(text);
+  if (tokensByText.size >= TOKEN_CACHE_ENTRIES) tokensByText.clear();
+  tokensByText.set(text, tokens);
+  return tokens;
+}
+
+function splitTokens(text: string): Token[] | undefined {
   const tokens: Token[] = [];
   for (const line of shellLines(text.replace(MARK_CHARS, ''))) {
     const lineTokens = tokensOfLine(line);

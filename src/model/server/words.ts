@@ -111,6 +111,8 @@ function shellTextWord(text: string): Word {
  * env var NAME when it is defined (else left as written), and `$$` is a literal `$`.
  */
 function kubeletWord(text: string, env: DetectEnv): Word {
+  // Most items reference nothing: one text part (none for ''), as the loop below would give, without its garbage.
+  if (!text.includes('$')) return { parts: text === '' ? [] : [{ kind: 'text', text }] };
   const parts: Part[] = [];
   let last = 0;
   for (const m of text.matchAll(KUBELET_REF)) {
