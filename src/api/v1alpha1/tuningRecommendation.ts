@@ -51,7 +51,11 @@ export const StatusFinding = z.object({
   message: z.string().max(1024).describe('What was found and what to change, in one line.'),
   current: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Current values, e.g. containerConcurrency: "0".'),
   recommended: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Recommended values, e.g. containerConcurrency: "8".'),
-  evidence: z.string().max(2048).optional().describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)".'),
+  evidence: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)"; lines an earlier finding of this status gave are referred to, e.g. "(3 lines as in metrics.container-concurrency)".'),
 });
 /** A finding as stored in status. */
 export type StatusFinding = z.infer<typeof StatusFinding>;
