@@ -69,7 +69,7 @@ describe('values from measured load', () => {
     return withMetricsFindings(evaluateTarget(target, svc, [], rulesFor(undefined)), target, { entry, recommender: { now: entry.window.end }, rules: undefined });
   }
 
-  it('takes containerConcurrency and THREADS from the metrics findings, with their confidence and the PromQL as evidence', () => {
+  it('takes containerConcurrency and THREADS from the metrics findings, with their confidence; the PromQL is the findings\' evidence', () => {
     const evaluation = measured(['--threads', '$(THREADS)'], [{ name: 'THREADS', value: '8' }]);
     const concurrency = evaluation.findings.find((f) => f.rule === 'metrics.container-concurrency');
     const value = concurrency?.recommended['containerConcurrency'];
@@ -82,9 +82,11 @@ describe('values from measured load', () => {
       ['startupProbe', 'startup.probe-missing'],
     ]);
     expect(values[0]).toMatchObject({ value, current: 80, confidence: MEASURED_CONFIDENCE.medium });
-    expect(values[0]?.evidence).toContainEqual(
+    // The PromQL behind the value is its finding's evidence, not repeated in the value.
+    expect(values.every((v) => v.evidence === undefined)).toBe(true);
+    expect(concurrency?.evidence.map((e) => `${e.field} ${e.text}`)).toContainEqual(
       expect.stringMatching(
-        /^sum by \(service\) \(rate\(container_cpu_usage_seconds_total\[1m\]\)\) CPU 3 ms per request \(cpuCoresPerInstance \/ per-instance rate, median of 12 busiest steps\), I\/O 80 ms; 1 vCPU; CPU bound: 1 vCPU × 60% target utilisation \/ CPU 3 ms per request = 200 req\/s per instance, .* sized by CPU \(metrics\)$/,
+        /^sum by \(service\) \(rate\(container_cpu_usage_seconds_total\[1m\]\)\) CPU 3 ms per request \(cpuCoresPerInstance \/ per-instance rate, median of 12 busiest steps\), I\/O 80 ms; 1 vCPU; CPU bound: 1 vCPU × 60% target utilisation \/ CPU 3 ms per request = 200 req\/s per instance, .* sized by CPU$/,
       ),
     );
     expect(values[1]).toEqual(expect.objectContaining({ container: 'app', env: 'THREADS', value, current: 8, confidence: MEASURED_CONFIDENCE.medium }));

@@ -3,21 +3,20 @@
  * actuator may copy into the workload. Pure. Only findings whose value is a setting pytuner knows how to write, and
  * whose knob it can name exactly, become values; every finding stays in `status.findings` for people either way.
  * Findings from measured load (`metrics.*`) and from the static rules become values the same way; where both name a
- * setting, the measured one wins.
+ * setting, the measured one wins. A value's evidence is its finding's (same rule), not repeated in the value.
  */
-import type { Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/finding.ts';
 import type { RecommendedPolicyMember, RecommendedProbe, RecommendedValue } from '../api/v1alpha1/tuningRecommendation.ts';
 import type { AnyChange } from '../model/change.ts';
 import { assertNever } from '../model/assertNever.ts';
 
-function evidenceLine(e: Evidence): string {
-  const where = e.file ?? e.source;
-  return (e.text === undefined ? `${e.field} (${where})` : `${e.field} ${e.text} (${where})`).slice(0, 1024);
-}
-
-function base(finding: Finding, change: AnyChange): Pick<RecommendedValue, 'rule' | 'confidence' | 'evidence'> {
-  return { rule: finding.rule, confidence: change.confidence, evidence: finding.evidence.slice(0, 16).map(evidenceLine) };
+/**
+ * What every value carries: its rule and confidence. Not its evidence: that is the finding's of the same rule in
+ * `status.findings`, and a copy here was about 1.5 KB of an 11 KB recommendation (the PromQL and the sizing of a
+ * measured value), which the API server decodes, validates, stores and sends to every watcher on each write.
+ */
+function base(finding: Finding, change: AnyChange): Pick<RecommendedValue, 'rule' | 'confidence'> {
+  return { rule: finding.rule, confidence: change.confidence };
 }
 
 /**

@@ -57,6 +57,30 @@ describe('evaluatedStatus', () => {
     expect(evaluatedStatus(undefined, { ...result, values: [probe, measured] }, t0).summary?.confidence).toBe(0.6);
   });
 
+  it('says each evidence line once: a later finding refers to the earlier one that gave it', () => {
+    const promql = (field: string, text: string) => ({ source: 'metrics' as const, field, text });
+    const latency = promql('histogram_quantile(0.95, sum by (le) (rate(request_duration_seconds_bucket[300s])))', 'p95 501 ms');
+    const cpu = promql('sum(rate(container_cpu_usage_seconds_total[300s]))', 'CPU 49 ms per request');
+    const measured = (rule: string, own: Finding['evidence'][number], more: Finding['evidence']): Finding => ({
+      ...finding,
+      rule,
+      severity: 'warning',
+      evidence: [own, latency, cpu, ...more],
+    });
+    const threads = measured('metrics.threads', { source: 'manifest', field: '--threads', text: '8' }, [promql('avg(concurrency)', 'threads = containerConcurrency')]);
+    const concurrency = measured('metrics.container-concurrency', { source: 'manifest', field: 'spec.template.spec.containerConcurrency', text: '80' }, []);
+    // The critical finding comes first in status order and gives the manifest line; threads comes after concurrency.
+    const status = evaluatedStatus(undefined, { ...result, errors: [], findings: [threads, concurrency, finding] }, t0);
+    expect(status.findings?.map((f) => [f.rule, f.evidence])).toEqual([
+      ['concurrency.threads-mismatch', 'spec.template.spec.containerConcurrency 80 (manifest)'],
+      [
+        'metrics.container-concurrency',
+        '(a line as in concurrency.threads-mismatch); histogram_quantile(0.95, sum by (le) (rate(request_duration_seconds_bucket[300s]))) p95 501 ms (metrics); sum(rate(container_cpu_usage_seconds_total[300s])) CPU 49 ms per request (metrics)',
+      ],
+      ['metrics.threads', '--threads 8 (manifest); (2 lines as in metrics.container-concurrency); avg(concurrency) threads = containerConcurrency (metrics)'],
+    ]);
+  });
+
   it('keeps what the actuator recorded, and counts as unchanged when only the evaluation time moved', () => {
     const first = { ...evaluatedStatus(undefined, result, t0), applied: { at: '2026-01-01T00:00:00Z', policy: 'p', generation: 2, fields: [], changes: [] } };
     const again = evaluatedStatus(first, result, t1);

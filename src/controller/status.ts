@@ -75,12 +75,23 @@ export function withSteps(value: RecommendedValue, bounds: Bounds | undefined): 
   return out;
 }
 
-/** Findings in status order: severity (critical first), then rule id, then container. */
+/**
+ * Findings in status order: severity (critical first), then rule id, then container; each evidence line said once, by
+ * the first finding that gives it (toStatusFinding's `stated`).
+ */
 function statusFindings(result: EvaluationResult): StatusFinding[] {
   const rank = { critical: 0, warning: 1, info: 2 } as const;
-  const findings = [...result.errors.map(invalidObjectFinding), ...result.findings.map(toStatusFinding)];
-  findings.sort((a, b) => rank[a.severity] - rank[b.severity] || a.rule.localeCompare(b.rule) || (a.container ?? '').localeCompare(b.container ?? ''));
-  return findings.slice(0, 64);
+  type Entry = Pick<StatusFinding, 'severity' | 'rule' | 'container'> & { status: () => StatusFinding };
+  const stated = new Map<string, string>();
+  const entries: Entry[] = [
+    ...result.errors.map((error) => {
+      const status = invalidObjectFinding(error);
+      return { severity: status.severity, rule: status.rule, status: () => status };
+    }),
+    ...result.findings.map((f) => ({ severity: f.severity, rule: f.rule, container: f.target.container, status: () => toStatusFinding(f, stated) })),
+  ];
+  entries.sort((a, b) => rank[a.severity] - rank[b.severity] || a.rule.localeCompare(b.rule) || (a.container ?? '').localeCompare(b.container ?? ''));
+  return entries.slice(0, 64).map((entry) => entry.status());
 }
 
 /**

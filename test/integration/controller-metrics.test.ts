@@ -146,13 +146,17 @@ describe('controller with measured load from Prometheus', () => {
       lowerBound: 1,
       upperBound: 1000,
       confidence: MEASURED_CONFIDENCE[expected.confidence!],
-      // The manifest field, then each PromQL the value was derived from with what was derived.
-      evidence: [
-        'spec.template.spec.containerConcurrency 0 (manifest)',
-        ...expected.evidence.filter((e) => e.source === 'metrics').map((e) => `${e.field} ${e.text} (metrics)`),
-      ],
     });
-    expect(concurrency?.evidence?.[1]).toMatch(/^histogram_quantile\(0\.95, .*http_server_request_duration_seconds_bucket\{namespace=/);
+    // The value's evidence is its finding's: the manifest field (said by concurrency.unbounded, critical, so first),
+    // then each PromQL the value was derived from with what was derived, each line said once in status.findings.
+    const findingOf = (rule: string) => rec.status?.findings?.find((f) => f.rule === rule);
+    expect(findingOf('concurrency.unbounded')?.evidence?.split('; ')).toContain('spec.template.spec.containerConcurrency 0 (manifest)');
+    expect(findingOf('metrics.container-concurrency')?.evidence).toBe(
+      ['(a line as in concurrency.unbounded)', ...expected.evidence.filter((e) => e.source === 'metrics').map((e) => `${e.field} ${e.text} (metrics)`)].join('; '),
+    );
+    expect(findingOf('metrics.container-concurrency')?.evidence).toMatch(/; histogram_quantile\(0\.95, .*http_server_request_duration_seconds_bucket\{namespace=/);
+    // metrics.threads derives from the same PromQL: it refers to those lines instead of repeating them.
+    expect(findingOf('metrics.threads')?.evidence).toMatch(/\((a line|\d+ lines) as in metrics\.container-concurrency\)/);
     // threads and workers are written in args: recommended in findings, with no value the actuator could write.
     expect(others.map((v) => v.setting)).toEqual(['startupProbe']);
     // The static rules still run; their containerConcurrency (8 slots) gives way to the measured one.

@@ -51,7 +51,11 @@ export const StatusFinding = z.object({
   message: z.string().max(1024).describe('What was found and what to change, in one line.'),
   current: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Current values, e.g. containerConcurrency: "0".'),
   recommended: z.record(z.string().max(253), z.string().max(1024)).optional().describe('Recommended values, e.g. containerConcurrency: "8".'),
-  evidence: z.string().max(2048).optional().describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)".'),
+  evidence: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe('Where the current values were read, e.g. "spec.template.spec.containerConcurrency (manifest); --threads 8 (args)"; lines an earlier finding of this status gave are referred to, e.g. "(3 lines as in metrics.container-concurrency)".'),
 });
 /** A finding as stored in status. */
 export type StatusFinding = z.infer<typeof StatusFinding>;
@@ -119,7 +123,11 @@ export const RecommendedValue = withRules(
     startupProbe: RecommendedProbe.optional().describe('The startup probe to add (setting startupProbe).'),
     iamPolicyMember: RecommendedPolicyMember.optional().describe('The Config Connector IAMPolicyMember to create (setting profilerIamPolicyMember).'),
     confidence: z.number().min(0).max(1).describe('1 for a fact a static rule read from the spec; 0.3, 0.6 or 0.9 for a low, medium or high confidence estimate from measured load (gated by the policy\'s spec.minConfidence in Apply mode).'),
-    evidence: z.array(z.string().max(1024)).max(16).optional().describe('Why, one line each (the PromQL or manifest field behind the value).'),
+    evidence: z
+      .array(z.string().max(1024))
+      .max(16)
+      .optional()
+      .describe('Not written since 2026-12 (objects written before carry it): the evidence behind the value is that of the finding of the same rule in status.findings.'),
   }),
   {
     rule: "!(self.setting in ['containerConcurrency', 'threads', 'workers']) || has(self.value)",
@@ -299,13 +307,50 @@ function evidenceLine(e: Evidence): string {
   return e.text === undefined ? `${e.field} (${where})` : `${e.field} ${e.text} (${where})`;
 }
 
-/** toStatusFinding converts a rule's Finding into its status form (values as strings, evidence as one line). */
-export function toStatusFinding(finding: Finding): StatusFinding {
+/**
+ * The evidence lines of a finding with each run of lines an earlier finding of the same status already gave (`stated`:
+ * line → that finding's rule) replaced by one reference, `(N lines as in <rule>)`; records the new lines in `stated`.
+ * A measured finding repeats the chain of the one it derives from (metrics.threads carries the PromQL and the sizing of
+ * metrics.container-concurrency, about 1.4 KB): in the stored object it is said once, since the API server's CPU per
+ * write grows with the object's size (README, *Scale and sharding*).
+ */
+function unrepeatedEvidence(lines: readonly string[], rule: string, stated: Map<string, string>): string[] {
+  const out: string[] = [];
+  let run: { rule: string; count: number } | undefined;
+  const endRun = () => {
+    if (run !== undefined) out.push(`(${run.count === 1 ? 'a line' : `${run.count} lines`} as in ${run.rule})`);
+    run = undefined;
+  };
+  for (const line of lines) {
+    const first = stated.get(line);
+    if (first === undefined || first === rule) {
+      endRun();
+      out.push(line);
+      if (first === undefined) stated.set(line, rule);
+    } else if (run?.rule === first) run.count++;
+    else {
+      endRun();
+      run = { rule: first, count: 1 };
+    }
+  }
+  endRun();
+  return out;
+}
+
+/**
+ * toStatusFinding converts a rule's Finding into its status form (values as strings, evidence as one line). With
+ * `stated` (shared by the findings of one status, in their order), evidence lines an earlier finding gave are
+ * referred to instead of repeated (unrepeatedEvidence).
+ */
+export function toStatusFinding(finding: Finding, stated?: Map<string, string>): StatusFinding {
   const out: StatusFinding = { rule: finding.rule, severity: finding.severity, message: finding.message.slice(0, 1024) };
   if (finding.target.container !== undefined) out.container = finding.target.container;
   if (Object.keys(finding.current).length > 0) out.current = toStatusValues(finding.current);
   if (Object.keys(finding.recommended).length > 0) out.recommended = toStatusValues(finding.recommended);
-  if (finding.evidence.length > 0) out.evidence = finding.evidence.map(evidenceLine).join('; ').slice(0, 2048);
+  if (finding.evidence.length > 0) {
+    const lines = finding.evidence.map(evidenceLine);
+    out.evidence = (stated === undefined ? lines : unrepeatedEvidence(lines, finding.rule, stated)).join('; ').slice(0, 2048);
+  }
   return out;
 }
 
