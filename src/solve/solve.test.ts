@@ -86,3 +86,26 @@ describe('solver: a follower only for a rule that ran on a workload that does no
     expect(rules).not.toContain('startup.heavy-init');
   });
 });
+
+describe('solver: a flag rewritten inside GUNICORN_CMD_ARGS and words appended to it', () => {
+  it('become one write holding both: applied one after the other, apart, the second would undo the first', () => {
+    const object = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name: 'shop', namespace: 'shop' },
+      spec: {
+        template: {
+          spec: {
+            containerConcurrency: 8,
+            containers: [{ name: 'app', image: 'example.com/shop:1', args: ['gunicorn', '--bind', ':8080', '--workers', '4', '--threads', '8', 'main:app'], env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }], ports: [{ containerPort: 8080 }], resources: { limits: { cpu: '1' } } }],
+          },
+        },
+      },
+    };
+    const { findings } = analyse({ documents: [{ file: 'service.yaml', line: 1, docIndex: 0, object }], sources: [], errors: [], files: 1 });
+    // gunicorn.timeout rewrites --timeout 30 → 0 inside the var; startup.heavy-init (workers 4 → 1 on 1 vCPU) appends --preload.
+    const envWrites = findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
+    expect(envWrites).toEqual([{ rule: 'gunicorn.timeout', op: { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: '--timeout 0 --preload' } }]);
+    expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
+  });
+});

@@ -9,7 +9,8 @@
  * - Edits of one string (an args element, a Dockerfile line) in different places become one edit (./strings.ts).
  * - Env changes of one container become one write where apart they would undo each other: several entries added to a
  *   container with no `env` list, and several words of `GUNICORN_CMD_ARGS` (gunicorn reads it as extra command-line
- *   words: `--timeout 0`, `--preload`).
+ *   words: `--timeout 0`, `--preload`), appended after a flag one change rewrites inside it (`--timeout 30` → `0`).
+ *   Two rewrites inside one var are not combined yet: each starts from the value as read.
  * - Platform concurrency agrees with the request slots the server will have after the same step: workers × threads
  *   after the writable changes, the rest as read. A change pytuner cannot write is not assumed. A static
  *   containerConcurrency proposal is re-aimed at those slots; a measured one is capped by them; where only the slots
@@ -22,7 +23,7 @@ import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
-import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
+import { appendEnvWords, mergeFragments, setContainerConcurrency, setEnv } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
 import { withDeployFlag } from '../rules/deployCommandEdits.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
@@ -130,9 +131,10 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   if (envChanges.length < 2) return;
   const appends = envChanges.filter((e) => e.words !== undefined);
   const optionsVar = appends[0]?.name;
-  // A change that rewrites a flag inside the same var (already set there) is its own fix: those do not combine.
-  if (appends.some((e) => e.name !== optionsVar) || envChanges.some((e) => e.name === optionsVar && e.words === undefined)) return;
-  const current = optionsVar === undefined ? '' : (container.env.get(optionsVar)?.value ?? '');
+  if (appends.some((e) => e.name !== optionsVar)) return;
+  const base = optionsBase(envChanges, container, optionsVar);
+  if (base === undefined) return;
+  const { rewrites, rewritten, current } = base;
   const noEnvList = ![...container.env.values()].some((e) => e.index !== undefined);
   const values = new Map(envChanges.filter((e) => e.words === undefined).map((e) => [e.name, String(e.change.to)] as const));
   // Two findings that append the same words (`--preload` for startup.heavy-init and startup.probe-missing) append them once.
@@ -140,7 +142,7 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   const appended = words.join(' ');
   const distinctWrites = values.size + words.length;
   if (optionsVar !== undefined) values.set(optionsVar, [current, appended].filter((x) => x !== '').join(' '));
-  const involved = [...new Set((noEnvList ? envChanges : appends).map((e) => e.finding))];
+  const involved = [...new Set((noEnvList ? envChanges : [...rewrites, ...appends]).map((e) => e.finding))];
   // Findings that all write the same have nothing to combine: their ops are equal, and applied once.
   if (involved.length < 2 || distinctWrites < 2) return;
   const [carrier, ...rest] = involved;
@@ -148,17 +150,50 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   if (noEnvList) {
     ops = [{ op: 'add', path: `${workload.podSpecPointer}/containers/${container.index}/env`, value: [...values].map(([name, value]) => ({ name, value })) }];
   } else {
-    const combined = appendEnvWords(workload, container, optionsVar!, appended);
+    const combined = rewritten === undefined ? appendEnvWords(workload, container, optionsVar!, appended) : setEnv(workload, container, optionsVar!, values.get(optionsVar!)!);
     if (combined === undefined) return;
     ops = combined.jsonPatch;
   }
+  carryEnvWrite(carrier!, rest, involved, ops);
+}
+
+/**
+ * The value the appended words of an env var of options follow: the one a change rewriting a flag inside it writes
+ * (`--timeout 30` → `--timeout 0`), else the value as read. `undefined` when two changes rewrite it: each starts from
+ * the value as read, so they are not combined here (see the module comment).
+ */
+function optionsBase(envChanges: readonly EnvWrite[], container: ContainerFacts, optionsVar: string | undefined): { rewrites: EnvWrite[]; rewritten: string | undefined; current: string } | undefined {
+  if (optionsVar === undefined) return { rewrites: [], rewritten: undefined, current: '' };
+  const rewrites = envChanges.filter((e) => e.name === optionsVar && e.words === undefined);
+  const rewritten = rewrites.length === 1 ? envValueWritten(rewrites[0]!.finding, container, optionsVar) : undefined;
+  if (rewrites.length > 0 && rewritten === undefined) return undefined;
+  return { rewrites, rewritten, current: rewritten ?? container.env.get(optionsVar)?.value ?? '' };
+}
+
+/** `carrier`'s fix writes `ops` for the env of every finding `involved`; the `rest` hand their env write over to it. */
+function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: readonly Finding[], ops: JsonPatchOp[]): void {
   const fragments = involved.map((f) => f.fix?.applyFragment);
-  const fix: Fix = { ...carrier!.fix, jsonPatch: [...(carrier!.fix?.jsonPatch ?? []).filter((op) => !op.path.includes('/env')), ...ops] };
-  fix.notes = [...(carrier!.fix?.notes ?? []), `one write of the env for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the others' entries`];
+  const fix: Fix = { ...carrier.fix, jsonPatch: [...(carrier.fix?.jsonPatch ?? []).filter((op) => !op.path.includes('/env')), ...ops] };
+  fix.notes = [...(carrier.fix?.notes ?? []), `one write of the env for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the others' entries`];
   if (fragments.every((f) => f !== undefined)) fix.applyFragment = fragments.reduce((a, b) => mergeFragments(a, b));
   else delete fix.applyFragment;
-  carrier!.fix = fix;
-  for (const other of rest) handOverEnv(other, carrier!.rule);
+  carrier.fix = fix;
+  for (const other of rest) handOverEnv(other, carrier.rule);
+}
+
+/** The value a finding's fix writes to env var `name` of `container` (an entry added or replaced, or its value). */
+function envValueWritten(finding: Finding, container: ContainerFacts, name: string): string | undefined {
+  const index = container.env.get(name)?.index;
+  let written: string | undefined;
+  for (const op of finding.fix?.jsonPatch ?? []) {
+    if (op.op === 'test' || op.op === 'remove' || !op.path.includes('/env')) continue;
+    if (typeof op.value === 'string' && index !== undefined && op.path.endsWith(`/env/${index}/value`)) written = op.value;
+    for (const entry of Array.isArray(op.value) ? op.value : [op.value]) {
+      const { name: entryName, value } = (entry ?? {}) as { name?: unknown; value?: unknown };
+      if (entryName === name && typeof value === 'string') written = value;
+    }
+  }
+  return written;
 }
 
 /** A finding whose env write another finding's fix now carries keeps the rest of its fix. */
