@@ -109,3 +109,21 @@ describe('solver: a flag rewritten inside GUNICORN_CMD_ARGS and words appended t
     expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
   });
 });
+
+describe('solver: words several findings append to GUNICORN_CMD_ARGS on a service a gcloud run deploy command deploys', () => {
+  it('are one --update-env-vars in one edit of the command, next to the --concurrency the solver settled on', () => {
+    const { findings } = analyse({
+      documents: [],
+      sources: [
+        { kind: 'Dockerfile', file: 'Dockerfile', text: 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n' },
+        { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy svc --source . --concurrency 80 --region us-central1\n' },
+      ],
+      errors: [],
+      files: 2,
+    });
+    const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
+    // gunicorn.timeout appends --timeout 0, startup.heavy-init and startup.probe-missing --preload; workers 4 → 1 leaves 8 slots.
+    expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0 --preload' --source . --concurrency 8 --region us-central1" }]);
+    expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.timeout, in one flag of the gcloud run deploy command');
+  });
+});

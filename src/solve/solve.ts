@@ -17,7 +17,7 @@
  *   change, containerConcurrency follows them in the same fix.
  */
 import type { AnyChange, Change } from '../model/change.ts';
-import { isWritable, objectKey } from '../model/change.ts';
+import { applyUnorderedSpans, isWritable, objectKey } from '../model/change.ts';
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
@@ -86,6 +86,7 @@ function solveWorkload(workload: Workload, findings: Finding[], enabled: (ruleId
     findings.push(...follow);
     added.push(...follow);
     combineEnvWrites(workload, container, findings);
+    if (workload.deployedBy !== undefined) combineDeployEnvWords(workload.deployedBy, container, findings);
     combineArgsEdits(workload, container, findings);
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined) continue;
@@ -179,6 +180,43 @@ function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: rea
   else delete fix.applyFragment;
   carrier.fix = fix;
   for (const other of rest) handOverEnv(other, carrier.rule);
+}
+
+/**
+ * On a service a `gcloud run deploy` command deploys, the findings that append words to one env var of options
+ * (`--timeout 0`, `--preload` to `GUNICORN_CMD_ARGS`) each edit the command's env flag with only their words: the first
+ * carries one flag with all of them; the others hand theirs over. Only appends, and only edits whose env flags all set
+ * that var, are combined (a rewrite inside the var, or another var in the same flag, keeps the one-at-a-time notes).
+ */
+function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFacts, findings: Finding[]): void {
+  const appends = findings.flatMap((finding) =>
+    (finding.changes ?? []).flatMap((change) => {
+      const at = change.location;
+      return at.kind === 'env' && at.words !== undefined && change.target.container === container.name ? [{ finding, name: at.name, words: at.words }] : [];
+    }),
+  );
+  const name = appends[0]?.name;
+  const involved = [...new Set(appends.map((a) => a.finding))];
+  if (name === undefined || involved.length < 2 || appends.some((a) => a.name !== name)) return;
+  const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
+  if (involved.some((f) => envFlags(f).length === 0 || envFlags(f).some((flag) => flag.envVar !== name))) return;
+  if (findings.some((f) => !involved.includes(f) && envFlags(f).some((flag) => flag.envVar === name))) return;
+  const current = container.env.get(name)?.value?.trim() ?? '';
+  const value = [current, ...new Set(appends.map((a) => a.words))].filter((x) => x !== '').join(' ');
+  const [carrier, ...rest] = involved as [Finding, ...Finding[]];
+  const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
+  carrier.fix = { ...carrier.fix, edits: placed.edits, notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} in the gcloud run deploy command for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
+  for (const other of rest) {
+    const edits = (other.fix?.edits ?? []).flatMap((e) => {
+      if (e.file !== deploy.file || e.flags === undefined) return [e];
+      const flags = e.flags.filter((flag) => flag.envVar === undefined);
+      const after = applyUnorderedSpans(e.before, flags.map((flag) => flag.span));
+      return flags.length === 0 || after === undefined ? [] : [{ ...e, after, flags }];
+    });
+    other.fix = { ...other.fix, notes: [...(other.fix?.notes ?? []), `its ${name} words are written by the fix of ${carrier.rule}, in one flag of the gcloud run deploy command`] };
+    if (edits.length > 0) other.fix.edits = edits;
+    else delete other.fix.edits;
+  }
 }
 
 /** The value a finding's fix writes to env var `name` of `container` (an entry added or replaced, or its value). */
