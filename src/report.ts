@@ -16,6 +16,7 @@ import type { RecommenderConfig } from './recommender/types.ts';
 import { recommendFindings } from './recommender/findings.ts';
 import { solveFindings } from './solve/solve.ts';
 import { renderCloudRunFindings } from './render/cloudRunV2.ts';
+import { renderSourceDeployFindings } from './rules/sourceDeploy.ts';
 import { withTerraformEdits } from './render/terraformEdits.ts';
 import { coverageNotes } from './rules/notes.ts';
 import type { RecommendationCurve } from './recommender/curves.ts';
@@ -80,7 +81,7 @@ export function analyse(loaded: LoadedInputs, options: AnalyseOptions = {}): Rep
   const findings = rules.flatMap((rule) => rule.check(built.inventory));
   if (options.observations !== undefined) findings.push(...recommendFindings(built.inventory, options.observations, options.recommender));
   const ran = (id: string) => rules.some((rule) => rule.id === id);
-  const solved = sortFindings(withTerraformEdits(renderCloudRunFindings(built.inventory, solveFindings(built.inventory, findings, ran)), loaded.terraform ?? []));
+  const solved = sortFindings(withTerraformEdits(renderCloudRunFindings(built.inventory, renderSourceDeployFindings(built.inventory, solveFindings(built.inventory, findings, ran))), loaded.terraform ?? []));
   const errors = [...loaded.errors, ...built.errors];
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of solved) bySeverity[f.severity]++;

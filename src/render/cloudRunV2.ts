@@ -41,14 +41,26 @@ const STARTUP_CPU_BOOST = 'run.googleapis.com/startup-cpu-boost';
 const MIN_SCALE = 'autoscaling.knative.dev/minScale';
 const MAX_SCALE = 'autoscaling.knative.dev/maxScale';
 
-/** The findings with the fixes of Cloud Run v2 targets rendered for them; other findings pass through unchanged. */
+/**
+ * The findings with the fixes of Cloud Run v2 targets rendered for them; other findings pass through unchanged. A v2
+ * patch writes `template.containers` whole, so each finding's patch holds the container changes of every finding on
+ * the service: one applied after another keeps the other's changes instead of writing the containers back as read.
+ */
 export function renderCloudRunFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
   const services = new Map(inventory.workloads.filter((w) => w.cloudRun !== undefined).map((w) => [objectKey(changeTarget(w)), w]));
   if (services.size === 0) return [...findings];
+  const serviceOps = new Map<string, ServiceContainerOps>();
+  for (const finding of findings) {
+    const key = objectKey(finding.target);
+    const ops = (finding.fix?.jsonPatch ?? []).filter((op) => op.path.startsWith(`${CONTAINERS_POINTER}/`));
+    if (!services.has(key) || ops.length === 0) continue;
+    const all = serviceOps.get(key) ?? { ops: [], rules: [] };
+    serviceOps.set(key, { ops: [...all.ops, ...ops], rules: [...all.rules, finding.rule] });
+  }
   return findings.map((finding) => {
     const workload = services.get(objectKey(finding.target));
     if (workload === undefined || finding.fix === undefined) return finding;
-    const fix = cloudRunFix(workload, finding.fix, finding.changes ?? []);
+    const fix = cloudRunFix(workload, finding.fix, finding.changes ?? [], serviceOps.get(objectKey(finding.target)));
     const out: Finding = { ...finding };
     if (fix === undefined) delete out.fix;
     else out.fix = fix;
@@ -56,9 +68,15 @@ export function renderCloudRunFindings(inventory: Inventory, findings: readonly 
   });
 }
 
+/** The container ops of every finding on one service, in report order, and the rules of those findings. */
+interface ServiceContainerOps {
+  ops: JsonPatchOp[];
+  rules: string[];
+}
+
 /** A fix without object patches: its source edits, created objects and commands, plus the gcloud command and v2 patch. */
-function cloudRunFix(workload: Workload, fix: Fix, changes: readonly AnyChange[]): Fix | undefined {
-  const rendering = renderCloudRunChanges(workload, changes, fix.jsonPatch ?? []);
+function cloudRunFix(workload: Workload, fix: Fix, changes: readonly AnyChange[], service: ServiceContainerOps | undefined): Fix | undefined {
+  const rendering = renderCloudRunChanges(workload, changes, fix.jsonPatch ?? [], service);
   const out: Fix = {};
   if (fix.edits !== undefined) out.edits = fix.edits;
   if (fix.create !== undefined) out.create = fix.create;
@@ -74,15 +92,22 @@ function cloudRunFix(workload: Workload, fix: Fix, changes: readonly AnyChange[]
 
 /**
  * Renders the writable changes of one finding on a v2 service. `containerOps` are the rule's JSON Patch ops; those
- * under `/template/containers` are applied to the containers as read.
+ * under `/template/containers` are applied to the containers as read. The gcloud command sets this finding's
+ * changes; a patch that writes the containers writes them after every op of `service` (all findings on it).
  */
-export function renderCloudRunChanges(workload: Workload, changes: readonly AnyChange[], containerOps: readonly JsonPatchOp[]): CloudRunRendering {
+export function renderCloudRunChanges(workload: Workload, changes: readonly AnyChange[], containerOps: readonly JsonPatchOp[], service?: ServiceContainerOps): CloudRunRendering {
   const cloudRun = workload.cloudRun;
   if (cloudRun === undefined) return { notes: [] };
-  const { service } = cloudRun;
   const draft: Draft = { template: {}, mask: [], flags: [], notes: [] };
-  const after = containersAfter(service, containerOps, draft.notes);
+  const after = containersAfter(cloudRun.service, containerOps, draft.notes);
   if (after !== undefined) draft.containers = after;
+  const written = service === undefined ? undefined : containersAfter(cloudRun.service, service.ops, []);
+  if (written !== undefined) draft.written = { containers: written, rules: [...new Set(service!.rules)] };
+  return renderDraft(workload, cloudRun, changes, draft);
+}
+
+function renderDraft(workload: Workload, cloudRun: NonNullable<Workload['cloudRun']>, changes: readonly AnyChange[], draft: Draft): CloudRunRendering {
+  const { service } = cloudRun;
   for (const change of changes.filter(isWritable)) {
     if (change.setting === 'containerConcurrency') {
       draft.template['maxInstanceRequestConcurrency'] = change.to;
@@ -94,10 +119,11 @@ export function renderCloudRunChanges(workload: Workload, changes: readonly AnyC
   }
   const { template, mask, flags, notes } = draft;
   if (draft.containers !== undefined) {
-    const written = withExplicitCpuIdle(draft.containers, notes);
-    template['containers'] = written;
+    flags.push(...containerFlags(service.template.containers, draft.containers, notes));
+    const all = draft.written === undefined ? draft.containers : applyToAll(draft.written.containers, draft.containers, service.template.containers);
+    if (all !== draft.containers) notes.push(`the v2 patch writes template.containers whole: it holds the container changes of ${draft.written!.rules.join(', ')}, so that applied one after another they do not undo each other`);
+    template['containers'] = withExplicitCpuIdle(all, notes);
     mask.push('template.containers');
-    flags.push(...containerFlags(service.template.containers, written, notes));
   }
   if (mask.length === 0) return { notes };
   const body: Record<string, unknown> = { template };
@@ -115,6 +141,22 @@ interface Draft {
   flags: string[];
   notes: string[];
   containers?: CloudRunContainer[];
+  /** The containers after the container ops of every finding on the service, when several write them. */
+  written?: { containers: CloudRunContainer[]; rules: string[] };
+}
+
+/**
+ * `all` (every finding's container ops applied) with what this finding's `own` containers change beyond them (the
+ * resources an annotation sets): `own` itself when the others change nothing.
+ */
+function applyToAll(all: readonly CloudRunContainer[], own: readonly CloudRunContainer[], read: readonly CloudRunContainer[]): CloudRunContainer[] {
+  const merged = all.map((container, i) => {
+    const mine = own[i]?.resources ?? {};
+    const before = read[i]?.resources ?? {};
+    const changed = Object.entries(mine).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify((before as Record<string, unknown>)[key]));
+    return changed.length === 0 ? container : { ...container, resources: { ...container.resources, ...Object.fromEntries(changed) } };
+  });
+  return JSON.stringify(merged) === JSON.stringify(own) ? (own as CloudRunContainer[]) : merged;
 }
 
 /** A template annotation of the v1 vocabulary, written as the v2 field that holds it. */

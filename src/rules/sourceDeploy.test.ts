@@ -39,4 +39,23 @@ describe('findings on a service deployed from source', () => {
     const timeout = report2.findings.find((f) => f.rule === 'gunicorn.timeout');
     expect(timeout?.fix?.edits?.[0]).toMatchObject({ file: 'api/Dockerfile', line: 2, after: 'CMD exec gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 0 main:app' });
   });
+
+  describe('a service no deploy command deploys, whose fixes the solver changes', () => {
+    const solved = analyse(source('api/Dockerfile', 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n'));
+    const fixOf = (rule: string) => solved.findings.find((f) => f.rule === rule)?.fix;
+
+    it('says the containerConcurrency the solver settled on in its command, with no patch of an object no file holds', () => {
+      // gunicorn.workers-vs-cpu takes workers 4 → 1: 8 request slots, not the 32 read.
+      const fix = fixOf('concurrency.threads-mismatch');
+      expect(fix?.commands).toEqual(['gcloud run services update api --concurrency 8']);
+      expect(fix?.jsonPatch).toBeUndefined();
+      expect(fix?.applyFragment).toBeUndefined();
+    });
+
+    it('writes GUNICORN_CMD_ARGS once with every finding’s words: commands run one after another do not undo each other', () => {
+      const envCommands = solved.findings.flatMap((f) => f.fix?.commands ?? []).filter((c) => c.includes('GUNICORN_CMD_ARGS'));
+      expect(envCommands).toEqual(["gcloud run services update api --update-env-vars GUNICORN_CMD_ARGS='--timeout 0 --preload'"]);
+      expect(fixOf('startup.heavy-init')?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
+    });
+  });
 });

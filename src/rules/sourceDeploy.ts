@@ -6,10 +6,13 @@
  * assumed and why.
  *
  * The object changes are read back from the fix's JSON Patch: a stopgap until fixes are built from typed changes
- * (issue 13), which will render these commands directly.
+ * (issue 13), which will render these commands directly. A service no deploy command deploys keeps its JSON Patch
+ * through the solver, which retargets and combines it with the other fixes of the service (containerConcurrency
+ * following the workers another finding sets, one `GUNICORN_CMD_ARGS` for several findings' words); its commands are
+ * rendered after the solver (`renderSourceDeployFindings`), so that they say the values the solver settled on.
  */
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
-import type { Workload } from '../model/workload.ts';
+import type { Inventory, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import type { DeployFlagChange } from './deployCommandEdits.ts';
 import { deployCommandEdits } from './deployCommandEdits.ts';
@@ -33,11 +36,29 @@ export function forSourceDeploys(rule: Rule): Rule {
 function onSourceDeploy(finding: Finding, workload: Workload): Finding {
   const assumed = workload.assumed!;
   const out: Finding = { ...finding, evidence: [...finding.evidence, { ...assumed.evidence, text: assumed.why }] };
-  if (finding.fix !== undefined) {
-    const fix = sourceFix(finding.fix, workload);
-    if (fix === undefined) delete out.fix;
-    else out.fix = fix;
-  }
+  // The deploy command's edits are combined across findings by the solver (one edit of a line); the rest is rendered after it.
+  return workload.deployedBy === undefined ? out : withSourceFix(out, workload);
+}
+
+/**
+ * The findings with the fixes of source-deployed services no deploy command deploys rendered as commands and notes:
+ * run after the solver, so that a command says the solver's values and not the rule's first ones.
+ */
+export function renderSourceDeployFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
+  const assumed = inventory.workloads.filter((w) => w.assumed !== undefined && w.deployedBy === undefined);
+  if (assumed.length === 0) return [...findings];
+  return findings.map((finding) => {
+    const workload = assumed.find((w) => w.ref.file === finding.target.file && w.ref.name === finding.target.name && w.ref.kind === finding.target.kind);
+    return workload === undefined ? finding : withSourceFix(finding, workload);
+  });
+}
+
+function withSourceFix(finding: Finding, workload: Workload): Finding {
+  if (finding.fix === undefined) return finding;
+  const out: Finding = { ...finding };
+  const fix = sourceFix(finding.fix, workload);
+  if (fix === undefined) delete out.fix;
+  else out.fix = fix;
   return out;
 }
 
@@ -51,38 +72,53 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
   const flags: DeployFlagChange[] = [];
   for (const op of fix.jsonPatch ?? []) {
     if (op.op === 'test' || op.op === 'remove') continue;
-    const flag = workload.platform === 'cloudrun' ? gcloudFlag(op) : undefined;
-    if (flag !== undefined) flags.push(flag);
+    const opFlags = workload.platform === 'cloudrun' ? gcloudFlags(op) : [];
+    if (opFlags.length > 0) flags.push(...opFlags);
     else notes.push(`no manifest was read for ${workload.ref.name}: set ${op.path.replace('/spec/template/spec/', '')} to ${JSON.stringify(op.value)} where the service is defined`);
   }
   if (flags.length > 0 && workload.deployedBy !== undefined) {
     const changed = deployCommandEdits(workload.deployedBy, flags);
     if (changed.edits.length > 0) out.edits = [...(out.edits ?? []), ...changed.edits];
     notes.push(...changed.notes);
-  } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${flags.map(commandWords).join(' ')}`);
+  } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${commandFlags(flags)}`);
   if (commands.length > 0) out.commands = commands;
   if (notes.length > 0) out.notes = notes;
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
-/** A flag change as words of a shell command line: `--concurrency 8`, `--update-env-vars NAME='a b'`. */
-function commandWords(change: DeployFlagChange): string {
-  const { name, value } = change;
-  if (value === undefined) return name;
-  if (name !== '--update-env-vars') return `${name} ${value}`;
-  const eq = value.indexOf('=');
-  return `${name} ${value.slice(0, eq)}=${quote(value.slice(eq + 1))}`;
+/**
+ * The flag changes as words of a shell command line: `--concurrency 8 --update-env-vars NAME='a b',OTHER=c`. The env
+ * vars go in one `--update-env-vars` (with gcloud's alternate delimiter `^@^` when a value holds a comma): one list
+ * of all of them, where repeated flags would leave the choice to gcloud.
+ */
+function commandFlags(changes: readonly DeployFlagChange[]): string {
+  const words: string[] = [];
+  const env: string[] = [];
+  for (const { name, value } of changes) {
+    if (name === '--update-env-vars' && value !== undefined) env.push(value);
+    else words.push(value === undefined ? name : `${name} ${value}`);
+  }
+  if (env.length === 0) return words.join(' ');
+  const items = env.map((v) => `${v.slice(0, v.indexOf('='))}=${quote(v.slice(v.indexOf('=') + 1))}`);
+  const list = env.some((v) => v.includes(',')) ? `^@^${items.join('@')}` : items.join(',');
+  return [...words, `--update-env-vars ${list}`].join(' ');
 }
 
 const CONTAINER = /^\/spec\/template\/spec\/containers\/\d+/;
 
-/** The gcloud flag for one patch op, when gcloud has one. */
+/** The gcloud flags for one patch op (an `env` list sets several vars), none when gcloud has no flag for it. */
+function gcloudFlags(op: Extract<JsonPatchOp, { value: unknown }>): DeployFlagChange[] {
+  const env = envOf(op.path, op.value);
+  if (env !== undefined) return env.map((e) => ({ name: '--update-env-vars', value: `${e.name}=${e.value}` }));
+  const flag = gcloudFlag(op);
+  return flag === undefined ? [] : [flag];
+}
+
+/** The gcloud flag for one patch op of a service setting, when gcloud has one. */
 function gcloudFlag(op: Extract<JsonPatchOp, { value: unknown }>): DeployFlagChange | undefined {
   const { path, value } = op;
   if (path === '/spec/template/spec/containerConcurrency') return { name: '--concurrency', value: String(value) };
   if (path === '/spec/template/spec/timeoutSeconds') return { name: '--timeout', value: String(value) };
-  const env = envOf(path, value);
-  if (env !== undefined) return { name: '--update-env-vars', value: `${env.name}=${env.value}` };
   if (CONTAINER.test(path) && path.endsWith('/resources/limits/cpu')) return { name: '--cpu', value: String(value) };
   if (path.endsWith('/annotations/run.googleapis.com~1cpu-throttling')) return { name: value === 'false' ? '--no-cpu-throttling' : '--cpu-throttling' };
   if (path.endsWith('/metadata/annotations') && isRecord(value) && value['run.googleapis.com/cpu-throttling'] !== undefined) {
@@ -91,12 +127,12 @@ function gcloudFlag(op: Extract<JsonPatchOp, { value: unknown }>): DeployFlagCha
   return undefined;
 }
 
-function envOf(path: string, value: unknown): { name: string; value: string } | undefined {
+/** The env entries an op writes (one entry, or a whole list), undefined when it is not an env write gcloud can make. */
+function envOf(path: string, value: unknown): { name: string; value: string }[] | undefined {
   if (!CONTAINER.test(path) || !path.includes('/env')) return undefined;
   const entries = Array.isArray(value) ? value : [value];
-  const entry = entries[0];
-  if (isRecord(entry) && typeof entry.name === 'string' && typeof entry.value === 'string') return { name: entry.name, value: entry.value };
-  return undefined;
+  const out = entries.flatMap((entry) => (isRecord(entry) && typeof entry.name === 'string' && typeof entry.value === 'string' ? [{ name: entry.name, value: entry.value }] : []));
+  return out.length === entries.length && out.length > 0 ? out : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -86,3 +86,44 @@ describe('solver: a follower only for a rule that ran on a workload that does no
     expect(rules).not.toContain('startup.heavy-init');
   });
 });
+
+describe('solver: a flag rewritten inside GUNICORN_CMD_ARGS and words appended to it', () => {
+  it('become one write holding both: applied one after the other, apart, the second would undo the first', () => {
+    const object = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name: 'shop', namespace: 'shop' },
+      spec: {
+        template: {
+          spec: {
+            containerConcurrency: 8,
+            containers: [{ name: 'app', image: 'example.com/shop:1', args: ['gunicorn', '--bind', ':8080', '--workers', '4', '--threads', '8', 'main:app'], env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }], ports: [{ containerPort: 8080 }], resources: { limits: { cpu: '1' } } }],
+          },
+        },
+      },
+    };
+    const { findings } = analyse({ documents: [{ file: 'service.yaml', line: 1, docIndex: 0, object }], sources: [], errors: [], files: 1 });
+    // gunicorn.timeout rewrites --timeout 30 → 0 inside the var; startup.heavy-init (workers 4 → 1 on 1 vCPU) appends --preload.
+    const envWrites = findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
+    expect(envWrites).toEqual([{ rule: 'gunicorn.timeout', op: { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: '--timeout 0 --preload' } }]);
+    expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
+  });
+});
+
+describe('solver: words several findings append to GUNICORN_CMD_ARGS on a service a gcloud run deploy command deploys', () => {
+  it('are one --update-env-vars in one edit of the command, next to the --concurrency the solver settled on', () => {
+    const { findings } = analyse({
+      documents: [],
+      sources: [
+        { kind: 'Dockerfile', file: 'Dockerfile', text: 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n' },
+        { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy svc --source . --concurrency 80 --region us-central1\n' },
+      ],
+      errors: [],
+      files: 2,
+    });
+    const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
+    // gunicorn.timeout appends --timeout 0, startup.heavy-init and startup.probe-missing --preload; workers 4 → 1 leaves 8 slots.
+    expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0 --preload' --source . --concurrency 8 --region us-central1" }]);
+    expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.timeout, in one flag of the gcloud run deploy command');
+  });
+});

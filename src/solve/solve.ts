@@ -9,20 +9,21 @@
  * - Edits of one string (an args element, a Dockerfile line) in different places become one edit (./strings.ts).
  * - Env changes of one container become one write where apart they would undo each other: several entries added to a
  *   container with no `env` list, and several words of `GUNICORN_CMD_ARGS` (gunicorn reads it as extra command-line
- *   words: `--timeout 0`, `--preload`).
+ *   words: `--timeout 0`, `--preload`), appended after a flag one change rewrites inside it (`--timeout 30` → `0`).
+ *   Two rewrites inside one var are not combined yet: each starts from the value as read.
  * - Platform concurrency agrees with the request slots the server will have after the same step: workers × threads
  *   after the writable changes, the rest as read. A change pytuner cannot write is not assumed. A static
  *   containerConcurrency proposal is re-aimed at those slots; a measured one is capped by them; where only the slots
  *   change, containerConcurrency follows them in the same fix.
  */
 import type { AnyChange, Change } from '../model/change.ts';
-import { isWritable, objectKey } from '../model/change.ts';
+import { applyUnorderedSpans, isWritable, objectKey } from '../model/change.ts';
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
-import { appendEnvWords, mergeFragments, setContainerConcurrency } from '../rules/fixes.ts';
+import { appendEnvWords, mergeFragments, setContainerConcurrency, setEnv } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
 import { withDeployFlag } from '../rules/deployCommandEdits.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
@@ -85,6 +86,7 @@ function solveWorkload(workload: Workload, findings: Finding[], enabled: (ruleId
     findings.push(...follow);
     added.push(...follow);
     combineEnvWrites(workload, container, findings);
+    if (workload.deployedBy !== undefined) combineDeployEnvWords(workload.deployedBy, container, findings);
     combineArgsEdits(workload, container, findings);
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined) continue;
@@ -130,9 +132,10 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   if (envChanges.length < 2) return;
   const appends = envChanges.filter((e) => e.words !== undefined);
   const optionsVar = appends[0]?.name;
-  // A change that rewrites a flag inside the same var (already set there) is its own fix: those do not combine.
-  if (appends.some((e) => e.name !== optionsVar) || envChanges.some((e) => e.name === optionsVar && e.words === undefined)) return;
-  const current = optionsVar === undefined ? '' : (container.env.get(optionsVar)?.value ?? '');
+  if (appends.some((e) => e.name !== optionsVar)) return;
+  const base = optionsBase(envChanges, container, optionsVar);
+  if (base === undefined) return;
+  const { rewrites, rewritten, current } = base;
   const noEnvList = ![...container.env.values()].some((e) => e.index !== undefined);
   const values = new Map(envChanges.filter((e) => e.words === undefined).map((e) => [e.name, String(e.change.to)] as const));
   // Two findings that append the same words (`--preload` for startup.heavy-init and startup.probe-missing) append them once.
@@ -140,7 +143,7 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   const appended = words.join(' ');
   const distinctWrites = values.size + words.length;
   if (optionsVar !== undefined) values.set(optionsVar, [current, appended].filter((x) => x !== '').join(' '));
-  const involved = [...new Set((noEnvList ? envChanges : appends).map((e) => e.finding))];
+  const involved = [...new Set((noEnvList ? envChanges : [...rewrites, ...appends]).map((e) => e.finding))];
   // Findings that all write the same have nothing to combine: their ops are equal, and applied once.
   if (involved.length < 2 || distinctWrites < 2) return;
   const [carrier, ...rest] = involved;
@@ -148,17 +151,87 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   if (noEnvList) {
     ops = [{ op: 'add', path: `${workload.podSpecPointer}/containers/${container.index}/env`, value: [...values].map(([name, value]) => ({ name, value })) }];
   } else {
-    const combined = appendEnvWords(workload, container, optionsVar!, appended);
+    const combined = rewritten === undefined ? appendEnvWords(workload, container, optionsVar!, appended) : setEnv(workload, container, optionsVar!, values.get(optionsVar!)!);
     if (combined === undefined) return;
     ops = combined.jsonPatch;
   }
+  carryEnvWrite(carrier!, rest, involved, ops);
+}
+
+/**
+ * The value the appended words of an env var of options follow: the one a change rewriting a flag inside it writes
+ * (`--timeout 30` → `--timeout 0`), else the value as read. `undefined` when two changes rewrite it: each starts from
+ * the value as read, so they are not combined here (see the module comment).
+ */
+function optionsBase(envChanges: readonly EnvWrite[], container: ContainerFacts, optionsVar: string | undefined): { rewrites: EnvWrite[]; rewritten: string | undefined; current: string } | undefined {
+  if (optionsVar === undefined) return { rewrites: [], rewritten: undefined, current: '' };
+  const rewrites = envChanges.filter((e) => e.name === optionsVar && e.words === undefined);
+  const rewritten = rewrites.length === 1 ? envValueWritten(rewrites[0]!.finding, container, optionsVar) : undefined;
+  if (rewrites.length > 0 && rewritten === undefined) return undefined;
+  return { rewrites, rewritten, current: rewritten ?? container.env.get(optionsVar)?.value ?? '' };
+}
+
+/** `carrier`'s fix writes `ops` for the env of every finding `involved`; the `rest` hand their env write over to it. */
+function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: readonly Finding[], ops: JsonPatchOp[]): void {
   const fragments = involved.map((f) => f.fix?.applyFragment);
-  const fix: Fix = { ...carrier!.fix, jsonPatch: [...(carrier!.fix?.jsonPatch ?? []).filter((op) => !op.path.includes('/env')), ...ops] };
-  fix.notes = [...(carrier!.fix?.notes ?? []), `one write of the env for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the others' entries`];
+  const fix: Fix = { ...carrier.fix, jsonPatch: [...(carrier.fix?.jsonPatch ?? []).filter((op) => !op.path.includes('/env')), ...ops] };
+  fix.notes = [...(carrier.fix?.notes ?? []), `one write of the env for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the others' entries`];
   if (fragments.every((f) => f !== undefined)) fix.applyFragment = fragments.reduce((a, b) => mergeFragments(a, b));
   else delete fix.applyFragment;
-  carrier!.fix = fix;
-  for (const other of rest) handOverEnv(other, carrier!.rule);
+  carrier.fix = fix;
+  for (const other of rest) handOverEnv(other, carrier.rule);
+}
+
+/**
+ * On a service a `gcloud run deploy` command deploys, the findings that append words to one env var of options
+ * (`--timeout 0`, `--preload` to `GUNICORN_CMD_ARGS`) each edit the command's env flag with only their words: the first
+ * carries one flag with all of them; the others hand theirs over. Only appends, and only edits whose env flags all set
+ * that var, are combined (a rewrite inside the var, or another var in the same flag, keeps the one-at-a-time notes).
+ */
+function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFacts, findings: Finding[]): void {
+  const appends = findings.flatMap((finding) =>
+    (finding.changes ?? []).flatMap((change) => {
+      const at = change.location;
+      return at.kind === 'env' && at.words !== undefined && change.target.container === container.name ? [{ finding, name: at.name, words: at.words }] : [];
+    }),
+  );
+  const name = appends[0]?.name;
+  const involved = [...new Set(appends.map((a) => a.finding))];
+  if (name === undefined || involved.length < 2 || appends.some((a) => a.name !== name)) return;
+  const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
+  if (involved.some((f) => envFlags(f).length === 0 || envFlags(f).some((flag) => flag.envVar !== name))) return;
+  if (findings.some((f) => !involved.includes(f) && envFlags(f).some((flag) => flag.envVar === name))) return;
+  const current = container.env.get(name)?.value?.trim() ?? '';
+  const value = [current, ...new Set(appends.map((a) => a.words))].filter((x) => x !== '').join(' ');
+  const [carrier, ...rest] = involved as [Finding, ...Finding[]];
+  const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
+  carrier.fix = { ...carrier.fix, edits: placed.edits, notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} in the gcloud run deploy command for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
+  for (const other of rest) {
+    const edits = (other.fix?.edits ?? []).flatMap((e) => {
+      if (e.file !== deploy.file || e.flags === undefined) return [e];
+      const flags = e.flags.filter((flag) => flag.envVar === undefined);
+      const after = applyUnorderedSpans(e.before, flags.map((flag) => flag.span));
+      return flags.length === 0 || after === undefined ? [] : [{ ...e, after, flags }];
+    });
+    other.fix = { ...other.fix, notes: [...(other.fix?.notes ?? []), `its ${name} words are written by the fix of ${carrier.rule}, in one flag of the gcloud run deploy command`] };
+    if (edits.length > 0) other.fix.edits = edits;
+    else delete other.fix.edits;
+  }
+}
+
+/** The value a finding's fix writes to env var `name` of `container` (an entry added or replaced, or its value). */
+function envValueWritten(finding: Finding, container: ContainerFacts, name: string): string | undefined {
+  const index = container.env.get(name)?.index;
+  let written: string | undefined;
+  for (const op of finding.fix?.jsonPatch ?? []) {
+    if (op.op === 'test' || op.op === 'remove' || !op.path.includes('/env')) continue;
+    if (typeof op.value === 'string' && index !== undefined && op.path.endsWith(`/env/${index}/value`)) written = op.value;
+    for (const entry of Array.isArray(op.value) ? op.value : [op.value]) {
+      const { name: entryName, value } = (entry ?? {}) as { name?: unknown; value?: unknown };
+      if (entryName === name && typeof value === 'string') written = value;
+    }
+  }
+  return written;
 }
 
 /** A finding whose env write another finding's fix now carries keeps the rest of its fix. */
