@@ -19,6 +19,7 @@ import type { Inventory, Workload } from '../model/workload.ts';
 import type { CloudRunContainer, CloudRunService } from '../parse/cloudRunV2.ts';
 import { changeTarget } from '../rules/changes.ts';
 import { applyJsonPatch, parsePointer } from './jsonPatch.ts';
+import { gcloudList, shellQuote } from './gcloudWords.ts';
 
 /** A v2 field patch: the update mask and the partial Service resource that holds the masked fields. */
 export interface CloudRunFieldPatch {
@@ -220,16 +221,15 @@ function containerFlags(before: readonly CloudRunContainer[], after: readonly Cl
     for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
       if (JSON.stringify(container[kind]) !== JSON.stringify(old?.[kind])) notes.push(`the ${kind} is written by the v2 patch only (the gcloud command leaves it out)`);
     }
-    if (own.length > 0 && after.length > 1) flags.push(`--container ${quote(container.name ?? `container-${index}`)}`);
+    if (own.length > 0 && after.length > 1) flags.push(`--container ${shellQuote(container.name ?? `container-${index}`)}`);
     flags.push(...own);
   });
   return flags;
 }
 
-/** A gcloud list argument: comma-separated, or with gcloud's `^@^` delimiter when an item holds a comma. */
+/** A gcloud list argument as one shell word. */
 function listArg(items: readonly string[]): string {
-  const joined = items.some((i) => i.includes(',')) ? `^@^${items.join('@')}` : items.join(',');
-  return quote(joined);
+  return shellQuote(gcloudList(items));
 }
 
 /** The last segment of an annotation pointer (`.../annotations/run.googleapis.com~1cpu-throttling`). */
@@ -241,10 +241,5 @@ function annotationKey(pointer: string): string | undefined {
 /** The v2 patch as a command a user can review and run (pytuner never runs it). */
 function curlCommand(patch: CloudRunFieldPatch): string {
   const url = `https://run.googleapis.com/v2/${patch.name}?updateMask=${patch.updateMask.join(',')}`;
-  return `curl -X PATCH -H "Authorization: Bearer $(gcloud auth print-access-token)" -H 'Content-Type: application/json' ${quote(url)} -d ${quote(JSON.stringify(patch.service))}`;
-}
-
-/** Single-quotes a value for a POSIX shell when it holds anything but safe characters. */
-function quote(value: string): string {
-  return /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replaceAll("'", `'"'"'`)}'`;
+  return `curl -X PATCH -H "Authorization: Bearer $(gcloud auth print-access-token)" -H 'Content-Type: application/json' ${shellQuote(url)} -d ${shellQuote(JSON.stringify(patch.service))}`;
 }

@@ -16,6 +16,7 @@ import type { Inventory, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import type { DeployFlagChange } from './deployCommandEdits.ts';
 import { deployCommandEdits } from './deployCommandEdits.ts';
+import { gcloudList, shellQuote } from '../render/gcloudWords.ts';
 
 /** A rule whose findings on source-deployed services carry the assumed platform and fixes a user can run. */
 export function forSourceDeploys(rule: Rule): Rule {
@@ -99,9 +100,8 @@ function commandFlags(changes: readonly DeployFlagChange[]): string {
     else words.push(value === undefined ? name : `${name} ${value}`);
   }
   if (env.length === 0) return words.join(' ');
-  const items = env.map((v) => `${v.slice(0, v.indexOf('='))}=${quote(v.slice(v.indexOf('=') + 1))}`);
-  const list = env.some((v) => v.includes(',')) ? `^@^${items.join('@')}` : items.join(',');
-  return [...words, `--update-env-vars ${list}`].join(' ');
+  const items = env.map((v) => `${v.slice(0, v.indexOf('='))}=${shellQuote(v.slice(v.indexOf('=') + 1))}`);
+  return [...words, `--update-env-vars ${gcloudList(items)}`].join(' ');
 }
 
 const CONTAINER = /^\/spec\/template\/spec\/containers\/\d+/;
@@ -137,9 +137,4 @@ function envOf(path: string, value: unknown): { name: string; value: string }[] 
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Single-quotes a value for a POSIX shell when it holds anything but safe characters. */
-function quote(value: string): string {
-  return /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replaceAll("'", `'"'"'`)}'`;
 }
