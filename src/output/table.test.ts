@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_REPORT, FIXTURE_REPORT } from '../../test/golden/report-fixture.ts';
 import { formatTable } from './table.ts';
 import { analyse } from '../report.ts';
+import { sourcesOnly } from '../../test/support/inputs.ts';
 
 describe('table format', () => {
   it('says plainly when there is nothing to report', () => {
@@ -59,15 +60,9 @@ describe('table format', () => {
 
 describe('summary of sources checked on their own', () => {
   it('names a Procfile with no Dockerfile a Procfile, not a Dockerfile', () => {
-    const report = analyse({
-      documents: [],
-      sources: [
-        { kind: 'Procfile', file: 'web/Procfile', text: 'web: python app.py\n' },
-        { kind: 'Dockerfile', file: 'api/Dockerfile', text: 'FROM python:3.12-slim\nCMD ["python", "app.py"]\n' },
-      ],
-      errors: [],
-      files: 2,
-    });
+    const report = analyse(
+      sourcesOnly({ kind: 'Procfile', file: 'web/Procfile', text: 'web: python app.py\n' }, { kind: 'Dockerfile', file: 'api/Dockerfile', text: 'FROM python:3.12-slim\nCMD ["python", "app.py"]\n' }),
+    );
     expect(report.summary).toMatchObject({ images: 2, procfiles: 1 });
     expect(formatTable(report).split('\n')).toContain('Read 2 files: 0 objects, 0 workloads, 1 standalone Dockerfile, 1 standalone Procfile.');
   });

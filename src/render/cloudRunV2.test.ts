@@ -33,6 +33,20 @@ const sidecar = {
   },
 };
 
+/**
+ * The findings on a v2 service of gunicorn 4 × 8 on 1 vCPU with `GUNICORN_CMD_ARGS=--timeout 30`: gunicorn.timeout
+ * rewrites the flag inside the var, startup.heavy-init and startup.probe-missing append --preload, gunicorn.workers-vs-cpu
+ * rewrites the command.
+ */
+function gunicornTimeoutServiceFindings() {
+  const checked = validateCloudRunService({
+    name: 'projects/p1/locations/europe-west1/services/api',
+    template: { maxInstanceRequestConcurrency: 80, containers: [{ image: 'img:1', command: ['gunicorn', '--workers', '4', '--threads', '8', 'main:app'], env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }], resources: { limits: { cpu: '1' }, cpuIdle: true } }] },
+  });
+  if (!('service' in checked)) throw new Error(JSON.stringify(checked.errors));
+  return analyse({ documents: [], sources: [], errors: [], files: 0, cloudRunServices: [checked.service] }).findings;
+}
+
 describe('Cloud Run v2 fixes', () => {
   it('renders containerConcurrency as maxInstanceRequestConcurrency and --concurrency, guarded by the etag', () => {
     const workload = workloadOf(single);
@@ -99,24 +113,14 @@ describe('Cloud Run v2 fixes', () => {
   });
 
   it('gives a service one --update-env-vars for GUNICORN_CMD_ARGS holding every finding’s part (a flag rewritten in it, words appended)', () => {
-    const checked = validateCloudRunService({
-      name: 'projects/p1/locations/europe-west1/services/api',
-      template: { maxInstanceRequestConcurrency: 80, containers: [{ image: 'img:1', command: ['gunicorn', '--workers', '4', '--threads', '8', 'main:app'], env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }], resources: { limits: { cpu: '1' }, cpuIdle: true } }] },
-    });
-    if (!('service' in checked)) throw new Error(JSON.stringify(checked.errors));
-    const { findings } = analyse({ documents: [], sources: [], errors: [], files: 0, cloudRunServices: [checked.service] });
+    const findings = gunicornTimeoutServiceFindings();
     const envCommands = findings.flatMap((f) => f.fix?.commands ?? []).filter((c) => c.startsWith('gcloud') && c.includes('GUNICORN_CMD_ARGS'));
     // gunicorn.timeout: --timeout 30 → 0; startup.heavy-init and startup.probe-missing: --preload.
     expect(envCommands).toEqual(["gcloud run services update api --region europe-west1 --project p1 --update-env-vars 'GUNICORN_CMD_ARGS=--timeout 0 --preload'"]);
   });
 
   it('writes, in every finding’s v2 patch, the container changes of all findings on the service: applied one after another, none undoes another', () => {
-    const checked = validateCloudRunService({
-      name: 'projects/p1/locations/europe-west1/services/api',
-      template: { maxInstanceRequestConcurrency: 80, containers: [{ image: 'img:1', command: ['gunicorn', '--workers', '4', '--threads', '8', 'main:app'], env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }], resources: { limits: { cpu: '1' }, cpuIdle: true } }] },
-    });
-    if (!('service' in checked)) throw new Error(JSON.stringify(checked.errors));
-    const { findings } = analyse({ documents: [], sources: [], errors: [], files: 0, cloudRunServices: [checked.service] });
+    const findings = gunicornTimeoutServiceFindings();
     const patches = findings.flatMap((f) => (f.fix?.commands ?? []).filter((c) => c.startsWith('curl') && c.includes('template.containers')).map((c) => ({ rule: f.rule, body: JSON.parse(c.slice(c.indexOf(" -d '") + 5, -1)) as { template: { containers: unknown[] } } })));
     // gunicorn.workers-vs-cpu rewrites the command (workers 4 → 1), gunicorn.timeout the env: apart, each patch wrote the other's field back as read.
     expect(patches.map((p) => p.rule)).toEqual(['gunicorn.timeout', 'gunicorn.workers-vs-cpu']);

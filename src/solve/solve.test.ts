@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedInputs } from '../parse/types.ts';
 import { analyse } from '../report.ts';
 import { RULES } from '../rules/index.ts';
+import { sourcesOnly } from '../../test/support/inputs.ts';
 
-function service(containerConcurrency: number, args: string[], cpu: string): LoadedInputs {
+function service(containerConcurrency: number, args: string[], cpu: string, env?: { name: string; value: string }[]): LoadedInputs {
   const object = {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
@@ -12,7 +13,7 @@ function service(containerConcurrency: number, args: string[], cpu: string): Loa
       template: {
         spec: {
           containerConcurrency,
-          containers: [{ name: 'app', image: 'example.com/shop:1', args, ports: [{ containerPort: 8080 }], resources: { limits: { cpu } }, startupProbe: { httpGet: { path: '/healthz', port: 8080 } } }],
+          containers: [{ name: 'app', image: 'example.com/shop:1', args, ...(env === undefined ? {} : { env }), ports: [{ containerPort: 8080 }], resources: { limits: { cpu } }, startupProbe: { httpGet: { path: '/healthz', port: 8080 } } }],
         },
       },
     },
@@ -89,20 +90,7 @@ describe('solver: a follower only for a rule that ran on a workload that does no
 
 describe('solver: a flag rewritten inside GUNICORN_CMD_ARGS and words appended to it', () => {
   it('become one write holding both: applied one after the other, apart, the second would undo the first', () => {
-    const object = {
-      apiVersion: 'serving.knative.dev/v1',
-      kind: 'Service',
-      metadata: { name: 'shop', namespace: 'shop' },
-      spec: {
-        template: {
-          spec: {
-            containerConcurrency: 8,
-            containers: [{ name: 'app', image: 'example.com/shop:1', args: ['gunicorn', '--bind', ':8080', '--workers', '4', '--threads', '8', 'main:app'], env: [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }], ports: [{ containerPort: 8080 }], resources: { limits: { cpu: '1' } } }],
-          },
-        },
-      },
-    };
-    const { findings } = analyse({ documents: [{ file: 'service.yaml', line: 1, docIndex: 0, object }], sources: [], errors: [], files: 1 });
+    const { findings } = analyse(service(8, ['gunicorn', '--bind', ':8080', '--workers', '4', '--threads', '8', 'main:app'], '1', [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }]));
     // gunicorn.timeout rewrites --timeout 30 → 0 inside the var; startup.heavy-init (workers 4 → 1 on 1 vCPU) appends --preload.
     const envWrites = findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
     expect(envWrites).toEqual([{ rule: 'gunicorn.timeout', op: { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: '--timeout 0 --preload' } }]);
@@ -112,15 +100,12 @@ describe('solver: a flag rewritten inside GUNICORN_CMD_ARGS and words appended t
 
 describe('solver: words several findings append to GUNICORN_CMD_ARGS on a service a gcloud run deploy command deploys', () => {
   it('are one --update-env-vars in one edit of the command, next to the --concurrency the solver settled on', () => {
-    const { findings } = analyse({
-      documents: [],
-      sources: [
+    const { findings } = analyse(
+      sourcesOnly(
         { kind: 'Dockerfile', file: 'Dockerfile', text: 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n' },
         { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy svc --source . --concurrency 80 --region us-central1\n' },
-      ],
-      errors: [],
-      files: 2,
-    });
+      ),
+    );
     const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
     // gunicorn.timeout appends --timeout 0, startup.heavy-init and startup.probe-missing --preload; workers 4 → 1 leaves 8 slots.
     expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0 --preload' --source . --concurrency 8 --region us-central1" }]);

@@ -4,6 +4,7 @@ import type { LoadedInputs } from '../parse/types.ts';
 import type { Finding } from '../model/finding.ts';
 import { analyse } from '../report.ts';
 import { combineLineEdits } from './strings.ts';
+import { sourcesOnly } from '../../test/support/inputs.ts';
 
 describe('applySpans', () => {
   it('writes spans that do not overlap, in the order of the string, adjacent ones too', () => {
@@ -101,15 +102,12 @@ describe('one edit of a gcloud run deploy command line that two findings add fla
 
 describe('a containerConcurrency the solver changes on a service a gcloud run deploy command deploys', () => {
   it('is written to the command`s --concurrency, not to an object no file holds', () => {
-    const { findings } = analyse({
-      documents: [],
-      sources: [
+    const { findings } = analyse(
+      sourcesOnly(
         { kind: 'Dockerfile', file: 'api/Dockerfile', text: 'FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT --workers 4 --threads 8 main:app\n' },
         { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy shop-api --source api --region us-central1\n' },
-      ],
-      errors: [],
-      files: 2,
-    });
+      ),
+    );
     const concurrency = findings.find((f) => f.rule === 'concurrency.threads-mismatch')!;
     // gunicorn.workers-vs-cpu takes workers 4 → 1, which leaves 8 request slots, not the 32 read.
     expect(concurrency.recommended.containerConcurrency).toBe(8);
