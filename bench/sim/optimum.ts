@@ -39,6 +39,8 @@ export interface Evaluation {
   /** Requests per second per instance. */
   throughput: number;
   p95: number;
+  /** CPU cores busy per instance, measured. */
+  cpuCores: number;
   meetsObjective: boolean;
 }
 
@@ -57,7 +59,7 @@ export class Evaluator {
   readonly scenario: Scenario;
   readonly objective: number;
   readonly options: EvaluationOptions;
-  private readonly cache = new Map<string, { throughput: number; p95: number }>();
+  private readonly cache = new Map<string, { throughput: number; p95: number; cpuCores: number }>();
   runs = 0;
 
   constructor(scenario: Scenario, objective: number, options: EvaluationOptions = DEFAULT_EVALUATION) {
@@ -75,15 +77,27 @@ export class Evaluator {
     if (measured === undefined) {
       const run = simulate(closedLoop(this.scenario, { workers: deployment.workers, threads }, concurrency, this.options));
       this.runs++;
-      measured = { throughput: run.summary.throughputPerInstance, p95: run.summary.p95 };
+      measured = { throughput: run.summary.throughputPerInstance, p95: run.summary.p95, cpuCores: run.summary.cpuCoresPerInstance };
       this.cache.set(key, measured);
     }
-    return { deployment, concurrency, throughput: measured.throughput, p95: measured.p95, meetsObjective: measured.p95 <= this.objective };
+    return { deployment, concurrency, throughput: measured.throughput, p95: measured.p95, cpuCores: measured.cpuCores, meetsObjective: measured.p95 <= this.objective };
   }
 
   /** Throughput per instance at the objective: the measured throughput when the p95 meets it, else 0. */
   score(evaluation: Evaluation): number {
     return evaluation.meetsObjective ? evaluation.throughput : 0;
+  }
+
+  /**
+   * Throughput per instance at the objective within a CPU headroom of `cores` per instance: what the configuration
+   * serves where an autoscaler adds instances once the CPU passes the headroom (Cloud Run's CPU driver, 60 % of the
+   * vCPU by default), which holds it at `cores`. A configuration that uses more serves its measured throughput scaled
+   * to the headroom (the CPU per request stays); one that uses less, all of it. At the lower load its p95 meets the
+   * objective too, as it does at the full one.
+   */
+  scoreWithin(evaluation: Evaluation, cores: number): number {
+    const share = evaluation.cpuCores > cores ? cores / evaluation.cpuCores : 1;
+    return this.score(evaluation) * share;
   }
 }
 
@@ -122,13 +136,15 @@ export function searchSpace(scenario: Scenario): { workers: number[]; threads: n
 
 /**
  * The best configuration by brute force: for every (workers, threads), the largest containerConcurrency whose p95 meets
- * the objective (doubling, then bisecting), and of everything measured, the highest throughput that meets it.
+ * the objective (doubling, then bisecting), and of everything measured, the highest `score` that meets it (by default
+ * the throughput; `Evaluator.scoreWithin` for the best within a CPU headroom, which grows with the concurrency as the
+ * throughput does, so the same search finds it).
  */
-export function bruteForce(evaluator: Evaluator): Evaluation | undefined {
+export function bruteForce(evaluator: Evaluator, score: (e: Evaluation) => number = (e) => e.throughput): Evaluation | undefined {
   const space = searchSpace(evaluator.scenario);
   let best: Evaluation | undefined;
   const consider = (e: Evaluation) => {
-    if (e.meetsObjective && (best === undefined || e.throughput > best.throughput)) best = e;
+    if (e.meetsObjective && (best === undefined || score(e) > score(best))) best = e;
     return e.meetsObjective;
   };
   for (const workers of space.workers) {
