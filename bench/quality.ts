@@ -140,7 +140,7 @@ function run(base: Scenario, seedOffset: number, targets: Partial<Pick<Recommend
 /** The bound that set the recommended concurrency (`ModelPlan.sizedBy`), in words. */
 function sizedBy(plan: ModelPlan | undefined): string {
   if (plan?.sizedBy === 'cpu') return 'CPU bound';
-  if (plan?.sizedBy === 'gil') return `GIL bound (${plan.gilBound === undefined ? '?' : round(plan.gilBound.throughput, 1)} req/s)`;
+  if (plan?.sizedBy === 'gil') return plan.gilBound === undefined ? 'GIL bound' : `GIL bound of ${round(plan.gilBound.throughput, 1)} req/s`;
   return plan?.sizedBy === 'latency' ? 'latency objective' : 'not modelled';
 }
 
@@ -149,7 +149,10 @@ function shareFlag<K extends 'cpuUtilisationTarget' | 'gilShareTarget'>(flag: st
   const at = process.argv.indexOf(flag);
   if (at === -1) return {};
   const value = Number(process.argv[at + 1]);
-  if (!(value > 0 && value <= 1)) throw new Error(`${flag}: a share in (0, 1] is needed, got ${process.argv[at + 1] ?? 'nothing'}`);
+  if (!(value > 0 && value <= 1)) {
+    process.stderr.write(`bench:quality: ${flag} takes a share in (0, 1], got ${process.argv[at + 1] ?? 'nothing'}\n`);
+    process.exit(2);
+  }
   return { [key]: value } as Partial<Record<K, number>>;
 }
 
