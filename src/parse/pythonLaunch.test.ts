@@ -35,6 +35,28 @@ describe('pythonLaunch', () => {
     expect(Object.fromEntries(pythonLaunch(text)?.kwargs ?? [])).toEqual({ host: undefined, port: '${PORT:-8080}', workers: '2', log_level: undefined });
   });
 
+  it('leaves comments out: a commented-out argument is no argument, a commented-out call no launch', () => {
+    const text = [
+      'import os',
+      'from flask import Flask',
+      'app = Flask(__name__)',
+      '',
+      "if __name__ == '__main__':",
+      '    app.run(',
+      "        host=host_ip.strip('[]'), # don't keep the brackets",
+      "        port=int(os.environ.get('PORT', 8080)),",
+      '        #debug=True,',
+      '        threaded=True)',
+      '    # app.run(debug=True, port=5000)',
+      '',
+    ].join('\n');
+    const launch = pythonLaunch(text);
+    expect(launch).toMatchObject({ kind: 'flask', line: 6 });
+    expect(launch?.text).not.toContain('debug');
+    expect(launch?.target).toBeUndefined();
+    expect(Object.fromEntries(launch?.kwargs ?? [])).toEqual({ host: undefined, port: '${PORT:-8080}', threaded: 'True' });
+  });
+
   it('ignores .run( on objects that are not a Flask app, and files without a launch', () => {
     expect(pythonLaunch('import asyncio\nasyncio.run(main())\n')).toBeUndefined();
     expect(pythonLaunch('from flask import Flask\napp = Flask(__name__)\n')).toBeUndefined();

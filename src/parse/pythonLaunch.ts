@@ -26,12 +26,16 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
   let found: PythonLaunch | undefined;
   for (const m of text.matchAll(CALL)) {
     const callee = m[1] as string;
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    const before = text.slice(lineStart, m.index);
+    if (withoutComments(before) !== before) continue;
     const open = (m.index ?? 0) + m[0].length;
     const close = closingParen(text, open);
     if (close === undefined) continue;
     const kind = callee === 'uvicorn.run' ? 'uvicorn' : flaskLike(text, callee) ? 'flask' : undefined;
     if (kind === undefined) continue;
-    const args = splitArgs(text.slice(open, close));
+    const call = withoutComments(text.slice(m.index, close + 1));
+    const args = splitArgs(withoutComments(text.slice(open, close)));
     const kwargs = new Map<string, string | undefined>();
     let target: string | undefined;
     for (const arg of args) {
@@ -40,7 +44,7 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
       else if (target === undefined) target = literal(arg) ?? arg;
     }
     const line = text.slice(0, m.index).split('\n').length;
-    const launch: PythonLaunch = { kind, line, text: text.slice(m.index, close + 1).replace(/\s+/g, ' '), kwargs };
+    const launch: PythonLaunch = { kind, line, text: call.replace(/\s+/g, ' '), kwargs };
     if (target !== undefined) launch.target = target;
     found = launch;
   }
@@ -61,6 +65,9 @@ function closingParen(text: string, from: number): number | undefined {
     if (quote !== undefined) {
       if (c === '\\') i++;
       else if (c === quote) quote = undefined;
+    } else if (c === '#') {
+      const newline = text.indexOf('\n', i);
+      i = newline < 0 ? text.length : newline;
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
@@ -69,6 +76,29 @@ function closingParen(text: string, from: number): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The text without its `#` comments (outside string literals): a commented-out argument (`# debug=True,`) is not an
+ * argument, and a comment's apostrophe opens no string.
+ */
+function withoutComments(text: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote === undefined && c === '#') {
+      const newline = text.indexOf('\n', i);
+      i = (newline < 0 ? text.length : newline) - 1;
+      continue;
+    }
+    out += c;
+    if (quote !== undefined) {
+      if (c === '\\') out += text.charAt(++i);
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+  }
+  return out;
 }
 
 /** Top-level comma-separated arguments. */
