@@ -16,6 +16,12 @@ export interface PythonLaunch {
   target?: string;
   /** Keyword arguments: a literal's value, `${NAME:-default}` for an env lookup, or undefined when computed. */
   kwargs: Map<string, string | undefined>;
+  /**
+   * Flask: what a WSGI server imports from the file, as gunicorn writes it after `module:`: the app's name when the
+   * file assigns it at module level (`app`, `application`), `create_app()` when the app is made by calling the file's
+   * factory only under `if __name__ == "__main__":`; undefined when the file shows neither.
+   */
+  app?: string;
 }
 
 const CALL = /\b(uvicorn\.run|[A-Za-z_][A-Za-z0-9_]*\.run)\s*\(/g;
@@ -46,6 +52,8 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
     const line = text.slice(0, m.index).split('\n').length;
     const launch: PythonLaunch = { kind, line, text: call.replace(/\s+/g, ' '), kwargs };
     if (target !== undefined) launch.target = target;
+    const app = kind === 'flask' ? flaskAppExpression(text, callee.slice(0, -'.run'.length)) : undefined;
+    if (app !== undefined) launch.app = app;
     found = launch;
   }
   return found;
@@ -55,6 +63,18 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
 function flaskLike(text: string, callee: string): boolean {
   const name = callee.slice(0, -'.run'.length);
   return /\bfrom\s+flask\s+import\b|\bimport\s+flask\b/.test(text) && new RegExp(`\\b${name}\\s*=\\s*(?:flask\\.)?Flask\\(|\\bdef\\s+create_app\\b`).test(text);
+}
+
+/**
+ * The importable expression for the object `name.run()` is called on: `name` when the module assigns it at top level,
+ * `factory()` when it is only assigned, indented, from a call without arguments of a function the module defines.
+ */
+function flaskAppExpression(text: string, name: string): string | undefined {
+  if (new RegExp(`^${name}\\s*(?::[^=\\n]*)?=(?!=)`, 'm').test(text)) return name;
+  const factories = [...text.matchAll(new RegExp(`^[ \\t]+${name}\\s*=\\s*([A-Za-z_][A-Za-z0-9_]*)\\(\\s*\\)\\s*(?:#.*)?$`, 'gm'))].map((m) => m[1] as string);
+  const [factory] = factories;
+  if (factory === undefined || factories.some((f) => f !== factory)) return undefined;
+  return new RegExp(`^def\\s+${factory}\\s*\\(`, 'm').test(text) ? `${factory}()` : undefined;
 }
 
 function closingParen(text: string, from: number): number | undefined {
