@@ -173,6 +173,13 @@ describe('local Terraform modules', () => {
     ]);
   });
 
+  it('names five remote modules that deploy no service and counts the rest', async () => {
+    const calls = Array.from({ length: 7 }, (_, i) => `module "net${i}" {\n  source = "terraform-google-modules/network/google"\n}`);
+    expect(reportOf([await hcl(calls.join('\n'))]).notes).toEqual([
+      '7 Terraform module calls from remote sources not evaluated, none named for Cloud Run or passed an image or container: module.net0 (main.tf:1), module.net1 (main.tf:4), module.net2 (main.tf:7), module.net3 (main.tf:10), module.net4 (main.tf:13) and 2 more',
+    ]);
+  });
+
   it("edits the caller's argument for a value the module takes as a variable, and says when it cannot", async () => {
     const files = await moduleFiles('module "api" {\n  source = "./modules/run"\n  cpu = "2"\n  workers = 1\n  concurrency = 8\n}\n');
     const r = reportOf(files);

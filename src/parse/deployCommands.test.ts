@@ -99,4 +99,31 @@ describe('readWorkflow', () => {
       { image: '${IMAGE}', context: 'api', dockerfile: 'api/Dockerfile', file: '.github/workflows/ship.yml', field: 'jobs.ship.steps[0].run', line: 5 },
     ]);
   });
+
+  it("reads a shell variable its run step assigns once before building, so a later step's deploy of that image joins", () => {
+    const text = lines(
+      'env:',
+      '  REGION: europe-west1',
+      '  SERVICE: shop',
+      'jobs:',
+      '  ship:',
+      '    steps:',
+      '      - run: |-',
+      '          TAG="${{ env.REGION }}-docker.pkg.dev/p/apps/${{ env.SERVICE }}:${{ github.sha }}"',
+      '          docker build --tag "${TAG}" .',
+      '          OTHER=$(date +%s)',
+      '          docker build -t "${OTHER}" web',
+      '      - uses: google-github-actions/deploy-cloudrun@v2',
+      '        with:',
+      '          service: ${{ env.SERVICE }}',
+      "          image: '${{ env.REGION }}-docker.pkg.dev/p/apps/${{ env.SERVICE }}:${{ github.sha }}'",
+    );
+    const read = readWorkflow('.github/workflows/ship.yml', text);
+    // A value computed by a command substitution is not tracked: it stays a reference.
+    expect(read.builds.map((b) => [b.image, b.context])).toEqual([
+      ['europe-west1-docker.pkg.dev/p/apps/shop:${{ github.sha }}', '.'],
+      ['${OTHER}', 'web'],
+    ]);
+    expect(read.deploys[0]?.image).toBe('europe-west1-docker.pkg.dev/p/apps/shop:${{ github.sha }}');
+  });
 });

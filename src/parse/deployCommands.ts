@@ -89,7 +89,7 @@ function stepCommands(step: z.infer<typeof workflowStep>, env: ReadonlyMap<strin
   if (step.run !== undefined) {
     const start = lineAt(doc.fieldLines, [...path, 'run']);
     const block = step.run.includes('\n') ? 1 : 0;
-    for (const { argv, index, end } of expressionSafeCommands(step.run, env)) {
+    for (const { argv, index, end } of expressionSafeCommands(step.run, withScriptAssignments(step.run, env))) {
       const line = start === undefined ? {} : { line: start + block + index };
       for (const built of commandBuilds(argv, cwd)) builds.push({ ...built, file, field: `${field}.run`, ...line });
       const deploy = runDeployOf(argv, cwd, { file, field: `${field}.run`, ...line });
@@ -122,6 +122,26 @@ function actionArgv(inputs: Readonly<Record<string, string>>, env: ReadonlyMap<s
   const flags = value('flags');
   if (flags !== undefined) for (const { argv: words } of expressionSafeCommands(flags, env)) argv.push(...words);
   return argv;
+}
+
+/**
+ * `env` and the variables a `run:` text assigns exactly once on a line of their own (`TAG="$REGION-docker.pkg.dev/p/
+ * app:${{ github.sha }}"`, `export TAG=...`), to a value without a command substitution or an unresolved `$NAME`:
+ * `docker build --tag "${TAG}"` then names the image a later step deploys by its expression.
+ */
+function withScriptAssignments(run: string, env: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  const assigned = new Map<string, string[]>();
+  for (const { argv } of expressionSafeCommands(run, env)) {
+    const words = argv[0] === 'export' ? argv.slice(1) : argv;
+    const assignment = words.length === 1 ? /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(words[0] as string) : null;
+    if (assignment !== null) assigned.set(assignment[1] as string, [...(assigned.get(assignment[1] as string) ?? []), assignment[2] as string]);
+  }
+  const out = new Map(env);
+  for (const [name, values] of assigned) {
+    const [value] = values;
+    if (values.length === 1 && value !== undefined && !/\$(?!\{\{)|`/.test(value)) out.set(name, value);
+  }
+  return out;
 }
 
 /** Env vars with a literal value (no expression), which a `run:` text's `$NAME` and an `env.NAME` expression read. */

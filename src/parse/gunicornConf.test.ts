@@ -70,6 +70,14 @@ describe('parseGunicornConf', () => {
     expect(settings(text)).toEqual({ workers: undefined, worker_class: undefined, reload: undefined });
   });
 
+  it('keeps the evidence of a computed value that a nested conditional assignment may cap', () => {
+    const text = ['import multiprocessing', "if 'workers' not in locals():", '  workers = multiprocessing.cpu_count() * 2 + 1', '  if workers > 8:', '    workers = 8', 'threads = 8'].join('\n');
+    const conf = parseGunicornConf('c.py', text);
+    expect(conf.settings.get('workers')).toMatchObject({ value: undefined, evidence: { line: 3, text: '  workers = multiprocessing.cpu_count() * 2 + 1' } });
+    // A branch at the same depth (if/else) is another possible value: the last one read is the evidence, as before.
+    expect(parseGunicornConf('c.py', 'if A:\n    workers = os.cpu_count()\nelse:\n    workers = 2\n').settings.get('workers')?.evidence.line).toBe(4);
+  });
+
   it('reads past multi-line values and docstrings without misreading their lines', () => {
     const text = ['bind = [', '"0.0.0.0:8080",', ']', '"""', 'workers = 99', '"""', 'logconfig_dict = {', '  "version": 1,', '}', 'threads = \\', '    4', 'workers = 2'].join('\n');
     expect(settings(text)).toEqual({ bind: undefined, logconfig_dict: undefined, threads: undefined, workers: 2 });

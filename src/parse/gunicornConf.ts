@@ -32,12 +32,15 @@ const COMPOUND = /^(?:if|elif|else|for|while|try|except|finally|with|match|case|
 /** parseGunicornConf returns the file's top-level settings; the last assignment of a name wins. */
 export function parseGunicornConf(file: string, text: string): GunicornConf {
   const settings: GunicornConf['settings'] = new Map();
+  /** How many blocks deep each setting's recorded assignment is. */
+  const depths = new Map<string, number>();
   const blocks: Block[] = [];
   for (const statement of statements(text)) {
     while (blocks.length > 0 && (blocks.at(-1) as Block).indent >= statement.indent) blocks.pop();
     const inFunction = blocks.some((b) => b.local);
     const head = statement.text.trim();
-    const evidence = (name: string): Evidence => ({ source: 'gunicorn.conf.py', file, line: statement.line, field: name, text: firstLine(head) });
+    // The text keeps its indentation: a fix replaces the line as the file has it (`    workers = 8` under an `if`).
+    const evidence = (name: string): Evidence => ({ source: 'gunicorn.conf.py', file, line: statement.line, field: name, text: firstLine(statement.text.trimEnd()) });
     if (FUNCTION_OR_CLASS.test(head)) {
       blocks.push({ indent: statement.indent, local: true });
       continue;
@@ -53,8 +56,12 @@ export function parseGunicornConf(file: string, text: string): GunicornConf {
     const assignment = ASSIGNMENT.exec(head);
     if (assignment === null) continue;
     const name = assignment[1] as string;
+    // `workers = cpu_count() * 2 + 1` then, nested under it, `if workers > 8: workers = 8`: the nested assignment may
+    // not run, so the value stays unknown and its evidence stays what the outer assignment computes.
+    if (conditional && settings.get(name)?.value === undefined && (depths.get(name) ?? blocks.length) < blocks.length) continue;
     const value = conditional || statement.multiline ? undefined : literal(assignment[2] as string);
     settings.set(name, { value, evidence: evidence(name) });
+    depths.set(name, blocks.length);
   }
   return { file, settings };
 }

@@ -276,6 +276,16 @@ describe('parseManifests', () => {
     expect(sniffManifest(doc('# Source: web/templates/sa.yaml', '{{- if .Values.sa }}', 'apiVersion: v1'), true)).toBe('template');
   });
 
+  it('says a named file that does not parse is a Helm template, at its first action, and how to read it', () => {
+    const chart = doc('# a chart template', 'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: {{ include "web.fullname" . }}', 'spec:', '  template:', '    spec:', '      containers:', '        - name: web', '          {{- with .Values.resources }}', '          resources: {{- toYaml . | nindent 12 }}', '          {{- end }}');
+    expect(parseManifests('templates/deployment.yaml', chart)).toEqual({
+      documents: [],
+      errors: [{ file: 'templates/deployment.yaml', line: 5, message: 'a Helm or Go template ({{ … }}), not a manifest: render it first (helm template CHART | pytuner report -f -)' }],
+    });
+    // Without template actions a syntax error stays the parser's.
+    expect(parseManifests('sa.yaml', doc('apiVersion: v1', 'kind: ServiceAccount', 'metadata: {name: a')).errors[0]?.message).toMatch(/^YAML syntax error: /);
+  });
+
   it('decides from the first bytes alone when they show a list, and waits for more otherwise', () => {
     expect(sniffManifest('[{"id": 1}, {"id"', false)).toBe('not-an-object');
     expect(sniffManifest('\uFEFF  \n[', false)).toBe('not-an-object');

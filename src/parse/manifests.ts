@@ -49,7 +49,9 @@ export interface ParseOptions {
 export function parseManifests(file: string, text: string, options: ParseOptions = {}): ParsedManifests {
   if (options.walked !== true) {
     const stream = readStream(file, text);
-    const errors = [...stream.syntaxErrors.map((e) => e.error), ...stream.shapeErrors].sort(byLine);
+    const template = stream.syntaxErrors.length > 0 ? templateError(file, text) : undefined;
+    const syntaxErrors = template === undefined ? stream.syntaxErrors.map((e) => e.error) : [template];
+    const errors = [...syntaxErrors, ...stream.shapeErrors].sort(byLine);
     if (stream.rawDocuments === 0 && errors.length === 0) errors.push({ file, message: 'empty file: no documents' });
     return { documents: stream.documents, errors };
   }
@@ -67,6 +69,17 @@ export function parseManifests(file: string, text: string, options: ParseOptions
 }
 
 const byLine = (a: InputError, b: InputError): number => (a.line ?? 0) - (b.line ?? 0);
+
+/**
+ * A file named explicitly that does not parse because it is a Helm or Go template: one error saying so, at its first
+ * template action, instead of the YAML parser's complaint about what the action did to the syntax.
+ */
+function templateError(file: string, text: string): InputError | undefined {
+  const action = TEMPLATE_ACTION.exec(text);
+  if (action === null) return undefined;
+  const line = text.slice(0, action.index + action[0].length).split('\n').length;
+  return { file, line, message: 'a Helm or Go template ({{ … }}), not a manifest: render it first (helm template CHART | pytuner report -f -)' };
+}
 
 /** The largest head of a file `sniffManifest` needs to decide on lists and JSON patches. */
 export const SNIFF_BYTES = 64 * 1024;

@@ -35,6 +35,40 @@ describe('pythonLaunch', () => {
     expect(Object.fromEntries(pythonLaunch(text)?.kwargs ?? [])).toEqual({ host: undefined, port: '${PORT:-8080}', workers: '2', log_level: undefined });
   });
 
+  it('leaves comments out: a commented-out argument is no argument, a commented-out call no launch', () => {
+    const text = [
+      'import os',
+      'from flask import Flask',
+      'app = Flask(__name__)',
+      '',
+      "if __name__ == '__main__':",
+      '    app.run(',
+      "        host=host_ip.strip('[]'), # don't keep the brackets",
+      "        port=int(os.environ.get('PORT', 8080)),",
+      '        #debug=True,',
+      '        threaded=True)',
+      '    # app.run(debug=True, port=5000)',
+      '',
+    ].join('\n');
+    const launch = pythonLaunch(text);
+    expect(launch).toMatchObject({ kind: 'flask', line: 6 });
+    expect(launch?.text).not.toContain('debug');
+    expect(launch?.target).toBeUndefined();
+    expect(Object.fromEntries(launch?.kwargs ?? [])).toEqual({ host: undefined, port: '${PORT:-8080}', threaded: 'True' });
+  });
+
+  it("names the Flask app a WSGI server imports: a module-level name, or the factory called only under __main__", () => {
+    const named = pythonLaunch('from flask import Flask\napplication = Flask(__name__)\nif __name__ == "__main__":\n    application.run()\n');
+    expect(named?.app).toBe('application');
+    const factory = ['from flask import Flask', 'def create_app():', '    app = Flask(__name__)', '    return app', 'if __name__ == "__main__":', '    app = create_app()', '    app.run()', ''].join('\n');
+    expect(pythonLaunch(factory)?.app).toBe('create_app()');
+    // A factory the file does not define, or called with arguments, is not guessed.
+    const imported = ['from flask import Flask', 'from shop import create_app', 'def create_app_later(): pass', 'if __name__ == "__main__":', '    app = create_app()', '    app.run()', ''].join('\n');
+    expect(pythonLaunch(imported.replace('create_app_later', 'create_app'))?.app).toBe('create_app()');
+    expect(pythonLaunch(imported)?.app).toBeUndefined();
+    expect(pythonLaunch(factory.replace('app = create_app()', 'app = create_app("prod")'))?.app).toBeUndefined();
+  });
+
   it('ignores .run( on objects that are not a Flask app, and files without a launch', () => {
     expect(pythonLaunch('import asyncio\nasyncio.run(main())\n')).toBeUndefined();
     expect(pythonLaunch('from flask import Flask\napp = Flask(__name__)\n')).toBeUndefined();

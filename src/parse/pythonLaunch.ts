@@ -16,6 +16,12 @@ export interface PythonLaunch {
   target?: string;
   /** Keyword arguments: a literal's value, `${NAME:-default}` for an env lookup, or undefined when computed. */
   kwargs: Map<string, string | undefined>;
+  /**
+   * Flask: what a WSGI server imports from the file, as gunicorn writes it after `module:`: the app's name when the
+   * file assigns it at module level (`app`, `application`), `create_app()` when the app is made by calling the file's
+   * factory only under `if __name__ == "__main__":`; undefined when the file shows neither.
+   */
+  app?: string;
 }
 
 const CALL = /\b(uvicorn\.run|[A-Za-z_][A-Za-z0-9_]*\.run)\s*\(/g;
@@ -26,12 +32,16 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
   let found: PythonLaunch | undefined;
   for (const m of text.matchAll(CALL)) {
     const callee = m[1] as string;
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    const before = text.slice(lineStart, m.index);
+    if (withoutComments(before) !== before) continue;
     const open = (m.index ?? 0) + m[0].length;
     const close = closingParen(text, open);
     if (close === undefined) continue;
     const kind = callee === 'uvicorn.run' ? 'uvicorn' : flaskLike(text, callee) ? 'flask' : undefined;
     if (kind === undefined) continue;
-    const args = splitArgs(text.slice(open, close));
+    const call = withoutComments(text.slice(m.index, close + 1));
+    const args = splitArgs(withoutComments(text.slice(open, close)));
     const kwargs = new Map<string, string | undefined>();
     let target: string | undefined;
     for (const arg of args) {
@@ -40,8 +50,10 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
       else if (target === undefined) target = literal(arg) ?? arg;
     }
     const line = text.slice(0, m.index).split('\n').length;
-    const launch: PythonLaunch = { kind, line, text: text.slice(m.index, close + 1).replace(/\s+/g, ' '), kwargs };
+    const launch: PythonLaunch = { kind, line, text: call.replace(/\s+/g, ' '), kwargs };
     if (target !== undefined) launch.target = target;
+    const app = kind === 'flask' ? flaskAppExpression(text, callee.slice(0, -'.run'.length)) : undefined;
+    if (app !== undefined) launch.app = app;
     found = launch;
   }
   return found;
@@ -53,6 +65,18 @@ function flaskLike(text: string, callee: string): boolean {
   return /\bfrom\s+flask\s+import\b|\bimport\s+flask\b/.test(text) && new RegExp(`\\b${name}\\s*=\\s*(?:flask\\.)?Flask\\(|\\bdef\\s+create_app\\b`).test(text);
 }
 
+/**
+ * The importable expression for the object `name.run()` is called on: `name` when the module assigns it at top level,
+ * `factory()` when it is only assigned, indented, from a call without arguments of a function the module defines.
+ */
+function flaskAppExpression(text: string, name: string): string | undefined {
+  if (new RegExp(`^${name}\\s*(?::[^=\\n]*)?=(?!=)`, 'm').test(text)) return name;
+  const factories = [...text.matchAll(new RegExp(`^[ \\t]+${name}\\s*=\\s*([A-Za-z_][A-Za-z0-9_]*)\\(\\s*\\)\\s*(?:#.*)?$`, 'gm'))].map((m) => m[1] as string);
+  const [factory] = factories;
+  if (factory === undefined || factories.some((f) => f !== factory)) return undefined;
+  return new RegExp(`^def\\s+${factory}\\s*\\(`, 'm').test(text) ? `${factory}()` : undefined;
+}
+
 function closingParen(text: string, from: number): number | undefined {
   let depth = 1;
   let quote: string | undefined;
@@ -61,6 +85,9 @@ function closingParen(text: string, from: number): number | undefined {
     if (quote !== undefined) {
       if (c === '\\') i++;
       else if (c === quote) quote = undefined;
+    } else if (c === '#') {
+      const newline = text.indexOf('\n', i);
+      i = newline < 0 ? text.length : newline;
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
@@ -69,6 +96,29 @@ function closingParen(text: string, from: number): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The text without its `#` comments (outside string literals): a commented-out argument (`# debug=True,`) is not an
+ * argument, and a comment's apostrophe opens no string.
+ */
+function withoutComments(text: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote === undefined && c === '#') {
+      const newline = text.indexOf('\n', i);
+      i = (newline < 0 ? text.length : newline) - 1;
+      continue;
+    }
+    out += c;
+    if (quote !== undefined) {
+      if (c === '\\') out += text.charAt(++i);
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+  }
+  return out;
 }
 
 /** Top-level comma-separated arguments. */

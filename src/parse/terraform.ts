@@ -51,6 +51,9 @@ export interface TerraformRead {
   notes: string[];
 }
 
+/** How many module calls that deploy no service a note names before it only counts them. */
+const UNRELATED_MODULES_LISTED = 5;
+
 /**
  * Reads the Cloud Run services of all parsed `.tf` files. A file in the directory of a local module (`source =
  * "./modules/run"`) that a file read calls is read once per call, with `var.x` taken from that call's literal argument
@@ -72,7 +75,11 @@ export function readTerraformFiles(files: readonly HclFile[]): TerraformRead {
     else if (!files.some((f) => posix.dirname(f.file) === call.dir)) out.notes.push(`${call.file}:${call.line}: module.${call.name} not evaluated: no .tf file of its source ${call.dir} was read (pass that directory too)`);
   }
   if (unrelated.length > 0) {
-    const list = unrelated.map((c) => `module.${c.name} (${c.file}:${c.line})`).join(', ');
+    // A repository of infrastructure samples calls dozens (networks, clusters, databases): a few name the kind, the
+    // count says the rest, so the note does not bury the notes about services.
+    const shown = unrelated.slice(0, UNRELATED_MODULES_LISTED).map((c) => `module.${c.name} (${c.file}:${c.line})`);
+    const more = unrelated.length - shown.length;
+    const list = `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
     out.notes.push(`${unrelated.length} Terraform module call${unrelated.length === 1 ? '' : 's'} from remote sources not evaluated, none named for Cloud Run or passed an image or container: ${list}`);
   }
   for (const hcl of files) {

@@ -60,6 +60,16 @@ describe('coverage notes: a Python program whose server pytuner did not find', (
     expect(notes).toEqual([expect.stringContaining('`python -m recommendation`'), expect.stringContaining('`python server.py`')]);
   });
 
+  it("says a Python image without CMD or ENTRYPOINT runs its base image's command, which is not read", () => {
+    const inherits = dockerfile('backend/Dockerfile').from('tiangolo/uvicorn-gunicorn-fastapi:python3.10').run('poetry install --no-root');
+    const node = dockerfile('web/Dockerfile').from('node:22').run('npm ci');
+    const official = dockerfile('tools/Dockerfile').from('python:3.12-slim').run('pip install -r requirements.txt');
+    const notes = coverageNotes(inventory().standaloneImage(inherits).standaloneImage(node).standaloneImage(official).build());
+    expect(notes).toEqual([
+      'backend/Dockerfile: not checked: no CMD or ENTRYPOINT, so the container runs the command of its base image tiangolo/uvicorn-gunicorn-fastapi:python3.10, which pytuner does not read; write the server command in the Dockerfile or the manifest to have it checked',
+    ]);
+  });
+
   it('names a script run by a project runner (`uv run server.py`) or run as the command', () => {
     const uv = dockerfile('mcp/Dockerfile').from('python:3.14-slim').cmd(['uv', 'run', 'server.py']);
     const poetry = dockerfile('p/Dockerfile').from('python:3.12').cmd(['poetry', 'run', '--no-interaction', './app.py']);

@@ -26,8 +26,25 @@ export function coverageNotes(inventory: Inventory): string[] {
     else if (image.server !== undefined) notes.push(`${image.file}: ${platformUnknown(serverPlugin(image.server.kind).title)}`);
     const program = image.server === undefined ? pythonProgram(imageArgv(image)) : undefined;
     if (program !== undefined) notes.push(`${image.file}: ${unrecognised(program)}`);
+    const inherited = inheritedCommand(image);
+    if (inherited !== undefined) notes.push(`${image.file}: ${inherited}`);
   }
   return notes;
+}
+
+/** A RUN that installs Python packages: the image is a Python service's even when its command is not its own. */
+const PYTHON_INSTALL = /\b(?:pip3?|poetry|pipenv|uv)\s+(?:install|sync)\b/;
+
+/**
+ * A Python image (a final-stage RUN installs packages with pip, poetry, pipenv or uv) with no CMD, ENTRYPOINT or
+ * Procfile of its own runs what its base image runs (`FROM tiangolo/uvicorn-gunicorn-fastapi`), which pytuner does not
+ * read; the official `python` image's command is the interpreter, no server, and is left alone.
+ */
+function inheritedCommand(image: ImageFacts): string | undefined {
+  if (image.server !== undefined || image.cmd !== undefined || image.entrypoint !== undefined || image.procfileWeb !== undefined) return undefined;
+  const base = image.base;
+  if (base === undefined || base.repository === 'python' || !image.runs.some((run) => run.final && PYTHON_INSTALL.test(run.text))) return undefined;
+  return `not checked: no CMD or ENTRYPOINT, so the container runs the command of its base image ${base.ref}, which pytuner does not read; write the server command in the Dockerfile or the manifest to have it checked`;
 }
 
 function containerNotes(workload: Workload, container: ContainerFacts): string[] {
@@ -37,7 +54,9 @@ function containerNotes(workload: Workload, container: ContainerFacts): string[]
   if (server === undefined) {
     const manifestArgv = [...(container.command ?? []), ...(container.args ?? [])];
     const program = pythonProgram(manifestArgv.length > 0 ? manifestArgv : container.dockerfile === undefined ? [] : imageArgv(container.dockerfile));
-    return program === undefined ? [] : [`${where}: ${unrecognised(program)}`];
+    if (program !== undefined) return [`${where}: ${unrecognised(program)}`];
+    const inherited = manifestArgv.length > 0 || container.dockerfile === undefined ? undefined : inheritedCommand(container.dockerfile);
+    return inherited === undefined ? [] : [`${where}: ${inherited}`];
   }
   if (server.interactive !== undefined) return [`${where}: ${server.interactive}`];
   const notes: string[] = [];

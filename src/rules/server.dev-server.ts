@@ -96,19 +96,24 @@ const PLACEHOLDER = '<module>';
 /** gunicorn's `module:variable` for a Flask app as `flask run` names it, and what it assumes. */
 function gunicornAppSpec(app: string | undefined): { spec: string; notes: string[] } {
   if (app === undefined) return { spec: `${PLACEHOLDER}:app`, notes: [`replace ${PLACEHOLDER} with the module that defines the Flask app (no --app, FLASK_APP or app.run script says which)`] };
-  if (app.includes(':')) return { spec: app, notes: [] };
+  // A factory call (`main:create_app()`) is quoted for the shell that runs the command.
+  if (app.includes(':')) return { spec: /[()'"\s]/.test(app) ? `'${app.replaceAll("'", "'\\''")}'` : app, notes: [] };
   // flask's own discovery tries a variable named `app` first when only the module is named.
   return { spec: `${app}:app`, notes: [`${app}:app assumes the Flask object is named app, flask run's first guess; name the variable or factory if it is not`] };
 }
 
-/** `main:app` from `python main.py`'s app.run, else `--app pkg` or `FLASK_APP` (its literal value) when given. */
+/**
+ * `--app pkg` (for `python main.py`, the app its app.run is called on: `main:app`, `main:create_app()`), else
+ * `main:app` from `python main.py`'s app.run, else `FLASK_APP` (its literal value) when given.
+ */
 function flaskApp(server: ServerConfig, container: ContainerFacts): string | undefined {
-  const file = server.development?.field.startsWith('python ') === true ? server.development.file : undefined;
-  if (file !== undefined) return `${file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')}:app`;
   const at = server.argv.findIndex((word) => word === '--app' || word === '-A');
   const app = at === -1 ? server.argv.find((word) => word.startsWith('--app='))?.slice('--app='.length) : server.argv[at + 1];
+  if (app !== undefined) return app;
+  const file = server.development?.field.startsWith('python ') === true ? server.development.file : undefined;
+  if (file !== undefined) return `${file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')}:app`;
   const env = container.env.get('FLASK_APP');
-  return app ?? (env?.fromRef === true ? undefined : env?.value);
+  return env?.fromRef === true ? undefined : env?.value;
 }
 
 /**

@@ -237,6 +237,20 @@ describe('buildInventory: joining sources', () => {
     }
   });
 
+  it('joins a directory named as a workload, its _ spelt - as object names must be (home_app/ runs as home-app)', () => {
+    const manifests = { 'k8s/apps.yaml': `${ksvc('home-app')}---\n${ksvc('images-app')}` };
+    const sources = [
+      dockerfile('home_app/Dockerfile', 'FROM python:3.13-slim', 'CMD exec gunicorn --bind :$PORT --workers 2 home_app:app'),
+      dockerfile('images_app/Dockerfile', 'FROM python:3.13-slim', 'CMD exec gunicorn --bind :$PORT --workers 3 images_app:app'),
+    ];
+    const { inventory } = buildInventory(loaded(manifests, sources), []);
+    expect(inventory.workloads.map((w) => [w.ref.name, serving(w).sources])).toEqual([
+      ['home-app', [{ file: 'home_app/Dockerfile', kind: 'Dockerfile', how: 'name' }]],
+      ['images-app', [{ file: 'images_app/Dockerfile', kind: 'Dockerfile', how: 'name' }]],
+    ]);
+    expect(inventory.standaloneImages).toEqual([]);
+  });
+
   it('joins by --source workload name, to a Dockerfile named as a file', () => {
     const { inventory } = buildInventory(loaded(two, src), [{ match: 'b', path: './src/a/Dockerfile' }]);
     expect(serving(inventory.workloads[1] as Workload).sources).toEqual([{ file: 'src/a/Dockerfile', kind: 'Dockerfile', how: 'flag' }]);

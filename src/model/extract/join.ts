@@ -4,8 +4,8 @@
  * config (Cloud Build, Skaffold) that builds the container's image from a Dockerfile that was read (the repo's own
  * statement of which directory builds which image, so it outranks the guesses that follow), a
  * directory that holds exactly one workload and one Dockerfile (or Procfile), then a source directory named as exactly
- * one workload that has no source yet (`server/Procfile` and a Terraform `google_cloud_run_v2_service` named
- * `server` whose image is built elsewhere from that directory). Paths are compared posix-normalised,
+ * one workload that has no source yet, `_` read as `-` (`server/Procfile` and a Terraform `google_cloud_run_v2_service`
+ * named `server` whose image is built elsewhere from that directory). Paths are compared posix-normalised,
  * as given (nothing is resolved against the working directory: this module does no I/O).
  */
 import { posix } from 'node:path';
@@ -281,16 +281,24 @@ function joinByName(drafts: readonly WorkloadDraft[], directories: Map<string, S
   const joined = new Set([...joins.values()].filter((j) => j.containerIndex === j.draft.servingIndex).map((j) => j.draft));
   const byName = new Map<string, SourceDirectory[]>();
   for (const dir of unclaimedDirectories(directories, joins)) {
-    const name = posix.basename(dir.dir);
+    const name = asObjectName(posix.basename(dir.dir));
     byName.set(name, [...(byName.get(name) ?? []), dir]);
   }
   for (const [name, dirs] of byName) {
-    const named = drafts.filter((d) => d.workload.ref.name === name);
+    const named = drafts.filter((d) => asObjectName(d.workload.ref.name) === name);
     const [dir] = dirs;
     const [draft] = named;
     if (dirs.length !== 1 || named.length !== 1 || dir === undefined || draft === undefined || joined.has(draft)) continue;
     claim(draft, draft.servingIndex, bundleOf(dir, dir.dockerfiles[0]), 'name');
   }
+}
+
+/**
+ * A name as a Kubernetes or Cloud Run object can spell it: `_` is not allowed there (DNS-1123 labels), so the Python
+ * package directory `book_details_app` is deployed as `book-details-app`.
+ */
+function asObjectName(name: string): string {
+  return name.replaceAll('_', '-');
 }
 
 /** Directories whose one Dockerfile (or, with none, Procfile) no join has claimed yet. */

@@ -41,16 +41,20 @@ function pythonScript(file: string, text: string): ContextScript | undefined {
   const launch = pythonLaunch(text);
   if (launch === undefined) return undefined;
   const evidence: Evidence = { source: 'build-context', file, line: launch.line, field: `python ${launch.kind === 'flask' ? 'app.run()' : 'uvicorn.run()'}`, text: launch.text };
-  return { kind: 'python', text: launchCommand(launch), evidence };
+  return { kind: 'python', text: launchCommand(launch, file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')), evidence };
 }
 
-/** The shell command a launch call amounts to. Keyword values the file computes are left out (the server's default then shows, marked unknown where it matters). */
-function launchCommand(launch: PythonLaunch): string {
+/**
+ * The shell command a launch call amounts to. Keyword values the file computes are left out (the server's default then
+ * shows, marked unknown where it matters). Flask's app is named as the file makes it (`--app 'main:create_app()'`), so
+ * a fix that serves it with gunicorn imports what exists.
+ */
+function launchCommand(launch: PythonLaunch, module: string): string {
   const arg = (name: string, flag: string): string => {
     const value = launch.kwargs.get(name);
     return value === undefined ? '' : ` ${flag} ${value}`;
   };
-  if (launch.kind === 'flask') return `exec flask run${arg('host', '--host')}${arg('port', '--port')}`;
+  if (launch.kind === 'flask') return `exec flask${launch.app === undefined ? '' : ` --app '${module}:${launch.app}'`} run${arg('host', '--host')}${arg('port', '--port')}`;
   const target = launch.target !== undefined && /^[\w.]+:[\w.]+$/.test(launch.target) ? launch.target : 'app';
   const reload = launch.kwargs.get('reload') === 'True' ? ' --reload' : '';
   return `exec uvicorn ${target}${arg('host', '--host')}${arg('port', '--port')}${arg('workers', '--workers')}${reload}`;
