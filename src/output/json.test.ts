@@ -11,10 +11,12 @@ describe('json format', () => {
     }
   });
 
-  it('written a finding at a time, is byte for byte the whole document stringified with a 2-space indent', () => {
-    for (const report of [FIXTURE_REPORT, EMPTY_REPORT]) {
+  it('written 32 findings at a time, is byte for byte the whole document stringified with a 2-space indent', () => {
+    // 70 findings: two chunks of 32 and one of 6, so the text across a chunk's boundary is checked too.
+    const many = { ...FIXTURE_REPORT, findings: Array.from({ length: 70 }, (_, i) => FIXTURE_REPORT.findings[i % FIXTURE_REPORT.findings.length]!) };
+    for (const [report, findingChunks] of [[FIXTURE_REPORT, 1], [EMPTY_REPORT, 0], [many, 3]] as const) {
       const chunks = [...formatJsonChunks(report)];
-      expect(chunks.length).toBe(report.findings.length === 0 ? 3 : report.findings.length + 3);
+      expect(chunks.length).toBe(findingChunks + 3);
       expect(chunks.join('')).toBe(`${JSON.stringify(toReportDocument(report), null, 2)}\n`);
     }
   });

@@ -104,7 +104,8 @@ export function sniffManifest(head: string, complete: boolean): SkipReason | und
     return JSON_PATCH_OP.test(head) ? 'json-patch' : 'not-an-object';
   }
   if (isNdjson(head)) return 'not-yaml';
-  if (TEMPLATE_ACTION.test(head)) return 'template';
+  // Without `{{` no action can match: most files skip the pattern's scan of every line.
+  if (head.includes('{{') && TEMPLATE_ACTION.test(head)) return 'template';
   return undefined;
 }
 
@@ -262,8 +263,6 @@ interface Chunk {
   firstLine: number;
 }
 
-const DOCUMENT_START = /^---(?:[ \t\r\n]|$)/;
-
 /**
  * splitDocuments cuts the stream before each `---` line. YAML forbids a `---` at column 0 inside any
  * document content (it always starts a new document, even inside a block scalar), so the cut never splits
@@ -271,19 +270,33 @@ const DOCUMENT_START = /^---(?:[ \t\r\n]|$)/;
  * stay with the document they introduce.
  */
 function splitDocuments(text: string): Chunk[] {
-  const lines = text.split(/(?<=\n)/);
+  // Line starts as offsets, cut where `text.split(/(?<=\n)/)` cuts (after each newline, none at the very end): a
+  // file of one document, nearly every file, is then its own chunk, not split into lines and joined again.
+  const lineStarts: number[] = [0];
+  for (let newline = text.indexOf('\n'); newline >= 0 && newline + 1 < text.length; newline = text.indexOf('\n', newline + 1)) lineStarts.push(newline + 1);
+  const lineText = (i: number): string => text.slice(lineStarts[i], lineStarts[i + 1] ?? text.length);
   const starts: number[] = [0];
-  for (let i = 1; i < lines.length; i++) {
-    if (!DOCUMENT_START.test(lines[i] as string)) continue;
+  for (let i = 1; i < lineStarts.length; i++) {
+    if (!isDocumentStart(text, lineStarts[i] as number)) continue;
     let start = i;
     for (let j = i - 1; j > (starts.at(-1) as number); j--) {
-      const line = (lines[j] as string).trim();
+      const line = lineText(j).trim();
       if (line.startsWith('%')) start = j;
       else if (line !== '' && !line.startsWith('#')) break;
     }
     starts.push(start);
   }
-  return starts.map((start, k) => ({ text: lines.slice(start, starts[k + 1] ?? lines.length).join(''), firstLine: start + 1 }));
+  return starts.map((start, k) => {
+    const next = starts[k + 1];
+    return { text: text.slice(lineStarts[start], next === undefined ? text.length : lineStarts[next]), firstLine: start + 1 };
+  });
+}
+
+/** A line starting at `at` is a `---` marker: `---` then a blank, a line end or the end of the text. */
+function isDocumentStart(text: string, at: number): boolean {
+  if (!text.startsWith('---', at)) return false;
+  const after = text.charCodeAt(at + 3);
+  return Number.isNaN(after) || after === 0x20 || after === 0x09 || after === 0x0d || after === 0x0a;
 }
 
 // ---- YAML nodes → values plus a line for every node ----

@@ -133,7 +133,9 @@ class EventWalk {
       items.push(this.node(childPath));
     }
     this.next++;
-    return items;
+    // The documents are held until the report is written: an exact-size copy, where an array grown by push from
+    // empty keeps room for 16 or more items (a container's one-entry `env`, its `args`, a one-container list).
+    return items.slice();
   }
 
   private scalar(event: ScalarEvent): unknown {

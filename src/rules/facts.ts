@@ -250,9 +250,11 @@ export function origin(setting: Setting<unknown>): string {
 export function uniqueEvidence(evidence: readonly Evidence[]): Evidence[] {
   // A finding has a handful: compared with each kept one, without a Map and its lists.
   if (evidence.length <= SMALL_EVIDENCE) {
-    const unique: Evidence[] = [];
-    for (const e of evidence) if (!unique.some((k) => k.field === e.field && sameEvidence(k, e))) unique.push(e);
-    return unique;
+    // Nearly always none repeats: then an exact-size copy, where an array grown by push keeps room for 16 or more
+    // items in every finding the report holds.
+    const repeats = (e: Evidence, index: number): boolean => evidence.some((k, i) => i < index && k.field === e.field && sameEvidence(k, e));
+    if (!evidence.some(repeats)) return evidence.slice();
+    return evidence.filter((e, index) => !repeats(e, index));
   }
   const kept = new Map<string, Evidence[]>();
   return evidence.filter((e) => {

@@ -121,13 +121,7 @@ interface EnvWrite {
  * say they are applied by it.
  */
 function combineEnvWrites(workload: Workload, container: ContainerFacts, findings: Finding[]): void {
-  const envChanges: EnvWrite[] = findings.flatMap((finding) =>
-    (finding.changes ?? []).flatMap((change) => {
-      const at = change.location;
-      if (at.kind !== 'env' || change.target.container !== container.name || (finding.fix?.jsonPatch?.length ?? 0) === 0) return [];
-      return [{ finding, change, name: at.name, words: at.words }];
-    }),
-  );
+  const envChanges = envWrites(findings, container);
   // One env write or none: nothing to combine (what follows would find fewer than two findings involved).
   if (envChanges.length < 2) return;
   const appends = envChanges.filter((e) => e.words !== undefined);
@@ -156,6 +150,19 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
     ops = combined.jsonPatch;
   }
   carryEnvWrite(carrier!, rest, involved, ops);
+}
+
+/** The env changes of `container` whose findings have a JSON patch. One loop, no array per finding and change: this runs for every container of every workload with findings. */
+function envWrites(findings: readonly Finding[], container: ContainerFacts): EnvWrite[] {
+  const writes: EnvWrite[] = [];
+  for (const finding of findings) {
+    if ((finding.fix?.jsonPatch?.length ?? 0) === 0) continue;
+    for (const change of finding.changes ?? []) {
+      const at = change.location;
+      if (at.kind === 'env' && change.target.container === container.name) writes.push({ finding, change, name: at.name, words: at.words });
+    }
+  }
+  return writes;
 }
 
 /**
