@@ -1,6 +1,7 @@
 /**
  * @module Build configs read for one fact: which image is built from which directory and Dockerfile. Cloud Build
- * configs (`cloudbuild.yaml`, `*.cloudbuild.yaml`, `cloudbuild.json`: `docker build`/`docker buildx build` steps,
+ * configs (`cloudbuild.yaml`, `*.cloudbuild.yaml`, `cloudbuild.json`, and other names holding `cloudbuild` whose
+ * content has a config's shape: `docker build`/`docker buildx build` steps,
  * as builder args or in a `bash -c` / `script:` text, with the step's `dir:`, and `gcloud builds submit --tag`)
  * and Skaffold `Config` objects (`build.artifacts[]` and each profile's). Pure: text or parsed objects in, facts out.
  * Paths are joined to the config's directory: Cloud Build runs steps in the submitted source root (assumed to be the
@@ -44,6 +45,23 @@ export interface BuildFacts {
 /** isCloudBuildConfig: the file is a Cloud Build config by its name. */
 export function isCloudBuildConfig(name: string): boolean {
   return /^(?:.+\.)?cloudbuild\.(?:ya?ml|json)$/.test(name);
+}
+
+/**
+ * mayBeCloudBuildConfig: a name that other teams give Cloud Build configs (`cloudbuild-prod.yaml`,
+ * `cloudbuild_test.yml`), which an unrelated file may bear too: its content decides (`hasCloudBuildShape`).
+ */
+export function mayBeCloudBuildConfig(name: string): boolean {
+  return /cloudbuild.*\.(?:ya?ml|json)$/i.test(name);
+}
+
+/** The shape only a Cloud Build config has: no `apiVersion`/`kind`, and a `steps` list of objects that each name a builder. */
+const cloudBuildShape = z.looseObject({ apiVersion: z.undefined().optional(), kind: z.undefined().optional(), steps: z.array(z.looseObject({ name: z.string() })).min(1) });
+
+/** hasCloudBuildShape: the text's first document is a Cloud Build config by its content (see `cloudBuildShape`). */
+export function hasCloudBuildShape(file: string, text: string): boolean {
+  const doc = parseManifests(file, text).documents[0];
+  return doc !== undefined && cloudBuildShape.safeParse(doc.object).success;
 }
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
