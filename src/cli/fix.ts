@@ -82,8 +82,9 @@ export async function fixInPlace(report: Report, loaded: LoadedInputs, stderr: S
   }
 
   reportUnfixed(plan, say);
-  // A finding whose change another's edit of the same string writes is fixed when that edit is written.
-  for (const carrier of [...done]) for (const other of carrier.fix?.alsoFixes ?? []) (failed.has(carrier) ? failed : done).add(other);
+  // A finding whose change another's edit of the same string writes is fixed when that edit is written; the live Set
+  // also visits the findings added here (an env write carried by a finding whose flag another's line edit carries).
+  for (const carrier of done) for (const other of carrier.fix?.alsoFixes ?? []) (failed.has(carrier) ? failed : done).add(other);
   const fixed = report.findings.filter((f) => done.has(f) && !failed.has(f));
   const partly = report.findings.filter((f) => done.has(f) && failed.has(f));
   for (const f of partly) say(`partly fixed: ${f.rule} on ${describeTarget(f.target)}: some of its changes were not applied (see above)`);

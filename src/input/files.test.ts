@@ -50,6 +50,8 @@ describe('classifyFile', () => {
     ['Pipfile', 'requirements'],
     ['cloudbuild.yaml', 'build-config'],
     ['api.cloudbuild.json', 'build-config'],
+    ['cloudbuild-prod.yaml', 'cloudbuild-named'],
+    ['cloudbuild_staging.yml', 'cloudbuild-named'],
   ])('%s is a %s', (name, kind) => {
     expect(classifyFile(name)).toBe(kind);
   });
@@ -341,5 +343,34 @@ describe('loadReportInputs', () => {
     const loaded = await loadReportInputs(['svc.yaml'], [{ match: 'api', path: 'missing/Dockerfile' }]);
     expect(names(loaded.documents.map((d) => d.object))).toEqual(['api']);
     expect(loaded.errors).toEqual([{ file: 'missing/Dockerfile', message: 'cannot read: no such file or directory' }]);
+  });
+});
+
+describe('Cloud Build configs under other names', () => {
+  const config = (image: string) => `steps:\n  - name: gcr.io/cloud-builders/docker\n    args: ['build', '-t', '${image}', '.']\n`;
+
+  it('reads a file whose name holds cloudbuild as a Cloud Build config when its content is one (a steps list of builders)', async () => {
+    tree({
+      'cloudbuild-prod.yaml': config('gcr.io/p/prod'),
+      'deploy/cloudbuild_staging.yml': config('gcr.io/p/staging'),
+      'test/advance.cloudbuild.yaml': config('gcr.io/p/advance'),
+    });
+    const loaded = await loadPaths(['.']);
+    expect(loaded.sources.map((s) => `${s.kind} ${s.file}`)).toEqual(['build-config cloudbuild-prod.yaml', 'build-config deploy/cloudbuild_staging.yml', 'build-config test/advance.cloudbuild.yaml']);
+    expect(loaded.errors).toEqual([]);
+  });
+
+  it('reads such a file as what it is when its content is not a Cloud Build config: a manifest, or nothing', async () => {
+    tree({
+      'cloudbuild-sa.yaml': SA('builder'),
+      // A list of step names, a Tekton-like object with steps of its own: neither is a Cloud Build config.
+      'cloudbuild-notes.yaml': 'steps: [lint, test, deploy]\n',
+      'cloudbuild-task.yaml': 'apiVersion: example.dev/v1\nkind: Task\nsteps:\n  - name: build\n',
+    });
+    const loaded = await loadPaths(['.']);
+    expect(loaded.sources).toEqual([]);
+    // Read as manifests: the ServiceAccount and the Task are objects (the Task with its own steps), the notes are skipped.
+    expect(loaded.documents.map((d) => `${d.file} ${(d.object as { kind: string }).kind}`)).toEqual(['cloudbuild-sa.yaml ServiceAccount', 'cloudbuild-task.yaml Task']);
+    expect(loaded.skippedFiles).toEqual({ 'not-kubernetes': 1 });
   });
 });

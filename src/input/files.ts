@@ -13,14 +13,14 @@ import type { SkipReason } from '../parse/manifests.ts';
 import { annotatedSourcePaths } from '../model/extract/sourceAnnotation.ts';
 import { isKustomization, kustomizationPatchFiles } from '../parse/kustomization.ts';
 import { parseDockerfile } from '../parse/dockerfile.ts';
-import { isCloudBuildConfig } from '../parse/buildConfig.ts';
+import { hasCloudBuildShape, isCloudBuildConfig, mayBeCloudBuildConfig } from '../parse/buildConfig.ts';
 import { isDeployScript, isWorkflowFile, mayRunDeploy } from '../parse/deployCommands.ts';
 import type { HclFile } from '../parse/hcl.ts';
 import { readTerraformFiles as readTerraformServices } from '../parse/terraform.ts';
 import { referencedContextFiles, S6_RUN, s6ContextDirectories, scriptReferences } from '../parse/buildContext.ts';
 
-/** What a file holds, decided by its name. */
-export type InputKind = 'manifest' | 'terraform' | SourceText['kind'];
+/** What a file holds, decided by its name; `cloudbuild-named`: by its content, a Cloud Build config or a manifest. */
+export type InputKind = 'manifest' | 'terraform' | 'cloudbuild-named' | SourceText['kind'];
 
 /** Directories never walked: dependencies and VCS data hold no deployment inputs. Hidden directories are skipped too. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules']);
@@ -31,6 +31,7 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules']);
  */
 export function classifyFile(name: string): InputKind | undefined {
   if (isCloudBuildConfig(name)) return 'build-config';
+  if (mayBeCloudBuildConfig(name)) return 'cloudbuild-named';
   if (/\.(ya?ml|json)$/i.test(name)) return 'manifest';
   if (name.endsWith('.tf')) return 'terraform';
   if (name.endsWith('.dockerignore')) return undefined;
@@ -401,7 +402,10 @@ function addText(loader: Loader, entry: PlannedFile, bytes: Buffer): void {
   addDecoded(loader, entry, text);
 }
 
-function addDecoded(loader: Loader, { file, kind, walked }: PlannedFile, text: string): void {
+function addDecoded(loader: Loader, entry: PlannedFile, text: string): void {
+  const { file, walked } = entry;
+  // A name like `cloudbuild-prod.yaml` is a Cloud Build config only when its content has a config's shape.
+  const kind = entry.kind !== 'cloudbuild-named' ? entry.kind : hasCloudBuildShape(file, text) ? 'build-config' : 'manifest';
   if (kind === 'terraform') {
     loader.terraformTexts.push({ file, text });
     return;

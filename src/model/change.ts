@@ -63,9 +63,10 @@ export type Location =
   /**
    * An env var of a container that the server reads the setting from (`--threads $THREADS`, `WEB_CONCURRENCY`).
    * `words`: the change appends these words to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`) instead of
-   * setting the whole value, so changes to the same var can be written together.
+   * setting the whole value, so changes to the same var can be written together. `span`: the characters of the value
+   * as read that a change of a flag inside it rewrites (`4` of `--workers 4` in `GUNICORN_CMD_ARGS`), for the same.
    */
-  | { kind: 'env'; container: string; name: string; words?: string }
+  | { kind: 'env'; container: string; name: string; words?: string; span?: TextSpan }
   /** A flag in one element of the container's `command`/`args` (`--workers`, `4`, or a whole `sh -c` string). */
   | { kind: 'args'; container: string; list: 'command' | 'args'; index: number; span: TextSpan }
   /** A line of a Dockerfile, Procfile or gunicorn.conf.py; `span` where the change rewrites part of it. */

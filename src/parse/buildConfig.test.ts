@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudBuildImages, isCloudBuildConfig, isSkaffoldConfig, skaffoldImages } from './buildConfig.ts';
+import { cloudBuildImages, commandBuilds, isCloudBuildConfig, isSkaffoldConfig, skaffoldImages } from './buildConfig.ts';
 import { parseManifests } from './manifests.ts';
 
 const lines = (...text: string[]) => `${text.join('\n')}\n`;
@@ -202,5 +202,21 @@ describe('cloudBuildImages: gcloud run deploy steps', () => {
     expect(worker).toMatchObject({ service: 'worker', source: 'deploy/worker', line: 10, settings: { cpu: { value: 2, text: '--cpu 2' } } });
     expect(batch).toMatchObject({ service: 'batch', image: 'us-docker.pkg.dev/p/r/batch', line: 18, field: 'steps[2].args[1]', settings: { cpuThrottling: { value: false } } });
     expect(batch?.lines?.map((l) => l.line)).toEqual([18, 19]);
+  });
+});
+
+describe('commandBuilds: pack build', () => {
+  it('builds the image (and its --tag images) from the Procfile of --path, else of the working directory', () => {
+    expect(commandBuilds(['pack', 'build', 'gcr.io/p/api', '--builder', 'gcr.io/buildpacks/builder:v1', '-p', 'services/api', '--tag', 'gcr.io/p/api:v2', '--publish'], 'ci')).toEqual([
+      { image: 'gcr.io/p/api', context: 'ci/services/api', dockerfile: 'ci/services/api/Procfile' },
+      { image: 'gcr.io/p/api:v2', context: 'ci/services/api', dockerfile: 'ci/services/api/Procfile' },
+    ]);
+    expect(commandBuilds(['pack', 'build', '--env', 'BP_X=1', 'web'], '.')).toEqual([{ image: 'web', context: '.', dockerfile: 'Procfile' }]);
+  });
+
+  it('builds nothing pytuner can read from an archive, a URL, or with no image named', () => {
+    expect(commandBuilds(['pack', 'build', 'app', '--path', 'dist/app.jar'], '.')).toEqual([]);
+    expect(commandBuilds(['pack', 'build', 'app', '--path', 'https://example.com/app.tgz'], '.')).toEqual([]);
+    expect(commandBuilds(['pack', 'build', '--builder', 'b'], '.')).toEqual([]);
   });
 });

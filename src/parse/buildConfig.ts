@@ -1,6 +1,7 @@
 /**
  * @module Build configs read for one fact: which image is built from which directory and Dockerfile. Cloud Build
- * configs (`cloudbuild.yaml`, `*.cloudbuild.yaml`, `cloudbuild.json`: `docker build`/`docker buildx build` steps,
+ * configs (`cloudbuild.yaml`, `*.cloudbuild.yaml`, `cloudbuild.json`, and other names holding `cloudbuild` whose
+ * content has a config's shape: `docker build`/`docker buildx build` steps,
  * as builder args or in a `bash -c` / `script:` text, with the step's `dir:`, and `gcloud builds submit --tag`)
  * and Skaffold `Config` objects (`build.artifacts[]` and each profile's). Pure: text or parsed objects in, facts out.
  * Paths are joined to the config's directory: Cloud Build runs steps in the submitted source root (assumed to be the
@@ -24,7 +25,7 @@ export interface BuiltImage {
   image: string;
   /** The build context directory, posix-normalised (`.` is the current directory). */
   context: string;
-  /** The Dockerfile the build uses: `-f`/`docker.dockerfile`, else `Dockerfile` in the context. */
+  /** The Dockerfile the build uses: `-f`/`docker.dockerfile`, else `Dockerfile` in the context; for `pack build`, the Procfile in its path. */
   dockerfile: string;
   /** Where the config says it. */
   file: string;
@@ -44,6 +45,23 @@ export interface BuildFacts {
 /** isCloudBuildConfig: the file is a Cloud Build config by its name. */
 export function isCloudBuildConfig(name: string): boolean {
   return /^(?:.+\.)?cloudbuild\.(?:ya?ml|json)$/.test(name);
+}
+
+/**
+ * mayBeCloudBuildConfig: a name that other teams give Cloud Build configs (`cloudbuild-prod.yaml`,
+ * `cloudbuild_test.yml`), which an unrelated file may bear too: its content decides (`hasCloudBuildShape`).
+ */
+export function mayBeCloudBuildConfig(name: string): boolean {
+  return /cloudbuild.*\.(?:ya?ml|json)$/i.test(name);
+}
+
+/** The shape only a Cloud Build config has: no `apiVersion`/`kind`, and a `steps` list of objects that each name a builder. */
+const cloudBuildShape = z.looseObject({ apiVersion: z.undefined().optional(), kind: z.undefined().optional(), steps: z.array(z.looseObject({ name: z.string() })).min(1) });
+
+/** hasCloudBuildShape: the text's first document is a Cloud Build config by its content (see `cloudBuildShape`). */
+export function hasCloudBuildShape(file: string, text: string): boolean {
+  const doc = parseManifests(file, text).documents[0];
+  return doc !== undefined && cloudBuildShape.safeParse(doc.object).success;
 }
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -153,7 +171,7 @@ function stepCommands(step: z.infer<typeof cloudBuildStep>): Array<{ argv: strin
     const c = args.indexOf('-c');
     return c >= 0 && args[c + 1] !== undefined ? inBlock(args[c + 1] as string).map((cmd) => ({ ...cmd, path: ['args', c + 1] })) : [];
   }
-  if (program === 'docker' || program === 'gcloud' || program === 'executor') return [{ argv: [program, ...args], path: ['args'], index: 0, end: 0 }];
+  if (program === 'docker' || program === 'gcloud' || program === 'executor' || program === 'pack') return [{ argv: [program, ...args], path: ['args'], index: 0, end: 0 }];
   return [];
 }
 
@@ -189,10 +207,14 @@ const DOCKER_VALUE_FLAGS = new Set([
   '--memory', '--memory-swap', '--cpu-shares', '--cpu-period', '--cpu-quota', '--cpuset-cpus', '--cpuset-mems', '--call',
 ]);
 
-/** The images a `docker build`/`docker buildx build`/`gcloud builds submit --tag` command builds, with `cwd` its working directory. */
+/**
+ * The images a `docker build`/`docker buildx build`/`gcloud builds submit --tag`/`pack build` command builds, with
+ * `cwd` its working directory.
+ */
 export function commandBuilds(argv: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
   const [program, ...args] = argv;
   if (program === 'executor') return kanikoBuild(args, cwd);
+  if (program === 'pack' && args[0] === 'build') return packBuild(args.slice(1), cwd);
   const sub = args[0] === 'buildx' || args[0] === 'image' ? args.slice(1) : args;
   if (program === 'docker' && sub[0] === 'build') return dockerBuild(sub.slice(1), cwd);
   if (program === 'gcloud' && args[0] === 'builds' && args[1] === 'submit') return gcloudSubmit(args.slice(2), cwd);
@@ -207,6 +229,28 @@ function kanikoBuild(args: readonly string[], cwd: string): Array<Omit<BuiltImag
   const context = posix.join(cwd, contextArg.replace(/^\/workspace\/?/, ''));
   const dockerfile = posix.join(context, (values.get('--dockerfile') ?? values.get('-f'))?.at(-1) ?? 'Dockerfile');
   return [...(values.get('--destination') ?? []), ...(values.get('-d') ?? [])].map((image) => ({ image, context, dockerfile }));
+}
+
+/** pack flags that take a value (`pack build --help`, pack 0.38): the one word that is neither is the image. */
+const PACK_VALUE_FLAGS = new Set([
+  '-p', '--path', '-B', '--builder', '-b', '--buildpack', '-e', '--env', '--env-file', '-t', '--tag', '-d', '--descriptor',
+  '-D', '--default-process', '--run-image', '--cache-image', '--cache', '--network', '--volume', '--pull-policy', '--platform',
+  '--lifecycle-image', '--previous-image', '--workspace', '--gid', '--uid', '--creation-time', '--report-output-dir',
+  '--sbom-output-dir', '--pre-buildpack', '--post-buildpack', '--extension', '--docker-host', '--userns', '--post-build-hook',
+]);
+
+/**
+ * Cloud Native Buildpacks (`pack build IMAGE [--path DIR] [--tag IMAGE2]`): no Dockerfile, the buildpacks start the
+ * Procfile's `web` process of the app directory (`--path`, else the working directory), so that Procfile is what the
+ * image runs.
+ */
+function packBuild(args: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {
+  const { values, positional } = readFlags(args, PACK_VALUE_FLAGS);
+  const pathArg = (values.get('--path') ?? values.get('-p'))?.at(-1) ?? '.';
+  if (positional[0] === undefined || /^[a-z]+:\/\//.test(pathArg) || /\.(?:zip|jar|tgz|tar\.gz)$/.test(pathArg)) return [];
+  const context = posix.join(cwd, pathArg);
+  const procfile = posix.join(context, 'Procfile');
+  return [positional[0], ...(values.get('--tag') ?? []), ...(values.get('-t') ?? [])].map((image) => ({ image, context, dockerfile: procfile }));
 }
 
 function dockerBuild(args: readonly string[], cwd: string): Array<Omit<BuiltImage, 'file' | 'field' | 'line'>> {

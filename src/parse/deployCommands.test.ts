@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDeployScript, isWorkflowFile, readWorkflow, scriptDeploys } from './deployCommands.ts';
+import { isDeployScript, isWorkflowFile, readScript, readWorkflow } from './deployCommands.ts';
 
 const workflowDeploys = (file: string, text: string) => readWorkflow(file, text).deploys;
 
@@ -67,10 +67,10 @@ describe('workflowDeploys', () => {
   });
 });
 
-describe('scriptDeploys', () => {
+describe('readScript', () => {
   it('reads a shell script`s commands with the line each starts on, from the script`s directory', () => {
     const script = lines('#!/bin/sh', 'set -eu', 'IMAGE=gcr.io/p/api', 'gcloud builds submit --tag "$IMAGE" && \\', '  gcloud run deploy api --image "$IMAGE" \\', '    --cpu 4', 'echo done');
-    const [deploy, ...rest] = scriptDeploys('ops/deploy.sh', script);
+    const [deploy, ...rest] = readScript('ops/deploy.sh', script).deploys;
     expect(rest).toEqual([]);
     // `$IMAGE` is a shell variable pytuner does not track: it stays a reference.
     expect(deploy).toMatchObject({ service: 'api', image: '${IMAGE}', file: 'ops/deploy.sh', line: 4 });
@@ -80,7 +80,7 @@ describe('scriptDeploys', () => {
 
   it('reads Makefile recipes, with make variables that have a literal value', () => {
     const makefile = lines('SERVICE := web', 'TAG ?= $(shell git rev-parse HEAD)', '', 'deploy:', '\t@gcloud run deploy $(SERVICE) --source . --concurrency=$(CONCURRENCY) --set-env-vars=TAG=$(TAG)', 'SERVICE2 = x');
-    const [deploy, ...rest] = scriptDeploys('web/Makefile', makefile);
+    const [deploy, ...rest] = readScript('web/Makefile', makefile).deploys;
     expect(rest).toEqual([]);
     expect(deploy).toMatchObject({ service: 'web', source: 'web', line: 5 });
     expect(deploy?.settings.concurrency).toEqual({ value: undefined, text: '--concurrency=${CONCURRENCY}' });
@@ -88,7 +88,7 @@ describe('scriptDeploys', () => {
   });
 
   it('reads nothing from a script that deploys nothing', () => {
-    expect(scriptDeploys('entrypoint.sh', lines('#!/bin/sh', 'exec gunicorn app:app'))).toEqual([]);
+    expect(readScript('entrypoint.sh', lines('#!/bin/sh', 'exec gunicorn app:app'))).toEqual({ deploys: [], builds: [] });
   });
 });
 

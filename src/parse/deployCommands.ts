@@ -172,20 +172,22 @@ function expressionSafeCommands(text: string, env: ReadonlyMap<string, string>):
 }
 
 /**
- * The deploy commands of a shell script or a Makefile, run from the file's directory. In a Makefile, recipe lines
- * (`\t@gcloud run deploy ...`) are read, `$(VAR)` stands for a variable the Makefile assigns a literal (`VAR := x`) or
- * is kept as a reference, and `$$` is a shell `$`.
+ * The deploy commands of a shell script or a Makefile, run from the file's directory, and the images it builds (`docker
+ * build -t "$IMAGE" .`, `pack build "$IMAGE"`): a deploy of the image the same script builds with the same variable
+ * runs what that build holds. In a Makefile, recipe lines (`\t@gcloud run deploy ...`) are read, `$(VAR)` stands for a
+ * variable the Makefile assigns a literal (`VAR := x`) or is kept as a reference, and `$$` is a shell `$`.
  */
-export function scriptDeploys(file: string, text: string): RunDeployCommand[] {
-  if (!mayRunDeploy(text)) return [];
+export function readScript(file: string, text: string): { deploys: RunDeployCommand[]; builds: BuiltImage[] } {
+  const read: { deploys: RunDeployCommand[]; builds: BuiltImage[] } = { deploys: [], builds: [] };
+  if (!mayRunDeploy(text)) return read;
   const cwd = posix.dirname(file.replaceAll('\\', '/'));
   const shell = posix.basename(file).endsWith('.sh') ? text : makeRecipes(text);
-  const deploys: RunDeployCommand[] = [];
   for (const { argv, index, end } of shellCommands(shell)) {
+    for (const built of commandBuilds(argv, cwd)) read.builds.push({ ...built, file, field: argv.slice(0, 2).join(' '), line: index + 1 });
     const deploy = runDeployOf(argv, cwd, { file, field: 'gcloud run deploy', line: index + 1 });
-    if (deploy !== undefined) deploys.push(withLines(deploy, text, index + 1, end + 1));
+    if (deploy !== undefined) read.deploys.push(withLines(deploy, text, index + 1, end + 1));
   }
-  return deploys;
+  return read;
 }
 
 /** A Makefile as shell text, line for line: recipe lines with make's variables expanded where literal, other lines blank. */

@@ -23,4 +23,19 @@ describe('lineAt', () => {
     expect(formatFieldPath(segments)).toBe('spec.template.metadata.annotations["run.googleapis.com/cpu-throttling"]');
     expect(lineAt(new Map([[formatFieldPath(segments.slice(0, 3)), 7]]), segments)).toBe(7);
   });
+
+  it('with the field already formatted, gives the same lines and looks each path up once', () => {
+    const cases: PropertyKey[][] = [['spec', 'template', 'spec', 'containers', 0, 'args'], ['spec', 'template', 'spec', 'containers', 0, 'env', 2, 'value'], ['metadata', 'name'], ['spec']];
+    for (const segments of cases) {
+      const asked: string[] = [];
+      const counting = new (class extends Map<string, number> {
+        override get(key: string): number | undefined {
+          asked.push(key);
+          return super.get(key);
+        }
+      })(asMap);
+      expect(lineAt(counting, segments, formatFieldPath(segments))).toBe(lineAt(asMap, segments));
+      expect(new Set(asked).size, asked.join(' | ')).toBe(asked.length);
+    }
+  });
 });

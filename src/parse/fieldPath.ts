@@ -33,13 +33,22 @@ function segmentText(segment: PropertyKey, first: boolean): string {
   return `[${JSON.stringify(String(segment))}]`;
 }
 
-/** lineAt finds the line of a field, or of its nearest enclosing field that has one. */
-export function lineAt(fieldLines: FieldLines | undefined, segments: readonly PropertyKey[]): number | undefined {
+/**
+ * lineAt finds the line of a field, or of its nearest enclosing field that has one. `formatted`: the field's path as
+ * `formatFieldPath(segments)` writes it, when the caller has it: the field itself is looked up by it first, and only
+ * on a miss are the enclosing paths written (most fields asked about are written).
+ */
+export function lineAt(fieldLines: FieldLines | undefined, segments: readonly PropertyKey[], formatted?: string): number | undefined {
   if (fieldLines === undefined) return undefined;
+  if (formatted !== undefined) {
+    const own = fieldLine(fieldLines, formatted);
+    if (own !== undefined) return own;
+  }
   // Each enclosing path extends the one before it: written once each, not the whole prefix again per step.
   const paths: string[] = [];
   let path = '';
-  for (const segment of segments) paths.push((path = appendFieldPath(path, segment)));
+  const enclosing = formatted === undefined ? segments.length : segments.length - 1;
+  for (let i = 0; i < enclosing; i++) paths.push((path = appendFieldPath(path, segments[i] as PropertyKey)));
   for (let n = paths.length - 1; n >= 0; n--) {
     const line = fieldLine(fieldLines, paths[n] as string);
     if (line !== undefined) return line;

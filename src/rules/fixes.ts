@@ -380,9 +380,14 @@ export function serverSettingWrite(workload: Workload, container: ContainerFacts
   if (envName !== undefined) {
     const env = container.env.get(envName);
     if (env === undefined || env.fromRef) return { fix: undefined, location: unwritable(`${envName} is read from a Secret or ConfigMap, or set where pytuner cannot see it`) };
-    // GUNICORN_CMD_ARGS="--timeout 30 --preload" holds flags: change the flag's value inside it, keep the rest.
-    const inside = env.value === undefined ? undefined : replaceFlagValue(env.value, knob.flag, value);
-    return { fix: fixFromChange(setEnv(workload, container, envName, inside ?? value)), location: { kind: 'env', container: container.name, name: envName } };
+    // GUNICORN_CMD_ARGS="--timeout 30 --preload" holds flags: change the flag's value inside it, keep the rest. The
+    // span lets the solver write several findings' flags of one var in one value.
+    const at = env.value === undefined ? undefined : flagValueSpan(env.value, knob.flag, 0);
+    const span: TextSpan | undefined = at === undefined ? undefined : { ...at, text: value };
+    const written = span === undefined ? value : applySpans(env.value!, [span])!;
+    const location: Location = { kind: 'env', container: container.name, name: envName };
+    if (span !== undefined) location.span = span;
+    return { fix: fixFromChange(setEnv(workload, container, envName, written)), location };
   }
   if (setting.isDefault) {
     const change = knob.whenUnset();

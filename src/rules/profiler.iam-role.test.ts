@@ -90,6 +90,13 @@ describe('profiler.iam-role', () => {
     expect(iamRole.check(inventory(profiledGke()).serviceAccount('prod', 'web', gsa).grant(`serviceAccount:${gsa}`, 'roles/cloudprofiler.agent').build())).toEqual([]);
   });
 
+  it('quotes a word of the gcloud command the shell would change as the other printed gcloud commands do (single quotes)', () => {
+    // A Google service account still holding a template's variable: the shell must not expand it in the command.
+    const gsa = 'web-sa@${PROJECT}.iam.gserviceaccount.com';
+    const [finding] = iamRole.check(inventory(profiledGke()).serviceAccount('prod', 'web', gsa).build());
+    expect(finding!.fix!.commands).toEqual([`gcloud projects add-iam-policy-binding PROJECT_ID '--member=serviceAccount:${gsa}' --role=roles/cloudprofiler.agent`]);
+  });
+
   it('uses the Workload Identity Federation principal of a KSA without a Google service account', () => {
     const principal = (ns: string, sa: string) =>
       `principal://iam.googleapis.com/projects/42/locations/global/workloadIdentityPools/shop-prod.svc.id.goog/subject/ns/${ns}/sa/${sa}`;

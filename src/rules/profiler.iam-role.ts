@@ -3,7 +3,6 @@
  * `roles/cloudprofiler.agent` among the inputs, so the agent's CreateProfile calls are denied.
  * @see docs/rules/profiler.iam-role.md
  */
-import { quote } from 'shell-quote';
 import type { Evidence } from '../model/evidence.ts';
 import type { Finding } from '../model/finding.ts';
 import type { IamGrant, Inventory, ServiceAccountFacts, Workload } from '../model/workload.ts';
@@ -11,6 +10,7 @@ import type { IamMemberSpec } from '../model/change.ts';
 import { changeTarget, propose } from './changes.ts';
 import type { Rule } from './types.ts';
 import { profilerInstalled, targetOf, uniqueEvidence, workloadProfilerSignals } from './facts.ts';
+import { shellQuote } from '../render/gcloudWords.ts';
 
 const ID = 'profiler.iam-role';
 
@@ -245,10 +245,5 @@ function policyMemberSpec(identity: Identity, member: string, projectId: string 
 function grantCommand(member: string, projectId: string, principal: boolean): string {
   const words = ['gcloud', 'projects', 'add-iam-policy-binding', projectId, `--member=${member}`, `--role=${PROFILER_AGENT_ROLE}`];
   if (principal) words.push('--condition=None');
-  return words.map(shellWord).join(' ');
-}
-
-/** Words made only of characters the shell leaves alone are written as they are; others are quoted by shell-quote. */
-function shellWord(word: string): string {
-  return /^[\w./:@=,+-]+$/.test(word) ? word : quote([word]);
+  return words.map(shellQuote).join(' ');
 }

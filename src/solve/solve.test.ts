@@ -112,3 +112,28 @@ describe('solver: words several findings append to GUNICORN_CMD_ARGS on a servic
     expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.timeout, in one flag of the gcloud run deploy command');
   });
 });
+
+describe('solver: flags several findings rewrite inside one GUNICORN_CMD_ARGS', () => {
+  const envWrites = (findings: readonly { rule: string; fix?: { jsonPatch?: readonly { op: string; path: string; value?: unknown }[] } }[]) =>
+    findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
+
+  it('become one write of the var holding both (--workers and --timeout): apart, the second applied would undo the first', () => {
+    const { findings } = analyse(service(8, ['gunicorn', '--bind', ':8080', 'main:app'], '1', [{ name: 'GUNICORN_CMD_ARGS', value: '--workers 4 --threads 8 --timeout 30 --preload' }]));
+    // gunicorn.workers-vs-cpu: --workers 4 → 1 on 1 vCPU; gunicorn.timeout: --timeout 30 → 0; nothing appended.
+    expect(envWrites(findings)).toEqual([{ rule: 'gunicorn.workers-vs-cpu', op: { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: '--workers 1 --threads 8 --timeout 0 --preload' } }]);
+    expect(findings.find((f) => f.rule === 'gunicorn.timeout')?.fix?.notes).toContain('its env change is written by the fix of gunicorn.workers-vs-cpu, once for all of them');
+  });
+
+  it('and the words others append, in one --update-env-vars of the gcloud run deploy command that deploys the service', () => {
+    const { findings } = analyse(
+      sourcesOnly(
+        { kind: 'Dockerfile', file: 'Dockerfile', text: 'FROM python:3.12-slim\nENV GUNICORN_CMD_ARGS="--workers 4 --threads 8 --timeout 30"\nCMD exec gunicorn --bind :$PORT main:app\n' },
+        { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy svc --source . --region us-central1\n' },
+      ),
+    );
+    const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
+    // --workers 4 → 1 and --timeout 30 → 0 inside the var, --preload appended (startup.heavy-init, startup.probe-missing).
+    expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc --concurrency=8 '--update-env-vars=GUNICORN_CMD_ARGS=--workers 1 --threads 8 --timeout 0 --preload' --source . --region us-central1" }]);
+    expect(findings.find((f) => f.rule === 'gunicorn.timeout')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.workers-vs-cpu, in one flag of the gcloud run deploy command');
+  });
+});

@@ -10,14 +10,14 @@
  * - Env changes of one container become one write where apart they would undo each other: several entries added to a
  *   container with no `env` list, and several words of `GUNICORN_CMD_ARGS` (gunicorn reads it as extra command-line
  *   words: `--timeout 0`, `--preload`), appended after a flag one change rewrites inside it (`--timeout 30` → `0`).
- *   Two rewrites inside one var are not combined yet: each starts from the value as read.
+ *   Flags several changes rewrite inside one var (`--workers`, `--timeout`) are written in one value too.
  * - Platform concurrency agrees with the request slots the server will have after the same step: workers × threads
  *   after the writable changes, the rest as read. A change pytuner cannot write is not assumed. A static
  *   containerConcurrency proposal is re-aimed at those slots; a measured one is capped by them; where only the slots
  *   change, containerConcurrency follows them in the same fix.
  */
-import type { AnyChange, Change } from '../model/change.ts';
-import { applyUnorderedSpans, isWritable, objectKey } from '../model/change.ts';
+import type { AnyChange, Change, TextSpan } from '../model/change.ts';
+import { applySpans, applyUnorderedSpans, isWritable, objectKey } from '../model/change.ts';
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
@@ -106,12 +106,16 @@ function followers(workload: Workload, container: ContainerFacts, findings: read
   return finding === undefined ? [] : [finding];
 }
 
-/** An env change with the words it appends to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`), if any. */
+/**
+ * An env change with the words it appends to an env var of options (`--threads 4` to `GUNICORN_CMD_ARGS`), or the
+ * characters of its value as read that it rewrites (`4` of `--workers 4`), if any.
+ */
 interface EnvWrite {
   finding: Finding;
   change: AnyChange;
   name: string;
   words: string | undefined;
+  span: TextSpan | undefined;
 }
 
 /**
@@ -125,8 +129,9 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   // One env write or none: nothing to combine (what follows would find fewer than two findings involved).
   if (envChanges.length < 2) return;
   const appends = envChanges.filter((e) => e.words !== undefined);
-  const optionsVar = appends[0]?.name;
-  if (appends.some((e) => e.name !== optionsVar)) return;
+  const inside = envChanges.filter((e) => e.span !== undefined);
+  const optionsVar = appends[0]?.name ?? inside[0]?.name;
+  if ([...appends, ...inside].some((e) => e.name !== optionsVar)) return;
   const base = optionsBase(envChanges, container, optionsVar);
   if (base === undefined) return;
   const { rewrites, rewritten, current } = base;
@@ -135,7 +140,8 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   // Two findings that append the same words (`--preload` for startup.heavy-init and startup.probe-missing) append them once.
   const words = [...new Set(appends.map((e) => e.words))];
   const appended = words.join(' ');
-  const distinctWrites = values.size + words.length;
+  // Flags rewritten in different places of the var (`--workers`, `--timeout`) are writes of their own.
+  const distinctWrites = values.size + words.length + Math.max(0, distinctSpans(rewrites) - 1);
   if (optionsVar !== undefined) values.set(optionsVar, [current, appended].filter((x) => x !== '').join(' '));
   const involved = [...new Set((noEnvList ? envChanges : [...rewrites, ...appends]).map((e) => e.finding))];
   // Findings that all write the same have nothing to combine: their ops are equal, and applied once.
@@ -159,23 +165,40 @@ function envWrites(findings: readonly Finding[], container: ContainerFacts): Env
     if ((finding.fix?.jsonPatch?.length ?? 0) === 0) continue;
     for (const change of finding.changes ?? []) {
       const at = change.location;
-      if (at.kind === 'env' && change.target.container === container.name) writes.push({ finding, change, name: at.name, words: at.words });
+      if (at.kind === 'env' && change.target.container === container.name) writes.push({ finding, change, name: at.name, words: at.words, span: at.span });
     }
   }
   return writes;
 }
 
 /**
- * The value the appended words of an env var of options follow: the one a change rewriting a flag inside it writes
- * (`--timeout 30` → `--timeout 0`), else the value as read. `undefined` when two changes rewrite it: each starts from
- * the value as read, so they are not combined here (see the module comment).
+ * The value the appended words of an env var of options follow: the one the changes rewriting flags inside it write
+ * (`--workers 4 --timeout 30` → `--workers 1 --timeout 0`, each change's span of the value as read), else the value as
+ * read. `undefined` when two changes rewrite one flag (overlapping spans), or when one of several sets the whole value.
  */
 function optionsBase(envChanges: readonly EnvWrite[], container: ContainerFacts, optionsVar: string | undefined): { rewrites: EnvWrite[]; rewritten: string | undefined; current: string } | undefined {
   if (optionsVar === undefined) return { rewrites: [], rewritten: undefined, current: '' };
   const rewrites = envChanges.filter((e) => e.name === optionsVar && e.words === undefined);
-  const rewritten = rewrites.length === 1 ? envValueWritten(rewrites[0]!.finding, container, optionsVar) : undefined;
+  const rewritten = rewrittenValue(rewrites, container.env.get(optionsVar)?.value, (only) => envValueWritten(only.finding, container, optionsVar));
   if (rewrites.length > 0 && rewritten === undefined) return undefined;
   return { rewrites, rewritten, current: rewritten ?? container.env.get(optionsVar)?.value ?? '' };
+}
+
+/**
+ * The value of an env var of options once every change rewriting a flag inside it is made: their spans applied to the
+ * value as read; for a single change without a span, what `written` says it writes. `undefined` when there is none,
+ * spans overlap, or several changes include one that sets the whole value.
+ */
+function rewrittenValue(rewrites: readonly EnvWrite[], asRead: string | undefined, written: (only: EnvWrite) => string | undefined): string | undefined {
+  if (rewrites.length === 0) return undefined;
+  const spans = rewrites.flatMap((e) => (e.span === undefined ? [] : [e.span]));
+  if (asRead !== undefined && spans.length === rewrites.length) return applySpans(asRead, spans);
+  return rewrites.length === 1 ? written(rewrites[0]!) : undefined;
+}
+
+/** How many different rewrites of a value the writes' spans make (one change proposed by two findings is one). */
+function distinctSpans(writes: readonly EnvWrite[]): number {
+  return new Set(writes.flatMap((w) => (w.span === undefined ? [] : [`${w.span.start}:${w.span.end}:${w.span.text}`]))).size;
 }
 
 /** `carrier`'s fix writes `ops` for the env of every finding `involved`; the `rest` hand their env write over to it. */
@@ -185,45 +208,64 @@ function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: rea
   fix.notes = [...(carrier.fix?.notes ?? []), `one write of the env for ${involved.map((f) => f.rule).join(', ')}: apart, each would replace the others' entries`];
   if (fragments.every((f) => f !== undefined)) fix.applyFragment = fragments.reduce((a, b) => mergeFragments(a, b));
   else delete fix.applyFragment;
+  fix.alsoFixes = [...(carrier.fix?.alsoFixes ?? []), ...rest];
   carrier.fix = fix;
   for (const other of rest) handOverEnv(other, carrier.rule);
 }
 
 /**
- * On a service a `gcloud run deploy` command deploys, the findings that append words to one env var of options
- * (`--timeout 0`, `--preload` to `GUNICORN_CMD_ARGS`) each edit the command's env flag with only their words: the first
- * carries one flag with all of them; the others hand theirs over. Only appends, and only edits whose env flags all set
- * that var, are combined (a rewrite inside the var, or another var in the same flag, keeps the one-at-a-time notes).
+ * On a service a `gcloud run deploy` command deploys, the findings that change one env var of options each edit the
+ * command's env flag with only their change: words appended (`--timeout 0`, `--preload` to `GUNICORN_CMD_ARGS`), a flag
+ * rewritten inside it (`--workers 4` → `1`). The first carries one flag with all of them; the others hand theirs over.
+ * Only edits whose env flags all set that var are combined (another var in the same flag, or a change that sets the
+ * whole value, keeps the one-at-a-time notes).
  */
 function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFacts, findings: Finding[]): void {
-  const appends = findings.flatMap((finding) =>
-    (finding.changes ?? []).flatMap((change) => {
-      const at = change.location;
-      return at.kind === 'env' && at.words !== undefined && change.target.container === container.name ? [{ finding, name: at.name, words: at.words }] : [];
-    }),
-  );
-  const name = appends[0]?.name;
-  const involved = [...new Set(appends.map((a) => a.finding))];
-  if (name === undefined || involved.length < 2 || appends.some((a) => a.name !== name)) return;
+  const writes = optionWrites(findings, container);
+  const name = writes[0]?.name;
+  const involved = [...new Set(writes.map((a) => a.finding))];
+  if (name === undefined || involved.length < 2 || writes.some((a) => a.name !== name)) return;
   const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
   if (involved.some((f) => envFlags(f).length === 0 || envFlags(f).some((flag) => flag.envVar !== name))) return;
   if (findings.some((f) => !involved.includes(f) && envFlags(f).some((flag) => flag.envVar === name))) return;
-  const current = container.env.get(name)?.value?.trim() ?? '';
-  const value = [current, ...new Set(appends.map((a) => a.words))].filter((x) => x !== '').join(' ');
+  const value = optionsValue(writes, container.env.get(name)?.value);
+  if (value === undefined) return;
   const [carrier, ...rest] = involved as [Finding, ...Finding[]];
   const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
-  carrier.fix = { ...carrier.fix, edits: placed.edits, notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} in the gcloud run deploy command for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
-  for (const other of rest) {
-    const edits = (other.fix?.edits ?? []).flatMap((e) => {
-      if (e.file !== deploy.file || e.flags === undefined) return [e];
-      const flags = e.flags.filter((flag) => flag.envVar === undefined);
-      const after = applyUnorderedSpans(e.before, flags.map((flag) => flag.span));
-      return flags.length === 0 || after === undefined ? [] : [{ ...e, after, flags }];
-    });
-    other.fix = { ...other.fix, notes: [...(other.fix?.notes ?? []), `its ${name} words are written by the fix of ${carrier.rule}, in one flag of the gcloud run deploy command`] };
-    if (edits.length > 0) other.fix.edits = edits;
-    else delete other.fix.edits;
-  }
+  carrier.fix = { ...carrier.fix, edits: placed.edits, alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest], notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} in the gcloud run deploy command for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
+  for (const other of rest) handOverEnvFlags(other, deploy, `its ${name} words are written by the fix of ${carrier.rule}, in one flag of the gcloud run deploy command`);
+}
+
+/** A finding whose env flag of the deploy command another finding's fix now carries keeps its other flags. */
+function handOverEnvFlags(finding: Finding, deploy: RunDeployCommand, why: string): void {
+  const edits = (finding.fix?.edits ?? []).flatMap((e) => {
+    if (e.file !== deploy.file || e.flags === undefined) return [e];
+    const flags = e.flags.filter((flag) => flag.envVar === undefined);
+    const after = applyUnorderedSpans(e.before, flags.map((flag) => flag.span));
+    return flags.length === 0 || after === undefined ? [] : [{ ...e, after, flags }];
+  });
+  finding.fix = { ...finding.fix, notes: [...(finding.fix?.notes ?? []), why] };
+  if (edits.length > 0) finding.fix.edits = edits;
+  else delete finding.fix.edits;
+}
+
+/** The env changes of `container` inside an env var of options: words appended, or a flag rewritten at its span. */
+function optionWrites(findings: readonly Finding[], container: ContainerFacts): EnvWrite[] {
+  return findings.flatMap((finding) =>
+    (finding.changes ?? []).flatMap((change) => {
+      const at = change.location;
+      const inside = at.kind === 'env' && (at.words !== undefined || at.span !== undefined);
+      return inside && change.target.container === container.name ? [{ finding, change, name: at.name, words: at.words, span: at.span }] : [];
+    }),
+  );
+}
+
+/** The var's value with every write: the flags rewritten in the value as read, then the words appended (each once); `undefined` when rewrites overlap. */
+function optionsValue(writes: readonly EnvWrite[], asRead: string | undefined): string | undefined {
+  const rewrites = writes.filter((w) => w.words === undefined);
+  const rewritten = rewrites.length === 0 ? asRead : rewrittenValue(rewrites, asRead, () => undefined);
+  if (rewritten === undefined && rewrites.length > 0) return undefined;
+  return [rewritten?.trim() ?? '', ...new Set(writes.flatMap((w) => (w.words === undefined ? [] : [w.words])))].filter((x) => x !== '').join(' ');
 }
 
 /** The value a finding's fix writes to env var `name` of `container` (an entry added or replaced, or its value). */

@@ -193,3 +193,41 @@ describe('a workflow that builds an image into a variable and deploys that varia
     expect(built.inventory.workloads.map((w) => w.ref.name)).toEqual(['api']);
   });
 });
+
+describe('images pack build makes from a Procfile (Cloud Native Buildpacks)', () => {
+  const procfile: SourceText = { kind: 'Procfile', file: 'api/Procfile', text: lines('web: gunicorn --bind :$PORT --workers 4 main:app') };
+  const procfileOf = (workload: Workload | undefined) => workload?.containers[0]?.sources.map((s) => `${s.kind} ${s.file} ${s.how}`);
+
+  it('links a workflow deploy of the variable a step of the same job builds with pack build --path', () => {
+    const workflow: SourceText = {
+      kind: 'workflow',
+      file: '.github/workflows/deploy.yml',
+      text: lines(
+        'on: push',
+        'env:',
+        '  IMAGE: us-docker.pkg.dev/p/r/api:${{ github.sha }}',
+        'jobs:',
+        '  deploy:',
+        '    steps:',
+        '      - run: pack build "$IMAGE" --builder gcr.io/buildpacks/builder:v1 --path api --publish',
+        '      - run: gcloud run deploy orders --image "$IMAGE" --region us-central1',
+      ),
+    };
+    const { inventory } = buildInventory(loaded({}, [procfile, workflow]), []);
+    // The deploy's service runs the Procfile's gunicorn; no Cloud Run service named after the directory is assumed.
+    expect(inventory.workloads.map((w) => [w.ref.name, w.ref.file, w.containers[0]?.server?.evidence.file])).toEqual([['orders', '.github/workflows/deploy.yml', 'api/Procfile']]);
+  });
+
+  it('links a script deploy of the image the same script builds with pack build (its directory by default)', () => {
+    const script: SourceText = { kind: 'deploy-script', file: 'api/deploy.sh', text: lines('#!/bin/sh', 'pack build gcr.io/p/api --builder paketobuildpacks/builder-jammy-base', 'gcloud run deploy orders --image gcr.io/p/api:latest --region us-central1') };
+    const { inventory } = buildInventory(loaded({}, [procfile, script]), []);
+    expect(inventory.workloads.map((w) => [w.ref.name, w.ref.file, w.containers[0]?.server?.evidence.file])).toEqual([['orders', 'api/deploy.sh', 'api/Procfile']]);
+  });
+
+  it('joins a Deployment running the image a Cloud Build pack step builds to that Procfile', () => {
+    const config = cloudbuild('cloudbuild.yaml', '- name: gcr.io/k8s-skaffold/pack', '  entrypoint: pack', "  args: ['build', 'gcr.io/$PROJECT_ID/api', '--builder', 'gcr.io/buildpacks/builder:v1', '--path', 'api']");
+    const { inventory } = buildInventory(loaded({ 'k8s/api.yaml': deployment('api', 'gcr.io/acme/api:1') }, [procfile, config]), []);
+    expect(procfileOf(byName(inventory.workloads, 'api'))).toEqual(['Procfile api/Procfile build']);
+    expect(byName(inventory.workloads, 'api')?.containers[0]?.server?.workers.value).toBe(4);
+  });
+});

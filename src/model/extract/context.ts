@@ -5,7 +5,7 @@
 import type { Evidence } from '../evidence.ts';
 import type { ObjectRef } from '../workload.ts';
 import type { ParsedDocument } from '../../parse/types.ts';
-import { fieldLine, formatFieldPath, lineAt } from '../../parse/fieldPath.ts';
+import { formatFieldPath, lineAt } from '../../parse/fieldPath.ts';
 import type { PathSegment } from '../../parse/fieldPath.ts';
 
 /** The identifying fields every validated object has. */
@@ -29,8 +29,7 @@ export function objectRef(doc: ParsedDocument, obj: ObjectHeader): ObjectRef {
 export function manifestEvidence(doc: ParsedDocument, path: readonly PathSegment[], text?: string): Evidence {
   const field = formatFieldPath(path);
   // A Terraform resource's evidence names its own attribute (`template.max_instance_request_concurrency`).
-  // The field itself is written most of the time: looked up by the path at hand before any enclosing one is formatted.
-  const line = (doc.fieldLines === undefined ? undefined : fieldLine(doc.fieldLines, field)) ?? lineAt(doc.fieldLines, path) ?? doc.line;
+  const line = lineAt(doc.fieldLines, path, field) ?? doc.line;
   const evidence: Evidence = { source: 'manifest', file: doc.file, line, field: doc.terraform?.attributes.get(field) ?? field };
   if (text !== undefined) evidence.text = text;
   return evidence;

@@ -16,7 +16,7 @@ import { profilerRequirementLines } from '../../parse/requirements.ts';
 import type { BuiltImage } from '../../parse/buildConfig.ts';
 import { cloudBuildImages, isSkaffoldConfig, skaffoldImages } from '../../parse/buildConfig.ts';
 import type { RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
-import { readWorkflow, scriptDeploys } from '../../parse/deployCommands.ts';
+import { readScript, readWorkflow } from '../../parse/deployCommands.ts';
 import type { Evidence } from '../evidence.ts';
 import { dirname } from 'node:path';
 import { detectServer } from '../server/detect.ts';
@@ -184,7 +184,9 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
       sources.builds.push(...read.builds);
       sources.deploys.push(...read.deploys);
     } else if (source.kind === 'deploy-script') {
-      sources.deploys.push(...scriptDeploys(source.file, source.text));
+      const read = readScript(source.file, source.text);
+      sources.builds.push(...read.builds);
+      sources.deploys.push(...read.deploys);
       // A script the walk found may also be one an image runs (`./entrypoint.sh`).
       sources.context.set(source.file, source.text);
     } else {

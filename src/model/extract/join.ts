@@ -214,8 +214,9 @@ function joinBuilds(drafts: readonly WorkloadDraft[], directories: Map<string, S
       for (const build of builds) {
         if (!builtImageMatches(build.image, image)) continue;
         const bundle = lookup(build.dockerfile, directories);
-        if (bundle === undefined || bundle === 'ambiguous' || bundle.dockerfile === undefined) continue;
-        if (!found.has(bundle.dockerfile.file)) found.set(bundle.dockerfile.file, { bundle, build });
+        // A Procfile for an image `pack build` makes.
+        const file = bundle === undefined || bundle === 'ambiguous' ? undefined : (bundle.dockerfile?.file ?? bundle.procfile?.file);
+        if (file !== undefined && !found.has(file)) found.set(file, { bundle: bundle as SourceBundle, build });
       }
       const [only, ...others] = [...found.values()];
       if (only !== undefined && others.length === 0) claim(draft, container.index, only.bundle, 'build');
