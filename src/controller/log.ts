@@ -18,7 +18,10 @@ export function createLogger(options: { level?: Level | 'silent'; destination?: 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination(2),
+    // Synchronous, as klog writes: the controller ends with process.exit() (src/cli/controller.ts), and an
+    // asynchronous write still waiting on a full stderr pipe then is lost, as sonic-boom's exit flush cannot finish it
+    // (test/cli/controller-log.test.ts).
+    options.destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }
 
