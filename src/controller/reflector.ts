@@ -43,7 +43,16 @@ export interface ReflectorOptions<T> {
   onListed?: (objects: number, relist: boolean) => void;
   /** Watch request's server-side timeout; default a random 5–10 min, as client-go spreads its watches. */
   watchTimeoutSeconds?: () => number;
+  /**
+   * List and watch the objects' metadata alone (PartialObjectMetadata, as client-go's metadata informers do): the
+   * API server sends no spec or status, which costs it less per watcher and event.
+   */
+  metadataOnly?: boolean;
 }
+
+/** Accept headers of a metadata-only list and watch (ReflectorOptions.metadataOnly). */
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 /** A watch event as the API server streams it (one JSON object per line). */
 interface WatchEvent {
@@ -167,7 +176,7 @@ export class Reflector<T> {
     let next: string | undefined;
     do {
       const query: Record<string, string> = { limit: String(pageSize), ...(next === undefined ? {} : { continue: next }) };
-      const { status, body } = await transport.request('GET', path, { query, signal: this.#abort.signal });
+      const { status, body } = await transport.request('GET', path, { query, signal: this.#abort.signal, ...(this.#options.metadataOnly === true ? { accept: METADATA_LIST } : {}) });
       if (status !== 200) throw new KubeRequestError(path, status, statusMessage(body));
       const page = body as RawList;
       resourceVersion ??= page.metadata?.resourceVersion;
@@ -207,7 +216,7 @@ export class Reflector<T> {
     const timeoutSeconds = this.#options.watchTimeoutSeconds?.() ?? Math.floor(300 * (1 + Math.random()));
     const query = { watch: 'true', allowWatchBookmarks: 'true', resourceVersion: this.#resourceVersion ?? '', timeoutSeconds: String(timeoutSeconds) };
     // The server closes the stream at timeoutSeconds; a bookmark comes about every minute before that.
-    const response = await transport.stream(path, { query, signal: this.#abort.signal, idleTimeoutMs: (timeoutSeconds + 30) * 1000 });
+    const response = await transport.stream(path, { query, signal: this.#abort.signal, idleTimeoutMs: (timeoutSeconds + 30) * 1000, ...(this.#options.metadataOnly === true ? { accept: METADATA_WATCH } : {}) });
     try {
       if (response.status !== 200) {
         const chunks: Uint8Array[] = [];

@@ -68,6 +68,8 @@ export interface KubeRequest {
   body?: unknown;
   /** Content-Type of `body`; default application/json. */
   contentType?: string;
+  /** Accept header; default application/json. */
+  accept?: string;
   /** Aborts the request (a watch's stop). */
   signal?: AbortSignal;
   /** Idle timeout: nothing received for this long aborts; default REQUEST_TIMEOUT_MS. */
@@ -212,7 +214,7 @@ export class KubeTransport implements SecurityAuthentication {
     const request: OutgoingRequest = {
       method,
       url,
-      headers: { ...credentials.headers, accept: 'application/json', 'user-agent': USER_AGENT, ...(hasBody ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
+      headers: { ...credentials.headers, accept: options.accept ?? 'application/json', 'user-agent': USER_AGENT, ...(hasBody ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
       ...(hasBody ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
       signal: abort.signal,
     };

@@ -434,6 +434,9 @@ describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
     expect(second.written).toBe(false);
     const reread = await objects.read({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningRecommendation', metadata: { name: 'deployment-web', namespace } });
     expect(reread.metadata?.resourceVersion).toBe(first.recommendation.metadata.resourceVersion);
+    // The write's answer is the metadata alone; what it returns is what the server stored.
+    expect((reread as KubernetesObject & { status?: unknown }).status).toEqual(first.recommendation.status);
+    expect([reread.metadata?.uid, reread.metadata?.labels, reread.metadata?.ownerReferences]).toEqual([first.recommendation.metadata.uid, first.recommendation.metadata.labels, first.recommendation.metadata.ownerReferences]);
     // A new policy label is a change even with the same status.
     expect((await actuator.writeRecommendation({ ...recommendationObject(live, 'other'), status: again.status }, first.recommendation)).written).toBe(true);
 
@@ -458,6 +461,8 @@ describe('actuator: TuningRecommendation and IAMPolicyMember', () => {
     const second = await actuator.writeRecommendation({ ...recommendationObject(live, 'tune'), status: { lastEvaluated: '2026-03-01T13:00:00Z' } }, first.recommendation);
     expect(second).toMatchObject({ written: true, recommendation: { status: { lastEvaluated: '2026-03-01T13:00:00Z' } } });
     expect(second.recommendation.status?.conflicts).toBeUndefined();
+    const stored = await objects.read({ apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningRecommendation', metadata: { name: 'deployment-web', namespace } });
+    expect((stored as KubernetesObject & { status?: unknown }).status).toEqual({ lastEvaluated: '2026-03-01T13:00:00Z' });
   });
 
   it('creates a recommendation it has no copy of, patches one it has: labels another manager added stay, a copy that is out of date still lands', async () => {

@@ -321,3 +321,14 @@ describe.each(KINDS)('$kind CRD: every schema and CEL rule, broken on the real A
     expect(failures).toEqual([]);
   });
 });
+
+describe('TuningRecommendation status ownership', () => {
+  it('is one field in managedFields (x-kubernetes-map-type: atomic), not one entry per leaf', async () => {
+    const body = { apiVersion: 'pytuner.dev/v1alpha1', kind: 'TuningRecommendation', metadata: { name: 'atomic-status' }, spec: RECOMMENDATION_SPECS[0], status: RECOMMENDATION_STATUSES[0] };
+    const created = (await custom.createNamespacedCustomObject({ ...GROUP, plural: 'tuningrecommendations', namespace, body, fieldManager: 'pytuner' })) as { metadata: { managedFields: Array<{ manager: string; fieldsV1: Record<string, unknown> }> }; status: unknown };
+    expect(created.status).toEqual(RECOMMENDATION_STATUSES[0]);
+    const entries = created.metadata.managedFields.filter((e) => e.manager === 'pytuner');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.fieldsV1['f:status']).toEqual({});
+  });
+});

@@ -58,6 +58,34 @@ describe('Reflector', () => {
     expect(reflector.lists).toBe(1);
   });
 
+  it('metadataOnly: lists and watches the objects\' metadata alone (PartialObjectMetadata), no data', async () => {
+    const namespace = await uniqueNamespace('reflector-metadata');
+    const { core, kubeConfig } = adminClients();
+    await core.createNamespacedConfigMap({ namespace, body: { ...configMap('listed'), metadata: { name: 'listed', labels: { team: 'a' } } } });
+    const seen = new Map<string, KubernetesObject & { data?: unknown }>();
+    const reflector = new Reflector<Kept>({
+      transport: transportFor(kubeConfig),
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      transform: (obj) => (seen.set(obj.metadata?.name ?? '', obj), keepName(obj)),
+      pageSize: 500,
+      backoff: { baseMs: 100, maxMs: 400 },
+      metadataOnly: true,
+    });
+    reflector.start();
+    onTestFinished(() => reflector.stop());
+    await vi.waitFor(() => expect(reflector.synced).toBe(true), poll);
+    await core.createNamespacedConfigMap({ namespace, body: configMap('watched') });
+    await vi.waitFor(() => expect(reflector.get(namespace, 'watched')).toBeDefined(), poll);
+    for (const name of ['listed', 'watched']) {
+      const obj = seen.get(name)!;
+      expect(obj.metadata?.resourceVersion).toMatch(/^\d+$/);
+      expect(obj.data).toBeUndefined();
+    }
+    expect(seen.get('listed')!.metadata?.labels).toEqual({ team: 'a' });
+  });
+
   it('follows bookmarks: a watch that sees no event still moves to the newest resourceVersion', async () => {
     const quiet = await uniqueNamespace('reflector-quiet');
     const busy = await uniqueNamespace('reflector-busy');

@@ -29,6 +29,13 @@ export function listMap(...keys: string[]): Record<string, unknown> {
 /** Kubernetes `x-kubernetes-list-type: set` (scalars, no duplicates), as zod metadata for the CRD generator. */
 export const LIST_SET = { 'x-kubernetes-list-type': 'set' } as const;
 
+/**
+ * Kubernetes `x-kubernetes-map-type: atomic` (an object owned whole by one field manager), as zod metadata for the
+ * CRD generator. On an object only pytuner writes, and always whole, it keeps `managedFields` to one entry for the
+ * object instead of one per leaf, which the API server otherwise builds, stores and sends with every write.
+ */
+export const MAP_ATOMIC = { 'x-kubernetes-map-type': 'atomic' } as const;
+
 /** One CEL validation rule (`x-kubernetes-validations` entry). `fieldPath` names the field a failure is reported on. */
 export interface CelRule {
   rule: string;
