@@ -64,7 +64,7 @@ describe('deployCommandEdits', () => {
     const shell = command('deploy.sh', 2, 'gcloud run deploy api --image=i --set-env-vars=MODE=fast,THREADS=2 --concurrency=80');
     const [edit] = withFlags(shell, [{ name: '--update-env-vars', value: 'THREADS=8' }, { name: '--concurrency', value: '8' }, { name: '--cpu', value: '2' }]).edits;
     expect(edit?.flags).toEqual([
-      { flag: '--update-env-vars', span: { start: 57, end: 66, text: 'THREADS=8' }, envVar: 'THREADS' },
+      { flag: '--update-env-vars', span: { start: 65, end: 66, text: '8' }, envVar: 'THREADS' },
       { flag: '--concurrency', span: { start: 81, end: 83, text: '8' } },
       { flag: '--cpu', span: { start: 21, end: 21, text: ' --cpu=2' } },
     ]);
