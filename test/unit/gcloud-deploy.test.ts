@@ -191,4 +191,14 @@ describe('a gcloud run deploy command that sets its env with --set-env-vars or -
     expect(notes.length).toBeGreaterThan(0);
     for (const n of notes) expect(n).toMatch(/^set GUNICORN_CMD_ARGS to `[^`]+` in env\.yaml, the --env-vars-file of the `gcloud run deploy` command at test\/fixtures\/gcloud-deploy-setenv\/file\/deploy\.sh:3/);
   });
+
+  it('names the deploy command, not a manifest, as what sets or overrides the env var', async () => {
+    const notes = async (dir: string) => analyse(await loadPaths([`${SETENV}/${dir}`])).findings.flatMap((f) => f.fix?.notes ?? []);
+    const script = await notes('script');
+    expect(script.join('\n')).not.toContain('manifest');
+    expect(script).toContain(`GUNICORN_CMD_ARGS is changed where the gcloud run deploy command sets it (${SETENV}/script/deploy.sh:3)`);
+    const image = await notes('image');
+    expect(image.join('\n')).not.toContain('manifest');
+    expect(image).toContain(`the gcloud run deploy command's env var overrides GUNICORN_CMD_ARGS from the image (${SETENV}/image/Dockerfile:5) for this service only`);
+  });
 });
