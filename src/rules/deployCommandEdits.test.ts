@@ -56,8 +56,9 @@ describe('deployCommandEdits', () => {
     expect(deployCommandEdits(action, [{ name: '--update-env-vars', value: 'TAGS=a,b' }]).edits).toEqual([
       { file: '.github/workflows/deploy.yml', line: 18, before: "          flags: '--cpu=2'", after: "          flags: '--cpu=2 --update-env-vars=^@^TAGS=a,b'" },
     ]);
-    const noFlags = command('.github/workflows/deploy.yml', 16, '        with:', '          service: web');
-    expect(deployCommandEdits(noFlags, [{ name: '--concurrency', value: '4' }])).toEqual({ edits: [], notes: ['add `--concurrency=4` to the `gcloud run deploy` command at .github/workflows/deploy.yml:16'] });
+    const noFlags = { ...command('.github/workflows/deploy.yml', 16, '        with:', '          service: web'), field: 'jobs.deploy.steps[1].with' };
+    expect(deployCommandEdits(noFlags, [{ name: '--concurrency', value: '4' }])).toEqual({ edits: [], notes: ['add `--concurrency=4` to the `flags:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16'] });
+    expect(deployCommandEdits(noFlags, [{ name: '--update-env-vars', value: 'G=--preload' }]).notes).toEqual(['add `G=--preload` to the `env_vars:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16']);
   });
 
   it('gives each edit the span of the line as read that each flag writes, and the env var it sets', () => {

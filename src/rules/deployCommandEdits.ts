@@ -42,7 +42,7 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     if (replaced === 'as-is') continue;
     const placed = replaced ?? (writtenElsewhere ? undefined : insertFlag(original, written));
     if (placed === undefined) {
-      notes.push(`add \`${written}\` to the \`gcloud run deploy\` command at ${commandAt(deploy)}`);
+      notes.push(addNote(deploy, change, written, envVar !== undefined));
       continue;
     }
     const flag = { flag: change.name.replace(/^--no-/, '--'), span: placed.span };
@@ -80,6 +80,22 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
   return { edits: out, notes: placed.notes };
 }
 
+/** The note `deployCommandEdits` gives for env var `name` when no edit can write it (a flag to add, a value to set by hand). */
+export function isEnvVarNote(note: string, name: string): boolean {
+  return new RegExp(`^(?:add \`(?:--update-env-vars=(?:\\^[^^]+\\^)?)?${escape(name)}=|set ${escape(name)} to \`)`).test(note);
+}
+
+/** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
+function addNote(deploy: RunDeployCommand, change: DeployFlagChange, written: string, envVar: boolean): string {
+  if (!isAction(deploy)) return `add \`${written}\` to the \`gcloud run deploy\` command at ${commandAt(deploy)}`;
+  return envVar ? `add \`${change.value}\` to the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)}` : `add \`${written}\` to the \`flags:\` input of the deploy-cloudrun step at ${commandAt(deploy)}`;
+}
+
+/** The command is the one the deploy-cloudrun action runs for its step's inputs (`with:`). */
+function isAction(deploy: RunDeployCommand): boolean {
+  return deploy.field.endsWith('.with');
+}
+
 function commandAt(deploy: RunDeployCommand): string {
   return `${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`;
 }
@@ -88,6 +104,7 @@ function commandAt(deploy: RunDeployCommand): string {
 function exclusiveNote(deploy: RunDeployCommand, placement: { flag: string; note?: string }, item: string): string {
   const name = item.slice(0, item.indexOf('='));
   const value = item.slice(name.length + 1);
+  if (placement.flag === 'env_vars') return `set ${name} to \`${value}\` in the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)} (pytuner cannot write this value in the input as it is written)`;
   const why = `gcloud takes no --update-env-vars beside ${placement.flag}`;
   if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
   return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;

@@ -39,4 +39,18 @@ describe('envListPlacement', () => {
     expect(envListPlacement([{ line: 1, text: 'gcloud run deploy s --set-env-vars=A=$MODE' }], 'B', 'x y')).toEqual({ kind: 'exclusive', flag: '--set-env-vars' });
     expect(envListPlacement([{ line: 1, text: 'gcloud run deploy s --source .' }], 'B', '1')).toEqual({ kind: 'none' });
   });
+
+  it('writes the deploy-cloudrun step`s env_vars input: a block value`s line, a one-line list`s item', () => {
+    expect(placed(['        with:', '          env_vars: |', '            A=1', '            G=--workers 2', '          flags: --cpu=2'], 'G', '--workers 2 --preload')).toEqual([
+      '        with:',
+      '          env_vars: |',
+      '            A=1',
+      '            G=--workers 2 --preload',
+      '          flags: --cpu=2',
+    ]);
+    expect(placed(['          env_vars: |', '            A=1', '          source: .'], 'G', '--preload')).toEqual(['          env_vars: |', '            A=1\n            G=--preload', '          source: .']);
+    expect(placed(['          env_vars: A=1,B=2'], 'G', '--timeout 0')).toEqual(['          env_vars: A=1,B=2,G=--timeout 0']);
+    // The action splits the input at commas: a value holding one is left to a note.
+    expect(envListPlacement([{ line: 1, text: '          env_vars: A=1' }], 'G', 'a,b')).toEqual({ kind: 'exclusive', flag: 'env_vars' });
+  });
 });

@@ -43,6 +43,8 @@ export function envListPlacement(lines: ReadonlyArray<{ line: number; text: stri
     const file = FILE_FLAG.exec(text);
     if (file !== null) return { kind: 'exclusive', flag: '--env-vars-file', note: file[2] as string };
   }
+  const input = actionEnvInput(lines, name, value);
+  if (input !== undefined) return input === 'unwritable' ? { kind: 'exclusive', flag: 'env_vars' } : { kind: 'edit', edit: input };
   const lists = listValues(lines);
   const setList = lists.find((l) => l.flag === '--set-env-vars');
   for (const list of lists) {
@@ -139,4 +141,42 @@ function writable(value: string, at: ListValue): boolean {
   if (at.quote === "'") return !value.includes("'");
   if (at.yamlItem) return /^[\w@%+=:,./^ -]*$/.test(value) && !/ #|: /.test(value);
   return /^[\w@%+=:,./^-]*$/.test(value);
+}
+
+/**
+ * The deploy-cloudrun action's `env_vars:` input (`KEY=VALUE` pairs, comma- or newline-separated) with `name=value`:
+ * its pair rewritten, or one added (a line of a block value, an item of a one-line list). Undefined when the step has
+ * no such input; `unwritable` when the value cannot stand in it (a comma or backslash, which the action splits at or
+ * unescapes).
+ */
+function actionEnvInput(lines: ReadonlyArray<{ line: number; text: string }>, name: string, value: string): EnvListEdit | 'unwritable' | undefined {
+  const at = lines.findIndex((l) => /^\s*env_vars:/.test(l.text));
+  if (at < 0) return undefined;
+  const { line, text } = lines[at]!;
+  if (/[,\\\n]/.test(value) || value !== value.trim()) return 'unwritable';
+  const inline = /^(\s*env_vars:\s*)(['"]?)(.*?)\2\s*$/.exec(text)!;
+  const [, key, quote, raw] = inline as unknown as [string, string, string, string];
+  if (!/^[|>]/.test(raw)) {
+    const start = key.length + quote.length;
+    const list: ListValue = { line, start, end: start + raw.length, quote, yamlItem: quote === '', wordStart: start };
+    return itemEdit(lines, list, name, value, true) ?? 'unwritable';
+  }
+  // A block value: the lines indented past the key, one pair each.
+  const indent = key.length - key.trimStart().length;
+  const block: Array<{ line: number; text: string }> = [];
+  for (const next of lines.slice(at + 1)) {
+    if (next.text.trim() !== '' && next.text.length - next.text.trimStart().length <= indent) break;
+    if (next.text.trim() !== '') block.push(next);
+  }
+  const own = block.find((b) => b.text.trimStart().startsWith(`${name}=`));
+  if (own !== undefined) {
+    const start = own.text.indexOf('=') + 1;
+    const end = own.text.trimEnd().length;
+    if (own.text.slice(start, end).includes(',')) return 'unwritable';
+    return own.text.slice(start, end) === value ? 'as-is' : { line: own.line, span: { start, end, text: value } };
+  }
+  const last = block.at(-1);
+  if (last === undefined) return 'unwritable';
+  const lead = last.text.slice(0, last.text.length - last.text.trimStart().length);
+  return { line: last.line, span: { start: last.text.length, end: last.text.length, text: `\n${lead}${name}=${value}` } };
 }

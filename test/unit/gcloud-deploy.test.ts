@@ -75,7 +75,10 @@ describe('services deployed by gcloud run deploy', () => {
     expect(mismatch(report.findings, 'worker')).toEqual([]);
     const [web] = mismatch(report.findings, 'web');
     expect(web?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 8 });
-    expect(web?.fix?.edits).toEqual([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2 --update-env-vars=GUNICORN_CMD_ARGS=--preload'" }]);
+    expect(web?.fix?.edits).toMatchObject([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2'" }]);
+    // The step's env_vars input takes GUNICORN_CMD_ARGS (every finding's words in one value), as a line of its own.
+    const webTimeout = report.findings.find((f) => f.rule === 'gunicorn.timeout' && f.target.name === 'web');
+    expect(webTimeout?.fix?.edits).toMatchObject([{ file: at('.github/workflows/deploy.yml'), line: 21, before: '            THREADS=4', after: '            THREADS=4\n            GUNICORN_CMD_ARGS=--timeout 0 --preload' }]);
     expect(web?.fix?.commands).toBeUndefined();
     const [manual] = mismatch(report.findings, 'worker-manual');
     expect(manual?.fix?.edits).toMatchObject([{ file: at('script/deploy.sh'), line: 4, before: 'gcloud run deploy worker-manual --source . \\', after: 'gcloud run deploy worker-manual --concurrency=4 --source . \\' }]);
@@ -200,5 +203,25 @@ describe('a gcloud run deploy command that sets its env with --set-env-vars or -
     const image = await notes('image');
     expect(image.join('\n')).not.toContain('manifest');
     expect(image).toContain(`the gcloud run deploy command's env var overrides GUNICORN_CMD_ARGS from the image (${SETENV}/image/Dockerfile:5) for this service only`);
+  });
+
+  it('gives one GUNICORN_CMD_ARGS value for every finding where no edit can write it (a deploy-cloudrun step without flags or env_vars)', async () => {
+    const { findings } = analyse(await loadPaths([`${SETENV}/action`]));
+    const notes = findings.filter((f) => f.target.name === 'ledger').flatMap((f) => f.fix?.notes ?? []);
+    const values = notes.filter((n) => n.includes('GUNICORN_CMD_ARGS='));
+    expect(values).toEqual([`add \`GUNICORN_CMD_ARGS=--timeout 0 --preload\` to the \`env_vars:\` input of the deploy-cloudrun step at ${SETENV}/action/.github/workflows/deploy.yml:10`]);
+    expect(notes).toContain('its GUNICORN_CMD_ARGS words are in the value the fix of gunicorn.timeout says to set, once for all of them');
+  });
+
+  it('edits the deploy-cloudrun step`s env_vars input, and one --fix converges', async () => {
+    const copy = join(tmp, 'action-env');
+    cpSync(join(root, SETENV, 'action-env'), copy, { recursive: true });
+    const workflow = join(copy, '.github/workflows/deploy.yml');
+    const before = analyse(await loadPaths([copy]));
+    writeFileSync(workflow, applySourceEdits(readFileSync(workflow, 'utf8'), workflow, before.findings.flatMap((f) => f.fix?.edits ?? [])));
+    expect(readFileSync(workflow, 'utf8')).toContain('          env_vars: |\n            APP_MODE=prod\n            GUNICORN_CMD_ARGS=--workers 1 --timeout 0 --preload\n');
+    const after = analyse(await loadPaths([copy]));
+    // Only the concurrency stays: the step has no flags input to take --concurrency.
+    expect(after.findings.map((f) => f.rule)).toEqual(['concurrency.threads-mismatch']);
   });
 });
