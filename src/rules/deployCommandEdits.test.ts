@@ -58,6 +58,11 @@ describe('deployCommandEdits', () => {
     ]);
     const noFlags = { ...command('.github/workflows/deploy.yml', 16, '        with:', '          service: web'), field: 'jobs.deploy.steps[1].with' };
     expect(deployCommandEdits(noFlags, [{ name: '--concurrency', value: '4' }])).toEqual({ edits: [], notes: ['add `--concurrency=4` to the `flags:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16'] });
+    const cleared = command('deploy.sh', 2, 'gcloud run deploy api --source . --clear-env-vars');
+    expect(deployCommandEdits(cleared, [{ name: '--update-env-vars', value: 'G=--timeout 0' }])).toEqual({
+      edits: [],
+      notes: ['replace --clear-env-vars with `--set-env-vars=G=--timeout 0` in the `gcloud run deploy` command at deploy.sh:2 (gcloud takes no --update-env-vars beside --clear-env-vars)'],
+    });
     expect(deployCommandEdits(noFlags, [{ name: '--update-env-vars', value: 'G=--preload' }]).notes).toEqual(['add `G=--preload` to the `env_vars:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16']);
   });
 

@@ -82,7 +82,7 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
 
 /** The note `deployCommandEdits` gives for env var `name` when no edit can write it (a flag to add, a value to set by hand). */
 export function isEnvVarNote(note: string, name: string): boolean {
-  return new RegExp(`^(?:add \`(?:--update-env-vars=(?:\\^[^^]+\\^)?)?${escape(name)}=|set ${escape(name)} to \`)`).test(note);
+  return new RegExp(`^(?:add \`(?:--update-env-vars=(?:\\^[^^]+\\^)?)?${escape(name)}=|set ${escape(name)} to \`|replace --clear-env-vars with \`--set-env-vars=(?:\\^[^^]+\\^)?${escape(name)}=)`).test(note);
 }
 
 /** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
@@ -106,6 +106,7 @@ function exclusiveNote(deploy: RunDeployCommand, placement: { flag: string; note
   const value = item.slice(name.length + 1);
   if (placement.flag === 'env_vars') return `set ${name} to \`${value}\` in the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)} (pytuner cannot write this value in the input as it is written)`;
   const why = `gcloud takes no --update-env-vars beside ${placement.flag}`;
+  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why})`;
   if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
   return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
 }

@@ -42,6 +42,7 @@ export function envListPlacement(lines: ReadonlyArray<{ line: number; text: stri
   for (const { text } of lines) {
     const file = FILE_FLAG.exec(text);
     if (file !== null) return { kind: 'exclusive', flag: '--env-vars-file', note: file[2] as string };
+    if (/(?<![\w-])--clear-env-vars(?![\w-])/.test(text)) return { kind: 'exclusive', flag: '--clear-env-vars' };
   }
   const input = actionEnvInput(lines, name, value);
   if (input !== undefined) return input === 'unwritable' ? { kind: 'exclusive', flag: 'env_vars' } : { kind: 'edit', edit: input };
