@@ -37,6 +37,9 @@ describe('envListPlacement', () => {
     // A comma in the value of a `,`-delimited list, an expansion single quotes would stop.
     expect(envListPlacement([{ line: 1, text: 'gcloud run deploy s --set-env-vars=A=1' }], 'B', 'x,y')).toEqual({ kind: 'exclusive', flag: '--set-env-vars' });
     expect(envListPlacement([{ line: 1, text: 'gcloud run deploy s --set-env-vars=A=$MODE' }], 'B', 'x y')).toEqual({ kind: 'exclusive', flag: '--set-env-vars' });
+    // A bare word inside a quoted YAML string, or in the action's flags input, is not given quotes of its own.
+    expect(envListPlacement([{ line: 1, text: "  flags: '--cpu=2 --set-env-vars=A=1'" }], 'B', 'x y')).toEqual({ kind: 'exclusive', flag: '--set-env-vars' });
+    expect(envListPlacement([{ line: 1, text: '  flags: --set-env-vars=A=1' }], 'B', 'x y')).toEqual({ kind: 'exclusive', flag: '--set-env-vars' });
     expect(envListPlacement([{ line: 1, text: 'gcloud run deploy s --clear-env-vars' }], 'B', '1')).toEqual({ kind: 'exclusive', flag: '--clear-env-vars' });
     expect(envListPlacement([{ line: 1, text: 'gcloud run deploy s --source .' }], 'B', '1')).toEqual({ kind: 'none' });
   });

@@ -132,14 +132,18 @@ function itemEdit(lines: ReadonlyArray<{ line: number; text: string }>, at: List
 function quotedWord(text: string, at: ListValue, span: TextSpan): TextSpan | undefined {
   const word = text.slice(at.wordStart, at.end);
   if (at.quote !== '' || at.yamlItem || span.text.includes("'") || word.includes('$')) return undefined;
+  // Not inside a quoted string (a YAML one around several words), nor in the deploy-cloudrun action's `flags:`, which it splits itself.
+  const before = text.slice(0, at.wordStart);
+  if (/^\s*flags:/.test(text) || (before.split("'").length - 1) % 2 === 1 || (before.split('"').length - 1) % 2 === 1) return undefined;
   const edited = text.slice(at.wordStart, span.start) + span.text + text.slice(span.end, at.end);
   return { start: at.wordStart, end: at.end, text: `'${edited}'` };
 }
 
 /** The value can stand in the list's text as it is quoted: a shell word, a YAML scalar, a quoted string of either. */
 function writable(value: string, at: ListValue): boolean {
-  if (at.quote === '"') return !/["\\$`]/.test(value);
-  if (at.quote === "'") return !value.includes("'");
+  // A quoted string may sit inside another one (a shell script in a YAML string): no quote or backslash of either kind.
+  if (at.quote === '"') return !/["'\\$`]/.test(value);
+  if (at.quote === "'") return !/['"\\]/.test(value);
   if (at.yamlItem) return /^[\w@%+=:,./^ -]*$/.test(value) && !/ #|: /.test(value);
   return /^[\w@%+=:,./^-]*$/.test(value);
 }
