@@ -56,15 +56,21 @@ describe('deployCommandEdits', () => {
     expect(deployCommandEdits(action, [{ name: '--update-env-vars', value: 'TAGS=a,b' }]).edits).toEqual([
       { file: '.github/workflows/deploy.yml', line: 18, before: "          flags: '--cpu=2'", after: "          flags: '--cpu=2 --update-env-vars=^@^TAGS=a,b'" },
     ]);
-    const noFlags = command('.github/workflows/deploy.yml', 16, '        with:', '          service: web');
-    expect(deployCommandEdits(noFlags, [{ name: '--concurrency', value: '4' }])).toEqual({ edits: [], notes: ['add `--concurrency=4` to the `gcloud run deploy` command at .github/workflows/deploy.yml:16'] });
+    const noFlags = { ...command('.github/workflows/deploy.yml', 16, '        with:', '          service: web'), field: 'jobs.deploy.steps[1].with' };
+    expect(deployCommandEdits(noFlags, [{ name: '--concurrency', value: '4' }])).toEqual({ edits: [], notes: ['add `--concurrency=4` to the `flags:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16'] });
+    const cleared = command('deploy.sh', 2, 'gcloud run deploy api --source . --clear-env-vars');
+    expect(deployCommandEdits(cleared, [{ name: '--update-env-vars', value: 'G=--timeout 0' }])).toEqual({
+      edits: [],
+      notes: ['replace --clear-env-vars with `--set-env-vars=G=--timeout 0` in the `gcloud run deploy` command at deploy.sh:2 (gcloud takes no --update-env-vars beside --clear-env-vars)'],
+    });
+    expect(deployCommandEdits(noFlags, [{ name: '--update-env-vars', value: 'G=--preload' }]).notes).toEqual(['add `G=--preload` to the `env_vars:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16']);
   });
 
   it('gives each edit the span of the line as read that each flag writes, and the env var it sets', () => {
     const shell = command('deploy.sh', 2, 'gcloud run deploy api --image=i --set-env-vars=MODE=fast,THREADS=2 --concurrency=80');
     const [edit] = withFlags(shell, [{ name: '--update-env-vars', value: 'THREADS=8' }, { name: '--concurrency', value: '8' }, { name: '--cpu', value: '2' }]).edits;
     expect(edit?.flags).toEqual([
-      { flag: '--update-env-vars', span: { start: 57, end: 66, text: 'THREADS=8' }, envVar: 'THREADS' },
+      { flag: '--update-env-vars', span: { start: 65, end: 66, text: '8' }, envVar: 'THREADS' },
       { flag: '--concurrency', span: { start: 81, end: 83, text: '8' } },
       { flag: '--cpu', span: { start: 21, end: 21, text: ' --cpu=2' } },
     ]);

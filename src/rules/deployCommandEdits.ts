@@ -9,6 +9,7 @@ import type { TextSpan } from '../model/change.ts';
 import { applyUnorderedSpans } from '../model/change.ts';
 import type { FlagWrite, SourceEdit } from '../model/finding.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
+import { envListPlacement } from './deployEnvLists.ts';
 
 /** A gcloud flag to set: `--concurrency` with `8`, `--update-env-vars` with `THREADS=4`, `--no-cpu-throttling` alone. */
 export interface DeployFlagChange {
@@ -31,14 +32,19 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     const written = flagText(change);
     // A flag written where its value cannot be replaced (`- --concurrency` with the value on the next item) is not added twice.
     const writtenElsewhere = [...original.values()].some((text) => new RegExp(`(?<![\\w-])${escape(change.name.replace(/^--no-/, '--'))}(?![\\w-])`).test(text));
-    const replaced = replaceWritten(original, change);
+    const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
+    const inList = envVar === undefined ? { kind: 'none' as const } : envListPlacement(deploy.lines ?? [], envVar, change.value!.slice(envVar.length + 1));
+    if (inList.kind === 'exclusive') {
+      notes.push(exclusiveNote(deploy, inList, change.value!));
+      continue;
+    }
+    const replaced = inList.kind === 'edit' ? inList.edit : replaceWritten(original, change);
     if (replaced === 'as-is') continue;
     const placed = replaced ?? (writtenElsewhere ? undefined : insertFlag(original, written));
     if (placed === undefined) {
-      notes.push(`add \`${written}\` to the \`gcloud run deploy\` command at ${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`);
+      notes.push(addNote(deploy, change, written, envVar !== undefined));
       continue;
     }
-    const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
     const flag = { flag: change.name.replace(/^--no-/, '--'), span: placed.span };
     byLine.set(placed.line, [...(byLine.get(placed.line) ?? []), envVar === undefined ? flag : { ...flag, envVar }]);
   }
@@ -74,6 +80,37 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
   return { edits: out, notes: placed.notes };
 }
 
+/** The note `deployCommandEdits` gives for env var `name` when no edit can write it (a flag to add, a value to set by hand). */
+export function isEnvVarNote(note: string, name: string): boolean {
+  return new RegExp(`^(?:add \`(?:--update-env-vars=(?:\\^[^^]+\\^)?)?${escape(name)}=|set ${escape(name)} to \`|replace --clear-env-vars with \`--set-env-vars=(?:\\^[^^]+\\^)?${escape(name)}=)`).test(note);
+}
+
+/** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
+function addNote(deploy: RunDeployCommand, change: DeployFlagChange, written: string, envVar: boolean): string {
+  if (!isAction(deploy)) return `add \`${written}\` to the \`gcloud run deploy\` command at ${commandAt(deploy)}`;
+  return envVar ? `add \`${change.value}\` to the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)}` : `add \`${written}\` to the \`flags:\` input of the deploy-cloudrun step at ${commandAt(deploy)}`;
+}
+
+/** The command is the one the deploy-cloudrun action runs for its step's inputs (`with:`). */
+function isAction(deploy: RunDeployCommand): boolean {
+  return deploy.field.endsWith('.with');
+}
+
+function commandAt(deploy: RunDeployCommand): string {
+  return `${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`;
+}
+
+/** What to do by hand when the command's env list or file cannot take the var, and `--update-env-vars` may not join it. */
+function exclusiveNote(deploy: RunDeployCommand, placement: { flag: string; note?: string }, item: string): string {
+  const name = item.slice(0, item.indexOf('='));
+  const value = item.slice(name.length + 1);
+  if (placement.flag === 'env_vars') return `set ${name} to \`${value}\` in the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)} (pytuner cannot write this value in the input as it is written)`;
+  const why = `gcloud takes no --update-env-vars beside ${placement.flag}`;
+  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why})`;
+  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
+  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
+}
+
 /** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */
 function flagText(change: DeployFlagChange): string {
   const { name, value } = change;
@@ -96,6 +133,8 @@ function escape(text: string): string {
  */
 function replaceWritten(lines: ReadonlyMap<number, string>, change: DeployFlagChange): Placed | 'as-is' | undefined {
   const { name, value } = change;
+  // An env var is written in the command's env list (`envListPlacement`), or added as a flag of its own.
+  if (name === '--update-env-vars') return undefined;
   for (const [line, text] of lines) {
     let span: TextSpan | undefined;
     if (value === undefined) {
@@ -103,10 +142,6 @@ function replaceWritten(lines: ReadonlyMap<number, string>, change: DeployFlagCh
       const negated = `--no-${base.slice(2)}`;
       const found = new RegExp(`(?<![\\w-])(?:${escape(base)}|${escape(negated)})(?![\\w=-])`).exec(text);
       if (found !== null) span = { start: found.index, end: found.index + found[0].length, text: name };
-    } else if (name === '--update-env-vars') {
-      const variable = value.slice(0, value.indexOf('='));
-      const found = new RegExp(`(?<=^|[\\s=,'"^])${escape(variable)}=[^,\\s'"\\]]*`).exec(text);
-      if (/-env-vars/.test(text) && found !== null && /^[\w@%+=:./-]*$/.test(value)) span = { start: found.index, end: found.index + found[0].length, text: value };
     } else {
       const found = new RegExp(`(?<![\\w-])(${escape(name)})(=|\\s+)([^\\s'",\\]\\\\]+)`).exec(text);
       if (found !== null) {

@@ -17,6 +17,7 @@ import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Location, TextSpan } from '../model/change.ts';
 import { applySpans } from '../model/change.ts';
 import { writtenConcurrency } from './facts.ts';
+import { TERRAFORM_API_VERSION } from '../model/extract/terraform.ts';
 
 /** One change to one object, in both forms a user can apply, with caveats. */
 export interface ObjectChange {
@@ -163,9 +164,23 @@ export function setEnv(workload: Workload, container: ContainerFacts, name: stri
     if (existing.fromRef) notes.push(`${name} is read from a Secret or ConfigMap (valueFrom); this fix replaces the reference with a literal`);
   } else {
     jsonPatch = hasManifestEnv(container) ? [{ op: 'add', path: `${base}/-`, value: { name, value } }] : [{ op: 'add', path: base, value: [{ name, value }] }];
-    if (existing !== undefined) notes.push(`the manifest entry overrides ${name} from the image (${where(existing.evidence)}) for this workload only`);
+    if (existing !== undefined) notes.push(overrideNote(workload, name, existing.evidence));
   }
   return objectChange(jsonPatch, containerFragment(workload, container, { env: [{ name, value }] }), notes);
+}
+
+/**
+ * What a new env entry does to the value the workload has from elsewhere, named by what holds the entry: a `gcloud run
+ * deploy` command (which the fix edits), a manifest, a Terraform resource, or a service with neither.
+ */
+function overrideNote(workload: Workload, name: string, existing: Evidence): string {
+  const at = where(existing);
+  if (existing.source === 'deploy-command') return `${name} is changed where the gcloud run deploy command sets it (${at})`;
+  const from = existing.source === 'Dockerfile' ? `from the image (${at})` : `(${at})`;
+  if (workload.deployedBy !== undefined) return `the gcloud run deploy command's env var overrides ${name} ${from} for this service only`;
+  if (workload.assumed !== undefined || workload.cloudRun !== undefined) return `the service's env var overrides ${name} ${from} for this service only`;
+  const entry = workload.ref.apiVersion === TERRAFORM_API_VERSION ? `the Terraform resource's env entry` : 'the manifest entry';
+  return `${entry} overrides ${name} ${from} for this workload only`;
 }
 
 /**

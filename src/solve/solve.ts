@@ -25,7 +25,7 @@ import { changeTarget, containerConcurrencyLocation, propose } from '../rules/ch
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency, setEnv } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
-import { withDeployFlag } from '../rules/deployCommandEdits.ts';
+import { deployCommandEdits, isEnvVarNote, withDeployFlag } from '../rules/deployCommandEdits.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 import { ignoredRules } from '../rules/index.ts';
@@ -226,6 +226,10 @@ function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFac
   const involved = [...new Set(writes.map((a) => a.finding))];
   if (name === undefined || involved.length < 2 || writes.some((a) => a.name !== name)) return;
   const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
+  if (involved.every((f) => envFlags(f).length === 0 && (f.fix?.notes ?? []).some((n) => isEnvVarNote(n, name)))) {
+    combineDeployEnvNotes(deploy, container, name, writes, involved);
+    return;
+  }
   if (involved.some((f) => envFlags(f).length === 0 || envFlags(f).some((flag) => flag.envVar !== name))) return;
   if (findings.some((f) => !involved.includes(f) && envFlags(f).some((flag) => flag.envVar === name))) return;
   const value = optionsValue(writes, container.env.get(name)?.value);
@@ -234,6 +238,22 @@ function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFac
   const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
   carrier.fix = { ...carrier.fix, edits: placed.edits, alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest], notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} in the gcloud run deploy command for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
   for (const other of rest) handOverEnvFlags(other, deploy, `its ${name} words are written by the fix of ${carrier.rule}, in one flag of the gcloud run deploy command`);
+}
+
+/**
+ * Where no edit of the command can write the env var (a deploy-cloudrun step without `flags:` or `env_vars:`, an
+ * `--env-vars-file`), each finding's note would say its own value, and following the notes one after the other
+ * would keep only the last. The first finding's note says one value with every finding's words; the others point to it.
+ */
+function combineDeployEnvNotes(deploy: RunDeployCommand, container: ContainerFacts, name: string, writes: readonly EnvWrite[], involved: readonly Finding[]): void {
+  const value = optionsValue(writes, container.env.get(name)?.value);
+  if (value === undefined) return;
+  const combined = deployCommandEdits(deploy, [{ name: '--update-env-vars', value: `${name}=${value}` }]);
+  if (combined.edits.length > 0 || combined.notes.length !== 1) return;
+  const [carrier, ...rest] = involved as [Finding, ...Finding[]];
+  const others = (f: Finding) => (f.fix?.notes ?? []).filter((n) => !isEnvVarNote(n, name));
+  carrier.fix = { ...carrier.fix, notes: [...others(carrier), ...combined.notes, `one ${name} value for ${involved.map((f) => f.rule).join(', ')}: set apart, each would replace the others' words`] };
+  for (const other of rest) other.fix = { ...other.fix, notes: [...others(other), `its ${name} words are in the value the fix of ${carrier.rule} says to set, once for all of them`] };
 }
 
 /** A finding whose env flag of the deploy command another finding's fix now carries keeps its other flags. */

@@ -75,10 +75,16 @@ describe('services deployed by gcloud run deploy', () => {
     expect(mismatch(report.findings, 'worker')).toEqual([]);
     const [web] = mismatch(report.findings, 'web');
     expect(web?.current).toMatchObject({ containerConcurrency: 80, requestSlots: 8 });
-    expect(web?.fix?.edits).toEqual([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2 --update-env-vars=GUNICORN_CMD_ARGS=--preload'" }]);
+    expect(web?.fix?.edits).toMatchObject([{ file: at('.github/workflows/deploy.yml'), line: 22, before: "          flags: '--concurrency=80 --cpu=2'", after: "          flags: '--concurrency=8 --cpu=2'" }]);
+    // The step's env_vars input takes GUNICORN_CMD_ARGS (every finding's words in one value), as a line of its own.
+    const webTimeout = report.findings.find((f) => f.rule === 'gunicorn.timeout' && f.target.name === 'web');
+    expect(webTimeout?.fix?.edits).toMatchObject([{ file: at('.github/workflows/deploy.yml'), line: 21, before: '            THREADS=4', after: '            THREADS=4\n            GUNICORN_CMD_ARGS=--timeout 0 --preload' }]);
     expect(web?.fix?.commands).toBeUndefined();
     const [manual] = mismatch(report.findings, 'worker-manual');
-    expect(manual?.fix?.edits).toEqual([{ file: at('script/deploy.sh'), line: 4, before: 'gcloud run deploy worker-manual --source . \\', after: 'gcloud run deploy worker-manual --concurrency=4 --update-env-vars=GUNICORN_CMD_ARGS=--preload --source . \\' }]);
+    expect(manual?.fix?.edits).toMatchObject([{ file: at('script/deploy.sh'), line: 4, before: 'gcloud run deploy worker-manual --source . \\', after: 'gcloud run deploy worker-manual --concurrency=4 --source . \\' }]);
+    // The command sets its env with --set-env-vars (gcloud takes no --update-env-vars beside it): --preload goes in that list, with its `^;^` delimiter.
+    const probe = report.findings.find((f) => f.rule === 'startup.probe-missing' && f.target.name === 'worker-manual');
+    expect(probe?.fix?.edits).toMatchObject([{ file: at('script/deploy.sh'), line: 6, after: '  --set-env-vars "^;^MODE=batch;TAGS=a,b;GUNICORN_CMD_ARGS=--preload"' }]);
   });
 
   it('without the deploy command, the same Dockerfile is assumed to run with Cloud Run`s default concurrency', async () => {
@@ -150,5 +156,72 @@ describe('several findings adding flags to one gcloud run deploy command', () =>
     }
     const after = analyse(await loadPaths([copy]));
     expect(after.findings.map((f) => `${f.rule} ${f.target.name}`)).toEqual([]);
+  });
+});
+
+describe('a gcloud run deploy command that sets its env with --set-env-vars or --env-vars-file', () => {
+  const SETENV = 'test/fixtures/gcloud-deploy-setenv';
+  const tmp = mkdtempSync(join(tmpdir(), 'pytuner-gcloud-setenv-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const files = ['script/deploy.sh', 'cloudbuild/cloudbuild.yaml', 'workflow/.github/workflows/deploy.yml'];
+
+  it('writes GUNICORN_CMD_ARGS inside the --set-env-vars list (its vars, delimiter and quoting kept), and one --fix converges', async () => {
+    const copy = join(tmp, 'setenv');
+    cpSync(join(root, SETENV), copy, { recursive: true });
+    const before = analyse(await loadPaths(files.map((f) => join(copy, f.split('/')[0]!))));
+    for (const file of files) {
+      const path = join(copy, file);
+      writeFileSync(path, applySourceEdits(readFileSync(path, 'utf8'), path, before.findings.flatMap((f) => f.fix?.edits ?? [])));
+    }
+    const text = (file: string) => readFileSync(join(copy, file), 'utf8');
+    for (const file of files) expect(text(file)).not.toContain('--update-env-vars');
+    expect(text('script/deploy.sh')).toContain('--set-env-vars "GUNICORN_CMD_ARGS=--workers 1 --timeout 0 --preload,APP_MODE=prod"');
+    expect(text('cloudbuild/cloudbuild.yaml')).toContain('      - --set-env-vars=^@^ALLOWED=a,b@APP_MODE=prod@GUNICORN_CMD_ARGS=--timeout 0 --preload\n');
+    expect(text('workflow/.github/workflows/deploy.yml')).toContain("            '--set-env-vars=APP_MODE=prod,LOG_LEVEL=info,GUNICORN_CMD_ARGS=--timeout 0 --preload'\n");
+    const loaded = await loadPaths(files.map((f) => join(copy, f.split('/')[0]!)));
+    expect(analyse(loaded).findings.map((f) => `${f.rule} ${f.target.name}`)).toEqual([]);
+    const env = (name: string) => named(buildInventory(loaded, []).inventory.workloads, name).containers[0]?.env;
+    expect(env('ledger')?.get('ALLOWED')?.value).toBe('a,b');
+    expect(env('board')?.get('LOG_LEVEL')?.value).toBe('info');
+  });
+
+  it('adds no env flag beside --env-vars-file: a note names the file and the value', async () => {
+    const { findings } = analyse(await loadPaths([`${SETENV}/file`]));
+    const fixes = findings.filter((f) => f.target.name === 'inbox').map((f) => f.fix);
+    const after = fixes.flatMap((fix) => fix?.edits ?? []).map((e) => e.after);
+    expect(after.join('\n')).not.toMatch(/-env-vars(?!-file)/);
+    const notes = fixes.flatMap((fix) => fix?.notes ?? []).filter((n) => n.includes('--env-vars-file'));
+    expect(notes.length).toBeGreaterThan(0);
+    for (const n of notes) expect(n).toMatch(/^set GUNICORN_CMD_ARGS to `[^`]+` in env\.yaml, the --env-vars-file of the `gcloud run deploy` command at test\/fixtures\/gcloud-deploy-setenv\/file\/deploy\.sh:3/);
+  });
+
+  it('names the deploy command, not a manifest, as what sets or overrides the env var', async () => {
+    const notes = async (dir: string) => analyse(await loadPaths([`${SETENV}/${dir}`])).findings.flatMap((f) => f.fix?.notes ?? []);
+    const script = await notes('script');
+    expect(script.join('\n')).not.toContain('manifest');
+    expect(script).toContain(`GUNICORN_CMD_ARGS is changed where the gcloud run deploy command sets it (${SETENV}/script/deploy.sh:3)`);
+    const image = await notes('image');
+    expect(image.join('\n')).not.toContain('manifest');
+    expect(image).toContain(`the gcloud run deploy command's env var overrides GUNICORN_CMD_ARGS from the image (${SETENV}/image/Dockerfile:5) for this service only`);
+  });
+
+  it('gives one GUNICORN_CMD_ARGS value for every finding where no edit can write it (a deploy-cloudrun step without flags or env_vars)', async () => {
+    const { findings } = analyse(await loadPaths([`${SETENV}/action`]));
+    const notes = findings.filter((f) => f.target.name === 'ledger').flatMap((f) => f.fix?.notes ?? []);
+    const values = notes.filter((n) => n.includes('GUNICORN_CMD_ARGS='));
+    expect(values).toEqual([`add \`GUNICORN_CMD_ARGS=--timeout 0 --preload\` to the \`env_vars:\` input of the deploy-cloudrun step at ${SETENV}/action/.github/workflows/deploy.yml:10`]);
+    expect(notes).toContain('its GUNICORN_CMD_ARGS words are in the value the fix of gunicorn.timeout says to set, once for all of them');
+  });
+
+  it('edits the deploy-cloudrun step`s env_vars input, and one --fix converges', async () => {
+    const copy = join(tmp, 'action-env');
+    cpSync(join(root, SETENV, 'action-env'), copy, { recursive: true });
+    const workflow = join(copy, '.github/workflows/deploy.yml');
+    const before = analyse(await loadPaths([copy]));
+    writeFileSync(workflow, applySourceEdits(readFileSync(workflow, 'utf8'), workflow, before.findings.flatMap((f) => f.fix?.edits ?? [])));
+    expect(readFileSync(workflow, 'utf8')).toContain('          env_vars: |\n            APP_MODE=prod\n            GUNICORN_CMD_ARGS=--workers 1 --timeout 0 --preload\n');
+    const after = analyse(await loadPaths([copy]));
+    // Only the concurrency stays: the step has no flags input to take --concurrency.
+    expect(after.findings.map((f) => f.rule)).toEqual(['concurrency.threads-mismatch']);
   });
 });
