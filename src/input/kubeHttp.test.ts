@@ -218,6 +218,27 @@ describe('KubeTransport on a TLS server', () => {
     expect(connections).toBe(2);
   });
 
+  it('rejects a body cut short by a lost connection, naming the request and the HTTP/2 code, not a truncated answer', async () => {
+    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
+    const resetting = createSecureServer({ key, cert });
+    resetting.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.on('error', () => undefined);
+      // Half a list, then the connection is gone (an API server restarting, a proxy cutting it).
+      stream.write('{"kind":"List","items":[', () => stream.session?.socket.destroy());
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'ca.crt'), cert);
+    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(resetting.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
+    onTestFinished(async () => {
+      await transport.close();
+      await new Promise<void>((resolve) => resetting.close(() => resolve()));
+    });
+    await expect(transport.request('GET', '/api/v1/pods')).rejects.toThrow('GET /api/v1/pods: the stream closed before the end of its body (HTTP/2 code 8)');
+  });
+
   it('streams a response body and rejects when the server is gone', async () => {
     const { server, transport } = await setUp('h2');
     const response = await transport.stream('/api/v1/pods', { query: { watch: 'true' } });

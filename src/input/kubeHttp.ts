@@ -358,7 +358,7 @@ function sendOverSession(session: ClientHttp2Session, request: OutgoingRequest):
   const stream: ClientHttp2Stream = session.request(headers, { signal: request.signal, endStream: request.body === undefined });
   if (request.body !== undefined) stream.end(request.body);
   return new Promise((resolve, reject) => {
-    stream.once('response', (headers) => resolve({ status: Number(headers[':status']), body: chunksOf(stream, request.signal) }));
+    stream.once('response', (headers) => resolve({ status: Number(headers[':status']), body: chunksOf(stream, request) }));
     stream.once('error', (err) => reject(reasonOf(err, request.signal)));
     stream.once('close', () => reject(new Error(`${request.method} ${request.url.pathname}: the stream closed before a response (HTTP/2 code ${stream.rstCode})`)));
   });
@@ -367,13 +367,19 @@ function sendOverSession(session: ClientHttp2Session, request: OutgoingRequest):
 /**
  * The body of an HTTP/2 response. An abort (the idle timer, a watch's stop) fails a stream with Node's generic
  * AbortError; the error given is the abort's reason instead, as undici's fetch gives it (`… timed out after 30 s`).
+ * A body cut short (the connection lost or the stream reset mid-body) ends Node's iteration as if complete, or fails
+ * it with a bare "Premature close": either way the error given names the request and the stream's HTTP/2 code, so
+ * that a truncated body is never taken for the whole one.
  */
-async function* chunksOf(stream: ClientHttp2Stream, signal: AbortSignal): AsyncIterable<Uint8Array> {
+async function* chunksOf(stream: ClientHttp2Stream, request: OutgoingRequest): AsyncIterable<Uint8Array> {
+  const cutShort = () => new Error(`${request.method} ${request.url.pathname}: the stream closed before the end of its body (HTTP/2 code ${stream.rstCode})`);
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (err) {
-    throw reasonOf(err, signal);
+    if (!request.signal.aborted && (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') throw Object.assign(cutShort(), { cause: err });
+    throw reasonOf(err, request.signal);
   }
+  if (!stream.readableEnded && !request.signal.aborted) throw cutShort();
 }
 
 function reasonOf(err: unknown, signal: AbortSignal): unknown {
