@@ -109,7 +109,7 @@ describe('solver: words several findings append to GUNICORN_CMD_ARGS on a servic
     const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
     // gunicorn.timeout appends --timeout 0, startup.heavy-init and startup.probe-missing --preload; workers 4 → 1 leaves 8 slots.
     expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0 --preload' --source . --concurrency 8 --region us-central1" }]);
-    expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.timeout, in one flag of the gcloud run deploy command');
+    expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.timeout, in one value with the others\'');
   });
 });
 
@@ -134,6 +134,6 @@ describe('solver: flags several findings rewrite inside one GUNICORN_CMD_ARGS', 
     const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
     // --workers 4 → 1 and --timeout 30 → 0 inside the var, --preload appended (startup.heavy-init, startup.probe-missing).
     expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc --concurrency=8 '--update-env-vars=GUNICORN_CMD_ARGS=--workers 1 --threads 8 --timeout 0 --preload' --source . --region us-central1" }]);
-    expect(findings.find((f) => f.rule === 'gunicorn.timeout')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.workers-vs-cpu, in one flag of the gcloud run deploy command');
+    expect(findings.find((f) => f.rule === 'gunicorn.timeout')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.workers-vs-cpu, in one value with the others\'');
   });
 });

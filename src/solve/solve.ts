@@ -236,8 +236,8 @@ function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFac
   if (value === undefined) return;
   const [carrier, ...rest] = involved as [Finding, ...Finding[]];
   const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
-  carrier.fix = { ...carrier.fix, edits: placed.edits, alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest], notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} in the gcloud run deploy command for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
-  for (const other of rest) handOverEnvFlags(other, deploy, `its ${name} words are written by the fix of ${carrier.rule}, in one flag of the gcloud run deploy command`);
+  carrier.fix = { ...carrier.fix, edits: placed.edits, alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest], notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} value in the deploy for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
+  for (const other of rest) handOverEnvFlags(other, deploy, `its ${name} words are written by the fix of ${carrier.rule}, in one value with the others'`);
 }
 
 /**
