@@ -162,7 +162,7 @@ export class KubeTransport implements SecurityAuthentication {
 
   /** Sends one request; resolves with the status and parsed body (rejects only on network errors and timeouts). */
   async request(method: string, path: string, options: KubeRequest = {}): Promise<KubeResponse> {
-    const response = await this.#send(method, path, options);
+    const response = await this.#send(method, path, options, true);
     const chunks: Uint8Array[] = [];
     try {
       if (response.body !== null) {
@@ -185,7 +185,7 @@ export class KubeTransport implements SecurityAuthentication {
     return this.#send('GET', path, options);
   }
 
-  async #send(method: string, path: string, options: KubeRequest): Promise<StreamingResponse> {
+  async #send(method: string, path: string, options: KubeRequest, wholeBody = false): Promise<StreamingResponse> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
     const credentials = await this.#credentials();
@@ -217,6 +217,7 @@ export class KubeTransport implements SecurityAuthentication {
       headers: { ...credentials.headers, accept: options.accept ?? 'application/json', 'user-agent': USER_AGENT, ...(hasBody ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
       ...(hasBody ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
       signal: abort.signal,
+      wholeBody,
     };
     try {
       const response = await this.#sendOverHttp2Or1(request, credentials, (used) => (session = used));
@@ -348,6 +349,11 @@ interface OutgoingRequest {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /**
+   * The answer is read whole (`request`), so a body cut short is an error. A watch's stream (`stream`) that ends early,
+   * for whatever reason, is only ended: the reflector watches again from its last resourceVersion, as client-go does.
+   */
+  wholeBody: boolean;
 }
 
 /** Sends `request` on an HTTP/2 session; resolves once the response headers are in, with the stream as the body. */
@@ -368,8 +374,8 @@ function sendOverSession(session: ClientHttp2Session, request: OutgoingRequest):
  * The body of an HTTP/2 response. An abort (the idle timer, a watch's stop) fails a stream with Node's generic
  * AbortError; the error given is the abort's reason instead, as undici's fetch gives it (`… timed out after 30 s`).
  * A body cut short (the connection lost or the stream reset mid-body) ends Node's iteration as if complete, or fails
- * it with a bare "Premature close": either way the error given names the request and the stream's HTTP/2 code, so
- * that a truncated body is never taken for the whole one.
+ * it with a bare "Premature close": the error given names the request and the stream's HTTP/2 code, and a body read
+ * whole that was cut short is an error too, never a truncated answer taken for the whole one.
  */
 async function* chunksOf(stream: ClientHttp2Stream, request: OutgoingRequest): AsyncIterable<Uint8Array> {
   const cutShort = () => new Error(`${request.method} ${request.url.pathname}: the stream closed before the end of its body (HTTP/2 code ${stream.rstCode})`);
@@ -379,7 +385,7 @@ async function* chunksOf(stream: ClientHttp2Stream, request: OutgoingRequest): A
     if (!request.signal.aborted && (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') throw Object.assign(cutShort(), { cause: err });
     throw reasonOf(err, request.signal);
   }
-  if (!stream.readableEnded && !request.signal.aborted) throw cutShort();
+  if (request.wholeBody && !stream.readableEnded && !request.signal.aborted) throw cutShort();
 }
 
 function reasonOf(err: unknown, signal: AbortSignal): unknown {
