@@ -84,8 +84,14 @@ interface EchoServer {
 
 const TLS_DIR = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'tls');
 
-async function echoServer(protocol: 'h2' | 'http/1.1'): Promise<EchoServer> {
+/** The loopback server certificate and its key (the certificate is also the CA the transports trust). */
+async function loopbackTls(): Promise<{ key: Buffer; cert: Buffer }> {
   const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
+  return { key, cert };
+}
+
+async function echoServer(protocol: 'h2' | 'http/1.1'): Promise<EchoServer> {
+  const { key, cert } = await loopbackTls();
   const answer = (request: { httpVersion: string; method?: string; url?: string; headers: Record<string, unknown> }, response: { setHeader(name: string, value: string): void; end(body: string): void }, body: string) => {
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify({ httpVersion: request.httpVersion, method: request.method, url: request.url, authorization: request.headers['authorization'], userAgent: request.headers['user-agent'], body }));
@@ -125,6 +131,23 @@ function loopbackConfig(server: string, caFile: string): KubeConfig {
   return config;
 }
 
+/**
+ * A transport to `server` (an HTTP/2 TLS server with the loopback certificate), listening once this resolves; the
+ * server and the transport are closed when the test ends.
+ */
+async function transportTo(server: Http2SecureServer): Promise<KubeTransport> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
+  dirs.push(dir);
+  await writeFile(join(dir, 'ca.crt'), await readFile(join(TLS_DIR, 'loopback.crt')));
+  const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
+  onTestFinished(async () => {
+    await transport.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return transport;
+}
+
 describe('KubeTransport on a TLS server', () => {
   const servers: EchoServer[] = [];
   const transports: KubeTransport[] = [];
@@ -155,22 +178,13 @@ describe('KubeTransport on a TLS server', () => {
   });
 
   it('offers the server 4 MiB per stream and 16 MiB per connection in flight (HTTP/2 defaults to 64 KiB for both)', async () => {
-    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
     // Answers with what the server may send to this client before it reads: its stream and connection windows.
-    const windows = createSecureServer({ key, cert }, (request, response) => {
+    const windows = createSecureServer(await loopbackTls(), (request, response) => {
       const session = request.stream.session!;
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify({ stream: session.remoteSettings.initialWindowSize, connection: session.state.remoteWindowSize }));
     });
-    await new Promise<void>((resolve) => windows.listen(0, '127.0.0.1', resolve));
-    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
-    dirs.push(dir);
-    await writeFile(join(dir, 'ca.crt'), cert);
-    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(windows.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
-    onTestFinished(async () => {
-      await transport.close();
-      await new Promise<void>((resolve) => windows.close(() => resolve()));
-    });
+    const transport = await transportTo(windows);
     await transport.request('GET', '/version');
     // The connection's window update follows the handshake: read it on the second request.
     const { body } = await transport.request('GET', '/version');
@@ -198,20 +212,11 @@ describe('KubeTransport on a TLS server', () => {
   });
 
   it('gives the idle timeout as the error when the server sends nothing, and sends the next request on a new connection', async () => {
-    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
     // Accepts every request and never answers: the transport's idle timer aborts it.
-    const silent = createSecureServer({ key, cert }, () => undefined);
+    const silent = createSecureServer(await loopbackTls(), () => undefined);
     let connections = 0;
     silent.on('secureConnection', () => connections++);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
-    dirs.push(dir);
-    await writeFile(join(dir, 'ca.crt'), cert);
-    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
-    onTestFinished(async () => {
-      await transport.close();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    });
+    const transport = await transportTo(silent);
     await expect(transport.request('GET', '/api/v1/pods', { idleTimeoutMs: 200 })).rejects.toThrow('GET /api/v1/pods timed out after 0.2 s without data');
     // The silent connection may be dead: the next request does not wait on it.
     await expect(transport.request('GET', '/version', { idleTimeoutMs: 200 })).rejects.toThrow('timed out');
@@ -219,23 +224,14 @@ describe('KubeTransport on a TLS server', () => {
   });
 
   it('rejects an answer cut short by a lost connection, naming the request and the HTTP/2 code; a watch cut short ends', async () => {
-    const [key, cert] = await Promise.all([readFile(join(TLS_DIR, 'loopback.key')), readFile(join(TLS_DIR, 'loopback.crt'))]);
-    const resetting = createSecureServer({ key, cert });
+    const resetting = createSecureServer(await loopbackTls());
     resetting.on('stream', (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'application/json' });
       stream.on('error', () => undefined);
       // Half a list, then the connection is gone (an API server restarting, a proxy cutting it).
       stream.write('{"kind":"List","items":[', () => stream.session?.socket.destroy());
     });
-    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
-    const dir = await mkdtemp(join(tmpdir(), 'pytuner-kubehttp-'));
-    dirs.push(dir);
-    await writeFile(join(dir, 'ca.crt'), cert);
-    const transport = new KubeTransport(loopbackConfig(`https://127.0.0.1:${(resetting.address() as AddressInfo).port}`, join(dir, 'ca.crt')));
-    onTestFinished(async () => {
-      await transport.close();
-      await new Promise<void>((resolve) => resetting.close(() => resolve()));
-    });
+    const transport = await transportTo(resetting);
     await expect(transport.request('GET', '/api/v1/pods')).rejects.toThrow('GET /api/v1/pods: the stream closed before the end of its body (HTTP/2 code 8)');
     // A watch cut the same way only ends, with what arrived: the reflector watches again from its last resourceVersion.
     const watch = await transport.stream('/api/v1/pods', { query: { watch: 'true' } });
