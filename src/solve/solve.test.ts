@@ -4,6 +4,18 @@ import { analyse } from '../report.ts';
 import { RULES } from '../rules/index.ts';
 import { sourcesOnly } from '../../test/support/inputs.ts';
 
+type Findings = ReturnType<typeof analyse>['findings'];
+
+/** Each finding's writes of an env value in its JSON patch, by rule. */
+function envWrites(findings: Findings) {
+  return findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
+}
+
+/** Each finding's edits of `file`, by rule: the line after. */
+function editsOf(findings: Findings, file: string) {
+  return findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === file).map((e) => ({ rule: f.rule, after: e.after })));
+}
+
 function service(containerConcurrency: number, args: string[], cpu: string, env?: { name: string; value: string }[]): LoadedInputs {
   const object = {
     apiVersion: 'serving.knative.dev/v1',
@@ -92,8 +104,7 @@ describe('solver: a flag rewritten inside GUNICORN_CMD_ARGS and words appended t
   it('become one write holding both: applied one after the other, apart, the second would undo the first', () => {
     const { findings } = analyse(service(8, ['gunicorn', '--bind', ':8080', '--workers', '4', '--threads', '8', 'main:app'], '1', [{ name: 'GUNICORN_CMD_ARGS', value: '--timeout 30' }]));
     // gunicorn.timeout rewrites --timeout 30 → 0 inside the var; startup.heavy-init (workers 4 → 1 on 1 vCPU) appends --preload.
-    const envWrites = findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
-    expect(envWrites).toEqual([{ rule: 'gunicorn.timeout', op: { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: '--timeout 0 --preload' } }]);
+    expect(envWrites(findings)).toEqual([{ rule: 'gunicorn.timeout', op: { op: 'replace', path: '/spec/template/spec/containers/0/env/0/value', value: '--timeout 0 --preload' } }]);
     expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its env change is written by the fix of gunicorn.timeout, once for all of them');
   });
 });
@@ -106,17 +117,13 @@ describe('solver: words several findings append to GUNICORN_CMD_ARGS on a servic
         { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy svc --source . --concurrency 80 --region us-central1\n' },
       ),
     );
-    const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
     // gunicorn.timeout appends --timeout 0, startup.heavy-init and startup.probe-missing --preload; workers 4 → 1 leaves 8 slots.
-    expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0 --preload' --source . --concurrency 8 --region us-central1" }]);
+    expect(editsOf(findings, 'deploy.sh')).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc '--update-env-vars=GUNICORN_CMD_ARGS=--timeout 0 --preload' --source . --concurrency 8 --region us-central1" }]);
     expect(findings.find((f) => f.rule === 'startup.heavy-init')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.timeout, in one value with the others\'');
   });
 });
 
 describe('solver: flags several findings rewrite inside one GUNICORN_CMD_ARGS', () => {
-  const envWrites = (findings: readonly { rule: string; fix?: { jsonPatch?: readonly { op: string; path: string; value?: unknown }[] } }[]) =>
-    findings.flatMap((f) => (f.fix?.jsonPatch ?? []).filter((op) => op.op !== 'test' && op.path.includes('/env')).map((op) => ({ rule: f.rule, op })));
-
   it('become one write of the var holding both (--workers and --timeout): apart, the second applied would undo the first', () => {
     const { findings } = analyse(service(8, ['gunicorn', '--bind', ':8080', 'main:app'], '1', [{ name: 'GUNICORN_CMD_ARGS', value: '--workers 4 --threads 8 --timeout 30 --preload' }]));
     // gunicorn.workers-vs-cpu: --workers 4 → 1 on 1 vCPU; gunicorn.timeout: --timeout 30 → 0; nothing appended.
@@ -131,9 +138,8 @@ describe('solver: flags several findings rewrite inside one GUNICORN_CMD_ARGS', 
         { kind: 'deploy-script', file: 'deploy.sh', text: '#!/bin/sh\ngcloud run deploy svc --source . --region us-central1\n' },
       ),
     );
-    const commandEdits = findings.flatMap((f) => (f.fix?.edits ?? []).filter((e) => e.file === 'deploy.sh').map((e) => ({ rule: f.rule, after: e.after })));
     // --workers 4 → 1 and --timeout 30 → 0 inside the var, --preload appended (startup.heavy-init, startup.probe-missing).
-    expect(commandEdits).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc --concurrency=8 '--update-env-vars=GUNICORN_CMD_ARGS=--workers 1 --threads 8 --timeout 0 --preload' --source . --region us-central1" }]);
+    expect(editsOf(findings, 'deploy.sh')).toEqual([{ rule: 'concurrency.threads-mismatch', after: "gcloud run deploy svc --concurrency=8 '--update-env-vars=GUNICORN_CMD_ARGS=--workers 1 --threads 8 --timeout 0 --preload' --source . --region us-central1" }]);
     expect(findings.find((f) => f.rule === 'gunicorn.timeout')?.fix?.notes).toContain('its GUNICORN_CMD_ARGS words are written by the fix of gunicorn.workers-vs-cpu, in one value with the others\'');
   });
 });
