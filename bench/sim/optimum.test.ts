@@ -5,21 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Evaluation } from './optimum.ts';
 import { DEFAULT_EVALUATION, Evaluator, bruteForce } from './optimum.ts';
-import type { Scenario } from './scenarios.ts';
-
-const SCENARIO: Scenario = {
-  name: 'io-small',
-  summary: '3 ms CPU + 80 ms I/O, 1 vCPU',
-  vcpus: 1,
-  request: { cpuSeconds: { kind: 'lognormal', mean: 0.003, cv: 0.5 }, ioSeconds: { kind: 'lognormal', mean: 0.08, cv: 0.6 } },
-  platform: 'cloudrun',
-  current: { workers: 1, threads: 8, containerConcurrency: 80 },
-  peakRate: 250,
-  periodSeconds: 1200,
-  windowSeconds: 1200,
-  stepSeconds: 30,
-  seed: 5,
-};
+import { IO_SMALL } from './testScenario.ts';
 
 /** A generous objective (one request takes about 83 ms, p95 about 160 ms): queueing for the core decides, not the objective. */
 const OBJECTIVE = 0.3;
@@ -29,7 +15,7 @@ function measured(throughput: number, cpuCores: number, meetsObjective: boolean)
 }
 
 describe('scoreWithin', () => {
-  const evaluator = new Evaluator(SCENARIO, OBJECTIVE);
+  const evaluator = new Evaluator(IO_SMALL, OBJECTIVE);
 
   it('scales a configuration that uses more CPU than the headroom down to it, and keeps one that uses less', () => {
     expect(evaluator.scoreWithin(measured(100, 1.5, true), 1.2)).toBeCloseTo(80, 9);
@@ -43,7 +29,7 @@ describe('scoreWithin', () => {
 
 describe('bruteForce within a CPU headroom', () => {
   it('finds the optimum at the whole core without a headroom, and about 200 req/s within 0.6 of it', () => {
-    const evaluator = new Evaluator(SCENARIO, OBJECTIVE, { ...DEFAULT_EVALUATION, completions: 2000 });
+    const evaluator = new Evaluator(IO_SMALL, OBJECTIVE, { ...DEFAULT_EVALUATION, completions: 2000 });
     const best = bruteForce(evaluator)!;
     expect(best.meetsObjective).toBe(true);
     expect(best.throughput).toBeGreaterThan(0.9 * 333);
