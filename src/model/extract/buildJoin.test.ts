@@ -153,23 +153,18 @@ describe('a Cloud Build deploy whose service name is a substitution', () => {
   });
 });
 
-describe('a workflow that builds an image into a variable and deploys that variable', () => {
-  const gunicorn: SourceText = { kind: 'Dockerfile', file: 'api/Dockerfile', text: lines('FROM python:3.12-slim', 'CMD exec gunicorn --bind :$PORT main:app') };
-  const workflow = (oneJob: boolean): SourceText => ({
+/** A GitHub workflow that runs `build` and then `deploy` on its IMAGE variable, in one job or in two. */
+function imageWorkflow(build: string, deploy: string, oneJob = true): SourceText {
+  return {
     kind: 'workflow',
     file: '.github/workflows/deploy.yml',
-    text: lines(
-      'on: push',
-      'env:',
-      '  IMAGE: us-docker.pkg.dev/p/r/api:${{ github.sha }}',
-      'jobs:',
-      '  build:',
-      '    steps:',
-      '      - run: docker build -t "$IMAGE" api',
-      ...(oneJob ? [] : ['  deploy:', '    steps:']),
-      '      - run: gcloud run deploy shop-api --image "$IMAGE" --region us-central1',
-    ),
-  });
+    text: lines('on: push', 'env:', '  IMAGE: us-docker.pkg.dev/p/r/api:${{ github.sha }}', 'jobs:', '  build:', '    steps:', `      - run: ${build}`, ...(oneJob ? [] : ['  deploy:', '    steps:']), `      - run: ${deploy}`),
+  };
+}
+
+describe('a workflow that builds an image into a variable and deploys that variable', () => {
+  const gunicorn: SourceText = { kind: 'Dockerfile', file: 'api/Dockerfile', text: lines('FROM python:3.12-slim', 'CMD exec gunicorn --bind :$PORT main:app') };
+  const workflow = (oneJob: boolean) => imageWorkflow('docker build -t "$IMAGE" api', 'gcloud run deploy shop-api --image "$IMAGE" --region us-central1', oneJob);
 
   it('links the deploy to the Dockerfile built with the same variable in the same job', () => {
     const built = buildInventory(loaded({}, [gunicorn, workflow(true)]), []);
@@ -199,20 +194,7 @@ describe('images pack build makes from a Procfile (Cloud Native Buildpacks)', ()
   const procfileOf = (workload: Workload | undefined) => workload?.containers[0]?.sources.map((s) => `${s.kind} ${s.file} ${s.how}`);
 
   it('links a workflow deploy of the variable a step of the same job builds with pack build --path', () => {
-    const workflow: SourceText = {
-      kind: 'workflow',
-      file: '.github/workflows/deploy.yml',
-      text: lines(
-        'on: push',
-        'env:',
-        '  IMAGE: us-docker.pkg.dev/p/r/api:${{ github.sha }}',
-        'jobs:',
-        '  deploy:',
-        '    steps:',
-        '      - run: pack build "$IMAGE" --builder gcr.io/buildpacks/builder:v1 --path api --publish',
-        '      - run: gcloud run deploy orders --image "$IMAGE" --region us-central1',
-      ),
-    };
+    const workflow = imageWorkflow('pack build "$IMAGE" --builder gcr.io/buildpacks/builder:v1 --path api --publish', 'gcloud run deploy orders --image "$IMAGE" --region us-central1');
     const { inventory } = buildInventory(loaded({}, [procfile, workflow]), []);
     // The deploy's service runs the Procfile's gunicorn; no Cloud Run service named after the directory is assumed.
     expect(inventory.workloads.map((w) => [w.ref.name, w.ref.file, w.containers[0]?.server?.evidence.file])).toEqual([['orders', '.github/workflows/deploy.yml', 'api/Procfile']]);
