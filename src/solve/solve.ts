@@ -125,7 +125,7 @@ interface EnvWrite {
  * say they are applied by it.
  */
 function combineEnvWrites(workload: Workload, container: ContainerFacts, findings: Finding[]): void {
-  const envChanges = envWrites(findings, container);
+  const envChanges = envWrites(findings, container, (finding) => (finding.fix?.jsonPatch?.length ?? 0) > 0);
   // One env write or none: nothing to combine (what follows would find fewer than two findings involved).
   if (envChanges.length < 2) return;
   const appends = envChanges.filter((e) => e.words !== undefined);
@@ -158,11 +158,14 @@ function combineEnvWrites(workload: Workload, container: ContainerFacts, finding
   carryEnvWrite(carrier!, rest, involved, ops);
 }
 
-/** The env changes of `container` whose findings have a JSON patch. One loop, no array per finding and change: this runs for every container of every workload with findings. */
-function envWrites(findings: readonly Finding[], container: ContainerFacts): EnvWrite[] {
+/**
+ * The env changes of `container` in the findings `keep` chooses. One loop, no array per finding and change: this runs
+ * for every container of every workload with findings.
+ */
+function envWrites(findings: readonly Finding[], container: ContainerFacts, keep: (finding: Finding) => boolean): EnvWrite[] {
   const writes: EnvWrite[] = [];
   for (const finding of findings) {
-    if ((finding.fix?.jsonPatch?.length ?? 0) === 0) continue;
+    if (!keep(finding)) continue;
     for (const change of finding.changes ?? []) {
       const at = change.location;
       if (at.kind === 'env' && change.target.container === container.name) writes.push({ finding, change, name: at.name, words: at.words, span: at.span });
@@ -221,19 +224,20 @@ function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: rea
  * whole value, keeps the one-at-a-time notes).
  */
 function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFacts, findings: Finding[]): void {
-  const writes = optionWrites(findings, container);
+  // The changes inside an env var of options: words appended, or a flag rewritten at its span.
+  const writes = envWrites(findings, container, () => true).filter((w) => w.words !== undefined || w.span !== undefined);
   const name = writes[0]?.name;
   const involved = [...new Set(writes.map((a) => a.finding))];
   if (name === undefined || involved.length < 2 || writes.some((a) => a.name !== name)) return;
   const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
+  const value = optionsValue(writes, container.env.get(name)?.value);
+  if (value === undefined) return;
   if (involved.every((f) => envFlags(f).length === 0 && (f.fix?.notes ?? []).some((n) => isEnvVarNote(n, name)))) {
-    combineDeployEnvNotes(deploy, container, name, writes, involved);
+    combineDeployEnvNotes(deploy, name, value, involved);
     return;
   }
   if (involved.some((f) => envFlags(f).length === 0 || envFlags(f).some((flag) => flag.envVar !== name))) return;
   if (findings.some((f) => !involved.includes(f) && envFlags(f).some((flag) => flag.envVar === name))) return;
-  const value = optionsValue(writes, container.env.get(name)?.value);
-  if (value === undefined) return;
   const [carrier, ...rest] = involved as [Finding, ...Finding[]];
   const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
   carrier.fix = { ...carrier.fix, edits: placed.edits, alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest], notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} value in the deploy for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
@@ -245,9 +249,7 @@ function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFac
  * `--env-vars-file`), each finding's note would say its own value, and following the notes one after the other
  * would keep only the last. The first finding's note says one value with every finding's words; the others point to it.
  */
-function combineDeployEnvNotes(deploy: RunDeployCommand, container: ContainerFacts, name: string, writes: readonly EnvWrite[], involved: readonly Finding[]): void {
-  const value = optionsValue(writes, container.env.get(name)?.value);
-  if (value === undefined) return;
+function combineDeployEnvNotes(deploy: RunDeployCommand, name: string, value: string, involved: readonly Finding[]): void {
   const combined = deployCommandEdits(deploy, [{ name: '--update-env-vars', value: `${name}=${value}` }]);
   if (combined.edits.length > 0 || combined.notes.length !== 1) return;
   const [carrier, ...rest] = involved as [Finding, ...Finding[]];
@@ -267,17 +269,6 @@ function handOverEnvFlags(finding: Finding, deploy: RunDeployCommand, why: strin
   finding.fix = { ...finding.fix, notes: [...(finding.fix?.notes ?? []), why] };
   if (edits.length > 0) finding.fix.edits = edits;
   else delete finding.fix.edits;
-}
-
-/** The env changes of `container` inside an env var of options: words appended, or a flag rewritten at its span. */
-function optionWrites(findings: readonly Finding[], container: ContainerFacts): EnvWrite[] {
-  return findings.flatMap((finding) =>
-    (finding.changes ?? []).flatMap((change) => {
-      const at = change.location;
-      const inside = at.kind === 'env' && (at.words !== undefined || at.span !== undefined);
-      return inside && change.target.container === container.name ? [{ finding, change, name: at.name, words: at.words, span: at.span }] : [];
-    }),
-  );
 }
 
 /** The var's value with every write: the flags rewritten in the value as read, then the words appended (each once); `undefined` when rewrites overlap. */
