@@ -7,12 +7,15 @@
  *                           (the part of every figure below that no change to pytuner can remove; its wall time is
  *                           only as fine as the 250 ms poll of /readyz, as it logs no "cache synced")
  *   tsc output              node dist/cli/main.js controller      (npm run build; compile cache off)
- *   bundle                  the image's runtime files, compile cache off
- *   bundle + compile cache  the image's runtime files with the cache its Dockerfile builds (as shipped)
+ *   bundle                  the image's runtime files' ES module bundle, compile cache off
+ *   bundle + compile cache  the same with the image's heap flags and a compile cache built as its Dockerfile builds
+ *                           it (as shipped until 2026-12-08, the image's command then)
+ *   snapshot                the image's command (its ENTRYPOINT's node flags and V8 startup snapshot, the compile
+ *                           cache set as the image sets it): as shipped
  *
  * and, for the shipped variant, where the time goes: the phases between the milestones the controller logs with its own
  * clock (code loaded, endpoint up and discovery done, caches synced; src/controller/log.ts processClock), wall and CPU
- * ms each. Then it runs the shipped variant and the Node + HTTP floor, alternating, inside a cgroup limited to 10% of
+ * ms each. Then it runs the shipped variant, the bundle + compile cache and the Node + HTTP floor, alternating, inside a cgroup limited to 10% of
  * one CPU and 128 MiB (src/cli/importtime.ts's cgroup code; needs root and a writable cgroup v1 or v2) and prints the
  * measured wall times to ready and the shipped start's phases there. Without a usable cgroup it says so and prints an
  * estimate (CPU ms / quota) instead.
@@ -35,7 +38,7 @@ import { parseArgs } from 'node:util';
 import { joinScript, readUsage, removeCgroup, setUpCgroup } from '../src/cli/importtime.ts';
 import type { CgroupSetup } from '../src/importtime/cgroup.ts';
 import { parseCpuQuota, parseMemoryLimit } from '../src/importtime/quota.ts';
-import { RUNTIME_ENTRY, assembleRuntime, warmCompileCache } from '../scripts/runtime-files.ts';
+import { IMAGE_HEAP_FLAGS, RUNTIME_ENTRY, assembleRuntime, buildSnapshot, runtimeNodeArgs, warmCompileCache } from '../scripts/runtime-files.ts';
 import { REPO_ROOT } from '../scripts/bundle.ts';
 import { startControlPlane } from '../test/integration/harness/controlPlane.ts';
 
@@ -60,8 +63,10 @@ require('node:http').createServer((request, response) => response.end('ok')).lis
 /** How one variant is started. */
 interface Variant {
   name: string;
-  /** The entry script; `controller` and the flags follow it. */
-  entry: string;
+  /** Node's options, before the entry. */
+  nodeArgs?: string[];
+  /** The entry script, if any (a snapshot has none); `controller` and the flags follow it. */
+  entry?: string;
   env: Record<string, string>;
   /** Whether it logs the start-up milestones (pytuner does, the floor does not). */
   logsMilestones: boolean;
@@ -215,7 +220,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** The controller's command line, as the Helm chart's Deployment gives it. */
 function controllerArgs(variant: Variant, kubeconfig: string, port: number): string[] {
-  return [variant.entry, 'controller', '--kubeconfig', kubeconfig, '--metrics-port', String(port), '--leader-elect', '--lease-namespace', 'default', '--lease-name', `bench-${port}`];
+  return [...(variant.nodeArgs ?? []), ...(variant.entry === undefined ? [] : [variant.entry]), 'controller', '--kubeconfig', kubeconfig, '--metrics-port', String(port), '--leader-elect', '--lease-namespace', 'default', '--lease-name', `bench-${port}`];
 }
 
 /** Starts the controller once, unconstrained; measures at the first 200 from /readyz. */
@@ -297,7 +302,10 @@ async function main(): Promise<void> {
   if (tsc.status !== 0) log(`tsc exited ${tsc.status}: dist/ may be incomplete`);
   const runtime = await mkdtemp(join(tmpdir(), 'pytuner-bench-startup-'));
   await assembleRuntime(runtime);
-  const cacheDir = await warmCompileCache(runtime);
+  // Two caches: V8 takes a code cache only in a process started from the same snapshot (or none) as its writer's.
+  const cacheDir = await warmCompileCache(runtime, { cacheDir: join(runtime, 'bundle-compile-cache'), nodeArgs: IMAGE_HEAP_FLAGS });
+  await buildSnapshot(runtime);
+  const imageCacheDir = await warmCompileCache(runtime, { nodeArgs: runtimeNodeArgs(runtime) });
 
   const controlPlane = values.kubeconfig === undefined ? await startControlPlane() : undefined;
   const kubeconfig = values.kubeconfig ?? controlPlane!.kubeconfigPath;
@@ -308,10 +316,11 @@ async function main(): Promise<void> {
     { name: 'Node + HTTP server', entry: floor, env: production, logsMilestones: false },
     { name: 'tsc output', entry: join(REPO_ROOT, 'dist', 'cli', 'main.js'), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' }, logsMilestones: true },
     { name: 'bundle', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_DISABLE_COMPILE_CACHE: '1' }, logsMilestones: true },
-    { name: 'bundle + compile cache', entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir }, logsMilestones: true },
+    { name: 'bundle + compile cache', nodeArgs: [...IMAGE_HEAP_FLAGS], entry: join(runtime, RUNTIME_ENTRY), env: { ...production, NODE_COMPILE_CACHE: cacheDir }, logsMilestones: true },
+    { name: 'snapshot', nodeArgs: runtimeNodeArgs(runtime), env: { ...production, NODE_COMPILE_CACHE: imageCacheDir }, logsMilestones: true },
   ];
-  const shipped = variants.at(-1) as Variant;
-  const floorVariant = variants[0] as Variant;
+  // The floor, the shipped start, and the one before it (bundle + compile cache) for an A/B at that quota.
+  const quotaVariants = [variants[0], variants.at(-2), variants.at(-1)] as Variant[];
   try {
     // Round-robin, so that a change in the machine's load during the run weighs on every variant alike.
     const results = variants.map((): StartResult[] => []);
@@ -320,22 +329,21 @@ async function main(): Promise<void> {
       log(`round ${i + 1} of ${runs} done`);
     }
     const summaries = variants.map((variant, index) => summarise(variant.name, results[index]!));
-    // The floor too, alternating with the shipped start: what Node alone takes at that quota bounds what any change can reach.
-    const quota: StartResult[] = [];
-    const quotaFloor: StartResult[] = [];
+    // The floor too, alternating with the starts: what Node alone takes at that quota bounds what any change can reach.
+    const quota = quotaVariants.map((): StartResult[] => []);
     let estimateReason: string | undefined;
     for (let i = 0; i < cgroupRuns && estimateReason === undefined; i++) {
-      const floorResult = await startInCgroup(floorVariant, kubeconfig, `${i}-floor`);
-      if ('reason' in floorResult) {
-        estimateReason = floorResult.reason;
-        break;
+      for (const [index, variant] of quotaVariants.entries()) {
+        const result = await startInCgroup(variant, kubeconfig, `${i}-${index}`);
+        if ('reason' in result) {
+          estimateReason = result.reason;
+          break;
+        }
+        quota[index]!.push(result);
       }
-      quotaFloor.push(floorResult);
-      const result = await startInCgroup(shipped, kubeconfig, String(i));
-      if ('reason' in result) estimateReason = result.reason;
-      else quota.push(result);
     }
-    report(summaries, results.at(-1)!, { shipped: quota, floor: quotaFloor }, estimateReason);
+    const [quotaFloor = [], quotaBefore = [], quotaShipped = []] = quota;
+    report(summaries, results.at(-1)!, { shipped: quotaShipped, before: quotaBefore, floor: quotaFloor }, estimateReason);
   } finally {
     await controlPlane?.stop();
     await rm(runtime, { recursive: true, force: true });
@@ -384,16 +392,17 @@ function phaseLines(title: string, list: Phase[] | undefined): string[] {
   return [`${title}:`, ...list.map((p) => `  ${p.phase.padEnd(36)} ${String(Math.round(p.wallMs)).padStart(6)} wall ms ${p.cpuMs === undefined ? '' : `${String(Math.round(p.cpuMs)).padStart(5)} CPU ms`}`)];
 }
 
-function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipped: StartResult[]; floor: StartResult[] }, estimateReason: string | undefined): void {
+function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipped: StartResult[]; before: StartResult[]; floor: StartResult[] }, estimateReason: string | undefined): void {
   const shipped = summaries.at(-1) as Summary;
   const estimateMs = shipped.median.cpuMs / LIMITS.cpu;
   const quotaLabel = `@ ${Math.round(LIMITS.cpu * 100)}% CPU`;
   const quotaSummary = quota.shipped.length === 0 ? undefined : summarise(`${shipped.variant} ${quotaLabel}`, quota.shipped);
   const quotaFloor = quota.floor.length === 0 ? undefined : summarise(`${(summaries[0] as Summary).variant} ${quotaLabel}`, quota.floor);
+  const quotaBefore = quota.before.length === 0 ? undefined : summarise(`${(summaries.at(-2) as Summary).variant} ${quotaLabel}`, quota.before);
   if (values.json) {
     const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version, date: new Date().toISOString() };
     const cgroup =
-      quotaSummary === undefined ? { method: 'estimate', reason: estimateReason, wallMs: estimateMs } : { method: 'cgroup', limits: LIMITS, ...quotaSummary, floor: quotaFloor, phases: phases(quota.shipped) };
+      quotaSummary === undefined ? { method: 'estimate', reason: estimateReason, wallMs: estimateMs } : { method: 'cgroup', limits: LIMITS, ...quotaSummary, floor: quotaFloor, before: quotaBefore, phases: phases(quota.shipped) };
     process.stdout.write(`${JSON.stringify({ goal: GOAL, machine, variants: summaries, phases: phases(shippedRuns), cgroup }, null, 2)}\n`);
     return;
   }
@@ -410,6 +419,7 @@ function report(summaries: Summary[], shippedRuns: StartResult[], quota: { shipp
     const memory = quota.shipped.map((r) => r.cgroup?.memoryPeakMb).filter((m) => m != null) as number[];
     out.push(`in a cgroup limited to ${limitsText()} (${quota.shipped.length} runs each, alternating, measured):`);
     if (quotaFloor !== undefined) out.push(row(quotaFloor));
+    if (quotaBefore !== undefined) out.push(row(quotaBefore));
     out.push(row(quotaSummary));
     out.push(`  cgroup memory peak (RSS + page cache) ${memory.length === 0 ? 'n/a' : `${Math.round(median(memory))} MB`}; throttled in ${quota.shipped.map((r) => `${r.cgroup?.throttledPeriods ?? '?'}/${r.cgroup?.periods ?? '?'}`).join(', ')} periods`);
     out.push(...phaseLines('  per phase', phases(quota.shipped)));

@@ -4,12 +4,12 @@
  * set into a temporary directory and runs the controller from it). What is not listed is not in the image: no
  * node_modules, no sources, no TypeScript.
  *
- *   node scripts/runtime-files.ts <dir>   # bundle, assemble into <dir>, warm its compile cache (as the image does)
+ *   node scripts/runtime-files.ts <dir>   # bundle, assemble into <dir>, build its snapshot, warm its compile cache (as the image does)
  */
 import { spawnSync } from 'node:child_process';
-import { chown, cp, mkdir } from 'node:fs/promises';
+import { chown, cp, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { BUNDLE_DIR, BUNDLE_ENTRY, REPO_ROOT, bundle } from './bundle.ts';
+import { BUNDLE_DIR, BUNDLE_ENTRY, REPO_ROOT, SNAPSHOT_SCRIPT, bundle, bundleSnapshot } from './bundle.ts';
 
 /** One COPY of the runtime stage: a path of the build stage (the repository after `npm ci` and the bundle) and its
  * place under the application root. A trailing `/` marks a directory. */
@@ -37,14 +37,35 @@ export const COMPILE_CACHE_DIR = 'node-compile-cache';
 /** The script the image's compile-cache stage runs, relative to the repository root. */
 export const WARM_SCRIPT = 'scripts/warm-compile-cache.ts';
 
-/** The entry point of the runtime, relative to the application root. */
+/** The entry point of the ES module bundle, relative to the application root. */
 export const RUNTIME_ENTRY = `${BUNDLE_DIR}/${BUNDLE_ENTRY}`;
 
 /**
- * assembleRuntime builds the runtime file set into `target`, as the image's build stage does: the bundle is built
- * there (scripts/bundle.ts), every other entry is copied from the repository.
+ * The controller's V8 startup snapshot, relative to the application root, built by buildSnapshot from SNAPSHOT_SCRIPT
+ * (src/cli/snapshot.ts): the image starts every command from it (`controller` runs in it, the others in the bundle).
+ */
+export const SNAPSHOT_BLOB = 'dist/snapshot/pytuner.blob';
+
+/** The image's heap flags: V8's old space half the container's memory limit, its young generation 8 MB semi-spaces
+ * (the Dockerfile says why). */
+export const IMAGE_HEAP_FLAGS: readonly string[] = ['--max-old-space-size-percentage=50', '--max-semi-space-size=8'];
+
+/**
+ * The runtime's command line after the node binary (the Dockerfile's ENTRYPOINT, with the application root at
+ * `appRoot`); pytuner's arguments follow it: the heap flags, the startup snapshot, then `--` (without a script, Node
+ * would take `--version` or `--help` as its own).
+ */
+export function runtimeNodeArgs(appRoot: string): string[] {
+  return [...IMAGE_HEAP_FLAGS, '--snapshot-blob', join(appRoot, SNAPSHOT_BLOB), '--'];
+}
+
+/**
+ * assembleRuntime builds the runtime file set into `target`, as the image's build stage does: the bundle and the
+ * snapshot script are built there (scripts/bundle.ts), every other entry is copied from the repository. The blob is
+ * buildSnapshot's, which also removes the script.
  */
 export async function assembleRuntime(target: string): Promise<void> {
+  await bundleSnapshot(join(target, SNAPSHOT_SCRIPT));
   for (const copy of RUNTIME_COPIES) {
     const destination = join(target, copy.to);
     if (copy.from === `${BUNDLE_DIR}/`) {
@@ -56,13 +77,19 @@ export async function assembleRuntime(target: string): Promise<void> {
   }
 }
 
-/** Who warms the compile cache: Node names the cache's sub-directory after the user (`v24.21.0-x64-<flags>-<uid>`), so
- * only the user that wrote it finds it. */
+/** Who warms the compile cache, and for which command: Node names the cache's sub-directory after the user
+ * (`v24.21.0-x64-<flags>-<uid>`), so only the user that wrote it finds it, and V8 rejects a cache written by a process
+ * that did not start from the same snapshot. */
 export interface WarmOptions {
   node?: string;
   /** Run as this user and group (the image's 65532); default: this process's. */
   uid?: number;
   gid?: number;
+  /** The node options of the command the cache is for: runtimeNodeArgs(appRoot), as the image runs (build the snapshot
+   * first); default none, for `node <appRoot>/dist/bundle/pytuner.js`. */
+  nodeArgs?: readonly string[];
+  /** Default: <appRoot>/node-compile-cache. */
+  cacheDir?: string;
 }
 
 /**
@@ -71,16 +98,30 @@ export interface WarmOptions {
  * runtime will run.
  */
 export async function warmCompileCache(appRoot: string, options: WarmOptions = {}): Promise<string> {
-  const cacheDir = join(appRoot, COMPILE_CACHE_DIR);
+  const cacheDir = options.cacheDir ?? join(appRoot, COMPILE_CACHE_DIR);
   await mkdir(cacheDir, { recursive: true });
   if (options.uid !== undefined) await chown(cacheDir, options.uid, options.gid ?? options.uid);
-  const result = spawnSync(options.node ?? process.execPath, [join(REPO_ROOT, WARM_SCRIPT), join(appRoot, RUNTIME_ENTRY)], {
+  const result = spawnSync(options.node ?? process.execPath, [join(REPO_ROOT, WARM_SCRIPT), join(appRoot, RUNTIME_ENTRY), ...(options.nodeArgs ?? [])], {
     env: { ...process.env, NODE_COMPILE_CACHE: cacheDir },
     encoding: 'utf8',
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
   });
   if (result.status !== 0) throw new Error(`${WARM_SCRIPT} ${appRoot} failed (${result.status ?? result.signal}): ${result.stderr}`);
   return cacheDir;
+}
+
+/**
+ * buildSnapshot builds the startup snapshot of the runtime in `appRoot` from its snapshot script, as the image's
+ * compile-cache stage does, then removes the script (the image's runtime has the blob only) and returns the blob's
+ * path. Build it with the Node that will run it: Node refuses a blob another version wrote.
+ */
+export async function buildSnapshot(appRoot: string, options: { node?: string } = {}): Promise<string> {
+  const blob = join(appRoot, SNAPSHOT_BLOB);
+  const script = join(appRoot, SNAPSHOT_SCRIPT);
+  const result = spawnSync(options.node ?? process.execPath, ['--snapshot-blob', blob, '--build-snapshot', script], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`node --build-snapshot ${script} failed (${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
+  await rm(script);
+  return blob;
 }
 
 if (import.meta.main) {
@@ -91,6 +132,7 @@ if (import.meta.main) {
   }
   const appRoot = resolve(target);
   await assembleRuntime(appRoot);
-  const cacheDir = await warmCompileCache(appRoot);
-  process.stdout.write(`runtime in ${appRoot}: run NODE_COMPILE_CACHE=${cacheDir} node ${join(appRoot, RUNTIME_ENTRY)} controller\n`);
+  await buildSnapshot(appRoot);
+  const cacheDir = await warmCompileCache(appRoot, { nodeArgs: runtimeNodeArgs(appRoot) });
+  process.stdout.write(`runtime in ${appRoot}: run NODE_COMPILE_CACHE=${cacheDir} node ${runtimeNodeArgs(appRoot).join(' ')} controller\n`);
 }

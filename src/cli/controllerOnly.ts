@@ -7,6 +7,8 @@
 import { addControllerCommand } from './controller.ts';
 import { EXIT_OK } from './exitCodes.ts';
 import type { CliIo } from './io.ts';
+// For main.ts and snapshot.ts, which load this module alone: the process's streams come with it.
+export { processIo } from './io.ts';
 import { rootCommand, runCommand } from './root.ts';
 
 /** Runs `args` (`controller …`) and returns the exit code, as program.ts's `run` does for every command. */

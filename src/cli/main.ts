@@ -17,28 +17,15 @@ if (major < 22 || (major === 22 && minor < 19)) {
 // without it Node uses <tmpdir>/node-compile-cache. Later starts skip most parsing and compiling.
 nodeModule.enableCompileCache();
 
-// `pytuner report | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
 const args = process.argv.slice(2);
 // `pytuner report` allocates short-lived parser nodes for every document while it keeps the documents and findings:
 // V8 grows its young generation to 3 × 32 MiB or more on a big machine, most of it the report's peak RSS. Kept at
 // its initial size it collects more often and copies less: for 2,000 manifests about half the peak RSS (285 → 150 MB)
 // and less CPU in same-minute runs (bench/report-scale.ts). Set before anything is loaded, so it holds from the start.
 if (args[0] === 'report') process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
-const { run } = args[0] === 'controller' ? await import('./controllerOnly.ts') : await import('./program.ts');
-// stdin through a getter: Node builds process.stdin on first access, and for a stdin that is /dev/null or a file (a
-// Kubernetes container's, without `stdin: true`) that loads its fs stream classes, a few ms of CPU before ready in a
-// command that never reads stdin (only `report -f -` does).
-const io = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  get stdin() {
-    return process.stdin;
-  },
-  env: process.env,
-};
-process.exitCode = await run(args, io);
+// No top-level await: the controller's startup snapshot (snapshot.ts) runs every other command through this file with
+// require(), which refuses a module that awaits at its top level.
+void (async () => {
+  const { run, processIo } = args[0] === 'controller' ? await import('./controllerOnly.ts') : await import('./program.ts');
+  process.exitCode = await run(args, processIo());
+})();

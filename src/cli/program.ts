@@ -32,6 +32,8 @@ import { addControllerCommand } from './controller.ts';
 import { addImportTimeCommand } from './importtime.ts';
 import { addRecommendationsCommand } from './recommendations.ts';
 import type { CliIo } from './io.ts';
+// For main.ts, which loads this module alone: the process's streams come with it, not as a module of their own.
+export { processIo } from './io.ts';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK } from './exitCodes.ts';
 import { rootCommand, runCommand } from './root.ts';
 import { packagePath, packageVersion } from './package.ts';

@@ -1,0 +1,55 @@
+/**
+ * @module The entry of the container image's V8 startup snapshot (scripts/bundle.ts bundles it into one CommonJS
+ * script, scripts/runtime-files.ts and the Dockerfile build the blob with the runtime's own Node). At build time it
+ * evaluates what `pytuner controller` loads before 'controller starting' (commander, the controller's modules,
+ * client-node's kubeconfig code with js-yaml, pino, prom-client); the image's ENTRYPOINT starts Node from that heap
+ * (`node --snapshot-blob … --`), so a controller start skips reading, compiling and running that code
+ * (bench/startup.ts measures it).
+ *
+ * What this must not do at build time: open a handle (a socket, a timer, a file) or load node:http, node:https,
+ * node:http2 or node:tls (Node aborts the build; the bundle defers them, see scripts/bundle.ts), and read anything of
+ * the process that differs at run time (environment, argv, pid, clock, cgroup), which the snapshot would freeze.
+ * Every module evaluated here reads those only when called, checked on 2026-12-08 by wrapping process.env, argv,
+ * Date.now, Math.random, os, crypto and fs during a build, except pino's own defaults: it reads process.pid and
+ * os.hostname() when loaded, for its default `base`, which createLogger (src/controller/log.ts) replaces.
+ *
+ * Only `controller` runs from the snapshot. Any other command (report, explain, --version) goes to the ES module
+ * bundle beside it, with its compile cache, as `node dist/bundle/pytuner.js` would run it: those commands would add
+ * their code to every controller start's heap here, and `report` sets its V8 flags before its code loads (main.ts).
+ */
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { startupSnapshot } from 'node:v8';
+import { processIo, run } from './controllerOnly.ts';
+// Evaluated here, at build time: controllerCommand (controller.ts) imports them before it logs 'controller starting'.
+// The reconciler and the policy report writer (imported after ready, if at all) are left to run time: they load
+// undici, which reads node:http when loaded.
+import '../controller/main.ts';
+import '../controller/log.ts';
+
+/** The ES module bundle's entry, relative to the snapshot blob's directory (dist/snapshot/ beside dist/bundle/). */
+const BUNDLE_ENTRY_FROM_BLOB = '../bundle/pytuner.js';
+
+/** The blob's path, from Node's own command line (`--snapshot-blob <file>` or `--snapshot-blob=<file>`). */
+function blobPath(execArgv: readonly string[]): string {
+  for (const [index, arg] of execArgv.entries()) {
+    if (arg === '--snapshot-blob' && execArgv[index + 1] !== undefined) return execArgv[index + 1] as string;
+    if (arg.startsWith('--snapshot-blob=')) return arg.slice('--snapshot-blob='.length);
+  }
+  throw new Error('pytuner: started from a snapshot without --snapshot-blob in its node options');
+}
+
+startupSnapshot.setDeserializeMainFunction(() => {
+  // Started from a snapshot, argv has no script: [node, ...arguments].
+  const args = process.argv.slice(1);
+  if (args[0] === 'controller') {
+    void run(args, processIo()).then((code) => {
+      process.exitCode = code;
+    });
+    return;
+  }
+  const entry = resolve(dirname(blobPath(process.execArgv)), BUNDLE_ENTRY_FROM_BLOB);
+  // main.ts reads its arguments after the script, as `node dist/bundle/pytuner.js …` gives them.
+  process.argv.splice(1, 0, entry);
+  createRequire(entry)(entry);
+});
