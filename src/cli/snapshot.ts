@@ -10,8 +10,10 @@
  * node:http2 or node:tls (Node aborts the build; the bundle defers them, see scripts/bundle.ts), and read anything of
  * the process that differs at run time (environment, argv, pid, clock, cgroup), which the snapshot would freeze.
  * Every module evaluated here reads those only when called, checked on 2026-12-08 by wrapping process.env, argv,
- * Date.now, Math.random, os, crypto and fs during a build, except pino's own defaults: it reads process.pid and
- * os.hostname() when loaded, for its default `base`, which createLogger (src/controller/log.ts) replaces.
+ * Date.now, Math.random, os, crypto and fs during a build, except what nothing here uses: pino reads process.pid and
+ * os.hostname() when loaded for its default `base`, which createLogger (src/controller/log.ts) replaces, and the clock
+ * for its isoTimeNano; on-exit-leak-free reads NODE_V8_COVERAGE. test/cli/startup-snapshot.test.ts checks the pid
+ * in the log and that the blob holds none of the builder's environment values.
  *
  * Only `controller` runs from the snapshot. Any other command (report, explain, --version) goes to the ES module
  * bundle beside it, with its compile cache, as `node dist/bundle/pytuner.js` would run it: those commands would add

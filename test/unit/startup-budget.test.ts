@@ -2,6 +2,8 @@
 // ready is what the bundle's metafile says the entry imports, statically and through the dynamic imports on the
 // start-up path. A heavy import on that path (zod, the rules, the whole of undici or prom-client, client-node's
 // index) fails here, where a timed test would only be flaky; bench/startup.ts measures the time itself.
+// The image's controller runs from a startup snapshot that evaluates these same modules when it is built
+// (src/cli/snapshot.ts), so the budget bounds the heap it restores too.
 import { isBuiltin } from 'node:module';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
