@@ -23,11 +23,13 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import { processIo, run } from './controllerOnly.ts';
+import type { CliIo } from './io.ts';
 // Evaluated here, at build time: controllerCommand (controller.ts) imports them before it logs 'controller starting'.
 // The reconciler and the policy report writer (imported after ready, if at all) are left to run time: they load
 // undici, which reads node:http when loaded.
 import '../controller/main.ts';
-import '../controller/log.ts';
+import { createLogger } from '../controller/log.ts';
+import { createMetrics } from '../controller/metrics.ts';
 
 /** The ES module bundle's entry, relative to the snapshot blob's directory (dist/snapshot/ beside dist/bundle/). */
 const BUNDLE_ENTRY_FROM_BLOB = '../bundle/pytuner.js';
@@ -40,6 +42,30 @@ function blobPath(execArgv: readonly string[]): string {
   }
   throw new Error('pytuner: started from a snapshot without --snapshot-blob in its node options');
 }
+
+/**
+ * Runs, at build time, code every controller start runs before ready and that touches nothing outside the objects it
+ * makes: commander registering and parsing the controller's flags (`controller --help`, written nowhere), a metrics
+ * registry and a logger, all thrown away. The snapshot keeps the bytecode V8 compiled for them, which a start would
+ * otherwise compile from source (the snapshot's functions have no code cache): CPU to 'caches synced: ready' 139 → 132
+ * ms (2026-12-08, medians of 8 starts each, alternating, load 7; same RSS), about 70 ms of wall at 10% of a CPU.
+ */
+function compileStartPath(): void {
+  const nowhere = { write: () => true } as unknown as NodeJS.WritableStream;
+  const io: CliIo = {
+    stdout: nowhere,
+    stderr: nowhere,
+    get stdin(): NodeJS.ReadableStream {
+      throw new Error('stdin is not read while the startup snapshot is built');
+    },
+    env: {},
+  };
+  void run(['controller', '--help'], io);
+  createMetrics({ queueDepth: () => 0, findingsByRule: () => new Map(), recommendations: () => [] });
+  createLogger({ destination: { write: () => undefined } }).info({ warm: true }, 'compiled while the startup snapshot is built');
+}
+
+compileStartPath();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // Started from a snapshot, argv has no script: [node, ...arguments].
