@@ -24,10 +24,10 @@ export function forSourceDeploys(rule: Rule): Rule {
     ...rule,
     check: (inventory) => {
       const findings = rule.check(inventory);
-      const assumed = inventory.workloads.filter((w) => w.assumed !== undefined);
-      if (assumed.length === 0) return findings;
+      const assumed = byTarget(inventory.workloads.filter((w) => w.assumed !== undefined));
+      if (assumed.size === 0) return findings;
       return findings.map((finding) => {
-        const workload = assumed.find((w) => w.ref.file === finding.target.file && w.ref.name === finding.target.name && w.ref.kind === finding.target.kind);
+        const workload = assumed.get(targetKey(finding.target));
         return workload === undefined ? finding : onSourceDeploy(finding, workload);
       });
     },
@@ -46,12 +46,30 @@ function onSourceDeploy(finding: Finding, workload: Workload): Finding {
  * run after the solver, so that a command says the solver's values and not the rule's first ones.
  */
 export function renderSourceDeployFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
-  const assumed = inventory.workloads.filter((w) => w.assumed !== undefined && w.deployedBy === undefined);
-  if (assumed.length === 0) return [...findings];
+  const assumed = byTarget(inventory.workloads.filter((w) => w.assumed !== undefined && w.deployedBy === undefined));
+  if (assumed.size === 0) return [...findings];
   return findings.map((finding) => {
-    const workload = assumed.find((w) => w.ref.file === finding.target.file && w.ref.name === finding.target.name && w.ref.kind === finding.target.kind);
+    const workload = assumed.get(targetKey(finding.target));
     return workload === undefined ? finding : withSourceFix(finding, workload);
   });
+}
+
+/**
+ * The workloads by the target their findings name: file, kind and name, as two services deployed from different
+ * files (a script and a workflow) may carry one name.
+ */
+function byTarget(workloads: readonly Workload[]): Map<string, Workload> {
+  const out = new Map<string, Workload>();
+  // The first workload wins, as a search of the list in order would find it.
+  for (const w of workloads) {
+    const key = targetKey(w.ref);
+    if (!out.has(key)) out.set(key, w);
+  }
+  return out;
+}
+
+function targetKey(target: { file?: string | undefined; kind: string; name: string }): string {
+  return JSON.stringify([target.file ?? null, target.kind, target.name]);
 }
 
 function withSourceFix(finding: Finding, workload: Workload): Finding {
@@ -81,6 +99,7 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
     const changed = deployCommandEdits(workload.deployedBy, flags);
     if (changed.edits.length > 0) out.edits = [...(out.edits ?? []), ...changed.edits];
     notes.push(...changed.notes);
+    if (changed.envVarNotes.length > 0) out.envVarNotes = changed.envVarNotes;
   } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${commandFlags(flags)}`);
   if (commands.length > 0) out.commands = commands;
   if (notes.length > 0) out.notes = notes;
