@@ -7,7 +7,7 @@
  */
 import type { TextSpan } from '../model/change.ts';
 import { applyUnorderedSpans } from '../model/change.ts';
-import type { FlagWrite, SourceEdit } from '../model/finding.ts';
+import type { EnvVarNote, FlagWrite, SourceEdit } from '../model/finding.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { envListPlacement } from './deployEnvLists.ts';
 
@@ -20,14 +20,26 @@ export interface DeployFlagChange {
 /** A flag placed on one line of the command: the span of the line as read that it writes. */
 type Placed = { line: number; span: TextSpan };
 
+/** What `deployCommandEdits` makes: the edits, the notes for what no edit places, and which of those notes are about an env var. */
+export interface DeployEdits {
+  edits: SourceEdit[];
+  notes: string[];
+  envVarNotes: EnvVarNote[];
+}
+
 /**
  * The edits that make `deploy` set each flag, one per changed line, each with its flags' spans of the line as read
  * (so the solver can write several findings' flags in one edit of the line), and a note for each flag no edit places.
  */
-export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly DeployFlagChange[]): { edits: SourceEdit[]; notes: string[] } {
+export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly DeployFlagChange[]): DeployEdits {
   const original = new Map((deploy.lines ?? []).map(({ line, text }) => [line, text]));
   const byLine = new Map<number, FlagWrite[]>();
   const notes: string[] = [];
+  const envVarNotes: EnvVarNote[] = [];
+  const note = (text: string, envVar: string | undefined) => {
+    notes.push(text);
+    if (envVar !== undefined) envVarNotes.push({ envVar, text });
+  };
   for (const change of changes) {
     const written = flagText(change);
     // A flag written where its value cannot be replaced (`- --concurrency` with the value on the next item) is not added twice.
@@ -35,14 +47,14 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
     const inList = envVar === undefined ? { kind: 'none' as const } : envListPlacement(deploy.lines ?? [], envVar, change.value!.slice(envVar.length + 1));
     if (inList.kind === 'exclusive') {
-      notes.push(exclusiveNote(deploy, inList, change.value!));
+      note(exclusiveNote(deploy, inList, change.value!), envVar);
       continue;
     }
     const replaced = inList.kind === 'edit' ? inList.edit : replaceWritten(original, change);
     if (replaced === 'as-is') continue;
     const placed = replaced ?? (writtenElsewhere ? undefined : insertFlag(original, written));
     if (placed === undefined) {
-      notes.push(addNote(deploy, change, written, envVar !== undefined));
+      note(addNote(deploy, change, written, envVar !== undefined), envVar);
       continue;
     }
     const flag = { flag: change.name.replace(/^--no-/, '--'), span: placed.span };
@@ -54,7 +66,7 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     const after = flags === undefined ? undefined : applyUnorderedSpans(before, flags.map((f) => f.span));
     if (flags !== undefined && after !== undefined && after !== before) edits.push({ file: deploy.file, line, before, after, flags });
   }
-  return { edits, notes };
+  return { edits, notes, envVarNotes };
 }
 
 /**
@@ -62,7 +74,7 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
  * rule (containerConcurrency following the workers another finding sets) is written to the command, not to an object
  * no file holds.
  */
-export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCommand, change: DeployFlagChange): { edits: SourceEdit[]; notes: string[] } {
+export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCommand, change: DeployFlagChange): DeployEdits {
   const flag = change.name.replace(/^--no-/, '--');
   const placed = deployCommandEdits(deploy, [change]);
   const added = placed.edits[0];
@@ -77,12 +89,7 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
     if (after !== undefined && flags.length > 0) out.push({ ...edit, after, flags });
   }
   if (added !== undefined && !out.some((e) => e.file === added.file && e.line === added.line)) out.push(added);
-  return { edits: out, notes: placed.notes };
-}
-
-/** The note `deployCommandEdits` gives for env var `name` when no edit can write it (a flag to add, a value to set by hand). */
-export function isEnvVarNote(note: string, name: string): boolean {
-  return new RegExp(`^(?:add \`(?:--update-env-vars=(?:\\^[^^]+\\^)?)?${escape(name)}=|set ${escape(name)} to \`|replace --clear-env-vars with \`--set-env-vars=(?:\\^[^^]+\\^)?${escape(name)}=)`).test(note);
+  return { edits: out, notes: placed.notes, envVarNotes: placed.envVarNotes };
 }
 
 /** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
