@@ -225,3 +225,21 @@ describe('a gcloud run deploy command that sets its env with --set-env-vars or -
     expect(after.findings.map((f) => f.rule)).toEqual(['concurrency.threads-mismatch']);
   });
 });
+
+describe('a Cloud Build config in a subfolder', () => {
+  const ROOTED = 'test/fixtures/cloudbuild-root';
+
+  it('builds and deploys from the source root given, not from the config`s folder', async () => {
+    const workloads = await inventoryOf([ROOTED]);
+    expect(workloads.map((w) => `${w.ref.name} ${w.ref.file}:${w.ref.line} ${w.containers[0]?.dockerfile?.file}`).sort()).toEqual([
+      `app ${ROOTED}/ci/deploy.cloudbuild.yaml:13 ${ROOTED}/app/Dockerfile`,
+      `worker ${ROOTED}/ci/deploy.cloudbuild.yaml:17 ${ROOTED}/worker/Dockerfile`,
+    ]);
+    expect(named(workloads, 'app').containerConcurrency?.value).toBe(80);
+  });
+
+  it('takes a config given itself as built from the working directory, as `gcloud builds submit --config ci/x.yaml .` does', async () => {
+    const loaded = await loadPaths([`${ROOTED}/ci/deploy.cloudbuild.yaml`]);
+    expect(loaded.sources.map((s) => [s.file, s.root])).toEqual([[`${ROOTED}/ci/deploy.cloudbuild.yaml`, '.']]);
+  });
+});

@@ -6,19 +6,20 @@
 import type { InputError } from '../finding.ts';
 import type { GunicornConf, ImageFacts } from '../image.ts';
 import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, Platform, ServiceAccountFacts, Workload } from '../workload.ts';
-import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../parse/types.ts';
+import type { LoadedInputs, ParsedDocument, SourceMapping, SourceText } from '../../parse/types.ts';
 import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../parse/schemas.ts';
 import { validateDocument } from '../../parse/schemas.ts';
 import { parseDockerfile } from '../../parse/dockerfile.ts';
 import { parseProcfile } from '../../parse/procfile.ts';
 import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { profilerRequirementLines } from '../../parse/requirements.ts';
-import type { BuiltImage } from '../../parse/buildConfig.ts';
+import type { BuildFacts, BuiltImage } from '../../parse/buildConfig.ts';
 import { cloudBuildImages, isSkaffoldConfig, skaffoldImages } from '../../parse/buildConfig.ts';
 import type { RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
 import { readScript, readWorkflow } from '../../parse/deployCommands.ts';
 import type { Evidence } from '../evidence.ts';
-import { dirname } from 'node:path';
+import { dirname, posix } from 'node:path';
+import { normalizePath } from './sourceAnnotation.ts';
 import { detectServer } from '../server/detect.ts';
 import { contextScripts } from '../server/indirect.ts';
 import type { WorkloadDraft } from './draft.ts';
@@ -157,10 +158,30 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
   return sorted;
 }
 
+/**
+ * A Cloud Build config read from its build's source root: the directory given (a trigger builds the repository, and
+ * `gcloud builds submit --config test/x.yaml .` the working directory) when a Dockerfile or Procfile it builds or
+ * deploys was read from there; else the config's own directory when one was read from there (samples say
+ * `cd app && gcloud builds submit`); else the directory given.
+ */
+function readCloudBuild(source: SourceText, read: ReadonlySet<string>): BuildFacts {
+  const root = source.root ?? '.';
+  const given = cloudBuildImages(source.file, source.text, root);
+  const own = posix.dirname(source.file);
+  if (normalizePath(own) === normalizePath(root)) return given;
+  const readDirs = new Set([...read].map((file) => posix.dirname(file)));
+  const found = (facts: BuildFacts) =>
+    facts.images.some((image) => read.has(normalizePath(image.dockerfile))) || (facts.deploys ?? []).some((deploy) => deploy.source !== undefined && readDirs.has(normalizePath(deploy.source)));
+  if (found(given)) return given;
+  const beside = cloudBuildImages(source.file, source.text, own);
+  return found(beside) ? beside : given;
+}
+
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
   const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map(), builds: [], deploys: [] };
   const requirements: Evidence[] = [];
+  const read = new Set(loaded.sources.filter((s) => s.kind === 'Dockerfile' || s.kind === 'Procfile').map((s) => normalizePath(s.file)));
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
       const parsed = parseDockerfile(source.file, source.text);
@@ -175,10 +196,10 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
     } else if (source.kind === 'gunicorn.conf.py') {
       sources.confs.push(parseGunicornConf(source.file, source.text));
     } else if (source.kind === 'build-config') {
-      const read = cloudBuildImages(source.file, source.text);
-      errors.push(...read.errors);
-      sources.builds.push(...read.images);
-      sources.deploys.push(...(read.deploys ?? []));
+      const built = readCloudBuild(source, read);
+      errors.push(...built.errors);
+      sources.builds.push(...built.images);
+      sources.deploys.push(...(built.deploys ?? []));
     } else if (source.kind === 'workflow') {
       const read = readWorkflow(source.file, source.text);
       sources.builds.push(...read.builds);
