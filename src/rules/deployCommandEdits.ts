@@ -79,8 +79,10 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
   const placed = deployCommandEdits(deploy, [change]);
   const added = placed.edits[0];
   const out: SourceEdit[] = [];
+  const lines = new Set((deploy.lines ?? []).map(({ line }) => line));
   for (const edit of edits) {
-    if (edit.flags === undefined || edit.file !== deploy.file) {
+    // Another command's edit, in this file or another (a deploy and an update of one service in one script), stays.
+    if (edit.flags === undefined || edit.file !== deploy.file || !lines.has(edit.line)) {
       out.push(edit);
       continue;
     }
@@ -92,15 +94,37 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
   return { edits: out, notes: placed.notes, envVarNotes: placed.envVarNotes };
 }
 
+/**
+ * The command of a service that a change is written in, of its deploy command and the `gcloud run services update`
+ * commands that run after it: the last that writes the flag, as the last one run decides the value (for an env var,
+ * the last that sets the var or replaces the env list: `--set-env-vars`, `--clear-env-vars` and `--env-vars-file` drop
+ * a var written before them); else the deploy command, which creates the service.
+ */
+export function serviceCommandFor(deploy: RunDeployCommand, updates: readonly RunDeployCommand[], change: DeployFlagChange): RunDeployCommand {
+  const commands = [deploy, ...updates].reverse();
+  const text = (command: RunDeployCommand) => (command.lines ?? []).map(({ text: line }) => line).join('\n');
+  const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
+  if (envVar === undefined) {
+    const flag = new RegExp(`(?<![\\w-])(?:${escape(change.name.replace(/^--no-/, '--'))}|${escape(change.name.replace(/^--(?:no-)?/, '--no-'))})(?![\\w-])`);
+    return commands.find((command) => flag.test(text(command))) ?? deploy;
+  }
+  const replacesEnv = /(?<![\w-])--(?:set-env-vars|clear-env-vars|env-vars-file)(?![\w-])/;
+  return commands.find((command) => command.settings.env.some((entry) => entry.name === envVar) || replacesEnv.test(text(command))) ?? deploy;
+}
+
 /** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
 function addNote(deploy: RunDeployCommand, change: DeployFlagChange, written: string, envVar: boolean): string {
-  if (!isAction(deploy)) return `add \`${written}\` to the \`gcloud run deploy\` command at ${commandAt(deploy)}`;
+  if (!isAction(deploy)) return `add \`${written}\` to the \`${commandName(deploy)}\` command at ${commandAt(deploy)}`;
   return envVar ? `add \`${change.value}\` to the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)}` : `add \`${written}\` to the \`flags:\` input of the deploy-cloudrun step at ${commandAt(deploy)}`;
 }
 
 /** The command is the one the deploy-cloudrun action runs for its step's inputs (`with:`). */
 function isAction(deploy: RunDeployCommand): boolean {
   return deploy.field.endsWith('.with');
+}
+
+function commandName(deploy: RunDeployCommand): string {
+  return deploy.update === true ? 'gcloud run services update' : 'gcloud run deploy';
 }
 
 function commandAt(deploy: RunDeployCommand): string {
@@ -113,9 +137,9 @@ function exclusiveNote(deploy: RunDeployCommand, placement: { flag: string; note
   const value = item.slice(name.length + 1);
   if (placement.flag === 'env_vars') return `set ${name} to \`${value}\` in the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)} (pytuner cannot write this value in the input as it is written)`;
   const why = `gcloud takes no --update-env-vars beside ${placement.flag}`;
-  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why})`;
-  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
-  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
+  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why})`;
+  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
+  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
 }
 
 /** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */
@@ -165,15 +189,15 @@ function replaceWritten(lines: ReadonlyMap<number, string>, change: DeployFlagCh
 function insertFlag(lines: ReadonlyMap<number, string>, written: string): Placed | undefined {
   const at = (line: number, start: number, text: string): Placed => ({ line, span: { start, end: start, text } });
   for (const [line, text] of lines) {
-    const item = /^(\s*)-\s+(['"]?)deploy\2\s*$/.exec(text);
+    const item = /^(\s*)-\s+(['"]?)(?:deploy|update)\2\s*$/.exec(text);
     if (item !== null) return at(line, text.length, `\n${item[1] as string}- ${SAFE.test(written) ? written : JSON.stringify(written)}`);
-    const flow = /(['"])deploy\1(\s*),/.exec(text);
+    const flow = /(['"])(?:deploy|update)\1(\s*),/.exec(text);
     if (flow !== null) {
       const quoted = flow[1] === '"' ? JSON.stringify(written) : `'${written.replaceAll("'", "''")}'`;
       return at(line, flow.index + flow[0].length, ` ${quoted},`);
     }
-    // After `run deploy` and the service name when it follows.
-    const shell = /\brun\s+deploy\b(?:\s+(?!-)[^\s\\;&|]+)?/.exec(text);
+    // After `run deploy` (`run services update`) and the service name when it follows.
+    const shell = /\brun\s+(?:deploy|services\s+update)\b(?:\s+(?!-)[^\s\\;&|]+)?/.exec(text);
     if (shell !== null) return at(line, shell.index + shell[0].length, ` ${SAFE.test(written) ? written : `'${written.replaceAll("'", `'"'"'`)}'`}`);
     const flags = /^(\s*flags:\s*)(['"]?)(.*?)\2\s*$/.exec(text);
     // The action splits `flags` itself: a flag that needs quoting is left to a note. The words go at the end of the

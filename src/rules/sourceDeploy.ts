@@ -14,8 +14,9 @@
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import type { Inventory, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
-import type { DeployFlagChange } from './deployCommandEdits.ts';
-import { deployCommandEdits } from './deployCommandEdits.ts';
+import type { DeployEdits, DeployFlagChange } from './deployCommandEdits.ts';
+import { deployCommandEdits, serviceCommandFor } from './deployCommandEdits.ts';
+import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { gcloudList, shellQuote } from '../render/gcloudWords.ts';
 
 /** A rule whose findings on source-deployed services carry the assumed platform and fixes a user can run. */
@@ -96,7 +97,7 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
     else notes.push(`no manifest was read for ${workload.ref.name}: set ${op.path.replace('/spec/template/spec/', '')} to ${JSON.stringify(op.value)} where the service is defined`);
   }
   if (flags.length > 0 && workload.deployedBy !== undefined) {
-    const changed = deployCommandEdits(workload.deployedBy, flags);
+    const changed = serviceCommandEdits(workload.deployedBy, workload.updatedBy, flags);
     if (changed.edits.length > 0) out.edits = [...(out.edits ?? []), ...changed.edits];
     notes.push(...changed.notes);
     if (changed.envVarNotes.length > 0) out.envVarNotes = changed.envVarNotes;
@@ -104,6 +105,23 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
   if (commands.length > 0) out.commands = commands;
   if (notes.length > 0) out.notes = notes;
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** The edits that write each flag in the command that decides it: the deploy, or an update of the service run after it. */
+function serviceCommandEdits(deploy: RunDeployCommand, updates: readonly RunDeployCommand[] | undefined, flags: readonly DeployFlagChange[]): DeployEdits {
+  const byCommand = new Map<RunDeployCommand, DeployFlagChange[]>();
+  for (const flag of flags) {
+    const command = serviceCommandFor(deploy, updates ?? [], flag);
+    byCommand.set(command, [...(byCommand.get(command) ?? []), flag]);
+  }
+  const out: DeployEdits = { edits: [], notes: [], envVarNotes: [] };
+  for (const [command, changes] of byCommand) {
+    const changed = deployCommandEdits(command, changes);
+    out.edits.push(...changed.edits);
+    out.notes.push(...changed.notes);
+    out.envVarNotes.push(...changed.envVarNotes);
+  }
+  return out;
 }
 
 /**

@@ -25,7 +25,7 @@ import { changeTarget, containerConcurrencyLocation, propose } from '../rules/ch
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency, setEnv } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
-import { deployCommandEdits, withDeployFlag } from '../rules/deployCommandEdits.ts';
+import { deployCommandEdits, serviceCommandFor, withDeployFlag } from '../rules/deployCommandEdits.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 import { ignoredRules } from '../rules/index.ts';
@@ -86,7 +86,7 @@ function solveWorkload(workload: Workload, findings: Finding[], enabled: (ruleId
     findings.push(...follow);
     added.push(...follow);
     combineEnvWrites(workload, container, findings);
-    if (workload.deployedBy !== undefined) combineDeployEnvWords(workload.deployedBy, container, findings);
+    if (workload.deployedBy !== undefined) combineDeployEnvWords(workload.deployedBy, workload.updatedBy ?? [], container, findings);
     combineArgsEdits(workload, container, findings);
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined) continue;
@@ -223,12 +223,14 @@ function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: rea
  * Only edits whose env flags all set that var are combined (another var in the same flag, or a change that sets the
  * whole value, keeps the one-at-a-time notes).
  */
-function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFacts, findings: Finding[]): void {
+function combineDeployEnvWords(created: RunDeployCommand, updates: readonly RunDeployCommand[], container: ContainerFacts, findings: Finding[]): void {
   // The changes inside an env var of options: words appended, or a flag rewritten at its span.
   const writes = envWrites(findings, container, () => true).filter((w) => w.words !== undefined || w.span !== undefined);
   const name = writes[0]?.name;
   const involved = [...new Set(writes.map((a) => a.finding))];
   if (name === undefined || involved.length < 2 || writes.some((a) => a.name !== name)) return;
+  // The command the var is written in (`serviceCommandFor`), as each finding's own fix wrote it.
+  const deploy = serviceCommandFor(created, updates, { name: '--update-env-vars', value: `${name}=` });
   const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
   const value = optionsValue(writes, container.env.get(name)?.value);
   if (value === undefined) return;
@@ -382,7 +384,7 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
   }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
   if (workload.deployedBy !== undefined) {
-    finding.fix = withConcurrencyFlag({ ...finding.fix, notes }, workload.deployedBy, value);
+    finding.fix = withConcurrencyFlag({ ...finding.fix, notes }, concurrencyCommand(workload.deployedBy, workload.updatedBy), value);
     return;
   }
   const rendered = setContainerConcurrency(workload, value);
@@ -393,7 +395,7 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
 
 /** A fix with containerConcurrency → `value` added to its object changes. */
 function withObjectChange(fix: Fix, workload: Workload, value: number, note: string): Fix {
-  if (workload.deployedBy !== undefined) return withConcurrencyFlag({ ...fix, notes: [...(fix.notes ?? []), note] }, workload.deployedBy, value);
+  if (workload.deployedBy !== undefined) return withConcurrencyFlag({ ...fix, notes: [...(fix.notes ?? []), note] }, concurrencyCommand(workload.deployedBy, workload.updatedBy), value);
   const rendered = setContainerConcurrency(workload, value);
   const out: Fix = { ...fix, jsonPatch: [...(fix.jsonPatch ?? []), ...rendered.jsonPatch], notes: [...(fix.notes ?? []), note] };
   // A fragment is only complete when every object change has one (Knative container fields have none).
@@ -401,6 +403,10 @@ function withObjectChange(fix: Fix, workload: Workload, value: number, note: str
   if (fix.applyFragment !== undefined && rendered.applyFragment !== undefined) out.applyFragment = mergeFragments(fix.applyFragment, rendered.applyFragment);
   else if (onlyObjectOps && rendered.applyFragment !== undefined) out.applyFragment = rendered.applyFragment;
   return out;
+}
+
+function concurrencyCommand(deploy: RunDeployCommand, updates: readonly RunDeployCommand[] | undefined): RunDeployCommand {
+  return serviceCommandFor(deploy, updates ?? [], { name: '--concurrency' });
 }
 
 /** A service a `gcloud run deploy` command deploys has no object to patch: its command's `--concurrency` is edited. */

@@ -29,7 +29,7 @@ import { extractCloudRunService } from './cloudRunService.ts';
 import { extractServiceAccount } from './serviceAccount.ts';
 import { extractPartialPolicy, extractPolicyMember, serviceAccountEmails } from './iam.ts';
 import type { Join, ParsedSources, SourceBundle } from './join.ts';
-import { deployTargets, joinSources, standaloneBundles } from './join.ts';
+import { deployTargets, joinSources, serviceUpdates, standaloneBundles } from './join.ts';
 import type { ManifestArgv } from './command.ts';
 import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
@@ -107,7 +107,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const bundles = standaloneBundles(sources, joined.claimed);
   const deploys = deployTargets(sources, bundles);
   for (const bundle of bundles) {
-    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options, sources.context, deploy)).filter((w) => w !== undefined);
+    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options, sources.context, deploy, deploy === undefined ? [] : serviceUpdates(deploy, sources.deploys))).filter((w) => w !== undefined);
     if (deployed.length > 0) sourceDeploys.push(...deployed);
     else standaloneImages.push(standaloneImage(bundle, sources.context));
   }
@@ -299,9 +299,9 @@ function standaloneImage(bundle: SourceBundle, context: ReadonlyMap<string, stri
  * deploy` command deploys it, a platform is given or can be assumed (see `assumePlatform`), and its command starts a
  * server pytuner knows; else undefined.
  */
-function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined): Workload | undefined {
+function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined, updates: readonly RunDeployCommand[]): Workload | undefined {
   const image = imageOf(bundle) as ImageFacts;
-  const resolved = resolveCommand(deploy === undefined ? {} : deployArgv(deploy), image);
+  const resolved = resolveCommand(deploy === undefined ? {} : deployArgv([deploy, ...updates]), image);
   if (resolved === undefined) return undefined;
   const conf = gunicornConfFor(resolved.argv, bundle.confs);
   const scripts = contextScripts(image, context);
@@ -312,7 +312,7 @@ function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: 
   const assumed = deploy === undefined ? assumePlatform(image, resolved.argv, options.platform, readsPort) : deployedPlatform(deploy);
   if (assumed === undefined) return undefined;
   const workload = sourceDeployWorkload(image, assumed, options.workingDirectory);
-  if (deploy !== undefined) applyDeployCommand(workload, deploy);
+  if (deploy !== undefined) applyDeployCommand(workload, deploy, updates);
   const server = detectIn(workload);
   if (server === undefined) return undefined;
   if (conf !== undefined) image.gunicornConf = conf;
