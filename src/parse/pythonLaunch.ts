@@ -7,7 +7,12 @@
 
 /** A launch call found in a Python file. */
 export interface PythonLaunch {
-  kind: 'flask' | 'uvicorn';
+  /**
+   * `fastmcp`: a FastMCP server's `mcp.run(transport="http" | "streamable-http" | "sse")` (fastmcp 2.x, or the `mcp`
+   * SDK's `mcp.server.fastmcp`), which serves its Starlette app with one `uvicorn.Server` in this process; `kwargs`
+   * holds the constructor's `host`/`port` (the SDK takes them there) unless the call gives them.
+   */
+  kind: 'flask' | 'uvicorn' | 'fastmcp';
   /** 1-based line of the call. */
   line: number;
   /** The call as written (one line, whitespace collapsed). */
@@ -19,7 +24,8 @@ export interface PythonLaunch {
   /**
    * Flask: what a WSGI server imports from the file, as gunicorn writes it after `module:`: the app's name when the
    * file assigns it at module level (`app`, `application`), `create_app()` when the app is made by calling the file's
-   * factory only under `if __name__ == "__main__":`; undefined when the file shows neither.
+   * factory only under `if __name__ == "__main__":`; undefined when the file shows neither. FastMCP: the server
+   * object's name (`mcp`).
    */
   app?: string;
 }
@@ -38,31 +44,61 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
     const open = (m.index ?? 0) + m[0].length;
     const close = closingParen(text, open);
     if (close === undefined) continue;
-    const kind = callee === 'uvicorn.run' ? 'uvicorn' : flaskLike(text, callee) ? 'flask' : undefined;
+    const kind = callee === 'uvicorn.run' ? 'uvicorn' : flaskLike(text, callee) ? 'flask' : fastMcpLike(text, callee) ? 'fastmcp' : undefined;
     if (kind === undefined) continue;
     const call = withoutComments(text.slice(m.index, close + 1));
-    const args = splitArgs(withoutComments(text.slice(open, close)));
-    const kwargs = new Map<string, string | undefined>();
-    let target: string | undefined;
-    for (const arg of args) {
-      const kw = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([\s\S]+)$/.exec(arg);
-      if (kw !== null) kwargs.set(kw[1] as string, literal(kw[2] as string) ?? assignedLiteral(text, kw[2] as string));
-      else if (target === undefined) target = literal(arg) ?? arg;
-    }
+    const { kwargs, target } = callArguments(text, text.slice(open, close));
+    // A FastMCP server run over stdio (the default transport) serves no HTTP: no server is started.
+    if (kind === 'fastmcp' && !HTTP_TRANSPORTS.has(kwargs.get('transport') ?? target ?? 'stdio')) continue;
+    if (kind === 'fastmcp') for (const [key, value] of constructorBind(text, callee.slice(0, -'.run'.length))) if (!kwargs.has(key)) kwargs.set(key, value);
     const line = text.slice(0, m.index).split('\n').length;
     const launch: PythonLaunch = { kind, line, text: call.replace(/\s+/g, ' '), kwargs };
     if (target !== undefined) launch.target = target;
-    const app = kind === 'flask' ? flaskAppExpression(text, callee.slice(0, -'.run'.length)) : undefined;
+    const app = kind === 'flask' ? flaskAppExpression(text, callee.slice(0, -'.run'.length)) : kind === 'fastmcp' ? callee.slice(0, -'.run'.length) : undefined;
     if (app !== undefined) launch.app = app;
     found = launch;
   }
   return found;
 }
 
+/** A call's keyword arguments (see `PythonLaunch.kwargs`) and its first positional argument. */
+function callArguments(text: string, inner: string): { kwargs: Map<string, string | undefined>; target?: string } {
+  const kwargs = new Map<string, string | undefined>();
+  let target: string | undefined;
+  for (const arg of splitArgs(withoutComments(inner))) {
+    const kw = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([\s\S]+)$/.exec(arg);
+    if (kw !== null) kwargs.set(kw[1] as string, literal(kw[2] as string) ?? assignedLiteral(text, kw[2] as string));
+    else if (target === undefined) target = literal(arg) ?? arg;
+  }
+  return target === undefined ? { kwargs } : { kwargs, target };
+}
+
 /** `app.run(...)` is Flask's (or Quart's) when the file imports Flask: a `.run(` on anything else is not a server. */
 function flaskLike(text: string, callee: string): boolean {
   const name = callee.slice(0, -'.run'.length);
   return /\bfrom\s+flask\s+import\b|\bimport\s+flask\b/.test(text) && new RegExp(`\\b${name}\\s*=\\s*(?:flask\\.)?Flask\\(|\\bdef\\s+create_app\\b`).test(text);
+}
+
+/** The transports with which FastMCP's `run()` starts an HTTP server (`fastmcp/server/mixins/transport.py`). */
+const HTTP_TRANSPORTS = new Set(['http', 'streamable-http', 'sse']);
+
+/** `mcp.run(...)` is a FastMCP server's when the file imports FastMCP and makes `mcp` with it. */
+function fastMcpLike(text: string, callee: string): boolean {
+  const name = callee.slice(0, -'.run'.length);
+  return /\bfrom\s+(?:fastmcp|mcp\.server\.fastmcp)\s+import\b[^\n]*\bFastMCP\b/.test(text) && new RegExp(`^\\s*${name}\\s*(?::[^=\\n]*)?=\\s*FastMCP\\(`, 'm').test(text);
+}
+
+/** The `host`/`port` keyword arguments of the `FastMCP(...)` call that makes `name`, as literals. */
+function constructorBind(text: string, name: string): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  const made = new RegExp(`^\\s*${name}\\s*(?::[^=\\n]*)?=\\s*FastMCP\\(`, 'm').exec(text);
+  if (made === null) return out;
+  const open = made.index + made[0].length;
+  const close = closingParen(text, open);
+  if (close === undefined) return out;
+  const { kwargs } = callArguments(text, text.slice(open, close));
+  for (const key of ['host', 'port']) if (kwargs.has(key)) out.set(key, kwargs.get(key));
+  return out;
 }
 
 /**

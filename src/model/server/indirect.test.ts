@@ -44,6 +44,16 @@ describe('commands the image runs indirectly, read from the build context', () =
     expect(server?.development).toMatchObject({ source: 'build-context', file: 'web/main.py', line: 5, text: expect.stringContaining('debug=True') });
   });
 
+  it("reads a FastMCP server's mcp.run(transport=\"http\") as the one uvicorn process it starts, on FastMCP's default bind unless given", () => {
+    const image = dockerfile('mcp/Dockerfile', 'FROM python:3.13-slim', 'WORKDIR /app', 'COPY . .', 'ENV WEB_CONCURRENCY=4', 'CMD ["python", "server.py"]');
+    const server = serverOf(image, context('mcp/server.py', 'from fastmcp import FastMCP', 'mcp = FastMCP("math")', 'mcp.run(transport="http")'));
+    // uvicorn.Server(config).serve() runs one event loop in this process: WEB_CONCURRENCY starts no workers.
+    expect([server?.kind, server?.model, server?.workers.value, server?.bind?.value]).toEqual(['uvicorn', 'async', 1, '127.0.0.1:8000']);
+    expect(server?.evidence).toMatchObject({ file: 'mcp/server.py', line: 3, field: 'python mcp.run()' });
+    const onPort = serverOf(image, context('mcp/server.py', 'import os', 'from fastmcp import FastMCP', 'mcp = FastMCP("math")', 'mcp.run(transport="http", host="0.0.0.0", port=int(os.environ.get("PORT", "8080")))'));
+    expect(onPort?.bind).toMatchObject({ value: '0.0.0.0:8080', viaEnv: 'PORT' });
+  });
+
   it('reads uvicorn.run(...) started through uv run, with its workers', () => {
     const server = serverOf(
       dockerfile('api/Dockerfile', 'FROM python:3.12-slim', 'WORKDIR /srv', 'COPY server.py .', 'CMD ["uv", "run", "server.py"]'),
