@@ -102,6 +102,20 @@ describe('cloudBuildImages', () => {
     expect(built('serve/cloudbuild.yaml', text).map(([image]) => image)).toEqual(['REGION-docker.pkg.dev/PROJECT_ID/ray-tpu/serve-qwen-tpu:v1', 'gcr.io/$PROJECT_ID/${_OTHER}']);
   });
 
+  it("keeps a substitution whose default is empty (`_SERVICE_NAME: ''`, filled by the submitting script's --substitutions)", () => {
+    const text = lines(
+      'steps:',
+      "  - name: 'gcr.io/google.com/cloudsdktool/cloud-sdk'",
+      '    entrypoint: gcloud',
+      "    args: ['run', 'deploy', '${_SERVICE_NAME}', '--image=${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_REPO_NAME}/${_SERVICE_NAME}:latest']",
+      'substitutions:',
+      "  _REGION: ''",
+      "  _SERVICE_NAME: ''",
+    );
+    const [deploy] = cloudBuildImages('cloudbuild.yaml', text, '.').deploys ?? [];
+    expect([deploy?.service, deploy?.image]).toEqual(['${_SERVICE_NAME}', '${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_REPO_NAME}/${_SERVICE_NAME}:latest']);
+  });
+
   it('reads a gcloud builder step and a kaniko step, and a JSON config', () => {
     const json = JSON.stringify({
       steps: [

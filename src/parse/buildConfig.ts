@@ -93,7 +93,8 @@ export function cloudBuildImages(file: string, text: string, root: string): Buil
   const images: BuiltImage[] = [];
   // A user substitution's default (`substitutions: {_IMAGE: ...}`) is what a build without --substitutions uses.
   const defaults = config.data.substitutions ?? {};
-  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref) => defaults[ref.replaceAll(/^\$\{?|\}$/g, '')] ?? ref);
+  // An empty default (`_SERVICE_NAME: ''`) is a placeholder the submitting command must fill: no value.
+  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref) => defaults[ref.replaceAll(/^\$\{?|\}$/g, '')] || ref);
   const deploys: RunDeployCommand[] = [];
   config.data.steps.forEach((step, index) => {
     const cwd = posix.join(root, step.dir ?? '.');

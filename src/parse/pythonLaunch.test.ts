@@ -17,6 +17,12 @@ describe('pythonLaunch', () => {
     expect(Object.fromEntries(pythonLaunch(sdk)?.kwargs ?? [])).toEqual({ transport: 'sse', host: '0.0.0.0', port: '8080' });
   });
 
+  it('reads asyncio.run(mcp.run_async(...)), the coroutine run() wraps, as the same launch', () => {
+    const text = ['import asyncio', 'import os', 'from fastmcp import FastMCP', 'mcp = FastMCP("Code Snippet MCP Server")', 'if __name__ == "__main__":', '    port = int(os.getenv("PORT", 8080))', '    asyncio.run(', '        mcp.run_async(', '            transport="streamable-http",', '            host="0.0.0.0",', '            port=port,', '        )', '    )', ''].join('\n');
+    expect(pythonLaunch(text)).toMatchObject({ kind: 'fastmcp', line: 8, app: 'mcp' });
+    expect(Object.fromEntries(pythonLaunch(text)?.kwargs ?? [])).toEqual({ transport: 'streamable-http', host: '0.0.0.0', port: '${PORT:-8080}' });
+  });
+
   it('reads no server from a FastMCP run() over stdio (the default transport), nor from run() on anything else', () => {
     expect(pythonLaunch(['from fastmcp import FastMCP', 'mcp = FastMCP("x")', 'mcp.run()', ''].join('\n'))).toBeUndefined();
     expect(pythonLaunch(['from fastmcp import FastMCP', 'mcp = FastMCP("x")', 'mcp.run(transport="stdio")', ''].join('\n'))).toBeUndefined();

@@ -30,7 +30,7 @@ export interface PythonLaunch {
   app?: string;
 }
 
-const CALL = /\b(uvicorn\.run|[A-Za-z_][A-Za-z0-9_]*\.run)\s*\(/g;
+const CALL = /\b(uvicorn\.run|[A-Za-z_][A-Za-z0-9_]*\.run(?:_async)?)\s*\(/g;
 const ENV_LOOKUP = /^(?:int\(\s*)?os\.(?:environ\.get|getenv)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']?([^"')]*)["']?\s*)?\)\s*\)?$/;
 
 /** The launch call a Python file makes, or undefined: the last one in the file wins, as the last to run would. */
@@ -44,21 +44,30 @@ export function pythonLaunch(text: string): PythonLaunch | undefined {
     const open = (m.index ?? 0) + m[0].length;
     const close = closingParen(text, open);
     if (close === undefined) continue;
-    const kind = callee === 'uvicorn.run' ? 'uvicorn' : flaskLike(text, callee) ? 'flask' : fastMcpLike(text, callee) ? 'fastmcp' : undefined;
+    const kind = launchKind(text, callee);
     if (kind === undefined) continue;
     const call = withoutComments(text.slice(m.index, close + 1));
     const { kwargs, target } = callArguments(text, text.slice(open, close));
     // A FastMCP server run over stdio (the default transport) serves no HTTP: no server is started.
     if (kind === 'fastmcp' && !HTTP_TRANSPORTS.has(kwargs.get('transport') ?? target ?? 'stdio')) continue;
-    if (kind === 'fastmcp') for (const [key, value] of constructorBind(text, callee.slice(0, -'.run'.length))) if (!kwargs.has(key)) kwargs.set(key, value);
+    const object = callee.slice(0, callee.lastIndexOf('.'));
+    if (kind === 'fastmcp') for (const [key, value] of constructorBind(text, object)) if (!kwargs.has(key)) kwargs.set(key, value);
     const line = text.slice(0, m.index).split('\n').length;
     const launch: PythonLaunch = { kind, line, text: call.replace(/\s+/g, ' '), kwargs };
     if (target !== undefined) launch.target = target;
-    const app = kind === 'flask' ? flaskAppExpression(text, callee.slice(0, -'.run'.length)) : kind === 'fastmcp' ? callee.slice(0, -'.run'.length) : undefined;
+    const app = kind === 'flask' ? flaskAppExpression(text, object) : kind === 'fastmcp' ? object : undefined;
     if (app !== undefined) launch.app = app;
     found = launch;
   }
   return found;
+}
+
+/** Which server a `.run(` call starts, if any. */
+function launchKind(text: string, callee: string): PythonLaunch['kind'] | undefined {
+  if (callee === 'uvicorn.run') return 'uvicorn';
+  // FastMCP's `run()` is `anyio.run(run_async)`: `asyncio.run(mcp.run_async(...))` starts the same server.
+  if (!callee.endsWith('_async') && flaskLike(text, callee)) return 'flask';
+  return fastMcpLike(text, callee) ? 'fastmcp' : undefined;
 }
 
 /** A call's keyword arguments (see `PythonLaunch.kwargs`) and its first positional argument. */
@@ -84,7 +93,7 @@ const HTTP_TRANSPORTS = new Set(['http', 'streamable-http', 'sse']);
 
 /** `mcp.run(...)` is a FastMCP server's when the file imports FastMCP and makes `mcp` with it. */
 function fastMcpLike(text: string, callee: string): boolean {
-  const name = callee.slice(0, -'.run'.length);
+  const name = callee.slice(0, callee.lastIndexOf('.'));
   return /\bfrom\s+(?:fastmcp|mcp\.server\.fastmcp)\s+import\b[^\n]*\bFastMCP\b/.test(text) && new RegExp(`^\\s*${name}\\s*(?::[^=\\n]*)?=\\s*FastMCP\\(`, 'm').test(text);
 }
 
@@ -187,7 +196,8 @@ function splitArgs(inner: string): string[] {
 function assignedLiteral(text: string, arg: string): string | undefined {
   const name = arg.trim();
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
-  const assignments = [...text.matchAll(new RegExp(`^[ \\t]*${name}[ \\t]*(?::[^=\\n]*)?=(?!=)[ \\t]*(.+?)[ \\t]*(?:#.*)?$`, 'gm'))];
+  // A line `port=port,` is a keyword argument of a call written over several lines, not an assignment.
+  const assignments = [...text.matchAll(new RegExp(`^[ \\t]*${name}[ \\t]*(?::[^=\\n]*)?=(?!=)[ \\t]*(.+?)[ \\t]*(?:#.*)?$`, 'gm'))].filter((m) => !(m[1] as string).endsWith(','));
   return assignments.length === 1 ? literal(assignments[0]![1] as string) : undefined;
 }
 
