@@ -102,6 +102,31 @@ describe('cloudBuildImages', () => {
     expect(built('serve/cloudbuild.yaml', text).map(([image]) => image)).toEqual(['REGION-docker.pkg.dev/PROJECT_ID/ray-tpu/serve-qwen-tpu:v1', 'gcr.io/$PROJECT_ID/${_OTHER}']);
   });
 
+  it('reads a cloud-sdk step without entrypoint whose args name the program (`name: google/cloud-sdk`, `args: [gcloud, run, deploy, ...]`)', () => {
+    const text = lines(
+      'steps:',
+      '  - name: google/cloud-sdk',
+      '    args: [',
+      '        "gcloud",',
+      '        "run",',
+      '        "deploy",',
+      '        "cloudrun-fastapi",',
+      '        "--image=us-central1-docker.pkg.dev/${PROJECT_ID}/${PROJECT_ID}/cloudrun-fastapi:${SHORT_SHA}",',
+      '        "--allow-unauthenticated",',
+      '      ]',
+      '  - name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+      '    args: ["bash", "-c", "gcloud run deploy worker --source worker"]',
+      '  - name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+      '    args: ["run", "deploy", "api", "--source", "api"]',
+    );
+    const read = cloudBuildImages('cloudbuild.yaml', text, '.');
+    expect(read.deploys?.map((d) => [d.service, d.field])).toEqual([
+      ['cloudrun-fastapi', 'steps[0].args'],
+      ['worker', 'steps[1].args[2]'],
+      ['api', 'steps[2].args'],
+    ]);
+  });
+
   it("keeps a substitution whose default is empty (`_SERVICE_NAME: ''`, filled by the submitting script's --substitutions)", () => {
     const text = lines(
       'steps:',

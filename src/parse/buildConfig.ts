@@ -162,20 +162,31 @@ export function skaffoldImages(doc: ParsedDocument): BuildFacts {
  * text's commands; each with the step field that holds it and its line offset within that field's value.
  */
 function stepCommands(step: z.infer<typeof cloudBuildStep>): Array<{ argv: string[]; path: Array<string | number>; index: number; end: number }> {
-  const args = step.args ?? [];
   const inBlock = (text: string) => {
     const block = text.includes('\n') ? 1 : 0;
     return shellCommands(text).map((c) => ({ ...c, index: c.index + block, end: c.end + block }));
   };
   if (step.script !== undefined) return inBlock(step.script).map((c) => ({ ...c, path: ['script'] }));
-  const image = (step.name ?? '').split(/[:@]/)[0] ?? '';
-  const program = posix.basename(step.entrypoint ?? (posix.basename(image) === 'cloud-sdk' ? 'gcloud' : image));
+  const { program, args, skipped } = stepProgram(step);
   if (program === 'bash' || program === 'sh') {
     const c = args.indexOf('-c');
-    return c >= 0 && args[c + 1] !== undefined ? inBlock(args[c + 1] as string).map((cmd) => ({ ...cmd, path: ['args', c + 1] })) : [];
+    return c >= 0 && args[c + 1] !== undefined ? inBlock(args[c + 1] as string).map((cmd) => ({ ...cmd, path: ['args', c + 1 + skipped] })) : [];
   }
   if (program === 'docker' || program === 'gcloud' || program === 'executor' || program === 'pack') return [{ argv: [program, ...args], path: ['args'], index: 0, end: 0 }];
   return [];
+}
+
+/**
+ * The program a step runs and its arguments: `entrypoint:`, else the builder's. The cloud-sdk image sets no
+ * ENTRYPOINT: without `entrypoint:`, args naming a program (`["gcloud", "run", ...]`, as with `name: google/cloud-sdk`)
+ * run it (`skipped`: its one arg), other args are read as gcloud's.
+ */
+function stepProgram(step: z.infer<typeof cloudBuildStep>): { program: string; args: string[]; skipped: number } {
+  const args = step.args ?? [];
+  const image = (step.name ?? '').split(/[:@]/)[0] ?? '';
+  const sdk = step.entrypoint === undefined && posix.basename(image) === 'cloud-sdk';
+  if (sdk && ['gcloud', 'bash', 'sh'].includes(args[0] ?? '')) return { program: args[0] as string, args: args.slice(1), skipped: 1 };
+  return { program: posix.basename(step.entrypoint ?? (sdk ? 'gcloud' : image)), args, skipped: 0 };
 }
 
 /**
