@@ -192,6 +192,8 @@ interface PlannedFile {
   walked: boolean;
   /** Its real path when the walk knows it (a plain file in a directory whose real path it resolved); else read asks. */
   real?: string;
+  /** The directory given whose walk found it. */
+  root?: string;
 }
 
 function newLoader(): Loader {
@@ -214,6 +216,8 @@ async function planGivenPath(loader: Loader, given: string): Promise<void> {
   if (info.isDirectory()) {
     const before = loader.planned.length;
     await walkDirectory(loader, given);
+    // A Cloud Build config's paths are relative to the source root: the directory given, not the config's own.
+    for (const entry of loader.planned.slice(before)) if ('file' in entry) entry.root = given;
     // An empty walk would otherwise read as a clean report: say where nothing was found.
     if (loader.planned.length === before && !loader.sourcesOnly) loader.notes.push(`${given}: no file pytuner reads was found in this directory (manifests, Dockerfiles, Procfiles, gunicorn.conf.py, Terraform, Cloud Build configs, workflows, deploy scripts)`);
   } else planFile(loader, given, isWorkflowFile(given) ? 'workflow' : (classifyFile(path.basename(given)) ?? (loader.sourcesOnly ? 'Dockerfile' : 'manifest')), false);
@@ -412,7 +416,9 @@ function addDecoded(loader: Loader, entry: PlannedFile, text: string): void {
   }
   if (kind !== 'manifest') {
     // A workflow matters only for the `gcloud run deploy` it runs; a script is kept either way, as an image may run it.
-    if (kind !== 'workflow' || mayRunDeploy(text)) loader.sources.push({ kind, file, text });
+    // A config given itself is built from the working directory, `gcloud builds submit`'s default source.
+    if (kind === 'build-config') loader.sources.push({ kind, file, text, root: entry.root ?? (path.isAbsolute(file) ? process.cwd() : '.') });
+    else if (kind !== 'workflow' || mayRunDeploy(text)) loader.sources.push({ kind, file, text });
     return;
   }
   if (isKustomization(file)) for (const patch of kustomizationPatchFiles(file, text)) loader.kustomizePatches.add(patch);

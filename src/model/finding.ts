@@ -64,10 +64,21 @@ export interface Fix {
   /** Caveats a user must read before applying (e.g. "--preload shares sockets opened at import across workers"). */
   notes?: string[];
   /**
+   * The notes (each one of `notes`) that say how to set an env var by hand where pytuner could not write it, with the
+   * var: the solver combines several findings' notes about one var into one. Not part of the report document.
+   */
+  envVarNotes?: EnvVarNote[];
+  /**
    * Findings whose change of a shared string (one `sh -c` element, one Dockerfile line, one deploy command) this fix
    * writes in its one edit of the string: applying it fixes them too. Not part of the report document.
    */
   alsoFixes?: Finding[];
+}
+
+/** A note of a fix about one env var, as made: the var it is about and the note's text. */
+export interface EnvVarNote {
+  envVar: string;
+  text: string;
 }
 
 /** A value in `current`/`recommended`: a flat map from setting name to value, e.g. `{ containerConcurrency: 80, THREADS: 8 }`. */

@@ -107,6 +107,8 @@ export interface Workload {
   assumed?: { platform: Platform; why: string; evidence: Evidence };
   /** The `gcloud run deploy` command that deploys this source (with `assumed`): its flags are the service's settings, and where its fixes go. */
   deployedBy?: RunDeployCommand;
+  /** The `gcloud run services update` commands of that service, in the order they run after it: their flags win. */
+  updatedBy?: RunDeployCommand[];
   /**
    * Set on a service read from the Cloud Run Admin API v2 (`report --cloudrun`): where it lives and the resource as
    * read, which its fixes (`gcloud run services update`, a v2 field patch) are rendered against.

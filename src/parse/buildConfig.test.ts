@@ -5,8 +5,8 @@ import { parseManifests } from './manifests.ts';
 const lines = (...text: string[]) => `${text.join('\n')}\n`;
 
 /** The (image, context, dockerfile) triples a Cloud Build config yields, with no errors. */
-function built(file: string, text: string): Array<[string, string, string]> {
-  const read = cloudBuildImages(file, text);
+function built(file: string, text: string, root = '.'): Array<[string, string, string]> {
+  const read = cloudBuildImages(file, text, root);
   expect(read.errors).toEqual([]);
   return read.images.map((i) => [i.image, i.context, i.dockerfile]);
 }
@@ -26,9 +26,10 @@ describe('isCloudBuildConfig', () => {
 });
 
 describe('cloudBuildImages', () => {
-  it('reads a docker builder step: buildx build --tag IMAGE CONTEXT, relative to the config', () => {
+  it('reads a docker builder step: buildx build --tag IMAGE CONTEXT, relative to the source root it is submitted from', () => {
     const text = lines('steps:', '- name: gcr.io/cloud-builders/docker', '  args:', '  - buildx', '  - build', '  - --tag', '  - us-central1-docker.pkg.dev/${PROJECT_ID}/models/fastdash:latest', '  - "."');
-    const read = cloudBuildImages('ai-ml/client-app/cloudbuild.yaml', text);
+    // `cd ai-ml/client-app && gcloud builds submit`: the config's directory is the source root.
+    const read = cloudBuildImages('ai-ml/client-app/cloudbuild.yaml', text, 'ai-ml/client-app');
     expect(read.images).toEqual([
       {
         image: 'us-central1-docker.pkg.dev/${PROJECT_ID}/models/fastdash:latest',
@@ -39,6 +40,15 @@ describe('cloudBuildImages', () => {
         field: 'steps[0]',
       },
     ]);
+  });
+
+  it('takes dir: and the context relative to the source root, not to a config in a subfolder (a trigger builds the repository)', () => {
+    const text = lines('steps:', '- name: gcr.io/cloud-builders/docker', '  args: [build, -t, gcr.io/$PROJECT_ID/advance, app]', '- name: gcr.io/cloud-builders/docker', '  dir: api', '  args: [build, -t, gcr.io/$PROJECT_ID/api, .]');
+    expect(built('test/advance.cloudbuild.yaml', text)).toEqual([
+      ['gcr.io/$PROJECT_ID/advance', 'app', 'app/Dockerfile'],
+      ['gcr.io/$PROJECT_ID/api', 'api', 'api/Dockerfile'],
+    ]);
+    expect(built('repo/test/advance.cloudbuild.yaml', text, 'repo').map(([, , dockerfile]) => dockerfile)).toEqual(['repo/app/Dockerfile', 'repo/api/Dockerfile']);
   });
 
   it('joins dir:, -f and -t (each tag an image), and --tag= and --file=', () => {
@@ -74,7 +84,8 @@ describe('cloudBuildImages', () => {
       '    gcloud builds submit --tag gcr.io/$PROJECT_ID/worker worker',
       '    gcloud run deploy worker --image gcr.io/$PROJECT_ID/worker',
     );
-    expect(built('deploy/cloudbuild.yaml', text)).toEqual([
+    // Submitted from deploy/ (`cd deploy && gcloud builds submit`).
+    expect(built('deploy/cloudbuild.yaml', text, 'deploy')).toEqual([
       ['europe-docker.pkg.dev/${PROJECT_ID}/apps/${_SERVICE}:${SHORT_SHA}', 'deploy/app', 'deploy/app/Dockerfile'],
       ['gcr.io/${PROJECT_ID}/worker', 'deploy/worker', 'deploy/worker/Dockerfile'],
     ]);
@@ -89,6 +100,45 @@ describe('cloudBuildImages', () => {
       '    args: ["build", "-t", "${_IMAGE}", "-t", "gcr.io/$PROJECT_ID/${_OTHER}", "."]',
     );
     expect(built('serve/cloudbuild.yaml', text).map(([image]) => image)).toEqual(['REGION-docker.pkg.dev/PROJECT_ID/ray-tpu/serve-qwen-tpu:v1', 'gcr.io/$PROJECT_ID/${_OTHER}']);
+  });
+
+  it('reads a cloud-sdk step without entrypoint whose args name the program (`name: google/cloud-sdk`, `args: [gcloud, run, deploy, ...]`)', () => {
+    const text = lines(
+      'steps:',
+      '  - name: google/cloud-sdk',
+      '    args: [',
+      '        "gcloud",',
+      '        "run",',
+      '        "deploy",',
+      '        "cloudrun-fastapi",',
+      '        "--image=us-central1-docker.pkg.dev/${PROJECT_ID}/${PROJECT_ID}/cloudrun-fastapi:${SHORT_SHA}",',
+      '        "--allow-unauthenticated",',
+      '      ]',
+      '  - name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+      '    args: ["bash", "-c", "gcloud run deploy worker --source worker"]',
+      '  - name: gcr.io/google.com/cloudsdktool/cloud-sdk',
+      '    args: ["run", "deploy", "api", "--source", "api"]',
+    );
+    const read = cloudBuildImages('cloudbuild.yaml', text, '.');
+    expect(read.deploys?.map((d) => [d.service, d.field])).toEqual([
+      ['cloudrun-fastapi', 'steps[0].args'],
+      ['worker', 'steps[1].args[2]'],
+      ['api', 'steps[2].args'],
+    ]);
+  });
+
+  it("keeps a substitution whose default is empty (`_SERVICE_NAME: ''`, filled by the submitting script's --substitutions)", () => {
+    const text = lines(
+      'steps:',
+      "  - name: 'gcr.io/google.com/cloudsdktool/cloud-sdk'",
+      '    entrypoint: gcloud',
+      "    args: ['run', 'deploy', '${_SERVICE_NAME}', '--image=${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_REPO_NAME}/${_SERVICE_NAME}:latest']",
+      'substitutions:',
+      "  _REGION: ''",
+      "  _SERVICE_NAME: ''",
+    );
+    const [deploy] = cloudBuildImages('cloudbuild.yaml', text, '.').deploys ?? [];
+    expect([deploy?.service, deploy?.image]).toEqual(['${_SERVICE_NAME}', '${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_REPO_NAME}/${_SERVICE_NAME}:latest']);
   });
 
   it('reads a gcloud builder step and a kaniko step, and a JSON config', () => {
@@ -106,7 +156,7 @@ describe('cloudBuildImages', () => {
   });
 
   it('names the file and field when steps are not a list of steps, and reads nothing', () => {
-    const read = cloudBuildImages('cloudbuild.yaml', lines('steps:', '  name: docker'));
+    const read = cloudBuildImages('cloudbuild.yaml', lines('steps:', '  name: docker'), '.');
     expect(read.images).toEqual([]);
     expect(read.errors).toEqual([expect.objectContaining({ file: 'cloudbuild.yaml', field: 'steps', line: 1 })]);
     expect(read.errors[0]?.message).toMatch(/^not a Cloud Build config/);
@@ -191,7 +241,7 @@ describe('cloudBuildImages: gcloud run deploy steps', () => {
       '  _REPO: us-docker.pkg.dev/p/r',
       '  _SERVICE: api',
     );
-    const read = cloudBuildImages('deploy/cloudbuild.yaml', text);
+    const read = cloudBuildImages('deploy/cloudbuild.yaml', text, '.');
     expect(read.errors).toEqual([]);
     const [api, worker, batch, ...rest] = read.deploys ?? [];
     expect(rest).toEqual([]);
@@ -199,7 +249,8 @@ describe('cloudBuildImages: gcloud run deploy steps', () => {
     // A substitution without a default stays: the value is unknown.
     expect(api?.settings.concurrency).toEqual({ value: undefined, text: '--concurrency=${_CONCURRENCY}' });
     expect(api?.lines?.map((l) => l.line)).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(worker).toMatchObject({ service: 'worker', source: 'deploy/worker', line: 10, settings: { cpu: { value: 2, text: '--cpu 2' } } });
+    // `--source worker` is the source root's worker/, not deploy/worker beside the config.
+    expect(worker).toMatchObject({ service: 'worker', source: 'worker', line: 10, settings: { cpu: { value: 2, text: '--cpu 2' } } });
     expect(batch).toMatchObject({ service: 'batch', image: 'us-docker.pkg.dev/p/r/batch', line: 18, field: 'steps[2].args[1]', settings: { cpuThrottling: { value: false } } });
     expect(batch?.lines?.map((l) => l.line)).toEqual([18, 19]);
   });

@@ -4,9 +4,11 @@
  * content has a config's shape: `docker build`/`docker buildx build` steps,
  * as builder args or in a `bash -c` / `script:` text, with the step's `dir:`, and `gcloud builds submit --tag`)
  * and Skaffold `Config` objects (`build.artifacts[]` and each profile's). Pure: text or parsed objects in, facts out.
- * Paths are joined to the config's directory: Cloud Build runs steps in the submitted source root (assumed to be the
- * directory holding the config, as `gcloud builds submit` from there does) and Skaffold resolves `context` against
- * its config's directory. Images stay as written, substitutions (`${PROJECT_ID}`, `$_TAG`) included, except a user substitution
+ * A Cloud Build config's paths are joined to the build's source root, wherever the config is in it: Cloud Build runs
+ * each step in `/workspace`, the source root, or in its `dir:` relative to it
+ * (https://cloud.google.com/build/docs/build-config: "If you set the dir field to a relative directory, it is relative
+ * to /workspace"); a trigger's source is the repository, and `gcloud builds submit --config test/x.yaml .` submits
+ * `.`. Skaffold resolves `context` against its config's directory. Images stay as written, substitutions (`${PROJECT_ID}`, `$_TAG`) included, except a user substitution
  * the config gives a default for (`substitutions: {_IMAGE: ...}`), which is replaced by it.
  */
 import { posix } from 'node:path';
@@ -78,23 +80,24 @@ const cloudBuildConfig = z.looseObject({ steps: z.array(cloudBuildStep), substit
 export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 /**
- * cloudBuildImages reads a Cloud Build config. A config that does not parse, or whose `steps` are not a list of
- * steps, is an error naming the file and field; a step that builds nothing is ignored.
+ * cloudBuildImages reads a Cloud Build config built from the source root `root` (the directory a path is given from).
+ * A config that does not parse, or whose `steps` are not a list of steps, is an error naming the file and field; a
+ * step that builds nothing is ignored.
  */
-export function cloudBuildImages(file: string, text: string): BuildFacts {
+export function cloudBuildImages(file: string, text: string, root: string): BuildFacts {
   const parsed = parseManifests(file, text);
   const doc = parsed.documents[0];
   if (doc === undefined) return { images: [], errors: parsed.errors };
   const config = cloudBuildConfig.safeParse(doc.object);
   if (!config.success) return { images: [], errors: [edgeError(file, doc, config.error, 'a Cloud Build config (steps: a list of steps)')] };
-  const base = posix.dirname(file);
   const images: BuiltImage[] = [];
   // A user substitution's default (`substitutions: {_IMAGE: ...}`) is what a build without --substitutions uses.
   const defaults = config.data.substitutions ?? {};
-  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref) => defaults[ref.replaceAll(/^\$\{?|\}$/g, '')] ?? ref);
+  // An empty default (`_SERVICE_NAME: ''`) is a placeholder the submitting command must fill: no value.
+  const substitute = (image: string) => image.replaceAll(SUBSTITUTION, (ref) => defaults[ref.replaceAll(/^\$\{?|\}$/g, '')] || ref);
   const deploys: RunDeployCommand[] = [];
   config.data.steps.forEach((step, index) => {
-    const cwd = posix.join(base, step.dir ?? '.');
+    const cwd = posix.join(root, step.dir ?? '.');
     const field = `steps[${index}]`;
     const line = lineAt(doc.fieldLines, ['steps', index]);
     for (const { argv, path, index: offset, end } of stepCommands(step)) {
@@ -159,20 +162,31 @@ export function skaffoldImages(doc: ParsedDocument): BuildFacts {
  * text's commands; each with the step field that holds it and its line offset within that field's value.
  */
 function stepCommands(step: z.infer<typeof cloudBuildStep>): Array<{ argv: string[]; path: Array<string | number>; index: number; end: number }> {
-  const args = step.args ?? [];
   const inBlock = (text: string) => {
     const block = text.includes('\n') ? 1 : 0;
     return shellCommands(text).map((c) => ({ ...c, index: c.index + block, end: c.end + block }));
   };
   if (step.script !== undefined) return inBlock(step.script).map((c) => ({ ...c, path: ['script'] }));
-  const image = (step.name ?? '').split(/[:@]/)[0] ?? '';
-  const program = posix.basename(step.entrypoint ?? (posix.basename(image) === 'cloud-sdk' ? 'gcloud' : image));
+  const { program, args, skipped } = stepProgram(step);
   if (program === 'bash' || program === 'sh') {
     const c = args.indexOf('-c');
-    return c >= 0 && args[c + 1] !== undefined ? inBlock(args[c + 1] as string).map((cmd) => ({ ...cmd, path: ['args', c + 1] })) : [];
+    return c >= 0 && args[c + 1] !== undefined ? inBlock(args[c + 1] as string).map((cmd) => ({ ...cmd, path: ['args', c + 1 + skipped] })) : [];
   }
   if (program === 'docker' || program === 'gcloud' || program === 'executor' || program === 'pack') return [{ argv: [program, ...args], path: ['args'], index: 0, end: 0 }];
   return [];
+}
+
+/**
+ * The program a step runs and its arguments: `entrypoint:`, else the builder's. The cloud-sdk image sets no
+ * ENTRYPOINT: without `entrypoint:`, args naming a program (`["gcloud", "run", ...]`, as with `name: google/cloud-sdk`)
+ * run it (`skipped`: its one arg), other args are read as gcloud's.
+ */
+function stepProgram(step: z.infer<typeof cloudBuildStep>): { program: string; args: string[]; skipped: number } {
+  const args = step.args ?? [];
+  const image = (step.name ?? '').split(/[:@]/)[0] ?? '';
+  const sdk = step.entrypoint === undefined && posix.basename(image) === 'cloud-sdk';
+  if (sdk && ['gcloud', 'bash', 'sh'].includes(args[0] ?? '')) return { program: args[0] as string, args: args.slice(1), skipped: 1 };
+  return { program: posix.basename(step.entrypoint ?? (sdk ? 'gcloud' : image)), args, skipped: 0 };
 }
 
 /**

@@ -18,7 +18,8 @@ export const S6_RUN = /(?:^|\/)(?:s6-rc\.d|services\.d)\/[^/]+\/run$/;
  */
 export function referencedContextFiles(image: ImageFacts): string[] {
   const words = [...(image.entrypoint?.argv ?? []), ...(image.cmd?.argv ?? [])].flatMap((word) => word.split(/[\s;&|()'"=]+/));
-  const paths = words.filter((word) => REFERENCED.test(word) || word.startsWith('./'));
+  // `python .` and `uv run .` run the directory's `__main__.py`.
+  const paths = words.flatMap((word) => (word === '.' ? ['./__main__.py'] : REFERENCED.test(word) || word.startsWith('./') ? [word] : []));
   return unique(paths.flatMap((path) => contextPathsOf(image, path)));
 }
 

@@ -26,7 +26,7 @@ export function isDeployScript(name: string): boolean {
 
 /** The cheap test a file's text must pass to be parsed for deploy commands at all. */
 export function mayRunDeploy(text: string): boolean {
-  return text.includes('run deploy') || text.includes('deploy-cloudrun');
+  return text.includes('run deploy') || text.includes('deploy-cloudrun') || /\bservices\s+update\b/.test(text);
 }
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -185,6 +185,7 @@ export function readScript(file: string, text: string): { deploys: RunDeployComm
   for (const { argv, index, end } of shellCommands(shell)) {
     for (const built of commandBuilds(argv, cwd)) read.builds.push({ ...built, file, field: argv.slice(0, 2).join(' '), line: index + 1 });
     const deploy = runDeployOf(argv, cwd, { file, field: 'gcloud run deploy', line: index + 1 });
+    if (deploy?.update === true) deploy.field = 'gcloud run services update';
     if (deploy !== undefined) read.deploys.push(withLines(deploy, text, index + 1, end + 1));
   }
   return read;

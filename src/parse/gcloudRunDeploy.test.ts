@@ -76,10 +76,23 @@ describe('runDeployOf', () => {
   it('finds `run deploy` past global flags and a release track, and nothing in other commands', () => {
     expect(read(['gcloud', '--project', 'p', 'beta', 'run', 'deploy', 'api', '--image=i'])?.service).toBe('api');
     expect(read(['/usr/bin/gcloud', '--quiet', 'run', 'deploy', 'api', '--image=i'])?.service).toBe('api');
-    expect(read(['gcloud', 'run', 'services', 'update', 'api', '--concurrency=8'])).toBeUndefined();
     expect(read(['gcloud', 'run', 'jobs', 'deploy', 'job', '--image=i'])).toBeUndefined();
+    expect(read(['gcloud', 'run', 'services', 'describe', 'api'])).toBeUndefined();
+    expect(read(['gcloud', 'run', 'services', 'update-traffic', 'api', '--to-latest'])).toBeUndefined();
     expect(read(['gcloud', 'builds', 'submit', '--tag', 'i'])).toBeUndefined();
     expect(read(['docker', 'run', 'deploy'])).toBeUndefined();
+  });
+});
+
+describe('runDeployOf: gcloud run services update', () => {
+  it('reads the settings an update gives the service, marked as an update, past global flags and a release track', () => {
+    const update = read(['gcloud', '--project', 'p', 'beta', 'run', 'services', 'update', 'api', '--region', 'us-central1', '--concurrency=8', '--cpu', '2', '--set-env-vars=MODE=fast']);
+    expect(update).toMatchObject({ update: true, service: 'api', settings: { concurrency: { value: 8, text: '--concurrency=8' }, cpu: { value: 2, text: '--cpu 2' }, env: [{ name: 'MODE', value: 'fast', text: '--set-env-vars=MODE=fast' }] } });
+    expect(read(['gcloud', 'run', 'deploy', 'api', '--image=i'])?.update).toBeUndefined();
+  });
+
+  it('takes no --source from an update, which has none', () => {
+    expect(read(['gcloud', 'run', 'services', 'update', 'api', '--source', 'app'])?.source).toBeUndefined();
   });
 });
 

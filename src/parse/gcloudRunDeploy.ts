@@ -40,8 +40,13 @@ export interface RunDeploySettings {
   env: Array<{ name: string; value: string | undefined; text: string }>;
 }
 
-/** One `gcloud run deploy` command and where it was read. */
+/** One `gcloud run deploy` (or `gcloud run services update`) command and where it was read. */
 export interface RunDeployCommand {
+  /**
+   * `gcloud run services update SERVICE [flags]`: it changes the settings of a service deployed elsewhere
+   * (https://cloud.google.com/sdk/gcloud/reference/run/services/update), with the deploy command's flags but `--source`.
+   */
+  update?: true;
   /** The service name as written (it may hold a substitution); absent when the command names none. */
   service?: string;
   image?: string;
@@ -80,15 +85,17 @@ const VALUED = new Set([
 ]);
 
 /**
- * runDeployOf reads an argv that is a `gcloud [alpha|beta] run deploy` command; undefined for any other.
- * `cwd` is the directory the command runs in, for `--source`.
+ * runDeployOf reads an argv that is a `gcloud [alpha|beta] run deploy` or `gcloud [alpha|beta] run services update`
+ * command; undefined for any other. `cwd` is the directory the command runs in, for `--source`.
  */
 export function runDeployOf(argv: readonly string[], cwd: string, at: { file: string; line?: number; field: string }): RunDeployCommand | undefined {
-  const rest = afterRunDeploy(argv);
-  if (rest === undefined) return undefined;
+  const after = afterRunDeploy(argv);
+  if (after === undefined) return undefined;
+  const { rest, update } = after;
   const settings: RunDeploySettings = { env: [] };
   const positional: string[] = [];
   const command: RunDeployCommand = { settings, file: at.file, field: at.field };
+  if (update) command.update = true;
   if (at.line !== undefined) command.line = at.line;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
@@ -106,25 +113,29 @@ export function runDeployOf(argv: readonly string[], cwd: string, at: { file: st
       positional.push(arg);
       continue;
     }
-    readFlag(command, name, value, text, cwd);
+    if (!(update && name === '--source')) readFlag(command, name, value, text, cwd);
   }
   if (positional[0] !== undefined) command.service = positional[0];
   return command;
 }
 
-/** The words after `run deploy`, past gcloud's global flags and release track; undefined when it is not that command. */
-function afterRunDeploy(argv: readonly string[]): string[] | undefined {
+/**
+ * The words after `run deploy` or `run services update`, past gcloud's global flags and release track; undefined when
+ * it is neither command.
+ */
+function afterRunDeploy(argv: readonly string[]): { rest: string[]; update: boolean } | undefined {
   if (posix.basename(argv[0] ?? '') !== 'gcloud') return undefined;
   const words: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const word = argv[i] as string;
     if (GLOBAL_VALUED.has(word)) i++;
     else if (!word.startsWith('-')) words.push(word);
-    if (words.length === 3 || (words.length === 2 && words[0] !== 'alpha' && words[0] !== 'beta')) {
-      const [a, b, c] = words[0] === 'alpha' || words[0] === 'beta' ? words.slice(1) : words;
-      if (a === 'run' && b === 'deploy' && c === undefined) return argv.slice(i + 1);
-      return undefined;
-    }
+    const [a, b, c] = words[0] === 'alpha' || words[0] === 'beta' ? words.slice(1) : words;
+    if (a !== undefined && a !== 'run') return undefined;
+    if (b === 'deploy') return { rest: argv.slice(i + 1), update: false };
+    if (b !== undefined && b !== 'services') return undefined;
+    if (c === 'update') return { rest: argv.slice(i + 1), update: true };
+    if (c !== undefined) return undefined;
   }
   return undefined;
 }

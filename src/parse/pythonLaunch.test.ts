@@ -9,6 +9,26 @@ describe('pythonLaunch', () => {
     expect(Object.fromEntries(launch?.kwargs ?? [])).toEqual({ host: '0.0.0.0', port: '${PORT:-8080}', debug: 'True' });
   });
 
+  it("reads a FastMCP server's run() over HTTP, host and port from the call or else from the mcp SDK's constructor", () => {
+    const fastmcp = ['import os', 'from fastmcp import FastMCP', 'mcp = FastMCP("math")', '', 'if __name__ == "__main__":', '    mcp.run(transport="streamable-http", host="0.0.0.0", port=int(os.getenv("PORT", 8080)))', ''].join('\n');
+    expect(pythonLaunch(fastmcp)).toMatchObject({ kind: 'fastmcp', line: 6, app: 'mcp' });
+    expect(Object.fromEntries(pythonLaunch(fastmcp)?.kwargs ?? [])).toEqual({ transport: 'streamable-http', host: '0.0.0.0', port: '${PORT:-8080}' });
+    const sdk = ['from mcp.server.fastmcp import FastMCP', 'server = FastMCP("weather", host="0.0.0.0", port=8080)', 'server.run(transport="sse")', ''].join('\n');
+    expect(Object.fromEntries(pythonLaunch(sdk)?.kwargs ?? [])).toEqual({ transport: 'sse', host: '0.0.0.0', port: '8080' });
+  });
+
+  it('reads asyncio.run(mcp.run_async(...)), the coroutine run() wraps, as the same launch', () => {
+    const text = ['import asyncio', 'import os', 'from fastmcp import FastMCP', 'mcp = FastMCP("Code Snippet MCP Server")', 'if __name__ == "__main__":', '    port = int(os.getenv("PORT", 8080))', '    asyncio.run(', '        mcp.run_async(', '            transport="streamable-http",', '            host="0.0.0.0",', '            port=port,', '        )', '    )', ''].join('\n');
+    expect(pythonLaunch(text)).toMatchObject({ kind: 'fastmcp', line: 8, app: 'mcp' });
+    expect(Object.fromEntries(pythonLaunch(text)?.kwargs ?? [])).toEqual({ transport: 'streamable-http', host: '0.0.0.0', port: '${PORT:-8080}' });
+  });
+
+  it('reads no server from a FastMCP run() over stdio (the default transport), nor from run() on anything else', () => {
+    expect(pythonLaunch(['from fastmcp import FastMCP', 'mcp = FastMCP("x")', 'mcp.run()', ''].join('\n'))).toBeUndefined();
+    expect(pythonLaunch(['from fastmcp import FastMCP', 'mcp = FastMCP("x")', 'mcp.run(transport="stdio")', ''].join('\n'))).toBeUndefined();
+    expect(pythonLaunch(['import asyncio', 'loop = asyncio.new_event_loop()', 'loop.run(transport="http")', ''].join('\n'))).toBeUndefined();
+  });
+
   it('reads uvicorn.run with its target, workers and a computed value left unknown', () => {
     const text = 'import uvicorn\nif __name__ == "__main__":\n    uvicorn.run(\n        "main:app",\n        host="0.0.0.0",\n        port=settings.port,\n        workers=4,\n    )\n';
     const launch = pythonLaunch(text);

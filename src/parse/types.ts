@@ -46,6 +46,11 @@ export interface SourceText {
   kind: 'Dockerfile' | 'Procfile' | 'gunicorn.conf.py' | 'requirements' | 'build-context' | 'build-config' | 'workflow' | 'deploy-script';
   file: string;
   text: string;
+  /**
+   * A `build-config`'s source root, which its paths are relative to: the directory given on the command line whose
+   * walk found it, or the working directory for a config given itself (`gcloud builds submit`'s default source).
+   */
+  root?: string;
 }
 
 /** Everything read from the paths given on the command line. */

@@ -76,4 +76,13 @@ describe('deployCommandEdits', () => {
     ]);
     expect(edit?.after).toBe('gcloud run deploy api --cpu=2 --image=i --set-env-vars=MODE=fast,THREADS=8 --concurrency=8');
   });
+
+  it('says which notes are about an env var, with the var, whatever the note`s words', () => {
+    const noFlags = { ...command('.github/workflows/deploy.yml', 16, '        with:', '          service: web'), field: 'jobs.deploy.steps[1].with' };
+    const cleared = command('deploy.sh', 2, 'gcloud run deploy api --source . --clear-env-vars');
+    const action = withFlags(noFlags, [{ name: '--concurrency', value: '4' }, { name: '--update-env-vars', value: 'GUNICORN_CMD_ARGS=--preload' }]);
+    expect(action.envVarNotes).toEqual([{ envVar: 'GUNICORN_CMD_ARGS', text: 'add `GUNICORN_CMD_ARGS=--preload` to the `env_vars:` input of the deploy-cloudrun step at .github/workflows/deploy.yml:16' }]);
+    expect(action.notes).toHaveLength(2);
+    expect(withFlags(cleared, [{ name: '--update-env-vars', value: 'G=--timeout 0' }]).envVarNotes.map((n) => n.envVar)).toEqual(['G']);
+  });
 });

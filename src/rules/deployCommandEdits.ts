@@ -7,7 +7,7 @@
  */
 import type { TextSpan } from '../model/change.ts';
 import { applyUnorderedSpans } from '../model/change.ts';
-import type { FlagWrite, SourceEdit } from '../model/finding.ts';
+import type { EnvVarNote, FlagWrite, SourceEdit } from '../model/finding.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { envListPlacement } from './deployEnvLists.ts';
 
@@ -20,14 +20,26 @@ export interface DeployFlagChange {
 /** A flag placed on one line of the command: the span of the line as read that it writes. */
 type Placed = { line: number; span: TextSpan };
 
+/** What `deployCommandEdits` makes: the edits, the notes for what no edit places, and which of those notes are about an env var. */
+export interface DeployEdits {
+  edits: SourceEdit[];
+  notes: string[];
+  envVarNotes: EnvVarNote[];
+}
+
 /**
  * The edits that make `deploy` set each flag, one per changed line, each with its flags' spans of the line as read
  * (so the solver can write several findings' flags in one edit of the line), and a note for each flag no edit places.
  */
-export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly DeployFlagChange[]): { edits: SourceEdit[]; notes: string[] } {
+export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly DeployFlagChange[]): DeployEdits {
   const original = new Map((deploy.lines ?? []).map(({ line, text }) => [line, text]));
   const byLine = new Map<number, FlagWrite[]>();
   const notes: string[] = [];
+  const envVarNotes: EnvVarNote[] = [];
+  const note = (text: string, envVar: string | undefined) => {
+    notes.push(text);
+    if (envVar !== undefined) envVarNotes.push({ envVar, text });
+  };
   for (const change of changes) {
     const written = flagText(change);
     // A flag written where its value cannot be replaced (`- --concurrency` with the value on the next item) is not added twice.
@@ -35,14 +47,14 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
     const inList = envVar === undefined ? { kind: 'none' as const } : envListPlacement(deploy.lines ?? [], envVar, change.value!.slice(envVar.length + 1));
     if (inList.kind === 'exclusive') {
-      notes.push(exclusiveNote(deploy, inList, change.value!));
+      note(exclusiveNote(deploy, inList, change.value!), envVar);
       continue;
     }
     const replaced = inList.kind === 'edit' ? inList.edit : replaceWritten(original, change);
     if (replaced === 'as-is') continue;
     const placed = replaced ?? (writtenElsewhere ? undefined : insertFlag(original, written));
     if (placed === undefined) {
-      notes.push(addNote(deploy, change, written, envVar !== undefined));
+      note(addNote(deploy, change, written, envVar !== undefined), envVar);
       continue;
     }
     const flag = { flag: change.name.replace(/^--no-/, '--'), span: placed.span };
@@ -54,7 +66,7 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     const after = flags === undefined ? undefined : applyUnorderedSpans(before, flags.map((f) => f.span));
     if (flags !== undefined && after !== undefined && after !== before) edits.push({ file: deploy.file, line, before, after, flags });
   }
-  return { edits, notes };
+  return { edits, notes, envVarNotes };
 }
 
 /**
@@ -62,13 +74,15 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
  * rule (containerConcurrency following the workers another finding sets) is written to the command, not to an object
  * no file holds.
  */
-export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCommand, change: DeployFlagChange): { edits: SourceEdit[]; notes: string[] } {
+export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCommand, change: DeployFlagChange): DeployEdits {
   const flag = change.name.replace(/^--no-/, '--');
   const placed = deployCommandEdits(deploy, [change]);
   const added = placed.edits[0];
   const out: SourceEdit[] = [];
+  const lines = new Set((deploy.lines ?? []).map(({ line }) => line));
   for (const edit of edits) {
-    if (edit.flags === undefined || edit.file !== deploy.file) {
+    // Another command's edit, in this file or another (a deploy and an update of one service in one script), stays.
+    if (edit.flags === undefined || edit.file !== deploy.file || !lines.has(edit.line)) {
       out.push(edit);
       continue;
     }
@@ -77,23 +91,40 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
     if (after !== undefined && flags.length > 0) out.push({ ...edit, after, flags });
   }
   if (added !== undefined && !out.some((e) => e.file === added.file && e.line === added.line)) out.push(added);
-  return { edits: out, notes: placed.notes };
+  return { edits: out, notes: placed.notes, envVarNotes: placed.envVarNotes };
 }
 
-/** The note `deployCommandEdits` gives for env var `name` when no edit can write it (a flag to add, a value to set by hand). */
-export function isEnvVarNote(note: string, name: string): boolean {
-  return new RegExp(`^(?:add \`(?:--update-env-vars=(?:\\^[^^]+\\^)?)?${escape(name)}=|set ${escape(name)} to \`|replace --clear-env-vars with \`--set-env-vars=(?:\\^[^^]+\\^)?${escape(name)}=)`).test(note);
+/**
+ * The command of a service that a change is written in, of its deploy command and the `gcloud run services update`
+ * commands that run after it: the last that writes the flag, as the last one run decides the value (for an env var,
+ * the last that sets the var or replaces the env list: `--set-env-vars`, `--clear-env-vars` and `--env-vars-file` drop
+ * a var written before them); else the deploy command, which creates the service.
+ */
+export function serviceCommandFor(deploy: RunDeployCommand, updates: readonly RunDeployCommand[], change: DeployFlagChange): RunDeployCommand {
+  const commands = [deploy, ...updates].reverse();
+  const text = (command: RunDeployCommand) => (command.lines ?? []).map(({ text: line }) => line).join('\n');
+  const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
+  if (envVar === undefined) {
+    const flag = new RegExp(`(?<![\\w-])(?:${escape(change.name.replace(/^--no-/, '--'))}|${escape(change.name.replace(/^--(?:no-)?/, '--no-'))})(?![\\w-])`);
+    return commands.find((command) => flag.test(text(command))) ?? deploy;
+  }
+  const replacesEnv = /(?<![\w-])--(?:set-env-vars|clear-env-vars|env-vars-file)(?![\w-])/;
+  return commands.find((command) => command.settings.env.some((entry) => entry.name === envVar) || replacesEnv.test(text(command))) ?? deploy;
 }
 
 /** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
 function addNote(deploy: RunDeployCommand, change: DeployFlagChange, written: string, envVar: boolean): string {
-  if (!isAction(deploy)) return `add \`${written}\` to the \`gcloud run deploy\` command at ${commandAt(deploy)}`;
+  if (!isAction(deploy)) return `add \`${written}\` to the \`${commandName(deploy)}\` command at ${commandAt(deploy)}`;
   return envVar ? `add \`${change.value}\` to the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)}` : `add \`${written}\` to the \`flags:\` input of the deploy-cloudrun step at ${commandAt(deploy)}`;
 }
 
 /** The command is the one the deploy-cloudrun action runs for its step's inputs (`with:`). */
 function isAction(deploy: RunDeployCommand): boolean {
   return deploy.field.endsWith('.with');
+}
+
+function commandName(deploy: RunDeployCommand): string {
+  return deploy.update === true ? 'gcloud run services update' : 'gcloud run deploy';
 }
 
 function commandAt(deploy: RunDeployCommand): string {
@@ -106,9 +137,9 @@ function exclusiveNote(deploy: RunDeployCommand, placement: { flag: string; note
   const value = item.slice(name.length + 1);
   if (placement.flag === 'env_vars') return `set ${name} to \`${value}\` in the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)} (pytuner cannot write this value in the input as it is written)`;
   const why = `gcloud takes no --update-env-vars beside ${placement.flag}`;
-  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why})`;
-  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
-  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`gcloud run deploy\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
+  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why})`;
+  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
+  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
 }
 
 /** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */
@@ -158,15 +189,15 @@ function replaceWritten(lines: ReadonlyMap<number, string>, change: DeployFlagCh
 function insertFlag(lines: ReadonlyMap<number, string>, written: string): Placed | undefined {
   const at = (line: number, start: number, text: string): Placed => ({ line, span: { start, end: start, text } });
   for (const [line, text] of lines) {
-    const item = /^(\s*)-\s+(['"]?)deploy\2\s*$/.exec(text);
+    const item = /^(\s*)-\s+(['"]?)(?:deploy|update)\2\s*$/.exec(text);
     if (item !== null) return at(line, text.length, `\n${item[1] as string}- ${SAFE.test(written) ? written : JSON.stringify(written)}`);
-    const flow = /(['"])deploy\1(\s*),/.exec(text);
+    const flow = /(['"])(?:deploy|update)\1(\s*),/.exec(text);
     if (flow !== null) {
       const quoted = flow[1] === '"' ? JSON.stringify(written) : `'${written.replaceAll("'", "''")}'`;
       return at(line, flow.index + flow[0].length, ` ${quoted},`);
     }
-    // After `run deploy` and the service name when it follows.
-    const shell = /\brun\s+deploy\b(?:\s+(?!-)[^\s\\;&|]+)?/.exec(text);
+    // After `run deploy` (`run services update`) and the service name when it follows.
+    const shell = /\brun\s+(?:deploy|services\s+update)\b(?:\s+(?!-)[^\s\\;&|]+)?/.exec(text);
     if (shell !== null) return at(line, shell.index + shell[0].length, ` ${SAFE.test(written) ? written : `'${written.replaceAll("'", `'"'"'`)}'`}`);
     const flags = /^(\s*flags:\s*)(['"]?)(.*?)\2\s*$/.exec(text);
     // The action splits `flags` itself: a flag that needs quoting is left to a note. The words go at the end of the

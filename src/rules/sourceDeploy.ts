@@ -14,8 +14,9 @@
 import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import type { Inventory, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
-import type { DeployFlagChange } from './deployCommandEdits.ts';
-import { deployCommandEdits } from './deployCommandEdits.ts';
+import type { DeployEdits, DeployFlagChange } from './deployCommandEdits.ts';
+import { deployCommandEdits, serviceCommandFor } from './deployCommandEdits.ts';
+import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { gcloudList, shellQuote } from '../render/gcloudWords.ts';
 
 /** A rule whose findings on source-deployed services carry the assumed platform and fixes a user can run. */
@@ -24,10 +25,10 @@ export function forSourceDeploys(rule: Rule): Rule {
     ...rule,
     check: (inventory) => {
       const findings = rule.check(inventory);
-      const assumed = inventory.workloads.filter((w) => w.assumed !== undefined);
-      if (assumed.length === 0) return findings;
+      const assumed = byTarget(inventory.workloads.filter((w) => w.assumed !== undefined));
+      if (assumed.size === 0) return findings;
       return findings.map((finding) => {
-        const workload = assumed.find((w) => w.ref.file === finding.target.file && w.ref.name === finding.target.name && w.ref.kind === finding.target.kind);
+        const workload = assumed.get(targetKey(finding.target));
         return workload === undefined ? finding : onSourceDeploy(finding, workload);
       });
     },
@@ -46,12 +47,30 @@ function onSourceDeploy(finding: Finding, workload: Workload): Finding {
  * run after the solver, so that a command says the solver's values and not the rule's first ones.
  */
 export function renderSourceDeployFindings(inventory: Inventory, findings: readonly Finding[]): Finding[] {
-  const assumed = inventory.workloads.filter((w) => w.assumed !== undefined && w.deployedBy === undefined);
-  if (assumed.length === 0) return [...findings];
+  const assumed = byTarget(inventory.workloads.filter((w) => w.assumed !== undefined && w.deployedBy === undefined));
+  if (assumed.size === 0) return [...findings];
   return findings.map((finding) => {
-    const workload = assumed.find((w) => w.ref.file === finding.target.file && w.ref.name === finding.target.name && w.ref.kind === finding.target.kind);
+    const workload = assumed.get(targetKey(finding.target));
     return workload === undefined ? finding : withSourceFix(finding, workload);
   });
+}
+
+/**
+ * The workloads by the target their findings name: file, kind and name, as two services deployed from different
+ * files (a script and a workflow) may carry one name.
+ */
+function byTarget(workloads: readonly Workload[]): Map<string, Workload> {
+  const out = new Map<string, Workload>();
+  // The first workload wins, as a search of the list in order would find it.
+  for (const w of workloads) {
+    const key = targetKey(w.ref);
+    if (!out.has(key)) out.set(key, w);
+  }
+  return out;
+}
+
+function targetKey(target: { file?: string | undefined; kind: string; name: string }): string {
+  return JSON.stringify([target.file ?? null, target.kind, target.name]);
 }
 
 function withSourceFix(finding: Finding, workload: Workload): Finding {
@@ -78,13 +97,31 @@ function sourceFix(fix: Fix, workload: Workload): Fix | undefined {
     else notes.push(`no manifest was read for ${workload.ref.name}: set ${op.path.replace('/spec/template/spec/', '')} to ${JSON.stringify(op.value)} where the service is defined`);
   }
   if (flags.length > 0 && workload.deployedBy !== undefined) {
-    const changed = deployCommandEdits(workload.deployedBy, flags);
+    const changed = serviceCommandEdits(workload.deployedBy, workload.updatedBy, flags);
     if (changed.edits.length > 0) out.edits = [...(out.edits ?? []), ...changed.edits];
     notes.push(...changed.notes);
+    if (changed.envVarNotes.length > 0) out.envVarNotes = changed.envVarNotes;
   } else if (flags.length > 0) commands.push(`gcloud run services update ${workload.ref.name} ${commandFlags(flags)}`);
   if (commands.length > 0) out.commands = commands;
   if (notes.length > 0) out.notes = notes;
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** The edits that write each flag in the command that decides it: the deploy, or an update of the service run after it. */
+function serviceCommandEdits(deploy: RunDeployCommand, updates: readonly RunDeployCommand[] | undefined, flags: readonly DeployFlagChange[]): DeployEdits {
+  const byCommand = new Map<RunDeployCommand, DeployFlagChange[]>();
+  for (const flag of flags) {
+    const command = serviceCommandFor(deploy, updates ?? [], flag);
+    byCommand.set(command, [...(byCommand.get(command) ?? []), flag]);
+  }
+  const out: DeployEdits = { edits: [], notes: [], envVarNotes: [] };
+  for (const [command, changes] of byCommand) {
+    const changed = deployCommandEdits(command, changes);
+    out.edits.push(...changed.edits);
+    out.notes.push(...changed.notes);
+    out.envVarNotes.push(...changed.envVarNotes);
+  }
+  return out;
 }
 
 /**

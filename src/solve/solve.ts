@@ -18,14 +18,14 @@
  */
 import type { AnyChange, Change, TextSpan } from '../model/change.ts';
 import { applySpans, applyUnorderedSpans, isWritable, objectKey } from '../model/change.ts';
-import type { Finding, Fix, JsonPatchOp } from '../model/finding.ts';
+import type { EnvVarNote, Finding, Fix, JsonPatchOp } from '../model/finding.ts';
 import { adviceMessage } from '../model/finding.ts';
 import type { ContainerFacts, Inventory, Workload } from '../model/workload.ts';
 import { changeTarget, containerConcurrencyLocation, propose } from '../rules/changes.ts';
 import { MAX_CONTAINER_CONCURRENCY, platformConcurrency } from '../rules/facts.ts';
 import { appendEnvWords, mergeFragments, setContainerConcurrency, setEnv } from '../rules/fixes.ts';
 import { combineArgsEdits, combineLineEdits } from './strings.ts';
-import { deployCommandEdits, isEnvVarNote, withDeployFlag } from '../rules/deployCommandEdits.ts';
+import { deployCommandEdits, serviceCommandFor, withDeployFlag } from '../rules/deployCommandEdits.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
 import { HEAVY_INIT, heavyInitAfter } from '../rules/startup.heavy-init.ts';
 import { ignoredRules } from '../rules/index.ts';
@@ -86,7 +86,7 @@ function solveWorkload(workload: Workload, findings: Finding[], enabled: (ruleId
     findings.push(...follow);
     added.push(...follow);
     combineEnvWrites(workload, container, findings);
-    if (workload.deployedBy !== undefined) combineDeployEnvWords(workload.deployedBy, container, findings);
+    if (workload.deployedBy !== undefined) combineDeployEnvWords(workload.deployedBy, workload.updatedBy ?? [], container, findings);
     combineArgsEdits(workload, container, findings);
     const slots = slotsAfter(container, workers?.change, threads?.change);
     if (slots === undefined) continue;
@@ -223,16 +223,18 @@ function carryEnvWrite(carrier: Finding, rest: readonly Finding[], involved: rea
  * Only edits whose env flags all set that var are combined (another var in the same flag, or a change that sets the
  * whole value, keeps the one-at-a-time notes).
  */
-function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFacts, findings: Finding[]): void {
+function combineDeployEnvWords(created: RunDeployCommand, updates: readonly RunDeployCommand[], container: ContainerFacts, findings: Finding[]): void {
   // The changes inside an env var of options: words appended, or a flag rewritten at its span.
   const writes = envWrites(findings, container, () => true).filter((w) => w.words !== undefined || w.span !== undefined);
   const name = writes[0]?.name;
   const involved = [...new Set(writes.map((a) => a.finding))];
   if (name === undefined || involved.length < 2 || writes.some((a) => a.name !== name)) return;
+  // The command the var is written in (`serviceCommandFor`), as each finding's own fix wrote it.
+  const deploy = serviceCommandFor(created, updates, { name: '--update-env-vars', value: `${name}=` });
   const envFlags = (f: Finding) => (f.fix?.edits ?? []).filter((e) => e.file === deploy.file).flatMap((e) => (e.flags ?? []).filter((flag) => flag.envVar !== undefined));
   const value = optionsValue(writes, container.env.get(name)?.value);
   if (value === undefined) return;
-  if (involved.every((f) => envFlags(f).length === 0 && (f.fix?.notes ?? []).some((n) => isEnvVarNote(n, name)))) {
+  if (involved.every((f) => envFlags(f).length === 0 && (f.fix?.envVarNotes ?? []).some((n) => n.envVar === name))) {
     combineDeployEnvNotes(deploy, name, value, involved);
     return;
   }
@@ -241,6 +243,7 @@ function combineDeployEnvWords(deploy: RunDeployCommand, container: ContainerFac
   const [carrier, ...rest] = involved as [Finding, ...Finding[]];
   const placed = withDeployFlag(carrier.fix?.edits ?? [], deploy, { name: '--update-env-vars', value: `${name}=${value}` });
   carrier.fix = { ...carrier.fix, edits: placed.edits, alsoFixes: [...(carrier.fix?.alsoFixes ?? []), ...rest], notes: [...(carrier.fix?.notes ?? []), ...placed.notes, `one ${name} value in the deploy for ${involved.map((f) => f.rule).join(', ')}: apart, each would set it to its own words`] };
+  if (placed.envVarNotes.length > 0) carrier.fix.envVarNotes = [...(carrier.fix.envVarNotes ?? []), ...placed.envVarNotes];
   for (const other of rest) handOverEnvFlags(other, deploy, `its ${name} words are written by the fix of ${carrier.rule}, in one value with the others'`);
 }
 
@@ -253,9 +256,19 @@ function combineDeployEnvNotes(deploy: RunDeployCommand, name: string, value: st
   const combined = deployCommandEdits(deploy, [{ name: '--update-env-vars', value: `${name}=${value}` }]);
   if (combined.edits.length > 0 || combined.notes.length !== 1) return;
   const [carrier, ...rest] = involved as [Finding, ...Finding[]];
-  const others = (f: Finding) => (f.fix?.notes ?? []).filter((n) => !isEnvVarNote(n, name));
-  carrier.fix = { ...carrier.fix, notes: [...others(carrier), ...combined.notes, `one ${name} value for ${involved.map((f) => f.rule).join(', ')}: set apart, each would replace the others' words`] };
-  for (const other of rest) other.fix = { ...other.fix, notes: [...others(other), `its ${name} words are in the value the fix of ${carrier.rule} says to set, once for all of them`] };
+  const about = (f: Finding) => new Set((f.fix?.envVarNotes ?? []).filter((n) => n.envVar === name).map((n) => n.text));
+  // The fix without its notes about the var: the notes, and the record of which notes are about which var.
+  const without = (f: Finding): { notes: string[]; envVarNotes: EnvVarNote[] } => {
+    const drop = about(f);
+    return { notes: (f.fix?.notes ?? []).filter((n) => !drop.has(n)), envVarNotes: (f.fix?.envVarNotes ?? []).filter((n) => n.envVar !== name) };
+  };
+  const kept = without(carrier);
+  carrier.fix = { ...carrier.fix, notes: [...kept.notes, ...combined.notes, `one ${name} value for ${involved.map((f) => f.rule).join(', ')}: set apart, each would replace the others' words`], envVarNotes: [...kept.envVarNotes, ...combined.envVarNotes] };
+  for (const other of rest) {
+    const { notes, envVarNotes } = without(other);
+    other.fix = { ...other.fix, notes: [...notes, `its ${name} words are in the value the fix of ${carrier.rule} says to set, once for all of them`], envVarNotes };
+    if (envVarNotes.length === 0) delete other.fix.envVarNotes;
+  }
 }
 
 /** A finding whose env flag of the deploy command another finding's fix now carries keeps its other flags. */
@@ -371,7 +384,7 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
   }
   const notes = [...(finding.fix?.notes ?? []), `containerConcurrency ${value}, not ${before}: ${reason}`];
   if (workload.deployedBy !== undefined) {
-    finding.fix = withConcurrencyFlag({ ...finding.fix, notes }, workload.deployedBy, value);
+    finding.fix = withConcurrencyFlag({ ...finding.fix, notes }, concurrencyCommand(workload.deployedBy, workload.updatedBy), value);
     return;
   }
   const rendered = setContainerConcurrency(workload, value);
@@ -382,7 +395,7 @@ function retarget(workload: Workload, proposed: Proposed<'containerConcurrency'>
 
 /** A fix with containerConcurrency → `value` added to its object changes. */
 function withObjectChange(fix: Fix, workload: Workload, value: number, note: string): Fix {
-  if (workload.deployedBy !== undefined) return withConcurrencyFlag({ ...fix, notes: [...(fix.notes ?? []), note] }, workload.deployedBy, value);
+  if (workload.deployedBy !== undefined) return withConcurrencyFlag({ ...fix, notes: [...(fix.notes ?? []), note] }, concurrencyCommand(workload.deployedBy, workload.updatedBy), value);
   const rendered = setContainerConcurrency(workload, value);
   const out: Fix = { ...fix, jsonPatch: [...(fix.jsonPatch ?? []), ...rendered.jsonPatch], notes: [...(fix.notes ?? []), note] };
   // A fragment is only complete when every object change has one (Knative container fields have none).
@@ -390,6 +403,10 @@ function withObjectChange(fix: Fix, workload: Workload, value: number, note: str
   if (fix.applyFragment !== undefined && rendered.applyFragment !== undefined) out.applyFragment = mergeFragments(fix.applyFragment, rendered.applyFragment);
   else if (onlyObjectOps && rendered.applyFragment !== undefined) out.applyFragment = rendered.applyFragment;
   return out;
+}
+
+function concurrencyCommand(deploy: RunDeployCommand, updates: readonly RunDeployCommand[] | undefined): RunDeployCommand {
+  return serviceCommandFor(deploy, updates ?? [], { name: '--concurrency' });
 }
 
 /** A service a `gcloud run deploy` command deploys has no object to patch: its command's `--concurrency` is edited. */

@@ -225,3 +225,70 @@ describe('a gcloud run deploy command that sets its env with --set-env-vars or -
     expect(after.findings.map((f) => f.rule)).toEqual(['concurrency.threads-mismatch']);
   });
 });
+
+describe('a Cloud Build config in a subfolder', () => {
+  const ROOTED = 'test/fixtures/cloudbuild-root';
+
+  it('builds and deploys from the source root given, not from the config`s folder', async () => {
+    const workloads = await inventoryOf([ROOTED]);
+    expect(workloads.map((w) => `${w.ref.name} ${w.ref.file}:${w.ref.line} ${w.containers[0]?.dockerfile?.file}`).sort()).toEqual([
+      `app ${ROOTED}/ci/deploy.cloudbuild.yaml:13 ${ROOTED}/app/Dockerfile`,
+      `worker ${ROOTED}/ci/deploy.cloudbuild.yaml:17 ${ROOTED}/worker/Dockerfile`,
+    ]);
+    expect(named(workloads, 'app').containerConcurrency?.value).toBe(80);
+  });
+
+  it('takes a config given itself as built from the working directory, as `gcloud builds submit --config ci/x.yaml .` does', async () => {
+    const loaded = await loadPaths([`${ROOTED}/ci/deploy.cloudbuild.yaml`]);
+    expect(loaded.sources.map((s) => [s.file, s.root])).toEqual([[`${ROOTED}/ci/deploy.cloudbuild.yaml`, '.']]);
+  });
+});
+
+describe('gcloud run services update of a deployed service', () => {
+  const UPDATED = 'test/fixtures/gcloud-services-update';
+  const tmp = mkdtempSync(join(tmpdir(), 'pytuner-services-update-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads the update`s flags (a script`s, a workflow run: step`s) after the deploy`s, as the service`s settings', async () => {
+    const workloads = await inventoryOf([UPDATED]);
+    expect(workloads.map((w) => `${w.ref.name} ${w.ref.file}:${w.ref.line} ${w.updatedBy?.map((u) => `${u.file}:${u.line}`).join(',')}`).sort()).toEqual([
+      `api ${UPDATED}/deploy.sh:7 ${UPDATED}/deploy.sh:9`,
+      `worker ${UPDATED}/.github/workflows/deploy.yml:21 ${UPDATED}/.github/workflows/deploy.yml:24`,
+    ]);
+    const api = named(workloads, 'api');
+    expect(api.containerConcurrency).toMatchObject({ value: 80, evidence: { file: `${UPDATED}/deploy.sh`, line: 9, text: '--concurrency 80' } });
+    expect(api.containers[0]?.cpu?.value).toBe(2);
+    const worker = named(workloads, 'worker');
+    expect(worker.containerConcurrency?.value).toBe(40);
+    // The update's --set-env-vars replaces the env the deploy set: GUNICORN_CMD_ARGS is gone, MODE is the update's.
+    expect(worker.containers[0]?.env.has('GUNICORN_CMD_ARGS')).toBe(false);
+    expect(worker.containers[0]?.env.get('MODE')?.evidence).toMatchObject({ line: 24 });
+  });
+
+  it('reads an update with --image of a service no deploy command deploys as its deploy', async () => {
+    const dir = join(tmp, 'release');
+    cpSync(join(root, UPDATED, 'api'), join(dir, 'app'), { recursive: true });
+    writeFileSync(join(dir, 'release.sh'), 'docker build -t gcr.io/acme/app:1 app\ngcloud run services update app --image gcr.io/acme/app:1 --concurrency 80\n');
+    const [app, ...rest] = buildInventory(await loadPaths([dir]), []).inventory.workloads;
+    expect(rest).toEqual([]);
+    expect(app).toMatchObject({ ref: { name: 'app', line: 2 }, containerConcurrency: { value: 80 }, assumed: { why: expect.stringContaining('deployed by `gcloud run services update app`') } });
+  });
+
+  it('writes each flag in the command that decides it, and one --fix makes the findings go away', async () => {
+    const copy = join(tmp, 'repo');
+    cpSync(join(root, UPDATED), copy, { recursive: true });
+    const before = analyse(await loadPaths([copy]));
+    const edits = before.findings.flatMap((f) => f.fix?.edits ?? []);
+    const script = join(copy, 'deploy.sh');
+    // --concurrency is the update's (line 10); GUNICORN_CMD_ARGS, which no command sets, goes to the deploy (line 7).
+    expect(edits.filter((e) => e.file === script).map((e) => [e.line, e.after])).toEqual([
+      [10, '  --concurrency 16 \\'],
+      [7, 'gcloud run deploy api --update-env-vars=GUNICORN_CMD_ARGS=--preload --source api --region "$REGION" --allow-unauthenticated'],
+    ]);
+    // The worker's env var goes into the update's --set-env-vars, which would drop it from the deploy's.
+    const workflow = join(copy, '.github/workflows/deploy.yml');
+    expect(edits.filter((e) => e.file === workflow).map((e) => [e.line, e.after])).toEqual([[25, "            --concurrency=4 '--set-env-vars=MODE=batch,GUNICORN_CMD_ARGS=--timeout 0 --preload'"]]);
+    for (const file of new Set(edits.map((e) => e.file))) writeFileSync(file, applySourceEdits(readFileSync(file, 'utf8'), file, edits));
+    expect(analyse(await loadPaths([copy])).findings).toEqual([]);
+  });
+});

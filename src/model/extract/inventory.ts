@@ -6,19 +6,20 @@
 import type { InputError } from '../finding.ts';
 import type { GunicornConf, ImageFacts } from '../image.ts';
 import type { ContainerFacts, EnvVar, IamGrant, Inventory, JoinedSource, Platform, ServiceAccountFacts, Workload } from '../workload.ts';
-import type { LoadedInputs, ParsedDocument, SourceMapping } from '../../parse/types.ts';
+import type { LoadedInputs, ParsedDocument, SourceMapping, SourceText } from '../../parse/types.ts';
 import type { Deployment, IamPartialPolicy, IamPolicyMember, IamServiceAccount, KnativeService, ServiceAccount } from '../../parse/schemas.ts';
 import { validateDocument } from '../../parse/schemas.ts';
 import { parseDockerfile } from '../../parse/dockerfile.ts';
 import { parseProcfile } from '../../parse/procfile.ts';
 import { parseGunicornConf } from '../../parse/gunicornConf.ts';
 import { profilerRequirementLines } from '../../parse/requirements.ts';
-import type { BuiltImage } from '../../parse/buildConfig.ts';
+import type { BuildFacts, BuiltImage } from '../../parse/buildConfig.ts';
 import { cloudBuildImages, isSkaffoldConfig, skaffoldImages } from '../../parse/buildConfig.ts';
 import type { RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
 import { readScript, readWorkflow } from '../../parse/deployCommands.ts';
 import type { Evidence } from '../evidence.ts';
-import { dirname } from 'node:path';
+import { dirname, posix } from 'node:path';
+import { normalizePath } from './sourceAnnotation.ts';
 import { detectServer } from '../server/detect.ts';
 import { contextScripts } from '../server/indirect.ts';
 import type { WorkloadDraft } from './draft.ts';
@@ -28,7 +29,7 @@ import { extractCloudRunService } from './cloudRunService.ts';
 import { extractServiceAccount } from './serviceAccount.ts';
 import { extractPartialPolicy, extractPolicyMember, serviceAccountEmails } from './iam.ts';
 import type { Join, ParsedSources, SourceBundle } from './join.ts';
-import { deployTargets, joinSources, standaloneBundles } from './join.ts';
+import { deployTargets, joinSources, serviceUpdates, standaloneBundles } from './join.ts';
 import type { ManifestArgv } from './command.ts';
 import { gunicornConfFor, resolveCommand } from './command.ts';
 import { manifestEvidence } from './context.ts';
@@ -106,7 +107,7 @@ export function buildInventory(loaded: LoadedInputs, mappings: SourceMapping[], 
   const bundles = standaloneBundles(sources, joined.claimed);
   const deploys = deployTargets(sources, bundles);
   for (const bundle of bundles) {
-    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options, sources.context, deploy)).filter((w) => w !== undefined);
+    const deployed = (deploys.get(bundle) ?? [undefined]).map((deploy) => sourceDeploy(bundle, options, sources.context, deploy, deploy === undefined ? [] : serviceUpdates(deploy, sources.deploys))).filter((w) => w !== undefined);
     if (deployed.length > 0) sourceDeploys.push(...deployed);
     else standaloneImages.push(standaloneImage(bundle, sources.context));
   }
@@ -157,10 +158,30 @@ function sortDocuments(documents: readonly ParsedDocument[], errors: InputError[
   return sorted;
 }
 
+/**
+ * A Cloud Build config read from its build's source root: the directory given (a trigger builds the repository, and
+ * `gcloud builds submit --config test/x.yaml .` the working directory) when a Dockerfile or Procfile it builds or
+ * deploys was read from there; else the config's own directory when one was read from there (samples say
+ * `cd app && gcloud builds submit`); else the directory given.
+ */
+function readCloudBuild(source: SourceText, read: ReadonlySet<string>): BuildFacts {
+  const root = source.root ?? '.';
+  const given = cloudBuildImages(source.file, source.text, root);
+  const own = posix.dirname(source.file);
+  if (normalizePath(own) === normalizePath(root)) return given;
+  const readDirs = new Set([...read].map((file) => posix.dirname(file)));
+  const found = (facts: BuildFacts) =>
+    facts.images.some((image) => read.has(normalizePath(image.dockerfile))) || (facts.deploys ?? []).some((deploy) => deploy.source !== undefined && readDirs.has(normalizePath(deploy.source)));
+  if (found(given)) return given;
+  const beside = cloudBuildImages(source.file, source.text, own);
+  return found(beside) ? beside : given;
+}
+
 /** parseSources parses each source file once; their errors join the inventory's. */
 function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources {
   const sources: ParsedSources = { dockerfiles: [], procfiles: [], confs: [], context: new Map(), builds: [], deploys: [] };
   const requirements: Evidence[] = [];
+  const read = new Set(loaded.sources.filter((s) => s.kind === 'Dockerfile' || s.kind === 'Procfile').map((s) => normalizePath(s.file)));
   for (const source of loaded.sources) {
     if (source.kind === 'Dockerfile') {
       const parsed = parseDockerfile(source.file, source.text);
@@ -175,10 +196,10 @@ function parseSources(loaded: LoadedInputs, errors: InputError[]): ParsedSources
     } else if (source.kind === 'gunicorn.conf.py') {
       sources.confs.push(parseGunicornConf(source.file, source.text));
     } else if (source.kind === 'build-config') {
-      const read = cloudBuildImages(source.file, source.text);
-      errors.push(...read.errors);
-      sources.builds.push(...read.images);
-      sources.deploys.push(...(read.deploys ?? []));
+      const built = readCloudBuild(source, read);
+      errors.push(...built.errors);
+      sources.builds.push(...built.images);
+      sources.deploys.push(...(built.deploys ?? []));
     } else if (source.kind === 'workflow') {
       const read = readWorkflow(source.file, source.text);
       sources.builds.push(...read.builds);
@@ -278,9 +299,9 @@ function standaloneImage(bundle: SourceBundle, context: ReadonlyMap<string, stri
  * deploy` command deploys it, a platform is given or can be assumed (see `assumePlatform`), and its command starts a
  * server pytuner knows; else undefined.
  */
-function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined): Workload | undefined {
+function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: ReadonlyMap<string, string>, deploy: RunDeployCommand | undefined, updates: readonly RunDeployCommand[]): Workload | undefined {
   const image = imageOf(bundle) as ImageFacts;
-  const resolved = resolveCommand(deploy === undefined ? {} : deployArgv(deploy), image);
+  const resolved = resolveCommand(deploy === undefined ? {} : deployArgv([deploy, ...updates]), image);
   if (resolved === undefined) return undefined;
   const conf = gunicornConfFor(resolved.argv, bundle.confs);
   const scripts = contextScripts(image, context);
@@ -291,7 +312,7 @@ function sourceDeploy(bundle: SourceBundle, options: InventoryOptions, context: 
   const assumed = deploy === undefined ? assumePlatform(image, resolved.argv, options.platform, readsPort) : deployedPlatform(deploy);
   if (assumed === undefined) return undefined;
   const workload = sourceDeployWorkload(image, assumed, options.workingDirectory);
-  if (deploy !== undefined) applyDeployCommand(workload, deploy);
+  if (deploy !== undefined) applyDeployCommand(workload, deploy, updates);
   const server = detectIn(workload);
   if (server === undefined) return undefined;
   if (conf !== undefined) image.gunicornConf = conf;

@@ -123,6 +123,8 @@ export function deployTargets(sources: ParsedSources, bundles: readonly SourceBu
   const byFile = new Map(bundles.map((bundle) => [primary(bundle), bundle]));
   const targets = new Map<SourceBundle, RunDeployCommand[]>();
   for (const deploy of sources.deploys) {
+    // An update of a service a deploy command deploys is applied to that service (`serviceUpdates`).
+    if (deploy.update === true && sources.deploys.some((other) => other.update !== true && sameService(deploy, other))) continue;
     let file: string | undefined;
     if (deploy.source !== undefined) file = primary(lookup(deploy.source, directories));
     else if (deploy.image !== undefined) {
@@ -135,6 +137,22 @@ export function deployTargets(sources: ParsedSources, bundles: readonly SourceBu
     if (bundle !== undefined) targets.set(bundle, [...(targets.get(bundle) ?? []), deploy]);
   }
   return targets;
+}
+
+/**
+ * serviceUpdates lists the `gcloud run services update` commands that change the service `deploy` deploys, in the
+ * order read (a file's commands top to bottom): they run after it, as they change a service that exists. For an update
+ * read as the deploy (no deploy command of its service was read), the updates read after it.
+ */
+export function serviceUpdates(deploy: RunDeployCommand, all: readonly RunDeployCommand[]): RunDeployCommand[] {
+  const after = deploy.update === true ? all.slice(all.indexOf(deploy) + 1) : all;
+  return after.filter((other) => other.update === true && other !== deploy && sameService(other, deploy));
+}
+
+/** Two commands name one service: the same name as written, and in one file when the name holds a variable (`$SERVICE`). */
+function sameService(a: RunDeployCommand, b: RunDeployCommand): boolean {
+  if (a.service === undefined || a.service !== b.service) return false;
+  return a.service.search(SUBSTITUTION) < 0 || a.file === b.file;
 }
 
 /**

@@ -129,33 +129,52 @@ export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform
 export function deployedPlatform(deploy: RunDeployCommand): AssumedPlatform {
   const where = `${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`;
   const name = deploy.service === undefined ? '' : ` ${deploy.service}`;
+  // An update read as the deploy: no deploy command of its service was read.
+  const command = deploy.update === true ? 'gcloud run services update' : 'gcloud run deploy';
   return {
     platform: 'cloudrun',
-    why: `deployed by \`gcloud run deploy${name}\` (${where}): its flags, and Cloud Run's defaults for what it leaves out`,
-    evidence: deployEvidence(deploy, 'gcloud run deploy', `gcloud run deploy${name}`),
+    why: `deployed by \`${command}${name}\` (${where}): its flags, and Cloud Run's defaults for what it leaves out`,
+    evidence: deployEvidence(deploy, command, `${command}${name}`),
   };
 }
 
-/** The command's `--command`/`--args`, as a manifest's would be: they replace the image's ENTRYPOINT and CMD. */
-export function deployArgv(deploy: RunDeployCommand): { command?: ManifestArgv; args?: ManifestArgv } {
+/**
+ * The `--command`/`--args` of the deploy and its updates (the last command that sets one wins), as a manifest's would
+ * be: they replace the image's ENTRYPOINT and CMD.
+ */
+export function deployArgv(commands: readonly RunDeployCommand[]): { command?: ManifestArgv; args?: ManifestArgv } {
   const out: { command?: ManifestArgv; args?: ManifestArgv } = {};
-  const { command, args } = deploy.settings;
-  if (command?.value !== undefined) out.command = { argv: command.value, evidence: deployEvidence(deploy, '--command', command.text) };
-  if (args?.value !== undefined) out.args = { argv: args.value, evidence: deployEvidence(deploy, '--args', args.text) };
+  for (const deploy of commands) {
+    const { command, args } = deploy.settings;
+    if (command?.value !== undefined) out.command = { argv: command.value, evidence: deployEvidence(deploy, '--command', command.text) };
+    if (args?.value !== undefined) out.args = { argv: args.value, evidence: deployEvidence(deploy, '--args', args.text) };
+  }
   return out;
 }
 
 /**
- * applyDeployCommand puts what a `gcloud run deploy` command sets on the service modelled for its source, replacing
- * Cloud Run's defaults: a flag whose value holds a substitution makes the setting unknown (`unresolved`), never a number.
+ * applyDeployCommand puts what a `gcloud run deploy` command, then each `gcloud run services update` of its service,
+ * sets on the service modelled for its source, replacing Cloud Run's defaults: a flag whose value holds a substitution
+ * makes the setting unknown (`unresolved`), never a number.
  */
-export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand): void {
-  const { settings } = deploy;
-  const container = workload.containers[0] as ContainerFacts;
+export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand, updates: readonly RunDeployCommand[] = []): void {
   workload.deployedBy = deploy;
+  if (updates.length > 0) workload.updatedBy = [...updates];
   if (deploy.service !== undefined) workload.ref.name = deploy.service;
   workload.ref.file = deploy.file;
   if (deploy.line !== undefined) workload.ref.line = deploy.line;
+  for (const command of [deploy, ...updates]) applySettings(workload, command);
+  // What the commands leave out is Cloud Run's default: say so rather than "no manifest".
+  const container = workload.containers[0] as ContainerFacts;
+  const unset = (evidence: Evidence | undefined) => {
+    if (evidence?.source === 'default') evidence.field = evidence.field.replace(', assumed: no manifest', ', not set by the gcloud run deploy command');
+  };
+  for (const evidence of [workload.containerConcurrency?.evidence, workload.timeoutSeconds?.evidence, container.cpu?.evidence, container.port?.evidence, container.startupProbe?.evidence]) unset(evidence);
+}
+
+function applySettings(workload: Workload, deploy: RunDeployCommand): void {
+  const { settings } = deploy;
+  const container = workload.containers[0] as ContainerFacts;
   const setting = <T>(flag: DeployFlag<T>, field: string): Setting<T> => {
     const evidence = deployEvidence(deploy, field, flag.text);
     return flag.value === undefined ? { value: undefined, evidence, isDefault: false, unresolved: true } : explicit(flag.value, evidence);
@@ -173,12 +192,11 @@ export function applyDeployCommand(workload: Workload, deploy: RunDeployCommand)
     const value = settings.port.value;
     setEnv(container, 'PORT', value === undefined ? undefined : String(value), deployEvidence(deploy, '--port', settings.port.text));
   }
+  // `--set-env-vars` replaces the service's env vars: those an earlier command set are gone (the image's ENV stays).
+  if (settings.env.some((entry) => entry.text.startsWith('--set-env-vars'))) {
+    for (const [name, entry] of container.env) if (entry.evidence.source === 'deploy-command' && name !== 'PORT') container.env.delete(name);
+  }
   for (const entry of settings.env) setEnv(container, entry.name, entry.value, deployEvidence(deploy, entry.name, entry.text));
-  // What the command leaves out is Cloud Run's default: say so rather than "no manifest".
-  const unset = (evidence: Evidence | undefined) => {
-    if (evidence?.source === 'default') evidence.field = evidence.field.replace(', assumed: no manifest', ', not set by the gcloud run deploy command');
-  };
-  for (const evidence of [workload.containerConcurrency?.evidence, workload.timeoutSeconds?.evidence, container.cpu?.evidence, container.port?.evidence, container.startupProbe?.evidence]) unset(evidence);
   const annotate = (key: string, flag: DeployFlag<unknown> | undefined) => {
     if (flag?.value !== undefined && flag.value !== 'default') workload.templateAnnotations[key] = String(flag.value);
   };

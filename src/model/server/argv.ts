@@ -241,7 +241,8 @@ function pythonModule(
  * its script (or Python launch call) starts, or undefined to read the command on as it is.
  */
 function contextScript(path: string, scope: Scope, ctx: Context): ServerInvocation | undefined {
-  const found = ctx.table.scripts?.(path);
+  // A directory (`python .`, `uv run .`) runs its `__main__.py`.
+  const found = ctx.table.scripts?.(path === '.' ? './__main__.py' : path);
   if (found === undefined || ctx.depth > MAX_DEPTH) return undefined;
   const run = (one: ContextScript): ServerInvocation | undefined => {
     const script = shellScript(one.text.replace(/^#![^\n]*\n/, ''));

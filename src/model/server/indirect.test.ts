@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedInputs, SourceText } from '../../parse/types.ts';
 import { buildInventory } from '../extract/inventory.ts';
 import type { ServerConfig } from '../server.ts';
-import { contextPathsOf } from '../../parse/buildContext.ts';
+import { contextPathsOf, referencedContextFiles } from '../../parse/buildContext.ts';
 import { parseDockerfile } from '../../parse/dockerfile.ts';
 
 const dockerfile = (file: string, ...lines: string[]): SourceText => ({ kind: 'Dockerfile', file, text: `${lines.join('\n')}\n` });
@@ -42,6 +42,24 @@ describe('commands the image runs indirectly, read from the build context', () =
     expect(server?.kind).toBe('flask-dev');
     expect(server?.bind?.value).toBe('0.0.0.0:8080');
     expect(server?.development).toMatchObject({ source: 'build-context', file: 'web/main.py', line: 5, text: expect.stringContaining('debug=True') });
+  });
+
+  it("reads a FastMCP server's mcp.run(transport=\"http\") as the one uvicorn process it starts, on FastMCP's default bind unless given", () => {
+    const image = dockerfile('mcp/Dockerfile', 'FROM python:3.13-slim', 'WORKDIR /app', 'COPY . .', 'ENV WEB_CONCURRENCY=4', 'CMD ["python", "server.py"]');
+    const server = serverOf(image, context('mcp/server.py', 'from fastmcp import FastMCP', 'mcp = FastMCP("math")', 'mcp.run(transport="http")'));
+    // uvicorn.Server(config).serve() runs one event loop in this process: WEB_CONCURRENCY starts no workers.
+    expect([server?.kind, server?.model, server?.workers.value, server?.bind?.value]).toEqual(['uvicorn', 'async', 1, '127.0.0.1:8000']);
+    expect(server?.evidence).toMatchObject({ file: 'mcp/server.py', line: 3, field: 'python mcp.run()' });
+    const onPort = serverOf(image, context('mcp/server.py', 'import os', 'from fastmcp import FastMCP', 'mcp = FastMCP("math")', 'mcp.run(transport="http", host="0.0.0.0", port=int(os.environ.get("PORT", "8080")))'));
+    expect(onPort?.bind).toMatchObject({ value: '0.0.0.0:8080', viaEnv: 'PORT' });
+  });
+
+  it('reads `uv run .` as the __main__.py of the working directory (the a2a samples` Cloud Run Dockerfile)', () => {
+    const image = dockerfile('a2a/Dockerfile', 'FROM python:3.12-slim-bookworm', 'WORKDIR /app', 'COPY pyproject.toml .', 'COPY . .', 'CMD uv run . --host 0.0.0.0 --app-url-override $APP_URL_OVERRIDE');
+    const parsed = parseDockerfile('a2a/Dockerfile', image.text).image;
+    expect(referencedContextFiles(parsed)).toContain('a2a/__main__.py');
+    const server = serverOf(image, context('a2a/__main__.py', 'import os', 'import uvicorn', 'def main(host, port):', '    uvicorn.run(server.build(), host=host, port=int(os.getenv("PORT", 8080)))'));
+    expect([server?.kind, server?.evidence.file, server?.evidence.field]).toEqual(['uvicorn', 'a2a/__main__.py', 'python uvicorn.run()']);
   });
 
   it('reads uvicorn.run(...) started through uv run, with its workers', () => {

@@ -40,7 +40,8 @@ function s6Runs(context: ReadonlyMap<string, string>): Array<[string, string]> {
 function pythonScript(file: string, text: string): ContextScript | undefined {
   const launch = pythonLaunch(text);
   if (launch === undefined) return undefined;
-  const evidence: Evidence = { source: 'build-context', file, line: launch.line, field: `python ${launch.kind === 'flask' ? 'app.run()' : 'uvicorn.run()'}`, text: launch.text };
+  const call = launch.kind === 'flask' ? 'app.run()' : launch.kind === 'fastmcp' ? 'mcp.run()' : 'uvicorn.run()';
+  const evidence: Evidence = { source: 'build-context', file, line: launch.line, field: `python ${call}`, text: launch.text };
   return { kind: 'python', text: launchCommand(launch, file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')), evidence };
 }
 
@@ -55,6 +56,12 @@ function launchCommand(launch: PythonLaunch, module: string): string {
     return value === undefined ? '' : ` ${flag} ${value}`;
   };
   if (launch.kind === 'flask') return `exec flask${launch.app === undefined ? '' : ` --app '${module}:${launch.app}'`} run${arg('host', '--host')}${arg('port', '--port')}`;
+  if (launch.kind === 'fastmcp') {
+    // One uvicorn.Server in this process, whatever WEB_CONCURRENCY says (only uvicorn.run and its CLI start workers);
+    // host and port from the call or constructor, else FastMCP's settings: FASTMCP_HOST/FASTMCP_PORT, 127.0.0.1:8000.
+    const bind = (name: string, env: string, fallback: string) => ` --${name} ${launch.kwargs.get(name) ?? `\${${env}:-${fallback}}`}`;
+    return `exec uvicorn ${module}:${launch.app ?? 'app'} --workers 1${bind('host', 'FASTMCP_HOST', '127.0.0.1')}${bind('port', 'FASTMCP_PORT', '8000')}`;
+  }
   const target = launch.target !== undefined && /^[\w.]+:[\w.]+$/.test(launch.target) ? launch.target : 'app';
   const reload = launch.kwargs.get('reload') === 'True' ? ' --reload' : '';
   return `exec uvicorn ${target}${arg('host', '--host')}${arg('port', '--port')}${arg('workers', '--workers')}${reload}`;
