@@ -400,27 +400,38 @@ export function lognormalSigma(ratio: number): number {
   return disc <= 0 ? z : Math.max(0.01, z - Math.sqrt(disc));
 }
 
-/** The q-quantile of a mixture of lognormals given by mean and σ (bisection on the log). */
+/**
+ * The q-quantile of a mixture of lognormals given by mean and σ: Newton's method on the log, kept inside a bisection
+ * bracket (a step that leaves it bisects instead). About 5 evaluations of the mixture where 40 halvings took 40.
+ */
 function mixtureQuantile(all: readonly Component[], q: number): number {
   const components = all.filter((c) => c.weight > NEGLIGIBLE);
   const logMeans = components.map((c) => Math.log(c.mean) - (c.sigma * c.sigma) / 2);
-  const cdf = (x: number) => {
-    const lx = Math.log(x);
-    let p = 0;
-    for (let i = 0; i < components.length; i++) p += components[i]!.weight * normalCdf((lx - logMeans[i]!) / components[i]!.sigma);
-    return p;
-  };
   const widest = Math.max(...components.map((c) => c.sigma));
   let lo = Math.log(Math.min(...components.map((c) => c.mean))) - 6 * widest;
   let hi = Math.log(Math.max(...components.map((c) => c.mean))) + 6 * widest;
-  // 40 halvings of a range of about 12σ leave an error far below a millisecond.
-  for (let i = 0; i < 40; i++) {
-    const mid = (lo + hi) / 2;
-    if (cdf(Math.exp(mid)) < q) lo = mid;
-    else hi = mid;
+  let x = (lo + hi) / 2;
+  for (let i = 0; i < 100; i++) {
+    let p = 0;
+    let density = 0;
+    for (let j = 0; j < components.length; j++) {
+      const { weight, sigma } = components[j]!;
+      const z = (x - logMeans[j]!) / sigma;
+      p += weight * normalCdf(z);
+      density += (weight * Math.exp(-0.5 * z * z)) / (sigma * SQRT_2PI);
+    }
+    if (p < q) lo = x;
+    else hi = x;
+    const newton = density > 0 ? x - (p - q) / density : Number.NaN;
+    const next = newton > lo && newton < hi ? newton : (lo + hi) / 2;
+    // A step below 1e-12 of the log is a relative change of the quantile far below a microsecond.
+    if (Math.abs(next - x) < 1e-12 || hi - lo < 1e-12) return Math.exp(next);
+    x = next;
   }
-  return Math.exp((lo + hi) / 2);
+  return Math.exp(x);
 }
+
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, absolute error < 1.5e-7). */
 export function normalCdf(z: number): number {
