@@ -402,7 +402,8 @@ export function lognormalSigma(ratio: number): number {
 
 /**
  * The q-quantile of a mixture of lognormals given by mean and σ: Newton's method on the log, kept inside a bisection
- * bracket (a step that leaves it bisects instead). About 5 evaluations of the mixture where 40 halvings took 40.
+ * bracket (a step that leaves it bisects instead): about 8 evaluations of the mixture and its density (7.7 on average
+ * over workers 1-8, n 1-80) where 40 halvings took 40 of the mixture.
  */
 function mixtureQuantile(all: readonly Component[], q: number): number {
   const components = all.filter((c) => c.weight > NEGLIGIBLE);
