@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { constants, createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -239,6 +239,26 @@ describe('KubeTransport on a TLS server', () => {
     for await (const chunk of watch.body ?? []) chunks.push(Buffer.from(chunk));
     watch.done();
     expect(Buffer.concat(chunks).toString()).toBe('{"kind":"List","items":[');
+  });
+
+  it('keeps a whole answer the server closed with RST_STREAM NO_ERROR right after sending it (RFC 9113 8.1)', async () => {
+    // As Go's HTTP/2 server does when it answered before the request's END_STREAM: the answer ends with END_STREAM,
+    // then RST_STREAM(NO_ERROR). The answer is complete and must be kept (Node keeps it; the retried writes of
+    // bench:scale were another thing: test/integration/transport.test.ts).
+    const items = Array.from({ length: 2000 }, (_, i) => ({ metadata: { name: `w-${i}` } }));
+    const answer = JSON.stringify({ kind: 'List', items });
+    const closing = createSecureServer(await loopbackTls());
+    closing.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 201, 'content-type': 'application/json' });
+      stream.end(answer, () => stream.close(constants.NGHTTP2_NO_ERROR));
+    });
+    const transport = await transportTo(closing);
+    for (let i = 0; i < 20; i++) {
+      const response = await transport.request('PATCH', '/apis/x/v1/namespaces/a/things/b', { body: { spec: { n: i } } });
+      expect(response.status).toBe(201);
+      expect((response.body as { items: unknown[] }).items).toHaveLength(2000);
+    }
   });
 
   it('streams a response body and rejects when the server is gone', async () => {

@@ -322,36 +322,38 @@ function compositions(n: number, w: number): number {
 /**
  * Every split of n connections over the workers, with its multinomial probability. Each split serves the same share
  * of requests (connections live for a number of requests), so a worker holding k connections in split s carries
- * P(s) × X(k) / ΣX(s) of all requests, at mean latency k / X(k).
+ * P(s) × X(k) / ΣX(s) of all requests, at mean latency k / X(k). The workers are alike, so every reordering of a split
+ * carries the same: the walk visits each split once as a non-increasing k₁ ≥ … ≥ k_w and counts its reorderings
+ * (w! / Π multiplicity!), about a twentieth of the splits it enumerated one by one (18,424 → 920 for 4 workers, 46).
  */
 function exactSplits(n: number, workers: number, perWorker: readonly number[]): MeanComponent[] {
   const weightByK = new Float64Array(n + 1);
+  const logFactorial = new Float64Array(Math.max(n, workers) + 1);
+  for (let i = 2; i < logFactorial.length; i++) logFactorial[i] = logFactorial[i - 1]! + Math.log(i);
+  // ln(n! / w^n × w!): the multinomial's numerator with every reordering of a split counted.
+  const logBase = logFactorial[n]! - n * Math.log(workers) + logFactorial[workers]!;
   const ks = new Int32Array(workers);
-  const splits = new Map<number, number[]>();
-  const splitOf = (left: number, remaining: number) => {
-    const key = left * (workers + 1) + remaining;
-    let split = splits.get(key);
-    if (split === undefined) splits.set(key, (split = binomial(left, 1 / remaining)));
-    return split;
-  };
-  const visit = (worker: number, left: number, probability: number, total: number) => {
-    if (worker === workers - 1) {
-      ks[worker] = left;
-      const sum = total + perWorker[left]!;
-      for (let i = 0; i < workers; i++) {
-        const k = ks[i]!;
-        if (k > 0) weightByK[k] = weightByK[k]! + (probability * perWorker[k]!) / sum;
-      }
-      return;
-    }
-    const split = splitOf(left, workers - worker);
-    for (let k = 0; k <= left; k++) {
-      if (split[k]! < 1e-12) continue;
+  // logDenominator: Σ ln kᵢ! + Σ ln(multiplicity!) so far; run: how many of the ks so far equal the last one.
+  const visit = (worker: number, left: number, max: number, logDenominator: number, total: number, run: number) => {
+    const last = worker === workers - 1;
+    const remaining = workers - worker;
+    for (let k = Math.min(left, max); k * remaining >= left; k--) {
+      const sameRun = worker > 0 && ks[worker - 1] === k ? run + 1 : 1;
+      const denominator = logDenominator + logFactorial[k]! + Math.log(sameRun);
       ks[worker] = k;
-      visit(worker + 1, left - k, probability * split[k]!, total + perWorker[k]!);
+      if (!last) {
+        visit(worker + 1, left - k, k, denominator, total + perWorker[k]!, sameRun);
+        continue;
+      }
+      const probability = Math.exp(logBase - denominator);
+      const sum = total + perWorker[k]!;
+      for (let i = 0; i < workers; i++) {
+        const held = ks[i]!;
+        if (held > 0) weightByK[held] = weightByK[held]! + (probability * perWorker[held]!) / sum;
+      }
     }
   };
-  visit(0, n, 1, 0);
+  visit(0, n, n, 0, 0, 0);
   const components: MeanComponent[] = [];
   for (let k = 1; k <= n; k++) if (weightByK[k]! > 0) components.push({ weight: weightByK[k]!, mean: k / perWorker[k]!, wait: 0 });
   return normalise(components);
@@ -398,27 +400,39 @@ export function lognormalSigma(ratio: number): number {
   return disc <= 0 ? z : Math.max(0.01, z - Math.sqrt(disc));
 }
 
-/** The q-quantile of a mixture of lognormals given by mean and σ (bisection on the log). */
+/**
+ * The q-quantile of a mixture of lognormals given by mean and σ: Newton's method on the log, kept inside a bisection
+ * bracket (a step that leaves it bisects instead): about 8 evaluations of the mixture and its density (7.7 on average
+ * over workers 1-8, n 1-80) where 40 halvings took 40 of the mixture.
+ */
 function mixtureQuantile(all: readonly Component[], q: number): number {
   const components = all.filter((c) => c.weight > NEGLIGIBLE);
   const logMeans = components.map((c) => Math.log(c.mean) - (c.sigma * c.sigma) / 2);
-  const cdf = (x: number) => {
-    const lx = Math.log(x);
-    let p = 0;
-    for (let i = 0; i < components.length; i++) p += components[i]!.weight * normalCdf((lx - logMeans[i]!) / components[i]!.sigma);
-    return p;
-  };
   const widest = Math.max(...components.map((c) => c.sigma));
   let lo = Math.log(Math.min(...components.map((c) => c.mean))) - 6 * widest;
   let hi = Math.log(Math.max(...components.map((c) => c.mean))) + 6 * widest;
-  // 40 halvings of a range of about 12σ leave an error far below a millisecond.
-  for (let i = 0; i < 40; i++) {
-    const mid = (lo + hi) / 2;
-    if (cdf(Math.exp(mid)) < q) lo = mid;
-    else hi = mid;
+  let x = (lo + hi) / 2;
+  for (let i = 0; i < 100; i++) {
+    let p = 0;
+    let density = 0;
+    for (let j = 0; j < components.length; j++) {
+      const { weight, sigma } = components[j]!;
+      const z = (x - logMeans[j]!) / sigma;
+      p += weight * normalCdf(z);
+      density += (weight * Math.exp(-0.5 * z * z)) / (sigma * SQRT_2PI);
+    }
+    if (p < q) lo = x;
+    else hi = x;
+    const newton = density > 0 ? x - (p - q) / density : Number.NaN;
+    const next = newton > lo && newton < hi ? newton : (lo + hi) / 2;
+    // A step below 1e-12 of the log is a relative change of the quantile far below a microsecond.
+    if (Math.abs(next - x) < 1e-12 || hi - lo < 1e-12) return Math.exp(next);
+    x = next;
   }
-  return Math.exp((lo + hi) / 2);
+  return Math.exp(x);
 }
+
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, absolute error < 1.5e-7). */
 export function normalCdf(z: number): number {
