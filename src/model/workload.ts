@@ -60,6 +60,8 @@ export interface ContainerFacts {
   args?: string[];
   /** Effective environment: image ENV overlaid by container env, by name. */
   env: Map<string, EnvVar>;
+  /** The manifest's `envFrom`: variables from a ConfigMap or Secret pytuner does not read, so `env` may not be all of them. */
+  envFrom?: Evidence;
   /** CPU limit in vCPU (or request when no limit), with evidence; absent when neither is set and the platform has no default. */
   cpu?: Setting<number>;
   /** The container port the server listens on (first declared port, or $PORT / 8080 on Knative/Cloud Run). */

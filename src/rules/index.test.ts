@@ -22,6 +22,7 @@ describe('rules registry', () => {
       'profiler.alpine-build',
       'image.slim-base',
       'server.dev-server',
+      'server.listen-address',
       'process.shell-pid1',
       'runtime.cpu-count',
       'profiler.python-version',

@@ -20,6 +20,7 @@ import { alpineBuild } from './profiler.alpine-build.ts';
 import { slimBase } from './image.slim-base.ts';
 import { forSourceDeploys } from './sourceDeploy.ts';
 import { devServer } from './server.dev-server.ts';
+import { listenAddress } from './server.listen-address.ts';
 import { shellPid1 } from './process.shell-pid1.ts';
 import { cpuCount } from './runtime.cpu-count.ts';
 import { profilerPythonVersion } from './profiler.python-version.ts';
@@ -28,7 +29,7 @@ import { cpuScaling } from './cloudrun.cpu-scaling.ts';
 /** Object annotation listing rule ids (comma-separated) that do not apply to that object. */
 export const IGNORE_ANNOTATION = 'pytuner.dev/ignore';
 
-/** What most workloads ignore: one shared set, not one per workload and rule (19 rules × 10,000 workloads). */
+/** What most workloads ignore: one shared set, not one per workload and rule (20 rules × 10,000 workloads). */
 const NOTHING_IGNORED: ReadonlySet<string> = new Set();
 
 /** The rule ids a workload opts out of with `pytuner.dev/ignore` on its own `metadata.annotations`. */
@@ -69,6 +70,7 @@ export const RULES: readonly Rule[] = [
   alpineBuild,
   slimBase,
   devServer,
+  listenAddress,
   shellPid1,
   cpuCount,
   profilerPythonVersion,

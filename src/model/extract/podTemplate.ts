@@ -51,6 +51,7 @@ function extractContainer(doc: ParsedDocument, c: Container, index: number, path
   if (c.image !== undefined) facts.image = c.image;
   if (c.command !== undefined) facts.command = c.command;
   if (c.args !== undefined) facts.args = c.args;
+  if (Array.isArray(c.envFrom) && c.envFrom.length > 0) facts.envFrom = manifestEvidence(doc, [...path, 'envFrom']);
   const cpu = cpuSetting(doc, c, path, platform);
   if (cpu !== undefined) facts.cpu = cpu;
   const port = portSetting(doc, c, path, platform, serving);

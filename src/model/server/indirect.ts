@@ -45,21 +45,33 @@ function pythonScript(file: string, text: string): ContextScript | undefined {
   return { kind: 'python', text: launchCommand(launch, file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')), evidence };
 }
 
+/** The keyword arguments that place the server: one the file computes must not read as the server's default. */
+const ADDRESS = new Set(['host', 'port']);
+
+/** A value the file computes (`host=settings.host`): a command substitution, which pytuner never evaluates, so unknown. */
+function computed(name: string): string {
+  return `"$(${name})"`;
+}
+
 /**
  * The shell command a launch call amounts to. Keyword values the file computes are left out (the server's default then
- * shows, marked unknown where it matters). Flask's app is named as the file makes it (`--app 'main:create_app()'`), so
+ * shows), except the address's, which are unknown. Flask's app is named as the file makes it (`--app 'main:create_app()'`), so
  * a fix that serves it with gunicorn imports what exists.
  */
 function launchCommand(launch: PythonLaunch, module: string): string {
   const arg = (name: string, flag: string): string => {
     const value = launch.kwargs.get(name);
-    return value === undefined ? '' : ` ${flag} ${value}`;
+    if (value !== undefined) return ` ${flag} ${value}`;
+    return ADDRESS.has(name) && launch.kwargs.has(name) ? ` ${flag} ${computed(name)}` : '';
   };
   if (launch.kind === 'flask') return `exec flask${launch.app === undefined ? '' : ` --app '${module}:${launch.app}'`} run${arg('host', '--host')}${arg('port', '--port')}`;
   if (launch.kind === 'fastmcp') {
     // One uvicorn.Server in this process, whatever WEB_CONCURRENCY says (only uvicorn.run and its CLI start workers);
     // host and port from the call or constructor, else FastMCP's settings: FASTMCP_HOST/FASTMCP_PORT, 127.0.0.1:8000.
-    const bind = (name: string, env: string, fallback: string) => ` --${name} ${launch.kwargs.get(name) ?? `\${${env}:-${fallback}}`}`;
+    const bind = (name: string, env: string, fallback: string) => {
+      const value = launch.kwargs.get(name) ?? (launch.kwargs.has(name) ? computed(name) : `\${${env}:-${fallback}}`);
+      return ` --${name} ${value}`;
+    };
     return `exec uvicorn ${module}:${launch.app ?? 'app'} --workers 1${bind('host', 'FASTMCP_HOST', '127.0.0.1')}${bind('port', 'FASTMCP_PORT', '8000')}`;
   }
   const target = launch.target !== undefined && /^[\w.]+:[\w.]+$/.test(launch.target) ? launch.target : 'app';
