@@ -62,6 +62,14 @@ describe('server.listen-address on Knative and Cloud Run', () => {
     expect(findings([knative('api', { args: ['uvicorn', 'main:app', '--host', '10.0.0.5', '--port', '8080'] })])).toEqual([]);
   });
 
+  it('says nothing when a proxy in the same container may be what listens on $PORT', () => {
+    expect(findings([knative('api', { args: ['sh', '-c', 'nginx && exec uvicorn main:app --host 127.0.0.1 --port 8000'] })])).toEqual([]);
+    const image = dockerfile('Dockerfile', 'FROM python:3.12-slim', 'RUN apt-get update && apt-get install -y nginx', 'COPY . .', 'CMD ["uvicorn", "main:app"]');
+    expect(findings([], [image], 'cloudrun')).toEqual([]);
+    const plain = dockerfile('Dockerfile', 'FROM python:3.12-slim', 'COPY . .', 'CMD ["uvicorn", "main:app"]');
+    expect(findings([], [plain], 'cloudrun').map((f) => f.bind)).toEqual(['127.0.0.1:8000']);
+  });
+
   it('reads the env the server reads: UVICORN_HOST and UVICORN_PORT in the manifest fix it', () => {
     const env = [{ name: 'UVICORN_HOST', value: '0.0.0.0' }, { name: 'UVICORN_PORT', value: '8080' }];
     expect(findings([knative('api', { args: ['uvicorn', 'main:app'], env })])).toEqual([]);

@@ -60,6 +60,8 @@ describe('commands the image runs indirectly, read from the build context', () =
     expect(referencedContextFiles(parsed)).toContain('a2a/__main__.py');
     const server = serverOf(image, context('a2a/__main__.py', 'import os', 'import uvicorn', 'def main(host, port):', '    uvicorn.run(server.build(), host=host, port=int(os.getenv("PORT", 8080)))'));
     expect([server?.kind, server?.evidence.file, server?.evidence.field]).toEqual(['uvicorn', 'a2a/__main__.py', 'python uvicorn.run()']);
+    // `host=host` is computed: unknown, not uvicorn's default 127.0.0.1.
+    expect(server?.bind?.value).toBeUndefined();
   });
 
   it('reads uvicorn.run(...) started through uv run, with its workers', () => {

@@ -50,7 +50,7 @@ const ADDRESS = new Set(['host', 'port']);
 
 /** A value the file computes (`host=settings.host`): a command substitution, which pytuner never evaluates, so unknown. */
 function computed(name: string): string {
-  return `"$(${name})"`;
+  return `$(${name})`;
 }
 
 /**
