@@ -86,6 +86,7 @@ describe('server.listen-address on Knative and Cloud Run', () => {
     const server = (...run: string[]) => context('mcp/server.py', 'import os', 'from fastmcp import FastMCP', 'mcp = FastMCP("math")', ...run);
     const [finding] = findings([], [image, server('mcp.run(transport="http")')], 'cloudrun');
     expect(finding?.bind).toBe('127.0.0.1:8000');
+    expect(finding?.message).toMatch(/^the FastMCP server \(uvicorn\) listens on 127\.0\.0\.1:8000: Cloud Run sends requests to \$PORT \(8080\)/);
     expect(finding?.message).toContain('FASTMCP_HOST=0.0.0.0');
     expect(findings([], [image, server('mcp.run(transport="http", host="0.0.0.0", port=int(os.environ.get("PORT", 8080)))')], 'cloudrun')).toEqual([]);
     expect(findings([], [image, server('HOST = settings.host', 'mcp.run(transport="http", host=HOST, port=int(os.environ.get("PORT", 8080)))')], 'cloudrun')).toEqual([]);

@@ -13,7 +13,7 @@ import type { ServerConfig, ServerKind } from '../model/server.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { serverPlugin } from '../model/server/registry.ts';
-import { isServing, platformName, targetOf } from './facts.ts';
+import { isServing, platformName, targetOf, uniqueEvidence } from './facts.ts';
 
 const ID = 'server.listen-address';
 
@@ -77,7 +77,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
     target = `0.0.0.0:${all[0]!.port}`;
     why = "a Service and the kubelet's probes reach the pod's IP, never its loopback, so no request reaches it";
   }
-  const title = serverPlugin(server.kind).title;
+  const title = server.evidence.field === 'python mcp.run()' ? 'the FastMCP server (uvicorn)' : serverPlugin(server.kind).title;
   return [
     {
       rule: ID,
@@ -86,7 +86,7 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
       message: `${title} listens on ${bind.value}${bind.isDefault ? ` (${bind.evidence.field})` : ''}: ${why}; listen on ${target}: ${advice(server, target, isServing(workload))}`,
       current: { bind: bind.value },
       recommended: { bind: target },
-      evidence,
+      evidence: uniqueEvidence(evidence),
       ...(isServing(workload) ? { fix: { notes: [PORT_NOTE] } } : {}),
     },
   ];
