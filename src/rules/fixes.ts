@@ -170,6 +170,17 @@ export function setEnv(workload: Workload, container: ContainerFacts, name: stri
 }
 
 /**
+ * Adds env vars the container has nowhere yet (not in the manifest, not from the image) in one change: appended to the
+ * manifest's `env`, or one new `env` list holding them all, so that two of them do not each create the list.
+ */
+export function addEnv(workload: Workload, container: ContainerFacts, entries: ReadonlyArray<{ name: string; value: string }>): ObjectChange {
+  const base = `${containerPointer(workload, container)}/env`;
+  const env = entries.map(({ name, value }) => ({ name, value }));
+  const jsonPatch: JsonPatchOp[] = hasManifestEnv(container) ? env.map((value) => ({ op: 'add', path: `${base}/-`, value })) : [{ op: 'add', path: base, value: env }];
+  return objectChange(jsonPatch, containerFragment(workload, container, { env }), []);
+}
+
+/**
  * What a new env entry does to the value the workload has from elsewhere, named by what holds the entry: a `gcloud run
  * deploy` command (which the fix edits), a manifest, a Terraform resource, or a service with neither.
  */

@@ -20,11 +20,11 @@ const deployment = (name: string, ...containers: Container[]): unknown => ({
   spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers } } },
 });
 
-function findings(objects: unknown[], sources: SourceText[] = [], platform?: 'cloudrun'): Array<{ message: string; severity: string; bind: unknown }> {
+function findings(objects: unknown[], sources: SourceText[] = [], platform?: 'cloudrun'): Array<{ message: string; severity: string; bind: unknown; fix: unknown }> {
   const documents: ParsedDocument[] = objects.map((object, docIndex) => ({ file: 'app.yaml', line: 1, docIndex, object }));
   const loaded: LoadedInputs = { documents, sources, errors: [], files: objects.length + sources.length };
   const { inventory } = buildInventory(loaded, [], platform === undefined ? {} : { platform });
-  return listenAddress.check(inventory).map((f) => ({ message: f.message, severity: f.severity, bind: f.current.bind }));
+  return listenAddress.check(inventory).map((f) => ({ message: f.message, severity: f.severity, bind: f.current.bind, fix: f.fix }));
 }
 
 const dockerfile = (file: string, ...lines: string[]): SourceText => ({ kind: 'Dockerfile', file, text: `${lines.join('\n')}\n` });
@@ -68,6 +68,13 @@ describe('server.listen-address on Knative and Cloud Run', () => {
     expect(findings([], [image], 'cloudrun')).toEqual([]);
     const plain = dockerfile('Dockerfile', 'FROM python:3.12-slim', 'COPY . .', 'CMD ["uvicorn", "main:app"]');
     expect(findings([], [plain], 'cloudrun').map((f) => f.bind)).toEqual(['127.0.0.1:8000']);
+  });
+
+  it('fixes a default address uvicorn reads from env with UVICORN_HOST and UVICORN_PORT, and an explicit --host with notes', () => {
+    const [byDefault] = findings([knative('api', { args: ['uvicorn', 'main:app'] })]);
+    expect(byDefault?.fix).toEqual({ jsonPatch: [{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'UVICORN_HOST', value: '0.0.0.0' }, { name: 'UVICORN_PORT', value: '8080' }] }] });
+    const [explicit] = findings([knative('api', { args: ['uvicorn', 'main:app', '--host', '127.0.0.1', '--port', '8080'] })]);
+    expect(explicit?.fix).toEqual({ notes: [expect.stringContaining('$PORT expands only in a shell')] });
   });
 
   it('reads the env the server reads: UVICORN_HOST and UVICORN_PORT in the manifest fix it', () => {

@@ -8,12 +8,14 @@
  * @see docs/rules/server.listen-address.md
  */
 import type { Evidence } from '../model/evidence.ts';
-import type { Finding } from '../model/finding.ts';
+import type { Finding, Fix } from '../model/finding.ts';
 import type { ServerConfig, ServerKind } from '../model/server.ts';
 import type { ContainerFacts, Workload } from '../model/workload.ts';
 import type { Rule } from './types.ts';
 import { serverPlugin } from '../model/server/registry.ts';
 import { isServing, platformName, targetOf, uniqueEvidence } from './facts.ts';
+import { addEnv, fixFromChange } from './fixes.ts';
+import { TERRAFORM_API_VERSION } from '../model/extract/terraform.ts';
 
 const ID = 'server.listen-address';
 
@@ -87,9 +89,32 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
       current: { bind: bind.value },
       recommended: { bind: target },
       evidence: uniqueEvidence(evidence),
-      ...(isServing(workload) ? { fix: { notes: [PORT_NOTE] } } : {}),
+      ...fixOf(workload, container, server, all, target),
     },
   ];
+}
+
+/** The env vars a server reads its address from when its command line gives neither (click's `envvar`s). */
+const ADDRESS_ENV: Partial<Record<ServerKind, { host: string; port: string }>> = {
+  uvicorn: { host: 'UVICORN_HOST', port: 'UVICORN_PORT' },
+  granian: { host: 'GRANIAN_HOST', port: 'GRANIAN_PORT' },
+  litestar: { host: 'LITESTAR_HOST', port: 'LITESTAR_PORT' },
+};
+
+/**
+ * For a server on its default address that reads it from env vars (uvicorn, granian, litestar run), those env vars set
+ * in the manifest: the command line stays as written. Elsewhere notes: the command to change is the user's to write.
+ */
+function fixOf(workload: Workload, container: ContainerFacts, server: ServerConfig, listeners: readonly Listener[], target: string): { fix?: Fix } {
+  const notes = isServing(workload) ? [PORT_NOTE] : [];
+  const names = ADDRESS_ENV[server.kind];
+  // uvicorn.run() in a Python file and `fastapi run|dev` do not read UVICORN_*; a Terraform or live Cloud Run service is edited elsewhere.
+  const readsEnv = names !== undefined && server.bind?.isDefault === true && !server.evidence.field.startsWith('python ') && !server.argv.some((word) => /(^|\/)fastapi$/.test(word));
+  if (!readsEnv || workload.ref.apiVersion === TERRAFORM_API_VERSION || workload.cloudRun !== undefined) return notes.length === 0 ? {} : { fix: { notes } };
+  const port = Number(target.slice(target.lastIndexOf(':') + 1));
+  const entries = [{ name: names.host, value: '0.0.0.0' }];
+  if (listeners.some((l) => l.port !== port)) entries.push({ name: names.port, value: String(port) });
+  return { fix: fixFromChange(addEnv(workload, container, entries)) };
 }
 
 /**
