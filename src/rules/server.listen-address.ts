@@ -16,6 +16,7 @@ import { serverPlugin } from '../model/server/registry.ts';
 import { isServing, platformName, targetOf, uniqueEvidence } from './facts.ts';
 import { addEnv, fixFromChange } from './fixes.ts';
 import { TERRAFORM_API_VERSION } from '../model/extract/terraform.ts';
+import { PYTHON_LAUNCH_FIELD } from '../model/server/indirect.ts';
 
 const ID = 'server.listen-address';
 
@@ -66,30 +67,31 @@ function checkContainer(workload: Workload, container: ContainerFacts): Finding[
   const loopback = all.every((l) => l.host === 'loopback');
   const evidence: Evidence[] = [bind.evidence, server.evidence];
   let why: string;
-  let target: string;
+  let port: number;
   if (isServing(workload)) {
-    const port = container.port;
     // Only the serving container has a port on Knative and Cloud Run; sidecars are reached by it, on loopback.
-    if (port?.value === undefined || all.some((l) => l.host === 'every' && l.port === port.value)) return [];
-    evidence.push(port.evidence);
-    target = `0.0.0.0:${port.value}`;
-    why = `${platformName(workload)} sends requests to $PORT (${port.value}) on the container's address, so ${loopback ? 'a server on loopback' : `a server on port ${all.map((l) => l.port).join(', ')}`} is never reached and the revision never becomes ready ("failed to start and listen on the port defined by the PORT environment variable")`;
+    const served = container.port;
+    if (served?.value === undefined || all.some((l) => l.host === 'every' && l.port === served.value)) return [];
+    evidence.push(served.evidence);
+    port = served.value;
+    why = `${platformName(workload)} sends requests to $PORT (${port}) on the container's address, so ${loopback ? 'a server on loopback' : `a server on port ${all.map((l) => l.port).join(', ')}`} is never reached and the revision never becomes ready ("failed to start and listen on the port defined by the PORT environment variable")`;
   } else {
     if (!loopback || !alone(workload, container, all)) return [];
-    target = `0.0.0.0:${all[0]!.port}`;
+    port = all[0]!.port;
     why = "a Service and the kubelet's probes reach the pod's IP, never its loopback, so no request reaches it";
   }
-  const title = server.evidence.field === 'python mcp.run()' ? 'the FastMCP server (uvicorn)' : serverPlugin(server.kind).title;
+  const target = `0.0.0.0:${port}`;
+  const title = server.evidence.field === PYTHON_LAUNCH_FIELD.fastmcp ? 'the FastMCP server (uvicorn)' : serverPlugin(server.kind).title;
   return [
     {
       rule: ID,
       severity: 'critical',
       target: targetOf(workload, container),
-      message: `${title} listens on ${bind.value}${bind.isDefault ? ` (${bind.evidence.field})` : ''}: ${why}; listen on ${target}: ${advice(server, target, isServing(workload))}`,
+      message: `${title} listens on ${bind.value}${bind.isDefault ? ` (${bind.evidence.field})` : ''}: ${why}; listen on ${target}: ${advice(server, port, isServing(workload))}`,
       current: { bind: bind.value },
       recommended: { bind: target },
       evidence: uniqueEvidence(evidence),
-      ...fixOf(workload, container, server, all, target),
+      ...fixOf(workload, container, server, all, port),
     },
   ];
 }
@@ -105,13 +107,12 @@ const ADDRESS_ENV: Partial<Record<ServerKind, { host: string; port: string }>> =
  * For a server on its default address that reads it from env vars (uvicorn, granian, litestar run), those env vars set
  * in the manifest: the command line stays as written. Elsewhere notes: the command to change is the user's to write.
  */
-function fixOf(workload: Workload, container: ContainerFacts, server: ServerConfig, listeners: readonly Listener[], target: string): { fix?: Fix } {
+function fixOf(workload: Workload, container: ContainerFacts, server: ServerConfig, listeners: readonly Listener[], port: number): { fix?: Fix } {
   const notes = isServing(workload) ? [PORT_NOTE] : [];
   const names = ADDRESS_ENV[server.kind];
   // uvicorn.run() in a Python file and `fastapi run|dev` do not read UVICORN_*; a Terraform or live Cloud Run service is edited elsewhere.
-  const readsEnv = names !== undefined && server.bind?.isDefault === true && !server.evidence.field.startsWith('python ') && !server.argv.some((word) => /(^|\/)fastapi$/.test(word));
+  const readsEnv = names !== undefined && server.bind?.isDefault === true && !server.evidence.field.startsWith('python ') && !startedByFastapiCli(server);
   if (!readsEnv || workload.ref.apiVersion === TERRAFORM_API_VERSION || workload.cloudRun !== undefined) return notes.length === 0 ? {} : { fix: { notes } };
-  const port = Number(target.slice(target.lastIndexOf(':') + 1));
   const entries = [{ name: names.host, value: '0.0.0.0' }];
   if (listeners.some((l) => l.port !== port)) entries.push({ name: names.port, value: String(port) });
   return { fix: fixFromChange(addEnv(workload, container, entries)) };
@@ -158,16 +159,20 @@ function alone(workload: Workload, container: ContainerFacts, listeners: readonl
   );
 }
 
+/** `fastapi run|dev`: uvicorn started by fastapi-cli, which does not read UVICORN_*. */
+function startedByFastapiCli(server: ServerConfig): boolean {
+  return server.argv.some((word) => /(^|\/)fastapi$/.test(word));
+}
+
 /** Said with every Knative and Cloud Run finding: the usual fix, `--port $PORT`, does nothing in an exec-form list. */
 const PORT_NOTE = '$PORT expands only in a shell (a shell-form CMD, sh -c, a Procfile); in an exec-form CMD or a manifest args list write the port number';
 
 /** What to change, in the server's own terms. */
-function advice(server: ServerConfig, target: string, serving: boolean): string {
-  const port = target.slice(target.lastIndexOf(':') + 1);
+function advice(server: ServerConfig, port: number, serving: boolean): string {
   const launch = server.evidence.field;
   const python = `host="0.0.0.0", port=int(os.environ.get("PORT", ${port}))`;
-  if (launch === 'python mcp.run()') return `pass ${python} to mcp.run (or set FASTMCP_HOST=0.0.0.0 and FASTMCP_PORT=${port} in the container's env)`;
-  if (launch === 'python uvicorn.run()') return `pass ${python} to uvicorn.run`;
+  if (launch === PYTHON_LAUNCH_FIELD.fastmcp) return `pass ${python} to mcp.run (or set FASTMCP_HOST=0.0.0.0 and FASTMCP_PORT=${port} in the container's env)`;
+  if (launch === PYTHON_LAUNCH_FIELD.uvicorn) return `pass ${python} to uvicorn.run`;
   switch (server.kind) {
     case 'gunicorn':
       return serving ? `--bind 0.0.0.0:${port}, or no --bind (with PORT set, gunicorn binds 0.0.0.0:$PORT)` : `--bind 0.0.0.0:${port}`;
@@ -180,13 +185,13 @@ function advice(server: ServerConfig, target: string, serving: boolean): string 
     case 'functions-framework':
       return `--host 0.0.0.0 --port ${port}, or neither (its defaults are 0.0.0.0 and $PORT, else 8080)`;
     case 'uvicorn':
-      if (server.argv.some((word) => /(^|\/)fastapi$/.test(word))) return `--host 0.0.0.0 and no --port (fastapi run reads $PORT)`;
+      if (startedByFastapiCli(server)) return `--host 0.0.0.0 and no --port (fastapi run reads $PORT)`;
       return `--host 0.0.0.0 --port ${port} (or UVICORN_HOST and UVICORN_PORT in the container's env when the command gives neither)`;
     case 'granian':
       return `--host 0.0.0.0 --port ${port} (or GRANIAN_HOST and GRANIAN_PORT when the command gives neither)`;
     case 'litestar':
       return `--host 0.0.0.0 --port ${port} (or LITESTAR_HOST and LITESTAR_PORT when the command gives neither)`;
     default:
-      return `listen on ${target}`;
+      return `listen on 0.0.0.0:${port}`;
   }
 }

@@ -37,11 +37,13 @@ function s6Runs(context: ReadonlyMap<string, string>): Array<[string, string]> {
   return [...context].filter(([file]) => S6_RUN.test(file));
 }
 
+/** The evidence field of a server started by a launch call in a Python file, by the call's kind: how rules tell which call it was. */
+export const PYTHON_LAUNCH_FIELD: Readonly<Record<PythonLaunch['kind'], string>> = { flask: 'python app.run()', uvicorn: 'python uvicorn.run()', fastmcp: 'python mcp.run()' };
+
 function pythonScript(file: string, text: string): ContextScript | undefined {
   const launch = pythonLaunch(text);
   if (launch === undefined) return undefined;
-  const call = launch.kind === 'flask' ? 'app.run()' : launch.kind === 'fastmcp' ? 'mcp.run()' : 'uvicorn.run()';
-  const evidence: Evidence = { source: 'build-context', file, line: launch.line, field: `python ${call}`, text: launch.text };
+  const evidence: Evidence = { source: 'build-context', file, line: launch.line, field: PYTHON_LAUNCH_FIELD[launch.kind], text: launch.text };
   return { kind: 'python', text: launchCommand(launch, file.slice(file.lastIndexOf('/') + 1).replace(/\.py$/, '')), evidence };
 }
 
