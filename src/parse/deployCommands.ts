@@ -12,7 +12,7 @@ import { lineAt } from './fieldPath.ts';
 import type { BuiltImage } from './buildConfig.ts';
 import { commandBuilds, shellCommands } from './buildConfig.ts';
 import type { RunDeployCommand } from './gcloudRunDeploy.ts';
-import { runDeployOf, withLines } from './gcloudRunDeploy.ts';
+import { deployCommandName, runDeployOf, withLines } from './gcloudRunDeploy.ts';
 
 /** isWorkflowFile: the path is a GitHub Actions workflow (`.github/workflows/*.yml`). */
 export function isWorkflowFile(file: string): boolean {
@@ -185,7 +185,7 @@ export function readScript(file: string, text: string): { deploys: RunDeployComm
   for (const { argv, index, end } of shellCommands(shell)) {
     for (const built of commandBuilds(argv, cwd)) read.builds.push({ ...built, file, field: argv.slice(0, 2).join(' '), line: index + 1 });
     const deploy = runDeployOf(argv, cwd, { file, field: 'gcloud run deploy', line: index + 1 });
-    if (deploy?.update === true) deploy.field = 'gcloud run services update';
+    if (deploy?.update === true) deploy.field = deployCommandName(deploy);
     if (deploy !== undefined) read.deploys.push(withLines(deploy, text, index + 1, end + 1));
   }
   return read;

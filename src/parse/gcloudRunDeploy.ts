@@ -84,6 +84,11 @@ const VALUED = new Set([
   '--breakglass', '--clear-env-vars', '--set-config-maps', '--update-config-maps', '--add-volume', '--add-volume-mount',
 ]);
 
+/** The gcloud command `deploy` is, as a user types it. */
+export function deployCommandName(deploy: RunDeployCommand): string {
+  return deploy.update === true ? 'gcloud run services update' : 'gcloud run deploy';
+}
+
 /**
  * runDeployOf reads an argv that is a `gcloud [alpha|beta] run deploy` or `gcloud [alpha|beta] run services update`
  * command; undefined for any other. `cwd` is the directory the command runs in, for `--source`.

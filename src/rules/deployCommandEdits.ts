@@ -9,6 +9,7 @@ import type { TextSpan } from '../model/change.ts';
 import { applyUnorderedSpans } from '../model/change.ts';
 import type { EnvVarNote, FlagWrite, SourceEdit } from '../model/finding.ts';
 import type { RunDeployCommand } from '../parse/gcloudRunDeploy.ts';
+import { deployCommandName } from '../parse/gcloudRunDeploy.ts';
 import { envListPlacement } from './deployEnvLists.ts';
 
 /** A gcloud flag to set: `--concurrency` with `8`, `--update-env-vars` with `THREADS=4`, `--no-cpu-throttling` alone. */
@@ -44,7 +45,7 @@ export function deployCommandEdits(deploy: RunDeployCommand, changes: readonly D
     const written = flagText(change);
     // A flag written where its value cannot be replaced (`- --concurrency` with the value on the next item) is not added twice.
     const writtenElsewhere = [...original.values()].some((text) => new RegExp(`(?<![\\w-])${escape(change.name.replace(/^--no-/, '--'))}(?![\\w-])`).test(text));
-    const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
+    const envVar = envVarOf(change);
     const inList = envVar === undefined ? { kind: 'none' as const } : envListPlacement(deploy.lines ?? [], envVar, change.value!.slice(envVar.length + 1));
     if (inList.kind === 'exclusive') {
       note(exclusiveNote(deploy, inList, change.value!), envVar);
@@ -103,7 +104,7 @@ export function withDeployFlag(edits: readonly SourceEdit[], deploy: RunDeployCo
 export function serviceCommandFor(deploy: RunDeployCommand, updates: readonly RunDeployCommand[], change: DeployFlagChange): RunDeployCommand {
   const commands = [deploy, ...updates].reverse();
   const text = (command: RunDeployCommand) => (command.lines ?? []).map(({ text: line }) => line).join('\n');
-  const envVar = change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
+  const envVar = envVarOf(change);
   if (envVar === undefined) {
     const flag = new RegExp(`(?<![\\w-])(?:${escape(change.name.replace(/^--no-/, '--'))}|${escape(change.name.replace(/^--(?:no-)?/, '--no-'))})(?![\\w-])`);
     return commands.find((command) => flag.test(text(command))) ?? deploy;
@@ -114,7 +115,7 @@ export function serviceCommandFor(deploy: RunDeployCommand, updates: readonly Ru
 
 /** What to add by hand: a flag to the command, or to the deploy-cloudrun step's input that takes it. */
 function addNote(deploy: RunDeployCommand, change: DeployFlagChange, written: string, envVar: boolean): string {
-  if (!isAction(deploy)) return `add \`${written}\` to the \`${commandName(deploy)}\` command at ${commandAt(deploy)}`;
+  if (!isAction(deploy)) return `add \`${written}\` to the \`${deployCommandName(deploy)}\` command at ${commandAt(deploy)}`;
   return envVar ? `add \`${change.value}\` to the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)}` : `add \`${written}\` to the \`flags:\` input of the deploy-cloudrun step at ${commandAt(deploy)}`;
 }
 
@@ -123,8 +124,9 @@ function isAction(deploy: RunDeployCommand): boolean {
   return deploy.field.endsWith('.with');
 }
 
-function commandName(deploy: RunDeployCommand): string {
-  return deploy.update === true ? 'gcloud run services update' : 'gcloud run deploy';
+/** The env var an `--update-env-vars`/`--set-env-vars` change writes (`NAME=value`); undefined for any other flag. */
+function envVarOf(change: DeployFlagChange): string | undefined {
+  return change.name.endsWith('-env-vars') && change.value !== undefined ? change.value.slice(0, change.value.indexOf('=')) : undefined;
 }
 
 function commandAt(deploy: RunDeployCommand): string {
@@ -137,9 +139,9 @@ function exclusiveNote(deploy: RunDeployCommand, placement: { flag: string; note
   const value = item.slice(name.length + 1);
   if (placement.flag === 'env_vars') return `set ${name} to \`${value}\` in the \`env_vars:\` input of the deploy-cloudrun step at ${commandAt(deploy)} (pytuner cannot write this value in the input as it is written)`;
   const why = `gcloud takes no --update-env-vars beside ${placement.flag}`;
-  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why})`;
-  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
-  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`${commandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
+  if (placement.flag === '--clear-env-vars') return `replace --clear-env-vars with \`${flagText({ name: '--set-env-vars', value: item })}\` in the \`${deployCommandName(deploy)}\` command at ${commandAt(deploy)} (${why})`;
+  if (placement.note !== undefined) return `set ${name} to \`${value}\` in ${placement.note}, the --env-vars-file of the \`${deployCommandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner does not read that file, so keep what it already has in the value)`;
+  return `set ${name} to \`${value}\` in the ${placement.flag} list of the \`${deployCommandName(deploy)}\` command at ${commandAt(deploy)} (${why}; pytuner cannot write this value in the list as it is written)`;
 }
 
 /** The flag as one argv word; an env-vars value holding a comma gets gcloud's alternate delimiter (`^@^K=a,b`). */

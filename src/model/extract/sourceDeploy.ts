@@ -11,6 +11,7 @@ import type { Evidence, Setting } from '../evidence.ts';
 import { byDefault, explicit } from '../evidence.ts';
 import type { ImageFacts } from '../image.ts';
 import type { ContainerFacts, EnvVar, Platform, Workload } from '../workload.ts';
+import { deployCommandName } from '../../parse/gcloudRunDeploy.ts';
 import type { DeployFlag, RunDeployCommand } from '../../parse/gcloudRunDeploy.ts';
 import type { ManifestArgv } from './command.ts';
 
@@ -129,8 +130,8 @@ export function sourceDeployWorkload(image: ImageFacts, assumed: AssumedPlatform
 export function deployedPlatform(deploy: RunDeployCommand): AssumedPlatform {
   const where = `${deploy.file}${deploy.line === undefined ? '' : `:${deploy.line}`}`;
   const name = deploy.service === undefined ? '' : ` ${deploy.service}`;
-  // An update read as the deploy: no deploy command of its service was read.
-  const command = deploy.update === true ? 'gcloud run services update' : 'gcloud run deploy';
+  // An update is read as the deploy when no deploy command of its service was read.
+  const command = deployCommandName(deploy);
   return {
     platform: 'cloudrun',
     why: `deployed by \`${command}${name}\` (${where}): its flags, and Cloud Run's defaults for what it leaves out`,
