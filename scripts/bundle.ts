@@ -11,9 +11,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, type BuildResult, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type BuildResult, type Metafile, type Plugin } from 'esbuild';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -104,6 +104,25 @@ const builtins: Plugin = {
  */
 const REQUIRE_SHIM = "import { createRequire as __pytunerCreateRequire } from 'node:module'; const require = __pytunerCreateRequire(import.meta.url);";
 
+/** What the bundle and the snapshot's script are both built with. */
+const SHARED: BuildOptions = {
+  absWorkingDir: REPO_ROOT,
+  bundle: true,
+  platform: 'node',
+  // package.json engines: node >= 22.19; the image runs Node 24.
+  target: 'node22.19',
+  // debug asks for supports-color in a try/catch and falls back without it. Whether esbuild finds it depends on
+  // what dev tools hoist into node_modules (dependency-cruiser brings it), so it stays out: the image and the
+  // start-up budget (test/unit/startup-budget.test.ts) must not depend on the dev dependencies.
+  external: ['supports-color'],
+  // Whitespace and syntax at least: 3.2 MB instead of 4.8 MB to read, hash (the compile cache checks the source) and
+  // keep in memory, ~6 MB less resident at ready (bench/startup.ts).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+};
+
 /**
  * Builtins that Node 24 cannot keep in a startup snapshot (`node --build-snapshot` aborts in V8's
  * CheckGlobalAndEternalHandles once one is loaded): the snapshot's bundle gives their importers a stand-in that loads
@@ -135,26 +154,18 @@ const deferredBuiltins: Plugin = {
  */
 export async function bundleSnapshot(outfile = join(REPO_ROOT, SNAPSHOT_SCRIPT)): Promise<BuildResult & { metafile: Metafile }> {
   return build({
-    absWorkingDir: REPO_ROOT,
+    ...SHARED,
     entryPoints: [join(REPO_ROOT, 'src', 'cli', 'snapshot.ts')],
     outfile,
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node22.19',
     plugins: [subsets, deferredBuiltins],
-    external: ['supports-color'],
     // Local names shortened too, unlike the bundle's: the snapshot holds the whole script's source (3.7 MB; 2.6 MB
     // shortened), and Node keeps the blob in memory besides the heap it restores. Measured on a controller start to
     // 'controller starting' (2026-12-08): 8 ms less CPU and 3 MB less RSS. keepNames gives functions and classes their
     // own names back (`.name`, which stack traces print), at a cost paid when the snapshot is built.
-    minifyWhitespace: true,
-    minifySyntax: true,
     minifyIdentifiers: true,
     keepNames: true,
-    legalComments: 'eof',
     metafile: true,
-    logLevel: 'warning',
   });
 }
 
@@ -164,41 +175,28 @@ export async function bundle(options: BundleOptions = {}): Promise<BuildResult &
   const write = options.write ?? true;
   if (write) await rm(outdir, { recursive: true, force: true });
   return build({
-    absWorkingDir: REPO_ROOT,
+    ...SHARED,
     entryPoints: { [BUNDLE_ENTRY.replace(/\.js$/, '')]: join(REPO_ROOT, 'src', 'cli', 'main.ts') },
     outdir,
-    bundle: true,
     splitting: true,
     // Chunks beside the entry, not in a sub-directory: src/cli/package.ts finds the package root two levels up from
     // the module that asks (import.meta.url), whichever chunk that lands in.
     chunkNames: '[name]-[hash]',
     format: 'esm',
-    platform: 'node',
-    // package.json engines: node >= 22.19; the image runs Node 24.
-    target: 'node22.19',
     banner: { js: REQUIRE_SHIM },
     plugins: [subsets, builtins],
-    // debug asks for supports-color in a try/catch and falls back without it. Whether esbuild finds it depends on
-    // what dev tools hoist into node_modules (dependency-cruiser brings it), so it stays out: the image and the
-    // start-up budget (test/unit/startup-budget.test.ts) must not depend on the dev dependencies.
-    external: ['supports-color'],
-    // Whitespace and syntax only: 3.2 MB instead of 4.8 MB to read, hash (the compile cache checks the source) and keep
-    // in memory, ~6 MB less resident at ready (bench/startup.ts); names stay, so stack traces keep them, and the
-    // linked source maps (not read unless NODE_OPTIONS=--enable-source-maps) give the lines.
-    minifyWhitespace: true,
-    minifySyntax: true,
+    // Names stay (no minifyIdentifiers), so stack traces keep them, and the linked source maps (not read unless
+    // NODE_OPTIONS=--enable-source-maps) give the lines.
     sourcemap: 'linked',
-    legalComments: 'eof',
     metafile: true,
     write,
-    logLevel: 'warning',
   });
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
   const outdir = values.outdir === undefined ? join(REPO_ROOT, BUNDLE_DIR) : resolve(values.outdir);
-  const [result] = await Promise.all([bundle({ outdir }), bundleSnapshot(resolve(outdir, '..', 'snapshot', 'pytuner.cjs'))]);
+  const [result] = await Promise.all([bundle({ outdir }), bundleSnapshot(resolve(outdir, relative(BUNDLE_DIR, SNAPSHOT_SCRIPT)))]);
   const scripts = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.js'));
   const bytes = scripts.reduce((sum, [, output]) => sum + output.bytes, 0);
   process.stdout.write(`wrote ${scripts.length} JavaScript files, ${(bytes / 1_048_576).toFixed(1)} MiB (and their source maps), to ${outdir}\n`);
